@@ -1,0 +1,277 @@
+// Parsing and writing of deb822 paragraphs.
+#include "deb/control.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace debrepo::deb {
+namespace {
+
+// Bytes requested from a stream per read; the buffer doubles when a
+// paragraph does not fit.
+constexpr size_t kReadChunk = 256 << 10;
+
+bool IsFieldSpace(char c) { return c == ' ' || c == '\t'; }
+
+bool IsBlankLine(absl::string_view line) {
+  return std::all_of(line.begin(), line.end(),
+                     [](char c) { return IsFieldSpace(c) || c == '\r'; });
+}
+
+absl::string_view StripTrailingSpace(absl::string_view s) {
+  while (!s.empty() && (IsFieldSpace(s.back()) || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+absl::string_view StripLeadingSpace(absl::string_view s) {
+  while (!s.empty() && IsFieldSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+absl::Status LineError(int64_t line, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", message));
+}
+
+// Field names are printable ASCII without spaces or colons and may not start
+// with '#' or '-' (Debian Policy §5.1).
+bool IsValidFieldName(absl::string_view name) {
+  if (name.empty() || name[0] == '#' || name[0] == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c > ' ' && c < 127 && c != ':';
+  });
+}
+
+}  // namespace
+
+const Field* Paragraph::Find(absl::string_view name) const {
+  for (const Field& field : fields_) {
+    if (absl::EqualsIgnoreCase(field.name, name)) return &field;
+  }
+  return nullptr;
+}
+
+std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
+  const Field* field = Find(name);
+  if (field == nullptr) return std::nullopt;
+  return absl::string_view(field->value);
+}
+
+absl::string_view Paragraph::GetOrEmpty(absl::string_view name) const {
+  const Field* field = Find(name);
+  return field == nullptr ? absl::string_view() : field->value;
+}
+
+void Paragraph::Set(absl::string_view name, absl::string_view value) {
+  if (const Field* field = Find(name); field != nullptr) {
+    const_cast<Field*>(field)->value = std::string(value);
+    return;
+  }
+  fields_.push_back(Field{std::string(name), std::string(value)});
+}
+
+bool Paragraph::Remove(absl::string_view name) {
+  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) {
+    return absl::EqualsIgnoreCase(f.name, name);
+  });
+  if (it == fields_.end()) return false;
+  fields_.erase(it);
+  return true;
+}
+
+void Paragraph::AppendTo(std::string* out) const {
+  for (const Field& field : fields_) {
+    out->append(field.name);
+    // A value whose first line is empty (e.g. "Files:") starts with '\n'.
+    out->append(field.value.empty() || field.value[0] == '\n' ? ":" : ": ");
+    out->append(field.value);
+    out->push_back('\n');
+  }
+}
+
+std::string Paragraph::ToString() const {
+  std::string out;
+  AppendTo(&out);
+  return out;
+}
+
+bool operator==(const Paragraph& a, const Paragraph& b) {
+  return std::equal(a.fields_.begin(), a.fields_.end(), b.fields_.begin(),
+                    b.fields_.end(), [](const Field& x, const Field& y) {
+                      return x.name == y.name && x.value == y.value;
+                    });
+}
+
+ParagraphReader::ParagraphReader(absl::string_view buffer) : data_(buffer) {}
+
+ParagraphReader::ParagraphReader(std::istream* in, size_t max_paragraph_bytes)
+    : in_(in), max_paragraph_bytes_(max_paragraph_bytes), eof_(false) {}
+
+absl::Status ParagraphReader::Refill() {
+  if (data_.size() >= max_paragraph_bytes_) {
+    return LineError(line_ + 1,
+                     absl::StrCat("paragraph exceeds ", max_paragraph_bytes_,
+                                  " bytes"));
+  }
+  // Drop what was consumed, then read at least as much as is buffered so a
+  // long paragraph costs amortised linear time.
+  storage_.erase(0, storage_.size() - data_.size());
+  size_t want = std::max(kReadChunk, storage_.size());
+  size_t old_size = storage_.size();
+  storage_.resize(old_size + want);
+  in_->read(storage_.data() + old_size, static_cast<std::streamsize>(want));
+  size_t got = static_cast<size_t>(in_->gcount());
+  storage_.resize(old_size + got);
+  if (in_->bad()) return absl::DataLossError("read error on control stream");
+  if (got == 0 || in_->eof()) eof_ = true;
+  data_ = storage_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
+    Paragraph* paragraph) {
+  paragraph->Clear();
+  absl::string_view rest = data_;
+  int64_t line = line_;
+  Field* current = nullptr;
+  while (true) {
+    const char* newline =
+        static_cast<const char*>(std::memchr(rest.data(), '\n', rest.size()));
+    if (newline == nullptr && !eof_) return Step::kNeedMore;
+    if (rest.empty()) break;  // End of input.
+    size_t length = newline == nullptr ? rest.size() : newline - rest.data();
+    absl::string_view text = rest.substr(0, length);
+    rest.remove_prefix(newline == nullptr ? length : length + 1);
+    ++line;
+    if (IsBlankLine(text)) {
+      if (paragraph->empty()) {
+        // Separator lines before a paragraph are consumed with it.
+        continue;
+      }
+      break;
+    }
+    if (IsFieldSpace(text[0])) {
+      if (current == nullptr) {
+        return LineError(line, "continuation line outside of a field");
+      }
+      current->value.push_back('\n');
+      absl::string_view continuation = StripTrailingSpace(text);
+      current->value.append(continuation.data(), continuation.size());
+      continue;
+    }
+    size_t colon = text.find(':');
+    if (colon == absl::string_view::npos) {
+      return LineError(line, "expected \"Field: value\" but found no colon");
+    }
+    absl::string_view name = text.substr(0, colon);
+    if (!IsValidFieldName(name)) {
+      return LineError(line, absl::StrCat("invalid field name \"",
+                                          absl::CEscape(name), "\""));
+    }
+    if (paragraph->Find(name) != nullptr) {
+      return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
+    }
+    absl::string_view value =
+        StripTrailingSpace(StripLeadingSpace(text.substr(colon + 1)));
+    paragraph->fields_.push_back(
+        Field{std::string(name), std::string(value)});
+    current = &paragraph->fields_.back();
+  }
+  data_ = rest;
+  line_ = line;
+  return paragraph->empty() ? Step::kEnd : Step::kParagraph;
+}
+
+absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
+  while (true) {
+    absl::StatusOr<Step> step = ParseParagraph(paragraph);
+    if (!step.ok()) return step.status();
+    switch (*step) {
+      case Step::kParagraph:
+        return true;
+      case Step::kEnd:
+        return false;
+      case Step::kNeedMore:
+        if (absl::Status status = Refill(); !status.ok()) return status;
+        break;
+    }
+  }
+}
+
+absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text) {
+  ParagraphReader reader(text);
+  std::vector<Paragraph> paragraphs;
+  Paragraph paragraph;
+  while (true) {
+    absl::StatusOr<bool> more = reader.Next(&paragraph);
+    if (!more.ok()) return more.status();
+    if (!*more) return paragraphs;
+    paragraphs.push_back(std::move(paragraph));
+  }
+}
+
+absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
+  ParagraphReader reader(text);
+  Paragraph paragraph;
+  absl::StatusOr<bool> found = reader.Next(&paragraph);
+  if (!found.ok()) return found.status();
+  if (!*found) return absl::InvalidArgumentError("no control paragraph found");
+  int64_t second_start = reader.line();
+  Paragraph extra;
+  absl::StatusOr<bool> more = reader.Next(&extra);
+  if (!more.ok()) return more.status();
+  if (*more) {
+    return LineError(second_start,
+                     "expected a single paragraph but found another");
+  }
+  return paragraph;
+}
+
+std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs) {
+  std::string out;
+  for (size_t i = 0; i < paragraphs.size(); ++i) {
+    if (i > 0) out.push_back('\n');
+    paragraphs[i].AppendTo(&out);
+  }
+  return out;
+}
+
+std::string DecodeMultiline(absl::string_view value) {
+  std::string text;
+  bool first = true;
+  for (absl::string_view line : absl::StrSplit(value, '\n')) {
+    if (!first) {
+      text.push_back('\n');
+      if (!line.empty()) line.remove_prefix(1);
+      if (line == ".") line = "";
+    }
+    first = false;
+    text.append(line.data(), line.size());
+  }
+  return text;
+}
+
+std::string EncodeMultiline(absl::string_view text) {
+  std::string value;
+  bool first = true;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!first) {
+      value.append(line.empty() ? "\n ." : "\n ");
+      if (!line.empty()) value.append(line.data(), line.size());
+    } else {
+      value.append(line.data(), line.size());
+    }
+    first = false;
+  }
+  return value;
+}
+
+}  // namespace debrepo::deb

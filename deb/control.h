@@ -1,0 +1,135 @@
+// deb822 control data: the paragraph format of Packages, Sources, Release,
+// .dsc, .changes and DEBIAN/control files (Debian Policy §5.1).
+//
+// A Paragraph keeps its fields in input order and looks them up without
+// regard to case, as dpkg and apt do. Values are stored as written (minus the
+// whitespace around the first line), so a multi-line value keeps its
+// continuation lines verbatim, each after a '\n' and still starting with its
+// space or tab: writing a paragraph back reproduces the input. DecodeMultiline
+// and EncodeMultiline convert to and from plain text with the " ." convention.
+#ifndef DEBREPO_DEB_CONTROL_H_
+#define DEBREPO_DEB_CONTROL_H_
+
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace debrepo::deb {
+
+// Field is one "Name: value" entry of a paragraph.
+struct Field {
+  std::string name;
+  std::string value;
+};
+
+// Paragraph is an ordered set of fields with case-insensitive names.
+class Paragraph {
+ public:
+  Paragraph() = default;
+
+  // Get returns the value of field `name` (any case), or nullopt.
+  std::optional<absl::string_view> Get(absl::string_view name) const;
+
+  // GetOrEmpty returns the value of field `name`, or "" when it is absent.
+  absl::string_view GetOrEmpty(absl::string_view name) const;
+
+  // Has reports whether field `name` is present.
+  bool Has(absl::string_view name) const { return Find(name) != nullptr; }
+
+  // Set replaces the value of `name` in place, keeping its position and
+  // spelling, or appends the field when it is absent.
+  void Set(absl::string_view name, absl::string_view value);
+
+  // Remove deletes field `name`; it reports whether the field was present.
+  bool Remove(absl::string_view name);
+
+  // Clear removes every field.
+  void Clear() { fields_.clear(); }
+
+  // fields returns the fields in order.
+  const std::vector<Field>& fields() const { return fields_; }
+  bool empty() const { return fields_.empty(); }
+  size_t size() const { return fields_.size(); }
+
+  // AppendTo writes the paragraph in deb822 syntax, one line per field line,
+  // without the blank line that separates paragraphs.
+  void AppendTo(std::string* out) const;
+
+  // ToString returns the paragraph as AppendTo writes it.
+  std::string ToString() const;
+
+  friend bool operator==(const Paragraph& a, const Paragraph& b);
+
+ private:
+  friend class ParagraphReader;
+
+  const Field* Find(absl::string_view name) const;
+
+  std::vector<Field> fields_;
+};
+
+// ParagraphReader reads paragraphs one at a time from a buffer or a stream,
+// so that a whole index never has to be held as parsed objects. Paragraphs
+// are separated by lines that are empty or hold only spaces and tabs.
+// Errors are INVALID_ARGUMENT and name the offending line number.
+class ParagraphReader {
+ public:
+  // kDefaultMaxParagraphBytes bounds one paragraph read from a stream, so a
+  // hostile input without blank lines cannot exhaust memory.
+  static constexpr size_t kDefaultMaxParagraphBytes = 64 << 20;
+
+  // Reads from `buffer`, which must outlive the reader.
+  explicit ParagraphReader(absl::string_view buffer);
+
+  // Reads from `in`, which must outlive the reader, in chunks.
+  explicit ParagraphReader(std::istream* in,
+                           size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
+
+  // Next reads the next paragraph into `*paragraph`. It returns true when a
+  // paragraph was read, false at the end of the input.
+  absl::StatusOr<bool> Next(Paragraph* paragraph);
+
+  // line returns the 1-based number of the next line to be read.
+  int64_t line() const { return line_ + 1; }
+
+ private:
+  enum class Step { kParagraph, kEnd, kNeedMore };
+
+  absl::StatusOr<Step> ParseParagraph(Paragraph* paragraph);
+  absl::Status Refill();
+
+  std::istream* in_ = nullptr;
+  size_t max_paragraph_bytes_ = kDefaultMaxParagraphBytes;
+  std::string storage_;    // Stream mode: bytes read but not yet parsed.
+  absl::string_view data_;  // The unparsed input.
+  bool eof_ = true;
+  int64_t line_ = 0;       // Lines consumed so far.
+};
+
+// ParseParagraphs parses every paragraph of `text`.
+absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text);
+
+// ParseParagraph parses `text`, which must hold exactly one paragraph
+// (surrounding blank lines are allowed), e.g. a DEBIAN/control file.
+absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text);
+
+// FormatParagraphs writes paragraphs separated by blank lines.
+std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs);
+
+// DecodeMultiline turns a stored value into text: continuation lines lose
+// their first space or tab and a line holding only "." becomes empty.
+std::string DecodeMultiline(absl::string_view value);
+
+// EncodeMultiline is the inverse of DecodeMultiline: every line after the
+// first gets a leading space and empty lines become " .".
+std::string EncodeMultiline(absl::string_view text);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_CONTROL_H_

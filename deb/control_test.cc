@@ -1,0 +1,213 @@
+#include "deb/control.h"
+
+#include <sstream>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_matchers.h"
+#include "deb/testing/apt_lists.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::deb {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+constexpr absl::string_view kStanza =
+    "Package: hello\n"
+    "Version: 2.10-3\n"
+    "Architecture: amd64\n"
+    "Depends: libc6 (>= 2.34)\n"
+    "Description: example package based on GNU hello\n"
+    " The GNU hello program produces a familiar, friendly greeting.\n"
+    " .\n"
+    "  Indented line kept verbatim.\n"
+    "\tTab continuation.\n";
+
+std::vector<std::string> Names(const Paragraph& p) {
+  std::vector<std::string> names;
+  for (const Field& f : p.fields()) names.push_back(f.name);
+  return names;
+}
+
+TEST(ParagraphTest, ParsesAndWritesBackExactly) {
+  absl::StatusOr<Paragraph> p = ParseParagraph(kStanza);
+  ASSERT_THAT(p, IsOk());
+  EXPECT_THAT(Names(*p), ElementsAre("Package", "Version", "Architecture",
+                                     "Depends", "Description"));
+  EXPECT_EQ(p->ToString(), kStanza);
+}
+
+TEST(ParagraphTest, LooksUpFieldsIgnoringCase) {
+  Paragraph p = *ParseParagraph(kStanza);
+  EXPECT_THAT(p.Get("package"), Optional(absl::string_view("hello")));
+  EXPECT_THAT(p.Get("DEPENDS"), Optional(absl::string_view("libc6 (>= 2.34)")));
+  EXPECT_EQ(p.Get("Recommends"), std::nullopt);
+  EXPECT_EQ(p.GetOrEmpty("Recommends"), "");
+}
+
+TEST(ParagraphTest, SetReplacesInPlaceAndAppendsNewFields) {
+  Paragraph p = *ParseParagraph(kStanza);
+  p.Set("version", "2.10-4");
+  p.Set("Section", "devel");
+  EXPECT_TRUE(p.Remove("DEPENDS"));
+  EXPECT_FALSE(p.Remove("Depends"));
+  EXPECT_THAT(Names(p), ElementsAre("Package", "Version", "Architecture",
+                                    "Description", "Section"));
+  EXPECT_EQ(p.GetOrEmpty("Version"), "2.10-4");
+}
+
+TEST(ParagraphTest, DecodesAndEncodesMultilineValues) {
+  Paragraph p = *ParseParagraph(kStanza);
+  std::string text = DecodeMultiline(p.GetOrEmpty("Description"));
+  EXPECT_EQ(text,
+            "example package based on GNU hello\n"
+            "The GNU hello program produces a familiar, friendly greeting.\n"
+            "\n"
+            " Indented line kept verbatim.\n"
+            "Tab continuation.");
+  EXPECT_EQ(EncodeMultiline("synopsis\nline\n\nlast"),
+            "synopsis\n line\n .\n last");
+  EXPECT_EQ(DecodeMultiline(EncodeMultiline("a\n\n b\n")), "a\n\n b\n");
+}
+
+TEST(ParagraphTest, KeepsValuesWithEmptyFirstLine) {
+  constexpr absl::string_view kRelease =
+      "Origin: Debian\n"
+      "MD5Sum:\n"
+      " 0123 100 main/binary-amd64/Packages\n"
+      " 4567 200 main/binary-amd64/Packages.gz\n";
+  absl::StatusOr<Paragraph> p = ParseParagraph(kRelease);
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->GetOrEmpty("MD5Sum"),
+            "\n 0123 100 main/binary-amd64/Packages\n"
+            " 4567 200 main/binary-amd64/Packages.gz");
+  EXPECT_EQ(p->ToString(), kRelease);
+}
+
+TEST(ParagraphTest, StripsSurroundingWhitespaceOfFirstLine) {
+  absl::StatusOr<Paragraph> p = ParseParagraph("Package:   foo  \t\n");
+  ASSERT_THAT(p, IsOk());
+  EXPECT_EQ(p->GetOrEmpty("Package"), "foo");
+}
+
+struct BadInput {
+  std::string text;
+  std::string message;
+};
+
+class MalformedTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(MalformedTest, IsRejectedNamingTheLine) {
+  absl::StatusOr<std::vector<Paragraph>> result =
+      ParseParagraphs(GetParam().text);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ControlErrors, MalformedTest,
+    ::testing::Values(
+        BadInput{" leading continuation\n",
+                 "line 1: continuation line outside of a field"},
+        BadInput{"Package: a\n\n continuation after blank\n",
+                 "line 3: continuation line outside"},
+        BadInput{"Package: a\nVersion: 1\nno colon here\n", "line 3: expected"},
+        BadInput{"Package: a\npackage: b\n", "line 2: duplicate field"},
+        BadInput{": empty name\n", "line 1: invalid field name"},
+        BadInput{"Bad Name: x\n", "line 1: invalid field name"},
+        BadInput{"-Name: x\n", "line 1: invalid field name"}));
+
+TEST(ParseParagraphTest, RejectsMoreThanOneParagraph) {
+  EXPECT_THAT(ParseParagraph("A: 1\n\nB: 2\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseParagraph("\n \n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParseParagraphsTest, AcceptsWhitespaceOnlySeparatorsAndMissingNewline) {
+  absl::StatusOr<std::vector<Paragraph>> ps =
+      ParseParagraphs("\n\nA: 1\n \t\n\nB: 2\nC: 3");
+  ASSERT_THAT(ps, IsOk());
+  ASSERT_EQ(ps->size(), 2);
+  EXPECT_EQ((*ps)[1].GetOrEmpty("C"), "3");
+}
+
+TEST(ParagraphReaderTest, StreamAndBufferReadersAgree) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) {
+    absl::StrAppend(&text, "Package: p", i, "\nVersion: 1.", i,
+                    "\nDescription: d\n long line ", std::string(i % 97, 'x'),
+                    "\n .\n end\n\n");
+  }
+  std::istringstream in(text);
+  ParagraphReader stream_reader(&in);
+  ParagraphReader buffer_reader(text);
+  Paragraph a, b;
+  int count = 0;
+  while (true) {
+    absl::StatusOr<bool> more_a = stream_reader.Next(&a);
+    absl::StatusOr<bool> more_b = buffer_reader.Next(&b);
+    ASSERT_THAT(more_a, IsOk());
+    ASSERT_THAT(more_b, IsOk());
+    ASSERT_EQ(*more_a, *more_b);
+    if (!*more_a) break;
+    ASSERT_EQ(a, b);
+    ++count;
+  }
+  EXPECT_EQ(count, 20000);
+}
+
+TEST(ParagraphReaderTest, ReportsAbsoluteLineNumbersFromStreams) {
+  std::string text;
+  for (int i = 0; i < 50000; ++i) absl::StrAppend(&text, "A: ", i, "\n\n");
+  text += "broken\n";  // Line 100001.
+  std::istringstream in(text);
+  ParagraphReader reader(&in);
+  Paragraph p;
+  absl::StatusOr<bool> more;
+  while ((more = reader.Next(&p)).ok() && *more) {
+  }
+  EXPECT_THAT(more, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(more.status().message()), HasSubstr("line 100001:"));
+}
+
+TEST(ParagraphReaderTest, BoundsParagraphSizeOnStreams) {
+  std::string text = "Description: x\n";
+  for (int i = 0; i < 100000; ++i) text += " more text on a long line\n";
+  std::istringstream in(text);
+  ParagraphReader reader(&in, /*max_paragraph_bytes=*/1 << 20);
+  Paragraph p;
+  EXPECT_THAT(reader.Next(&p), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The real archive index is canonical deb822, so parsing and writing it back
+// must reproduce every byte, except trailing whitespace, which dpkg drops
+// (a few Description lines in bookworm have it).
+TEST(ParagraphReaderTest, RoundTripsTheRealPackagesIndex) {
+  absl::StatusOr<std::string> path = testing::FindAptPackagesIndex();
+  ASSERT_THAT(path, IsOk());
+  absl::StatusOr<std::string> index = testing::ReadDecompressedFile(*path);
+  ASSERT_THAT(index, IsOk());
+  absl::StatusOr<std::vector<Paragraph>> paragraphs = ParseParagraphs(*index);
+  ASSERT_THAT(paragraphs, IsOk());
+  EXPECT_GT(paragraphs->size(), 1000);
+  std::string expected;
+  for (absl::string_view line : absl::StrSplit(*index, '\n')) {
+    absl::StrAppend(&expected, absl::StripTrailingAsciiWhitespace(line), "\n");
+  }
+  expected.pop_back();  // StrSplit yields an empty piece after the last '\n'.
+  std::string written = FormatParagraphs(*paragraphs) + "\n";
+  EXPECT_TRUE(written == expected) << "round trip differs from " << *path;
+}
+
+}  // namespace
+}  // namespace debrepo::deb
