@@ -22,6 +22,7 @@ def cc_grpc_library(name, srcs, deps = [], **kwargs):
         cmd = " ".join([
             "protoc",
             "--proto_path=.",
+            "--proto_path=/usr/include",
             "--cpp_out=$(GENDIR)",
             "--grpc_out=$(GENDIR)",
             "--plugin=protoc-gen-grpc=$$(command -v grpc_cpp_plugin)",

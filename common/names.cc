@@ -1,0 +1,74 @@
+#include "common/names.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
+
+namespace debrepo {
+namespace {
+
+constexpr size_t kMaxNameLength = 100;
+
+bool IsNameChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '_' || c == '-' || c == '+' || c == '~';
+}
+
+// Describes what is wrong with `name`, or returns "" when it is valid.
+std::string NameProblem(absl::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxNameLength) {
+    return absl::StrCat("is ", name.size(), " characters long (at most ",
+                        kMaxNameLength, ")");
+  }
+  if (!absl::ascii_isalnum(static_cast<unsigned char>(name[0]))) {
+    return "must start with a letter or digit";
+  }
+  for (char c : name) {
+    if (!IsNameChar(c)) {
+      return absl::StrCat("contains the character ",
+                          absl::ascii_isprint(static_cast<unsigned char>(c))
+                              ? absl::StrCat("'", std::string(1, c), "'")
+                              : absl::StrCat("0x", absl::Hex(c & 0xff)));
+    }
+  }
+  return "";
+}
+
+absl::Status Invalid(absl::string_view what, absl::string_view name,
+                     absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      what, " name \"", absl::CHexEscape(name.substr(0, 120)), "\" ", problem,
+      "; use 1 to 100 ASCII letters, digits, '.', '_', '-', '+' or '~', "
+      "starting with a letter or digit"));
+}
+
+}  // namespace
+
+absl::Status ValidateResourceName(absl::string_view what,
+                                  absl::string_view name) {
+  std::string problem = NameProblem(name);
+  if (!problem.empty()) return Invalid(what, name, problem);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDistribution(absl::string_view distribution) {
+  if (distribution.empty()) return absl::OkStatus();
+  for (absl::string_view part : absl::StrSplit(distribution, '/')) {
+    std::string problem = NameProblem(part);
+    if (!problem.empty()) {
+      return Invalid("distribution", distribution,
+                     absl::StrCat("has a part that ", problem,
+                                  " (parts are separated by '/')"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateComponent(absl::string_view component) {
+  if (component.empty()) return absl::OkStatus();
+  return ValidateResourceName("component", component);
+}
+
+}  // namespace debrepo

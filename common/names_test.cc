@@ -1,0 +1,54 @@
+#include "common/names.h"
+
+#include <string>
+#include <vector>
+
+#include "common/status_matchers.h"
+#include "gtest/gtest.h"
+
+namespace debrepo {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(NamesTest, AcceptsAptlyStyleNames) {
+  for (const std::string& name :
+       std::vector<std::string>{"main", "repo-1", "bookworm_backports",
+                                "a.b+c~d", "0day", std::string(100, 'x')}) {
+    EXPECT_THAT(ValidateResourceName("repo", name), IsOk()) << name;
+  }
+}
+
+TEST(NamesTest, RejectsHostileNames) {
+  for (const char* name :
+       {"", "../etc", "a/b", ".hidden", "-flag", "with space", "tab\tname",
+        "nul\x01", "quote\"", "semi;colon", "ünïcode"}) {
+    EXPECT_THAT(ValidateResourceName("repo", name),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+  }
+  EXPECT_THAT(ValidateResourceName("repo", std::string(101, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(NamesTest, MessageSaysWhatIsWrongAndTheRule) {
+  absl::Status status = ValidateResourceName("snapshot", "a/b");
+  EXPECT_THAT(status.message(), HasSubstr("snapshot name \"a/b\""));
+  EXPECT_THAT(status.message(), HasSubstr("'/'"));
+  EXPECT_THAT(status.message(), HasSubstr("starting with a letter or digit"));
+}
+
+TEST(NamesTest, DistributionsMayHaveSlashedParts) {
+  EXPECT_THAT(ValidateDistribution("bookworm/updates"), IsOk());
+  EXPECT_THAT(ValidateDistribution(""), IsOk());
+  EXPECT_THAT(ValidateDistribution("a//b"), Not(IsOk()));
+  EXPECT_THAT(ValidateDistribution("../x"), Not(IsOk()));
+  EXPECT_THAT(ValidateComponent("main"), IsOk());
+  EXPECT_THAT(ValidateComponent("non/free"), Not(IsOk()));
+}
+
+}  // namespace
+}  // namespace debrepo

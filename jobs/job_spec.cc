@@ -1,0 +1,75 @@
+#include "jobs/job_spec.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace debrepo::jobs {
+namespace {
+
+void SortUnique(std::vector<std::string>& keys) {
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+}
+
+}  // namespace
+
+std::string RepoKey(absl::string_view name) {
+  return absl::StrCat("repo/", name);
+}
+
+absl::string_view KindOf(const v1::JobArgs& args) {
+  switch (args.kind_case()) {
+    case v1::JobArgs::kNoop:
+      return kNoopKind;
+    case v1::JobArgs::kCreateRepo:
+      return kCreateRepoKind;
+    case v1::JobArgs::kUpdateRepo:
+      return kUpdateRepoKind;
+    case v1::JobArgs::kDeleteRepo:
+      return kDeleteRepoKind;
+    case v1::JobArgs::KIND_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
+  JobSpec spec;
+  spec.kind = std::string(KindOf(args));
+  switch (args.kind_case()) {
+    case v1::JobArgs::kNoop:
+      if (!args.noop().resource().empty()) {
+        spec.exclusive_keys.push_back(
+            absl::StrCat("noop/", args.noop().resource()));
+      }
+      break;
+    case v1::JobArgs::kCreateRepo:
+      spec.exclusive_keys.push_back(RepoKey(args.create_repo().repo().name()));
+      break;
+    case v1::JobArgs::kUpdateRepo: {
+      const v1::UpdateRepoArgs& update = args.update_repo();
+      spec.exclusive_keys.push_back(RepoKey(update.name()));
+      // A rename also locks the new name, so it races fairly with a create
+      // of that name.
+      if (std::find(update.fields().begin(), update.fields().end(), "name") !=
+          update.fields().end()) {
+        spec.exclusive_keys.push_back(RepoKey(update.repo().name()));
+      }
+      break;
+    }
+    case v1::JobArgs::kDeleteRepo:
+      spec.exclusive_keys.push_back(RepoKey(args.delete_repo().name()));
+      break;
+    case v1::JobArgs::KIND_NOT_SET:
+      return absl::InvalidArgumentError("the job names no operation");
+  }
+  spec.shared_keys.push_back(std::string(kGcKey));
+  SortUnique(spec.exclusive_keys);
+  SortUnique(spec.shared_keys);
+  spec.args = std::move(args);
+  return spec;
+}
+
+}  // namespace debrepo::jobs

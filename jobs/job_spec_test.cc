@@ -1,0 +1,51 @@
+#include "jobs/job_spec.h"
+
+#include "common/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::jobs {
+namespace {
+
+using ::debrepo::testing::StatusIs;
+using ::testing::ElementsAre;
+
+TEST(JobSpecTest, CreateLocksTheNameExclusively) {
+  v1::JobArgs args;
+  args.mutable_create_repo()->mutable_repo()->set_name("main");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "repo.create");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/main"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc"));
+}
+
+TEST(JobSpecTest, RenameLocksOldAndNewNameInOrder) {
+  v1::JobArgs args;
+  v1::UpdateRepoArgs* update = args.mutable_update_repo();
+  update->set_name("zeta");
+  update->mutable_repo()->set_name("alpha");
+  update->add_fields("name");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/alpha", "repo/zeta"));
+}
+
+TEST(JobSpecTest, EditWithoutRenameLocksOnlyTheRepo) {
+  v1::JobArgs args;
+  v1::UpdateRepoArgs* update = args.mutable_update_repo();
+  update->set_name("zeta");
+  update->mutable_repo()->set_name("ignored");
+  update->add_fields("comment");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/zeta"));
+}
+
+TEST(JobSpecTest, EmptyArgsAreInvalid) {
+  EXPECT_THAT(MakeJobSpec(v1::JobArgs()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace debrepo::jobs

@@ -1,0 +1,54 @@
+// Conversions between PostgreSQL values and our types, private to storage.
+#ifndef DEBREPO_STORAGE_INTERNAL_PG_H_
+#define DEBREPO_STORAGE_INTERNAL_PG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "pqxx/pqxx"
+#include "storage/database.h"
+
+namespace debrepo::storage::internal {
+
+// SQL expression for a timestamptz column as microseconds since the epoch.
+#define DEBREPO_SQL_MICROS(column) \
+  "(extract(epoch FROM " column ") * 1000000)::bigint"
+
+// Guard runs `fn`, mapping any exception it throws with
+// StatusFromException; `what` describes the operation. `fn` returns a
+// Status or StatusOr.
+template <typename Fn>
+auto Guard(absl::string_view what, Fn fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return StatusFromException(e, what);
+  }
+}
+
+// PgTextArray renders `values` as a PostgreSQL text[] literal, quoting and
+// escaping every element (libpqxx 6 cannot bind arrays).
+std::string PgTextArray(const std::vector<std::string>& values);
+
+// ParseTextArray reads a text[] field.
+std::vector<std::string> ParseTextArray(const pqxx::field& field);
+
+// SetTimestamp fills `out` from a microseconds field; NULL leaves it unset.
+void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
+
+// ToJson renders a message as JSON for a jsonb column.
+std::string ToJson(const google::protobuf::Message& message);
+
+// FromJson parses a jsonb column written by ToJson.
+absl::Status FromJson(const std::string& json,
+                      google::protobuf::Message* message);
+
+}  // namespace debrepo::storage::internal
+
+#endif  // DEBREPO_STORAGE_INTERNAL_PG_H_

@@ -1,0 +1,127 @@
+#include "storage/job_maintenance.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "pqxx/pqxx"
+#include "storage/database.h"
+#include "storage/internal_pg.h"
+#include "storage/job_channels.h"
+#include "storage/job_rows.h"
+
+namespace debrepo::storage {
+namespace {
+
+using internal::Guard;
+
+// Locks the job row (skipping one another maintainer holds) and probes
+// its job lock; the transaction-level probe lock is dropped at COMMIT.
+constexpr char kProbeOrphan[] =
+    "SELECT j.attempts, j.worker, "
+    "EXISTS (SELECT 1 FROM job_outcomes o WHERE o.job_id = j.id) "
+    "FROM jobs j WHERE j.id = $1 AND j.state = 'running' "
+    "AND pg_try_advisory_xact_lock(" DEBREPO_SQL_JOB_LOCK("j.id") ") "
+    "FOR UPDATE SKIP LOCKED";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<JobMaintenance>> JobMaintenance::Open(
+    const std::string& dsn) {
+  ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, Connect(dsn));
+  return std::unique_ptr<JobMaintenance>(
+      new JobMaintenance(std::move(connection)));
+}
+
+JobMaintenance::JobMaintenance(std::unique_ptr<pqxx::connection> connection)
+    : connection_(std::move(connection)) {}
+
+bool JobMaintenance::Healthy() const { return connection_->is_open(); }
+
+absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
+    int max_attempts) {
+  return Guard("recovering jobs of dead workers",
+               [&]() -> absl::StatusOr<RecoveryReport> {
+                 RecoveryReport report;
+                 std::vector<int64_t> running;
+                 for (const pqxx::row& row :
+                      pqxx::nontransaction(*connection_)
+                          .exec("SELECT id FROM jobs WHERE state = 'running' "
+                                "ORDER BY id")) {
+                   running.push_back(row[0].as<int64_t>());
+                 }
+                 for (int64_t id : running) {
+                   pqxx::work tx(*connection_);
+                   pqxx::result rows = tx.exec_params(kProbeOrphan, id);
+                   if (rows.empty()) continue;  // alive, done, or taken
+                   const int attempts = rows[0][0].as<int>();
+                   const std::string worker = rows[0][1].c_str();
+                   if (rows[0][2].as<bool>()) {
+                     ++report.finalized;
+                   } else if (attempts >= max_attempts) {
+                     tx.exec_params0(
+                         "INSERT INTO job_outcomes (job_id, state, "
+                         "status_code, status_message) VALUES ($1, 'failed', "
+                         "$2, $3)",
+                         id, static_cast<int>(absl::StatusCode::kAborted),
+                         absl::StrCat("the worker running it died ", attempts,
+                                      " times (last: ", worker,
+                                      "); nothing was changed. Check the "
+                                      "workers' logs, then retry"));
+                     ++report.failed;
+                   } else {
+                     tx.exec_params0(
+                         "UPDATE jobs SET state = 'queued', worker = '' "
+                         "WHERE id = $1",
+                         id);
+                     tx.exec_params0(
+                         "INSERT INTO job_logs (job_id, line) VALUES ($1, $2)",
+                         id,
+                         absl::StrCat("worker ", worker, " died during attempt ",
+                                      attempts, "; requeued"));
+                     tx.exec_params("SELECT pg_notify($1, '')",
+                                    kJobQueuedChannel);
+                     ++report.requeued;
+                   }
+                   internal::FinalizeJob(tx, id);
+                   tx.commit();
+                 }
+                 return report;
+               });
+}
+
+absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {
+  return Guard("pruning finished jobs", [&]() -> absl::StatusOr<int> {
+    pqxx::work tx(*connection_);
+    const std::string cutoff_seconds =
+        absl::StrCat(absl::ToInt64Seconds(retention));
+    tx.exec_params0(
+        "DELETE FROM job_outcomes o USING jobs j WHERE j.id = o.job_id "
+        "AND j.end_time < now() - make_interval(secs => $1::double precision)",
+        cutoff_seconds);
+    pqxx::result deleted = tx.exec_params(
+        "DELETE FROM jobs WHERE end_time < now() - "
+        "make_interval(secs => $1::double precision) RETURNING id",
+        cutoff_seconds);
+    tx.commit();
+    return static_cast<int>(deleted.size());
+  });
+}
+
+absl::Status JobMaintenance::Heartbeat(const std::string& worker_id,
+                                       int64_t jobs_done, int64_t transactions,
+                                       int64_t serialization_retries) {
+  return Guard("recording a worker heartbeat", [&]() -> absl::Status {
+    pqxx::nontransaction(*connection_)
+        .exec_params0(
+            "INSERT INTO workers (id, jobs_done, transactions, "
+            "serialization_retries) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (id) DO UPDATE SET last_seen = now(), "
+            "jobs_done = $2, transactions = $3, serialization_retries = $4",
+            worker_id, jobs_done, transactions, serialization_retries);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace debrepo::storage

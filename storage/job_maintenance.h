@@ -1,0 +1,55 @@
+// JobMaintenance: recovery of jobs whose worker died, and pruning of old
+// finished jobs (DESIGN.md step 6). Any number of workers run it; each
+// action is one short transaction that is safe to race.
+#ifndef DEBREPO_STORAGE_JOB_MAINTENANCE_H_
+#define DEBREPO_STORAGE_JOB_MAINTENANCE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "pqxx/connection"
+
+namespace debrepo::storage {
+
+// RecoveryReport counts what RecoverOrphans did.
+struct RecoveryReport {
+  int requeued = 0;   // back to queued for another attempt
+  int failed = 0;     // out of attempts
+  int finalized = 0;  // had committed; only the bookkeeping was missing
+};
+
+class JobMaintenance {
+ public:
+  // Open connects. The connection must not be one that holds job locks: a
+  // session can re-take its own advisory locks, and would then mistake its
+  // own jobs for orphans.
+  static absl::StatusOr<std::unique_ptr<JobMaintenance>> Open(
+      const std::string& dsn);
+
+  // RecoverOrphans settles every running job whose job lock is free (its
+  // worker's session is gone): a job that had committed its outcome is
+  // finalized; others are requeued, or failed with ABORTED once they have
+  // had `max_attempts` attempts.
+  absl::StatusOr<RecoveryReport> RecoverOrphans(int max_attempts);
+
+  // PruneFinished deletes jobs (with their logs and outcomes) that ended
+  // more than `retention` ago. Returns how many.
+  absl::StatusOr<int> PruneFinished(absl::Duration retention);
+
+  // Heartbeat records that worker `worker_id` is alive, with its counters.
+  absl::Status Heartbeat(const std::string& worker_id, int64_t jobs_done,
+                         int64_t transactions, int64_t serialization_retries);
+
+  bool Healthy() const;
+
+ private:
+  explicit JobMaintenance(std::unique_ptr<pqxx::connection> connection);
+
+  std::unique_ptr<pqxx::connection> connection_;
+};
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_JOB_MAINTENANCE_H_

@@ -1,0 +1,117 @@
+#include "storage/job_rows.h"
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "storage/internal_pg.h"
+#include "storage/job_channels.h"
+
+namespace debrepo::storage::internal {
+
+const char kJobColumns[] =
+    "j.id, j.kind, j.args, coalesce(o.state, j.state), j.request_id, "
+    DEBREPO_SQL_MICROS("j.create_time") ", "
+    DEBREPO_SQL_MICROS("j.start_time") ", "
+    DEBREPO_SQL_MICROS("coalesce(o.end_time, j.end_time)") ", "
+    "j.attempts, j.worker, coalesce(o.result, j.result), "
+    "coalesce(o.status_code, j.status_code), "
+    "coalesce(o.status_message, j.status_message), "
+    "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id), "
+    "j.exclusive_keys, j.shared_keys";
+
+absl::string_view StateName(v1::JobState state) {
+  switch (state) {
+    case v1::QUEUED:
+      return "queued";
+    case v1::RUNNING:
+      return "running";
+    case v1::SUCCEEDED:
+      return "succeeded";
+    case v1::FAILED:
+      return "failed";
+    case v1::CANCELLED:
+      return "cancelled";
+    default:
+      return "";
+  }
+}
+
+v1::JobState StateFromName(absl::string_view name) {
+  for (v1::JobState state :
+       {v1::QUEUED, v1::RUNNING, v1::SUCCEEDED, v1::FAILED, v1::CANCELLED}) {
+    if (StateName(state) == name) return state;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
+  v1::Job job;
+  job.set_id(row[0].as<int64_t>());
+  job.set_kind(row[1].c_str());
+  if (absl::Status status = FromJson(row[2].c_str(), job.mutable_args());
+      !status.ok()) {
+    return status;
+  }
+  job.set_state(StateFromName(row[3].c_str()));
+  if (!row[4].is_null()) job.set_request_id(row[4].c_str());
+  SetTimestamp(row[5], job.mutable_create_time());
+  SetTimestamp(row[6], job.mutable_start_time());
+  SetTimestamp(row[7], job.mutable_end_time());
+  job.set_attempts(row[8].as<int>());
+  job.set_worker(row[9].c_str());
+  if (!row[10].is_null()) {
+    if (absl::Status status = FromJson(row[10].c_str(), job.mutable_result());
+        !status.ok()) {
+      return status;
+    }
+  }
+  job.set_status_code(row[11].as<int>());
+  job.set_status_message(row[12].c_str());
+  job.set_cancel_requested(row[13].as<bool>());
+  for (std::string& key : ParseTextArray(row[14])) {
+    job.add_exclusive_keys(std::move(key));
+  }
+  for (std::string& key : ParseTextArray(row[15])) {
+    job.add_shared_keys(std::move(key));
+  }
+  return job;
+}
+
+absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
+                                bool with_log) {
+  pqxx::result rows = tx.exec_params(
+      absl::StrCat("SELECT ", kJobColumns,
+                   " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
+                   "WHERE j.id = $1"),
+      id);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "job ", id,
+        " does not exist (finished jobs are pruned after the retention "
+        "period); `debrepo task list` shows recent jobs"));
+  }
+  absl::StatusOr<v1::Job> job = JobFromRow(rows[0]);
+  if (!job.ok() || !with_log) return job;
+  for (const pqxx::row& line : tx.exec_params(
+           "SELECT line FROM job_logs WHERE job_id = $1 ORDER BY seq", id)) {
+    job->add_log(line[0].c_str());
+  }
+  return job;
+}
+
+void FinalizeJob(pqxx::transaction_base& tx, int64_t id) {
+  pqxx::result updated = tx.exec_params(R"sql(
+      UPDATE jobs j SET state = o.state, end_time = o.end_time,
+          status_code = o.status_code, status_message = o.status_message,
+          result = o.result
+      FROM job_outcomes o
+      WHERE j.id = $1 AND o.job_id = j.id
+      RETURNING j.id)sql",
+                                        id);
+  if (updated.empty()) return;
+  tx.exec_params0("DELETE FROM job_keys WHERE job_id = $1", id);
+  tx.exec_params0("DELETE FROM job_cancellations WHERE job_id = $1", id);
+  tx.exec_params("SELECT pg_notify($1, $2::text), pg_notify($3, '')",
+                 kJobDoneChannel, id, kJobQueuedChannel);
+}
+
+}  // namespace debrepo::storage::internal

@@ -1,0 +1,47 @@
+// Reading jobs rows into v1::Job, shared by JobStore and JobSession.
+#ifndef DEBREPO_STORAGE_JOB_ROWS_H_
+#define DEBREPO_STORAGE_JOB_ROWS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/debrepo/v1/jobs.pb.h"
+#include "pqxx/pqxx"
+
+namespace debrepo::storage::internal {
+
+// The columns JobFromRow reads, from `jobs j LEFT JOIN job_outcomes o`.
+// An outcome row overrides the job row: the job committed but its worker
+// has not copied the outcome over yet.
+extern const char kJobColumns[];
+
+// StateName and StateFromName convert between v1::JobState and the
+// jobs.state column.
+absl::string_view StateName(v1::JobState state);
+v1::JobState StateFromName(absl::string_view name);
+
+// JobFromRow builds a job from a row of kJobColumns.
+absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row);
+
+// LoadJob reads one job (with its log when `with_log`); NOT_FOUND when
+// absent.
+absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
+                                bool with_log);
+
+// SQL arguments of the advisory lock a worker holds while it owns the job
+// in column `id` ("job/<id>"). The two-int4 key space of PostgreSQL's
+// advisory locks is disjoint from the bigint one that resource keys use, so
+// job ids map to locks without hashing or collisions.
+#define DEBREPO_SQL_JOB_LOCK(id) \
+  "(" id " / 2147483648)::int, (" id " % 2147483648)::int"
+
+// FinalizeJob copies job `id`'s outcome row onto its jobs row, drops its
+// resource keys (freeing conflicting jobs to be claimed) and notifies
+// waiters. No-op when the job has no outcome yet.
+void FinalizeJob(pqxx::transaction_base& tx, int64_t id);
+
+}  // namespace debrepo::storage::internal
+
+#endif  // DEBREPO_STORAGE_JOB_ROWS_H_

@@ -1,0 +1,122 @@
+// JobSession: a worker's connection and its side of the job protocol
+// (DESIGN.md steps 2 to 5): claim, lock, commit exactly once, finish.
+#ifndef DEBREPO_STORAGE_JOB_SESSION_H_
+#define DEBREPO_STORAGE_JOB_SESSION_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "pqxx/connection"
+#include "proto/debrepo/v1/jobs.pb.h"
+#include "storage/transaction.h"
+
+namespace debrepo::storage {
+
+// ClaimedJob is a job this session owns: it is `running` with this
+// session's worker id, and the session holds its job lock.
+struct ClaimedJob {
+  int64_t id = 0;
+  std::string kind;
+  v1::JobArgs args;
+  std::vector<std::string> exclusive_keys;
+  std::vector<std::string> shared_keys;
+  // 1 on the first claim; more after workers died while running it.
+  int attempt = 0;
+};
+
+// JobOutcome is how a job ended, as committed.
+struct JobOutcome {
+  v1::JobState state = v1::JOB_STATE_UNSPECIFIED;
+  absl::Status status;  // OK when SUCCEEDED
+  v1::JobResult result;
+  // Serializable transactions rolled back by conflicts before this outcome.
+  int serialization_retries = 0;
+};
+
+// RetryPolicy bounds the retries of a serializable transaction that lost a
+// conflict (SQLSTATE 40001 / 40P01).
+struct RetryPolicy {
+  int max_attempts = 10;
+  absl::Duration initial_backoff = absl::Milliseconds(2);
+  absl::Duration max_backoff = absl::Milliseconds(200);
+};
+
+class JobSession {
+ public:
+  // The body of a job's transaction: reloads, checks invariants, mutates,
+  // and returns the result. A non-OK status other than ABORTED or
+  // UNAVAILABLE is the job's domain error: it is committed as FAILED and
+  // nothing the body wrote is kept.
+  using Body = std::function<absl::StatusOr<v1::JobResult>(Transaction&)>;
+
+  // Open connects a session for worker `worker_id`.
+  static absl::StatusOr<std::unique_ptr<JobSession>> Open(
+      const std::string& dsn, std::string worker_id);
+
+  // Claim takes the oldest queued job that conflicts with no running job
+  // and no older queued one, marks it running and takes its job lock, in
+  // one statement. nullopt when there is nothing to claim.
+  absl::StatusOr<std::optional<ClaimedJob>> Claim();
+
+  // LockResources takes the job's advisory locks (exclusive and shared, in
+  // ascending key order), waiting for holders to finish. Must be called
+  // before Commit: a transaction's snapshot must not predate the lock.
+  absl::Status LockResources(const ClaimedJob& job);
+
+  // Commit runs `body` in a SERIALIZABLE transaction and inserts the job's
+  // outcome row in that same transaction, retrying conflicts per `policy`.
+  // A cancellation requested before the transaction commits wins. If the
+  // job already has an outcome (a previous attempt committed), that one is
+  // returned and `body` is not run again. UNAVAILABLE means the database
+  // was lost: nothing is known to be committed, and recovery will settle
+  // the job.
+  absl::StatusOr<JobOutcome> Commit(const ClaimedJob& job, const Body& body,
+                                    const RetryPolicy& policy);
+
+  // Fail commits a FAILED (or CANCELLED, for a CANCELLED status) outcome
+  // for a job that failed before its transaction (e.g. in a long phase).
+  absl::StatusOr<JobOutcome> Fail(const ClaimedJob& job,
+                                  const absl::Status& status);
+
+  // Finish copies the outcome onto the job row, writes `log` lines, frees
+  // the job's resource keys, notifies waiters, and releases every advisory
+  // lock of this session.
+  absl::Status Finish(int64_t job_id, const std::vector<std::string>& log);
+
+  // Requeue gives a claimed job back without running it (on shutdown) and
+  // releases the session's locks.
+  absl::Status Requeue(const ClaimedJob& job);
+
+  // CancelRequested is true once someone asked to cancel the job.
+  absl::StatusOr<bool> CancelRequested(int64_t job_id);
+
+  // Healthy is false once the connection is lost; open a new session.
+  bool Healthy() const;
+
+ private:
+  JobSession(std::unique_ptr<pqxx::connection> connection,
+             std::string worker_id);
+
+  // Runs the body once; ABORTED means retry.
+  absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job,
+                                        const Body& body);
+  // Inserts an outcome unless one exists, and returns the one stored.
+  absl::StatusOr<JobOutcome> RecordOutcome(int64_t job_id,
+                                           const absl::Status& status);
+  absl::StatusOr<std::optional<JobOutcome>> LoadOutcome(int64_t job_id);
+
+  std::unique_ptr<pqxx::connection> connection_;
+  const std::string worker_id_;
+};
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_JOB_SESSION_H_

@@ -1,0 +1,152 @@
+#include "storage/job_store.h"
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "storage/internal_pg.h"
+#include "storage/job_rows.h"
+
+namespace debrepo::storage {
+namespace {
+
+using internal::LoadJob;
+
+// Inserts the job unless its request_id exists; returns the new id or
+// nothing.
+constexpr char kInsertJob[] = R"sql(
+  INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
+  VALUES ($1, $2::jsonb, nullif($3, ''), $4::text[], $5::text[])
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING id)sql";
+
+constexpr char kInsertJobKeys[] = R"sql(
+  INSERT INTO job_keys (key, job_id, exclusive)
+  SELECT key, $1, true FROM unnest($2::text[]) AS key
+  UNION ALL
+  SELECT key, $1, false FROM unnest($3::text[]) AS key)sql";
+
+constexpr char kFindByRequestId[] = R"sql(
+  SELECT id, kind = $2 AND args = $3::jsonb FROM jobs WHERE request_id = $1)sql";
+
+}  // namespace
+
+absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
+                                         absl::string_view request_id) {
+  const std::string args = internal::ToJson(spec.args);
+  const std::string exclusive = internal::PgTextArray(spec.exclusive_keys);
+  const std::string shared = internal::PgTextArray(spec.shared_keys);
+  absl::StatusOr<v1::Job> job;
+  absl::Status status =
+      db_.Run("submitting a job", [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        pqxx::result inserted =
+            tx.exec_params(kInsertJob, spec.kind, args,
+                           std::string(request_id), exclusive, shared);
+        int64_t id = 0;
+        if (!inserted.empty()) {
+          id = inserted[0][0].as<int64_t>();
+          tx.exec_params0(kInsertJobKeys, id, exclusive, shared);
+          tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
+        } else {
+          // A retried request: hand back the job the first one created.
+          pqxx::row existing = tx.exec_params1(
+              kFindByRequestId, std::string(request_id), spec.kind, args);
+          id = existing[0].as<int64_t>();
+          if (!existing[1].as<bool>()) {
+            job = absl::InvalidArgumentError(absl::StrCat(
+                "request_id \"", request_id,
+                "\" was already used for a different request (job ", id,
+                "); use a new request_id for a new request"));
+            return absl::OkStatus();
+          }
+        }
+        job = LoadJob(tx, id, /*with_log=*/false);
+        tx.commit();
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return job;
+}
+
+absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
+  absl::StatusOr<v1::Job> job;
+  absl::Status status =
+      db_.Run("reading a job", [&](pqxx::connection& connection) {
+        pqxx::read_transaction tx(connection);
+        job = LoadJob(tx, id, /*with_log=*/true);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return job;
+}
+
+absl::StatusOr<std::vector<v1::Job>> JobStore::List(const JobFilter& filter) {
+  std::vector<v1::Job> jobs;
+  absl::Status status =
+      db_.Run("listing jobs", [&](pqxx::connection& connection) -> absl::Status {
+        pqxx::read_transaction tx(connection);
+        pqxx::result rows = tx.exec_params(
+            absl::StrCat(
+                "SELECT ", internal::kJobColumns,
+                " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
+                "WHERE ($1::bigint = 0 OR j.id < $1::bigint) "
+                "AND ($2 = '' OR coalesce(o.state, j.state) = $2) "
+                "AND ($3 = '' OR j.kind = $3) "
+                "ORDER BY j.id DESC LIMIT $4"),
+            filter.before_id, std::string(internal::StateName(filter.state)),
+            filter.kind, filter.limit);
+        for (const pqxx::row& row : rows) {
+          absl::StatusOr<v1::Job> job = internal::JobFromRow(row);
+          if (!job.ok()) return job.status();
+          jobs.push_back(*std::move(job));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return jobs;
+}
+
+absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
+  absl::StatusOr<v1::Job> job;
+  absl::Status status =
+      db_.Run("cancelling a job", [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        // Lock the row so a concurrent claim either sees the cancellation
+        // or has already made the job running.
+        pqxx::result rows = tx.exec_params(
+            "SELECT state FROM jobs WHERE id = $1 FOR UPDATE", id);
+        if (rows.empty()) {
+          job = LoadJob(tx, id, /*with_log=*/false);  // NOT_FOUND
+          return absl::OkStatus();
+        }
+        const std::string state = rows[0][0].c_str();
+        if (state == "queued") {
+          constexpr char kMessage[] = "cancelled before it started";
+          tx.exec_params0(
+              "INSERT INTO job_outcomes (job_id, state, status_code, "
+              "status_message) VALUES ($1, 'cancelled', $2, $3) "
+              "ON CONFLICT (job_id) DO NOTHING",
+              id, static_cast<int>(absl::StatusCode::kCancelled), kMessage);
+          tx.exec_params0(
+              "UPDATE jobs SET state = 'cancelled', end_time = now(), "
+              "status_code = $2, status_message = $3 WHERE id = $1",
+              id, static_cast<int>(absl::StatusCode::kCancelled), kMessage);
+          tx.exec_params0("DELETE FROM job_keys WHERE job_id = $1", id);
+          tx.exec_params("SELECT pg_notify($1, $2::text)", kJobDoneChannel, id);
+          tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
+        } else if (state == "running") {
+          tx.exec_params0(
+              "INSERT INTO job_cancellations (job_id) VALUES ($1) "
+              "ON CONFLICT DO NOTHING",
+              id);
+        }
+        job = LoadJob(tx, id, /*with_log=*/true);
+        tx.commit();
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return job;
+}
+
+}  // namespace debrepo::storage

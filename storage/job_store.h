@@ -1,0 +1,53 @@
+// JobStore: submitting, reading and cancelling jobs (the server's side of
+// the job protocol, DESIGN.md step 1).
+#ifndef DEBREPO_STORAGE_JOB_STORE_H_
+#define DEBREPO_STORAGE_JOB_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "jobs/job_spec.h"
+#include "proto/debrepo/v1/jobs.pb.h"
+#include "storage/database.h"
+#include "storage/job_channels.h"
+
+namespace debrepo::storage {
+
+// JobFilter selects jobs for ListJobs.
+struct JobFilter {
+  v1::JobState state = v1::JOB_STATE_UNSPECIFIED;  // any
+  std::string kind;                                // any when empty
+  int64_t before_id = 0;                           // 0: from the newest
+  int limit = 100;
+};
+
+class JobStore {
+ public:
+  explicit JobStore(Database* db) : db_(*db) {}
+
+  // Submit inserts a queued job with its resource keys and wakes workers.
+  // With a non-empty `request_id` that was used before, returns the job it
+  // created instead (INVALID_ARGUMENT if the earlier request differed).
+  absl::StatusOr<v1::Job> Submit(const jobs::JobSpec& spec,
+                                 absl::string_view request_id);
+
+  // Get reads a job with its log; NOT_FOUND when there is none.
+  absl::StatusOr<v1::Job> Get(int64_t id);
+
+  // List returns jobs newest first (without logs).
+  absl::StatusOr<std::vector<v1::Job>> List(const JobFilter& filter);
+
+  // Cancel cancels a queued job at once or flags a running one; ended jobs
+  // are returned unchanged.
+  absl::StatusOr<v1::Job> Cancel(int64_t id);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_JOB_STORE_H_

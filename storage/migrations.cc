@@ -1,0 +1,163 @@
+#include "storage/migrations.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "common/status_macros.h"
+#include "pqxx/pqxx"
+#include "storage/database.h"
+
+namespace debrepo::storage {
+namespace {
+
+// The advisory lock that serializes migrations across processes (an
+// arbitrary constant: "debrepo-migrate").
+constexpr int64_t kMigrationLockKey = 0x6465627265706f6dLL;
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append only: a migration that has shipped is never edited.
+constexpr Migration kMigrations[] = {
+    {1, "job queue and repos", R"sql(
+CREATE TABLE jobs (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL,
+  args jsonb NOT NULL,
+  state text NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  request_id text UNIQUE,
+  exclusive_keys text[] NOT NULL,
+  shared_keys text[] NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  worker text NOT NULL DEFAULT '',
+  create_time timestamptz NOT NULL DEFAULT now(),
+  start_time timestamptz,
+  end_time timestamptz,
+  status_code integer NOT NULL DEFAULT 0,
+  status_message text NOT NULL DEFAULT '',
+  result jsonb
+);
+-- Claims and recovery look only at unfinished jobs.
+CREATE INDEX jobs_unfinished ON jobs (id) WHERE state IN ('queued', 'running');
+CREATE INDEX jobs_end_time ON jobs (end_time) WHERE end_time IS NOT NULL;
+
+-- Resource keys of unfinished jobs only: a claim checks conflicts here
+-- instead of scanning the whole queue.
+CREATE TABLE job_keys (
+  key text NOT NULL,
+  job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  exclusive boolean NOT NULL,
+  PRIMARY KEY (key, job_id)
+);
+CREATE INDEX job_keys_job_id ON job_keys (job_id);
+
+-- A job's outcome, inserted in the job's own serializable transaction. The
+-- primary key makes completion exactly-once. No foreign key to jobs: the
+-- transaction must not touch the hot jobs table.
+CREATE TABLE job_outcomes (
+  job_id bigint PRIMARY KEY,
+  state text NOT NULL CHECK (state IN ('succeeded', 'failed', 'cancelled')),
+  status_code integer NOT NULL,
+  status_message text NOT NULL,
+  result jsonb,
+  end_time timestamptz NOT NULL DEFAULT now()
+);
+
+-- Cancellation requests for running jobs, read by the job's transaction.
+CREATE TABLE job_cancellations (
+  job_id bigint PRIMARY KEY
+);
+
+CREATE TABLE job_logs (
+  job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  seq bigserial,
+  time timestamptz NOT NULL DEFAULT now(),
+  line text NOT NULL,
+  PRIMARY KEY (job_id, seq)
+);
+
+-- Live workers and their counters, refreshed by heartbeats.
+CREATE TABLE workers (
+  id text PRIMARY KEY,
+  started timestamptz NOT NULL DEFAULT now(),
+  last_seen timestamptz NOT NULL DEFAULT now(),
+  jobs_done bigint NOT NULL DEFAULT 0,
+  transactions bigint NOT NULL DEFAULT 0,
+  serialization_retries bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE repos (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  comment text NOT NULL DEFAULT '',
+  default_distribution text NOT NULL DEFAULT '',
+  default_component text NOT NULL DEFAULT '',
+  create_time timestamptz NOT NULL DEFAULT now()
+);
+)sql"},
+};
+
+absl::Status ApplyLocked(pqxx::connection& connection) {
+  {
+    pqxx::work tx(connection);
+    tx.exec(R"sql(
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()))sql");
+    tx.commit();
+  }
+  int current = 0;
+  {
+    pqxx::work tx(connection);
+    current =
+        tx.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0]
+            .as<int>();
+    tx.commit();
+  }
+  if (current > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the database schema is at version ", current,
+        " but this binary knows only up to ", LatestSchemaVersion(),
+        "; upgrade debrepo before starting it against this database"));
+  }
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= current) continue;
+    pqxx::work tx(connection);
+    tx.exec(migration.sql);
+    tx.exec_params(
+        "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",
+        migration.version, migration.description);
+    tx.commit();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() {
+  return absl::MakeConstSpan(kMigrations).back().version;
+}
+
+absl::Status ApplyMigrations(const std::string& dsn) {
+  ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, Connect(dsn));
+  try {
+    // Session lock: held across the per-migration transactions, released
+    // when this connection closes even if we crash half-way.
+    pqxx::nontransaction(*connection)
+        .exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
+    absl::Status status = ApplyLocked(*connection);
+    pqxx::nontransaction(*connection)
+        .exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
+    return status;
+  } catch (const std::exception& e) {
+    return StatusFromException(e, "applying schema migrations");
+  }
+}
+
+}  // namespace debrepo::storage

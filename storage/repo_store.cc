@@ -1,0 +1,112 @@
+#include "storage/repo_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "storage/internal_pg.h"
+
+namespace debrepo::storage {
+namespace {
+
+constexpr char kRepoColumns[] =
+    "name, comment, default_distribution, default_component, " DEBREPO_SQL_MICROS(
+        "create_time");
+
+v1::Repo RepoFromRow(const pqxx::row& row) {
+  v1::Repo repo;
+  repo.set_name(row[0].c_str());
+  repo.set_comment(row[1].c_str());
+  repo.set_default_distribution(row[2].c_str());
+  repo.set_default_component(row[3].c_str());
+  internal::SetTimestamp(row[4], repo.mutable_create_time());
+  return repo;
+}
+
+std::string SelectRepoSql() {
+  return absl::StrCat("SELECT ", kRepoColumns, " FROM repos WHERE name = $1");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
+  absl::StatusOr<v1::Repo> repo;
+  absl::Status status =
+      db.Run("reading a repo", [&](pqxx::connection& connection) {
+        pqxx::read_transaction tx(connection);
+        pqxx::result rows = tx.exec_params(SelectRepoSql(), std::string(name));
+        if (rows.empty()) {
+          repo = absl::NotFoundError(absl::StrCat(
+              "repo \"", name,
+              "\" does not exist; `debrepo repo list` shows the repos"));
+        } else {
+          repo = RepoFromRow(rows[0]);
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return repo;
+}
+
+absl::StatusOr<std::vector<v1::Repo>> ListRepos(Database& db,
+                                                absl::string_view after_name,
+                                                int limit) {
+  std::vector<v1::Repo> repos;
+  absl::Status status =
+      db.Run("listing repos", [&](pqxx::connection& connection) {
+        pqxx::read_transaction tx(connection);
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat("SELECT ", kRepoColumns,
+                              " FROM repos WHERE name > $1 ORDER BY name "
+                              "LIMIT $2"),
+                 std::string(after_name), limit)) {
+          repos.push_back(RepoFromRow(row));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return repos;
+}
+
+absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
+                                                 absl::string_view name) {
+  return internal::Guard("reading a repo",
+               [&]() -> absl::StatusOr<std::optional<v1::Repo>> {
+                 pqxx::result rows =
+                     tx.pqxx().exec_params(SelectRepoSql(), std::string(name));
+                 if (rows.empty()) return std::nullopt;
+                 return RepoFromRow(rows[0]);
+               });
+}
+
+absl::StatusOr<v1::Repo> InsertRepo(Transaction& tx, const v1::Repo& repo) {
+  return internal::Guard("creating a repo", [&]() -> absl::StatusOr<v1::Repo> {
+    return RepoFromRow(tx.pqxx().exec_params1(
+        absl::StrCat("INSERT INTO repos (name, comment, default_distribution, "
+                     "default_component) VALUES ($1, $2, $3, $4) RETURNING ",
+                     kRepoColumns),
+        repo.name(), repo.comment(), repo.default_distribution(),
+        repo.default_component()));
+  });
+}
+
+absl::StatusOr<v1::Repo> ReplaceRepo(Transaction& tx, absl::string_view name,
+                                     const v1::Repo& repo) {
+  return internal::Guard("updating a repo", [&]() -> absl::StatusOr<v1::Repo> {
+    return RepoFromRow(tx.pqxx().exec_params1(
+        absl::StrCat("UPDATE repos SET name = $2, comment = $3, "
+                     "default_distribution = $4, default_component = $5 "
+                     "WHERE name = $1 RETURNING ",
+                     kRepoColumns),
+        std::string(name), repo.name(), repo.comment(),
+        repo.default_distribution(), repo.default_component()));
+  });
+}
+
+absl::Status DeleteRepo(Transaction& tx, absl::string_view name) {
+  return internal::Guard("deleting a repo", [&]() -> absl::Status {
+    tx.pqxx().exec_params0("DELETE FROM repos WHERE name = $1",
+                           std::string(name));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace debrepo::storage

@@ -1,0 +1,29 @@
+#include "worker/create_repo_job.h"
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "storage/repo_store.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<v1::JobResult> CreateRepoJob::Apply(const v1::JobArgs& args,
+                                                   storage::Transaction& tx,
+                                                   JobContext& /*context*/) {
+  const v1::Repo& wanted = args.create_repo().repo();
+  // Invariant: repo names are unique. The name's exclusive lock and this
+  // serializable read make the check and the insert one atomic step.
+  ASSIGN_OR_RETURN(std::optional<v1::Repo> existing,
+                   storage::FindRepo(tx, wanted.name()));
+  if (existing.has_value()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "repo \"", wanted.name(),
+        "\" already exists; choose another name or drop it first"));
+  }
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(*result.mutable_repo(), storage::InsertRepo(tx, wanted));
+  return result;
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,20 @@
+#include "worker/job_handlers.h"
+
+#include "jobs/job_spec.h"
+#include "worker/create_repo_job.h"
+#include "worker/delete_repo_job.h"
+#include "worker/noop_job.h"
+#include "worker/update_repo_job.h"
+
+namespace debrepo::worker {
+
+JobHandlers MakeJobHandlers() {
+  JobHandlers handlers;
+  handlers.emplace(jobs::kNoopKind, std::make_unique<NoopJob>());
+  handlers.emplace(jobs::kCreateRepoKind, std::make_unique<CreateRepoJob>());
+  handlers.emplace(jobs::kUpdateRepoKind, std::make_unique<UpdateRepoJob>());
+  handlers.emplace(jobs::kDeleteRepoKind, std::make_unique<DeleteRepoJob>());
+  return handlers;
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,98 @@
+// debrepo-worker: claims jobs from PostgreSQL and runs them.
+#include <csignal>
+#include <pthread.h>
+#include <thread>
+#include <unistd.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/env_flags.h"
+#include "common/logging.h"
+#include "storage/migrations.h"
+#include "worker/worker.h"
+
+ABSL_FLAG(std::string, database_url,
+          "postgresql://debrepo@127.0.0.1:5433/debrepo",
+          "PostgreSQL connection URI or libpq string (DEBREPO_DATABASE_URL). "
+          "Needs a direct connection: session locks and LISTEN do not work "
+          "through a transaction-pooling proxy.");
+ABSL_FLAG(std::string, worker_id, "",
+          "Name shown on the jobs this worker runs (DEBREPO_WORKER_ID); "
+          "default: host:pid.");
+ABSL_FLAG(int, concurrency, 2,
+          "Jobs run at once, one database session each "
+          "(DEBREPO_WORKER_CONCURRENCY).");
+ABSL_FLAG(int, max_attempts, 3,
+          "A job whose worker dies this many times fails with ABORTED.");
+ABSL_FLAG(absl::Duration, job_retention, absl::Hours(24 * 7),
+          "How long finished jobs are kept (DEBREPO_JOB_RETENTION).");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
+          "On SIGTERM, a job still in its long phase after this is "
+          "requeued for another worker.");
+ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
+          "Testing only: hold each job this long under its locks before its "
+          "transaction (DEBREPO_TEST_STALL).");
+
+namespace {
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, ":", getpid());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  debrepo::ParseFlagsWithEnvironment(
+      argc, argv,
+      {{"database_url", "DEBREPO_DATABASE_URL"},
+       {"worker_id", "DEBREPO_WORKER_ID"},
+       {"concurrency", "DEBREPO_WORKER_CONCURRENCY"},
+       {"job_retention", "DEBREPO_JOB_RETENTION"},
+       {"test_stall", "DEBREPO_TEST_STALL"}});
+
+  debrepo::worker::WorkerOptions options;
+  options.database_url = absl::GetFlag(FLAGS_database_url);
+  options.worker_id = absl::GetFlag(FLAGS_worker_id);
+  if (options.worker_id.empty()) options.worker_id = DefaultWorkerId();
+  options.concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
+  options.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
+  options.job_retention = absl::GetFlag(FLAGS_job_retention);
+  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.test_stall = absl::GetFlag(FLAGS_test_stall);
+
+  // Wait for the database at start-up rather than exiting: in a fresh
+  // deployment workers often start before PostgreSQL is ready.
+  for (;;) {
+    absl::Status migrated =
+        debrepo::storage::ApplyMigrations(options.database_url);
+    if (migrated.ok()) break;
+    if (migrated.code() != absl::StatusCode::kUnavailable) {
+      debrepo::LogError("cannot start: ", migrated.ToString());
+      return 1;
+    }
+    debrepo::LogWarning("waiting for the database: ", migrated.ToString());
+    absl::SleepFor(absl::Seconds(1));
+  }
+
+  debrepo::worker::Worker worker(options);
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    debrepo::LogInfo("received signal ", signal, "; finishing current jobs");
+    worker.Stop();
+  });
+  signal_waiter.detach();
+  worker.Run();
+  return 0;
+}

@@ -1,0 +1,13 @@
+#include "worker/noop_job.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<v1::JobResult> NoopJob::Apply(const v1::JobArgs& /*args*/,
+                                             storage::Transaction& /*tx*/,
+                                             JobContext& /*context*/) {
+  // Nothing to change: the transaction still commits the job's outcome,
+  // which is the protocol cost being measured.
+  return v1::JobResult();
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,18 @@
+// repo.update: edits a repo's comment and defaults, or renames it.
+#ifndef DEBREPO_WORKER_UPDATE_REPO_JOB_H_
+#define DEBREPO_WORKER_UPDATE_REPO_JOB_H_
+
+#include "worker/job_handler.h"
+
+namespace debrepo::worker {
+
+class UpdateRepoJob : public JobHandler {
+ public:
+  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+                                      storage::Transaction& tx,
+                                      JobContext& context) override;
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_UPDATE_REPO_JOB_H_

@@ -1,0 +1,232 @@
+#include "worker/worker.h"
+
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "storage/job_channels.h"
+#include "storage/job_maintenance.h"
+#include "storage/notification_listener.h"
+
+namespace debrepo::worker {
+namespace {
+
+constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
+
+}  // namespace
+
+Worker::Worker(WorkerOptions options)
+    : options_(std::move(options)), handlers_(MakeJobHandlers()) {}
+
+void Worker::Stop() {
+  stopping_.store(true);
+  absl::MutexLock lock(&wake_mu_);
+  stop_time_ = absl::Now();
+  ++wake_generation_;
+}
+
+bool Worker::PastShutdownGrace() {
+  absl::MutexLock lock(&wake_mu_);
+  return absl::Now() > stop_time_ + options_.shutdown_grace;
+}
+
+bool Worker::SleepUnlessStopping(absl::Duration duration) {
+  const absl::Time until = absl::Now() + duration;
+  absl::MutexLock lock(&wake_mu_);
+  auto stop_or_deadline = [&] { return stopping_.load(); };
+  wake_mu_.AwaitWithDeadline(absl::Condition(&stop_or_deadline), until);
+  return !stopping_.load();
+}
+
+void Worker::WaitForWork() {
+  absl::MutexLock lock(&wake_mu_);
+  const uint64_t seen = wake_generation_;
+  auto woken = [&] { return wake_generation_ != seen; };
+  wake_mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+}
+
+void Worker::Run() {
+  LogInfo("worker ", options_.worker_id, " starting ", options_.concurrency,
+          " runners");
+  std::vector<std::thread> threads;
+  threads.emplace_back([this] { ListenerLoop(); });
+  threads.emplace_back([this] { MaintenanceLoop(); });
+  for (int slot = 0; slot < options_.concurrency; ++slot) {
+    threads.emplace_back([this, slot] { RunnerLoop(slot); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  LogInfo("worker ", options_.worker_id, " stopped after ", jobs_done_.load(),
+          " jobs");
+}
+
+void Worker::ListenerLoop() {
+  while (!stopping()) {
+    auto listener = storage::NotificationListener::Open(
+        options_.database_url, storage::kJobQueuedChannel);
+    if (!listener.ok()) {
+      LogWarning("listener: ", listener.status().ToString());
+      SleepUnlessStopping(kReconnectBackoff);
+      continue;
+    }
+    while (!stopping()) {
+      absl::StatusOr<std::vector<std::string>> payloads =
+          (*listener)->Wait(absl::Milliseconds(500));
+      if (!payloads.ok()) {
+        LogWarning("listener: ", payloads.status().ToString());
+        break;
+      }
+      if (!payloads->empty()) {
+        absl::MutexLock lock(&wake_mu_);
+        ++wake_generation_;
+      }
+    }
+  }
+}
+
+void Worker::MaintenanceLoop() {
+  std::unique_ptr<storage::JobMaintenance> maintenance;
+  absl::Time next_prune = absl::Now();
+  while (SleepUnlessStopping(options_.maintenance_interval)) {
+    if (maintenance == nullptr || !maintenance->Healthy()) {
+      auto opened = storage::JobMaintenance::Open(options_.database_url);
+      if (!opened.ok()) {
+        LogWarning("maintenance: ", opened.status().ToString());
+        continue;
+      }
+      maintenance = *std::move(opened);
+    }
+    absl::StatusOr<storage::RecoveryReport> report =
+        maintenance->RecoverOrphans(options_.max_attempts);
+    if (!report.ok()) {
+      LogWarning("recovery: ", report.status().ToString());
+    } else if (report->requeued + report->failed + report->finalized > 0) {
+      LogInfo("recovered jobs of dead workers: ", report->requeued,
+              " requeued, ", report->failed, " failed, ", report->finalized,
+              " finalized");
+      absl::MutexLock lock(&wake_mu_);
+      ++wake_generation_;
+    }
+    if (absl::Now() >= next_prune) {
+      absl::StatusOr<int> pruned =
+          maintenance->PruneFinished(options_.job_retention);
+      if (!pruned.ok()) LogWarning("pruning: ", pruned.status().ToString());
+      next_prune = absl::Now() + absl::Minutes(1);
+    }
+    absl::Status heartbeat = maintenance->Heartbeat(
+        options_.worker_id, jobs_done_.load(), transactions_.load(),
+        serialization_retries_.load());
+    if (!heartbeat.ok()) LogWarning(heartbeat.ToString());
+  }
+  if (maintenance != nullptr && maintenance->Healthy()) {
+    (void)maintenance->Heartbeat(options_.worker_id, jobs_done_.load(),
+                                 transactions_.load(),
+                                 serialization_retries_.load());
+  }
+}
+
+void Worker::RunnerLoop(int slot) {
+  const std::string runner_id = absl::StrCat(options_.worker_id, "/", slot);
+  std::unique_ptr<storage::JobSession> session;
+  while (!stopping()) {
+    if (session == nullptr || !session->Healthy()) {
+      auto opened = storage::JobSession::Open(options_.database_url, runner_id);
+      if (!opened.ok()) {
+        LogWarning(runner_id, ": ", opened.status().ToString());
+        SleepUnlessStopping(kReconnectBackoff);
+        continue;
+      }
+      session = *std::move(opened);
+    }
+    absl::StatusOr<std::optional<storage::ClaimedJob>> claimed =
+        session->Claim();
+    if (!claimed.ok()) {
+      LogWarning(runner_id, ": ", claimed.status().ToString());
+      session.reset();
+      SleepUnlessStopping(kReconnectBackoff);
+      continue;
+    }
+    if (!claimed->has_value()) {
+      WaitForWork();
+      continue;
+    }
+    if (!RunJob(*session, **claimed)) session.reset();
+  }
+}
+
+bool Worker::RunJob(storage::JobSession& session,
+                    const storage::ClaimedJob& job) {
+  JobContext context;
+  context.Log(absl::StrCat("attempt ", job.attempt, " on worker ",
+                           options_.worker_id));
+  // An infrastructure failure abandons the job: the session is dropped, its
+  // locks with it, and recovery requeues the job.
+  auto abandon = [&](const absl::Status& status) {
+    LogWarning("job ", job.id, " (", job.kind,
+               ") abandoned: ", status.ToString());
+    return false;
+  };
+
+  if (absl::Status locked = session.LockResources(job); !locked.ok()) {
+    return abandon(locked);
+  }
+
+  absl::StatusOr<storage::JobOutcome> outcome;
+  auto handler = handlers_.find(job.kind);
+  if (handler == handlers_.end()) {
+    outcome = session.Fail(
+        job, absl::UnimplementedError(absl::StrCat(
+                 "worker ", options_.worker_id, " cannot run jobs of kind \"",
+                 job.kind, "\"; upgrade the workers")));
+  } else {
+    if (options_.test_stall > absl::ZeroDuration()) {
+      SleepUnlessStopping(options_.test_stall);
+    }
+    // On shutdown, give back a job that has not reached its transaction
+    // once the grace period is over.
+    if (PastShutdownGrace()) {
+      if (absl::Status requeued = session.Requeue(job); !requeued.ok()) {
+        return abandon(requeued);
+      }
+      LogInfo("job ", job.id, " given back on shutdown");
+      return true;
+    }
+    absl::Status prepared = handler->second->Prepare(job.args, context);
+    if (prepared.code() == absl::StatusCode::kUnavailable) {
+      return abandon(prepared);
+    }
+    if (!prepared.ok()) {
+      outcome = session.Fail(job, prepared);
+    } else {
+      outcome = session.Commit(
+          job,
+          [&](storage::Transaction& tx) {
+            return handler->second->Apply(job.args, tx, context);
+          },
+          options_.retry_policy);
+    }
+  }
+  if (!outcome.ok()) return abandon(outcome.status());
+  transactions_.fetch_add(1 + outcome->serialization_retries);
+  serialization_retries_.fetch_add(outcome->serialization_retries);
+  if (outcome->serialization_retries > 0) {
+    context.Log(absl::StrCat("committed after ",
+                             outcome->serialization_retries,
+                             " serialization retries"));
+  }
+  if (!outcome->status.ok()) {
+    context.Log(absl::StrCat("failed: ", outcome->status.ToString()));
+  }
+  if (absl::Status finished = session.Finish(job.id, context.log());
+      !finished.ok()) {
+    return abandon(finished);
+  }
+  jobs_done_.fetch_add(1);
+  return true;
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,80 @@
+// Worker: a debrepo-worker process's engine. Runner threads claim and run
+// jobs; a listener thread wakes them on new work; a maintenance thread
+// recovers jobs of dead workers, prunes old ones and sends heartbeats.
+#ifndef DEBREPO_WORKER_WORKER_H_
+#define DEBREPO_WORKER_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/job_session.h"
+#include "worker/job_handlers.h"
+
+namespace debrepo::worker {
+
+struct WorkerOptions {
+  std::string database_url;
+  // Unique among live workers; shown on the jobs it runs.
+  std::string worker_id;
+  // Jobs run at once (one database session each).
+  int concurrency = 2;
+  // Claims of one job before recovery gives up on it.
+  int max_attempts = 3;
+  // How long finished jobs are kept.
+  absl::Duration job_retention = absl::Hours(24 * 7);
+  // Claim attempts happen at least this often even without notifications.
+  absl::Duration poll_interval = absl::Seconds(1);
+  absl::Duration maintenance_interval = absl::Seconds(2);
+  // On stop, a job still in its long phase after this is requeued.
+  absl::Duration shutdown_grace = absl::Seconds(30);
+  storage::RetryPolicy retry_policy;
+  // Testing only: sleep this long under the job's locks before its
+  // transaction, so tests can kill a worker in the middle of a job.
+  absl::Duration test_stall = absl::ZeroDuration();
+};
+
+class Worker {
+ public:
+  explicit Worker(WorkerOptions options);
+
+  // Run works until Stop is called, then returns once every runner has
+  // finished or given back its job.
+  void Run();
+
+  // Stop asks Run to return: no new claims; a job in progress commits, or
+  // is requeued if it is still in its long phase after the grace period.
+  // Safe to call from any thread (not from a signal handler).
+  void Stop();
+
+ private:
+  void RunnerLoop(int slot);
+  void ListenerLoop();
+  void MaintenanceLoop();
+  // Runs one claimed job to its end. Returns false if the session was lost.
+  bool RunJob(storage::JobSession& session, const storage::ClaimedJob& job);
+  // Sleeps up to `duration`; returns early (false) when stopping.
+  bool SleepUnlessStopping(absl::Duration duration);
+  void WaitForWork();
+  bool stopping() const { return stopping_.load(); }
+
+  const WorkerOptions options_;
+  const JobHandlers handlers_;
+  std::atomic<bool> stopping_{false};
+  // True once stopping and the shutdown grace period has passed.
+  bool PastShutdownGrace();
+
+  absl::Mutex wake_mu_;
+  absl::Time stop_time_ ABSL_GUARDED_BY(wake_mu_) = absl::InfiniteFuture();
+  uint64_t wake_generation_ ABSL_GUARDED_BY(wake_mu_) = 0;
+
+  std::atomic<int64_t> jobs_done_{0};
+  std::atomic<int64_t> transactions_{0};
+  std::atomic<int64_t> serialization_retries_{0};
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_WORKER_H_
