@@ -1,0 +1,92 @@
+// Finding the packages that satisfy a relation among a known set, including
+// virtual packages provided by others, and the dependency closure used to
+// copy or pull packages "with dependencies" (aptly's -with-deps).
+#ifndef DEBREPO_DEB_RESOLVER_H_
+#define DEBREPO_DEB_RESOLVER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/control.h"
+#include "deb/relation.h"
+#include "deb/version.h"
+
+namespace debrepo::deb {
+
+// PackageInfo is what the resolver needs to know about one binary package.
+struct PackageInfo {
+  std::string name;
+  Version version;
+  std::string architecture;
+  // provides lists the Provides field's relations: unversioned, or "= v".
+  std::vector<Relation> provides;
+  // depends holds the groups the closure follows (typically Pre-Depends
+  // and Depends; see PackageInfoFromParagraph).
+  RelationList depends;
+};
+
+// PackageInfoFromParagraph builds a PackageInfo from a binary package
+// stanza; `dependency_fields` names the fields merged into `depends`.
+absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
+    const Paragraph& paragraph,
+    const std::vector<std::string>& dependency_fields = {"Pre-Depends",
+                                                         "Depends"});
+
+// PackageSet indexes packages by name and by the names they provide.
+class PackageSet {
+ public:
+  // Add stores a package and returns its index.
+  size_t Add(PackageInfo package);
+
+  const PackageInfo& package(size_t index) const { return packages_[index]; }
+  size_t size() const { return packages_.size(); }
+
+  // FindSatisfying returns, in insertion order and without duplicates, the
+  // indices of packages that satisfy `relation` for `architecture`: a
+  // package of that architecture or "all" (any architecture with the ":any"
+  // qualifier; exactly the named one with ":<arch>") that either has the
+  // name and a matching version, or provides the name — unversioned Provides
+  // satisfy only unversioned relations, "= v" Provides are compared with v
+  // (Debian Policy §7.5). Multi-Arch fields are not consulted.
+  std::vector<size_t> FindSatisfying(const Relation& relation,
+                                     absl::string_view architecture) const;
+
+  // FindSatisfying for a group returns the union over its alternatives.
+  std::vector<size_t> FindSatisfying(const Alternatives& alternatives,
+                                     absl::string_view architecture) const;
+
+ private:
+  bool ArchitectureFits(const PackageInfo& package, const Relation& relation,
+                        absl::string_view architecture) const;
+
+  std::vector<PackageInfo> packages_;
+  absl::flat_hash_map<std::string, std::vector<size_t>> by_name_;
+  // Provided name -> (package index, index into its provides).
+  absl::flat_hash_map<std::string, std::vector<std::pair<size_t, size_t>>>
+      providers_;
+};
+
+// Closure is the result of DependencyClosure.
+struct Closure {
+  // packages holds the roots followed by the packages pulled in, in the
+  // order they were added.
+  std::vector<size_t> packages;
+  // unsatisfied lists "package: group" for each dependency group that no
+  // package in the set satisfies.
+  std::vector<std::string> unsatisfied;
+};
+
+// DependencyClosure starts from `roots` and, for every dependency group (in
+// force for `architecture`) of every package in the result that no package
+// already in the result satisfies, adds the highest version satisfying the
+// first alternative that anything satisfies — repeating until nothing is
+// added. This is aptly's rule for copy/pull with dependencies.
+Closure DependencyClosure(const PackageSet& set, const std::vector<size_t>& roots,
+                          absl::string_view architecture);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_RESOLVER_H_
