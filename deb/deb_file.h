@@ -1,0 +1,52 @@
+// Reading binary packages (.deb and .udeb): an ar container holding
+// debian-binary, control.tar[.gz|.xz|.zst] and data.tar[.gz|.xz|.zst|.bz2]
+// (deb(5)). One pass over the file yields the control stanza, the paths the
+// package installs and the file's checksums.
+#ifndef DEBREPO_DEB_DEB_FILE_H_
+#define DEBREPO_DEB_DEB_FILE_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "deb/checksums.h"
+#include "deb/control.h"
+
+namespace debrepo::deb {
+
+// DebLimits bound what a hostile package can make the reader hold.
+struct DebLimits {
+  // The uncompressed DEBIAN/control file (a decompression bomb stops here).
+  uint64_t max_control_bytes = 16 << 20;
+  // The number of entries in data.tar and the length of each path.
+  size_t max_paths = 1'000'000;
+  size_t max_path_length = 4096;
+};
+
+// DebFile is what ReadDeb learns about a package.
+struct DebFile {
+  // control is DEBIAN/control; it has Package, a valid Version and
+  // Architecture.
+  Paragraph control;
+  // paths lists the non-directory entries of data.tar in archive order,
+  // without the leading "./" (the form Contents indices use).
+  std::vector<std::string> paths;
+  // checksums covers the whole .deb file.
+  Checksums checksums;
+};
+
+// ReadDeb reads a package from `in` to its end. Malformed, truncated or
+// unsafe packages (absolute or ".." paths, missing fields, limits exceeded)
+// are INVALID_ARGUMENT with a message naming the problem.
+absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits = {});
+
+// ReadDebFile is ReadDeb on the file at `path` (NOT_FOUND if it cannot be
+// opened).
+absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
+                                    const DebLimits& limits = {});
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_DEB_FILE_H_

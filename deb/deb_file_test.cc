@@ -1,0 +1,229 @@
+#include "deb/deb_file.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_matchers.h"
+#include "deb/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::deb {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+using ::testing::HasSubstr;
+
+namespace fs = std::filesystem;
+
+constexpr absl::string_view kControl =
+    "Package: hello-test\n"
+    "Version: 1:2.10-3+b1\n"
+    "Architecture: amd64\n"
+    "Maintainer: Test <test@example.org>\n"
+    "Installed-Size: 12\n"
+    "Depends: libc6 (>= 2.34)\n"
+    "Section: devel\n"
+    "Priority: optional\n"
+    "Description: test package\n"
+    " Long description.\n"
+    " .\n"
+    " Second paragraph.\n";
+
+std::string RunOk(const std::vector<std::string>& argv) {
+  absl::StatusOr<CommandResult> result = RunCommand(argv);
+  EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
+  return result->stdout_data;
+}
+
+void WriteFile(const fs::path& path, absl::string_view data) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+// BuildDeb makes a package with dpkg-deb using `compression`.
+std::string BuildDeb(const std::string& compression) {
+  fs::path dir = fs::path(std::getenv("TEST_TMPDIR")) / ("deb-" + compression);
+  fs::remove_all(dir);
+  fs::path root = dir / "root";
+  WriteFile(root / "DEBIAN/control", kControl);
+  WriteFile(root / "usr/bin/hello-test", "#!/bin/sh\necho hello\n");
+  fs::permissions(root / "usr/bin/hello-test", fs::perms::owner_all);
+  WriteFile(root / "usr/share/doc/hello-test/README", std::string(100000, 'r'));
+  fs::create_directories(root / "var/lib/hello-test");
+  fs::create_symlink("hello-test", root / "usr/bin/hi");
+  std::string deb = (dir / "hello-test.deb").string();
+  RunOk({"dpkg-deb", "--root-owner-group", "-Z" + compression, "-b", root.string(),
+       deb});
+  return deb;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+class DpkgDebTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DpkgDebTest, AgreesWithDpkgDebAndCoreutils) {
+  std::string deb = BuildDeb(GetParam());
+  absl::StatusOr<DebFile> file = ReadDebFile(deb);
+  ASSERT_THAT(file, IsOk());
+
+  EXPECT_EQ(file->control.ToString(), RunOk({"dpkg-deb", "-f", deb}));
+  EXPECT_EQ(file->control.ToString(), kControl);
+
+  // dpkg-deb -c lists "mode owner size date time ./path[ -> target]".
+  std::vector<std::string> listed;
+  for (absl::string_view line :
+       absl::StrSplit(RunOk({"dpkg-deb", "-c", deb}), '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> columns =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_GE(columns.size(), 6) << line;
+    absl::string_view path = columns[5];
+    if (absl::EndsWith(path, "/")) continue;
+    absl::ConsumePrefix(&path, "./");
+    listed.push_back(std::string(path));
+  }
+  EXPECT_EQ(file->paths, listed);
+  EXPECT_THAT(file->paths, ::testing::Contains("usr/bin/hi"));
+
+  EXPECT_EQ(file->checksums.size, fs::file_size(deb));
+  EXPECT_EQ(file->checksums.sha256, RunOk({"sha256sum", deb}).substr(0, 64));
+  EXPECT_EQ(file->checksums.sha512, RunOk({"sha512sum", deb}).substr(0, 128));
+  EXPECT_EQ(file->checksums.md5, RunOk({"md5sum", deb}).substr(0, 32));
+}
+
+INSTANTIATE_TEST_SUITE_P(Compressions, DpkgDebTest,
+                         ::testing::Values("gzip", "xz", "zstd", "none"));
+
+TEST(DebFileTest, RejectsEveryTruncation) {
+  std::string deb = ReadAll(BuildDeb("xz"));
+  for (size_t length = 0; length < deb.size(); length += 37) {
+    std::istringstream in(deb.substr(0, length));
+    EXPECT_THAT(ReadDeb(in), StatusIs(absl::StatusCode::kInvalidArgument))
+        << "length " << length;
+  }
+  std::istringstream whole(deb);
+  EXPECT_THAT(ReadDeb(whole), IsOk());
+}
+
+// Crafting hostile packages needs tar members dpkg-deb would refuse to
+// build, so they are written with libarchive and wrapped in ar here.
+struct TarEntry {
+  std::string path;
+  std::string data;
+};
+
+la_ssize_t AppendToString(archive*, void* out, const void* data, size_t size) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
+  return static_cast<la_ssize_t>(size);
+}
+
+std::string MakeTarGz(const std::vector<TarEntry>& entries) {
+  std::string out;
+  archive* writer = archive_write_new();
+  archive_write_set_format_gnutar(writer);
+  archive_write_add_filter_gzip(writer);
+  archive_write_open(writer, &out, nullptr, AppendToString, nullptr);
+  for (const TarEntry& e : entries) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, e.path.c_str());
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
+    archive_write_header(writer, entry);
+    archive_write_data(writer, e.data.data(), e.data.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(writer);
+  archive_write_free(writer);
+  return out;
+}
+
+std::string MakeAr(const std::vector<TarEntry>& members) {
+  std::string out = "!<arch>\n";
+  for (const TarEntry& m : members) {
+    std::string header = absl::StrCat(m.path, std::string(16 - m.path.size(), ' '),
+                                      "0           0     0     100644  ");
+    std::string size = absl::StrCat(m.data.size());
+    absl::StrAppend(&header, size, std::string(10 - size.size(), ' '), "`\n");
+    absl::StrAppend(&out, header, m.data, m.data.size() % 2 ? "\n" : "");
+  }
+  return out;
+}
+
+absl::Status ReadCrafted(const std::string& control,
+                         const std::vector<TarEntry>& data_entries) {
+  std::istringstream in(MakeAr({{"debian-binary", "2.0\n"},
+                                {"control.tar.gz", MakeTarGz({{"./control", control}})},
+                                {"data.tar.gz", MakeTarGz(data_entries)}}));
+  return ReadDeb(in).status();
+}
+
+TEST(DebFileTest, AcceptsACraftedPackage) {
+  EXPECT_THAT(ReadCrafted(std::string(kControl), {{"./usr/share/x", "x"}}), IsOk());
+}
+
+TEST(DebFileTest, RejectsHostilePackages) {
+  auto expect_invalid = [](const absl::Status& status, absl::string_view what) {
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(std::string(status.message()), HasSubstr(what));
+  };
+  std::istringstream text("Package: not a deb\n");
+  expect_invalid(ReadDeb(text).status(), "not an ar archive");
+  expect_invalid(ReadCrafted("Package: a\nArchitecture: all\n", {}),
+                 "lacks the Version field");
+  expect_invalid(ReadCrafted("Package: a\nVersion: 1\n", {}),
+                 "lacks the Architecture field");
+  expect_invalid(ReadCrafted("Version: 1\nArchitecture: all\n", {}),
+                 "lacks the Package field");
+  expect_invalid(ReadCrafted("Package: a\nVersion: x\nArchitecture: all\n", {}),
+                 "does not start with digit");
+  expect_invalid(ReadCrafted("Package: a\n broken\nno colon\n", {}), "line 3");
+  expect_invalid(ReadCrafted(std::string(kControl), {{"./../etc/passwd", "x"}}),
+                 "escapes the root");
+  expect_invalid(ReadCrafted(std::string(kControl), {{"/etc/passwd", "x"}}),
+                 "absolute path");
+  // 20 MiB of control data compresses to a few KiB: a decompression bomb.
+  expect_invalid(ReadCrafted(std::string(kControl) + "X-Big: " +
+                                 std::string(20 << 20, 'A') + "\n",
+                             {}),
+                 "exceeds");
+  std::istringstream wrong_first(MakeAr({{"data.tar.gz", MakeTarGz({})}}));
+  expect_invalid(ReadDeb(wrong_first).status(), "debian-binary");
+  std::istringstream no_data(MakeAr(
+      {{"debian-binary", "2.0\n"},
+       {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})}}));
+  expect_invalid(ReadDeb(no_data).status(), "no data.tar");
+  std::istringstream garbage_tar(MakeAr({{"debian-binary", "2.0\n"},
+                                         {"control.tar.gz", "garbage bytes"}}));
+  expect_invalid(ReadDeb(garbage_tar).status(), "control.tar.gz");
+}
+
+TEST(DebFileTest, BoundsTheNumberOfPaths) {
+  std::vector<TarEntry> many;
+  for (int i = 0; i < 20; ++i) many.push_back({absl::StrCat("./f", i), ""});
+  std::istringstream in(MakeAr({{"debian-binary", "2.0\n"},
+                                {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
+                                {"data.tar.gz", MakeTarGz(many)}}));
+  DebLimits limits;
+  limits.max_paths = 10;
+  EXPECT_THAT(ReadDeb(in, limits), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace debrepo::deb
