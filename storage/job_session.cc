@@ -240,7 +240,7 @@ absl::Status JobSession::Finish(int64_t job_id,
     if (!log.empty()) {
       tx.exec_params0(
           "INSERT INTO job_logs (job_id, line) "
-          "SELECT $1, line FROM unnest($2::text[]) WITH ORDINALITY AS l(line, n) "
+          "SELECT $1::bigint, line FROM unnest($2::text[]) WITH ORDINALITY AS l(line, n) "
           "ORDER BY n",
           job_id, internal::PgTextArray(log));
     }

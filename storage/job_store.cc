@@ -22,9 +22,9 @@ constexpr char kInsertJob[] = R"sql(
 
 constexpr char kInsertJobKeys[] = R"sql(
   INSERT INTO job_keys (key, job_id, exclusive)
-  SELECT key, $1, true FROM unnest($2::text[]) AS key
+  SELECT key, $1::bigint, true FROM unnest($2::text[]) AS key
   UNION ALL
-  SELECT key, $1, false FROM unnest($3::text[]) AS key)sql";
+  SELECT key, $1::bigint, false FROM unnest($3::text[]) AS key)sql";
 
 constexpr char kFindByRequestId[] = R"sql(
   SELECT id, kind = $2 AND args = $3::jsonb FROM jobs WHERE request_id = $1)sql";

@@ -1,0 +1,24 @@
+#include "server/admin_service.h"
+
+#include "common/names.h"
+#include "server/grpc_status.h"
+#include "server/submit.h"
+
+namespace debrepo::server {
+
+grpc::Status AdminService::SubmitNoop(grpc::ServerContext*,
+                                      const v1::SubmitNoopRequest* request,
+                                      v1::Job* response) {
+  if (!request->resource().empty()) {
+    if (absl::Status valid = ValidateResourceName("resource", request->resource());
+        !valid.ok()) {
+      return ToGrpcStatus(valid);
+    }
+  }
+  v1::JobArgs args;
+  args.mutable_noop()->set_resource(request->resource());
+  return Respond(SubmitJob(jobs_, std::move(args), request->request_id()),
+                 response);
+}
+
+}  // namespace debrepo::server

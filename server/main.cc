@@ -1,0 +1,105 @@
+// debrepo-server: the stateless gRPC front. Validates requests, answers
+// reads from PostgreSQL, and turns mutations into jobs.
+#include <csignal>
+#include <fstream>
+#include <memory>
+#include <pthread.h>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/env_flags.h"
+#include "common/logging.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/admin_service.h"
+#include "server/job_waiter.h"
+#include "server/jobs_service.h"
+#include "server/repos_service.h"
+#include "storage/database.h"
+#include "storage/job_store.h"
+#include "storage/migrations.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve gRPC on (DEBREPO_LISTEN); port 0 picks a free "
+          "one (see --port_file).");
+ABSL_FLAG(std::string, database_url,
+          "postgresql://debrepo@127.0.0.1:5433/debrepo",
+          "PostgreSQL connection URI or libpq string (DEBREPO_DATABASE_URL).");
+ABSL_FLAG(std::string, port_file, "",
+          "Write the bound port to this file once serving (for tests and "
+          "supervisors).");
+ABSL_FLAG(int, db_pool_size, 32,
+          "Idle database connections kept for reuse (DEBREPO_DB_POOL_SIZE).");
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  debrepo::ParseFlagsWithEnvironment(
+      argc, argv,
+      {{"listen", "DEBREPO_LISTEN"},
+       {"database_url", "DEBREPO_DATABASE_URL"},
+       {"db_pool_size", "DEBREPO_DB_POOL_SIZE"}});
+  const std::string database_url = absl::GetFlag(FLAGS_database_url);
+
+  // Wait for the database at start-up instead of exiting: in a fresh
+  // deployment servers often start before PostgreSQL is ready.
+  for (;;) {
+    absl::Status migrated = debrepo::storage::ApplyMigrations(database_url);
+    if (migrated.ok()) break;
+    if (migrated.code() != absl::StatusCode::kUnavailable) {
+      debrepo::LogError("cannot start: ", migrated.ToString());
+      return 1;
+    }
+    debrepo::LogWarning("waiting for the database: ", migrated.ToString());
+    absl::SleepFor(absl::Seconds(1));
+  }
+
+  debrepo::storage::Database db(database_url, absl::GetFlag(FLAGS_db_pool_size));
+  debrepo::storage::JobStore jobs(&db);
+  debrepo::server::JobWaiter waiter(database_url, &jobs);
+  debrepo::server::JobsService jobs_service(&jobs, &waiter);
+  debrepo::server::ReposService repos_service(&db, &jobs);
+  debrepo::server::AdminService admin_service(&jobs);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&jobs_service);
+  builder.RegisterService(&repos_service);
+  builder.RegisterService(&admin_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    debrepo::LogError("cannot listen on ", absl::GetFlag(FLAGS_listen),
+                      "; is another process using it? Pick another address "
+                      "with --listen");
+    return 1;
+  }
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file);
+      !port_file.empty()) {
+    std::ofstream(port_file) << port << "\n";
+  }
+  debrepo::LogInfo("debrepo-server listening on port ", port);
+
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    debrepo::LogInfo("received signal ", signal, "; shutting down");
+    // In-flight calls get a few seconds; waits are answered early.
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+  });
+  server->Wait();
+  signal_waiter.join();
+  return 0;
+}

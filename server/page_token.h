@@ -1,0 +1,24 @@
+// Opaque page tokens for List methods.
+#ifndef DEBREPO_SERVER_PAGE_TOKEN_H_
+#define DEBREPO_SERVER_PAGE_TOKEN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace debrepo::server {
+
+// EncodePageToken wraps the position after which the next page starts.
+std::string EncodePageToken(absl::string_view position);
+
+// DecodePageToken unwraps a token from EncodePageToken; "" gives "".
+// INVALID_ARGUMENT for a token we did not make.
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+
+// PageSize clamps a requested page size: 0 means the default.
+int PageSize(int requested, int default_size = 100, int max_size = 1000);
+
+}  // namespace debrepo::server
+
+#endif  // DEBREPO_SERVER_PAGE_TOKEN_H_

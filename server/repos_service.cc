@@ -1,0 +1,167 @@
+#include "server/repos_service.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/names.h"
+#include "common/status_macros.h"
+#include "server/grpc_status.h"
+#include "server/page_token.h"
+#include "server/submit.h"
+#include "storage/repo_store.h"
+
+namespace debrepo::server {
+namespace {
+
+constexpr size_t kMaxCommentLength = 4096;
+
+// The fields UpdateRepo may change.
+const absl::flat_hash_set<std::string>& UpdatableFields() {
+  static const auto* fields = new absl::flat_hash_set<std::string>{
+      "name", "comment", "default_distribution", "default_component"};
+  return *fields;
+}
+
+absl::Status ValidateRepoFields(const v1::Repo& repo) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", repo.name()));
+  if (repo.comment().size() > kMaxCommentLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("comment is ", repo.comment().size(),
+                     " bytes long; use at most ", kMaxCommentLength));
+  }
+  RETURN_IF_ERROR(ValidateDistribution(repo.default_distribution()));
+  return ValidateComponent(repo.default_component());
+}
+
+// Fails fast when the repo exists; the job checks again under its lock.
+absl::Status CheckRepoAbsent(storage::Database& db, absl::string_view name) {
+  absl::StatusOr<v1::Repo> existing = storage::GetRepo(db, name);
+  if (existing.ok()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "repo \"", name,
+        "\" already exists; choose another name or drop it first"));
+  }
+  if (existing.status().code() == absl::StatusCode::kNotFound) {
+    return absl::OkStatus();
+  }
+  return existing.status();
+}
+
+absl::StatusOr<v1::Job> CreateRepo(storage::Database& db,
+                                   storage::JobStore& jobs,
+                                   const v1::CreateRepoRequest& request) {
+  v1::Repo repo = request.repo();
+  repo.clear_create_time();
+  RETURN_IF_ERROR(ValidateRepoFields(repo));
+  RETURN_IF_ERROR(CheckRepoAbsent(db, repo.name()));
+  v1::JobArgs args;
+  *args.mutable_create_repo()->mutable_repo() = std::move(repo);
+  return SubmitJob(jobs, std::move(args), request.request_id());
+}
+
+absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
+                                   storage::JobStore& jobs,
+                                   const v1::UpdateRepoRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  if (request.update_mask().paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask is empty; name the fields to change (name, comment, "
+        "default_distribution, default_component)");
+  }
+  v1::UpdateRepoArgs update;
+  update.set_name(request.name());
+  for (const std::string& field : request.update_mask().paths()) {
+    if (!UpdatableFields().contains(field)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask names \"", field,
+          "\", which cannot be changed; use name, comment, "
+          "default_distribution or default_component"));
+    }
+    update.add_fields(field);
+  }
+  // Unchanged fields keep valid placeholder values for validation.
+  v1::Repo candidate = request.repo();
+  if (!absl::c_linear_search(update.fields(), "name")) {
+    candidate.set_name(request.name());
+  }
+  RETURN_IF_ERROR(ValidateRepoFields(candidate));
+  RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
+  if (candidate.name() != request.name()) {
+    RETURN_IF_ERROR(CheckRepoAbsent(db, candidate.name()));
+  }
+  candidate.clear_create_time();
+  *update.mutable_repo() = std::move(candidate);
+  v1::JobArgs args;
+  *args.mutable_update_repo() = std::move(update);
+  return SubmitJob(jobs, std::move(args), request.request_id());
+}
+
+absl::StatusOr<v1::Job> DeleteRepo(storage::Database& db,
+                                   storage::JobStore& jobs,
+                                   const v1::DeleteRepoRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
+  v1::JobArgs args;
+  args.mutable_delete_repo()->set_name(request.name());
+  args.mutable_delete_repo()->set_force(request.force());
+  return SubmitJob(jobs, std::move(args), request.request_id());
+}
+
+absl::Status ListRepos(storage::Database& db,
+                       const v1::ListReposRequest& request,
+                       v1::ListReposResponse& response) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  const int page_size = PageSize(request.page_size());
+  // One extra row tells whether another page follows.
+  ASSIGN_OR_RETURN(std::vector<v1::Repo> repos,
+                   storage::ListRepos(db, after, page_size + 1));
+  const bool more = static_cast<int>(repos.size()) > page_size;
+  if (more) repos.resize(page_size);
+  for (v1::Repo& repo : repos) *response.add_repos() = std::move(repo);
+  if (more) {
+    response.set_next_page_token(
+        EncodePageToken(response.repos(page_size - 1).name()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status ReposService::CreateRepo(grpc::ServerContext*,
+                                      const v1::CreateRepoRequest* request,
+                                      v1::Job* response) {
+  return Respond(server::CreateRepo(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::GetRepo(grpc::ServerContext*,
+                                   const v1::GetRepoRequest* request,
+                                   v1::Repo* response) {
+  if (absl::Status valid = ValidateResourceName("repo", request->name());
+      !valid.ok()) {
+    return ToGrpcStatus(valid);
+  }
+  return Respond(storage::GetRepo(db_, request->name()), response);
+}
+
+grpc::Status ReposService::ListRepos(grpc::ServerContext*,
+                                     const v1::ListReposRequest* request,
+                                     v1::ListReposResponse* response) {
+  return ToGrpcStatus(server::ListRepos(db_, *request, *response));
+}
+
+grpc::Status ReposService::UpdateRepo(grpc::ServerContext*,
+                                      const v1::UpdateRepoRequest* request,
+                                      v1::Job* response) {
+  return Respond(server::UpdateRepo(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::DeleteRepo(grpc::ServerContext*,
+                                      const v1::DeleteRepoRequest* request,
+                                      v1::Job* response) {
+  return Respond(server::DeleteRepo(db_, jobs_, *request), response);
+}
+
+}  // namespace debrepo::server

@@ -1,0 +1,41 @@
+// RPC handlers of debrepo.v1.Repos.
+#ifndef DEBREPO_SERVER_REPOS_SERVICE_H_
+#define DEBREPO_SERVER_REPOS_SERVICE_H_
+
+#include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "storage/database.h"
+#include "storage/job_store.h"
+
+namespace debrepo::server {
+
+// ReposService validates requests, fails fast on names that are taken or
+// missing, and submits jobs; reads come straight from PostgreSQL.
+class ReposService final : public v1::Repos::Service {
+ public:
+  ReposService(storage::Database* db, storage::JobStore* jobs)
+      : db_(*db), jobs_(*jobs) {}
+
+  grpc::Status CreateRepo(grpc::ServerContext* context,
+                          const v1::CreateRepoRequest* request,
+                          v1::Job* response) override;
+  grpc::Status GetRepo(grpc::ServerContext* context,
+                       const v1::GetRepoRequest* request,
+                       v1::Repo* response) override;
+  grpc::Status ListRepos(grpc::ServerContext* context,
+                         const v1::ListReposRequest* request,
+                         v1::ListReposResponse* response) override;
+  grpc::Status UpdateRepo(grpc::ServerContext* context,
+                          const v1::UpdateRepoRequest* request,
+                          v1::Job* response) override;
+  grpc::Status DeleteRepo(grpc::ServerContext* context,
+                          const v1::DeleteRepoRequest* request,
+                          v1::Job* response) override;
+
+ private:
+  storage::Database& db_;
+  storage::JobStore& jobs_;
+};
+
+}  // namespace debrepo::server
+
+#endif  // DEBREPO_SERVER_REPOS_SERVICE_H_

@@ -1,0 +1,279 @@
+#include "tests/harness.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+
+extern char** environ;
+
+namespace debrepo::testing {
+namespace {
+
+std::string RequireEnv(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    // Fail loudly: a skipped integration test would hide a broken set-up.
+    ADD_FAILURE() << name
+                  << " is not set: integration tests need a PostgreSQL admin "
+                     "DSN; run them with `tools/dev test`";
+    throw std::runtime_error(absl::StrCat(name, " not set"));
+  }
+  return value;
+}
+
+// Replaces the database (path) of a postgresql:// URL.
+std::string WithDatabase(const std::string& url, const std::string& database) {
+  const size_t scheme = url.find("://");
+  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t query = url.find('?');
+  std::string base = url.substr(0, slash == std::string::npos ? url.size() : slash);
+  std::string rest = query == std::string::npos ? "" : url.substr(query);
+  return absl::StrCat(base, "/", database, rest);
+}
+
+std::string OutputDir() {
+  for (const char* name : {"TEST_UNDECLARED_OUTPUTS_DIR", "TEST_TMPDIR"}) {
+    if (const char* dir = std::getenv(name)) return dir;
+  }
+  return "/tmp";
+}
+
+}  // namespace
+
+bool Ended(v1::JobState state) {
+  return state == v1::SUCCEEDED || state == v1::FAILED ||
+         state == v1::CANCELLED;
+}
+
+TestDatabase::TestDatabase() {
+  admin_url_ = RequireEnv("DEBREPO_TEST_DATABASE_URL");
+  absl::BitGen random;
+  name_ = absl::StrCat("debrepo_test_", absl::Uniform<uint64_t>(random));
+  pqxx::connection admin(admin_url_);
+  pqxx::nontransaction(admin).exec(absl::StrCat("CREATE DATABASE ", name_));
+  url_ = WithDatabase(admin_url_, name_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    pqxx::connection admin(admin_url_);
+    pqxx::nontransaction(admin).exec(
+        absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "dropping " << name_ << ": " << e.what();
+  }
+}
+
+std::string TestDatabase::QueryValue(const std::string& sql) const {
+  pqxx::connection connection(url_);
+  pqxx::result rows = pqxx::nontransaction(connection).exec(sql);
+  if (rows.empty() || rows[0][0].is_null()) return "";
+  return rows[0][0].c_str();
+}
+
+Process::Process(const std::string& binary,
+                 const std::vector<std::string>& args,
+                 const std::string& log_path) {
+  std::vector<std::string> argv_storage = {binary};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Children must not inherit the test's blocked signals.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  const int error = posix_spawn(&pid_, binary.c_str(), &actions, &attributes,
+                                argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) {
+    ADD_FAILURE() << "cannot start " << binary << ": " << strerror(error);
+    exited_ = true;
+  }
+}
+
+Process::~Process() {
+  if (!exited_) {
+    kill(pid_, SIGKILL);
+    Wait();
+  }
+}
+
+void Process::Signal(int signal) {
+  if (!exited_) kill(pid_, signal);
+}
+
+int Process::Wait() {
+  int status = 0;
+  if (!exited_) {
+    waitpid(pid_, &status, 0);
+    exited_ = true;
+  }
+  return status;
+}
+
+bool Process::Running() {
+  if (exited_) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  return !exited_;
+}
+
+std::string RunfilePath(const std::string& path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir == nullptr) return path;
+  return absl::StrCat(srcdir, "/", workspace ? workspace : "debrepo", "/",
+                      path);
+}
+
+void Stack::StartServer() {
+  const int index = static_cast<int>(servers_.size());
+  const std::string port_file =
+      absl::StrCat(OutputDir(), "/server", index, ".port.", getpid());
+  std::remove(port_file.c_str());
+  Server server;
+  server.process = std::make_unique<Process>(
+      RunfilePath("server/debrepo-server"),
+      std::vector<std::string>{"--listen=127.0.0.1:0",
+                               absl::StrCat("--database_url=", database_url_),
+                               absl::StrCat("--port_file=", port_file)},
+      absl::StrCat(OutputDir(), "/server", index, ".log"));
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    std::ifstream in(port_file);
+    if (in >> server.port && server.port > 0) break;
+    ASSERT_TRUE(server.process->Running()) << "server exited at start-up";
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_GT(server.port, 0) << "server did not start within 60 s";
+  server.channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port),
+                                       grpc::InsecureChannelCredentials());
+  server.repos = v1::Repos::NewStub(server.channel);
+  server.jobs = v1::Jobs::NewStub(server.channel);
+  server.admin = v1::Admin::NewStub(server.channel);
+  servers_.push_back(std::move(server));
+}
+
+int Stack::StartWorker(const std::vector<std::string>& extra_flags) {
+  const int index = static_cast<int>(workers_.size());
+  std::vector<std::string> args = {
+      absl::StrCat("--database_url=", database_url_),
+      absl::StrCat("--worker_id=test-worker-", index),
+      "--concurrency=2"};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  workers_.push_back(std::make_unique<Process>(
+      RunfilePath("worker/debrepo-worker"), args,
+      absl::StrCat(OutputDir(), "/worker", index, ".log")));
+  return index;
+}
+
+v1::Repos::Stub& Stack::repos(int index) {
+  return *servers_[index % servers_.size()].repos;
+}
+v1::Jobs::Stub& Stack::jobs(int index) {
+  return *servers_[index % servers_.size()].jobs;
+}
+v1::Admin::Stub& Stack::admin(int index) {
+  return *servers_[index % servers_.size()].admin;
+}
+std::string Stack::address(int index) const {
+  return absl::StrCat("127.0.0.1:", servers_[index % servers_.size()].port);
+}
+
+std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return context;
+}
+
+v1::Job Stack::WaitJob(int64_t id, absl::Duration timeout, int server) {
+  const absl::Time deadline = absl::Now() + timeout;
+  v1::Job job;
+  while (absl::Now() < deadline) {
+    v1::WaitJobRequest request;
+    request.set_id(id);
+    *request.mutable_timeout() =
+        google::protobuf::util::TimeUtil::MillisecondsToDuration(5000);
+    grpc::Status status =
+        jobs(server).WaitJob(Deadline(absl::Seconds(10)).get(), request, &job);
+    if (status.ok() && Ended(job.state())) return job;
+    if (!status.ok()) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ADD_FAILURE() << "job " << id << " did not end within " << timeout
+                << "; last seen: " << job.ShortDebugString();
+  return job;
+}
+
+Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
+             int server) {
+  Result result;
+  if (!rpc.ok()) {
+    result.code = static_cast<absl::StatusCode>(rpc.error_code());
+    result.message = rpc.error_message();
+    return result;
+  }
+  result.job = stack.WaitJob(job.id(), absl::Seconds(120), server);
+  result.code = static_cast<absl::StatusCode>(result.job.status_code());
+  result.message = result.job.status_message();
+  return result;
+}
+
+Result CreateRepo(Stack& stack, const std::string& name, int server) {
+  v1::CreateRepoRequest request;
+  request.mutable_repo()->set_name(name);
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).CreateRepo(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
+                  int server) {
+  v1::UpdateRepoRequest request;
+  request.set_name(from);
+  request.mutable_repo()->set_name(to);
+  request.mutable_update_mask()->add_paths("name");
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).UpdateRepo(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+Result DeleteRepo(Stack& stack, const std::string& name, int server) {
+  v1::DeleteRepoRequest request;
+  request.set_name(name);
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).DeleteRepo(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+}  // namespace debrepo::testing

@@ -1,0 +1,130 @@
+// Integration-test harness: a throw-away PostgreSQL database, and real
+// debrepo-server and debrepo-worker processes talking to it over real
+// sockets. The admin DSN comes from DEBREPO_TEST_DATABASE_URL; tests fail
+// (never skip) without it.
+#ifndef DEBREPO_TESTS_HARNESS_H_
+#define DEBREPO_TESTS_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/repos.grpc.pb.h"
+
+namespace debrepo::testing {
+
+// TestDatabase creates a fresh database and drops it when destroyed.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  // URL of the fresh database.
+  const std::string& url() const { return url_; }
+  // Runs one SQL statement and returns the first column of the first row
+  // ("" when no rows).
+  std::string QueryValue(const std::string& sql) const;
+
+ private:
+  std::string admin_url_;
+  std::string name_;
+  std::string url_;
+};
+
+// Process is a child process, killed (SIGKILL) when destroyed if still
+// running.
+class Process {
+ public:
+  Process(const std::string& binary, const std::vector<std::string>& args,
+          const std::string& log_path);
+  ~Process();
+  void Signal(int signal);
+  // Waits for exit; returns the exit status as waitpid gives it.
+  int Wait();
+  bool Running();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+// RunfilePath resolves a workspace-relative path to a data dependency.
+std::string RunfilePath(const std::string& path);
+
+// Stack runs servers and workers against one TestDatabase.
+class Stack {
+ public:
+  explicit Stack(const std::string& database_url) : database_url_(database_url) {}
+
+  // StartServer starts a server on a free port and waits until it serves.
+  void StartServer();
+  // StartWorker starts a worker with extra flags; returns its index.
+  int StartWorker(const std::vector<std::string>& extra_flags = {});
+  Process& worker(int index) { return *workers_[index]; }
+  Process& server(int index) { return *servers_[index].process; }
+  int server_count() const { return static_cast<int>(servers_.size()); }
+
+  // Stubs of server `index` modulo the number of servers, so callers can
+  // spread load over them.
+  v1::Repos::Stub& repos(int index = 0);
+  v1::Jobs::Stub& jobs(int index = 0);
+  v1::Admin::Stub& admin(int index = 0);
+  std::string address(int index = 0) const;
+
+  // WaitJob waits (up to `timeout`) for a job to end and returns it.
+  v1::Job WaitJob(int64_t id, absl::Duration timeout = absl::Seconds(60),
+                  int server = 0);
+
+ private:
+  struct Server {
+    std::unique_ptr<Process> process;
+    int port = 0;
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<v1::Repos::Stub> repos;
+    std::unique_ptr<v1::Jobs::Stub> jobs;
+    std::unique_ptr<v1::Admin::Stub> admin;
+  };
+  std::string database_url_;
+  std::vector<Server> servers_;
+  std::vector<std::unique_ptr<Process>> workers_;
+};
+
+// Ended is true for SUCCEEDED, FAILED and CANCELLED.
+bool Ended(v1::JobState state);
+
+// Result is how an operation ended: rejected by the server, or its job's
+// outcome.
+struct Result {
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::string message;
+  v1::Job job;  // empty when the server rejected the request
+};
+
+// Await turns a mutation's RPC status and returned job into its Result,
+// waiting for the job to end.
+Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
+             int server = 0);
+
+// CreateRepo creates a repo through server `server` and waits.
+Result CreateRepo(Stack& stack, const std::string& name, int server = 0);
+
+// RenameRepo renames `from` to `to` through server `server` and waits.
+Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
+                  int server = 0);
+
+// DeleteRepo drops a repo through server `server` and waits.
+Result DeleteRepo(Stack& stack, const std::string& name, int server = 0);
+
+// Deadline returns a context with a deadline `timeout` from now.
+std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);
+
+}  // namespace debrepo::testing
+
+#endif  // DEBREPO_TESTS_HARNESS_H_
