@@ -1,0 +1,68 @@
+// Line-based parsing of the clear-signed message framework.
+#include "deb/clearsign.h"
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace debrepo::deb {
+namespace {
+
+constexpr absl::string_view kHeader = "-----BEGIN PGP SIGNED MESSAGE-----";
+constexpr absl::string_view kSignatureBegin = "-----BEGIN PGP SIGNATURE-----";
+constexpr absl::string_view kSignatureEnd = "-----END PGP SIGNATURE-----";
+
+absl::Status Invalid(size_t line, absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("clear-signed message, line ", line, ": ", problem));
+}
+
+}  // namespace
+
+bool IsClearSigned(absl::string_view message) {
+  return absl::StartsWith(absl::StripLeadingAsciiWhitespace(message), kHeader);
+}
+
+absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
+  std::vector<absl::string_view> lines = absl::StrSplit(message, '\n');
+  for (absl::string_view& line : lines) absl::ConsumeSuffix(&line, "\r");
+  size_t i = 0;
+  while (i < lines.size() && absl::StripAsciiWhitespace(lines[i]).empty()) ++i;
+  if (i == lines.size() || lines[i] != kHeader) {
+    return Invalid(i + 1, "expected \"-----BEGIN PGP SIGNED MESSAGE-----\"");
+  }
+  // Armor headers ("Hash: SHA256") end at the first empty line.
+  for (++i; i < lines.size() && !lines[i].empty(); ++i) {
+    if (!absl::StrContains(lines[i], ": ")) return Invalid(i + 1, "bad armor header");
+  }
+  if (i == lines.size()) return Invalid(i, "message ends inside the armor headers");
+  ClearSigned result;
+  for (++i; i < lines.size() && lines[i] != kSignatureBegin; ++i) {
+    absl::string_view line = lines[i];
+    if (absl::StartsWith(line, "-")) {
+      if (!absl::ConsumePrefix(&line, "- ")) {
+        return Invalid(i + 1, "unescaped line starting with '-'");
+      }
+    }
+    absl::StrAppend(&result.text, line, "\n");
+  }
+  if (i == lines.size()) return Invalid(i, "no signature block");
+  size_t begin = i;
+  for (; i < lines.size() && lines[i] != kSignatureEnd; ++i) {
+    absl::StrAppend(&result.signature, lines[i], "\n");
+  }
+  if (i == lines.size()) return Invalid(begin + 1, "signature block is not terminated");
+  absl::StrAppend(&result.signature, lines[i], "\n");
+  for (++i; i < lines.size(); ++i) {
+    if (!absl::StripAsciiWhitespace(lines[i]).empty()) {
+      return Invalid(i + 1, "text after the signature");
+    }
+  }
+  return result;
+}
+
+}  // namespace debrepo::deb

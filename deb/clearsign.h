@@ -1,0 +1,32 @@
+// OpenPGP clear-signed messages (RFC 4880 §7), the form of InRelease,
+// signed .dsc and signed .changes files.
+#ifndef DEBREPO_DEB_CLEARSIGN_H_
+#define DEBREPO_DEB_CLEARSIGN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace debrepo::deb {
+
+// ClearSigned is a clear-signed message taken apart.
+struct ClearSigned {
+  // text is the signed text with dash-escaping undone, ending in '\n'.
+  std::string text;
+  // signature is the ASCII-armoured signature block, BEGIN to END lines.
+  std::string signature;
+};
+
+// IsClearSigned reports whether `message` starts (after whitespace) with the
+// clear-signed message header.
+bool IsClearSigned(absl::string_view message);
+
+// SplitClearSigned separates text from signature. Like apt, it rejects
+// anything but whitespace before the header or after the signature, so no
+// unsigned text can ride along with a signed message; INVALID_ARGUMENT then.
+absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_CLEARSIGN_H_

@@ -1,0 +1,131 @@
+// Signs messages with a throw-away GnuPG key and checks them with gpgv.
+#include "deb/gpgv_verifier.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "common/status_matchers.h"
+#include "deb/clearsign.h"
+#include "deb/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::deb {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+using ::testing::HasSubstr;
+
+namespace fs = std::filesystem;
+
+// A GnuPG home with one fresh key; `keyring` holds its exported public key.
+struct TestKey {
+  std::string home;
+  std::string keyring;
+  std::string fingerprint;
+};
+
+CommandResult Gpg(const std::string& home, std::vector<std::string> args,
+                  absl::string_view input = "") {
+  std::vector<std::string> argv = {"gpg", "--homedir", home, "--batch", "--quiet"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<CommandResult> result = RunCommand(argv, input);
+  EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(result->exit_code, 0) << result->stderr_data;
+  return *result;
+}
+
+TestKey MakeKey(const std::string& name) {
+  TestKey key;
+  // gpg-agent's socket lives in the home directory and a Unix socket path
+  // must be short: TEST_TMPDIR is too deep, so use a fresh directory in /tmp.
+  char dir_template[] = "/tmp/debrepo-gpg-XXXXXX";
+  fs::path dir = mkdtemp(dir_template);
+  fs::create_directories(dir / "home");
+  fs::permissions(dir / "home", fs::perms::owner_all);
+  key.home = (dir / "home").string();
+  Gpg(key.home, {"--passphrase", "", "--quick-gen-key", name + " <" + name + "@example.org>",
+                 "ed25519", "sign", "never"});
+  key.keyring = (dir / "keyring.gpg").string();
+  std::ofstream(key.keyring, std::ios::binary)
+      << Gpg(key.home, {"--export"}).stdout_data;
+  // "fpr:::::::::FINGERPRINT:" is the first fpr record, the primary key's.
+  std::string listing =
+      Gpg(key.home, {"--with-colons", "--fingerprint", "--list-keys"}).stdout_data;
+  size_t fpr = listing.find("\nfpr:");
+  std::vector<std::string> fields = absl::StrSplit(
+      listing.substr(fpr + 1, listing.find('\n', fpr + 1) - fpr - 1), ':');
+  key.fingerprint = fields[9];
+  return key;
+}
+
+std::string ClearSign(const TestKey& key, absl::string_view text) {
+  return Gpg(key.home, {"--clearsign"}, text).stdout_data;
+}
+
+class GpgvVerifierTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    signer_ = new TestKey(MakeKey("signer"));
+    stranger_ = new TestKey(MakeKey("stranger"));
+  }
+  static void TearDownTestSuite() {
+    for (TestKey* key : {signer_, stranger_}) {
+      (void)RunCommand({"gpgconf", "--homedir", key->home, "--kill", "gpg-agent"});
+      fs::remove_all(fs::path(key->home).parent_path());
+      delete key;
+    }
+  }
+  static TestKey* signer_;
+  static TestKey* stranger_;
+};
+
+TestKey* GpgvVerifierTest::signer_ = nullptr;
+TestKey* GpgvVerifierTest::stranger_ = nullptr;
+
+constexpr absl::string_view kRelease =
+    "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 main/Packages\n";
+
+TEST_F(GpgvVerifierTest, AcceptsAGoodSignatureAndNamesTheSigner) {
+  std::string message = ClearSign(*signer_, kRelease);
+  GpgvVerifier verifier({signer_->keyring});
+  absl::StatusOr<Signer> who = verifier.VerifyClearSigned(message);
+  ASSERT_THAT(who, IsOk());
+  EXPECT_EQ(who->fingerprint, signer_->fingerprint);
+  EXPECT_EQ(who->key_id, signer_->fingerprint.substr(24));
+  // What was signed is what SplitClearSigned returns.
+  EXPECT_EQ(SplitClearSigned(message)->text, kRelease);
+  // Several keyrings: the signer may be in any of them.
+  GpgvVerifier both({stranger_->keyring, signer_->keyring});
+  EXPECT_THAT(both.VerifyClearSigned(message), IsOk());
+}
+
+TEST_F(GpgvVerifierTest, RejectsATamperedMessage) {
+  std::string message = absl::StrReplaceAll(ClearSign(*signer_, kRelease),
+                                            {{"Suite: stable", "Suite: evil!"}});
+  absl::StatusOr<Signer> who = GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  EXPECT_THAT(who, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(who.status().message()), HasSubstr("bad signature"));
+}
+
+TEST_F(GpgvVerifierTest, RejectsAnUnknownKey) {
+  std::string message = ClearSign(*stranger_, kRelease);
+  absl::StatusOr<Signer> who = GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  EXPECT_THAT(who, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(who.status().message()),
+              HasSubstr("unknown key " + stranger_->fingerprint.substr(24)));
+}
+
+TEST_F(GpgvVerifierTest, RejectsUnsignedInput) {
+  EXPECT_THAT(GpgvVerifier({signer_->keyring}).VerifyClearSigned(kRelease),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace debrepo::deb
