@@ -1,0 +1,66 @@
+#include "deb/compressed_writer.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_matchers.h"
+#include "deb/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::deb {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+
+std::string RunOk(const std::vector<std::string>& argv) {
+  absl::StatusOr<CommandResult> result = RunCommand(argv);
+  EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
+  return result->stdout_data;
+}
+
+TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
+  std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Packages";
+  absl::StatusOr<std::unique_ptr<CompressedWriter>> writer = CompressedWriter::Create(
+      base, {Compression::kNone, Compression::kGzip, Compression::kXz});
+  ASSERT_THAT(writer, IsOk());
+  std::string expected;
+  for (int i = 0; i < 50000; ++i) {
+    std::string stanza = absl::StrCat("Package: p", i, "\nVersion: ", i * 31 % 977,
+                                      "\n\n");
+    ASSERT_THAT((*writer)->Write(stanza), IsOk());
+    expected += stanza;
+  }
+  absl::StatusOr<std::vector<WrittenFile>> files = (*writer)->Finish();
+  ASSERT_THAT(files, IsOk());
+  ASSERT_EQ(files->size(), 3);
+  EXPECT_EQ(RunOk({"cat", base}), expected);
+  EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), expected);
+  EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), expected);
+  for (const WrittenFile& file : *files) {
+    EXPECT_EQ(file.path, absl::StrCat(base, CompressionSuffix(file.compression)));
+    EXPECT_EQ(file.checksums.sha256, RunOk({"sha256sum", file.path}).substr(0, 64));
+  }
+  EXPECT_EQ((*files)[0].checksums.size, expected.size());
+  EXPECT_LT((*files)[2].checksums.size, expected.size() / 5);
+}
+
+TEST(CompressedWriterTest, EmptyInputGivesValidEmptyFiles) {
+  std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Empty";
+  auto writer = CompressedWriter::Create(base, {Compression::kGzip, Compression::kXz});
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_THAT((*writer)->Finish(), IsOk());
+  EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), "");
+  EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), "");
+}
+
+TEST(CompressedWriterTest, ReportsUnwritableLocations) {
+  EXPECT_THAT(CompressedWriter::Create("/nonexistent/dir/Packages", {Compression::kNone}),
+              StatusIs(absl::StatusCode::kInternal));
+}
+
+}  // namespace
+}  // namespace debrepo::deb
