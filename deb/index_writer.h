@@ -1,0 +1,94 @@
+// Repository index contents: Packages and Sources stanzas in apt-ftparchive's
+// field order, Contents files in apt-ftparchive's layout and Release files
+// in the Debian archive's (dak's) layout.
+#ifndef DEBREPO_DEB_INDEX_WRITER_H_
+#define DEBREPO_DEB_INDEX_WRITER_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "deb/checksums.h"
+#include "deb/compressed_writer.h"
+#include "deb/control.h"
+#include "deb/upload_control.h"
+
+namespace debrepo::deb {
+
+// PackagesStanza returns the Packages index entry for a binary package with
+// control data `control`, stored at `filename` (relative to the repository
+// root) with `checksums`: the control fields plus Filename, Size, MD5sum,
+// SHA1, SHA256 and SHA512 (any such fields in `control` are replaced), in
+// apt's canonical order (apt-pkg/tagfile-order.c); fields apt does not know
+// follow in their original order.
+Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
+                         const Checksums& checksums);
+
+// SourcesStanza returns the Sources index entry for the source package
+// described by `dsc`, whose .dsc file is `dsc_name` with `dsc_checksums`,
+// all files living in `directory`: Source becomes Package, Directory is
+// added, and Files / Checksums-* list the .dsc first and then its files.
+// A Checksums-* field is written when every file has that digest: a .dsc
+// usually lists no SHA-512, which the caller fills in from the files (as
+// apt-ftparchive does) to get a Checksums-Sha512 field.
+Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
+                        const Checksums& dsc_checksums,
+                        absl::string_view directory);
+
+// ContentsIndex collects which packages install which paths and writes a
+// Contents file: sorted by path, one line per path, packages joined by ','.
+// It holds every path in memory until written.
+class ContentsIndex {
+ public:
+  // Add records that `package` (a name, or "section/name" as Debian's
+  // Contents files qualify them) installs `paths`.
+  void Add(absl::string_view package, const std::vector<std::string>& paths);
+
+  // WriteTo writes the index, lines laid out as apt-ftparchive lays them out
+  // (path, then tabs and spaces to column 60, then packages).
+  absl::Status WriteTo(CompressedWriter& writer) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>, std::less<>> packages_by_path_;
+};
+
+// ReleaseInfo is the descriptive part of a Release file.
+struct ReleaseInfo {
+  std::string origin;
+  std::string label;
+  std::string suite;
+  std::string version;
+  std::string codename;
+  absl::Time date;
+  std::optional<absl::Time> valid_until;
+  bool acquire_by_hash = false;
+  std::vector<std::string> architectures;
+  std::vector<std::string> components;
+  std::string description;
+};
+
+// ReleaseFileEntry is one index file listed in a Release file.
+struct ReleaseFileEntry {
+  std::string path;  // Relative to the directory of the Release file.
+  Checksums checksums;
+};
+
+// ReleaseParagraph builds a Release file's paragraph. Empty fields are left
+// out; dates are RFC 2822 in UTC; the MD5Sum, SHA1, SHA256 and SHA512
+// sections list `files` sorted by path as " digest size path" with the
+// size right-aligned in 8 columns (as in Debian's archive) and are left out
+// when some file lacks that digest.
+Paragraph ReleaseParagraph(const ReleaseInfo& info,
+                           std::vector<ReleaseFileEntry> files);
+
+// FormatReleaseDate formats a time as Release files write it:
+// "Sat, 11 Jul 2026 10:16:37 UTC".
+std::string FormatReleaseDate(absl::Time time);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_INDEX_WRITER_H_

@@ -1,0 +1,248 @@
+// Index output compared with apt-ftparchive's for real packages, and with
+// Debian's own Release file.
+#include "deb/index_writer.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_matchers.h"
+#include "deb/clearsign.h"
+#include "deb/deb_file.h"
+#include "deb/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::deb {
+namespace {
+
+using ::debrepo::testing::IsOk;
+
+namespace fs = std::filesystem;
+
+// How many packages from apt's cache to compare (spread over the cache).
+constexpr size_t kCachedDebs = 12;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream data;
+  data << in.rdbuf();
+  return data.str();
+}
+
+void WriteFile(const fs::path& path, absl::string_view data) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+std::string Shell(const fs::path& dir, const std::string& command) {
+  absl::StatusOr<CommandResult> result =
+      RunCommand({"sh", "-c", "cd '" + dir.string() + "' && " + command});
+  EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(result->exit_code, 0) << command << ": " << result->stderr_data;
+  return result->stdout_data;
+}
+
+// A repository directory whose pool holds a package built with dpkg-deb,
+// a sample of the .debs in apt's cache and a source package.
+class IndexWriterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::path(std::getenv("TEST_TMPDIR")) / "repo");
+    fs::remove_all(*root_);
+    fs::path pool = *root_ / "pool";
+    fs::path tree = *root_ / "build/pkg";
+    WriteFile(tree / "DEBIAN/control",
+              "Package: built\nVersion: 1.0-1\nArchitecture: all\n"
+              "Maintainer: T <t@example.org>\nDescription: built here\n"
+              " Longer.\n .\n More.\nX-Custom: kept\nDepends: libc6\n"
+              "Priority: optional\nSection: misc\n");
+    WriteFile(tree / "usr/share/built/a-very-long-directory-name/that-pushes/"
+                     "the-path/past-column-sixty.txt",
+              "x");
+    WriteFile(tree / "usr/share/doc/built/copyright", "c");
+    fs::create_directories(pool);
+    Shell(*root_, "dpkg-deb --root-owner-group -b build/pkg pool/built_1.0-1_all.deb");
+    std::vector<fs::path> cached;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/var/cache/apt/archives", error)) {
+      if (entry.path().extension() == ".deb" && entry.file_size() < (2 << 20)) {
+        cached.push_back(entry.path());
+      }
+    }
+    std::sort(cached.begin(), cached.end());
+    for (size_t i = 0; i < kCachedDebs && !cached.empty(); ++i) {
+      const fs::path& deb = cached[i * cached.size() / kCachedDebs];
+      fs::copy_file(deb, pool / deb.filename(), fs::copy_options::skip_existing);
+    }
+    fs::path source = *root_ / "pool/main/h/hello-src/hello-src-1.0";
+    WriteFile(source / "debian/control",
+              "Source: hello-src\nSection: devel\nPriority: optional\n"
+              "Maintainer: T <t@example.org>\nBuild-Depends: debhelper-compat (= 13)\n"
+              "Homepage: https://example.org\nStandards-Version: 4.6.2\n"
+              "Vcs-Git: https://example.org/git\n\n"
+              "Package: hello-bin\nArchitecture: any\nDescription: t\n t\n");
+    WriteFile(source / "debian/changelog",
+              "hello-src (1.0) unstable; urgency=medium\n\n  * I.\n\n"
+              " -- T <t@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n");
+    WriteFile(source / "debian/source/format", "3.0 (native)\n");
+    Shell(source.parent_path(), "dpkg-source -b hello-src-1.0 && rm -r hello-src-1.0");
+    fs::remove_all(*root_ / "build");
+  }
+
+  static void TearDownTestSuite() { delete root_; }
+
+  static std::vector<fs::path> Debs() {
+    std::vector<fs::path> debs;
+    for (const auto& entry : fs::directory_iterator(*root_ / "pool")) {
+      if (entry.path().extension() == ".deb") debs.push_back(entry.path());
+    }
+    return debs;
+  }
+
+  static fs::path* root_;
+};
+
+fs::path* IndexWriterTest::root_ = nullptr;
+
+TEST_F(IndexWriterTest, PackagesStanzasMatchAptFtparchive) {
+  absl::StatusOr<std::vector<Paragraph>> theirs =
+      ParseParagraphs(Shell(*root_, "apt-ftparchive packages pool"));
+  ASSERT_THAT(theirs, IsOk());
+  absl::flat_hash_map<std::string, Paragraph> by_filename;
+  for (const Paragraph& p : *theirs) by_filename[p.GetOrEmpty("Filename")] = p;
+  std::vector<fs::path> debs = Debs();
+  ASSERT_GE(debs.size(), 1);
+  for (const fs::path& deb : debs) {
+    absl::StatusOr<DebFile> file = ReadDebFile(deb.string());
+    ASSERT_THAT(file, IsOk()) << deb;
+    std::string filename = "pool/" + deb.filename().string();
+    Paragraph ours = PackagesStanza(file->control, filename, file->checksums);
+    ASSERT_TRUE(by_filename.contains(filename)) << filename;
+    EXPECT_EQ(ours.ToString(), by_filename[filename].ToString());
+  }
+}
+
+TEST_F(IndexWriterTest, ContentsMatchesAptFtparchive) {
+  ContentsIndex contents;
+  for (const fs::path& deb : Debs()) {
+    absl::StatusOr<DebFile> file = ReadDebFile(deb.string());
+    ASSERT_THAT(file, IsOk()) << deb;
+    contents.Add(file->control.GetOrEmpty("Package"), file->paths);
+  }
+  std::string base = (*root_ / "Contents-amd64").string();
+  auto writer = CompressedWriter::Create(base, {Compression::kNone});
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_THAT(contents.WriteTo(**writer), IsOk());
+  ASSERT_THAT((*writer)->Finish(), IsOk());
+  std::string theirs = Shell(*root_, "apt-ftparchive contents pool");
+  std::vector<std::string> our_lines = absl::StrSplit(ReadFile(base), '\n');
+  std::vector<std::string> their_lines = absl::StrSplit(theirs, '\n');
+  EXPECT_GT(their_lines.size(), 100);
+  for (size_t i = 0; i < std::min(our_lines.size(), their_lines.size()); ++i) {
+    ASSERT_EQ(our_lines[i], their_lines[i]) << "line " << i + 1;
+  }
+  EXPECT_EQ(our_lines.size(), their_lines.size());
+}
+
+TEST_F(IndexWriterTest, SourcesStanzaMatchesAptFtparchive) {
+  std::string theirs = Shell(*root_, "apt-ftparchive sources pool");
+  fs::path dsc_path = *root_ / "pool/main/h/hello-src/hello-src_1.0.dsc";
+  absl::StatusOr<UploadControl> dsc = ParseDsc(ReadFile(dsc_path));
+  ASSERT_THAT(dsc, IsOk());
+  // The .dsc lists no SHA-512; the repository computes it, as apt-ftparchive.
+  for (ListedFile& file : dsc->files) {
+    absl::StatusOr<Checksums> sums = ChecksumFile((dsc_path.parent_path() / file.name).string());
+    ASSERT_THAT(sums, IsOk());
+    file.checksums.sha512 = sums->sha512;
+  }
+  absl::StatusOr<Checksums> dsc_checksums = ChecksumFile(dsc_path.string());
+  ASSERT_THAT(dsc_checksums, IsOk());
+  Paragraph ours = SourcesStanza(*dsc, "hello-src_1.0.dsc", *dsc_checksums,
+                                 "pool/main/h/hello-src");
+  EXPECT_EQ(ours.ToString() + "\n", theirs);
+}
+
+// Rebuilding the paragraph of Debian's own InRelease from its parts must
+// give back the same text for every field we write.
+TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
+  std::string in_release =
+      ReadFile("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease");
+  ASSERT_FALSE(in_release.empty());
+  absl::StatusOr<ClearSigned> message = SplitClearSigned(in_release);
+  ASSERT_THAT(message, IsOk());
+  absl::StatusOr<Paragraph> real = ParseParagraph(message->text);
+  ASSERT_THAT(real, IsOk());
+
+  ReleaseInfo info;
+  info.origin = std::string(real->GetOrEmpty("Origin"));
+  info.label = std::string(real->GetOrEmpty("Label"));
+  info.suite = std::string(real->GetOrEmpty("Suite"));
+  info.version = std::string(real->GetOrEmpty("Version"));
+  info.codename = std::string(real->GetOrEmpty("Codename"));
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S UTC",
+                              std::string(real->GetOrEmpty("Date")), &info.date, &error))
+      << error;
+  info.acquire_by_hash = real->GetOrEmpty("Acquire-By-Hash") == "yes";
+  info.architectures = absl::StrSplit(real->GetOrEmpty("Architectures"), ' ');
+  info.components = absl::StrSplit(real->GetOrEmpty("Components"), ' ');
+  info.description = std::string(real->GetOrEmpty("Description"));
+
+  // Debian lists MD5Sum and SHA256 only; merge them per path.
+  std::map<std::string, Checksums> files;
+  for (auto [field, digest] : {std::pair{"MD5Sum", &Checksums::md5},
+                               std::pair{"SHA256", &Checksums::sha256}}) {
+    for (absl::string_view line :
+         absl::StrSplit(real->GetOrEmpty(field), '\n', absl::SkipWhitespace())) {
+      std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      ASSERT_EQ(words.size(), 3);
+      Checksums& sums = files[words[2]];
+      sums.*digest = words[0];
+      ASSERT_TRUE(absl::SimpleAtoi(words[1], &sums.size));
+    }
+  }
+  std::vector<ReleaseFileEntry> entries;
+  for (const auto& [path, sums] : files) entries.push_back({path, sums});
+
+  Paragraph ours = ReleaseParagraph(info, entries);
+  EXPECT_FALSE(ours.Has("SHA1"));
+  EXPECT_FALSE(ours.Has("Valid-Until"));
+  for (const Field& field : ours.fields()) {
+    EXPECT_EQ(field.value, real->GetOrEmpty(field.name)) << field.name;
+  }
+  for (const char* name : {"Origin", "Date", "Architectures", "MD5Sum", "SHA256"}) {
+    EXPECT_TRUE(ours.Has(name)) << name;
+  }
+}
+
+TEST(ReleaseTest, WritesValidUntilAndAllDigests) {
+  ReleaseInfo info;
+  info.origin = "debrepo";
+  info.date = absl::FromUnixSeconds(0);
+  info.valid_until = absl::FromUnixSeconds(86400 * 7);
+  info.architectures = {"amd64"};
+  Checksums sums{1234, "m", "s1", "s256", "s512"};
+  Paragraph p = ReleaseParagraph(info, {{"main/binary-amd64/Packages", sums}});
+  EXPECT_EQ(p.ToString(),
+            "Origin: debrepo\n"
+            "Date: Thu, 01 Jan 1970 00:00:00 UTC\n"
+            "Valid-Until: Thu, 08 Jan 1970 00:00:00 UTC\n"
+            "Architectures: amd64\n"
+            "MD5Sum:\n m     1234 main/binary-amd64/Packages\n"
+            "SHA1:\n s1     1234 main/binary-amd64/Packages\n"
+            "SHA256:\n s256     1234 main/binary-amd64/Packages\n"
+            "SHA512:\n s512     1234 main/binary-amd64/Packages\n");
+}
+
+}  // namespace
+}  // namespace debrepo::deb
