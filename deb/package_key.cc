@@ -1,0 +1,85 @@
+// Package keys and pool paths.
+#include "deb/package_key.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace debrepo::deb {
+namespace {
+
+constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+void Fnv1a(uint64_t& hash, absl::string_view bytes) {
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= kFnvPrime;
+  }
+}
+
+absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
+  if (part.empty() || part == "." || part == ".." ||
+      part.find_first_of(absl::string_view("/\0", 2)) != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid ", what, " \"", absl::CHexEscape(part),
+                     "\" for a pool path"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string FilesHash(std::vector<PackageFile> files) {
+  std::sort(files.begin(), files.end(),
+            [](const PackageFile& a, const PackageFile& b) { return a.name < b.name; });
+  uint64_t hash = kFnvOffsetBasis;
+  for (const PackageFile& file : files) {
+    Fnv1a(hash, file.name);
+    char size[8];
+    for (int i = 0; i < 8; ++i) {
+      size[i] = static_cast<char>(file.checksums.size >> (56 - 8 * i));
+    }
+    Fnv1a(hash, absl::string_view(size, sizeof(size)));
+    Fnv1a(hash, file.checksums.md5);
+    Fnv1a(hash, file.checksums.sha1);
+    Fnv1a(hash, file.checksums.sha256);
+  }
+  return absl::StrFormat("%08x", hash);
+}
+
+std::string PackageKey(absl::string_view architecture, absl::string_view name,
+                       absl::string_view version, absl::string_view files_hash) {
+  return absl::StrCat("P", architecture, " ", name, " ", version, " ", files_hash);
+}
+
+absl::string_view SourceName(const Paragraph& binary) {
+  absl::string_view source = binary.GetOrEmpty("Source");
+  source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
+  return source.empty() ? binary.GetOrEmpty("Package") : source;
+}
+
+absl::string_view PoolPrefix(absl::string_view source) {
+  if (absl::StartsWith(source, "lib") && source.size() > 3) return source.substr(0, 4);
+  return source.substr(0, 1);
+}
+
+absl::StatusOr<std::string> PoolPath(absl::string_view component,
+                                     absl::string_view source,
+                                     absl::string_view file) {
+  for (auto [what, part] : {std::pair{"component", component},
+                            std::pair{"source name", source},
+                            std::pair{"file name", file}}) {
+    if (absl::Status s = CheckComponent(what, part); !s.ok()) return s;
+  }
+  return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source, "/",
+                      file);
+}
+
+}  // namespace debrepo::deb

@@ -1,0 +1,56 @@
+// Package identity and placement: aptly-compatible package keys and Debian
+// pool paths.
+//
+// A package key is "P<arch> <name> <version> <files-hash>", e.g.
+// "Pamd64 hello 2.10-3 c5e944dbf7f10f76" (source packages use the
+// architecture "source"). The files hash tells apart packages with the same
+// name, version and architecture but different contents, and is computed as
+// aptly computes it, so keys carry over from aptly databases: 64-bit FNV-1a
+// over the package's files sorted by name, feeding for each file its name,
+// its size as 8 big-endian bytes, and its MD5, SHA-1 and SHA-256 as
+// lowercase hex text; printed as lowercase hex, at least 8 digits.
+#ifndef DEBREPO_DEB_PACKAGE_KEY_H_
+#define DEBREPO_DEB_PACKAGE_KEY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/checksums.h"
+#include "deb/control.h"
+
+namespace debrepo::deb {
+
+// PackageFile is one file of a package: a .deb, or a .dsc and its sources.
+struct PackageFile {
+  std::string name;  // The base name, e.g. "hello_2.10-3_amd64.deb".
+  Checksums checksums;
+};
+
+// FilesHash returns the hash described above; file order does not matter.
+std::string FilesHash(std::vector<PackageFile> files);
+
+// PackageKey returns "P<architecture> <name> <version> <files_hash>".
+std::string PackageKey(absl::string_view architecture, absl::string_view name,
+                       absl::string_view version, absl::string_view files_hash);
+
+// SourceName returns the source package of a binary package stanza: its
+// Source field without a "(version)" suffix, or its Package name.
+absl::string_view SourceName(const Paragraph& binary);
+
+// PoolPrefix returns the pool directory for a source package: the first
+// four letters for names starting with "lib" (libfoo -> "libf"), else the
+// first letter (Debian's archive layout).
+absl::string_view PoolPrefix(absl::string_view source);
+
+// PoolPath returns "pool/<component>/<prefix>/<source>/<file>". The parts
+// must be non-empty single path components (no '/', not "." or ".."), else
+// INVALID_ARGUMENT: they come from uploaded control data.
+absl::StatusOr<std::string> PoolPath(absl::string_view component,
+                                     absl::string_view source,
+                                     absl::string_view file);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_PACKAGE_KEY_H_
