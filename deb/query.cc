@@ -1,0 +1,443 @@
+// A recursive-descent parser for aptly's query syntax, an evaluator over
+// control stanzas and a compiler to PostgreSQL conditions.
+#include "deb/query.h"
+
+#include <re2/re2.h>
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "deb/package_key.h"
+
+namespace debrepo::deb {
+namespace {
+
+// The table columns behind the pseudo-fields (and the package name).
+struct Column {
+  absl::string_view field;
+  absl::string_view column;
+};
+constexpr Column kColumns[] = {
+    {"Name", "name"},           {"Package", "name"},
+    {"$Source", "source"},      {"$Version", "version"},
+    {"Version", "version"},     {"$Architecture", "architecture"},
+    {"Architecture", "architecture"}, {"$PackageType", "package_type"},
+};
+
+const Column* FindColumn(absl::string_view field) {
+  for (const Column& c : kColumns) {
+    if (c.field == field) return &c;
+  }
+  return nullptr;
+}
+
+// GlobToRegex turns a shell pattern into an anchored regular expression
+// that RE2 and PostgreSQL read alike.
+std::string GlobToRegex(absl::string_view glob) {
+  std::string regex = "^";
+  for (size_t i = 0; i < glob.size(); ++i) {
+    char c = glob[i];
+    if (c == '*') {
+      regex += ".*";
+    } else if (c == '?') {
+      regex += ".";
+    } else if (c == '[' && glob.find(']', i + 2) != absl::string_view::npos) {
+      size_t end = glob.find(']', i + 2);
+      absl::string_view members = glob.substr(i + 1, end - i - 1);
+      regex += "[";
+      if (absl::ConsumePrefix(&members, "!")) regex += "^";
+      for (char m : members) {
+        if (m == '\\' || m == '[') regex += '\\';
+        regex += m;
+      }
+      regex += "]";
+      i = end;
+    } else {
+      if (absl::ascii_ispunct(c)) regex += '\\';
+      regex += c;
+    }
+  }
+  return regex + "$";
+}
+
+bool IsWordChar(char c) {
+  return absl::ascii_isalnum(c) || absl::string_view("$+-.:_~").find(c) !=
+                                        absl::string_view::npos;
+}
+
+class QueryParser {
+ public:
+  explicit QueryParser(absl::string_view text) : text_(text) {}
+
+  absl::StatusOr<QueryNode> Parse() {
+    SkipSpace();
+    if (AtEnd()) return Error("empty query");
+    absl::StatusOr<QueryNode> node = ParseOr();
+    if (!node.ok()) return node;
+    if (!AtEnd()) return Error(absl::StrCat("unexpected '", text_.substr(pos_, 1), "'"));
+    return node;
+  }
+
+ private:
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
+  void SkipSpace() {
+    while (!AtEnd() && absl::ascii_isspace(text_[pos_])) ++pos_;
+  }
+  bool Consume(char c) {
+    if (Peek() != c) return false;
+    ++pos_;
+    SkipSpace();
+    return true;
+  }
+  absl::Status Error(absl::string_view problem) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query \"", absl::CHexEscape(text_), "\" at offset ", pos_, ": ",
+                     problem));
+  }
+
+  // ParseList parses "item (separator item)*" into one node of `kind`.
+  template <typename ParseItem>
+  absl::StatusOr<QueryNode> ParseList(char separator, QueryNode::Kind kind,
+                                      ParseItem parse_item) {
+    absl::StatusOr<QueryNode> first = parse_item();
+    if (!first.ok() || Peek() != separator) return first;
+    QueryNode list;
+    list.kind = kind;
+    list.children.push_back(*std::move(first));
+    while (Consume(separator)) {
+      absl::StatusOr<QueryNode> next = parse_item();
+      if (!next.ok()) return next;
+      list.children.push_back(*std::move(next));
+    }
+    return list;
+  }
+
+  absl::StatusOr<QueryNode> ParseOr() {
+    return ParseList('|', QueryNode::Kind::kOr, [this] { return ParseAnd(); });
+  }
+
+  absl::StatusOr<QueryNode> ParseAnd() {
+    return ParseList(',', QueryNode::Kind::kAnd, [this] { return ParseUnary(); });
+  }
+
+  absl::StatusOr<QueryNode> ParseUnary() {
+    if (++depth_ > kMaxDepth) return Error("query nests too deeply");
+    absl::StatusOr<QueryNode> node = ParseUnaryAtDepth();
+    --depth_;
+    return node;
+  }
+
+  absl::StatusOr<QueryNode> ParseUnaryAtDepth() {
+    if (Consume('!')) {
+      absl::StatusOr<QueryNode> operand = ParseUnary();
+      if (!operand.ok()) return operand;
+      QueryNode node;
+      node.kind = QueryNode::Kind::kNot;
+      node.children.push_back(*std::move(operand));
+      return node;
+    }
+    if (Consume('(')) {
+      absl::StatusOr<QueryNode> inner = ParseOr();
+      if (!inner.ok()) return inner;
+      if (!Consume(')')) return Error("expected ')'");
+      return inner;
+    }
+    size_t start = pos_;
+    while (!AtEnd() && IsWordChar(text_[pos_])) ++pos_;
+    absl::string_view word = text_.substr(start, pos_ - start);
+    if (word.empty()) return Error("expected a field name or a package name");
+    SkipSpace();
+    if (word[0] == '$' || absl::ascii_isupper(word[0])) return ParseField(word);
+    return ParsePackage(word);
+  }
+
+  // ParseOperator reads a comparison operator, if any.
+  void ParseOperator(QueryNode& node) {
+    static constexpr std::pair<absl::string_view, VersionOp> kVersionOps[] = {
+        {"<<", VersionOp::kLess},          {"<=", VersionOp::kLessOrEqual},
+        {">>", VersionOp::kGreater},       {">=", VersionOp::kGreaterOrEqual},
+        {"<", VersionOp::kLessOrEqual},    {">", VersionOp::kGreaterOrEqual}};
+    for (const auto& [spelling, op] : kVersionOps) {
+      if (absl::StartsWith(text_.substr(pos_), spelling)) {
+        pos_ += spelling.size();
+        node.match = QueryNode::Match::kVersion;
+        node.op = op;
+        SkipSpace();
+        return;
+      }
+    }
+    node.match = QueryNode::Match::kEqual;
+    if (Consume('%')) node.match = QueryNode::Match::kGlob;
+    else if (Consume('~')) node.match = QueryNode::Match::kRegex;
+    else Consume('=');
+  }
+
+  // ParseValue reads up to the ')' that closes the condition: a quoted
+  // string, or text with balanced parentheses (so regular expressions may
+  // contain groups).
+  absl::StatusOr<std::string> ParseValue() {
+    std::string value;
+    if (Peek() == '"') {
+      ++pos_;
+      while (!AtEnd() && text_[pos_] != '"') {
+        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+        value += text_[pos_++];
+      }
+      if (!Consume('"')) return Error("unterminated quoted value");
+    } else {
+      int open = 0;
+      while (!AtEnd() && (text_[pos_] != ')' || open > 0)) {
+        if (text_[pos_] == '(') ++open;
+        if (text_[pos_] == ')') --open;
+        value += text_[pos_++];
+      }
+      value = std::string(absl::StripTrailingAsciiWhitespace(value));
+    }
+    if (!Consume(')')) return Error("expected ')' after the value");
+    return value;
+  }
+
+  absl::StatusOr<QueryNode> ParseField(absl::string_view field) {
+    QueryNode node;
+    node.kind = QueryNode::Kind::kField;
+    node.field = std::string(field);
+    if (field[0] == '$' && FindColumn(field) == nullptr) {
+      return Error(absl::StrCat("unknown pseudo-field ", field));
+    }
+    if (!Consume('(')) return node;  // Field presence.
+    ParseOperator(node);
+    absl::StatusOr<std::string> value = ParseValue();
+    if (!value.ok()) return value.status();
+    node.value = *std::move(value);
+    if (node.match == QueryNode::Match::kVersion) {
+      absl::StatusOr<Version> version = Version::Parse(node.value);
+      if (!version.ok()) return Error(version.status().message());
+      node.version = *std::move(version);
+    } else if (node.match == QueryNode::Match::kGlob ||
+               node.match == QueryNode::Match::kRegex) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto regex = std::make_shared<const RE2>(
+          node.match == QueryNode::Match::kGlob ? GlobToRegex(node.value) : node.value,
+          options);
+      if (!regex->ok()) return Error(absl::StrCat("bad pattern: ", regex->error()));
+      node.regex = std::move(regex);
+    }
+    return node;
+  }
+
+  absl::StatusOr<QueryNode> ParsePackage(absl::string_view word) {
+    QueryNode node;
+    node.kind = QueryNode::Kind::kPackage;
+    std::vector<absl::string_view> parts = absl::StrSplit(word, '_');
+    if (parts.size() == 3) {
+      // name_version_arch: one exact package.
+      absl::StatusOr<Version> version = Version::Parse(parts[1]);
+      if (!version.ok()) return Error(version.status().message());
+      node.name = std::string(parts[0]);
+      node.op = VersionOp::kEqual;
+      node.version = *std::move(version);
+      node.architecture = std::string(parts[2]);
+      return node;
+    }
+    if (parts.size() != 1) return Error("expected name or name_version_arch");
+    node.name = std::string(word);
+    if (Consume('(')) {
+      ParseOperator(node);
+      if (node.match == QueryNode::Match::kGlob || node.match == QueryNode::Match::kRegex) {
+        return Error("a package condition takes a version relation");
+      }
+      absl::StatusOr<std::string> value = ParseValue();
+      if (!value.ok()) return value.status();
+      absl::StatusOr<Version> version = Version::Parse(*value);
+      if (!version.ok()) return Error(version.status().message());
+      node.op = node.op.value_or(VersionOp::kEqual);
+      node.version = *std::move(version);
+      node.match = QueryNode::Match::kPresent;
+    }
+    if (Consume('{')) {
+      size_t start = pos_;
+      while (!AtEnd() && IsWordChar(text_[pos_])) ++pos_;
+      node.architecture = std::string(text_.substr(start, pos_ - start));
+      SkipSpace();
+      if (node.architecture.empty() || !Consume('}')) {
+        return Error("expected {architecture}");
+      }
+    }
+    return node;
+  }
+
+  // Deep nesting would overflow the stack of the recursive parser and
+  // evaluator; real queries nest a few levels.
+  static constexpr int kMaxDepth = 200;
+
+  absl::string_view text_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+};
+
+// FieldValue returns what a field condition looks at, or nullopt if absent.
+std::optional<absl::string_view> FieldValue(const QueryNode& node, const Paragraph& stanza,
+                                            absl::string_view package_type) {
+  if (node.field == "$PackageType") return package_type;
+  if (node.field == "$Source") return SourceName(stanza);
+  if (node.field == "Name") return stanza.Get("Package");
+  if (node.field[0] == '$') return stanza.Get(absl::string_view(node.field).substr(1));
+  return stanza.Get(node.field);
+}
+
+bool VersionMatches(absl::string_view text, VersionOp op, const Version& wanted) {
+  absl::StatusOr<Version> version = Version::Parse(text);
+  return version.ok() && Satisfies(*version, op, wanted);
+}
+
+bool Evaluate(const QueryNode& node, const Paragraph& stanza,
+              absl::string_view package_type) {
+  switch (node.kind) {
+    case QueryNode::Kind::kAnd:
+      for (const QueryNode& child : node.children) {
+        if (!Evaluate(child, stanza, package_type)) return false;
+      }
+      return true;
+    case QueryNode::Kind::kOr:
+      for (const QueryNode& child : node.children) {
+        if (Evaluate(child, stanza, package_type)) return true;
+      }
+      return false;
+    case QueryNode::Kind::kNot:
+      return !Evaluate(node.children[0], stanza, package_type);
+    case QueryNode::Kind::kPackage:
+      if (stanza.GetOrEmpty("Package") != node.name) return false;
+      if (!node.architecture.empty() &&
+          stanza.GetOrEmpty("Architecture") != node.architecture) {
+        return false;
+      }
+      return !node.op.has_value() ||
+             VersionMatches(stanza.GetOrEmpty("Version"), *node.op, *node.version);
+    case QueryNode::Kind::kField:
+      break;
+  }
+  std::optional<absl::string_view> value = FieldValue(node, stanza, package_type);
+  if (!value.has_value()) return false;
+  switch (node.match) {
+    case QueryNode::Match::kPresent:
+      return true;
+    case QueryNode::Match::kEqual:
+      return *value == node.value;
+    case QueryNode::Match::kGlob:
+      return RE2::FullMatch(re2::StringPiece(value->data(), value->size()), *node.regex);
+    case QueryNode::Match::kRegex:
+      return RE2::PartialMatch(re2::StringPiece(value->data(), value->size()),
+                               *node.regex);
+    case QueryNode::Match::kVersion:
+      return VersionMatches(*value, *node.op, *node.version);
+  }
+  return false;
+}
+
+absl::string_view SqlComparison(VersionOp op) {
+  switch (op) {
+    case VersionOp::kLess:
+      return "< 0";
+    case VersionOp::kLessOrEqual:
+      return "<= 0";
+    case VersionOp::kEqual:
+      return "= 0";
+    case VersionOp::kGreaterOrEqual:
+      return ">= 0";
+    case VersionOp::kGreater:
+      return "> 0";
+  }
+  return "= 0";
+}
+
+class SqlCompiler {
+ public:
+  explicit SqlCompiler(int first_parameter) : next_(first_parameter) {}
+
+  std::string Compile(const QueryNode& node) {
+    switch (node.kind) {
+      case QueryNode::Kind::kAnd:
+      case QueryNode::Kind::kOr: {
+        std::vector<std::string> parts;
+        for (const QueryNode& child : node.children) parts.push_back(Compile(child));
+        return absl::StrCat(
+            "(", absl::StrJoin(parts, node.kind == QueryNode::Kind::kAnd ? " AND " : " OR "),
+            ")");
+      }
+      case QueryNode::Kind::kNot:
+        return absl::StrCat("(NOT ", Compile(node.children[0]), ")");
+      case QueryNode::Kind::kPackage: {
+        std::string sql = absl::StrCat("(name = ", Parameter(node.name));
+        if (node.op.has_value()) {
+          absl::StrAppend(&sql, " AND debversion_cmp(version, ",
+                          Parameter(node.version->ToString()), ") ",
+                          SqlComparison(*node.op));
+        }
+        if (!node.architecture.empty()) {
+          absl::StrAppend(&sql, " AND architecture = ", Parameter(node.architecture));
+        }
+        return sql + ")";
+      }
+      case QueryNode::Kind::kField:
+        break;
+    }
+    const Column* column = FindColumn(node.field);
+    std::string value = column != nullptr
+                            ? std::string(column->column)
+                            : absl::StrCat("(fields->>", Parameter(node.field), ")");
+    switch (node.match) {
+      case QueryNode::Match::kPresent:
+        return column != nullptr ? absl::StrCat("(", value, " <> '')")
+                                 : absl::StrCat("(", value, " IS NOT NULL)");
+      case QueryNode::Match::kEqual:
+        return absl::StrCat("(", value, " = ", Parameter(node.value), ")");
+      case QueryNode::Match::kGlob:
+      case QueryNode::Match::kRegex:
+        return absl::StrCat("(", value, " ~ ", Parameter(node.regex->pattern()), ")");
+      case QueryNode::Match::kVersion:
+        return absl::StrCat("(debversion_cmp(", value, ", ",
+                            Parameter(node.version->ToString()), ") ",
+                            SqlComparison(*node.op), ")");
+    }
+    return "FALSE";
+  }
+
+  std::vector<std::string>& parameters() { return parameters_; }
+
+ private:
+  std::string Parameter(std::string value) {
+    parameters_.push_back(std::move(value));
+    return absl::StrCat("$", next_++);
+  }
+
+  int next_;
+  std::vector<std::string> parameters_;
+};
+
+}  // namespace
+
+absl::StatusOr<Query> Query::Parse(absl::string_view text) {
+  absl::StatusOr<QueryNode> root = QueryParser(text).Parse();
+  if (!root.ok()) return root.status();
+  return Query(*std::move(root));
+}
+
+bool Query::Matches(const Paragraph& stanza, absl::string_view package_type) const {
+  return Evaluate(root_, stanza, package_type);
+}
+
+SqlCondition Query::ToSql(int first_parameter) const {
+  SqlCompiler compiler(first_parameter);
+  std::string sql = compiler.Compile(root_);
+  return SqlCondition{std::move(sql), std::move(compiler.parameters())};
+}
+
+}  // namespace debrepo::deb
