@@ -1,0 +1,207 @@
+#include "cli/client.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace debrepo::cli {
+namespace {
+
+namespace v1 = ::debrepo::v1;
+
+// Calls the server could not take are retried a few times with backoff.
+constexpr absl::string_view kServiceConfig = R"json({
+  "methodConfig": [{
+    "name": [{"service": "debrepo.v1.Jobs"}, {"service": "debrepo.v1.Repos"},
+             {"service": "debrepo.v1.Admin"}],
+    "retryPolicy": {
+      "maxAttempts": 5,
+      "initialBackoff": "0.2s",
+      "maxBackoff": "2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+})json";
+
+// How long one WaitJob call waits: short when a progress line wants
+// refreshing, longer otherwise.
+constexpr absl::Duration kProgressPoll = absl::Seconds(1);
+constexpr absl::Duration kQuietPoll = absl::Seconds(30);
+// What a WaitJob call's deadline allows beyond its timeout.
+constexpr absl::Duration kWaitSlack = absl::Seconds(15);
+// The least time between two WaitJob calls, in case a server returns early.
+constexpr absl::Duration kMinPoll = absl::Milliseconds(200);
+
+std::string CodeName(int code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+}  // namespace
+
+Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
+               Options options, std::ostream& out, std::ostream& err)
+    : channel_(std::move(channel)),
+      target_(std::move(target)),
+      options_(options),
+      out_(out),
+      err_(err),
+      jobs_(v1::Jobs::NewStub(channel_)),
+      repos_(v1::Repos::NewStub(channel_)),
+      admin_(v1::Admin::NewStub(channel_)) {}
+
+std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
+  grpc::ChannelArguments arguments;
+  arguments.SetServiceConfigJSON(std::string(kServiceConfig));
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   arguments);
+}
+
+absl::Status Client::FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  const std::string message =
+      absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
+  if (code == absl::StatusCode::kUnavailable &&
+      channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach debrepo-server at ", target_, " (", message,
+        "); set its address with --server HOST:PORT or DEBREPO_SERVER"));
+  }
+  return absl::Status(code, message);
+}
+
+absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
+  const absl::Time start = absl::Now();
+  const absl::Time give_up = start + options_.timeout;
+  const absl::Duration poll = options_.progress ? kProgressPoll : kQuietPoll;
+  while (true) {
+    const absl::Time call_start = absl::Now();
+    const absl::Duration wait =
+        std::max(absl::ZeroDuration(), std::min(poll, give_up - call_start));
+    v1::WaitJobRequest request;
+    request.set_id(id);
+    const int64_t wait_ms = absl::ToInt64Milliseconds(wait);
+    request.mutable_timeout()->set_seconds(wait_ms / 1000);
+    request.mutable_timeout()->set_nanos((wait_ms % 1000) * 1000000);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(call_start + wait + kWaitSlack));
+    v1::Job job;
+    const absl::Status status = FromGrpc(jobs_->WaitJob(&context, request, &job));
+    const absl::Time now = absl::Now();
+    if (!status.ok() || JobEnded(job.state())) {
+      ClearProgress();
+      if (!status.ok()) return status;
+      return job;
+    }
+    if (now >= give_up) {
+      ClearProgress();
+      return absl::DeadlineExceededError(absl::StrCat(
+          "gave up waiting for task ", id, " after ",
+          absl::FormatDuration(options_.timeout), " (it is ",
+          v1::JobState_Name(job.state()),
+          " and goes on); run 'debrepo task wait ", id, "' to wait again"));
+    }
+    ShowProgress(job, now - start);
+    if (now - call_start < kMinPoll) {
+      absl::SleepFor(kMinPoll - (now - call_start));
+    }
+  }
+}
+
+absl::StatusOr<v1::Job> Client::AwaitJob(int64_t id) {
+  absl::StatusOr<v1::Job> job = WaitForJob(id);
+  if (!job.ok()) return job.status();
+  if (options_.json) PrintJson(*job);
+  if (job->state() == v1::SUCCEEDED) return job;
+  std::string message = job->status_message();
+  if (message.empty()) {
+    message = absl::StrCat("task ", id, " ended ",
+                           v1::JobState_Name(job->state()));
+  }
+  const auto code = job->status_code() != 0
+                        ? static_cast<absl::StatusCode>(job->status_code())
+                        : absl::StatusCode::kUnknown;
+  return absl::Status(code, message);
+}
+
+absl::Status Client::FollowJob(
+    const v1::Job& job,
+    absl::FunctionRef<void(const v1::Job&)> print_success) {
+  if (options_.async) {
+    if (options_.json) {
+      PrintJson(job);
+    } else {
+      out_ << job.id() << "\n";
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::Job> ended = AwaitJob(job.id());
+  if (!ended.ok()) return ended.status();
+  if (!options_.json) print_success(*ended);
+  return absl::OkStatus();
+}
+
+void Client::PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions json_options;
+  json_options.preserve_proto_field_names = true;
+  std::string json;
+  // Printing a message with only known fields cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(message, &json,
+                                                    json_options);
+  out_ << json << "\n";
+}
+
+void Client::ShowProgress(const v1::Job& job, absl::Duration elapsed) {
+  if (!options_.progress) return;
+  std::string line = absl::StrFormat(
+      "task %d (%s): %s, %ds", job.id(), job.kind(),
+      v1::JobState_Name(job.state()), absl::ToInt64Seconds(elapsed));
+  if (!job.worker().empty()) absl::StrAppend(&line, ", worker ", job.worker());
+  if (job.attempts() > 1) absl::StrAppend(&line, ", attempt ", job.attempts());
+  if (job.log_size() > 0) {
+    absl::StrAppend(&line, ": ", job.log(job.log_size() - 1));
+  }
+  constexpr size_t kMaxWidth = 79;
+  if (line.size() > kMaxWidth) line.resize(kMaxWidth);
+  err_ << "\r\033[K" << line << std::flush;
+  progress_shown_ = true;
+}
+
+void Client::ClearProgress() {
+  if (!progress_shown_) return;
+  err_ << "\r\033[K" << std::flush;
+  progress_shown_ = false;
+}
+
+std::string NewRequestId() {
+  absl::BitGen gen;
+  const uint64_t high = absl::Uniform<uint64_t>(gen);
+  const uint64_t low = absl::Uniform<uint64_t>(gen);
+  // Version 4, variant 1 (RFC 4122).
+  return absl::StrFormat(
+      "%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+      high & 0x0fff, 0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
+}
+
+bool JobEnded(v1::JobState state) {
+  return state == v1::SUCCEEDED || state == v1::FAILED ||
+         state == v1::CANCELLED;
+}
+
+std::string JobStatusToString(const v1::Job& job) {
+  if (job.status_code() == 0) return "OK";
+  return absl::StrCat(CodeName(job.status_code()), ": ", job.status_message());
+}
+
+}  // namespace debrepo::cli

@@ -1,0 +1,125 @@
+// The CLI's connection to debrepo-server: gRPC calls with deadlines and
+// retries, error messages for people, waiting for jobs, and output.
+#ifndef DEBREPO_CLI_CLIENT_H_
+#define DEBREPO_CLI_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/repos.grpc.pb.h"
+
+namespace debrepo::cli {
+
+// Options are the settings every command shares (from the global flags).
+struct Options {
+  // Print response messages as JSON instead of text.
+  bool json = false;
+  // Print a submitted job instead of waiting for it.
+  bool async = false;
+  // How long to wait for a job in total.
+  absl::Duration timeout = absl::InfiniteDuration();
+  // Show a progress line on the error stream while waiting.
+  bool progress = false;
+};
+
+// Client talks to one debrepo-server address. Errors it returns carry a
+// message ready to show after "debrepo: ".
+class Client {
+ public:
+  // Client uses `channel` (see Dial) to reach `target`, writing results to
+  // `out` and progress to `err`.
+  Client(std::shared_ptr<grpc::Channel> channel, std::string target,
+         Options options, std::ostream& out, std::ostream& err);
+
+  // Dial opens a channel to `target` (HOST:PORT) that retries calls the
+  // server could not take (UNAVAILABLE); every mutation carries a
+  // request_id, so a retried one runs once.
+  static std::shared_ptr<grpc::Channel> Dial(const std::string& target);
+
+  const Options& options() const { return options_; }
+  std::ostream& out() { return out_; }
+  debrepo::v1::Jobs::Stub& jobs() { return *jobs_; }
+  debrepo::v1::Repos::Stub& repos() { return *repos_; }
+  debrepo::v1::Admin::Stub& admin() { return *admin_; }
+
+  // Call runs the unary RPC `method` on `stub` with a deadline, returning
+  // its error as described in FromGrpc.
+  template <typename Stub, typename Request, typename Response>
+  absl::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                 const Request&, Response*),
+                    const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+    return FromGrpc((stub.*method)(&context, request, response));
+  }
+
+  // FromGrpc turns an RPC error into "CODE: message" under the same code,
+  // or, when the server cannot be reached at all, into a message that says
+  // so and names --server and DEBREPO_SERVER.
+  absl::Status FromGrpc(const grpc::Status& status);
+
+  // WaitForJob waits until job `id` ends (SUCCEEDED, FAILED or CANCELLED)
+  // and returns it; DEADLINE_EXCEEDED when --timeout passes first.
+  absl::StatusOr<debrepo::v1::Job> WaitForJob(int64_t id);
+
+  // AwaitJob waits for job `id` to end, prints it as JSON with --json, and
+  // returns it if it SUCCEEDED; otherwise returns its status (code and
+  // message) as an error.
+  absl::StatusOr<debrepo::v1::Job> AwaitJob(int64_t id);
+
+  // FollowJob handles a job just submitted: with --async it prints the job
+  // id (the job with --json); otherwise it awaits the job (see AwaitJob)
+  // and, without --json, calls `print_success` on success.
+  absl::Status FollowJob(
+      const debrepo::v1::Job& job,
+      absl::FunctionRef<void(const debrepo::v1::Job&)> print_success);
+
+  // PrintJson writes `message` to the output as one line of JSON with the
+  // proto field names.
+  void PrintJson(const google::protobuf::Message& message);
+
+ private:
+  // The deadline of calls that do not wait for jobs.
+  static constexpr absl::Duration kCallDeadline = absl::Seconds(60);
+
+  void ShowProgress(const debrepo::v1::Job& job, absl::Duration elapsed);
+  void ClearProgress();
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::string target_;
+  Options options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::unique_ptr<debrepo::v1::Jobs::Stub> jobs_;
+  std::unique_ptr<debrepo::v1::Repos::Stub> repos_;
+  std::unique_ptr<debrepo::v1::Admin::Stub> admin_;
+  bool progress_shown_ = false;
+};
+
+// NewRequestId returns a random idempotency key (a version 4 UUID).
+std::string NewRequestId();
+
+// JobEnded reports whether `state` is final.
+bool JobEnded(debrepo::v1::JobState state);
+
+// JobStatusToString renders a job's status as "CODE: message" ("OK" when
+// the code is 0).
+std::string JobStatusToString(const debrepo::v1::Job& job);
+
+}  // namespace debrepo::cli
+
+#endif  // DEBREPO_CLI_CLIENT_H_

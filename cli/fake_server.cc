@@ -1,0 +1,223 @@
+#include "cli/fake_server.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "cli/args.h"
+#include "cli/client.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace debrepo::cli {
+
+namespace v1 = ::debrepo::v1;
+
+FakeServer::FakeServer() {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.RegisterService(static_cast<v1::Jobs::Service*>(this));
+  builder.RegisterService(static_cast<v1::Repos::Service*>(this));
+  builder.RegisterService(static_cast<v1::Admin::Service*>(this));
+  server_ = builder.BuildAndStart();
+}
+
+FakeServer::~FakeServer() { server_->Shutdown(); }
+
+std::string FakeServer::address() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+absl::Status FakeServer::RunCommand(const std::vector<Command>& commands,
+                                    const std::vector<std::string>& args,
+                                    const Options& options, std::string* out) {
+  std::vector<CommandSpec> specs;
+  for (const Command& command : commands) specs.push_back(command.spec);
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {}, specs);
+  if (!parsed.ok()) return parsed.status();
+  std::ostringstream out_stream;
+  std::ostringstream err_stream;
+  Client client(Client::Dial(address()), address(), options, out_stream,
+                err_stream);
+  const absl::Status status = commands[parsed->command].run(*parsed, client);
+  *out = out_stream.str();
+  return status;
+}
+
+v1::Job FakeServer::NewJob(const std::string& kind,
+                           const std::string& request_id) {
+  v1::Job job;
+  job.set_id(jobs.empty() ? 1 : jobs.rbegin()->first + 1);
+  job.set_kind(kind);
+  job.set_state(v1::QUEUED);
+  job.set_request_id(request_id);
+  jobs[job.id()] = job;
+  polls_left_[job.id()] = running_polls;
+  return job;
+}
+
+grpc::Status FakeServer::GetJob(grpc::ServerContext*,
+                                const v1::GetJobRequest* request,
+                                v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  auto it = jobs.find(request->id());
+  if (it == jobs.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("job ", request->id(), " does not exist"));
+  }
+  *response = it->second;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListJobs(grpc::ServerContext*,
+                                  const v1::ListJobsRequest* request,
+                                  v1::ListJobsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  list_jobs_requests.push_back(*request);
+  // Newest first, two to a page; the token is the last ID returned.
+  int64_t below = INT64_MAX;
+  if (!request->page_token().empty()) {
+    (void)absl::SimpleAtoi(request->page_token(), &below);
+  }
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+    if (it->first >= below) continue;
+    if (response->jobs_size() == 2) {
+      response->set_next_page_token(
+          absl::StrCat(response->jobs(1).id()));
+      break;
+    }
+    *response->add_jobs() = it->second;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::WaitJob(grpc::ServerContext*,
+                                 const v1::WaitJobRequest* request,
+                                 v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  ++wait_calls;
+  auto it = jobs.find(request->id());
+  if (it == jobs.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("job ", request->id(), " does not exist"));
+  }
+  v1::Job& job = it->second;
+  if (!JobEnded(job.state())) {
+    if (polls_left_[job.id()]-- > 0) {
+      job.set_state(v1::RUNNING);
+      job.set_worker("fake-worker");
+      job.set_attempts(1);
+    } else {
+      job.set_state(end_state);
+      job.set_status_code(end_code);
+      job.set_status_message(end_message);
+    }
+  }
+  *response = job;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CancelJob(grpc::ServerContext*,
+                                   const v1::CancelJobRequest* request,
+                                   v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  auto it = jobs.find(request->id());
+  if (it == jobs.end()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("job ", request->id(), " does not exist"));
+  }
+  v1::Job& job = it->second;
+  if (job.state() == v1::QUEUED) {
+    job.set_state(v1::CANCELLED);
+    job.set_status_code(static_cast<int>(grpc::StatusCode::CANCELLED));
+    job.set_status_message("cancelled");
+  } else if (job.state() == v1::RUNNING) {
+    job.set_cancel_requested(true);
+  }
+  *response = job;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CreateRepo(grpc::ServerContext*,
+                                    const v1::CreateRepoRequest* request,
+                                    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  create_requests.push_back(*request);
+  *response = NewJob("repo.create", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::GetRepo(grpc::ServerContext*,
+                                 const v1::GetRepoRequest* request,
+                                 v1::Repo* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  for (const v1::Repo& repo : repos) {
+    if (repo.name() == request->name()) {
+      *response = repo;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(
+      grpc::StatusCode::NOT_FOUND,
+      absl::StrCat("repo \"", request->name(), "\" does not exist"));
+}
+
+grpc::Status FakeServer::ListRepos(grpc::ServerContext*,
+                                   const v1::ListReposRequest* request,
+                                   v1::ListReposResponse* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  // Two to a page; the token is the index of the next repo.
+  size_t start = 0;
+  if (!request->page_token().empty()) {
+    (void)absl::SimpleAtoi(request->page_token(), &start);
+  }
+  const size_t end = std::min(repos.size(), start + 2);
+  for (size_t i = start; i < end; ++i) *response->add_repos() = repos[i];
+  if (end < repos.size()) response->set_next_page_token(absl::StrCat(end));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::UpdateRepo(grpc::ServerContext*,
+                                    const v1::UpdateRepoRequest* request,
+                                    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  update_requests.push_back(*request);
+  *response = NewJob("repo.update", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DeleteRepo(grpc::ServerContext*,
+                                    const v1::DeleteRepoRequest* request,
+                                    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  delete_requests.push_back(*request);
+  *response = NewJob("repo.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::SubmitNoop(grpc::ServerContext*,
+                                    const v1::SubmitNoopRequest* request,
+                                    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  noop_requests.push_back(*request);
+  *response = NewJob("noop", request->request_id());
+  return grpc::Status::OK;
+}
+
+}  // namespace debrepo::cli

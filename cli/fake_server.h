@@ -1,0 +1,111 @@
+// FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin) on a local
+// port, for testing the CLI's commands without PostgreSQL or workers.
+#ifndef DEBREPO_CLI_FAKE_SERVER_H_
+#define DEBREPO_CLI_FAKE_SERVER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "cli/client.h"
+#include "cli/command.h"
+#include "grpcpp/server.h"
+#include "grpcpp/support/status.h"
+#include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/repos.grpc.pb.h"
+
+namespace debrepo::cli {
+
+// FakeServer records the mutations it receives and turns each into a job
+// that reports RUNNING for `running_polls` WaitJob calls and then ends as
+// `end_state`, with `end_code` and `end_message`. Reads serve `repos`, two
+// to a page. Set the public fields before calls; read them after.
+class FakeServer final : public debrepo::v1::Jobs::Service,
+                         public debrepo::v1::Repos::Service,
+                         public debrepo::v1::Admin::Service {
+ public:
+  // FakeServer starts listening on a free port of 127.0.0.1.
+  FakeServer();
+  ~FakeServer() override;
+
+  // address returns "127.0.0.1:PORT".
+  std::string address() const;
+
+  // RunCommand parses `args` (a command line without argv[0] and without
+  // global flags) against `commands` and runs the command against this
+  // server with `options`, collecting its output in `out`.
+  absl::Status RunCommand(const std::vector<Command>& commands,
+                          const std::vector<std::string>& args,
+                          const Options& options, std::string* out);
+
+  // The script.
+  int running_polls = 1;
+  debrepo::v1::JobState end_state = debrepo::v1::SUCCEEDED;
+  int end_code = 0;
+  std::string end_message;
+  std::vector<debrepo::v1::Repo> repos;
+  // When not OK, every call fails with it.
+  grpc::Status error = grpc::Status::OK;
+
+  // What was received.
+  std::vector<debrepo::v1::CreateRepoRequest> create_requests;
+  std::vector<debrepo::v1::UpdateRepoRequest> update_requests;
+  std::vector<debrepo::v1::DeleteRepoRequest> delete_requests;
+  std::vector<debrepo::v1::SubmitNoopRequest> noop_requests;
+  std::vector<debrepo::v1::ListJobsRequest> list_jobs_requests;
+  int wait_calls = 0;
+
+  // Jobs, by ID.
+  std::map<int64_t, debrepo::v1::Job> jobs;
+
+  grpc::Status GetJob(grpc::ServerContext* context,
+                      const debrepo::v1::GetJobRequest* request,
+                      debrepo::v1::Job* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context,
+                        const debrepo::v1::ListJobsRequest* request,
+                        debrepo::v1::ListJobsResponse* response) override;
+  grpc::Status WaitJob(grpc::ServerContext* context,
+                       const debrepo::v1::WaitJobRequest* request,
+                       debrepo::v1::Job* response) override;
+  grpc::Status CancelJob(grpc::ServerContext* context,
+                         const debrepo::v1::CancelJobRequest* request,
+                         debrepo::v1::Job* response) override;
+  grpc::Status CreateRepo(grpc::ServerContext* context,
+                          const debrepo::v1::CreateRepoRequest* request,
+                          debrepo::v1::Job* response) override;
+  grpc::Status GetRepo(grpc::ServerContext* context,
+                       const debrepo::v1::GetRepoRequest* request,
+                       debrepo::v1::Repo* response) override;
+  grpc::Status ListRepos(grpc::ServerContext* context,
+                         const debrepo::v1::ListReposRequest* request,
+                         debrepo::v1::ListReposResponse* response) override;
+  grpc::Status UpdateRepo(grpc::ServerContext* context,
+                          const debrepo::v1::UpdateRepoRequest* request,
+                          debrepo::v1::Job* response) override;
+  grpc::Status DeleteRepo(grpc::ServerContext* context,
+                          const debrepo::v1::DeleteRepoRequest* request,
+                          debrepo::v1::Job* response) override;
+  grpc::Status SubmitNoop(grpc::ServerContext* context,
+                          const debrepo::v1::SubmitNoopRequest* request,
+                          debrepo::v1::Job* response) override;
+
+ private:
+  // NewJob adds a QUEUED job of `kind` and returns it.
+  debrepo::v1::Job NewJob(const std::string& kind,
+                          const std::string& request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::map<int64_t, int> polls_left_ ABSL_GUARDED_BY(mu_);
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace debrepo::cli
+
+#endif  // DEBREPO_CLI_FAKE_SERVER_H_
