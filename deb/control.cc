@@ -143,8 +143,11 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
   int64_t line = line_;
   Field* current = nullptr;
   while (true) {
+    // memchr may not be passed the null data() of an empty view.
     const char* newline =
-        static_cast<const char*>(std::memchr(rest.data(), '\n', rest.size()));
+        rest.empty() ? nullptr
+                     : static_cast<const char*>(
+                           std::memchr(rest.data(), '\n', rest.size()));
     if (newline == nullptr && !eof_) return Step::kNeedMore;
     if (rest.empty()) break;  // End of input.
     size_t length = newline == nullptr ? rest.size() : newline - rest.data();
