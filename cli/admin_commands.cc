@@ -15,8 +15,8 @@ absl::Status Noop(const ParsedArgs& args, Client& client) {
   request.set_request_id(NewRequestId());
   request.set_resource(args.Get("resource"));
   v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.admin(), &v1::Admin::Stub::SubmitNoop,
-                              request, &job));
+  RETURN_IF_ERROR(
+      client.Call(client.admin(), &v1::Admin::Stub::SubmitNoop, request, &job));
   return client.FollowJob(job, [&](const v1::Job& ended) {
     client.out() << "Task " << ended.id() << " (" << ended.kind()
                  << ") succeeded.\n";

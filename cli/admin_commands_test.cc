@@ -16,10 +16,10 @@ using ::debrepo::testing::IsOk;
 TEST(AdminCommandsTest, Noop) {
   FakeServer server;
   std::string out;
-  ASSERT_THAT(server.RunCommand(AdminCommands(),
-                                {"admin", "noop", "-resource=probe"},
-                                Options(), &out),
-              IsOk());
+  ASSERT_THAT(
+      server.RunCommand(AdminCommands(), {"admin", "noop", "-resource=probe"},
+                        Options(), &out),
+      IsOk());
   ASSERT_EQ(server.noop_requests.size(), 1);
   EXPECT_EQ(server.noop_requests[0].resource(), "probe");
   EXPECT_FALSE(server.noop_requests[0].request_id().empty());

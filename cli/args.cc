@@ -5,12 +5,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 
 namespace debrepo::cli {
 namespace {
@@ -33,8 +31,8 @@ bool IsGroup(absl::Span<const CommandSpec> commands, absl::string_view group) {
   return false;
 }
 
-int FindCommand(absl::Span<const CommandSpec> commands,
-                absl::string_view group, absl::string_view verb) {
+int FindCommand(absl::Span<const CommandSpec> commands, absl::string_view group,
+                absl::string_view verb) {
   for (int i = 0; i < static_cast<int>(commands.size()); ++i) {
     if (commands[i].group == group && commands[i].verb == verb) return i;
   }
@@ -52,8 +50,8 @@ void AppendFlagTable(absl::string_view title, absl::Span<const FlagSpec> flags,
   if (flags.empty()) return;
   absl::StrAppend(out, "\n", title, ":\n");
   for (const FlagSpec& flag : flags) {
-    absl::StrAppend(out, absl::StrFormat("  %-24s %s\n", FlagUsage(flag),
-                                         flag.help));
+    absl::StrAppend(
+        out, absl::StrFormat("  %-24s %s\n", FlagUsage(flag), flag.help));
   }
 }
 
@@ -61,10 +59,10 @@ void AppendCommandTable(absl::Span<const CommandSpec> commands,
                         absl::string_view group, std::string* out) {
   for (const CommandSpec& command : commands) {
     if (!group.empty() && command.group != group) continue;
-    absl::StrAppend(out, absl::StrFormat("  %-16s %s\n",
-                                         absl::StrCat(command.group, " ",
-                                                      command.verb),
-                                         command.summary));
+    absl::StrAppend(
+        out, absl::StrFormat("  %-16s %s\n",
+                             absl::StrCat(command.group, " ", command.verb),
+                             command.summary));
   }
 }
 
@@ -164,10 +162,9 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
         if (parsed.command >= 0) {
           return fail(absl::StrCat("unknown flag -", name));
         }
-        return fail(absl::StrCat(
-            "unknown flag -", name,
-            " (flags of a command go after its name, e.g. "
-            "'debrepo repo create -comment=x NAME')"));
+        return fail(absl::StrCat("unknown flag -", name,
+                                 " (flags of a command go after its name, e.g. "
+                                 "'debrepo repo create -comment=x NAME')"));
       }
       std::string value;
       if (eq != absl::string_view::npos) {
@@ -222,8 +219,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
   }
   if (parsed.arguments.size() > command.arguments.size()) {
     return fail(absl::StrCat("unexpected argument \"",
-                             parsed.arguments[command.arguments.size()],
-                             "\""));
+                             parsed.arguments[command.arguments.size()], "\""));
   }
   return parsed;
 }
@@ -245,8 +241,8 @@ std::string FormatUsage(const ParsedArgs& parsed,
   std::string out;
   if (parsed.command >= 0) {
     const CommandSpec& command = commands[parsed.command];
-    absl::StrAppend(&out, "Usage: ", Synopsis(command), "\n\n",
-                    command.summary, "\n");
+    absl::StrAppend(&out, "Usage: ", Synopsis(command), "\n\n", command.summary,
+                    "\n");
     AppendFlagTable("Flags", command.flags, &out);
   } else {
     const std::string group =

@@ -49,9 +49,8 @@ MATCHER_P(UsageErrorWith, text,
           std::string("is a usage error mentioning ") + text) {
   const absl::Status& status = arg.status();
   return IsUsageError(status) &&
-         ::testing::ExplainMatchResult(HasSubstr(text),
-                                       std::string(status.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(
+             HasSubstr(text), std::string(status.message()), result_listener);
 }
 
 TEST(ParseArgsTest, FlagsBeforeAndAfterArguments) {
@@ -168,9 +167,8 @@ TEST(ParseArgsTest, MissingAndExtraArguments) {
 TEST(ParseArgsTest, MissingOrUnknownCommand) {
   EXPECT_THAT(Parse({}), UsageErrorWith("missing command\nRun 'debrepo help'"));
   EXPECT_THAT(Parse({"-json"}), UsageErrorWith("missing command"));
-  EXPECT_THAT(Parse({"repo"}),
-              UsageErrorWith("missing command after \"repo\"\n"
-                             "Run 'debrepo repo help'"));
+  EXPECT_THAT(Parse({"repo"}), UsageErrorWith("missing command after \"repo\"\n"
+                                              "Run 'debrepo repo help'"));
   EXPECT_THAT(Parse({"mirror", "list"}),
               UsageErrorWith("unknown command \"mirror\""));
   EXPECT_THAT(Parse({"repo", "frobnicate"}),

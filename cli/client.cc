@@ -97,7 +97,8 @@ absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(call_start + wait + kWaitSlack));
     v1::Job job;
-    const absl::Status status = FromGrpc(jobs_->WaitJob(&context, request, &job));
+    const absl::Status status =
+        FromGrpc(jobs_->WaitJob(&context, request, &job));
     const absl::Time now = absl::Now();
     if (!status.ok() || JobEnded(job.state())) {
       ClearProgress();
@@ -126,8 +127,8 @@ absl::StatusOr<v1::Job> Client::AwaitJob(int64_t id) {
   if (job->state() == v1::SUCCEEDED) return job;
   std::string message = job->status_message();
   if (message.empty()) {
-    message = absl::StrCat("task ", id, " ended ",
-                           v1::JobState_Name(job->state()));
+    message =
+        absl::StrCat("task ", id, " ended ", v1::JobState_Name(job->state()));
   }
   const auto code = job->status_code() != 0
                         ? static_cast<absl::StatusCode>(job->status_code())
@@ -136,8 +137,7 @@ absl::StatusOr<v1::Job> Client::AwaitJob(int64_t id) {
 }
 
 absl::Status Client::FollowJob(
-    const v1::Job& job,
-    absl::FunctionRef<void(const v1::Job&)> print_success) {
+    const v1::Job& job, absl::FunctionRef<void(const v1::Job&)> print_success) {
   if (options_.async) {
     if (options_.json) {
       PrintJson(job);
@@ -164,9 +164,9 @@ void Client::PrintJson(const google::protobuf::Message& message) {
 
 void Client::ShowProgress(const v1::Job& job, absl::Duration elapsed) {
   if (!options_.progress) return;
-  std::string line = absl::StrFormat(
-      "task %d (%s): %s, %ds", job.id(), job.kind(),
-      v1::JobState_Name(job.state()), absl::ToInt64Seconds(elapsed));
+  std::string line = absl::StrFormat("task %d (%s): %s, %ds", job.id(),
+                                     job.kind(), v1::JobState_Name(job.state()),
+                                     absl::ToInt64Seconds(elapsed));
   if (!job.worker().empty()) absl::StrAppend(&line, ", worker ", job.worker());
   if (job.attempts() > 1) absl::StrAppend(&line, ", attempt ", job.attempts());
   if (job.log_size() > 0) {

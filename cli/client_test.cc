@@ -24,8 +24,8 @@ TEST(ClientTest, UnreachableServerSaysSoAndNamesTheSetting) {
                 err);
   v1::GetRepoRequest request;
   v1::Repo repo;
-  const absl::Status status = client.Call(
-      client.repos(), &v1::Repos::Stub::GetRepo, request, &repo);
+  const absl::Status status =
+      client.Call(client.repos(), &v1::Repos::Stub::GetRepo, request, &repo);
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(status.message(),
               HasSubstr("cannot reach debrepo-server at 127.0.0.1:1"));

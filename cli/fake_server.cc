@@ -8,9 +8,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/client.h"
-#include "absl/strings/str_cat.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -90,8 +90,7 @@ grpc::Status FakeServer::ListJobs(grpc::ServerContext*,
   for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
     if (it->first >= below) continue;
     if (response->jobs_size() == 2) {
-      response->set_next_page_token(
-          absl::StrCat(response->jobs(1).id()));
+      response->set_next_page_token(absl::StrCat(response->jobs(1).id()));
       break;
     }
     *response->add_jobs() = it->second;

@@ -72,8 +72,8 @@ int Run(const std::vector<std::string>& argv) {
   std::string server = parsed->Get("server");
   if (server.empty()) {
     const char* from_env = std::getenv("DEBREPO_SERVER");
-    server = from_env != nullptr && *from_env != '\0' ? from_env
-                                                      : kDefaultServer;
+    server =
+        from_env != nullptr && *from_env != '\0' ? from_env : kDefaultServer;
   }
 
   Client client(Client::Dial(server), server, options, std::cout, std::cerr);

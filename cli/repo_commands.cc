@@ -41,8 +41,8 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
     (request.mutable_repo()->*field.set)(args.Get(field.flag->name));
   }
   v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::CreateRepo,
-                              request, &job));
+  RETURN_IF_ERROR(
+      client.Call(client.repos(), &v1::Repos::Stub::CreateRepo, request, &job));
   return client.FollowJob(job, [&](const v1::Job&) {
     client.out() << "Local repo [" << name << "] successfully added.\n"
                  << "You can run 'debrepo repo add " << name
@@ -116,8 +116,8 @@ absl::Status Edit(const ParsedArgs& args, Client& client) {
         "-component");
   }
   v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::UpdateRepo,
-                              request, &job));
+  RETURN_IF_ERROR(
+      client.Call(client.repos(), &v1::Repos::Stub::UpdateRepo, request, &job));
   return client.FollowJob(job, [&](const v1::Job&) {
     client.out() << "Local repo [" << name << "] successfully updated.\n";
   });
@@ -132,8 +132,8 @@ absl::Status Rename(const ParsedArgs& args, Client& client) {
   request.mutable_repo()->set_name(new_name);
   request.mutable_update_mask()->add_paths("name");
   v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::UpdateRepo,
-                              request, &job));
+  RETURN_IF_ERROR(
+      client.Call(client.repos(), &v1::Repos::Stub::UpdateRepo, request, &job));
   return client.FollowJob(job, [&](const v1::Job&) {
     client.out() << "Local repo " << old_name << " -> " << new_name
                  << " has been successfully renamed.\n";
@@ -147,8 +147,8 @@ absl::Status Drop(const ParsedArgs& args, Client& client) {
   request.set_name(name);
   request.set_force(args.GetBool("force"));
   v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::DeleteRepo,
-                              request, &job));
+  RETURN_IF_ERROR(
+      client.Call(client.repos(), &v1::Repos::Stub::DeleteRepo, request, &job));
   return client.FollowJob(job, [&](const v1::Job&) {
     client.out() << "Local repo " << name << " has been removed.\n";
   });
@@ -162,19 +162,20 @@ std::vector<Command> RepoCommands() {
   return {
       {{"repo", "create", {"NAME"}, repo_flags, "Create a local repo."},
        &Create},
-      {{"repo", "show", {"NAME"}, {}, "Show a local repo's settings."},
-       &Show},
+      {{"repo", "show", {"NAME"}, {}, "Show a local repo's settings."}, &Show},
       {{"repo",
         "list",
         {},
         {{"raw", true, "", "print names only, one a line"}},
         "List local repos."},
        &List},
-      {{"repo", "edit", {"NAME"}, repo_flags,
+      {{"repo",
+        "edit",
+        {"NAME"},
+        repo_flags,
         "Change the settings given as flags."},
        &Edit},
-      {{"repo", "rename", {"OLD", "NEW"}, {}, "Rename a local repo."},
-       &Rename},
+      {{"repo", "rename", {"OLD", "NEW"}, {}, "Rename a local repo."}, &Rename},
       {{"repo",
         "drop",
         {"NAME"},

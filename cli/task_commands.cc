@@ -23,8 +23,8 @@ using ::google::protobuf::util::TimeUtil;
 absl::StatusOr<int64_t> ParseTaskId(absl::string_view text) {
   int64_t id;
   if (!absl::SimpleAtoi(text, &id) || id <= 0) {
-    return UsageError(absl::StrCat("bad task ID \"", text,
-                                   "\": want a positive number"));
+    return UsageError(
+        absl::StrCat("bad task ID \"", text, "\": want a positive number"));
   }
   return id;
 }
@@ -33,8 +33,7 @@ absl::Status ListTasks(const ParsedArgs& args, Client& client) {
   v1::ListJobsRequest request;
   if (args.Has("state")) {
     v1::JobState state;
-    if (!v1::JobState_Parse(absl::AsciiStrToUpper(args.Get("state")),
-                            &state) ||
+    if (!v1::JobState_Parse(absl::AsciiStrToUpper(args.Get("state")), &state) ||
         state == v1::JOB_STATE_UNSPECIFIED) {
       return UsageError(absl::StrCat(
           "flag -state: bad state \"", args.Get("state"),
@@ -46,8 +45,8 @@ absl::Status ListTasks(const ParsedArgs& args, Client& client) {
   v1::ListJobsResponse all;
   do {
     v1::ListJobsResponse page;
-    RETURN_IF_ERROR(client.Call(client.jobs(), &v1::Jobs::Stub::ListJobs,
-                                request, &page));
+    RETURN_IF_ERROR(
+        client.Call(client.jobs(), &v1::Jobs::Stub::ListJobs, request, &page));
     all.mutable_jobs()->MergeFrom(page.jobs());
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -104,7 +103,8 @@ absl::Status ShowTask(const ParsedArgs& args, Client& client) {
   if (!job.shared_keys().empty()) {
     out << "Shared keys: " << absl::StrJoin(job.shared_keys(), ", ") << "\n";
   }
-  if (JobEnded(job.state())) out << "Status: " << JobStatusToString(job) << "\n";
+  if (JobEnded(job.state()))
+    out << "Status: " << JobStatusToString(job) << "\n";
   if (!job.log().empty()) {
     out << "Log:\n";
     for (const std::string& line : job.log()) out << "  " << line << "\n";
@@ -167,7 +167,10 @@ std::vector<Command> TaskCommands() {
        &ListTasks},
       {{"task", "show", {"ID"}, {}, "Show a task, with its log."}, &ShowTask},
       {{"task", "wait", {"ID"}, {}, "Wait until a task ends."}, &WaitTask},
-      {{"task", "cancel", {"ID"}, {},
+      {{"task",
+        "cancel",
+        {"ID"},
+        {},
         "Cancel a task and wait until it has stopped."},
        &CancelTask},
   };
