@@ -23,19 +23,29 @@ using internal::Guard;
 // other claimers hold, and take its job lock (a session lock that outlives
 // this statement and dies with the session, which is how recovery tells a
 // dead owner). A queued job is claimable when none of its keys conflicts
-// (either side exclusive) with a running job or an older queued one.
+// (either side exclusive) with a running job or an older queued one. The
+// two EXISTS branches keep the shared "gc" key that every job holds from
+// turning the check quadratic: a shared key only looks for exclusive
+// holders, through the (key, exclusive) index.
 constexpr char kClaim[] = R"sql(
   WITH candidate AS (
     SELECT j.id FROM jobs j
     WHERE j.state = 'queued'
       AND NOT EXISTS (
-        SELECT 1
-        FROM job_keys mine
-        JOIN job_keys other ON other.key = mine.key AND other.job_id <> mine.job_id
-        JOIN jobs o ON o.id = other.job_id
+        SELECT 1 FROM job_keys mine
         WHERE mine.job_id = j.id
-          AND (mine.exclusive OR other.exclusive)
-          AND (o.state = 'running' OR (o.state = 'queued' AND o.id < j.id)))
+          AND (
+            -- Anyone holding or queued before us exclusively on our key.
+            EXISTS (
+              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              WHERE other.key = mine.key AND other.exclusive
+                AND other.job_id <> j.id
+                AND (o.state = 'running' OR o.id < j.id))
+            -- For our exclusive keys, anyone at all.
+            OR (mine.exclusive AND EXISTS (
+              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              WHERE other.key = mine.key AND other.job_id <> j.id
+                AND (o.state = 'running' OR o.id < j.id)))))
     ORDER BY j.id
     LIMIT 1
     FOR UPDATE OF j SKIP LOCKED)

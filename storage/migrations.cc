@@ -55,6 +55,7 @@ CREATE TABLE job_keys (
   PRIMARY KEY (key, job_id)
 );
 CREATE INDEX job_keys_job_id ON job_keys (job_id);
+CREATE INDEX job_keys_exclusive ON job_keys (key, exclusive, job_id);
 
 -- A job's outcome, inserted in the job's own serializable transaction. The
 -- primary key makes completion exactly-once. No foreign key to jobs: the

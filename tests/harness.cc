@@ -89,6 +89,33 @@ std::string TestDatabase::QueryValue(const std::string& sql) const {
   return rows[0][0].c_str();
 }
 
+void TestDatabase::RestartServer() const {
+  {
+    pqxx::connection connection(admin_url_);
+    pqxx::nontransaction tx(connection);
+    const std::string data_directory =
+        tx.exec1("SHOW data_directory")[0].c_str();
+    const int major =
+        tx.exec1("SHOW server_version_num")[0].as<int>() / 10000;
+    const std::string command = absl::StrCat(
+        "cd / && setsid sh -c 'sleep 0.2; exec /usr/lib/postgresql/", major,
+        "/bin/pg_ctl -D ", data_directory,
+        " restart -m fast -w' >/dev/null 2>&1 </dev/null &");
+    tx.exec(absl::StrCat("COPY (SELECT 1) TO PROGRAM ", tx.quote(command)));
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  absl::SleepFor(absl::Seconds(1));
+  while (absl::Now() < deadline) {
+    try {
+      pqxx::connection probe(admin_url_);
+      return;
+    } catch (const std::exception&) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  ADD_FAILURE() << "PostgreSQL did not come back within 60 s of a restart";
+}
+
 Process::Process(const std::string& binary,
                  const std::vector<std::string>& args,
                  const std::string& log_path) {

@@ -30,6 +30,12 @@ class TestDatabase {
   // Runs one SQL statement and returns the first column of the first row
   // ("" when no rows).
   std::string QueryValue(const std::string& sql) const;
+  // RestartServer restarts the whole PostgreSQL server (`pg_ctl restart -m
+  // fast`, which drops every session) and returns once it accepts
+  // connections again. The restart is started by the server itself, so
+  // the new postmaster is not a child of this test (Bazel kills a test's
+  // descendants when it ends).
+  void RestartServer() const;
 
  private:
   std::string admin_url_;

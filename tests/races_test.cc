@@ -1,0 +1,255 @@
+// The invariants of the job protocol under concurrent callers, with two
+// servers and two workers (two runners each) against one PostgreSQL.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+
+namespace debrepo::testing {
+namespace {
+
+constexpr int kClients = 32;
+
+// Runs `fn(i)` on `n` threads at once and waits for all.
+template <typename Fn>
+void RunConcurrently(int n, Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      fn(i);
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+}
+
+class RacesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.StartServer();
+    stack_.StartServer();
+    stack_.StartWorker();
+    stack_.StartWorker();
+  }
+
+  int Count(const std::string& sql) { return std::stoi(db_.QueryValue(sql)); }
+
+  TestDatabase db_;
+  Stack stack_{db_.url()};
+};
+
+TEST_F(RacesTest, ConcurrentCreatesOfOneNameHaveExactlyOneWinner) {
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = absl::StrCat("hot", round);
+    std::vector<Result> results(kClients);
+    RunConcurrently(kClients, [&](int i) {
+      results[i] = CreateRepo(stack_, name, /*server=*/i);
+    });
+    int ok = 0, exists = 0;
+    for (const Result& result : results) {
+      if (result.code == absl::StatusCode::kOk) ++ok;
+      if (result.code == absl::StatusCode::kAlreadyExists) ++exists;
+    }
+    EXPECT_EQ(ok, 1) << "round " << round;
+    EXPECT_EQ(exists, kClients - 1) << "round " << round;
+    EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM repos WHERE name = '",
+                                 name, "'")),
+              1);
+  }
+  // Most callers passed the servers' shallow check at once, so the
+  // uniqueness was decided by the jobs, not by the fast path.
+  EXPECT_GT(Count("SELECT count(*) FROM jobs WHERE kind = 'repo.create' "
+                  "AND state = 'failed' AND status_code = 6"),
+            3);
+}
+
+TEST_F(RacesTest, ConcurrentRenamesOntoOneNameHaveOneWinner) {
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(CreateRepo(stack_, absl::StrCat("src", i)).code,
+              absl::StatusCode::kOk);
+  }
+  std::vector<Result> results(8);
+  RunConcurrently(8, [&](int i) {
+    results[i] = RenameRepo(stack_, absl::StrCat("src", i), "target", i);
+  });
+  int winners = 0;
+  for (const Result& result : results) {
+    if (result.code == absl::StatusCode::kOk) {
+      ++winners;
+    } else {
+      EXPECT_EQ(result.code, absl::StatusCode::kAlreadyExists)
+          << result.message;
+    }
+  }
+  EXPECT_EQ(winners, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos WHERE name = 'target'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 8);  // nothing lost
+}
+
+TEST_F(RacesTest, RenameRacingCreateOfTheNewNameLeavesExactlyOne) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string from = absl::StrCat("a", round);
+    const std::string to = absl::StrCat("b", round);
+    ASSERT_EQ(CreateRepo(stack_, from).code, absl::StatusCode::kOk);
+    Result rename, create;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        rename = RenameRepo(stack_, from, to, 0);
+      } else {
+        create = CreateRepo(stack_, to, 1);
+      }
+    });
+    // Exactly one of them made `to`; the other says it already exists.
+    EXPECT_NE(rename.code == absl::StatusCode::kOk,
+              create.code == absl::StatusCode::kOk)
+        << rename.message << " / " << create.message;
+    EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM repos WHERE name = '",
+                                 to, "'")),
+              1);
+    EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM repos WHERE name = '",
+                                 from, "'")),
+              rename.code == absl::StatusCode::kOk ? 0 : 1);
+  }
+}
+
+TEST_F(RacesTest, RenameRacingDropEndsConsistently) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string from = absl::StrCat("x", round);
+    const std::string to = absl::StrCat("y", round);
+    ASSERT_EQ(CreateRepo(stack_, from).code, absl::StatusCode::kOk);
+    Result rename, drop;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        rename = RenameRepo(stack_, from, to, 0);
+      } else {
+        drop = DeleteRepo(stack_, from, 1);
+      }
+    });
+    const int remaining = Count(absl::StrCat(
+        "SELECT count(*) FROM repos WHERE name IN ('", from, "', '", to, "')"));
+    if (drop.code == absl::StatusCode::kOk) {
+      // Dropped first: the rename found nothing, and nothing remains.
+      EXPECT_EQ(rename.code, absl::StatusCode::kNotFound) << rename.message;
+      EXPECT_EQ(remaining, 0);
+    } else {
+      // Renamed first: the drop found nothing, and the repo lives on as `to`.
+      EXPECT_EQ(rename.code, absl::StatusCode::kOk) << rename.message;
+      EXPECT_EQ(drop.code, absl::StatusCode::kNotFound) << drop.message;
+      EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM repos WHERE name = '",
+                                   to, "'")),
+                1);
+    }
+    EXPECT_NE(rename.code, absl::StatusCode::kInternal);
+    EXPECT_NE(drop.code, absl::StatusCode::kInternal);
+  }
+}
+
+TEST_F(RacesTest, ObjectDroppedAfterTheShallowCheckFailsInTheJobWithNotFound) {
+  ASSERT_EQ(CreateRepo(stack_, "doomed").code, absl::StatusCode::kOk);
+  // With no worker running, both requests pass the server's shallow check
+  // and queue up; the drop (older) runs first.
+  for (int i = 0; i < 2; ++i) {
+    stack_.worker(i).Signal(SIGTERM);
+    stack_.worker(i).Wait();
+  }
+  v1::DeleteRepoRequest drop;
+  drop.set_name("doomed");
+  v1::Job drop_job;
+  ASSERT_TRUE(stack_.repos()
+                  .DeleteRepo(Deadline(absl::Seconds(10)).get(), drop, &drop_job)
+                  .ok());
+  v1::UpdateRepoRequest edit;
+  edit.set_name("doomed");
+  edit.mutable_repo()->set_comment("too late");
+  edit.mutable_update_mask()->add_paths("comment");
+  v1::Job edit_job;
+  ASSERT_TRUE(stack_.repos()
+                  .UpdateRepo(Deadline(absl::Seconds(10)).get(), edit, &edit_job)
+                  .ok());
+  stack_.StartWorker();
+  EXPECT_EQ(stack_.WaitJob(drop_job.id()).state(), v1::SUCCEEDED);
+  v1::Job edited = stack_.WaitJob(edit_job.id());
+  EXPECT_EQ(edited.state(), v1::FAILED);
+  EXPECT_EQ(edited.status_code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_THAT(edited.status_message(), ::testing::HasSubstr("does not exist"));
+}
+
+TEST_F(RacesTest, JobsOnOneResourceRunInSubmissionOrder) {
+  ASSERT_EQ(CreateRepo(stack_, "fifo").code, absl::StatusCode::kOk);
+  for (int i = 0; i < 2; ++i) {
+    stack_.worker(i).Signal(SIGTERM);
+    stack_.worker(i).Wait();
+  }
+  constexpr int kEdits = 40;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < kEdits; ++i) {
+    v1::UpdateRepoRequest edit;
+    edit.set_name("fifo");
+    edit.mutable_repo()->set_comment(absl::StrCat(i));
+    edit.mutable_update_mask()->add_paths("comment");
+    v1::Job job;
+    ASSERT_TRUE(stack_.repos()
+                    .UpdateRepo(Deadline(absl::Seconds(10)).get(), edit, &job)
+                    .ok());
+    ids.push_back(job.id());
+  }
+  stack_.StartWorker();
+  stack_.StartWorker();
+  for (int64_t id : ids) {
+    ASSERT_EQ(stack_.WaitJob(id).state(), v1::SUCCEEDED);
+  }
+  EXPECT_EQ(db_.QueryValue("SELECT comment FROM repos WHERE name = 'fifo'"),
+            absl::StrCat(kEdits - 1));
+  // Start times follow ids: no job overtook an older one on the resource.
+  EXPECT_EQ(Count(absl::StrCat(
+                "SELECT count(*) FROM (SELECT id, start_time, lag(end_time) "
+                "OVER (ORDER BY id) AS previous_end FROM jobs WHERE id >= ",
+                ids.front(), ") t WHERE start_time < previous_end")),
+            0);
+}
+
+TEST_F(RacesTest, RetriedRequestIdCreatesOneJob) {
+  std::vector<int64_t> ids(kClients);
+  RunConcurrently(kClients, [&](int i) {
+    v1::CreateRepoRequest request;
+    request.mutable_repo()->set_name("once");
+    request.set_request_id("3f1c2a9e-retry");
+    v1::Job job;
+    grpc::Status status = stack_.repos(i).CreateRepo(
+        Deadline(absl::Seconds(20)).get(), request, &job);
+    // Late retries may hit the fast ALREADY_EXISTS check once the job
+    // has run; those never create a second job either.
+    if (status.ok()) ids[i] = job.id();
+  });
+  int64_t the_id = 0;
+  for (int64_t id : ids) {
+    if (id == 0) continue;
+    if (the_id == 0) the_id = id;
+    EXPECT_EQ(id, the_id);
+  }
+  ASSERT_NE(the_id, 0);
+  EXPECT_EQ(stack_.WaitJob(the_id).state(), v1::SUCCEEDED);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos WHERE name = 'once'"), 1);
+
+  // The same request_id for a different request is refused.
+  v1::CreateRepoRequest other;
+  other.mutable_repo()->set_name("other");
+  other.set_request_id("3f1c2a9e-retry");
+  v1::Job job;
+  grpc::Status status =
+      stack_.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), other, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("request_id"));
+}
+
+}  // namespace
+}  // namespace debrepo::testing

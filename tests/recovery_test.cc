@@ -1,0 +1,158 @@
+// Failures: a worker killed in the middle of a job, a graceful stop, and
+// the database restarted under load.
+#include <signal.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+
+namespace debrepo::testing {
+namespace {
+
+v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
+  v1::GetJobRequest get;
+  get.set_id(id);
+  v1::Job job;
+  for (int i = 0; i < 400; ++i) {
+    grpc::Status status =
+        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
+    if (status.ok() && job.state() == v1::RUNNING) break;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  return job;
+}
+
+TEST(RecoveryTest, KilledWorkersJobCompletesExactlyOnceElsewhere) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int doomed = stack.StartWorker({"--test_stall=60s"});
+
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("survivor");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  v1::Job running = WaitUntilRunning(stack, job.id());
+  ASSERT_EQ(running.state(), v1::RUNNING);
+  EXPECT_THAT(running.worker(), ::testing::HasSubstr("test-worker-0"));
+
+  stack.worker(doomed).Signal(SIGKILL);
+  stack.worker(doomed).Wait();
+  stack.StartWorker();
+
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  EXPECT_EQ(done.attempts(), 2);
+  EXPECT_THAT(done.worker(), ::testing::HasSubstr("test-worker-1"));
+  EXPECT_THAT(done.log(), ::testing::Contains(::testing::HasSubstr(
+                              "died during attempt 1; requeued")));
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
+}
+
+TEST(RecoveryTest, SigtermFinishesTheCurrentJob) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int worker = stack.StartWorker({"--test_stall=2s"});
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("finished");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
+  stack.worker(worker).Signal(SIGTERM);
+  const int status = stack.worker(worker).Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  v1::GetJobRequest get;
+  get.set_id(job.id());
+  ASSERT_TRUE(
+      stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+  EXPECT_EQ(job.state(), v1::SUCCEEDED);
+  EXPECT_EQ(job.attempts(), 1);
+}
+
+TEST(RecoveryTest, DatabaseRestartUnderLoad) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartServer();
+  stack.StartWorker();
+  stack.StartWorker();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> unavailable{0}, succeeded{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; !stop.load(); ++i) {
+        v1::CreateRepoRequest request;
+        request.mutable_repo()->set_name(absl::StrCat("load-", c, "-", i));
+        v1::Job job;
+        grpc::Status status = stack.repos(c).CreateRepo(
+            Deadline(absl::Seconds(10)).get(), request, &job);
+        if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          ++unavailable;
+          absl::SleepFor(absl::Milliseconds(50));
+        } else if (status.ok()) {
+          ++succeeded;
+        } else {
+          ++other;
+          ADD_FAILURE() << status.error_code() << ": "
+                        << status.error_message();
+        }
+      }
+    });
+  }
+  {
+    // Stop the clients however this block is left.
+    absl::Cleanup stop_clients = [&] {
+      stop.store(true);
+      for (std::thread& client : clients) client.join();
+    };
+    absl::SleepFor(absl::Seconds(1));
+    db.RestartServer();
+    absl::SleepFor(absl::Seconds(3));
+  }
+  EXPECT_GT(succeeded.load(), 0);
+  EXPECT_EQ(other.load(), 0);
+
+  // Without restarting debrepo: new work succeeds through every server.
+  for (int s = 0; s < stack.server_count(); ++s) {
+    Result result = CreateRepo(stack, absl::StrCat("after-restart-", s), s);
+    EXPECT_EQ(result.code, absl::StatusCode::kOk) << result.message;
+  }
+  // Every job submitted before, during or after the restart ends; none is
+  // left running or queued.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline &&
+         db.QueryValue("SELECT count(*) FROM jobs WHERE state IN "
+                       "('queued', 'running')") != "0") {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(db.QueryValue(
+                "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')"),
+            "0");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs j WHERE state = "
+                          "'succeeded' AND NOT EXISTS (SELECT 1 FROM repos r "
+                          "WHERE r.name = j.args->'create_repo'->'repo'->>'name')"),
+            "0");
+  std::cerr << "during the restart: " << unavailable.load()
+            << " calls got UNAVAILABLE, " << succeeded.load()
+            << " were accepted\n";
+}
+
+}  // namespace
+}  // namespace debrepo::testing
