@@ -174,11 +174,21 @@ bool Process::Running() {
 }
 
 std::string RunfilePath(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
+  // Under `bazel test`, TEST_SRCDIR; under `bazel run` or when run by hand,
+  // the runfiles tree beside the executable.
+  std::string root;
+  if (const char* srcdir = std::getenv("TEST_SRCDIR")) {
+    root = srcdir;
+  } else if (const char* runfiles = std::getenv("RUNFILES_DIR")) {
+    root = runfiles;
+  } else {
+    char self[4096] = {};
+    const ssize_t length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (length <= 0) return path;
+    root = absl::StrCat(std::string(self, length), ".runfiles");
+  }
   const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr) return path;
-  return absl::StrCat(srcdir, "/", workspace ? workspace : "debrepo", "/",
-                      path);
+  return absl::StrCat(root, "/", workspace ? workspace : "debrepo", "/", path);
 }
 
 void Stack::StartServer() {

@@ -1,0 +1,141 @@
+// The debrepo CLI against real servers and workers: aptly's grammar, exit
+// statuses and the server's messages.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+
+namespace debrepo::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+class CliE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.StartServer();
+    stack_.StartWorker();
+  }
+
+  // Runs `debrepo ARGS` against the stack's server (set through
+  // DEBREPO_SERVER, as users do).
+  CliResult Cli(const std::string& args) {
+    const std::string command =
+        absl::StrCat("DEBREPO_SERVER=", stack_.address(), " ",
+                     RunfilePath("cli/debrepo"), " ", args, " 2>&1");
+    CliResult result;
+    FILE* pipe = popen(command.c_str(), "r");
+    std::array<char, 4096> buffer;
+    size_t n;
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+      result.output.append(buffer.data(), n);
+    }
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+  }
+
+  TestDatabase db_;
+  Stack stack_{db_.url()};
+};
+
+TEST_F(CliE2eTest, RepoLifeCycleInAptlyGrammar) {
+  CliResult created =
+      Cli("repo create -comment='team packages' -distribution=bookworm "
+          "--component main team");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_THAT(created.output,
+              HasSubstr("Local repo [team] successfully added."));
+
+  CliResult shown = Cli("repo show team");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("Name: team"));
+  EXPECT_THAT(shown.output, HasSubstr("Comment: team packages"));
+  EXPECT_THAT(shown.output, HasSubstr("Default Distribution: bookworm"));
+  EXPECT_THAT(shown.output, HasSubstr("Default Component: main"));
+
+  ASSERT_EQ(Cli("repo edit -comment=changed team").exit_code, 0);
+  EXPECT_EQ(db_.QueryValue("SELECT comment FROM repos WHERE name = 'team'"),
+            "changed");
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT default_distribution FROM repos WHERE name = 'team'"),
+            "bookworm");
+
+  CliResult renamed = Cli("repo rename team crew");
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.output;
+  EXPECT_THAT(renamed.output,
+              HasSubstr("Local repo team -> crew has been successfully renamed."));
+
+  CliResult listed = Cli("repo list -raw");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(listed.output, "crew\n");
+
+  CliResult dropped = Cli("repo drop crew");
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.output;
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repos"), "0");
+}
+
+TEST_F(CliE2eTest, FailuresExitNonZeroWithTheServersMessage) {
+  ASSERT_EQ(Cli("repo create dup").exit_code, 0);
+  CliResult again = Cli("repo create dup");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.output, HasSubstr("\"dup\" already exists"));
+
+  CliResult missing = Cli("repo show nope");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("NOT_FOUND"));
+
+  CliResult invalid = Cli("repo create ../etc");
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.output, HasSubstr("INVALID_ARGUMENT"));
+
+  CliResult usage = Cli("repo create");
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
+
+  CliResult unreachable = Cli("-server=127.0.0.1:1 repo list");
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_THAT(unreachable.output, HasSubstr("DEBREPO_SERVER"));
+}
+
+TEST_F(CliE2eTest, AsyncJsonAndTasks) {
+  CliResult submitted = Cli("-async repo create later");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  const std::string id(absl::StripAsciiWhitespace(submitted.output));
+  ASSERT_FALSE(id.empty());
+
+  CliResult waited = Cli(absl::StrCat("task wait ", id));
+  ASSERT_EQ(waited.exit_code, 0) << waited.output;
+  EXPECT_THAT(waited.output, HasSubstr("succeeded"));
+
+  CliResult shown = Cli(absl::StrCat("task show ", id));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("repo.create"));
+  EXPECT_THAT(shown.output, HasSubstr("attempt 1 on worker"));
+
+  CliResult json = Cli("-json repo show later");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"name\":\"later\""));
+
+  CliResult tasks = Cli("task list -state=succeeded");
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.output;
+  EXPECT_THAT(tasks.output, HasSubstr(absl::StrCat("[", id, "] repo.create")));
+
+  CliResult noop = Cli("admin noop");
+  EXPECT_EQ(noop.exit_code, 0) << noop.output;
+}
+
+}  // namespace
+}  // namespace debrepo::testing
