@@ -60,9 +60,11 @@ absl::StatusOr<Checksums> ChecksumFile(const std::string& path) {
   char buffer[1 << 16];
   while (in) {
     in.read(buffer, sizeof(buffer));
-    calculator.Update(absl::string_view(buffer, static_cast<size_t>(in.gcount())));
+    calculator.Update(
+        absl::string_view(buffer, static_cast<size_t>(in.gcount())));
   }
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  if (in.bad())
+    return absl::DataLossError(absl::StrCat("error reading ", path));
   return calculator.Finish();
 }
 

@@ -27,7 +27,8 @@ std::string CoreutilsDigest(const std::string& tool, const std::string& path) {
 TEST(ChecksumsTest, MatchesCoreutilsOnAFileFedInPieces) {
   std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/data";
   std::string data;
-  for (int i = 0; i < 300000; ++i) data.push_back(static_cast<char>(i * 7919 % 251));
+  for (int i = 0; i < 300000; ++i)
+    data.push_back(static_cast<char>(i * 7919 % 251));
   std::ofstream(path, std::ios::binary) << data;
 
   absl::StatusOr<Checksums> sums = ChecksumFile(path);
@@ -51,7 +52,8 @@ TEST(ChecksumsTest, KnownEmptyDigests) {
   EXPECT_EQ(sums.size, 0);
   EXPECT_EQ(sums.sha256,
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_THAT(ChecksumFile("/nonexistent/file"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(ChecksumFile("/nonexistent/file"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

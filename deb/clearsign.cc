@@ -37,9 +37,11 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   }
   // Armor headers ("Hash: SHA256") end at the first empty line.
   for (++i; i < lines.size() && !lines[i].empty(); ++i) {
-    if (!absl::StrContains(lines[i], ": ")) return Invalid(i + 1, "bad armor header");
+    if (!absl::StrContains(lines[i], ": "))
+      return Invalid(i + 1, "bad armor header");
   }
-  if (i == lines.size()) return Invalid(i, "message ends inside the armor headers");
+  if (i == lines.size())
+    return Invalid(i, "message ends inside the armor headers");
   ClearSigned result;
   for (++i; i < lines.size() && lines[i] != kSignatureBegin; ++i) {
     absl::string_view line = lines[i];
@@ -55,7 +57,8 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   for (; i < lines.size() && lines[i] != kSignatureEnd; ++i) {
     absl::StrAppend(&result.signature, lines[i], "\n");
   }
-  if (i == lines.size()) return Invalid(begin + 1, "signature block is not terminated");
+  if (i == lines.size())
+    return Invalid(begin + 1, "signature block is not terminated");
   absl::StrAppend(&result.signature, lines[i], "\n");
   for (++i; i < lines.size(); ++i) {
     if (!absl::StripAsciiWhitespace(lines[i]).empty()) {

@@ -22,8 +22,8 @@ constexpr absl::string_view kSignature =
     "-----END PGP SIGNATURE-----\n";
 
 std::string Signed(absl::string_view body) {
-  return absl::StrCat("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n", body,
-                      kSignature);
+  return absl::StrCat("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n",
+                      body, kSignature);
 }
 
 TEST(ClearSignTest, SplitsTextAndSignatureAndUndoesDashEscaping) {
@@ -56,14 +56,16 @@ TEST(ClearSignTest, RejectsUnsignedTextAndBrokenFraming) {
   EXPECT_FALSE(IsClearSigned("Origin: Debian\n"));
   expect_invalid("Origin: Debian\n", "line 1: expected");
   expect_invalid("Injected: yes\n" + Signed("A: 1\n"), "line 1: expected");
-  expect_invalid(Signed("A: 1\n") + "Injected: yes\n", "text after the signature");
+  expect_invalid(Signed("A: 1\n") + "Injected: yes\n",
+                 "text after the signature");
   expect_invalid(Signed("A: 1\n-bad\n"), "line 5: unescaped");
   expect_invalid("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nA: 1\n",
                  "no signature block");
   expect_invalid("-----BEGIN PGP SIGNED MESSAGE-----\nHash SHA256\n\nA: 1\n",
                  "bad armor header");
   expect_invalid(
-      "-----BEGIN PGP SIGNED MESSAGE-----\n\nA: 1\n-----BEGIN PGP SIGNATURE-----\nx\n",
+      "-----BEGIN PGP SIGNED MESSAGE-----\n\nA: 1\n-----BEGIN PGP "
+      "SIGNATURE-----\nx\n",
       "not terminated");
 }
 

@@ -45,7 +45,8 @@ class CompressedWriter::Output {
     }
     if (compression_ == Compression::kGzip) {
       // windowBits 15 + 16 selects the gzip wrapper.
-      if (deflateInit2(&zlib_, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(&zlib_, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+          Z_OK) {
         return absl::InternalError("deflateInit2 failed");
       }
       stream_open_ = true;
@@ -99,9 +100,11 @@ class CompressedWriter::Output {
       zlib_.avail_out = sizeof(buffer_);
       int r = deflate(&zlib_, finish ? Z_FINISH : Z_NO_FLUSH);
       if (r == Z_STREAM_ERROR) return absl::InternalError("deflate failed");
-      absl::Status s = Emit(absl::string_view(buffer_, sizeof(buffer_) - zlib_.avail_out));
+      absl::Status s =
+          Emit(absl::string_view(buffer_, sizeof(buffer_) - zlib_.avail_out));
       if (!s.ok()) return s;
-      if (finish ? r == Z_STREAM_END : zlib_.avail_out != 0) return absl::OkStatus();
+      if (finish ? r == Z_STREAM_END : zlib_.avail_out != 0)
+        return absl::OkStatus();
     }
   }
 
@@ -115,9 +118,11 @@ class CompressedWriter::Output {
       if (r != LZMA_OK && r != LZMA_STREAM_END) {
         return absl::InternalError(absl::StrCat("xz compression failed: ", r));
       }
-      absl::Status s = Emit(absl::string_view(buffer_, sizeof(buffer_) - lzma_.avail_out));
+      absl::Status s =
+          Emit(absl::string_view(buffer_, sizeof(buffer_) - lzma_.avail_out));
       if (!s.ok()) return s;
-      if (finish ? r == LZMA_STREAM_END : lzma_.avail_out != 0) return absl::OkStatus();
+      if (finish ? r == LZMA_STREAM_END : lzma_.avail_out != 0)
+        return absl::OkStatus();
     }
   }
 
@@ -147,7 +152,8 @@ CompressedWriter::~CompressedWriter() = default;
 
 absl::Status CompressedWriter::Write(absl::string_view data) {
   for (auto& output : outputs_) {
-    if (absl::Status s = output->Write(data, /*finish=*/false); !s.ok()) return s;
+    if (absl::Status s = output->Write(data, /*finish=*/false); !s.ok())
+      return s;
   }
   return absl::OkStatus();
 }

@@ -24,13 +24,14 @@ std::string RunOk(const std::vector<std::string>& argv) {
 
 TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
   std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Packages";
-  absl::StatusOr<std::unique_ptr<CompressedWriter>> writer = CompressedWriter::Create(
-      base, {Compression::kNone, Compression::kGzip, Compression::kXz});
+  absl::StatusOr<std::unique_ptr<CompressedWriter>> writer =
+      CompressedWriter::Create(
+          base, {Compression::kNone, Compression::kGzip, Compression::kXz});
   ASSERT_THAT(writer, IsOk());
   std::string expected;
   for (int i = 0; i < 50000; ++i) {
-    std::string stanza = absl::StrCat("Package: p", i, "\nVersion: ", i * 31 % 977,
-                                      "\n\n");
+    std::string stanza =
+        absl::StrCat("Package: p", i, "\nVersion: ", i * 31 % 977, "\n\n");
     ASSERT_THAT((*writer)->Write(stanza), IsOk());
     expected += stanza;
   }
@@ -41,8 +42,10 @@ TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
   EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), expected);
   EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), expected);
   for (const WrittenFile& file : *files) {
-    EXPECT_EQ(file.path, absl::StrCat(base, CompressionSuffix(file.compression)));
-    EXPECT_EQ(file.checksums.sha256, RunOk({"sha256sum", file.path}).substr(0, 64));
+    EXPECT_EQ(file.path,
+              absl::StrCat(base, CompressionSuffix(file.compression)));
+    EXPECT_EQ(file.checksums.sha256,
+              RunOk({"sha256sum", file.path}).substr(0, 64));
   }
   EXPECT_EQ((*files)[0].checksums.size, expected.size());
   EXPECT_LT((*files)[2].checksums.size, expected.size() / 5);
@@ -50,7 +53,8 @@ TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
 
 TEST(CompressedWriterTest, EmptyInputGivesValidEmptyFiles) {
   std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Empty";
-  auto writer = CompressedWriter::Create(base, {Compression::kGzip, Compression::kXz});
+  auto writer =
+      CompressedWriter::Create(base, {Compression::kGzip, Compression::kXz});
   ASSERT_THAT(writer, IsOk());
   ASSERT_THAT((*writer)->Finish(), IsOk());
   EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), "");
@@ -58,7 +62,8 @@ TEST(CompressedWriterTest, EmptyInputGivesValidEmptyFiles) {
 }
 
 TEST(CompressedWriterTest, ReportsUnwritableLocations) {
-  EXPECT_THAT(CompressedWriter::Create("/nonexistent/dir/Packages", {Compression::kNone}),
+  EXPECT_THAT(CompressedWriter::Create("/nonexistent/dir/Packages",
+                                       {Compression::kNone}),
               StatusIs(absl::StatusCode::kInternal));
 }
 

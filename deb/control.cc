@@ -45,9 +45,8 @@ absl::Status LineError(int64_t line, absl::string_view message) {
 // with '#' or '-' (Debian Policy §5.1).
 bool IsValidFieldName(absl::string_view name) {
   if (name.empty() || name[0] == '#' || name[0] == '-') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return c > ' ' && c < 127 && c != ':';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return c > ' ' && c < 127 && c != ':'; });
 }
 
 }  // namespace
@@ -117,9 +116,8 @@ ParagraphReader::ParagraphReader(std::istream* in, size_t max_paragraph_bytes)
 
 absl::Status ParagraphReader::Refill() {
   if (data_.size() >= max_paragraph_bytes_) {
-    return LineError(line_ + 1,
-                     absl::StrCat("paragraph exceeds ", max_paragraph_bytes_,
-                                  " bytes"));
+    return LineError(line_ + 1, absl::StrCat("paragraph exceeds ",
+                                             max_paragraph_bytes_, " bytes"));
   }
   // Drop what was consumed, then read at least as much as is buffered so a
   // long paragraph costs amortised linear time.
@@ -142,12 +140,21 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
   absl::string_view rest = data_;
   int64_t line = line_;
   Field* current = nullptr;
+  // The current field's value is copied from the input only when the field
+  // ends: while its continuation lines follow each other unchanged (no
+  // trailing whitespace to drop), the value is one span of the input, and
+  // one copy beats an append per line.
+  const char* span_begin = nullptr;
+  const char* span_end = nullptr;
+  auto flush_span = [&] {
+    if (span_begin != nullptr) current->value.append(span_begin, span_end);
+    span_begin = nullptr;
+  };
   while (true) {
     // memchr may not be passed the null data() of an empty view.
-    const char* newline =
-        rest.empty() ? nullptr
-                     : static_cast<const char*>(
-                           std::memchr(rest.data(), '\n', rest.size()));
+    const char* newline = rest.empty() ? nullptr
+                                       : static_cast<const char*>(std::memchr(
+                                             rest.data(), '\n', rest.size()));
     if (newline == nullptr && !eof_) return Step::kNeedMore;
     if (rest.empty()) break;  // End of input.
     size_t length = newline == nullptr ? rest.size() : newline - rest.data();
@@ -165,9 +172,14 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       if (current == nullptr) {
         return LineError(line, "continuation line outside of a field");
       }
-      current->value.push_back('\n');
       absl::string_view continuation = StripTrailingSpace(text);
-      current->value.append(continuation.data(), continuation.size());
+      // The byte before a continuation line is the '\n' that ends the
+      // previous line, which belongs in the value.
+      if (span_begin == nullptr || span_end != text.data() - 1) {
+        flush_span();
+        span_begin = text.data() - 1;
+      }
+      span_end = continuation.data() + continuation.size();
       continue;
     }
     size_t colon = text.find(':');
@@ -182,12 +194,15 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
     if (paragraph->Find(name) != nullptr) {
       return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
     }
+    if (current != nullptr) flush_span();
     absl::string_view value =
         StripTrailingSpace(StripLeadingSpace(text.substr(colon + 1)));
-    paragraph->fields_.push_back(
-        Field{std::string(name), std::string(value)});
+    paragraph->fields_.push_back(Field{std::string(name), std::string()});
     current = &paragraph->fields_.back();
+    span_begin = value.data();
+    span_end = value.data() + value.size();
   }
+  if (current != nullptr) flush_span();
   data_ = rest;
   line_ = line;
   return paragraph->empty() ? Step::kEnd : Step::kParagraph;

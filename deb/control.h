@@ -88,8 +88,8 @@ class ParagraphReader {
   explicit ParagraphReader(absl::string_view buffer);
 
   // Reads from `in`, which must outlive the reader, in chunks.
-  explicit ParagraphReader(std::istream* in,
-                           size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
+  explicit ParagraphReader(
+      std::istream* in, size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
 
   // Next reads the next paragraph into `*paragraph`. It returns true when a
   // paragraph was read, false at the end of the input.
@@ -106,10 +106,10 @@ class ParagraphReader {
 
   std::istream* in_ = nullptr;
   size_t max_paragraph_bytes_ = kDefaultMaxParagraphBytes;
-  std::string storage_;    // Stream mode: bytes read but not yet parsed.
+  std::string storage_;     // Stream mode: bytes read but not yet parsed.
   absl::string_view data_;  // The unparsed input.
   bool eof_ = true;
-  int64_t line_ = 0;       // Lines consumed so far.
+  int64_t line_ = 0;  // Lines consumed so far.
 };
 
 // ParseParagraphs parses every paragraph of `text`.

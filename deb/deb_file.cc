@@ -154,8 +154,8 @@ class TarMember {
       if (n < 0) return Error();
       if (n == 0) return data;
       if (data.size() + static_cast<size_t>(n) > limit) {
-        return Invalid(absl::StrCat(name_, ": control file exceeds ", limit,
-                                    " bytes"));
+        return Invalid(
+            absl::StrCat(name_, ": control file exceeds ", limit, " bytes"));
       }
       data.append(buffer, static_cast<size_t>(n));
     }
@@ -174,7 +174,8 @@ class TarMember {
  private:
   absl::Status Error() {
     const char* message = archive_error_string(archive_.get());
-    return Invalid(absl::StrCat(name_, ": ", message ? message : "unreadable tar"));
+    return Invalid(
+        absl::StrCat(name_, ": ", message ? message : "unreadable tar"));
   }
 
   ArchivePtr archive_;
@@ -183,14 +184,16 @@ class TarMember {
 };
 
 // SafePath strips "./" and rejects paths that could escape the root.
-absl::StatusOr<std::string> SafePath(absl::string_view path, const DebLimits& limits) {
+absl::StatusOr<std::string> SafePath(absl::string_view path,
+                                     const DebLimits& limits) {
   if (path.size() > limits.max_path_length) {
-    return Invalid(absl::StrCat("path longer than ", limits.max_path_length,
-                                " bytes"));
+    return Invalid(
+        absl::StrCat("path longer than ", limits.max_path_length, " bytes"));
   }
   absl::ConsumePrefix(&path, "./");
   if (absl::StartsWith(path, "/")) {
-    return Invalid(absl::StrCat("absolute path \"", absl::CHexEscape(path), "\""));
+    return Invalid(
+        absl::StrCat("absolute path \"", absl::CHexEscape(path), "\""));
   }
   for (absl::string_view part : absl::StrSplit(path, '/')) {
     if (part == "..") {
@@ -210,32 +213,36 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
     if (entry == nullptr) break;
-    absl::string_view name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    absl::string_view name =
+        archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
     absl::ConsumePrefix(&name, "./");
-    if (name != "control" || archive_entry_filetype(entry) != AE_IFREG) continue;
+    if (name != "control" || archive_entry_filetype(entry) != AE_IFREG)
+      continue;
     ASSIGN_OR_RETURN(std::string text, tar.ReadData(limits.max_control_bytes));
     absl::StatusOr<Paragraph> paragraph = ParseParagraph(text);
     if (!paragraph.ok()) {
-      return Invalid(absl::StrCat("DEBIAN/control: ", paragraph.status().message()));
+      return Invalid(
+          absl::StrCat("DEBIAN/control: ", paragraph.status().message()));
     }
     control = *std::move(paragraph);
   }
   RETURN_IF_ERROR(tar.Finish());
-  if (!control.has_value()) return Invalid(absl::StrCat(member.name, " has no control file"));
+  if (!control.has_value())
+    return Invalid(absl::StrCat(member.name, " has no control file"));
   for (const char* field : {"Package", "Version", "Architecture"}) {
     if (control->GetOrEmpty(field).empty()) {
       return Invalid(absl::StrCat("control file lacks the ", field, " field"));
     }
   }
-  if (absl::Status s = Version::Parse(control->GetOrEmpty("Version")).status(); !s.ok()) {
+  if (absl::Status s = Version::Parse(control->GetOrEmpty("Version")).status();
+      !s.ok()) {
     return Invalid(s.message());
   }
   return *std::move(control);
 }
 
-absl::StatusOr<std::vector<std::string>> ReadDataMember(HashingReader& reader,
-                                                        const ArMember& member,
-                                                        const DebLimits& limits) {
+absl::StatusOr<std::vector<std::string>> ReadDataMember(
+    HashingReader& reader, const ArMember& member, const DebLimits& limits) {
   TarMember tar(reader, member);
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
@@ -309,7 +316,8 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
   return deb;
 }
 
-absl::StatusOr<DebFile> ReadDebFile(const std::string& path, const DebLimits& limits) {
+absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
+                                    const DebLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(

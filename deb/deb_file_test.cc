@@ -64,8 +64,8 @@ std::string BuildDeb(const std::string& compression) {
   fs::create_directories(root / "var/lib/hello-test");
   fs::create_symlink("hello-test", root / "usr/bin/hi");
   std::string deb = (dir / "hello-test.deb").string();
-  RunOk({"dpkg-deb", "--root-owner-group", "-Z" + compression, "-b", root.string(),
-       deb});
+  RunOk({"dpkg-deb", "--root-owner-group", "-Z" + compression, "-b",
+         root.string(), deb});
   return deb;
 }
 
@@ -88,8 +88,8 @@ TEST_P(DpkgDebTest, AgreesWithDpkgDebAndCoreutils) {
 
   // dpkg-deb -c lists "mode owner size date time ./path[ -> target]".
   std::vector<std::string> listed;
-  for (absl::string_view line :
-       absl::StrSplit(RunOk({"dpkg-deb", "-c", deb}), '\n', absl::SkipEmpty())) {
+  for (absl::string_view line : absl::StrSplit(RunOk({"dpkg-deb", "-c", deb}),
+                                               '\n', absl::SkipEmpty())) {
     std::vector<absl::string_view> columns =
         absl::StrSplit(line, ' ', absl::SkipEmpty());
     ASSERT_GE(columns.size(), 6) << line;
@@ -157,8 +157,9 @@ std::string MakeTarGz(const std::vector<TarEntry>& entries) {
 std::string MakeAr(const std::vector<TarEntry>& members) {
   std::string out = "!<arch>\n";
   for (const TarEntry& m : members) {
-    std::string header = absl::StrCat(m.path, std::string(16 - m.path.size(), ' '),
-                                      "0           0     0     100644  ");
+    std::string header =
+        absl::StrCat(m.path, std::string(16 - m.path.size(), ' '),
+                     "0           0     0     100644  ");
     std::string size = absl::StrCat(m.data.size());
     absl::StrAppend(&header, size, std::string(10 - size.size(), ' '), "`\n");
     absl::StrAppend(&out, header, m.data, m.data.size() % 2 ? "\n" : "");
@@ -168,14 +169,16 @@ std::string MakeAr(const std::vector<TarEntry>& members) {
 
 absl::Status ReadCrafted(const std::string& control,
                          const std::vector<TarEntry>& data_entries) {
-  std::istringstream in(MakeAr({{"debian-binary", "2.0\n"},
-                                {"control.tar.gz", MakeTarGz({{"./control", control}})},
-                                {"data.tar.gz", MakeTarGz(data_entries)}}));
+  std::istringstream in(
+      MakeAr({{"debian-binary", "2.0\n"},
+              {"control.tar.gz", MakeTarGz({{"./control", control}})},
+              {"data.tar.gz", MakeTarGz(data_entries)}}));
   return ReadDeb(in).status();
 }
 
 TEST(DebFileTest, AcceptsACraftedPackage) {
-  EXPECT_THAT(ReadCrafted(std::string(kControl), {{"./usr/share/x", "x"}}), IsOk());
+  EXPECT_THAT(ReadCrafted(std::string(kControl), {{"./usr/share/x", "x"}}),
+              IsOk());
 }
 
 TEST(DebFileTest, RejectsHostilePackages) {
@@ -199,8 +202,8 @@ TEST(DebFileTest, RejectsHostilePackages) {
   expect_invalid(ReadCrafted(std::string(kControl), {{"/etc/passwd", "x"}}),
                  "absolute path");
   // 20 MiB of control data compresses to a few KiB: a decompression bomb.
-  expect_invalid(ReadCrafted(std::string(kControl) + "X-Big: " +
-                                 std::string(20 << 20, 'A') + "\n",
+  expect_invalid(ReadCrafted(std::string(kControl) +
+                                 "X-Big: " + std::string(20 << 20, 'A') + "\n",
                              {}),
                  "exceeds");
   std::istringstream wrong_first(MakeAr({{"data.tar.gz", MakeTarGz({})}}));
@@ -209,20 +212,22 @@ TEST(DebFileTest, RejectsHostilePackages) {
       {{"debian-binary", "2.0\n"},
        {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})}}));
   expect_invalid(ReadDeb(no_data).status(), "no data.tar");
-  std::istringstream garbage_tar(MakeAr({{"debian-binary", "2.0\n"},
-                                         {"control.tar.gz", "garbage bytes"}}));
+  std::istringstream garbage_tar(MakeAr(
+      {{"debian-binary", "2.0\n"}, {"control.tar.gz", "garbage bytes"}}));
   expect_invalid(ReadDeb(garbage_tar).status(), "control.tar.gz");
 }
 
 TEST(DebFileTest, BoundsTheNumberOfPaths) {
   std::vector<TarEntry> many;
   for (int i = 0; i < 20; ++i) many.push_back({absl::StrCat("./f", i), ""});
-  std::istringstream in(MakeAr({{"debian-binary", "2.0\n"},
-                                {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
-                                {"data.tar.gz", MakeTarGz(many)}}));
+  std::istringstream in(MakeAr(
+      {{"debian-binary", "2.0\n"},
+       {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
+       {"data.tar.gz", MakeTarGz(many)}}));
   DebLimits limits;
   limits.max_paths = 10;
-  EXPECT_THAT(ReadDeb(in, limits), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ReadDeb(in, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

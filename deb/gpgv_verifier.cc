@@ -41,7 +41,8 @@ absl::StatusOr<Signer> GpgvVerifier::VerifyClearSigned(
       valid = true;
       signer.fingerprint = std::string(words.back());
     } else if (keyword == "BADSIG") {
-      return absl::InvalidArgumentError(absl::StrCat("bad signature by key ", key));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad signature by key ", key));
     } else if (keyword == "NO_PUBKEY") {
       problem = absl::FailedPreconditionError(
           absl::StrCat("signed by unknown key ", key));

@@ -33,7 +33,8 @@ struct TestKey {
 
 CommandResult Gpg(const std::string& home, std::vector<std::string> args,
                   absl::string_view input = "") {
-  std::vector<std::string> argv = {"gpg", "--homedir", home, "--batch", "--quiet"};
+  std::vector<std::string> argv = {"gpg", "--homedir", home, "--batch",
+                                   "--quiet"};
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<CommandResult> result = RunCommand(argv, input);
   EXPECT_THAT(result, IsOk());
@@ -50,14 +51,16 @@ TestKey MakeKey(const std::string& name) {
   fs::create_directories(dir / "home");
   fs::permissions(dir / "home", fs::perms::owner_all);
   key.home = (dir / "home").string();
-  Gpg(key.home, {"--passphrase", "", "--quick-gen-key", name + " <" + name + "@example.org>",
-                 "ed25519", "sign", "never"});
+  Gpg(key.home,
+      {"--passphrase", "", "--quick-gen-key",
+       name + " <" + name + "@example.org>", "ed25519", "sign", "never"});
   key.keyring = (dir / "keyring.gpg").string();
   std::ofstream(key.keyring, std::ios::binary)
       << Gpg(key.home, {"--export"}).stdout_data;
   // "fpr:::::::::FINGERPRINT:" is the first fpr record, the primary key's.
   std::string listing =
-      Gpg(key.home, {"--with-colons", "--fingerprint", "--list-keys"}).stdout_data;
+      Gpg(key.home, {"--with-colons", "--fingerprint", "--list-keys"})
+          .stdout_data;
   size_t fpr = listing.find("\nfpr:");
   std::vector<std::string> fields = absl::StrSplit(
       listing.substr(fpr + 1, listing.find('\n', fpr + 1) - fpr - 1), ':');
@@ -77,7 +80,8 @@ class GpgvVerifierTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     for (TestKey* key : {signer_, stranger_}) {
-      (void)RunCommand({"gpgconf", "--homedir", key->home, "--kill", "gpg-agent"});
+      (void)RunCommand(
+          {"gpgconf", "--homedir", key->home, "--kill", "gpg-agent"});
       fs::remove_all(fs::path(key->home).parent_path());
       delete key;
     }
@@ -90,7 +94,8 @@ TestKey* GpgvVerifierTest::signer_ = nullptr;
 TestKey* GpgvVerifierTest::stranger_ = nullptr;
 
 constexpr absl::string_view kRelease =
-    "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 main/Packages\n";
+    "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 "
+    "main/Packages\n";
 
 TEST_F(GpgvVerifierTest, AcceptsAGoodSignatureAndNamesTheSigner) {
   std::string message = ClearSign(*signer_, kRelease);
@@ -107,16 +112,18 @@ TEST_F(GpgvVerifierTest, AcceptsAGoodSignatureAndNamesTheSigner) {
 }
 
 TEST_F(GpgvVerifierTest, RejectsATamperedMessage) {
-  std::string message = absl::StrReplaceAll(ClearSign(*signer_, kRelease),
-                                            {{"Suite: stable", "Suite: evil!"}});
-  absl::StatusOr<Signer> who = GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  std::string message = absl::StrReplaceAll(
+      ClearSign(*signer_, kRelease), {{"Suite: stable", "Suite: evil!"}});
+  absl::StatusOr<Signer> who =
+      GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
   EXPECT_THAT(who, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(who.status().message()), HasSubstr("bad signature"));
 }
 
 TEST_F(GpgvVerifierTest, RejectsAnUnknownKey) {
   std::string message = ClearSign(*stranger_, kRelease);
-  absl::StatusOr<Signer> who = GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  absl::StatusOr<Signer> who =
+      GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
   EXPECT_THAT(who, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(std::string(who.status().message()),
               HasSubstr("unknown key " + stranger_->fingerprint.substr(24)));

@@ -13,31 +13,105 @@
 namespace debrepo::deb {
 namespace {
 
-constexpr absl::string_view kPackageOrder[] = {
-    "Package", "Package-Type", "Architecture", "Subarchitecture", "Version",
-    "Revision", "Package-Revision", "Package_Revision", "Kernel-Version",
-    "Built-Using", "Static-Built-Using", "Built-For-Profiles",
-    "Auto-Built-Package", "Multi-Arch", "Status", "Priority", "Class",
-    "Build-Essential", "Protected", "Important", "Essential",
-    "Installer-Menu-Item", "Section", "Source", "Origin", "Maintainer",
-    "Original-Maintainer", "Bugs", "Config-Version", "Conffiles",
-    "Triggers-Awaited", "Triggers-Pending", "Installed-Size", "Provides",
-    "Pre-Depends", "Depends", "Recommends", "Recommended", "Suggests",
-    "Optional", "Conflicts", "Breaks", "Replaces", "Enhances", "Filename",
-    "MSDOS-Filename", "Size", "MD5sum", "MD5Sum", "SHA1", "SHA256", "SHA512",
-    "Homepage", "Description", "Tag", "Task"};
+constexpr absl::string_view kPackageOrder[] = {"Package",
+                                               "Package-Type",
+                                               "Architecture",
+                                               "Subarchitecture",
+                                               "Version",
+                                               "Revision",
+                                               "Package-Revision",
+                                               "Package_Revision",
+                                               "Kernel-Version",
+                                               "Built-Using",
+                                               "Static-Built-Using",
+                                               "Built-For-Profiles",
+                                               "Auto-Built-Package",
+                                               "Multi-Arch",
+                                               "Status",
+                                               "Priority",
+                                               "Class",
+                                               "Build-Essential",
+                                               "Protected",
+                                               "Important",
+                                               "Essential",
+                                               "Installer-Menu-Item",
+                                               "Section",
+                                               "Source",
+                                               "Origin",
+                                               "Maintainer",
+                                               "Original-Maintainer",
+                                               "Bugs",
+                                               "Config-Version",
+                                               "Conffiles",
+                                               "Triggers-Awaited",
+                                               "Triggers-Pending",
+                                               "Installed-Size",
+                                               "Provides",
+                                               "Pre-Depends",
+                                               "Depends",
+                                               "Recommends",
+                                               "Recommended",
+                                               "Suggests",
+                                               "Optional",
+                                               "Conflicts",
+                                               "Breaks",
+                                               "Replaces",
+                                               "Enhances",
+                                               "Filename",
+                                               "MSDOS-Filename",
+                                               "Size",
+                                               "MD5sum",
+                                               "MD5Sum",
+                                               "SHA1",
+                                               "SHA256",
+                                               "SHA512",
+                                               "Homepage",
+                                               "Description",
+                                               "Tag",
+                                               "Task"};
 
-constexpr absl::string_view kSourceOrder[] = {
-    "Package", "Source", "Format", "Binary", "Architecture", "Version",
-    "Priority", "Class", "Section", "Origin", "Maintainer",
-    "Original-Maintainer", "Uploaders", "Dm-Upload-Allowed",
-    "Standards-Version", "Build-Depends", "Build-Depends-Arch",
-    "Build-Depends-Indep", "Build-Conflicts", "Build-Conflicts-Arch",
-    "Build-Conflicts-Indep", "Testsuite", "Testsuite-Triggers", "Homepage",
-    "Description", "Vcs-Browser", "Vcs-Browse", "Vcs-Arch", "Vcs-Bzr",
-    "Vcs-Cvs", "Vcs-Darcs", "Vcs-Git", "Vcs-Hg", "Vcs-Mtn", "Vcs-Svn",
-    "Directory", "Package-List", "Files", "Checksums-Md5", "Checksums-Sha1",
-    "Checksums-Sha256", "Checksums-Sha512"};
+constexpr absl::string_view kSourceOrder[] = {"Package",
+                                              "Source",
+                                              "Format",
+                                              "Binary",
+                                              "Architecture",
+                                              "Version",
+                                              "Priority",
+                                              "Class",
+                                              "Section",
+                                              "Origin",
+                                              "Maintainer",
+                                              "Original-Maintainer",
+                                              "Uploaders",
+                                              "Dm-Upload-Allowed",
+                                              "Standards-Version",
+                                              "Build-Depends",
+                                              "Build-Depends-Arch",
+                                              "Build-Depends-Indep",
+                                              "Build-Conflicts",
+                                              "Build-Conflicts-Arch",
+                                              "Build-Conflicts-Indep",
+                                              "Testsuite",
+                                              "Testsuite-Triggers",
+                                              "Homepage",
+                                              "Description",
+                                              "Vcs-Browser",
+                                              "Vcs-Browse",
+                                              "Vcs-Arch",
+                                              "Vcs-Bzr",
+                                              "Vcs-Cvs",
+                                              "Vcs-Darcs",
+                                              "Vcs-Git",
+                                              "Vcs-Hg",
+                                              "Vcs-Mtn",
+                                              "Vcs-Svn",
+                                              "Directory",
+                                              "Package-List",
+                                              "Files",
+                                              "Checksums-Md5",
+                                              "Checksums-Sha1",
+                                              "Checksums-Sha256",
+                                              "Checksums-Sha512"};
 
 // Reorder returns `p` with the fields named in `order` first, in that order,
 // and the others after them in their original order.
@@ -46,13 +120,15 @@ Paragraph Reorder(const Paragraph& p, const absl::string_view (&order)[N]) {
   Paragraph out;
   for (absl::string_view name : order) {
     for (const Field& field : p.fields()) {
-      if (absl::EqualsIgnoreCase(field.name, name)) out.Set(field.name, field.value);
+      if (absl::EqualsIgnoreCase(field.name, name))
+        out.Set(field.name, field.value);
     }
   }
   for (const Field& field : p.fields()) {
-    bool known = std::any_of(std::begin(order), std::end(order), [&](absl::string_view n) {
-      return absl::EqualsIgnoreCase(field.name, n);
-    });
+    bool known = std::any_of(std::begin(order), std::end(order),
+                             [&](absl::string_view n) {
+                               return absl::EqualsIgnoreCase(field.name, n);
+                             });
     if (!known) out.Set(field.name, field.value);
   }
   return out;
@@ -60,11 +136,13 @@ Paragraph Reorder(const Paragraph& p, const absl::string_view (&order)[N]) {
 
 // FileListValue writes a Files / Checksums-* value: an empty first line,
 // then " digest size name" per file.
-std::string FileListValue(const std::vector<std::pair<std::string, Checksums>>& files,
-                          std::string Checksums::*digest) {
+std::string FileListValue(
+    const std::vector<std::pair<std::string, Checksums>>& files,
+    std::string Checksums::*digest) {
   std::string value;
   for (const auto& [name, checksums] : files) {
-    absl::StrAppend(&value, "\n ", checksums.*digest, " ", checksums.size, " ", name);
+    absl::StrAppend(&value, "\n ", checksums.*digest, " ", checksums.size, " ",
+                    name);
   }
   return value;
 }
@@ -74,7 +152,8 @@ std::string FileListValue(const std::vector<std::pair<std::string, Checksums>>& 
 Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
                          const Checksums& checksums) {
   Paragraph stanza = control;
-  for (const char* name : {"Filename", "Size", "MD5sum", "SHA1", "SHA256", "SHA512"}) {
+  for (const char* name :
+       {"Filename", "Size", "MD5sum", "SHA1", "SHA256", "SHA512"}) {
     stanza.Remove(name);
   }
   stanza.Set("Filename", filename);
@@ -87,7 +166,8 @@ Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
 }
 
 Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
-                        const Checksums& dsc_checksums, absl::string_view directory) {
+                        const Checksums& dsc_checksums,
+                        absl::string_view directory) {
   Paragraph stanza;
   for (const Field& field : dsc.paragraph.fields()) {
     if (absl::EqualsIgnoreCase(field.name, "Source")) {
@@ -100,10 +180,12 @@ Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
   stanza.Set("Directory", directory);
   std::vector<std::pair<std::string, Checksums>> files = {
       {std::string(dsc_name), dsc_checksums}};
-  for (const ListedFile& file : dsc.files) files.emplace_back(file.name, file.checksums);
+  for (const ListedFile& file : dsc.files)
+    files.emplace_back(file.name, file.checksums);
   auto all_have = [&](std::string Checksums::*digest) {
-    return std::all_of(files.begin(), files.end(),
-                       [&](const auto& f) { return !(f.second.*digest).empty(); });
+    return std::all_of(files.begin(), files.end(), [&](const auto& f) {
+      return !(f.second.*digest).empty();
+    });
   };
   stanza.Set("Files", FileListValue(files, &Checksums::md5));
   if (all_have(&Checksums::sha1)) {
@@ -118,10 +200,12 @@ Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
   return Reorder(stanza, kSourceOrder);
 }
 
-void ContentsIndex::Add(absl::string_view package, const std::vector<std::string>& paths) {
+void ContentsIndex::Add(absl::string_view package,
+                        const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     std::vector<std::string>& packages = packages_by_path_[path];
-    if (std::find(packages.begin(), packages.end(), package) == packages.end()) {
+    if (std::find(packages.begin(), packages.end(), package) ==
+        packages.end()) {
       packages.emplace_back(package);
     }
   }
@@ -147,10 +231,12 @@ absl::Status ContentsIndex::WriteTo(CompressedWriter& writer) const {
 }
 
 std::string FormatReleaseDate(absl::Time time) {
-  return absl::FormatTime("%a, %d %b %Y %H:%M:%S UTC", time, absl::UTCTimeZone());
+  return absl::FormatTime("%a, %d %b %Y %H:%M:%S UTC", time,
+                          absl::UTCTimeZone());
 }
 
-Paragraph ReleaseParagraph(const ReleaseInfo& info, std::vector<ReleaseFileEntry> files) {
+Paragraph ReleaseParagraph(const ReleaseInfo& info,
+                           std::vector<ReleaseFileEntry> files) {
   Paragraph p;
   auto set_if = [&](absl::string_view name, absl::string_view value) {
     if (!value.empty()) p.Set(name, value);
@@ -174,17 +260,18 @@ Paragraph ReleaseParagraph(const ReleaseInfo& info, std::vector<ReleaseFileEntry
     const char* name;
     std::string Checksums::*digest;
   };
-  for (const Section& section : {Section{"MD5Sum", &Checksums::md5},
-                                 Section{"SHA1", &Checksums::sha1},
-                                 Section{"SHA256", &Checksums::sha256},
-                                 Section{"SHA512", &Checksums::sha512}}) {
+  for (const Section& section :
+       {Section{"MD5Sum", &Checksums::md5}, Section{"SHA1", &Checksums::sha1},
+        Section{"SHA256", &Checksums::sha256},
+        Section{"SHA512", &Checksums::sha512}}) {
     std::string value;
     bool complete = !files.empty();
     for (const ReleaseFileEntry& file : files) {
       const std::string& digest = file.checksums.*section.digest;
       if (digest.empty()) complete = false;
       absl::StrAppend(&value, "\n ", digest, " ",
-                      absl::StrFormat("%8d", file.checksums.size), " ", file.path);
+                      absl::StrFormat("%8d", file.checksums.size), " ",
+                      file.path);
     }
     if (complete) p.Set(section.name, value);
   }

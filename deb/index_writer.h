@@ -53,7 +53,8 @@ class ContentsIndex {
   absl::Status WriteTo(CompressedWriter& writer) const;
 
  private:
-  std::map<std::string, std::vector<std::string>, std::less<>> packages_by_path_;
+  std::map<std::string, std::vector<std::string>, std::less<>>
+      packages_by_path_;
 };
 
 // ReleaseInfo is the descriptive part of a Release file.

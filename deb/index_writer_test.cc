@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,15 +66,18 @@ class IndexWriterTest : public ::testing::Test {
               "Maintainer: T <t@example.org>\nDescription: built here\n"
               " Longer.\n .\n More.\nX-Custom: kept\nDepends: libc6\n"
               "Priority: optional\nSection: misc\n");
-    WriteFile(tree / "usr/share/built/a-very-long-directory-name/that-pushes/"
-                     "the-path/past-column-sixty.txt",
+    WriteFile(tree /
+                  "usr/share/built/a-very-long-directory-name/that-pushes/"
+                  "the-path/past-column-sixty.txt",
               "x");
     WriteFile(tree / "usr/share/doc/built/copyright", "c");
     fs::create_directories(pool);
-    Shell(*root_, "dpkg-deb --root-owner-group -b build/pkg pool/built_1.0-1_all.deb");
+    Shell(*root_,
+          "dpkg-deb --root-owner-group -b build/pkg pool/built_1.0-1_all.deb");
     std::vector<fs::path> cached;
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator("/var/cache/apt/archives", error)) {
+    for (const auto& entry :
+         fs::directory_iterator("/var/cache/apt/archives", error)) {
       if (entry.path().extension() == ".deb" && entry.file_size() < (2 << 20)) {
         cached.push_back(entry.path());
       }
@@ -82,12 +85,14 @@ class IndexWriterTest : public ::testing::Test {
     std::sort(cached.begin(), cached.end());
     for (size_t i = 0; i < kCachedDebs && !cached.empty(); ++i) {
       const fs::path& deb = cached[i * cached.size() / kCachedDebs];
-      fs::copy_file(deb, pool / deb.filename(), fs::copy_options::skip_existing);
+      fs::copy_file(deb, pool / deb.filename(),
+                    fs::copy_options::skip_existing);
     }
     fs::path source = *root_ / "pool/main/h/hello-src/hello-src-1.0";
     WriteFile(source / "debian/control",
               "Source: hello-src\nSection: devel\nPriority: optional\n"
-              "Maintainer: T <t@example.org>\nBuild-Depends: debhelper-compat (= 13)\n"
+              "Maintainer: T <t@example.org>\nBuild-Depends: debhelper-compat "
+              "(= 13)\n"
               "Homepage: https://example.org\nStandards-Version: 4.6.2\n"
               "Vcs-Git: https://example.org/git\n\n"
               "Package: hello-bin\nArchitecture: any\nDescription: t\n t\n");
@@ -95,7 +100,8 @@ class IndexWriterTest : public ::testing::Test {
               "hello-src (1.0) unstable; urgency=medium\n\n  * I.\n\n"
               " -- T <t@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n");
     WriteFile(source / "debian/source/format", "3.0 (native)\n");
-    Shell(source.parent_path(), "dpkg-source -b hello-src-1.0 && rm -r hello-src-1.0");
+    Shell(source.parent_path(),
+          "dpkg-source -b hello-src-1.0 && rm -r hello-src-1.0");
     fs::remove_all(*root_ / "build");
   }
 
@@ -161,7 +167,8 @@ TEST_F(IndexWriterTest, SourcesStanzaMatchesAptFtparchive) {
   ASSERT_THAT(dsc, IsOk());
   // The .dsc lists no SHA-512; the repository computes it, as apt-ftparchive.
   for (ListedFile& file : dsc->files) {
-    absl::StatusOr<Checksums> sums = ChecksumFile((dsc_path.parent_path() / file.name).string());
+    absl::StatusOr<Checksums> sums =
+        ChecksumFile((dsc_path.parent_path() / file.name).string());
     ASSERT_THAT(sums, IsOk());
     file.checksums.sha512 = sums->sha512;
   }
@@ -175,8 +182,8 @@ TEST_F(IndexWriterTest, SourcesStanzaMatchesAptFtparchive) {
 // Rebuilding the paragraph of Debian's own InRelease from its parts must
 // give back the same text for every field we write.
 TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
-  std::string in_release =
-      ReadFile("/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease");
+  std::string in_release = ReadFile(
+      "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease");
   ASSERT_FALSE(in_release.empty());
   absl::StatusOr<ClearSigned> message = SplitClearSigned(in_release);
   ASSERT_THAT(message, IsOk());
@@ -191,7 +198,8 @@ TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
   info.codename = std::string(real->GetOrEmpty("Codename"));
   std::string error;
   ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S UTC",
-                              std::string(real->GetOrEmpty("Date")), &info.date, &error))
+                              std::string(real->GetOrEmpty("Date")), &info.date,
+                              &error))
       << error;
   info.acquire_by_hash = real->GetOrEmpty("Acquire-By-Hash") == "yes";
   info.architectures = absl::StrSplit(real->GetOrEmpty("Architectures"), ' ');
@@ -202,9 +210,10 @@ TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
   std::map<std::string, Checksums> files;
   for (auto [field, digest] : {std::pair{"MD5Sum", &Checksums::md5},
                                std::pair{"SHA256", &Checksums::sha256}}) {
-    for (absl::string_view line :
-         absl::StrSplit(real->GetOrEmpty(field), '\n', absl::SkipWhitespace())) {
-      std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    for (absl::string_view line : absl::StrSplit(real->GetOrEmpty(field), '\n',
+                                                 absl::SkipWhitespace())) {
+      std::vector<std::string> words =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
       ASSERT_EQ(words.size(), 3);
       Checksums& sums = files[words[2]];
       sums.*digest = words[0];
@@ -220,7 +229,8 @@ TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
   for (const Field& field : ours.fields()) {
     EXPECT_EQ(field.value, real->GetOrEmpty(field.name)) << field.name;
   }
-  for (const char* name : {"Origin", "Date", "Architectures", "MD5Sum", "SHA256"}) {
+  for (const char* name :
+       {"Origin", "Date", "Architectures", "MD5Sum", "SHA256"}) {
     EXPECT_TRUE(ours.Has(name)) << name;
   }
 }

@@ -26,10 +26,10 @@ void Fnv1a(uint64_t& hash, absl::string_view bytes) {
 
 absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
   if (part.empty() || part == "." || part == ".." ||
-      part.find_first_of(absl::string_view("/\0", 2)) != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid ", what, " \"", absl::CHexEscape(part),
-                     "\" for a pool path"));
+      part.find_first_of(absl::string_view("/\0", 2)) !=
+          absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid ", what, " \"", absl::CHexEscape(part), "\" for a pool path"));
   }
   return absl::OkStatus();
 }
@@ -38,7 +38,9 @@ absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
 
 std::string FilesHash(std::vector<PackageFile> files) {
   std::sort(files.begin(), files.end(),
-            [](const PackageFile& a, const PackageFile& b) { return a.name < b.name; });
+            [](const PackageFile& a, const PackageFile& b) {
+              return a.name < b.name;
+            });
   uint64_t hash = kFnvOffsetBasis;
   for (const PackageFile& file : files) {
     Fnv1a(hash, file.name);
@@ -55,8 +57,10 @@ std::string FilesHash(std::vector<PackageFile> files) {
 }
 
 std::string PackageKey(absl::string_view architecture, absl::string_view name,
-                       absl::string_view version, absl::string_view files_hash) {
-  return absl::StrCat("P", architecture, " ", name, " ", version, " ", files_hash);
+                       absl::string_view version,
+                       absl::string_view files_hash) {
+  return absl::StrCat("P", architecture, " ", name, " ", version, " ",
+                      files_hash);
 }
 
 absl::string_view SourceName(const Paragraph& binary) {
@@ -66,20 +70,21 @@ absl::string_view SourceName(const Paragraph& binary) {
 }
 
 absl::string_view PoolPrefix(absl::string_view source) {
-  if (absl::StartsWith(source, "lib") && source.size() > 3) return source.substr(0, 4);
+  if (absl::StartsWith(source, "lib") && source.size() > 3)
+    return source.substr(0, 4);
   return source.substr(0, 1);
 }
 
 absl::StatusOr<std::string> PoolPath(absl::string_view component,
                                      absl::string_view source,
                                      absl::string_view file) {
-  for (auto [what, part] : {std::pair{"component", component},
-                            std::pair{"source name", source},
-                            std::pair{"file name", file}}) {
+  for (auto [what, part] :
+       {std::pair{"component", component}, std::pair{"source name", source},
+        std::pair{"file name", file}}) {
     if (absl::Status s = CheckComponent(what, part); !s.ok()) return s;
   }
-  return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source, "/",
-                      file);
+  return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source,
+                      "/", file);
 }
 
 }  // namespace debrepo::deb

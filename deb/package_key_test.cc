@@ -14,7 +14,8 @@ const PackageFile kDeb = {
     "hello_2.10-3_amd64.deb",
     {56132, "d41d8cd98f00b204e9800998ecf8427e",
      "da39a3ee5e6b4b0d3255bfef95601890afd80709",
-     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha512"}};
+     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+     "sha512"}};
 
 // The expected hashes were computed with an independent FNV-1a (Python).
 TEST(FilesHashTest, MatchesReferenceValues) {
@@ -30,11 +31,21 @@ TEST(FilesHashTest, ChangesWithEveryHashedProperty) {
   for (int i = 0; i < 5; ++i) {
     PackageFile f = kDeb;
     switch (i) {
-      case 0: f.name += "x"; break;
-      case 1: f.checksums.size += 1; break;
-      case 2: f.checksums.md5[0] = 'e'; break;
-      case 3: f.checksums.sha1[0] = 'e'; break;
-      case 4: f.checksums.sha256[0] = 'f'; break;
+      case 0:
+        f.name += "x";
+        break;
+      case 1:
+        f.checksums.size += 1;
+        break;
+      case 2:
+        f.checksums.md5[0] = 'e';
+        break;
+      case 3:
+        f.checksums.sha1[0] = 'e';
+        break;
+      case 4:
+        f.checksums.sha256[0] = 'f';
+        break;
     }
     EXPECT_NE(FilesHash({f}), base) << i;
   }
@@ -62,16 +73,19 @@ TEST(PoolPathTest, UsesDebiansPrefixRule) {
 }
 
 TEST(PoolPathTest, RejectsPathsThatLeaveThePool) {
-  EXPECT_THAT(PoolPath("main", "..", "x.deb"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PoolPath("main", "..", "x.deb"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PoolPath("main", "hello", "../../etc/passwd"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PoolPath("", "hello", "x.deb"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PoolPath("", "hello", "x.deb"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PoolPath("main", std::string("he\0llo", 6), "x.deb"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(SourceNameTest, StripsVersionAndFallsBackToPackage) {
-  EXPECT_EQ(SourceName(*ParseParagraph("Package: libssl3\nSource: openssl (3.0.11-1)\n")),
+  EXPECT_EQ(SourceName(*ParseParagraph(
+                "Package: libssl3\nSource: openssl (3.0.11-1)\n")),
             "openssl");
   EXPECT_EQ(SourceName(*ParseParagraph("Package: hello\n")), "hello");
 }

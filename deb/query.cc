@@ -24,10 +24,14 @@ struct Column {
   absl::string_view column;
 };
 constexpr Column kColumns[] = {
-    {"Name", "name"},           {"Package", "name"},
-    {"$Source", "source"},      {"$Version", "version"},
-    {"Version", "version"},     {"$Architecture", "architecture"},
-    {"Architecture", "architecture"}, {"$PackageType", "package_type"},
+    {"Name", "name"},
+    {"Package", "name"},
+    {"$Source", "source"},
+    {"$Version", "version"},
+    {"Version", "version"},
+    {"$Architecture", "architecture"},
+    {"Architecture", "architecture"},
+    {"$PackageType", "package_type"},
 };
 
 const Column* FindColumn(absl::string_view field) {
@@ -67,8 +71,8 @@ std::string GlobToRegex(absl::string_view glob) {
 }
 
 bool IsWordChar(char c) {
-  return absl::ascii_isalnum(c) || absl::string_view("$+-.:_~").find(c) !=
-                                        absl::string_view::npos;
+  return absl::ascii_isalnum(c) ||
+         absl::string_view("$+-.:_~").find(c) != absl::string_view::npos;
 }
 
 class QueryParser {
@@ -80,7 +84,8 @@ class QueryParser {
     if (AtEnd()) return Error("empty query");
     absl::StatusOr<QueryNode> node = ParseOr();
     if (!node.ok()) return node;
-    if (!AtEnd()) return Error(absl::StrCat("unexpected '", text_.substr(pos_, 1), "'"));
+    if (!AtEnd())
+      return Error(absl::StrCat("unexpected '", text_.substr(pos_, 1), "'"));
     return node;
   }
 
@@ -98,8 +103,8 @@ class QueryParser {
   }
   absl::Status Error(absl::string_view problem) const {
     return absl::InvalidArgumentError(
-        absl::StrCat("query \"", absl::CHexEscape(text_), "\" at offset ", pos_, ": ",
-                     problem));
+        absl::StrCat("query \"", absl::CHexEscape(text_), "\" at offset ", pos_,
+                     ": ", problem));
   }
 
   // ParseList parses "item (separator item)*" into one node of `kind`.
@@ -124,7 +129,8 @@ class QueryParser {
   }
 
   absl::StatusOr<QueryNode> ParseAnd() {
-    return ParseList(',', QueryNode::Kind::kAnd, [this] { return ParseUnary(); });
+    return ParseList(',', QueryNode::Kind::kAnd,
+                     [this] { return ParseUnary(); });
   }
 
   absl::StatusOr<QueryNode> ParseUnary() {
@@ -161,9 +167,9 @@ class QueryParser {
   // ParseOperator reads a comparison operator, if any.
   void ParseOperator(QueryNode& node) {
     static constexpr std::pair<absl::string_view, VersionOp> kVersionOps[] = {
-        {"<<", VersionOp::kLess},          {"<=", VersionOp::kLessOrEqual},
-        {">>", VersionOp::kGreater},       {">=", VersionOp::kGreaterOrEqual},
-        {"<", VersionOp::kLessOrEqual},    {">", VersionOp::kGreaterOrEqual}};
+        {"<<", VersionOp::kLess},       {"<=", VersionOp::kLessOrEqual},
+        {">>", VersionOp::kGreater},    {">=", VersionOp::kGreaterOrEqual},
+        {"<", VersionOp::kLessOrEqual}, {">", VersionOp::kGreaterOrEqual}};
     for (const auto& [spelling, op] : kVersionOps) {
       if (absl::StartsWith(text_.substr(pos_), spelling)) {
         pos_ += spelling.size();
@@ -174,9 +180,12 @@ class QueryParser {
       }
     }
     node.match = QueryNode::Match::kEqual;
-    if (Consume('%')) node.match = QueryNode::Match::kGlob;
-    else if (Consume('~')) node.match = QueryNode::Match::kRegex;
-    else Consume('=');
+    if (Consume('%'))
+      node.match = QueryNode::Match::kGlob;
+    else if (Consume('~'))
+      node.match = QueryNode::Match::kRegex;
+    else
+      Consume('=');
   }
 
   // ParseValue reads up to the ')' that closes the condition: a quoted
@@ -225,9 +234,11 @@ class QueryParser {
       RE2::Options options;
       options.set_log_errors(false);
       auto regex = std::make_shared<const RE2>(
-          node.match == QueryNode::Match::kGlob ? GlobToRegex(node.value) : node.value,
+          node.match == QueryNode::Match::kGlob ? GlobToRegex(node.value)
+                                                : node.value,
           options);
-      if (!regex->ok()) return Error(absl::StrCat("bad pattern: ", regex->error()));
+      if (!regex->ok())
+        return Error(absl::StrCat("bad pattern: ", regex->error()));
       node.regex = std::move(regex);
     }
     return node;
@@ -251,7 +262,8 @@ class QueryParser {
     node.name = std::string(word);
     if (Consume('(')) {
       ParseOperator(node);
-      if (node.match == QueryNode::Match::kGlob || node.match == QueryNode::Match::kRegex) {
+      if (node.match == QueryNode::Match::kGlob ||
+          node.match == QueryNode::Match::kRegex) {
         return Error("a package condition takes a version relation");
       }
       absl::StatusOr<std::string> value = ParseValue();
@@ -284,16 +296,19 @@ class QueryParser {
 };
 
 // FieldValue returns what a field condition looks at, or nullopt if absent.
-std::optional<absl::string_view> FieldValue(const QueryNode& node, const Paragraph& stanza,
+std::optional<absl::string_view> FieldValue(const QueryNode& node,
+                                            const Paragraph& stanza,
                                             absl::string_view package_type) {
   if (node.field == "$PackageType") return package_type;
   if (node.field == "$Source") return SourceName(stanza);
   if (node.field == "Name") return stanza.Get("Package");
-  if (node.field[0] == '$') return stanza.Get(absl::string_view(node.field).substr(1));
+  if (node.field[0] == '$')
+    return stanza.Get(absl::string_view(node.field).substr(1));
   return stanza.Get(node.field);
 }
 
-bool VersionMatches(absl::string_view text, VersionOp op, const Version& wanted) {
+bool VersionMatches(absl::string_view text, VersionOp op,
+                    const Version& wanted) {
   absl::StatusOr<Version> version = Version::Parse(text);
   return version.ok() && Satisfies(*version, op, wanted);
 }
@@ -320,11 +335,13 @@ bool Evaluate(const QueryNode& node, const Paragraph& stanza,
         return false;
       }
       return !node.op.has_value() ||
-             VersionMatches(stanza.GetOrEmpty("Version"), *node.op, *node.version);
+             VersionMatches(stanza.GetOrEmpty("Version"), *node.op,
+                            *node.version);
     case QueryNode::Kind::kField:
       break;
   }
-  std::optional<absl::string_view> value = FieldValue(node, stanza, package_type);
+  std::optional<absl::string_view> value =
+      FieldValue(node, stanza, package_type);
   if (!value.has_value()) return false;
   switch (node.match) {
     case QueryNode::Match::kPresent:
@@ -332,7 +349,8 @@ bool Evaluate(const QueryNode& node, const Paragraph& stanza,
     case QueryNode::Match::kEqual:
       return *value == node.value;
     case QueryNode::Match::kGlob:
-      return RE2::FullMatch(re2::StringPiece(value->data(), value->size()), *node.regex);
+      return RE2::FullMatch(re2::StringPiece(value->data(), value->size()),
+                            *node.regex);
     case QueryNode::Match::kRegex:
       return RE2::PartialMatch(re2::StringPiece(value->data(), value->size()),
                                *node.regex);
@@ -367,9 +385,12 @@ class SqlCompiler {
       case QueryNode::Kind::kAnd:
       case QueryNode::Kind::kOr: {
         std::vector<std::string> parts;
-        for (const QueryNode& child : node.children) parts.push_back(Compile(child));
+        for (const QueryNode& child : node.children)
+          parts.push_back(Compile(child));
         return absl::StrCat(
-            "(", absl::StrJoin(parts, node.kind == QueryNode::Kind::kAnd ? " AND " : " OR "),
+            "(",
+            absl::StrJoin(
+                parts, node.kind == QueryNode::Kind::kAnd ? " AND " : " OR "),
             ")");
       }
       case QueryNode::Kind::kNot:
@@ -382,7 +403,8 @@ class SqlCompiler {
                           SqlComparison(*node.op));
         }
         if (!node.architecture.empty()) {
-          absl::StrAppend(&sql, " AND architecture = ", Parameter(node.architecture));
+          absl::StrAppend(&sql,
+                          " AND architecture = ", Parameter(node.architecture));
         }
         return sql + ")";
       }
@@ -390,9 +412,10 @@ class SqlCompiler {
         break;
     }
     const Column* column = FindColumn(node.field);
-    std::string value = column != nullptr
-                            ? std::string(column->column)
-                            : absl::StrCat("(fields->>", Parameter(node.field), ")");
+    std::string value =
+        column != nullptr
+            ? std::string(column->column)
+            : absl::StrCat("(fields->>", Parameter(node.field), ")");
     switch (node.match) {
       case QueryNode::Match::kPresent:
         return column != nullptr ? absl::StrCat("(", value, " <> '')")
@@ -401,7 +424,8 @@ class SqlCompiler {
         return absl::StrCat("(", value, " = ", Parameter(node.value), ")");
       case QueryNode::Match::kGlob:
       case QueryNode::Match::kRegex:
-        return absl::StrCat("(", value, " ~ ", Parameter(node.regex->pattern()), ")");
+        return absl::StrCat("(", value, " ~ ", Parameter(node.regex->pattern()),
+                            ")");
       case QueryNode::Match::kVersion:
         return absl::StrCat("(debversion_cmp(", value, ", ",
                             Parameter(node.version->ToString()), ") ",
@@ -430,7 +454,8 @@ absl::StatusOr<Query> Query::Parse(absl::string_view text) {
   return Query(*std::move(root));
 }
 
-bool Query::Matches(const Paragraph& stanza, absl::string_view package_type) const {
+bool Query::Matches(const Paragraph& stanza,
+                    absl::string_view package_type) const {
   return Evaluate(root_, stanza, package_type);
 }
 

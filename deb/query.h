@@ -83,7 +83,8 @@ class Query {
 
   // Matches evaluates the query against a package's control stanza;
   // `package_type` is the value of $PackageType.
-  bool Matches(const Paragraph& stanza, absl::string_view package_type = "deb") const;
+  bool Matches(const Paragraph& stanza,
+               absl::string_view package_type = "deb") const;
 
   // ToSql compiles the query to a condition whose first placeholder is
   // $<first_parameter>, so it can be combined with other conditions.

@@ -25,9 +25,10 @@ const Paragraph& Nginx() {
 }
 
 const Paragraph& Libc() {
-  static const Paragraph* p = new Paragraph(*ParseParagraph(
-      "Package: libc6\nVersion: 2.36-9\nArchitecture: amd64\nPriority: required\n"
-      "Multi-Arch: same\n"));
+  static const Paragraph* p = new Paragraph(
+      *ParseParagraph("Package: libc6\nVersion: 2.36-9\nArchitecture: "
+                      "amd64\nPriority: required\n"
+                      "Multi-Arch: same\n"));
   return *p;
 }
 
@@ -85,13 +86,15 @@ TEST(QueryTest, BooleanStructureAndPrecedence) {
   // ',' binds tighter than '|'.
   EXPECT_TRUE(Matches("libc6 | nginx-core, Priority (extra)", Libc()));
   EXPECT_FALSE(Matches("(libc6 | nginx-core), Priority (extra)", Libc()));
-  EXPECT_TRUE(Matches("Priority (required), !($Architecture (i386) | Section (httpd))",
-                      Libc()));
+  EXPECT_TRUE(
+      Matches("Priority (required), !($Architecture (i386) | Section (httpd))",
+              Libc()));
 }
 
 TEST(QueryTest, CompilesToParameterisedSql) {
   absl::StatusOr<Query> q = Query::Parse(
-      "Name (~ ^lib), (Priority (required) | nginx (>= 1.2) {amd64}), !Essential, "
+      "Name (~ ^lib), (Priority (required) | nginx (>= 1.2) {amd64}), "
+      "!Essential, "
       "$Source (x'; DROP TABLE packages; --)");
   ASSERT_THAT(q, IsOk());
   SqlCondition sql = q->ToSql(3);
@@ -100,18 +103,19 @@ TEST(QueryTest, CompilesToParameterisedSql) {
             "debversion_cmp(version, $7) >= 0 AND architecture = $8)) AND "
             "(NOT ((fields->>$9) IS NOT NULL)) AND (source = $10))");
   EXPECT_THAT(sql.parameters,
-              ElementsAre("^lib", "Priority", "required", "nginx", "1.2", "amd64",
-                          "Essential", "x'; DROP TABLE packages; --"));
+              ElementsAre("^lib", "Priority", "required", "nginx", "1.2",
+                          "amd64", "Essential", "x'; DROP TABLE packages; --"));
 }
 
 TEST(QueryTest, CompilesGlobsAndVersionsToSql) {
-  SqlCondition sql = Query::Parse("Name (% lib*.so?), Version (<< 2:1.0)")->ToSql();
-  EXPECT_EQ(sql.sql,
-            "((name ~ $1) AND (debversion_cmp(version, $2) < 0))");
+  SqlCondition sql =
+      Query::Parse("Name (% lib*.so?), Version (<< 2:1.0)")->ToSql();
+  EXPECT_EQ(sql.sql, "((name ~ $1) AND (debversion_cmp(version, $2) < 0))");
   EXPECT_THAT(sql.parameters, ElementsAre("^lib.*\\.so.$", "2:1.0"));
 }
 
-class BadQueryTest : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+class BadQueryTest
+    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(BadQueryTest, IsRejectedWithOffset) {
   absl::StatusOr<Query> q = Query::Parse(GetParam().first);
@@ -121,22 +125,24 @@ TEST_P(BadQueryTest, IsRejectedWithOffset) {
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, BadQueryTest,
-    ::testing::Values(std::make_pair("", "empty query"),
-                      std::make_pair("Name (~ lib", "offset 11: expected ')'"),
-                      std::make_pair("(nginx", "offset 6: expected ')'"),
-                      std::make_pair("nginx |", "offset 7: expected a field name"),
-                      std::make_pair("nginx, , x", "offset 7: expected"),
-                      std::make_pair("Name (~ [a-)", "bad pattern"),
-                      std::make_pair("Version (>= x1)", "does not start with digit"),
-                      std::make_pair("$Bogus (x)", "unknown pseudo-field"),
-                      std::make_pair("nginx (~ x)", "takes a version relation"),
-                      std::make_pair("nginx {amd64", "expected {architecture}"),
-                      std::make_pair("nginx )", "offset 6: unexpected ')'"),
-                      std::make_pair("a_b", "name_version_arch")));
+    ::testing::Values(
+        std::make_pair("", "empty query"),
+        std::make_pair("Name (~ lib", "offset 11: expected ')'"),
+        std::make_pair("(nginx", "offset 6: expected ')'"),
+        std::make_pair("nginx |", "offset 7: expected a field name"),
+        std::make_pair("nginx, , x", "offset 7: expected"),
+        std::make_pair("Name (~ [a-)", "bad pattern"),
+        std::make_pair("Version (>= x1)", "does not start with digit"),
+        std::make_pair("$Bogus (x)", "unknown pseudo-field"),
+        std::make_pair("nginx (~ x)", "takes a version relation"),
+        std::make_pair("nginx {amd64", "expected {architecture}"),
+        std::make_pair("nginx )", "offset 6: unexpected ')'"),
+        std::make_pair("a_b", "name_version_arch")));
 
 TEST(QueryTest, RejectsDeepNestingWithoutCrashing) {
   std::string deep(100000, '(');
-  EXPECT_THAT(Query::Parse(deep + "nginx"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Query::Parse(deep + "nginx"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Query::Parse(std::string(100000, '!') + "nginx"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -148,7 +154,8 @@ TEST(QueryTest, SelectsFromTheRealIndex) {
   ASSERT_THAT(index, IsOk());
   Query required = *Query::Parse("Priority (required), !Name (% lib*)");
   Query openssl = *Query::Parse("$Source (openssl), Version (>= 3)");
-  int required_count = 0, required_expected = 0, openssl_count = 0, openssl_expected = 0;
+  int required_count = 0, required_expected = 0, openssl_count = 0,
+      openssl_expected = 0;
   ParagraphReader reader(*index);
   Paragraph p;
   while (*reader.Next(&p)) {
@@ -157,9 +164,11 @@ TEST(QueryTest, SelectsFromTheRealIndex) {
                          !absl::StartsWith(p.GetOrEmpty("Package"), "lib");
     openssl_count += openssl.Matches(p);
     // Source is "name" or "name (version)", or absent when equal to Package.
-    std::string source(p.Has("Source") ? p.GetOrEmpty("Source") : p.GetOrEmpty("Package"));
+    std::string source(p.Has("Source") ? p.GetOrEmpty("Source")
+                                       : p.GetOrEmpty("Package"));
     source = source.substr(0, source.find(' '));
-    openssl_expected += source == "openssl" && p.GetOrEmpty("Version")[0] >= '3';
+    openssl_expected +=
+        source == "openssl" && p.GetOrEmpty("Version")[0] >= '3';
   }
   EXPECT_GT(required_expected, 10);
   EXPECT_EQ(required_count, required_expected);

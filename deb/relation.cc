@@ -71,8 +71,8 @@ class RelationParser {
 
   absl::Status Error(absl::string_view problem) const {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid relation \"", absl::CHexEscape(text_), "\" at offset ",
-                     pos_, ": ", problem));
+        absl::StrCat("invalid relation \"", absl::CHexEscape(text_),
+                     "\" at offset ", pos_, ": ", problem));
   }
 
   absl::StatusOr<Relation> ParseRelation() {
@@ -120,7 +120,8 @@ class RelationParser {
     }
     SkipSpace();
     size_t start = pos_;
-    while (!AtEnd() && text_[pos_] != ')' && !absl::ascii_isspace(text_[pos_])) {
+    while (!AtEnd() && text_[pos_] != ')' &&
+           !absl::ascii_isspace(text_[pos_])) {
       ++pos_;
     }
     absl::string_view text = text_.substr(start, pos_ - start);
@@ -213,20 +214,24 @@ bool Satisfies(const Version& candidate, VersionOp op, const Version& wanted) {
   return false;
 }
 
-bool ArchitectureMatches(absl::string_view pattern, absl::string_view architecture) {
+bool ArchitectureMatches(absl::string_view pattern,
+                         absl::string_view architecture) {
   if (pattern == architecture) return true;
   if (architecture == "all" || architecture == "source") return false;
   if (pattern == "any" || pattern == "linux-any") return true;
-  if (absl::StartsWith(pattern, "linux-")) return pattern.substr(6) == architecture;
-  if (absl::StartsWith(pattern, "any-")) return pattern.substr(4) == CpuOf(architecture);
+  if (absl::StartsWith(pattern, "linux-"))
+    return pattern.substr(6) == architecture;
+  if (absl::StartsWith(pattern, "any-"))
+    return pattern.substr(4) == CpuOf(architecture);
   return false;
 }
 
 bool Relation::AppliesTo(absl::string_view architecture) const {
   if (!architectures.empty()) {
-    bool listed = std::any_of(
-        architectures.begin(), architectures.end(),
-        [&](const std::string& a) { return ArchitectureMatches(a, architecture); });
+    bool listed = std::any_of(architectures.begin(), architectures.end(),
+                              [&](const std::string& a) {
+                                return ArchitectureMatches(a, architecture);
+                              });
     if (listed == architectures_negated) return false;
   }
   if (profiles.empty()) return true;
@@ -240,7 +245,8 @@ std::string Relation::ToString() const {
   std::string out = name;
   if (!arch_qualifier.empty()) absl::StrAppend(&out, ":", arch_qualifier);
   if (op.has_value() && version.has_value()) {
-    absl::StrAppend(&out, " (", VersionOpString(*op), " ", version->ToString(), ")");
+    absl::StrAppend(&out, " (", VersionOpString(*op), " ", version->ToString(),
+                    ")");
   }
   if (!architectures.empty()) {
     out += " [";
@@ -266,11 +272,14 @@ absl::StatusOr<RelationList> ParseRelations(absl::string_view text) {
 }
 
 std::string FormatRelations(const RelationList& relations) {
-  return absl::StrJoin(relations, ", ", [](std::string* out, const Alternatives& group) {
-    absl::StrAppend(out, absl::StrJoin(group, " | ", [](std::string* o, const Relation& r) {
-                      o->append(r.ToString());
-                    }));
-  });
+  return absl::StrJoin(
+      relations, ", ", [](std::string* out, const Alternatives& group) {
+        absl::StrAppend(
+            out,
+            absl::StrJoin(group, " | ", [](std::string* o, const Relation& r) {
+              o->append(r.ToString());
+            }));
+      });
 }
 
 }  // namespace debrepo::deb

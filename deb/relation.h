@@ -79,7 +79,8 @@ std::string FormatRelations(const RelationList& relations);
 // `pattern` from an architecture list: the same name, "any", "all" (only for
 // "all"), or the Linux wildcards "linux-any" and "any-<cpu>" — Debian's
 // plain architecture names are all Linux ones.
-bool ArchitectureMatches(absl::string_view pattern, absl::string_view architecture);
+bool ArchitectureMatches(absl::string_view pattern,
+                         absl::string_view architecture);
 
 }  // namespace debrepo::deb
 

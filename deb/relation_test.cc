@@ -35,22 +35,24 @@ TEST(RelationTest, ParsesGroupsAlternativesAndVersions) {
 }
 
 TEST(RelationTest, ParsesAllOperatorsIncludingObsoleteOnes) {
-  RelationList list =
-      Parse("a0 (<< 1), a1 (<= 1), a2 (= 1), a3 (>= 1), a4 (>> 1), "
-            "a5 (< 1), a6 (> 1), a7 (1), a8 (>=1:2.0-1)");
+  RelationList list = Parse(
+      "a0 (<< 1), a1 (<= 1), a2 (= 1), a3 (>= 1), a4 (>> 1), "
+      "a5 (< 1), a6 (> 1), a7 (1), a8 (>=1:2.0-1)");
   std::vector<VersionOp> ops;
   for (const Alternatives& g : list) ops.push_back(*g[0].op);
-  EXPECT_EQ(ops, (std::vector<VersionOp>{
-                     VersionOp::kLess, VersionOp::kLessOrEqual, VersionOp::kEqual,
-                     VersionOp::kGreaterOrEqual, VersionOp::kGreater,
-                     VersionOp::kLessOrEqual, VersionOp::kGreaterOrEqual,
-                     VersionOp::kEqual, VersionOp::kGreaterOrEqual}));
+  EXPECT_EQ(ops,
+            (std::vector<VersionOp>{
+                VersionOp::kLess, VersionOp::kLessOrEqual, VersionOp::kEqual,
+                VersionOp::kGreaterOrEqual, VersionOp::kGreater,
+                VersionOp::kLessOrEqual, VersionOp::kGreaterOrEqual,
+                VersionOp::kEqual, VersionOp::kGreaterOrEqual}));
   EXPECT_EQ(list[8][0].version->epoch(), 1);
 }
 
 TEST(RelationTest, ParsesBuildDependsSyntax) {
   RelationList list = Parse(
-      "debhelper-compat (= 13), libfoo-dev [amd64 arm64] <!nocheck> <cross pkg.x>, "
+      "debhelper-compat (= 13), libfoo-dev [amd64 arm64] <!nocheck> <cross "
+      "pkg.x>, "
       "bar [!i386], python3:native");
   ASSERT_EQ(list.size(), 4);
   const Relation& foo = list[1][0];
@@ -95,7 +97,8 @@ TEST(RelationTest, AppliesToArchitecturesAndDefaultProfiles) {
 
 TEST(RelationTest, SatisfiesComparesWithDpkgOrdering) {
   Version v = *Version::Parse("1.0-1");
-  EXPECT_TRUE(Satisfies(v, VersionOp::kGreaterOrEqual, *Version::Parse("1.0~")));
+  EXPECT_TRUE(
+      Satisfies(v, VersionOp::kGreaterOrEqual, *Version::Parse("1.0~")));
   EXPECT_TRUE(Satisfies(v, VersionOp::kLess, *Version::Parse("1.0-1.1")));
   EXPECT_FALSE(Satisfies(v, VersionOp::kGreater, *Version::Parse("1.0-1")));
   EXPECT_TRUE(Satisfies(v, VersionOp::kEqual, *Version::Parse("0:1.0-1")));
@@ -107,13 +110,15 @@ class MalformedRelationTest
 TEST_P(MalformedRelationTest, IsRejectedWithOffset) {
   absl::StatusOr<RelationList> list = ParseRelations(GetParam().first);
   EXPECT_THAT(list, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(std::string(list.status().message()), HasSubstr(GetParam().second));
+  EXPECT_THAT(std::string(list.status().message()),
+              HasSubstr(GetParam().second));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, MalformedRelationTest,
     ::testing::Values(std::make_pair("aa (>= 1", "offset 8: expected ')'"),
-                      std::make_pair("foo, , bar", "offset 5: expected a package"),
+                      std::make_pair("foo, , bar",
+                                     "offset 5: expected a package"),
                       std::make_pair("foo,", "expected a package name"),
                       std::make_pair("foo | ", "expected a package name"),
                       std::make_pair("aa (>= )", "expected a version"),

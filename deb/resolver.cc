@@ -13,16 +13,18 @@
 namespace debrepo::deb {
 
 absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
-    const Paragraph& paragraph, const std::vector<std::string>& dependency_fields) {
+    const Paragraph& paragraph,
+    const std::vector<std::string>& dependency_fields) {
   absl::string_view name = paragraph.GetOrEmpty("Package");
   absl::string_view architecture = paragraph.GetOrEmpty("Architecture");
   if (name.empty() || architecture.empty()) {
     return absl::InvalidArgumentError(
         "package stanza lacks a Package or Architecture field");
   }
-  ASSIGN_OR_RETURN(Version version, Version::Parse(paragraph.GetOrEmpty("Version")));
-  PackageInfo info{std::string(name), std::move(version), std::string(architecture),
-                   {}, {}};
+  ASSIGN_OR_RETURN(Version version,
+                   Version::Parse(paragraph.GetOrEmpty("Version")));
+  PackageInfo info{
+      std::string(name), std::move(version), std::string(architecture), {}, {}};
   ASSIGN_OR_RETURN(RelationList provides,
                    ParseRelations(paragraph.GetOrEmpty("Provides")));
   for (Alternatives& group : provides) {
@@ -34,7 +36,8 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
     info.provides.push_back(std::move(group[0]));
   }
   for (const std::string& field : dependency_fields) {
-    ASSIGN_OR_RETURN(RelationList groups, ParseRelations(paragraph.GetOrEmpty(field)));
+    ASSIGN_OR_RETURN(RelationList groups,
+                     ParseRelations(paragraph.GetOrEmpty(field)));
     for (Alternatives& group : groups) info.depends.push_back(std::move(group));
   }
   return info;
@@ -61,8 +64,8 @@ bool PackageSet::ArchitectureFits(const PackageInfo& package,
   return package.architecture == architecture || package.architecture == "all";
 }
 
-std::vector<size_t> PackageSet::FindSatisfying(const Relation& relation,
-                                               absl::string_view architecture) const {
+std::vector<size_t> PackageSet::FindSatisfying(
+    const Relation& relation, absl::string_view architecture) const {
   std::vector<size_t> found;
   if (auto it = by_name_.find(relation.name); it != by_name_.end()) {
     for (size_t index : it->second) {
@@ -93,8 +96,8 @@ std::vector<size_t> PackageSet::FindSatisfying(const Relation& relation,
   return found;
 }
 
-std::vector<size_t> PackageSet::FindSatisfying(const Alternatives& alternatives,
-                                               absl::string_view architecture) const {
+std::vector<size_t> PackageSet::FindSatisfying(
+    const Alternatives& alternatives, absl::string_view architecture) const {
   std::vector<size_t> found;
   for (const Relation& relation : alternatives) {
     std::vector<size_t> more = FindSatisfying(relation, architecture);
@@ -105,7 +108,8 @@ std::vector<size_t> PackageSet::FindSatisfying(const Alternatives& alternatives,
   return found;
 }
 
-Closure DependencyClosure(const PackageSet& set, const std::vector<size_t>& roots,
+Closure DependencyClosure(const PackageSet& set,
+                          const std::vector<size_t>& roots,
                           absl::string_view architecture) {
   Closure closure;
   absl::flat_hash_set<size_t> included;
@@ -133,7 +137,8 @@ Closure DependencyClosure(const PackageSet& set, const std::vector<size_t>& root
       }
       bool satisfied = false;
       for (const Relation& relation : in_force) {
-        std::vector<size_t> candidates = set.FindSatisfying(relation, architecture);
+        std::vector<size_t> candidates =
+            set.FindSatisfying(relation, architecture);
         if (candidates.empty()) continue;
         include(*std::max_element(
             candidates.begin(), candidates.end(), [&](size_t a, size_t b) {

@@ -84,7 +84,8 @@ struct Closure {
 // already in the result satisfies, adds the highest version satisfying the
 // first alternative that anything satisfies — repeating until nothing is
 // added. This is aptly's rule for copy/pull with dependencies.
-Closure DependencyClosure(const PackageSet& set, const std::vector<size_t>& roots,
+Closure DependencyClosure(const PackageSet& set,
+                          const std::vector<size_t>& roots,
                           absl::string_view architecture);
 
 }  // namespace debrepo::deb

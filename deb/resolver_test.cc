@@ -34,23 +34,28 @@ class ResolverTest : public ::testing::Test {
                      "Package: app\nVersion: 1\nArchitecture: amd64\n"
                      "Depends: libx (>= 2), mail-transport-agent, "
                      "awk | mawk, data\nPre-Depends: dpkg (>= 1.17)\n");
-    libx1_ = AddStanza(set_, "Package: libx\nVersion: 1.5\nArchitecture: amd64\n");
+    libx1_ =
+        AddStanza(set_, "Package: libx\nVersion: 1.5\nArchitecture: amd64\n");
     libx2_ = AddStanza(set_,
                        "Package: libx\nVersion: 2.1\nArchitecture: amd64\n"
                        "Depends: libc6\n");
     libx3_ = AddStanza(set_,
                        "Package: libx\nVersion: 2.2\nArchitecture: amd64\n"
                        "Depends: libc6\n");
-    libx_i386_ = AddStanza(set_, "Package: libx\nVersion: 3\nArchitecture: i386\n");
-    postfix_ = AddStanza(set_,
-                         "Package: postfix\nVersion: 3.7\nArchitecture: amd64\n"
-                         "Provides: mail-transport-agent, default-mta (= 3.7)\n");
+    libx_i386_ =
+        AddStanza(set_, "Package: libx\nVersion: 3\nArchitecture: i386\n");
+    postfix_ =
+        AddStanza(set_,
+                  "Package: postfix\nVersion: 3.7\nArchitecture: amd64\n"
+                  "Provides: mail-transport-agent, default-mta (= 3.7)\n");
     mawk_ = AddStanza(set_,
                       "Package: mawk\nVersion: 1.3\nArchitecture: amd64\n"
                       "Provides: awk\n");
     data_ = AddStanza(set_, "Package: data\nVersion: 1\nArchitecture: all\n");
-    dpkg_ = AddStanza(set_, "Package: dpkg\nVersion: 1.21\nArchitecture: amd64\n");
-    libc_ = AddStanza(set_, "Package: libc6\nVersion: 2.36\nArchitecture: amd64\n");
+    dpkg_ =
+        AddStanza(set_, "Package: dpkg\nVersion: 1.21\nArchitecture: amd64\n");
+    libc_ =
+        AddStanza(set_, "Package: libc6\nVersion: 2.36\nArchitecture: amd64\n");
   }
 
   PackageSet set_;
@@ -64,7 +69,8 @@ TEST_F(ResolverTest, MatchesNameVersionAndArchitecture) {
   EXPECT_THAT(set_.FindSatisfying(R("libx"), "i386"), ElementsAre(libx_i386_));
   EXPECT_THAT(set_.FindSatisfying(R("libx:any (>> 2.1)"), "amd64"),
               ElementsAre(libx3_, libx_i386_));
-  EXPECT_THAT(set_.FindSatisfying(R("libx:i386"), "amd64"), ElementsAre(libx_i386_));
+  EXPECT_THAT(set_.FindSatisfying(R("libx:i386"), "amd64"),
+              ElementsAre(libx_i386_));
   EXPECT_THAT(set_.FindSatisfying(R("data"), "arm64"), ElementsAre(data_));
   EXPECT_THAT(set_.FindSatisfying(R("nothing"), "amd64"), IsEmpty());
 }
@@ -77,15 +83,17 @@ TEST_F(ResolverTest, HonoursVersionedAndUnversionedProvides) {
               IsEmpty());
   EXPECT_THAT(set_.FindSatisfying(R("default-mta (>= 3)"), "amd64"),
               ElementsAre(postfix_));
-  EXPECT_THAT(set_.FindSatisfying(R("default-mta (>> 3.7)"), "amd64"), IsEmpty());
+  EXPECT_THAT(set_.FindSatisfying(R("default-mta (>> 3.7)"), "amd64"),
+              IsEmpty());
   EXPECT_THAT(set_.FindSatisfying((*ParseRelations("awk | mawk"))[0], "amd64"),
               ElementsAre(mawk_));
 }
 
 TEST_F(ResolverTest, ClosurePicksHighestVersionsAndReportsGaps) {
   Closure closure = DependencyClosure(set_, {app_}, "amd64");
-  EXPECT_THAT(closure.packages,
-              UnorderedElementsAre(app_, libx3_, postfix_, mawk_, data_, dpkg_, libc_));
+  EXPECT_THAT(
+      closure.packages,
+      UnorderedElementsAre(app_, libx3_, postfix_, mawk_, data_, dpkg_, libc_));
   EXPECT_EQ(closure.packages[0], app_);
   EXPECT_THAT(closure.unsatisfied, IsEmpty());
 
@@ -99,14 +107,16 @@ TEST_F(ResolverTest, ClosurePicksHighestVersionsAndReportsGaps) {
 }
 
 TEST(PackageInfoTest, RejectsIncompleteStanzas) {
-  EXPECT_THAT(PackageInfoFromParagraph(*ParseParagraph("Package: a\nVersion: 1\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      PackageInfoFromParagraph(*ParseParagraph("Package: a\nVersion: 1\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PackageInfoFromParagraph(*ParseParagraph(
                   "Package: a\nVersion: x\nArchitecture: all\n")),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(PackageInfoFromParagraph(*ParseParagraph(
-                  "Package: a\nVersion: 1\nArchitecture: all\nProvides: b (>= 1)\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      PackageInfoFromParagraph(*ParseParagraph(
+          "Package: a\nVersion: 1\nArchitecture: all\nProvides: b (>= 1)\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Every relationship field of the real archive must parse, and bookworm
@@ -128,7 +138,8 @@ TEST(ResolverRealIndexTest, ParsesAndResolvesTheArchive) {
                               "Conflicts", "Replaces", "Built-Using"}) {
       if (!paragraph.Has(field)) continue;
       ++relation_fields;
-      absl::StatusOr<RelationList> list = ParseRelations(paragraph.GetOrEmpty(field));
+      absl::StatusOr<RelationList> list =
+          ParseRelations(paragraph.GetOrEmpty(field));
       ASSERT_THAT(list, IsOk()) << paragraph.GetOrEmpty("Package");
       // Our canonical form must parse back to the same thing.
       EXPECT_EQ(FormatRelations(*ParseRelations(FormatRelations(*list))),

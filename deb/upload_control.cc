@@ -23,8 +23,7 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 }
 
 bool IsHex(absl::string_view s, size_t length) {
-  return s.size() == length &&
-         std::all_of(s.begin(), s.end(), [](char c) {
+  return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
            return absl::ascii_isxdigit(c) && !absl::ascii_isupper(c);
          });
 }
@@ -33,7 +32,8 @@ absl::Status CheckFileName(absl::string_view field, absl::string_view name) {
   if (name.empty() || name == "." || name == ".." ||
       name.find('/') != absl::string_view::npos ||
       name.find('\0') != absl::string_view::npos) {
-    return Invalid(field, absl::StrCat("unsafe file name \"", absl::CHexEscape(name), "\""));
+    return Invalid(field, absl::StrCat("unsafe file name \"",
+                                       absl::CHexEscape(name), "\""));
   }
   return absl::OkStatus();
 }
@@ -41,16 +41,21 @@ absl::Status CheckFileName(absl::string_view field, absl::string_view name) {
 // FileLines splits a file list field into the words of each line.
 std::vector<std::vector<absl::string_view>> FileLines(absl::string_view value) {
   std::vector<std::vector<absl::string_view>> lines;
-  for (absl::string_view line : absl::StrSplit(value, '\n', absl::SkipWhitespace())) {
-    lines.push_back(absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty()));
+  for (absl::string_view line :
+       absl::StrSplit(value, '\n', absl::SkipWhitespace())) {
+    lines.push_back(
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty()));
   }
   return lines;
 }
 
-absl::StatusOr<uint64_t> ParseSize(absl::string_view field, absl::string_view text) {
+absl::StatusOr<uint64_t> ParseSize(absl::string_view field,
+                                   absl::string_view text) {
   uint64_t size = 0;
-  if (!absl::SimpleAtoi(text, &size) || text.empty() || !absl::ascii_isdigit(text[0])) {
-    return Invalid(field, absl::StrCat("bad size \"", absl::CHexEscape(text), "\""));
+  if (!absl::SimpleAtoi(text, &size) || text.empty() ||
+      !absl::ascii_isdigit(text[0])) {
+    return Invalid(field,
+                   absl::StrCat("bad size \"", absl::CHexEscape(text), "\""));
   }
   return size;
 }
@@ -68,19 +73,23 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
     required.insert(required.end(), {"Architecture", "Distribution"});
   }
   for (const char* field : required) {
-    if (!paragraph.Has(field)) return Invalid(field, "required field is missing");
+    if (!paragraph.Has(field))
+      return Invalid(field, "required field is missing");
   }
   // A .changes for a binNMU writes "Source: name (version)".
   absl::string_view source = paragraph.GetOrEmpty("Source");
   source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
-  ASSIGN_OR_RETURN(Version version, Version::Parse(paragraph.GetOrEmpty("Version")));
-  UploadControl control{Paragraph(), std::string(source), std::move(version), {}};
+  ASSIGN_OR_RETURN(Version version,
+                   Version::Parse(paragraph.GetOrEmpty("Version")));
+  UploadControl control{
+      Paragraph(), std::string(source), std::move(version), {}};
 
   size_t files_words = kind == Kind::kChanges ? 5 : 3;
   absl::flat_hash_map<std::string, size_t> by_name;
   for (const auto& words : FileLines(paragraph.GetOrEmpty("Files"))) {
     if (words.size() != files_words) {
-      return Invalid("Files", absl::StrCat("expected ", files_words, " words per line"));
+      return Invalid("Files",
+                     absl::StrCat("expected ", files_words, " words per line"));
     }
     ListedFile file;
     file.name = std::string(words.back());
@@ -93,7 +102,8 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
       file.priority = std::string(words[3]);
     }
     if (!by_name.emplace(file.name, control.files.size()).second) {
-      return Invalid("Files", absl::StrCat("\"", file.name, "\" is listed twice"));
+      return Invalid("Files",
+                     absl::StrCat("\"", file.name, "\" is listed twice"));
     }
     control.files.push_back(std::move(file));
   }
@@ -109,13 +119,16 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
         ChecksumField{"Checksums-Sha256", 64, &Checksums::sha256},
         ChecksumField{"Checksums-Sha512", 128, &Checksums::sha512}}) {
     for (const auto& words : FileLines(paragraph.GetOrEmpty(field.name))) {
-      if (words.size() != 3) return Invalid(field.name, "expected 3 words per line");
-      if (!IsHex(words[0], field.hex_length)) return Invalid(field.name, "bad digest");
+      if (words.size() != 3)
+        return Invalid(field.name, "expected 3 words per line");
+      if (!IsHex(words[0], field.hex_length))
+        return Invalid(field.name, "bad digest");
       ASSIGN_OR_RETURN(uint64_t size, ParseSize(field.name, words[1]));
       auto it = by_name.find(words[2]);
       if (it == by_name.end()) {
-        return Invalid(field.name, absl::StrCat("\"", absl::CHexEscape(words[2]),
-                                                "\" is not listed in Files"));
+        return Invalid(field.name,
+                       absl::StrCat("\"", absl::CHexEscape(words[2]),
+                                    "\" is not listed in Files"));
       }
       ListedFile& file = control.files[it->second];
       if (file.checksums.size != size) {

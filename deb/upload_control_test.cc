@@ -50,10 +50,11 @@ class SourcePackageTest : public ::testing::Test {
     dir_ = new fs::path(fs::path(std::getenv("TEST_TMPDIR")) / "src");
     fs::remove_all(*dir_);
     fs::path tree = *dir_ / "hello-src-1.0";
-    WriteFile(tree / "debian/control",
-              "Source: hello-src\nSection: devel\nPriority: optional\n"
-              "Maintainer: Test <test@example.org>\nStandards-Version: 4.6.2\n\n"
-              "Package: hello-bin\nArchitecture: any\nDescription: test\n test\n");
+    WriteFile(
+        tree / "debian/control",
+        "Source: hello-src\nSection: devel\nPriority: optional\n"
+        "Maintainer: Test <test@example.org>\nStandards-Version: 4.6.2\n\n"
+        "Package: hello-bin\nArchitecture: any\nDescription: test\n test\n");
     WriteFile(tree / "debian/changelog",
               "hello-src (1.0) unstable; urgency=medium\n\n  * Initial.\n\n"
               " -- Test <test@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n");
@@ -72,8 +73,10 @@ class SourcePackageTest : public ::testing::Test {
     fs::path path = *dir_ / file.name;
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_EQ(file.checksums.size, fs::file_size(path));
-    EXPECT_EQ(file.checksums.md5, Shell(*dir_, "md5sum " + file.name).substr(0, 32));
-    EXPECT_EQ(file.checksums.sha1, Shell(*dir_, "sha1sum " + file.name).substr(0, 40));
+    EXPECT_EQ(file.checksums.md5,
+              Shell(*dir_, "md5sum " + file.name).substr(0, 32));
+    EXPECT_EQ(file.checksums.sha1,
+              Shell(*dir_, "sha1sum " + file.name).substr(0, 40));
     EXPECT_EQ(file.checksums.sha256,
               Shell(*dir_, "sha256sum " + file.name).substr(0, 64));
   }
@@ -86,7 +89,8 @@ fs::path* SourcePackageTest::dir_ = nullptr;
 std::string* SourcePackageTest::changes_ = nullptr;
 
 TEST_F(SourcePackageTest, ReadsTheDscDpkgSourceWrote) {
-  absl::StatusOr<UploadControl> dsc = ParseDsc(ReadFile(*dir_ / "hello-src_1.0.dsc"));
+  absl::StatusOr<UploadControl> dsc =
+      ParseDsc(ReadFile(*dir_ / "hello-src_1.0.dsc"));
   ASSERT_THAT(dsc, IsOk());
   EXPECT_EQ(dsc->source, "hello-src");
   EXPECT_EQ(dsc->version.ToString(), "1.0");
@@ -130,22 +134,26 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   };
   expect_invalid(absl::StrReplaceAll(changes, {{"Distribution:", "X-Dist:"}}),
                  "Distribution: required field is missing");
-  expect_invalid(absl::StrReplaceAll(changes, {{" " + tarball.name, " ../../etc/x"}}),
-                 "unsafe file name");
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{" " + tarball.name, " ../../etc/x"}}),
+      "unsafe file name");
   // Renaming the tarball only in the Files field leaves Checksums entries
   // pointing at a file that is not listed.
   std::string files_only = changes;
   size_t files = files_only.find("\nFiles:");
-  files_only.replace(files_only.find(tarball.name, files), tarball.name.size(), "other.tar.xz");
+  files_only.replace(files_only.find(tarball.name, files), tarball.name.size(),
+                     "other.tar.xz");
   expect_invalid(files_only, "is not listed in Files");
   expect_invalid(absl::StrReplaceAll(changes, {{tarball.checksums.md5, "abc"}}),
                  "bad MD5 digest");
-  expect_invalid(absl::StrReplaceAll(changes, {{tarball.checksums.sha256 + " " +
-                                                    std::to_string(tarball.checksums.size),
-                                                tarball.checksums.sha256 + " 1"}}),
-                 "differs from Files");
-  expect_invalid(absl::StrReplaceAll(changes, {{"Version: 1.0", "Version: one"}}),
-                 "invalid version");
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{tarball.checksums.sha256 + " " +
+                                         std::to_string(tarball.checksums.size),
+                                     tarball.checksums.sha256 + " 1"}}),
+      "differs from Files");
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{"Version: 1.0", "Version: one"}}),
+      "invalid version");
 }
 
 }  // namespace

@@ -24,15 +24,17 @@ int Order(char c) {
 }
 
 absl::Status VersionError(absl::string_view text, absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid version \"", absl::CHexEscape(text), "\": ", problem));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid version \"", absl::CHexEscape(text), "\": ", problem));
 }
 
 }  // namespace
 
 int CompareVersionParts(absl::string_view a, absl::string_view b) {
   size_t i = 0, j = 0;
-  auto at = [](absl::string_view s, size_t k) { return k < s.size() ? s[k] : '\0'; };
+  auto at = [](absl::string_view s, size_t k) {
+    return k < s.size() ? s[k] : '\0';
+  };
   while (i < a.size() || j < b.size()) {
     int first_diff = 0;
     while ((i < a.size() && !absl::ascii_isdigit(a[i])) ||
@@ -81,7 +83,8 @@ absl::StatusOr<Version> Version::Parse(absl::string_view text) {
     version.epoch_ = static_cast<uint32_t>(value);
     version.explicit_epoch_ = true;
     s.remove_prefix(colon + 1);
-    if (s.empty()) return VersionError(text, "nothing after colon in version number");
+    if (s.empty())
+      return VersionError(text, "nothing after colon in version number");
   }
   if (size_t hyphen = s.rfind('-'); hyphen != absl::string_view::npos) {
     version.revision_ = std::string(s.substr(hyphen + 1));
@@ -95,8 +98,8 @@ absl::StatusOr<Version> Version::Parse(absl::string_view text) {
     return VersionError(text, "version number does not start with digit");
   }
   for (char c : s) {
-    if (!absl::ascii_isalnum(c) && absl::string_view(".-+~:").find(c) ==
-                                       absl::string_view::npos) {
+    if (!absl::ascii_isalnum(c) &&
+        absl::string_view(".-+~:").find(c) == absl::string_view::npos) {
       return VersionError(text, "invalid character in version number");
     }
   }

@@ -110,7 +110,8 @@ std::string RandomVersion(std::mt19937& rng) {
   std::string v;
   if (roll(4) == 0) absl::StrAppend(&v, roll(3), ":");
   v.push_back("0123456789"[roll(10)]);
-  for (int i = roll(6); i > 0; --i) v.push_back(kUpstream[roll(kUpstream.size())]);
+  for (int i = roll(6); i > 0; --i)
+    v.push_back(kUpstream[roll(kUpstream.size())]);
   if (v.back() == '-' || roll(2) == 0) {
     if (v.back() != '-') v.push_back('-');
     for (int i = 1 + roll(4); i > 0; --i) {
@@ -122,10 +123,10 @@ std::string RandomVersion(std::mt19937& rng) {
 
 TEST(VersionDpkgTest, AgreesOnGeneratedEdgeCases) {
   std::vector<std::pair<std::string, std::string>> pairs = {
-      {"1.0~rc1", "1.0"}, {"1.0", "1.0-0"},   {"0:1.0", "1.0"},
-      {"1.0a", "1.0+"},   {"1.0~~", "1.0~"},  {"1.002", "1.2"},
-      {"1.0.", "1.0"},    {"1~", "1"},        {"1a", "1A"},
-      {"1.0-1~", "1.0"},  {"10:1", "9:2"},    {"1.0-a", "1.0-A"},
+      {"1.0~rc1", "1.0"}, {"1.0", "1.0-0"},  {"0:1.0", "1.0"},
+      {"1.0a", "1.0+"},   {"1.0~~", "1.0~"}, {"1.002", "1.2"},
+      {"1.0.", "1.0"},    {"1~", "1"},       {"1a", "1A"},
+      {"1.0-1~", "1.0"},  {"10:1", "9:2"},   {"1.0-a", "1.0-A"},
   };
   std::mt19937 rng(7);
   for (int i = 0; i < 1500; ++i) {
@@ -133,7 +134,8 @@ TEST(VersionDpkgTest, AgreesOnGeneratedEdgeCases) {
     // Mutating one character of `a` makes near-equal pairs, where ordering
     // bugs hide; half the pairs are unrelated.
     std::string b = RandomVersion(rng);
-    if (i % 2 == 0 && b.size() <= a.size()) b = a.substr(0, a.size() - 1) + b.back();
+    if (i % 2 == 0 && b.size() <= a.size())
+      b = a.substr(0, a.size() - 1) + b.back();
     if (Version::Parse(b).ok()) pairs.emplace_back(a, b);
   }
   CheckAgainstDpkg(pairs);

@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_control_bytes = 1 << 20;
   limits.max_paths = 10000;
   absl::StatusOr<debrepo::deb::DebFile> deb = debrepo::deb::ReadDeb(in, limits);
-  if (deb.ok() && (deb->paths.size() > limits.max_paths || deb->checksums.size != size)) {
+  if (deb.ok() &&
+      (deb->paths.size() > limits.max_paths || deb->checksums.size != size)) {
     abort();
   }
   return 0;

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   debrepo::deb::SqlCondition sql = query->ToSql();
   std::string last = absl::StrCat("$", sql.parameters.size());
   std::string beyond = absl::StrCat("$", sql.parameters.size() + 1);
-  if (!sql.parameters.empty() && sql.sql.find(last) == std::string::npos) abort();
+  if (!sql.parameters.empty() && sql.sql.find(last) == std::string::npos)
+    abort();
   if (sql.sql.find(beyond) != std::string::npos) abort();
   return 0;
 }

@@ -56,8 +56,9 @@ absl::StatusOr<std::string> ReadDecompressedFile(const std::string& path) {
   while (true) {
     la_ssize_t n = archive_read_data(reader.get(), buffer, sizeof(buffer));
     if (n < 0) {
-      return absl::DataLossError(absl::StrCat(
-          "cannot decompress ", path, ": ", archive_error_string(reader.get())));
+      return absl::DataLossError(
+          absl::StrCat("cannot decompress ", path, ": ",
+                       archive_error_string(reader.get())));
     }
     if (n == 0) return contents;
     contents.append(buffer, static_cast<size_t>(n));
