@@ -8,7 +8,6 @@
 #include "pqxx/pqxx"
 #include "storage/database.h"
 #include "storage/internal_pg.h"
-#include "storage/job_channels.h"
 #include "storage/job_rows.h"
 
 namespace debrepo::storage {
@@ -80,12 +79,16 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                          id,
                          absl::StrCat("worker ", worker, " died during attempt ",
                                       attempts, "; requeued"));
-                     tx.exec_params("SELECT pg_notify($1, '')",
-                                    kJobQueuedChannel);
                      ++report.requeued;
                    }
-                   internal::FinalizeJob(tx, id);
+                   const bool ended = internal::FinalizeJob(tx, id);
                    tx.commit();
+                   pqxx::nontransaction after(*connection_);
+                   if (ended) {
+                     internal::NotifyJobEnded(after, id);
+                   } else {
+                     internal::NotifyJobQueued(after);
+                   }
                  }
                  return report;
                });

@@ -79,9 +79,13 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
 absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
                                 bool with_log) {
   pqxx::result rows = tx.exec_params(
-      absl::StrCat("SELECT ", kJobColumns,
-                   " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
-                   "WHERE j.id = $1"),
+      absl::StrCat(
+          "SELECT ", kJobColumns, ", ",
+          with_log ? "ARRAY(SELECT line FROM job_logs l WHERE l.job_id = j.id "
+                     "ORDER BY seq)"
+                   : "NULL",
+          " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
+          "WHERE j.id = $1"),
       id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(
@@ -90,28 +94,45 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
         "period); `debrepo task list` shows recent jobs"));
   }
   absl::StatusOr<v1::Job> job = JobFromRow(rows[0]);
-  if (!job.ok() || !with_log) return job;
-  for (const pqxx::row& line : tx.exec_params(
-           "SELECT line FROM job_logs WHERE job_id = $1 ORDER BY seq", id)) {
-    job->add_log(line[0].c_str());
+  if (!job.ok()) return job;
+  for (std::string& line : ParseTextArray(rows[0][16])) {
+    job->add_log(std::move(line));
   }
   return job;
 }
 
-void FinalizeJob(pqxx::transaction_base& tx, int64_t id) {
-  pqxx::result updated = tx.exec_params(R"sql(
-      UPDATE jobs j SET state = o.state, end_time = o.end_time,
-          status_code = o.status_code, status_message = o.status_message,
-          result = o.result
-      FROM job_outcomes o
-      WHERE j.id = $1 AND o.job_id = j.id
-      RETURNING j.id)sql",
-                                        id);
-  if (updated.empty()) return;
-  tx.exec_params0("DELETE FROM job_keys WHERE job_id = $1", id);
-  tx.exec_params0("DELETE FROM job_cancellations WHERE job_id = $1", id);
+bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
+                 const std::vector<std::string>& log) {
+  // One statement: data-modifying CTEs all run, atomically.
+  return tx
+             .exec_params1(R"sql(
+      WITH finished AS (
+        UPDATE jobs j SET state = o.state, end_time = o.end_time,
+            status_code = o.status_code, status_message = o.status_message,
+            result = o.result
+        FROM job_outcomes o
+        WHERE j.id = $1 AND o.job_id = j.id
+        RETURNING j.id),
+      logged AS (
+        INSERT INTO job_logs (job_id, line)
+        SELECT $1, line FROM unnest($2::text[]) WITH ORDINALITY AS l (line, n)
+        ORDER BY n),
+      freed_keys AS (
+        DELETE FROM job_keys WHERE job_id IN (SELECT id FROM finished)),
+      dropped_cancellation AS (
+        DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
+      SELECT count(*) FROM finished)sql",
+                           id, PgTextArray(log))[0]
+             .as<int>() > 0;
+}
+
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
   tx.exec_params("SELECT pg_notify($1, $2::text), pg_notify($3, '')",
-                 kJobDoneChannel, id, kJobQueuedChannel);
+                   kJobDoneChannel, id, kJobQueuedChannel);
+}
+
+void NotifyJobQueued(pqxx::transaction_base& tx) {
+  tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
 }
 
 }  // namespace debrepo::storage::internal

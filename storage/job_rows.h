@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -37,10 +38,25 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 #define DEBREPO_SQL_JOB_LOCK(id) \
   "(" id " / 2147483648)::int, (" id " % 2147483648)::int"
 
-// FinalizeJob copies job `id`'s outcome row onto its jobs row, drops its
-// resource keys (freeing conflicting jobs to be claimed) and notifies
-// waiters. No-op when the job has no outcome yet.
-void FinalizeJob(pqxx::transaction_base& tx, int64_t id);
+// FinalizeJob copies job `id`'s outcome row onto its jobs row, appends `log`
+// to its log, and drops its resource keys (freeing conflicting jobs to be
+// claimed), in one statement. Returns false when the job has no outcome yet
+// (then only the log is written). Callers notify with NotifyJobEnded after
+// committing.
+bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
+                 const std::vector<std::string>& log = {});
+
+// NotifyJobEnded wakes Wait callers of job `id` and workers (its resources
+// are free). NotifyJobQueued wakes workers.
+//
+// Both run as their own statement after the change has committed: a
+// transaction that NOTIFYs holds a database-wide lock through its commit,
+// WAL flush included, so notifying inside the writing transaction would
+// serialize every job's commit behind one fsync at a time. A notification
+// lost to a crash between the two is covered by the listeners' polling.
+// Pass a pqxx::nontransaction opened after the change committed.
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id);
+void NotifyJobQueued(pqxx::transaction_base& tx);
 
 }  // namespace debrepo::storage::internal
 

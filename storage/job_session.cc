@@ -11,7 +11,6 @@
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
 #include "storage/internal_pg.h"
-#include "storage/job_channels.h"
 #include "storage/job_rows.h"
 
 namespace debrepo::storage {
@@ -60,6 +59,15 @@ constexpr char kClaim[] = R"sql(
 constexpr char kInsertOutcome[] = R"sql(
   INSERT INTO job_outcomes (job_id, state, status_code, status_message, result)
   VALUES ($1, $2, $3, $4, $5::jsonb))sql";
+
+// The success outcome, unless a cancellation was requested first: reading
+// job_cancellations by primary key inside the serializable transaction
+// keeps the predicate lock narrow.
+constexpr char kInsertSuccessUnlessCancelled[] = R"sql(
+  INSERT INTO job_outcomes (job_id, state, status_code, status_message, result)
+  SELECT $1, 'succeeded', 0, '', $2::jsonb
+  WHERE NOT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
+  RETURNING job_id)sql";
 
 absl::Status StatusFromOutcomeRow(const pqxx::row& row) {
   return absl::Status(static_cast<absl::StatusCode>(row[1].as<int>()),
@@ -148,18 +156,6 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
   return Guard("running the job's transaction",
                [&]() -> absl::StatusOr<JobOutcome> {
                  pqxx::transaction<pqxx::serializable> tx(*connection_);
-                 // Read by primary key: a narrow predicate lock, and a
-                 // cancellation that commits first makes this
-                 // transaction see it.
-                 if (!tx.exec_params("SELECT 1 FROM job_cancellations "
-                                     "WHERE job_id = $1",
-                                     job.id)
-                          .empty()) {
-                   tx.abort();
-                   return RecordOutcome(
-                       job.id, absl::CancelledError("cancelled while running; "
-                                                    "nothing was changed"));
-                 }
                  Transaction transaction(tx);
                  absl::StatusOr<v1::JobResult> result = body(transaction);
                  if (!result.ok()) {
@@ -172,8 +168,14 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
                    tx.abort();
                    return RecordOutcome(job.id, result.status());
                  }
-                 tx.exec_params0(kInsertOutcome, job.id, "succeeded", 0, "",
-                                 internal::ToJson(*result));
+                 if (tx.exec_params(kInsertSuccessUnlessCancelled, job.id,
+                                    internal::ToJson(*result))
+                         .empty()) {
+                   tx.abort();
+                   return RecordOutcome(
+                       job.id, absl::CancelledError("cancelled while running; "
+                                                    "nothing was changed"));
+                 }
                  tx.commit();
                  JobOutcome outcome;
                  outcome.state = v1::SUCCEEDED;
@@ -245,24 +247,13 @@ absl::StatusOr<JobOutcome> JobSession::Fail(const ClaimedJob& job,
 
 absl::Status JobSession::Finish(int64_t job_id,
                                 const std::vector<std::string>& log) {
-  absl::Status status = Guard("finishing a job", [&]() -> absl::Status {
-    pqxx::work tx(*connection_);
-    if (!log.empty()) {
-      tx.exec_params0(
-          "INSERT INTO job_logs (job_id, line) "
-          "SELECT $1::bigint, line FROM unnest($2::text[]) WITH ORDINALITY AS l(line, n) "
-          "ORDER BY n",
-          job_id, internal::PgTextArray(log));
-    }
-    internal::FinalizeJob(tx, job_id);
-    tx.commit();
+  return Guard("finishing a job", [&]() -> absl::Status {
+    pqxx::nontransaction tx(*connection_);
+    internal::FinalizeJob(tx, job_id, log);
+    internal::NotifyJobEnded(tx, job_id);
+    tx.exec("SELECT pg_advisory_unlock_all()");
     return absl::OkStatus();
   });
-  absl::Status unlocked = Guard("releasing locks", [&]() -> absl::Status {
-    pqxx::nontransaction(*connection_).exec("SELECT pg_advisory_unlock_all()");
-    return absl::OkStatus();
-  });
-  return status.ok() ? unlocked : status;
 }
 
 absl::Status JobSession::Requeue(const ClaimedJob& job) {
@@ -273,9 +264,10 @@ absl::Status JobSession::Requeue(const ClaimedJob& job) {
         "UPDATE jobs SET state = 'queued', worker = '', "
         "attempts = attempts - 1 WHERE id = $1 AND state = 'running'",
         job.id);
-    tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
     tx.commit();
-    pqxx::nontransaction(*connection_).exec("SELECT pg_advisory_unlock_all()");
+    pqxx::nontransaction after(*connection_);
+    internal::NotifyJobQueued(after);
+    after.exec("SELECT pg_advisory_unlock_all()");
     return absl::OkStatus();
   });
 }

@@ -12,22 +12,40 @@ namespace {
 
 using internal::LoadJob;
 
-// Inserts the job unless its request_id exists; returns the new id or
-// nothing.
+// Inserts the job with its keys in one statement, unless its request_id
+// exists; returns the new id and creation time, or nothing.
 constexpr char kInsertJob[] = R"sql(
-  INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
-  VALUES ($1, $2::jsonb, nullif($3, ''), $4::text[], $5::text[])
-  ON CONFLICT (request_id) DO NOTHING
-  RETURNING id)sql";
-
-constexpr char kInsertJobKeys[] = R"sql(
-  INSERT INTO job_keys (key, job_id, exclusive)
-  SELECT key, $1::bigint, true FROM unnest($2::text[]) AS key
-  UNION ALL
-  SELECT key, $1::bigint, false FROM unnest($3::text[]) AS key)sql";
+  WITH inserted AS (
+    INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
+    VALUES ($1, $2::jsonb, nullif($3, ''), $4::text[], $5::text[])
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING id, create_time),
+  keys AS (
+    INSERT INTO job_keys (key, job_id, exclusive)
+    SELECT key, inserted.id, true FROM inserted, unnest($4::text[]) AS key
+    UNION ALL
+    SELECT key, inserted.id, false FROM inserted, unnest($5::text[]) AS key)
+  SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql( FROM inserted)sql";
 
 constexpr char kFindByRequestId[] = R"sql(
   SELECT id, kind = $2 AND args = $3::jsonb FROM jobs WHERE request_id = $1)sql";
+
+// NewJob describes a job just inserted, from what was inserted.
+v1::Job NewJob(const jobs::JobSpec& spec, absl::string_view request_id,
+               const pqxx::row& inserted) {
+  v1::Job job;
+  job.set_id(inserted[0].as<int64_t>());
+  job.set_kind(spec.kind);
+  *job.mutable_args() = spec.args;
+  job.set_state(v1::QUEUED);
+  job.set_request_id(std::string(request_id));
+  internal::SetTimestamp(inserted[1], job.mutable_create_time());
+  for (const std::string& key : spec.exclusive_keys) {
+    job.add_exclusive_keys(key);
+  }
+  for (const std::string& key : spec.shared_keys) job.add_shared_keys(key);
+  return job;
+}
 
 }  // namespace
 
@@ -39,30 +57,29 @@ absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
   absl::StatusOr<v1::Job> job;
   absl::Status status =
       db_.Run("submitting a job", [&](pqxx::connection& connection) {
-        pqxx::work tx(connection);
         pqxx::result inserted =
-            tx.exec_params(kInsertJob, spec.kind, args,
-                           std::string(request_id), exclusive, shared);
-        int64_t id = 0;
+            pqxx::nontransaction(connection)
+                .exec_params(kInsertJob, spec.kind, args,
+                             std::string(request_id), exclusive, shared);
         if (!inserted.empty()) {
-          id = inserted[0][0].as<int64_t>();
-          tx.exec_params0(kInsertJobKeys, id, exclusive, shared);
-          tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
-        } else {
-          // A retried request: hand back the job the first one created.
-          pqxx::row existing = tx.exec_params1(
-              kFindByRequestId, std::string(request_id), spec.kind, args);
-          id = existing[0].as<int64_t>();
-          if (!existing[1].as<bool>()) {
-            job = absl::InvalidArgumentError(absl::StrCat(
-                "request_id \"", request_id,
-                "\" was already used for a different request (job ", id,
-                "); use a new request_id for a new request"));
-            return absl::OkStatus();
-          }
+          pqxx::nontransaction after(connection);
+          internal::NotifyJobQueued(after);
+          job = NewJob(spec, request_id, inserted[0]);
+          return absl::OkStatus();
+        }
+        // A retried request: hand back the job the first one created.
+        pqxx::nontransaction tx(connection);
+        pqxx::row existing = tx.exec_params1(
+            kFindByRequestId, std::string(request_id), spec.kind, args);
+        const int64_t id = existing[0].as<int64_t>();
+        if (!existing[1].as<bool>()) {
+          job = absl::InvalidArgumentError(absl::StrCat(
+              "request_id \"", request_id,
+              "\" was already used for a different request (job ", id,
+              "); use a new request_id for a new request"));
+          return absl::OkStatus();
         }
         job = LoadJob(tx, id, /*with_log=*/false);
-        tx.commit();
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -73,7 +90,7 @@ absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
   absl::StatusOr<v1::Job> job;
   absl::Status status =
       db_.Run("reading a job", [&](pqxx::connection& connection) {
-        pqxx::read_transaction tx(connection);
+        pqxx::nontransaction tx(connection);
         job = LoadJob(tx, id, /*with_log=*/true);
         return absl::OkStatus();
       });
@@ -121,6 +138,7 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
           return absl::OkStatus();
         }
         const std::string state = rows[0][0].c_str();
+        bool ended = false;
         if (state == "queued") {
           constexpr char kMessage[] = "cancelled before it started";
           tx.exec_params0(
@@ -133,8 +151,7 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
               "status_code = $2, status_message = $3 WHERE id = $1",
               id, static_cast<int>(absl::StatusCode::kCancelled), kMessage);
           tx.exec_params0("DELETE FROM job_keys WHERE job_id = $1", id);
-          tx.exec_params("SELECT pg_notify($1, $2::text)", kJobDoneChannel, id);
-          tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
+          ended = true;
         } else if (state == "running") {
           tx.exec_params0(
               "INSERT INTO job_cancellations (job_id) VALUES ($1) "
@@ -143,6 +160,10 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
         }
         job = LoadJob(tx, id, /*with_log=*/true);
         tx.commit();
+        if (ended) {
+          pqxx::nontransaction after(connection);
+          internal::NotifyJobEnded(after, id);
+        }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

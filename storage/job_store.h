@@ -12,7 +12,6 @@
 #include "jobs/job_spec.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/database.h"
-#include "storage/job_channels.h"
 
 namespace debrepo::storage {
 

@@ -57,13 +57,16 @@ std::vector<int> ParseInts(const std::string& list) {
   return values;
 }
 
-// Submits one job of `scenario` and waits for it; true on success.
-bool RunOne(Stack& stack, const std::string& scenario, int client, int64_t n) {
+// Submits one job of `scenario` and waits for it; true on success. `run`
+// keeps the names of different runs apart.
+bool RunOne(Stack& stack, const std::string& scenario, int run, int client,
+            int64_t n) {
   v1::Job job;
   grpc::Status status;
   if (scenario == "distinct") {
     v1::CreateRepoRequest request;
-    request.mutable_repo()->set_name(absl::StrCat("bench-", client, "-", n));
+    request.mutable_repo()->set_name(
+        absl::StrCat("bench-", run, "-", client, "-", n));
     status = stack.repos(client).CreateRepo(Deadline(absl::Seconds(30)).get(),
                                             request, &job);
   } else if (scenario == "hot") {
@@ -102,8 +105,8 @@ std::pair<int64_t, int64_t> WorkerCounters(const TestDatabase& db) {
 }
 
 Row RunScenario(Stack& stack, const TestDatabase& db,
-                const std::string& scenario, int workers, int clients,
-                absl::Duration duration) {
+                const std::string& scenario, int run, int workers,
+                int clients, absl::Duration duration) {
   // Heartbeats refresh the counters every 2 s; let them settle.
   absl::SleepFor(absl::Milliseconds(2500));
   const auto [transactions_before, retries_before] = WorkerCounters(db);
@@ -116,7 +119,7 @@ Row RunScenario(Stack& stack, const TestDatabase& db,
     threads.emplace_back([&, c] {
       for (int64_t n = 0; absl::Now() < end; ++n) {
         const absl::Time t0 = absl::Now();
-        if (!RunOne(stack, scenario, c, n)) ++errors;
+        if (!RunOne(stack, scenario, run, c, n)) ++errors;
         latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
       }
     });
@@ -174,8 +177,9 @@ int Main() {
     for (absl::string_view scenario :
          absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
       for (int clients : ParseInts(absl::GetFlag(FLAGS_clients))) {
-        rows.push_back(RunScenario(stack, db, std::string(scenario), workers,
-                                   clients, duration));
+        const int run = static_cast<int>(rows.size());
+        rows.push_back(RunScenario(stack, db, std::string(scenario), run,
+                                   workers, clients, duration));
         const Row& row = rows.back();
         std::fprintf(stderr, "  %s workers=%d clients=%d: %.0f jobs/s\n",
                      row.scenario.c_str(), workers, clients,
