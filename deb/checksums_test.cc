@@ -1,3 +1,4 @@
+// Checksums compared with coreutils (md5sum, sha1sum, sha256sum, sha512sum).
 #include "deb/checksums.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// Splitting clear-signed messages, and refusing text outside the signature.
 #include "deb/clearsign.h"
 
 #include <string>

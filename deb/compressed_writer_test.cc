@@ -1,3 +1,4 @@
+// Compressed index variants checked with gzip(1), xz(1) and sha256sum.
 #include "deb/compressed_writer.h"
 
 #include <cstdlib>

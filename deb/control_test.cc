@@ -1,3 +1,4 @@
+// deb822 parsing and writing, down to a byte-exact round trip of a real index.
 #include "deb/control.h"
 
 #include <sstream>

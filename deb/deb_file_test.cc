@@ -1,3 +1,5 @@
+// The .deb reader compared with dpkg-deb over packages it builds, and fed
+// hostile packages crafted with libarchive.
 #include "deb/deb_file.h"
 
 #include <archive.h>

@@ -1,3 +1,4 @@
+// Package keys, files hashes and pool paths.
 #include "deb/package_key.h"
 
 #include "common/status_matchers.h"

@@ -1,3 +1,4 @@
+// Query parsing, evaluation and SQL compilation.
 #include "deb/query.h"
 
 #include <string>

@@ -1,3 +1,4 @@
+// Relationship field parsing, formatting and evaluation.
 #include "deb/relation.h"
 
 #include <string>

@@ -1,3 +1,5 @@
+// Relation resolution and dependency closure, on small sets and on the
+// real bookworm index.
 #include "deb/resolver.h"
 
 #include <string>

@@ -1,3 +1,5 @@
+// .dsc and .changes parsing against files written by dpkg-source and
+// dpkg-genchanges.
 #include "deb/upload_control.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// Version parsing and ordering on Debian Policy examples.
 #include "deb/version.h"
 
 #include <string>
