@@ -58,6 +58,10 @@ const Field* Paragraph::Find(absl::string_view name) const {
   return nullptr;
 }
 
+Field* Paragraph::Find(absl::string_view name) {
+  return const_cast<Field*>(std::as_const(*this).Find(name));
+}
+
 std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
   const Field* field = Find(name);
   if (field == nullptr) return std::nullopt;
@@ -70,8 +74,8 @@ absl::string_view Paragraph::GetOrEmpty(absl::string_view name) const {
 }
 
 void Paragraph::Set(absl::string_view name, absl::string_view value) {
-  if (const Field* field = Find(name); field != nullptr) {
-    const_cast<Field*>(field)->value = std::string(value);
+  if (Field* field = Find(name); field != nullptr) {
+    field->value = std::string(value);
     return;
   }
   fields_.push_back(Field{std::string(name), std::string(value)});

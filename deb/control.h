@@ -70,6 +70,7 @@ class Paragraph {
   friend class ParagraphReader;
 
   const Field* Find(absl::string_view name) const;
+  Field* Find(absl::string_view name);
 
   std::vector<Field> fields_;
 };

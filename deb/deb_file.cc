@@ -210,14 +210,20 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
   TarMember tar(reader, member);
   RETURN_IF_ERROR(tar.Open());
   std::optional<Paragraph> control;
+  size_t entries = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
     if (entry == nullptr) break;
+    if (++entries > limits.max_paths) {
+      return Invalid(absl::StrCat(member.name, " has more than ",
+                                  limits.max_paths, " entries"));
+    }
     absl::string_view name =
         archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
     absl::ConsumePrefix(&name, "./");
     if (name != "control" || archive_entry_filetype(entry) != AE_IFREG)
       continue;
+    if (control.has_value()) return Invalid("two control files");
     ASSIGN_OR_RETURN(std::string text, tar.ReadData(limits.max_control_bytes));
     absl::StatusOr<Paragraph> paragraph = ParseParagraph(text);
     if (!paragraph.ok()) {
@@ -247,6 +253,7 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
   size_t entries = 0;
+  uint64_t path_bytes = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
     if (entry == nullptr) break;
@@ -260,6 +267,11 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
       RETURN_IF_ERROR(SafePath(target, limits).status());
     }
     if (archive_entry_filetype(entry) != AE_IFDIR && !path.empty()) {
+      path_bytes += path.size();
+      if (path_bytes > limits.max_path_bytes) {
+        return Invalid(absl::StrCat("data.tar paths exceed ",
+                                    limits.max_path_bytes, " bytes"));
+      }
       paths.push_back(std::move(path));
     }
   }

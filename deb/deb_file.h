@@ -20,9 +20,12 @@ namespace debrepo::deb {
 struct DebLimits {
   // The uncompressed DEBIAN/control file (a decompression bomb stops here).
   uint64_t max_control_bytes = 16 << 20;
-  // The number of entries in data.tar and the length of each path.
+  // The number of entries in each tar member, the length of each path and
+  // the total length of the paths kept (a Contents index of real packages
+  // needs a few MiB at most).
   size_t max_paths = 1'000'000;
   size_t max_path_length = 4096;
+  uint64_t max_path_bytes = 64 << 20;
 };
 
 // DebFile is what ReadDeb learns about a package.
