@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,6 +31,16 @@ auto Guard(absl::string_view what, Fn fn) -> decltype(fn()) {
   } catch (const std::exception& e) {
     return StatusFromException(e, what);
   }
+}
+
+// ExecPrepared runs `sql` as the prepared statement `name` (prepared on the
+// connection at first use): hot statements skip parsing and planning.
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name,
+                          const std::string& sql, Args&&... args) {
+  // Re-declaring an identical definition is a no-op in libpqxx.
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 // PgTextArray renders `values` as a PostgreSQL text[] literal, quoting and

@@ -78,7 +78,8 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
 
 absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
                                 bool with_log) {
-  pqxx::result rows = tx.exec_params(
+  pqxx::result rows = ExecPrepared(
+      tx, with_log ? "load_job_with_log" : "load_job",
       absl::StrCat(
           "SELECT ", kJobColumns, ", ",
           with_log ? "ARRAY(SELECT line FROM job_logs l WHERE l.job_id = j.id "
@@ -104,8 +105,7 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
                  const std::vector<std::string>& log) {
   // One statement: data-modifying CTEs all run, atomically.
-  return tx
-             .exec_params1(R"sql(
+  return ExecPrepared(tx, "finalize_job", R"sql(
       WITH finished AS (
         UPDATE jobs j SET state = o.state, end_time = o.end_time,
             status_code = o.status_code, status_message = o.status_message,
@@ -122,17 +122,27 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
       dropped_cancellation AS (
         DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
       SELECT count(*) FROM finished)sql",
-                           id, PgTextArray(log))[0]
+                      id, PgTextArray(log))[0][0]
              .as<int>() > 0;
 }
 
-void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
-  tx.exec_params("SELECT pg_notify($1, $2::text), pg_notify($3, '')",
-                   kJobDoneChannel, id, kJobQueuedChannel);
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id,
+                    bool and_unlock_all) {
+  if (and_unlock_all) {
+    ExecPrepared(tx, "notify_job_ended_and_unlock",
+                 "SELECT pg_notify($1, $2::text), pg_notify($3, ''), "
+                 "pg_advisory_unlock_all()",
+                 kJobDoneChannel, id, kJobQueuedChannel);
+    return;
+  }
+  ExecPrepared(tx, "notify_job_ended",
+               "SELECT pg_notify($1, $2::text), pg_notify($3, '')",
+               kJobDoneChannel, id, kJobQueuedChannel);
 }
 
 void NotifyJobQueued(pqxx::transaction_base& tx) {
-  tx.exec_params("SELECT pg_notify($1, '')", kJobQueuedChannel);
+  ExecPrepared(tx, "notify_job_queued", "SELECT pg_notify($1, '')",
+               kJobQueuedChannel);
 }
 
 }  // namespace debrepo::storage::internal

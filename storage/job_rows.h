@@ -55,7 +55,10 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
 // serialize every job's commit behind one fsync at a time. A notification
 // lost to a crash between the two is covered by the listeners' polling.
 // Pass a pqxx::nontransaction opened after the change committed.
-void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id);
+// With `and_unlock_all`, also releases every advisory lock of the session
+// (a worker finishing its job), in the same round trip.
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id,
+                    bool and_unlock_all = false);
 void NotifyJobQueued(pqxx::transaction_base& tx);
 
 }  // namespace debrepo::storage::internal

@@ -105,7 +105,8 @@ absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
   return Guard("claiming a job",
                [&]() -> absl::StatusOr<std::optional<ClaimedJob>> {
                  pqxx::nontransaction tx(*connection_);
-                 pqxx::result rows = tx.exec_params(kClaim, worker_id_);
+                 pqxx::result rows =
+                     internal::ExecPrepared(tx, "claim", kClaim, worker_id_);
                  if (rows.empty()) return std::nullopt;
                  const pqxx::row& row = rows[0];
                  ClaimedJob job;
@@ -168,8 +169,9 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
                    tx.abort();
                    return RecordOutcome(job.id, result.status());
                  }
-                 if (tx.exec_params(kInsertSuccessUnlessCancelled, job.id,
-                                    internal::ToJson(*result))
+                 if (internal::ExecPrepared(tx, "insert_success_outcome",
+                                            kInsertSuccessUnlessCancelled,
+                                            job.id, internal::ToJson(*result))
                          .empty()) {
                    tx.abort();
                    return RecordOutcome(
@@ -187,8 +189,12 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
 absl::StatusOr<JobOutcome> JobSession::Commit(const ClaimedJob& job,
                                               const Body& body,
                                               const RetryPolicy& policy) {
-  ASSIGN_OR_RETURN(std::optional<JobOutcome> earlier, LoadOutcome(job.id));
-  if (earlier.has_value()) return *earlier;
+  // Only an earlier attempt can have committed an outcome.
+  std::optional<JobOutcome> earlier;
+  if (job.attempt > 1) {
+    ASSIGN_OR_RETURN(earlier, LoadOutcome(job.id));
+    if (earlier.has_value()) return *earlier;
+  }
   absl::BitGen random;
   absl::Duration backoff = policy.initial_backoff;
   absl::Status last_conflict;
@@ -250,8 +256,7 @@ absl::Status JobSession::Finish(int64_t job_id,
   return Guard("finishing a job", [&]() -> absl::Status {
     pqxx::nontransaction tx(*connection_);
     internal::FinalizeJob(tx, job_id, log);
-    internal::NotifyJobEnded(tx, job_id);
-    tx.exec("SELECT pg_advisory_unlock_all()");
+    internal::NotifyJobEnded(tx, job_id, /*and_unlock_all=*/true);
     return absl::OkStatus();
   });
 }

@@ -57,18 +57,18 @@ absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
   absl::StatusOr<v1::Job> job;
   absl::Status status =
       db_.Run("submitting a job", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
         pqxx::result inserted =
-            pqxx::nontransaction(connection)
-                .exec_params(kInsertJob, spec.kind, args,
-                             std::string(request_id), exclusive, shared);
+            internal::ExecPrepared(tx, "insert_job", kInsertJob, spec.kind,
+                                   args, std::string(request_id), exclusive,
+                                   shared);
         if (!inserted.empty()) {
-          pqxx::nontransaction after(connection);
-          internal::NotifyJobQueued(after);
+          // Autocommit: the insert has committed; now wake the workers.
+          internal::NotifyJobQueued(tx);
           job = NewJob(spec, request_id, inserted[0]);
           return absl::OkStatus();
         }
         // A retried request: hand back the job the first one created.
-        pqxx::nontransaction tx(connection);
         pqxx::row existing = tx.exec_params1(
             kFindByRequestId, std::string(request_id), spec.kind, args);
         const int64_t id = existing[0].as<int64_t>();

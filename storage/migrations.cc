@@ -82,6 +82,18 @@ CREATE TABLE job_logs (
   PRIMARY KEY (job_id, seq)
 );
 
+-- The queue tables churn: every job inserts, updates and deletes rows
+-- that the claim query scans. Vacuum them as soon as a few hundred rows
+-- are dead, without throttling, so that dead index entries do not pile
+-- up in front of the queue (see docs/operations.md for autovacuum_naptime).
+ALTER TABLE jobs SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 200, autovacuum_vacuum_cost_delay = 0,
+  autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 1000);
+ALTER TABLE job_keys SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 200, autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE job_cancellations SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 200, autovacuum_vacuum_cost_delay = 0);
+
 -- Live workers and their counters, refreshed by heartbeats.
 CREATE TABLE workers (
   id text PRIMARY KEY,

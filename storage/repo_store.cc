@@ -31,8 +31,9 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
   absl::StatusOr<v1::Repo> repo;
   absl::Status status =
       db.Run("reading a repo", [&](pqxx::connection& connection) {
-        pqxx::read_transaction tx(connection);
-        pqxx::result rows = tx.exec_params(SelectRepoSql(), std::string(name));
+        pqxx::nontransaction tx(connection);
+        pqxx::result rows = internal::ExecPrepared(tx, "get_repo", SelectRepoSql(),
+                                                   std::string(name));
         if (rows.empty()) {
           repo = absl::NotFoundError(absl::StrCat(
               "repo \"", name,
@@ -52,7 +53,7 @@ absl::StatusOr<std::vector<v1::Repo>> ListRepos(Database& db,
   std::vector<v1::Repo> repos;
   absl::Status status =
       db.Run("listing repos", [&](pqxx::connection& connection) {
-        pqxx::read_transaction tx(connection);
+        pqxx::nontransaction tx(connection);
         for (const pqxx::row& row : tx.exec_params(
                  absl::StrCat("SELECT ", kRepoColumns,
                               " FROM repos WHERE name > $1 ORDER BY name "
@@ -70,8 +71,8 @@ absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
                                                  absl::string_view name) {
   return internal::Guard("reading a repo",
                [&]() -> absl::StatusOr<std::optional<v1::Repo>> {
-                 pqxx::result rows =
-                     tx.pqxx().exec_params(SelectRepoSql(), std::string(name));
+                 pqxx::result rows = internal::ExecPrepared(
+                     tx.pqxx(), "get_repo", SelectRepoSql(), std::string(name));
                  if (rows.empty()) return std::nullopt;
                  return RepoFromRow(rows[0]);
                });
