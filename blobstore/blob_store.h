@@ -1,0 +1,60 @@
+// BlobStore: immutable package files and uploads, addressed by SHA-256, on
+// storage every node shares. Writing the same bytes twice stores them once,
+// so any step that writes a blob is safe to redo.
+#ifndef DEBREPO_BLOBSTORE_BLOB_STORE_H_
+#define DEBREPO_BLOBSTORE_BLOB_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace debrepo::blobstore {
+
+// BlobInfo identifies a stored blob.
+struct BlobInfo {
+  std::string sha256;  // lowercase hex
+  uint64_t size = 0;
+};
+
+// BlobWriter streams one new blob into the store.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+
+  // Append adds bytes. RESOURCE_EXHAUSTED once the blob would exceed the
+  // size limit it was opened with; the writer is then unusable.
+  virtual absl::Status Append(absl::string_view bytes) = 0;
+
+  // Commit makes the blob durable and visible under its SHA-256 (a blob
+  // already stored under it is kept) and returns its identity. A writer
+  // destroyed without Commit leaves nothing behind.
+  virtual absl::StatusOr<BlobInfo> Commit() = 0;
+};
+
+// BlobStore is the interface; FsBlobStore implements it on a directory.
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  // NewWriter starts a blob of at most `max_size` bytes.
+  virtual absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
+      uint64_t max_size) = 0;
+
+  // Contains is true when a blob with this SHA-256 is stored.
+  virtual absl::StatusOr<bool> Contains(absl::string_view sha256) = 0;
+
+  // LocalPath returns a path from which the blob can be read; NOT_FOUND when
+  // absent. Callers must not modify the file.
+  virtual absl::StatusOr<std::string> LocalPath(absl::string_view sha256) = 0;
+};
+
+// IsSha256Hex is true for 64 lowercase hex digits.
+bool IsSha256Hex(absl::string_view digest);
+
+}  // namespace debrepo::blobstore
+
+#endif  // DEBREPO_BLOBSTORE_BLOB_STORE_H_

@@ -1,0 +1,36 @@
+// FsBlobStore: a BlobStore on a directory (a local disk, or NFS/CephFS
+// mounted by every node).
+#ifndef DEBREPO_BLOBSTORE_FS_BLOB_STORE_H_
+#define DEBREPO_BLOBSTORE_FS_BLOB_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "blobstore/blob_store.h"
+
+namespace debrepo::blobstore {
+
+// Layout under the root: "sha256/ab/cd/<digest>" for blobs and "tmp/" for
+// blobs being written. A blob is written to tmp/, fsynced, then renamed
+// into place and its directory fsynced: readers never see a partial blob,
+// and a crash leaves at most a stray temporary file.
+class FsBlobStore final : public BlobStore {
+ public:
+  // Open creates the layout under `root` if needed.
+  static absl::StatusOr<std::unique_ptr<FsBlobStore>> Open(std::string root);
+
+  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
+      uint64_t max_size) override;
+  absl::StatusOr<bool> Contains(absl::string_view sha256) override;
+  absl::StatusOr<std::string> LocalPath(absl::string_view sha256) override;
+
+ private:
+  explicit FsBlobStore(std::string root) : root_(std::move(root)) {}
+  std::string BlobPath(absl::string_view sha256) const;
+
+  const std::string root_;
+};
+
+}  // namespace debrepo::blobstore
+
+#endif  // DEBREPO_BLOBSTORE_FS_BLOB_STORE_H_

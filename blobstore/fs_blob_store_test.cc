@@ -1,0 +1,115 @@
+#include "blobstore/fs_blob_store.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "common/status_matchers.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::blobstore {
+namespace {
+
+using ::debrepo::testing::IsOk;
+using ::debrepo::testing::StatusIs;
+
+std::string TempRoot(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string root = std::string(dir ? dir : "/tmp") + "/" + name;
+  std::filesystem::remove_all(root);
+  return root;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+int CountFiles(const std::string& dir) {
+  int n = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+TEST(FsBlobStoreTest, StoresByContentAndDeduplicates) {
+  const std::string root = TempRoot("dedup");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::string first_digest;
+  for (int i = 0; i < 2; ++i) {
+    auto writer = (*store)->NewWriter(1 << 20);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_THAT((*writer)->Append("hello "), IsOk());
+    ASSERT_THAT((*writer)->Append("world"), IsOk());
+    absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+    ASSERT_TRUE(info.ok()) << info.status();
+    // sha256("hello world"), as sha256sum prints it.
+    EXPECT_EQ(info->sha256,
+              "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+    EXPECT_EQ(info->size, 11u);
+  }
+  absl::StatusOr<std::string> path = (*store)->LocalPath(
+      "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(ReadAll(*path), "hello world");
+  EXPECT_EQ(CountFiles(root + "/sha256"), 1);
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+}
+
+TEST(FsBlobStoreTest, AbandonedAndOversizedWritesLeaveNothing) {
+  const std::string root = TempRoot("abandon");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  {
+    auto writer = (*store)->NewWriter(1 << 20);
+    ASSERT_THAT((*writer)->Append("partial"), IsOk());
+  }
+  {
+    auto writer = (*store)->NewWriter(4);
+    EXPECT_THAT((*writer)->Append("too long"),
+                StatusIs(absl::StatusCode::kResourceExhausted));
+    EXPECT_THAT((*writer)->Commit().status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+  }
+  EXPECT_EQ(CountFiles(root), 0);
+}
+
+TEST(FsBlobStoreTest, RejectsDigestsThatAreNotPaths) {
+  auto store = FsBlobStore::Open(TempRoot("names"));
+  ASSERT_TRUE(store.ok());
+  EXPECT_THAT((*store)->LocalPath("../../etc/passwd"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT((*store)->LocalPath(std::string(64, 'a')),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(FsBlobStoreTest, ConcurrentWritersOfTheSameBytesAgree) {
+  auto store = FsBlobStore::Open(TempRoot("concurrent"));
+  ASSERT_TRUE(store.ok());
+  const std::string payload(1 << 16, 'x');
+  std::vector<std::thread> threads;
+  std::vector<std::string> digests(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto writer = (*store)->NewWriter(1 << 20);
+      if (!writer.ok() || !(*writer)->Append(payload).ok()) return;
+      absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+      if (info.ok()) digests[i] = info->sha256;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& digest : digests) EXPECT_EQ(digest, digests[0]);
+  absl::StatusOr<std::string> path = (*store)->LocalPath(digests[0]);
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(ReadAll(*path), payload);
+}
+
+}  // namespace
+}  // namespace debrepo::blobstore
