@@ -36,9 +36,49 @@ constexpr Column kColumns[] = {
 
 const Column* FindColumn(absl::string_view field) {
   for (const Column& c : kColumns) {
-    if (c.field == field) return &c;
+    if (absl::EqualsIgnoreCase(c.field, field)) return &c;
   }
   return nullptr;
+}
+
+// IsVersionField reports whether "Field (value)" compares as versions.
+bool IsVersionField(absl::string_view field) {
+  return absl::EqualsIgnoreCase(field, "$Version") ||
+         absl::EqualsIgnoreCase(field, "Version");
+}
+
+// IsArchitecturePseudoField reports whether "Field (value)" matches like
+// aptly's MatchesArchitecture ("all" packages match every architecture but
+// "source").
+bool IsArchitecturePseudoField(absl::string_view field) {
+  return absl::EqualsIgnoreCase(field, "$Architecture");
+}
+
+// RegexSyntaxProblem returns the first construct of `pattern` that RE2 and
+// PostgreSQL's advanced regular expressions read differently (or that only
+// one of them knows), or "" when there is none. Both then see the same
+// language: classes, anchors, alternation, groups, repeats, \d \s \w.
+std::string RegexSyntaxProblem(absl::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+      char next = pattern[i + 1];
+      // \b is a word boundary for RE2 but a backspace for PostgreSQL; the
+      // others exist in only one of the two dialects.
+      if (absl::string_view("bBzQEpPCZmMyYx").find(next) !=
+          absl::string_view::npos) {
+        return absl::StrCat("\\", std::string(1, next));
+      }
+      ++i;
+      continue;
+    }
+    if (absl::StartsWith(pattern.substr(i), "(?") &&
+        !absl::StartsWith(pattern.substr(i), "(?:")) {
+      // Named groups, look-arounds and flags: (?P<name>, (?i) mid-pattern
+      // and RE2's "m"/"s" flags mean different things to PostgreSQL.
+      return std::string(pattern.substr(i, 4));
+    }
+  }
+  return "";
 }
 
 // GlobToRegex turns a shell pattern into an anchored regular expression
@@ -68,6 +108,14 @@ std::string GlobToRegex(absl::string_view glob) {
     }
   }
   return regex + "$";
+}
+
+// ArchitectureMatches reports whether a package of `architecture` matches a
+// query for `wanted`, as aptly's Package.MatchesArchitecture decides.
+bool PackageArchitectureMatches(absl::string_view architecture,
+                                absl::string_view wanted) {
+  return architecture == wanted ||
+         (architecture == "all" && wanted != "source");
 }
 
 bool IsWordChar(char c) {
@@ -225,23 +273,47 @@ class QueryParser {
     absl::StatusOr<std::string> value = ParseValue();
     if (!value.ok()) return value.status();
     node.value = *std::move(value);
+    if (node.match == QueryNode::Match::kEqual && IsVersionField(field)) {
+      // "$Version (= 1.0)" matches "1.0-0" and "0:1.0", as in aptly.
+      node.match = QueryNode::Match::kVersion;
+      node.op = VersionOp::kEqual;
+    }
     if (node.match == QueryNode::Match::kVersion) {
       absl::StatusOr<Version> version = Version::Parse(node.value);
       if (!version.ok()) return Error(version.status().message());
       node.version = *std::move(version);
-    } else if (node.match == QueryNode::Match::kGlob ||
-               node.match == QueryNode::Match::kRegex) {
-      RE2::Options options;
-      options.set_log_errors(false);
-      auto regex = std::make_shared<const RE2>(
-          node.match == QueryNode::Match::kGlob ? GlobToRegex(node.value)
-                                                : node.value,
-          options);
-      if (!regex->ok())
-        return Error(absl::StrCat("bad pattern: ", regex->error()));
-      node.regex = std::move(regex);
+    } else if (absl::Status s = CompilePattern(node); !s.ok()) {
+      return s;
     }
     return node;
+  }
+
+  // CompilePattern compiles the glob or regular expression of a kGlob or
+  // kRegex node; other nodes are left alone.
+  absl::Status CompilePattern(QueryNode& node) {
+    if (node.match != QueryNode::Match::kGlob &&
+        node.match != QueryNode::Match::kRegex) {
+      return absl::OkStatus();
+    }
+    if (node.match == QueryNode::Match::kRegex) {
+      std::string problem = RegexSyntaxProblem(node.value);
+      if (!problem.empty()) {
+        return Error(absl::StrCat(
+            "regular expression construct \"", problem,
+            "\" is not supported (RE2 and PostgreSQL read it differently)"));
+      }
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    // PostgreSQL's "." matches a newline (multi-line values hold some).
+    options.set_dot_nl(true);
+    auto regex = std::make_shared<const RE2>(
+        node.match == QueryNode::Match::kGlob ? GlobToRegex(node.value)
+                                              : node.value,
+        options);
+    if (!regex->ok()) return Error(absl::StrCat("bad pattern: ", regex->error()));
+    node.regex = std::move(regex);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<QueryNode> ParsePackage(absl::string_view word) {
@@ -256,23 +328,27 @@ class QueryParser {
       node.op = VersionOp::kEqual;
       node.version = *std::move(version);
       node.architecture = std::string(parts[2]);
+      node.exact = true;
       return node;
     }
     if (parts.size() != 1) return Error("expected name or name_version_arch");
     node.name = std::string(word);
     if (Consume('(')) {
       ParseOperator(node);
-      if (node.match == QueryNode::Match::kGlob ||
-          node.match == QueryNode::Match::kRegex) {
-        return Error("a package condition takes a version relation");
-      }
       absl::StatusOr<std::string> value = ParseValue();
       if (!value.ok()) return value.status();
-      absl::StatusOr<Version> version = Version::Parse(*value);
-      if (!version.ok()) return Error(version.status().message());
-      node.op = node.op.value_or(VersionOp::kEqual);
-      node.version = *std::move(version);
-      node.match = QueryNode::Match::kPresent;
+      if (node.match == QueryNode::Match::kGlob ||
+          node.match == QueryNode::Match::kRegex) {
+        // "name (% 1.*)" / "name (~ ^1\.)": a pattern over the version.
+        node.value = *std::move(value);
+        if (absl::Status s = CompilePattern(node); !s.ok()) return s;
+      } else {
+        absl::StatusOr<Version> version = Version::Parse(*value);
+        if (!version.ok()) return Error(version.status().message());
+        node.op = node.op.value_or(VersionOp::kEqual);
+        node.version = *std::move(version);
+        node.match = QueryNode::Match::kPresent;
+      }
     }
     if (Consume('{')) {
       size_t start = pos_;
@@ -295,16 +371,45 @@ class QueryParser {
   int depth_ = 0;
 };
 
+// Architecture returns a package's architecture as $Architecture and the
+// architecture column hold it: "source" for source packages.
+std::optional<absl::string_view> Architecture(const Paragraph& stanza,
+                                              absl::string_view package_type) {
+  if (package_type == "source") return absl::string_view("source");
+  return stanza.Get("Architecture");
+}
+
 // FieldValue returns what a field condition looks at, or nullopt if absent.
 std::optional<absl::string_view> FieldValue(const QueryNode& node,
                                             const Paragraph& stanza,
                                             absl::string_view package_type) {
-  if (node.field == "$PackageType") return package_type;
-  if (node.field == "$Source") return SourceName(stanza);
-  if (node.field == "Name") return stanza.Get("Package");
-  if (node.field[0] == '$')
-    return stanza.Get(absl::string_view(node.field).substr(1));
-  return stanza.Get(node.field);
+  absl::string_view field = node.field;
+  if (absl::EqualsIgnoreCase(field, "$PackageType")) return package_type;
+  if (absl::EqualsIgnoreCase(field, "$Source")) return SourceName(stanza);
+  if (absl::EqualsIgnoreCase(field, "$Architecture"))
+    return Architecture(stanza, package_type);
+  if (absl::EqualsIgnoreCase(field, "Name")) return stanza.Get("Package");
+  if (field[0] == '$') return stanza.Get(field.substr(1));
+  return stanza.Get(field);
+}
+
+// Provides reports whether the stanza's Provides field names `name`
+// (versioned provides "name (= 1.0)" included).
+bool Provides(const Paragraph& stanza, absl::string_view name) {
+  for (absl::string_view entry :
+       absl::StrSplit(stanza.GetOrEmpty("Provides"), ',')) {
+    entry = absl::StripLeadingAsciiWhitespace(entry);
+    entry = entry.substr(0, entry.find_first_of(" \t\n(:"));
+    if (entry == name) return true;
+  }
+  return false;
+}
+
+bool PatternMatches(const QueryNode& node, absl::string_view value) {
+  re2::StringPiece piece(value.data(), value.size());
+  return node.match == QueryNode::Match::kGlob
+             ? RE2::FullMatch(piece, *node.regex)
+             : RE2::PartialMatch(piece, *node.regex);
 }
 
 bool VersionMatches(absl::string_view text, VersionOp op,
@@ -328,15 +433,30 @@ bool Evaluate(const QueryNode& node, const Paragraph& stanza,
       return false;
     case QueryNode::Kind::kNot:
       return !Evaluate(node.children[0], stanza, package_type);
-    case QueryNode::Kind::kPackage:
-      if (stanza.GetOrEmpty("Package") != node.name) return false;
-      if (!node.architecture.empty() &&
-          stanza.GetOrEmpty("Architecture") != node.architecture) {
-        return false;
+    case QueryNode::Kind::kPackage: {
+      if (!node.architecture.empty()) {
+        absl::string_view architecture =
+            Architecture(stanza, package_type).value_or("");
+        // name_version_arch names one package exactly; "name {arch}" is a
+        // dependency, which "all" packages satisfy too.
+        if (node.exact ? architecture != node.architecture
+                       : !PackageArchitectureMatches(architecture,
+                                                     node.architecture)) {
+          return false;
+        }
       }
-      return !node.op.has_value() ||
+      if (node.regex != nullptr) {
+        return stanza.GetOrEmpty("Package") == node.name &&
+               PatternMatches(node, stanza.GetOrEmpty("Version"));
+      }
+      if (!node.op.has_value()) {
+        return stanza.GetOrEmpty("Package") == node.name ||
+               Provides(stanza, node.name);
+      }
+      return stanza.GetOrEmpty("Package") == node.name &&
              VersionMatches(stanza.GetOrEmpty("Version"), *node.op,
                             *node.version);
+    }
     case QueryNode::Kind::kField:
       break;
   }
@@ -347,13 +467,12 @@ bool Evaluate(const QueryNode& node, const Paragraph& stanza,
     case QueryNode::Match::kPresent:
       return true;
     case QueryNode::Match::kEqual:
+      if (IsArchitecturePseudoField(node.field))
+        return PackageArchitectureMatches(*value, node.value);
       return *value == node.value;
     case QueryNode::Match::kGlob:
-      return RE2::FullMatch(re2::StringPiece(value->data(), value->size()),
-                            *node.regex);
     case QueryNode::Match::kRegex:
-      return RE2::PartialMatch(re2::StringPiece(value->data(), value->size()),
-                               *node.regex);
+      return PatternMatches(node, *value);
     case QueryNode::Match::kVersion:
       return VersionMatches(*value, *node.op, *node.version);
   }
@@ -395,32 +514,68 @@ class SqlCompiler {
       }
       case QueryNode::Kind::kNot:
         return absl::StrCat("(NOT ", Compile(node.children[0]), ")");
-      case QueryNode::Kind::kPackage: {
-        std::string sql = absl::StrCat("(name = ", Parameter(node.name));
-        if (node.op.has_value()) {
-          absl::StrAppend(&sql, " AND debversion_cmp(version, ",
-                          Parameter(node.version->ToString()), ") ",
-                          SqlComparison(*node.op));
-        }
-        if (!node.architecture.empty()) {
-          absl::StrAppend(&sql,
-                          " AND architecture = ", Parameter(node.architecture));
-        }
-        return sql + ")";
-      }
+      case QueryNode::Kind::kPackage:
+        return IsTrue(CompilePackage(node));
       case QueryNode::Kind::kField:
-        break;
+        return IsTrue(CompileField(node));
     }
+    return "FALSE";
+  }
+
+  std::vector<std::string>& parameters() { return parameters_; }
+
+ private:
+  // IsTrue makes a predicate two-valued: NULL (an absent field) becomes
+  // FALSE, as Matches() treats it, so that NOT keeps the package.
+  static std::string IsTrue(absl::string_view predicate) {
+    return absl::StrCat("(", predicate, " IS TRUE)");
+  }
+
+  // ArchitectureCondition is aptly's MatchesArchitecture in SQL.
+  std::string ArchitectureCondition(absl::string_view column,
+                                    absl::string_view wanted) {
+    std::string parameter = Parameter(std::string(wanted));
+    return absl::StrCat("(", column, " = ", parameter, " OR (", column,
+                        " = 'all' AND ", parameter, " <> 'source'))");
+  }
+
+  std::string CompilePackage(const QueryNode& node) {
+    std::string name = Parameter(node.name);
+    std::string sql;
+    if (node.regex != nullptr) {
+      sql = absl::StrCat("name = ", name, " AND version ~ ",
+                         Parameter(node.regex->pattern()));
+    } else if (node.op.has_value()) {
+      sql = absl::StrCat("name = ", name, " AND debversion_cmp(version, ",
+                         Parameter(node.version->ToString()), ") ",
+                         SqlComparison(*node.op));
+    } else {
+      sql = absl::StrCat("(name = ", name, " OR ", name, " = ANY(provides))");
+    }
+    if (node.exact) {
+      absl::StrAppend(&sql,
+                      " AND architecture = ", Parameter(node.architecture));
+    } else if (!node.architecture.empty()) {
+      absl::StrAppend(&sql, " AND ",
+                      ArchitectureCondition("architecture", node.architecture));
+    }
+    return absl::StrCat("(", sql, ")");
+  }
+
+  std::string CompileField(const QueryNode& node) {
     const Column* column = FindColumn(node.field);
     std::string value =
         column != nullptr
             ? std::string(column->column)
-            : absl::StrCat("(fields->>", Parameter(node.field), ")");
+            : absl::StrCat("(fields->>",
+                           Parameter(CanonicalFieldName(node.field)), ")");
     switch (node.match) {
       case QueryNode::Match::kPresent:
         return column != nullptr ? absl::StrCat("(", value, " <> '')")
                                  : absl::StrCat("(", value, " IS NOT NULL)");
       case QueryNode::Match::kEqual:
+        if (IsArchitecturePseudoField(node.field))
+          return ArchitectureCondition(value, node.value);
         return absl::StrCat("(", value, " = ", Parameter(node.value), ")");
       case QueryNode::Match::kGlob:
       case QueryNode::Match::kRegex:
@@ -434,9 +589,6 @@ class SqlCompiler {
     return "FALSE";
   }
 
-  std::vector<std::string>& parameters() { return parameters_; }
-
- private:
   std::string Parameter(std::string value) {
     parameters_.push_back(std::move(value));
     return absl::StrCat("$", next_++);
@@ -447,6 +599,10 @@ class SqlCompiler {
 };
 
 }  // namespace
+
+std::string CanonicalFieldName(absl::string_view name) {
+  return absl::AsciiStrToLower(name);
+}
 
 absl::StatusOr<Query> Query::Parse(absl::string_view text) {
   absl::StatusOr<QueryNode> root = QueryParser(text).Parse();

@@ -9,22 +9,42 @@
 //   Field (~ regex)           RE2 regular expression, unanchored;
 //   Field (>= 1.0)            version comparison, with << <= = >= >> and
 //                             dpkg's obsolete < and > (meaning <= and >=);
-//   name [(op version)] [{arch}]   a package by name, like a dependency;
-//   name_version_arch         one exact package.
+//   name [(op version)] [{arch}]   a package by name, like a dependency
+//                             (aptly's MatchesDependency): without a version
+//                             relation it also matches packages that
+//                             Provide `name`; "(% glob)" and "(~ regex)"
+//                             match the version text; {arch} also matches
+//                             Architecture "all" (unless arch is "source");
+//   name_version_arch         one exact package (exact architecture).
 // A condition starting with an upper-case letter or '$' names a field;
-// anything else names a package. Field names are case-sensitive, as in
-// aptly. "Name" is the package name; the pseudo-fields $Source (source
-// package name), $Version, $Architecture and $PackageType ("deb", "udeb",
-// "source") are aptly's.
+// anything else names a package. "Name" is the package name; the
+// pseudo-fields $Source (source package name), $Version, $Architecture and
+// $PackageType ("deb", "udeb", "source") are aptly's. As in aptly,
+// "$Architecture (x)" also matches "all" packages, and "$Version (v)" /
+// "Version (v)" compare as versions ("1.0" equals "1.0-0" and "0:1.0").
+// Other fields compare as text (ordering operators as versions).
 //
-// SQL assumptions: a table with columns name, version, architecture, source,
-// package_type (text) and fields (jsonb: control fields by their canonical
-// name), and a SQL function debversion_cmp(a text, b text) returning an
-// integer <0, 0 or >0 with dpkg's ordering (the debversion extension, or our
-// own). Regular expressions use PostgreSQL's "~", whose syntax agrees with
-// RE2's for the common constructs (classes, anchors, alternation, repeats).
-// Every value is passed as a parameter; nothing from the query is spliced
-// into the SQL text.
+// Field names are case-insensitive, as in deb822 (unlike aptly, whose
+// names are case-sensitive): "section (main)" and "Section (main)" agree.
+// An absent field satisfies no condition, so "!Section (main)" keeps
+// packages without a Section, both in Matches() and in SQL.
+//
+// Regular expressions use the syntax RE2 and PostgreSQL's advanced regular
+// expressions share; "." matches a newline in both. Constructs they read
+// differently or only one knows (\b \B \z \Z \Q \E \p \P \C \x
+// \m \M \y \Y, and "(?" other than "(?:", e.g. "(?P<" or "(?i)") are
+// rejected with INVALID_ARGUMENT naming the construct.
+//
+// SQL assumptions: a table with columns name, version, architecture
+// ("source" for source packages), source, package_type (text), provides
+// (text[]: the names in the Provides field, without versions) and fields
+// (jsonb: the control fields keyed by CanonicalFieldName(name), i.e.
+// lower-cased, so that lookups are case-insensitive like Paragraph::Get),
+// and a SQL function debversion_cmp(a text, b text) returning an integer
+// <0, 0 or >0 with dpkg's ordering (the debversion extension, or our own).
+// Every predicate on a field or package is wrapped in "IS TRUE", so SQL's
+// NULL for an absent field behaves like Matches()'s false. Every value is
+// passed as a parameter; nothing from the query is spliced into the SQL.
 #ifndef DEBREPO_DEB_QUERY_H_
 #define DEBREPO_DEB_QUERY_H_
 
@@ -70,10 +90,20 @@ struct QueryNode {
   // kField with kVersion, and kPackage: the version constraint.
   std::optional<VersionOp> op;
   std::optional<Version> version;
-  // kPackage: the name, and the architecture ("" for any).
+  // kPackage: the name, and the architecture ("" for any). With a glob or
+  // regex version pattern, `match` and `regex` are set and `value` holds
+  // the pattern as written.
   std::string name;
   std::string architecture;
+  // kPackage: true for name_version_arch, whose architecture must be equal
+  // ("all" packages do not match another architecture).
+  bool exact = false;
 };
+
+// CanonicalFieldName returns the key under which a control field is stored
+// in the `fields` jsonb column and looked up by ToSql(): the name in ASCII
+// lower case. Storage must key fields with it.
+std::string CanonicalFieldName(absl::string_view name);
 
 // Query is a parsed package query.
 class Query {
@@ -90,6 +120,7 @@ class Query {
   // $<first_parameter>, so it can be combined with other conditions.
   SqlCondition ToSql(int first_parameter = 1) const;
 
+  // root returns the parsed tree, e.g. for inspection or logging.
   const QueryNode& root() const { return root_; }
 
  private:

@@ -79,6 +79,95 @@ TEST(QueryTest, PackageConditions) {
   EXPECT_FALSE(Matches("libc6_2.36-8_amd64", Libc()));
 }
 
+// An absent field satisfies no condition, so its negation holds; in SQL
+// every predicate is "IS TRUE" so that NULL does not swallow the NOT.
+TEST(QueryTest, AbsentFieldsAgreeBetweenMatchesAndSql) {
+  EXPECT_TRUE(Matches("!Section (main)", Libc()));
+  EXPECT_TRUE(Matches("!Section (% m*)", Libc()));
+  EXPECT_TRUE(Matches("!Section (~ m)", Libc()));
+  EXPECT_TRUE(Matches("!Section (>= 1)", Libc()));
+  EXPECT_FALSE(Matches("!Section (httpd)", Nginx()));
+  for (const char* text : {"!Section (main)", "!Section (% m*)",
+                           "!Section (~ m)", "!Section (>= 1)",
+                           "!$Source (x)", "!nginx {amd64}"}) {
+    SqlCondition sql = Query::Parse(text)->ToSql();
+    EXPECT_TRUE(absl::StartsWith(sql.sql, "(NOT ((")) << sql.sql;
+    EXPECT_TRUE(absl::EndsWith(sql.sql, " IS TRUE))")) << sql.sql;
+  }
+}
+
+// Field names are case-insensitive in Matches(), and SQL looks them up by
+// their canonical (lower-case) name.
+TEST(QueryTest, FieldNamesAreCaseInsensitiveAndCanonicalInSql) {
+  EXPECT_TRUE(Matches("SECTION (httpd)", Nginx()));
+  EXPECT_TRUE(Matches("Multi-arch (same)", Libc()));
+  EXPECT_TRUE(Matches("NAME (libc6)", Libc()));
+  EXPECT_EQ(CanonicalFieldName("Multi-Arch"), "multi-arch");
+  SqlCondition sql = Query::Parse("SECTION (httpd), NAME (x)")->ToSql();
+  EXPECT_THAT(sql.parameters, ElementsAre("section", "httpd", "x"));
+  EXPECT_EQ(sql.sql,
+            "((((fields->>$1) = $2) IS TRUE) AND ((name = $3) IS TRUE))");
+}
+
+const Paragraph& Tzdata() {
+  static const Paragraph* p = new Paragraph(*ParseParagraph(
+      "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n"
+      "Provides: tzdata-bookworm, tz-data (= 1)\n"
+      "Description: time zone\n and daylight-saving time data\n"));
+  return *p;
+}
+
+// aptly's MatchesArchitecture and MatchesDependency.
+TEST(QueryTest, AptlyArchitectureAndDependencySemantics) {
+  EXPECT_TRUE(Matches("tzdata {amd64}", Tzdata()));
+  EXPECT_FALSE(Matches("tzdata {source}", Tzdata()));
+  EXPECT_TRUE(Matches("$Architecture (= amd64)", Tzdata()));
+  EXPECT_TRUE(Matches("$Architecture (all)", Tzdata()));
+  EXPECT_FALSE(Matches("$Architecture (i386)", Libc()));
+  EXPECT_FALSE(Matches("tzdata_2024a-0+deb12u1_amd64", Tzdata()));
+  EXPECT_TRUE(Matches("tzdata_2024a-0+deb12u1_all", Tzdata()));
+  EXPECT_TRUE(Matches("$Architecture (source)", Libc(), "source"));
+  // A bare name matches what Provides it; a versioned one does not.
+  EXPECT_TRUE(Matches("tzdata-bookworm", Tzdata()));
+  EXPECT_TRUE(Matches("tz-data {arm64}", Tzdata()));
+  EXPECT_FALSE(Matches("tzdata-bookworm (>= 1)", Tzdata()));
+  EXPECT_FALSE(Matches("tzdata-bo", Tzdata()));
+  // Versions compare as versions.
+  EXPECT_TRUE(Matches("$Version (= 0:2.36-9)", Libc()));
+  EXPECT_TRUE(Matches("Version (2.36-9)", Libc()));
+  EXPECT_FALSE(Matches("$Version (= 2.36)", Libc()));
+  EXPECT_TRUE(
+      Matches("$Version (= 1.0)", *ParseParagraph("Package: a\nVersion: "
+                                                  "1.0-0\n")));
+  // Version patterns on a package condition.
+  EXPECT_TRUE(Matches("libc6 (% 2.36-*)", Libc()));
+  EXPECT_FALSE(Matches("libc6 (% 2.35*)", Libc()));
+  EXPECT_TRUE(Matches("libc6 (~ ^2\\.36)", Libc()));
+  EXPECT_FALSE(Matches("nginx-core (~ ^2\\.36)", Libc()));
+
+  SqlCondition sql =
+      Query::Parse("tzdata {amd64}, $Architecture (i386), a (% 1*)")->ToSql();
+  EXPECT_EQ(sql.sql,
+            "((((name = $1 OR $1 = ANY(provides)) AND (architecture = $2 OR "
+            "(architecture = 'all' AND $2 <> 'source'))) IS TRUE) AND "
+            "((architecture = $3 OR (architecture = 'all' AND $3 <> "
+            "'source')) IS TRUE) AND "
+            "((name = $4 AND version ~ $5) IS TRUE))");
+  EXPECT_THAT(sql.parameters,
+              ElementsAre("tzdata", "amd64", "i386", "a", "^1.*$"));
+  sql = Query::Parse("$Version (= 1.0), tzdata_1_all")->ToSql();
+  EXPECT_EQ(sql.sql,
+            "(((debversion_cmp(version, $1) = 0) IS TRUE) AND "
+            "((name = $2 AND debversion_cmp(version, $3) = 0 AND "
+            "architecture = $4) IS TRUE))");
+}
+
+// "." matches a newline, as in PostgreSQL.
+TEST(QueryTest, DotMatchesNewlineLikePostgres) {
+  EXPECT_TRUE(Matches("Description (~ zone. and)", Tzdata()));
+  EXPECT_TRUE(Matches("Description (% time*data)", Tzdata()));
+}
+
 TEST(QueryTest, BooleanStructureAndPrecedence) {
   EXPECT_TRUE(Matches("nginx-core | libc6", Libc()));
   EXPECT_FALSE(Matches("nginx-core, libc6", Libc()));
@@ -100,18 +189,23 @@ TEST(QueryTest, CompilesToParameterisedSql) {
   ASSERT_THAT(q, IsOk());
   SqlCondition sql = q->ToSql(3);
   EXPECT_EQ(sql.sql,
-            "((name ~ $3) AND (((fields->>$4) = $5) OR (name = $6 AND "
-            "debversion_cmp(version, $7) >= 0 AND architecture = $8)) AND "
-            "(NOT ((fields->>$9) IS NOT NULL)) AND (source = $10))");
+            "(((name ~ $3) IS TRUE) AND ((((fields->>$4) = $5) IS TRUE) OR "
+            "((name = $6 AND debversion_cmp(version, $7) >= 0 AND "
+            "(architecture = $8 OR (architecture = 'all' AND $8 <> "
+            "'source'))) IS TRUE)) AND "
+            "(NOT (((fields->>$9) IS NOT NULL) IS TRUE)) AND "
+            "((source = $10) IS TRUE))");
   EXPECT_THAT(sql.parameters,
-              ElementsAre("^lib", "Priority", "required", "nginx", "1.2",
-                          "amd64", "Essential", "x'; DROP TABLE packages; --"));
+              ElementsAre("^lib", "priority", "required", "nginx", "1.2",
+                          "amd64", "essential", "x'; DROP TABLE packages; --"));
 }
 
 TEST(QueryTest, CompilesGlobsAndVersionsToSql) {
   SqlCondition sql =
       Query::Parse("Name (% lib*.so?), Version (<< 2:1.0)")->ToSql();
-  EXPECT_EQ(sql.sql, "((name ~ $1) AND (debversion_cmp(version, $2) < 0))");
+  EXPECT_EQ(sql.sql,
+            "(((name ~ $1) IS TRUE) AND "
+            "((debversion_cmp(version, $2) < 0) IS TRUE))");
   EXPECT_THAT(sql.parameters, ElementsAre("^lib.*\\.so.$", "2:1.0"));
 }
 
@@ -135,7 +229,14 @@ INSTANTIATE_TEST_SUITE_P(
         std::make_pair("Name (~ [a-)", "bad pattern"),
         std::make_pair("Version (>= x1)", "does not start with digit"),
         std::make_pair("$Bogus (x)", "unknown pseudo-field"),
-        std::make_pair("nginx (~ x)", "takes a version relation"),
+        std::make_pair("nginx (~ [x)", "bad pattern"),
+        std::make_pair("Name (~ \\bfoo)", "construct \"\\b\""),
+        std::make_pair("Name (~ foo\\z)", "construct \"\\z\""),
+        std::make_pair("Name (~ \\Qa.b\\E)", "construct \"\\Q\""),
+        std::make_pair("Name (~ \\p{Greek})", "construct \"\\p\""),
+        std::make_pair("Name (~ a\\C)", "construct \"\\C\""),
+        std::make_pair("Name (~ (?P<n>x))", "construct \"(?P<\""),
+        std::make_pair("Version (= x1)", "does not start with digit"),
         std::make_pair("nginx {amd64", "expected {architecture}"),
         std::make_pair("nginx )", "offset 6: unexpected ')'"),
         std::make_pair("a_b", "name_version_arch")));
