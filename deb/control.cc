@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -36,6 +37,10 @@ absl::string_view StripLeadingSpace(absl::string_view s) {
   while (!s.empty() && IsFieldSpace(s.front())) s.remove_prefix(1);
   return s;
 }
+
+// Paragraphs with more fields than kLinearFieldSearch check for duplicates
+// with a hash set.
+constexpr size_t kLinearFieldSearch = 32;
 
 absl::Status LineError(int64_t line, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", message));
@@ -113,7 +118,9 @@ bool operator==(const Paragraph& a, const Paragraph& b) {
                     });
 }
 
-ParagraphReader::ParagraphReader(absl::string_view buffer) : data_(buffer) {}
+ParagraphReader::ParagraphReader(absl::string_view buffer,
+                                 size_t max_paragraph_bytes)
+    : max_paragraph_bytes_(max_paragraph_bytes), data_(buffer) {}
 
 ParagraphReader::ParagraphReader(std::istream* in, size_t max_paragraph_bytes)
     : in_(in), max_paragraph_bytes_(max_paragraph_bytes), eof_(false) {}
@@ -150,6 +157,8 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
   // one copy beats an append per line.
   const char* span_begin = nullptr;
   const char* span_end = nullptr;
+  absl::flat_hash_set<std::string> seen;
+  const char* paragraph_begin = rest.data();
   auto flush_span = [&] {
     if (span_begin != nullptr) current->value.append(span_begin, span_end);
     span_begin = nullptr;
@@ -171,6 +180,12 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
         continue;
       }
       break;
+    }
+    if (paragraph->empty()) paragraph_begin = text.data();
+    if (static_cast<size_t>(text.data() + text.size() - paragraph_begin) >
+        max_paragraph_bytes_) {
+      return LineError(line, absl::StrCat("paragraph exceeds ",
+                                          max_paragraph_bytes_, " bytes"));
     }
     if (IsFieldSpace(text[0])) {
       if (current == nullptr) {
@@ -195,7 +210,24 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       return LineError(line, absl::StrCat("invalid field name \"",
                                           absl::CEscape(name), "\""));
     }
-    if (paragraph->Find(name) != nullptr) {
+    if (paragraph->fields_.size() >= kMaxFieldsPerParagraph) {
+      return LineError(line, absl::StrCat("paragraph has more than ",
+                                          kMaxFieldsPerParagraph, " fields"));
+    }
+    // Small paragraphs (all real ones) are searched linearly; past
+    // kLinearFieldSearch fields a set of lower-cased names keeps the
+    // duplicate check linear overall on hostile input.
+    bool duplicate;
+    if (paragraph->fields_.size() < kLinearFieldSearch) {
+      duplicate = paragraph->Find(name) != nullptr;
+    } else {
+      if (seen.empty()) {
+        for (const Field& f : paragraph->fields_)
+          seen.insert(absl::AsciiStrToLower(f.name));
+      }
+      duplicate = !seen.insert(absl::AsciiStrToLower(name)).second;
+    }
+    if (duplicate) {
       return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
     }
     if (current != nullptr) flush_span();

@@ -81,12 +81,19 @@ class Paragraph {
 // Errors are INVALID_ARGUMENT and name the offending line number.
 class ParagraphReader {
  public:
-  // kDefaultMaxParagraphBytes bounds one paragraph read from a stream, so a
-  // hostile input without blank lines cannot exhaust memory.
+  // kDefaultMaxParagraphBytes bounds one paragraph, so a hostile input
+  // without blank lines cannot exhaust memory (stream) or build a huge
+  // Paragraph (buffer).
   static constexpr size_t kDefaultMaxParagraphBytes = 64 << 20;
 
+  // kMaxFieldsPerParagraph bounds the fields of one paragraph (real ones
+  // have a few dozen); more is INVALID_ARGUMENT.
+  static constexpr size_t kMaxFieldsPerParagraph = 10000;
+
   // Reads from `buffer`, which must outlive the reader.
-  explicit ParagraphReader(absl::string_view buffer);
+  explicit ParagraphReader(
+      absl::string_view buffer,
+      size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
 
   // Reads from `in`, which must outlive the reader, in chunks.
   explicit ParagraphReader(

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
@@ -20,6 +21,14 @@ using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Optional;
+
+// InvalidWith(substring) matches an INVALID_ARGUMENT status (or StatusOr)
+// whose message contains `substring`.
+MATCHER_P(InvalidWith, substring, "") {
+  absl::Status status = ::debrepo::testing::GetStatus(arg);
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+         absl::StrContains(status.message(), substring);
+}
 
 constexpr absl::string_view kStanza =
     "Package: hello\n"
@@ -188,6 +197,34 @@ TEST(ParagraphReaderTest, BoundsParagraphSizeOnStreams) {
   ParagraphReader reader(&in, /*max_paragraph_bytes=*/1 << 20);
   Paragraph p;
   EXPECT_THAT(reader.Next(&p), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParagraphReaderTest, BoundsParagraphSizeOnBuffers) {
+  std::string text = "A: " + std::string(5000, 'x') + "\n";
+  ParagraphReader reader(text, 1000);
+  Paragraph p;
+  EXPECT_THAT(reader.Next(&p), InvalidWith("exceeds 1000 bytes"));
+  ParagraphReader fits(text, 10000);
+  EXPECT_THAT(fits.Next(&p), IsOk());
+}
+
+TEST(ParagraphReaderTest, BoundsFieldsPerParagraph) {
+  std::string text;
+  for (size_t i = 0; i <= ParagraphReader::kMaxFieldsPerParagraph; ++i) {
+    absl::StrAppend(&text, "F", i, ": v\n");
+  }
+  EXPECT_THAT(ParseParagraph(text),
+              InvalidWith("line 10001: paragraph has more than 10000 "
+                                 "fields"));
+  // Below the cap, duplicates past the linear search are still found,
+  // whatever their case.
+  std::string many;
+  for (int i = 0; i < 5000; ++i) absl::StrAppend(&many, "Field-", i, ": v\n");
+  EXPECT_THAT(ParseParagraph(many), IsOk());
+  EXPECT_THAT(ParseParagraph(many + "FIELD-4999: w\n"),
+              InvalidWith("line 5001: duplicate field"));
+  EXPECT_THAT(ParseParagraph(many + "field-3: w\n"),
+              InvalidWith("duplicate field \"field-3\""));
 }
 
 // The real archive index is canonical deb822, so parsing and writing it back
