@@ -1,6 +1,7 @@
 #include "jobs/job_spec.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -68,6 +69,12 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
   spec.shared_keys.push_back(std::string(kGcKey));
   SortUnique(spec.exclusive_keys);
   SortUnique(spec.shared_keys);
+  // A key held exclusively is not also held shared.
+  std::vector<std::string> shared_only;
+  std::set_difference(spec.shared_keys.begin(), spec.shared_keys.end(),
+                      spec.exclusive_keys.begin(), spec.exclusive_keys.end(),
+                      std::back_inserter(shared_only));
+  spec.shared_keys = std::move(shared_only);
   spec.args = std::move(args);
   return spec;
 }

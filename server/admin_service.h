@@ -7,6 +7,7 @@
 
 namespace debrepo::server {
 
+// AdminService submits operator jobs.
 class AdminService final : public v1::Admin::Service {
  public:
   explicit AdminService(storage::JobStore* jobs) : jobs_(*jobs) {}

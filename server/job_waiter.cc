@@ -28,11 +28,13 @@ JobWaiter::JobWaiter(std::string database_url, storage::JobStore* jobs,
       listener_([this] { ListenLoop(); }) {}
 
 JobWaiter::~JobWaiter() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  Shutdown();
   listener_.join();
+}
+
+void JobWaiter::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
 }
 
 void JobWaiter::ListenLoop() {
@@ -67,7 +69,8 @@ void JobWaiter::ListenLoop() {
   }
 }
 
-absl::StatusOr<v1::Job> JobWaiter::Wait(int64_t id, absl::Time deadline) {
+absl::StatusOr<v1::Job> JobWaiter::Wait(
+    int64_t id, absl::Time deadline, const std::function<bool()>& abandoned) {
   {
     absl::MutexLock lock(&mu_);
     ++waiters_[id];
@@ -83,9 +86,15 @@ absl::StatusOr<v1::Job> JobWaiter::Wait(int64_t id, absl::Time deadline) {
     // Read after noting the generation: a notification that lands after
     // this read bumps it, so the wait below cannot miss it.
     job = jobs_.Get(id);
-    if (!job.ok() || Ended(job->state()) || absl::Now() >= deadline) break;
+    if (!job.ok() || Ended(job->state()) || absl::Now() >= deadline ||
+        abandoned()) {
+      break;
+    }
     absl::MutexLock lock(&mu_);
-    auto notified = [&] { return generation_[id] != seen; };
+    if (stopping_) break;
+    auto notified = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || generation_[id] != seen;
+    };
     mu_.AwaitWithDeadline(absl::Condition(&notified),
                           std::min(deadline, absl::Now() + poll_interval_));
   }

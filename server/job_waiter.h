@@ -4,6 +4,7 @@
 #define DEBREPO_SERVER_JOB_WAITER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -16,6 +17,7 @@
 
 namespace debrepo::server {
 
+// JobWaiter blocks RPC threads until jobs end. Thread safe.
 class JobWaiter {
  public:
   // `poll_interval` bounds how long a missed notification (e.g. while the
@@ -24,8 +26,13 @@ class JobWaiter {
             absl::Duration poll_interval = absl::Seconds(1));
   ~JobWaiter();
 
-  // Wait returns the job once it has ended, or as it is at `deadline`.
-  absl::StatusOr<v1::Job> Wait(int64_t id, absl::Time deadline);
+  // Wait returns the job once it has ended, or as it is at `deadline`, when
+  // `abandoned()` turns true (the caller went away), or on Shutdown.
+  absl::StatusOr<v1::Job> Wait(int64_t id, absl::Time deadline,
+                               const std::function<bool()>& abandoned);
+
+  // Shutdown answers every current and future Wait at once.
+  void Shutdown();
 
  private:
   void ListenLoop();

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
 
@@ -19,6 +18,8 @@ namespace {
 constexpr absl::Duration kDeadlineMargin = absl::Milliseconds(100);
 // Without a timeout or deadline, a Wait returns after this long.
 constexpr absl::Duration kDefaultWait = absl::Minutes(1);
+// The longest timeout a Wait accepts.
+constexpr absl::Duration kMaxWait = absl::Hours(1);
 
 absl::Status ValidateJobId(int64_t id) {
   if (id <= 0) {
@@ -61,14 +62,19 @@ absl::StatusOr<v1::Job> WaitJob(JobWaiter& waiter,
   RETURN_IF_ERROR(ValidateJobId(request.id()));
   absl::Time deadline = absl::Now() + kDefaultWait;
   if (request.has_timeout()) {
-    deadline = absl::Now() +
-               absl::Milliseconds(
-                   google::protobuf::util::TimeUtil::DurationToMilliseconds(
-                       request.timeout()));
+    if (request.timeout().seconds() < 0 || request.timeout().nanos() < 0 ||
+        request.timeout().seconds() > kMaxWait / absl::Seconds(1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "timeout must be between 0 and ", absl::FormatDuration(kMaxWait),
+          "; call WaitJob again to wait longer"));
+    }
+    deadline = absl::Now() + absl::Seconds(request.timeout().seconds()) +
+               absl::Nanoseconds(request.timeout().nanos());
   }
   const absl::Time call_deadline =
       absl::FromChrono(context.deadline()) - kDeadlineMargin;
-  return waiter.Wait(request.id(), std::min(deadline, call_deadline));
+  return waiter.Wait(request.id(), std::min(deadline, call_deadline),
+                     [&context] { return context.IsCancelled(); });
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 namespace debrepo::server {
 
+// JobsService answers from the job store; waits go through a JobWaiter.
 class JobsService final : public v1::Jobs::Service {
  public:
   JobsService(storage::JobStore* jobs, JobWaiter* waiter)

@@ -32,7 +32,8 @@ ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving (for tests and "
           "supervisors).");
 ABSL_FLAG(int, db_pool_size, 32,
-          "Idle database connections kept for reuse (DEBREPO_DB_POOL_SIZE).");
+          "Database connections this server opens at most, besides one for "
+          "LISTEN (DEBREPO_DB_POOL_SIZE).");
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
@@ -49,17 +50,11 @@ int main(int argc, char** argv) {
        {"db_pool_size", "DEBREPO_DB_POOL_SIZE"}});
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
 
-  // Wait for the database at start-up instead of exiting: in a fresh
-  // deployment servers often start before PostgreSQL is ready.
-  for (;;) {
-    absl::Status migrated = debrepo::storage::ApplyMigrations(database_url);
-    if (migrated.ok()) break;
-    if (migrated.code() != absl::StatusCode::kUnavailable) {
-      debrepo::LogError("cannot start: ", migrated.ToString());
-      return 1;
-    }
-    debrepo::LogWarning("waiting for the database: ", migrated.ToString());
-    absl::SleepFor(absl::Seconds(1));
+  if (absl::Status migrated =
+          debrepo::storage::WaitForDatabaseAndMigrate(database_url);
+      !migrated.ok()) {
+    debrepo::LogError("cannot start: ", migrated.ToString());
+    return 1;
   }
 
   debrepo::storage::Database db(database_url, absl::GetFlag(FLAGS_db_pool_size));
@@ -95,7 +90,8 @@ int main(int argc, char** argv) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     debrepo::LogInfo("received signal ", signal, "; shutting down");
-    // In-flight calls get a few seconds; waits are answered early.
+    // Waits are answered at once; other in-flight calls get a few seconds.
+    waiter.Shutdown();
     server->Shutdown(std::chrono::system_clock::now() +
                      std::chrono::seconds(5));
   });

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "jobs/repo_update.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
 #include "server/submit.h"
@@ -17,13 +17,6 @@ namespace debrepo::server {
 namespace {
 
 constexpr size_t kMaxCommentLength = 4096;
-
-// The fields UpdateRepo may change.
-const absl::flat_hash_set<std::string>& UpdatableFields() {
-  static const auto* fields = new absl::flat_hash_set<std::string>{
-      "name", "comment", "default_distribution", "default_component"};
-  return *fields;
-}
 
 absl::Status ValidateRepoFields(const v1::Repo& repo) {
   RETURN_IF_ERROR(ValidateResourceName("repo", repo.name()));
@@ -56,10 +49,11 @@ absl::StatusOr<v1::Job> CreateRepo(storage::Database& db,
   v1::Repo repo = request.repo();
   repo.clear_create_time();
   RETURN_IF_ERROR(ValidateRepoFields(repo));
-  RETURN_IF_ERROR(CheckRepoAbsent(db, repo.name()));
+  const std::string name = repo.name();
   v1::JobArgs args;
   *args.mutable_create_repo()->mutable_repo() = std::move(repo);
-  return SubmitJob(jobs, std::move(args), request.request_id());
+  return SubmitJob(jobs, std::move(args), request.request_id(),
+                   [&] { return CheckRepoAbsent(db, name); });
 }
 
 absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
@@ -74,7 +68,7 @@ absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
   v1::UpdateRepoArgs update;
   update.set_name(request.name());
   for (const std::string& field : request.update_mask().paths()) {
-    if (!UpdatableFields().contains(field)) {
+    if (!jobs::IsUpdatableRepoField(field)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "update_mask names \"", field,
           "\", which cannot be changed; use name, comment, "
@@ -88,26 +82,28 @@ absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
     candidate.set_name(request.name());
   }
   RETURN_IF_ERROR(ValidateRepoFields(candidate));
-  RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
-  if (candidate.name() != request.name()) {
-    RETURN_IF_ERROR(CheckRepoAbsent(db, candidate.name()));
-  }
+  const std::string new_name = candidate.name();
   candidate.clear_create_time();
   *update.mutable_repo() = std::move(candidate);
   v1::JobArgs args;
   *args.mutable_update_repo() = std::move(update);
-  return SubmitJob(jobs, std::move(args), request.request_id());
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
+    if (new_name == request.name()) return absl::OkStatus();
+    return CheckRepoAbsent(db, new_name);
+  });
 }
 
 absl::StatusOr<v1::Job> DeleteRepo(storage::Database& db,
                                    storage::JobStore& jobs,
                                    const v1::DeleteRepoRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
-  RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
   v1::JobArgs args;
   args.mutable_delete_repo()->set_name(request.name());
   args.mutable_delete_repo()->set_force(request.force());
-  return SubmitJob(jobs, std::move(args), request.request_id());
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return storage::GetRepo(db, request.name()).status();
+  });
 }
 
 absl::Status ListRepos(storage::Database& db,

@@ -13,8 +13,9 @@ constexpr size_t kMaxRequestIdLength = 200;
 
 }  // namespace
 
-absl::StatusOr<v1::Job> SubmitJob(storage::JobStore& jobs, v1::JobArgs args,
-                                  absl::string_view request_id) {
+absl::StatusOr<v1::Job> SubmitJob(
+    storage::JobStore& jobs, v1::JobArgs args, absl::string_view request_id,
+    const std::function<absl::Status()>& fail_fast) {
   if (request_id.size() > kMaxRequestIdLength) {
     return absl::InvalidArgumentError(
         absl::StrCat("request_id is ", request_id.size(),
@@ -22,6 +23,10 @@ absl::StatusOr<v1::Job> SubmitJob(storage::JobStore& jobs, v1::JobArgs args,
                      " (a UUID is typical)"));
   }
   ASSIGN_OR_RETURN(jobs::JobSpec spec, jobs::MakeJobSpec(std::move(args)));
+  ASSIGN_OR_RETURN(std::optional<v1::Job> earlier,
+                   jobs.FindRetried(spec, request_id));
+  if (earlier.has_value()) return *std::move(earlier);
+  if (fail_fast) RETURN_IF_ERROR(fail_fast());
   return jobs.Submit(spec, request_id);
 }
 

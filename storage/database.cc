@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "pqxx/nontransaction"
 #include "pqxx/except"
 
 namespace debrepo::storage {
@@ -54,44 +56,83 @@ bool IsRetryable(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(
     const std::string& dsn) {
+  // Defaults the DSN may override: fail fast when the database is down, and
+  // notice a dead server within about 25 s.
+  constexpr std::pair<const char*, const char*> kDefaults[] = {
+      {"connect_timeout", "5"},
+      {"keepalives_idle", "10"},
+      {"keepalives_interval", "5"},
+      {"keepalives_count", "3"},
+  };
+  const bool is_uri = absl::StartsWith(dsn, "postgres://") ||
+                      absl::StartsWith(dsn, "postgresql://");
   std::string full_dsn = dsn;
-  if (!absl::StrContains(dsn, "connect_timeout")) {
-    const bool is_uri = absl::StartsWith(dsn, "postgres://") ||
-                        absl::StartsWith(dsn, "postgresql://");
+  for (const auto& [name, value] : kDefaults) {
+    if (absl::StrContains(dsn, name)) continue;
     if (is_uri) {
-      absl::StrAppend(&full_dsn,
-                      absl::StrContains(dsn, "?") ? "&" : "?",
-                      "connect_timeout=5");
+      absl::StrAppend(&full_dsn, absl::StrContains(full_dsn, "?") ? "&" : "?",
+                      name, "=", value);
     } else {
-      absl::StrAppend(&full_dsn, " connect_timeout=5");
+      absl::StrAppend(&full_dsn, " ", name, "=", value);
     }
   }
   try {
-    return std::make_unique<pqxx::connection>(full_dsn);
+    auto connection = std::make_unique<pqxx::connection>(full_dsn);
+    // libpqxx would silently reconnect a broken connection at the next
+    // statement. A session that lost its advisory locks or its LISTEN must
+    // fail instead, so that its owner notices.
+    connection->inhibit_reactivation(true);
+    // And the server should notice a vanished client (a dead worker host)
+    // within about 25 s and release its locks, not after the kernel's two
+    // hours.
+    pqxx::nontransaction(*connection)
+        .exec("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
+              "SET tcp_keepalives_count = 3");
+    return connection;
   } catch (const std::exception& e) {
     return StatusFromException(e, "connecting to PostgreSQL");
   }
 }
 
-Database::Database(std::string dsn, int max_idle_connections)
-    : dsn_(std::move(dsn)), max_idle_connections_(max_idle_connections) {}
+Database::Database(std::string dsn, int max_connections)
+    : dsn_(std::move(dsn)), max_connections_(max_connections) {}
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
   {
     absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < max_connections_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
+                              absl::Seconds(10))) {
+      return absl::UnavailableError(absl::StrCat(
+          "all ", max_connections_,
+          " database connections of this server are busy; retry, or raise "
+          "--db_pool_size"));
+    }
     while (!idle_.empty()) {
       std::unique_ptr<pqxx::connection> connection = std::move(idle_.back());
       idle_.pop_back();
       if (connection->is_open()) return connection;
+      --open_;
     }
+    ++open_;  // reserved for the connection made below
   }
-  return Connect(dsn_);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> connection = Connect(dsn_);
+  if (!connection.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+  }
+  return connection;
 }
 
-void Database::Release(std::unique_ptr<pqxx::connection> connection) {
+void Database::Release(std::unique_ptr<pqxx::connection> connection,
+                       bool reusable) {
   absl::MutexLock lock(&mu_);
-  if (static_cast<int>(idle_.size()) < max_idle_connections_) {
+  if (reusable) {
     idle_.push_back(std::move(connection));
+  } else {
+    --open_;
   }
 }
 
@@ -108,10 +149,9 @@ absl::Status Database::Run(
   }
   // A connection whose session died is not reused; one that merely saw an
   // SQL error is fine (its transaction was rolled back by libpqxx).
-  if (status.code() != absl::StatusCode::kUnavailable &&
-      (*connection)->is_open()) {
-    Release(*std::move(connection));
-  }
+  const bool reusable = status.code() != absl::StatusCode::kUnavailable &&
+                        (*connection)->is_open();
+  Release(*std::move(connection), reusable);
   return status;
 }
 

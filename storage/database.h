@@ -30,8 +30,11 @@ absl::Status StatusFromException(const std::exception& e,
 bool IsRetryable(const absl::Status& status);
 
 // Connect opens one connection. `dsn` is a libpq connection string or URI;
-// a short connect timeout is added when the DSN has none, so a database
-// that is down is reported quickly instead of hanging callers.
+// a short connect timeout and TCP keepalives are added when the DSN has
+// none, so a database that is down is reported quickly instead of hanging
+// callers. The connection never reconnects by itself: once broken it stays
+// broken (is_open() is false), because its session state (advisory locks,
+// LISTEN) would be gone.
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(
     const std::string& dsn);
 
@@ -39,10 +42,12 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(
 // (server reads and job submission). libpqxx connections are not thread
 // safe: each call gets a connection of its own for its duration. Broken
 // connections are dropped and replaced on the next call, so the pool
-// recovers by itself after PostgreSQL restarts.
+// recovers by itself after PostgreSQL restarts. At most `max_connections`
+// are open at once; a call that finds them all busy for 10 s fails with
+// UNAVAILABLE rather than exhausting the database's connection slots.
 class Database {
  public:
-  explicit Database(std::string dsn, int max_idle_connections = 16);
+  explicit Database(std::string dsn, int max_connections = 32);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -51,16 +56,17 @@ class Database {
   absl::Status Run(absl::string_view what,
                    const std::function<absl::Status(pqxx::connection&)>& fn);
 
-  const std::string& dsn() const { return dsn_; }
-
  private:
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
-  void Release(std::unique_ptr<pqxx::connection> connection);
+  // Returns a connection to the pool, or drops it when not `reusable`.
+  void Release(std::unique_ptr<pqxx::connection> connection, bool reusable);
 
   const std::string dsn_;
-  const int max_idle_connections_;
+  const int max_connections_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  // Connections in use plus idle ones.
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace debrepo::storage

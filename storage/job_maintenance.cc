@@ -19,7 +19,8 @@ using internal::Guard;
 // its job lock; the transaction-level probe lock is dropped at COMMIT.
 constexpr char kProbeOrphan[] =
     "SELECT j.attempts, j.worker, "
-    "EXISTS (SELECT 1 FROM job_outcomes o WHERE o.job_id = j.id) "
+    "EXISTS (SELECT 1 FROM job_outcomes o WHERE o.job_id = j.id), "
+    "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id) "
     "FROM jobs j WHERE j.id = $1 AND j.state = 'running' "
     "AND pg_try_advisory_xact_lock(" DEBREPO_SQL_JOB_LOCK("j.id") ") "
     "FOR UPDATE SKIP LOCKED";
@@ -58,16 +59,21 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                    const std::string worker = rows[0][1].c_str();
                    if (rows[0][2].as<bool>()) {
                      ++report.finalized;
+                   } else if (rows[0][3].as<bool>()) {
+                     internal::RecordFailure(
+                         tx, id,
+                         absl::CancelledError(absl::StrCat(
+                             "cancelled; its worker ", worker,
+                             " died meanwhile. Nothing was changed")));
+                     ++report.failed;
                    } else if (attempts >= max_attempts) {
-                     tx.exec_params0(
-                         "INSERT INTO job_outcomes (job_id, state, "
-                         "status_code, status_message) VALUES ($1, 'failed', "
-                         "$2, $3)",
-                         id, static_cast<int>(absl::StatusCode::kAborted),
-                         absl::StrCat("the worker running it died ", attempts,
-                                      " times (last: ", worker,
-                                      "); nothing was changed. Check the "
-                                      "workers' logs, then retry"));
+                     internal::RecordFailure(
+                         tx, id,
+                         absl::AbortedError(absl::StrCat(
+                             "the worker running it died ", attempts,
+                             " times (last: ", worker,
+                             "); nothing was changed. Check the workers' "
+                             "logs, then retry")));
                      ++report.failed;
                    } else {
                      tx.exec_params0(

@@ -16,10 +16,12 @@ namespace debrepo::storage {
 // RecoveryReport counts what RecoverOrphans did.
 struct RecoveryReport {
   int requeued = 0;   // back to queued for another attempt
-  int failed = 0;     // out of attempts
+  int failed = 0;     // out of attempts, or cancelled meanwhile
   int finalized = 0;  // had committed; only the bookkeeping was missing
 };
 
+// JobMaintenance holds its own session (never one that holds job locks).
+// Not thread safe.
 class JobMaintenance {
  public:
   // Open connects. The connection must not be one that holds job locks: a
@@ -42,6 +44,7 @@ class JobMaintenance {
   absl::Status Heartbeat(const std::string& worker_id, int64_t jobs_done,
                          int64_t transactions, int64_t serialization_retries);
 
+  // Healthy is false once the connection is lost; open a new one.
   bool Healthy() const;
 
  private:

@@ -8,13 +8,11 @@
 namespace debrepo::storage::internal {
 
 const char kJobColumns[] =
-    "j.id, j.kind, j.args, coalesce(o.state, j.state), j.request_id, "
+    "j.id, j.kind, j.args, j.state, j.request_id, "
     DEBREPO_SQL_MICROS("j.create_time") ", "
     DEBREPO_SQL_MICROS("j.start_time") ", "
-    DEBREPO_SQL_MICROS("coalesce(o.end_time, j.end_time)") ", "
-    "j.attempts, j.worker, coalesce(o.result, j.result), "
-    "coalesce(o.status_code, j.status_code), "
-    "coalesce(o.status_message, j.status_message), "
+    DEBREPO_SQL_MICROS("j.end_time") ", "
+    "j.attempts, j.worker, j.result, j.status_code, j.status_message, "
     "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id), "
     "j.exclusive_keys, j.shared_keys";
 
@@ -85,8 +83,7 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
           with_log ? "ARRAY(SELECT line FROM job_logs l WHERE l.job_id = j.id "
                      "ORDER BY seq)"
                    : "NULL",
-          " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
-          "WHERE j.id = $1"),
+          " FROM jobs j WHERE j.id = $1"),
       id);
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(
@@ -124,6 +121,18 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
       SELECT count(*) FROM finished)sql",
                       id, PgTextArray(log))[0][0]
              .as<int>() > 0;
+}
+
+void RecordFailure(pqxx::transaction_base& tx, int64_t id,
+                   const absl::Status& status) {
+  ExecPrepared(tx, "record_failure", R"sql(
+      INSERT INTO job_outcomes (job_id, state, status_code, status_message)
+      VALUES ($1, $2, $3, $4)
+      ON CONFLICT (job_id) DO NOTHING)sql",
+               id,
+               status.code() == absl::StatusCode::kCancelled ? "cancelled"
+                                                             : "failed",
+               static_cast<int>(status.code()), std::string(status.message()));
 }
 
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id,

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/debrepo/v1/jobs.pb.h"
@@ -13,9 +14,10 @@
 
 namespace debrepo::storage::internal {
 
-// The columns JobFromRow reads, from `jobs j LEFT JOIN job_outcomes o`.
-// An outcome row overrides the job row: the job committed but its worker
-// has not copied the outcome over yet.
+// The columns JobFromRow reads, from `jobs j`. A job is shown as ended only
+// once its outcome has been copied onto its row (FinalizeJob), together
+// with its log and the release of its resources: a job whose transaction
+// committed but whose worker has not finished yet still shows RUNNING.
 extern const char kJobColumns[];
 
 // StateName and StateFromName convert between v1::JobState and the
@@ -54,6 +56,12 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
 // WAL flush included, so notifying inside the writing transaction would
 // serialize every job's commit behind one fsync at a time. A notification
 // lost to a crash between the two is covered by the listeners' polling.
+// RecordFailure inserts job `id`'s outcome for an error `status` (CANCELLED
+// for a cancellation, FAILED otherwise) unless the job has an outcome
+// already.
+void RecordFailure(pqxx::transaction_base& tx, int64_t id,
+                   const absl::Status& status);
+
 // Pass a pqxx::nontransaction opened after the change committed.
 // With `and_unlock_all`, also releases every advisory lock of the session
 // (a worker finishing its job), in the same round trip.

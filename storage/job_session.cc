@@ -11,6 +11,7 @@
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
 #include "storage/internal_pg.h"
+#include "storage/job_channels.h"
 #include "storage/job_rows.h"
 
 namespace debrepo::storage {
@@ -30,6 +31,7 @@ constexpr char kClaim[] = R"sql(
   WITH candidate AS (
     SELECT j.id FROM jobs j
     WHERE j.state = 'queued'
+      AND j.kind = ANY($2::text[])
       AND NOT EXISTS (
         SELECT 1 FROM job_keys mine
         WHERE mine.job_id = j.id
@@ -55,10 +57,6 @@ constexpr char kClaim[] = R"sql(
     AND pg_try_advisory_lock()sql" DEBREPO_SQL_JOB_LOCK("candidate.id") R"sql()
   RETURNING jobs.id, jobs.kind, jobs.args, jobs.exclusive_keys,
       jobs.shared_keys, jobs.attempts)sql";
-
-constexpr char kInsertOutcome[] = R"sql(
-  INSERT INTO job_outcomes (job_id, state, status_code, status_message, result)
-  VALUES ($1, $2, $3, $4, $5::jsonb))sql";
 
 // The success outcome, unless a cancellation was requested first: reading
 // job_cancellations by primary key inside the serializable transaction
@@ -89,15 +87,18 @@ std::string LockStatement(const std::vector<AdvisoryLock>& locks) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JobSession>> JobSession::Open(
-    const std::string& dsn, std::string worker_id) {
+    const std::string& dsn, std::string worker_id,
+    const std::vector<std::string>& kinds) {
   ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, Connect(dsn));
-  return std::unique_ptr<JobSession>(
-      new JobSession(std::move(connection), std::move(worker_id)));
+  return std::unique_ptr<JobSession>(new JobSession(
+      std::move(connection), std::move(worker_id), internal::PgTextArray(kinds)));
 }
 
 JobSession::JobSession(std::unique_ptr<pqxx::connection> connection,
-                       std::string worker_id)
-    : connection_(std::move(connection)), worker_id_(std::move(worker_id)) {}
+                       std::string worker_id, std::string kinds)
+    : connection_(std::move(connection)),
+      worker_id_(std::move(worker_id)),
+      kinds_(std::move(kinds)) {}
 
 bool JobSession::Healthy() const { return connection_->is_open(); }
 
@@ -105,8 +106,8 @@ absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
   return Guard("claiming a job",
                [&]() -> absl::StatusOr<std::optional<ClaimedJob>> {
                  pqxx::nontransaction tx(*connection_);
-                 pqxx::result rows =
-                     internal::ExecPrepared(tx, "claim", kClaim, worker_id_);
+                 pqxx::result rows = internal::ExecPrepared(
+                     tx, "claim", kClaim, worker_id_, kinds_);
                  if (rows.empty()) return std::nullopt;
                  const pqxx::row& row = rows[0];
                  ClaimedJob job;
@@ -228,14 +229,9 @@ absl::StatusOr<JobOutcome> JobSession::Commit(const ClaimedJob& job,
 
 absl::StatusOr<JobOutcome> JobSession::RecordOutcome(
     int64_t job_id, const absl::Status& status) {
-  const bool cancelled = status.code() == absl::StatusCode::kCancelled;
   RETURN_IF_ERROR(Guard("recording a job outcome", [&]() -> absl::Status {
-    pqxx::nontransaction(*connection_)
-        .exec_params0(absl::StrCat(kInsertOutcome,
-                                   " ON CONFLICT (job_id) DO NOTHING"),
-                      job_id, cancelled ? "cancelled" : "failed",
-                      static_cast<int>(status.code()),
-                      std::string(status.message()), nullptr);
+    pqxx::nontransaction tx(*connection_);
+    internal::RecordFailure(tx, job_id, status);
     return absl::OkStatus();
   }));
   ASSIGN_OR_RETURN(std::optional<JobOutcome> stored, LoadOutcome(job_id));
@@ -270,9 +266,11 @@ absl::Status JobSession::Requeue(const ClaimedJob& job) {
         "attempts = attempts - 1 WHERE id = $1 AND state = 'running'",
         job.id);
     tx.commit();
-    pqxx::nontransaction after(*connection_);
-    internal::NotifyJobQueued(after);
-    after.exec("SELECT pg_advisory_unlock_all()");
+    // Unlock first, then wake claimers, who would otherwise find the job's
+    // lock still taken.
+    pqxx::nontransaction(*connection_)
+        .exec_params("SELECT pg_advisory_unlock_all(), pg_notify($1, '')",
+                     kJobQueuedChannel);
     return absl::OkStatus();
   });
 }

@@ -49,6 +49,8 @@ struct RetryPolicy {
   absl::Duration max_backoff = absl::Milliseconds(200);
 };
 
+// JobSession is one database session of a worker runner: it claims one job
+// at a time and holds that job's locks. Not thread safe.
 class JobSession {
  public:
   // The body of a job's transaction: reloads, checks invariants, mutates,
@@ -57,13 +59,15 @@ class JobSession {
   // nothing the body wrote is kept.
   using Body = std::function<absl::StatusOr<v1::JobResult>(Transaction&)>;
 
-  // Open connects a session for worker `worker_id`.
+  // Open connects a session for worker `worker_id`, which runs jobs of
+  // `kinds` only (so an old worker leaves new kinds to upgraded ones).
   static absl::StatusOr<std::unique_ptr<JobSession>> Open(
-      const std::string& dsn, std::string worker_id);
+      const std::string& dsn, std::string worker_id,
+      const std::vector<std::string>& kinds);
 
-  // Claim takes the oldest queued job that conflicts with no running job
-  // and no older queued one, marks it running and takes its job lock, in
-  // one statement. nullopt when there is nothing to claim.
+  // Claim takes the oldest queued job of a known kind that conflicts with
+  // no running job and no older queued one, marks it running and takes its
+  // job lock, in one statement. nullopt when there is nothing to claim.
   absl::StatusOr<std::optional<ClaimedJob>> Claim();
 
   // LockResources takes the job's advisory locks (exclusive and shared, in
@@ -82,7 +86,8 @@ class JobSession {
                                     const RetryPolicy& policy);
 
   // Fail commits a FAILED (or CANCELLED, for a CANCELLED status) outcome
-  // for a job that failed before its transaction (e.g. in a long phase).
+  // for a job that failed outside its transaction (e.g. in a long phase),
+  // unless it has an outcome already; returns the outcome stored.
   absl::StatusOr<JobOutcome> Fail(const ClaimedJob& job,
                                   const absl::Status& status);
 
@@ -98,12 +103,13 @@ class JobSession {
   // CancelRequested is true once someone asked to cancel the job.
   absl::StatusOr<bool> CancelRequested(int64_t job_id);
 
-  // Healthy is false once the connection is lost; open a new session.
+  // Healthy is false once the connection is lost (with it, every lock the
+  // session held); open a new session.
   bool Healthy() const;
 
  private:
   JobSession(std::unique_ptr<pqxx::connection> connection,
-             std::string worker_id);
+             std::string worker_id, std::string kinds);
 
   // Runs the body once; ABORTED means retry.
   absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job,
@@ -115,6 +121,8 @@ class JobSession {
 
   std::unique_ptr<pqxx::connection> connection_;
   const std::string worker_id_;
+  // The kinds this worker runs, as a text[] literal.
+  const std::string kinds_;
 };
 
 }  // namespace debrepo::storage

@@ -49,6 +49,43 @@ v1::Job NewJob(const jobs::JobSpec& spec, absl::string_view request_id,
 
 }  // namespace
 
+namespace {
+
+// The job an earlier request with `request_id` created, if any;
+// INVALID_ARGUMENT when that request differed from `spec`.
+absl::StatusOr<std::optional<v1::Job>> FindByRequestId(
+    pqxx::transaction_base& tx, const jobs::JobSpec& spec,
+    const std::string& args, absl::string_view request_id) {
+  pqxx::result existing = tx.exec_params(
+      kFindByRequestId, std::string(request_id), spec.kind, args);
+  if (existing.empty()) return std::nullopt;
+  const int64_t id = existing[0][0].as<int64_t>();
+  if (!existing[0][1].as<bool>()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request_id \"", request_id,
+        "\" was already used for a different request (job ", id,
+        "); use a new request_id for a new request"));
+  }
+  return LoadJob(tx, id, /*with_log=*/false);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::Job>> JobStore::FindRetried(
+    const jobs::JobSpec& spec, absl::string_view request_id) {
+  if (request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<v1::Job>> job;
+  absl::Status status =
+      db_.Run("looking up a request_id", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        job = FindByRequestId(tx, spec, internal::ToJson(spec.args),
+                              request_id);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return job;
+}
+
 absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
                                          absl::string_view request_id) {
   const std::string args = internal::ToJson(spec.args);
@@ -68,18 +105,17 @@ absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
           job = NewJob(spec, request_id, inserted[0]);
           return absl::OkStatus();
         }
-        // A retried request: hand back the job the first one created.
-        pqxx::row existing = tx.exec_params1(
-            kFindByRequestId, std::string(request_id), spec.kind, args);
-        const int64_t id = existing[0].as<int64_t>();
-        if (!existing[1].as<bool>()) {
-          job = absl::InvalidArgumentError(absl::StrCat(
-              "request_id \"", request_id,
-              "\" was already used for a different request (job ", id,
-              "); use a new request_id for a new request"));
-          return absl::OkStatus();
+        // A concurrent retry of the same request inserted it first.
+        absl::StatusOr<std::optional<v1::Job>> earlier =
+            FindByRequestId(tx, spec, args, request_id);
+        if (!earlier.ok()) {
+          job = earlier.status();
+        } else if (!earlier->has_value()) {
+          job = absl::InternalError(absl::StrCat(
+              "request_id \"", request_id, "\" conflicted but was not found"));
+        } else {
+          job = **std::move(earlier);
         }
-        job = LoadJob(tx, id, /*with_log=*/false);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -106,9 +142,9 @@ absl::StatusOr<std::vector<v1::Job>> JobStore::List(const JobFilter& filter) {
         pqxx::result rows = tx.exec_params(
             absl::StrCat(
                 "SELECT ", internal::kJobColumns,
-                " FROM jobs j LEFT JOIN job_outcomes o ON o.job_id = j.id "
+                " FROM jobs j "
                 "WHERE ($1::bigint = 0 OR j.id < $1::bigint) "
-                "AND ($2 = '' OR coalesce(o.state, j.state) = $2) "
+                "AND ($2 = '' OR j.state = $2) "
                 "AND ($3 = '' OR j.kind = $3) "
                 "ORDER BY j.id DESC LIMIT $4"),
             filter.before_id, std::string(internal::StateName(filter.state)),
@@ -140,18 +176,11 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
         const std::string state = rows[0][0].c_str();
         bool ended = false;
         if (state == "queued") {
-          constexpr char kMessage[] = "cancelled before it started";
-          tx.exec_params0(
-              "INSERT INTO job_outcomes (job_id, state, status_code, "
-              "status_message) VALUES ($1, 'cancelled', $2, $3) "
-              "ON CONFLICT (job_id) DO NOTHING",
-              id, static_cast<int>(absl::StatusCode::kCancelled), kMessage);
-          tx.exec_params0(
-              "UPDATE jobs SET state = 'cancelled', end_time = now(), "
-              "status_code = $2, status_message = $3 WHERE id = $1",
-              id, static_cast<int>(absl::StatusCode::kCancelled), kMessage);
-          tx.exec_params0("DELETE FROM job_keys WHERE job_id = $1", id);
-          ended = true;
+          internal::RecordFailure(
+              tx, id,
+              absl::CancelledError("cancelled before it started; nothing was "
+                                   "changed"));
+          ended = internal::FinalizeJob(tx, id);
         } else if (state == "running") {
           tx.exec_params0(
               "INSERT INTO job_cancellations (job_id) VALUES ($1) "

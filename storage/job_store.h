@@ -4,6 +4,7 @@
 #define DEBREPO_STORAGE_JOB_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,17 @@ struct JobFilter {
   int limit = 100;
 };
 
+// JobStore is the server's side of the job queue, over a connection pool.
+// Thread safe.
 class JobStore {
  public:
   explicit JobStore(Database* db) : db_(*db) {}
+
+  // FindRetried returns the job an earlier request with `request_id`
+  // created, nullopt when there is none (or `request_id` is empty), and
+  // INVALID_ARGUMENT when that request differed from `spec`.
+  absl::StatusOr<std::optional<v1::Job>> FindRetried(
+      const jobs::JobSpec& spec, absl::string_view request_id);
 
   // Submit inserts a queued job with its resource keys and wakes workers.
   // With a non-empty `request_id` that was used before, returns the job it

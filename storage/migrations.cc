@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "storage/database.h"
@@ -152,6 +154,15 @@ absl::Status ApplyLocked(pqxx::connection& connection) {
 }
 
 }  // namespace
+
+absl::Status WaitForDatabaseAndMigrate(const std::string& dsn) {
+  for (;;) {
+    absl::Status migrated = ApplyMigrations(dsn);
+    if (migrated.code() != absl::StatusCode::kUnavailable) return migrated;
+    LogWarning("waiting for the database: ", migrated.ToString());
+    absl::SleepFor(absl::Seconds(1));
+  }
+}
 
 int LatestSchemaVersion() {
   return absl::MakeConstSpan(kMigrations).back().version;

@@ -15,6 +15,11 @@ namespace debrepo::storage {
 // binary does not know (an older binary against a newer schema).
 absl::Status ApplyMigrations(const std::string& dsn);
 
+// WaitForDatabaseAndMigrate retries ApplyMigrations while the database is
+// unreachable, logging each wait: in a fresh deployment servers and workers
+// often start before PostgreSQL is ready. Other errors are returned.
+absl::Status WaitForDatabaseAndMigrate(const std::string& dsn);
+
 // LatestSchemaVersion is the number of the newest migration compiled in.
 int LatestSchemaVersion();
 

@@ -13,6 +13,7 @@
 
 namespace debrepo::storage {
 
+// NotificationListener owns its connection. Not thread safe.
 class NotificationListener {
  public:
   // Open connects to `dsn` and listens on `channel`.

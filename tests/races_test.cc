@@ -111,6 +111,9 @@ TEST_F(RacesTest, RenameRacingCreateOfTheNewNameLeavesExactlyOne) {
     EXPECT_NE(rename.code == absl::StatusCode::kOk,
               create.code == absl::StatusCode::kOk)
         << rename.message << " / " << create.message;
+    const Result& loser =
+        rename.code == absl::StatusCode::kOk ? create : rename;
+    EXPECT_EQ(loser.code, absl::StatusCode::kAlreadyExists) << loser.message;
     EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM repos WHERE name = '",
                                  to, "'")),
               1);
@@ -225,18 +228,26 @@ TEST_F(RacesTest, RetriedRequestIdCreatesOneJob) {
     v1::Job job;
     grpc::Status status = stack_.repos(i).CreateRepo(
         Deadline(absl::Seconds(20)).get(), request, &job);
-    // Late retries may hit the fast ALREADY_EXISTS check once the job
-    // has run; those never create a second job either.
-    if (status.ok()) ids[i] = job.id();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    ids[i] = job.id();
   });
-  int64_t the_id = 0;
-  for (int64_t id : ids) {
-    if (id == 0) continue;
-    if (the_id == 0) the_id = id;
-    EXPECT_EQ(id, the_id);
-  }
+  const int64_t the_id = ids[0];
   ASSERT_NE(the_id, 0);
+  for (int64_t id : ids) EXPECT_EQ(id, the_id);
   EXPECT_EQ(stack_.WaitJob(the_id).state(), v1::SUCCEEDED);
+  // A retry after the job ran gets that job back, not ALREADY_EXISTS for
+  // the repo its own first attempt created.
+  {
+    v1::CreateRepoRequest request;
+    request.mutable_repo()->set_name("once");
+    request.set_request_id("3f1c2a9e-retry");
+    v1::Job job;
+    grpc::Status status = stack_.repos().CreateRepo(
+        Deadline(absl::Seconds(10)).get(), request, &job);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(job.id(), the_id);
+    EXPECT_EQ(job.state(), v1::SUCCEEDED);
+  }
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM repos WHERE name = 'once'"), 1);
 

@@ -71,18 +71,11 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
 
-  // Wait for the database at start-up rather than exiting: in a fresh
-  // deployment workers often start before PostgreSQL is ready.
-  for (;;) {
-    absl::Status migrated =
-        debrepo::storage::ApplyMigrations(options.database_url);
-    if (migrated.ok()) break;
-    if (migrated.code() != absl::StatusCode::kUnavailable) {
-      debrepo::LogError("cannot start: ", migrated.ToString());
-      return 1;
-    }
-    debrepo::LogWarning("waiting for the database: ", migrated.ToString());
-    absl::SleepFor(absl::Seconds(1));
+  if (absl::Status migrated =
+          debrepo::storage::WaitForDatabaseAndMigrate(options.database_url);
+      !migrated.ok()) {
+    debrepo::LogError("cannot start: ", migrated.ToString());
+    return 1;
   }
 
   debrepo::worker::Worker worker(options);

@@ -4,13 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "jobs/repo_update.h"
 #include "storage/repo_store.h"
 
 namespace debrepo::worker {
 
 absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(const v1::JobArgs& args,
                                                    storage::Transaction& tx,
-                                                   JobContext& context) {
+                                                   JobContext& /*context*/) {
   const v1::UpdateRepoArgs& update = args.update_repo();
   ASSIGN_OR_RETURN(std::optional<v1::Repo> current,
                    storage::FindRepo(tx, update.name()));
@@ -21,17 +22,7 @@ absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(const v1::JobArgs& args,
         "`debrepo repo list` shows the repos"));
   }
   v1::Repo updated = *current;
-  for (const std::string& field : update.fields()) {
-    if (field == "name") {
-      updated.set_name(update.repo().name());
-    } else if (field == "comment") {
-      updated.set_comment(update.repo().comment());
-    } else if (field == "default_distribution") {
-      updated.set_default_distribution(update.repo().default_distribution());
-    } else if (field == "default_component") {
-      updated.set_default_component(update.repo().default_component());
-    }
-  }
+  jobs::ApplyRepoUpdate(update, updated);
   // Invariant: a rename never takes a name another repo holds. Both names
   // are locked exclusively, so this check cannot be overtaken.
   if (updated.name() != current->name()) {
@@ -43,7 +34,6 @@ absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(const v1::JobArgs& args,
                        updated.name(),
                        "\": a repo of that name already exists"));
     }
-    context.Log(absl::StrCat("renamed from \"", current->name(), "\""));
   }
   v1::JobResult result;
   ASSIGN_OR_RETURN(*result.mutable_repo(),

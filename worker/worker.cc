@@ -131,10 +131,13 @@ void Worker::MaintenanceLoop() {
 
 void Worker::RunnerLoop(int slot) {
   const std::string runner_id = absl::StrCat(options_.worker_id, "/", slot);
+  std::vector<std::string> kinds;
+  for (const auto& [kind, handler] : handlers_) kinds.push_back(kind);
   std::unique_ptr<storage::JobSession> session;
   while (!stopping()) {
     if (session == nullptr || !session->Healthy()) {
-      auto opened = storage::JobSession::Open(options_.database_url, runner_id);
+      auto opened =
+          storage::JobSession::Open(options_.database_url, runner_id, kinds);
       if (!opened.ok()) {
         LogWarning(runner_id, ": ", opened.status().ToString());
         SleepUnlessStopping(kReconnectBackoff);
@@ -170,44 +173,50 @@ bool Worker::RunJob(storage::JobSession& session,
                ") abandoned: ", status.ToString());
     return false;
   };
-
   if (absl::Status locked = session.LockResources(job); !locked.ok()) {
     return abandon(locked);
   }
+  JobHandler& handler = *handlers_.at(job.kind);  // Claim filters kinds
+  if (options_.test_stall > absl::ZeroDuration()) {
+    SleepUnlessStopping(options_.test_stall);
+  }
+  // On shutdown, give back a job that has not reached its transaction once
+  // the grace period is over.
+  if (PastShutdownGrace()) {
+    if (absl::Status requeued = session.Requeue(job); !requeued.ok()) {
+      return abandon(requeued);
+    }
+    LogInfo("job ", job.id, " given back on shutdown");
+    return true;
+  }
 
+  // A job cancelled while it waited for its locks stops here; one
+  // cancelled later stops at its transaction, which checks again.
   absl::StatusOr<storage::JobOutcome> outcome;
-  auto handler = handlers_.find(job.kind);
-  if (handler == handlers_.end()) {
-    outcome = session.Fail(
-        job, absl::UnimplementedError(absl::StrCat(
-                 "worker ", options_.worker_id, " cannot run jobs of kind \"",
-                 job.kind, "\"; upgrade the workers")));
+  absl::StatusOr<bool> cancelled_before = session.CancelRequested(job.id);
+  if (!cancelled_before.ok()) return abandon(cancelled_before.status());
+  absl::Status prepared =
+      *cancelled_before
+          ? absl::CancelledError("cancelled before it started running; "
+                                 "nothing was changed")
+          : handler.Prepare(job.args, context);
+  if (prepared.code() == absl::StatusCode::kUnavailable) {
+    return abandon(prepared);
+  }
+  if (!prepared.ok()) {
+    outcome = session.Fail(job, prepared);
   } else {
-    if (options_.test_stall > absl::ZeroDuration()) {
-      SleepUnlessStopping(options_.test_stall);
-    }
-    // On shutdown, give back a job that has not reached its transaction
-    // once the grace period is over.
-    if (PastShutdownGrace()) {
-      if (absl::Status requeued = session.Requeue(job); !requeued.ok()) {
-        return abandon(requeued);
-      }
-      LogInfo("job ", job.id, " given back on shutdown");
-      return true;
-    }
-    absl::Status prepared = handler->second->Prepare(job.args, context);
-    if (prepared.code() == absl::StatusCode::kUnavailable) {
-      return abandon(prepared);
-    }
-    if (!prepared.ok()) {
-      outcome = session.Fail(job, prepared);
-    } else {
-      outcome = session.Commit(
-          job,
-          [&](storage::Transaction& tx) {
-            return handler->second->Apply(job.args, tx, context);
-          },
-          options_.retry_policy);
+    outcome = session.Commit(
+        job,
+        [&](storage::Transaction& tx) {
+          return handler.Apply(job.args, tx, context);
+        },
+        options_.retry_policy);
+    // Anything but a lost database is the job's failure, not the worker's:
+    // record it rather than have other workers retry it in vain.
+    if (!outcome.ok() &&
+        outcome.status().code() != absl::StatusCode::kUnavailable) {
+      outcome = session.Fail(job, outcome.status());
     }
   }
   if (!outcome.ok()) return abandon(outcome.status());

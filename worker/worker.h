@@ -15,6 +15,7 @@
 
 namespace debrepo::worker {
 
+// WorkerOptions configures a Worker (see the flags in main.cc).
 struct WorkerOptions {
   std::string database_url;
   // Unique among live workers; shown on the jobs it runs.
@@ -36,6 +37,7 @@ struct WorkerOptions {
   absl::Duration test_stall = absl::ZeroDuration();
 };
 
+// Worker runs one process's threads. Run once.
 class Worker {
  public:
   explicit Worker(WorkerOptions options);
