@@ -35,14 +35,15 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   if (i == lines.size() || lines[i] != kHeader) {
     return Invalid(i + 1, "expected \"-----BEGIN PGP SIGNED MESSAGE-----\"");
   }
+  ClearSigned result;
   // Armor headers ("Hash: SHA256") end at the first empty line.
   for (++i; i < lines.size() && !lines[i].empty(); ++i) {
     if (!absl::StrContains(lines[i], ": "))
       return Invalid(i + 1, "bad armor header");
+    absl::StrAppend(&result.armor_headers, lines[i], "\n");
   }
   if (i == lines.size())
     return Invalid(i, "message ends inside the armor headers");
-  ClearSigned result;
   for (++i; i < lines.size() && lines[i] != kSignatureBegin; ++i) {
     absl::string_view line = lines[i];
     if (absl::StartsWith(line, "-")) {
@@ -66,6 +67,21 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
     }
   }
   return result;
+}
+
+std::string JoinClearSigned(const ClearSigned& message) {
+  std::string out = absl::StrCat(kHeader, "\n", message.armor_headers, "\n");
+  absl::string_view text = message.text;
+  // The line end before the signature is not signed; text ends in one.
+  absl::ConsumeSuffix(&text, "\n");
+  if (!message.text.empty()) {
+    for (absl::string_view line : absl::StrSplit(text, '\n')) {
+      if (absl::StartsWith(line, "-")) out.append("- ");
+      absl::StrAppend(&out, line, "\n");
+    }
+  }
+  out.append(message.signature);
+  return out;
 }
 
 }  // namespace debrepo::deb

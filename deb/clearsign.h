@@ -16,6 +16,9 @@ struct ClearSigned {
   std::string text;
   // signature is the ASCII-armoured signature block, BEGIN to END lines.
   std::string signature;
+  // armor_headers are the header lines after the BEGIN line ("Hash: SHA256"),
+  // each ending in '\n'.
+  std::string armor_headers;
 };
 
 // IsClearSigned reports whether `message` starts (after whitespace) with the
@@ -26,6 +29,11 @@ bool IsClearSigned(absl::string_view message);
 // anything but whitespace before the header or after the signature, so no
 // unsigned text can ride along with a signed message; INVALID_ARGUMENT then.
 absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message);
+
+// JoinClearSigned writes `message` back as a clear-signed message (with
+// '\n' line ends and dash-escaping), so that a signature checked over the
+// result covers exactly `message.text`.
+std::string JoinClearSigned(const ClearSigned& message);
 
 }  // namespace debrepo::deb
 

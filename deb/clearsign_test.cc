@@ -70,5 +70,16 @@ TEST(ClearSignTest, RejectsUnsignedTextAndBrokenFraming) {
       "not terminated");
 }
 
+// JoinClearSigned is the inverse of SplitClearSigned for canonical input.
+TEST(ClearSignTest, JoinsWhatItSplits) {
+  for (absl::string_view text : {"A: 1\n- - B: 2\n- -x\n\nC: 3\n", "", "\n"}) {
+    std::string message = Signed(text);
+    absl::StatusOr<ClearSigned> split = SplitClearSigned(message);
+    ASSERT_THAT(split, IsOk());
+    EXPECT_EQ(split->armor_headers, "Hash: SHA256\n");
+    EXPECT_EQ(JoinClearSigned(*split), message);
+  }
+}
+
 }  // namespace
 }  // namespace debrepo::deb

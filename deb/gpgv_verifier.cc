@@ -3,23 +3,91 @@
 // signature.
 #include "deb/gpgv_verifier.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "deb/clearsign.h"
 #include "deb/subprocess.h"
 
 namespace debrepo::deb {
+namespace {
 
-absl::StatusOr<Signer> GpgvVerifier::VerifyClearSigned(
+// EmptyHome is a fresh empty directory for gpgv's --homedir, removed with
+// the object.
+class EmptyHome {
+ public:
+  EmptyHome() {
+    const char* tmp = getenv("TMPDIR");
+    std::string pattern =
+        absl::StrCat(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp",
+                     "/debrepo-gpgv-XXXXXX");
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~EmptyHome() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  EmptyHome(const EmptyHome&) = delete;
+  EmptyHome& operator=(const EmptyHome&) = delete;
+
+  // path is "" when the directory could not be made.
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// IsWeakDigest reports whether an OpenPGP hash algorithm number is one apt
+// no longer trusts: 1 MD5, 2 SHA-1, 3 RIPEMD-160.
+bool IsWeakDigest(absl::string_view algorithm) {
+  return algorithm == "1" || algorithm == "2" || algorithm == "3";
+}
+
+}  // namespace
+
+absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
+    std::vector<std::string> keyrings) {
+  if (keyrings.empty()) {
+    return absl::InvalidArgumentError(
+        "no keyrings given: every signature would be unverifiable");
+  }
+  for (const std::string& keyring : keyrings) {
+    if (keyring.empty() || keyring[0] != '/') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "keyring path \"", keyring,
+          "\" is not absolute (gpgv would look it up in its home directory)"));
+    }
+  }
+  return GpgvVerifier(std::move(keyrings));
+}
+
+absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
     absl::string_view message) const {
-  std::vector<std::string> argv = {"gpgv", "--status-fd", "1"};
+  // gpgv checks our serialisation of our own split, so the text returned is
+  // exactly what the signature covers, however the input was laid out.
+  absl::StatusOr<ClearSigned> split = SplitClearSigned(message);
+  if (!split.ok()) return split.status();
+  if (keyrings_.empty()) return absl::InvalidArgumentError("no keyrings");
+  EmptyHome home;
+  if (home.path().empty()) {
+    return absl::InternalError("cannot make a home directory for gpgv");
+  }
+  std::vector<std::string> argv = {"gpgv", "--homedir", home.path(),
+                                   "--status-fd", "1"};
   for (const std::string& keyring : keyrings_) {
     argv.push_back("--keyring");
     argv.push_back(keyring);
   }
   argv.push_back("-");
-  absl::StatusOr<CommandResult> result = RunCommand(argv, message);
+  absl::StatusOr<CommandResult> result =
+      RunCommand(argv, JoinClearSigned(*split));
   if (!result.ok()) return result.status();
   if (result->exit_code == 127) {
     return absl::InternalError("cannot run gpgv: " + result->stderr_data);
@@ -38,6 +106,16 @@ absl::StatusOr<Signer> GpgvVerifier::VerifyClearSigned(
       good = true;
       signer.key_id = std::string(key);
     } else if (keyword == "VALIDSIG") {
+      // VALIDSIG <fpr> <date> <time> <expire> <version> <reserved>
+      //          <pubkey-algo> <hash-algo> <class> <primary-fpr>
+      if (words.size() < 11) {
+        return absl::InvalidArgumentError("malformed VALIDSIG from gpgv");
+      }
+      if (IsWeakDigest(words[8])) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "signature by key ", key, " uses weak digest algorithm ",
+            words[8], " (MD5, SHA-1 and RIPEMD-160 are not accepted)"));
+      }
       valid = true;
       signer.fingerprint = std::string(words.back());
     } else if (keyword == "BADSIG") {
@@ -60,7 +138,7 @@ absl::StatusOr<Signer> GpgvVerifier::VerifyClearSigned(
     return absl::InvalidArgumentError(
         absl::StrCat("no valid signature: ", result->stderr_data));
   }
-  return signer;
+  return VerifiedMessage{std::move(split->text), std::move(signer)};
 }
 
 }  // namespace debrepo::deb

@@ -19,20 +19,36 @@ struct Signer {
   std::string fingerprint;
 };
 
+// VerifiedMessage is a clear-signed message whose signature checked out.
+struct VerifiedMessage {
+  // text is the signed text (dash-escaping undone), exactly what the
+  // signature covers: use it, never a fresh split of the message.
+  std::string text;
+  Signer signer;
+};
+
 // GpgvVerifier checks signatures with `gpgv --status-fd` against keyrings
 // in OpenPGP binary format (`gpg --export` output, or .gpg keyring files).
+// gpgv runs with --homedir set to a fresh empty directory, so no keyring of
+// the user's (~/.gnupg/trustedkeys.kbx) is ever consulted.
 class GpgvVerifier {
  public:
+  // Create returns a verifier for `keyrings`, which must be a non-empty list
+  // of absolute paths (else INVALID_ARGUMENT).
+  static absl::StatusOr<GpgvVerifier> Create(std::vector<std::string> keyrings);
+
+  // VerifyClearSigned checks a clear-signed message and returns its text.
+  // Every signature on it must be good and use a digest apt accepts (not
+  // MD5, SHA-1 or RIPEMD-160). Errors: FAILED_PRECONDITION when the key is
+  // not in the keyrings or is expired or revoked, INVALID_ARGUMENT for a bad,
+  // weak or missing signature, INTERNAL when gpgv cannot be run.
+  absl::StatusOr<VerifiedMessage> VerifyClearSigned(
+      absl::string_view message) const;
+
+ private:
   explicit GpgvVerifier(std::vector<std::string> keyrings)
       : keyrings_(std::move(keyrings)) {}
 
-  // VerifyClearSigned checks a clear-signed message. Every signature on it
-  // must be good. Errors: FAILED_PRECONDITION when the key is not in the
-  // keyrings or is expired or revoked, INVALID_ARGUMENT for a bad or missing
-  // signature, INTERNAL when gpgv cannot be run.
-  absl::StatusOr<Signer> VerifyClearSigned(absl::string_view message) const;
-
- private:
   std::vector<std::string> keyrings_;
 };
 

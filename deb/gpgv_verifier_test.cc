@@ -68,8 +68,17 @@ TestKey MakeKey(const std::string& name) {
   return key;
 }
 
-std::string ClearSign(const TestKey& key, absl::string_view text) {
-  return Gpg(key.home, {"--clearsign"}, text).stdout_data;
+std::string ClearSign(const TestKey& key, absl::string_view text,
+                      std::vector<std::string> options = {}) {
+  options.push_back("--clearsign");
+  return Gpg(key.home, options, text).stdout_data;
+}
+
+GpgvVerifier Verifier(std::vector<std::string> keyrings) {
+  absl::StatusOr<GpgvVerifier> verifier =
+      GpgvVerifier::Create(std::move(keyrings));
+  EXPECT_THAT(verifier, IsOk());
+  return *std::move(verifier);
 }
 
 class GpgvVerifierTest : public ::testing::Test {
@@ -99,38 +108,78 @@ constexpr absl::string_view kRelease =
 
 TEST_F(GpgvVerifierTest, AcceptsAGoodSignatureAndNamesTheSigner) {
   std::string message = ClearSign(*signer_, kRelease);
-  GpgvVerifier verifier({signer_->keyring});
-  absl::StatusOr<Signer> who = verifier.VerifyClearSigned(message);
-  ASSERT_THAT(who, IsOk());
-  EXPECT_EQ(who->fingerprint, signer_->fingerprint);
-  EXPECT_EQ(who->key_id, signer_->fingerprint.substr(24));
-  // What was signed is what SplitClearSigned returns.
-  EXPECT_EQ(SplitClearSigned(message)->text, kRelease);
+  GpgvVerifier verifier = Verifier({signer_->keyring});
+  absl::StatusOr<VerifiedMessage> verified =
+      verifier.VerifyClearSigned(message);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->signer.fingerprint, signer_->fingerprint);
+  EXPECT_EQ(verified->signer.key_id, signer_->fingerprint.substr(24));
+  // The verified text is returned, dash-escaping undone.
+  EXPECT_EQ(verified->text, kRelease);
   // Several keyrings: the signer may be in any of them.
-  GpgvVerifier both({stranger_->keyring, signer_->keyring});
+  GpgvVerifier both = Verifier({stranger_->keyring, signer_->keyring});
   EXPECT_THAT(both.VerifyClearSigned(message), IsOk());
+  // CRLF line ends are the same signed text.
+  std::string crlf = absl::StrReplaceAll(message, {{"\n", "\r\n"}});
+  verified = verifier.VerifyClearSigned(crlf);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->text, kRelease);
+}
+
+TEST(GpgvVerifierCreateTest, RejectsEmptyAndRelativeKeyrings) {
+  EXPECT_THAT(GpgvVerifier::Create({}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GpgvVerifier::Create({"trustedkeys.gpg"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GpgvVerifier::Create({"/etc/apt/keyrings/a.gpg", "b.gpg"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GpgvVerifier::Create({""}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(GpgvVerifier::Create({"/etc/apt/keyrings/a.gpg"}), IsOk());
+}
+
+TEST_F(GpgvVerifierTest, RejectsWeakDigests) {
+  std::string message =
+      ClearSign(*signer_, kRelease, {"--digest-algo", "SHA1"});
+  ASSERT_THAT(message, HasSubstr("Hash: SHA1"));
+  absl::StatusOr<VerifiedMessage> verified =
+      Verifier({signer_->keyring}).VerifyClearSigned(message);
+  EXPECT_THAT(verified, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(verified.status().message()),
+              HasSubstr("weak digest algorithm 2"));
+}
+
+// Unsigned text around the signed part never reaches the caller.
+TEST_F(GpgvVerifierTest, ReturnsOnlyTheSignedText) {
+  std::string message = ClearSign(*signer_, kRelease);
+  EXPECT_THAT(Verifier({signer_->keyring})
+                  .VerifyClearSigned("Origin: Evil\n" + message),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Verifier({signer_->keyring})
+                  .VerifyClearSigned(message + "Origin: Evil\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(GpgvVerifierTest, RejectsATamperedMessage) {
   std::string message = absl::StrReplaceAll(
       ClearSign(*signer_, kRelease), {{"Suite: stable", "Suite: evil!"}});
-  absl::StatusOr<Signer> who =
-      GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  absl::StatusOr<VerifiedMessage> who =
+      Verifier({signer_->keyring}).VerifyClearSigned(message);
   EXPECT_THAT(who, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(who.status().message()), HasSubstr("bad signature"));
 }
 
 TEST_F(GpgvVerifierTest, RejectsAnUnknownKey) {
   std::string message = ClearSign(*stranger_, kRelease);
-  absl::StatusOr<Signer> who =
-      GpgvVerifier({signer_->keyring}).VerifyClearSigned(message);
+  absl::StatusOr<VerifiedMessage> who =
+      Verifier({signer_->keyring}).VerifyClearSigned(message);
   EXPECT_THAT(who, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(std::string(who.status().message()),
               HasSubstr("unknown key " + stranger_->fingerprint.substr(24)));
 }
 
 TEST_F(GpgvVerifierTest, RejectsUnsignedInput) {
-  EXPECT_THAT(GpgvVerifier({signer_->keyring}).VerifyClearSigned(kRelease),
+  EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSigned(kRelease),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
