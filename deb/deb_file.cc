@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "deb/package_key.h"
 #include "deb/version.h"
 
 namespace debrepo::deb {
@@ -114,13 +115,22 @@ la_ssize_t ReadMember(archive*, void* data, const void** out) {
 
 using ArchivePtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
 
+// UncompressedBudget counts the bytes the tar members of one package
+// decompress to against DebLimits::max_uncompressed_bytes.
+struct UncompressedBudget {
+  uint64_t limit;
+  uint64_t used_by_finished_members = 0;
+};
+
 // TarMember is an open libarchive reader over one ar member.
 class TarMember {
  public:
-  TarMember(HashingReader& reader, const ArMember& member)
+  TarMember(HashingReader& reader, const ArMember& member,
+            UncompressedBudget& budget)
       : archive_(archive_read_new(), archive_read_free),
         source_{&reader, member.size, {}},
-        name_(member.name) {}
+        name_(member.name),
+        budget_(budget) {}
 
   absl::Status Open() {
     archive_read_support_filter_gzip(archive_.get());
@@ -142,6 +152,17 @@ class TarMember {
     int r = archive_read_next_header(archive_.get(), &entry);
     if (r == ARCHIVE_EOF) return nullptr;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return Error();
+    // What was decompressed so far, plus the data of this entry, which
+    // the next call would decompress to skip it: checked before that work.
+    la_int64_t position = archive_filter_bytes(archive_.get(), 0);
+    la_int64_t size = archive_entry_size(entry);
+    uint64_t used = budget_.used_by_finished_members +
+                    static_cast<uint64_t>(position > 0 ? position : 0);
+    uint64_t data = static_cast<uint64_t>(size > 0 ? size : 0);
+    if (used > budget_.limit || data > budget_.limit - used) {
+      return Invalid(absl::StrCat(name_, ": package decompresses to more than ",
+                                  budget_.limit, " bytes"));
+    }
     return entry;
   }
 
@@ -164,6 +185,9 @@ class TarMember {
   // Finish hashes the member's bytes libarchive left unread (tar padding)
   // so the stream is positioned after the member.
   absl::Status Finish() {
+    la_int64_t position = archive_filter_bytes(archive_.get(), 0);
+    budget_.used_by_finished_members +=
+        static_cast<uint64_t>(position > 0 ? position : 0);
     archive_read_close(archive_.get());
     if (!source_.reader->Skip(source_.remaining)) {
       return Invalid(absl::StrCat("truncated member ", name_));
@@ -181,11 +205,16 @@ class TarMember {
   ArchivePtr archive_;
   MemberSource source_;
   std::string name_;
+  UncompressedBudget& budget_;
 };
 
-// SafePath strips "./" and rejects paths that could escape the root.
-absl::StatusOr<std::string> SafePath(absl::string_view path,
+// SafePath strips "./" and rejects paths that could escape the root or
+// that hold control characters (a newline would forge Contents lines).
+// `path` may be null (libarchive's answer for an undecodable name).
+absl::StatusOr<std::string> SafePath(const char* raw_path,
                                      const DebLimits& limits) {
+  if (raw_path == nullptr) return Invalid("tar entry without a path name");
+  absl::string_view path = raw_path;
   if (path.size() > limits.max_path_length) {
     return Invalid(
         absl::StrCat("path longer than ", limits.max_path_length, " bytes"));
@@ -194,6 +223,12 @@ absl::StatusOr<std::string> SafePath(absl::string_view path,
   if (absl::StartsWith(path, "/")) {
     return Invalid(
         absl::StrCat("absolute path \"", absl::CHexEscape(path), "\""));
+  }
+  for (char c : path) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Invalid(absl::StrCat("path \"", absl::CHexEscape(path),
+                                  "\" holds a control character"));
+    }
   }
   for (absl::string_view part : absl::StrSplit(path, '/')) {
     if (part == "..") {
@@ -206,8 +241,9 @@ absl::StatusOr<std::string> SafePath(absl::string_view path,
 
 absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
                                             const ArMember& member,
-                                            const DebLimits& limits) {
-  TarMember tar(reader, member);
+                                            const DebLimits& limits,
+                                            UncompressedBudget& budget) {
+  TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::optional<Paragraph> control;
   size_t entries = 0;
@@ -218,8 +254,10 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
       return Invalid(absl::StrCat(member.name, " has more than ",
                                   limits.max_paths, " entries"));
     }
-    absl::string_view name =
-        archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    if (archive_entry_pathname(entry) == nullptr) {
+      return Invalid(absl::StrCat(member.name, ": entry without a path name"));
+    }
+    absl::string_view name = archive_entry_pathname(entry);
     absl::ConsumePrefix(&name, "./");
     if (name != "control" || archive_entry_filetype(entry) != AE_IFREG)
       continue;
@@ -244,12 +282,21 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
       !s.ok()) {
     return Invalid(s.message());
   }
+  if (absl::Status s = ValidatePackageName(control->GetOrEmpty("Package"));
+      !s.ok()) {
+    return Invalid(s.message());
+  }
+  if (absl::Status s = ValidateArchitecture(control->GetOrEmpty("Architecture"));
+      !s.ok()) {
+    return Invalid(s.message());
+  }
   return *std::move(control);
 }
 
 absl::StatusOr<std::vector<std::string>> ReadDataMember(
-    HashingReader& reader, const ArMember& member, const DebLimits& limits) {
-  TarMember tar(reader, member);
+    HashingReader& reader, const ArMember& member, const DebLimits& limits,
+    UncompressedBudget& budget) {
+  TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
   size_t entries = 0;
@@ -261,8 +308,8 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
       return Invalid(absl::StrCat("data.tar has more than ", limits.max_paths,
                                   " entries"));
     }
-    const char* name = archive_entry_pathname(entry);
-    ASSIGN_OR_RETURN(std::string path, SafePath(name ? name : "", limits));
+    ASSIGN_OR_RETURN(std::string path,
+                     SafePath(archive_entry_pathname(entry), limits));
     if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
       RETURN_IF_ERROR(SafePath(target, limits).status());
     }
@@ -289,6 +336,7 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
     return Invalid("not an ar archive");
   }
   DebFile deb;
+  UncompressedBudget budget{limits.max_uncompressed_bytes};
   bool seen_binary = false, seen_control = false, seen_data = false;
   while (true) {
     absl::StatusOr<ArMember> member = ReadArHeader(reader);
@@ -304,11 +352,11 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
       }
       seen_binary = true;
     } else if (absl::StartsWith(member->name, "control.tar") && !seen_control) {
-      ASSIGN_OR_RETURN(deb.control, ReadControlMember(reader, *member, limits));
+      ASSIGN_OR_RETURN(deb.control, ReadControlMember(reader, *member, limits, budget));
       seen_control = true;
     } else if (absl::StartsWith(member->name, "data.tar") && seen_control &&
                !seen_data) {
-      ASSIGN_OR_RETURN(deb.paths, ReadDataMember(reader, *member, limits));
+      ASSIGN_OR_RETURN(deb.paths, ReadDataMember(reader, *member, limits, budget));
       seen_data = true;
     } else if (absl::StartsWith(member->name, "_")) {
       // Members starting with '_' (e.g. signatures) are allowed and ignored.

@@ -26,12 +26,19 @@ struct DebLimits {
   size_t max_paths = 1'000'000;
   size_t max_path_length = 4096;
   uint64_t max_path_bytes = 64 << 20;
+  // The bytes the tar members decompress to, together (headers and entry
+  // data, counted from the sizes the tar headers declare before any data is
+  // skipped), so a small compressed bomb cannot keep the reader busy for
+  // hours. Real packages stay far below; the largest in Debian is ~5 GiB.
+  uint64_t max_uncompressed_bytes = uint64_t{8} << 30;
 };
 
 // DebFile is what ReadDeb learns about a package.
 struct DebFile {
-  // control is DEBIAN/control; it has Package, a valid Version and
-  // Architecture.
+  // control is DEBIAN/control; it has a valid Package name (dpkg's rules:
+  // lower-case alphanumerics and "+-.", starting alphanumeric, at least two
+  // characters), a valid Version and a single-word Architecture
+  // ([a-z0-9-]+), so package keys built from them are unambiguous.
   Paragraph control;
   // paths lists the non-directory entries of data.tar in archive order,
   // without the leading "./" (the form Contents indices use).
@@ -41,8 +48,9 @@ struct DebFile {
 };
 
 // ReadDeb reads a package from `in` to its end. Malformed, truncated or
-// unsafe packages (absolute or ".." paths, missing fields, limits exceeded)
-// are INVALID_ARGUMENT with a message naming the problem.
+// unsafe packages (absolute or ".." paths or hard-link targets, control
+// characters in paths, missing or invalid fields, limits exceeded) are
+// INVALID_ARGUMENT with a message naming the problem.
 absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits = {});
 
 // ReadDebFile is ReadDeb on the file at `path` (NOT_FOUND if it cannot be

@@ -135,11 +135,16 @@ la_ssize_t AppendToString(archive*, void* out, const void* data, size_t size) {
   return static_cast<la_ssize_t>(size);
 }
 
-std::string MakeTarGz(const std::vector<TarEntry>& entries) {
+std::string MakeTar(const std::vector<TarEntry>& entries, bool xz,
+                    const char* hardlink = nullptr) {
   std::string out;
   archive* writer = archive_write_new();
   archive_write_set_format_gnutar(writer);
-  archive_write_add_filter_gzip(writer);
+  if (xz) {
+    archive_write_add_filter_xz(writer);
+  } else {
+    archive_write_add_filter_gzip(writer);
+  }
   archive_write_open(writer, &out, nullptr, AppendToString, nullptr);
   for (const TarEntry& e : entries) {
     archive_entry* entry = archive_entry_new();
@@ -147,6 +152,10 @@ std::string MakeTarGz(const std::vector<TarEntry>& entries) {
     archive_entry_set_filetype(entry, AE_IFREG);
     archive_entry_set_perm(entry, 0644);
     archive_entry_set_size(entry, static_cast<la_int64_t>(e.data.size()));
+    if (hardlink != nullptr) {
+      archive_entry_set_hardlink(entry, hardlink);
+      archive_entry_set_size(entry, 0);
+    }
     archive_write_header(writer, entry);
     archive_write_data(writer, e.data.data(), e.data.size());
     archive_entry_free(entry);
@@ -154,6 +163,10 @@ std::string MakeTarGz(const std::vector<TarEntry>& entries) {
   archive_write_close(writer);
   archive_write_free(writer);
   return out;
+}
+
+std::string MakeTarGz(const std::vector<TarEntry>& entries) {
+  return MakeTar(entries, /*xz=*/false);
 }
 
 std::string MakeAr(const std::vector<TarEntry>& members) {
@@ -167,6 +180,14 @@ std::string MakeAr(const std::vector<TarEntry>& members) {
     absl::StrAppend(&out, header, m.data, m.data.size() % 2 ? "\n" : "");
   }
   return out;
+}
+
+std::string MakeDeb(const std::string& data_tar,
+                    const std::string& data_name = "data.tar.gz") {
+  return MakeAr(
+      {{"debian-binary", "2.0\n"},
+       {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
+       {data_name, data_tar}});
 }
 
 absl::Status ReadCrafted(const std::string& control,
@@ -217,6 +238,81 @@ TEST(DebFileTest, RejectsHostilePackages) {
   std::istringstream garbage_tar(MakeAr(
       {{"debian-binary", "2.0\n"}, {"control.tar.gz", "garbage bytes"}}));
   expect_invalid(ReadDeb(garbage_tar).status(), "control.tar.gz");
+}
+
+TEST(DebFileTest, RejectsControlCharactersAndEscapingHardLinks) {
+  auto expect_invalid = [](const std::string& deb, absl::string_view what) {
+    std::istringstream in(deb);
+    absl::Status status = ReadDeb(in).status();
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(std::string(status.message()), HasSubstr(what));
+  };
+  // A newline in a name would add a line to the Contents index.
+  expect_invalid(MakeDeb(MakeTarGz({{"./usr/bin/x\nusr/bin/evil pkg", ""}})),
+                 "control character");
+  expect_invalid(MakeDeb(MakeTarGz({{"./usr/bin/x\ty", ""}})),
+                 "control character");
+  expect_invalid(MakeDeb(MakeTarGz({{"./usr/bin/x\x7f", ""}})),
+                 "control character");
+  expect_invalid(MakeDeb(MakeTar({{"./usr/bin/link", ""}}, /*xz=*/false,
+                                 "./usr/../../etc/shadow")),
+                 "escapes the root");
+  std::istringstream fine(
+      MakeDeb(MakeTar({{"./usr/bin/link", ""}}, /*xz=*/false, "./usr/bin/x")));
+  EXPECT_THAT(ReadDeb(fine), IsOk());
+}
+
+TEST(DebFileTest, BoundsPathLength) {
+  DebLimits limits;
+  limits.max_path_length = 100;
+  std::istringstream fits(MakeDeb(MakeTarGz({{"./" + std::string(98, 'a'), ""}})));
+  EXPECT_THAT(ReadDeb(fits, limits), IsOk());
+  std::istringstream too_long(
+      MakeDeb(MakeTarGz({{"./" + std::string(99, 'a'), ""}})));
+  absl::Status status = ReadDeb(too_long, limits).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("path longer than 100"));
+}
+
+// A few KiB of xz that decompress to 64 MiB stop at the limit, before the
+// data is decompressed.
+TEST(DebFileTest, BoundsUncompressedBytes) {
+  std::string bomb = MakeTar({{"./zeros", std::string(64 << 20, '\0')}},
+                             /*xz=*/true);
+  ASSERT_LT(bomb.size(), 64 << 10);
+  DebLimits limits;
+  limits.max_uncompressed_bytes = 1 << 20;
+  std::istringstream in(MakeDeb(bomb, "data.tar.xz"));
+  absl::Status status = ReadDeb(in, limits).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("decompresses to more than 1048576 bytes"));
+  // Many entries that each fit add up.
+  std::vector<TarEntry> many;
+  for (int i = 0; i < 40; ++i) {
+    many.push_back({absl::StrCat("./f", i), std::string(32 << 10, 'x')});
+  }
+  std::istringstream sum(MakeDeb(MakeTarGz(many)));
+  EXPECT_THAT(ReadDeb(sum, limits),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // The default limit lets it through.
+  std::istringstream whole(MakeDeb(bomb, "data.tar.xz"));
+  EXPECT_THAT(ReadDeb(whole), IsOk());
+}
+
+TEST(DebFileTest, ValidatesPackageNameAndArchitecture) {
+  for (const char* control :
+       {"Package: Hello\nVersion: 1\nArchitecture: all\n",
+        "Package: a_b\nVersion: 1\nArchitecture: all\n",
+        "Package: a\nVersion: 1\nArchitecture: all\n",
+        "Package: ab\nVersion: 1\nArchitecture: amd64 i386\n",
+        "Package: ab\nVersion: 1\nArchitecture: Any\n"}) {
+    EXPECT_THAT(ReadCrafted(control, {}),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << control;
+  }
+  EXPECT_THAT(ReadCrafted("Package: ab\nVersion: 1\nArchitecture: all\n", {}),
+              IsOk());
 }
 
 TEST(DebFileTest, BoundsTheNumberOfPaths) {

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "deb/version.h"
 
 namespace debrepo::deb {
 namespace {
@@ -56,9 +57,50 @@ std::string FilesHash(std::vector<PackageFile> files) {
   return absl::StrFormat("%08x", hash);
 }
 
-std::string PackageKey(absl::string_view architecture, absl::string_view name,
-                       absl::string_view version,
-                       absl::string_view files_hash) {
+absl::Status ValidatePackageName(absl::string_view name) {
+  auto allowed = [](char c) {
+    return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z') || c == '+' ||
+           c == '-' || c == '.';
+  };
+  if (name.size() < 2 || !absl::ascii_isalnum(name[0]) ||
+      !std::all_of(name.begin(), name.end(), allowed)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid package name \"", absl::CHexEscape(name),
+        "\": want two or more of a-z 0-9 + - ., starting with a-z or 0-9"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateArchitecture(absl::string_view architecture) {
+  auto allowed = [](char c) {
+    return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z') || c == '-';
+  };
+  if (architecture.empty() ||
+      !std::all_of(architecture.begin(), architecture.end(), allowed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid architecture \"", absl::CHexEscape(architecture),
+                     "\": want one word of a-z 0-9 -"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
+                                       absl::string_view name,
+                                       absl::string_view version,
+                                       absl::string_view files_hash) {
+  if (absl::Status s = ValidateArchitecture(architecture); !s.ok()) return s;
+  if (absl::Status s = ValidatePackageName(name); !s.ok()) return s;
+  if (absl::Status s = Version::Parse(version).status(); !s.ok()) return s;
+  if (version != absl::StripAsciiWhitespace(version)) {
+    return absl::InvalidArgumentError("version has surrounding whitespace");
+  }
+  if (files_hash.empty() ||
+      !std::all_of(files_hash.begin(), files_hash.end(), [](char c) {
+        return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
+      })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid files hash \"", absl::CHexEscape(files_hash), "\""));
+  }
   return absl::StrCat("P", architecture, " ", name, " ", version, " ",
                       files_hash);
 }

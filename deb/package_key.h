@@ -31,9 +31,24 @@ struct PackageFile {
 // FilesHash returns the hash described above; file order does not matter.
 std::string FilesHash(std::vector<PackageFile> files);
 
-// PackageKey returns "P<architecture> <name> <version> <files_hash>".
-std::string PackageKey(absl::string_view architecture, absl::string_view name,
-                       absl::string_view version, absl::string_view files_hash);
+// ValidatePackageName accepts a package name by Debian Policy §5.6.1:
+// at least two characters, lower-case ASCII letters, digits and "+-.",
+// starting with a letter or digit. Anything else is INVALID_ARGUMENT.
+absl::Status ValidatePackageName(absl::string_view name);
+
+// ValidateArchitecture accepts one architecture name ([a-z0-9-]+, e.g.
+// "amd64", "all", "source", "kfreebsd-i386"); anything else, e.g. a list
+// "amd64 i386", is INVALID_ARGUMENT.
+absl::Status ValidateArchitecture(absl::string_view architecture);
+
+// PackageKey returns "P<architecture> <name> <version> <files_hash>". The
+// architecture and name must pass the checks above and the version must be
+// a valid Debian version (so no part holds a space and keys are
+// unambiguous), and the hash must be lower-case hex; else INVALID_ARGUMENT.
+absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
+                                       absl::string_view name,
+                                       absl::string_view version,
+                                       absl::string_view files_hash);
 
 // SourceName returns the source package of a binary package stanza: its
 // Source field without a "(version)" suffix, or its Package name.

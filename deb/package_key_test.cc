@@ -8,6 +8,7 @@
 namespace debrepo::deb {
 namespace {
 
+using ::debrepo::testing::IsOk;
 using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 
@@ -57,10 +58,41 @@ TEST(FilesHashTest, ChangesWithEveryHashedProperty) {
 }
 
 TEST(PackageKeyTest, FormatsLikeAptly) {
-  EXPECT_EQ(PackageKey("amd64", "hello", "2.10-3", FilesHash({kDeb})),
+  EXPECT_EQ(*PackageKey("amd64", "hello", "2.10-3", FilesHash({kDeb})),
             "Pamd64 hello 2.10-3 c5e944dbf7f10f76");
-  EXPECT_EQ(PackageKey("source", "hello", "1:2.10-3", "0000abcd"),
+  EXPECT_EQ(*PackageKey("source", "hello", "1:2.10-3", "0000abcd"),
             "Psource hello 1:2.10-3 0000abcd");
+}
+
+// Every part is validated, so no key can be read two ways.
+TEST(PackageKeyTest, RejectsPartsThatWouldMakeKeysAmbiguous) {
+  for (const char* name : {"a", "Hello", "-foo", ".foo", "foo bar", "foo_bar",
+                           "foo\n", "", "f\xc3\xa9e"}) {
+    EXPECT_THAT(ValidatePackageName(name),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+  }
+  for (const char* name : {"ab", "0ad", "libstdc++6", "python3.11", "g++-12"}) {
+    EXPECT_THAT(ValidatePackageName(name), IsOk()) << name;
+  }
+  for (const char* arch : {"", "amd64 i386", "AMD64", "amd64\n", "arm_64"}) {
+    EXPECT_THAT(ValidateArchitecture(arch),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << arch;
+  }
+  for (const char* arch : {"amd64", "all", "source", "kfreebsd-i386"}) {
+    EXPECT_THAT(ValidateArchitecture(arch), IsOk()) << arch;
+  }
+  EXPECT_THAT(PackageKey("amd64 i386", "hello", "1", "00"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PackageKey("amd64", "hello x", "1", "00"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PackageKey("amd64", "hello", "1 x", "00"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PackageKey("amd64", "hello", " 1", "00"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PackageKey("amd64", "hello", "1", "0 0"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(PoolPathTest, UsesDebiansPrefixRule) {
