@@ -61,6 +61,56 @@ TEST(RecoveryTest, KilledWorkersJobCompletesExactlyOnceElsewhere) {
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
 }
 
+TEST(RecoveryTest, WorkerDyingBetweenCommitAndFinishIsSettledWithoutRerun) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int dying = stack.StartWorker({"--test_exit_after_commit"});
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("committed");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  stack.worker(dying).Wait();  // exits once the transaction committed
+  EXPECT_EQ(db.QueryValue("SELECT state FROM jobs"), "running");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
+
+  stack.StartWorker();
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  // Finished from the committed outcome: not claimed or run a second time.
+  EXPECT_EQ(done.attempts(), 1);
+  EXPECT_EQ(done.result().repo().name(), "committed");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
+}
+
+TEST(RecoveryTest, JobWhoseWorkersKeepDyingFailsWithAborted) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int doomed = stack.StartWorker({"--test_stall=60s"});
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("cursed");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
+  stack.worker(doomed).Signal(SIGKILL);
+  stack.worker(doomed).Wait();
+  // This worker's recovery allows one attempt only.
+  stack.StartWorker({"--max_attempts=1"});
+  v1::Job failed = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(failed.state(), v1::FAILED);
+  EXPECT_EQ(failed.status_code(),
+            static_cast<int>(absl::StatusCode::kAborted));
+  EXPECT_THAT(failed.status_message(), ::testing::HasSubstr("died 1 times"));
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "0");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
+}
+
 TEST(RecoveryTest, SigtermFinishesTheCurrentJob) {
   TestDatabase db;
   Stack stack(db.url());
@@ -148,7 +198,10 @@ TEST(RecoveryTest, DatabaseRestartUnderLoad) {
   // Each accepted create succeeded exactly once, despite the restart.
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs WHERE state <> "
                           "'succeeded'"),
-            "0");
+            "0")
+      << db.QueryValue("SELECT string_agg(concat_ws(' ', id, state, "
+                       "status_code, status_message), '; ') FROM jobs WHERE "
+                       "state <> 'succeeded'");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs j WHERE NOT EXISTS "
                           "(SELECT 1 FROM repos r WHERE r.name = "
                           "j.args->'create_repo'->'repo'->>'name')"),

@@ -34,6 +34,10 @@ ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
 
+ABSL_FLAG(bool, test_exit_after_commit, false,
+          "Testing only: exit right after a job's transaction commits, "
+          "before finishing the job.");
+
 namespace {
 
 std::string DefaultWorkerId() {
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
   options.job_retention = absl::GetFlag(FLAGS_job_retention);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
+  options.test_exit_after_commit = absl::GetFlag(FLAGS_test_exit_after_commit);
 
   if (absl::Status migrated =
           debrepo::storage::WaitForDatabaseAndMigrate(options.database_url);

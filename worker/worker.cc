@@ -1,5 +1,6 @@
 #include "worker/worker.h"
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -220,6 +221,11 @@ bool Worker::RunJob(storage::JobSession& session,
     }
   }
   if (!outcome.ok()) return abandon(outcome.status());
+  if (options_.test_exit_after_commit) {
+    LogError("job ", job.id, " committed; exiting as --test_exit_after_commit "
+             "asks");
+    std::_Exit(3);
+  }
   transactions_.fetch_add(1 + outcome->serialization_retries);
   serialization_retries_.fetch_add(outcome->serialization_retries);
   if (outcome->serialization_retries > 0) {

@@ -35,6 +35,10 @@ struct WorkerOptions {
   // Testing only: sleep this long under the job's locks before its
   // transaction, so tests can kill a worker in the middle of a job.
   absl::Duration test_stall = absl::ZeroDuration();
+  // Testing only: exit the process right after a job's transaction commits,
+  // before the job is finished, so tests can check that recovery completes
+  // the bookkeeping without running the job again.
+  bool test_exit_after_commit = false;
 };
 
 // Worker runs one process's threads. Run once.
