@@ -21,16 +21,16 @@ struct Checksums {
   std::string sha256;
   std::string sha512;
 
-  friend bool operator==(const Checksums&, const Checksums&) = default;
+  friend bool operator==(const Checksums &, const Checksums &) = default;
 };
 
 // ChecksumCalculator hashes a byte stream fed in pieces.
 class ChecksumCalculator {
- public:
+public:
   ChecksumCalculator();
   ~ChecksumCalculator();
-  ChecksumCalculator(const ChecksumCalculator&) = delete;
-  ChecksumCalculator& operator=(const ChecksumCalculator&) = delete;
+  ChecksumCalculator(const ChecksumCalculator &) = delete;
+  ChecksumCalculator &operator=(const ChecksumCalculator &) = delete;
 
   // Update adds `data` to every digest.
   void Update(absl::string_view data);
@@ -39,15 +39,15 @@ class ChecksumCalculator {
   // must not be used afterwards.
   Checksums Finish();
 
- private:
+private:
   struct Digests;
   std::unique_ptr<Digests> digests_;
   uint64_t size_ = 0;
 };
 
 // ChecksumFile reads `path` once and returns its checksums.
-absl::StatusOr<Checksums> ChecksumFile(const std::string& path);
+absl::StatusOr<Checksums> ChecksumFile(const std::string &path);
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb
 
-#endif  // DEBREPO_DEB_CHECKSUMS_H_
+#endif // DEBREPO_DEB_CHECKSUMS_H_

@@ -34,7 +34,8 @@ absl::string_view StripTrailingSpace(absl::string_view s) {
 }
 
 absl::string_view StripLeadingSpace(absl::string_view s) {
-  while (!s.empty() && IsFieldSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsFieldSpace(s.front()))
+    s.remove_prefix(1);
   return s;
 }
 
@@ -49,54 +50,81 @@ absl::Status LineError(int64_t line, absl::string_view message) {
 // Field names are printable ASCII without spaces or colons and may not start
 // with '#' or '-' (Debian Policy §5.1).
 bool IsValidFieldName(absl::string_view name) {
-  if (name.empty() || name[0] == '#' || name[0] == '-') return false;
+  if (name.empty() || name[0] == '#' || name[0] == '-')
+    return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return c > ' ' && c < 127 && c != ':'; });
 }
 
-}  // namespace
+} // namespace
 
-const Field* Paragraph::Find(absl::string_view name) const {
-  for (const Field& field : fields_) {
-    if (absl::EqualsIgnoreCase(field.name, name)) return &field;
+const Field *Paragraph::Find(absl::string_view name) const {
+  for (const Field &field : fields_) {
+    if (absl::EqualsIgnoreCase(field.name, name))
+      return &field;
   }
   return nullptr;
 }
 
-Field* Paragraph::Find(absl::string_view name) {
-  return const_cast<Field*>(std::as_const(*this).Find(name));
+Field *Paragraph::Find(absl::string_view name) {
+  return const_cast<Field *>(std::as_const(*this).Find(name));
 }
 
 std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
-  const Field* field = Find(name);
-  if (field == nullptr) return std::nullopt;
+  const Field *field = Find(name);
+  if (field == nullptr)
+    return std::nullopt;
   return absl::string_view(field->value);
 }
 
 absl::string_view Paragraph::GetOrEmpty(absl::string_view name) const {
-  const Field* field = Find(name);
+  const Field *field = Find(name);
   return field == nullptr ? absl::string_view() : field->value;
 }
 
-void Paragraph::Set(absl::string_view name, absl::string_view value) {
-  if (Field* field = Find(name); field != nullptr) {
+absl::Status ValidateField(absl::string_view name, absl::string_view value) {
+  if (!IsValidFieldName(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid field name \"", absl::CHexEscape(name), "\""));
+  }
+  bool first = true;
+  for (absl::string_view line : absl::StrSplit(value, '\n')) {
+    if (!first &&
+        (line.empty() || !IsFieldSpace(line[0]) || IsBlankLine(line))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("value of field ", name,
+                       " has a line that is not a continuation "
+                       "line (it would start a new field or paragraph): \"",
+                       absl::CHexEscape(line), "\""));
+    }
+    first = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Paragraph::Set(absl::string_view name, absl::string_view value) {
+  if (absl::Status s = ValidateField(name, value); !s.ok())
+    return s;
+  if (Field *field = Find(name); field != nullptr) {
     field->value = std::string(value);
-    return;
+    return absl::OkStatus();
   }
   fields_.push_back(Field{std::string(name), std::string(value)});
+  return absl::OkStatus();
 }
 
 bool Paragraph::Remove(absl::string_view name) {
-  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) {
+  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field &f) {
     return absl::EqualsIgnoreCase(f.name, name);
   });
-  if (it == fields_.end()) return false;
+  if (it == fields_.end())
+    return false;
   fields_.erase(it);
   return true;
 }
 
-void Paragraph::AppendTo(std::string* out) const {
-  for (const Field& field : fields_) {
+void Paragraph::AppendTo(std::string *out) const {
+  for (const Field &field : fields_) {
     out->append(field.name);
     // A value whose first line is empty (e.g. "Files:") starts with '\n'.
     out->append(field.value.empty() || field.value[0] == '\n' ? ":" : ": ");
@@ -111,9 +139,9 @@ std::string Paragraph::ToString() const {
   return out;
 }
 
-bool operator==(const Paragraph& a, const Paragraph& b) {
+bool operator==(const Paragraph &a, const Paragraph &b) {
   return std::equal(a.fields_.begin(), a.fields_.end(), b.fields_.begin(),
-                    b.fields_.end(), [](const Field& x, const Field& y) {
+                    b.fields_.end(), [](const Field &x, const Field &y) {
                       return x.name == y.name && x.value == y.value;
                     });
 }
@@ -122,7 +150,7 @@ ParagraphReader::ParagraphReader(absl::string_view buffer,
                                  size_t max_paragraph_bytes)
     : max_paragraph_bytes_(max_paragraph_bytes), data_(buffer) {}
 
-ParagraphReader::ParagraphReader(std::istream* in, size_t max_paragraph_bytes)
+ParagraphReader::ParagraphReader(std::istream *in, size_t max_paragraph_bytes)
     : in_(in), max_paragraph_bytes_(max_paragraph_bytes), eof_(false) {}
 
 absl::Status ParagraphReader::Refill() {
@@ -139,37 +167,42 @@ absl::Status ParagraphReader::Refill() {
   in_->read(storage_.data() + old_size, static_cast<std::streamsize>(want));
   size_t got = static_cast<size_t>(in_->gcount());
   storage_.resize(old_size + got);
-  if (in_->bad()) return absl::DataLossError("read error on control stream");
-  if (got == 0 || in_->eof()) eof_ = true;
+  if (in_->bad())
+    return absl::DataLossError("read error on control stream");
+  if (got == 0 || in_->eof())
+    eof_ = true;
   data_ = storage_;
   return absl::OkStatus();
 }
 
-absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
-    Paragraph* paragraph) {
+absl::StatusOr<ParagraphReader::Step>
+ParagraphReader::ParseParagraph(Paragraph *paragraph) {
   paragraph->Clear();
   absl::string_view rest = data_;
   int64_t line = line_;
-  Field* current = nullptr;
+  Field *current = nullptr;
   // The current field's value is copied from the input only when the field
   // ends: while its continuation lines follow each other unchanged (no
   // trailing whitespace to drop), the value is one span of the input, and
   // one copy beats an append per line.
-  const char* span_begin = nullptr;
-  const char* span_end = nullptr;
+  const char *span_begin = nullptr;
+  const char *span_end = nullptr;
   absl::flat_hash_set<std::string> seen;
-  const char* paragraph_begin = rest.data();
+  const char *paragraph_begin = rest.data();
   auto flush_span = [&] {
-    if (span_begin != nullptr) current->value.append(span_begin, span_end);
+    if (span_begin != nullptr)
+      current->value.append(span_begin, span_end);
     span_begin = nullptr;
   };
   while (true) {
     // memchr may not be passed the null data() of an empty view.
-    const char* newline = rest.empty() ? nullptr
-                                       : static_cast<const char*>(std::memchr(
+    const char *newline = rest.empty() ? nullptr
+                                       : static_cast<const char *>(std::memchr(
                                              rest.data(), '\n', rest.size()));
-    if (newline == nullptr && !eof_) return Step::kNeedMore;
-    if (rest.empty()) break;  // End of input.
+    if (newline == nullptr && !eof_)
+      return Step::kNeedMore;
+    if (rest.empty())
+      break; // End of input.
     size_t length = newline == nullptr ? rest.size() : newline - rest.data();
     absl::string_view text = rest.substr(0, length);
     rest.remove_prefix(newline == nullptr ? length : length + 1);
@@ -181,7 +214,8 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       }
       break;
     }
-    if (paragraph->empty()) paragraph_begin = text.data();
+    if (paragraph->empty())
+      paragraph_begin = text.data();
     if (static_cast<size_t>(text.data() + text.size() - paragraph_begin) >
         max_paragraph_bytes_) {
       return LineError(line, absl::StrCat("paragraph exceeds ",
@@ -222,7 +256,7 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       duplicate = paragraph->Find(name) != nullptr;
     } else {
       if (seen.empty()) {
-        for (const Field& f : paragraph->fields_)
+        for (const Field &f : paragraph->fields_)
           seen.insert(absl::AsciiStrToLower(f.name));
       }
       duplicate = !seen.insert(absl::AsciiStrToLower(name)).second;
@@ -230,7 +264,8 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
     if (duplicate) {
       return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
     }
-    if (current != nullptr) flush_span();
+    if (current != nullptr)
+      flush_span();
     absl::string_view value =
         StripTrailingSpace(StripLeadingSpace(text.substr(colon + 1)));
     paragraph->fields_.push_back(Field{std::string(name), std::string()});
@@ -238,24 +273,27 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
     span_begin = value.data();
     span_end = value.data() + value.size();
   }
-  if (current != nullptr) flush_span();
+  if (current != nullptr)
+    flush_span();
   data_ = rest;
   line_ = line;
   return paragraph->empty() ? Step::kEnd : Step::kParagraph;
 }
 
-absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
+absl::StatusOr<bool> ParagraphReader::Next(Paragraph *paragraph) {
   while (true) {
     absl::StatusOr<Step> step = ParseParagraph(paragraph);
-    if (!step.ok()) return step.status();
+    if (!step.ok())
+      return step.status();
     switch (*step) {
-      case Step::kParagraph:
-        return true;
-      case Step::kEnd:
-        return false;
-      case Step::kNeedMore:
-        if (absl::Status status = Refill(); !status.ok()) return status;
-        break;
+    case Step::kParagraph:
+      return true;
+    case Step::kEnd:
+      return false;
+    case Step::kNeedMore:
+      if (absl::Status status = Refill(); !status.ok())
+        return status;
+      break;
     }
   }
 }
@@ -266,8 +304,10 @@ absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text) {
   Paragraph paragraph;
   while (true) {
     absl::StatusOr<bool> more = reader.Next(&paragraph);
-    if (!more.ok()) return more.status();
-    if (!*more) return paragraphs;
+    if (!more.ok())
+      return more.status();
+    if (!*more)
+      return paragraphs;
     paragraphs.push_back(std::move(paragraph));
   }
 }
@@ -276,12 +316,15 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
   ParagraphReader reader(text);
   Paragraph paragraph;
   absl::StatusOr<bool> found = reader.Next(&paragraph);
-  if (!found.ok()) return found.status();
-  if (!*found) return absl::InvalidArgumentError("no control paragraph found");
+  if (!found.ok())
+    return found.status();
+  if (!*found)
+    return absl::InvalidArgumentError("no control paragraph found");
   int64_t second_start = reader.line();
   Paragraph extra;
   absl::StatusOr<bool> more = reader.Next(&extra);
-  if (!more.ok()) return more.status();
+  if (!more.ok())
+    return more.status();
   if (*more) {
     return LineError(second_start,
                      "expected a single paragraph but found another");
@@ -289,10 +332,11 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
   return paragraph;
 }
 
-std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs) {
+std::string FormatParagraphs(const std::vector<Paragraph> &paragraphs) {
   std::string out;
   for (size_t i = 0; i < paragraphs.size(); ++i) {
-    if (i > 0) out.push_back('\n');
+    if (i > 0)
+      out.push_back('\n');
     paragraphs[i].AppendTo(&out);
   }
   return out;
@@ -304,8 +348,10 @@ std::string DecodeMultiline(absl::string_view value) {
   for (absl::string_view line : absl::StrSplit(value, '\n')) {
     if (!first) {
       text.push_back('\n');
-      if (!line.empty()) line.remove_prefix(1);
-      if (line == ".") line = "";
+      if (!line.empty())
+        line.remove_prefix(1);
+      if (line == ".")
+        line = "";
     }
     first = false;
     text.append(line.data(), line.size());
@@ -319,7 +365,8 @@ std::string EncodeMultiline(absl::string_view text) {
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!first) {
       value.append(line.empty() ? "\n ." : "\n ");
-      if (!line.empty()) value.append(line.data(), line.size());
+      if (!line.empty())
+        value.append(line.data(), line.size());
     } else {
       value.append(line.data(), line.size());
     }
@@ -328,4 +375,4 @@ std::string EncodeMultiline(absl::string_view text) {
   return value;
 }
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb

@@ -30,7 +30,7 @@ struct Field {
 
 // Paragraph is an ordered set of fields with case-insensitive names.
 class Paragraph {
- public:
+public:
   Paragraph() = default;
 
   // Get returns the value of field `name` (any case), or nullopt.
@@ -43,8 +43,12 @@ class Paragraph {
   bool Has(absl::string_view name) const { return Find(name) != nullptr; }
 
   // Set replaces the value of `name` in place, keeping its position and
-  // spelling, or appends the field when it is absent.
-  void Set(absl::string_view name, absl::string_view value);
+  // spelling, or appends the field when it is absent. The name must be a
+  // valid field name and every line of the value after the first must be a
+  // continuation line (start with a space or tab and not be blank), so no
+  // value can add fields or paragraphs when written; else INVALID_ARGUMENT
+  // and the paragraph is unchanged. Use EncodeMultiline for plain text.
+  absl::Status Set(absl::string_view name, absl::string_view value);
 
   // Remove deletes field `name`; it reports whether the field was present.
   bool Remove(absl::string_view name);
@@ -53,24 +57,26 @@ class Paragraph {
   void Clear() { fields_.clear(); }
 
   // fields returns the fields in order.
-  const std::vector<Field>& fields() const { return fields_; }
+  const std::vector<Field> &fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }
   size_t size() const { return fields_.size(); }
 
   // AppendTo writes the paragraph in deb822 syntax, one line per field line,
-  // without the blank line that separates paragraphs.
-  void AppendTo(std::string* out) const;
+  // without the blank line that separates paragraphs. Since fields come
+  // from the parser or from Set, both of which validate them, the output
+  // parses back to the same fields.
+  void AppendTo(std::string *out) const;
 
   // ToString returns the paragraph as AppendTo writes it.
   std::string ToString() const;
 
-  friend bool operator==(const Paragraph& a, const Paragraph& b);
+  friend bool operator==(const Paragraph &a, const Paragraph &b);
 
- private:
+private:
   friend class ParagraphReader;
 
-  const Field* Find(absl::string_view name) const;
-  Field* Find(absl::string_view name);
+  const Field *Find(absl::string_view name) const;
+  Field *Find(absl::string_view name);
 
   std::vector<Field> fields_;
 };
@@ -80,7 +86,7 @@ class Paragraph {
 // are separated by lines that are empty or hold only spaces and tabs.
 // Errors are INVALID_ARGUMENT and name the offending line number.
 class ParagraphReader {
- public:
+public:
   // kDefaultMaxParagraphBytes bounds one paragraph, so a hostile input
   // without blank lines cannot exhaust memory (stream) or build a huge
   // Paragraph (buffer).
@@ -97,27 +103,27 @@ class ParagraphReader {
 
   // Reads from `in`, which must outlive the reader, in chunks.
   explicit ParagraphReader(
-      std::istream* in, size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
+      std::istream *in, size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
 
   // Next reads the next paragraph into `*paragraph`. It returns true when a
   // paragraph was read, false at the end of the input.
-  absl::StatusOr<bool> Next(Paragraph* paragraph);
+  absl::StatusOr<bool> Next(Paragraph *paragraph);
 
   // line returns the 1-based number of the next line to be read.
   int64_t line() const { return line_ + 1; }
 
- private:
+private:
   enum class Step { kParagraph, kEnd, kNeedMore };
 
-  absl::StatusOr<Step> ParseParagraph(Paragraph* paragraph);
+  absl::StatusOr<Step> ParseParagraph(Paragraph *paragraph);
   absl::Status Refill();
 
-  std::istream* in_ = nullptr;
+  std::istream *in_ = nullptr;
   size_t max_paragraph_bytes_ = kDefaultMaxParagraphBytes;
-  std::string storage_;     // Stream mode: bytes read but not yet parsed.
-  absl::string_view data_;  // The unparsed input.
+  std::string storage_;    // Stream mode: bytes read but not yet parsed.
+  absl::string_view data_; // The unparsed input.
   bool eof_ = true;
-  int64_t line_ = 0;  // Lines consumed so far.
+  int64_t line_ = 0; // Lines consumed so far.
 };
 
 // ParseParagraphs parses every paragraph of `text`.
@@ -127,8 +133,11 @@ absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text);
 // (surrounding blank lines are allowed), e.g. a DEBIAN/control file.
 absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text);
 
+// ValidateField checks what Paragraph::Set requires of a field.
+absl::Status ValidateField(absl::string_view name, absl::string_view value);
+
 // FormatParagraphs writes paragraphs separated by blank lines.
-std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs);
+std::string FormatParagraphs(const std::vector<Paragraph> &paragraphs);
 
 // DecodeMultiline turns a stored value into text: continuation lines lose
 // their first space or tab and a line holding only "." becomes empty.
@@ -138,6 +147,6 @@ std::string DecodeMultiline(absl::string_view value);
 // first gets a leading space and empty lines become " .".
 std::string EncodeMultiline(absl::string_view text);
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb
 
-#endif  // DEBREPO_DEB_CONTROL_H_
+#endif // DEBREPO_DEB_CONTROL_H_

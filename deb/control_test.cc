@@ -41,9 +41,10 @@ constexpr absl::string_view kStanza =
     "  Indented line kept verbatim.\n"
     "\tTab continuation.\n";
 
-std::vector<std::string> Names(const Paragraph& p) {
+std::vector<std::string> Names(const Paragraph &p) {
   std::vector<std::string> names;
-  for (const Field& f : p.fields()) names.push_back(f.name);
+  for (const Field &f : p.fields())
+    names.push_back(f.name);
   return names;
 }
 
@@ -65,13 +66,38 @@ TEST(ParagraphTest, LooksUpFieldsIgnoringCase) {
 
 TEST(ParagraphTest, SetReplacesInPlaceAndAppendsNewFields) {
   Paragraph p = *ParseParagraph(kStanza);
-  p.Set("version", "2.10-4");
-  p.Set("Section", "devel");
+  EXPECT_THAT(p.Set("version", "2.10-4"), IsOk());
+  EXPECT_THAT(p.Set("Section", "devel"), IsOk());
   EXPECT_TRUE(p.Remove("DEPENDS"));
   EXPECT_FALSE(p.Remove("Depends"));
   EXPECT_THAT(Names(p), ElementsAre("Package", "Version", "Architecture",
                                     "Description", "Section"));
   EXPECT_EQ(p.GetOrEmpty("Version"), "2.10-4");
+}
+
+// A value cannot add fields or paragraphs to what AppendTo writes.
+TEST(ParagraphTest, SetRejectsValuesThatWouldInjectFieldsOrParagraphs) {
+  Paragraph p = *ParseParagraph(kStanza);
+  std::string before = p.ToString();
+  for (const char *value :
+       {"x\nInjected: yes", "x\n\nPackage: evil", "x\n \nPackage: evil",
+        "x\n\t\nB: c", "x\n", "x\n \t"}) {
+    EXPECT_THAT(p.Set("Description", value), InvalidWith("continuation"))
+        << value;
+    EXPECT_THAT(p.Set("X-New", value), InvalidWith("continuation")) << value;
+  }
+  EXPECT_THAT(p.Set("Bad Name", "x"), InvalidWith("invalid field name"));
+  EXPECT_THAT(p.Set("A:B", "x"), InvalidWith("invalid field name"));
+  EXPECT_THAT(p.Set("", "x"), InvalidWith("invalid field name"));
+  EXPECT_EQ(p.ToString(), before);
+  // Continuation lines, and EncodeMultiline's output, are fine and round
+  // trip.
+  EXPECT_THAT(p.Set("Description", "x\n y\n .\n\tz"), IsOk());
+  EXPECT_THAT(p.Set("X-Text", EncodeMultiline("a\n\nInjected: no\n")), IsOk());
+  EXPECT_THAT(p.Set("Files", "\n abc 1 f"), IsOk());
+  absl::StatusOr<Paragraph> reparsed = ParseParagraph(p.ToString());
+  ASSERT_THAT(reparsed, IsOk());
+  EXPECT_EQ(*reparsed, p);
 }
 
 TEST(ParagraphTest, DecodesAndEncodesMultilineValues) {
@@ -96,9 +122,8 @@ TEST(ParagraphTest, KeepsValuesWithEmptyFirstLine) {
       " 4567 200 main/binary-amd64/Packages.gz\n";
   absl::StatusOr<Paragraph> p = ParseParagraph(kRelease);
   ASSERT_THAT(p, IsOk());
-  EXPECT_EQ(p->GetOrEmpty("MD5Sum"),
-            "\n 0123 100 main/binary-amd64/Packages\n"
-            " 4567 200 main/binary-amd64/Packages.gz");
+  EXPECT_EQ(p->GetOrEmpty("MD5Sum"), "\n 0123 100 main/binary-amd64/Packages\n"
+                                     " 4567 200 main/binary-amd64/Packages.gz");
   EXPECT_EQ(p->ToString(), kRelease);
 }
 
@@ -169,7 +194,8 @@ TEST(ParagraphReaderTest, StreamAndBufferReadersAgree) {
     ASSERT_THAT(more_a, IsOk());
     ASSERT_THAT(more_b, IsOk());
     ASSERT_EQ(*more_a, *more_b);
-    if (!*more_a) break;
+    if (!*more_a)
+      break;
     ASSERT_EQ(a, b);
     ++count;
   }
@@ -178,8 +204,9 @@ TEST(ParagraphReaderTest, StreamAndBufferReadersAgree) {
 
 TEST(ParagraphReaderTest, ReportsAbsoluteLineNumbersFromStreams) {
   std::string text;
-  for (int i = 0; i < 50000; ++i) absl::StrAppend(&text, "A: ", i, "\n\n");
-  text += "broken\n";  // Line 100001.
+  for (int i = 0; i < 50000; ++i)
+    absl::StrAppend(&text, "A: ", i, "\n\n");
+  text += "broken\n"; // Line 100001.
   std::istringstream in(text);
   ParagraphReader reader(&in);
   Paragraph p;
@@ -192,7 +219,8 @@ TEST(ParagraphReaderTest, ReportsAbsoluteLineNumbersFromStreams) {
 
 TEST(ParagraphReaderTest, BoundsParagraphSizeOnStreams) {
   std::string text = "Description: x\n";
-  for (int i = 0; i < 100000; ++i) text += " more text on a long line\n";
+  for (int i = 0; i < 100000; ++i)
+    text += " more text on a long line\n";
   std::istringstream in(text);
   ParagraphReader reader(&in, /*max_paragraph_bytes=*/1 << 20);
   Paragraph p;
@@ -215,11 +243,12 @@ TEST(ParagraphReaderTest, BoundsFieldsPerParagraph) {
   }
   EXPECT_THAT(ParseParagraph(text),
               InvalidWith("line 10001: paragraph has more than 10000 "
-                                 "fields"));
+                          "fields"));
   // Below the cap, duplicates past the linear search are still found,
   // whatever their case.
   std::string many;
-  for (int i = 0; i < 5000; ++i) absl::StrAppend(&many, "Field-", i, ": v\n");
+  for (int i = 0; i < 5000; ++i)
+    absl::StrAppend(&many, "Field-", i, ": v\n");
   EXPECT_THAT(ParseParagraph(many), IsOk());
   EXPECT_THAT(ParseParagraph(many + "FIELD-4999: w\n"),
               InvalidWith("line 5001: duplicate field"));
@@ -242,10 +271,10 @@ TEST(ParagraphReaderTest, RoundTripsTheRealPackagesIndex) {
   for (absl::string_view line : absl::StrSplit(*index, '\n')) {
     absl::StrAppend(&expected, absl::StripTrailingAsciiWhitespace(line), "\n");
   }
-  expected.pop_back();  // StrSplit yields an empty piece after the last '\n'.
+  expected.pop_back(); // StrSplit yields an empty piece after the last '\n'.
   std::string written = FormatParagraphs(*paragraphs) + "\n";
   EXPECT_TRUE(written == expected) << "round trip differs from " << *path;
 }
 
-}  // namespace
-}  // namespace debrepo::deb
+} // namespace
+} // namespace debrepo::deb

@@ -36,11 +36,11 @@ absl::Status Invalid(absl::string_view message) {
 
 // HashingReader reads the package stream, hashing every byte it returns.
 class HashingReader {
- public:
-  explicit HashingReader(std::istream& in) : in_(in) {}
+public:
+  explicit HashingReader(std::istream &in) : in_(in) {}
 
   // Read reads up to `size` bytes; fewer only at the end of the stream.
-  size_t Read(char* buffer, size_t size) {
+  size_t Read(char *buffer, size_t size) {
     in_.read(buffer, static_cast<std::streamsize>(size));
     size_t got = static_cast<size_t>(in_.gcount());
     calculator_.Update(absl::string_view(buffer, got));
@@ -53,7 +53,8 @@ class HashingReader {
     while (size > 0) {
       size_t want = size < sizeof(buffer) ? size : sizeof(buffer);
       size_t got = Read(buffer, want);
-      if (got == 0) return false;
+      if (got == 0)
+        return false;
       size -= got;
     }
     return true;
@@ -61,8 +62,8 @@ class HashingReader {
 
   Checksums Finish() { return calculator_.Finish(); }
 
- private:
-  std::istream& in_;
+private:
+  std::istream &in_;
   ChecksumCalculator calculator_;
 };
 
@@ -73,11 +74,13 @@ struct ArMember {
 
 // ReadArHeader reads the next member header; NOT_FOUND means the archive
 // ended cleanly before it.
-absl::StatusOr<ArMember> ReadArHeader(HashingReader& reader) {
+absl::StatusOr<ArMember> ReadArHeader(HashingReader &reader) {
   char header[kArHeaderSize];
   size_t got = reader.Read(header, kArHeaderSize);
-  if (got == 0) return absl::NotFoundError("end of archive");
-  if (got != kArHeaderSize) return Invalid("truncated ar member header");
+  if (got == 0)
+    return absl::NotFoundError("end of archive");
+  if (got != kArHeaderSize)
+    return Invalid("truncated ar member header");
   if (header[58] != '`' || header[59] != '\n') {
     return Invalid("corrupt ar member header");
   }
@@ -85,7 +88,8 @@ absl::StatusOr<ArMember> ReadArHeader(HashingReader& reader) {
   member.name = std::string(
       absl::StripTrailingAsciiWhitespace(absl::string_view(header, 16)));
   // GNU ar ends names with '/'.
-  if (absl::EndsWith(member.name, "/")) member.name.pop_back();
+  if (absl::EndsWith(member.name, "/"))
+    member.name.pop_back();
   absl::string_view size_field =
       absl::StripAsciiWhitespace(absl::string_view(header + 48, 10));
   if (!absl::SimpleAtoi(size_field, &member.size)) {
@@ -97,13 +101,13 @@ absl::StatusOr<ArMember> ReadArHeader(HashingReader& reader) {
 
 // MemberSource feeds one ar member's bytes to libarchive.
 struct MemberSource {
-  HashingReader* reader;
+  HashingReader *reader;
   uint64_t remaining;
   char buffer[1 << 16];
 };
 
-la_ssize_t ReadMember(archive*, void* data, const void** out) {
-  auto* source = static_cast<MemberSource*>(data);
+la_ssize_t ReadMember(archive *, void *data, const void **out) {
+  auto *source = static_cast<MemberSource *>(data);
   size_t want = source->remaining < sizeof(source->buffer)
                     ? static_cast<size_t>(source->remaining)
                     : sizeof(source->buffer);
@@ -124,13 +128,13 @@ struct UncompressedBudget {
 
 // TarMember is an open libarchive reader over one ar member.
 class TarMember {
- public:
-  TarMember(HashingReader& reader, const ArMember& member,
-            UncompressedBudget& budget)
-      : archive_(archive_read_new(), archive_read_free),
-        source_{&reader, member.size, {}},
-        name_(member.name),
-        budget_(budget) {}
+public:
+  TarMember(HashingReader &reader, const ArMember &member,
+            UncompressedBudget &budget)
+      : archive_(archive_read_new(), archive_read_free), source_{&reader,
+                                                                 member.size,
+                                                                 {}},
+        name_(member.name), budget_(budget) {}
 
   absl::Status Open() {
     archive_read_support_filter_gzip(archive_.get());
@@ -147,11 +151,13 @@ class TarMember {
   }
 
   // NextHeader returns the next entry, nullptr at the end of the tar.
-  absl::StatusOr<archive_entry*> NextHeader() {
-    archive_entry* entry = nullptr;
+  absl::StatusOr<archive_entry *> NextHeader() {
+    archive_entry *entry = nullptr;
     int r = archive_read_next_header(archive_.get(), &entry);
-    if (r == ARCHIVE_EOF) return nullptr;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return Error();
+    if (r == ARCHIVE_EOF)
+      return nullptr;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+      return Error();
     // What was decompressed so far, plus the data of this entry, which
     // the next call would decompress to skip it: checked before that work.
     la_int64_t position = archive_filter_bytes(archive_.get(), 0);
@@ -172,8 +178,10 @@ class TarMember {
     char buffer[1 << 16];
     while (true) {
       la_ssize_t n = archive_read_data(archive_.get(), buffer, sizeof(buffer));
-      if (n < 0) return Error();
-      if (n == 0) return data;
+      if (n < 0)
+        return Error();
+      if (n == 0)
+        return data;
       if (data.size() + static_cast<size_t>(n) > limit) {
         return Invalid(
             absl::StrCat(name_, ": control file exceeds ", limit, " bytes"));
@@ -195,9 +203,9 @@ class TarMember {
     return absl::OkStatus();
   }
 
- private:
+private:
   absl::Status Error() {
-    const char* message = archive_error_string(archive_.get());
+    const char *message = archive_error_string(archive_.get());
     return Invalid(
         absl::StrCat(name_, ": ", message ? message : "unreadable tar"));
   }
@@ -205,15 +213,16 @@ class TarMember {
   ArchivePtr archive_;
   MemberSource source_;
   std::string name_;
-  UncompressedBudget& budget_;
+  UncompressedBudget &budget_;
 };
 
 // SafePath strips "./" and rejects paths that could escape the root or
 // that hold control characters (a newline would forge Contents lines).
 // `path` may be null (libarchive's answer for an undecodable name).
-absl::StatusOr<std::string> SafePath(const char* raw_path,
-                                     const DebLimits& limits) {
-  if (raw_path == nullptr) return Invalid("tar entry without a path name");
+absl::StatusOr<std::string> SafePath(const char *raw_path,
+                                     const DebLimits &limits) {
+  if (raw_path == nullptr)
+    return Invalid("tar entry without a path name");
   absl::string_view path = raw_path;
   if (path.size() > limits.max_path_length) {
     return Invalid(
@@ -239,17 +248,18 @@ absl::StatusOr<std::string> SafePath(const char* raw_path,
   return std::string(path);
 }
 
-absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
-                                            const ArMember& member,
-                                            const DebLimits& limits,
-                                            UncompressedBudget& budget) {
+absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
+                                            const ArMember &member,
+                                            const DebLimits &limits,
+                                            UncompressedBudget &budget) {
   TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::optional<Paragraph> control;
   size_t entries = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
-    if (entry == nullptr) break;
+    if (entry == nullptr)
+      break;
     if (++entries > limits.max_paths) {
       return Invalid(absl::StrCat(member.name, " has more than ",
                                   limits.max_paths, " entries"));
@@ -261,7 +271,8 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
     absl::ConsumePrefix(&name, "./");
     if (name != "control" || archive_entry_filetype(entry) != AE_IFREG)
       continue;
-    if (control.has_value()) return Invalid("two control files");
+    if (control.has_value())
+      return Invalid("two control files");
     ASSIGN_OR_RETURN(std::string text, tar.ReadData(limits.max_control_bytes));
     absl::StatusOr<Paragraph> paragraph = ParseParagraph(text);
     if (!paragraph.ok()) {
@@ -273,7 +284,7 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
   RETURN_IF_ERROR(tar.Finish());
   if (!control.has_value())
     return Invalid(absl::StrCat(member.name, " has no control file"));
-  for (const char* field : {"Package", "Version", "Architecture"}) {
+  for (const char *field : {"Package", "Version", "Architecture"}) {
     if (control->GetOrEmpty(field).empty()) {
       return Invalid(absl::StrCat("control file lacks the ", field, " field"));
     }
@@ -286,16 +297,17 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
       !s.ok()) {
     return Invalid(s.message());
   }
-  if (absl::Status s = ValidateArchitecture(control->GetOrEmpty("Architecture"));
+  if (absl::Status s =
+          ValidateArchitecture(control->GetOrEmpty("Architecture"));
       !s.ok()) {
     return Invalid(s.message());
   }
   return *std::move(control);
 }
 
-absl::StatusOr<std::vector<std::string>> ReadDataMember(
-    HashingReader& reader, const ArMember& member, const DebLimits& limits,
-    UncompressedBudget& budget) {
+absl::StatusOr<std::vector<std::string>>
+ReadDataMember(HashingReader &reader, const ArMember &member,
+               const DebLimits &limits, UncompressedBudget &budget) {
   TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
@@ -303,14 +315,15 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
   uint64_t path_bytes = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
-    if (entry == nullptr) break;
+    if (entry == nullptr)
+      break;
     if (++entries > limits.max_paths) {
       return Invalid(absl::StrCat("data.tar has more than ", limits.max_paths,
                                   " entries"));
     }
     ASSIGN_OR_RETURN(std::string path,
                      SafePath(archive_entry_pathname(entry), limits));
-    if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
+    if (const char *target = archive_entry_hardlink(entry); target != nullptr) {
       RETURN_IF_ERROR(SafePath(target, limits).status());
     }
     if (archive_entry_filetype(entry) != AE_IFDIR && !path.empty()) {
@@ -326,9 +339,9 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
   return paths;
 }
 
-}  // namespace
+} // namespace
 
-absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
+absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
   HashingReader reader(in);
   char magic[kArMagic.size()];
   if (reader.Read(magic, sizeof(magic)) != sizeof(magic) ||
@@ -340,8 +353,10 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
   bool seen_binary = false, seen_control = false, seen_data = false;
   while (true) {
     absl::StatusOr<ArMember> member = ReadArHeader(reader);
-    if (absl::IsNotFound(member.status())) break;
-    if (!member.ok()) return member.status();
+    if (absl::IsNotFound(member.status()))
+      break;
+    if (!member.ok())
+      return member.status();
     if (!seen_binary) {
       // deb(5): the first member is debian-binary with a 2.x format version.
       char version[16];
@@ -352,15 +367,18 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
       }
       seen_binary = true;
     } else if (absl::StartsWith(member->name, "control.tar") && !seen_control) {
-      ASSIGN_OR_RETURN(deb.control, ReadControlMember(reader, *member, limits, budget));
+      ASSIGN_OR_RETURN(deb.control,
+                       ReadControlMember(reader, *member, limits, budget));
       seen_control = true;
     } else if (absl::StartsWith(member->name, "data.tar") && seen_control &&
                !seen_data) {
-      ASSIGN_OR_RETURN(deb.paths, ReadDataMember(reader, *member, limits, budget));
+      ASSIGN_OR_RETURN(deb.paths,
+                       ReadDataMember(reader, *member, limits, budget));
       seen_data = true;
     } else if (absl::StartsWith(member->name, "_")) {
       // Members starting with '_' (e.g. signatures) are allowed and ignored.
-      if (!reader.Skip(member->size)) return Invalid("truncated archive");
+      if (!reader.Skip(member->size))
+        return Invalid("truncated archive");
     } else {
       return Invalid(absl::StrCat("unexpected member \"",
                                   absl::CHexEscape(member->name), "\""));
@@ -370,14 +388,16 @@ absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
       return Invalid("truncated archive");
     }
   }
-  if (!seen_control) return Invalid("no control.tar member");
-  if (!seen_data) return Invalid("no data.tar member");
+  if (!seen_control)
+    return Invalid("no control.tar member");
+  if (!seen_data)
+    return Invalid("no data.tar member");
   deb.checksums = reader.Finish();
   return deb;
 }
 
-absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
-                                    const DebLimits& limits) {
+absl::StatusOr<DebFile> ReadDebFile(const std::string &path,
+                                    const DebLimits &limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
@@ -386,4 +406,4 @@ absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
   return ReadDeb(in, limits);
 }
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb

@@ -22,25 +22,26 @@ namespace {
 // EmptyHome is a fresh empty directory for gpgv's --homedir, removed with
 // the object.
 class EmptyHome {
- public:
+public:
   EmptyHome() {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp",
-                     "/debrepo-gpgv-XXXXXX");
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    const char *tmp = getenv("TMPDIR");
+    std::string pattern = absl::StrCat(
+        tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/debrepo-gpgv-XXXXXX");
+    if (mkdtemp(pattern.data()) != nullptr)
+      path_ = pattern;
   }
   ~EmptyHome() {
     std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+    if (!path_.empty())
+      std::filesystem::remove_all(path_, ignored);
   }
-  EmptyHome(const EmptyHome&) = delete;
-  EmptyHome& operator=(const EmptyHome&) = delete;
+  EmptyHome(const EmptyHome &) = delete;
+  EmptyHome &operator=(const EmptyHome &) = delete;
 
   // path is "" when the directory could not be made.
-  const std::string& path() const { return path_; }
+  const std::string &path() const { return path_; }
 
- private:
+private:
   std::string path_;
 };
 
@@ -50,15 +51,15 @@ bool IsWeakDigest(absl::string_view algorithm) {
   return algorithm == "1" || algorithm == "2" || algorithm == "3";
 }
 
-}  // namespace
+} // namespace
 
-absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
-    std::vector<std::string> keyrings) {
+absl::StatusOr<GpgvVerifier>
+GpgvVerifier::Create(std::vector<std::string> keyrings) {
   if (keyrings.empty()) {
     return absl::InvalidArgumentError(
         "no keyrings given: every signature would be unverifiable");
   }
-  for (const std::string& keyring : keyrings) {
+  for (const std::string &keyring : keyrings) {
     if (keyring.empty() || keyring[0] != '/') {
       return absl::InvalidArgumentError(absl::StrCat(
           "keyring path \"", keyring,
@@ -68,27 +69,30 @@ absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
   return GpgvVerifier(std::move(keyrings));
 }
 
-absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
-    absl::string_view message) const {
+absl::StatusOr<VerifiedMessage>
+GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
   // gpgv checks our serialisation of our own split, so the text returned is
   // exactly what the signature covers, however the input was laid out.
   absl::StatusOr<ClearSigned> split = SplitClearSigned(message);
-  if (!split.ok()) return split.status();
-  if (keyrings_.empty()) return absl::InvalidArgumentError("no keyrings");
+  if (!split.ok())
+    return split.status();
+  if (keyrings_.empty())
+    return absl::InvalidArgumentError("no keyrings");
   EmptyHome home;
   if (home.path().empty()) {
     return absl::InternalError("cannot make a home directory for gpgv");
   }
   std::vector<std::string> argv = {"gpgv", "--homedir", home.path(),
                                    "--status-fd", "1"};
-  for (const std::string& keyring : keyrings_) {
+  for (const std::string &keyring : keyrings_) {
     argv.push_back("--keyring");
     argv.push_back(keyring);
   }
   argv.push_back("-");
   absl::StatusOr<CommandResult> result =
       RunCommand(argv, JoinClearSigned(*split));
-  if (!result.ok()) return result.status();
+  if (!result.ok())
+    return result.status();
   if (result->exit_code == 127) {
     return absl::InternalError("cannot run gpgv: " + result->stderr_data);
   }
@@ -98,7 +102,8 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
   // specific problem wins.
   absl::Status problem;
   for (absl::string_view line : absl::StrSplit(result->stdout_data, '\n')) {
-    if (!absl::ConsumePrefix(&line, "[GNUPG:] ")) continue;
+    if (!absl::ConsumePrefix(&line, "[GNUPG:] "))
+      continue;
     std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
     absl::string_view keyword = words[0];
     absl::string_view key = words.size() > 1 ? words[1] : "";
@@ -113,8 +118,8 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
       }
       if (IsWeakDigest(words[8])) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "signature by key ", key, " uses weak digest algorithm ",
-            words[8], " (MD5, SHA-1 and RIPEMD-160 are not accepted)"));
+            "signature by key ", key, " uses weak digest algorithm ", words[8],
+            " (MD5, SHA-1 and RIPEMD-160 are not accepted)"));
       }
       valid = true;
       signer.fingerprint = std::string(words.back());
@@ -133,7 +138,8 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
           absl::StrCat("cannot check signature by key ", key));
     }
   }
-  if (!problem.ok()) return problem;
+  if (!problem.ok())
+    return problem;
   if (result->exit_code != 0 || !good || !valid) {
     return absl::InvalidArgumentError(
         absl::StrCat("no valid signature: ", result->stderr_data));
@@ -141,4 +147,4 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
   return VerifiedMessage{std::move(split->text), std::move(signer)};
 }
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -116,94 +117,110 @@ constexpr absl::string_view kSourceOrder[] = {"Package",
 // Reorder returns `p` with the fields named in `order` first, in that order,
 // and the others after them in their original order.
 template <size_t N>
-Paragraph Reorder(const Paragraph& p, const absl::string_view (&order)[N]) {
+absl::StatusOr<Paragraph> Reorder(const Paragraph &p,
+                                  const absl::string_view (&order)[N]) {
   Paragraph out;
+  absl::Status status;
   for (absl::string_view name : order) {
-    for (const Field& field : p.fields()) {
+    for (const Field &field : p.fields()) {
       if (absl::EqualsIgnoreCase(field.name, name))
-        out.Set(field.name, field.value);
+        status.Update(out.Set(field.name, field.value));
     }
   }
-  for (const Field& field : p.fields()) {
+  for (const Field &field : p.fields()) {
     bool known = std::any_of(std::begin(order), std::end(order),
                              [&](absl::string_view n) {
                                return absl::EqualsIgnoreCase(field.name, n);
                              });
-    if (!known) out.Set(field.name, field.value);
+    if (!known)
+      status.Update(out.Set(field.name, field.value));
   }
+  if (!status.ok())
+    return status;
   return out;
 }
 
 // FileListValue writes a Files / Checksums-* value: an empty first line,
 // then " digest size name" per file.
-std::string FileListValue(
-    const std::vector<std::pair<std::string, Checksums>>& files,
-    std::string Checksums::*digest) {
+std::string
+FileListValue(const std::vector<std::pair<std::string, Checksums>> &files,
+              std::string Checksums::*digest) {
   std::string value;
-  for (const auto& [name, checksums] : files) {
+  for (const auto &[name, checksums] : files) {
     absl::StrAppend(&value, "\n ", checksums.*digest, " ", checksums.size, " ",
                     name);
   }
   return value;
 }
 
-}  // namespace
+} // namespace
 
-Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
-                         const Checksums& checksums) {
+absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
+                                         absl::string_view filename,
+                                         const Checksums &checksums) {
   Paragraph stanza = control;
-  for (const char* name :
+  absl::Status status;
+  for (const char *name :
        {"Filename", "Size", "MD5sum", "SHA1", "SHA256", "SHA512"}) {
     stanza.Remove(name);
   }
-  stanza.Set("Filename", filename);
-  stanza.Set("Size", absl::StrCat(checksums.size));
-  stanza.Set("MD5sum", checksums.md5);
-  stanza.Set("SHA1", checksums.sha1);
-  stanza.Set("SHA256", checksums.sha256);
-  stanza.Set("SHA512", checksums.sha512);
+  status.Update(stanza.Set("Filename", filename));
+  status.Update(stanza.Set("Size", absl::StrCat(checksums.size)));
+  status.Update(stanza.Set("MD5sum", checksums.md5));
+  status.Update(stanza.Set("SHA1", checksums.sha1));
+  status.Update(stanza.Set("SHA256", checksums.sha256));
+  status.Update(stanza.Set("SHA512", checksums.sha512));
+  if (!status.ok())
+    return status;
   return Reorder(stanza, kPackageOrder);
 }
 
-Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
-                        const Checksums& dsc_checksums,
-                        absl::string_view directory) {
+absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
+                                        absl::string_view dsc_name,
+                                        const Checksums &dsc_checksums,
+                                        absl::string_view directory) {
   Paragraph stanza;
-  for (const Field& field : dsc.paragraph.fields()) {
+  absl::Status status;
+  for (const Field &field : dsc.paragraph.fields()) {
     if (absl::EqualsIgnoreCase(field.name, "Source")) {
-      stanza.Set("Package", field.value);
+      status.Update(stanza.Set("Package", field.value));
     } else if (!absl::EqualsIgnoreCase(field.name, "Files") &&
                !absl::StartsWithIgnoreCase(field.name, "Checksums-")) {
-      stanza.Set(field.name, field.value);
+      status.Update(stanza.Set(field.name, field.value));
     }
   }
-  stanza.Set("Directory", directory);
+  status.Update(stanza.Set("Directory", directory));
   std::vector<std::pair<std::string, Checksums>> files = {
       {std::string(dsc_name), dsc_checksums}};
-  for (const ListedFile& file : dsc.files)
+  for (const ListedFile &file : dsc.files)
     files.emplace_back(file.name, file.checksums);
   auto all_have = [&](std::string Checksums::*digest) {
-    return std::all_of(files.begin(), files.end(), [&](const auto& f) {
+    return std::all_of(files.begin(), files.end(), [&](const auto &f) {
       return !(f.second.*digest).empty();
     });
   };
-  stanza.Set("Files", FileListValue(files, &Checksums::md5));
+  status.Update(stanza.Set("Files", FileListValue(files, &Checksums::md5)));
   if (all_have(&Checksums::sha1)) {
-    stanza.Set("Checksums-Sha1", FileListValue(files, &Checksums::sha1));
+    status.Update(
+        stanza.Set("Checksums-Sha1", FileListValue(files, &Checksums::sha1)));
   }
   if (all_have(&Checksums::sha256)) {
-    stanza.Set("Checksums-Sha256", FileListValue(files, &Checksums::sha256));
+    status.Update(stanza.Set("Checksums-Sha256",
+                             FileListValue(files, &Checksums::sha256)));
   }
   if (all_have(&Checksums::sha512)) {
-    stanza.Set("Checksums-Sha512", FileListValue(files, &Checksums::sha512));
+    status.Update(stanza.Set("Checksums-Sha512",
+                             FileListValue(files, &Checksums::sha512)));
   }
+  if (!status.ok())
+    return status;
   return Reorder(stanza, kSourceOrder);
 }
 
 void ContentsIndex::Add(absl::string_view package,
-                        const std::vector<std::string>& paths) {
-  for (const std::string& path : paths) {
-    std::vector<std::string>& packages = packages_by_path_[path];
+                        const std::vector<std::string> &paths) {
+  for (const std::string &path : paths) {
+    std::vector<std::string> &packages = packages_by_path_[path];
     if (std::find(packages.begin(), packages.end(), package) ==
         packages.end()) {
       packages.emplace_back(package);
@@ -211,11 +228,11 @@ void ContentsIndex::Add(absl::string_view package,
   }
 }
 
-absl::Status ContentsIndex::WriteTo(CompressedWriter& writer) const {
+absl::Status ContentsIndex::WriteTo(CompressedWriter &writer) const {
   // apt-ftparchive aligns the package column at 60 with tabs, then spaces.
   constexpr size_t kColumn = 60;
   std::string line;
-  for (const auto& [path, packages] : packages_by_path_) {
+  for (const auto &[path, packages] : packages_by_path_) {
     line = path;
     size_t column = path.size();
     size_t target = std::max(kColumn, column + 1);
@@ -225,7 +242,8 @@ absl::Status ContentsIndex::WriteTo(CompressedWriter& writer) const {
     }
     line.append(target - column, ' ');
     absl::StrAppend(&line, absl::StrJoin(packages, ","), "\n");
-    if (absl::Status s = writer.Write(line); !s.ok()) return s;
+    if (absl::Status s = writer.Write(line); !s.ok())
+      return s;
   }
   return absl::OkStatus();
 }
@@ -235,47 +253,73 @@ std::string FormatReleaseDate(absl::Time time) {
                           absl::UTCTimeZone());
 }
 
-Paragraph ReleaseParagraph(const ReleaseInfo& info,
-                           std::vector<ReleaseFileEntry> files) {
+absl::StatusOr<Paragraph>
+ReleaseParagraph(const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
   Paragraph p;
+  absl::Status status;
   auto set_if = [&](absl::string_view name, absl::string_view value) {
-    if (!value.empty()) p.Set(name, value);
+    if (!value.empty())
+      status.Update(p.Set(name, value));
   };
+  // One-line fields: a continuation line would be read as part of them.
+  for (absl::string_view value :
+       {info.origin, info.label, info.suite, info.version, info.codename}) {
+    if (absl::StrContains(value, '\n')) {
+      return absl::InvalidArgumentError(absl::StrCat("Release field value \"",
+                                                     absl::CHexEscape(value),
+                                                     "\" holds a newline"));
+    }
+  }
+  for (const std::vector<std::string> *words :
+       {&info.architectures, &info.components}) {
+    for (const std::string &word : *words) {
+      if (word.empty() || word.find_first_of(" \t\n") != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Release architecture or component \"",
+                         absl::CHexEscape(word), "\" is not one word"));
+      }
+    }
+  }
   set_if("Origin", info.origin);
   set_if("Label", info.label);
   set_if("Suite", info.suite);
   set_if("Version", info.version);
   set_if("Codename", info.codename);
-  p.Set("Date", FormatReleaseDate(info.date));
+  set_if("Date", FormatReleaseDate(info.date));
   if (info.valid_until.has_value()) {
-    p.Set("Valid-Until", FormatReleaseDate(*info.valid_until));
+    set_if("Valid-Until", FormatReleaseDate(*info.valid_until));
   }
-  if (info.acquire_by_hash) p.Set("Acquire-By-Hash", "yes");
+  if (info.acquire_by_hash)
+    set_if("Acquire-By-Hash", "yes");
   set_if("Architectures", absl::StrJoin(info.architectures, " "));
   set_if("Components", absl::StrJoin(info.components, " "));
   set_if("Description", info.description);
   std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a.path < b.path; });
+            [](const auto &a, const auto &b) { return a.path < b.path; });
   struct Section {
-    const char* name;
+    const char *name;
     std::string Checksums::*digest;
   };
-  for (const Section& section :
+  for (const Section &section :
        {Section{"MD5Sum", &Checksums::md5}, Section{"SHA1", &Checksums::sha1},
         Section{"SHA256", &Checksums::sha256},
         Section{"SHA512", &Checksums::sha512}}) {
     std::string value;
     bool complete = !files.empty();
-    for (const ReleaseFileEntry& file : files) {
-      const std::string& digest = file.checksums.*section.digest;
-      if (digest.empty()) complete = false;
+    for (const ReleaseFileEntry &file : files) {
+      const std::string &digest = file.checksums.*section.digest;
+      if (digest.empty())
+        complete = false;
       absl::StrAppend(&value, "\n ", digest, " ",
                       absl::StrFormat("%8d", file.checksums.size), " ",
                       file.path);
     }
-    if (complete) p.Set(section.name, value);
+    if (complete)
+      set_if(section.name, value);
   }
+  if (!status.ok())
+    return status;
   return p;
 }
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb

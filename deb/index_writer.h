@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "deb/checksums.h"
@@ -24,9 +25,11 @@ namespace debrepo::deb {
 // root) with `checksums`: the control fields plus Filename, Size, MD5sum,
 // SHA1, SHA256 and SHA512 (any such fields in `control` are replaced), in
 // apt's canonical order (apt-pkg/tagfile-order.c); fields apt does not know
-// follow in their original order.
-Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
-                         const Checksums& checksums);
+// follow in their original order. A `filename` that holds a newline (and
+// so would inject fields) is INVALID_ARGUMENT.
+absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
+                                         absl::string_view filename,
+                                         const Checksums &checksums);
 
 // SourcesStanza returns the Sources index entry for the source package
 // described by `dsc`, whose .dsc file is `dsc_name` with `dsc_checksums`,
@@ -34,25 +37,27 @@ Paragraph PackagesStanza(const Paragraph& control, absl::string_view filename,
 // added, and Files / Checksums-* list the .dsc first and then its files.
 // A Checksums-* field is written when every file has that digest: a .dsc
 // usually lists no SHA-512, which the caller fills in from the files (as
-// apt-ftparchive does) to get a Checksums-Sha512 field.
-Paragraph SourcesStanza(const UploadControl& dsc, absl::string_view dsc_name,
-                        const Checksums& dsc_checksums,
-                        absl::string_view directory);
+// apt-ftparchive does) to get a Checksums-Sha512 field. A name or
+// directory holding a newline is INVALID_ARGUMENT.
+absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
+                                        absl::string_view dsc_name,
+                                        const Checksums &dsc_checksums,
+                                        absl::string_view directory);
 
 // ContentsIndex collects which packages install which paths and writes a
 // Contents file: sorted by path, one line per path, packages joined by ','.
 // It holds every path in memory until written.
 class ContentsIndex {
- public:
+public:
   // Add records that `package` (a name, or "section/name" as Debian's
   // Contents files qualify them) installs `paths`.
-  void Add(absl::string_view package, const std::vector<std::string>& paths);
+  void Add(absl::string_view package, const std::vector<std::string> &paths);
 
   // WriteTo writes the index, lines laid out as apt-ftparchive lays them out
   // (path, then tabs and spaces to column 60, then packages).
-  absl::Status WriteTo(CompressedWriter& writer) const;
+  absl::Status WriteTo(CompressedWriter &writer) const;
 
- private:
+private:
   std::map<std::string, std::vector<std::string>, std::less<>>
       packages_by_path_;
 };
@@ -74,7 +79,7 @@ struct ReleaseInfo {
 
 // ReleaseFileEntry is one index file listed in a Release file.
 struct ReleaseFileEntry {
-  std::string path;  // Relative to the directory of the Release file.
+  std::string path; // Relative to the directory of the Release file.
   Checksums checksums;
 };
 
@@ -82,14 +87,18 @@ struct ReleaseFileEntry {
 // out; dates are RFC 2822 in UTC; the MD5Sum, SHA1, SHA256 and SHA512
 // sections list `files` sorted by path as " digest size path" with the
 // size right-aligned in 8 columns (as in Debian's archive) and are left out
-// when some file lacks that digest.
-Paragraph ReleaseParagraph(const ReleaseInfo& info,
-                           std::vector<ReleaseFileEntry> files);
+// when some file lacks that digest. Values that would inject fields or
+// paragraphs (a newline in Origin, Label, Suite, Version, Codename or a
+// path, a Description line that is not a continuation line, an
+// architecture or component that is not one word) are INVALID_ARGUMENT;
+// write a multi-line description with EncodeMultiline.
+absl::StatusOr<Paragraph> ReleaseParagraph(const ReleaseInfo &info,
+                                           std::vector<ReleaseFileEntry> files);
 
 // FormatReleaseDate formats a time as Release files write it:
 // "Sat, 11 Jul 2026 10:16:37 UTC".
 std::string FormatReleaseDate(absl::Time time);
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb
 
-#endif  // DEBREPO_DEB_INDEX_WRITER_H_
+#endif // DEBREPO_DEB_INDEX_WRITER_H_

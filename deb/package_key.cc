@@ -18,7 +18,7 @@ namespace {
 constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 
-void Fnv1a(uint64_t& hash, absl::string_view bytes) {
+void Fnv1a(uint64_t &hash, absl::string_view bytes) {
   for (unsigned char c : bytes) {
     hash ^= c;
     hash *= kFnvPrime;
@@ -35,15 +35,15 @@ absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
   return absl::OkStatus();
 }
 
-}  // namespace
+} // namespace
 
 std::string FilesHash(std::vector<PackageFile> files) {
   std::sort(files.begin(), files.end(),
-            [](const PackageFile& a, const PackageFile& b) {
+            [](const PackageFile &a, const PackageFile &b) {
               return a.name < b.name;
             });
   uint64_t hash = kFnvOffsetBasis;
-  for (const PackageFile& file : files) {
+  for (const PackageFile &file : files) {
     Fnv1a(hash, file.name);
     char size[8];
     for (int i = 0; i < 8; ++i) {
@@ -88,9 +88,12 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                                        absl::string_view name,
                                        absl::string_view version,
                                        absl::string_view files_hash) {
-  if (absl::Status s = ValidateArchitecture(architecture); !s.ok()) return s;
-  if (absl::Status s = ValidatePackageName(name); !s.ok()) return s;
-  if (absl::Status s = Version::Parse(version).status(); !s.ok()) return s;
+  if (absl::Status s = ValidateArchitecture(architecture); !s.ok())
+    return s;
+  if (absl::Status s = ValidatePackageName(name); !s.ok())
+    return s;
+  if (absl::Status s = Version::Parse(version).status(); !s.ok())
+    return s;
   if (version != absl::StripAsciiWhitespace(version)) {
     return absl::InvalidArgumentError("version has surrounding whitespace");
   }
@@ -105,7 +108,7 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                       files_hash);
 }
 
-absl::string_view SourceName(const Paragraph& binary) {
+absl::string_view SourceName(const Paragraph &binary) {
   absl::string_view source = binary.GetOrEmpty("Source");
   source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
   return source.empty() ? binary.GetOrEmpty("Package") : source;
@@ -123,10 +126,11 @@ absl::StatusOr<std::string> PoolPath(absl::string_view component,
   for (auto [what, part] :
        {std::pair{"component", component}, std::pair{"source name", source},
         std::pair{"file name", file}}) {
-    if (absl::Status s = CheckComponent(what, part); !s.ok()) return s;
+    if (absl::Status s = CheckComponent(what, part); !s.ok())
+      return s;
   }
   return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source,
                       "/", file);
 }
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb

@@ -61,7 +61,7 @@
 
 namespace re2 {
 class RE2;
-}  // namespace re2
+} // namespace re2
 
 namespace debrepo::deb {
 
@@ -107,13 +107,13 @@ std::string CanonicalFieldName(absl::string_view name);
 
 // Query is a parsed package query.
 class Query {
- public:
+public:
   // Parse parses `text`. Errors are INVALID_ARGUMENT naming the offset.
   static absl::StatusOr<Query> Parse(absl::string_view text);
 
   // Matches evaluates the query against a package's control stanza;
   // `package_type` is the value of $PackageType.
-  bool Matches(const Paragraph& stanza,
+  bool Matches(const Paragraph &stanza,
                absl::string_view package_type = "deb") const;
 
   // ToSql compiles the query to a condition whose first placeholder is
@@ -121,14 +121,14 @@ class Query {
   SqlCondition ToSql(int first_parameter = 1) const;
 
   // root returns the parsed tree, e.g. for inspection or logging.
-  const QueryNode& root() const { return root_; }
+  const QueryNode &root() const { return root_; }
 
- private:
+private:
   explicit Query(QueryNode root) : root_(std::move(root)) {}
 
   QueryNode root_;
 };
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb
 
-#endif  // DEBREPO_DEB_QUERY_H_
+#endif // DEBREPO_DEB_QUERY_H_

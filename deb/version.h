@@ -15,7 +15,7 @@ namespace debrepo::deb {
 
 // Version is a parsed, valid Debian version.
 class Version {
- public:
+public:
   // Parse accepts what dpkg accepts without warnings: surrounding whitespace
   // is ignored; the epoch is a decimal number that fits in an int; the
   // upstream part starts with a digit and holds only alphanumerics and
@@ -25,9 +25,9 @@ class Version {
 
   // epoch is 0 when the version has none.
   uint32_t epoch() const { return epoch_; }
-  const std::string& upstream() const { return upstream_; }
+  const std::string &upstream() const { return upstream_; }
   // revision is "" when the version has none.
-  const std::string& revision() const { return revision_; }
+  const std::string &revision() const { return revision_; }
 
   // ToString returns the canonical spelling: the epoch only when non-zero or
   // written explicitly, as dpkg prints versions.
@@ -35,12 +35,12 @@ class Version {
 
   // Versions compare like dpkg: equal versions may have different spellings
   // ("1.0" == "0:1.0" == "1.0-0").
-  friend std::strong_ordering operator<=>(const Version& a, const Version& b);
-  friend bool operator==(const Version& a, const Version& b) {
+  friend std::strong_ordering operator<=>(const Version &a, const Version &b);
+  friend bool operator==(const Version &a, const Version &b) {
     return (a <=> b) == 0;
   }
 
- private:
+private:
   Version() = default;
 
   uint32_t epoch_ = 0;
@@ -55,6 +55,6 @@ class Version {
 // numerically. Returns <0, 0 or >0.
 int CompareVersionParts(absl::string_view a, absl::string_view b);
 
-}  // namespace debrepo::deb
+} // namespace debrepo::deb
 
-#endif  // DEBREPO_DEB_VERSION_H_
+#endif // DEBREPO_DEB_VERSION_H_
