@@ -27,8 +27,7 @@ ChecksumCalculator::ChecksumCalculator() : digests_(new Digests) {
 }
 
 ChecksumCalculator::~ChecksumCalculator() {
-  for (EVP_MD_CTX *context : digests_->contexts)
-    EVP_MD_CTX_free(context);
+  for (EVP_MD_CTX *context : digests_->contexts) EVP_MD_CTX_free(context);
 }
 
 void ChecksumCalculator::Update(absl::string_view data) {
@@ -69,4 +68,4 @@ absl::StatusOr<Checksums> ChecksumFile(const std::string &path) {
   return calculator.Finish();
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -26,7 +26,7 @@ struct Checksums {
 
 // ChecksumCalculator hashes a byte stream fed in pieces.
 class ChecksumCalculator {
-public:
+ public:
   ChecksumCalculator();
   ~ChecksumCalculator();
   ChecksumCalculator(const ChecksumCalculator &) = delete;
@@ -39,7 +39,7 @@ public:
   // must not be used afterwards.
   Checksums Finish();
 
-private:
+ private:
   struct Digests;
   std::unique_ptr<Digests> digests_;
   uint64_t size_ = 0;
@@ -48,6 +48,6 @@ private:
 // ChecksumFile reads `path` once and returns its checksums.
 absl::StatusOr<Checksums> ChecksumFile(const std::string &path);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_CHECKSUMS_H_
+#endif  // DEBREPO_DEB_CHECKSUMS_H_

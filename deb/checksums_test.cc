@@ -57,5 +57,5 @@ TEST(ChecksumsTest, KnownEmptyDigests) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -21,7 +21,7 @@ absl::Status Invalid(size_t line, absl::string_view problem) {
       absl::StrCat("clear-signed message, line ", line, ": ", problem));
 }
 
-} // namespace
+}  // namespace
 
 bool IsClearSigned(absl::string_view message) {
   return absl::StartsWith(absl::StripLeadingAsciiWhitespace(message), kHeader);
@@ -29,11 +29,9 @@ bool IsClearSigned(absl::string_view message) {
 
 absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   std::vector<absl::string_view> lines = absl::StrSplit(message, '\n');
-  for (absl::string_view &line : lines)
-    absl::ConsumeSuffix(&line, "\r");
+  for (absl::string_view &line : lines) absl::ConsumeSuffix(&line, "\r");
   size_t i = 0;
-  while (i < lines.size() && absl::StripAsciiWhitespace(lines[i]).empty())
-    ++i;
+  while (i < lines.size() && absl::StripAsciiWhitespace(lines[i]).empty()) ++i;
   if (i == lines.size() || lines[i] != kHeader) {
     return Invalid(i + 1, "expected \"-----BEGIN PGP SIGNED MESSAGE-----\"");
   }
@@ -55,8 +53,7 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
     }
     absl::StrAppend(&result.text, line, "\n");
   }
-  if (i == lines.size())
-    return Invalid(i, "no signature block");
+  if (i == lines.size()) return Invalid(i, "no signature block");
   size_t begin = i;
   for (; i < lines.size() && lines[i] != kSignatureEnd; ++i) {
     absl::StrAppend(&result.signature, lines[i], "\n");
@@ -79,8 +76,7 @@ std::string JoinClearSigned(const ClearSigned &message) {
   absl::ConsumeSuffix(&text, "\n");
   if (!message.text.empty()) {
     for (absl::string_view line : absl::StrSplit(text, '\n')) {
-      if (absl::StartsWith(line, "-"))
-        out.append("- ");
+      if (absl::StartsWith(line, "-")) out.append("- ");
       absl::StrAppend(&out, line, "\n");
     }
   }
@@ -88,4 +84,4 @@ std::string JoinClearSigned(const ClearSigned &message) {
   return out;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -35,6 +35,6 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message);
 // result covers exactly `message.text`.
 std::string JoinClearSigned(const ClearSigned &message);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_CLEARSIGN_H_
+#endif  // DEBREPO_DEB_CLEARSIGN_H_

@@ -40,8 +40,7 @@ TEST(ClearSignTest, AcceptsCrLfLineEnds) {
   std::string message = Signed("A: 1\n");
   std::string crlf;
   for (char c : message) {
-    if (c == '\n')
-      crlf += '\r';
+    if (c == '\n') crlf += '\r';
     crlf += c;
   }
   absl::StatusOr<ClearSigned> split = SplitClearSigned(crlf);
@@ -65,9 +64,10 @@ TEST(ClearSignTest, RejectsUnsignedTextAndBrokenFraming) {
                  "no signature block");
   expect_invalid("-----BEGIN PGP SIGNED MESSAGE-----\nHash SHA256\n\nA: 1\n",
                  "bad armor header");
-  expect_invalid("-----BEGIN PGP SIGNED MESSAGE-----\n\nA: 1\n-----BEGIN PGP "
-                 "SIGNATURE-----\nx\n",
-                 "not terminated");
+  expect_invalid(
+      "-----BEGIN PGP SIGNED MESSAGE-----\n\nA: 1\n-----BEGIN PGP "
+      "SIGNATURE-----\nx\n",
+      "not terminated");
 }
 
 // JoinClearSigned is the inverse of SplitClearSigned for canonical input.
@@ -81,5 +81,5 @@ TEST(ClearSignTest, JoinsWhatItSplits) {
   }
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -15,29 +15,26 @@ namespace debrepo::deb {
 
 absl::string_view CompressionSuffix(Compression compression) {
   switch (compression) {
-  case Compression::kNone:
-    return "";
-  case Compression::kGzip:
-    return ".gz";
-  case Compression::kXz:
-    return ".xz";
+    case Compression::kNone:
+      return "";
+    case Compression::kGzip:
+      return ".gz";
+    case Compression::kXz:
+      return ".xz";
   }
   return "";
 }
 
 // Output writes one variant to its file, hashing what reaches the file.
 class CompressedWriter::Output {
-public:
+ public:
   Output(std::string path, Compression compression)
       : path_(std::move(path)), compression_(compression) {}
 
   ~Output() {
-    if (file_ != nullptr)
-      fclose(file_);
-    if (compression_ == Compression::kGzip && stream_open_)
-      deflateEnd(&zlib_);
-    if (compression_ == Compression::kXz && stream_open_)
-      lzma_end(&lzma_);
+    if (file_ != nullptr) fclose(file_);
+    if (compression_ == Compression::kGzip && stream_open_) deflateEnd(&zlib_);
+    if (compression_ == Compression::kXz && stream_open_) lzma_end(&lzma_);
   }
 
   absl::Status Open() {
@@ -64,12 +61,12 @@ public:
 
   absl::Status Write(absl::string_view data, bool finish) {
     switch (compression_) {
-    case Compression::kNone:
-      return Emit(data);
-    case Compression::kGzip:
-      return Deflate(data, finish);
-    case Compression::kXz:
-      return Lzma(data, finish);
+      case Compression::kNone:
+        return Emit(data);
+      case Compression::kGzip:
+        return Deflate(data, finish);
+      case Compression::kXz:
+        return Lzma(data, finish);
     }
     return absl::OkStatus();
   }
@@ -84,10 +81,9 @@ public:
     return WrittenFile{path_, compression_, calculator_.Finish()};
   }
 
-private:
+ private:
   absl::Status Emit(absl::string_view bytes) {
-    if (bytes.empty())
-      return absl::OkStatus();
+    if (bytes.empty()) return absl::OkStatus();
     calculator_.Update(bytes);
     if (fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
       return absl::InternalError(
@@ -103,12 +99,10 @@ private:
       zlib_.next_out = reinterpret_cast<Bytef *>(buffer_);
       zlib_.avail_out = sizeof(buffer_);
       int r = deflate(&zlib_, finish ? Z_FINISH : Z_NO_FLUSH);
-      if (r == Z_STREAM_ERROR)
-        return absl::InternalError("deflate failed");
+      if (r == Z_STREAM_ERROR) return absl::InternalError("deflate failed");
       absl::Status s =
           Emit(absl::string_view(buffer_, sizeof(buffer_) - zlib_.avail_out));
-      if (!s.ok())
-        return s;
+      if (!s.ok()) return s;
       if (finish ? r == Z_STREAM_END : zlib_.avail_out != 0)
         return absl::OkStatus();
     }
@@ -126,8 +120,7 @@ private:
       }
       absl::Status s =
           Emit(absl::string_view(buffer_, sizeof(buffer_) - lzma_.avail_out));
-      if (!s.ok())
-        return s;
+      if (!s.ok()) return s;
       if (finish ? r == LZMA_STREAM_END : lzma_.avail_out != 0)
         return absl::OkStatus();
     }
@@ -143,15 +136,13 @@ private:
   char buffer_[1 << 16];
 };
 
-absl::StatusOr<std::unique_ptr<CompressedWriter>>
-CompressedWriter::Create(const std::string &base_path,
-                         const std::vector<Compression> &variants) {
+absl::StatusOr<std::unique_ptr<CompressedWriter>> CompressedWriter::Create(
+    const std::string &base_path, const std::vector<Compression> &variants) {
   std::unique_ptr<CompressedWriter> writer(new CompressedWriter);
   for (Compression compression : variants) {
     auto output = std::make_unique<Output>(
         absl::StrCat(base_path, CompressionSuffix(compression)), compression);
-    if (absl::Status s = output->Open(); !s.ok())
-      return s;
+    if (absl::Status s = output->Open(); !s.ok()) return s;
     writer->outputs_.push_back(std::move(output));
   }
   return writer;
@@ -170,15 +161,13 @@ absl::Status CompressedWriter::Write(absl::string_view data) {
 absl::StatusOr<std::vector<WrittenFile>> CompressedWriter::Finish() {
   std::vector<WrittenFile> files;
   for (auto &output : outputs_) {
-    if (absl::Status s = output->Write("", /*finish=*/true); !s.ok())
-      return s;
+    if (absl::Status s = output->Write("", /*finish=*/true); !s.ok()) return s;
     absl::StatusOr<WrittenFile> file = output->Close();
-    if (!file.ok())
-      return file.status();
+    if (!file.ok()) return file.status();
     files.push_back(*std::move(file));
   }
   outputs_.clear();
   return files;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -31,11 +31,10 @@ struct WrittenFile {
 // CompressedWriter writes the same byte stream to each requested variant.
 // Memory use is bounded by the compressors' state, whatever the file size.
 class CompressedWriter {
-public:
+ public:
   // Create opens `base_path` + suffix for every compression in `variants`.
-  static absl::StatusOr<std::unique_ptr<CompressedWriter>>
-  Create(const std::string &base_path,
-         const std::vector<Compression> &variants);
+  static absl::StatusOr<std::unique_ptr<CompressedWriter>> Create(
+      const std::string &base_path, const std::vector<Compression> &variants);
 
   ~CompressedWriter();
 
@@ -48,12 +47,12 @@ public:
   // Output is one variant's sink; defined in the .cc file.
   class Output;
 
-private:
+ private:
   CompressedWriter() = default;
 
   std::vector<std::unique_ptr<Output>> outputs_;
 };
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_COMPRESSED_WRITER_H_
+#endif  // DEBREPO_DEB_COMPRESSED_WRITER_H_

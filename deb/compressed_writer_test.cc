@@ -68,5 +68,5 @@ TEST(CompressedWriterTest, ReportsUnwritableLocations) {
               StatusIs(absl::StatusCode::kInternal));
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -34,8 +34,7 @@ absl::string_view StripTrailingSpace(absl::string_view s) {
 }
 
 absl::string_view StripLeadingSpace(absl::string_view s) {
-  while (!s.empty() && IsFieldSpace(s.front()))
-    s.remove_prefix(1);
+  while (!s.empty() && IsFieldSpace(s.front())) s.remove_prefix(1);
   return s;
 }
 
@@ -50,18 +49,16 @@ absl::Status LineError(int64_t line, absl::string_view message) {
 // Field names are printable ASCII without spaces or colons and may not start
 // with '#' or '-' (Debian Policy §5.1).
 bool IsValidFieldName(absl::string_view name) {
-  if (name.empty() || name[0] == '#' || name[0] == '-')
-    return false;
+  if (name.empty() || name[0] == '#' || name[0] == '-') return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return c > ' ' && c < 127 && c != ':'; });
 }
 
-} // namespace
+}  // namespace
 
 const Field *Paragraph::Find(absl::string_view name) const {
   for (const Field &field : fields_) {
-    if (absl::EqualsIgnoreCase(field.name, name))
-      return &field;
+    if (absl::EqualsIgnoreCase(field.name, name)) return &field;
   }
   return nullptr;
 }
@@ -72,8 +69,7 @@ Field *Paragraph::Find(absl::string_view name) {
 
 std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
   const Field *field = Find(name);
-  if (field == nullptr)
-    return std::nullopt;
+  if (field == nullptr) return std::nullopt;
   return absl::string_view(field->value);
 }
 
@@ -103,8 +99,7 @@ absl::Status ValidateField(absl::string_view name, absl::string_view value) {
 }
 
 absl::Status Paragraph::Set(absl::string_view name, absl::string_view value) {
-  if (absl::Status s = ValidateField(name, value); !s.ok())
-    return s;
+  if (absl::Status s = ValidateField(name, value); !s.ok()) return s;
   if (Field *field = Find(name); field != nullptr) {
     field->value = std::string(value);
     return absl::OkStatus();
@@ -117,8 +112,7 @@ bool Paragraph::Remove(absl::string_view name) {
   auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field &f) {
     return absl::EqualsIgnoreCase(f.name, name);
   });
-  if (it == fields_.end())
-    return false;
+  if (it == fields_.end()) return false;
   fields_.erase(it);
   return true;
 }
@@ -167,16 +161,14 @@ absl::Status ParagraphReader::Refill() {
   in_->read(storage_.data() + old_size, static_cast<std::streamsize>(want));
   size_t got = static_cast<size_t>(in_->gcount());
   storage_.resize(old_size + got);
-  if (in_->bad())
-    return absl::DataLossError("read error on control stream");
-  if (got == 0 || in_->eof())
-    eof_ = true;
+  if (in_->bad()) return absl::DataLossError("read error on control stream");
+  if (got == 0 || in_->eof()) eof_ = true;
   data_ = storage_;
   return absl::OkStatus();
 }
 
-absl::StatusOr<ParagraphReader::Step>
-ParagraphReader::ParseParagraph(Paragraph *paragraph) {
+absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
+    Paragraph *paragraph) {
   paragraph->Clear();
   absl::string_view rest = data_;
   int64_t line = line_;
@@ -190,8 +182,7 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
   absl::flat_hash_set<std::string> seen;
   const char *paragraph_begin = rest.data();
   auto flush_span = [&] {
-    if (span_begin != nullptr)
-      current->value.append(span_begin, span_end);
+    if (span_begin != nullptr) current->value.append(span_begin, span_end);
     span_begin = nullptr;
   };
   while (true) {
@@ -199,10 +190,8 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
     const char *newline = rest.empty() ? nullptr
                                        : static_cast<const char *>(std::memchr(
                                              rest.data(), '\n', rest.size()));
-    if (newline == nullptr && !eof_)
-      return Step::kNeedMore;
-    if (rest.empty())
-      break; // End of input.
+    if (newline == nullptr && !eof_) return Step::kNeedMore;
+    if (rest.empty()) break;  // End of input.
     size_t length = newline == nullptr ? rest.size() : newline - rest.data();
     absl::string_view text = rest.substr(0, length);
     rest.remove_prefix(newline == nullptr ? length : length + 1);
@@ -214,8 +203,7 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
       }
       break;
     }
-    if (paragraph->empty())
-      paragraph_begin = text.data();
+    if (paragraph->empty()) paragraph_begin = text.data();
     if (static_cast<size_t>(text.data() + text.size() - paragraph_begin) >
         max_paragraph_bytes_) {
       return LineError(line, absl::StrCat("paragraph exceeds ",
@@ -264,8 +252,7 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
     if (duplicate) {
       return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
     }
-    if (current != nullptr)
-      flush_span();
+    if (current != nullptr) flush_span();
     absl::string_view value =
         StripTrailingSpace(StripLeadingSpace(text.substr(colon + 1)));
     paragraph->fields_.push_back(Field{std::string(name), std::string()});
@@ -273,8 +260,7 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
     span_begin = value.data();
     span_end = value.data() + value.size();
   }
-  if (current != nullptr)
-    flush_span();
+  if (current != nullptr) flush_span();
   data_ = rest;
   line_ = line;
   return paragraph->empty() ? Step::kEnd : Step::kParagraph;
@@ -283,17 +269,15 @@ ParagraphReader::ParseParagraph(Paragraph *paragraph) {
 absl::StatusOr<bool> ParagraphReader::Next(Paragraph *paragraph) {
   while (true) {
     absl::StatusOr<Step> step = ParseParagraph(paragraph);
-    if (!step.ok())
-      return step.status();
+    if (!step.ok()) return step.status();
     switch (*step) {
-    case Step::kParagraph:
-      return true;
-    case Step::kEnd:
-      return false;
-    case Step::kNeedMore:
-      if (absl::Status status = Refill(); !status.ok())
-        return status;
-      break;
+      case Step::kParagraph:
+        return true;
+      case Step::kEnd:
+        return false;
+      case Step::kNeedMore:
+        if (absl::Status status = Refill(); !status.ok()) return status;
+        break;
     }
   }
 }
@@ -304,10 +288,8 @@ absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text) {
   Paragraph paragraph;
   while (true) {
     absl::StatusOr<bool> more = reader.Next(&paragraph);
-    if (!more.ok())
-      return more.status();
-    if (!*more)
-      return paragraphs;
+    if (!more.ok()) return more.status();
+    if (!*more) return paragraphs;
     paragraphs.push_back(std::move(paragraph));
   }
 }
@@ -316,15 +298,12 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
   ParagraphReader reader(text);
   Paragraph paragraph;
   absl::StatusOr<bool> found = reader.Next(&paragraph);
-  if (!found.ok())
-    return found.status();
-  if (!*found)
-    return absl::InvalidArgumentError("no control paragraph found");
+  if (!found.ok()) return found.status();
+  if (!*found) return absl::InvalidArgumentError("no control paragraph found");
   int64_t second_start = reader.line();
   Paragraph extra;
   absl::StatusOr<bool> more = reader.Next(&extra);
-  if (!more.ok())
-    return more.status();
+  if (!more.ok()) return more.status();
   if (*more) {
     return LineError(second_start,
                      "expected a single paragraph but found another");
@@ -335,8 +314,7 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
 std::string FormatParagraphs(const std::vector<Paragraph> &paragraphs) {
   std::string out;
   for (size_t i = 0; i < paragraphs.size(); ++i) {
-    if (i > 0)
-      out.push_back('\n');
+    if (i > 0) out.push_back('\n');
     paragraphs[i].AppendTo(&out);
   }
   return out;
@@ -348,10 +326,8 @@ std::string DecodeMultiline(absl::string_view value) {
   for (absl::string_view line : absl::StrSplit(value, '\n')) {
     if (!first) {
       text.push_back('\n');
-      if (!line.empty())
-        line.remove_prefix(1);
-      if (line == ".")
-        line = "";
+      if (!line.empty()) line.remove_prefix(1);
+      if (line == ".") line = "";
     }
     first = false;
     text.append(line.data(), line.size());
@@ -365,8 +341,7 @@ std::string EncodeMultiline(absl::string_view text) {
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (!first) {
       value.append(line.empty() ? "\n ." : "\n ");
-      if (!line.empty())
-        value.append(line.data(), line.size());
+      if (!line.empty()) value.append(line.data(), line.size());
     } else {
       value.append(line.data(), line.size());
     }
@@ -375,4 +350,4 @@ std::string EncodeMultiline(absl::string_view text) {
   return value;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -30,7 +30,7 @@ struct Field {
 
 // Paragraph is an ordered set of fields with case-insensitive names.
 class Paragraph {
-public:
+ public:
   Paragraph() = default;
 
   // Get returns the value of field `name` (any case), or nullopt.
@@ -72,7 +72,7 @@ public:
 
   friend bool operator==(const Paragraph &a, const Paragraph &b);
 
-private:
+ private:
   friend class ParagraphReader;
 
   const Field *Find(absl::string_view name) const;
@@ -86,7 +86,7 @@ private:
 // are separated by lines that are empty or hold only spaces and tabs.
 // Errors are INVALID_ARGUMENT and name the offending line number.
 class ParagraphReader {
-public:
+ public:
   // kDefaultMaxParagraphBytes bounds one paragraph, so a hostile input
   // without blank lines cannot exhaust memory (stream) or build a huge
   // Paragraph (buffer).
@@ -112,7 +112,7 @@ public:
   // line returns the 1-based number of the next line to be read.
   int64_t line() const { return line_ + 1; }
 
-private:
+ private:
   enum class Step { kParagraph, kEnd, kNeedMore };
 
   absl::StatusOr<Step> ParseParagraph(Paragraph *paragraph);
@@ -120,10 +120,10 @@ private:
 
   std::istream *in_ = nullptr;
   size_t max_paragraph_bytes_ = kDefaultMaxParagraphBytes;
-  std::string storage_;    // Stream mode: bytes read but not yet parsed.
-  absl::string_view data_; // The unparsed input.
+  std::string storage_;     // Stream mode: bytes read but not yet parsed.
+  absl::string_view data_;  // The unparsed input.
   bool eof_ = true;
-  int64_t line_ = 0; // Lines consumed so far.
+  int64_t line_ = 0;  // Lines consumed so far.
 };
 
 // ParseParagraphs parses every paragraph of `text`.
@@ -147,6 +147,6 @@ std::string DecodeMultiline(absl::string_view value);
 // first gets a leading space and empty lines become " .".
 std::string EncodeMultiline(absl::string_view text);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_CONTROL_H_
+#endif  // DEBREPO_DEB_CONTROL_H_

@@ -43,8 +43,7 @@ constexpr absl::string_view kStanza =
 
 std::vector<std::string> Names(const Paragraph &p) {
   std::vector<std::string> names;
-  for (const Field &f : p.fields())
-    names.push_back(f.name);
+  for (const Field &f : p.fields()) names.push_back(f.name);
   return names;
 }
 
@@ -122,8 +121,9 @@ TEST(ParagraphTest, KeepsValuesWithEmptyFirstLine) {
       " 4567 200 main/binary-amd64/Packages.gz\n";
   absl::StatusOr<Paragraph> p = ParseParagraph(kRelease);
   ASSERT_THAT(p, IsOk());
-  EXPECT_EQ(p->GetOrEmpty("MD5Sum"), "\n 0123 100 main/binary-amd64/Packages\n"
-                                     " 4567 200 main/binary-amd64/Packages.gz");
+  EXPECT_EQ(p->GetOrEmpty("MD5Sum"),
+            "\n 0123 100 main/binary-amd64/Packages\n"
+            " 4567 200 main/binary-amd64/Packages.gz");
   EXPECT_EQ(p->ToString(), kRelease);
 }
 
@@ -194,8 +194,7 @@ TEST(ParagraphReaderTest, StreamAndBufferReadersAgree) {
     ASSERT_THAT(more_a, IsOk());
     ASSERT_THAT(more_b, IsOk());
     ASSERT_EQ(*more_a, *more_b);
-    if (!*more_a)
-      break;
+    if (!*more_a) break;
     ASSERT_EQ(a, b);
     ++count;
   }
@@ -204,9 +203,8 @@ TEST(ParagraphReaderTest, StreamAndBufferReadersAgree) {
 
 TEST(ParagraphReaderTest, ReportsAbsoluteLineNumbersFromStreams) {
   std::string text;
-  for (int i = 0; i < 50000; ++i)
-    absl::StrAppend(&text, "A: ", i, "\n\n");
-  text += "broken\n"; // Line 100001.
+  for (int i = 0; i < 50000; ++i) absl::StrAppend(&text, "A: ", i, "\n\n");
+  text += "broken\n";  // Line 100001.
   std::istringstream in(text);
   ParagraphReader reader(&in);
   Paragraph p;
@@ -219,8 +217,7 @@ TEST(ParagraphReaderTest, ReportsAbsoluteLineNumbersFromStreams) {
 
 TEST(ParagraphReaderTest, BoundsParagraphSizeOnStreams) {
   std::string text = "Description: x\n";
-  for (int i = 0; i < 100000; ++i)
-    text += " more text on a long line\n";
+  for (int i = 0; i < 100000; ++i) text += " more text on a long line\n";
   std::istringstream in(text);
   ParagraphReader reader(&in, /*max_paragraph_bytes=*/1 << 20);
   Paragraph p;
@@ -247,8 +244,7 @@ TEST(ParagraphReaderTest, BoundsFieldsPerParagraph) {
   // Below the cap, duplicates past the linear search are still found,
   // whatever their case.
   std::string many;
-  for (int i = 0; i < 5000; ++i)
-    absl::StrAppend(&many, "Field-", i, ": v\n");
+  for (int i = 0; i < 5000; ++i) absl::StrAppend(&many, "Field-", i, ": v\n");
   EXPECT_THAT(ParseParagraph(many), IsOk());
   EXPECT_THAT(ParseParagraph(many + "FIELD-4999: w\n"),
               InvalidWith("line 5001: duplicate field"));
@@ -271,10 +267,10 @@ TEST(ParagraphReaderTest, RoundTripsTheRealPackagesIndex) {
   for (absl::string_view line : absl::StrSplit(*index, '\n')) {
     absl::StrAppend(&expected, absl::StripTrailingAsciiWhitespace(line), "\n");
   }
-  expected.pop_back(); // StrSplit yields an empty piece after the last '\n'.
+  expected.pop_back();  // StrSplit yields an empty piece after the last '\n'.
   std::string written = FormatParagraphs(*paragraphs) + "\n";
   EXPECT_TRUE(written == expected) << "round trip differs from " << *path;
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -36,7 +36,7 @@ absl::Status Invalid(absl::string_view message) {
 
 // HashingReader reads the package stream, hashing every byte it returns.
 class HashingReader {
-public:
+ public:
   explicit HashingReader(std::istream &in) : in_(in) {}
 
   // Read reads up to `size` bytes; fewer only at the end of the stream.
@@ -53,8 +53,7 @@ public:
     while (size > 0) {
       size_t want = size < sizeof(buffer) ? size : sizeof(buffer);
       size_t got = Read(buffer, want);
-      if (got == 0)
-        return false;
+      if (got == 0) return false;
       size -= got;
     }
     return true;
@@ -62,7 +61,7 @@ public:
 
   Checksums Finish() { return calculator_.Finish(); }
 
-private:
+ private:
   std::istream &in_;
   ChecksumCalculator calculator_;
 };
@@ -77,10 +76,8 @@ struct ArMember {
 absl::StatusOr<ArMember> ReadArHeader(HashingReader &reader) {
   char header[kArHeaderSize];
   size_t got = reader.Read(header, kArHeaderSize);
-  if (got == 0)
-    return absl::NotFoundError("end of archive");
-  if (got != kArHeaderSize)
-    return Invalid("truncated ar member header");
+  if (got == 0) return absl::NotFoundError("end of archive");
+  if (got != kArHeaderSize) return Invalid("truncated ar member header");
   if (header[58] != '`' || header[59] != '\n') {
     return Invalid("corrupt ar member header");
   }
@@ -88,8 +85,7 @@ absl::StatusOr<ArMember> ReadArHeader(HashingReader &reader) {
   member.name = std::string(
       absl::StripTrailingAsciiWhitespace(absl::string_view(header, 16)));
   // GNU ar ends names with '/'.
-  if (absl::EndsWith(member.name, "/"))
-    member.name.pop_back();
+  if (absl::EndsWith(member.name, "/")) member.name.pop_back();
   absl::string_view size_field =
       absl::StripAsciiWhitespace(absl::string_view(header + 48, 10));
   if (!absl::SimpleAtoi(size_field, &member.size)) {
@@ -128,13 +124,13 @@ struct UncompressedBudget {
 
 // TarMember is an open libarchive reader over one ar member.
 class TarMember {
-public:
+ public:
   TarMember(HashingReader &reader, const ArMember &member,
             UncompressedBudget &budget)
-      : archive_(archive_read_new(), archive_read_free), source_{&reader,
-                                                                 member.size,
-                                                                 {}},
-        name_(member.name), budget_(budget) {}
+      : archive_(archive_read_new(), archive_read_free),
+        source_{&reader, member.size, {}},
+        name_(member.name),
+        budget_(budget) {}
 
   absl::Status Open() {
     archive_read_support_filter_gzip(archive_.get());
@@ -154,10 +150,8 @@ public:
   absl::StatusOr<archive_entry *> NextHeader() {
     archive_entry *entry = nullptr;
     int r = archive_read_next_header(archive_.get(), &entry);
-    if (r == ARCHIVE_EOF)
-      return nullptr;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      return Error();
+    if (r == ARCHIVE_EOF) return nullptr;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return Error();
     // What was decompressed so far, plus the data of this entry, which
     // the next call would decompress to skip it: checked before that work.
     la_int64_t position = archive_filter_bytes(archive_.get(), 0);
@@ -178,10 +172,8 @@ public:
     char buffer[1 << 16];
     while (true) {
       la_ssize_t n = archive_read_data(archive_.get(), buffer, sizeof(buffer));
-      if (n < 0)
-        return Error();
-      if (n == 0)
-        return data;
+      if (n < 0) return Error();
+      if (n == 0) return data;
       if (data.size() + static_cast<size_t>(n) > limit) {
         return Invalid(
             absl::StrCat(name_, ": control file exceeds ", limit, " bytes"));
@@ -203,7 +195,7 @@ public:
     return absl::OkStatus();
   }
 
-private:
+ private:
   absl::Status Error() {
     const char *message = archive_error_string(archive_.get());
     return Invalid(
@@ -221,8 +213,7 @@ private:
 // `path` may be null (libarchive's answer for an undecodable name).
 absl::StatusOr<std::string> SafePath(const char *raw_path,
                                      const DebLimits &limits) {
-  if (raw_path == nullptr)
-    return Invalid("tar entry without a path name");
+  if (raw_path == nullptr) return Invalid("tar entry without a path name");
   absl::string_view path = raw_path;
   if (path.size() > limits.max_path_length) {
     return Invalid(
@@ -258,8 +249,7 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
   size_t entries = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
-    if (entry == nullptr)
-      break;
+    if (entry == nullptr) break;
     if (++entries > limits.max_paths) {
       return Invalid(absl::StrCat(member.name, " has more than ",
                                   limits.max_paths, " entries"));
@@ -271,8 +261,7 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
     absl::ConsumePrefix(&name, "./");
     if (name != "control" || archive_entry_filetype(entry) != AE_IFREG)
       continue;
-    if (control.has_value())
-      return Invalid("two control files");
+    if (control.has_value()) return Invalid("two control files");
     ASSIGN_OR_RETURN(std::string text, tar.ReadData(limits.max_control_bytes));
     absl::StatusOr<Paragraph> paragraph = ParseParagraph(text);
     if (!paragraph.ok()) {
@@ -305,9 +294,9 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
   return *std::move(control);
 }
 
-absl::StatusOr<std::vector<std::string>>
-ReadDataMember(HashingReader &reader, const ArMember &member,
-               const DebLimits &limits, UncompressedBudget &budget) {
+absl::StatusOr<std::vector<std::string>> ReadDataMember(
+    HashingReader &reader, const ArMember &member, const DebLimits &limits,
+    UncompressedBudget &budget) {
   TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
@@ -315,8 +304,7 @@ ReadDataMember(HashingReader &reader, const ArMember &member,
   uint64_t path_bytes = 0;
   while (true) {
     ASSIGN_OR_RETURN(archive_entry * entry, tar.NextHeader());
-    if (entry == nullptr)
-      break;
+    if (entry == nullptr) break;
     if (++entries > limits.max_paths) {
       return Invalid(absl::StrCat("data.tar has more than ", limits.max_paths,
                                   " entries"));
@@ -339,7 +327,7 @@ ReadDataMember(HashingReader &reader, const ArMember &member,
   return paths;
 }
 
-} // namespace
+}  // namespace
 
 absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
   HashingReader reader(in);
@@ -353,10 +341,8 @@ absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
   bool seen_binary = false, seen_control = false, seen_data = false;
   while (true) {
     absl::StatusOr<ArMember> member = ReadArHeader(reader);
-    if (absl::IsNotFound(member.status()))
-      break;
-    if (!member.ok())
-      return member.status();
+    if (absl::IsNotFound(member.status())) break;
+    if (!member.ok()) return member.status();
     if (!seen_binary) {
       // deb(5): the first member is debian-binary with a 2.x format version.
       char version[16];
@@ -377,8 +363,7 @@ absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
       seen_data = true;
     } else if (absl::StartsWith(member->name, "_")) {
       // Members starting with '_' (e.g. signatures) are allowed and ignored.
-      if (!reader.Skip(member->size))
-        return Invalid("truncated archive");
+      if (!reader.Skip(member->size)) return Invalid("truncated archive");
     } else {
       return Invalid(absl::StrCat("unexpected member \"",
                                   absl::CHexEscape(member->name), "\""));
@@ -388,10 +373,8 @@ absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
       return Invalid("truncated archive");
     }
   }
-  if (!seen_control)
-    return Invalid("no control.tar member");
-  if (!seen_data)
-    return Invalid("no data.tar member");
+  if (!seen_control) return Invalid("no control.tar member");
+  if (!seen_data) return Invalid("no data.tar member");
   deb.checksums = reader.Finish();
   return deb;
 }
@@ -406,4 +389,4 @@ absl::StatusOr<DebFile> ReadDebFile(const std::string &path,
   return ReadDeb(in, limits);
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

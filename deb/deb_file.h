@@ -58,6 +58,6 @@ absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits = {});
 absl::StatusOr<DebFile> ReadDebFile(const std::string &path,
                                     const DebLimits &limits = {});
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_DEB_FILE_H_
+#endif  // DEBREPO_DEB_DEB_FILE_H_

@@ -28,18 +28,19 @@ using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
-constexpr absl::string_view kControl = "Package: hello-test\n"
-                                       "Version: 1:2.10-3+b1\n"
-                                       "Architecture: amd64\n"
-                                       "Maintainer: Test <test@example.org>\n"
-                                       "Installed-Size: 12\n"
-                                       "Depends: libc6 (>= 2.34)\n"
-                                       "Section: devel\n"
-                                       "Priority: optional\n"
-                                       "Description: test package\n"
-                                       " Long description.\n"
-                                       " .\n"
-                                       " Second paragraph.\n";
+constexpr absl::string_view kControl =
+    "Package: hello-test\n"
+    "Version: 1:2.10-3+b1\n"
+    "Architecture: amd64\n"
+    "Maintainer: Test <test@example.org>\n"
+    "Installed-Size: 12\n"
+    "Depends: libc6 (>= 2.34)\n"
+    "Section: devel\n"
+    "Priority: optional\n"
+    "Description: test package\n"
+    " Long description.\n"
+    " .\n"
+    " Second paragraph.\n";
 
 std::string RunOk(const std::vector<std::string> &argv) {
   absl::StatusOr<CommandResult> result = RunCommand(argv);
@@ -95,8 +96,7 @@ TEST_P(DpkgDebTest, AgreesWithDpkgDebAndCoreutils) {
         absl::StrSplit(line, ' ', absl::SkipEmpty());
     ASSERT_GE(columns.size(), 6) << line;
     absl::string_view path = columns[5];
-    if (absl::EndsWith(path, "/"))
-      continue;
+    if (absl::EndsWith(path, "/")) continue;
     absl::ConsumePrefix(&path, "./");
     listed.push_back(std::string(path));
   }
@@ -319,8 +319,7 @@ TEST(DebFileTest, ValidatesPackageNameAndArchitecture) {
 
 TEST(DebFileTest, BoundsTheNumberOfPaths) {
   std::vector<TarEntry> many;
-  for (int i = 0; i < 20; ++i)
-    many.push_back({absl::StrCat("./f", i), ""});
+  for (int i = 0; i < 20; ++i) many.push_back({absl::StrCat("./f", i), ""});
   std::istringstream in(MakeAr(
       {{"debian-binary", "2.0\n"},
        {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
@@ -331,5 +330,5 @@ TEST(DebFileTest, BoundsTheNumberOfPaths) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

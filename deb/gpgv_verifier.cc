@@ -22,18 +22,16 @@ namespace {
 // EmptyHome is a fresh empty directory for gpgv's --homedir, removed with
 // the object.
 class EmptyHome {
-public:
+ public:
   EmptyHome() {
     const char *tmp = getenv("TMPDIR");
     std::string pattern = absl::StrCat(
         tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/debrepo-gpgv-XXXXXX");
-    if (mkdtemp(pattern.data()) != nullptr)
-      path_ = pattern;
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~EmptyHome() {
     std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
   EmptyHome(const EmptyHome &) = delete;
   EmptyHome &operator=(const EmptyHome &) = delete;
@@ -41,7 +39,7 @@ public:
   // path is "" when the directory could not be made.
   const std::string &path() const { return path_; }
 
-private:
+ private:
   std::string path_;
 };
 
@@ -51,10 +49,10 @@ bool IsWeakDigest(absl::string_view algorithm) {
   return algorithm == "1" || algorithm == "2" || algorithm == "3";
 }
 
-} // namespace
+}  // namespace
 
-absl::StatusOr<GpgvVerifier>
-GpgvVerifier::Create(std::vector<std::string> keyrings) {
+absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
+    std::vector<std::string> keyrings) {
   if (keyrings.empty()) {
     return absl::InvalidArgumentError(
         "no keyrings given: every signature would be unverifiable");
@@ -69,15 +67,13 @@ GpgvVerifier::Create(std::vector<std::string> keyrings) {
   return GpgvVerifier(std::move(keyrings));
 }
 
-absl::StatusOr<VerifiedMessage>
-GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
+absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
+    absl::string_view message) const {
   // gpgv checks our serialisation of our own split, so the text returned is
   // exactly what the signature covers, however the input was laid out.
   absl::StatusOr<ClearSigned> split = SplitClearSigned(message);
-  if (!split.ok())
-    return split.status();
-  if (keyrings_.empty())
-    return absl::InvalidArgumentError("no keyrings");
+  if (!split.ok()) return split.status();
+  if (keyrings_.empty()) return absl::InvalidArgumentError("no keyrings");
   EmptyHome home;
   if (home.path().empty()) {
     return absl::InternalError("cannot make a home directory for gpgv");
@@ -91,8 +87,7 @@ GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
   argv.push_back("-");
   absl::StatusOr<CommandResult> result =
       RunCommand(argv, JoinClearSigned(*split));
-  if (!result.ok())
-    return result.status();
+  if (!result.ok()) return result.status();
   if (result->exit_code == 127) {
     return absl::InternalError("cannot run gpgv: " + result->stderr_data);
   }
@@ -102,8 +97,7 @@ GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
   // specific problem wins.
   absl::Status problem;
   for (absl::string_view line : absl::StrSplit(result->stdout_data, '\n')) {
-    if (!absl::ConsumePrefix(&line, "[GNUPG:] "))
-      continue;
+    if (!absl::ConsumePrefix(&line, "[GNUPG:] ")) continue;
     std::vector<absl::string_view> words = absl::StrSplit(line, ' ');
     absl::string_view keyword = words[0];
     absl::string_view key = words.size() > 1 ? words[1] : "";
@@ -138,8 +132,7 @@ GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
           absl::StrCat("cannot check signature by key ", key));
     }
   }
-  if (!problem.ok())
-    return problem;
+  if (!problem.ok()) return problem;
   if (result->exit_code != 0 || !good || !valid) {
     return absl::InvalidArgumentError(
         absl::StrCat("no valid signature: ", result->stderr_data));
@@ -147,4 +140,4 @@ GpgvVerifier::VerifyClearSigned(absl::string_view message) const {
   return VerifiedMessage{std::move(split->text), std::move(signer)};
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

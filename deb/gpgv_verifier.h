@@ -32,7 +32,7 @@ struct VerifiedMessage {
 // gpgv runs with --homedir set to a fresh empty directory, so no keyring of
 // the user's (~/.gnupg/trustedkeys.kbx) is ever consulted.
 class GpgvVerifier {
-public:
+ public:
   // Create returns a verifier for `keyrings`, which must be a non-empty list
   // of absolute paths (else INVALID_ARGUMENT).
   static absl::StatusOr<GpgvVerifier> Create(std::vector<std::string> keyrings);
@@ -42,16 +42,16 @@ public:
   // MD5, SHA-1 or RIPEMD-160). Errors: FAILED_PRECONDITION when the key is
   // not in the keyrings or is expired or revoked, INVALID_ARGUMENT for a bad,
   // weak or missing signature, INTERNAL when gpgv cannot be run.
-  absl::StatusOr<VerifiedMessage>
-  VerifyClearSigned(absl::string_view message) const;
+  absl::StatusOr<VerifiedMessage> VerifyClearSigned(
+      absl::string_view message) const;
 
-private:
+ private:
   explicit GpgvVerifier(std::vector<std::string> keyrings)
       : keyrings_(std::move(keyrings)) {}
 
   std::vector<std::string> keyrings_;
 };
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_GPGV_VERIFIER_H_
+#endif  // DEBREPO_DEB_GPGV_VERIFIER_H_

@@ -82,7 +82,7 @@ GpgvVerifier Verifier(std::vector<std::string> keyrings) {
 }
 
 class GpgvVerifierTest : public ::testing::Test {
-protected:
+ protected:
   static void SetUpTestSuite() {
     signer_ = new TestKey(MakeKey("signer"));
     stranger_ = new TestKey(MakeKey("stranger"));
@@ -183,5 +183,5 @@ TEST_F(GpgvVerifierTest, RejectsUnsignedInput) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

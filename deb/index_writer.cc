@@ -132,19 +132,17 @@ absl::StatusOr<Paragraph> Reorder(const Paragraph &p,
                              [&](absl::string_view n) {
                                return absl::EqualsIgnoreCase(field.name, n);
                              });
-    if (!known)
-      status.Update(out.Set(field.name, field.value));
+    if (!known) status.Update(out.Set(field.name, field.value));
   }
-  if (!status.ok())
-    return status;
+  if (!status.ok()) return status;
   return out;
 }
 
 // FileListValue writes a Files / Checksums-* value: an empty first line,
 // then " digest size name" per file.
-std::string
-FileListValue(const std::vector<std::pair<std::string, Checksums>> &files,
-              std::string Checksums::*digest) {
+std::string FileListValue(
+    const std::vector<std::pair<std::string, Checksums>> &files,
+    std::string Checksums::*digest) {
   std::string value;
   for (const auto &[name, checksums] : files) {
     absl::StrAppend(&value, "\n ", checksums.*digest, " ", checksums.size, " ",
@@ -153,7 +151,7 @@ FileListValue(const std::vector<std::pair<std::string, Checksums>> &files,
   return value;
 }
 
-} // namespace
+}  // namespace
 
 absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
                                          absl::string_view filename,
@@ -170,8 +168,7 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
   status.Update(stanza.Set("SHA1", checksums.sha1));
   status.Update(stanza.Set("SHA256", checksums.sha256));
   status.Update(stanza.Set("SHA512", checksums.sha512));
-  if (!status.ok())
-    return status;
+  if (!status.ok()) return status;
   return Reorder(stanza, kPackageOrder);
 }
 
@@ -212,8 +209,7 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
     status.Update(stanza.Set("Checksums-Sha512",
                              FileListValue(files, &Checksums::sha512)));
   }
-  if (!status.ok())
-    return status;
+  if (!status.ok()) return status;
   return Reorder(stanza, kSourceOrder);
 }
 
@@ -242,8 +238,7 @@ absl::Status ContentsIndex::WriteTo(CompressedWriter &writer) const {
     }
     line.append(target - column, ' ');
     absl::StrAppend(&line, absl::StrJoin(packages, ","), "\n");
-    if (absl::Status s = writer.Write(line); !s.ok())
-      return s;
+    if (absl::Status s = writer.Write(line); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -253,13 +248,12 @@ std::string FormatReleaseDate(absl::Time time) {
                           absl::UTCTimeZone());
 }
 
-absl::StatusOr<Paragraph>
-ReleaseParagraph(const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
+absl::StatusOr<Paragraph> ReleaseParagraph(
+    const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
   Paragraph p;
   absl::Status status;
   auto set_if = [&](absl::string_view name, absl::string_view value) {
-    if (!value.empty())
-      status.Update(p.Set(name, value));
+    if (!value.empty()) status.Update(p.Set(name, value));
   };
   // One-line fields: a continuation line would be read as part of them.
   for (absl::string_view value :
@@ -289,8 +283,7 @@ ReleaseParagraph(const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
   if (info.valid_until.has_value()) {
     set_if("Valid-Until", FormatReleaseDate(*info.valid_until));
   }
-  if (info.acquire_by_hash)
-    set_if("Acquire-By-Hash", "yes");
+  if (info.acquire_by_hash) set_if("Acquire-By-Hash", "yes");
   set_if("Architectures", absl::StrJoin(info.architectures, " "));
   set_if("Components", absl::StrJoin(info.components, " "));
   set_if("Description", info.description);
@@ -308,18 +301,15 @@ ReleaseParagraph(const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
     bool complete = !files.empty();
     for (const ReleaseFileEntry &file : files) {
       const std::string &digest = file.checksums.*section.digest;
-      if (digest.empty())
-        complete = false;
+      if (digest.empty()) complete = false;
       absl::StrAppend(&value, "\n ", digest, " ",
                       absl::StrFormat("%8d", file.checksums.size), " ",
                       file.path);
     }
-    if (complete)
-      set_if(section.name, value);
+    if (complete) set_if(section.name, value);
   }
-  if (!status.ok())
-    return status;
+  if (!status.ok()) return status;
   return p;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

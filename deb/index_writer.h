@@ -48,7 +48,7 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
 // Contents file: sorted by path, one line per path, packages joined by ','.
 // It holds every path in memory until written.
 class ContentsIndex {
-public:
+ public:
   // Add records that `package` (a name, or "section/name" as Debian's
   // Contents files qualify them) installs `paths`.
   void Add(absl::string_view package, const std::vector<std::string> &paths);
@@ -57,7 +57,7 @@ public:
   // (path, then tabs and spaces to column 60, then packages).
   absl::Status WriteTo(CompressedWriter &writer) const;
 
-private:
+ private:
   std::map<std::string, std::vector<std::string>, std::less<>>
       packages_by_path_;
 };
@@ -79,7 +79,7 @@ struct ReleaseInfo {
 
 // ReleaseFileEntry is one index file listed in a Release file.
 struct ReleaseFileEntry {
-  std::string path; // Relative to the directory of the Release file.
+  std::string path;  // Relative to the directory of the Release file.
   Checksums checksums;
 };
 
@@ -99,6 +99,6 @@ absl::StatusOr<Paragraph> ReleaseParagraph(const ReleaseInfo &info,
 // "Sat, 11 Jul 2026 10:16:37 UTC".
 std::string FormatReleaseDate(absl::Time time);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_INDEX_WRITER_H_
+#endif  // DEBREPO_DEB_INDEX_WRITER_H_

@@ -56,7 +56,7 @@ std::string Shell(const fs::path &dir, const std::string &command) {
 // A repository directory whose pool holds a package built with dpkg-deb,
 // a sample of the .debs in apt's cache and a source package.
 class IndexWriterTest : public ::testing::Test {
-protected:
+ protected:
   static void SetUpTestSuite() {
     root_ = new fs::path(fs::path(std::getenv("TEST_TMPDIR")) / "repo");
     fs::remove_all(*root_);
@@ -67,8 +67,9 @@ protected:
               "Maintainer: T <t@example.org>\nDescription: built here\n"
               " Longer.\n .\n More.\nX-Custom: kept\nDepends: libc6\n"
               "Priority: optional\nSection: misc\n");
-    WriteFile(tree / "usr/share/built/a-very-long-directory-name/that-pushes/"
-                     "the-path/past-column-sixty.txt",
+    WriteFile(tree /
+                  "usr/share/built/a-very-long-directory-name/that-pushes/"
+                  "the-path/past-column-sixty.txt",
               "x");
     WriteFile(tree / "usr/share/doc/built/copyright", "c");
     fs::create_directories(pool);
@@ -110,8 +111,7 @@ protected:
   static std::vector<fs::path> Debs() {
     std::vector<fs::path> debs;
     for (const auto &entry : fs::directory_iterator(*root_ / "pool")) {
-      if (entry.path().extension() == ".deb")
-        debs.push_back(entry.path());
+      if (entry.path().extension() == ".deb") debs.push_back(entry.path());
     }
     return debs;
   }
@@ -126,8 +126,7 @@ TEST_F(IndexWriterTest, PackagesStanzasMatchAptFtparchive) {
       ParseParagraphs(Shell(*root_, "apt-ftparchive packages pool"));
   ASSERT_THAT(theirs, IsOk());
   absl::flat_hash_map<std::string, Paragraph> by_filename;
-  for (const Paragraph &p : *theirs)
-    by_filename[p.GetOrEmpty("Filename")] = p;
+  for (const Paragraph &p : *theirs) by_filename[p.GetOrEmpty("Filename")] = p;
   std::vector<fs::path> debs = Debs();
   ASSERT_GE(debs.size(), 1);
   for (const fs::path &deb : debs) {
@@ -223,8 +222,7 @@ TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
     }
   }
   std::vector<ReleaseFileEntry> entries;
-  for (const auto &[path, sums] : files)
-    entries.push_back({path, sums});
+  for (const auto &[path, sums] : files) entries.push_back({path, sums});
 
   Paragraph ours = *ReleaseParagraph(info, entries);
   EXPECT_FALSE(ours.Has("SHA1"));
@@ -295,5 +293,5 @@ TEST(ReleaseTest, RejectsInjectedFields) {
               StatusIs(kInvalid));
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -35,7 +35,7 @@ absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
   return absl::OkStatus();
 }
 
-} // namespace
+}  // namespace
 
 std::string FilesHash(std::vector<PackageFile> files) {
   std::sort(files.begin(), files.end(),
@@ -88,12 +88,9 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                                        absl::string_view name,
                                        absl::string_view version,
                                        absl::string_view files_hash) {
-  if (absl::Status s = ValidateArchitecture(architecture); !s.ok())
-    return s;
-  if (absl::Status s = ValidatePackageName(name); !s.ok())
-    return s;
-  if (absl::Status s = Version::Parse(version).status(); !s.ok())
-    return s;
+  if (absl::Status s = ValidateArchitecture(architecture); !s.ok()) return s;
+  if (absl::Status s = ValidatePackageName(name); !s.ok()) return s;
+  if (absl::Status s = Version::Parse(version).status(); !s.ok()) return s;
   if (version != absl::StripAsciiWhitespace(version)) {
     return absl::InvalidArgumentError("version has surrounding whitespace");
   }
@@ -126,11 +123,10 @@ absl::StatusOr<std::string> PoolPath(absl::string_view component,
   for (auto [what, part] :
        {std::pair{"component", component}, std::pair{"source name", source},
         std::pair{"file name", file}}) {
-    if (absl::Status s = CheckComponent(what, part); !s.ok())
-      return s;
+    if (absl::Status s = CheckComponent(what, part); !s.ok()) return s;
   }
   return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source,
                       "/", file);
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -24,7 +24,7 @@ namespace debrepo::deb {
 
 // PackageFile is one file of a package: a .deb, or a .dsc and its sources.
 struct PackageFile {
-  std::string name; // The base name, e.g. "hello_2.10-3_amd64.deb".
+  std::string name;  // The base name, e.g. "hello_2.10-3_amd64.deb".
   Checksums checksums;
 };
 
@@ -66,6 +66,6 @@ absl::StatusOr<std::string> PoolPath(absl::string_view component,
                                      absl::string_view source,
                                      absl::string_view file);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_PACKAGE_KEY_H_
+#endif  // DEBREPO_DEB_PACKAGE_KEY_H_

@@ -33,21 +33,21 @@ TEST(FilesHashTest, ChangesWithEveryHashedProperty) {
   for (int i = 0; i < 5; ++i) {
     PackageFile f = kDeb;
     switch (i) {
-    case 0:
-      f.name += "x";
-      break;
-    case 1:
-      f.checksums.size += 1;
-      break;
-    case 2:
-      f.checksums.md5[0] = 'e';
-      break;
-    case 3:
-      f.checksums.sha1[0] = 'e';
-      break;
-    case 4:
-      f.checksums.sha256[0] = 'f';
-      break;
+      case 0:
+        f.name += "x";
+        break;
+      case 1:
+        f.checksums.size += 1;
+        break;
+      case 2:
+        f.checksums.md5[0] = 'e';
+        break;
+      case 3:
+        f.checksums.sha1[0] = 'e';
+        break;
+      case 4:
+        f.checksums.sha256[0] = 'f';
+        break;
     }
     EXPECT_NE(FilesHash({f}), base) << i;
   }
@@ -123,5 +123,5 @@ TEST(SourceNameTest, StripsVersionAndFallsBackToPackage) {
   EXPECT_EQ(SourceName(*ParseParagraph("Package: hello\n")), "hello");
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

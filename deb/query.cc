@@ -36,8 +36,7 @@ constexpr Column kColumns[] = {
 
 const Column *FindColumn(absl::string_view field) {
   for (const Column &c : kColumns) {
-    if (absl::EqualsIgnoreCase(c.field, field))
-      return &c;
+    if (absl::EqualsIgnoreCase(c.field, field)) return &c;
   }
   return nullptr;
 }
@@ -96,18 +95,15 @@ std::string GlobToRegex(absl::string_view glob) {
       size_t end = glob.find(']', i + 2);
       absl::string_view members = glob.substr(i + 1, end - i - 1);
       regex += "[";
-      if (absl::ConsumePrefix(&members, "!"))
-        regex += "^";
+      if (absl::ConsumePrefix(&members, "!")) regex += "^";
       for (char m : members) {
-        if (m == '\\' || m == '[')
-          regex += '\\';
+        if (m == '\\' || m == '[') regex += '\\';
         regex += m;
       }
       regex += "]";
       i = end;
     } else {
-      if (absl::ascii_ispunct(c))
-        regex += '\\';
+      if (absl::ascii_ispunct(c)) regex += '\\';
       regex += c;
     }
   }
@@ -128,31 +124,27 @@ bool IsWordChar(char c) {
 }
 
 class QueryParser {
-public:
+ public:
   explicit QueryParser(absl::string_view text) : text_(text) {}
 
   absl::StatusOr<QueryNode> Parse() {
     SkipSpace();
-    if (AtEnd())
-      return Error("empty query");
+    if (AtEnd()) return Error("empty query");
     absl::StatusOr<QueryNode> node = ParseOr();
-    if (!node.ok())
-      return node;
+    if (!node.ok()) return node;
     if (!AtEnd())
       return Error(absl::StrCat("unexpected '", text_.substr(pos_, 1), "'"));
     return node;
   }
 
-private:
+ private:
   bool AtEnd() const { return pos_ >= text_.size(); }
   char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
   void SkipSpace() {
-    while (!AtEnd() && absl::ascii_isspace(text_[pos_]))
-      ++pos_;
+    while (!AtEnd() && absl::ascii_isspace(text_[pos_])) ++pos_;
   }
   bool Consume(char c) {
-    if (Peek() != c)
-      return false;
+    if (Peek() != c) return false;
     ++pos_;
     SkipSpace();
     return true;
@@ -168,15 +160,13 @@ private:
   absl::StatusOr<QueryNode> ParseList(char separator, QueryNode::Kind kind,
                                       ParseItem parse_item) {
     absl::StatusOr<QueryNode> first = parse_item();
-    if (!first.ok() || Peek() != separator)
-      return first;
+    if (!first.ok() || Peek() != separator) return first;
     QueryNode list;
     list.kind = kind;
     list.children.push_back(*std::move(first));
     while (Consume(separator)) {
       absl::StatusOr<QueryNode> next = parse_item();
-      if (!next.ok())
-        return next;
+      if (!next.ok()) return next;
       list.children.push_back(*std::move(next));
     }
     return list;
@@ -192,8 +182,7 @@ private:
   }
 
   absl::StatusOr<QueryNode> ParseUnary() {
-    if (++depth_ > kMaxDepth)
-      return Error("query nests too deeply");
+    if (++depth_ > kMaxDepth) return Error("query nests too deeply");
     absl::StatusOr<QueryNode> node = ParseUnaryAtDepth();
     --depth_;
     return node;
@@ -202,8 +191,7 @@ private:
   absl::StatusOr<QueryNode> ParseUnaryAtDepth() {
     if (Consume('!')) {
       absl::StatusOr<QueryNode> operand = ParseUnary();
-      if (!operand.ok())
-        return operand;
+      if (!operand.ok()) return operand;
       QueryNode node;
       node.kind = QueryNode::Kind::kNot;
       node.children.push_back(*std::move(operand));
@@ -211,21 +199,16 @@ private:
     }
     if (Consume('(')) {
       absl::StatusOr<QueryNode> inner = ParseOr();
-      if (!inner.ok())
-        return inner;
-      if (!Consume(')'))
-        return Error("expected ')'");
+      if (!inner.ok()) return inner;
+      if (!Consume(')')) return Error("expected ')'");
       return inner;
     }
     size_t start = pos_;
-    while (!AtEnd() && IsWordChar(text_[pos_]))
-      ++pos_;
+    while (!AtEnd() && IsWordChar(text_[pos_])) ++pos_;
     absl::string_view word = text_.substr(start, pos_ - start);
-    if (word.empty())
-      return Error("expected a field name or a package name");
+    if (word.empty()) return Error("expected a field name or a package name");
     SkipSpace();
-    if (word[0] == '$' || absl::ascii_isupper(word[0]))
-      return ParseField(word);
+    if (word[0] == '$' || absl::ascii_isupper(word[0])) return ParseField(word);
     return ParsePackage(word);
   }
 
@@ -261,25 +244,20 @@ private:
     if (Peek() == '"') {
       ++pos_;
       while (!AtEnd() && text_[pos_] != '"') {
-        if (text_[pos_] == '\\' && pos_ + 1 < text_.size())
-          ++pos_;
+        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
         value += text_[pos_++];
       }
-      if (!Consume('"'))
-        return Error("unterminated quoted value");
+      if (!Consume('"')) return Error("unterminated quoted value");
     } else {
       int open = 0;
       while (!AtEnd() && (text_[pos_] != ')' || open > 0)) {
-        if (text_[pos_] == '(')
-          ++open;
-        if (text_[pos_] == ')')
-          --open;
+        if (text_[pos_] == '(') ++open;
+        if (text_[pos_] == ')') --open;
         value += text_[pos_++];
       }
       value = std::string(absl::StripTrailingAsciiWhitespace(value));
     }
-    if (!Consume(')'))
-      return Error("expected ')' after the value");
+    if (!Consume(')')) return Error("expected ')' after the value");
     return value;
   }
 
@@ -290,12 +268,10 @@ private:
     if (field[0] == '$' && FindColumn(field) == nullptr) {
       return Error(absl::StrCat("unknown pseudo-field ", field));
     }
-    if (!Consume('('))
-      return node; // Field presence.
+    if (!Consume('(')) return node;  // Field presence.
     ParseOperator(node);
     absl::StatusOr<std::string> value = ParseValue();
-    if (!value.ok())
-      return value.status();
+    if (!value.ok()) return value.status();
     node.value = *std::move(value);
     if (node.match == QueryNode::Match::kEqual && IsVersionField(field)) {
       // "$Version (= 1.0)" matches "1.0-0" and "0:1.0", as in aptly.
@@ -304,8 +280,7 @@ private:
     }
     if (node.match == QueryNode::Match::kVersion) {
       absl::StatusOr<Version> version = Version::Parse(node.value);
-      if (!version.ok())
-        return Error(version.status().message());
+      if (!version.ok()) return Error(version.status().message());
       node.version = *std::move(version);
     } else if (absl::Status s = CompilePattern(node); !s.ok()) {
       return s;
@@ -349,8 +324,7 @@ private:
     if (parts.size() == 3) {
       // name_version_arch: one exact package.
       absl::StatusOr<Version> version = Version::Parse(parts[1]);
-      if (!version.ok())
-        return Error(version.status().message());
+      if (!version.ok()) return Error(version.status().message());
       node.name = std::string(parts[0]);
       node.op = VersionOp::kEqual;
       node.version = *std::move(version);
@@ -358,24 +332,20 @@ private:
       node.exact = true;
       return node;
     }
-    if (parts.size() != 1)
-      return Error("expected name or name_version_arch");
+    if (parts.size() != 1) return Error("expected name or name_version_arch");
     node.name = std::string(word);
     if (Consume('(')) {
       ParseOperator(node);
       absl::StatusOr<std::string> value = ParseValue();
-      if (!value.ok())
-        return value.status();
+      if (!value.ok()) return value.status();
       if (node.match == QueryNode::Match::kGlob ||
           node.match == QueryNode::Match::kRegex) {
         // "name (% 1.*)" / "name (~ ^1\.)": a pattern over the version.
         node.value = *std::move(value);
-        if (absl::Status s = CompilePattern(node); !s.ok())
-          return s;
+        if (absl::Status s = CompilePattern(node); !s.ok()) return s;
       } else {
         absl::StatusOr<Version> version = Version::Parse(*value);
-        if (!version.ok())
-          return Error(version.status().message());
+        if (!version.ok()) return Error(version.status().message());
         node.op = node.op.value_or(VersionOp::kEqual);
         node.version = *std::move(version);
         node.match = QueryNode::Match::kPresent;
@@ -383,8 +353,7 @@ private:
     }
     if (Consume('{')) {
       size_t start = pos_;
-      while (!AtEnd() && IsWordChar(text_[pos_]))
-        ++pos_;
+      while (!AtEnd() && IsWordChar(text_[pos_])) ++pos_;
       node.architecture = std::string(text_.substr(start, pos_ - start));
       SkipSpace();
       if (node.architecture.empty() || !Consume('}')) {
@@ -407,8 +376,7 @@ private:
 // architecture column hold it: "source" for source packages.
 std::optional<absl::string_view> Architecture(const Paragraph &stanza,
                                               absl::string_view package_type) {
-  if (package_type == "source")
-    return absl::string_view("source");
+  if (package_type == "source") return absl::string_view("source");
   return stanza.Get("Architecture");
 }
 
@@ -417,16 +385,12 @@ std::optional<absl::string_view> FieldValue(const QueryNode &node,
                                             const Paragraph &stanza,
                                             absl::string_view package_type) {
   absl::string_view field = node.field;
-  if (absl::EqualsIgnoreCase(field, "$PackageType"))
-    return package_type;
-  if (absl::EqualsIgnoreCase(field, "$Source"))
-    return SourceName(stanza);
+  if (absl::EqualsIgnoreCase(field, "$PackageType")) return package_type;
+  if (absl::EqualsIgnoreCase(field, "$Source")) return SourceName(stanza);
   if (absl::EqualsIgnoreCase(field, "$Architecture"))
     return Architecture(stanza, package_type);
-  if (absl::EqualsIgnoreCase(field, "Name"))
-    return stanza.Get("Package");
-  if (field[0] == '$')
-    return stanza.Get(field.substr(1));
+  if (absl::EqualsIgnoreCase(field, "Name")) return stanza.Get("Package");
+  if (field[0] == '$') return stanza.Get(field.substr(1));
   return stanza.Get(field);
 }
 
@@ -437,8 +401,7 @@ bool Provides(const Paragraph &stanza, absl::string_view name) {
        absl::StrSplit(stanza.GetOrEmpty("Provides"), ',')) {
     entry = absl::StripLeadingAsciiWhitespace(entry);
     entry = entry.substr(0, entry.find_first_of(" \t\n(:"));
-    if (entry == name)
-      return true;
+    if (entry == name) return true;
   }
   return false;
 }
@@ -459,113 +422,110 @@ bool VersionMatches(absl::string_view text, VersionOp op,
 bool Evaluate(const QueryNode &node, const Paragraph &stanza,
               absl::string_view package_type) {
   switch (node.kind) {
-  case QueryNode::Kind::kAnd:
-    for (const QueryNode &child : node.children) {
-      if (!Evaluate(child, stanza, package_type))
-        return false;
-    }
-    return true;
-  case QueryNode::Kind::kOr:
-    for (const QueryNode &child : node.children) {
-      if (Evaluate(child, stanza, package_type))
-        return true;
-    }
-    return false;
-  case QueryNode::Kind::kNot:
-    return !Evaluate(node.children[0], stanza, package_type);
-  case QueryNode::Kind::kPackage: {
-    if (!node.architecture.empty()) {
-      absl::string_view architecture =
-          Architecture(stanza, package_type).value_or("");
-      // name_version_arch names one package exactly; "name {arch}" is a
-      // dependency, which "all" packages satisfy too.
-      if (node.exact
-              ? architecture != node.architecture
-              : !PackageArchitectureMatches(architecture, node.architecture)) {
-        return false;
+    case QueryNode::Kind::kAnd:
+      for (const QueryNode &child : node.children) {
+        if (!Evaluate(child, stanza, package_type)) return false;
       }
-    }
-    if (node.regex != nullptr) {
+      return true;
+    case QueryNode::Kind::kOr:
+      for (const QueryNode &child : node.children) {
+        if (Evaluate(child, stanza, package_type)) return true;
+      }
+      return false;
+    case QueryNode::Kind::kNot:
+      return !Evaluate(node.children[0], stanza, package_type);
+    case QueryNode::Kind::kPackage: {
+      if (!node.architecture.empty()) {
+        absl::string_view architecture =
+            Architecture(stanza, package_type).value_or("");
+        // name_version_arch names one package exactly; "name {arch}" is a
+        // dependency, which "all" packages satisfy too.
+        if (node.exact ? architecture != node.architecture
+                       : !PackageArchitectureMatches(architecture,
+                                                     node.architecture)) {
+          return false;
+        }
+      }
+      if (node.regex != nullptr) {
+        return stanza.GetOrEmpty("Package") == node.name &&
+               PatternMatches(node, stanza.GetOrEmpty("Version"));
+      }
+      if (!node.op.has_value()) {
+        return stanza.GetOrEmpty("Package") == node.name ||
+               Provides(stanza, node.name);
+      }
       return stanza.GetOrEmpty("Package") == node.name &&
-             PatternMatches(node, stanza.GetOrEmpty("Version"));
+             VersionMatches(stanza.GetOrEmpty("Version"), *node.op,
+                            *node.version);
     }
-    if (!node.op.has_value()) {
-      return stanza.GetOrEmpty("Package") == node.name ||
-             Provides(stanza, node.name);
-    }
-    return stanza.GetOrEmpty("Package") == node.name &&
-           VersionMatches(stanza.GetOrEmpty("Version"), *node.op,
-                          *node.version);
-  }
-  case QueryNode::Kind::kField:
-    break;
+    case QueryNode::Kind::kField:
+      break;
   }
   std::optional<absl::string_view> value =
       FieldValue(node, stanza, package_type);
-  if (!value.has_value())
-    return false;
+  if (!value.has_value()) return false;
   switch (node.match) {
-  case QueryNode::Match::kPresent:
-    return true;
-  case QueryNode::Match::kEqual:
-    if (IsArchitecturePseudoField(node.field))
-      return PackageArchitectureMatches(*value, node.value);
-    return *value == node.value;
-  case QueryNode::Match::kGlob:
-  case QueryNode::Match::kRegex:
-    return PatternMatches(node, *value);
-  case QueryNode::Match::kVersion:
-    return VersionMatches(*value, *node.op, *node.version);
+    case QueryNode::Match::kPresent:
+      return true;
+    case QueryNode::Match::kEqual:
+      if (IsArchitecturePseudoField(node.field))
+        return PackageArchitectureMatches(*value, node.value);
+      return *value == node.value;
+    case QueryNode::Match::kGlob:
+    case QueryNode::Match::kRegex:
+      return PatternMatches(node, *value);
+    case QueryNode::Match::kVersion:
+      return VersionMatches(*value, *node.op, *node.version);
   }
   return false;
 }
 
 absl::string_view SqlComparison(VersionOp op) {
   switch (op) {
-  case VersionOp::kLess:
-    return "< 0";
-  case VersionOp::kLessOrEqual:
-    return "<= 0";
-  case VersionOp::kEqual:
-    return "= 0";
-  case VersionOp::kGreaterOrEqual:
-    return ">= 0";
-  case VersionOp::kGreater:
-    return "> 0";
+    case VersionOp::kLess:
+      return "< 0";
+    case VersionOp::kLessOrEqual:
+      return "<= 0";
+    case VersionOp::kEqual:
+      return "= 0";
+    case VersionOp::kGreaterOrEqual:
+      return ">= 0";
+    case VersionOp::kGreater:
+      return "> 0";
   }
   return "= 0";
 }
 
 class SqlCompiler {
-public:
+ public:
   explicit SqlCompiler(int first_parameter) : next_(first_parameter) {}
 
   std::string Compile(const QueryNode &node) {
     switch (node.kind) {
-    case QueryNode::Kind::kAnd:
-    case QueryNode::Kind::kOr: {
-      std::vector<std::string> parts;
-      for (const QueryNode &child : node.children)
-        parts.push_back(Compile(child));
-      return absl::StrCat(
-          "(",
-          absl::StrJoin(parts,
-                        node.kind == QueryNode::Kind::kAnd ? " AND " : " OR "),
-          ")");
-    }
-    case QueryNode::Kind::kNot:
-      return absl::StrCat("(NOT ", Compile(node.children[0]), ")");
-    case QueryNode::Kind::kPackage:
-      return IsTrue(CompilePackage(node));
-    case QueryNode::Kind::kField:
-      return IsTrue(CompileField(node));
+      case QueryNode::Kind::kAnd:
+      case QueryNode::Kind::kOr: {
+        std::vector<std::string> parts;
+        for (const QueryNode &child : node.children)
+          parts.push_back(Compile(child));
+        return absl::StrCat(
+            "(",
+            absl::StrJoin(
+                parts, node.kind == QueryNode::Kind::kAnd ? " AND " : " OR "),
+            ")");
+      }
+      case QueryNode::Kind::kNot:
+        return absl::StrCat("(NOT ", Compile(node.children[0]), ")");
+      case QueryNode::Kind::kPackage:
+        return IsTrue(CompilePackage(node));
+      case QueryNode::Kind::kField:
+        return IsTrue(CompileField(node));
     }
     return "FALSE";
   }
 
   std::vector<std::string> &parameters() { return parameters_; }
 
-private:
+ private:
   // IsTrue makes a predicate two-valued: NULL (an absent field) becomes
   // FALSE, as Matches() treats it, so that NOT keeps the package.
   static std::string IsTrue(absl::string_view predicate) {
@@ -611,21 +571,21 @@ private:
             : absl::StrCat("(fields->>",
                            Parameter(CanonicalFieldName(node.field)), ")");
     switch (node.match) {
-    case QueryNode::Match::kPresent:
-      return column != nullptr ? absl::StrCat("(", value, " <> '')")
-                               : absl::StrCat("(", value, " IS NOT NULL)");
-    case QueryNode::Match::kEqual:
-      if (IsArchitecturePseudoField(node.field))
-        return ArchitectureCondition(value, node.value);
-      return absl::StrCat("(", value, " = ", Parameter(node.value), ")");
-    case QueryNode::Match::kGlob:
-    case QueryNode::Match::kRegex:
-      return absl::StrCat("(", value, " ~ ", Parameter(node.regex->pattern()),
-                          ")");
-    case QueryNode::Match::kVersion:
-      return absl::StrCat("(debversion_cmp(", value, ", ",
-                          Parameter(node.version->ToString()), ") ",
-                          SqlComparison(*node.op), ")");
+      case QueryNode::Match::kPresent:
+        return column != nullptr ? absl::StrCat("(", value, " <> '')")
+                                 : absl::StrCat("(", value, " IS NOT NULL)");
+      case QueryNode::Match::kEqual:
+        if (IsArchitecturePseudoField(node.field))
+          return ArchitectureCondition(value, node.value);
+        return absl::StrCat("(", value, " = ", Parameter(node.value), ")");
+      case QueryNode::Match::kGlob:
+      case QueryNode::Match::kRegex:
+        return absl::StrCat("(", value, " ~ ", Parameter(node.regex->pattern()),
+                            ")");
+      case QueryNode::Match::kVersion:
+        return absl::StrCat("(debversion_cmp(", value, ", ",
+                            Parameter(node.version->ToString()), ") ",
+                            SqlComparison(*node.op), ")");
     }
     return "FALSE";
   }
@@ -639,7 +599,7 @@ private:
   std::vector<std::string> parameters_;
 };
 
-} // namespace
+}  // namespace
 
 std::string CanonicalFieldName(absl::string_view name) {
   return absl::AsciiStrToLower(name);
@@ -647,8 +607,7 @@ std::string CanonicalFieldName(absl::string_view name) {
 
 absl::StatusOr<Query> Query::Parse(absl::string_view text) {
   absl::StatusOr<QueryNode> root = QueryParser(text).Parse();
-  if (!root.ok())
-    return root.status();
+  if (!root.ok()) return root.status();
   return Query(*std::move(root));
 }
 
@@ -663,4 +622,4 @@ SqlCondition Query::ToSql(int first_parameter) const {
   return SqlCondition{std::move(sql), std::move(compiler.parameters())};
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -61,7 +61,7 @@
 
 namespace re2 {
 class RE2;
-} // namespace re2
+}  // namespace re2
 
 namespace debrepo::deb {
 
@@ -107,7 +107,7 @@ std::string CanonicalFieldName(absl::string_view name);
 
 // Query is a parsed package query.
 class Query {
-public:
+ public:
   // Parse parses `text`. Errors are INVALID_ARGUMENT naming the offset.
   static absl::StatusOr<Query> Parse(absl::string_view text);
 
@@ -123,12 +123,12 @@ public:
   // root returns the parsed tree, e.g. for inspection or logging.
   const QueryNode &root() const { return root_; }
 
-private:
+ private:
   explicit Query(QueryNode root) : root_(std::move(root)) {}
 
   QueryNode root_;
 };
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_QUERY_H_
+#endif  // DEBREPO_DEB_QUERY_H_

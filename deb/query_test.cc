@@ -156,9 +156,10 @@ TEST(QueryTest, AptlyArchitectureAndDependencySemantics) {
   EXPECT_THAT(sql.parameters,
               ElementsAre("tzdata", "amd64", "i386", "a", "^1.*$"));
   sql = Query::Parse("$Version (= 1.0), tzdata_1_all")->ToSql();
-  EXPECT_EQ(sql.sql, "(((debversion_cmp(version, $1) = 0) IS TRUE) AND "
-                     "((name = $2 AND debversion_cmp(version, $3) = 0 AND "
-                     "architecture = $4) IS TRUE))");
+  EXPECT_EQ(sql.sql,
+            "(((debversion_cmp(version, $1) = 0) IS TRUE) AND "
+            "((name = $2 AND debversion_cmp(version, $3) = 0 AND "
+            "architecture = $4) IS TRUE))");
 }
 
 // "." matches a newline, as in PostgreSQL.
@@ -202,8 +203,9 @@ TEST(QueryTest, CompilesToParameterisedSql) {
 TEST(QueryTest, CompilesGlobsAndVersionsToSql) {
   SqlCondition sql =
       Query::Parse("Name (% lib*.so?), Version (<< 2:1.0)")->ToSql();
-  EXPECT_EQ(sql.sql, "(((name ~ $1) IS TRUE) AND "
-                     "((debversion_cmp(version, $2) < 0) IS TRUE))");
+  EXPECT_EQ(sql.sql,
+            "(((name ~ $1) IS TRUE) AND "
+            "((debversion_cmp(version, $2) < 0) IS TRUE))");
   EXPECT_THAT(sql.parameters, ElementsAre("^lib.*\\.so.$", "2:1.0"));
 }
 
@@ -276,5 +278,5 @@ TEST(QueryTest, SelectsFromTheRealIndex) {
   EXPECT_EQ(openssl_count, openssl_expected);
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -26,45 +26,38 @@ bool IsWordChar(char c) {
 }
 
 class RelationParser {
-public:
+ public:
   explicit RelationParser(absl::string_view text) : text_(text) {}
 
   absl::StatusOr<RelationList> Parse() {
     RelationList list;
     SkipSpace();
-    if (AtEnd())
-      return list;
+    if (AtEnd()) return list;
     while (true) {
       Alternatives group;
       while (true) {
         absl::StatusOr<Relation> relation = ParseRelation();
-        if (!relation.ok())
-          return relation.status();
+        if (!relation.ok()) return relation.status();
         group.push_back(*std::move(relation));
-        if (!Consume('|'))
-          break;
+        if (!Consume('|')) break;
       }
       list.push_back(std::move(group));
-      if (AtEnd())
-        return list;
-      if (!Consume(','))
-        return Error("expected ',' or '|'");
+      if (AtEnd()) return list;
+      if (!Consume(',')) return Error("expected ',' or '|'");
     }
   }
 
-private:
+ private:
   bool AtEnd() const { return pos_ >= text_.size(); }
   char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
 
   void SkipSpace() {
-    while (!AtEnd() && absl::ascii_isspace(text_[pos_]))
-      ++pos_;
+    while (!AtEnd() && absl::ascii_isspace(text_[pos_])) ++pos_;
   }
 
   // Consume skips `c` and the whitespace after it, if `c` is next.
   bool Consume(char c) {
-    if (Peek() != c)
-      return false;
+    if (Peek() != c) return false;
     ++pos_;
     SkipSpace();
     return true;
@@ -72,8 +65,7 @@ private:
 
   absl::string_view Word(bool (*is_char)(char)) {
     size_t start = pos_;
-    while (!AtEnd() && is_char(text_[pos_]))
-      ++pos_;
+    while (!AtEnd() && is_char(text_[pos_])) ++pos_;
     return text_.substr(start, pos_ - start);
   }
 
@@ -86,8 +78,7 @@ private:
   absl::StatusOr<Relation> ParseRelation() {
     Relation relation;
     absl::string_view name = Word(IsNameChar);
-    if (name.empty())
-      return Error("expected a package name");
+    if (name.empty()) return Error("expected a package name");
     // dpkg: at least two characters, starting with an alphanumeric.
     if (name.size() < 2 || !absl::ascii_isalnum(name[0])) {
       return Error(absl::StrCat("invalid package name \"", name, "\""));
@@ -96,28 +87,24 @@ private:
     if (Peek() == ':') {
       ++pos_;
       absl::string_view qualifier = Word(IsWordChar);
-      if (qualifier.empty())
-        return Error("expected an architecture after ':'");
+      if (qualifier.empty()) return Error("expected an architecture after ':'");
       relation.arch_qualifier = std::string(qualifier);
     }
     SkipSpace();
     if (Consume('(')) {
-      if (absl::Status s = ParseVersionConstraint(relation); !s.ok())
-        return s;
+      if (absl::Status s = ParseVersionConstraint(relation); !s.ok()) return s;
     }
     if (Consume('[')) {
-      if (absl::Status s = ParseArchitectures(relation); !s.ok())
-        return s;
+      if (absl::Status s = ParseArchitectures(relation); !s.ok()) return s;
     }
     while (Consume('<')) {
-      if (absl::Status s = ParseProfiles(relation); !s.ok())
-        return s;
+      if (absl::Status s = ParseProfiles(relation); !s.ok()) return s;
     }
     return relation;
   }
 
   absl::Status ParseVersionConstraint(Relation &relation) {
-    VersionOp op = VersionOp::kEqual; // dpkg reads "(1.0)" as "(= 1.0)".
+    VersionOp op = VersionOp::kEqual;  // dpkg reads "(1.0)" as "(= 1.0)".
     if (Peek() == '<' || Peek() == '>') {
       char first = text_[pos_++];
       bool less = first == '<';
@@ -125,8 +112,7 @@ private:
         ++pos_;
         op = less ? VersionOp::kLess : VersionOp::kGreater;
       } else {
-        if (Peek() == '=')
-          ++pos_; // "<=", ">=" and obsolete "<", ">".
+        if (Peek() == '=') ++pos_;  // "<=", ">=" and obsolete "<", ">".
         op = less ? VersionOp::kLessOrEqual : VersionOp::kGreaterOrEqual;
       }
     } else if (Peek() == '=') {
@@ -139,14 +125,11 @@ private:
       ++pos_;
     }
     absl::string_view text = text_.substr(start, pos_ - start);
-    if (text.empty())
-      return Error("expected a version");
+    if (text.empty()) return Error("expected a version");
     absl::StatusOr<Version> version = Version::Parse(text);
-    if (!version.ok())
-      return Error(version.status().message());
+    if (!version.ok()) return Error(version.status().message());
     SkipSpace();
-    if (!Consume(')'))
-      return Error("expected ')' after the version");
+    if (!Consume(')')) return Error("expected ')' after the version");
     relation.op = op;
     relation.version = *std::move(version);
     return absl::OkStatus();
@@ -161,14 +144,12 @@ private:
       }
       relation.architectures_negated = negated;
       absl::string_view arch = Word(IsWordChar);
-      if (arch.empty())
-        return Error("expected an architecture name or ']'");
+      if (arch.empty()) return Error("expected an architecture name or ']'");
       relation.architectures.push_back(std::string(arch));
       SkipSpace();
       first = false;
     }
-    if (first)
-      return Error("empty architecture list");
+    if (first) return Error("empty architecture list");
     return absl::OkStatus();
   }
 
@@ -178,14 +159,12 @@ private:
       ProfileTerm term;
       term.negated = Consume('!');
       absl::string_view name = Word(IsWordChar);
-      if (name.empty())
-        return Error("expected a build profile name or '>'");
+      if (name.empty()) return Error("expected a build profile name or '>'");
       term.name = std::string(name);
       group.push_back(std::move(term));
       SkipSpace();
     }
-    if (group.empty())
-      return Error("empty build profile list");
+    if (group.empty()) return Error("empty build profile list");
     relation.profiles.push_back(std::move(group));
     return absl::OkStatus();
   }
@@ -196,25 +175,24 @@ private:
 
 // CpuOf returns the CPU of a plain (Linux) Debian architecture name.
 absl::string_view CpuOf(absl::string_view architecture) {
-  if (architecture == "armel" || architecture == "armhf")
-    return "arm";
+  if (architecture == "armel" || architecture == "armhf") return "arm";
   return architecture;
 }
 
-} // namespace
+}  // namespace
 
 absl::string_view VersionOpString(VersionOp op) {
   switch (op) {
-  case VersionOp::kLess:
-    return "<<";
-  case VersionOp::kLessOrEqual:
-    return "<=";
-  case VersionOp::kEqual:
-    return "=";
-  case VersionOp::kGreaterOrEqual:
-    return ">=";
-  case VersionOp::kGreater:
-    return ">>";
+    case VersionOp::kLess:
+      return "<<";
+    case VersionOp::kLessOrEqual:
+      return "<=";
+    case VersionOp::kEqual:
+      return "=";
+    case VersionOp::kGreaterOrEqual:
+      return ">=";
+    case VersionOp::kGreater:
+      return ">>";
   }
   return "?";
 }
@@ -222,28 +200,25 @@ absl::string_view VersionOpString(VersionOp op) {
 bool Satisfies(const Version &candidate, VersionOp op, const Version &wanted) {
   auto order = candidate <=> wanted;
   switch (op) {
-  case VersionOp::kLess:
-    return order < 0;
-  case VersionOp::kLessOrEqual:
-    return order <= 0;
-  case VersionOp::kEqual:
-    return order == 0;
-  case VersionOp::kGreaterOrEqual:
-    return order >= 0;
-  case VersionOp::kGreater:
-    return order > 0;
+    case VersionOp::kLess:
+      return order < 0;
+    case VersionOp::kLessOrEqual:
+      return order <= 0;
+    case VersionOp::kEqual:
+      return order == 0;
+    case VersionOp::kGreaterOrEqual:
+      return order >= 0;
+    case VersionOp::kGreater:
+      return order > 0;
   }
   return false;
 }
 
 bool ArchitectureMatches(absl::string_view pattern,
                          absl::string_view architecture) {
-  if (pattern == architecture)
-    return true;
-  if (architecture == "all" || architecture == "source")
-    return false;
-  if (pattern == "any" || pattern == "linux-any")
-    return true;
+  if (pattern == architecture) return true;
+  if (architecture == "all" || architecture == "source") return false;
+  if (pattern == "any" || pattern == "linux-any") return true;
   if (absl::StartsWith(pattern, "linux-"))
     return pattern.substr(6) == architecture;
   if (absl::StartsWith(pattern, "any-"))
@@ -257,11 +232,9 @@ bool Relation::AppliesTo(absl::string_view architecture) const {
                               [&](const std::string &a) {
                                 return ArchitectureMatches(a, architecture);
                               });
-    if (listed == architectures_negated)
-      return false;
+    if (listed == architectures_negated) return false;
   }
-  if (profiles.empty())
-    return true;
+  if (profiles.empty()) return true;
   return std::any_of(profiles.begin(), profiles.end(), [](const auto &group) {
     return std::all_of(group.begin(), group.end(),
                        [](const ProfileTerm &term) { return term.negated; });
@@ -270,8 +243,7 @@ bool Relation::AppliesTo(absl::string_view architecture) const {
 
 std::string Relation::ToString() const {
   std::string out = name;
-  if (!arch_qualifier.empty())
-    absl::StrAppend(&out, ":", arch_qualifier);
+  if (!arch_qualifier.empty()) absl::StrAppend(&out, ":", arch_qualifier);
   if (op.has_value() && version.has_value()) {
     absl::StrAppend(&out, " (", VersionOpString(*op), " ", version->ToString(),
                     ")");
@@ -310,4 +282,4 @@ std::string FormatRelations(const RelationList &relations) {
       });
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

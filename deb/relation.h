@@ -82,6 +82,6 @@ std::string FormatRelations(const RelationList &relations);
 bool ArchitectureMatches(absl::string_view pattern,
                          absl::string_view architecture);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_RELATION_H_
+#endif  // DEBREPO_DEB_RELATION_H_

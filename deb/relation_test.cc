@@ -36,12 +36,11 @@ TEST(RelationTest, ParsesGroupsAlternativesAndVersions) {
 }
 
 TEST(RelationTest, ParsesAllOperatorsIncludingObsoleteOnes) {
-  RelationList list =
-      Parse("a0 (<< 1), a1 (<= 1), a2 (= 1), a3 (>= 1), a4 (>> 1), "
-            "a5 (< 1), a6 (> 1), a7 (1), a8 (>=1:2.0-1)");
+  RelationList list = Parse(
+      "a0 (<< 1), a1 (<= 1), a2 (= 1), a3 (>= 1), a4 (>> 1), "
+      "a5 (< 1), a6 (> 1), a7 (1), a8 (>=1:2.0-1)");
   std::vector<VersionOp> ops;
-  for (const Alternatives &g : list)
-    ops.push_back(*g[0].op);
+  for (const Alternatives &g : list) ops.push_back(*g[0].op);
   EXPECT_EQ(ops,
             (std::vector<VersionOp>{
                 VersionOp::kLess, VersionOp::kLessOrEqual, VersionOp::kEqual,
@@ -133,5 +132,5 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair("Foo", "expected a package name"),
                       std::make_pair("ab cd", "offset 3: expected ','")));
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

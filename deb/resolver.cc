@@ -12,9 +12,9 @@
 
 namespace debrepo::deb {
 
-absl::StatusOr<PackageInfo>
-PackageInfoFromParagraph(const Paragraph &paragraph,
-                         const std::vector<std::string> &dependency_fields) {
+absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
+    const Paragraph &paragraph,
+    const std::vector<std::string> &dependency_fields) {
   absl::string_view name = paragraph.GetOrEmpty("Package");
   absl::string_view architecture = paragraph.GetOrEmpty("Architecture");
   if (name.empty() || architecture.empty()) {
@@ -38,8 +38,7 @@ PackageInfoFromParagraph(const Paragraph &paragraph,
   for (const std::string &field : dependency_fields) {
     ASSIGN_OR_RETURN(RelationList groups,
                      ParseRelations(paragraph.GetOrEmpty(field)));
-    for (Alternatives &group : groups)
-      info.depends.push_back(std::move(group));
+    for (Alternatives &group : groups) info.depends.push_back(std::move(group));
   }
   return info;
 }
@@ -57,25 +56,21 @@ size_t PackageSet::Add(PackageInfo package) {
 bool PackageSet::ArchitectureFits(const PackageInfo &package,
                                   const Relation &relation,
                                   absl::string_view architecture) const {
-  if (package.architecture == "source")
-    return false;
-  if (relation.arch_qualifier == "any")
-    return true;
+  if (package.architecture == "source") return false;
+  if (relation.arch_qualifier == "any") return true;
   if (!relation.arch_qualifier.empty() && relation.arch_qualifier != "native") {
     return package.architecture == relation.arch_qualifier;
   }
   return package.architecture == architecture || package.architecture == "all";
 }
 
-std::vector<size_t>
-PackageSet::FindSatisfying(const Relation &relation,
-                           absl::string_view architecture) const {
+std::vector<size_t> PackageSet::FindSatisfying(
+    const Relation &relation, absl::string_view architecture) const {
   std::vector<size_t> found;
   if (auto it = by_name_.find(relation.name); it != by_name_.end()) {
     for (size_t index : it->second) {
       const PackageInfo &p = packages_[index];
-      if (!ArchitectureFits(p, relation, architecture))
-        continue;
+      if (!ArchitectureFits(p, relation, architecture)) continue;
       if (relation.op.has_value() &&
           !Satisfies(p.version, *relation.op, *relation.version)) {
         continue;
@@ -87,8 +82,7 @@ PackageSet::FindSatisfying(const Relation &relation,
     for (auto [index, provide_index] : it->second) {
       const PackageInfo &p = packages_[index];
       const Relation &provided = p.provides[provide_index];
-      if (!ArchitectureFits(p, relation, architecture))
-        continue;
+      if (!ArchitectureFits(p, relation, architecture)) continue;
       if (relation.op.has_value() &&
           (!provided.version.has_value() ||
            !Satisfies(*provided.version, *relation.op, *relation.version))) {
@@ -102,9 +96,8 @@ PackageSet::FindSatisfying(const Relation &relation,
   return found;
 }
 
-std::vector<size_t>
-PackageSet::FindSatisfying(const Alternatives &alternatives,
-                           absl::string_view architecture) const {
+std::vector<size_t> PackageSet::FindSatisfying(
+    const Alternatives &alternatives, absl::string_view architecture) const {
   std::vector<size_t> found;
   for (const Relation &relation : alternatives) {
     std::vector<size_t> more = FindSatisfying(relation, architecture);
@@ -127,19 +120,16 @@ Closure DependencyClosure(const PackageSet &set,
       pending.push_back(index);
     }
   };
-  for (size_t root : roots)
-    include(root);
+  for (size_t root : roots) include(root);
   while (!pending.empty()) {
     const PackageInfo &package = set.package(pending.front());
     pending.pop_front();
     for (const Alternatives &group : package.depends) {
       Alternatives in_force;
       for (const Relation &r : group) {
-        if (r.AppliesTo(architecture))
-          in_force.push_back(r);
+        if (r.AppliesTo(architecture)) in_force.push_back(r);
       }
-      if (in_force.empty())
-        continue;
+      if (in_force.empty()) continue;
       std::vector<size_t> all = set.FindSatisfying(in_force, architecture);
       if (std::any_of(all.begin(), all.end(),
                       [&](size_t i) { return included.contains(i); })) {
@@ -149,8 +139,7 @@ Closure DependencyClosure(const PackageSet &set,
       for (const Relation &relation : in_force) {
         std::vector<size_t> candidates =
             set.FindSatisfying(relation, architecture);
-        if (candidates.empty())
-          continue;
+        if (candidates.empty()) continue;
         include(*std::max_element(
             candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
               return set.package(a).version < set.package(b).version;
@@ -167,4 +156,4 @@ Closure DependencyClosure(const PackageSet &set,
   return closure;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -30,14 +30,14 @@ struct PackageInfo {
 
 // PackageInfoFromParagraph builds a PackageInfo from a binary package
 // stanza; `dependency_fields` names the fields merged into `depends`.
-absl::StatusOr<PackageInfo>
-PackageInfoFromParagraph(const Paragraph &paragraph,
-                         const std::vector<std::string> &dependency_fields = {
-                             "Pre-Depends", "Depends"});
+absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
+    const Paragraph &paragraph,
+    const std::vector<std::string> &dependency_fields = {"Pre-Depends",
+                                                         "Depends"});
 
 // PackageSet indexes packages by name and by the names they provide.
 class PackageSet {
-public:
+ public:
   // Add stores a package and returns its index.
   size_t Add(PackageInfo package);
 
@@ -58,7 +58,7 @@ public:
   std::vector<size_t> FindSatisfying(const Alternatives &alternatives,
                                      absl::string_view architecture) const;
 
-private:
+ private:
   bool ArchitectureFits(const PackageInfo &package, const Relation &relation,
                         absl::string_view architecture) const;
 
@@ -88,6 +88,6 @@ Closure DependencyClosure(const PackageSet &set,
                           const std::vector<size_t> &roots,
                           absl::string_view architecture);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_RESOLVER_H_
+#endif  // DEBREPO_DEB_RESOLVER_H_

@@ -30,26 +30,29 @@ size_t AddStanza(PackageSet &set, absl::string_view stanza) {
 Relation R(absl::string_view text) { return (*ParseRelations(text))[0][0]; }
 
 class ResolverTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
-    app_ = AddStanza(set_, "Package: app\nVersion: 1\nArchitecture: amd64\n"
-                           "Depends: libx (>= 2), mail-transport-agent, "
-                           "awk | mawk, data\nPre-Depends: dpkg (>= 1.17)\n");
+    app_ = AddStanza(set_,
+                     "Package: app\nVersion: 1\nArchitecture: amd64\n"
+                     "Depends: libx (>= 2), mail-transport-agent, "
+                     "awk | mawk, data\nPre-Depends: dpkg (>= 1.17)\n");
     libx1_ =
         AddStanza(set_, "Package: libx\nVersion: 1.5\nArchitecture: amd64\n");
-    libx2_ =
-        AddStanza(set_, "Package: libx\nVersion: 2.1\nArchitecture: amd64\n"
-                        "Depends: libc6\n");
-    libx3_ =
-        AddStanza(set_, "Package: libx\nVersion: 2.2\nArchitecture: amd64\n"
-                        "Depends: libc6\n");
+    libx2_ = AddStanza(set_,
+                       "Package: libx\nVersion: 2.1\nArchitecture: amd64\n"
+                       "Depends: libc6\n");
+    libx3_ = AddStanza(set_,
+                       "Package: libx\nVersion: 2.2\nArchitecture: amd64\n"
+                       "Depends: libc6\n");
     libx_i386_ =
         AddStanza(set_, "Package: libx\nVersion: 3\nArchitecture: i386\n");
-    postfix_ = AddStanza(
-        set_, "Package: postfix\nVersion: 3.7\nArchitecture: amd64\n"
-              "Provides: mail-transport-agent, default-mta (= 3.7)\n");
-    mawk_ = AddStanza(set_, "Package: mawk\nVersion: 1.3\nArchitecture: amd64\n"
-                            "Provides: awk\n");
+    postfix_ =
+        AddStanza(set_,
+                  "Package: postfix\nVersion: 3.7\nArchitecture: amd64\n"
+                  "Provides: mail-transport-agent, default-mta (= 3.7)\n");
+    mawk_ = AddStanza(set_,
+                      "Package: mawk\nVersion: 1.3\nArchitecture: amd64\n"
+                      "Provides: awk\n");
     data_ = AddStanza(set_, "Package: data\nVersion: 1\nArchitecture: all\n");
     dpkg_ =
         AddStanza(set_, "Package: dpkg\nVersion: 1.21\nArchitecture: amd64\n");
@@ -97,8 +100,9 @@ TEST_F(ResolverTest, ClosurePicksHighestVersionsAndReportsGaps) {
   EXPECT_THAT(closure.unsatisfied, IsEmpty());
 
   PackageSet partial;
-  AddStanza(partial, "Package: aa\nVersion: 1\nArchitecture: amd64\n"
-                     "Depends: missing (>= 1) | gone, bb [i386]\n");
+  AddStanza(partial,
+            "Package: aa\nVersion: 1\nArchitecture: amd64\n"
+            "Depends: missing (>= 1) | gone, bb [i386]\n");
   Closure gaps = DependencyClosure(partial, {0}, "amd64");
   EXPECT_THAT(gaps.packages, ElementsAre(0));
   EXPECT_THAT(gaps.unsatisfied, ElementsAre("aa: missing (>= 1) | gone"));
@@ -134,8 +138,7 @@ TEST(ResolverRealIndexTest, ParsesAndResolvesTheArchive) {
   while ((more = reader.Next(&paragraph)).ok() && *more) {
     for (const char *field : {"Recommends", "Suggests", "Enhances", "Breaks",
                               "Conflicts", "Replaces", "Built-Using"}) {
-      if (!paragraph.Has(field))
-        continue;
+      if (!paragraph.Has(field)) continue;
       ++relation_fields;
       absl::StatusOr<RelationList> list =
           ParseRelations(paragraph.GetOrEmpty(field));
@@ -151,8 +154,7 @@ TEST(ResolverRealIndexTest, ParsesAndResolvesTheArchive) {
   ASSERT_THAT(more, IsOk());
   EXPECT_GT(relation_fields, 10000);
   std::vector<size_t> all(set.size());
-  for (size_t i = 0; i < all.size(); ++i)
-    all[i] = i;
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   Closure closure = DependencyClosure(set, all, "amd64");
   EXPECT_EQ(closure.packages.size(), set.size());
   EXPECT_LT(closure.unsatisfied.size(), 20)
@@ -161,18 +163,16 @@ TEST(ResolverRealIndexTest, ParsesAndResolvesTheArchive) {
   // A single root pulls in a plausible, closed set.
   size_t apt = set.size();
   for (size_t i = 0; i < set.size(); ++i) {
-    if (set.package(i).name == "apt")
-      apt = i;
+    if (set.package(i).name == "apt") apt = i;
   }
   ASSERT_LT(apt, set.size());
   Closure apt_closure = DependencyClosure(set, {apt}, "amd64");
   std::vector<std::string> names;
-  for (size_t i : apt_closure.packages)
-    names.push_back(set.package(i).name);
+  for (size_t i : apt_closure.packages) names.push_back(set.package(i).name);
   EXPECT_THAT(names, ::testing::IsSupersetOf({"apt", "libc6", "libapt-pkg6.0",
                                               "debian-archive-keyring"}));
   EXPECT_THAT(apt_closure.unsatisfied, IsEmpty());
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -23,28 +23,24 @@ absl::Status ErrnoError(absl::string_view what) {
 }
 
 void CloseFd(int &fd) {
-  if (fd >= 0)
-    close(fd);
+  if (fd >= 0) close(fd);
   fd = -1;
 }
 
-} // namespace
+}  // namespace
 
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
                                          absl::string_view stdin_data) {
-  if (argv.empty())
-    return absl::InvalidArgumentError("empty command line");
+  if (argv.empty()) return absl::InvalidArgumentError("empty command line");
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0)
-    return ErrnoError("pipe");
+  if (pipe2(in_pipe, O_CLOEXEC) != 0) return ErrnoError("pipe");
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     close(in_pipe[0]);
     close(in_pipe[1]);
     return ErrnoError("pipe");
   }
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]})
-      close(fd);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) close(fd);
     return ErrnoError("pipe");
   }
   std::vector<char *> args;
@@ -84,15 +80,13 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
 
   CommandResult result;
   size_t written = 0;
-  if (stdin_data.empty())
-    CloseFd(in_fd);
+  if (stdin_data.empty()) CloseFd(in_fd);
   char buffer[65536];
   while (in_fd >= 0 || out_fd >= 0 || err_fd >= 0) {
     pollfd fds[3] = {
         {in_fd, POLLOUT, 0}, {out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
-      if (errno == EINTR)
-        continue;
+      if (errno == EINTR) continue;
       break;
     }
     if (in_fd >= 0 && fds[0].revents != 0) {
@@ -100,17 +94,13 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
       // EPIPE (SIGPIPE is blocked here): stop feeding it.
       ssize_t n = write(in_fd, stdin_data.data() + written,
                         stdin_data.size() - written);
-      if (n > 0)
-        written += static_cast<size_t>(n);
-      if (n < 0 && errno != EAGAIN && errno != EINTR)
-        CloseFd(in_fd);
-      if (written == stdin_data.size())
-        CloseFd(in_fd);
+      if (n > 0) written += static_cast<size_t>(n);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) CloseFd(in_fd);
+      if (written == stdin_data.size()) CloseFd(in_fd);
     }
     for (int i : {1, 2}) {
       int &fd = i == 1 ? out_fd : err_fd;
-      if (fd < 0 || fds[i].revents == 0)
-        continue;
+      if (fd < 0 || fds[i].revents == 0) continue;
       ssize_t n = read(fd, buffer, sizeof(buffer));
       if (n > 0) {
         (i == 1 ? result.stdout_data : result.stderr_data).append(buffer, n);
@@ -128,12 +118,11 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return ErrnoError("waitpid");
+    if (errno != EINTR) return ErrnoError("waitpid");
   }
   result.exit_code =
       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

@@ -12,7 +12,7 @@ namespace debrepo::deb {
 
 // CommandResult is what a finished command left behind.
 struct CommandResult {
-  int exit_code = -1; // The exit status, or 128 + signal number.
+  int exit_code = -1;  // The exit status, or 128 + signal number.
   std::string stdout_data;
   std::string stderr_data;
 };
@@ -23,6 +23,6 @@ struct CommandResult {
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
                                          absl::string_view stdin_data = "");
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_SUBPROCESS_H_
+#endif  // DEBREPO_DEB_SUBPROCESS_H_

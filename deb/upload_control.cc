@@ -94,8 +94,7 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
     ListedFile file;
     file.name = std::string(words.back());
     RETURN_IF_ERROR(CheckFileName("Files", file.name));
-    if (!IsHex(words[0], 32))
-      return Invalid("Files", "bad MD5 digest");
+    if (!IsHex(words[0], 32)) return Invalid("Files", "bad MD5 digest");
     file.checksums.md5 = std::string(words[0]);
     ASSIGN_OR_RETURN(file.checksums.size, ParseSize("Files", words[1]));
     if (kind == Kind::kChanges) {
@@ -108,8 +107,7 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
     }
     control.files.push_back(std::move(file));
   }
-  if (control.files.empty())
-    return Invalid("Files", "lists no files");
+  if (control.files.empty()) return Invalid("Files", "lists no files");
 
   struct ChecksumField {
     const char *name;
@@ -144,7 +142,7 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
   return control;
 }
 
-} // namespace
+}  // namespace
 
 absl::StatusOr<UploadControl> ParseDsc(absl::string_view text) {
   return Parse(text, Kind::kDsc);
@@ -154,4 +152,4 @@ absl::StatusOr<UploadControl> ParseChanges(absl::string_view text) {
   return Parse(text, Kind::kChanges);
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

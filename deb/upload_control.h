@@ -29,7 +29,7 @@ struct ListedFile {
 struct UploadControl {
   // paragraph is the (signed) text's only paragraph.
   Paragraph paragraph;
-  std::string source; // The Source field without a "(version)" suffix.
+  std::string source;  // The Source field without a "(version)" suffix.
   Version version;
   // files lists the Files field's entries in order.
   std::vector<ListedFile> files;
@@ -47,6 +47,6 @@ absl::StatusOr<UploadControl> ParseDsc(absl::string_view text);
 // Files lines.
 absl::StatusOr<UploadControl> ParseChanges(absl::string_view text);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_UPLOAD_CONTROL_H_
+#endif  // DEBREPO_DEB_UPLOAD_CONTROL_H_

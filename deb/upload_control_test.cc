@@ -47,7 +47,7 @@ std::string Shell(const fs::path &dir, const std::string &command) {
 // A native source package "hello-src 1.0" built by dpkg-source, with the
 // source-only .changes dpkg-genchanges writes for it.
 class SourcePackageTest : public ::testing::Test {
-protected:
+ protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(fs::path(std::getenv("TEST_TMPDIR")) / "src");
     fs::remove_all(*dir_);
@@ -158,5 +158,5 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
       "invalid version");
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

@@ -16,14 +16,10 @@ namespace {
 // Order gives the weight of one non-digit character; 0 stands for the end
 // of the string (and for digits, which end a non-digit run).
 int Order(char c) {
-  if (absl::ascii_isdigit(c))
-    return 0;
-  if (absl::ascii_isalpha(c))
-    return c;
-  if (c == '~')
-    return -1;
-  if (c != '\0')
-    return static_cast<unsigned char>(c) + 256;
+  if (absl::ascii_isdigit(c)) return 0;
+  if (absl::ascii_isalpha(c)) return c;
+  if (c == '~') return -1;
+  if (c != '\0') return static_cast<unsigned char>(c) + 256;
   return 0;
 }
 
@@ -32,7 +28,7 @@ absl::Status VersionError(absl::string_view text, absl::string_view problem) {
       "invalid version \"", absl::CHexEscape(text), "\": ", problem));
 }
 
-} // namespace
+}  // namespace
 
 int CompareVersionParts(absl::string_view a, absl::string_view b) {
   size_t i = 0, j = 0;
@@ -45,35 +41,27 @@ int CompareVersionParts(absl::string_view a, absl::string_view b) {
            (j < b.size() && !absl::ascii_isdigit(b[j]))) {
       int ac = Order(at(a, i));
       int bc = Order(at(b, j));
-      if (ac != bc)
-        return ac - bc;
+      if (ac != bc) return ac - bc;
       ++i;
       ++j;
     }
-    while (at(a, i) == '0')
-      ++i;
-    while (at(b, j) == '0')
-      ++j;
+    while (at(a, i) == '0') ++i;
+    while (at(b, j) == '0') ++j;
     while (absl::ascii_isdigit(at(a, i)) && absl::ascii_isdigit(at(b, j))) {
-      if (first_diff == 0)
-        first_diff = a[i] - b[j];
+      if (first_diff == 0) first_diff = a[i] - b[j];
       ++i;
       ++j;
     }
-    if (absl::ascii_isdigit(at(a, i)))
-      return 1;
-    if (absl::ascii_isdigit(at(b, j)))
-      return -1;
-    if (first_diff != 0)
-      return first_diff;
+    if (absl::ascii_isdigit(at(a, i))) return 1;
+    if (absl::ascii_isdigit(at(b, j))) return -1;
+    if (first_diff != 0) return first_diff;
   }
   return 0;
 }
 
 absl::StatusOr<Version> Version::Parse(absl::string_view text) {
   absl::string_view s = absl::StripAsciiWhitespace(text);
-  if (s.empty())
-    return VersionError(text, "version string is empty");
+  if (s.empty()) return VersionError(text, "version string is empty");
   for (char c : s) {
     if (absl::ascii_isspace(c)) {
       return VersionError(text, "version string has embedded spaces");
@@ -82,8 +70,7 @@ absl::StatusOr<Version> Version::Parse(absl::string_view text) {
   Version version;
   if (size_t colon = s.find(':'); colon != absl::string_view::npos) {
     absl::string_view epoch = s.substr(0, colon);
-    if (epoch.empty())
-      return VersionError(text, "epoch in version is empty");
+    if (epoch.empty()) return VersionError(text, "epoch in version is empty");
     for (char c : epoch) {
       if (!absl::ascii_isdigit(c)) {
         return VersionError(text, "epoch in version is not number");
@@ -106,8 +93,7 @@ absl::StatusOr<Version> Version::Parse(absl::string_view text) {
     }
     s = s.substr(0, hyphen);
   }
-  if (s.empty())
-    return VersionError(text, "version number is empty");
+  if (s.empty()) return VersionError(text, "version number is empty");
   if (!absl::ascii_isdigit(s[0])) {
     return VersionError(text, "version number does not start with digit");
   }
@@ -129,21 +115,18 @@ absl::StatusOr<Version> Version::Parse(absl::string_view text) {
 
 std::string Version::ToString() const {
   std::string out;
-  if (explicit_epoch_ || epoch_ != 0)
-    absl::StrAppend(&out, epoch_, ":");
+  if (explicit_epoch_ || epoch_ != 0) absl::StrAppend(&out, epoch_, ":");
   out += upstream_;
-  if (!revision_.empty())
-    absl::StrAppend(&out, "-", revision_);
+  if (!revision_.empty()) absl::StrAppend(&out, "-", revision_);
   return out;
 }
 
 std::strong_ordering operator<=>(const Version &a, const Version &b) {
-  if (a.epoch_ != b.epoch_)
-    return a.epoch_ <=> b.epoch_;
+  if (a.epoch_ != b.epoch_) return a.epoch_ <=> b.epoch_;
   if (int c = CompareVersionParts(a.upstream_, b.upstream_); c != 0) {
     return c <=> 0;
   }
   return CompareVersionParts(a.revision_, b.revision_) <=> 0;
 }
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb

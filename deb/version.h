@@ -15,7 +15,7 @@ namespace debrepo::deb {
 
 // Version is a parsed, valid Debian version.
 class Version {
-public:
+ public:
   // Parse accepts what dpkg accepts without warnings: surrounding whitespace
   // is ignored; the epoch is a decimal number that fits in an int; the
   // upstream part starts with a digit and holds only alphanumerics and
@@ -40,7 +40,7 @@ public:
     return (a <=> b) == 0;
   }
 
-private:
+ private:
   Version() = default;
 
   uint32_t epoch_ = 0;
@@ -55,6 +55,6 @@ private:
 // numerically. Returns <0, 0 or >0.
 int CompareVersionParts(absl::string_view a, absl::string_view b);
 
-} // namespace debrepo::deb
+}  // namespace debrepo::deb
 
-#endif // DEBREPO_DEB_VERSION_H_
+#endif  // DEBREPO_DEB_VERSION_H_

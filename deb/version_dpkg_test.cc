@@ -108,14 +108,12 @@ std::string RandomVersion(std::mt19937 &rng) {
   static constexpr absl::string_view kRevision = "0019aZ~+.";
   auto roll = [&](int n) { return static_cast<int>(rng() % n); };
   std::string v;
-  if (roll(4) == 0)
-    absl::StrAppend(&v, roll(3), ":");
+  if (roll(4) == 0) absl::StrAppend(&v, roll(3), ":");
   v.push_back("0123456789"[roll(10)]);
   for (int i = roll(6); i > 0; --i)
     v.push_back(kUpstream[roll(kUpstream.size())]);
   if (v.back() == '-' || roll(2) == 0) {
-    if (v.back() != '-')
-      v.push_back('-');
+    if (v.back() != '-') v.push_back('-');
     for (int i = 1 + roll(4); i > 0; --i) {
       v.push_back(kRevision[roll(kRevision.size())]);
     }
@@ -138,11 +136,10 @@ TEST(VersionDpkgTest, AgreesOnGeneratedEdgeCases) {
     std::string b = RandomVersion(rng);
     if (i % 2 == 0 && b.size() <= a.size())
       b = a.substr(0, a.size() - 1) + b.back();
-    if (Version::Parse(b).ok())
-      pairs.emplace_back(a, b);
+    if (Version::Parse(b).ok()) pairs.emplace_back(a, b);
   }
   CheckAgainstDpkg(pairs);
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb

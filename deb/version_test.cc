@@ -100,5 +100,5 @@ TEST(VersionTest, EqualSpellings) {
   EXPECT_LT(CompareVersionParts("~", ""), 0);
 }
 
-} // namespace
-} // namespace debrepo::deb
+}  // namespace
+}  // namespace debrepo::deb
