@@ -15,11 +15,11 @@ namespace debrepo::deb {
 
 struct ChecksumCalculator::Digests {
   // In the order of the Checksums fields.
-  EVP_MD_CTX *contexts[4];
+  EVP_MD_CTX* contexts[4];
 };
 
 ChecksumCalculator::ChecksumCalculator() : digests_(new Digests) {
-  const EVP_MD *kinds[4] = {EVP_md5(), EVP_sha1(), EVP_sha256(), EVP_sha512()};
+  const EVP_MD* kinds[4] = {EVP_md5(), EVP_sha1(), EVP_sha256(), EVP_sha512()};
   for (int i = 0; i < 4; ++i) {
     digests_->contexts[i] = EVP_MD_CTX_new();
     EVP_DigestInit_ex(digests_->contexts[i], kinds[i], nullptr);
@@ -27,12 +27,12 @@ ChecksumCalculator::ChecksumCalculator() : digests_(new Digests) {
 }
 
 ChecksumCalculator::~ChecksumCalculator() {
-  for (EVP_MD_CTX *context : digests_->contexts) EVP_MD_CTX_free(context);
+  for (EVP_MD_CTX* context : digests_->contexts) EVP_MD_CTX_free(context);
 }
 
 void ChecksumCalculator::Update(absl::string_view data) {
   size_ += data.size();
-  for (EVP_MD_CTX *context : digests_->contexts) {
+  for (EVP_MD_CTX* context : digests_->contexts) {
     EVP_DigestUpdate(context, data.data(), data.size());
   }
 }
@@ -44,13 +44,13 @@ Checksums ChecksumCalculator::Finish() {
     unsigned int length = 0;
     EVP_DigestFinal_ex(digests_->contexts[i], digest, &length);
     hex[i] = absl::BytesToHexString(
-        absl::string_view(reinterpret_cast<const char *>(digest), length));
+        absl::string_view(reinterpret_cast<const char*>(digest), length));
   }
   return Checksums{size_, std::move(hex[0]), std::move(hex[1]),
                    std::move(hex[2]), std::move(hex[3])};
 }
 
-absl::StatusOr<Checksums> ChecksumFile(const std::string &path) {
+absl::StatusOr<Checksums> ChecksumFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(

@@ -21,7 +21,7 @@ struct Checksums {
   std::string sha256;
   std::string sha512;
 
-  friend bool operator==(const Checksums &, const Checksums &) = default;
+  friend bool operator==(const Checksums&, const Checksums&) = default;
 };
 
 // ChecksumCalculator hashes a byte stream fed in pieces.
@@ -29,8 +29,8 @@ class ChecksumCalculator {
  public:
   ChecksumCalculator();
   ~ChecksumCalculator();
-  ChecksumCalculator(const ChecksumCalculator &) = delete;
-  ChecksumCalculator &operator=(const ChecksumCalculator &) = delete;
+  ChecksumCalculator(const ChecksumCalculator&) = delete;
+  ChecksumCalculator& operator=(const ChecksumCalculator&) = delete;
 
   // Update adds `data` to every digest.
   void Update(absl::string_view data);
@@ -46,7 +46,7 @@ class ChecksumCalculator {
 };
 
 // ChecksumFile reads `path` once and returns its checksums.
-absl::StatusOr<Checksums> ChecksumFile(const std::string &path);
+absl::StatusOr<Checksums> ChecksumFile(const std::string& path);
 
 }  // namespace debrepo::deb
 

@@ -18,7 +18,7 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 
 // CoreutilsDigest runs e.g. sha256sum on `path` and returns the digest.
-std::string CoreutilsDigest(const std::string &tool, const std::string &path) {
+std::string CoreutilsDigest(const std::string& tool, const std::string& path) {
   absl::StatusOr<CommandResult> result = RunCommand({tool, path});
   EXPECT_THAT(result, IsOk());
   EXPECT_EQ(result->exit_code, 0) << result->stderr_data;

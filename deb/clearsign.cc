@@ -29,7 +29,7 @@ bool IsClearSigned(absl::string_view message) {
 
 absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   std::vector<absl::string_view> lines = absl::StrSplit(message, '\n');
-  for (absl::string_view &line : lines) absl::ConsumeSuffix(&line, "\r");
+  for (absl::string_view& line : lines) absl::ConsumeSuffix(&line, "\r");
   size_t i = 0;
   while (i < lines.size() && absl::StripAsciiWhitespace(lines[i]).empty()) ++i;
   if (i == lines.size() || lines[i] != kHeader) {
@@ -69,7 +69,7 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   return result;
 }
 
-std::string JoinClearSigned(const ClearSigned &message) {
+std::string JoinClearSigned(const ClearSigned& message) {
   std::string out = absl::StrCat(kHeader, "\n", message.armor_headers, "\n");
   absl::string_view text = message.text;
   // The line end before the signature is not signed; text ends in one.

@@ -33,7 +33,7 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message);
 // JoinClearSigned writes `message` back as a clear-signed message (with
 // '\n' line ends and dash-escaping), so that a signature checked over the
 // result covers exactly `message.text`.
-std::string JoinClearSigned(const ClearSigned &message);
+std::string JoinClearSigned(const ClearSigned& message);
 
 }  // namespace debrepo::deb
 

@@ -93,10 +93,10 @@ class CompressedWriter::Output {
   }
 
   absl::Status Deflate(absl::string_view data, bool finish) {
-    zlib_.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
+    zlib_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     zlib_.avail_in = static_cast<uInt>(data.size());
     while (true) {
-      zlib_.next_out = reinterpret_cast<Bytef *>(buffer_);
+      zlib_.next_out = reinterpret_cast<Bytef*>(buffer_);
       zlib_.avail_out = sizeof(buffer_);
       int r = deflate(&zlib_, finish ? Z_FINISH : Z_NO_FLUSH);
       if (r == Z_STREAM_ERROR) return absl::InternalError("deflate failed");
@@ -109,10 +109,10 @@ class CompressedWriter::Output {
   }
 
   absl::Status Lzma(absl::string_view data, bool finish) {
-    lzma_.next_in = reinterpret_cast<const uint8_t *>(data.data());
+    lzma_.next_in = reinterpret_cast<const uint8_t*>(data.data());
     lzma_.avail_in = data.size();
     while (true) {
-      lzma_.next_out = reinterpret_cast<uint8_t *>(buffer_);
+      lzma_.next_out = reinterpret_cast<uint8_t*>(buffer_);
       lzma_.avail_out = sizeof(buffer_);
       lzma_ret r = lzma_code(&lzma_, finish ? LZMA_FINISH : LZMA_RUN);
       if (r != LZMA_OK && r != LZMA_STREAM_END) {
@@ -128,7 +128,7 @@ class CompressedWriter::Output {
 
   std::string path_;
   Compression compression_;
-  FILE *file_ = nullptr;
+  FILE* file_ = nullptr;
   bool stream_open_ = false;
   z_stream zlib_{};
   lzma_stream lzma_ = LZMA_STREAM_INIT;
@@ -137,7 +137,7 @@ class CompressedWriter::Output {
 };
 
 absl::StatusOr<std::unique_ptr<CompressedWriter>> CompressedWriter::Create(
-    const std::string &base_path, const std::vector<Compression> &variants) {
+    const std::string& base_path, const std::vector<Compression>& variants) {
   std::unique_ptr<CompressedWriter> writer(new CompressedWriter);
   for (Compression compression : variants) {
     auto output = std::make_unique<Output>(
@@ -151,7 +151,7 @@ absl::StatusOr<std::unique_ptr<CompressedWriter>> CompressedWriter::Create(
 CompressedWriter::~CompressedWriter() = default;
 
 absl::Status CompressedWriter::Write(absl::string_view data) {
-  for (auto &output : outputs_) {
+  for (auto& output : outputs_) {
     if (absl::Status s = output->Write(data, /*finish=*/false); !s.ok())
       return s;
   }
@@ -160,7 +160,7 @@ absl::Status CompressedWriter::Write(absl::string_view data) {
 
 absl::StatusOr<std::vector<WrittenFile>> CompressedWriter::Finish() {
   std::vector<WrittenFile> files;
-  for (auto &output : outputs_) {
+  for (auto& output : outputs_) {
     if (absl::Status s = output->Write("", /*finish=*/true); !s.ok()) return s;
     absl::StatusOr<WrittenFile> file = output->Close();
     if (!file.ok()) return file.status();

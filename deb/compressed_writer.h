@@ -34,7 +34,7 @@ class CompressedWriter {
  public:
   // Create opens `base_path` + suffix for every compression in `variants`.
   static absl::StatusOr<std::unique_ptr<CompressedWriter>> Create(
-      const std::string &base_path, const std::vector<Compression> &variants);
+      const std::string& base_path, const std::vector<Compression>& variants);
 
   ~CompressedWriter();
 

@@ -16,7 +16,7 @@ namespace {
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 
-std::string RunOk(const std::vector<std::string> &argv) {
+std::string RunOk(const std::vector<std::string>& argv) {
   absl::StatusOr<CommandResult> result = RunCommand(argv);
   EXPECT_THAT(result, IsOk());
   EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
@@ -42,7 +42,7 @@ TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
   EXPECT_EQ(RunOk({"cat", base}), expected);
   EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), expected);
   EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), expected);
-  for (const WrittenFile &file : *files) {
+  for (const WrittenFile& file : *files) {
     EXPECT_EQ(file.path,
               absl::StrCat(base, CompressionSuffix(file.compression)));
     EXPECT_EQ(file.checksums.sha256,

@@ -56,25 +56,25 @@ bool IsValidFieldName(absl::string_view name) {
 
 }  // namespace
 
-const Field *Paragraph::Find(absl::string_view name) const {
-  for (const Field &field : fields_) {
+const Field* Paragraph::Find(absl::string_view name) const {
+  for (const Field& field : fields_) {
     if (absl::EqualsIgnoreCase(field.name, name)) return &field;
   }
   return nullptr;
 }
 
-Field *Paragraph::Find(absl::string_view name) {
-  return const_cast<Field *>(std::as_const(*this).Find(name));
+Field* Paragraph::Find(absl::string_view name) {
+  return const_cast<Field*>(std::as_const(*this).Find(name));
 }
 
 std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
-  const Field *field = Find(name);
+  const Field* field = Find(name);
   if (field == nullptr) return std::nullopt;
   return absl::string_view(field->value);
 }
 
 absl::string_view Paragraph::GetOrEmpty(absl::string_view name) const {
-  const Field *field = Find(name);
+  const Field* field = Find(name);
   return field == nullptr ? absl::string_view() : field->value;
 }
 
@@ -100,7 +100,7 @@ absl::Status ValidateField(absl::string_view name, absl::string_view value) {
 
 absl::Status Paragraph::Set(absl::string_view name, absl::string_view value) {
   if (absl::Status s = ValidateField(name, value); !s.ok()) return s;
-  if (Field *field = Find(name); field != nullptr) {
+  if (Field* field = Find(name); field != nullptr) {
     field->value = std::string(value);
     return absl::OkStatus();
   }
@@ -109,7 +109,7 @@ absl::Status Paragraph::Set(absl::string_view name, absl::string_view value) {
 }
 
 bool Paragraph::Remove(absl::string_view name) {
-  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field &f) {
+  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) {
     return absl::EqualsIgnoreCase(f.name, name);
   });
   if (it == fields_.end()) return false;
@@ -117,8 +117,8 @@ bool Paragraph::Remove(absl::string_view name) {
   return true;
 }
 
-void Paragraph::AppendTo(std::string *out) const {
-  for (const Field &field : fields_) {
+void Paragraph::AppendTo(std::string* out) const {
+  for (const Field& field : fields_) {
     out->append(field.name);
     // A value whose first line is empty (e.g. "Files:") starts with '\n'.
     out->append(field.value.empty() || field.value[0] == '\n' ? ":" : ": ");
@@ -133,9 +133,9 @@ std::string Paragraph::ToString() const {
   return out;
 }
 
-bool operator==(const Paragraph &a, const Paragraph &b) {
+bool operator==(const Paragraph& a, const Paragraph& b) {
   return std::equal(a.fields_.begin(), a.fields_.end(), b.fields_.begin(),
-                    b.fields_.end(), [](const Field &x, const Field &y) {
+                    b.fields_.end(), [](const Field& x, const Field& y) {
                       return x.name == y.name && x.value == y.value;
                     });
 }
@@ -144,7 +144,7 @@ ParagraphReader::ParagraphReader(absl::string_view buffer,
                                  size_t max_paragraph_bytes)
     : max_paragraph_bytes_(max_paragraph_bytes), data_(buffer) {}
 
-ParagraphReader::ParagraphReader(std::istream *in, size_t max_paragraph_bytes)
+ParagraphReader::ParagraphReader(std::istream* in, size_t max_paragraph_bytes)
     : in_(in), max_paragraph_bytes_(max_paragraph_bytes), eof_(false) {}
 
 absl::Status ParagraphReader::Refill() {
@@ -168,27 +168,27 @@ absl::Status ParagraphReader::Refill() {
 }
 
 absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
-    Paragraph *paragraph) {
+    Paragraph* paragraph) {
   paragraph->Clear();
   absl::string_view rest = data_;
   int64_t line = line_;
-  Field *current = nullptr;
+  Field* current = nullptr;
   // The current field's value is copied from the input only when the field
   // ends: while its continuation lines follow each other unchanged (no
   // trailing whitespace to drop), the value is one span of the input, and
   // one copy beats an append per line.
-  const char *span_begin = nullptr;
-  const char *span_end = nullptr;
+  const char* span_begin = nullptr;
+  const char* span_end = nullptr;
   absl::flat_hash_set<std::string> seen;
-  const char *paragraph_begin = rest.data();
+  const char* paragraph_begin = rest.data();
   auto flush_span = [&] {
     if (span_begin != nullptr) current->value.append(span_begin, span_end);
     span_begin = nullptr;
   };
   while (true) {
     // memchr may not be passed the null data() of an empty view.
-    const char *newline = rest.empty() ? nullptr
-                                       : static_cast<const char *>(std::memchr(
+    const char* newline = rest.empty() ? nullptr
+                                       : static_cast<const char*>(std::memchr(
                                              rest.data(), '\n', rest.size()));
     if (newline == nullptr && !eof_) return Step::kNeedMore;
     if (rest.empty()) break;  // End of input.
@@ -244,7 +244,7 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       duplicate = paragraph->Find(name) != nullptr;
     } else {
       if (seen.empty()) {
-        for (const Field &f : paragraph->fields_)
+        for (const Field& f : paragraph->fields_)
           seen.insert(absl::AsciiStrToLower(f.name));
       }
       duplicate = !seen.insert(absl::AsciiStrToLower(name)).second;
@@ -266,7 +266,7 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
   return paragraph->empty() ? Step::kEnd : Step::kParagraph;
 }
 
-absl::StatusOr<bool> ParagraphReader::Next(Paragraph *paragraph) {
+absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
   while (true) {
     absl::StatusOr<Step> step = ParseParagraph(paragraph);
     if (!step.ok()) return step.status();
@@ -311,7 +311,7 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text) {
   return paragraph;
 }
 
-std::string FormatParagraphs(const std::vector<Paragraph> &paragraphs) {
+std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs) {
   std::string out;
   for (size_t i = 0; i < paragraphs.size(); ++i) {
     if (i > 0) out.push_back('\n');

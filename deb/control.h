@@ -57,7 +57,7 @@ class Paragraph {
   void Clear() { fields_.clear(); }
 
   // fields returns the fields in order.
-  const std::vector<Field> &fields() const { return fields_; }
+  const std::vector<Field>& fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }
   size_t size() const { return fields_.size(); }
 
@@ -65,18 +65,18 @@ class Paragraph {
   // without the blank line that separates paragraphs. Since fields come
   // from the parser or from Set, both of which validate them, the output
   // parses back to the same fields.
-  void AppendTo(std::string *out) const;
+  void AppendTo(std::string* out) const;
 
   // ToString returns the paragraph as AppendTo writes it.
   std::string ToString() const;
 
-  friend bool operator==(const Paragraph &a, const Paragraph &b);
+  friend bool operator==(const Paragraph& a, const Paragraph& b);
 
  private:
   friend class ParagraphReader;
 
-  const Field *Find(absl::string_view name) const;
-  Field *Find(absl::string_view name);
+  const Field* Find(absl::string_view name) const;
+  Field* Find(absl::string_view name);
 
   std::vector<Field> fields_;
 };
@@ -103,11 +103,11 @@ class ParagraphReader {
 
   // Reads from `in`, which must outlive the reader, in chunks.
   explicit ParagraphReader(
-      std::istream *in, size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
+      std::istream* in, size_t max_paragraph_bytes = kDefaultMaxParagraphBytes);
 
   // Next reads the next paragraph into `*paragraph`. It returns true when a
   // paragraph was read, false at the end of the input.
-  absl::StatusOr<bool> Next(Paragraph *paragraph);
+  absl::StatusOr<bool> Next(Paragraph* paragraph);
 
   // line returns the 1-based number of the next line to be read.
   int64_t line() const { return line_ + 1; }
@@ -115,10 +115,10 @@ class ParagraphReader {
  private:
   enum class Step { kParagraph, kEnd, kNeedMore };
 
-  absl::StatusOr<Step> ParseParagraph(Paragraph *paragraph);
+  absl::StatusOr<Step> ParseParagraph(Paragraph* paragraph);
   absl::Status Refill();
 
-  std::istream *in_ = nullptr;
+  std::istream* in_ = nullptr;
   size_t max_paragraph_bytes_ = kDefaultMaxParagraphBytes;
   std::string storage_;     // Stream mode: bytes read but not yet parsed.
   absl::string_view data_;  // The unparsed input.
@@ -137,7 +137,7 @@ absl::StatusOr<Paragraph> ParseParagraph(absl::string_view text);
 absl::Status ValidateField(absl::string_view name, absl::string_view value);
 
 // FormatParagraphs writes paragraphs separated by blank lines.
-std::string FormatParagraphs(const std::vector<Paragraph> &paragraphs);
+std::string FormatParagraphs(const std::vector<Paragraph>& paragraphs);
 
 // DecodeMultiline turns a stored value into text: continuation lines lose
 // their first space or tab and a line holding only "." becomes empty.

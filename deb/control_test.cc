@@ -41,9 +41,9 @@ constexpr absl::string_view kStanza =
     "  Indented line kept verbatim.\n"
     "\tTab continuation.\n";
 
-std::vector<std::string> Names(const Paragraph &p) {
+std::vector<std::string> Names(const Paragraph& p) {
   std::vector<std::string> names;
-  for (const Field &f : p.fields()) names.push_back(f.name);
+  for (const Field& f : p.fields()) names.push_back(f.name);
   return names;
 }
 
@@ -78,7 +78,7 @@ TEST(ParagraphTest, SetReplacesInPlaceAndAppendsNewFields) {
 TEST(ParagraphTest, SetRejectsValuesThatWouldInjectFieldsOrParagraphs) {
   Paragraph p = *ParseParagraph(kStanza);
   std::string before = p.ToString();
-  for (const char *value :
+  for (const char* value :
        {"x\nInjected: yes", "x\n\nPackage: evil", "x\n \nPackage: evil",
         "x\n\t\nB: c", "x\n", "x\n \t"}) {
     EXPECT_THAT(p.Set("Description", value), InvalidWith("continuation"))

@@ -37,10 +37,10 @@ absl::Status Invalid(absl::string_view message) {
 // HashingReader reads the package stream, hashing every byte it returns.
 class HashingReader {
  public:
-  explicit HashingReader(std::istream &in) : in_(in) {}
+  explicit HashingReader(std::istream& in) : in_(in) {}
 
   // Read reads up to `size` bytes; fewer only at the end of the stream.
-  size_t Read(char *buffer, size_t size) {
+  size_t Read(char* buffer, size_t size) {
     in_.read(buffer, static_cast<std::streamsize>(size));
     size_t got = static_cast<size_t>(in_.gcount());
     calculator_.Update(absl::string_view(buffer, got));
@@ -62,7 +62,7 @@ class HashingReader {
   Checksums Finish() { return calculator_.Finish(); }
 
  private:
-  std::istream &in_;
+  std::istream& in_;
   ChecksumCalculator calculator_;
 };
 
@@ -73,7 +73,7 @@ struct ArMember {
 
 // ReadArHeader reads the next member header; NOT_FOUND means the archive
 // ended cleanly before it.
-absl::StatusOr<ArMember> ReadArHeader(HashingReader &reader) {
+absl::StatusOr<ArMember> ReadArHeader(HashingReader& reader) {
   char header[kArHeaderSize];
   size_t got = reader.Read(header, kArHeaderSize);
   if (got == 0) return absl::NotFoundError("end of archive");
@@ -97,13 +97,13 @@ absl::StatusOr<ArMember> ReadArHeader(HashingReader &reader) {
 
 // MemberSource feeds one ar member's bytes to libarchive.
 struct MemberSource {
-  HashingReader *reader;
+  HashingReader* reader;
   uint64_t remaining;
   char buffer[1 << 16];
 };
 
-la_ssize_t ReadMember(archive *, void *data, const void **out) {
-  auto *source = static_cast<MemberSource *>(data);
+la_ssize_t ReadMember(archive*, void* data, const void** out) {
+  auto* source = static_cast<MemberSource*>(data);
   size_t want = source->remaining < sizeof(source->buffer)
                     ? static_cast<size_t>(source->remaining)
                     : sizeof(source->buffer);
@@ -125,8 +125,8 @@ struct UncompressedBudget {
 // TarMember is an open libarchive reader over one ar member.
 class TarMember {
  public:
-  TarMember(HashingReader &reader, const ArMember &member,
-            UncompressedBudget &budget)
+  TarMember(HashingReader& reader, const ArMember& member,
+            UncompressedBudget& budget)
       : archive_(archive_read_new(), archive_read_free),
         source_{&reader, member.size, {}},
         name_(member.name),
@@ -147,8 +147,8 @@ class TarMember {
   }
 
   // NextHeader returns the next entry, nullptr at the end of the tar.
-  absl::StatusOr<archive_entry *> NextHeader() {
-    archive_entry *entry = nullptr;
+  absl::StatusOr<archive_entry*> NextHeader() {
+    archive_entry* entry = nullptr;
     int r = archive_read_next_header(archive_.get(), &entry);
     if (r == ARCHIVE_EOF) return nullptr;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) return Error();
@@ -197,7 +197,7 @@ class TarMember {
 
  private:
   absl::Status Error() {
-    const char *message = archive_error_string(archive_.get());
+    const char* message = archive_error_string(archive_.get());
     return Invalid(
         absl::StrCat(name_, ": ", message ? message : "unreadable tar"));
   }
@@ -205,14 +205,14 @@ class TarMember {
   ArchivePtr archive_;
   MemberSource source_;
   std::string name_;
-  UncompressedBudget &budget_;
+  UncompressedBudget& budget_;
 };
 
 // SafePath strips "./" and rejects paths that could escape the root or
 // that hold control characters (a newline would forge Contents lines).
 // `path` may be null (libarchive's answer for an undecodable name).
-absl::StatusOr<std::string> SafePath(const char *raw_path,
-                                     const DebLimits &limits) {
+absl::StatusOr<std::string> SafePath(const char* raw_path,
+                                     const DebLimits& limits) {
   if (raw_path == nullptr) return Invalid("tar entry without a path name");
   absl::string_view path = raw_path;
   if (path.size() > limits.max_path_length) {
@@ -239,10 +239,10 @@ absl::StatusOr<std::string> SafePath(const char *raw_path,
   return std::string(path);
 }
 
-absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
-                                            const ArMember &member,
-                                            const DebLimits &limits,
-                                            UncompressedBudget &budget) {
+absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
+                                            const ArMember& member,
+                                            const DebLimits& limits,
+                                            UncompressedBudget& budget) {
   TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::optional<Paragraph> control;
@@ -273,7 +273,7 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
   RETURN_IF_ERROR(tar.Finish());
   if (!control.has_value())
     return Invalid(absl::StrCat(member.name, " has no control file"));
-  for (const char *field : {"Package", "Version", "Architecture"}) {
+  for (const char* field : {"Package", "Version", "Architecture"}) {
     if (control->GetOrEmpty(field).empty()) {
       return Invalid(absl::StrCat("control file lacks the ", field, " field"));
     }
@@ -295,8 +295,8 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader &reader,
 }
 
 absl::StatusOr<std::vector<std::string>> ReadDataMember(
-    HashingReader &reader, const ArMember &member, const DebLimits &limits,
-    UncompressedBudget &budget) {
+    HashingReader& reader, const ArMember& member, const DebLimits& limits,
+    UncompressedBudget& budget) {
   TarMember tar(reader, member, budget);
   RETURN_IF_ERROR(tar.Open());
   std::vector<std::string> paths;
@@ -311,7 +311,7 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
     }
     ASSIGN_OR_RETURN(std::string path,
                      SafePath(archive_entry_pathname(entry), limits));
-    if (const char *target = archive_entry_hardlink(entry); target != nullptr) {
+    if (const char* target = archive_entry_hardlink(entry); target != nullptr) {
       RETURN_IF_ERROR(SafePath(target, limits).status());
     }
     if (archive_entry_filetype(entry) != AE_IFDIR && !path.empty()) {
@@ -329,7 +329,7 @@ absl::StatusOr<std::vector<std::string>> ReadDataMember(
 
 }  // namespace
 
-absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
+absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits) {
   HashingReader reader(in);
   char magic[kArMagic.size()];
   if (reader.Read(magic, sizeof(magic)) != sizeof(magic) ||
@@ -379,8 +379,8 @@ absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits) {
   return deb;
 }
 
-absl::StatusOr<DebFile> ReadDebFile(const std::string &path,
-                                    const DebLimits &limits) {
+absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
+                                    const DebLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(

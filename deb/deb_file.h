@@ -51,12 +51,12 @@ struct DebFile {
 // unsafe packages (absolute or ".." paths or hard-link targets, control
 // characters in paths, missing or invalid fields, limits exceeded) are
 // INVALID_ARGUMENT with a message naming the problem.
-absl::StatusOr<DebFile> ReadDeb(std::istream &in, const DebLimits &limits = {});
+absl::StatusOr<DebFile> ReadDeb(std::istream& in, const DebLimits& limits = {});
 
 // ReadDebFile is ReadDeb on the file at `path` (NOT_FOUND if it cannot be
 // opened).
-absl::StatusOr<DebFile> ReadDebFile(const std::string &path,
-                                    const DebLimits &limits = {});
+absl::StatusOr<DebFile> ReadDebFile(const std::string& path,
+                                    const DebLimits& limits = {});
 
 }  // namespace debrepo::deb
 

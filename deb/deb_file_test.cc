@@ -42,20 +42,20 @@ constexpr absl::string_view kControl =
     " .\n"
     " Second paragraph.\n";
 
-std::string RunOk(const std::vector<std::string> &argv) {
+std::string RunOk(const std::vector<std::string>& argv) {
   absl::StatusOr<CommandResult> result = RunCommand(argv);
   EXPECT_THAT(result, IsOk());
   EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
   return result->stdout_data;
 }
 
-void WriteFile(const fs::path &path, absl::string_view data) {
+void WriteFile(const fs::path& path, absl::string_view data) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << data;
 }
 
 // BuildDeb makes a package with dpkg-deb using `compression`.
-std::string BuildDeb(const std::string &compression) {
+std::string BuildDeb(const std::string& compression) {
   fs::path dir = fs::path(std::getenv("TEST_TMPDIR")) / ("deb-" + compression);
   fs::remove_all(dir);
   fs::path root = dir / "root";
@@ -71,7 +71,7 @@ std::string BuildDeb(const std::string &compression) {
   return deb;
 }
 
-std::string ReadAll(const std::string &path) {
+std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream data;
   data << in.rdbuf();
@@ -130,16 +130,15 @@ struct TarEntry {
   std::string data;
 };
 
-la_ssize_t AppendToString(archive *, void *out, const void *data, size_t size) {
-  static_cast<std::string *>(out)->append(static_cast<const char *>(data),
-                                          size);
+la_ssize_t AppendToString(archive*, void* out, const void* data, size_t size) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(data), size);
   return static_cast<la_ssize_t>(size);
 }
 
-std::string MakeTar(const std::vector<TarEntry> &entries, bool xz,
-                    const char *hardlink = nullptr) {
+std::string MakeTar(const std::vector<TarEntry>& entries, bool xz,
+                    const char* hardlink = nullptr) {
   std::string out;
-  archive *writer = archive_write_new();
+  archive* writer = archive_write_new();
   archive_write_set_format_gnutar(writer);
   if (xz) {
     archive_write_add_filter_xz(writer);
@@ -147,8 +146,8 @@ std::string MakeTar(const std::vector<TarEntry> &entries, bool xz,
     archive_write_add_filter_gzip(writer);
   }
   archive_write_open(writer, &out, nullptr, AppendToString, nullptr);
-  for (const TarEntry &e : entries) {
-    archive_entry *entry = archive_entry_new();
+  for (const TarEntry& e : entries) {
+    archive_entry* entry = archive_entry_new();
     archive_entry_set_pathname(entry, e.path.c_str());
     archive_entry_set_filetype(entry, AE_IFREG);
     archive_entry_set_perm(entry, 0644);
@@ -166,13 +165,13 @@ std::string MakeTar(const std::vector<TarEntry> &entries, bool xz,
   return out;
 }
 
-std::string MakeTarGz(const std::vector<TarEntry> &entries) {
+std::string MakeTarGz(const std::vector<TarEntry>& entries) {
   return MakeTar(entries, /*xz=*/false);
 }
 
-std::string MakeAr(const std::vector<TarEntry> &members) {
+std::string MakeAr(const std::vector<TarEntry>& members) {
   std::string out = "!<arch>\n";
-  for (const TarEntry &m : members) {
+  for (const TarEntry& m : members) {
     std::string header =
         absl::StrCat(m.path, std::string(16 - m.path.size(), ' '),
                      "0           0     0     100644  ");
@@ -183,16 +182,16 @@ std::string MakeAr(const std::vector<TarEntry> &members) {
   return out;
 }
 
-std::string MakeDeb(const std::string &data_tar,
-                    const std::string &data_name = "data.tar.gz") {
+std::string MakeDeb(const std::string& data_tar,
+                    const std::string& data_name = "data.tar.gz") {
   return MakeAr(
       {{"debian-binary", "2.0\n"},
        {"control.tar.gz", MakeTarGz({{"./control", std::string(kControl)}})},
        {data_name, data_tar}});
 }
 
-absl::Status ReadCrafted(const std::string &control,
-                         const std::vector<TarEntry> &data_entries) {
+absl::Status ReadCrafted(const std::string& control,
+                         const std::vector<TarEntry>& data_entries) {
   std::istringstream in(
       MakeAr({{"debian-binary", "2.0\n"},
               {"control.tar.gz", MakeTarGz({{"./control", control}})},
@@ -206,7 +205,7 @@ TEST(DebFileTest, AcceptsACraftedPackage) {
 }
 
 TEST(DebFileTest, RejectsHostilePackages) {
-  auto expect_invalid = [](const absl::Status &status, absl::string_view what) {
+  auto expect_invalid = [](const absl::Status& status, absl::string_view what) {
     EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(std::string(status.message()), HasSubstr(what));
   };
@@ -242,7 +241,7 @@ TEST(DebFileTest, RejectsHostilePackages) {
 }
 
 TEST(DebFileTest, RejectsControlCharactersAndEscapingHardLinks) {
-  auto expect_invalid = [](const std::string &deb, absl::string_view what) {
+  auto expect_invalid = [](const std::string& deb, absl::string_view what) {
     std::istringstream in(deb);
     absl::Status status = ReadDeb(in).status();
     EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -303,7 +302,7 @@ TEST(DebFileTest, BoundsUncompressedBytes) {
 }
 
 TEST(DebFileTest, ValidatesPackageNameAndArchitecture) {
-  for (const char *control :
+  for (const char* control :
        {"Package: Hello\nVersion: 1\nArchitecture: all\n",
         "Package: a_b\nVersion: 1\nArchitecture: all\n",
         "Package: a\nVersion: 1\nArchitecture: all\n",

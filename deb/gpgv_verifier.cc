@@ -24,7 +24,7 @@ namespace {
 class EmptyHome {
  public:
   EmptyHome() {
-    const char *tmp = getenv("TMPDIR");
+    const char* tmp = getenv("TMPDIR");
     std::string pattern = absl::StrCat(
         tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/debrepo-gpgv-XXXXXX");
     if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
@@ -33,11 +33,11 @@ class EmptyHome {
     std::error_code ignored;
     if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
-  EmptyHome(const EmptyHome &) = delete;
-  EmptyHome &operator=(const EmptyHome &) = delete;
+  EmptyHome(const EmptyHome&) = delete;
+  EmptyHome& operator=(const EmptyHome&) = delete;
 
   // path is "" when the directory could not be made.
-  const std::string &path() const { return path_; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
@@ -57,7 +57,7 @@ absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
     return absl::InvalidArgumentError(
         "no keyrings given: every signature would be unverifiable");
   }
-  for (const std::string &keyring : keyrings) {
+  for (const std::string& keyring : keyrings) {
     if (keyring.empty() || keyring[0] != '/') {
       return absl::InvalidArgumentError(absl::StrCat(
           "keyring path \"", keyring,
@@ -80,7 +80,7 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
   }
   std::vector<std::string> argv = {"gpgv", "--homedir", home.path(),
                                    "--status-fd", "1"};
-  for (const std::string &keyring : keyrings_) {
+  for (const std::string& keyring : keyrings_) {
     argv.push_back("--keyring");
     argv.push_back(keyring);
   }

@@ -31,7 +31,7 @@ struct TestKey {
   std::string fingerprint;
 };
 
-CommandResult Gpg(const std::string &home, std::vector<std::string> args,
+CommandResult Gpg(const std::string& home, std::vector<std::string> args,
                   absl::string_view input = "") {
   std::vector<std::string> argv = {"gpg", "--homedir", home, "--batch",
                                    "--quiet"};
@@ -42,7 +42,7 @@ CommandResult Gpg(const std::string &home, std::vector<std::string> args,
   return *result;
 }
 
-TestKey MakeKey(const std::string &name) {
+TestKey MakeKey(const std::string& name) {
   TestKey key;
   // gpg-agent's socket lives in the home directory and a Unix socket path
   // must be short: TEST_TMPDIR is too deep, so use a fresh directory in /tmp.
@@ -68,7 +68,7 @@ TestKey MakeKey(const std::string &name) {
   return key;
 }
 
-std::string ClearSign(const TestKey &key, absl::string_view text,
+std::string ClearSign(const TestKey& key, absl::string_view text,
                       std::vector<std::string> options = {}) {
   options.push_back("--clearsign");
   return Gpg(key.home, options, text).stdout_data;
@@ -88,19 +88,19 @@ class GpgvVerifierTest : public ::testing::Test {
     stranger_ = new TestKey(MakeKey("stranger"));
   }
   static void TearDownTestSuite() {
-    for (TestKey *key : {signer_, stranger_}) {
+    for (TestKey* key : {signer_, stranger_}) {
       (void)RunCommand(
           {"gpgconf", "--homedir", key->home, "--kill", "gpg-agent"});
       fs::remove_all(fs::path(key->home).parent_path());
       delete key;
     }
   }
-  static TestKey *signer_;
-  static TestKey *stranger_;
+  static TestKey* signer_;
+  static TestKey* stranger_;
 };
 
-TestKey *GpgvVerifierTest::signer_ = nullptr;
-TestKey *GpgvVerifierTest::stranger_ = nullptr;
+TestKey* GpgvVerifierTest::signer_ = nullptr;
+TestKey* GpgvVerifierTest::stranger_ = nullptr;
 
 constexpr absl::string_view kRelease =
     "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 "

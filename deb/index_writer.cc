@@ -117,17 +117,17 @@ constexpr absl::string_view kSourceOrder[] = {"Package",
 // Reorder returns `p` with the fields named in `order` first, in that order,
 // and the others after them in their original order.
 template <size_t N>
-absl::StatusOr<Paragraph> Reorder(const Paragraph &p,
+absl::StatusOr<Paragraph> Reorder(const Paragraph& p,
                                   const absl::string_view (&order)[N]) {
   Paragraph out;
   absl::Status status;
   for (absl::string_view name : order) {
-    for (const Field &field : p.fields()) {
+    for (const Field& field : p.fields()) {
       if (absl::EqualsIgnoreCase(field.name, name))
         status.Update(out.Set(field.name, field.value));
     }
   }
-  for (const Field &field : p.fields()) {
+  for (const Field& field : p.fields()) {
     bool known = std::any_of(std::begin(order), std::end(order),
                              [&](absl::string_view n) {
                                return absl::EqualsIgnoreCase(field.name, n);
@@ -141,10 +141,10 @@ absl::StatusOr<Paragraph> Reorder(const Paragraph &p,
 // FileListValue writes a Files / Checksums-* value: an empty first line,
 // then " digest size name" per file.
 std::string FileListValue(
-    const std::vector<std::pair<std::string, Checksums>> &files,
+    const std::vector<std::pair<std::string, Checksums>>& files,
     std::string Checksums::*digest) {
   std::string value;
-  for (const auto &[name, checksums] : files) {
+  for (const auto& [name, checksums] : files) {
     absl::StrAppend(&value, "\n ", checksums.*digest, " ", checksums.size, " ",
                     name);
   }
@@ -153,12 +153,12 @@ std::string FileListValue(
 
 }  // namespace
 
-absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
+absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
                                          absl::string_view filename,
-                                         const Checksums &checksums) {
+                                         const Checksums& checksums) {
   Paragraph stanza = control;
   absl::Status status;
-  for (const char *name :
+  for (const char* name :
        {"Filename", "Size", "MD5sum", "SHA1", "SHA256", "SHA512"}) {
     stanza.Remove(name);
   }
@@ -172,13 +172,13 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
   return Reorder(stanza, kPackageOrder);
 }
 
-absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
+absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
                                         absl::string_view dsc_name,
-                                        const Checksums &dsc_checksums,
+                                        const Checksums& dsc_checksums,
                                         absl::string_view directory) {
   Paragraph stanza;
   absl::Status status;
-  for (const Field &field : dsc.paragraph.fields()) {
+  for (const Field& field : dsc.paragraph.fields()) {
     if (absl::EqualsIgnoreCase(field.name, "Source")) {
       status.Update(stanza.Set("Package", field.value));
     } else if (!absl::EqualsIgnoreCase(field.name, "Files") &&
@@ -189,10 +189,10 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
   status.Update(stanza.Set("Directory", directory));
   std::vector<std::pair<std::string, Checksums>> files = {
       {std::string(dsc_name), dsc_checksums}};
-  for (const ListedFile &file : dsc.files)
+  for (const ListedFile& file : dsc.files)
     files.emplace_back(file.name, file.checksums);
   auto all_have = [&](std::string Checksums::*digest) {
-    return std::all_of(files.begin(), files.end(), [&](const auto &f) {
+    return std::all_of(files.begin(), files.end(), [&](const auto& f) {
       return !(f.second.*digest).empty();
     });
   };
@@ -214,9 +214,9 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
 }
 
 void ContentsIndex::Add(absl::string_view package,
-                        const std::vector<std::string> &paths) {
-  for (const std::string &path : paths) {
-    std::vector<std::string> &packages = packages_by_path_[path];
+                        const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    std::vector<std::string>& packages = packages_by_path_[path];
     if (std::find(packages.begin(), packages.end(), package) ==
         packages.end()) {
       packages.emplace_back(package);
@@ -224,11 +224,11 @@ void ContentsIndex::Add(absl::string_view package,
   }
 }
 
-absl::Status ContentsIndex::WriteTo(CompressedWriter &writer) const {
+absl::Status ContentsIndex::WriteTo(CompressedWriter& writer) const {
   // apt-ftparchive aligns the package column at 60 with tabs, then spaces.
   constexpr size_t kColumn = 60;
   std::string line;
-  for (const auto &[path, packages] : packages_by_path_) {
+  for (const auto& [path, packages] : packages_by_path_) {
     line = path;
     size_t column = path.size();
     size_t target = std::max(kColumn, column + 1);
@@ -249,7 +249,7 @@ std::string FormatReleaseDate(absl::Time time) {
 }
 
 absl::StatusOr<Paragraph> ReleaseParagraph(
-    const ReleaseInfo &info, std::vector<ReleaseFileEntry> files) {
+    const ReleaseInfo& info, std::vector<ReleaseFileEntry> files) {
   Paragraph p;
   absl::Status status;
   auto set_if = [&](absl::string_view name, absl::string_view value) {
@@ -264,9 +264,9 @@ absl::StatusOr<Paragraph> ReleaseParagraph(
                                                      "\" holds a newline"));
     }
   }
-  for (const std::vector<std::string> *words :
+  for (const std::vector<std::string>* words :
        {&info.architectures, &info.components}) {
-    for (const std::string &word : *words) {
+    for (const std::string& word : *words) {
       if (word.empty() || word.find_first_of(" \t\n") != std::string::npos) {
         return absl::InvalidArgumentError(
             absl::StrCat("Release architecture or component \"",
@@ -288,19 +288,19 @@ absl::StatusOr<Paragraph> ReleaseParagraph(
   set_if("Components", absl::StrJoin(info.components, " "));
   set_if("Description", info.description);
   std::sort(files.begin(), files.end(),
-            [](const auto &a, const auto &b) { return a.path < b.path; });
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   struct Section {
-    const char *name;
+    const char* name;
     std::string Checksums::*digest;
   };
-  for (const Section &section :
+  for (const Section& section :
        {Section{"MD5Sum", &Checksums::md5}, Section{"SHA1", &Checksums::sha1},
         Section{"SHA256", &Checksums::sha256},
         Section{"SHA512", &Checksums::sha512}}) {
     std::string value;
     bool complete = !files.empty();
-    for (const ReleaseFileEntry &file : files) {
-      const std::string &digest = file.checksums.*section.digest;
+    for (const ReleaseFileEntry& file : files) {
+      const std::string& digest = file.checksums.*section.digest;
       if (digest.empty()) complete = false;
       absl::StrAppend(&value, "\n ", digest, " ",
                       absl::StrFormat("%8d", file.checksums.size), " ",

@@ -27,9 +27,9 @@ namespace debrepo::deb {
 // apt's canonical order (apt-pkg/tagfile-order.c); fields apt does not know
 // follow in their original order. A `filename` that holds a newline (and
 // so would inject fields) is INVALID_ARGUMENT.
-absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
+absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
                                          absl::string_view filename,
-                                         const Checksums &checksums);
+                                         const Checksums& checksums);
 
 // SourcesStanza returns the Sources index entry for the source package
 // described by `dsc`, whose .dsc file is `dsc_name` with `dsc_checksums`,
@@ -39,9 +39,9 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph &control,
 // usually lists no SHA-512, which the caller fills in from the files (as
 // apt-ftparchive does) to get a Checksums-Sha512 field. A name or
 // directory holding a newline is INVALID_ARGUMENT.
-absl::StatusOr<Paragraph> SourcesStanza(const UploadControl &dsc,
+absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
                                         absl::string_view dsc_name,
-                                        const Checksums &dsc_checksums,
+                                        const Checksums& dsc_checksums,
                                         absl::string_view directory);
 
 // ContentsIndex collects which packages install which paths and writes a
@@ -51,11 +51,11 @@ class ContentsIndex {
  public:
   // Add records that `package` (a name, or "section/name" as Debian's
   // Contents files qualify them) installs `paths`.
-  void Add(absl::string_view package, const std::vector<std::string> &paths);
+  void Add(absl::string_view package, const std::vector<std::string>& paths);
 
   // WriteTo writes the index, lines laid out as apt-ftparchive lays them out
   // (path, then tabs and spaces to column 60, then packages).
-  absl::Status WriteTo(CompressedWriter &writer) const;
+  absl::Status WriteTo(CompressedWriter& writer) const;
 
  private:
   std::map<std::string, std::vector<std::string>, std::less<>>
@@ -92,7 +92,7 @@ struct ReleaseFileEntry {
 // path, a Description line that is not a continuation line, an
 // architecture or component that is not one word) are INVALID_ARGUMENT;
 // write a multi-line description with EncodeMultiline.
-absl::StatusOr<Paragraph> ReleaseParagraph(const ReleaseInfo &info,
+absl::StatusOr<Paragraph> ReleaseParagraph(const ReleaseInfo& info,
                                            std::vector<ReleaseFileEntry> files);
 
 // FormatReleaseDate formats a time as Release files write it:

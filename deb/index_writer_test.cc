@@ -33,19 +33,19 @@ namespace fs = std::filesystem;
 // How many packages from apt's cache to compare (spread over the cache).
 constexpr size_t kCachedDebs = 12;
 
-std::string ReadFile(const fs::path &path) {
+std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream data;
   data << in.rdbuf();
   return data.str();
 }
 
-void WriteFile(const fs::path &path, absl::string_view data) {
+void WriteFile(const fs::path& path, absl::string_view data) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << data;
 }
 
-std::string Shell(const fs::path &dir, const std::string &command) {
+std::string Shell(const fs::path& dir, const std::string& command) {
   absl::StatusOr<CommandResult> result =
       RunCommand({"sh", "-c", "cd '" + dir.string() + "' && " + command});
   EXPECT_THAT(result, IsOk());
@@ -77,7 +77,7 @@ class IndexWriterTest : public ::testing::Test {
           "dpkg-deb --root-owner-group -b build/pkg pool/built_1.0-1_all.deb");
     std::vector<fs::path> cached;
     std::error_code error;
-    for (const auto &entry :
+    for (const auto& entry :
          fs::directory_iterator("/var/cache/apt/archives", error)) {
       if (entry.path().extension() == ".deb" && entry.file_size() < (2 << 20)) {
         cached.push_back(entry.path());
@@ -85,7 +85,7 @@ class IndexWriterTest : public ::testing::Test {
     }
     std::sort(cached.begin(), cached.end());
     for (size_t i = 0; i < kCachedDebs && !cached.empty(); ++i) {
-      const fs::path &deb = cached[i * cached.size() / kCachedDebs];
+      const fs::path& deb = cached[i * cached.size() / kCachedDebs];
       fs::copy_file(deb, pool / deb.filename(),
                     fs::copy_options::skip_existing);
     }
@@ -110,26 +110,26 @@ class IndexWriterTest : public ::testing::Test {
 
   static std::vector<fs::path> Debs() {
     std::vector<fs::path> debs;
-    for (const auto &entry : fs::directory_iterator(*root_ / "pool")) {
+    for (const auto& entry : fs::directory_iterator(*root_ / "pool")) {
       if (entry.path().extension() == ".deb") debs.push_back(entry.path());
     }
     return debs;
   }
 
-  static fs::path *root_;
+  static fs::path* root_;
 };
 
-fs::path *IndexWriterTest::root_ = nullptr;
+fs::path* IndexWriterTest::root_ = nullptr;
 
 TEST_F(IndexWriterTest, PackagesStanzasMatchAptFtparchive) {
   absl::StatusOr<std::vector<Paragraph>> theirs =
       ParseParagraphs(Shell(*root_, "apt-ftparchive packages pool"));
   ASSERT_THAT(theirs, IsOk());
   absl::flat_hash_map<std::string, Paragraph> by_filename;
-  for (const Paragraph &p : *theirs) by_filename[p.GetOrEmpty("Filename")] = p;
+  for (const Paragraph& p : *theirs) by_filename[p.GetOrEmpty("Filename")] = p;
   std::vector<fs::path> debs = Debs();
   ASSERT_GE(debs.size(), 1);
-  for (const fs::path &deb : debs) {
+  for (const fs::path& deb : debs) {
     absl::StatusOr<DebFile> file = ReadDebFile(deb.string());
     ASSERT_THAT(file, IsOk()) << deb;
     std::string filename = "pool/" + deb.filename().string();
@@ -141,7 +141,7 @@ TEST_F(IndexWriterTest, PackagesStanzasMatchAptFtparchive) {
 
 TEST_F(IndexWriterTest, ContentsMatchesAptFtparchive) {
   ContentsIndex contents;
-  for (const fs::path &deb : Debs()) {
+  for (const fs::path& deb : Debs()) {
     absl::StatusOr<DebFile> file = ReadDebFile(deb.string());
     ASSERT_THAT(file, IsOk()) << deb;
     contents.Add(file->control.GetOrEmpty("Package"), file->paths);
@@ -167,7 +167,7 @@ TEST_F(IndexWriterTest, SourcesStanzaMatchesAptFtparchive) {
   absl::StatusOr<UploadControl> dsc = ParseDsc(ReadFile(dsc_path));
   ASSERT_THAT(dsc, IsOk());
   // The .dsc lists no SHA-512; the repository computes it, as apt-ftparchive.
-  for (ListedFile &file : dsc->files) {
+  for (ListedFile& file : dsc->files) {
     absl::StatusOr<Checksums> sums =
         ChecksumFile((dsc_path.parent_path() / file.name).string());
     ASSERT_THAT(sums, IsOk());
@@ -216,21 +216,21 @@ TEST(ReleaseTest, ReproducesDebiansReleaseLayout) {
       std::vector<std::string> words =
           absl::StrSplit(line, ' ', absl::SkipEmpty());
       ASSERT_EQ(words.size(), 3);
-      Checksums &sums = files[words[2]];
+      Checksums& sums = files[words[2]];
       sums.*digest = words[0];
       ASSERT_TRUE(absl::SimpleAtoi(words[1], &sums.size));
     }
   }
   std::vector<ReleaseFileEntry> entries;
-  for (const auto &[path, sums] : files) entries.push_back({path, sums});
+  for (const auto& [path, sums] : files) entries.push_back({path, sums});
 
   Paragraph ours = *ReleaseParagraph(info, entries);
   EXPECT_FALSE(ours.Has("SHA1"));
   EXPECT_FALSE(ours.Has("Valid-Until"));
-  for (const Field &field : ours.fields()) {
+  for (const Field& field : ours.fields()) {
     EXPECT_EQ(field.value, real->GetOrEmpty(field.name)) << field.name;
   }
-  for (const char *name :
+  for (const char* name :
        {"Origin", "Date", "Architectures", "MD5Sum", "SHA256"}) {
     EXPECT_TRUE(ours.Has(name)) << name;
   }
@@ -269,22 +269,21 @@ TEST(ReleaseTest, RejectsInjectedFields) {
     return ReleaseParagraph(info, files).status();
   };
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
-  EXPECT_THAT(bad([](ReleaseInfo &i, auto &) { i.origin = "x\nSHA256: evil"; }),
+  EXPECT_THAT(bad([](ReleaseInfo& i, auto&) { i.origin = "x\nSHA256: evil"; }),
               StatusIs(kInvalid));
-  EXPECT_THAT(bad([](ReleaseInfo &i, auto &) { i.label = "x\n evil"; }),
+  EXPECT_THAT(bad([](ReleaseInfo& i, auto&) { i.label = "x\n evil"; }),
               StatusIs(kInvalid));
-  EXPECT_THAT(bad([](ReleaseInfo &i, auto &) { i.suite = "x\n"; }),
+  EXPECT_THAT(bad([](ReleaseInfo& i, auto&) { i.suite = "x\n"; }),
               StatusIs(kInvalid));
   EXPECT_THAT(
-      bad([](ReleaseInfo &i, auto &) { i.description = "x\nValid-Until: y"; }),
+      bad([](ReleaseInfo& i, auto&) { i.description = "x\nValid-Until: y"; }),
       StatusIs(kInvalid));
   EXPECT_THAT(
-      bad([](ReleaseInfo &i, auto &) { i.components = {"main contrib"}; }),
+      bad([](ReleaseInfo& i, auto&) { i.components = {"main contrib"}; }),
       StatusIs(kInvalid));
-  EXPECT_THAT(
-      bad([](ReleaseInfo &i, auto &) { i.architectures = {"a\nB: c"}; }),
-      StatusIs(kInvalid));
-  EXPECT_THAT(bad([](ReleaseInfo &, std::vector<ReleaseFileEntry> &f) {
+  EXPECT_THAT(bad([](ReleaseInfo& i, auto&) { i.architectures = {"a\nB: c"}; }),
+              StatusIs(kInvalid));
+  EXPECT_THAT(bad([](ReleaseInfo&, std::vector<ReleaseFileEntry>& f) {
                 f[0].path = "main/Packages\nInjected: yes";
               }),
               StatusIs(kInvalid));

@@ -18,7 +18,7 @@ namespace {
 constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ULL;
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 
-void Fnv1a(uint64_t &hash, absl::string_view bytes) {
+void Fnv1a(uint64_t& hash, absl::string_view bytes) {
   for (unsigned char c : bytes) {
     hash ^= c;
     hash *= kFnvPrime;
@@ -39,11 +39,11 @@ absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
 
 std::string FilesHash(std::vector<PackageFile> files) {
   std::sort(files.begin(), files.end(),
-            [](const PackageFile &a, const PackageFile &b) {
+            [](const PackageFile& a, const PackageFile& b) {
               return a.name < b.name;
             });
   uint64_t hash = kFnvOffsetBasis;
-  for (const PackageFile &file : files) {
+  for (const PackageFile& file : files) {
     Fnv1a(hash, file.name);
     char size[8];
     for (int i = 0; i < 8; ++i) {
@@ -105,7 +105,7 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                       files_hash);
 }
 
-absl::string_view SourceName(const Paragraph &binary) {
+absl::string_view SourceName(const Paragraph& binary) {
   absl::string_view source = binary.GetOrEmpty("Source");
   source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
   return source.empty() ? binary.GetOrEmpty("Package") : source;

@@ -52,7 +52,7 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
 
 // SourceName returns the source package of a binary package stanza: its
 // Source field without a "(version)" suffix, or its Package name.
-absl::string_view SourceName(const Paragraph &binary);
+absl::string_view SourceName(const Paragraph& binary);
 
 // PoolPrefix returns the pool directory for a source package: the first
 // four letters for names starting with "lib" (libfoo -> "libf"), else the

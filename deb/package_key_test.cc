@@ -66,21 +66,21 @@ TEST(PackageKeyTest, FormatsLikeAptly) {
 
 // Every part is validated, so no key can be read two ways.
 TEST(PackageKeyTest, RejectsPartsThatWouldMakeKeysAmbiguous) {
-  for (const char *name : {"a", "Hello", "-foo", ".foo", "foo bar", "foo_bar",
+  for (const char* name : {"a", "Hello", "-foo", ".foo", "foo bar", "foo_bar",
                            "foo\n", "", "f\xc3\xa9e"}) {
     EXPECT_THAT(ValidatePackageName(name),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << name;
   }
-  for (const char *name : {"ab", "0ad", "libstdc++6", "python3.11", "g++-12"}) {
+  for (const char* name : {"ab", "0ad", "libstdc++6", "python3.11", "g++-12"}) {
     EXPECT_THAT(ValidatePackageName(name), IsOk()) << name;
   }
-  for (const char *arch : {"", "amd64 i386", "AMD64", "amd64\n", "arm_64"}) {
+  for (const char* arch : {"", "amd64 i386", "AMD64", "amd64\n", "arm_64"}) {
     EXPECT_THAT(ValidateArchitecture(arch),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << arch;
   }
-  for (const char *arch : {"amd64", "all", "source", "kfreebsd-i386"}) {
+  for (const char* arch : {"amd64", "all", "source", "kfreebsd-i386"}) {
     EXPECT_THAT(ValidateArchitecture(arch), IsOk()) << arch;
   }
   EXPECT_THAT(PackageKey("amd64 i386", "hello", "1", "00"),

@@ -34,8 +34,8 @@ constexpr Column kColumns[] = {
     {"$PackageType", "package_type"},
 };
 
-const Column *FindColumn(absl::string_view field) {
-  for (const Column &c : kColumns) {
+const Column* FindColumn(absl::string_view field) {
+  for (const Column& c : kColumns) {
     if (absl::EqualsIgnoreCase(c.field, field)) return &c;
   }
   return nullptr;
@@ -213,12 +213,12 @@ class QueryParser {
   }
 
   // ParseOperator reads a comparison operator, if any.
-  void ParseOperator(QueryNode &node) {
+  void ParseOperator(QueryNode& node) {
     static constexpr std::pair<absl::string_view, VersionOp> kVersionOps[] = {
         {"<<", VersionOp::kLess},       {"<=", VersionOp::kLessOrEqual},
         {">>", VersionOp::kGreater},    {">=", VersionOp::kGreaterOrEqual},
         {"<", VersionOp::kLessOrEqual}, {">", VersionOp::kGreaterOrEqual}};
-    for (const auto &[spelling, op] : kVersionOps) {
+    for (const auto& [spelling, op] : kVersionOps) {
       if (absl::StartsWith(text_.substr(pos_), spelling)) {
         pos_ += spelling.size();
         node.match = QueryNode::Match::kVersion;
@@ -290,7 +290,7 @@ class QueryParser {
 
   // CompilePattern compiles the glob or regular expression of a kGlob or
   // kRegex node; other nodes are left alone.
-  absl::Status CompilePattern(QueryNode &node) {
+  absl::Status CompilePattern(QueryNode& node) {
     if (node.match != QueryNode::Match::kGlob &&
         node.match != QueryNode::Match::kRegex) {
       return absl::OkStatus();
@@ -374,15 +374,15 @@ class QueryParser {
 
 // Architecture returns a package's architecture as $Architecture and the
 // architecture column hold it: "source" for source packages.
-std::optional<absl::string_view> Architecture(const Paragraph &stanza,
+std::optional<absl::string_view> Architecture(const Paragraph& stanza,
                                               absl::string_view package_type) {
   if (package_type == "source") return absl::string_view("source");
   return stanza.Get("Architecture");
 }
 
 // FieldValue returns what a field condition looks at, or nullopt if absent.
-std::optional<absl::string_view> FieldValue(const QueryNode &node,
-                                            const Paragraph &stanza,
+std::optional<absl::string_view> FieldValue(const QueryNode& node,
+                                            const Paragraph& stanza,
                                             absl::string_view package_type) {
   absl::string_view field = node.field;
   if (absl::EqualsIgnoreCase(field, "$PackageType")) return package_type;
@@ -396,7 +396,7 @@ std::optional<absl::string_view> FieldValue(const QueryNode &node,
 
 // Provides reports whether the stanza's Provides field names `name`
 // (versioned provides "name (= 1.0)" included).
-bool Provides(const Paragraph &stanza, absl::string_view name) {
+bool Provides(const Paragraph& stanza, absl::string_view name) {
   for (absl::string_view entry :
        absl::StrSplit(stanza.GetOrEmpty("Provides"), ',')) {
     entry = absl::StripLeadingAsciiWhitespace(entry);
@@ -406,7 +406,7 @@ bool Provides(const Paragraph &stanza, absl::string_view name) {
   return false;
 }
 
-bool PatternMatches(const QueryNode &node, absl::string_view value) {
+bool PatternMatches(const QueryNode& node, absl::string_view value) {
   re2::StringPiece piece(value.data(), value.size());
   return node.match == QueryNode::Match::kGlob
              ? RE2::FullMatch(piece, *node.regex)
@@ -414,21 +414,21 @@ bool PatternMatches(const QueryNode &node, absl::string_view value) {
 }
 
 bool VersionMatches(absl::string_view text, VersionOp op,
-                    const Version &wanted) {
+                    const Version& wanted) {
   absl::StatusOr<Version> version = Version::Parse(text);
   return version.ok() && Satisfies(*version, op, wanted);
 }
 
-bool Evaluate(const QueryNode &node, const Paragraph &stanza,
+bool Evaluate(const QueryNode& node, const Paragraph& stanza,
               absl::string_view package_type) {
   switch (node.kind) {
     case QueryNode::Kind::kAnd:
-      for (const QueryNode &child : node.children) {
+      for (const QueryNode& child : node.children) {
         if (!Evaluate(child, stanza, package_type)) return false;
       }
       return true;
     case QueryNode::Kind::kOr:
-      for (const QueryNode &child : node.children) {
+      for (const QueryNode& child : node.children) {
         if (Evaluate(child, stanza, package_type)) return true;
       }
       return false;
@@ -500,12 +500,12 @@ class SqlCompiler {
  public:
   explicit SqlCompiler(int first_parameter) : next_(first_parameter) {}
 
-  std::string Compile(const QueryNode &node) {
+  std::string Compile(const QueryNode& node) {
     switch (node.kind) {
       case QueryNode::Kind::kAnd:
       case QueryNode::Kind::kOr: {
         std::vector<std::string> parts;
-        for (const QueryNode &child : node.children)
+        for (const QueryNode& child : node.children)
           parts.push_back(Compile(child));
         return absl::StrCat(
             "(",
@@ -523,7 +523,7 @@ class SqlCompiler {
     return "FALSE";
   }
 
-  std::vector<std::string> &parameters() { return parameters_; }
+  std::vector<std::string>& parameters() { return parameters_; }
 
  private:
   // IsTrue makes a predicate two-valued: NULL (an absent field) becomes
@@ -540,7 +540,7 @@ class SqlCompiler {
                         " = 'all' AND ", parameter, " <> 'source'))");
   }
 
-  std::string CompilePackage(const QueryNode &node) {
+  std::string CompilePackage(const QueryNode& node) {
     std::string name = Parameter(node.name);
     std::string sql;
     if (node.regex != nullptr) {
@@ -563,8 +563,8 @@ class SqlCompiler {
     return absl::StrCat("(", sql, ")");
   }
 
-  std::string CompileField(const QueryNode &node) {
-    const Column *column = FindColumn(node.field);
+  std::string CompileField(const QueryNode& node) {
+    const Column* column = FindColumn(node.field);
     std::string value =
         column != nullptr
             ? std::string(column->column)
@@ -611,7 +611,7 @@ absl::StatusOr<Query> Query::Parse(absl::string_view text) {
   return Query(*std::move(root));
 }
 
-bool Query::Matches(const Paragraph &stanza,
+bool Query::Matches(const Paragraph& stanza,
                     absl::string_view package_type) const {
   return Evaluate(root_, stanza, package_type);
 }

@@ -113,7 +113,7 @@ class Query {
 
   // Matches evaluates the query against a package's control stanza;
   // `package_type` is the value of $PackageType.
-  bool Matches(const Paragraph &stanza,
+  bool Matches(const Paragraph& stanza,
                absl::string_view package_type = "deb") const;
 
   // ToSql compiles the query to a condition whose first placeholder is
@@ -121,7 +121,7 @@ class Query {
   SqlCondition ToSql(int first_parameter = 1) const;
 
   // root returns the parsed tree, e.g. for inspection or logging.
-  const QueryNode &root() const { return root_; }
+  const QueryNode& root() const { return root_; }
 
  private:
   explicit Query(QueryNode root) : root_(std::move(root)) {}

@@ -17,23 +17,23 @@ using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const Paragraph &Nginx() {
-  static const Paragraph *p = new Paragraph(*ParseParagraph(
+const Paragraph& Nginx() {
+  static const Paragraph* p = new Paragraph(*ParseParagraph(
       "Package: nginx-core\nSource: nginx (1.22.1-9)\nVersion: 1.22.1-9+b1\n"
       "Architecture: amd64\nPriority: optional\nSection: httpd\n"
       "Depends: libc6 (>= 2.34)\n"));
   return *p;
 }
 
-const Paragraph &Libc() {
-  static const Paragraph *p = new Paragraph(
+const Paragraph& Libc() {
+  static const Paragraph* p = new Paragraph(
       *ParseParagraph("Package: libc6\nVersion: 2.36-9\nArchitecture: "
                       "amd64\nPriority: required\n"
                       "Multi-Arch: same\n"));
   return *p;
 }
 
-bool Matches(absl::string_view query, const Paragraph &stanza,
+bool Matches(absl::string_view query, const Paragraph& stanza,
              absl::string_view type = "deb") {
   absl::StatusOr<Query> q = Query::Parse(query);
   EXPECT_THAT(q, IsOk()) << query;
@@ -87,7 +87,7 @@ TEST(QueryTest, AbsentFieldsAgreeBetweenMatchesAndSql) {
   EXPECT_TRUE(Matches("!Section (~ m)", Libc()));
   EXPECT_TRUE(Matches("!Section (>= 1)", Libc()));
   EXPECT_FALSE(Matches("!Section (httpd)", Nginx()));
-  for (const char *text :
+  for (const char* text :
        {"!Section (main)", "!Section (% m*)", "!Section (~ m)",
         "!Section (>= 1)", "!$Source (x)", "!nginx {amd64}"}) {
     SqlCondition sql = Query::Parse(text)->ToSql();
@@ -109,8 +109,8 @@ TEST(QueryTest, FieldNamesAreCaseInsensitiveAndCanonicalInSql) {
             "((((fields->>$1) = $2) IS TRUE) AND ((name = $3) IS TRUE))");
 }
 
-const Paragraph &Tzdata() {
-  static const Paragraph *p = new Paragraph(*ParseParagraph(
+const Paragraph& Tzdata() {
+  static const Paragraph* p = new Paragraph(*ParseParagraph(
       "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n"
       "Provides: tzdata-bookworm, tz-data (= 1)\n"
       "Description: time zone\n and daylight-saving time data\n"));
@@ -210,7 +210,7 @@ TEST(QueryTest, CompilesGlobsAndVersionsToSql) {
 }
 
 class BadQueryTest
-    : public ::testing::TestWithParam<std::pair<const char *, const char *>> {};
+    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(BadQueryTest, IsRejectedWithOffset) {
   absl::StatusOr<Query> q = Query::Parse(GetParam().first);

@@ -103,7 +103,7 @@ class RelationParser {
     return relation;
   }
 
-  absl::Status ParseVersionConstraint(Relation &relation) {
+  absl::Status ParseVersionConstraint(Relation& relation) {
     VersionOp op = VersionOp::kEqual;  // dpkg reads "(1.0)" as "(= 1.0)".
     if (Peek() == '<' || Peek() == '>') {
       char first = text_[pos_++];
@@ -135,7 +135,7 @@ class RelationParser {
     return absl::OkStatus();
   }
 
-  absl::Status ParseArchitectures(Relation &relation) {
+  absl::Status ParseArchitectures(Relation& relation) {
     bool first = true;
     while (!Consume(']')) {
       bool negated = Consume('!');
@@ -153,7 +153,7 @@ class RelationParser {
     return absl::OkStatus();
   }
 
-  absl::Status ParseProfiles(Relation &relation) {
+  absl::Status ParseProfiles(Relation& relation) {
     std::vector<ProfileTerm> group;
     while (!Consume('>')) {
       ProfileTerm term;
@@ -197,7 +197,7 @@ absl::string_view VersionOpString(VersionOp op) {
   return "?";
 }
 
-bool Satisfies(const Version &candidate, VersionOp op, const Version &wanted) {
+bool Satisfies(const Version& candidate, VersionOp op, const Version& wanted) {
   auto order = candidate <=> wanted;
   switch (op) {
     case VersionOp::kLess:
@@ -229,15 +229,15 @@ bool ArchitectureMatches(absl::string_view pattern,
 bool Relation::AppliesTo(absl::string_view architecture) const {
   if (!architectures.empty()) {
     bool listed = std::any_of(architectures.begin(), architectures.end(),
-                              [&](const std::string &a) {
+                              [&](const std::string& a) {
                                 return ArchitectureMatches(a, architecture);
                               });
     if (listed == architectures_negated) return false;
   }
   if (profiles.empty()) return true;
-  return std::any_of(profiles.begin(), profiles.end(), [](const auto &group) {
+  return std::any_of(profiles.begin(), profiles.end(), [](const auto& group) {
     return std::all_of(group.begin(), group.end(),
-                       [](const ProfileTerm &term) { return term.negated; });
+                       [](const ProfileTerm& term) { return term.negated; });
   });
 }
 
@@ -256,7 +256,7 @@ std::string Relation::ToString() const {
     }
     out += "]";
   }
-  for (const std::vector<ProfileTerm> &group : profiles) {
+  for (const std::vector<ProfileTerm>& group : profiles) {
     out += " <";
     for (size_t i = 0; i < group.size(); ++i) {
       absl::StrAppend(&out, i > 0 ? " " : "", group[i].negated ? "!" : "",
@@ -271,12 +271,12 @@ absl::StatusOr<RelationList> ParseRelations(absl::string_view text) {
   return RelationParser(text).Parse();
 }
 
-std::string FormatRelations(const RelationList &relations) {
+std::string FormatRelations(const RelationList& relations) {
   return absl::StrJoin(
-      relations, ", ", [](std::string *out, const Alternatives &group) {
+      relations, ", ", [](std::string* out, const Alternatives& group) {
         absl::StrAppend(
             out,
-            absl::StrJoin(group, " | ", [](std::string *o, const Relation &r) {
+            absl::StrJoin(group, " | ", [](std::string* o, const Relation& r) {
               o->append(r.ToString());
             }));
       });

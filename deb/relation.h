@@ -26,7 +26,7 @@ enum class VersionOp { kLess, kLessOrEqual, kEqual, kGreaterOrEqual, kGreater };
 absl::string_view VersionOpString(VersionOp op);
 
 // Satisfies reports whether `candidate` satisfies "(op wanted)".
-bool Satisfies(const Version &candidate, VersionOp op, const Version &wanted);
+bool Satisfies(const Version& candidate, VersionOp op, const Version& wanted);
 
 // ProfileTerm is one term of a build profile restriction, e.g. "!nocheck".
 struct ProfileTerm {
@@ -73,7 +73,7 @@ using RelationList = std::vector<Alternatives>;
 absl::StatusOr<RelationList> ParseRelations(absl::string_view text);
 
 // FormatRelations writes a list as "a (>= 1) | b, c".
-std::string FormatRelations(const RelationList &relations);
+std::string FormatRelations(const RelationList& relations);
 
 // ArchitectureMatches reports whether `architecture` (e.g. "amd64") matches
 // `pattern` from an architecture list: the same name, "any", "all" (only for

@@ -40,7 +40,7 @@ TEST(RelationTest, ParsesAllOperatorsIncludingObsoleteOnes) {
       "a0 (<< 1), a1 (<= 1), a2 (= 1), a3 (>= 1), a4 (>> 1), "
       "a5 (< 1), a6 (> 1), a7 (1), a8 (>=1:2.0-1)");
   std::vector<VersionOp> ops;
-  for (const Alternatives &g : list) ops.push_back(*g[0].op);
+  for (const Alternatives& g : list) ops.push_back(*g[0].op);
   EXPECT_EQ(ops,
             (std::vector<VersionOp>{
                 VersionOp::kLess, VersionOp::kLessOrEqual, VersionOp::kEqual,
@@ -56,7 +56,7 @@ TEST(RelationTest, ParsesBuildDependsSyntax) {
       "pkg.x>, "
       "bar [!i386], python3:native");
   ASSERT_EQ(list.size(), 4);
-  const Relation &foo = list[1][0];
+  const Relation& foo = list[1][0];
   EXPECT_EQ(foo.architectures, (std::vector<std::string>{"amd64", "arm64"}));
   EXPECT_FALSE(foo.architectures_negated);
   ASSERT_EQ(foo.profiles.size(), 2);
@@ -106,7 +106,7 @@ TEST(RelationTest, SatisfiesComparesWithDpkgOrdering) {
 }
 
 class MalformedRelationTest
-    : public ::testing::TestWithParam<std::pair<const char *, const char *>> {};
+    : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(MalformedRelationTest, IsRejectedWithOffset) {
   absl::StatusOr<RelationList> list = ParseRelations(GetParam().first);

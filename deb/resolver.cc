@@ -13,8 +13,8 @@
 namespace debrepo::deb {
 
 absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
-    const Paragraph &paragraph,
-    const std::vector<std::string> &dependency_fields) {
+    const Paragraph& paragraph,
+    const std::vector<std::string>& dependency_fields) {
   absl::string_view name = paragraph.GetOrEmpty("Package");
   absl::string_view architecture = paragraph.GetOrEmpty("Architecture");
   if (name.empty() || architecture.empty()) {
@@ -27,7 +27,7 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
       std::string(name), std::move(version), std::string(architecture), {}, {}};
   ASSIGN_OR_RETURN(RelationList provides,
                    ParseRelations(paragraph.GetOrEmpty("Provides")));
-  for (Alternatives &group : provides) {
+  for (Alternatives& group : provides) {
     if (group.size() != 1 ||
         (group[0].op.has_value() && *group[0].op != VersionOp::kEqual)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -35,10 +35,10 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
     }
     info.provides.push_back(std::move(group[0]));
   }
-  for (const std::string &field : dependency_fields) {
+  for (const std::string& field : dependency_fields) {
     ASSIGN_OR_RETURN(RelationList groups,
                      ParseRelations(paragraph.GetOrEmpty(field)));
-    for (Alternatives &group : groups) info.depends.push_back(std::move(group));
+    for (Alternatives& group : groups) info.depends.push_back(std::move(group));
   }
   return info;
 }
@@ -53,8 +53,8 @@ size_t PackageSet::Add(PackageInfo package) {
   return index;
 }
 
-bool PackageSet::ArchitectureFits(const PackageInfo &package,
-                                  const Relation &relation,
+bool PackageSet::ArchitectureFits(const PackageInfo& package,
+                                  const Relation& relation,
                                   absl::string_view architecture) const {
   if (package.architecture == "source") return false;
   if (relation.arch_qualifier == "any") return true;
@@ -65,11 +65,11 @@ bool PackageSet::ArchitectureFits(const PackageInfo &package,
 }
 
 std::vector<size_t> PackageSet::FindSatisfying(
-    const Relation &relation, absl::string_view architecture) const {
+    const Relation& relation, absl::string_view architecture) const {
   std::vector<size_t> found;
   if (auto it = by_name_.find(relation.name); it != by_name_.end()) {
     for (size_t index : it->second) {
-      const PackageInfo &p = packages_[index];
+      const PackageInfo& p = packages_[index];
       if (!ArchitectureFits(p, relation, architecture)) continue;
       if (relation.op.has_value() &&
           !Satisfies(p.version, *relation.op, *relation.version)) {
@@ -80,8 +80,8 @@ std::vector<size_t> PackageSet::FindSatisfying(
   }
   if (auto it = providers_.find(relation.name); it != providers_.end()) {
     for (auto [index, provide_index] : it->second) {
-      const PackageInfo &p = packages_[index];
-      const Relation &provided = p.provides[provide_index];
+      const PackageInfo& p = packages_[index];
+      const Relation& provided = p.provides[provide_index];
       if (!ArchitectureFits(p, relation, architecture)) continue;
       if (relation.op.has_value() &&
           (!provided.version.has_value() ||
@@ -97,9 +97,9 @@ std::vector<size_t> PackageSet::FindSatisfying(
 }
 
 std::vector<size_t> PackageSet::FindSatisfying(
-    const Alternatives &alternatives, absl::string_view architecture) const {
+    const Alternatives& alternatives, absl::string_view architecture) const {
   std::vector<size_t> found;
-  for (const Relation &relation : alternatives) {
+  for (const Relation& relation : alternatives) {
     std::vector<size_t> more = FindSatisfying(relation, architecture);
     found.insert(found.end(), more.begin(), more.end());
   }
@@ -108,8 +108,8 @@ std::vector<size_t> PackageSet::FindSatisfying(
   return found;
 }
 
-Closure DependencyClosure(const PackageSet &set,
-                          const std::vector<size_t> &roots,
+Closure DependencyClosure(const PackageSet& set,
+                          const std::vector<size_t>& roots,
                           absl::string_view architecture) {
   Closure closure;
   absl::flat_hash_set<size_t> included;
@@ -122,11 +122,11 @@ Closure DependencyClosure(const PackageSet &set,
   };
   for (size_t root : roots) include(root);
   while (!pending.empty()) {
-    const PackageInfo &package = set.package(pending.front());
+    const PackageInfo& package = set.package(pending.front());
     pending.pop_front();
-    for (const Alternatives &group : package.depends) {
+    for (const Alternatives& group : package.depends) {
       Alternatives in_force;
-      for (const Relation &r : group) {
+      for (const Relation& r : group) {
         if (r.AppliesTo(architecture)) in_force.push_back(r);
       }
       if (in_force.empty()) continue;
@@ -136,7 +136,7 @@ Closure DependencyClosure(const PackageSet &set,
         continue;
       }
       bool satisfied = false;
-      for (const Relation &relation : in_force) {
+      for (const Relation& relation : in_force) {
         std::vector<size_t> candidates =
             set.FindSatisfying(relation, architecture);
         if (candidates.empty()) continue;

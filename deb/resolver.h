@@ -31,8 +31,8 @@ struct PackageInfo {
 // PackageInfoFromParagraph builds a PackageInfo from a binary package
 // stanza; `dependency_fields` names the fields merged into `depends`.
 absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
-    const Paragraph &paragraph,
-    const std::vector<std::string> &dependency_fields = {"Pre-Depends",
+    const Paragraph& paragraph,
+    const std::vector<std::string>& dependency_fields = {"Pre-Depends",
                                                          "Depends"});
 
 // PackageSet indexes packages by name and by the names they provide.
@@ -41,7 +41,7 @@ class PackageSet {
   // Add stores a package and returns its index.
   size_t Add(PackageInfo package);
 
-  const PackageInfo &package(size_t index) const { return packages_[index]; }
+  const PackageInfo& package(size_t index) const { return packages_[index]; }
   size_t size() const { return packages_.size(); }
 
   // FindSatisfying returns, in insertion order and without duplicates, the
@@ -51,15 +51,15 @@ class PackageSet {
   // name and a matching version, or provides the name — unversioned Provides
   // satisfy only unversioned relations, "= v" Provides are compared with v
   // (Debian Policy §7.5). Multi-Arch fields are not consulted.
-  std::vector<size_t> FindSatisfying(const Relation &relation,
+  std::vector<size_t> FindSatisfying(const Relation& relation,
                                      absl::string_view architecture) const;
 
   // FindSatisfying for a group returns the union over its alternatives.
-  std::vector<size_t> FindSatisfying(const Alternatives &alternatives,
+  std::vector<size_t> FindSatisfying(const Alternatives& alternatives,
                                      absl::string_view architecture) const;
 
  private:
-  bool ArchitectureFits(const PackageInfo &package, const Relation &relation,
+  bool ArchitectureFits(const PackageInfo& package, const Relation& relation,
                         absl::string_view architecture) const;
 
   std::vector<PackageInfo> packages_;
@@ -84,8 +84,8 @@ struct Closure {
 // already in the result satisfies, adds the highest version satisfying the
 // first alternative that anything satisfies — repeating until nothing is
 // added. This is aptly's rule for copy/pull with dependencies.
-Closure DependencyClosure(const PackageSet &set,
-                          const std::vector<size_t> &roots,
+Closure DependencyClosure(const PackageSet& set,
+                          const std::vector<size_t>& roots,
                           absl::string_view architecture);
 
 }  // namespace debrepo::deb

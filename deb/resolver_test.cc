@@ -19,7 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-size_t AddStanza(PackageSet &set, absl::string_view stanza) {
+size_t AddStanza(PackageSet& set, absl::string_view stanza) {
   absl::StatusOr<Paragraph> p = ParseParagraph(stanza);
   EXPECT_THAT(p, IsOk());
   absl::StatusOr<PackageInfo> info = PackageInfoFromParagraph(*p);
@@ -136,7 +136,7 @@ TEST(ResolverRealIndexTest, ParsesAndResolvesTheArchive) {
   absl::StatusOr<bool> more;
   int relation_fields = 0;
   while ((more = reader.Next(&paragraph)).ok() && *more) {
-    for (const char *field : {"Recommends", "Suggests", "Enhances", "Breaks",
+    for (const char* field : {"Recommends", "Suggests", "Enhances", "Breaks",
                               "Conflicts", "Replaces", "Built-Using"}) {
       if (!paragraph.Has(field)) continue;
       ++relation_fields;

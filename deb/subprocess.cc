@@ -22,14 +22,14 @@ absl::Status ErrnoError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-void CloseFd(int &fd) {
+void CloseFd(int& fd) {
   if (fd >= 0) close(fd);
   fd = -1;
 }
 
 }  // namespace
 
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::string_view stdin_data) {
   if (argv.empty()) return absl::InvalidArgumentError("empty command line");
   int in_pipe[2], out_pipe[2], err_pipe[2];
@@ -43,9 +43,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) close(fd);
     return ErrnoError("pipe");
   }
-  std::vector<char *> args;
-  for (const std::string &arg : argv)
-    args.push_back(const_cast<char *>(arg.c_str()));
+  std::vector<char*> args;
+  for (const std::string& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
   pid_t pid = fork();
@@ -99,7 +99,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
       if (written == stdin_data.size()) CloseFd(in_fd);
     }
     for (int i : {1, 2}) {
-      int &fd = i == 1 ? out_fd : err_fd;
+      int& fd = i == 1 ? out_fd : err_fd;
       if (fd < 0 || fds[i].revents == 0) continue;
       ssize_t n = read(fd, buffer, sizeof(buffer));
       if (n > 0) {

@@ -20,7 +20,7 @@ struct CommandResult {
 // RunCommand runs argv[0] (looked up in PATH) with `argv`, feeds it
 // `stdin_data` and waits for it. A command that runs and fails is still OK:
 // callers inspect exit_code. Errors mean the command could not be started.
-absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string> &argv,
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::string_view stdin_data = "");
 
 }  // namespace debrepo::deb

@@ -68,11 +68,11 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
     text = unwrapped;
   }
   ASSIGN_OR_RETURN(Paragraph paragraph, ParseParagraph(text));
-  std::vector<const char *> required = {"Format", "Source", "Version", "Files"};
+  std::vector<const char*> required = {"Format", "Source", "Version", "Files"};
   if (kind == Kind::kChanges) {
     required.insert(required.end(), {"Architecture", "Distribution"});
   }
-  for (const char *field : required) {
+  for (const char* field : required) {
     if (!paragraph.Has(field))
       return Invalid(field, "required field is missing");
   }
@@ -86,7 +86,7 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
 
   size_t files_words = kind == Kind::kChanges ? 5 : 3;
   absl::flat_hash_map<std::string, size_t> by_name;
-  for (const auto &words : FileLines(paragraph.GetOrEmpty("Files"))) {
+  for (const auto& words : FileLines(paragraph.GetOrEmpty("Files"))) {
     if (words.size() != files_words) {
       return Invalid("Files",
                      absl::StrCat("expected ", files_words, " words per line"));
@@ -110,15 +110,15 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
   if (control.files.empty()) return Invalid("Files", "lists no files");
 
   struct ChecksumField {
-    const char *name;
+    const char* name;
     size_t hex_length;
     std::string Checksums::*digest;
   };
-  for (const ChecksumField &field :
+  for (const ChecksumField& field :
        {ChecksumField{"Checksums-Sha1", 40, &Checksums::sha1},
         ChecksumField{"Checksums-Sha256", 64, &Checksums::sha256},
         ChecksumField{"Checksums-Sha512", 128, &Checksums::sha512}}) {
-    for (const auto &words : FileLines(paragraph.GetOrEmpty(field.name))) {
+    for (const auto& words : FileLines(paragraph.GetOrEmpty(field.name))) {
       if (words.size() != 3)
         return Invalid(field.name, "expected 3 words per line");
       if (!IsHex(words[0], field.hex_length))
@@ -130,7 +130,7 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
                        absl::StrCat("\"", absl::CHexEscape(words[2]),
                                     "\" is not listed in Files"));
       }
-      ListedFile &file = control.files[it->second];
+      ListedFile& file = control.files[it->second];
       if (file.checksums.size != size) {
         return Invalid(field.name, absl::StrCat("size of \"", file.name,
                                                 "\" differs from Files"));

@@ -24,19 +24,19 @@ using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
-void WriteFile(const fs::path &path, absl::string_view data) {
+void WriteFile(const fs::path& path, absl::string_view data) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << data;
 }
 
-std::string ReadFile(const fs::path &path) {
+std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream data;
   data << in.rdbuf();
   return data.str();
 }
 
-std::string Shell(const fs::path &dir, const std::string &command) {
+std::string Shell(const fs::path& dir, const std::string& command) {
   absl::StatusOr<CommandResult> result =
       RunCommand({"sh", "-c", "cd '" + dir.string() + "' && " + command});
   EXPECT_THAT(result, IsOk());
@@ -71,7 +71,7 @@ class SourcePackageTest : public ::testing::Test {
     delete changes_;
   }
 
-  static void ExpectMatchesFileOnDisk(const ListedFile &file) {
+  static void ExpectMatchesFileOnDisk(const ListedFile& file) {
     fs::path path = *dir_ / file.name;
     ASSERT_TRUE(fs::exists(path)) << path;
     EXPECT_EQ(file.checksums.size, fs::file_size(path));
@@ -83,12 +83,12 @@ class SourcePackageTest : public ::testing::Test {
               Shell(*dir_, "sha256sum " + file.name).substr(0, 64));
   }
 
-  static fs::path *dir_;
-  static std::string *changes_;
+  static fs::path* dir_;
+  static std::string* changes_;
 };
 
-fs::path *SourcePackageTest::dir_ = nullptr;
-std::string *SourcePackageTest::changes_ = nullptr;
+fs::path* SourcePackageTest::dir_ = nullptr;
+std::string* SourcePackageTest::changes_ = nullptr;
 
 TEST_F(SourcePackageTest, ReadsTheDscDpkgSourceWrote) {
   absl::StatusOr<UploadControl> dsc =
@@ -108,7 +108,7 @@ TEST_F(SourcePackageTest, ReadsTheChangesDpkgGenchangesWrote) {
   EXPECT_EQ(changes->source, "hello-src");
   EXPECT_EQ(changes->paragraph.GetOrEmpty("Distribution"), "unstable");
   ASSERT_EQ(changes->files.size(), 2);
-  for (const ListedFile &file : changes->files) {
+  for (const ListedFile& file : changes->files) {
     EXPECT_EQ(file.section, "devel");
     EXPECT_EQ(file.priority, "optional");
     ExpectMatchesFileOnDisk(file);
@@ -128,8 +128,8 @@ TEST_F(SourcePackageTest, UnwrapsClearSignedInput) {
 TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   std::string changes = *changes_;
   UploadControl good = *ParseChanges(changes);
-  const ListedFile &tarball = good.files[1];
-  auto expect_invalid = [](const std::string &text, absl::string_view what) {
+  const ListedFile& tarball = good.files[1];
+  auto expect_invalid = [](const std::string& text, absl::string_view what) {
     absl::StatusOr<UploadControl> parsed = ParseChanges(text);
     EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument)) << text;
     EXPECT_THAT(std::string(parsed.status().message()), HasSubstr(what));

@@ -121,7 +121,7 @@ std::string Version::ToString() const {
   return out;
 }
 
-std::strong_ordering operator<=>(const Version &a, const Version &b) {
+std::strong_ordering operator<=>(const Version& a, const Version& b) {
   if (a.epoch_ != b.epoch_) return a.epoch_ <=> b.epoch_;
   if (int c = CompareVersionParts(a.upstream_, b.upstream_); c != 0) {
     return c <=> 0;

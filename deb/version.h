@@ -25,9 +25,9 @@ class Version {
 
   // epoch is 0 when the version has none.
   uint32_t epoch() const { return epoch_; }
-  const std::string &upstream() const { return upstream_; }
+  const std::string& upstream() const { return upstream_; }
   // revision is "" when the version has none.
-  const std::string &revision() const { return revision_; }
+  const std::string& revision() const { return revision_; }
 
   // ToString returns the canonical spelling: the epoch only when non-zero or
   // written explicitly, as dpkg prints versions.
@@ -35,8 +35,8 @@ class Version {
 
   // Versions compare like dpkg: equal versions may have different spellings
   // ("1.0" == "0:1.0" == "1.0-0").
-  friend std::strong_ordering operator<=>(const Version &a, const Version &b);
-  friend bool operator==(const Version &a, const Version &b) {
+  friend std::strong_ordering operator<=>(const Version& a, const Version& b);
+  friend bool operator==(const Version& a, const Version& b) {
     return (a <=> b) == 0;
   }
 

@@ -25,16 +25,16 @@ using ::debrepo::testing::IsOk;
 // Pairs checked per test; each costs one or two dpkg runs.
 constexpr size_t kSampledPairs = 3000;
 
-const char *Relation(int order) {
+const char* Relation(int order) {
   return order < 0 ? "lt" : order == 0 ? "eq" : "gt";
 }
 
 // CheckAgainstDpkg asks dpkg for the relation of every pair, in one shell
 // run, and fails for each pair where our comparison differs.
 void CheckAgainstDpkg(
-    const std::vector<std::pair<std::string, std::string>> &pairs) {
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string script;
-  for (const auto &[a, b] : pairs) {
+  for (const auto& [a, b] : pairs) {
     // Valid versions contain no quote characters.
     absl::StrAppend(&script, "if dpkg --compare-versions '", a, "' lt '", b,
                     "'; then echo lt; elif dpkg --compare-versions '", a,
@@ -76,7 +76,7 @@ TEST(VersionDpkgTest, AgreesOnTheRealPackagesIndex) {
   }
   ASSERT_THAT(more, IsOk());
   std::vector<Version> versions;
-  for (const std::string &text : unique) {
+  for (const std::string& text : unique) {
     absl::StatusOr<Version> v = Version::Parse(text);
     ASSERT_THAT(v, IsOk());
     versions.push_back(*std::move(v));
@@ -103,7 +103,7 @@ TEST(VersionDpkgTest, AgreesOnTheRealPackagesIndex) {
 // RandomVersion builds a valid version from the characters that matter to
 // the ordering: digits with leading zeros, letters of both cases, '~', '+',
 // '.', '-' and epochs.
-std::string RandomVersion(std::mt19937 &rng) {
+std::string RandomVersion(std::mt19937& rng) {
   static constexpr absl::string_view kUpstream = "0019aZz~~+..-";
   static constexpr absl::string_view kRevision = "0019aZ~+.";
   auto roll = [&](int n) { return static_cast<int>(rng() % n); };

@@ -37,8 +37,8 @@ TEST(VersionTest, SplitsEpochUpstreamAndRevision) {
 }
 
 struct Invalid {
-  const char *text;
-  const char *problem;
+  const char* text;
+  const char* problem;
 };
 
 class InvalidVersionTest : public ::testing::TestWithParam<Invalid> {};
@@ -66,8 +66,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Invalid{"1.0-1_2", "invalid character in revision"}));
 
 struct Ordered {
-  const char *lower;
-  const char *higher;
+  const char* lower;
+  const char* higher;
 };
 
 class VersionOrderTest : public ::testing::TestWithParam<Ordered> {};
