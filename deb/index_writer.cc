@@ -201,10 +201,14 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
     status.Update(
         stanza.Set("Checksums-Sha1", FileListValue(files, &Checksums::sha1)));
   }
-  if (all_have(&Checksums::sha256)) {
-    status.Update(stanza.Set("Checksums-Sha256",
-                             FileListValue(files, &Checksums::sha256)));
+  // Unlike SHA-1 and SHA-512, SHA-256 is what apt checks source files with:
+  // never leave it out.
+  if (!all_have(&Checksums::sha256)) {
+    return absl::InvalidArgumentError(
+        "a source file has no SHA-256 for Checksums-Sha256");
   }
+  status.Update(
+      stanza.Set("Checksums-Sha256", FileListValue(files, &Checksums::sha256)));
   if (all_have(&Checksums::sha512)) {
     status.Update(stanza.Set("Checksums-Sha512",
                              FileListValue(files, &Checksums::sha512)));

@@ -35,9 +35,11 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
 // described by `dsc`, whose .dsc file is `dsc_name` with `dsc_checksums`,
 // all files living in `directory`: Source becomes Package, Directory is
 // added, and Files / Checksums-* list the .dsc first and then its files.
-// A Checksums-* field is written when every file has that digest: a .dsc
-// usually lists no SHA-512, which the caller fills in from the files (as
-// apt-ftparchive does) to get a Checksums-Sha512 field. A name or
+// Checksums-Sha1 and Checksums-Sha512 are written when every file has that
+// digest: a .dsc usually lists no SHA-512, which the caller fills in from
+// the files (as apt-ftparchive does) to get a Checksums-Sha512 field.
+// Checksums-Sha256 is required: a file without a SHA-256 (the .dsc's own
+// included) is INVALID_ARGUMENT. A name or
 // directory holding a newline is INVALID_ARGUMENT.
 absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
                                         absl::string_view dsc_name,

@@ -287,6 +287,22 @@ TEST(ReleaseTest, RejectsInjectedFields) {
                 f[0].path = "main/Packages\nInjected: yes";
               }),
               StatusIs(kInvalid));
+  // A Sources stanza never silently lacks Checksums-Sha256.
+  UploadControl dsc{*ParseParagraph("Source: ab\nVersion: 1\n"),
+                    "ab",
+                    *Version::Parse("1"),
+                    {{"ab_1.tar.xz", sums, "", ""}}};
+  EXPECT_THAT(SourcesStanza(dsc, "ab_1.dsc", sums, "pool/main/a/ab"),
+              StatusIs(kInvalid));
+  Checksums with_sha256 = sums;
+  with_sha256.sha256 = "s256";
+  dsc.files[0].checksums = with_sha256;
+  EXPECT_THAT(SourcesStanza(dsc, "ab_1.dsc", sums, "pool/main/a/ab"),
+              StatusIs(kInvalid));
+  absl::StatusOr<Paragraph> stanza =
+      SourcesStanza(dsc, "ab_1.dsc", with_sha256, "pool/main/a/ab");
+  ASSERT_THAT(stanza, IsOk());
+  EXPECT_TRUE(stanza->Has("Checksums-Sha256"));
   Paragraph control = *ParseParagraph("Package: ab\nVersion: 1\n");
   EXPECT_THAT(PackagesStanza(control, "pool/a.deb\n\nPackage: evil", sums),
               StatusIs(kInvalid));

@@ -135,7 +135,19 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
         return Invalid(field.name, absl::StrCat("size of \"", file.name,
                                                 "\" differs from Files"));
       }
+      if (!(file.checksums.*field.digest).empty()) {
+        return Invalid(field.name,
+                       absl::StrCat("\"", file.name, "\" is listed twice"));
+      }
       file.checksums.*field.digest = std::string(words[0]);
+    }
+  }
+  // SHA-256 is what the files are checked with (MD5 and SHA-1 are broken):
+  // every file needs one.
+  for (const ListedFile& file : control.files) {
+    if (file.checksums.sha256.empty()) {
+      return Invalid("Checksums-Sha256",
+                     absl::StrCat("\"", file.name, "\" has no SHA-256"));
     }
   }
   control.paragraph = std::move(paragraph);

@@ -39,7 +39,8 @@ struct UploadControl {
 // Clear-signed input is unwrapped (not verified). Each file name must be a
 // plain name (no '/'), digests must be hex of the right length, and every
 // Checksums-Sha1/Sha256/Sha512 entry must name a file from Files with the
-// same size; otherwise INVALID_ARGUMENT.
+// same size, at most once per field, and Checksums-Sha256 must list every
+// file; otherwise INVALID_ARGUMENT.
 absl::StatusOr<UploadControl> ParseDsc(absl::string_view text);
 
 // ParseChanges parses a .changes like ParseDsc, additionally requiring

@@ -156,6 +156,25 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   expect_invalid(
       absl::StrReplaceAll(changes, {{"Version: 1.0", "Version: one"}}),
       "invalid version");
+  // Every file needs exactly one SHA-256.
+  std::string sha256_line =
+      absl::StrCat("\n ", tarball.checksums.sha256, " ", tarball.checksums.size,
+                   " ", tarball.name);
+  ASSERT_NE(changes.find(sha256_line), std::string::npos);
+  expect_invalid(absl::StrReplaceAll(changes, {{sha256_line, ""}}),
+                 "has no SHA-256");
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{sha256_line, sha256_line + sha256_line}}),
+      "Checksums-Sha256: \"" + tarball.name + "\" is listed twice");
+  size_t field = changes.find("\nChecksums-Sha256:");
+  size_t end = changes.find("\n", changes.find(sha256_line) + 1);
+  while (end != std::string::npos && end + 1 < changes.size() &&
+         changes[end + 1] == ' ') {
+    end = changes.find("\n", end + 1);
+  }
+  std::string without = changes.substr(0, field) + changes.substr(end);
+  ASSERT_EQ(without.find("Checksums-Sha256"), std::string::npos);
+  expect_invalid(without, "has no SHA-256");
 }
 
 }  // namespace
