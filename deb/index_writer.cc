@@ -217,6 +217,51 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
   return Reorder(stanza, kSourceOrder);
 }
 
+absl::Status ContentsWriter::Add(absl::string_view path,
+                                 absl::string_view package) {
+  if (started_ && path == path_) {
+    if (std::find(packages_.begin(), packages_.end(), package) ==
+        packages_.end()) {
+      packages_.emplace_back(package);
+    }
+    return absl::OkStatus();
+  }
+  if (started_ && path < absl::string_view(path_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Contents paths are not sorted: \"", absl::CHexEscape(path),
+        "\" after \"", absl::CHexEscape(path_), "\""));
+  }
+  if (started_) {
+    if (absl::Status s = Flush(); !s.ok()) return s;
+  }
+  started_ = true;
+  path_ = std::string(path);
+  packages_.clear();
+  packages_.emplace_back(package);
+  return absl::OkStatus();
+}
+
+absl::Status ContentsWriter::Flush() {
+  // apt-ftparchive aligns the package column at 60 with tabs, then spaces.
+  constexpr size_t kColumn = 60;
+  std::string line = path_;
+  size_t column = path_.size();
+  size_t target = std::max(kColumn, column + 1);
+  while ((column / 8 + 1) * 8 < target) {
+    line.push_back('\t');
+    column = (column / 8 + 1) * 8;
+  }
+  line.append(target - column, ' ');
+  absl::StrAppend(&line, absl::StrJoin(packages_, ","), "\n");
+  return writer_.Write(line);
+}
+
+absl::Status ContentsWriter::Finish() {
+  if (!started_) return absl::OkStatus();
+  started_ = false;
+  return Flush();
+}
+
 void ContentsIndex::Add(absl::string_view package,
                         const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
@@ -229,22 +274,13 @@ void ContentsIndex::Add(absl::string_view package,
 }
 
 absl::Status ContentsIndex::WriteTo(CompressedWriter& writer) const {
-  // apt-ftparchive aligns the package column at 60 with tabs, then spaces.
-  constexpr size_t kColumn = 60;
-  std::string line;
+  ContentsWriter contents(writer);
   for (const auto& [path, packages] : packages_by_path_) {
-    line = path;
-    size_t column = path.size();
-    size_t target = std::max(kColumn, column + 1);
-    while ((column / 8 + 1) * 8 < target) {
-      line.push_back('\t');
-      column = (column / 8 + 1) * 8;
+    for (const std::string& package : packages) {
+      if (absl::Status s = contents.Add(path, package); !s.ok()) return s;
     }
-    line.append(target - column, ' ');
-    absl::StrAppend(&line, absl::StrJoin(packages, ","), "\n");
-    if (absl::Status s = writer.Write(line); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  return contents.Finish();
 }
 
 std::string FormatReleaseDate(absl::Time time) {

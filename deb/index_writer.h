@@ -46,17 +46,44 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
                                         const Checksums& dsc_checksums,
                                         absl::string_view directory);
 
-// ContentsIndex collects which packages install which paths and writes a
-// Contents file: sorted by path, one line per path, packages joined by ','.
-// It holds every path in memory until written.
+// ContentsWriter writes a Contents file as a stream, holding one path's
+// packages at a time: the caller feeds (path, package) pairs already sorted
+// by path in byte order -- the database query does this with
+// "ORDER BY path COLLATE \"C\", package" -- and consecutive pairs with the
+// same path become one line, packages joined by ',' (duplicates dropped).
+// Lines are laid out as apt-ftparchive lays them out (path, then tabs and
+// spaces to column 60, then packages).
+class ContentsWriter {
+ public:
+  // ContentsWriter writes to `writer`, which must outlive it.
+  explicit ContentsWriter(CompressedWriter& writer) : writer_(writer) {}
+
+  // Add records that `package` (a name, or "section/name" as Debian's
+  // Contents files qualify them) installs `path`. A path that sorts before
+  // the previous one is INVALID_ARGUMENT (the input was not sorted).
+  absl::Status Add(absl::string_view path, absl::string_view package);
+
+  // Finish writes the last line; call it once, after the last Add.
+  absl::Status Finish();
+
+ private:
+  absl::Status Flush();
+
+  CompressedWriter& writer_;
+  std::string path_;
+  std::vector<std::string> packages_;
+  bool started_ = false;
+};
+
+// ContentsIndex collects paths in memory, sorts them and writes them with a
+// ContentsWriter. It is a convenience for tests and small indices; a
+// repository's Contents files stream from the database into ContentsWriter.
 class ContentsIndex {
  public:
-  // Add records that `package` (a name, or "section/name" as Debian's
-  // Contents files qualify them) installs `paths`.
+  // Add records that `package` installs `paths`.
   void Add(absl::string_view package, const std::vector<std::string>& paths);
 
-  // WriteTo writes the index, lines laid out as apt-ftparchive lays them out
-  // (path, then tabs and spaces to column 60, then packages).
+  // WriteTo writes the index as ContentsWriter does.
   absl::Status WriteTo(CompressedWriter& writer) const;
 
  private:

@@ -161,6 +161,26 @@ TEST_F(IndexWriterTest, ContentsMatchesAptFtparchive) {
   EXPECT_EQ(our_lines.size(), their_lines.size());
 }
 
+// ContentsWriter streams sorted pairs, one line per path.
+TEST(ContentsWriterTest, GroupsSortedPathsAndRejectsUnsortedInput) {
+  std::string base =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/Contents-streamed");
+  auto writer = CompressedWriter::Create(base, {Compression::kNone});
+  ASSERT_THAT(writer, IsOk());
+  ContentsWriter contents(**writer);
+  ASSERT_THAT(contents.Add("usr/bin/a", "admin/pa"), IsOk());
+  ASSERT_THAT(contents.Add("usr/bin/a", "net/pb"), IsOk());
+  ASSERT_THAT(contents.Add("usr/bin/a", "admin/pa"), IsOk());
+  ASSERT_THAT(contents.Add("usr/bin/b", "net/pb"), IsOk());
+  EXPECT_THAT(contents.Add("usr/bin/a", "net/pc"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_THAT(contents.Finish(), IsOk());
+  ASSERT_THAT((*writer)->Finish(), IsOk());
+  EXPECT_EQ(ReadFile(base),
+            "usr/bin/a\t\t\t\t\t\t    admin/pa,net/pb\n"
+            "usr/bin/b\t\t\t\t\t\t    net/pb\n");
+}
+
 TEST_F(IndexWriterTest, SourcesStanzaMatchesAptFtparchive) {
   std::string theirs = Shell(*root_, "apt-ftparchive sources pool");
   fs::path dsc_path = *root_ / "pool/main/h/hello-src/hello-src_1.0.dsc";
