@@ -14,14 +14,18 @@ namespace debrepo::deb {
 namespace {
 
 // Order gives the weight of one non-digit character; 0 stands for the end
-// of the string (and for digits, which end a non-digit run).
+// of the string (and for digits, which end a non-digit run). dpkg reads the
+// character as a (signed, on Debian's main architectures) char, so bytes
+// from 0x80 weigh 128..255: after letters, before other punctuation.
 int Order(char c) {
   if (absl::ascii_isdigit(c)) return 0;
   if (absl::ascii_isalpha(c)) return c;
   if (c == '~') return -1;
-  if (c != '\0') return static_cast<unsigned char>(c) + 256;
+  if (c != '\0') return static_cast<signed char>(c) + 256;
   return 0;
 }
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
 absl::Status VersionError(absl::string_view text, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(
@@ -60,7 +64,11 @@ int CompareVersionParts(absl::string_view a, absl::string_view b) {
 }
 
 absl::StatusOr<Version> Version::Parse(absl::string_view text) {
-  absl::string_view s = absl::StripAsciiWhitespace(text);
+  // Like dpkg, strip only blanks (space, tab): a newline or carriage
+  // return around the version makes it invalid.
+  absl::string_view s = text;
+  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
   if (s.empty()) return VersionError(text, "version string is empty");
   for (char c : s) {
     if (absl::ascii_isspace(c)) {
@@ -121,7 +129,7 @@ std::string Version::ToString() const {
   return out;
 }
 
-std::strong_ordering operator<=>(const Version& a, const Version& b) {
+std::weak_ordering operator<=>(const Version& a, const Version& b) {
   if (a.epoch_ != b.epoch_) return a.epoch_ <=> b.epoch_;
   if (int c = CompareVersionParts(a.upstream_, b.upstream_); c != 0) {
     return c <=> 0;

@@ -16,15 +16,17 @@ namespace debrepo::deb {
 // Version is a parsed, valid Debian version.
 class Version {
  public:
-  // Parse accepts what dpkg accepts without warnings: surrounding whitespace
-  // is ignored; the epoch is a decimal number that fits in an int; the
-  // upstream part starts with a digit and holds only alphanumerics and
+  // Parse accepts what dpkg accepts without warnings: surrounding spaces
+  // and tabs are ignored (other whitespace, e.g. a newline, is rejected); the
+  // epoch is a decimal number that fits in an int; the upstream part starts
+  // with a digit and holds only alphanumerics and
   // ".+~-:"; the revision (after the last '-') is non-empty and holds only
   // alphanumerics and ".+~". Anything else is INVALID_ARGUMENT.
   static absl::StatusOr<Version> Parse(absl::string_view text);
 
   // epoch is 0 when the version has none.
   uint32_t epoch() const { return epoch_; }
+  // upstream is the part between the epoch and the last '-'.
   const std::string& upstream() const { return upstream_; }
   // revision is "" when the version has none.
   const std::string& revision() const { return revision_; }
@@ -33,9 +35,10 @@ class Version {
   // written explicitly, as dpkg prints versions.
   std::string ToString() const;
 
-  // Versions compare like dpkg: equal versions may have different spellings
-  // ("1.0" == "0:1.0" == "1.0-0").
-  friend std::strong_ordering operator<=>(const Version& a, const Version& b);
+  // Versions compare like dpkg. The ordering is weak: equal versions may
+  // have different spellings ("1.0" == "0:1.0" == "1.0-0"), so equality
+  // does not mean the same ToString().
+  friend std::weak_ordering operator<=>(const Version& a, const Version& b);
   friend bool operator==(const Version& a, const Version& b) {
     return (a <=> b) == 0;
   }

@@ -1,7 +1,9 @@
 // Version parsing and ordering on Debian Policy examples.
 #include "deb/version.h"
 
+#include <compare>
 #include <string>
+#include <type_traits>
 
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -18,6 +20,23 @@ Version V(absl::string_view text) {
   absl::StatusOr<Version> v = Version::Parse(text);
   EXPECT_THAT(v, IsOk()) << text;
   return *v;
+}
+
+// dpkg weighs bytes from 0x80 as signed chars: 128..255, below '+' (299).
+TEST(VersionTest, OrdersHighBytesLikeDpkg) {
+  EXPECT_LT(CompareVersionParts("1\x80", "1+"), 0);
+  EXPECT_LT(CompareVersionParts("1\xff", "1."), 0);
+  EXPECT_GT(CompareVersionParts("1\x80", "1z"), 0);
+  EXPECT_LT(CompareVersionParts("1\x80", "1\xff"), 0);
+}
+
+// Equal versions need not be the same spelling: the ordering is weak.
+TEST(VersionTest, OrderingIsWeak) {
+  static_assert(
+      std::is_same_v<decltype(V("1") <=> V("1")), std::weak_ordering>);
+  EXPECT_TRUE(V("1.0") == V("0:1.0-0"));
+  EXPECT_NE(V("1.0").ToString(), V("0:1.0-0").ToString());
+  EXPECT_EQ(V("\t1.0 ").ToString(), "1.0");
 }
 
 TEST(VersionTest, SplitsEpochUpstreamAndRevision) {
@@ -53,6 +72,9 @@ INSTANTIATE_TEST_SUITE_P(
     DpkgRules, InvalidVersionTest,
     ::testing::Values(Invalid{"", "empty"}, Invalid{"   ", "empty"},
                       Invalid{"1 0", "embedded spaces"},
+                      Invalid{"1.0\n", "embedded spaces"},
+                      Invalid{"1.0\r", "embedded spaces"},
+                      Invalid{"\n1.0", "embedded spaces"},
                       Invalid{":1.0", "epoch in version is empty"},
                       Invalid{"a:1.0", "epoch in version is not number"},
                       Invalid{"-1:1.0", "epoch in version is not number"},
