@@ -30,9 +30,12 @@ class BlobWriter {
   virtual absl::Status Append(absl::string_view bytes) = 0;
 
   // Commit makes the blob durable and visible under its SHA-256 (a blob
-  // already stored under it is kept) and returns its identity. A writer
-  // destroyed without Commit leaves nothing behind.
-  virtual absl::StatusOr<BlobInfo> Commit() = 0;
+  // already stored under it is kept) and returns its identity. With a
+  // non-empty `expected_sha256` that differs from the bytes', nothing is
+  // stored and the result is INVALID_ARGUMENT. A writer destroyed without
+  // Commit leaves nothing behind.
+  virtual absl::StatusOr<BlobInfo> Commit(
+      absl::string_view expected_sha256 = "") = 0;
 };
 
 // BlobStore is the interface; FsBlobStore implements it on a directory.

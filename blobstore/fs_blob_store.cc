@@ -79,7 +79,7 @@ class FsBlobWriter final : public BlobWriter {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<BlobInfo> Commit() override {
+  absl::StatusOr<BlobInfo> Commit(absl::string_view expected_sha256) override {
     if (fd_ < 0) return absl::FailedPreconditionError("blob writer is closed");
     unsigned char raw[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -88,6 +88,14 @@ class FsBlobWriter final : public BlobWriter {
     info.sha256 = absl::BytesToHexString(
         absl::string_view(reinterpret_cast<const char*>(raw), length));
     info.size = size_;
+    if (!expected_sha256.empty() && expected_sha256 != info.sha256) {
+      close(fd_);
+      fd_ = -1;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the received bytes have SHA-256 ", info.sha256, ", not ",
+          expected_sha256,
+          "; the file changed or was damaged in transit, send it again"));
+    }
     if (fsync(fd_) != 0) return ErrnoError("syncing", temp_path_);
     close(fd_);
     fd_ = -1;

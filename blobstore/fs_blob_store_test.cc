@@ -81,6 +81,18 @@ TEST(FsBlobStoreTest, AbandonedAndOversizedWritesLeaveNothing) {
   EXPECT_EQ(CountFiles(root), 0);
 }
 
+TEST(FsBlobStoreTest, ExpectedDigestMismatchStoresNothing) {
+  const std::string root = TempRoot("mismatch");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  auto writer = (*store)->NewWriter(1 << 20);
+  ASSERT_THAT((*writer)->Append("hello world"), IsOk());
+  EXPECT_THAT((*writer)->Commit(std::string(64, '0')).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  writer->reset();
+  EXPECT_EQ(CountFiles(root), 0);
+}
+
 TEST(FsBlobStoreTest, RejectsDigestsThatAreNotPaths) {
   auto store = FsBlobStore::Open(TempRoot("names"));
   ASSERT_TRUE(store.ok());

@@ -71,4 +71,30 @@ absl::Status ValidateComponent(absl::string_view component) {
   return ValidateResourceName("component", component);
 }
 
+absl::Status ValidateFileName(absl::string_view name) {
+  constexpr size_t kMaxFileNameLength = 255;
+  std::string problem;
+  if (name.empty()) {
+    problem = "is empty";
+  } else if (name.size() > kMaxFileNameLength) {
+    problem = absl::StrCat("is ", name.size(), " characters long (at most ",
+                           kMaxFileNameLength, ")");
+  } else if (name[0] == '.') {
+    problem = "starts with '.'";
+  } else {
+    for (char c : name) {
+      const unsigned char u = static_cast<unsigned char>(c);
+      if (u <= ' ' || u >= 0x7f || c == '/' || c == '\\') {
+        problem = absl::StrCat("contains the byte 0x", absl::Hex(u));
+        break;
+      }
+    }
+  }
+  if (problem.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "file name \"", absl::CHexEscape(name.substr(0, 120)), "\" ", problem,
+      "; use 1 to 255 printable ASCII characters without spaces, '/' or "
+      "'\\', not starting with '.'"));
+}
+
 }  // namespace debrepo

@@ -24,6 +24,12 @@ absl::Status ValidateDistribution(absl::string_view distribution);
 // is allowed (no default).
 absl::Status ValidateComponent(absl::string_view component);
 
+// ValidateFileName checks the name of an uploaded file: 1 to 255
+// printable ASCII characters without spaces, '/' or '\', not starting with
+// '.' (so never "." or ".."). Package file names (hello_2.10-3_amd64.deb,
+// foo_1.0.orig.tar.xz) fit; path tricks and control characters do not.
+absl::Status ValidateFileName(absl::string_view name);
+
 }  // namespace debrepo
 
 #endif  // DEBREPO_COMMON_NAMES_H_

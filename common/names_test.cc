@@ -50,5 +50,21 @@ TEST(NamesTest, DistributionsMayHaveSlashedParts) {
   EXPECT_THAT(ValidateComponent("non/free"), Not(IsOk()));
 }
 
+TEST(NamesTest, FileNames) {
+  for (const char* name : {"hello_2.10-3_amd64.deb", "foo_1.0.orig.tar.xz",
+                           "x+y~z:1.dsc"}) {
+    EXPECT_THAT(ValidateFileName(name), IsOk()) << name;
+  }
+  for (const std::string& name :
+       std::vector<std::string>{"", ".", "..", "../etc/passwd", "a/b", "a\\b",
+                                ".hidden", "with space.deb",
+                                std::string("nul\0x", 5), "tab\tx", "caf\xc3\xa9",
+                                std::string(256, 'a')}) {
+    EXPECT_THAT(ValidateFileName(name),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+  }
+}
+
 }  // namespace
 }  // namespace debrepo

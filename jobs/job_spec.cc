@@ -20,6 +20,10 @@ std::string RepoKey(absl::string_view name) {
   return absl::StrCat("repo/", name);
 }
 
+std::string UploadKey(absl::string_view directory) {
+  return absl::StrCat("upload/", directory);
+}
+
 absl::string_view KindOf(const v1::JobArgs& args) {
   switch (args.kind_case()) {
     case v1::JobArgs::kNoop:
@@ -30,6 +34,10 @@ absl::string_view KindOf(const v1::JobArgs& args) {
       return kUpdateRepoKind;
     case v1::JobArgs::kDeleteRepo:
       return kDeleteRepoKind;
+    case v1::JobArgs::kAddUploadFile:
+      return kAddUploadFileKind;
+    case v1::JobArgs::kDeleteUpload:
+      return kDeleteUploadKind;
     case v1::JobArgs::KIND_NOT_SET:
       break;
   }
@@ -62,6 +70,14 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
     }
     case v1::JobArgs::kDeleteRepo:
       spec.exclusive_keys.push_back(RepoKey(args.delete_repo().name()));
+      break;
+    case v1::JobArgs::kAddUploadFile:
+      spec.exclusive_keys.push_back(
+          UploadKey(args.add_upload_file().file().directory()));
+      break;
+    case v1::JobArgs::kDeleteUpload:
+      spec.exclusive_keys.push_back(
+          UploadKey(args.delete_upload().directory()));
       break;
     case v1::JobArgs::KIND_NOT_SET:
       return absl::InvalidArgumentError("the job names no operation");

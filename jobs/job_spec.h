@@ -17,12 +17,17 @@ inline constexpr absl::string_view kNoopKind = "noop";
 inline constexpr absl::string_view kCreateRepoKind = "repo.create";
 inline constexpr absl::string_view kUpdateRepoKind = "repo.update";
 inline constexpr absl::string_view kDeleteRepoKind = "repo.delete";
+inline constexpr absl::string_view kAddUploadFileKind = "upload.add_file";
+inline constexpr absl::string_view kDeleteUploadKind = "upload.delete";
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";
 
 // RepoKey is the resource key of a local repo: "repo/<name>".
 std::string RepoKey(absl::string_view name);
+
+// UploadKey is the resource key of an upload directory: "upload/<name>".
+std::string UploadKey(absl::string_view directory);
 
 // JobSpec is a job ready to submit.
 struct JobSpec {

@@ -42,6 +42,21 @@ TEST(JobSpecTest, EditWithoutRenameLocksOnlyTheRepo) {
   EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/zeta"));
 }
 
+TEST(JobSpecTest, UploadJobsLockTheirDirectory) {
+  v1::JobArgs add;
+  add.mutable_add_upload_file()->mutable_file()->set_directory("incoming");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(add);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "upload.add_file");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("upload/incoming"));
+  v1::JobArgs drop;
+  drop.mutable_delete_upload()->set_directory("incoming");
+  spec = MakeJobSpec(drop);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "upload.delete");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("upload/incoming"));
+}
+
 TEST(JobSpecTest, EmptyArgsAreInvalid) {
   EXPECT_THAT(MakeJobSpec(v1::JobArgs()),
               StatusIs(absl::StatusCode::kInvalidArgument));

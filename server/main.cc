@@ -14,7 +14,9 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "blobstore/fs_blob_store.h"
 #include "server/admin_service.h"
+#include "server/files_service.h"
 #include "server/job_waiter.h"
 #include "server/jobs_service.h"
 #include "server/repos_service.h"
@@ -31,6 +33,11 @@ ABSL_FLAG(std::string, database_url,
 ABSL_FLAG(std::string, port_file, "",
           "Write the bound port to this file once serving (for tests and "
           "supervisors).");
+ABSL_FLAG(std::string, blob_dir, "/var/lib/debrepo/blobs",
+          "Directory of the content-addressed blob store, shared by every "
+          "server and worker (DEBREPO_BLOB_DIR).");
+ABSL_FLAG(uint64_t, max_upload_bytes, uint64_t{2} << 30,
+          "Largest file Files.Upload accepts (DEBREPO_MAX_UPLOAD_BYTES).");
 ABSL_FLAG(int, db_pool_size, 32,
           "Database connections this server opens at most, besides one for "
           "LISTEN (DEBREPO_DB_POOL_SIZE).");
@@ -47,7 +54,9 @@ int main(int argc, char** argv) {
       argc, argv,
       {{"listen", "DEBREPO_LISTEN"},
        {"database_url", "DEBREPO_DATABASE_URL"},
-       {"db_pool_size", "DEBREPO_DB_POOL_SIZE"}});
+       {"db_pool_size", "DEBREPO_DB_POOL_SIZE"},
+       {"blob_dir", "DEBREPO_BLOB_DIR"},
+       {"max_upload_bytes", "DEBREPO_MAX_UPLOAD_BYTES"}});
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
 
   if (absl::Status migrated =
@@ -57,12 +66,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  absl::StatusOr<std::unique_ptr<debrepo::blobstore::FsBlobStore>> blobs =
+      debrepo::blobstore::FsBlobStore::Open(absl::GetFlag(FLAGS_blob_dir));
+  if (!blobs.ok()) {
+    debrepo::LogError("cannot start: ", blobs.status().ToString());
+    return 1;
+  }
   debrepo::storage::Database db(database_url, absl::GetFlag(FLAGS_db_pool_size));
   debrepo::storage::JobStore jobs(&db);
   debrepo::server::JobWaiter waiter(database_url, &jobs);
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
   debrepo::server::ReposService repos_service(&db, &jobs);
   debrepo::server::AdminService admin_service(&jobs);
+  debrepo::server::FilesService files_service(
+      &db, &jobs, blobs->get(), absl::GetFlag(FLAGS_max_upload_bytes));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -73,6 +90,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&jobs_service);
   builder.RegisterService(&repos_service);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&files_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     debrepo::LogError("cannot listen on ", absl::GetFlag(FLAGS_listen),

@@ -115,6 +115,18 @@ CREATE TABLE repos (
   create_time timestamptz NOT NULL DEFAULT now()
 );
 )sql"},
+    {2, "upload directories", R"sql(
+-- Files uploaded and not yet added to a repo. Their bytes live in the blob
+-- store under sha256; a directory exists while it has files.
+CREATE TABLE upload_files (
+  directory text NOT NULL,
+  filename text NOT NULL,
+  size bigint NOT NULL CHECK (size >= 0),
+  sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  create_time timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (directory, filename)
+);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

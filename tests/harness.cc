@@ -191,17 +191,24 @@ std::string RunfilePath(const std::string& path) {
   return absl::StrCat(root, "/", workspace ? workspace : "debrepo", "/", path);
 }
 
-void Stack::StartServer() {
+std::string Stack::blob_dir() const {
+  return absl::StrCat(OutputDir(), "/blobs-", getpid(), "-",
+                      reinterpret_cast<uintptr_t>(this));
+}
+
+void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   const int index = static_cast<int>(servers_.size());
   const std::string port_file =
       absl::StrCat(OutputDir(), "/server", index, ".port.", getpid());
   std::remove(port_file.c_str());
   Server server;
+  std::vector<std::string> args = {
+      "--listen=127.0.0.1:0", absl::StrCat("--database_url=", database_url_),
+      absl::StrCat("--port_file=", port_file),
+      absl::StrCat("--blob_dir=", blob_dir())};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   server.process = std::make_unique<Process>(
-      RunfilePath("server/debrepo-server"),
-      std::vector<std::string>{"--listen=127.0.0.1:0",
-                               absl::StrCat("--database_url=", database_url_),
-                               absl::StrCat("--port_file=", port_file)},
+      RunfilePath("server/debrepo-server"), args,
       absl::StrCat(OutputDir(), "/server", index, ".log"));
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (absl::Now() < deadline) {
@@ -216,6 +223,7 @@ void Stack::StartServer() {
   server.repos = v1::Repos::NewStub(server.channel);
   server.jobs = v1::Jobs::NewStub(server.channel);
   server.admin = v1::Admin::NewStub(server.channel);
+  server.files = v1::Files::NewStub(server.channel);
   servers_.push_back(std::move(server));
 }
 
@@ -240,6 +248,9 @@ v1::Jobs::Stub& Stack::jobs(int index) {
 }
 v1::Admin::Stub& Stack::admin(int index) {
   return *servers_[index % servers_.size()].admin;
+}
+v1::Files::Stub& Stack::files(int index) {
+  return *servers_[index % servers_.size()].files;
 }
 std::string Stack::address(int index) const {
   return absl::StrCat("127.0.0.1:", servers_[index % servers_.size()].port);

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
@@ -69,8 +70,10 @@ class Stack {
  public:
   explicit Stack(const std::string& database_url) : database_url_(database_url) {}
 
-  // StartServer starts a server on a free port and waits until it serves.
-  void StartServer();
+  // StartServer starts a server on a free port, with extra flags, and waits
+  // until it serves. Servers of a Stack share one blob store, blob_dir().
+  void StartServer(const std::vector<std::string>& extra_flags = {});
+  std::string blob_dir() const;
   // StartWorker starts a worker with extra flags; returns its index.
   int StartWorker(const std::vector<std::string>& extra_flags = {});
   Process& worker(int index) { return *workers_[index]; }
@@ -82,6 +85,7 @@ class Stack {
   v1::Repos::Stub& repos(int index = 0);
   v1::Jobs::Stub& jobs(int index = 0);
   v1::Admin::Stub& admin(int index = 0);
+  v1::Files::Stub& files(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -96,6 +100,7 @@ class Stack {
     std::unique_ptr<v1::Repos::Stub> repos;
     std::unique_ptr<v1::Jobs::Stub> jobs;
     std::unique_ptr<v1::Admin::Stub> admin;
+    std::unique_ptr<v1::Files::Stub> files;
   };
   std::string database_url_;
   std::vector<Server> servers_;

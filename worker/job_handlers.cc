@@ -1,7 +1,9 @@
 #include "worker/job_handlers.h"
 
 #include "jobs/job_spec.h"
+#include "worker/add_upload_file_job.h"
 #include "worker/create_repo_job.h"
+#include "worker/delete_upload_job.h"
 #include "worker/delete_repo_job.h"
 #include "worker/noop_job.h"
 #include "worker/update_repo_job.h"
@@ -14,6 +16,9 @@ JobHandlers MakeJobHandlers() {
   handlers.emplace(jobs::kCreateRepoKind, std::make_unique<CreateRepoJob>());
   handlers.emplace(jobs::kUpdateRepoKind, std::make_unique<UpdateRepoJob>());
   handlers.emplace(jobs::kDeleteRepoKind, std::make_unique<DeleteRepoJob>());
+  handlers.emplace(jobs::kAddUploadFileKind,
+                   std::make_unique<AddUploadFileJob>());
+  handlers.emplace(jobs::kDeleteUploadKind, std::make_unique<DeleteUploadJob>());
   return handlers;
 }
 

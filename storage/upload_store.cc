@@ -1,0 +1,102 @@
+#include "storage/upload_store.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "pqxx/pqxx"
+#include "storage/internal_pg.h"
+
+namespace debrepo::storage {
+namespace {
+
+constexpr char kFileColumns[] =
+    "directory, filename, size, sha256, " DEBREPO_SQL_MICROS("create_time");
+
+v1::UploadFile FileFromRow(const pqxx::row& row) {
+  v1::UploadFile file;
+  file.set_directory(row[0].c_str());
+  file.set_filename(row[1].c_str());
+  file.set_size(row[2].as<int64_t>());
+  file.set_sha256(row[3].c_str());
+  internal::SetTimestamp(row[4], file.mutable_create_time());
+  return file;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
+    Database& db) {
+  std::vector<v1::UploadDirectory> directories;
+  absl::Status status = db.Run(
+      "listing upload directories", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        for (const pqxx::row& row :
+             tx.exec("SELECT directory, count(*), sum(size) FROM upload_files "
+                     "GROUP BY directory ORDER BY directory")) {
+          v1::UploadDirectory& directory = directories.emplace_back();
+          directory.set_name(row[0].c_str());
+          directory.set_file_count(row[1].as<int64_t>());
+          directory.set_total_size(row[2].as<int64_t>());
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return directories;
+}
+
+absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
+    Database& db, absl::string_view directory) {
+  std::vector<v1::UploadFile> files;
+  absl::Status status =
+      db.Run("listing upload files", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat("SELECT ", kFileColumns,
+                              " FROM upload_files WHERE directory = $1 "
+                              "ORDER BY filename"),
+                 std::string(directory))) {
+          files.push_back(FileFromRow(row));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  if (files.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "upload directory \"", directory,
+        "\" does not exist (it has no files); `debrepo file list` shows the "
+        "directories"));
+  }
+  return files;
+}
+
+absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
+                                                 const v1::UploadFile& file) {
+  return internal::Guard(
+      "recording an uploaded file", [&]() -> absl::StatusOr<v1::UploadFile> {
+        return FileFromRow(tx.pqxx().exec_params1(
+            absl::StrCat(
+                "INSERT INTO upload_files (directory, filename, size, sha256) "
+                "VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (directory, filename) DO UPDATE SET "
+                "size = excluded.size, sha256 = excluded.sha256, "
+                "create_time = now() RETURNING ",
+                kFileColumns),
+            file.directory(), file.filename(), file.size(), file.sha256()));
+      });
+}
+
+absl::StatusOr<int64_t> DeleteUploadFiles(Transaction& tx,
+                                          absl::string_view directory,
+                                          absl::string_view filename) {
+  return internal::Guard(
+      "deleting uploaded files", [&]() -> absl::StatusOr<int64_t> {
+        return static_cast<int64_t>(
+            tx.pqxx()
+                .exec_params("DELETE FROM upload_files WHERE directory = $1 "
+                             "AND ($2 = '' OR filename = $2)",
+                             std::string(directory), std::string(filename))
+                .affected_rows());
+      });
+}
+
+}  // namespace debrepo::storage

@@ -1,0 +1,39 @@
+// Upload directories: reads for the server, transactional writes for jobs.
+#ifndef DEBREPO_STORAGE_UPLOAD_STORE_H_
+#define DEBREPO_STORAGE_UPLOAD_STORE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/debrepo/v1/files.pb.h"
+#include "storage/database.h"
+#include "storage/transaction.h"
+
+namespace debrepo::storage {
+
+// ListUploadDirectories returns every directory that has files, by name.
+absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
+    Database& db);
+
+// ListUploadFiles returns a directory's files by name; NOT_FOUND when it
+// has none.
+absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
+    Database& db, absl::string_view directory);
+
+// ReplaceUploadFile records a file in its directory, replacing a file of
+// the same name, and returns it as stored.
+absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
+                                                 const v1::UploadFile& file);
+
+// DeleteUploadFiles removes one file (or, with an empty `filename`, every
+// file) of a directory and returns how many were removed.
+absl::StatusOr<int64_t> DeleteUploadFiles(Transaction& tx,
+                                          absl::string_view directory,
+                                          absl::string_view filename);
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_UPLOAD_STORE_H_

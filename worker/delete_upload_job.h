@@ -1,0 +1,18 @@
+// upload.delete: removes a file, or every file, from an upload directory.
+#ifndef DEBREPO_WORKER_DELETE_UPLOAD_JOB_H_
+#define DEBREPO_WORKER_DELETE_UPLOAD_JOB_H_
+
+#include "worker/job_handler.h"
+
+namespace debrepo::worker {
+
+class DeleteUploadJob : public JobHandler {
+ public:
+  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+                                      storage::Transaction& tx,
+                                      JobContext& context) override;
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_DELETE_UPLOAD_JOB_H_
