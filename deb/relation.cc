@@ -44,6 +44,8 @@ class RelationParser {
       list.push_back(std::move(group));
       if (AtEnd()) return list;
       if (!Consume(',')) return Error("expected ',' or '|'");
+      // Dpkg::Deps accepts a trailing comma ("Build-Depends: a, b,").
+      if (AtEnd()) return list;
     }
   }
 

@@ -68,7 +68,8 @@ using Alternatives = std::vector<Relation>;
 using RelationList = std::vector<Alternatives>;
 
 // ParseRelations parses a relationship field value (which may span lines).
-// An empty value yields an empty list. Malformed input is INVALID_ARGUMENT
+// An empty value yields an empty list; a trailing comma is allowed, as
+// Dpkg::Deps allows it. Malformed input is INVALID_ARGUMENT
 // naming the offset of the problem.
 absl::StatusOr<RelationList> ParseRelations(absl::string_view text);
 

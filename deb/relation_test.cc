@@ -105,6 +105,17 @@ TEST(RelationTest, SatisfiesComparesWithDpkgOrdering) {
   EXPECT_TRUE(Satisfies(v, VersionOp::kEqual, *Version::Parse("0:1.0-1")));
 }
 
+// Dpkg::Deps accepts "Build-Depends: a, b," (seen in real .dsc files).
+TEST(RelationTest, AcceptsATrailingComma) {
+  for (const char* text : {"debhelper-compat (= 13), libfoo-dev,",
+                           "debhelper-compat (= 13), libfoo-dev ,\n "}) {
+    absl::StatusOr<RelationList> list = ParseRelations(text);
+    ASSERT_THAT(list, IsOk()) << text;
+    ASSERT_EQ(list->size(), 2);
+    EXPECT_EQ((*list)[1][0].name, "libfoo-dev");
+  }
+}
+
 class MalformedRelationTest
     : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
@@ -120,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(std::make_pair("aa (>= 1", "offset 8: expected ')'"),
                       std::make_pair("foo, , bar",
                                      "offset 5: expected a package"),
-                      std::make_pair("foo,", "expected a package name"),
+                      std::make_pair("foo,,", "expected a package name"),
                       std::make_pair("foo | ", "expected a package name"),
                       std::make_pair("aa (>= )", "expected a version"),
                       std::make_pair("ab (>= x1)", "does not start with digit"),
