@@ -127,6 +127,91 @@ CREATE TABLE upload_files (
   PRIMARY KEY (directory, filename)
 );
 )sql"},
+    {3, "packages in repos", R"sql(
+-- dpkg's version ordering (lib/dpkg/version.c), for package queries.
+CREATE FUNCTION debversion_order(c text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN c = '' THEN 0
+    WHEN c = '~' THEN -1
+    WHEN c ~ '^[0-9]$' THEN 0
+    WHEN c ~ '^[A-Za-z]$' THEN ascii(c)
+    ELSE ascii(c) + 256
+  END $$;
+
+CREATE FUNCTION debversion_verrevcmp(a text, b text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  i integer := 1;
+  j integer := 1;
+  la integer := length(a);
+  lb integer := length(b);
+  ac integer;
+  bc integer;
+  first_diff integer;
+BEGIN
+  WHILE i <= la OR j <= lb LOOP
+    first_diff := 0;
+    WHILE (i <= la AND substr(a, i, 1) !~ '[0-9]')
+       OR (j <= lb AND substr(b, j, 1) !~ '[0-9]') LOOP
+      ac := debversion_order(substr(a, i, 1));
+      bc := debversion_order(substr(b, j, 1));
+      IF ac <> bc THEN RETURN ac - bc; END IF;
+      i := i + 1;
+      j := j + 1;
+    END LOOP;
+    WHILE i <= la AND substr(a, i, 1) = '0' LOOP i := i + 1; END LOOP;
+    WHILE j <= lb AND substr(b, j, 1) = '0' LOOP j := j + 1; END LOOP;
+    WHILE i <= la AND j <= lb AND substr(a, i, 1) ~ '[0-9]'
+          AND substr(b, j, 1) ~ '[0-9]' LOOP
+      IF first_diff = 0 THEN
+        first_diff := ascii(substr(a, i, 1)) - ascii(substr(b, j, 1));
+      END IF;
+      i := i + 1;
+      j := j + 1;
+    END LOOP;
+    IF i <= la AND substr(a, i, 1) ~ '[0-9]' THEN RETURN 1; END IF;
+    IF j <= lb AND substr(b, j, 1) ~ '[0-9]' THEN RETURN -1; END IF;
+    IF first_diff <> 0 THEN RETURN first_diff; END IF;
+  END LOOP;
+  RETURN 0;
+END $$;
+
+-- debversion_cmp(a, b) is <0, 0 or >0 as version a sorts before, with or
+-- after b, exactly like `dpkg --compare-versions`.
+CREATE FUNCTION debversion_cmp(a text, b text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+  a_epoch bigint := 0;
+  b_epoch bigint := 0;
+  a_rest text := a;
+  b_rest text := b;
+  a_revision text := '';
+  b_revision text := '';
+  result integer;
+BEGIN
+  IF position(':' IN a_rest) > 0 THEN
+    a_epoch := split_part(a_rest, ':', 1)::bigint;
+    a_rest := substr(a_rest, position(':' IN a_rest) + 1);
+  END IF;
+  IF position(':' IN b_rest) > 0 THEN
+    b_epoch := split_part(b_rest, ':', 1)::bigint;
+    b_rest := substr(b_rest, position(':' IN b_rest) + 1);
+  END IF;
+  IF a_epoch <> b_epoch THEN RETURN CASE WHEN a_epoch < b_epoch THEN -1 ELSE 1 END; END IF;
+  IF a_rest ~ '-' THEN
+    a_revision := substring(a_rest FROM '-([^-]*)$');
+    a_rest := substring(a_rest FROM '^(.*)-[^-]*$');
+  END IF;
+  IF b_rest ~ '-' THEN
+    b_revision := substring(b_rest FROM '-([^-]*)$');
+    b_rest := substring(b_rest FROM '^(.*)-[^-]*$');
+  END IF;
+  result := debversion_verrevcmp(a_rest, b_rest);
+  IF result <> 0 THEN RETURN result; END IF;
+  RETURN debversion_verrevcmp(a_revision, b_revision);
+END $$;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {
