@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace debrepo::cli {
 namespace {
@@ -38,6 +40,13 @@ int FindCommand(absl::Span<const CommandSpec> commands, absl::string_view group,
   }
   return -1;
 }
+
+// IsOptional reports whether argument `name` is optional ("[FILE]").
+bool IsOptional(absl::string_view name) { return absl::StartsWith(name, "["); }
+
+// IsRepeated reports whether argument `name` takes one or more words
+// ("FILE...").
+bool IsRepeated(absl::string_view name) { return absl::EndsWith(name, "..."); }
 
 // FlagUsage renders a flag as in a synopsis: "-force" or "-comment=TEXT".
 std::string FlagUsage(const FlagSpec& flag) {
@@ -213,11 +222,18 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
         absl::StrCat("missing command after \"", parsed.help_group, "\""));
   }
   const CommandSpec& command = commands[parsed.command];
-  if (parsed.arguments.size() < command.arguments.size()) {
-    return fail(absl::StrCat("missing argument ",
-                             command.arguments[parsed.arguments.size()]));
+  size_t required = 0;
+  for (const std::string& name : command.arguments) {
+    if (!IsOptional(name)) ++required;
   }
-  if (parsed.arguments.size() > command.arguments.size()) {
+  if (parsed.arguments.size() < required) {
+    return fail(absl::StrCat(
+        "missing argument ",
+        absl::StripSuffix(command.arguments[parsed.arguments.size()], "...")));
+  }
+  const bool repeated =
+      !command.arguments.empty() && IsRepeated(command.arguments.back());
+  if (!repeated && parsed.arguments.size() > command.arguments.size()) {
     return fail(absl::StrCat("unexpected argument \"",
                              parsed.arguments[command.arguments.size()], "\""));
   }

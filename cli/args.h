@@ -37,7 +37,10 @@ struct FlagSpec {
 struct CommandSpec {
   std::string group;
   std::string verb;
-  // Names of the required positional arguments, in order, e.g. {"NAME"}.
+  // Names of the positional arguments, in order, e.g. {"NAME"}, as usage
+  // text shows them. A name in brackets ("[FILE]") is optional and may only
+  // be followed by optional ones; a last name ending in "..." ("FILE...")
+  // takes one or more words.
   std::vector<std::string> arguments;
   // Flags of this command (global flags are accepted everywhere).
   std::vector<FlagSpec> flags;
@@ -55,7 +58,8 @@ struct ParsedArgs {
   // Index of the command to run (or, with `help`, to describe) in the
   // commands given to ParseArgs; -1 if none.
   int command = -1;
-  // The command's positional arguments, as many as it declares.
+  // The command's positional arguments: one per required name, then those
+  // optional ones that were given; a repeated last one may add more.
   std::vector<std::string> arguments;
   // Flags given (global and command), by name; booleans are "true" or
   // "false". Flags not given are absent.

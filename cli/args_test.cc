@@ -38,6 +38,8 @@ const std::vector<CommandSpec> kCommands = {
      {{"force", true, "", "drop even if in use"}},
      "Delete a local repo."},
     {"task", "list", {}, {}, "List tasks."},
+    {"file", "upload", {"DIR", "FILE..."}, {}, "Upload files."},
+    {"file", "delete", {"DIR", "[FILE]"}, {}, "Delete files."},
 };
 
 absl::StatusOr<ParsedArgs> Parse(const std::vector<std::string>& args) {
@@ -162,6 +164,30 @@ TEST(ParseArgsTest, MissingAndExtraArguments) {
               UsageErrorWith("missing argument NEW"));
   EXPECT_THAT(Parse({"repo", "drop", "a", "b"}),
               UsageErrorWith("unexpected argument \"b\""));
+}
+
+TEST(ParseArgsTest, OptionalArguments) {
+  absl::StatusOr<ParsedArgs> parsed = Parse({"file", "delete", "d"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->arguments, ElementsAre("d"));
+  parsed = Parse({"file", "delete", "d", "f"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->arguments, ElementsAre("d", "f"));
+  EXPECT_THAT(Parse({"file", "delete"}),
+              UsageErrorWith("missing argument DIR"));
+  EXPECT_THAT(Parse({"file", "delete", "d", "f", "g"}),
+              UsageErrorWith("unexpected argument \"g\""));
+}
+
+TEST(ParseArgsTest, RepeatedArgument) {
+  absl::StatusOr<ParsedArgs> parsed =
+      Parse({"file", "upload", "d", "a", "-json", "b", "c"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->arguments, ElementsAre("d", "a", "b", "c"));
+  EXPECT_THAT(Parse({"file", "upload", "d"}),
+              UsageErrorWith("missing argument FILE\n"));
+  EXPECT_EQ(Synopsis(kCommands[4]), "debrepo file upload DIR FILE...");
+  EXPECT_EQ(Synopsis(kCommands[5]), "debrepo file delete DIR [FILE]");
 }
 
 TEST(ParseArgsTest, MissingOrUnknownCommand) {

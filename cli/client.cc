@@ -23,7 +23,8 @@ namespace v1 = ::debrepo::v1;
 constexpr absl::string_view kServiceConfig = R"json({
   "methodConfig": [{
     "name": [{"service": "debrepo.v1.Jobs"}, {"service": "debrepo.v1.Repos"},
-             {"service": "debrepo.v1.Admin"}],
+             {"service": "debrepo.v1.Admin"},
+             {"service": "debrepo.v1.Files"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -58,7 +59,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
       err_(err),
       jobs_(v1::Jobs::NewStub(channel_)),
       repos_(v1::Repos::NewStub(channel_)),
-      admin_(v1::Admin::NewStub(channel_)) {}
+      admin_(v1::Admin::NewStub(channel_)),
+      files_(v1::Files::NewStub(channel_)) {}
 
 std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
   grpc::ChannelArguments arguments;
@@ -113,7 +115,7 @@ absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
           v1::JobState_Name(job.state()),
           " and goes on); run 'debrepo task wait ", id, "' to wait again"));
     }
-    ShowProgress(job, now - start);
+    ShowJobProgress(job, now - start);
     if (now - call_start < kMinPoll) {
       absl::SleepFor(kMinPoll - (now - call_start));
     }
@@ -162,7 +164,7 @@ void Client::PrintJson(const google::protobuf::Message& message) {
   out_ << json << "\n";
 }
 
-void Client::ShowProgress(const v1::Job& job, absl::Duration elapsed) {
+void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
   if (!options_.progress) return;
   std::string line = absl::StrFormat("task %d (%s): %s, %ds", job.id(),
                                      job.kind(), v1::JobState_Name(job.state()),
@@ -172,9 +174,13 @@ void Client::ShowProgress(const v1::Job& job, absl::Duration elapsed) {
   if (job.log_size() > 0) {
     absl::StrAppend(&line, ": ", job.log(job.log_size() - 1));
   }
+  ShowProgress(line);
+}
+
+void Client::ShowProgress(absl::string_view line) {
+  if (!options_.progress) return;
   constexpr size_t kMaxWidth = 79;
-  if (line.size() > kMaxWidth) line.resize(kMaxWidth);
-  err_ << "\r\033[K" << line << std::flush;
+  err_ << "\r\033[K" << line.substr(0, kMaxWidth) << std::flush;
   progress_shown_ = true;
 }
 

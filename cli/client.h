@@ -18,6 +18,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
@@ -54,6 +55,7 @@ class Client {
   debrepo::v1::Jobs::Stub& jobs() { return *jobs_; }
   debrepo::v1::Repos::Stub& repos() { return *repos_; }
   debrepo::v1::Admin::Stub& admin() { return *admin_; }
+  debrepo::v1::Files::Stub& files() { return *files_; }
 
   // Call runs the unary RPC `method` on `stub` with a deadline, returning
   // its error as described in FromGrpc.
@@ -88,6 +90,13 @@ class Client {
       const debrepo::v1::Job& job,
       absl::FunctionRef<void(const debrepo::v1::Job&)> print_success);
 
+  // ShowProgress redraws `line` (cut to one terminal line) as the progress
+  // line on the error stream, when --progress is on.
+  void ShowProgress(absl::string_view line);
+
+  // ClearProgress erases the progress line, if one is shown.
+  void ClearProgress();
+
   // PrintJson writes `message` to the output as one line of JSON with the
   // proto field names.
   void PrintJson(const google::protobuf::Message& message);
@@ -96,8 +105,7 @@ class Client {
   // The deadline of calls that do not wait for jobs.
   static constexpr absl::Duration kCallDeadline = absl::Seconds(60);
 
-  void ShowProgress(const debrepo::v1::Job& job, absl::Duration elapsed);
-  void ClearProgress();
+  void ShowJobProgress(const debrepo::v1::Job& job, absl::Duration elapsed);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::string target_;
@@ -107,6 +115,7 @@ class Client {
   std::unique_ptr<debrepo::v1::Jobs::Stub> jobs_;
   std::unique_ptr<debrepo::v1::Repos::Stub> repos_;
   std::unique_ptr<debrepo::v1::Admin::Stub> admin_;
+  std::unique_ptr<debrepo::v1::Files::Stub> files_;
   bool progress_shown_ = false;
 };
 

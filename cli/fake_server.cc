@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,7 @@ FakeServer::FakeServer() {
   builder.RegisterService(static_cast<v1::Jobs::Service*>(this));
   builder.RegisterService(static_cast<v1::Repos::Service*>(this));
   builder.RegisterService(static_cast<v1::Admin::Service*>(this));
+  builder.RegisterService(static_cast<v1::Files::Service*>(this));
   server_ = builder.BuildAndStart();
 }
 
@@ -216,6 +218,55 @@ grpc::Status FakeServer::SubmitNoop(grpc::ServerContext*,
   if (!error.ok()) return error;
   noop_requests.push_back(*request);
   *response = NewJob("noop", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::Upload(grpc::ServerContext*,
+                                grpc::ServerReader<v1::UploadRequest>* reader,
+                                v1::Job* response) {
+  std::vector<v1::UploadRequest> stream;
+  v1::UploadRequest request;
+  while (reader->Read(&request)) stream.push_back(request);
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  if (stream.empty() || !stream[0].has_header()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the first message must be the header");
+  }
+  const std::string request_id = stream[0].header().request_id();
+  uploads.push_back(std::move(stream));
+  *response = NewJob("files.upload", request_id);
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListUploadDirectories(
+    grpc::ServerContext*, const v1::ListUploadDirectoriesRequest*,
+    v1::ListUploadDirectoriesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  for (const v1::UploadDirectory& directory : upload_directories) {
+    *response->add_directories() = directory;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListUploadFiles(
+    grpc::ServerContext*, const v1::ListUploadFilesRequest* request,
+    v1::ListUploadFilesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  list_upload_files_requests.push_back(*request);
+  for (const v1::UploadFile& file : upload_files) *response->add_files() = file;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DeleteUpload(grpc::ServerContext*,
+                                      const v1::DeleteUploadRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  if (!error.ok()) return error;
+  delete_upload_requests.push_back(*request);
+  *response = NewJob("files.delete", request->request_id());
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,5 @@
-// FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin) on a local
-// port, for testing the CLI's commands without PostgreSQL or workers.
+// FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files) on a
+// local port, for testing the CLI's commands without PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
 
@@ -16,6 +16,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/support/status.h"
 #include "proto/debrepo/v1/admin.grpc.pb.h"
+#include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
@@ -24,10 +25,12 @@ namespace debrepo::cli {
 // FakeServer records the mutations it receives and turns each into a job
 // that reports RUNNING for `running_polls` WaitJob calls and then ends as
 // `end_state`, with `end_code` and `end_message`. Reads serve `repos`, two
-// to a page. Set the public fields before calls; read them after.
+// to a page, `upload_directories` and `upload_files`. Set the public fields
+// before calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
-                         public debrepo::v1::Admin::Service {
+                         public debrepo::v1::Admin::Service,
+                         public debrepo::v1::Files::Service {
  public:
   // FakeServer starts listening on a free port of 127.0.0.1.
   FakeServer();
@@ -49,6 +52,9 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   int end_code = 0;
   std::string end_message;
   std::vector<debrepo::v1::Repo> repos;
+  std::vector<debrepo::v1::UploadDirectory> upload_directories;
+  // Served for any directory.
+  std::vector<debrepo::v1::UploadFile> upload_files;
   // When not OK, every call fails with it.
   grpc::Status error = grpc::Status::OK;
 
@@ -58,6 +64,10 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::DeleteRepoRequest> delete_requests;
   std::vector<debrepo::v1::SubmitNoopRequest> noop_requests;
   std::vector<debrepo::v1::ListJobsRequest> list_jobs_requests;
+  // Every message of every Upload stream, in the order received.
+  std::vector<std::vector<debrepo::v1::UploadRequest>> uploads;
+  std::vector<debrepo::v1::ListUploadFilesRequest> list_upload_files_requests;
+  std::vector<debrepo::v1::DeleteUploadRequest> delete_upload_requests;
   int wait_calls = 0;
 
   // Jobs, by ID.
@@ -93,6 +103,20 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const debrepo::v1::SubmitNoopRequest* request,
                           debrepo::v1::Job* response) override;
+  grpc::Status Upload(grpc::ServerContext* context,
+                      grpc::ServerReader<debrepo::v1::UploadRequest>* reader,
+                      debrepo::v1::Job* response) override;
+  grpc::Status ListUploadDirectories(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListUploadDirectoriesRequest* request,
+      debrepo::v1::ListUploadDirectoriesResponse* response) override;
+  grpc::Status ListUploadFiles(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListUploadFilesRequest* request,
+      debrepo::v1::ListUploadFilesResponse* response) override;
+  grpc::Status DeleteUpload(grpc::ServerContext* context,
+                            const debrepo::v1::DeleteUploadRequest* request,
+                            debrepo::v1::Job* response) override;
 
  private:
   // NewJob adds a QUEUED job of `kind` and returns it.

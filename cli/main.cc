@@ -14,6 +14,7 @@
 #include "cli/args.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/file_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/task_commands.h"
 
@@ -46,7 +47,8 @@ int ReportError(const absl::Status& status) {
 
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
-  for (std::vector<Command> more : {TaskCommands(), AdminCommands()}) {
+  for (std::vector<Command> more :
+       {FileCommands(), TaskCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

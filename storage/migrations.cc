@@ -127,7 +127,7 @@ CREATE TABLE upload_files (
   PRIMARY KEY (directory, filename)
 );
 )sql"},
-    {3, "packages in repos", R"sql(
+    {3, "dpkg version ordering for package queries", R"sql(
 -- dpkg's version ordering (lib/dpkg/version.c), for package queries.
 CREATE FUNCTION debversion_order(c text) RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
