@@ -13,11 +13,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "deb/clearsign.h"
-#include "deb/subprocess.h"
+#include "deb/internal/subprocess.h"
 
 namespace debrepo::deb {
 namespace {
+
+using ::debrepo::deb::internal::CommandResult;
+using ::debrepo::deb::internal::RunCommand;
+
+// kGpgvTimeout bounds one gpgv run; it normally takes milliseconds.
+constexpr absl::Duration kGpgvTimeout = absl::Seconds(60);
 
 // EmptyHome is a fresh empty directory for gpgv's --homedir, removed with
 // the object.
@@ -86,7 +93,7 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
   }
   argv.push_back("-");
   absl::StatusOr<CommandResult> result =
-      RunCommand(argv, JoinClearSigned(*split));
+      RunCommand(argv, JoinClearSigned(*split), {.timeout = kGpgvTimeout});
   if (!result.ok()) return result.status();
   if (result->exit_code == 127) {
     return absl::InternalError("cannot run gpgv: " + result->stderr_data);

@@ -41,7 +41,8 @@ class GpgvVerifier {
   // Every signature on it must be good and use a digest apt accepts (not
   // MD5, SHA-1 or RIPEMD-160). Errors: FAILED_PRECONDITION when the key is
   // not in the keyrings or is expired or revoked, INVALID_ARGUMENT for a bad,
-  // weak or missing signature, INTERNAL when gpgv cannot be run.
+  // weak or missing signature, INTERNAL when gpgv cannot be run,
+  // DEADLINE_EXCEEDED when it runs over a minute.
   absl::StatusOr<VerifiedMessage> VerifyClearSigned(
       absl::string_view message) const;
 

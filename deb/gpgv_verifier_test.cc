@@ -11,12 +11,15 @@
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "deb/clearsign.h"
-#include "deb/subprocess.h"
+#include "deb/internal/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
+
+using ::debrepo::deb::internal::CommandResult;
+using ::debrepo::deb::internal::RunCommand;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;

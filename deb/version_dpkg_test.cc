@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "deb/control.h"
-#include "deb/subprocess.h"
+#include "deb/internal/subprocess.h"
 #include "deb/testing/apt_lists.h"
 #include "deb/version.h"
 #include "gmock/gmock.h"
@@ -19,6 +19,9 @@
 
 namespace debrepo::deb {
 namespace {
+
+using ::debrepo::deb::internal::CommandResult;
+using ::debrepo::deb::internal::RunCommand;
 
 using ::debrepo::testing::IsOk;
 
