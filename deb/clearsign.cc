@@ -29,7 +29,12 @@ bool IsClearSigned(absl::string_view message) {
 
 absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
   std::vector<absl::string_view> lines = absl::StrSplit(message, '\n');
-  for (absl::string_view& line : lines) absl::ConsumeSuffix(&line, "\r");
+  // Lines end in "\n" or "\r\n"; stray carriage returns before that are
+  // dropped too, so that JoinClearSigned's output splits to the same parts.
+  for (absl::string_view& line : lines) {
+    while (absl::ConsumeSuffix(&line, "\r")) {
+    }
+  }
   size_t i = 0;
   while (i < lines.size() && absl::StripAsciiWhitespace(lines[i]).empty()) ++i;
   if (i == lines.size() || lines[i] != kHeader) {
@@ -50,6 +55,12 @@ absl::StatusOr<ClearSigned> SplitClearSigned(absl::string_view message) {
       if (!absl::ConsumePrefix(&line, "- ")) {
         return Invalid(i + 1, "unescaped line starting with '-'");
       }
+    }
+    // The signature does not cover trailing blanks (RFC 4880 §7.1; gpg also
+    // ignores carriage returns there): keep only what it covers.
+    while (!line.empty() && absl::string_view(" \t\r").find(line.back()) !=
+                                absl::string_view::npos) {
+      line.remove_suffix(1);
     }
     absl::StrAppend(&result.text, line, "\n");
   }

@@ -12,7 +12,9 @@ namespace debrepo::deb {
 
 // ClearSigned is a clear-signed message taken apart.
 struct ClearSigned {
-  // text is the signed text with dash-escaping undone, ending in '\n'.
+  // text is the signed text with dash-escaping undone and, as the signature
+  // covers it (RFC 4880 §7.1), without trailing spaces, tabs or carriage
+  // returns on any line; it ends in '\n'.
   std::string text;
   // signature is the ASCII-armoured signature block, BEGIN to END lines.
   std::string signature;

@@ -71,6 +71,19 @@ TEST(ClearSignTest, RejectsUnsignedTextAndBrokenFraming) {
 }
 
 // JoinClearSigned is the inverse of SplitClearSigned for canonical input.
+// The signature does not cover trailing blanks, so the text does not keep
+// them; found by clearsign_fuzzer, where "x\r\r\n" split to "x\r\n" and
+// then, joined and split again, to "x\n".
+TEST(ClearSignTest, DropsTrailingBlanksTheSignatureDoesNotCover) {
+  absl::StatusOr<ClearSigned> split =
+      SplitClearSigned(Signed("A: 1 \t\r\r\n\r\r\n- B: 2  \n- \n"));
+  ASSERT_THAT(split, IsOk());
+  EXPECT_EQ(split->text, "A: 1\n\nB: 2\n\n");
+  absl::StatusOr<ClearSigned> again = SplitClearSigned(JoinClearSigned(*split));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->text, split->text);
+}
+
 TEST(ClearSignTest, JoinsWhatItSplits) {
   for (absl::string_view text : {"A: 1\n- - B: 2\n- -x\n\nC: 3\n", "", "\n"}) {
     std::string message = Signed(text);

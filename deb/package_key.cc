@@ -105,9 +105,13 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                       files_hash);
 }
 
+absl::string_view StripSourceVersion(absl::string_view source_field) {
+  return absl::StripAsciiWhitespace(
+      source_field.substr(0, source_field.find('(')));
+}
+
 absl::string_view SourceName(const Paragraph& binary) {
-  absl::string_view source = binary.GetOrEmpty("Source");
-  source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
+  absl::string_view source = StripSourceVersion(binary.GetOrEmpty("Source"));
   return source.empty() ? binary.GetOrEmpty("Package") : source;
 }
 

@@ -50,6 +50,11 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
                                        absl::string_view version,
                                        absl::string_view files_hash);
 
+// StripSourceVersion returns a Source field's package name: the field without
+// the "(version)" suffix binary stanzas and binNMU .changes carry when the
+// source version differs ("glibc (2.36-9)" -> "glibc"), and without blanks.
+absl::string_view StripSourceVersion(absl::string_view source_field);
+
 // SourceName returns the source package of a binary package stanza: its
 // Source field without a "(version)" suffix, or its Package name.
 absl::string_view SourceName(const Paragraph& binary);

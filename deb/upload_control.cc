@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "deb/clearsign.h"
+#include "deb/package_key.h"
 
 namespace debrepo::deb {
 namespace {
@@ -77,8 +78,10 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
       return Invalid(field, "required field is missing");
   }
   // A .changes for a binNMU writes "Source: name (version)".
-  absl::string_view source = paragraph.GetOrEmpty("Source");
-  source = absl::StripAsciiWhitespace(source.substr(0, source.find('(')));
+  absl::string_view source = StripSourceVersion(paragraph.GetOrEmpty("Source"));
+  if (absl::Status valid = ValidatePackageName(source); !valid.ok()) {
+    return Invalid("Source", valid.message());
+  }
   ASSIGN_OR_RETURN(Version version,
                    Version::Parse(paragraph.GetOrEmpty("Version")));
   UploadControl control{

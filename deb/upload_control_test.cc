@@ -128,6 +128,13 @@ TEST_F(SourcePackageTest, UnwrapsClearSignedInput) {
   EXPECT_EQ(parsed->paragraph, ParseDsc(dsc)->paragraph);
 }
 
+TEST_F(SourcePackageTest, StripsTheSourceVersionOfABinNmu) {
+  absl::StatusOr<UploadControl> changes = ParseChanges(absl::StrReplaceAll(
+      *changes_, {{"Source: hello-src", "Source: hello-src (0.9)"}}));
+  ASSERT_THAT(changes, IsOk());
+  EXPECT_EQ(changes->source, "hello-src");
+}
+
 TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   std::string changes = *changes_;
   UploadControl good = *ParseChanges(changes);
@@ -159,6 +166,13 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   expect_invalid(
       absl::StrReplaceAll(changes, {{"Version: 1.0", "Version: one"}}),
       "invalid version");
+  // Found by upload_control_fuzzer: a Source that is not a package name.
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{"Source: hello-src", "Source: h ello"}}),
+      "Source: invalid package name");
+  expect_invalid(
+      absl::StrReplaceAll(changes, {{"Source: hello-src", "Source: (1.0)"}}),
+      "Source: invalid package name");
   // Every file needs exactly one SHA-256.
   std::string sha256_line =
       absl::StrCat("\n ", tarball.checksums.sha256, " ", tarball.checksums.size,

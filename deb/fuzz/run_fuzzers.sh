@@ -3,6 +3,9 @@
 # (not Bazel: Bazel's toolchain here is gcc) and runs each for a bounded
 # time. Usage: deb/fuzz/run_fuzzers.sh [seconds per fuzzer, default 60]
 # Needs clang and libclang-rt-14-dev. Crashes are left in $OUT/<fuzzer>/.
+# Exits non-zero, naming the fuzzers, when any fuzzer exits non-zero or
+# leaves a crash, leak, timeout or out-of-memory input behind. Run only some
+# fuzzers with FUZZERS="clearsign_fuzzer upload_control_fuzzer".
 set -eu
 SECONDS_EACH=${1:-60}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,7 +17,7 @@ CXXFLAGS="-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-san
 ABSL=$(grep -o '"-labsl_[a-z0-9_]*"' "$ROOT/third_party/system/BUILD.bazel" | tr -d '"' | tr '\n' ' ')
 LIBS="$ABSL -larchive -lcrypto -lre2 -lpthread"
 
-LIB_SOURCES="control version relation checksums deb_file package_key query"
+LIB_SOURCES="control version relation checksums deb_file package_key query clearsign upload_control"
 objects=""
 for source in $LIB_SOURCES; do
   $CXX $CXXFLAGS -c "$ROOT/deb/$source.cc" -o "$OUT/obj/$source.o"
@@ -30,6 +33,13 @@ seed control_fuzzer "$(printf 'Package: a\nVersion: 1.0\nDescription: x\n y\n .\
 seed version_fuzzer "$(printf '1:2.0~rc1-3+b1\n2.0-1')" 1
 seed relation_fuzzer 'libc6 (>= 2.34) | libc6.1 [amd64 !i386] <!nocheck>, perl:any' 1
 seed query_fuzzer 'Name (~ ^lib), (Priority (required) | nginx (>= 1.2) {amd64}), !$Source (% f*)' 1
+SHA256_E3=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+DSC="$(printf 'Format: 3.0 (native)\nSource: hello\nVersion: 1:1.0-1\nChecksums-Sha256:\n %s 0 hello_1.0.tar.xz\nFiles:\n d41d8cd98f00b204e9800998ecf8427e 0 hello_1.0.tar.xz\n' "$SHA256_E3")"
+seed upload_control_fuzzer "$DSC" 1
+seed upload_control_fuzzer "$(printf 'Format: 1.8\nSource: hello (1.0)\nVersion: 1.0\nArchitecture: source\nDistribution: unstable\nChecksums-Sha256:\n %s 0 hello_1.0.dsc\nFiles:\n d41d8cd98f00b204e9800998ecf8427e 0 devel optional hello_1.0.dsc\n' "$SHA256_E3")" 2
+SIGNED="$(printf -- '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n%s\n- -dash\n-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n' "$DSC")"
+seed clearsign_fuzzer "$SIGNED" 1
+seed upload_control_fuzzer "$SIGNED" 3
 mkdir -p "$OUT/deb_fuzzer/corpus" "$OUT/seedpkg/DEBIAN"
 printf 'Package: seed\nVersion: 1\nArchitecture: all\nMaintainer: x <x@y>\nDescription: s\n' \
   > "$OUT/seedpkg/DEBIAN/control"
@@ -37,22 +47,30 @@ for z in gzip xz none; do
   dpkg-deb --root-owner-group -Z$z -b "$OUT/seedpkg" "$OUT/deb_fuzzer/corpus/seed-$z.deb" >/dev/null
 done
 
-status=0
-for fuzzer in control_fuzzer version_fuzzer relation_fuzzer query_fuzzer deb_fuzzer; do
+ALL_FUZZERS="control_fuzzer version_fuzzer relation_fuzzer query_fuzzer deb_fuzzer upload_control_fuzzer clearsign_fuzzer"
+failed=""
+for fuzzer in ${FUZZERS:-$ALL_FUZZERS}; do
+  mkdir -p "$OUT/$fuzzer/corpus"
   $CXX $CXXFLAGS -fsanitize=fuzzer "$ROOT/deb/fuzz/$fuzzer.cc" $objects $LIBS \
     -o "$OUT/$fuzzer/$fuzzer"
   rm -f "$OUT/$fuzzer"/crash-* "$OUT/$fuzzer"/leak-* "$OUT/$fuzzer"/timeout-* \
     "$OUT/$fuzzer"/oom-*
   echo "== $fuzzer (${SECONDS_EACH}s)"
-  if ! (cd "$OUT/$fuzzer" && ./$fuzzer -max_total_time="$SECONDS_EACH" \
-        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus 2>&1 |
-        grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Done'); then
-    :
-  fi
+  # sh has no pipefail: keep the fuzzer's own exit status, then filter its log.
+  rc=0
+  (cd "$OUT/$fuzzer" && ./$fuzzer -max_total_time="$SECONDS_EACH" \
+      -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus \
+      > "$OUT/$fuzzer/log" 2>&1) || rc=$?
+  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Done' \
+    "$OUT/$fuzzer/log" || true
   found=$(ls "$OUT/$fuzzer" | grep -E '^(crash|leak|timeout|oom)-' || true)
-  if [ -n "$found" ]; then
-    echo "!! $fuzzer found problems: $found"
-    status=1
+  if [ "$rc" -ne 0 ] || [ -n "$found" ]; then
+    echo "!! $fuzzer FAILED: exit status $rc${found:+, inputs left: $found} (log: $OUT/$fuzzer/log)"
+    failed="$failed $fuzzer"
   fi
 done
-exit $status
+if [ -n "$failed" ]; then
+  echo "FAILED fuzzers:$failed" >&2
+  exit 1
+fi
+echo "All fuzzers passed."
