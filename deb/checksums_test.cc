@@ -7,25 +7,20 @@
 
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
-
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 
 // CoreutilsDigest runs e.g. sha256sum on `path` and returns the digest.
 std::string CoreutilsDigest(const std::string& tool, const std::string& path) {
-  absl::StatusOr<CommandResult> result = RunCommand({tool, path});
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << result->stderr_data;
-  return std::vector<std::string>(absl::StrSplit(result->stdout_data, ' '))[0];
+  return std::vector<std::string>(
+      absl::StrSplit(testing::RunOk({tool, path}), ' '))[0];
 }
 
 TEST(ChecksumsTest, MatchesCoreutilsOnAFileFedInPieces) {

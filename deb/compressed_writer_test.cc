@@ -6,25 +6,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::testing::RunOk;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
-
-std::string RunOk(const std::vector<std::string>& argv) {
-  absl::StatusOr<CommandResult> result = RunCommand(argv);
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
-  return result->stdout_data;
-}
 
 TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
   std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Packages";

@@ -15,15 +15,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::testing::RunOk;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
@@ -44,13 +43,6 @@ constexpr absl::string_view kControl =
     " Long description.\n"
     " .\n"
     " Second paragraph.\n";
-
-std::string RunOk(const std::vector<std::string>& argv) {
-  absl::StatusOr<CommandResult> result = RunCommand(argv);
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << argv[0] << ": " << result->stderr_data;
-  return result->stdout_data;
-}
 
 void WriteFile(const fs::path& path, absl::string_view data) {
   fs::create_directories(path.parent_path());

@@ -18,15 +18,14 @@
 #include "common/status_matchers.h"
 #include "deb/clearsign.h"
 #include "deb/deb_file.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::testing::Shell;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
@@ -46,14 +45,6 @@ std::string ReadFile(const fs::path& path) {
 void WriteFile(const fs::path& path, absl::string_view data) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << data;
-}
-
-std::string Shell(const fs::path& dir, const std::string& command) {
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"sh", "-c", "cd '" + dir.string() + "' && " + command});
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << command << ": " << result->stderr_data;
-  return result->stdout_data;
 }
 
 // A repository directory whose pool holds a package built with dpkg-deb,

@@ -11,15 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/status_matchers.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::testing::Shell;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
@@ -37,14 +36,6 @@ std::string ReadFile(const fs::path& path) {
   std::stringstream data;
   data << in.rdbuf();
   return data.str();
-}
-
-std::string Shell(const fs::path& dir, const std::string& command) {
-  absl::StatusOr<CommandResult> result =
-      RunCommand({"sh", "-c", "cd '" + dir.string() + "' && " + command});
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << command << ": " << result->stderr_data;
-  return result->stdout_data;
 }
 
 // A native source package "hello-src 1.0" built by dpkg-source, with the
