@@ -38,6 +38,10 @@ absl::string_view KindOf(const v1::JobArgs& args) {
       return kAddUploadFileKind;
     case v1::JobArgs::kDeleteUpload:
       return kDeleteUploadKind;
+    case v1::JobArgs::kAddFromUpload:
+      return kAddFromUploadKind;
+    case v1::JobArgs::kRemovePackages:
+      return kRemovePackagesKind;
     case v1::JobArgs::KIND_NOT_SET:
       break;
   }
@@ -78,6 +82,15 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
     case v1::JobArgs::kDeleteUpload:
       spec.exclusive_keys.push_back(
           UploadKey(args.delete_upload().directory()));
+      break;
+    case v1::JobArgs::kAddFromUpload:
+      // The directory too: its files are read, then removed.
+      spec.exclusive_keys.push_back(RepoKey(args.add_from_upload().name()));
+      spec.exclusive_keys.push_back(
+          UploadKey(args.add_from_upload().directory()));
+      break;
+    case v1::JobArgs::kRemovePackages:
+      spec.exclusive_keys.push_back(RepoKey(args.remove_packages().name()));
       break;
     case v1::JobArgs::KIND_NOT_SET:
       return absl::InvalidArgumentError("the job names no operation");

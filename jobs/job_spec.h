@@ -19,6 +19,8 @@ inline constexpr absl::string_view kUpdateRepoKind = "repo.update";
 inline constexpr absl::string_view kDeleteRepoKind = "repo.delete";
 inline constexpr absl::string_view kAddUploadFileKind = "upload.add_file";
 inline constexpr absl::string_view kDeleteUploadKind = "upload.delete";
+inline constexpr absl::string_view kAddFromUploadKind = "repo.add_from_upload";
+inline constexpr absl::string_view kRemovePackagesKind = "repo.remove_packages";
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";

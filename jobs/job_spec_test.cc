@@ -57,6 +57,16 @@ TEST(JobSpecTest, UploadJobsLockTheirDirectory) {
   EXPECT_THAT(spec->exclusive_keys, ElementsAre("upload/incoming"));
 }
 
+TEST(JobSpecTest, AddFromUploadLocksTheRepoAndTheDirectory) {
+  v1::JobArgs args;
+  args.mutable_add_from_upload()->set_name("main");
+  args.mutable_add_from_upload()->set_directory("incoming");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "repo.add_from_upload");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/main", "upload/incoming"));
+}
+
 TEST(JobSpecTest, EmptyArgsAreInvalid) {
   EXPECT_THAT(MakeJobSpec(v1::JobArgs()),
               StatusIs(absl::StatusCode::kInvalidArgument));

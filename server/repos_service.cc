@@ -1,5 +1,6 @@
 #include "server/repos_service.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,10 @@
 #include "server/grpc_status.h"
 #include "server/page_token.h"
 #include "server/submit.h"
+#include "deb/query.h"
+#include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "storage/upload_store.h"
 
 namespace debrepo::server {
 namespace {
@@ -106,6 +110,75 @@ absl::StatusOr<v1::Job> DeleteRepo(storage::Database& db,
   });
 }
 
+absl::StatusOr<v1::Job> AddFromUpload(
+    storage::Database& db, storage::JobStore& jobs,
+    const v1::AddFromUploadRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  RETURN_IF_ERROR(
+      ValidateResourceName("upload directory", request.directory()));
+  v1::JobArgs args;
+  v1::AddFromUploadArgs& add = *args.mutable_add_from_upload();
+  add.set_name(request.name());
+  add.set_directory(request.directory());
+  add.set_force_replace(request.force_replace());
+  add.set_no_remove_files(request.no_remove_files());
+  return SubmitJob(jobs, std::move(args), request.request_id(),
+                   [&]() -> absl::Status {
+                     RETURN_IF_ERROR(
+                         storage::GetRepo(db, request.name()).status());
+                     return storage::ListUploadFiles(db, request.directory())
+                         .status();
+                   });
+}
+
+absl::StatusOr<v1::Job> RemovePackages(
+    storage::Database& db, storage::JobStore& jobs,
+    const v1::RemovePackagesRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  if (request.keys().empty() && request.query().empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages to remove: keys, a query, or both");
+  }
+  if (!request.query().empty()) {
+    RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
+  }
+  v1::JobArgs args;
+  v1::RemovePackagesArgs& remove = *args.mutable_remove_packages();
+  remove.set_name(request.name());
+  *remove.mutable_keys() = request.keys();
+  remove.set_query(request.query());
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return storage::GetRepo(db, request.name()).status();
+  });
+}
+
+absl::Status ListRepoPackages(storage::Database& db,
+                              const v1::ListRepoPackagesRequest& request,
+                              v1::ListRepoPackagesResponse& response) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  std::optional<deb::Query> query;
+  if (!request.query().empty()) {
+    ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
+  }
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
+  const int page_size = PageSize(request.page_size());
+  ASSIGN_OR_RETURN(std::vector<v1::Package> packages,
+                   storage::ListRepoPackages(db, request.name(),
+                                             query ? &*query : nullptr, after,
+                                             page_size + 1, request.details()));
+  const bool more = static_cast<int>(packages.size()) > page_size;
+  if (more) packages.resize(page_size);
+  for (v1::Package& package : packages) {
+    *response.add_packages() = std::move(package);
+  }
+  if (more) {
+    response.set_next_page_token(
+        EncodePageToken(response.packages(page_size - 1).key()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ListRepos(storage::Database& db,
                        const v1::ListReposRequest& request,
                        v1::ListReposResponse& response) {
@@ -125,6 +198,24 @@ absl::Status ListRepos(storage::Database& db,
 }
 
 }  // namespace
+
+grpc::Status ReposService::AddFromUpload(
+    grpc::ServerContext*, const v1::AddFromUploadRequest* request,
+    v1::Job* response) {
+  return Respond(server::AddFromUpload(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::RemovePackages(
+    grpc::ServerContext*, const v1::RemovePackagesRequest* request,
+    v1::Job* response) {
+  return Respond(server::RemovePackages(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::ListRepoPackages(
+    grpc::ServerContext*, const v1::ListRepoPackagesRequest* request,
+    v1::ListRepoPackagesResponse* response) {
+  return ToGrpcStatus(server::ListRepoPackages(db_, *request, *response));
+}
 
 grpc::Status ReposService::CreateRepo(grpc::ServerContext*,
                                       const v1::CreateRepoRequest* request,

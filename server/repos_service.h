@@ -30,6 +30,15 @@ class ReposService final : public v1::Repos::Service {
   grpc::Status DeleteRepo(grpc::ServerContext* context,
                           const v1::DeleteRepoRequest* request,
                           v1::Job* response) override;
+  grpc::Status AddFromUpload(grpc::ServerContext* context,
+                             const v1::AddFromUploadRequest* request,
+                             v1::Job* response) override;
+  grpc::Status RemovePackages(grpc::ServerContext* context,
+                              const v1::RemovePackagesRequest* request,
+                              v1::Job* response) override;
+  grpc::Status ListRepoPackages(
+      grpc::ServerContext* context, const v1::ListRepoPackagesRequest* request,
+      v1::ListRepoPackagesResponse* response) override;
 
  private:
   storage::Database& db_;

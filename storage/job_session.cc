@@ -275,6 +275,17 @@ absl::Status JobSession::Requeue(const ClaimedJob& job) {
   });
 }
 
+absl::Status JobSession::ReadOnly(
+    const std::function<absl::Status(Transaction&)>& fn) {
+  return Guard("reading for a job", [&]() -> absl::Status {
+    pqxx::read_transaction tx(*connection_);
+    Transaction transaction(tx);
+    RETURN_IF_ERROR(fn(transaction));
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<bool> JobSession::CancelRequested(int64_t job_id) {
   return Guard("checking for cancellation", [&]() -> absl::StatusOr<bool> {
     return !pqxx::nontransaction(*connection_)

@@ -106,6 +106,11 @@ class JobSession {
   // releases the session's locks.
   absl::Status Requeue(const ClaimedJob& job);
 
+  // ReadOnly runs `fn` in a short read-only transaction (READ COMMITTED),
+  // for a job's long phase. Under the job's locks, what it reads about the
+  // locked resources stays valid until the job's own transaction.
+  absl::Status ReadOnly(const std::function<absl::Status(Transaction&)>& fn);
+
   // CancelRequested is true once someone asked to cancel the job.
   absl::StatusOr<bool> CancelRequested(int64_t job_id);
 

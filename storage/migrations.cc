@@ -212,6 +212,34 @@ BEGIN
   RETURN debversion_verrevcmp(a_revision, b_revision);
 END $$;
 )sql"},
+    {4, "packages in repos", R"sql(
+-- Immutable packages, stored once however many repos hold them. Column
+-- names are those deb::Query::ToSql compiles queries against.
+CREATE TABLE packages (
+  id bigserial PRIMARY KEY,
+  key text NOT NULL UNIQUE,
+  name text NOT NULL,
+  version text NOT NULL,
+  architecture text NOT NULL,
+  source text NOT NULL,
+  package_type text NOT NULL CHECK (package_type IN ('deb', 'udeb')),
+  provides text[] NOT NULL,
+  -- The control stanza as written in the package (field order kept).
+  stanza text NOT NULL,
+  -- The same fields keyed by lower-cased name, for queries.
+  fields jsonb NOT NULL,
+  files jsonb NOT NULL,
+  create_time timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX packages_name ON packages (name);
+
+CREATE TABLE repo_packages (
+  repo_id bigint NOT NULL REFERENCES repos (id) ON DELETE CASCADE,
+  package_id bigint NOT NULL REFERENCES packages (id),
+  PRIMARY KEY (repo_id, package_id)
+);
+CREATE INDEX repo_packages_package_id ON repo_packages (package_id);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -44,23 +44,35 @@ absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
   return directories;
 }
 
-absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
-    Database& db, absl::string_view directory) {
-  std::vector<v1::UploadFile> files;
-  absl::Status status =
-      db.Run("listing upload files", [&](pqxx::connection& connection) {
-        pqxx::nontransaction tx(connection);
-        for (const pqxx::row& row : tx.exec_params(
+absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
+    Transaction& tx, absl::string_view directory) {
+  return internal::Guard(
+      "listing upload files",
+      [&]() -> absl::StatusOr<std::vector<v1::UploadFile>> {
+        std::vector<v1::UploadFile> files;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
                  absl::StrCat("SELECT ", kFileColumns,
                               " FROM upload_files WHERE directory = $1 "
                               "ORDER BY filename"),
                  std::string(directory))) {
           files.push_back(FileFromRow(row));
         }
+        return files;
+      });
+}
+
+absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
+    Database& db, absl::string_view directory) {
+  absl::StatusOr<std::vector<v1::UploadFile>> files;
+  absl::Status status =
+      db.Run("listing upload files", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        Transaction transaction(tx);
+        files = ListUploadFilesIn(transaction, directory);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  if (files.empty()) {
+  if (files.ok() && files->empty()) {
     return absl::NotFoundError(absl::StrCat(
         "upload directory \"", directory,
         "\" does not exist (it has no files); `debrepo file list` shows the "
@@ -97,6 +109,18 @@ absl::StatusOr<int64_t> DeleteUploadFiles(Transaction& tx,
                              std::string(directory), std::string(filename))
                 .affected_rows());
       });
+}
+
+absl::Status DeleteUploadFilesNamed(
+    Transaction& tx, absl::string_view directory,
+    const std::vector<std::string>& filenames) {
+  return internal::Guard("deleting uploaded files", [&]() -> absl::Status {
+    tx.pqxx().exec_params0(
+        "DELETE FROM upload_files WHERE directory = $1 AND "
+        "filename = ANY($2::text[])",
+        std::string(directory), internal::PgTextArray(filenames));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace debrepo::storage

@@ -3,6 +3,7 @@
 #define DEBREPO_STORAGE_UPLOAD_STORE_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +24,11 @@ absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
     Database& db, absl::string_view directory);
 
+// ListUploadFilesIn is ListUploadFiles inside a transaction; an empty
+// directory gives an empty list.
+absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
+    Transaction& tx, absl::string_view directory);
+
 // ReplaceUploadFile records a file in its directory, replacing a file of
 // the same name, and returns it as stored.
 absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
@@ -33,6 +39,11 @@ absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
 absl::StatusOr<int64_t> DeleteUploadFiles(Transaction& tx,
                                           absl::string_view directory,
                                           absl::string_view filename);
+
+// DeleteUploadFilesNamed removes the named files of a directory.
+absl::Status DeleteUploadFilesNamed(Transaction& tx,
+                                    absl::string_view directory,
+                                    const std::vector<std::string>& filenames);
 
 }  // namespace debrepo::storage
 

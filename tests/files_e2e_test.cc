@@ -6,25 +6,15 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "openssl/sha.h"
 #include "tests/harness.h"
 
 namespace debrepo::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
 
 int CountFiles(const std::string& dir) {
   int n = 0;
@@ -43,37 +33,17 @@ class FilesE2eTest : public ::testing::Test {
     stack_.StartWorker();
   }
 
-  // Uploads `bytes` in chunks of `chunk` bytes; returns the RPC status and
-  // fills `job`. An empty `sha256` sends none.
   grpc::Status Upload(const std::string& directory, const std::string& filename,
                       const std::string& bytes, const std::string& sha256,
-                      v1::Job* job, size_t chunk = 4096, int server = 0) {
-    auto context = Deadline(absl::Seconds(30));
-    auto writer = stack_.files(server).Upload(context.get(), job);
-    v1::UploadRequest header;
-    header.mutable_header()->set_directory(directory);
-    header.mutable_header()->set_filename(filename);
-    header.mutable_header()->set_sha256(sha256);
-    writer->Write(header);
-    for (size_t offset = 0; offset < bytes.size(); offset += chunk) {
-      v1::UploadRequest part;
-      part.set_chunk(bytes.substr(offset, chunk));
-      if (!writer->Write(part)) break;  // the server has answered already
-    }
-    writer->WritesDone();
-    return writer->Finish();
+                      v1::Job* job) {
+    return testing::Upload(stack_, directory, filename, bytes, sha256, job);
   }
 
-  // Uploads and waits for the recording job; returns the job's code.
   absl::StatusCode UploadAndWait(const std::string& directory,
                                  const std::string& filename,
                                  const std::string& bytes, int server = 0) {
-    v1::Job job;
-    grpc::Status status =
-        Upload(directory, filename, bytes, Sha256Hex(bytes), &job, 4096,
-               server);
-    if (!status.ok()) return static_cast<absl::StatusCode>(status.error_code());
-    return Await(stack_, status, job, server).code;
+    return testing::UploadAndWait(stack_, directory, filename, bytes, server)
+        .code;
   }
 
   std::vector<v1::UploadFile> ListFiles(const std::string& directory) {

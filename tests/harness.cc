@@ -15,11 +15,13 @@
 #include <thread>
 
 #include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "openssl/sha.h"
 #include "pqxx/pqxx"
 
 extern char** environ;
@@ -232,7 +234,7 @@ int Stack::StartWorker(const std::vector<std::string>& extra_flags) {
   std::vector<std::string> args = {
       absl::StrCat("--database_url=", database_url_),
       absl::StrCat("--worker_id=test-worker-", index),
-      "--concurrency=2"};
+      absl::StrCat("--blob_dir=", blob_dir()), "--concurrency=2"};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   workers_.push_back(std::make_unique<Process>(
       RunfilePath("worker/debrepo-worker"), args,
@@ -292,6 +294,43 @@ Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
   result.code = static_cast<absl::StatusCode>(result.job.status_code());
   result.message = result.job.status_message();
   return result;
+}
+
+std::string Sha256Hex(const std::string& bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+grpc::Status Upload(Stack& stack, const std::string& directory,
+                    const std::string& filename, const std::string& bytes,
+                    const std::string& sha256, v1::Job* job, size_t chunk,
+                    int server) {
+  auto context = Deadline(absl::Seconds(60));
+  auto writer = stack.files(server).Upload(context.get(), job);
+  v1::UploadRequest header;
+  header.mutable_header()->set_directory(directory);
+  header.mutable_header()->set_filename(filename);
+  header.mutable_header()->set_sha256(sha256);
+  writer->Write(header);
+  for (size_t offset = 0; offset < bytes.size(); offset += chunk) {
+    v1::UploadRequest part;
+    part.set_chunk(bytes.substr(offset, chunk));
+    if (!writer->Write(part)) break;  // the server has answered already
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+Result UploadAndWait(Stack& stack, const std::string& directory,
+                     const std::string& filename, const std::string& bytes,
+                     int server) {
+  v1::Job job;
+  grpc::Status status = Upload(stack, directory, filename, bytes,
+                               Sha256Hex(bytes), &job, 4096, server);
+  return Await(stack, status, job, server);
 }
 
 Result CreateRepo(Stack& stack, const std::string& name, int server) {

@@ -133,6 +133,22 @@ Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
 // DeleteRepo drops a repo through server `server` and waits.
 Result DeleteRepo(Stack& stack, const std::string& name, int server = 0);
 
+// Upload streams `bytes` to Files.Upload as directory/filename in chunks of
+// `chunk` bytes, with `sha256` in the header (none when empty); returns the
+// RPC status and fills `job`.
+grpc::Status Upload(Stack& stack, const std::string& directory,
+                    const std::string& filename, const std::string& bytes,
+                    const std::string& sha256, v1::Job* job,
+                    size_t chunk = 4096, int server = 0);
+
+// UploadAndWait uploads with the right checksum and waits for the job.
+Result UploadAndWait(Stack& stack, const std::string& directory,
+                     const std::string& filename, const std::string& bytes,
+                     int server = 0);
+
+// Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
+std::string Sha256Hex(const std::string& bytes);
+
 // Deadline returns a context with a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);
 

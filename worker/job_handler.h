@@ -2,7 +2,10 @@
 #ifndef DEBREPO_WORKER_JOB_HANDLER_H_
 #define DEBREPO_WORKER_JOB_HANDLER_H_
 
+#include <any>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,14 +16,34 @@
 
 namespace debrepo::worker {
 
-// JobContext collects a job's log lines; they are stored with its outcome.
+// JobContext is what a running job has besides its arguments: a log, read
+// access for its long phase, and a place to keep what that phase prepared.
 class JobContext {
  public:
+  // A Reader runs a function in a short read-only transaction.
+  using Reader = std::function<absl::Status(
+      const std::function<absl::Status(storage::Transaction&)>&)>;
+
+  explicit JobContext(Reader reader) : reader_(std::move(reader)) {}
+
+  // Log adds a line to the job's log, stored with its outcome.
   void Log(absl::string_view line) { log_.emplace_back(line); }
   const std::vector<std::string>& log() const { return log_; }
 
+  // Read runs `fn` in a short read-only transaction (for Prepare).
+  absl::Status Read(
+      const std::function<absl::Status(storage::Transaction&)>& fn) {
+    return reader_(fn);
+  }
+
+  // prepared holds what Prepare computed for Apply (which may run several
+  // times and must not change it).
+  std::any& prepared() { return prepared_; }
+
  private:
+  Reader reader_;
   std::vector<std::string> log_;
+  std::any prepared_;
 };
 
 // JobHandler runs one job kind. Handlers are stateless and shared by all

@@ -1,16 +1,18 @@
 #include "worker/job_handlers.h"
 
 #include "jobs/job_spec.h"
+#include "worker/add_from_upload_job.h"
 #include "worker/add_upload_file_job.h"
 #include "worker/create_repo_job.h"
 #include "worker/delete_upload_job.h"
 #include "worker/delete_repo_job.h"
 #include "worker/noop_job.h"
+#include "worker/remove_packages_job.h"
 #include "worker/update_repo_job.h"
 
 namespace debrepo::worker {
 
-JobHandlers MakeJobHandlers() {
+JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs) {
   JobHandlers handlers;
   handlers.emplace(jobs::kNoopKind, std::make_unique<NoopJob>());
   handlers.emplace(jobs::kCreateRepoKind, std::make_unique<CreateRepoJob>());
@@ -19,6 +21,10 @@ JobHandlers MakeJobHandlers() {
   handlers.emplace(jobs::kAddUploadFileKind,
                    std::make_unique<AddUploadFileJob>());
   handlers.emplace(jobs::kDeleteUploadKind, std::make_unique<DeleteUploadJob>());
+  handlers.emplace(jobs::kAddFromUploadKind,
+                   std::make_unique<AddFromUploadJob>(blobs));
+  handlers.emplace(jobs::kRemovePackagesKind,
+                   std::make_unique<RemovePackagesJob>());
   return handlers;
 }
 

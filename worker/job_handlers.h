@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "blobstore/blob_store.h"
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
@@ -13,8 +14,9 @@ namespace debrepo::worker {
 using JobHandlers =
     absl::flat_hash_map<std::string, std::unique_ptr<JobHandler>>;
 
-// MakeJobHandlers lists every handler by its job kind.
-JobHandlers MakeJobHandlers();
+// MakeJobHandlers lists every handler by its job kind. Handlers that read
+// package files use `blobs`.
+JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs);
 
 }  // namespace debrepo::worker
 

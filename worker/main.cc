@@ -9,7 +9,9 @@
 #include "absl/time/time.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "blobstore/fs_blob_store.h"
 #include "storage/migrations.h"
+#include "worker/job_handlers.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, database_url,
@@ -20,6 +22,9 @@ ABSL_FLAG(std::string, database_url,
 ABSL_FLAG(std::string, worker_id, "",
           "Name shown on the jobs this worker runs (DEBREPO_WORKER_ID); "
           "default: host:pid.");
+ABSL_FLAG(std::string, blob_dir, "/var/lib/debrepo/blobs",
+          "Directory of the content-addressed blob store, shared by every "
+          "server and worker (DEBREPO_BLOB_DIR).");
 ABSL_FLAG(int, concurrency, 2,
           "Jobs run at once, one database session each "
           "(DEBREPO_WORKER_CONCURRENCY).");
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
       {{"database_url", "DEBREPO_DATABASE_URL"},
        {"worker_id", "DEBREPO_WORKER_ID"},
        {"concurrency", "DEBREPO_WORKER_CONCURRENCY"},
+       {"blob_dir", "DEBREPO_BLOB_DIR"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
@@ -83,7 +89,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  debrepo::worker::Worker worker(options);
+  absl::StatusOr<std::unique_ptr<debrepo::blobstore::FsBlobStore>> blobs =
+      debrepo::blobstore::FsBlobStore::Open(absl::GetFlag(FLAGS_blob_dir));
+  if (!blobs.ok()) {
+    debrepo::LogError("cannot start: ", blobs.status().ToString());
+    return 1;
+  }
+  debrepo::worker::Worker worker(
+      options, debrepo::worker::MakeJobHandlers(blobs->get()));
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);

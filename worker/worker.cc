@@ -21,8 +21,8 @@ constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
 
 }  // namespace
 
-Worker::Worker(WorkerOptions options)
-    : options_(std::move(options)), handlers_(MakeJobHandlers()) {}
+Worker::Worker(WorkerOptions options, JobHandlers handlers)
+    : options_(std::move(options)), handlers_(std::move(handlers)) {}
 
 void Worker::Stop() {
   stopping_.store(true);
@@ -164,7 +164,10 @@ void Worker::RunnerLoop(int slot) {
 
 bool Worker::RunJob(storage::JobSession& session,
                     const storage::ClaimedJob& job) {
-  JobContext context;
+  JobContext context(
+      [&session](const std::function<absl::Status(storage::Transaction&)>& fn) {
+        return session.ReadOnly(fn);
+      });
   context.Log(absl::StrCat("attempt ", job.attempt, " on worker ",
                            options_.worker_id));
   // An infrastructure failure abandons the job: the session is dropped, its

@@ -44,7 +44,7 @@ struct WorkerOptions {
 // Worker runs one process's threads. Run once.
 class Worker {
  public:
-  explicit Worker(WorkerOptions options);
+  Worker(WorkerOptions options, JobHandlers handlers);
 
   // Run works until Stop is called, then returns once every runner has
   // finished or given back its job.

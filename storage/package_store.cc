@@ -1,0 +1,234 @@
+#include "storage/package_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "deb/control.h"
+#include "pqxx/pqxx"
+#include "storage/internal_pg.h"
+
+namespace debrepo::storage {
+namespace {
+
+using internal::Guard;
+
+// JsonString quotes `text` as a JSON string.
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// The packages to insert travel as one JSON array: one statement however
+// many there are.
+std::string PackagesJson(const std::vector<NewPackage>& packages) {
+  std::string json = "[";
+  for (size_t i = 0; i < packages.size(); ++i) {
+    const NewPackage& package = packages[i];
+    std::string files = "[";
+    for (size_t j = 0; j < package.files.size(); ++j) {
+      const v1::PackageFile& file = package.files[j];
+      absl::StrAppend(&files, j > 0 ? "," : "",
+                      "{\"name\":", JsonString(file.name()),
+                      ",\"size\":", file.size(),
+                      ",\"md5\":", JsonString(file.md5()),
+                      ",\"sha1\":", JsonString(file.sha1()),
+                      ",\"sha256\":", JsonString(file.sha256()),
+                      ",\"sha512\":", JsonString(file.sha512()), "}");
+    }
+    files += "]";
+    std::string provides = "[";
+    for (size_t j = 0; j < package.provides.size(); ++j) {
+      absl::StrAppend(&provides, j > 0 ? "," : "",
+                      JsonString(package.provides[j]));
+    }
+    provides += "]";
+    std::string fields = "{";
+    for (size_t j = 0; j < package.control.fields().size(); ++j) {
+      const deb::Field& field = package.control.fields()[j];
+      absl::StrAppend(&fields, j > 0 ? "," : "",
+                      JsonString(deb::CanonicalFieldName(field.name)), ":",
+                      JsonString(field.value));
+    }
+    fields += "}";
+    absl::StrAppend(
+        &json, i > 0 ? "," : "", "{\"key\":", JsonString(package.key),
+        ",\"name\":", JsonString(package.name),
+        ",\"version\":", JsonString(package.version),
+        ",\"architecture\":", JsonString(package.architecture),
+        ",\"source\":", JsonString(package.source),
+        ",\"package_type\":", JsonString(package.package_type),
+        ",\"provides\":", provides,
+        ",\"stanza\":", JsonString(package.control.ToString()),
+        ",\"fields\":", fields, ",\"files\":", files, "}");
+  }
+  return json + "]";
+}
+
+constexpr char kInsertPackages[] = R"sql(
+  INSERT INTO packages (key, name, version, architecture, source,
+                        package_type, provides, stanza, fields, files)
+  SELECT key, name, version, architecture, source, package_type,
+         ARRAY(SELECT jsonb_array_elements_text(provides)), stanza, fields,
+         files
+  FROM jsonb_to_recordset($1::jsonb) AS x (
+    key text, name text, version text, architecture text, source text,
+    package_type text, provides jsonb, stanza text, fields jsonb, files jsonb)
+  ORDER BY key
+  ON CONFLICT (key) DO NOTHING)sql";
+
+// Members of repo $1, as packages p.
+constexpr char kRepoMembers[] = R"sql(
+  FROM packages p
+  JOIN repo_packages rp ON rp.package_id = p.id
+  WHERE rp.repo_id = (SELECT id FROM repos WHERE name = $1))sql";
+
+v1::Package PackageFromRow(const pqxx::row& row, bool details) {
+  v1::Package package;
+  package.set_key(row[0].c_str());
+  package.set_name(row[1].c_str());
+  package.set_version(row[2].c_str());
+  package.set_architecture(row[3].c_str());
+  package.set_source(row[4].c_str());
+  package.set_package_type(row[5].c_str());
+  if (!details) return package;
+  absl::StatusOr<std::vector<deb::Paragraph>> stanza =
+      deb::ParseParagraphs(row[6].c_str());
+  if (stanza.ok() && !stanza->empty()) {
+    for (const deb::Field& field : stanza->front().fields()) {
+      v1::ControlField* out = package.add_fields();
+      out->set_name(field.name);
+      out->set_value(field.value);
+    }
+  }
+  v1::Package files;
+  if (internal::FromJson(absl::StrCat("{\"files\":", row[7].c_str(), "}"),
+                         &files)
+          .ok()) {
+    *package.mutable_files() = files.files();
+  }
+  return package;
+}
+
+}  // namespace
+
+absl::Status InsertPackages(Transaction& tx,
+                            const std::vector<NewPackage>& packages) {
+  if (packages.empty()) return absl::OkStatus();
+  return Guard("storing packages", [&]() -> absl::Status {
+    tx.pqxx().exec_params0(kInsertPackages, PackagesJson(packages));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
+    Transaction& tx, absl::string_view repo,
+    const std::vector<std::string>& keys) {
+  return Guard("checking for conflicting packages",
+               [&]() -> absl::StatusOr<std::vector<KeyConflict>> {
+                 std::vector<KeyConflict> conflicts;
+                 for (const pqxx::row& row : tx.pqxx().exec_params(
+                          absl::StrCat(
+                              "SELECT (SELECT n.key FROM packages n WHERE "
+                              "n.key = ANY($2::text[]) AND n.name = p.name AND "
+                              "n.version = p.version AND n.architecture = "
+                              "p.architecture LIMIT 1), p.key ",
+                              kRepoMembers,
+                              " AND EXISTS (SELECT 1 FROM packages n WHERE "
+                              "n.key = ANY($2::text[]) AND n.name = p.name AND "
+                              "n.version = p.version AND n.architecture = "
+                              "p.architecture AND n.key <> p.key)"),
+                          std::string(repo), internal::PgTextArray(keys))) {
+                   conflicts.push_back({row[0].c_str(), row[1].c_str()});
+                 }
+                 return conflicts;
+               });
+}
+
+absl::Status AddToRepo(Transaction& tx, absl::string_view repo,
+                       const std::vector<std::string>& keys) {
+  return Guard("adding packages to a repo", [&]() -> absl::Status {
+    tx.pqxx().exec_params0(
+        "INSERT INTO repo_packages (repo_id, package_id) "
+        "SELECT r.id, p.id FROM repos r, packages p "
+        "WHERE r.name = $1 AND p.key = ANY($2::text[]) "
+        "ORDER BY p.id ON CONFLICT DO NOTHING",
+        std::string(repo), internal::PgTextArray(keys));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> RemoveFromRepo(
+    Transaction& tx, absl::string_view repo,
+    const std::vector<std::string>& keys, const deb::Query* query) {
+  return Guard(
+      "removing packages from a repo",
+      [&]() -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> parameters = {std::string(repo),
+                                               internal::PgTextArray(keys)};
+        std::string condition = "p.key = ANY($2::text[])";
+        if (query != nullptr) {
+          deb::SqlCondition compiled = query->ToSql(3);
+          absl::StrAppend(&condition, " OR (", compiled.sql, ")");
+          parameters.insert(parameters.end(), compiled.parameters.begin(),
+                            compiled.parameters.end());
+        }
+        std::vector<std::string> removed;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 absl::StrCat(
+                     "DELETE FROM repo_packages d USING packages p "
+                     "WHERE d.package_id = p.id AND d.repo_id = "
+                     "(SELECT id FROM repos WHERE name = $1) AND (",
+                     condition, ") RETURNING p.key"),
+                 pqxx::prepare::make_dynamic_params(parameters))) {
+          removed.push_back(row[0].c_str());
+        }
+        return removed;
+      });
+}
+
+absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
+    Database& db, absl::string_view repo, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details) {
+  std::vector<v1::Package> packages;
+  absl::Status status =
+      db.Run("listing a repo's packages", [&](pqxx::connection& connection) {
+        std::vector<std::string> parameters = {
+            std::string(repo), std::string(after_key), absl::StrCat(limit)};
+        std::string condition = "TRUE";
+        if (query != nullptr) {
+          deb::SqlCondition compiled = query->ToSql(4);
+          condition = compiled.sql;
+          parameters.insert(parameters.end(), compiled.parameters.begin(),
+                            compiled.parameters.end());
+        }
+        pqxx::nontransaction tx(connection);
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat("SELECT p.key, p.name, p.version, "
+                              "p.architecture, p.source, p.package_type, "
+                              "p.stanza, p.files ",
+                              kRepoMembers, " AND p.key > $2 AND (", condition,
+                              ") ORDER BY p.key LIMIT $3::int"),
+                 pqxx::prepare::make_dynamic_params(parameters))) {
+          packages.push_back(PackageFromRow(row, details));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return packages;
+}
+
+}  // namespace debrepo::storage

@@ -1,0 +1,72 @@
+// Packages and their membership in repos.
+#ifndef DEBREPO_STORAGE_PACKAGE_STORE_H_
+#define DEBREPO_STORAGE_PACKAGE_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/control.h"
+#include "deb/query.h"
+#include "proto/debrepo/v1/packages_types.pb.h"
+#include "storage/database.h"
+#include "storage/transaction.h"
+
+namespace debrepo::storage {
+
+// NewPackage is a package read from a file, ready to store.
+struct NewPackage {
+  std::string key;
+  std::string name;
+  std::string version;
+  std::string architecture;
+  std::string source;
+  std::string package_type;
+  std::vector<std::string> provides;
+  // The control stanza as in the package.
+  deb::Paragraph control;
+  std::vector<v1::PackageFile> files;
+};
+
+// KeyConflict is a package that would sit in a repo beside a different
+// package of the same name, version and architecture.
+struct KeyConflict {
+  std::string new_key;
+  std::string existing_key;
+};
+
+// InsertPackages stores packages not stored yet (by key).
+absl::Status InsertPackages(Transaction& tx,
+                            const std::vector<NewPackage>& packages);
+
+// FindRepoConflicts returns, for the stored packages with `keys`, the
+// packages of repo `repo` with the same name, version and architecture but
+// another key.
+absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
+    Transaction& tx, absl::string_view repo,
+    const std::vector<std::string>& keys);
+
+// AddToRepo makes the stored packages with `keys` members of `repo`.
+absl::Status AddToRepo(Transaction& tx, absl::string_view repo,
+                       const std::vector<std::string>& keys);
+
+// RemoveFromRepo removes from `repo` the packages with `keys` and those
+// matching `query` (when not null); returns the removed keys.
+absl::StatusOr<std::vector<std::string>> RemoveFromRepo(
+    Transaction& tx, absl::string_view repo,
+    const std::vector<std::string>& keys, const deb::Query* query);
+
+// ListRepoPackages returns up to `limit` packages of `repo` matching
+// `query` (all when null) with keys after `after_key`, by key; with
+// `details`, their fields and files too.
+absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
+    Database& db, absl::string_view repo, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details);
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_PACKAGE_STORE_H_

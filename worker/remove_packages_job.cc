@@ -1,0 +1,42 @@
+#include "worker/remove_packages_job.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "deb/query.h"
+#include "storage/package_store.h"
+#include "storage/repo_store.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<v1::JobResult> RemovePackagesJob::Apply(
+    const v1::JobArgs& args, storage::Transaction& tx,
+    JobContext& /*context*/) {
+  const v1::RemovePackagesArgs& request = args.remove_packages();
+  ASSIGN_OR_RETURN(std::optional<v1::Repo> repo,
+                   storage::FindRepo(tx, request.name()));
+  if (!repo.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "repo \"", request.name(),
+        "\" does not exist (it may have been renamed or dropped meanwhile)"));
+  }
+  std::optional<deb::Query> query;
+  if (!request.query().empty()) {
+    ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
+  }
+  const std::vector<std::string> keys(request.keys().begin(),
+                                      request.keys().end());
+  ASSIGN_OR_RETURN(std::vector<std::string> removed,
+                   storage::RemoveFromRepo(tx, request.name(), keys,
+                                           query ? &*query : nullptr));
+  v1::JobResult result;
+  for (std::string& key : removed) {
+    result.mutable_remove_packages()->add_removed(std::move(key));
+  }
+  return result;
+}
+
+}  // namespace debrepo::worker
