@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -60,16 +61,22 @@ class CompressedWriter::Output {
   }
 
   absl::Status Write(absl::string_view data, bool finish) {
-    switch (compression_) {
-      case Compression::kNone:
-        return Emit(data);
-      case Compression::kGzip:
-        return Deflate(data, finish);
-      case Compression::kXz:
-        return Lzma(data, finish);
+    if (compression_ == Compression::kNone) return Emit(data);
+    // zlib counts input in uInt (32 bits): never hand a compressor more
+    // than kMaxChunk at once, so no length is silently truncated.
+    static_assert(kMaxChunk <= std::numeric_limits<uInt>::max());
+    while (!data.empty()) {
+      absl::string_view chunk = data.substr(0, kMaxChunk);
+      data.remove_prefix(chunk.size());
+      if (absl::Status s = Compress(chunk, /*finish=*/false); !s.ok()) {
+        return s;
+      }
     }
-    return absl::OkStatus();
+    return finish ? Compress("", /*finish=*/true) : absl::OkStatus();
   }
+
+  // kMaxChunk is the most input given to a compressor in one call.
+  static constexpr size_t kMaxChunk = size_t{1} << 20;
 
   absl::StatusOr<WrittenFile> Close() {
     int result = fclose(file_);
@@ -82,6 +89,12 @@ class CompressedWriter::Output {
   }
 
  private:
+  // Compress feeds `data` (at most kMaxChunk bytes) to the compressor.
+  absl::Status Compress(absl::string_view data, bool finish) {
+    return compression_ == Compression::kGzip ? Deflate(data, finish)
+                                              : Lzma(data, finish);
+  }
+
   absl::Status Emit(absl::string_view bytes) {
     if (bytes.empty()) return absl::OkStatus();
     calculator_.Update(bytes);

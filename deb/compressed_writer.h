@@ -44,10 +44,10 @@ class CompressedWriter {
   // Finish flushes and closes every variant and returns what was written.
   absl::StatusOr<std::vector<WrittenFile>> Finish();
 
+ private:
   // Output is one variant's sink; defined in the .cc file.
   class Output;
 
- private:
   CompressedWriter() = default;
 
   std::vector<std::unique_ptr<Output>> outputs_;

@@ -47,6 +47,23 @@ TEST(CompressedWriterTest, WritesVariantsThatGzipAndXzDecompress) {
   EXPECT_LT((*files)[2].checksums.size, expected.size() / 5);
 }
 
+// One Write larger than the chunk the compressors are fed at a time.
+TEST(CompressedWriterTest, SplitsLargeWritesIntoChunks) {
+  std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Large";
+  auto writer =
+      CompressedWriter::Create(base, {Compression::kGzip, Compression::kXz});
+  ASSERT_THAT(writer, IsOk());
+  std::string data;
+  for (int i = 0; data.size() < (size_t{3} << 20) + 12345; ++i) {
+    absl::StrAppend(&data, "Package: p", i * 7919 % 100003, "\n\n");
+  }
+  ASSERT_THAT((*writer)->Write(data), IsOk());
+  ASSERT_THAT((*writer)->Write("tail\n"), IsOk());
+  ASSERT_THAT((*writer)->Finish(), IsOk());
+  EXPECT_EQ(RunOk({"gzip", "-dc", base + ".gz"}), data + "tail\n");
+  EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), data + "tail\n");
+}
+
 TEST(CompressedWriterTest, EmptyInputGivesValidEmptyFiles) {
   std::string base = std::string(std::getenv("TEST_TMPDIR")) + "/Empty";
   auto writer =

@@ -36,12 +36,17 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
                                                          "Depends"});
 
 // PackageSet indexes packages by name and by the names they provide.
+// Packages are identified by their index: 0, 1, ... in the order added.
 class PackageSet {
  public:
-  // Add stores a package and returns its index.
+  // Add stores a package and returns its index (the previous size()).
+  // Duplicates are not detected: each Add makes a new entry.
   size_t Add(PackageInfo package);
 
+  // package returns the package with `index`, which must be below size().
   const PackageInfo& package(size_t index) const { return packages_[index]; }
+
+  // size returns the number of packages added.
   size_t size() const { return packages_.size(); }
 
   // FindSatisfying returns, in insertion order and without duplicates, the
