@@ -42,6 +42,9 @@ absl::string_view KindOf(const v1::JobArgs& args) {
       return kAddFromUploadKind;
     case v1::JobArgs::kRemovePackages:
       return kRemovePackagesKind;
+    case v1::JobArgs::kCopyPackages:
+      return args.copy_packages().move() ? kMovePackagesKind
+                                         : kCopyPackagesKind;
     case v1::JobArgs::KIND_NOT_SET:
       break;
   }
@@ -92,6 +95,14 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
     case v1::JobArgs::kRemovePackages:
       spec.exclusive_keys.push_back(RepoKey(args.remove_packages().name()));
       break;
+    case v1::JobArgs::kCopyPackages: {
+      // The source is only read by a copy, but changed by a move.
+      const v1::CopyPackagesArgs& copy = args.copy_packages();
+      spec.exclusive_keys.push_back(RepoKey(copy.destination()));
+      (copy.move() ? spec.exclusive_keys : spec.shared_keys)
+          .push_back(RepoKey(copy.source()));
+      break;
+    }
     case v1::JobArgs::KIND_NOT_SET:
       return absl::InvalidArgumentError("the job names no operation");
   }

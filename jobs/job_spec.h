@@ -21,6 +21,8 @@ inline constexpr absl::string_view kAddUploadFileKind = "upload.add_file";
 inline constexpr absl::string_view kDeleteUploadKind = "upload.delete";
 inline constexpr absl::string_view kAddFromUploadKind = "repo.add_from_upload";
 inline constexpr absl::string_view kRemovePackagesKind = "repo.remove_packages";
+inline constexpr absl::string_view kCopyPackagesKind = "repo.copy_packages";
+inline constexpr absl::string_view kMovePackagesKind = "repo.move_packages";
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";

@@ -67,6 +67,23 @@ TEST(JobSpecTest, AddFromUploadLocksTheRepoAndTheDirectory) {
   EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/main", "upload/incoming"));
 }
 
+TEST(JobSpecTest, CopyReadsTheSourceSharedAndMoveExclusively) {
+  v1::JobArgs args;
+  args.mutable_copy_packages()->set_source("src");
+  args.mutable_copy_packages()->set_destination("dst");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "repo.copy_packages");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/dst"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc", "repo/src"));
+  args.mutable_copy_packages()->set_move(true);
+  spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "repo.move_packages");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/dst", "repo/src"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc"));
+}
+
 TEST(JobSpecTest, EmptyArgsAreInvalid) {
   EXPECT_THAT(MakeJobSpec(v1::JobArgs()),
               StatusIs(absl::StatusCode::kInvalidArgument));

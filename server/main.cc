@@ -19,6 +19,7 @@
 #include "server/files_service.h"
 #include "server/job_waiter.h"
 #include "server/jobs_service.h"
+#include "server/packages_service.h"
 #include "server/repos_service.h"
 #include "storage/database.h"
 #include "storage/job_store.h"
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
   debrepo::server::ReposService repos_service(&db, &jobs);
   debrepo::server::AdminService admin_service(&jobs);
+  debrepo::server::PackagesService packages_service(&db);
   debrepo::server::FilesService files_service(
       &db, &jobs, blobs->get(), absl::GetFlag(FLAGS_max_upload_bytes));
 
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&repos_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&files_service);
+  builder.RegisterService(&packages_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     debrepo::LogError("cannot listen on ", absl::GetFlag(FLAGS_listen),

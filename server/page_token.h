@@ -3,6 +3,7 @@
 #define DEBREPO_SERVER_PAGE_TOKEN_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +19,16 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
 
 // PageSize clamps a requested page size: 0 means the default.
 int PageSize(int requested, int default_size = 100, int max_size = 1000);
+
+// TakePage trims `items`, fetched with one more than `page_size`, to the
+// page and returns the token of the next page ("" on the last page), made
+// from the page's last item by `position`.
+template <typename T, typename Position>
+std::string TakePage(std::vector<T>& items, int page_size, Position position) {
+  if (static_cast<int>(items.size()) <= page_size) return "";
+  items.resize(page_size);
+  return EncodePageToken(position(items.back()));
+}
 
 }  // namespace debrepo::server
 

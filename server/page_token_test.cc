@@ -22,6 +22,15 @@ TEST(PageTokenTest, RejectsForeignTokens) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(PageTokenTest, TakePageTrimsAndPointsAfterTheLastItem) {
+  std::vector<std::string> items = {"a", "b", "c"};
+  auto name = [](const std::string& item) { return item; };
+  std::string token = TakePage(items, 2, name);
+  EXPECT_EQ(items, (std::vector<std::string>{"a", "b"}));
+  EXPECT_THAT(DecodePageToken(token), IsOkAndHolds(std::string("b")));
+  EXPECT_EQ(TakePage(items, 2, name), "");
+}
+
 TEST(PageTokenTest, ClampsPageSize) {
   EXPECT_EQ(PageSize(0), 100);
   EXPECT_EQ(PageSize(-5), 100);

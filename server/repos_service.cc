@@ -152,6 +152,36 @@ absl::StatusOr<v1::Job> RemovePackages(
   });
 }
 
+absl::StatusOr<v1::Job> CopyPackages(storage::Database& db,
+                                     storage::JobStore& jobs,
+                                     const v1::CopyPackagesRequest& request,
+                                     bool move) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.source()));
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.destination()));
+  if (request.source() == request.destination()) {
+    return absl::InvalidArgumentError(
+        "source and destination are the same repo; name two different ones");
+  }
+  if (request.query().empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages to copy with a query, e.g. \"Name (~ ^lib)\"");
+  }
+  RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
+  v1::JobArgs args;
+  v1::CopyPackagesArgs& copy = *args.mutable_copy_packages();
+  copy.set_source(request.source());
+  copy.set_destination(request.destination());
+  copy.set_query(request.query());
+  copy.set_move(move);
+  return SubmitJob(jobs, std::move(args), request.request_id(),
+                   [&]() -> absl::Status {
+                     RETURN_IF_ERROR(
+                         storage::GetRepo(db, request.source()).status());
+                     return storage::GetRepo(db, request.destination())
+                         .status();
+                   });
+}
+
 absl::Status ListRepoPackages(storage::Database& db,
                               const v1::ListRepoPackagesRequest& request,
                               v1::ListRepoPackagesResponse& response) {
@@ -167,14 +197,10 @@ absl::Status ListRepoPackages(storage::Database& db,
                    storage::ListRepoPackages(db, request.name(),
                                              query ? &*query : nullptr, after,
                                              page_size + 1, request.details()));
-  const bool more = static_cast<int>(packages.size()) > page_size;
-  if (more) packages.resize(page_size);
+  response.set_next_page_token(TakePage(
+      packages, page_size, [](const v1::Package& package) { return package.key(); }));
   for (v1::Package& package : packages) {
     *response.add_packages() = std::move(package);
-  }
-  if (more) {
-    response.set_next_page_token(
-        EncodePageToken(response.packages(page_size - 1).key()));
   }
   return absl::OkStatus();
 }
@@ -209,6 +235,20 @@ grpc::Status ReposService::RemovePackages(
     grpc::ServerContext*, const v1::RemovePackagesRequest* request,
     v1::Job* response) {
   return Respond(server::RemovePackages(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::CopyPackages(grpc::ServerContext*,
+                                        const v1::CopyPackagesRequest* request,
+                                        v1::Job* response) {
+  return Respond(server::CopyPackages(db_, jobs_, *request, /*move=*/false),
+                 response);
+}
+
+grpc::Status ReposService::MovePackages(grpc::ServerContext*,
+                                        const v1::CopyPackagesRequest* request,
+                                        v1::Job* response) {
+  return Respond(server::CopyPackages(db_, jobs_, *request, /*move=*/true),
+                 response);
 }
 
 grpc::Status ReposService::ListRepoPackages(

@@ -36,6 +36,12 @@ class ReposService final : public v1::Repos::Service {
   grpc::Status RemovePackages(grpc::ServerContext* context,
                               const v1::RemovePackagesRequest* request,
                               v1::Job* response) override;
+  grpc::Status CopyPackages(grpc::ServerContext* context,
+                            const v1::CopyPackagesRequest* request,
+                            v1::Job* response) override;
+  grpc::Status MovePackages(grpc::ServerContext* context,
+                            const v1::CopyPackagesRequest* request,
+                            v1::Job* response) override;
   grpc::Status ListRepoPackages(
       grpc::ServerContext* context, const v1::ListRepoPackagesRequest* request,
       v1::ListRepoPackagesResponse* response) override;

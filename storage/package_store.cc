@@ -200,35 +200,110 @@ absl::StatusOr<std::vector<std::string>> RemoveFromRepo(
       });
 }
 
+namespace {
+
+// Lists packages in `scope` (a FROM ... WHERE fragment over packages p
+// whose only placeholder is $1 = `scope_parameter`), matching `query`, with
+// keys after `after_key`, by key.
+absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
+    Database& db, absl::string_view what, absl::string_view scope,
+    absl::string_view scope_parameter, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details) {
+  std::vector<v1::Package> packages;
+  absl::Status status = db.Run(what, [&](pqxx::connection& connection) {
+    std::vector<std::string> parameters = {
+        std::string(scope_parameter), std::string(after_key),
+        absl::StrCat(limit)};
+    std::string condition = "TRUE";
+    if (query != nullptr) {
+      deb::SqlCondition compiled = query->ToSql(4);
+      condition = compiled.sql;
+      parameters.insert(parameters.end(), compiled.parameters.begin(),
+                        compiled.parameters.end());
+    }
+    pqxx::nontransaction tx(connection);
+    for (const pqxx::row& row : tx.exec_params(
+             absl::StrCat("SELECT p.key, p.name, p.version, p.architecture, "
+                          "p.source, p.package_type, p.stanza, p.files ",
+                          scope, " AND p.key > $2 AND (", condition,
+                          ") ORDER BY p.key LIMIT $3::int"),
+             pqxx::prepare::make_dynamic_params(parameters))) {
+      packages.push_back(PackageFromRow(row, details));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return packages;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
     Database& db, absl::string_view repo, const deb::Query* query,
     absl::string_view after_key, int limit, bool details) {
-  std::vector<v1::Package> packages;
+  return ListPackagesIn(db, "listing a repo's packages", kRepoMembers, repo,
+                        query, after_key, limit, details);
+}
+
+absl::StatusOr<std::vector<v1::Package>> SearchPackages(
+    Database& db, const deb::Query* query, absl::string_view after_key,
+    int limit, bool details) {
+  // $1 is unused here; "TRUE OR $1 IS NULL" keeps the numbering shared.
+  return ListPackagesIn(db, "searching packages",
+                        "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
+                        query, after_key, limit, details);
+}
+
+absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
+  absl::StatusOr<v1::Package> package;
   absl::Status status =
-      db.Run("listing a repo's packages", [&](pqxx::connection& connection) {
-        std::vector<std::string> parameters = {
-            std::string(repo), std::string(after_key), absl::StrCat(limit)};
-        std::string condition = "TRUE";
-        if (query != nullptr) {
-          deb::SqlCondition compiled = query->ToSql(4);
-          condition = compiled.sql;
-          parameters.insert(parameters.end(), compiled.parameters.begin(),
-                            compiled.parameters.end());
-        }
+      db.Run("reading a package", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        for (const pqxx::row& row : tx.exec_params(
-                 absl::StrCat("SELECT p.key, p.name, p.version, "
-                              "p.architecture, p.source, p.package_type, "
-                              "p.stanza, p.files ",
-                              kRepoMembers, " AND p.key > $2 AND (", condition,
-                              ") ORDER BY p.key LIMIT $3::int"),
-                 pqxx::prepare::make_dynamic_params(parameters))) {
-          packages.push_back(PackageFromRow(row, details));
+        pqxx::result rows = tx.exec_params(
+            "SELECT p.key, p.name, p.version, p.architecture, p.source, "
+            "p.package_type, p.stanza, p.files, ARRAY(SELECT r.name FROM "
+            "repo_packages rp JOIN repos r ON r.id = rp.repo_id WHERE "
+            "rp.package_id = p.id ORDER BY r.name) FROM packages p "
+            "WHERE p.key = $1",
+            std::string(key));
+        if (rows.empty()) {
+          package = absl::NotFoundError(absl::StrCat(
+              "package \"", key,
+              "\" does not exist; `debrepo package search` finds packages"));
+          return absl::OkStatus();
+        }
+        package = PackageFromRow(rows[0], /*details=*/true);
+        for (std::string& repo : internal::ParseTextArray(rows[0][8])) {
+          package->add_repos(std::move(repo));
         }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  return packages;
+  return package;
+}
+
+absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
+    Transaction& tx, absl::string_view repo, const deb::Query* query) {
+  return Guard("selecting a repo's packages",
+               [&]() -> absl::StatusOr<std::vector<std::string>> {
+                 std::vector<std::string> parameters = {std::string(repo)};
+                 std::string condition = "TRUE";
+                 if (query != nullptr) {
+                   deb::SqlCondition compiled = query->ToSql(2);
+                   condition = compiled.sql;
+                   parameters.insert(parameters.end(),
+                                     compiled.parameters.begin(),
+                                     compiled.parameters.end());
+                 }
+                 std::vector<std::string> keys;
+                 for (const pqxx::row& row : tx.pqxx().exec_params(
+                          absl::StrCat("SELECT p.key ", kRepoMembers, " AND (",
+                                       condition, ") ORDER BY p.key"),
+                          pqxx::prepare::make_dynamic_params(parameters))) {
+                   keys.push_back(row[0].c_str());
+                 }
+                 return keys;
+               });
 }
 
 }  // namespace debrepo::storage

@@ -67,6 +67,20 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
     Database& db, absl::string_view repo, const deb::Query* query,
     absl::string_view after_key, int limit, bool details);
 
+// SearchPackages is ListRepoPackages over every stored package.
+absl::StatusOr<std::vector<v1::Package>> SearchPackages(
+    Database& db, const deb::Query* query, absl::string_view after_key,
+    int limit, bool details);
+
+// GetPackage reads one package with its details and the repos holding it;
+// NOT_FOUND when there is none with that key.
+absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key);
+
+// SelectRepoPackageKeys returns the keys of `repo`'s packages matching
+// `query` (all when null), inside a job's transaction.
+absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
+    Transaction& tx, absl::string_view repo, const deb::Query* query);
+
 }  // namespace debrepo::storage
 
 #endif  // DEBREPO_STORAGE_PACKAGE_STORE_H_

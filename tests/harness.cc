@@ -226,6 +226,7 @@ void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   server.jobs = v1::Jobs::NewStub(server.channel);
   server.admin = v1::Admin::NewStub(server.channel);
   server.files = v1::Files::NewStub(server.channel);
+  server.packages = v1::Packages::NewStub(server.channel);
   servers_.push_back(std::move(server));
 }
 
@@ -253,6 +254,9 @@ v1::Admin::Stub& Stack::admin(int index) {
 }
 v1::Files::Stub& Stack::files(int index) {
   return *servers_[index % servers_.size()].files;
+}
+v1::Packages::Stub& Stack::packages(int index) {
+  return *servers_[index % servers_.size()].packages;
 }
 std::string Stack::address(int index) const {
   return absl::StrCat("127.0.0.1:", servers_[index % servers_.size()].port);

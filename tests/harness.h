@@ -17,6 +17,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
 namespace debrepo::testing {
@@ -86,6 +87,7 @@ class Stack {
   v1::Jobs::Stub& jobs(int index = 0);
   v1::Admin::Stub& admin(int index = 0);
   v1::Files::Stub& files(int index = 0);
+  v1::Packages::Stub& packages(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -101,6 +103,7 @@ class Stack {
     std::unique_ptr<v1::Jobs::Stub> jobs;
     std::unique_ptr<v1::Admin::Stub> admin;
     std::unique_ptr<v1::Files::Stub> files;
+    std::unique_ptr<v1::Packages::Stub> packages;
   };
   std::string database_url_;
   std::vector<Server> servers_;

@@ -222,6 +222,115 @@ TEST_F(PackagesE2eTest, MissingRepoOrDirectoryFailsFast) {
   EXPECT_EQ(Remove("main", {}).code, absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(PackagesE2eTest, CopyMoveGetAndSearch) {
+  ASSERT_EQ(CreateRepo(stack_, "src").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "dst").code, absl::StatusCode::kOk);
+  for (const char* name : {"libone1", "libtwo2", "tool"}) {
+    ASSERT_EQ(UploadAndWait(stack_, "in", absl::StrCat(name, "_1.0_all.deb"),
+                            BuildDeb(name, "1.0", "all"))
+                  .code,
+              absl::StatusCode::kOk);
+  }
+  ASSERT_EQ(AddFromUpload("src", "in").code, absl::StatusCode::kOk);
+
+  auto copy = [&](const std::string& query, bool move) {
+    v1::CopyPackagesRequest request;
+    request.set_source("src");
+    request.set_destination("dst");
+    request.set_query(query);
+    v1::Job job;
+    grpc::Status rpc =
+        move ? stack_.repos().MovePackages(Deadline(absl::Seconds(10)).get(),
+                                           request, &job)
+             : stack_.repos().CopyPackages(Deadline(absl::Seconds(10)).get(),
+                                           request, &job);
+    return Await(stack_, rpc, job);
+  };
+  Result copied = copy("Name (~ ^lib)", /*move=*/false);
+  ASSERT_EQ(copied.code, absl::StatusCode::kOk) << copied.message;
+  EXPECT_EQ(copied.job.result().copy_packages().copied_size(), 2);
+  EXPECT_EQ(ListKeys("dst").size(), 2u);
+  EXPECT_EQ(ListKeys("src").size(), 3u);
+
+  Result moved = copy("Name (tool)", /*move=*/true);
+  ASSERT_EQ(moved.code, absl::StatusCode::kOk) << moved.message;
+  EXPECT_EQ(ListKeys("dst").size(), 3u);
+  EXPECT_EQ(ListKeys("src").size(), 2u);
+  EXPECT_EQ(copy("Name (", false).code, absl::StatusCode::kInvalidArgument);
+
+  // A different build of libone1 1.0 in src now conflicts with dst's.
+  ASSERT_EQ(Remove("src", {}, "Name (libone1)").code, absl::StatusCode::kOk);
+  ASSERT_EQ(UploadAndWait(stack_, "in2", "libone1_1.0_all.deb",
+                          BuildDeb("libone1", "1.0", "all", "rebuilt"))
+                .code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(AddFromUpload("src", "in2").code, absl::StatusCode::kOk);
+  Result conflict = copy("Name (libone1)", false);
+  EXPECT_EQ(conflict.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ListKeys("dst").size(), 3u);
+
+  // Packages: one by key, with the repos holding it; search across repos.
+  const std::string tool = ListKeys("dst", "Name (tool)").at(0);
+  v1::GetPackageRequest get;
+  get.set_key(tool);
+  v1::Package package;
+  ASSERT_TRUE(stack_.packages()
+                  .GetPackage(Deadline(absl::Seconds(10)).get(), get, &package)
+                  .ok());
+  EXPECT_EQ(package.name(), "tool");
+  EXPECT_THAT(package.repos(), ::testing::ElementsAre("dst"));
+  ASSERT_EQ(package.files_size(), 1);
+  EXPECT_EQ(package.files(0).name(), "tool_1.0_all.deb");
+  get.set_key("Pall nothing 1.0 00000000");
+  EXPECT_EQ(stack_.packages()
+                .GetPackage(Deadline(absl::Seconds(10)).get(), get, &package)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::SearchPackagesRequest search;
+  search.set_query("Name (libone1)");
+  v1::SearchPackagesResponse found;
+  ASSERT_TRUE(stack_.packages()
+                  .SearchPackages(Deadline(absl::Seconds(10)).get(), search,
+                                  &found)
+                  .ok());
+  EXPECT_EQ(found.packages_size(), 2);  // both builds are stored
+}
+
+TEST_F(PackagesE2eTest, ConcurrentCopiesIntoOneRepoLoseNothing) {
+  stack_.StartWorker();
+  ASSERT_EQ(CreateRepo(stack_, "all").code, absl::StatusCode::kOk);
+  constexpr int kSources = 4;
+  for (int s = 0; s < kSources; ++s) {
+    const std::string repo = absl::StrCat("src", s);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    for (int p = 0; p < 3; ++p) {
+      const std::string name = absl::StrCat("pkg-", s, "-", p);
+      ASSERT_EQ(UploadAndWait(stack_, repo, name + "_1.0_all.deb",
+                              BuildDeb(name, "1.0", "all"))
+                    .code,
+                absl::StatusCode::kOk);
+    }
+    ASSERT_EQ(AddFromUpload(repo, repo).code, absl::StatusCode::kOk);
+  }
+  std::vector<std::thread> copiers;
+  std::atomic<int> errors{0};
+  for (int s = 0; s < kSources; ++s) {
+    copiers.emplace_back([&, s] {
+      v1::CopyPackagesRequest request;
+      request.set_source(absl::StrCat("src", s));
+      request.set_destination("all");
+      request.set_query("Name (% pkg-*)");
+      v1::Job job;
+      grpc::Status rpc = stack_.repos(s).CopyPackages(
+          Deadline(absl::Seconds(10)).get(), request, &job);
+      if (Await(stack_, rpc, job, s).code != absl::StatusCode::kOk) ++errors;
+    });
+  }
+  for (std::thread& copier : copiers) copier.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(ListKeys("all").size(), static_cast<size_t>(kSources * 3));
+}
+
 // The race aptly's API lost data in: clients adding and removing distinct
 // packages of one repo at once, over two servers and two workers.
 TEST_F(PackagesE2eTest, ConcurrentAddsAndRemovesLoseNothing) {

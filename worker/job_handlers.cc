@@ -3,6 +3,7 @@
 #include "jobs/job_spec.h"
 #include "worker/add_from_upload_job.h"
 #include "worker/add_upload_file_job.h"
+#include "worker/copy_packages_job.h"
 #include "worker/create_repo_job.h"
 #include "worker/delete_upload_job.h"
 #include "worker/delete_repo_job.h"
@@ -25,6 +26,11 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs) {
                    std::make_unique<AddFromUploadJob>(blobs));
   handlers.emplace(jobs::kRemovePackagesKind,
                    std::make_unique<RemovePackagesJob>());
+  // One handler for both: a move is a copy that also removes.
+  handlers.emplace(jobs::kCopyPackagesKind,
+                   std::make_unique<CopyPackagesJob>());
+  handlers.emplace(jobs::kMovePackagesKind,
+                   std::make_unique<CopyPackagesJob>());
   return handlers;
 }
 

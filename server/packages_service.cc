@@ -1,0 +1,60 @@
+#include "server/packages_service.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "deb/query.h"
+#include "server/grpc_status.h"
+#include "server/page_token.h"
+#include "storage/package_store.h"
+
+namespace debrepo::server {
+namespace {
+
+constexpr size_t kMaxKeyLength = 600;
+
+absl::Status SearchPackages(storage::Database& db,
+                            const v1::SearchPackagesRequest& request,
+                            v1::SearchPackagesResponse& response) {
+  std::optional<deb::Query> query;
+  if (!request.query().empty()) {
+    ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
+  }
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  const int page_size = PageSize(request.page_size());
+  ASSIGN_OR_RETURN(
+      std::vector<v1::Package> packages,
+      storage::SearchPackages(db, query ? &*query : nullptr, after,
+                              page_size + 1, request.details()));
+  response.set_next_page_token(TakePage(
+      packages, page_size,
+      [](const v1::Package& package) { return package.key(); }));
+  for (v1::Package& package : packages) {
+    *response.add_packages() = std::move(package);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::Status PackagesService::GetPackage(grpc::ServerContext*,
+                                         const v1::GetPackageRequest* request,
+                                         v1::Package* response) {
+  if (request->key().empty() || request->key().size() > kMaxKeyLength) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "key must be a package key, \"P<arch> <name> <version> <hash>\"; "
+        "`debrepo package search` lists them"));
+  }
+  return Respond(storage::GetPackage(db_, request->key()), response);
+}
+
+grpc::Status PackagesService::SearchPackages(
+    grpc::ServerContext*, const v1::SearchPackagesRequest* request,
+    v1::SearchPackagesResponse* response) {
+  return ToGrpcStatus(server::SearchPackages(db_, *request, *response));
+}
+
+}  // namespace debrepo::server

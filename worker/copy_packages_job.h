@@ -1,0 +1,19 @@
+// repo.copy_packages / repo.move_packages: copies (or moves) the packages
+// of one repo that match a query into another.
+#ifndef DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
+#define DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
+
+#include "worker/job_handler.h"
+
+namespace debrepo::worker {
+
+class CopyPackagesJob : public JobHandler {
+ public:
+  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+                                      storage::Transaction& tx,
+                                      JobContext& context) override;
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
