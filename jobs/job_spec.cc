@@ -45,6 +45,8 @@ absl::string_view KindOf(const v1::JobArgs& args) {
     case v1::JobArgs::kCopyPackages:
       return args.copy_packages().move() ? kMovePackagesKind
                                          : kCopyPackagesKind;
+    case v1::JobArgs::kIncludeChanges:
+      return kIncludeChangesKind;
     case v1::JobArgs::KIND_NOT_SET:
       break;
   }
@@ -94,6 +96,11 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
       break;
     case v1::JobArgs::kRemovePackages:
       spec.exclusive_keys.push_back(RepoKey(args.remove_packages().name()));
+      break;
+    case v1::JobArgs::kIncludeChanges:
+      spec.exclusive_keys.push_back(RepoKey(args.include_changes().name()));
+      spec.exclusive_keys.push_back(
+          UploadKey(args.include_changes().directory()));
       break;
     case v1::JobArgs::kCopyPackages: {
       // The source is only read by a copy, but changed by a move.

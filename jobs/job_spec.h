@@ -23,6 +23,7 @@ inline constexpr absl::string_view kAddFromUploadKind = "repo.add_from_upload";
 inline constexpr absl::string_view kRemovePackagesKind = "repo.remove_packages";
 inline constexpr absl::string_view kCopyPackagesKind = "repo.copy_packages";
 inline constexpr absl::string_view kMovePackagesKind = "repo.move_packages";
+inline constexpr absl::string_view kIncludeChangesKind = "repo.include_changes";
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";

@@ -110,6 +110,14 @@ absl::StatusOr<v1::Job> DeleteRepo(storage::Database& db,
   });
 }
 
+// Fails fast when the repo or the upload directory is missing.
+absl::Status CheckRepoAndUploadExist(storage::Database& db,
+                                     absl::string_view repo,
+                                     absl::string_view directory) {
+  RETURN_IF_ERROR(storage::GetRepo(db, repo).status());
+  return storage::ListUploadFiles(db, directory).status();
+}
+
 absl::StatusOr<v1::Job> AddFromUpload(
     storage::Database& db, storage::JobStore& jobs,
     const v1::AddFromUploadRequest& request) {
@@ -122,13 +130,28 @@ absl::StatusOr<v1::Job> AddFromUpload(
   add.set_directory(request.directory());
   add.set_force_replace(request.force_replace());
   add.set_no_remove_files(request.no_remove_files());
-  return SubmitJob(jobs, std::move(args), request.request_id(),
-                   [&]() -> absl::Status {
-                     RETURN_IF_ERROR(
-                         storage::GetRepo(db, request.name()).status());
-                     return storage::ListUploadFiles(db, request.directory())
-                         .status();
-                   });
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return CheckRepoAndUploadExist(db, request.name(), request.directory());
+  });
+}
+
+absl::StatusOr<v1::Job> IncludeChanges(
+    storage::Database& db, storage::JobStore& jobs,
+    const v1::IncludeChangesRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  RETURN_IF_ERROR(
+      ValidateResourceName("upload directory", request.directory()));
+  v1::JobArgs args;
+  v1::IncludeChangesArgs& include = *args.mutable_include_changes();
+  include.set_name(request.name());
+  include.set_directory(request.directory());
+  include.set_accept_unsigned(request.accept_unsigned());
+  include.set_ignore_signature(request.ignore_signature());
+  include.set_force_replace(request.force_replace());
+  include.set_no_remove_files(request.no_remove_files());
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return CheckRepoAndUploadExist(db, request.name(), request.directory());
+  });
 }
 
 absl::StatusOr<v1::Job> RemovePackages(
@@ -249,6 +272,12 @@ grpc::Status ReposService::MovePackages(grpc::ServerContext*,
                                         v1::Job* response) {
   return Respond(server::CopyPackages(db_, jobs_, *request, /*move=*/true),
                  response);
+}
+
+grpc::Status ReposService::IncludeChanges(
+    grpc::ServerContext*, const v1::IncludeChangesRequest* request,
+    v1::Job* response) {
+  return Respond(server::IncludeChanges(db_, jobs_, *request), response);
 }
 
 grpc::Status ReposService::ListRepoPackages(

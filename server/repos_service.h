@@ -42,6 +42,9 @@ class ReposService final : public v1::Repos::Service {
   grpc::Status MovePackages(grpc::ServerContext* context,
                             const v1::CopyPackagesRequest* request,
                             v1::Job* response) override;
+  grpc::Status IncludeChanges(grpc::ServerContext* context,
+                              const v1::IncludeChangesRequest* request,
+                              v1::Job* response) override;
   grpc::Status ListRepoPackages(
       grpc::ServerContext* context, const v1::ListRepoPackagesRequest* request,
       v1::ListRepoPackagesResponse* response) override;

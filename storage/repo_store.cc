@@ -78,6 +78,18 @@ absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
                });
 }
 
+absl::StatusOr<v1::Repo> LoadRepo(Transaction& tx, absl::string_view name) {
+  absl::StatusOr<std::optional<v1::Repo>> repo = FindRepo(tx, name);
+  if (!repo.ok()) return repo.status();
+  if (!repo->has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "repo \"", name,
+        "\" does not exist (it may have been renamed or dropped meanwhile); "
+        "`debrepo repo list` shows the repos"));
+  }
+  return **std::move(repo);
+}
+
 absl::StatusOr<v1::Repo> InsertRepo(Transaction& tx, const v1::Repo& repo) {
   return internal::Guard("creating a repo", [&]() -> absl::StatusOr<v1::Repo> {
     return RepoFromRow(tx.pqxx().exec_params1(

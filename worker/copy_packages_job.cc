@@ -5,33 +5,19 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "deb/query.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "worker/package_import.h"
 
 namespace debrepo::worker {
-namespace {
-
-absl::Status RequireRepo(storage::Transaction& tx, absl::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<v1::Repo> repo, storage::FindRepo(tx, name));
-  if (!repo.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        "repo \"", name,
-        "\" does not exist (it may have been renamed or dropped meanwhile)"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
     const v1::JobArgs& args, storage::Transaction& tx,
     JobContext& /*context*/) {
   const v1::CopyPackagesArgs& copy = args.copy_packages();
-  RETURN_IF_ERROR(RequireRepo(tx, copy.source()));
-  RETURN_IF_ERROR(RequireRepo(tx, copy.destination()));
+  RETURN_IF_ERROR(storage::LoadRepo(tx, copy.source()).status());
+  RETURN_IF_ERROR(storage::LoadRepo(tx, copy.destination()).status());
   std::optional<deb::Query> query;
   if (!copy.query().empty()) {
     ASSIGN_OR_RETURN(query, deb::Query::Parse(copy.query()));
@@ -45,18 +31,8 @@ absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
   ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,
                    storage::FindRepoConflicts(tx, copy.destination(), keys));
   if (!conflicts.empty()) {
-    std::vector<std::string> pairs;
-    for (const storage::KeyConflict& conflict : conflicts) {
-      pairs.push_back(absl::StrCat("\"", conflict.new_key,
-                                   "\" conflicts with \"",
-                                   conflict.existing_key, "\""));
-    }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "repo \"", copy.destination(),
-        "\" already has a different package with the same name, version and "
-        "architecture: ",
-        absl::StrJoin(pairs, "; "),
-        ". Nothing was copied; remove those first"));
+    return ConflictError(copy.destination(), conflicts,
+                         "Nothing was copied; remove those first");
   }
   RETURN_IF_ERROR(storage::AddToRepo(tx, copy.destination(), keys));
   if (copy.move()) {

@@ -6,6 +6,7 @@
 #include "worker/copy_packages_job.h"
 #include "worker/create_repo_job.h"
 #include "worker/delete_upload_job.h"
+#include "worker/include_changes_job.h"
 #include "worker/delete_repo_job.h"
 #include "worker/noop_job.h"
 #include "worker/remove_packages_job.h"
@@ -13,7 +14,8 @@
 
 namespace debrepo::worker {
 
-JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs) {
+JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
+                            std::optional<deb::GpgvVerifier> verifier) {
   JobHandlers handlers;
   handlers.emplace(jobs::kNoopKind, std::make_unique<NoopJob>());
   handlers.emplace(jobs::kCreateRepoKind, std::make_unique<CreateRepoJob>());
@@ -31,6 +33,9 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs) {
                    std::make_unique<CopyPackagesJob>());
   handlers.emplace(jobs::kMovePackagesKind,
                    std::make_unique<CopyPackagesJob>());
+  handlers.emplace(
+      jobs::kIncludeChangesKind,
+      std::make_unique<IncludeChangesJob>(blobs, std::move(verifier)));
   return handlers;
 }
 

@@ -1,10 +1,14 @@
 // debrepo-worker: claims jobs from PostgreSQL and runs them.
 #include <csignal>
+#include <optional>
+#include <string>
+#include <vector>
 #include <pthread.h>
 #include <thread>
 #include <unistd.h>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/env_flags.h"
@@ -25,6 +29,10 @@ ABSL_FLAG(std::string, worker_id, "",
 ABSL_FLAG(std::string, blob_dir, "/var/lib/debrepo/blobs",
           "Directory of the content-addressed blob store, shared by every "
           "server and worker (DEBREPO_BLOB_DIR).");
+ABSL_FLAG(std::vector<std::string>, trusted_keyrings, {},
+          "Comma-separated absolute paths of OpenPGP keyrings (gpg --export "
+          "output) whose keys may sign included .changes files "
+          "(DEBREPO_TRUSTED_KEYRINGS).");
 ABSL_FLAG(int, concurrency, 2,
           "Jobs run at once, one database session each "
           "(DEBREPO_WORKER_CONCURRENCY).");
@@ -68,6 +76,7 @@ int main(int argc, char** argv) {
        {"worker_id", "DEBREPO_WORKER_ID"},
        {"concurrency", "DEBREPO_WORKER_CONCURRENCY"},
        {"blob_dir", "DEBREPO_BLOB_DIR"},
+       {"trusted_keyrings", "DEBREPO_TRUSTED_KEYRINGS"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
@@ -95,8 +104,22 @@ int main(int argc, char** argv) {
     debrepo::LogError("cannot start: ", blobs.status().ToString());
     return 1;
   }
+  std::optional<debrepo::deb::GpgvVerifier> verifier;
+  if (const std::vector<std::string> keyrings =
+          absl::GetFlag(FLAGS_trusted_keyrings);
+      !keyrings.empty()) {
+    absl::StatusOr<debrepo::deb::GpgvVerifier> created =
+        debrepo::deb::GpgvVerifier::Create(keyrings);
+    if (!created.ok()) {
+      debrepo::LogError("cannot start: --trusted_keyrings: ",
+                        created.status().ToString());
+      return 1;
+    }
+    verifier = *std::move(created);
+  }
   debrepo::worker::Worker worker(
-      options, debrepo::worker::MakeJobHandlers(blobs->get()));
+      options,
+      debrepo::worker::MakeJobHandlers(blobs->get(), std::move(verifier)));
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);

@@ -16,13 +16,7 @@ absl::StatusOr<v1::JobResult> RemovePackagesJob::Apply(
     const v1::JobArgs& args, storage::Transaction& tx,
     JobContext& /*context*/) {
   const v1::RemovePackagesArgs& request = args.remove_packages();
-  ASSIGN_OR_RETURN(std::optional<v1::Repo> repo,
-                   storage::FindRepo(tx, request.name()));
-  if (!repo.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        "repo \"", request.name(),
-        "\" does not exist (it may have been renamed or dropped meanwhile)"));
-  }
+  RETURN_IF_ERROR(storage::LoadRepo(tx, request.name()).status());
   std::optional<deb::Query> query;
   if (!request.query().empty()) {
     ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));

@@ -13,31 +13,24 @@ absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(const v1::JobArgs& args,
                                                    storage::Transaction& tx,
                                                    JobContext& /*context*/) {
   const v1::UpdateRepoArgs& update = args.update_repo();
-  ASSIGN_OR_RETURN(std::optional<v1::Repo> current,
-                   storage::FindRepo(tx, update.name()));
-  if (!current.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        "repo \"", update.name(),
-        "\" does not exist (it may have been renamed or dropped meanwhile); "
-        "`debrepo repo list` shows the repos"));
-  }
-  v1::Repo updated = *current;
+  ASSIGN_OR_RETURN(const v1::Repo current, storage::LoadRepo(tx, update.name()));
+  v1::Repo updated = current;
   jobs::ApplyRepoUpdate(update, updated);
   // Invariant: a rename never takes a name another repo holds. Both names
   // are locked exclusively, so this check cannot be overtaken.
-  if (updated.name() != current->name()) {
+  if (updated.name() != current.name()) {
     ASSIGN_OR_RETURN(std::optional<v1::Repo> holder,
                      storage::FindRepo(tx, updated.name()));
     if (holder.has_value()) {
       return absl::AlreadyExistsError(
-          absl::StrCat("cannot rename repo \"", current->name(), "\" to \"",
+          absl::StrCat("cannot rename repo \"", current.name(), "\" to \"",
                        updated.name(),
                        "\": a repo of that name already exists"));
     }
   }
   v1::JobResult result;
   ASSIGN_OR_RETURN(*result.mutable_repo(),
-                   storage::ReplaceRepo(tx, current->name(), updated));
+                   storage::ReplaceRepo(tx, current.name(), updated));
   return result;
 }
 

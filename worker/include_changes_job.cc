@@ -1,0 +1,157 @@
+#include "worker/include_changes_job.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "deb/clearsign.h"
+#include "deb/upload_control.h"
+#include "storage/repo_store.h"
+#include "worker/package_import.h"
+
+namespace debrepo::worker {
+namespace {
+
+// A .changes names a handful of files; a huge one is not a .changes.
+constexpr int64_t kMaxChangesBytes = 1 << 20;
+
+absl::StatusOr<std::string> ReadBlob(blobstore::BlobStore& blobs,
+                                     const v1::UploadFile& file) {
+  if (file.size() > kMaxChangesBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "is ", file.size(), " bytes; a .changes file is at most ",
+        kMaxChangesBytes));
+  }
+  ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return absl::InternalError(absl::StrCat("cannot read blob ", path));
+  }
+  return text.str();
+}
+
+// The text a .changes vouches for, after the signature policy of `request`.
+absl::StatusOr<std::string> SignedText(
+    const std::optional<deb::GpgvVerifier>& verifier,
+    const v1::IncludeChangesArgs& request, const std::string& message) {
+  if (!deb::IsClearSigned(message)) {
+    if (request.accept_unsigned() || request.ignore_signature()) {
+      return message;
+    }
+    return absl::FailedPreconditionError(
+        "is not signed; sign it (debsign) or pass accept_unsigned");
+  }
+  if (request.ignore_signature()) {
+    ASSIGN_OR_RETURN(deb::ClearSigned split, deb::SplitClearSigned(message));
+    return split.text;
+  }
+  if (!verifier.has_value()) {
+    return absl::FailedPreconditionError(
+        "cannot be verified: the workers have no trusted keyring "
+        "(--trusted_keyrings); configure one or pass ignore_signature");
+  }
+  ASSIGN_OR_RETURN(deb::VerifiedMessage verified,
+                   verifier->VerifyClearSigned(message));
+  return verified.text;
+}
+
+}  // namespace
+
+absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
+                                        JobContext& context) {
+  const v1::IncludeChangesArgs& request = args.include_changes();
+  ASSIGN_OR_RETURN(std::vector<v1::UploadFile> files,
+                   ListUploadDirectory(context, request.directory()));
+  absl::flat_hash_map<std::string, const v1::UploadFile*> by_name;
+  for (const v1::UploadFile& file : files) by_name[file.filename()] = &file;
+
+  PreparedImport prepared;
+  int changes_files = 0;
+  for (const v1::UploadFile& changes_file : files) {
+    if (!absl::EndsWith(changes_file.filename(), ".changes")) continue;
+    ++changes_files;
+    // Everything a .changes lists is taken, or none of it.
+    auto check = [&]() -> absl::StatusOr<PreparedImport> {
+      ASSIGN_OR_RETURN(std::string message, ReadBlob(blobs_, changes_file));
+      ASSIGN_OR_RETURN(std::string text,
+                       SignedText(verifier_, request, message));
+      ASSIGN_OR_RETURN(deb::UploadControl changes, deb::ParseChanges(text));
+      PreparedImport one;
+      one.companions.push_back(changes_file);
+      for (const deb::ListedFile& listed : changes.files) {
+        auto it = by_name.find(listed.name);
+        if (it == by_name.end()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "lists ", listed.name,
+              ", which is not in the upload directory; upload it too"));
+        }
+        const v1::UploadFile& file = *it->second;
+        if (static_cast<uint64_t>(file.size()) != listed.checksums.size ||
+            file.sha256() != listed.checksums.sha256) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "lists ", listed.name, " with size ", listed.checksums.size,
+              " and SHA-256 ", listed.checksums.sha256, ", but the uploaded ",
+              listed.name, " has size ", file.size(), " and SHA-256 ",
+              file.sha256()));
+        }
+        if (IsBinaryPackageFile(listed.name)) {
+          ASSIGN_OR_RETURN(storage::NewPackage package,
+                           ReadPackage(blobs_, file));
+          one.packages.push_back({file, std::move(package)});
+        } else if (absl::EndsWith(listed.name, ".buildinfo")) {
+          one.companions.push_back(file);
+        } else {
+          return absl::UnimplementedError(absl::StrCat(
+              "lists ", listed.name,
+              ": source uploads are not supported yet; include binary-only "
+              "uploads (dpkg-genchanges -b)"));
+        }
+      }
+      return one;
+    };
+    absl::StatusOr<PreparedImport> one = check();
+    if (!one.ok()) {
+      prepared.SetAside(changes_file.filename(), one.status().message());
+      continue;
+    }
+    for (PreparedImport::Entry& entry : one->packages) {
+      prepared.packages.push_back(std::move(entry));
+    }
+    for (v1::UploadFile& companion : one->companions) {
+      prepared.companions.push_back(std::move(companion));
+    }
+  }
+  if (changes_files == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "upload directory \"", request.directory(),
+        "\" has no .changes file; upload one with the files it lists"));
+  }
+  context.Log(absl::StrCat("read ", prepared.packages.size(),
+                           " packages from ", changes_files,
+                           " .changes files; ", prepared.failed.size(),
+                           " set aside"));
+  context.prepared() = std::move(prepared);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(
+    const v1::JobArgs& args, storage::Transaction& tx, JobContext& context) {
+  const v1::IncludeChangesArgs& request = args.include_changes();
+  RETURN_IF_ERROR(storage::LoadRepo(tx, request.name()).status());
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(
+      *result.mutable_add_from_upload(),
+      ImportPrepared(tx, request.name(), request.directory(),
+                     std::any_cast<const PreparedImport&>(context.prepared()),
+                     request.force_replace(), request.no_remove_files()));
+  return result;
+}
+
+}  // namespace debrepo::worker
