@@ -9,6 +9,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -126,16 +127,8 @@ absl::StatusOr<v1::Job> Client::AwaitJob(int64_t id) {
   absl::StatusOr<v1::Job> job = WaitForJob(id);
   if (!job.ok()) return job.status();
   if (options_.json) PrintJson(*job);
-  if (job->state() == v1::SUCCEEDED) return job;
-  std::string message = job->status_message();
-  if (message.empty()) {
-    message =
-        absl::StrCat("task ", id, " ended ", v1::JobState_Name(job->state()));
-  }
-  const auto code = job->status_code() != 0
-                        ? static_cast<absl::StatusCode>(job->status_code())
-                        : absl::StatusCode::kUnknown;
-  return absl::Status(code, message);
+  RETURN_IF_ERROR(EndedJobStatus(*job));
+  return job;
 }
 
 absl::Status Client::FollowJob(
@@ -155,13 +148,7 @@ absl::Status Client::FollowJob(
 }
 
 void Client::PrintJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions json_options;
-  json_options.preserve_proto_field_names = true;
-  std::string json;
-  // Printing a message with only known fields cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(message, &json,
-                                                    json_options);
-  out_ << json << "\n";
+  out_ << MessageToJson(message) << "\n";
 }
 
 void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
@@ -203,6 +190,29 @@ std::string NewRequestId() {
 bool JobEnded(v1::JobState state) {
   return state == v1::SUCCEEDED || state == v1::FAILED ||
          state == v1::CANCELLED;
+}
+
+std::string MessageToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions json_options;
+  json_options.preserve_proto_field_names = true;
+  std::string json;
+  // Printing a message with only known fields cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(message, &json,
+                                                    json_options);
+  return json;
+}
+
+absl::Status EndedJobStatus(const v1::Job& job) {
+  if (job.state() == v1::SUCCEEDED) return absl::OkStatus();
+  std::string message = job.status_message();
+  if (message.empty()) {
+    message = absl::StrCat("task ", job.id(), " ended ",
+                           v1::JobState_Name(job.state()));
+  }
+  const auto code = job.status_code() != 0
+                        ? static_cast<absl::StatusCode>(job.status_code())
+                        : absl::StatusCode::kUnknown;
+  return absl::Status(code, message);
 }
 
 std::string JobStatusToString(const v1::Job& job) {

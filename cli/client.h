@@ -52,6 +52,9 @@ class Client {
 
   const Options& options() const { return options_; }
   std::ostream& out() { return out_; }
+  // err is the error stream, for messages beside the output (e.g. files a
+  // command could not handle).
+  std::ostream& err() { return err_; }
   debrepo::v1::Jobs::Stub& jobs() { return *jobs_; }
   debrepo::v1::Repos::Stub& repos() { return *repos_; }
   debrepo::v1::Admin::Stub& admin() { return *admin_; }
@@ -124,6 +127,14 @@ std::string NewRequestId();
 
 // JobEnded reports whether `state` is final.
 bool JobEnded(debrepo::v1::JobState state);
+
+// MessageToJson renders `message` as one line of JSON with the proto field
+// names, as PrintJson prints it.
+std::string MessageToJson(const google::protobuf::Message& message);
+
+// EndedJobStatus returns OK if `job` SUCCEEDED, otherwise its status (code
+// and message; "task ID ended STATE" when it has no message) as an error.
+absl::Status EndedJobStatus(const debrepo::v1::Job& job);
 
 // JobStatusToString renders a job's status as "CODE: message" ("OK" when
 // the code is 0).

@@ -38,7 +38,8 @@ std::string FakeServer::address() const {
 
 absl::Status FakeServer::RunCommand(const std::vector<Command>& commands,
                                     const std::vector<std::string>& args,
-                                    const Options& options, std::string* out) {
+                                    const Options& options, std::string* out,
+                                    std::string* err) {
   std::vector<CommandSpec> specs;
   for (const Command& command : commands) specs.push_back(command.spec);
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {}, specs);
@@ -49,6 +50,7 @@ absl::Status FakeServer::RunCommand(const std::vector<Command>& commands,
                 err_stream);
   const absl::Status status = commands[parsed->command].run(*parsed, client);
   *out = out_stream.str();
+  if (err != nullptr) *err = err_stream.str();
   return status;
 }
 
@@ -68,6 +70,7 @@ grpc::Status FakeServer::GetJob(grpc::ServerContext*,
                                 const v1::GetJobRequest* request,
                                 v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("GetJob");
   if (!error.ok()) return error;
   auto it = jobs.find(request->id());
   if (it == jobs.end()) {
@@ -82,6 +85,7 @@ grpc::Status FakeServer::ListJobs(grpc::ServerContext*,
                                   const v1::ListJobsRequest* request,
                                   v1::ListJobsResponse* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("ListJobs");
   if (!error.ok()) return error;
   list_jobs_requests.push_back(*request);
   // Newest first, two to a page; the token is the last ID returned.
@@ -106,6 +110,7 @@ grpc::Status FakeServer::WaitJob(grpc::ServerContext*,
   absl::MutexLock lock(&mu_);
   if (!error.ok()) return error;
   ++wait_calls;
+  calls.push_back(absl::StrCat("WaitJob ", request->id()));
   auto it = jobs.find(request->id());
   if (it == jobs.end()) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -117,6 +122,12 @@ grpc::Status FakeServer::WaitJob(grpc::ServerContext*,
       job.set_state(v1::RUNNING);
       job.set_worker("fake-worker");
       job.set_attempts(1);
+    } else if (auto end = end_by_kind.find(job.kind());
+               end != end_by_kind.end()) {
+      job.set_state(end->second.state());
+      job.set_status_code(end->second.status_code());
+      job.set_status_message(end->second.status_message());
+      *job.mutable_result() = end->second.result();
     } else {
       job.set_state(end_state);
       job.set_status_code(end_code);
@@ -131,6 +142,7 @@ grpc::Status FakeServer::CancelJob(grpc::ServerContext*,
                                    const v1::CancelJobRequest* request,
                                    v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("CancelJob");
   if (!error.ok()) return error;
   auto it = jobs.find(request->id());
   if (it == jobs.end()) {
@@ -153,6 +165,7 @@ grpc::Status FakeServer::CreateRepo(grpc::ServerContext*,
                                     const v1::CreateRepoRequest* request,
                                     v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("CreateRepo");
   if (!error.ok()) return error;
   create_requests.push_back(*request);
   *response = NewJob("repo.create", request->request_id());
@@ -163,6 +176,7 @@ grpc::Status FakeServer::GetRepo(grpc::ServerContext*,
                                  const v1::GetRepoRequest* request,
                                  v1::Repo* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("GetRepo");
   if (!error.ok()) return error;
   for (const v1::Repo& repo : repos) {
     if (repo.name() == request->name()) {
@@ -179,6 +193,7 @@ grpc::Status FakeServer::ListRepos(grpc::ServerContext*,
                                    const v1::ListReposRequest* request,
                                    v1::ListReposResponse* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("ListRepos");
   if (!error.ok()) return error;
   // Two to a page; the token is the index of the next repo.
   size_t start = 0;
@@ -195,6 +210,7 @@ grpc::Status FakeServer::UpdateRepo(grpc::ServerContext*,
                                     const v1::UpdateRepoRequest* request,
                                     v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("UpdateRepo");
   if (!error.ok()) return error;
   update_requests.push_back(*request);
   *response = NewJob("repo.update", request->request_id());
@@ -205,9 +221,50 @@ grpc::Status FakeServer::DeleteRepo(grpc::ServerContext*,
                                     const v1::DeleteRepoRequest* request,
                                     v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("DeleteRepo");
   if (!error.ok()) return error;
   delete_requests.push_back(*request);
   *response = NewJob("repo.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::AddFromUpload(grpc::ServerContext*,
+                                       const v1::AddFromUploadRequest* request,
+                                       v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("AddFromUpload");
+  if (!error.ok()) return error;
+  add_from_upload_requests.push_back(*request);
+  *response = NewJob("repo.add_from_upload", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::RemovePackages(
+    grpc::ServerContext*, const v1::RemovePackagesRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("RemovePackages");
+  if (!error.ok()) return error;
+  remove_packages_requests.push_back(*request);
+  *response = NewJob("repo.remove_packages", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListRepoPackages(
+    grpc::ServerContext*, const v1::ListRepoPackagesRequest* request,
+    v1::ListRepoPackagesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListRepoPackages");
+  if (!error.ok()) return error;
+  list_repo_packages_requests.push_back(*request);
+  // Two to a page; the token is the index of the next package.
+  size_t start = 0;
+  if (!request->page_token().empty()) {
+    (void)absl::SimpleAtoi(request->page_token(), &start);
+  }
+  const size_t end = std::min(packages.size(), start + 2);
+  for (size_t i = start; i < end; ++i) *response->add_packages() = packages[i];
+  if (end < packages.size()) response->set_next_page_token(absl::StrCat(end));
   return grpc::Status::OK;
 }
 
@@ -215,6 +272,7 @@ grpc::Status FakeServer::SubmitNoop(grpc::ServerContext*,
                                     const v1::SubmitNoopRequest* request,
                                     v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("SubmitNoop");
   if (!error.ok()) return error;
   noop_requests.push_back(*request);
   *response = NewJob("noop", request->request_id());
@@ -228,6 +286,7 @@ grpc::Status FakeServer::Upload(grpc::ServerContext*,
   v1::UploadRequest request;
   while (reader->Read(&request)) stream.push_back(request);
   absl::MutexLock lock(&mu_);
+  calls.push_back("Upload");
   if (!error.ok()) return error;
   if (stream.empty() || !stream[0].has_header()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -235,7 +294,7 @@ grpc::Status FakeServer::Upload(grpc::ServerContext*,
   }
   const std::string request_id = stream[0].header().request_id();
   uploads.push_back(std::move(stream));
-  *response = NewJob("files.upload", request_id);
+  *response = NewJob("upload.add_file", request_id);
   return grpc::Status::OK;
 }
 
@@ -243,6 +302,7 @@ grpc::Status FakeServer::ListUploadDirectories(
     grpc::ServerContext*, const v1::ListUploadDirectoriesRequest*,
     v1::ListUploadDirectoriesResponse* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("ListUploadDirectories");
   if (!error.ok()) return error;
   for (const v1::UploadDirectory& directory : upload_directories) {
     *response->add_directories() = directory;
@@ -254,6 +314,7 @@ grpc::Status FakeServer::ListUploadFiles(
     grpc::ServerContext*, const v1::ListUploadFilesRequest* request,
     v1::ListUploadFilesResponse* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("ListUploadFiles");
   if (!error.ok()) return error;
   list_upload_files_requests.push_back(*request);
   for (const v1::UploadFile& file : upload_files) *response->add_files() = file;
@@ -264,9 +325,10 @@ grpc::Status FakeServer::DeleteUpload(grpc::ServerContext*,
                                       const v1::DeleteUploadRequest* request,
                                       v1::Job* response) {
   absl::MutexLock lock(&mu_);
+  calls.push_back("DeleteUpload");
   if (!error.ok()) return error;
   delete_upload_requests.push_back(*request);
-  *response = NewJob("files.delete", request->request_id());
+  *response = NewJob("upload.delete", request->request_id());
   return grpc::Status::OK;
 }
 

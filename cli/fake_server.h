@@ -24,9 +24,10 @@ namespace debrepo::cli {
 
 // FakeServer records the mutations it receives and turns each into a job
 // that reports RUNNING for `running_polls` WaitJob calls and then ends as
-// `end_state`, with `end_code` and `end_message`. Reads serve `repos`, two
-// to a page, `upload_directories` and `upload_files`. Set the public fields
-// before calls; read them after.
+// `end_state`, with `end_code` and `end_message` (or as `end_by_kind` says
+// for its kind). Reads serve `repos` and `packages`, two to a page,
+// `upload_directories` and `upload_files`. Set the public fields before
+// calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
                          public debrepo::v1::Admin::Service,
@@ -41,17 +42,24 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
 
   // RunCommand parses `args` (a command line without argv[0] and without
   // global flags) against `commands` and runs the command against this
-  // server with `options`, collecting its output in `out`.
+  // server with `options`, collecting its output in `out` and, if `err` is
+  // not null, its error stream in `err`.
   absl::Status RunCommand(const std::vector<Command>& commands,
                           const std::vector<std::string>& args,
-                          const Options& options, std::string* out);
+                          const Options& options, std::string* out,
+                          std::string* err = nullptr);
 
   // The script.
   int running_polls = 1;
   debrepo::v1::JobState end_state = debrepo::v1::SUCCEEDED;
   int end_code = 0;
   std::string end_message;
+  // How jobs of a kind (e.g. "repo.add_from_upload") end instead: the
+  // state, status_code, status_message and result of the Job given.
+  std::map<std::string, debrepo::v1::Job> end_by_kind;
   std::vector<debrepo::v1::Repo> repos;
+  // Served by ListRepoPackages for any repo and query.
+  std::vector<debrepo::v1::Package> packages;
   std::vector<debrepo::v1::UploadDirectory> upload_directories;
   // Served for any directory.
   std::vector<debrepo::v1::UploadFile> upload_files;
@@ -68,7 +76,13 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<std::vector<debrepo::v1::UploadRequest>> uploads;
   std::vector<debrepo::v1::ListUploadFilesRequest> list_upload_files_requests;
   std::vector<debrepo::v1::DeleteUploadRequest> delete_upload_requests;
+  std::vector<debrepo::v1::AddFromUploadRequest> add_from_upload_requests;
+  std::vector<debrepo::v1::RemovePackagesRequest> remove_packages_requests;
+  std::vector<debrepo::v1::ListRepoPackagesRequest> list_repo_packages_requests;
   int wait_calls = 0;
+  // The methods called, in order, e.g. "Upload", "WaitJob 1" (with the job
+  // ID), "AddFromUpload".
+  std::vector<std::string> calls;
 
   // Jobs, by ID.
   std::map<int64_t, debrepo::v1::Job> jobs;
@@ -100,6 +114,16 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status DeleteRepo(grpc::ServerContext* context,
                           const debrepo::v1::DeleteRepoRequest* request,
                           debrepo::v1::Job* response) override;
+  grpc::Status AddFromUpload(grpc::ServerContext* context,
+                             const debrepo::v1::AddFromUploadRequest* request,
+                             debrepo::v1::Job* response) override;
+  grpc::Status RemovePackages(grpc::ServerContext* context,
+                              const debrepo::v1::RemovePackagesRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status ListRepoPackages(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListRepoPackagesRequest* request,
+      debrepo::v1::ListRepoPackagesResponse* response) override;
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const debrepo::v1::SubmitNoopRequest* request,
                           debrepo::v1::Job* response) override;

@@ -1,137 +1,24 @@
 #include "cli/file_commands.h"
 
-#include <openssl/evp.h>
-
-#include <cerrno>
-#include <cstdint>
-#include <cstdio>
-#include <memory>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/string_view.h"
+#include "cli/upload.h"
 #include "common/status_macros.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/support/sync_stream.h"
 
 namespace debrepo::cli {
 namespace {
 
 namespace v1 = ::debrepo::v1;
 
-// The size of the pieces a file is read and sent in.
-constexpr size_t kChunkSize = 1 << 20;
-
-// LocalFile is a file to upload, as the first pass over it found it.
-struct LocalFile {
-  // The path as given on the command line.
-  std::string path;
-  int64_t size = 0;
-  // Lowercase hex.
-  std::string sha256;
-};
-
-absl::Status ReadError(absl::string_view path, int error_number) {
-  return absl::ErrnoToStatus(error_number, absl::StrCat("cannot read ", path));
-}
-
-// ForEachChunk reads `path` in pieces of kChunkSize bytes (the last one
-// shorter) and passes each to `consume`, stopping early when it returns
-// false. An empty file has no pieces.
-absl::Status ForEachChunk(const std::string& path,
-                          absl::FunctionRef<bool(absl::string_view)> consume) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
-      std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (file == nullptr) return ReadError(path, errno);
-  std::string buffer(kChunkSize, '\0');
-  while (true) {
-    const size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
-    if (n > 0 && !consume(absl::string_view(buffer.data(), n))) {
-      return absl::OkStatus();
-    }
-    if (n < buffer.size()) {
-      if (std::ferror(file.get())) return ReadError(path, errno);
-      return absl::OkStatus();
-    }
-  }
-}
-
-// HashFile reads `path` once and returns its size and SHA-256.
-absl::StatusOr<LocalFile> HashFile(const std::string& path) {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(),
-                                                             &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  LocalFile file;
-  file.path = path;
-  RETURN_IF_ERROR(ForEachChunk(path, [&](absl::string_view chunk) {
-    EVP_DigestUpdate(context.get(), chunk.data(), chunk.size());
-    file.size += chunk.size();
-    return true;
-  }));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  file.sha256 = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
-  return file;
-}
-
-// Basename returns the last component of `path`.
-absl::string_view Basename(absl::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == absl::string_view::npos ? path : path.substr(slash + 1);
-}
-
-// UploadOne streams `file` into `directory` (the header, then its bytes in
-// pieces of kChunkSize) and follows the job that records it.
+// UploadOne sends `file` into `directory` and follows the job that records
+// it.
 absl::Status UploadOne(Client& client, const std::string& directory,
                        const LocalFile& file) {
-  // No deadline: a large file takes as long as the link needs; -timeout
-  // bounds the wait for the job afterwards.
-  grpc::ClientContext context;
-  v1::Job job;
-  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
-      client.files().Upload(&context, &job);
-  v1::UploadRequest request;
-  v1::UploadHeader& header = *request.mutable_header();
-  header.set_directory(directory);
-  header.set_filename(std::string(Basename(file.path)));
-  header.set_sha256(file.sha256);
-  header.set_request_id(NewRequestId());
-  bool open = writer->Write(request);
-  int64_t sent = 0;
-  absl::Status read_status;
-  if (open) {
-    read_status = ForEachChunk(file.path, [&](absl::string_view chunk) {
-      request.mutable_chunk()->assign(chunk.data(), chunk.size());
-      open = writer->Write(request);
-      if (!open) return false;
-      sent += chunk.size();
-      client.ShowProgress(absl::StrFormat("uploading %s: %d / %d bytes",
-                                          file.path, sent, file.size));
-      return true;
-    });
-  }
-  if (!read_status.ok()) {
-    // The file went away since it was hashed: abandon the upload rather
-    // than let the server record part of it.
-    context.TryCancel();
-    (void)writer->Finish();
-    client.ClearProgress();
-    return read_status;
-  }
-  if (open) writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  client.ClearProgress();
-  RETURN_IF_ERROR(client.FromGrpc(status));
+  ASSIGN_OR_RETURN(const v1::Job job, SendFile(client, directory, file));
   return client.FollowJob(job, [&](const v1::Job&) {
     client.out() << "File " << file.path << " uploaded to " << directory
                  << ".\n";

@@ -1,10 +1,26 @@
 #include "cli/repo_commands.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "cli/upload.h"
 #include "common/status_macros.h"
 
 namespace debrepo::cli {
@@ -50,22 +66,324 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
   });
 }
 
+// ListAllPackages returns every package of repo `name` matching `query`
+// (all of them when empty), following the pages, in one response.
+absl::StatusOr<v1::ListRepoPackagesResponse> ListAllPackages(
+    Client& client, const std::string& name, const std::string& query) {
+  v1::ListRepoPackagesResponse all;
+  v1::ListRepoPackagesRequest request;
+  request.set_name(name);
+  request.set_query(query);
+  do {
+    v1::ListRepoPackagesResponse page;
+    RETURN_IF_ERROR(client.Call(
+        client.repos(), &v1::Repos::Stub::ListRepoPackages, request, &page));
+    all.mutable_packages()->MergeFrom(page.packages());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return all;
+}
+
 absl::Status Show(const ParsedArgs& args, Client& client) {
+  const bool with_packages = args.GetBool("with-packages");
   v1::GetRepoRequest request;
   request.set_name(args.arguments[0]);
   v1::Repo repo;
   RETURN_IF_ERROR(
       client.Call(client.repos(), &v1::Repos::Stub::GetRepo, request, &repo));
+  v1::ListRepoPackagesResponse packages;
+  if (with_packages) {
+    ASSIGN_OR_RETURN(packages, ListAllPackages(client, repo.name(), ""));
+  }
+  std::ostream& out = client.out();
   if (client.options().json) {
-    client.PrintJson(repo);
+    if (!with_packages) {
+      client.PrintJson(repo);
+      return absl::OkStatus();
+    }
+    // One document: {"repo": Repo, "packages": [Package, ...]}.
+    std::vector<std::string> package_json;
+    for (const v1::Package& package : packages.packages()) {
+      package_json.push_back(MessageToJson(package));
+    }
+    out << "{\"repo\":" << MessageToJson(repo) << ",\"packages\":["
+        << absl::StrJoin(package_json, ",") << "]}\n";
     return absl::OkStatus();
   }
-  client.out() << "Name: " << repo.name() << "\n"
-               << "Comment: " << repo.comment() << "\n"
-               << "Default Distribution: " << repo.default_distribution()
-               << "\n"
-               << "Default Component: " << repo.default_component() << "\n";
+  out << "Name: " << repo.name() << "\n"
+      << "Comment: " << repo.comment() << "\n"
+      << "Default Distribution: " << repo.default_distribution() << "\n"
+      << "Default Component: " << repo.default_component() << "\n";
+  if (with_packages) {
+    out << "Packages:\n";
+    for (const v1::Package& package : packages.packages()) {
+      out << "  " << package.key() << "\n";
+    }
+  }
   return absl::OkStatus();
+}
+
+absl::Status Search(const ParsedArgs& args, Client& client) {
+  const std::string query = args.arguments.size() > 1 ? args.arguments[1] : "";
+  ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
+                   ListAllPackages(client, args.arguments[0], query));
+  if (client.options().json) {
+    client.PrintJson(all);
+  } else {
+    for (const v1::Package& package : all.packages()) {
+      client.out() << package.key() << "\n";
+    }
+  }
+  if (all.packages().empty()) {
+    return absl::NotFoundError("no packages found");
+  }
+  return absl::OkStatus();
+}
+
+// IsPackageFile reports whether `filename` names a binary package, one that
+// `repo add` takes from a directory.
+bool IsPackageFile(absl::string_view filename) {
+  return absl::EndsWith(filename, ".deb") || absl::EndsWith(filename, ".udeb");
+}
+
+// CollectFiles expands the FILE|DIR arguments of `repo add`: a directory
+// stands for its .deb and .udeb files (not those of its subdirectories),
+// sorted by name; anything else is taken as a file.
+absl::StatusOr<std::vector<std::string>> CollectFiles(
+    absl::Span<const std::string> arguments) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> paths;
+  std::vector<std::string> directories;
+  for (const std::string& argument : arguments) {
+    std::error_code error;
+    if (!fs::is_directory(argument, error)) {
+      paths.push_back(argument);
+      continue;
+    }
+    directories.push_back(argument);
+    std::vector<std::string> found;
+    fs::directory_iterator it(argument, error);
+    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+      std::error_code type_error;
+      if (IsPackageFile(it->path().filename().string()) &&
+          it->is_regular_file(type_error)) {
+        found.push_back(it->path().string());
+      }
+    }
+    if (error) {
+      return absl::ErrnoToStatus(error.value(),
+                                 absl::StrCat("cannot read ", argument));
+    }
+    std::sort(found.begin(), found.end());
+    paths.insert(paths.end(), found.begin(), found.end());
+  }
+  if (paths.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no packages to add: no .deb or .udeb files in ",
+                     absl::StrJoin(directories, ", ")));
+  }
+  return paths;
+}
+
+// TemporaryDirectoryName returns a fresh upload directory name for
+// `repo add`: "cli-" and 16 random hex digits.
+std::string TemporaryDirectoryName() {
+  absl::BitGen gen;
+  return absl::StrFormat("cli-%016x", absl::Uniform<uint64_t>(gen));
+}
+
+// AwaitQuietly waits for job `id` and returns its error unless it
+// SUCCEEDED, printing nothing. `ended` becomes false when the job may still
+// be running (the wait gave up or failed).
+absl::StatusOr<v1::Job> AwaitQuietly(Client& client, int64_t id, bool& ended) {
+  absl::StatusOr<v1::Job> job = client.WaitForJob(id);
+  ended = job.ok();
+  if (!job.ok()) return job.status();
+  RETURN_IF_ERROR(EndedJobStatus(*job));
+  return job;
+}
+
+// RemoveTemporaryDirectory deletes upload directory `directory` if files
+// remain in it (those the task could not add, or all of them when it did
+// not run). NOT_FOUND, nothing left to delete, is success.
+absl::Status RemoveTemporaryDirectory(Client& client,
+                                      const std::string& directory) {
+  v1::ListUploadFilesRequest list;
+  list.set_directory(directory);
+  v1::ListUploadFilesResponse files;
+  RETURN_IF_ERROR(client.Call(client.files(), &v1::Files::Stub::ListUploadFiles,
+                              list, &files));
+  if (files.files().empty()) return absl::OkStatus();
+  v1::DeleteUploadRequest request;
+  request.set_request_id(NewRequestId());
+  request.set_directory(directory);
+  v1::Job job;
+  absl::Status status = client.Call(
+      client.files(), &v1::Files::Stub::DeleteUpload, request, &job);
+  if (status.ok()) {
+    bool ended;
+    status = AwaitQuietly(client, job.id(), ended).status();
+  }
+  if (absl::IsNotFound(status)) return absl::OkStatus();
+  return status;
+}
+
+// UploadAndAdd uploads `files` into the fresh upload directory `directory`
+// and adds them to repo `name` (see Add). `settled` becomes false when a
+// task that uses the directory may still be running.
+absl::Status UploadAndAdd(const ParsedArgs& args, Client& client,
+                          const std::string& name, const std::string& directory,
+                          const std::vector<LocalFile>& files, bool& settled) {
+  // Each file is recorded before the next is sent, and all of them before
+  // the repo task reads the directory (also with -async).
+  for (const LocalFile& file : files) {
+    absl::StatusOr<v1::Job> job = SendFile(client, directory, file);
+    if (job.ok()) job = AwaitQuietly(client, job->id(), settled);
+    if (!job.ok()) {
+      return absl::Status(job.status().code(),
+                          absl::StrCat("cannot upload ", file.path, ": ",
+                                       job.status().message()));
+    }
+  }
+
+  v1::AddFromUploadRequest request;
+  request.set_request_id(NewRequestId());
+  request.set_name(name);
+  request.set_directory(directory);
+  request.set_force_replace(args.GetBool("force-replace"));
+  v1::Job job;
+  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::AddFromUpload,
+                              request, &job));
+  if (client.options().async) {
+    settled = false;
+    return client.FollowJob(job, [](const v1::Job&) {});
+  }
+  absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
+  if (!ended.ok()) {
+    settled = false;
+    return ended.status();
+  }
+  if (client.options().json) client.PrintJson(*ended);
+  RETURN_IF_ERROR(EndedJobStatus(*ended));
+
+  const v1::AddFromUploadResult& result = ended->result().add_from_upload();
+  std::ostream& out = client.out();
+  if (!client.options().json) {
+    for (const std::string& key : result.replaced()) {
+      out << "[-] " << key
+          << " removed due to conflict with package being added\n";
+    }
+    for (const std::string& key : result.added()) {
+      out << "[+] " << key << " added\n";
+    }
+  }
+  // Failed files are named as given on the command line.
+  absl::flat_hash_map<std::string, std::string> local_paths;
+  for (const LocalFile& file : files) {
+    local_paths[Basename(file.path)] = file.path;
+  }
+  absl::flat_hash_set<std::string> failed;
+  for (const v1::FailedFile& file : result.failed()) {
+    failed.insert(file.filename());
+    auto it = local_paths.find(file.filename());
+    client.err() << "[!] "
+                 << (it == local_paths.end() ? file.filename() : it->second)
+                 << ": " << file.reason() << "\n";
+  }
+  if (args.GetBool("remove-files")) {
+    for (const LocalFile& file : files) {
+      if (failed.contains(Basename(file.path))) continue;
+      std::error_code error;
+      std::filesystem::remove(file.path, error);
+      if (error) {
+        return absl::ErrnoToStatus(error.value(),
+                                   absl::StrCat("cannot remove ", file.path));
+      }
+    }
+  }
+  if (!failed.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("some files failed to be added (", failed.size(), " of ",
+                     files.size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Add(const ParsedArgs& args, Client& client) {
+  const std::string& name = args.arguments[0];
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> paths,
+      CollectFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  // The first pass hashes every file, so that a missing or unreadable one
+  // stops the command before anything is sent.
+  std::vector<LocalFile> files;
+  absl::flat_hash_map<std::string, std::string> by_basename;
+  for (const std::string& path : paths) {
+    ASSIGN_OR_RETURN(LocalFile file, HashFile(path));
+    auto [it, inserted] =
+        by_basename.emplace(std::string(Basename(path)), path);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two files named ", it->first, ": ", it->second, " and ",
+                       path, "; add them one at a time"));
+    }
+    files.push_back(std::move(file));
+  }
+  // Nothing is uploaded for a repo that does not exist.
+  v1::GetRepoRequest get;
+  get.set_name(name);
+  v1::Repo repo;
+  RETURN_IF_ERROR(
+      client.Call(client.repos(), &v1::Repos::Stub::GetRepo, get, &repo));
+
+  if (!client.options().json && !client.options().async) {
+    client.out() << "Loading packages...\n";
+  }
+  const std::string directory = TemporaryDirectoryName();
+  bool settled = true;
+  const absl::Status status =
+      UploadAndAdd(args, client, name, directory, files, settled);
+  if (!settled) {
+    // A task still uses the directory: deleting it now could race with
+    // it. With -async that is expected; otherwise say where files may
+    // remain.
+    if (!client.options().async) {
+      client.err() << "debrepo: upload directory " << directory
+                   << " may keep files; once the task has ended, run "
+                      "'debrepo file delete "
+                   << directory << "'\n";
+    }
+    return status;
+  }
+  const absl::Status cleanup = RemoveTemporaryDirectory(client, directory);
+  if (!cleanup.ok()) {
+    client.err() << "debrepo: cannot delete upload directory " << directory
+                 << " (" << cleanup.message() << "); run 'debrepo file delete "
+                 << directory << "'\n";
+  }
+  return status;
+}
+
+absl::Status Remove(const ParsedArgs& args, Client& client) {
+  const std::string& name = args.arguments[0];
+  const std::string query =
+      absl::StrJoin(absl::MakeConstSpan(args.arguments).subspan(1), " ");
+  if (query.find_first_not_of(' ') == std::string::npos) {
+    return UsageError("repo remove: QUERY is empty");
+  }
+  v1::RemovePackagesRequest request;
+  request.set_request_id(NewRequestId());
+  request.set_name(name);
+  request.set_query(query);
+  v1::Job job;
+  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::RemovePackages,
+                              request, &job));
+  return client.FollowJob(job, [&](const v1::Job& ended) {
+    client.out() << "Loading packages...\n";
+    for (const std::string& key : ended.result().remove_packages().removed()) {
+      client.out() << "[-] " << key << " removed\n";
+    }
+  });
 }
 
 absl::Status List(const ParsedArgs& args, Client& client) {
@@ -162,7 +480,12 @@ std::vector<Command> RepoCommands() {
   return {
       {{"repo", "create", {"NAME"}, repo_flags, "Create a local repo."},
        &Create},
-      {{"repo", "show", {"NAME"}, {}, "Show a local repo's settings."}, &Show},
+      {{"repo",
+        "show",
+        {"NAME"},
+        {{"with-packages", true, "", "also list the repo's packages"}},
+        "Show a local repo's settings (and packages)."},
+       &Show},
       {{"repo",
         "list",
         {},
@@ -183,6 +506,26 @@ std::vector<Command> RepoCommands() {
           "drop it even if snapshots or publications refer to it"}},
         "Delete a local repo."},
        &Drop},
+      {{"repo",
+        "add",
+        {"NAME", "FILE|DIR..."},
+        {{"force-replace", true, "",
+          "replace packages with the same name, version and architecture"},
+         {"remove-files", true, "", "delete the local files that were added"}},
+        "Add .deb/.udeb files, or those in directories, to a local repo."},
+       &Add},
+      {{"repo",
+        "remove",
+        {"NAME", "QUERY..."},
+        {},
+        "Remove the packages matching a query from a local repo."},
+       &Remove},
+      {{"repo",
+        "search",
+        {"NAME", "[QUERY]"},
+        {},
+        "List the keys of a local repo's packages matching a query."},
+       &Search},
   };
 }
 

@@ -8,7 +8,8 @@
 
 namespace debrepo::cli {
 
-// RepoCommands returns repo create, show, list, edit, rename and drop.
+// RepoCommands returns repo create, show, list, edit, rename, drop, add,
+// remove and search.
 std::vector<Command> RepoCommands();
 
 }  // namespace debrepo::cli

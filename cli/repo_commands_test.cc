@@ -1,9 +1,14 @@
 #include "cli/repo_commands.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/client.h"
 #include "cli/fake_server.h"
@@ -17,16 +22,69 @@ namespace {
 namespace v1 = ::debrepo::v1;
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 class RepoCommandsTest : public ::testing::Test {
  protected:
   absl::Status Run(const std::vector<std::string>& args,
                    const Options& options = {}) {
-    return server_.RunCommand(RepoCommands(), args, options, &out_);
+    return server_.RunCommand(RepoCommands(), args, options, &out_, &err_);
+  }
+
+  // Path returns `name` under a directory of this test's own.
+  static std::string Path(const std::string& name) {
+    const std::string directory = absl::StrCat(
+        ::testing::TempDir(), "/",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(directory);
+    return absl::StrCat(directory, "/", name);
+  }
+
+  // WriteFile creates `name` (see Path), with parent directories, holding
+  // `contents`, and returns its path.
+  static std::string WriteFile(const std::string& name,
+                               const std::string& contents) {
+    const std::string path = Path(name);
+    std::filesystem::create_directories(
+        std::filesystem::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << contents;
+    return path;
+  }
+
+  static v1::Package MakePackage(const std::string& key) {
+    v1::Package package;
+    package.set_key(key);
+    return package;
+  }
+
+  // EndAddWith makes repo.add_from_upload jobs succeed with `result`.
+  void EndAddWith(const v1::AddFromUploadResult& result) {
+    v1::Job& end = server_.end_by_kind["repo.add_from_upload"];
+    end.set_state(v1::SUCCEEDED);
+    *end.mutable_result()->mutable_add_from_upload() = result;
+  }
+
+  // UploadDirectories returns the directory of each upload, in order.
+  std::vector<std::string> UploadDirectories() const {
+    std::vector<std::string> directories;
+    for (const auto& stream : server_.uploads) {
+      directories.push_back(stream[0].header().directory());
+    }
+    return directories;
+  }
+
+  // UploadFilenames returns the filename of each upload, in order.
+  std::vector<std::string> UploadFilenames() const {
+    std::vector<std::string> filenames;
+    for (const auto& stream : server_.uploads) {
+      filenames.push_back(stream[0].header().filename());
+    }
+    return filenames;
   }
 
   static v1::Repo MakeRepo(const std::string& name,
@@ -39,6 +97,7 @@ class RepoCommandsTest : public ::testing::Test {
 
   FakeServer server_;
   std::string out_;
+  std::string err_;
 };
 
 TEST_F(RepoCommandsTest, CreateSubmitsAndWaits) {
@@ -210,6 +269,423 @@ TEST_F(RepoCommandsTest, Drop) {
   EXPECT_EQ(server_.delete_requests[1].name(), "r2");
   EXPECT_TRUE(server_.delete_requests[1].force());
   EXPECT_EQ(out_, "Local repo r2 has been removed.\n");
+}
+
+TEST_F(RepoCommandsTest, ShowWithPackagesFollowsPages) {
+  server_.repos = {MakeRepo("r1", "hello")};
+  server_.packages = {MakePackage("Pamd64 a 1 x"), MakePackage("Pamd64 b 2 y"),
+                      MakePackage("Pall c 3 z")};
+  ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
+  EXPECT_EQ(out_,
+            "Name: r1\nComment: hello\nDefault Distribution: \n"
+            "Default Component: \nPackages:\n  Pamd64 a 1 x\n  Pamd64 b 2 y\n"
+            "  Pall c 3 z\n");
+  ASSERT_EQ(server_.list_repo_packages_requests.size(), 2);
+  EXPECT_EQ(server_.list_repo_packages_requests[0].name(), "r1");
+  EXPECT_EQ(server_.list_repo_packages_requests[0].query(), "");
+  EXPECT_EQ(server_.list_repo_packages_requests[1].page_token(), "2");
+
+  Options options;
+  options.json = true;
+  ASSERT_THAT(Run({"repo", "show", "r1", "--with-packages"}, options), IsOk());
+  EXPECT_EQ(out_,
+            "{\"repo\":{\"name\":\"r1\",\"comment\":\"hello\"},\"packages\":["
+            "{\"key\":\"Pamd64 a 1 x\"},{\"key\":\"Pamd64 b 2 y\"},"
+            "{\"key\":\"Pall c 3 z\"}]}\n");
+}
+
+TEST_F(RepoCommandsTest, ShowWithoutPackagesListsNone) {
+  server_.repos = {MakeRepo("r1", "")};
+  ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
+  EXPECT_THAT(out_, HasSubstr("Default Component: \nPackages:\n"));
+  EXPECT_TRUE(absl::EndsWith(out_, "Packages:\n"));
+  ASSERT_THAT(Run({"repo", "show", "r1"}), IsOk());
+  EXPECT_THAT(out_, Not(HasSubstr("Packages")));
+  EXPECT_EQ(server_.list_repo_packages_requests.size(), 1);
+}
+
+TEST_F(RepoCommandsTest, SearchPrintsKeys) {
+  server_.packages = {MakePackage("Pamd64 a 1 x"), MakePackage("Pamd64 b 2 y"),
+                      MakePackage("Pall c 3 z")};
+  ASSERT_THAT(
+      Run({"repo", "search", "r1", "Name (~ ^lib), $Architecture (amd64)"}),
+      IsOk());
+  EXPECT_EQ(out_, "Pamd64 a 1 x\nPamd64 b 2 y\nPall c 3 z\n");
+  ASSERT_EQ(server_.list_repo_packages_requests.size(), 2);
+  EXPECT_EQ(server_.list_repo_packages_requests[0].name(), "r1");
+  EXPECT_EQ(server_.list_repo_packages_requests[0].query(),
+            "Name (~ ^lib), $Architecture (amd64)");
+  EXPECT_FALSE(server_.list_repo_packages_requests[0].details());
+
+  ASSERT_THAT(Run({"repo", "search", "r1"}), IsOk());
+  EXPECT_EQ(server_.list_repo_packages_requests[2].query(), "");
+
+  Options options;
+  options.json = true;
+  ASSERT_THAT(Run({"repo", "search", "r1", "a"}, options), IsOk());
+  EXPECT_EQ(out_,
+            "{\"packages\":[{\"key\":\"Pamd64 a 1 x\"},{\"key\":\"Pamd64 b 2 "
+            "y\"},{\"key\":\"Pall c 3 z\"}]}\n");
+}
+
+TEST_F(RepoCommandsTest, SearchFindingNothingIsAnError) {
+  const absl::Status status = Run({"repo", "search", "r1", "nope"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(status.message(), "no packages found");
+  EXPECT_FALSE(IsUsageError(status));
+  EXPECT_THAT(out_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, SearchTakesOneQuery) {
+  const absl::Status status = Run({"repo", "search", "r1", "a", "b"});
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_THAT(status.message(), HasSubstr("unexpected argument \"b\""));
+}
+
+TEST_F(RepoCommandsTest, RemoveJoinsTheQueryWords) {
+  v1::Job& end = server_.end_by_kind["repo.remove_packages"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_remove_packages()->add_removed("Pamd64 a 1 x");
+  end.mutable_result()->mutable_remove_packages()->add_removed("Pall c 3 z");
+  ASSERT_THAT(Run({"repo", "remove", "r1", "Name", "(a)", "|", "Name (c)"}),
+              IsOk());
+  ASSERT_EQ(server_.remove_packages_requests.size(), 1);
+  const v1::RemovePackagesRequest& request =
+      server_.remove_packages_requests[0];
+  EXPECT_EQ(request.name(), "r1");
+  EXPECT_EQ(request.query(), "Name (a) | Name (c)");
+  EXPECT_THAT(request.keys(), IsEmpty());
+  EXPECT_FALSE(request.request_id().empty());
+  EXPECT_EQ(out_,
+            "Loading packages...\n[-] Pamd64 a 1 x removed\n"
+            "[-] Pall c 3 z removed\n");
+
+  Options options;
+  options.json = true;
+  ASSERT_THAT(Run({"repo", "remove", "r1", "a"}, options), IsOk());
+  EXPECT_THAT(out_, StartsWith("{\"id\":\"2\""));
+  EXPECT_THAT(out_, HasSubstr("\"removed\":[\"Pamd64 a 1 x\",\"Pall c 3 z\"]"));
+  EXPECT_THAT(out_, Not(HasSubstr("Loading")));
+}
+
+TEST_F(RepoCommandsTest, RemoveNeedsAQuery) {
+  absl::Status status = Run({"repo", "remove", "r1"});
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_THAT(status.message(), HasSubstr("missing argument QUERY\n"));
+  status = Run({"repo", "remove", "r1", " ", ""});
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_THAT(status.message(), HasSubstr("QUERY is empty"));
+  EXPECT_THAT(server_.remove_packages_requests, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, RemoveFailedJobIsAnError) {
+  server_.end_state = v1::FAILED;
+  server_.end_code = static_cast<int>(absl::StatusCode::kNotFound);
+  server_.end_message = "repo \"r1\" does not exist";
+  const absl::Status status = Run({"repo", "remove", "r1", "a"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(status.message(), "repo \"r1\" does not exist");
+  EXPECT_THAT(out_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
+  server_.running_polls = 0;
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string a = WriteFile("pool/a_1_amd64.deb", "a");
+  WriteFile("pool/b_2_all.udeb", "b");
+  WriteFile("pool/notes.txt", "not a package");
+  WriteFile("pool/sub/c_3_amd64.deb", "in a subdirectory");
+  const std::string single = WriteFile("d_4_amd64.deb", "d");
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 a 1 x");
+  result.add_added("Pall b 2 y");
+  result.add_added("Pamd64 d 4 z");
+  EndAddWith(result);
+  ASSERT_THAT(Run({"repo", "add", "r1", Path("pool"), single}), IsOk());
+
+  EXPECT_THAT(UploadFilenames(),
+              ElementsAre("a_1_amd64.deb", "b_2_all.udeb", "d_4_amd64.deb"));
+  const std::vector<std::string> directories = UploadDirectories();
+  ASSERT_EQ(directories.size(), 3);
+  EXPECT_THAT(directories[0], StartsWith("cli-"));
+  EXPECT_EQ(directories[0].size(), 20);
+  EXPECT_EQ(directories[1], directories[0]);
+  EXPECT_EQ(directories[2], directories[0]);
+  EXPECT_EQ(server_.uploads[0][0].header().sha256(),
+            "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+  EXPECT_EQ(server_.uploads[0][1].chunk(), "a");
+
+  ASSERT_EQ(server_.add_from_upload_requests.size(), 1);
+  const v1::AddFromUploadRequest& request = server_.add_from_upload_requests[0];
+  EXPECT_EQ(request.name(), "r1");
+  EXPECT_EQ(request.directory(), directories[0]);
+  EXPECT_FALSE(request.force_replace());
+  EXPECT_FALSE(request.no_remove_files());
+  EXPECT_FALSE(request.request_id().empty());
+  // Each upload is recorded before the next, and all before the add; the
+  // directory is then checked for leftovers, and here has none.
+  EXPECT_THAT(server_.calls,
+              ElementsAre("GetRepo", "Upload", "WaitJob 1", "Upload",
+                          "WaitJob 2", "Upload", "WaitJob 3", "AddFromUpload",
+                          "WaitJob 4", "ListUploadFiles"));
+  ASSERT_EQ(server_.list_upload_files_requests.size(), 1);
+  EXPECT_EQ(server_.list_upload_files_requests[0].directory(), directories[0]);
+  EXPECT_THAT(server_.delete_upload_requests, IsEmpty());
+
+  EXPECT_EQ(out_,
+            "Loading packages...\n[+] Pamd64 a 1 x added\n"
+            "[+] Pall b 2 y added\n[+] Pamd64 d 4 z added\n");
+  EXPECT_THAT(err_, IsEmpty());
+  EXPECT_TRUE(std::filesystem::exists(a));  // no -remove-files
+}
+
+TEST_F(RepoCommandsTest, AddDirectoriesDiffer) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string a = WriteFile("a.deb", "a");
+  ASSERT_THAT(Run({"repo", "add", "r1", a}), IsOk());
+  ASSERT_THAT(Run({"repo", "add", "r1", a}), IsOk());
+  EXPECT_NE(UploadDirectories()[0], UploadDirectories()[1]);
+}
+
+TEST_F(RepoCommandsTest, AddForceReplacePrintsReplaced) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 a 1 new");
+  result.add_replaced("Pamd64 a 1 old");
+  EndAddWith(result);
+  ASSERT_THAT(
+      Run({"repo", "add", "-force-replace", "r1", WriteFile("a.deb", "a")}),
+      IsOk());
+  ASSERT_EQ(server_.add_from_upload_requests.size(), 1);
+  EXPECT_TRUE(server_.add_from_upload_requests[0].force_replace());
+  EXPECT_EQ(out_,
+            "Loading packages...\n[-] Pamd64 a 1 old removed due to conflict "
+            "with package being added\n[+] Pamd64 a 1 new added\n");
+}
+
+TEST_F(RepoCommandsTest, AddFailedFilesExitOneAndDeleteTheDirectory) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string good = WriteFile("good.deb", "good");
+  const std::string bad = WriteFile("bad.deb", "bad");
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 good 1 x");
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("bad.deb");
+  failed.set_reason("not an ar archive");
+  EndAddWith(result);
+  // The failed file stays in the directory.
+  v1::UploadFile left;
+  left.set_filename("bad.deb");
+  server_.upload_files = {left};
+
+  const absl::Status status = Run({"repo", "add", "r1", good, bad});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_FALSE(IsUsageError(status));  // exit status 1
+  EXPECT_EQ(status.message(), "some files failed to be added (1 of 2)");
+  EXPECT_EQ(out_, "Loading packages...\n[+] Pamd64 good 1 x added\n");
+  EXPECT_EQ(err_, absl::StrCat("[!] ", bad, ": not an ar archive\n"));
+
+  ASSERT_EQ(server_.delete_upload_requests.size(), 1);
+  const v1::DeleteUploadRequest& cleanup = server_.delete_upload_requests[0];
+  EXPECT_EQ(cleanup.directory(), UploadDirectories()[0]);
+  EXPECT_EQ(cleanup.filename(), "");
+  EXPECT_FALSE(cleanup.request_id().empty());
+  // The delete task is awaited.
+  EXPECT_THAT(server_.calls,
+              Contains(absl::StrCat("WaitJob ", server_.jobs.rbegin()->first)));
+  EXPECT_EQ(server_.jobs.rbegin()->second.kind(), "upload.delete");
+}
+
+TEST_F(RepoCommandsTest, AddFailedJobReturnsItsStatusAndDeletesTheDirectory) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::Job& end = server_.end_by_kind["repo.add_from_upload"];
+  end.set_state(v1::FAILED);
+  end.set_status_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  end.set_status_message("repo \"r1\" already has a different package");
+  v1::UploadFile left;
+  left.set_filename("a.deb");
+  server_.upload_files = {left};
+  const absl::Status status =
+      Run({"repo", "add", "r1", WriteFile("a.deb", "a")});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(status.message(), "repo \"r1\" already has a different package");
+  EXPECT_EQ(out_, "Loading packages...\n");
+  EXPECT_THAT(err_, IsEmpty());
+  ASSERT_EQ(server_.delete_upload_requests.size(), 1);
+  EXPECT_EQ(server_.delete_upload_requests[0].directory(),
+            UploadDirectories()[0]);
+}
+
+TEST_F(RepoCommandsTest, AddCleanupIgnoresNotFound) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::AddFromUploadResult result;
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("a.deb");
+  failed.set_reason("bad");
+  EndAddWith(result);
+  server_.upload_files = {v1::UploadFile()};
+  v1::Job& end = server_.end_by_kind["upload.delete"];
+  end.set_state(v1::FAILED);
+  end.set_status_code(static_cast<int>(absl::StatusCode::kNotFound));
+  end.set_status_message("upload directory does not exist");
+  const absl::Status status =
+      Run({"repo", "add", "r1", WriteFile("a.deb", "a")});
+  EXPECT_EQ(status.message(), "some files failed to be added (1 of 1)");
+  EXPECT_EQ(server_.delete_upload_requests.size(), 1);
+  EXPECT_THAT(err_, Not(HasSubstr("debrepo:")));
+}
+
+TEST_F(RepoCommandsTest, AddCleanupFailureIsReported) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::AddFromUploadResult result;
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("a.deb");
+  failed.set_reason("bad");
+  EndAddWith(result);
+  server_.upload_files = {v1::UploadFile()};
+  v1::Job& end = server_.end_by_kind["upload.delete"];
+  end.set_state(v1::FAILED);
+  end.set_status_code(static_cast<int>(absl::StatusCode::kInternal));
+  end.set_status_message("disk on fire");
+  const absl::Status status =
+      Run({"repo", "add", "r1", WriteFile("a.deb", "a")});
+  EXPECT_EQ(status.message(), "some files failed to be added (1 of 1)");
+  const std::string directory = UploadDirectories()[0];
+  EXPECT_THAT(err_, HasSubstr(absl::StrCat(
+                        "debrepo: cannot delete upload directory ", directory,
+                        " (disk on fire); run 'debrepo file delete ", directory,
+                        "'\n")));
+}
+
+TEST_F(RepoCommandsTest, AddFailedUploadStopsAndCleansUp) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::Job& end = server_.end_by_kind["upload.add_file"];
+  end.set_state(v1::FAILED);
+  end.set_status_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+  end.set_status_message("bad filename");
+  server_.upload_files = {v1::UploadFile()};
+  const std::string a = WriteFile("a.deb", "a");
+  const absl::Status status =
+      Run({"repo", "add", "r1", a, WriteFile("b.deb", "b")});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(status.message(),
+            absl::StrCat("cannot upload ", a, ": bad filename"));
+  EXPECT_EQ(server_.uploads.size(), 1);
+  EXPECT_THAT(server_.add_from_upload_requests, IsEmpty());
+  ASSERT_EQ(server_.delete_upload_requests.size(), 1);
+  EXPECT_EQ(server_.delete_upload_requests[0].directory(),
+            UploadDirectories()[0]);
+}
+
+TEST_F(RepoCommandsTest, AddToMissingRepoSendsNothing) {
+  const absl::Status status =
+      Run({"repo", "add", "nope", WriteFile("a.deb", "a")});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(status.message(), "NOT_FOUND: repo \"nope\" does not exist");
+  EXPECT_THAT(server_.uploads, IsEmpty());
+  EXPECT_THAT(out_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddMissingFileSendsNothing) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string missing = Path("nope.deb");
+  const absl::Status status =
+      Run({"repo", "add", "r1", WriteFile("a.deb", "a"), missing});
+  EXPECT_FALSE(IsUsageError(status));
+  EXPECT_EQ(status.message(), absl::StrCat("cannot read ", missing,
+                                           ": No such file or directory"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddDirectoryWithoutPackages) {
+  server_.repos = {MakeRepo("r1", "")};
+  WriteFile("empty/readme.txt", "x");
+  const absl::Status status = Run({"repo", "add", "r1", Path("empty")});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(status.message(), absl::StrCat("no packages to add: no .deb or "
+                                           ".udeb files in ",
+                                           Path("empty")));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddSameFilenameTwiceSendsNothing) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string one = WriteFile("one/a.deb", "1");
+  const std::string two = WriteFile("two/a.deb", "2");
+  const absl::Status status = Run({"repo", "add", "r1", one, two});
+  EXPECT_EQ(status.message(),
+            absl::StrCat("two files named a.deb: ", one, " and ", two,
+                         "; add them one at a time"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddNeedsAFile) {
+  const absl::Status status = Run({"repo", "add", "r1"});
+  EXPECT_TRUE(IsUsageError(status));
+  EXPECT_THAT(status.message(), HasSubstr("missing argument FILE|DIR\n"));
+}
+
+TEST_F(RepoCommandsTest, AddAsyncPrintsTheAddTaskOnly) {
+  server_.repos = {MakeRepo("r1", "")};
+  server_.upload_files = {v1::UploadFile()};
+  Options options;
+  options.async = true;
+  ASSERT_THAT(Run({"repo", "add", "r1", WriteFile("a.deb", "a"),
+                   WriteFile("b.deb", "b")},
+                  options),
+              IsOk());
+  EXPECT_EQ(out_, "3\n");
+  EXPECT_EQ(server_.jobs.at(3).kind(), "repo.add_from_upload");
+  EXPECT_EQ(server_.jobs.at(3).state(), v1::QUEUED);
+  // The directory belongs to the queued task now.
+  EXPECT_THAT(server_.list_upload_files_requests, IsEmpty());
+  EXPECT_THAT(server_.delete_upload_requests, IsEmpty());
+  EXPECT_THAT(err_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddJsonPrintsTheAddTask) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 a 1 x");
+  EndAddWith(result);
+  Options options;
+  options.json = true;
+  ASSERT_THAT(Run({"repo", "add", "r1", WriteFile("a.deb", "a")}, options),
+              IsOk());
+  EXPECT_THAT(out_,
+              StartsWith("{\"id\":\"2\",\"kind\":\"repo.add_from_upload\""));
+  EXPECT_THAT(out_, HasSubstr("\"added\":[\"Pamd64 a 1 x\"]"));
+  EXPECT_EQ(std::count(out_.begin(), out_.end(), '\n'), 1);
+}
+
+TEST_F(RepoCommandsTest, AddRemoveFilesDeletesOnlyAddedLocalFiles) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string good = WriteFile("good.deb", "good");
+  const std::string bad = WriteFile("bad.deb", "bad");
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 good 1 x");
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("bad.deb");
+  failed.set_reason("not an ar archive");
+  EndAddWith(result);
+  const absl::Status status =
+      Run({"repo", "add", "-remove-files", "r1", good, bad});
+  EXPECT_THAT(status, Not(IsOk()));
+  EXPECT_FALSE(std::filesystem::exists(good));
+  EXPECT_TRUE(std::filesystem::exists(bad));
+}
+
+TEST_F(RepoCommandsTest, AddFailedJobKeepsLocalFilesWithRemoveFiles) {
+  server_.repos = {MakeRepo("r1", "")};
+  v1::Job& end = server_.end_by_kind["repo.add_from_upload"];
+  end.set_state(v1::FAILED);
+  end.set_status_code(static_cast<int>(absl::StatusCode::kInternal));
+  end.set_status_message("boom");
+  const std::string a = WriteFile("a.deb", "a");
+  const absl::Status status = Run({"repo", "add", "-remove-files", "r1", a});
+  EXPECT_EQ(status.message(), "boom");
+  EXPECT_EQ(server_.add_from_upload_requests.size(), 1);
+  EXPECT_TRUE(std::filesystem::exists(a));
 }
 
 }  // namespace
