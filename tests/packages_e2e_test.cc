@@ -331,6 +331,98 @@ TEST_F(PackagesE2eTest, ConcurrentCopiesIntoOneRepoLoseNothing) {
   EXPECT_EQ(ListKeys("all").size(), static_cast<size_t>(kSources * 3));
 }
 
+TEST_F(PackagesE2eTest, OneDirectoryConsumedByTwoAddsAddsEachFileOnce) {
+  stack_.StartWorker();
+  ASSERT_EQ(CreateRepo(stack_, "a").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "b").code, absl::StatusCode::kOk);
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = absl::StrCat("once", i);
+    ASSERT_EQ(UploadAndWait(stack_, "incoming", name + "_1.0_all.deb",
+                            BuildDeb(name, "1.0", "all"))
+                  .code,
+              absl::StatusCode::kOk);
+  }
+  Result first, second;
+  std::thread other([&] { second = AddFromUpload("b", "incoming"); });
+  first = AddFromUpload("a", "incoming");
+  other.join();
+  // One took the whole directory; the other found it gone.
+  EXPECT_NE(first.code == absl::StatusCode::kOk,
+            second.code == absl::StatusCode::kOk)
+      << first.message << " / " << second.message;
+  const Result& loser = first.code == absl::StatusCode::kOk ? second : first;
+  EXPECT_EQ(loser.code, absl::StatusCode::kNotFound) << loser.message;
+  EXPECT_THAT(loser.message, HasSubstr("upload directory"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repo_packages"), "5");
+}
+
+TEST_F(PackagesE2eTest, DeletingTheDirectoryWhileAddingNeverHalfReadsIt) {
+  stack_.StartWorker();
+  for (int round = 0; round < 5; ++round) {
+    const std::string repo = absl::StrCat("r", round);
+    const std::string directory = absl::StrCat("d", round);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    for (int i = 0; i < 4; ++i) {
+      const std::string name = absl::StrCat("half", round, "x", i);
+      ASSERT_EQ(UploadAndWait(stack_, directory, name + "_1.0_all.deb",
+                              BuildDeb(name, "1.0", "all"))
+                    .code,
+                absl::StatusCode::kOk);
+    }
+    Result added, deleted;
+    std::thread deleter([&] {
+      v1::DeleteUploadRequest request;
+      request.set_directory(directory);
+      v1::Job job;
+      grpc::Status rpc = stack_.files(1).DeleteUpload(
+          Deadline(absl::Seconds(10)).get(), request, &job);
+      deleted = Await(stack_, rpc, job, 1);
+    });
+    added = AddFromUpload(repo, directory);
+    deleter.join();
+    // Either the add saw the whole directory, or none of it.
+    const std::string members = db_.QueryValue(absl::StrCat(
+        "SELECT count(*) FROM repo_packages WHERE repo_id = (SELECT id FROM "
+        "repos WHERE name = '", repo, "')"));
+    EXPECT_TRUE(members == "4" || members == "0") << members;
+    EXPECT_EQ(members == "4", added.code == absl::StatusCode::kOk)
+        << added.message;
+    EXPECT_EQ(db_.QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM upload_files WHERE directory = '",
+                  directory, "'")),
+              "0");
+  }
+}
+
+TEST_F(PackagesE2eTest, DroppingTheRepoWhileAddingEndsConsistently) {
+  stack_.StartWorker();
+  for (int round = 0; round < 5; ++round) {
+    const std::string repo = absl::StrCat("gone", round);
+    const std::string directory = absl::StrCat("g", round);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    const std::string name = absl::StrCat("orphan", round);
+    ASSERT_EQ(UploadAndWait(stack_, directory, name + "_1.0_all.deb",
+                            BuildDeb(name, "1.0", "all"))
+                  .code,
+              absl::StatusCode::kOk);
+    Result added, dropped;
+    std::thread dropper([&] { dropped = DeleteRepo(stack_, repo, 1); });
+    added = AddFromUpload(repo, directory);
+    dropper.join();
+    EXPECT_EQ(dropped.code, absl::StatusCode::kOk) << dropped.message;
+    // The add ran before the drop, or failed cleanly after it: the repo
+    // and its memberships are gone; the file was consumed only if added.
+    EXPECT_TRUE(added.code == absl::StatusCode::kOk ||
+                added.code == absl::StatusCode::kNotFound)
+        << added.message;
+    EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repo_packages"), "0");
+    EXPECT_EQ(db_.QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM upload_files WHERE directory = '",
+                  directory, "'")),
+              added.code == absl::StatusCode::kOk ? "0" : "1");
+  }
+}
+
 // The race aptly's API lost data in: clients adding and removing distinct
 // packages of one repo at once, over two servers and two workers.
 TEST_F(PackagesE2eTest, ConcurrentAddsAndRemovesLoseNothing) {
