@@ -47,6 +47,8 @@ absl::string_view KindOf(const v1::JobArgs& args) {
                                          : kCopyPackagesKind;
     case v1::JobArgs::kIncludeChanges:
       return kIncludeChangesKind;
+    case v1::JobArgs::kAddPackages:
+      return kAddPackagesKind;
     case v1::JobArgs::KIND_NOT_SET:
       break;
   }
@@ -96,6 +98,9 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
       break;
     case v1::JobArgs::kRemovePackages:
       spec.exclusive_keys.push_back(RepoKey(args.remove_packages().name()));
+      break;
+    case v1::JobArgs::kAddPackages:
+      spec.exclusive_keys.push_back(RepoKey(args.add_packages().name()));
       break;
     case v1::JobArgs::kIncludeChanges:
       spec.exclusive_keys.push_back(RepoKey(args.include_changes().name()));

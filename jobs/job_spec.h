@@ -24,6 +24,7 @@ inline constexpr absl::string_view kRemovePackagesKind = "repo.remove_packages";
 inline constexpr absl::string_view kCopyPackagesKind = "repo.copy_packages";
 inline constexpr absl::string_view kMovePackagesKind = "repo.move_packages";
 inline constexpr absl::string_view kIncludeChangesKind = "repo.include_changes";
+inline constexpr absl::string_view kAddPackagesKind = "repo.add_packages";
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";

@@ -154,6 +154,23 @@ absl::StatusOr<v1::Job> IncludeChanges(
   });
 }
 
+absl::StatusOr<v1::Job> AddPackages(storage::Database& db,
+                                    storage::JobStore& jobs,
+                                    const v1::AddPackagesRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
+  if (request.keys().empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages to add by key; `debrepo package search` finds "
+        "keys");
+  }
+  v1::JobArgs args;
+  args.mutable_add_packages()->set_name(request.name());
+  *args.mutable_add_packages()->mutable_keys() = request.keys();
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return storage::GetRepo(db, request.name()).status();
+  });
+}
+
 absl::StatusOr<v1::Job> RemovePackages(
     storage::Database& db, storage::JobStore& jobs,
     const v1::RemovePackagesRequest& request) {
@@ -252,6 +269,12 @@ grpc::Status ReposService::AddFromUpload(
     grpc::ServerContext*, const v1::AddFromUploadRequest* request,
     v1::Job* response) {
   return Respond(server::AddFromUpload(db_, jobs_, *request), response);
+}
+
+grpc::Status ReposService::AddPackages(grpc::ServerContext*,
+                                       const v1::AddPackagesRequest* request,
+                                       v1::Job* response) {
+  return Respond(server::AddPackages(db_, jobs_, *request), response);
 }
 
 grpc::Status ReposService::RemovePackages(

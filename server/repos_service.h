@@ -33,6 +33,9 @@ class ReposService final : public v1::Repos::Service {
   grpc::Status AddFromUpload(grpc::ServerContext* context,
                              const v1::AddFromUploadRequest* request,
                              v1::Job* response) override;
+  grpc::Status AddPackages(grpc::ServerContext* context,
+                           const v1::AddPackagesRequest* request,
+                           v1::Job* response) override;
   grpc::Status RemovePackages(grpc::ServerContext* context,
                               const v1::RemovePackagesRequest* request,
                               v1::Job* response) override;

@@ -158,6 +158,22 @@ absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
                });
 }
 
+absl::StatusOr<std::vector<std::string>> MissingPackages(
+    Transaction& tx, const std::vector<std::string>& keys) {
+  return Guard("looking up packages",
+               [&]() -> absl::StatusOr<std::vector<std::string>> {
+                 std::vector<std::string> missing;
+                 for (const pqxx::row& row : tx.pqxx().exec_params(
+                          "SELECT k FROM unnest($1::text[]) AS k WHERE NOT "
+                          "EXISTS (SELECT 1 FROM packages p WHERE p.key = k) "
+                          "ORDER BY k",
+                          internal::PgTextArray(keys))) {
+                   missing.push_back(row[0].c_str());
+                 }
+                 return missing;
+               });
+}
+
 absl::Status AddToRepo(Transaction& tx, absl::string_view repo,
                        const std::vector<std::string>& keys) {
   return Guard("adding packages to a repo", [&]() -> absl::Status {

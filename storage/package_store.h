@@ -50,6 +50,10 @@ absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
     Transaction& tx, absl::string_view repo,
     const std::vector<std::string>& keys);
 
+// MissingPackages returns those of `keys` that no stored package has.
+absl::StatusOr<std::vector<std::string>> MissingPackages(
+    Transaction& tx, const std::vector<std::string>& keys);
+
 // AddToRepo makes the stored packages with `keys` members of `repo`.
 absl::Status AddToRepo(Transaction& tx, absl::string_view repo,
                        const std::vector<std::string>& keys);

@@ -269,6 +269,26 @@ TEST_F(PackagesE2eTest, CopyMoveGetAndSearch) {
   EXPECT_EQ(conflict.code, absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ListKeys("dst").size(), 3u);
 
+  // Adding by key: stored packages go in; unknown keys change nothing.
+  ASSERT_EQ(CreateRepo(stack_, "picked").code, absl::StatusCode::kOk);
+  auto add_keys = [&](const std::vector<std::string>& keys) {
+    v1::AddPackagesRequest request;
+    request.set_name("picked");
+    for (const std::string& key : keys) request.add_keys(key);
+    v1::Job job;
+    grpc::Status rpc = stack_.repos().AddPackages(
+        Deadline(absl::Seconds(10)).get(), request, &job);
+    return Await(stack_, rpc, job);
+  };
+  const std::vector<std::string> dst_keys = ListKeys("dst");
+  Result unknown = add_keys({dst_keys[0], "Pall nothing 1.0 00000000"});
+  EXPECT_EQ(unknown.code, absl::StatusCode::kNotFound) << unknown.message;
+  EXPECT_THAT(unknown.message, HasSubstr("Pall nothing 1.0 00000000"));
+  EXPECT_TRUE(ListKeys("picked").empty());
+  Result picked = add_keys(dst_keys);
+  ASSERT_EQ(picked.code, absl::StatusCode::kOk) << picked.message;
+  EXPECT_THAT(ListKeys("picked"), UnorderedElementsAreArray(dst_keys));
+
   // Packages: one by key, with the repos holding it; search across repos.
   const std::string tool = ListKeys("dst", "Name (tool)").at(0);
   v1::GetPackageRequest get;
@@ -278,7 +298,7 @@ TEST_F(PackagesE2eTest, CopyMoveGetAndSearch) {
                   .GetPackage(Deadline(absl::Seconds(10)).get(), get, &package)
                   .ok());
   EXPECT_EQ(package.name(), "tool");
-  EXPECT_THAT(package.repos(), ::testing::ElementsAre("dst"));
+  EXPECT_THAT(package.repos(), ::testing::ElementsAre("dst", "picked"));
   ASSERT_EQ(package.files_size(), 1);
   EXPECT_EQ(package.files(0).name(), "tool_1.0_all.deb");
   get.set_key("Pall nothing 1.0 00000000");

@@ -2,6 +2,7 @@
 
 #include "jobs/job_spec.h"
 #include "worker/add_from_upload_job.h"
+#include "worker/add_packages_job.h"
 #include "worker/add_upload_file_job.h"
 #include "worker/copy_packages_job.h"
 #include "worker/create_repo_job.h"
@@ -26,6 +27,7 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.emplace(jobs::kDeleteUploadKind, std::make_unique<DeleteUploadJob>());
   handlers.emplace(jobs::kAddFromUploadKind,
                    std::make_unique<AddFromUploadJob>(blobs));
+  handlers.emplace(jobs::kAddPackagesKind, std::make_unique<AddPackagesJob>());
   handlers.emplace(jobs::kRemovePackagesKind,
                    std::make_unique<RemovePackagesJob>());
   // One handler for both: a move is a copy that also removes.

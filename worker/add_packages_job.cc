@@ -1,0 +1,44 @@
+#include "worker/add_packages_job.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "storage/package_store.h"
+#include "storage/repo_store.h"
+#include "worker/package_import.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(const v1::JobArgs& args,
+                                                    storage::Transaction& tx,
+                                                    JobContext& /*context*/) {
+  const v1::AddPackagesArgs& add = args.add_packages();
+  RETURN_IF_ERROR(storage::LoadRepo(tx, add.name()).status());
+  const std::vector<std::string> keys(add.keys().begin(), add.keys().end());
+  ASSIGN_OR_RETURN(std::vector<std::string> missing,
+                   storage::MissingPackages(tx, keys));
+  if (!missing.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "no package has the key \"", absl::StrJoin(missing, "\", \""),
+        "\"; nothing was added. `debrepo package search` finds keys"));
+  }
+  // Invariant: a repo never holds two different packages with the same
+  // name, version and architecture.
+  ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,
+                   storage::FindRepoConflicts(tx, add.name(), keys));
+  if (!conflicts.empty()) {
+    return ConflictError(add.name(), conflicts,
+                         "Nothing was added; remove those first");
+  }
+  RETURN_IF_ERROR(storage::AddToRepo(tx, add.name(), keys));
+  v1::JobResult result;
+  for (const std::string& key : keys) {
+    result.mutable_copy_packages()->add_copied(key);
+  }
+  return result;
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,18 @@
+// repo.add_packages: adds stored packages to a repo by key.
+#ifndef DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
+#define DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
+
+#include "worker/job_handler.h"
+
+namespace debrepo::worker {
+
+class AddPackagesJob : public JobHandler {
+ public:
+  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+                                      storage::Transaction& tx,
+                                      JobContext& context) override;
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
