@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -108,6 +110,40 @@ TEST_F(CliE2eTest, FailuresExitNonZeroWithTheServersMessage) {
   CliResult unreachable = Cli("-server=127.0.0.1:1 repo list");
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_THAT(unreachable.output, HasSubstr("DEBREPO_SERVER"));
+}
+
+TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
+  ASSERT_EQ(Cli("repo create pkgs").exit_code, 0);
+  const std::string libfoo = BuildDebFile("libfoo1", "1.0", "amd64");
+  const std::string bar = BuildDebFile("bar", "2.0", "all");
+  CliResult added = Cli(absl::StrCat("repo add pkgs ", libfoo, " ", bar));
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output, HasSubstr("[+] Pamd64 libfoo1 1.0 "));
+  EXPECT_THAT(added.output, HasSubstr("[+] Pall bar 2.0 "));
+  // The temporary upload directory is gone again.
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+
+  CliResult found = Cli("repo search pkgs 'Name (~ ^lib)'");
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_THAT(found.output, HasSubstr("Pamd64 libfoo1 1.0 "));
+  EXPECT_THAT(found.output, ::testing::Not(HasSubstr("bar")));
+
+  CliResult shown = Cli("repo show -with-packages pkgs");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("Packages:"));
+  EXPECT_THAT(shown.output, HasSubstr("Pall bar 2.0 "));
+
+  CliResult removed = Cli("repo remove pkgs Name '(bar)'");
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_THAT(removed.output, HasSubstr("[-] Pall bar 2.0 "));
+  EXPECT_EQ(Cli("repo search pkgs 'Name (bar)'").exit_code, 1);
+
+  // A file that is not a package: reported, exit status 1.
+  const std::string junk = absl::StrCat(std::getenv("TEST_TMPDIR"), "/junk.deb");
+  std::ofstream(junk) << "not a package";
+  CliResult failed = Cli(absl::StrCat("repo add pkgs ", junk));
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_THAT(failed.output, HasSubstr("[!] "));
 }
 
 TEST_F(CliE2eTest, AsyncJsonAndTasks) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -298,6 +299,44 @@ Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
   result.code = static_cast<absl::StatusCode>(result.job.status_code());
   result.message = result.job.status_message();
   return result;
+}
+
+std::string BuildDebFile(const std::string& name, const std::string& version,
+                         const std::string& architecture,
+                         const std::string& payload) {
+  const std::string root = absl::StrCat(OutputDir(), "/build-", name, "-",
+                                        version, "-", payload.size());
+  const std::string control_dir = root + "/pkg/DEBIAN";
+  EXPECT_EQ(std::system(absl::StrCat("rm -rf ", root, " && mkdir -p ",
+                                     control_dir, " ", root, "/pkg/usr/share/",
+                                     name)
+                            .c_str()),
+            0);
+  std::ofstream(control_dir + "/control")
+      << "Package: " << name << "\nVersion: " << version
+      << "\nArchitecture: " << architecture
+      << "\nMaintainer: Test <test@example.org>\nSection: misc\n"
+         "Priority: optional\nDescription: test package "
+      << name << "\n";
+  std::ofstream(absl::StrCat(root, "/pkg/usr/share/", name, "/data"))
+      << payload;
+  const std::string deb =
+      absl::StrCat(root, "/", name, "_", version, "_", architecture, ".deb");
+  EXPECT_EQ(std::system(absl::StrCat("dpkg-deb --root-owner-group -Zgzip -b ",
+                                     root, "/pkg ", deb, " >/dev/null")
+                            .c_str()),
+            0);
+  return deb;
+}
+
+std::string BuildDeb(const std::string& name, const std::string& version,
+                     const std::string& architecture,
+                     const std::string& payload) {
+  std::ifstream in(BuildDebFile(name, version, architecture, payload),
+                   std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
 }
 
 std::string Sha256Hex(const std::string& bytes) {

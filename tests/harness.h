@@ -149,6 +149,16 @@ Result UploadAndWait(Stack& stack, const std::string& directory,
                      const std::string& filename, const std::string& bytes,
                      int server = 0);
 
+// BuildDebFile builds a real package with dpkg-deb under TEST_TMPDIR and
+// returns its path; BuildDeb returns its bytes. `payload` goes into a file
+// the package installs, so different payloads give different packages.
+std::string BuildDebFile(const std::string& name, const std::string& version,
+                         const std::string& architecture,
+                         const std::string& payload = "hello");
+std::string BuildDeb(const std::string& name, const std::string& version,
+                     const std::string& architecture,
+                     const std::string& payload = "hello");
+
 // Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
 std::string Sha256Hex(const std::string& bytes);
 

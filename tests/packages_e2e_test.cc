@@ -2,9 +2,6 @@
 // uploaded, added, listed with queries, removed; conflicts, hostile files,
 // and concurrent adders and removers.
 #include <atomic>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,37 +16,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
-
-// BuildDeb builds a real package with dpkg-deb and returns its bytes.
-std::string BuildDeb(const std::string& name, const std::string& version,
-                     const std::string& architecture,
-                     const std::string& payload = "hello") {
-  const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/build-",
-                                        name, "-", version, "-", payload.size());
-  const std::string control_dir = root + "/pkg/DEBIAN";
-  EXPECT_EQ(std::system(absl::StrCat("rm -rf ", root, " && mkdir -p ",
-                                     control_dir, " ", root, "/pkg/usr/share/",
-                                     name)
-                            .c_str()),
-            0);
-  std::ofstream(control_dir + "/control")
-      << "Package: " << name << "\nVersion: " << version
-      << "\nArchitecture: " << architecture
-      << "\nMaintainer: Test <test@example.org>\nSection: misc\n"
-         "Priority: optional\nDescription: test package "
-      << name << "\n";
-  std::ofstream(absl::StrCat(root, "/pkg/usr/share/", name, "/data"))
-      << payload;
-  const std::string deb = root + "/out.deb";
-  EXPECT_EQ(std::system(absl::StrCat("dpkg-deb --root-owner-group -Zgzip -b ",
-                                     root, "/pkg ", deb, " >/dev/null")
-                            .c_str()),
-            0);
-  std::ifstream in(deb, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 class PackagesE2eTest : public ::testing::Test {
  protected:
