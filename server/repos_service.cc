@@ -213,6 +213,7 @@ absl::StatusOr<v1::Job> CopyPackages(storage::Database& db,
   copy.set_destination(request.destination());
   copy.set_query(request.query());
   copy.set_move(move);
+  copy.set_with_deps(request.with_deps());
   return SubmitJob(jobs, std::move(args), request.request_id(),
                    [&]() -> absl::Status {
                      RETURN_IF_ERROR(

@@ -298,6 +298,29 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
   return package;
 }
 
+absl::StatusOr<std::vector<RepoStanza>> LoadRepoStanzas(
+    Transaction& tx, absl::string_view repo) {
+  return Guard(
+      "reading a repo's packages",
+      [&]() -> absl::StatusOr<std::vector<RepoStanza>> {
+        std::vector<RepoStanza> stanzas;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 absl::StrCat("SELECT p.key, p.stanza ", kRepoMembers,
+                              " ORDER BY p.key"),
+                 std::string(repo))) {
+          absl::StatusOr<std::vector<deb::Paragraph>> parsed =
+              deb::ParseParagraphs(row[1].c_str());
+          if (!parsed.ok() || parsed->size() != 1) {
+            return absl::DataLossError(absl::StrCat(
+                "the stored control stanza of ", row[0].c_str(),
+                " does not parse"));
+          }
+          stanzas.push_back({row[0].c_str(), std::move(parsed->front())});
+        }
+        return stanzas;
+      });
+}
+
 absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
     Transaction& tx, absl::string_view repo, const deb::Query* query) {
   return Guard("selecting a repo's packages",

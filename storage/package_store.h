@@ -80,6 +80,17 @@ absl::StatusOr<std::vector<v1::Package>> SearchPackages(
 // NOT_FOUND when there is none with that key.
 absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key);
 
+// RepoStanza is a package's key and control stanza.
+struct RepoStanza {
+  std::string key;
+  deb::Paragraph control;
+};
+
+// LoadRepoStanzas returns the key and control stanza of every package of
+// `repo` (for dependency resolution), by key.
+absl::StatusOr<std::vector<RepoStanza>> LoadRepoStanzas(Transaction& tx,
+                                                        absl::string_view repo);
+
 // SelectRepoPackageKeys returns the keys of `repo`'s packages matching
 // `query` (all when null), inside a job's transaction.
 absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(

@@ -303,7 +303,8 @@ Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
 
 std::string BuildDebFile(const std::string& name, const std::string& version,
                          const std::string& architecture,
-                         const std::string& payload) {
+                         const std::string& payload,
+                         const std::string& extra_control) {
   const std::string root = absl::StrCat(OutputDir(), "/build-", name, "-",
                                         version, "-", payload.size());
   const std::string control_dir = root + "/pkg/DEBIAN";
@@ -316,8 +317,8 @@ std::string BuildDebFile(const std::string& name, const std::string& version,
       << "Package: " << name << "\nVersion: " << version
       << "\nArchitecture: " << architecture
       << "\nMaintainer: Test <test@example.org>\nSection: misc\n"
-         "Priority: optional\nDescription: test package "
-      << name << "\n";
+         "Priority: optional\n"
+      << extra_control << "Description: test package " << name << "\n";
   std::ofstream(absl::StrCat(root, "/pkg/usr/share/", name, "/data"))
       << payload;
   const std::string deb =
@@ -331,9 +332,11 @@ std::string BuildDebFile(const std::string& name, const std::string& version,
 
 std::string BuildDeb(const std::string& name, const std::string& version,
                      const std::string& architecture,
-                     const std::string& payload) {
-  std::ifstream in(BuildDebFile(name, version, architecture, payload),
-                   std::ios::binary);
+                     const std::string& payload,
+                     const std::string& extra_control) {
+  std::ifstream in(
+      BuildDebFile(name, version, architecture, payload, extra_control),
+      std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();

@@ -152,12 +152,15 @@ Result UploadAndWait(Stack& stack, const std::string& directory,
 // BuildDebFile builds a real package with dpkg-deb under TEST_TMPDIR and
 // returns its path; BuildDeb returns its bytes. `payload` goes into a file
 // the package installs, so different payloads give different packages.
+// `extra_control` holds more control lines ("Depends: x\n").
 std::string BuildDebFile(const std::string& name, const std::string& version,
                          const std::string& architecture,
-                         const std::string& payload = "hello");
+                         const std::string& payload = "hello",
+                         const std::string& extra_control = "");
 std::string BuildDeb(const std::string& name, const std::string& version,
                      const std::string& architecture,
-                     const std::string& payload = "hello");
+                     const std::string& payload = "hello",
+                     const std::string& extra_control = "");
 
 // Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
 std::string Sha256Hex(const std::string& bytes);

@@ -4,9 +4,11 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
@@ -280,6 +282,45 @@ TEST_F(PackagesE2eTest, CopyMoveGetAndSearch) {
                                   &found)
                   .ok());
   EXPECT_EQ(found.packages_size(), 2);  // both builds are stored
+}
+
+TEST_F(PackagesE2eTest, CopyWithDepsFollowsDependenciesInTheSource) {
+  ASSERT_EQ(CreateRepo(stack_, "src").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "dst").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "dst2").code, absl::StatusCode::kOk);
+  const std::vector<std::tuple<std::string, std::string, std::string>> debs = {
+      {"app", "2.0", "Depends: libdep (>= 1.0), virtual-thing\n"},
+      {"libdep", "1.5", ""},
+      {"provider", "1.0", "Provides: virtual-thing\n"},
+      {"unrelated", "1.0", ""}};
+  for (const auto& [name, version, control] : debs) {
+    ASSERT_EQ(UploadAndWait(stack_, "in",
+                            absl::StrCat(name, "_", version, "_amd64.deb"),
+                            BuildDeb(name, version, "amd64", "x", control))
+                  .code,
+              absl::StatusCode::kOk);
+  }
+  ASSERT_EQ(AddFromUpload("src", "in").code, absl::StatusCode::kOk);
+  auto copy = [&](const std::string& destination, bool with_deps) {
+    v1::CopyPackagesRequest request;
+    request.set_source("src");
+    request.set_destination(destination);
+    request.set_query("Name (app)");
+    request.set_with_deps(with_deps);
+    v1::Job job;
+    grpc::Status rpc = stack_.repos().CopyPackages(
+        Deadline(absl::Seconds(10)).get(), request, &job);
+    return Await(stack_, rpc, job);
+  };
+  ASSERT_EQ(copy("dst", /*with_deps=*/true).code, absl::StatusCode::kOk);
+  std::vector<std::string> names;
+  for (const std::string& key : ListKeys("dst")) {
+    names.push_back(std::vector<std::string>(absl::StrSplit(key, ' '))[1]);
+  }
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("app", "libdep",
+                                                     "provider"));
+  ASSERT_EQ(copy("dst2", /*with_deps=*/false).code, absl::StatusCode::kOk);
+  EXPECT_EQ(ListKeys("dst2").size(), 1u);
 }
 
 TEST_F(PackagesE2eTest, ConcurrentCopiesIntoOneRepoLoseNothing) {

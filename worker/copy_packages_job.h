@@ -9,6 +9,10 @@ namespace debrepo::worker {
 
 class CopyPackagesJob : public JobHandler {
  public:
+  // With with_deps, resolves the dependency closure of the selected
+  // packages within the source (the long phase; the source is locked).
+  absl::Status Prepare(const v1::JobArgs& args, JobContext& context) override;
+
   absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
                                       storage::Transaction& tx,
                                       JobContext& context) override;
