@@ -1,0 +1,249 @@
+// package_bench: adding many packages to one repo and querying it, end to
+// end through gRPC against real servers and workers. The packages are
+// small .deb files generated from the machine's real Packages index, so
+// names, versions and dependencies are real. Prints a table; run with
+// `tools/dev bench` (or set DEBREPO_BENCH_DATABASE_URL and run directly).
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "deb/control.h"
+#include "deb/testing/apt_lists.h"
+#include "tests/harness.h"
+
+ABSL_FLAG(std::string, counts, "1000,10000",
+          "How many packages to add, one run each.");
+ABSL_FLAG(int, upload_clients, 8, "Concurrent uploaders.");
+
+namespace debrepo::testing {
+namespace {
+
+// A tar.gz holding `files` (name, content), built in memory.
+std::string TarGz(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string out(1 << 20, '\0');
+  size_t used = 0;
+  for (;;) {
+    archive* a = archive_write_new();
+    archive_write_set_format_ustar(a);
+    archive_write_add_filter_gzip(a);
+    archive_write_open_memory(a, out.data(), out.size(), &used);
+    for (const auto& [name, content] : files) {
+      archive_entry* entry = archive_entry_new();
+      archive_entry_set_pathname(entry, name.c_str());
+      archive_entry_set_size(entry, content.size());
+      archive_entry_set_filetype(entry, AE_IFREG);
+      archive_entry_set_perm(entry, 0644);
+      archive_write_header(a, entry);
+      archive_write_data(a, content.data(), content.size());
+      archive_entry_free(entry);
+    }
+    const int closed = archive_write_close(a);
+    archive_write_free(a);
+    if (closed == ARCHIVE_OK) break;
+    out.resize(out.size() * 2);  // too small: try again with more room
+  }
+  out.resize(used);
+  return out;
+}
+
+void AppendArMember(std::string& ar, const std::string& name,
+                    const std::string& content) {
+  char header[61];
+  std::snprintf(header, sizeof(header), "%-16s%-12d%-6d%-6d%-8s%-10zu`\n",
+                name.c_str(), 0, 0, 0, "100644", content.size());
+  ar.append(header, 60);
+  ar += content;
+  if (content.size() % 2 == 1) ar += '\n';
+}
+
+// A minimal valid .deb whose control file is `control`.
+std::string MakeDeb(const deb::Paragraph& control) {
+  std::string ar = "!<arch>\n";
+  AppendArMember(ar, "debian-binary", "2.0\n");
+  AppendArMember(ar, "control.tar.gz",
+                 TarGz({{"./control", control.ToString() + "\n"}}));
+  AppendArMember(ar, "data.tar.gz",
+                 TarGz({{absl::StrCat("./usr/share/doc/",
+                                      control.GetOrEmpty("Package"),
+                                      "/copyright"),
+                         "generated\n"}}));
+  return ar;
+}
+
+// The first `count` stanzas of the real index, trimmed to what a control
+// file carries.
+std::vector<deb::Paragraph> RealControls(size_t count) {
+  std::vector<deb::Paragraph> controls;
+  absl::StatusOr<std::string> index = deb::testing::FindAptPackagesIndex();
+  if (!index.ok()) return controls;
+  absl::StatusOr<std::string> text = deb::testing::ReadDecompressedFile(*index);
+  if (!text.ok()) return controls;
+  deb::ParagraphReader reader(*text);
+  deb::Paragraph stanza;
+  while (controls.size() < count) {
+    absl::StatusOr<bool> more = reader.Next(&stanza);
+    if (!more.ok() || !*more) break;
+    deb::Paragraph control;
+    for (const deb::Field& field : stanza.fields()) {
+      if (field.name == "Filename" || field.name == "Size" ||
+          field.name == "MD5sum" || field.name == "SHA256" ||
+          field.name == "Description-md5") {
+        continue;
+      }
+      (void)control.Set(field.name, field.value);
+    }
+    controls.push_back(std::move(control));
+  }
+  return controls;
+}
+
+int64_t PeakRssKb(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    int64_t kb = 0;
+    if (absl::StartsWith(line, "VmHWM:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(
+                             absl::StripSuffix(line.substr(6), "kB")),
+                         &kb)) {
+      return kb;
+    }
+  }
+  return -1;
+}
+
+struct Row {
+  size_t packages = 0;
+  double upload_seconds = 0;
+  double add_seconds = 0;
+  int64_t added = 0;
+  int64_t server_peak_mb = 0;
+  int64_t worker_peak_mb = 0;
+  double query_ms = 0;
+  size_t query_matches = 0;
+  double list_all_ms = 0;
+};
+
+Row Run(const std::string& url, size_t count) {
+  Row row;
+  setenv("DEBREPO_TEST_DATABASE_URL", url.c_str(), 1);
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartWorker({"--concurrency=1"});
+  CreateRepo(stack, "bench");
+  std::vector<deb::Paragraph> controls = RealControls(count);
+  row.packages = controls.size();
+  std::vector<std::string> debs;
+  for (const deb::Paragraph& control : controls) debs.push_back(MakeDeb(control));
+
+  absl::Time start = absl::Now();
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> uploaders;
+  for (int c = 0; c < absl::GetFlag(FLAGS_upload_clients); ++c) {
+    uploaders.emplace_back([&] {
+      for (size_t i = next++; i < debs.size(); i = next++) {
+        UploadAndWait(stack, "incoming", absl::StrCat("p", i, ".deb"), debs[i]);
+      }
+    });
+  }
+  for (std::thread& uploader : uploaders) uploader.join();
+  row.upload_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+  start = absl::Now();
+  v1::AddFromUploadRequest add;
+  add.set_name("bench");
+  add.set_directory("incoming");
+  v1::Job job;
+  grpc::Status rpc =
+      stack.repos().AddFromUpload(Deadline(absl::Seconds(30)).get(), add, &job);
+  Result added = Await(stack, rpc, job);
+  row.add_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  row.added = added.job.result().add_from_upload().added_size();
+  if (added.code != absl::StatusCode::kOk) {
+    std::fprintf(stderr, "add failed: %s\n", added.message.c_str());
+  }
+
+  auto list = [&](const std::string& query, size_t* matches) {
+    const absl::Time t0 = absl::Now();
+    v1::ListRepoPackagesRequest request;
+    request.set_name("bench");
+    request.set_query(query);
+    request.set_page_size(1000);
+    *matches = 0;
+    do {
+      v1::ListRepoPackagesResponse response;
+      if (!stack.repos()
+               .ListRepoPackages(Deadline(absl::Seconds(60)).get(), request,
+                                 &response)
+               .ok()) {
+        break;
+      }
+      *matches += response.packages_size();
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return absl::ToDoubleMilliseconds(absl::Now() - t0);
+  };
+  list("Name (~ ^lib)", &row.query_matches);  // warm up
+  row.query_ms = list("Name (~ ^lib)", &row.query_matches);
+  size_t all = 0;
+  row.list_all_ms = list("", &all);
+  row.server_peak_mb = PeakRssKb(stack.server(0).pid()) / 1024;
+  row.worker_peak_mb = PeakRssKb(stack.worker(0).pid()) / 1024;
+  return row;
+}
+
+int Main() {
+  const char* url = std::getenv("DEBREPO_BENCH_DATABASE_URL");
+  if (url == nullptr) {
+    std::fprintf(stderr,
+                 "package_bench: set DEBREPO_BENCH_DATABASE_URL to a "
+                 "superuser DSN, or run `tools/dev bench`\n");
+    return 2;
+  }
+  std::vector<Row> rows;
+  for (absl::string_view part :
+       absl::StrSplit(absl::GetFlag(FLAGS_counts), ',', absl::SkipEmpty())) {
+    size_t count = 0;
+    if (!absl::SimpleAtoi(part, &count)) continue;
+    rows.push_back(Run(url, count));
+    std::fprintf(stderr, "  %zu packages done\n", rows.back().packages);
+  }
+  std::printf(
+      "| packages | upload s | add s | added | server peak MB | worker peak "
+      "MB | `Name (~ ^lib)` ms (matches) | list all ms |\n"
+      "|---|---|---|---|---|---|---|---|\n");
+  for (const Row& row : rows) {
+    std::printf("| %zu | %.1f | %.1f | %lld | %lld | %lld | %.0f (%zu) | %.0f |\n",
+                row.packages, row.upload_seconds, row.add_seconds,
+                static_cast<long long>(row.added),
+                static_cast<long long>(row.server_peak_mb),
+                static_cast<long long>(row.worker_peak_mb), row.query_ms,
+                row.query_matches, row.list_all_ms);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace debrepo::testing
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return debrepo::testing::Main();
+}
