@@ -78,8 +78,9 @@ TEST_F(CliE2eTest, RepoLifeCycleInAptlyGrammar) {
 
   CliResult renamed = Cli("repo rename team crew");
   ASSERT_EQ(renamed.exit_code, 0) << renamed.output;
-  EXPECT_THAT(renamed.output,
-              HasSubstr("Local repo team -> crew has been successfully renamed."));
+  EXPECT_THAT(
+      renamed.output,
+      HasSubstr("Local repo team -> crew has been successfully renamed."));
 
   CliResult listed = Cli("repo list -raw");
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
@@ -139,7 +140,8 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
   EXPECT_EQ(Cli("repo search pkgs 'Name (bar)'").exit_code, 1);
 
   // A file that is not a package: reported, exit status 1.
-  const std::string junk = absl::StrCat(std::getenv("TEST_TMPDIR"), "/junk.deb");
+  const std::string junk =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/junk.deb");
   std::ofstream(junk) << "not a package";
   CliResult failed = Cli(absl::StrCat("repo add pkgs ", junk));
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
@@ -171,6 +173,59 @@ TEST_F(CliE2eTest, AsyncJsonAndTasks) {
 
   CliResult noop = Cli("admin noop");
   EXPECT_EQ(noop.exit_code, 0) << noop.output;
+}
+
+TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
+  ASSERT_EQ(Cli("repo create from").exit_code, 0);
+  ASSERT_EQ(Cli("repo create to").exit_code, 0);
+  ASSERT_EQ(Cli("repo create last").exit_code, 0);
+  const std::string libfoo = BuildDebFile("libfoo1", "1.0", "amd64");
+  ASSERT_EQ(Cli(absl::StrCat("repo add from ", libfoo)).exit_code, 0);
+
+  CliResult found = Cli("package search 'Name (libfoo1)'");
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_THAT(found.output, ::testing::StartsWith("Pamd64 libfoo1 1.0 "));
+  const std::string key(absl::StripAsciiWhitespace(found.output));
+  ASSERT_EQ(key.find('\n'), std::string::npos) << found.output;
+
+  CliResult none = Cli("package search 'Name (no-such-package)'");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.output, HasSubstr("no packages found"));
+
+  CliResult shown = Cli(absl::StrCat("package show '", key, "'"));
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, ::testing::StartsWith("Package: libfoo1\n"));
+  EXPECT_THAT(shown.output, HasSubstr("Version: 1.0\n"));
+  EXPECT_THAT(shown.output,
+              HasSubstr(absl::StrCat("Files:\n  libfoo1_1.0_amd64.deb ")));
+  EXPECT_THAT(shown.output,
+              HasSubstr("References to package:\n  local repo [from]\n"));
+
+  CliResult json = Cli(absl::StrCat("-json package show '", key, "'"));
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr(absl::StrCat("\"key\":\"", key, "\"")));
+
+  CliResult copied = Cli("repo copy from to Name '(libfoo1)'");
+  ASSERT_EQ(copied.exit_code, 0) << copied.output;
+  EXPECT_EQ(copied.output, absl::StrCat("[o] ", key, " copied\n"));
+  EXPECT_EQ(Cli("repo search from libfoo1").exit_code, 0);
+  EXPECT_EQ(Cli("repo search to libfoo1").exit_code, 0);
+
+  CliResult moved = Cli("repo move to last 'Name (~ ^libfoo)'");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_EQ(moved.output, absl::StrCat("[o] ", key, " moved\n"));
+  EXPECT_EQ(Cli("repo search to libfoo1").exit_code, 1);
+  EXPECT_EQ(Cli("repo search last libfoo1").exit_code, 0);
+
+  CliResult references = Cli(absl::StrCat("package show '", key, "'"));
+  ASSERT_EQ(references.exit_code, 0) << references.output;
+  EXPECT_THAT(references.output, HasSubstr("  local repo [from]\n"));
+  EXPECT_THAT(references.output, HasSubstr("  local repo [last]\n"));
+  EXPECT_THAT(references.output, ::testing::Not(HasSubstr("[to]")));
+
+  CliResult same = Cli("repo copy from from libfoo1");
+  EXPECT_EQ(same.exit_code, 1) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("INVALID_ARGUMENT"));
 }
 
 }  // namespace

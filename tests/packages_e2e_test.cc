@@ -92,12 +92,17 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
             absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "incoming", "README.txt", "notes").code,
             absl::StatusCode::kOk);
+  const std::string whole = BuildDeb("cut", "1.0", "amd64");
+  ASSERT_EQ(UploadAndWait(stack_, "incoming", "cut_1.0_amd64.deb",
+                          whole.substr(0, whole.size() / 2))
+                .code,
+            absl::StatusCode::kOk);
 
   Result added = AddFromUpload("main", "incoming");
   ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
   const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
   EXPECT_EQ(result.added_size(), 3);
-  ASSERT_EQ(result.failed_size(), 2);
+  ASSERT_EQ(result.failed_size(), 3);
   for (const v1::FailedFile& failed : result.failed()) {
     EXPECT_FALSE(failed.reason().empty()) << failed.filename();
   }
@@ -108,7 +113,7 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
   // Added files left the directory; the failed ones stay for inspection.
   EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ',' ORDER BY "
                            "filename) FROM upload_files"),
-            "README.txt,broken_1_amd64.deb");
+            "README.txt,broken_1_amd64.deb,cut_1.0_amd64.deb");
 
   // Queries compile to SQL with dpkg's version ordering.
   EXPECT_EQ(ListKeys("main", "Name (~ ^lib)").size(), 1u);

@@ -47,6 +47,13 @@ absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
                                                 const v1::UploadFile& file) {
   ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
   ASSIGN_OR_RETURN(deb::DebFile deb, deb::ReadDebFile(path));
+  // Reading hashed the bytes anyway: check them against their address.
+  if (deb.checksums.sha256 != file.sha256()) {
+    return absl::DataLossError(absl::StrCat(
+        "the blob store's copy of ", file.filename(), " is damaged (SHA-256 ",
+        deb.checksums.sha256, ", expected ", file.sha256(),
+        "); upload the file again"));
+  }
   storage::NewPackage package;
   package.name = std::string(deb.control.GetOrEmpty("Package"));
   package.version = std::string(deb.control.GetOrEmpty("Version"));
