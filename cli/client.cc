@@ -25,7 +25,8 @@ constexpr absl::string_view kServiceConfig = R"json({
   "methodConfig": [{
     "name": [{"service": "debrepo.v1.Jobs"}, {"service": "debrepo.v1.Repos"},
              {"service": "debrepo.v1.Admin"},
-             {"service": "debrepo.v1.Files"}],
+             {"service": "debrepo.v1.Files"},
+             {"service": "debrepo.v1.Packages"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -61,7 +62,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
       jobs_(v1::Jobs::NewStub(channel_)),
       repos_(v1::Repos::NewStub(channel_)),
       admin_(v1::Admin::NewStub(channel_)),
-      files_(v1::Files::NewStub(channel_)) {}
+      files_(v1::Files::NewStub(channel_)),
+      packages_(v1::Packages::NewStub(channel_)) {}
 
 std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
   grpc::ChannelArguments arguments;

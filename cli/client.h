@@ -20,6 +20,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
 namespace debrepo::cli {
@@ -59,6 +60,7 @@ class Client {
   debrepo::v1::Repos::Stub& repos() { return *repos_; }
   debrepo::v1::Admin::Stub& admin() { return *admin_; }
   debrepo::v1::Files::Stub& files() { return *files_; }
+  debrepo::v1::Packages::Stub& packages() { return *packages_; }
 
   // Call runs the unary RPC `method` on `stub` with a deadline, returning
   // its error as described in FromGrpc.
@@ -119,6 +121,7 @@ class Client {
   std::unique_ptr<debrepo::v1::Repos::Stub> repos_;
   std::unique_ptr<debrepo::v1::Admin::Stub> admin_;
   std::unique_ptr<debrepo::v1::Files::Stub> files_;
+  std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
   bool progress_shown_ = false;
 };
 

@@ -12,12 +12,31 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/client.h"
+#include "google/protobuf/repeated_field.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
 namespace debrepo::cli {
 
 namespace v1 = ::debrepo::v1;
+
+namespace {
+
+// ServePage copies into `page` the page of `items` that `page_token`
+// starts (two to a page; the token is the index of the next item) and
+// returns the token of the next page, "" after the last.
+template <typename T>
+std::string ServePage(const std::vector<T>& items,
+                      const std::string& page_token,
+                      google::protobuf::RepeatedPtrField<T>* page) {
+  size_t start = 0;
+  if (!page_token.empty()) (void)absl::SimpleAtoi(page_token, &start);
+  const size_t end = std::min(items.size(), start + 2);
+  for (size_t i = start; i < end; ++i) *page->Add() = items[i];
+  return end < items.size() ? absl::StrCat(end) : "";
+}
+
+}  // namespace
 
 FakeServer::FakeServer() {
   grpc::ServerBuilder builder;
@@ -27,6 +46,7 @@ FakeServer::FakeServer() {
   builder.RegisterService(static_cast<v1::Repos::Service*>(this));
   builder.RegisterService(static_cast<v1::Admin::Service*>(this));
   builder.RegisterService(static_cast<v1::Files::Service*>(this));
+  builder.RegisterService(static_cast<v1::Packages::Service*>(this));
   server_ = builder.BuildAndStart();
 }
 
@@ -195,14 +215,8 @@ grpc::Status FakeServer::ListRepos(grpc::ServerContext*,
   absl::MutexLock lock(&mu_);
   calls.push_back("ListRepos");
   if (!error.ok()) return error;
-  // Two to a page; the token is the index of the next repo.
-  size_t start = 0;
-  if (!request->page_token().empty()) {
-    (void)absl::SimpleAtoi(request->page_token(), &start);
-  }
-  const size_t end = std::min(repos.size(), start + 2);
-  for (size_t i = start; i < end; ++i) *response->add_repos() = repos[i];
-  if (end < repos.size()) response->set_next_page_token(absl::StrCat(end));
+  response->set_next_page_token(
+      ServePage(repos, request->page_token(), response->mutable_repos()));
   return grpc::Status::OK;
 }
 
@@ -257,14 +271,70 @@ grpc::Status FakeServer::ListRepoPackages(
   calls.push_back("ListRepoPackages");
   if (!error.ok()) return error;
   list_repo_packages_requests.push_back(*request);
-  // Two to a page; the token is the index of the next package.
-  size_t start = 0;
-  if (!request->page_token().empty()) {
-    (void)absl::SimpleAtoi(request->page_token(), &start);
+  response->set_next_page_token(
+      ServePage(packages, request->page_token(), response->mutable_packages()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CopyPackages(grpc::ServerContext*,
+                                      const v1::CopyPackagesRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("CopyPackages");
+  if (!error.ok()) return error;
+  copy_packages_requests.push_back(*request);
+  *response = NewJob("repo.copy_packages", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::MovePackages(grpc::ServerContext*,
+                                      const v1::CopyPackagesRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("MovePackages");
+  if (!error.ok()) return error;
+  move_packages_requests.push_back(*request);
+  *response = NewJob("repo.move_packages", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::IncludeChanges(
+    grpc::ServerContext*, const v1::IncludeChangesRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("IncludeChanges");
+  if (!error.ok()) return error;
+  include_changes_requests.push_back(*request);
+  *response = NewJob("repo.include_changes", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::GetPackage(grpc::ServerContext*,
+                                    const v1::GetPackageRequest* request,
+                                    v1::Package* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("GetPackage");
+  if (!error.ok()) return error;
+  for (const v1::Package& package : packages) {
+    if (package.key() == request->key()) {
+      *response = package;
+      return grpc::Status::OK;
+    }
   }
-  const size_t end = std::min(packages.size(), start + 2);
-  for (size_t i = start; i < end; ++i) *response->add_packages() = packages[i];
-  if (end < packages.size()) response->set_next_page_token(absl::StrCat(end));
+  return grpc::Status(
+      grpc::StatusCode::NOT_FOUND,
+      absl::StrCat("package \"", request->key(), "\" does not exist"));
+}
+
+grpc::Status FakeServer::SearchPackages(
+    grpc::ServerContext*, const v1::SearchPackagesRequest* request,
+    v1::SearchPackagesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("SearchPackages");
+  if (!error.ok()) return error;
+  search_packages_requests.push_back(*request);
+  response->set_next_page_token(
+      ServePage(packages, request->page_token(), response->mutable_packages()));
   return grpc::Status::OK;
 }
 

@@ -1,5 +1,6 @@
-// FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files) on a
-// local port, for testing the CLI's commands without PostgreSQL or workers.
+// FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files,
+// Packages) on a local port, for testing the CLI's commands without
+// PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
 
@@ -18,6 +19,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 
 namespace debrepo::cli {
@@ -26,12 +28,14 @@ namespace debrepo::cli {
 // that reports RUNNING for `running_polls` WaitJob calls and then ends as
 // `end_state`, with `end_code` and `end_message` (or as `end_by_kind` says
 // for its kind). Reads serve `repos` and `packages`, two to a page,
+// GetPackage the package of `packages` with the key asked for,
 // `upload_directories` and `upload_files`. Set the public fields before
 // calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
                          public debrepo::v1::Admin::Service,
-                         public debrepo::v1::Files::Service {
+                         public debrepo::v1::Files::Service,
+                         public debrepo::v1::Packages::Service {
  public:
   // FakeServer starts listening on a free port of 127.0.0.1.
   FakeServer();
@@ -58,7 +62,8 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   // state, status_code, status_message and result of the Job given.
   std::map<std::string, debrepo::v1::Job> end_by_kind;
   std::vector<debrepo::v1::Repo> repos;
-  // Served by ListRepoPackages for any repo and query.
+  // Served by ListRepoPackages for any repo and query, and by
+  // SearchPackages for any query.
   std::vector<debrepo::v1::Package> packages;
   std::vector<debrepo::v1::UploadDirectory> upload_directories;
   // Served for any directory.
@@ -79,6 +84,10 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::AddFromUploadRequest> add_from_upload_requests;
   std::vector<debrepo::v1::RemovePackagesRequest> remove_packages_requests;
   std::vector<debrepo::v1::ListRepoPackagesRequest> list_repo_packages_requests;
+  std::vector<debrepo::v1::CopyPackagesRequest> copy_packages_requests;
+  std::vector<debrepo::v1::CopyPackagesRequest> move_packages_requests;
+  std::vector<debrepo::v1::IncludeChangesRequest> include_changes_requests;
+  std::vector<debrepo::v1::SearchPackagesRequest> search_packages_requests;
   int wait_calls = 0;
   // The methods called, in order, e.g. "Upload", "WaitJob 1" (with the job
   // ID), "AddFromUpload".
@@ -124,6 +133,22 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
       grpc::ServerContext* context,
       const debrepo::v1::ListRepoPackagesRequest* request,
       debrepo::v1::ListRepoPackagesResponse* response) override;
+  grpc::Status CopyPackages(grpc::ServerContext* context,
+                            const debrepo::v1::CopyPackagesRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status MovePackages(grpc::ServerContext* context,
+                            const debrepo::v1::CopyPackagesRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status IncludeChanges(grpc::ServerContext* context,
+                              const debrepo::v1::IncludeChangesRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status GetPackage(grpc::ServerContext* context,
+                          const debrepo::v1::GetPackageRequest* request,
+                          debrepo::v1::Package* response) override;
+  grpc::Status SearchPackages(
+      grpc::ServerContext* context,
+      const debrepo::v1::SearchPackagesRequest* request,
+      debrepo::v1::SearchPackagesResponse* response) override;
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const debrepo::v1::SubmitNoopRequest* request,
                           debrepo::v1::Job* response) override;

@@ -15,6 +15,7 @@
 #include "cli/client.h"
 #include "cli/command.h"
 #include "cli/file_commands.h"
+#include "cli/package_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/task_commands.h"
 
@@ -48,7 +49,7 @@ int ReportError(const absl::Status& status) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {FileCommands(), TaskCommands(), AdminCommands()}) {
+       {PackageCommands(), FileCommands(), TaskCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

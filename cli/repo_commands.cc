@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,8 +21,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "cli/package_commands.h"
 #include "cli/upload.h"
 #include "common/status_macros.h"
+#include "deb/upload_control.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
 
 namespace debrepo::cli {
 namespace {
@@ -127,17 +132,7 @@ absl::Status Search(const ParsedArgs& args, Client& client) {
   const std::string query = args.arguments.size() > 1 ? args.arguments[1] : "";
   ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
                    ListAllPackages(client, args.arguments[0], query));
-  if (client.options().json) {
-    client.PrintJson(all);
-  } else {
-    for (const v1::Package& package : all.packages()) {
-      client.out() << package.key() << "\n";
-    }
-  }
-  if (all.packages().empty()) {
-    return absl::NotFoundError("no packages found");
-  }
-  return absl::OkStatus();
+  return PrintPackageKeys(client, all, all.packages());
 }
 
 // IsPackageFile reports whether `filename` names a binary package, one that
@@ -228,12 +223,19 @@ absl::Status RemoveTemporaryDirectory(Client& client,
   return status;
 }
 
-// UploadAndAdd uploads `files` into the fresh upload directory `directory`
-// and adds them to repo `name` (see Add). `settled` becomes false when a
+// SubmitFunction submits the repo task that consumes upload directory
+// `directory` and returns its job, as submitted.
+using SubmitFunction =
+    absl::FunctionRef<absl::StatusOr<v1::Job>(const std::string& directory)>;
+
+// UploadAndSubmit uploads `files` into the fresh upload directory
+// `directory`, has `submit` start the task that consumes it, and reports
+// the task's AddFromUploadResult (see Add). `settled` becomes false when a
 // task that uses the directory may still be running.
-absl::Status UploadAndAdd(const ParsedArgs& args, Client& client,
-                          const std::string& name, const std::string& directory,
-                          const std::vector<LocalFile>& files, bool& settled) {
+absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
+                             const std::string& directory,
+                             const std::vector<LocalFile>& files,
+                             SubmitFunction submit, bool& settled) {
   // Each file is recorded before the next is sent, and all of them before
   // the repo task reads the directory (also with -async).
   for (const LocalFile& file : files) {
@@ -246,14 +248,7 @@ absl::Status UploadAndAdd(const ParsedArgs& args, Client& client,
     }
   }
 
-  v1::AddFromUploadRequest request;
-  request.set_request_id(NewRequestId());
-  request.set_name(name);
-  request.set_directory(directory);
-  request.set_force_replace(args.GetBool("force-replace"));
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::AddFromUpload,
-                              request, &job));
+  ASSIGN_OR_RETURN(const v1::Job job, submit(directory));
   if (client.options().async) {
     settled = false;
     return client.FollowJob(job, [](const v1::Job&) {});
@@ -309,13 +304,12 @@ absl::Status UploadAndAdd(const ParsedArgs& args, Client& client,
   return absl::OkStatus();
 }
 
-absl::Status Add(const ParsedArgs& args, Client& client) {
-  const std::string& name = args.arguments[0];
-  ASSIGN_OR_RETURN(
-      const std::vector<std::string> paths,
-      CollectFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
-  // The first pass hashes every file, so that a missing or unreadable one
-  // stops the command before anything is sent.
+// HashFiles hashes every file of `paths` (see HashFile), so that a missing
+// or unreadable one stops the command before anything is sent. Two files
+// with the same Basename, which would share a name in the upload
+// directory, are an error.
+absl::StatusOr<std::vector<LocalFile>> HashFiles(
+    absl::Span<const std::string> paths) {
   std::vector<LocalFile> files;
   absl::flat_hash_map<std::string, std::string> by_basename;
   for (const std::string& path : paths) {
@@ -329,6 +323,17 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
     }
     files.push_back(std::move(file));
   }
+  return files;
+}
+
+// AddThroughUpload checks that repo `name` exists, prints `banner` (unless
+// empty, -json or -async), uploads `files` into a fresh upload directory,
+// has `submit` start the task that consumes it and reports the result (see
+// UploadAndSubmit); then it deletes what is left of the directory.
+absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
+                              const std::string& name,
+                              const std::vector<LocalFile>& files,
+                              absl::string_view banner, SubmitFunction submit) {
   // Nothing is uploaded for a repo that does not exist.
   v1::GetRepoRequest get;
   get.set_name(name);
@@ -336,13 +341,13 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
   RETURN_IF_ERROR(
       client.Call(client.repos(), &v1::Repos::Stub::GetRepo, get, &repo));
 
-  if (!client.options().json && !client.options().async) {
-    client.out() << "Loading packages...\n";
+  if (!banner.empty() && !client.options().json && !client.options().async) {
+    client.out() << banner << "\n";
   }
   const std::string directory = TemporaryDirectoryName();
   bool settled = true;
   const absl::Status status =
-      UploadAndAdd(args, client, name, directory, files, settled);
+      UploadAndSubmit(args, client, directory, files, submit, settled);
   if (!settled) {
     // A task still uses the directory: deleting it now could race with
     // it. With -async that is expected; otherwise say where files may
@@ -364,13 +369,132 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
   return status;
 }
 
+absl::Status Add(const ParsedArgs& args, Client& client) {
+  const std::string& name = args.arguments[0];
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> paths,
+      CollectFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
+  return AddThroughUpload(
+      args, client, name, files, "Loading packages...",
+      [&](const std::string& directory) -> absl::StatusOr<v1::Job> {
+        v1::AddFromUploadRequest request;
+        request.set_request_id(NewRequestId());
+        request.set_name(name);
+        request.set_directory(directory);
+        request.set_force_replace(args.GetBool("force-replace"));
+        v1::Job job;
+        RETURN_IF_ERROR(client.Call(
+            client.repos(), &v1::Repos::Stub::AddFromUpload, request, &job));
+        return job;
+      });
+}
+
+// ChangesFiles returns the paths of the .changes files `changes_paths` and,
+// after each, of the files it lists, which must be in its directory. A path
+// named twice is returned once.
+absl::StatusOr<std::vector<std::string>> ChangesFiles(
+    absl::Span<const std::string> changes_paths) {
+  std::vector<std::string> paths;
+  absl::flat_hash_set<std::string> seen;
+  auto take = [&](std::string path) {
+    if (seen.insert(path).second) paths.push_back(std::move(path));
+  };
+  for (const std::string& changes_path : changes_paths) {
+    ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(changes_path));
+    absl::StatusOr<deb::UploadControl> changes = deb::ParseChanges(text);
+    if (!changes.ok()) {
+      return absl::Status(changes.status().code(),
+                          absl::StrCat("cannot parse ", changes_path, ": ",
+                                       changes.status().message()));
+    }
+    take(changes_path);
+    // The directory part, with its trailing slash ("" for none).
+    const std::string directory = changes_path.substr(
+        0, changes_path.size() - Basename(changes_path).size());
+    for (const deb::ListedFile& listed : changes->files) {
+      std::string path = absl::StrCat(directory, listed.name);
+      std::error_code error;
+      if (!std::filesystem::exists(path, error)) {
+        return absl::NotFoundError(
+            absl::StrCat(path, " listed in ", changes_path, " is missing"));
+      }
+      take(std::move(path));
+    }
+  }
+  return paths;
+}
+
+absl::Status Include(const ParsedArgs& args, Client& client) {
+  const std::string& name = args.arguments[0];
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> paths,
+      ChangesFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
+  return AddThroughUpload(
+      args, client, name, files, "",
+      [&](const std::string& directory) -> absl::StatusOr<v1::Job> {
+        v1::IncludeChangesRequest request;
+        request.set_request_id(NewRequestId());
+        request.set_name(name);
+        request.set_directory(directory);
+        request.set_accept_unsigned(args.GetBool("accept-unsigned"));
+        request.set_ignore_signature(args.GetBool("ignore-signatures"));
+        request.set_force_replace(args.GetBool("force-replace"));
+        v1::Job job;
+        RETURN_IF_ERROR(client.Call(
+            client.repos(), &v1::Repos::Stub::IncludeChanges, request, &job));
+        return job;
+      });
+}
+
+// JoinQuery joins the arguments from `first` on with spaces into one
+// package query, as aptly does; an all-blank query is a usage error.
+absl::StatusOr<std::string> JoinQuery(const ParsedArgs& args, size_t first,
+                                      absl::string_view command) {
+  std::string query =
+      absl::StrJoin(absl::MakeConstSpan(args.arguments).subspan(first), " ");
+  if (query.find_first_not_of(' ') == std::string::npos) {
+    return UsageError(absl::StrCat(command, ": QUERY is empty"));
+  }
+  return query;
+}
+
+// CopyOrMove submits `method` (CopyPackages or MovePackages) for
+// `repo copy|move SRC DST QUERY...` and prints "[o] KEY <verb>" for each
+// package it copied.
+absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
+                        grpc::Status (v1::Repos::Stub::*method)(
+                            grpc::ClientContext*,
+                            const v1::CopyPackagesRequest&, v1::Job*),
+                        absl::string_view command, absl::string_view verb) {
+  v1::CopyPackagesRequest request;
+  request.set_request_id(NewRequestId());
+  request.set_source(args.arguments[0]);
+  request.set_destination(args.arguments[1]);
+  ASSIGN_OR_RETURN(*request.mutable_query(), JoinQuery(args, 2, command));
+  v1::Job job;
+  RETURN_IF_ERROR(client.Call(client.repos(), method, request, &job));
+  return client.FollowJob(job, [&](const v1::Job& ended) {
+    for (const std::string& key : ended.result().copy_packages().copied()) {
+      client.out() << "[o] " << key << " " << verb << "\n";
+    }
+  });
+}
+
+absl::Status Copy(const ParsedArgs& args, Client& client) {
+  return CopyOrMove(args, client, &v1::Repos::Stub::CopyPackages, "repo copy",
+                    "copied");
+}
+
+absl::Status Move(const ParsedArgs& args, Client& client) {
+  return CopyOrMove(args, client, &v1::Repos::Stub::MovePackages, "repo move",
+                    "moved");
+}
+
 absl::Status Remove(const ParsedArgs& args, Client& client) {
   const std::string& name = args.arguments[0];
-  const std::string query =
-      absl::StrJoin(absl::MakeConstSpan(args.arguments).subspan(1), " ");
-  if (query.find_first_not_of(' ') == std::string::npos) {
-    return UsageError("repo remove: QUERY is empty");
-  }
+  ASSIGN_OR_RETURN(const std::string query, JoinQuery(args, 1, "repo remove"));
   v1::RemovePackagesRequest request;
   request.set_request_id(NewRequestId());
   request.set_name(name);
@@ -526,6 +650,28 @@ std::vector<Command> RepoCommands() {
         {},
         "List the keys of a local repo's packages matching a query."},
        &Search},
+      {{"repo",
+        "copy",
+        {"SRC", "DST", "QUERY..."},
+        {},
+        "Copy the packages matching a query from one local repo to another."},
+       &Copy},
+      {{"repo",
+        "move",
+        {"SRC", "DST", "QUERY..."},
+        {},
+        "Move the packages matching a query from one local repo to another."},
+       &Move},
+      {{"repo",
+        "include",
+        {"NAME", "CHANGES..."},
+        {{"accept-unsigned", true, "", "accept unsigned .changes files"},
+         {"ignore-signatures", true, "",
+          "do not check the signatures of .changes files"},
+         {"force-replace", true, "",
+          "replace packages with the same name, version and architecture"}},
+        "Add the packages listed by .changes files to a local repo."},
+       &Include},
   };
 }
 

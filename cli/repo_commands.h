@@ -9,7 +9,7 @@
 namespace debrepo::cli {
 
 // RepoCommands returns repo create, show, list, edit, rename, drop, add,
-// remove and search.
+// remove, search, copy, move and include.
 std::vector<Command> RepoCommands();
 
 }  // namespace debrepo::cli

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -686,6 +687,203 @@ TEST_F(RepoCommandsTest, AddFailedJobKeepsLocalFilesWithRemoveFiles) {
   EXPECT_EQ(status.message(), "boom");
   EXPECT_EQ(server_.add_from_upload_requests.size(), 1);
   EXPECT_TRUE(std::filesystem::exists(a));
+}
+
+TEST_F(RepoCommandsTest, CopyJoinsTheQueryAndPrintsCopied) {
+  v1::Job& end = server_.end_by_kind["repo.copy_packages"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall b 2 y");
+  ASSERT_THAT(Run({"repo", "copy", "src", "dst", "Name", "(~ ^[ab])"}), IsOk());
+  ASSERT_EQ(server_.copy_packages_requests.size(), 1);
+  const v1::CopyPackagesRequest& request = server_.copy_packages_requests[0];
+  EXPECT_EQ(request.source(), "src");
+  EXPECT_EQ(request.destination(), "dst");
+  EXPECT_EQ(request.query(), "Name (~ ^[ab])");
+  EXPECT_FALSE(request.request_id().empty());
+  EXPECT_THAT(server_.move_packages_requests, IsEmpty());
+  EXPECT_EQ(out_, "[o] Pall a 1 x copied\n[o] Pall b 2 y copied\n");
+}
+
+TEST_F(RepoCommandsTest, MoveCallsMovePackagesAndPrintsMoved) {
+  v1::Job& end = server_.end_by_kind["repo.move_packages"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
+  ASSERT_THAT(Run({"repo", "move", "src", "dst", "a"}), IsOk());
+  ASSERT_EQ(server_.move_packages_requests.size(), 1);
+  EXPECT_EQ(server_.move_packages_requests[0].query(), "a");
+  EXPECT_THAT(server_.copy_packages_requests, IsEmpty());
+  EXPECT_EQ(out_, "[o] Pall a 1 x moved\n");
+}
+
+TEST_F(RepoCommandsTest, CopyNeedsAQuery) {
+  const absl::Status missing = Run({"repo", "copy", "src", "dst"});
+  EXPECT_TRUE(IsUsageError(missing));
+  EXPECT_THAT(missing.message(), HasSubstr("missing argument QUERY"));
+  const absl::Status blank = Run({"repo", "move", "src", "dst", " "});
+  EXPECT_TRUE(IsUsageError(blank));
+  EXPECT_THAT(std::string(blank.message()),
+              StartsWith("repo move: QUERY is empty"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, CopyFailedJobIsAnError) {
+  server_.end_state = v1::FAILED;
+  server_.end_code = static_cast<int>(absl::StatusCode::kFailedPrecondition);
+  server_.end_message = "conflict";
+  const absl::Status status = Run({"repo", "copy", "src", "dst", "a"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(status.message(), "conflict");
+  EXPECT_THAT(out_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, CopyAsyncPrintsTheJobId) {
+  Options options;
+  options.async = true;
+  ASSERT_THAT(Run({"repo", "copy", "src", "dst", "a"}, options), IsOk());
+  EXPECT_EQ(out_, "1\n");
+}
+
+// ChangesText returns a .changes listing `files` (name and contents).
+std::string ChangesText(
+    const std::vector<std::pair<std::string, std::string>>& files,
+    bool signed_text = false) {
+  std::string sha256_lines;
+  std::string files_lines;
+  for (const auto& [name, contents] : files) {
+    absl::StrAppend(&sha256_lines, "\n ", std::string(64, 'a'), " ",
+                    contents.size(), " ", name);
+    absl::StrAppend(&files_lines, "\n ", std::string(32, '0'), " ",
+                    contents.size(), " misc optional ", name);
+  }
+  std::string text = absl::StrCat(
+      "Format: 1.8\nSource: hello\nBinary: hello\nArchitecture: all\n"
+      "Version: 1.0\nDistribution: unstable\nMaintainer: T <t@example.org>\n"
+      "Checksums-Sha256:",
+      sha256_lines, "\nFiles:", files_lines, "\n");
+  if (!signed_text) return text;
+  return absl::StrCat(
+      "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n", text,
+      "-----BEGIN PGP SIGNATURE-----\n\niQ==\n-----END PGP SIGNATURE-----\n");
+}
+
+TEST_F(RepoCommandsTest, IncludeUploadsChangesAndListedFilesThenIncludes) {
+  server_.running_polls = 0;
+  server_.repos = {MakeRepo("r1", "")};
+  WriteFile("in/hello_1.0_all.deb", "deb");
+  WriteFile("in/hello-doc_1.0_all.deb", "doc");
+  const std::string changes = WriteFile(
+      "in/hello_1.0_all.changes",
+      ChangesText(
+          {{"hello_1.0_all.deb", "deb"}, {"hello-doc_1.0_all.deb", "doc"}},
+          /*signed_text=*/true));
+  v1::Job& end = server_.end_by_kind["repo.include_changes"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_add_from_upload()->add_added("Pall hello 1 x");
+  end.mutable_result()->mutable_add_from_upload()->add_added(
+      "Pall hello-doc 1 y");
+  ASSERT_THAT(Run({"repo", "include", "-accept-unsigned", "-force-replace",
+                   "r1", changes}),
+              IsOk());
+  EXPECT_THAT(UploadFilenames(),
+              ElementsAre("hello_1.0_all.changes", "hello_1.0_all.deb",
+                          "hello-doc_1.0_all.deb"));
+  const std::vector<std::string> directories = UploadDirectories();
+  ASSERT_EQ(directories.size(), 3);
+  EXPECT_THAT(directories[0], StartsWith("cli-"));
+  EXPECT_EQ(directories[0].size(), 20);
+  EXPECT_EQ(directories[2], directories[0]);
+
+  ASSERT_EQ(server_.include_changes_requests.size(), 1);
+  const v1::IncludeChangesRequest& request =
+      server_.include_changes_requests[0];
+  EXPECT_EQ(request.name(), "r1");
+  EXPECT_EQ(request.directory(), directories[0]);
+  EXPECT_TRUE(request.accept_unsigned());
+  EXPECT_FALSE(request.ignore_signature());
+  EXPECT_TRUE(request.force_replace());
+  EXPECT_FALSE(request.no_remove_files());
+  EXPECT_FALSE(request.request_id().empty());
+  EXPECT_THAT(server_.calls,
+              ElementsAre("GetRepo", "Upload", "WaitJob 1", "Upload",
+                          "WaitJob 2", "Upload", "WaitJob 3", "IncludeChanges",
+                          "WaitJob 4", "ListUploadFiles"));
+  EXPECT_EQ(out_, "[+] Pall hello 1 x added\n[+] Pall hello-doc 1 y added\n");
+  EXPECT_THAT(err_, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, IncludeIgnoreSignaturesAndSharedFiles) {
+  server_.repos = {MakeRepo("r1", "")};
+  WriteFile("in/common.deb", "c");
+  const std::string one =
+      WriteFile("in/one.changes", ChangesText({{"common.deb", "c"}}));
+  const std::string two =
+      WriteFile("in/two.changes", ChangesText({{"common.deb", "c"}}));
+  ASSERT_THAT(Run({"repo", "include", "-ignore-signatures", "r1", one, two}),
+              IsOk());
+  // A file listed twice is sent once.
+  EXPECT_THAT(UploadFilenames(),
+              ElementsAre("one.changes", "common.deb", "two.changes"));
+  ASSERT_EQ(server_.include_changes_requests.size(), 1);
+  EXPECT_TRUE(server_.include_changes_requests[0].ignore_signature());
+  EXPECT_FALSE(server_.include_changes_requests[0].accept_unsigned());
+}
+
+TEST_F(RepoCommandsTest, IncludeMissingListedFileSendsNothing) {
+  server_.repos = {MakeRepo("r1", "")};
+  WriteFile("in/a.deb", "a");
+  const std::string changes = WriteFile(
+      "in/x.changes", ChangesText({{"a.deb", "a"}, {"gone.deb", "g"}}));
+  const absl::Status status = Run({"repo", "include", "r1", changes});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(status.message(), absl::StrCat(Path("in/gone.deb"), " listed in ",
+                                           changes, " is missing"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, IncludeUnreadableOrBadChangesSendsNothing) {
+  server_.repos = {MakeRepo("r1", "")};
+  const absl::Status missing =
+      Run({"repo", "include", "r1", Path("nope.changes")});
+  EXPECT_THAT(std::string(missing.message()),
+              StartsWith(absl::StrCat("cannot read ", Path("nope.changes"))));
+  const std::string bad = WriteFile("bad.changes", "Format: 1.8\n");
+  const absl::Status invalid = Run({"repo", "include", "r1", bad});
+  EXPECT_THAT(invalid, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(invalid.message()),
+              StartsWith(absl::StrCat("cannot parse ", bad)));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, IncludeFailedChangesExitOneAndCleansUp) {
+  server_.repos = {MakeRepo("r1", "")};
+  server_.upload_files = {v1::UploadFile()};
+  WriteFile("in/a.deb", "a");
+  const std::string changes =
+      WriteFile("in/a.changes", ChangesText({{"a.deb", "a"}}));
+  v1::Job& end = server_.end_by_kind["repo.include_changes"];
+  end.set_state(v1::SUCCEEDED);
+  v1::FailedFile& failed =
+      *end.mutable_result()->mutable_add_from_upload()->add_failed();
+  failed.set_filename("a.changes");
+  failed.set_reason("not signed by a trusted key");
+  const absl::Status status = Run({"repo", "include", "r1", changes});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(err_,
+            absl::StrCat("[!] ", changes, ": not signed by a trusted key\n"));
+  EXPECT_THAT(out_, IsEmpty());
+  ASSERT_EQ(server_.delete_upload_requests.size(), 1);
+  EXPECT_EQ(server_.delete_upload_requests[0].directory(),
+            UploadDirectories()[0]);
+}
+
+TEST_F(RepoCommandsTest, IncludeToMissingRepoSendsNothing) {
+  WriteFile("in/a.deb", "a");
+  const std::string changes =
+      WriteFile("in/a.changes", ChangesText({{"a.deb", "a"}}));
+  EXPECT_THAT(Run({"repo", "include", "r1", changes}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(server_.uploads, IsEmpty());
 }
 
 }  // namespace

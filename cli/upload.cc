@@ -72,6 +72,15 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path) {
   return file;
 }
 
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::string contents;
+  RETURN_IF_ERROR(ForEachChunk(path, [&](absl::string_view chunk) {
+    contents.append(chunk.data(), chunk.size());
+    return true;
+  }));
+  return contents;
+}
+
 absl::string_view Basename(absl::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == absl::string_view::npos ? path : path.substr(slash + 1);

@@ -1,5 +1,5 @@
 // Sending local files into upload directories (Files.Upload), shared by
-// `file upload` and `repo add`.
+// `file upload`, `repo add` and `repo include`.
 #ifndef DEBREPO_CLI_UPLOAD_H_
 #define DEBREPO_CLI_UPLOAD_H_
 
@@ -25,6 +25,10 @@ struct LocalFile {
 // HashFile reads `path` once and returns its size and SHA-256; a missing or
 // unreadable file is "cannot read PATH: <reason>".
 absl::StatusOr<LocalFile> HashFile(const std::string& path);
+
+// ReadWholeFile returns the contents of `path`; a missing or unreadable
+// file is "cannot read PATH: <reason>", as for HashFile.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 
 // Basename returns the last component of `path`, the name a file gets in
 // an upload directory.
