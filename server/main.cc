@@ -1,9 +1,7 @@
 // debrepo-server: the stateless gRPC front. Validates requests, answers
 // reads from PostgreSQL, and turns mutations into jobs.
-#include <csignal>
 #include <fstream>
 #include <memory>
-#include <pthread.h>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -11,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -44,12 +43,7 @@ ABSL_FLAG(int, db_pool_size, 32,
           "LISTEN (DEBREPO_DB_POOL_SIZE).");
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = debrepo::BlockStopSignals();
 
   debrepo::ParseFlagsWithEnvironment(
       argc, argv,
@@ -108,8 +102,7 @@ int main(int argc, char** argv) {
   debrepo::LogInfo("debrepo-server listening on port ", port);
 
   std::thread signal_waiter([&] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
+    const int signal = debrepo::WaitForStopSignal(stop_signals);
     debrepo::LogInfo("received signal ", signal, "; shutting down");
     // Waits are answered at once; other in-flight calls get a few seconds.
     waiter.Shutdown();

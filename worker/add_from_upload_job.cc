@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "storage/repo_store.h"
 #include "worker/package_import.h"
 
 namespace debrepo::worker {
@@ -39,14 +38,8 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
 absl::StatusOr<v1::JobResult> AddFromUploadJob::Apply(
     const v1::JobArgs& args, storage::Transaction& tx, JobContext& context) {
   const v1::AddFromUploadArgs& request = args.add_from_upload();
-  RETURN_IF_ERROR(storage::LoadRepo(tx, request.name()).status());
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(
-      *result.mutable_add_from_upload(),
-      ImportPrepared(tx, request.name(), request.directory(),
-                     std::any_cast<const PreparedImport&>(context.prepared()),
-                     request.force_replace(), request.no_remove_files()));
-  return result;
+  return ImportPrepared(tx, request.name(), request.directory(), context,
+                        request.force_replace(), request.no_remove_files());
 }
 
 }  // namespace debrepo::worker

@@ -11,7 +11,6 @@
 #include "common/status_macros.h"
 #include "deb/clearsign.h"
 #include "deb/upload_control.h"
-#include "storage/repo_store.h"
 #include "worker/package_import.h"
 
 namespace debrepo::worker {
@@ -144,14 +143,8 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
 absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(
     const v1::JobArgs& args, storage::Transaction& tx, JobContext& context) {
   const v1::IncludeChangesArgs& request = args.include_changes();
-  RETURN_IF_ERROR(storage::LoadRepo(tx, request.name()).status());
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(
-      *result.mutable_add_from_upload(),
-      ImportPrepared(tx, request.name(), request.directory(),
-                     std::any_cast<const PreparedImport&>(context.prepared()),
-                     request.force_replace(), request.no_remove_files()));
-  return result;
+  return ImportPrepared(tx, request.name(), request.directory(), context,
+                        request.force_replace(), request.no_remove_files());
 }
 
 }  // namespace debrepo::worker

@@ -1,9 +1,7 @@
 // debrepo-worker: claims jobs from PostgreSQL and runs them.
-#include <csignal>
 #include <optional>
 #include <string>
 #include <vector>
-#include <pthread.h>
 #include <thread>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
+#include "common/stop_signals.h"
 #include "blobstore/fs_blob_store.h"
 #include "storage/migrations.h"
 #include "worker/job_handlers.h"
@@ -62,13 +61,7 @@ std::string DefaultWorkerId() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = debrepo::BlockStopSignals();
 
   debrepo::ParseFlagsWithEnvironment(
       argc, argv,
@@ -121,8 +114,7 @@ int main(int argc, char** argv) {
       options,
       debrepo::worker::MakeJobHandlers(blobs->get(), std::move(verifier)));
   std::thread signal_waiter([&] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
+    const int signal = debrepo::WaitForStopSignal(stop_signals);
     debrepo::LogInfo("received signal ", signal, "; finishing current jobs");
     worker.Stop();
   });

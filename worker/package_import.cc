@@ -13,6 +13,7 @@
 #include "deb/deb_file.h"
 #include "deb/package_key.h"
 #include "deb/relation.h"
+#include "storage/repo_store.h"
 #include "storage/upload_store.h"
 
 namespace debrepo::worker {
@@ -101,10 +102,14 @@ absl::Status ConflictError(absl::string_view repo,
       absl::StrJoin(pairs, "; "), ". ", remedy));
 }
 
-absl::StatusOr<v1::AddFromUploadResult> ImportPrepared(
-    storage::Transaction& tx, absl::string_view repo,
-    absl::string_view directory, const PreparedImport& prepared,
-    bool force_replace, bool no_remove_files) {
+absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
+                                             absl::string_view repo,
+                                             absl::string_view directory,
+                                             JobContext& context,
+                                             bool force_replace,
+                                             bool no_remove_files) {
+  const auto& prepared = std::any_cast<const PreparedImport&>(context.prepared());
+  RETURN_IF_ERROR(storage::LoadRepo(tx, repo).status());
   // The directory is locked, so it still holds what Prepare read; take
   // only files whose bytes are unchanged all the same.
   ASSIGN_OR_RETURN(std::vector<v1::UploadFile> current,
@@ -135,7 +140,8 @@ absl::StatusOr<v1::AddFromUploadResult> ImportPrepared(
   // name, version and architecture.
   ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,
                    storage::FindRepoConflicts(tx, repo, keys));
-  v1::AddFromUploadResult added;
+  v1::JobResult result;
+  v1::AddFromUploadResult& added = *result.mutable_add_from_upload();
   if (!conflicts.empty()) {
     if (!force_replace) {
       return ConflictError(
@@ -163,7 +169,7 @@ absl::StatusOr<v1::AddFromUploadResult> ImportPrepared(
   for (const v1::FailedFile& failed : prepared.failed) {
     *added.add_failed() = failed;
   }
-  return added;
+  return result;
 }
 
 }  // namespace debrepo::worker

@@ -54,16 +54,19 @@ absl::Status ConflictError(absl::string_view repo,
                            const std::vector<storage::KeyConflict>& conflicts,
                            absl::string_view remedy);
 
-// ImportPrepared adds the prepared packages to repo `repo` inside a job's
-// transaction, keeping the invariant that a repo never holds two different
+// ImportPrepared adds the prepared packages (context.prepared(), a
+// PreparedImport) to repo `repo` inside a job's transaction (NOT_FOUND when
+// the repo is gone), keeping the invariant that a repo never holds two different
 // packages with the same name, version and architecture: a conflict is
 // FAILED_PRECONDITION naming both unless `force_replace`, which removes the
 // old one. Files whose bytes changed since the long phase are skipped.
 // Unless `no_remove_files`, imported files leave the directory.
-absl::StatusOr<v1::AddFromUploadResult> ImportPrepared(
-    storage::Transaction& tx, absl::string_view repo,
-    absl::string_view directory, const PreparedImport& prepared,
-    bool force_replace, bool no_remove_files);
+absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
+                                             absl::string_view repo,
+                                             absl::string_view directory,
+                                             JobContext& context,
+                                             bool force_replace,
+                                             bool no_remove_files);
 
 }  // namespace debrepo::worker
 
