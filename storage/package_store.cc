@@ -1,6 +1,9 @@
 #include "storage/package_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "deb/control.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
@@ -34,10 +37,10 @@ std::string JsonString(absl::string_view text) {
 
 // The packages to insert travel as one JSON array: one statement however
 // many there are.
-std::string PackagesJson(const std::vector<NewPackage>& packages) {
+std::string PackagesJson(absl::Span<const NewPackage* const> packages) {
   std::string json = "[";
   for (size_t i = 0; i < packages.size(); ++i) {
-    const NewPackage& package = packages[i];
+    const NewPackage& package = *packages[i];
     std::string files = "[";
     for (size_t j = 0; j < package.files.size(); ++j) {
       const v1::PackageFile& file = package.files[j];
@@ -126,10 +129,17 @@ v1::Package PackageFromRow(const pqxx::row& row, bool details) {
 }  // namespace
 
 absl::Status InsertPackages(Transaction& tx,
-                            const std::vector<NewPackage>& packages) {
-  if (packages.empty()) return absl::OkStatus();
+                            const std::vector<const NewPackage*>& packages) {
+  // Batches keep the JSON (and PostgreSQL's parse of it) small however many
+  // packages a job adds.
+  constexpr size_t kBatch = 1000;
   return Guard("storing packages", [&]() -> absl::Status {
-    tx.pqxx().exec_params0(kInsertPackages, PackagesJson(packages));
+    for (size_t start = 0; start < packages.size(); start += kBatch) {
+      const size_t end = std::min(packages.size(), start + kBatch);
+      tx.pqxx().exec_params0(
+          kInsertPackages,
+          PackagesJson(absl::MakeConstSpan(packages).subspan(start, end - start)));
+    }
     return absl::OkStatus();
   });
 }
@@ -240,7 +250,10 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
     pqxx::nontransaction tx(connection);
     for (const pqxx::row& row : tx.exec_params(
              absl::StrCat("SELECT p.key, p.name, p.version, p.architecture, "
-                          "p.source, p.package_type, p.stanza, p.files ",
+                          "p.source, p.package_type, ",
+                          // Stanzas are most of a row: fetch them only when
+                          // asked for.
+                          details ? "p.stanza, p.files " : "NULL, NULL ",
                           scope, " AND p.key > $2 AND (", condition,
                           ") ORDER BY p.key LIMIT $3::int"),
              pqxx::prepare::make_dynamic_params(parameters))) {

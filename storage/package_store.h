@@ -41,7 +41,7 @@ struct KeyConflict {
 
 // InsertPackages stores packages not stored yet (by key).
 absl::Status InsertPackages(Transaction& tx,
-                            const std::vector<NewPackage>& packages);
+                            const std::vector<const NewPackage*>& packages);
 
 // FindRepoConflicts returns, for the stored packages with `keys`, the
 // packages of repo `repo` with the same name, version and architecture but

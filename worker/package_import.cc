@@ -118,7 +118,7 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
   for (const v1::UploadFile& file : current) {
     current_sha256[file.filename()] = file.sha256();
   }
-  std::vector<storage::NewPackage> packages;
+  std::vector<const storage::NewPackage*> packages;
   std::vector<std::string> keys, filenames;
   absl::flat_hash_set<std::string> seen;
   for (const PreparedImport::Entry& entry : prepared.packages) {
@@ -129,7 +129,7 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
     filenames.push_back(entry.file.filename());
     if (seen.insert(entry.package.key).second) {
       keys.push_back(entry.package.key);
-      packages.push_back(entry.package);
+      packages.push_back(&entry.package);
     }
   }
 
