@@ -24,7 +24,8 @@ absl::Status SearchPackages(storage::Database& db,
     ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
   }
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
-  const int page_size = PageSize(request.page_size());
+  const int page_size =
+      PackagePageSize(request.page_size(), request.details());
   ASSIGN_OR_RETURN(
       std::vector<v1::Package> packages,
       storage::SearchPackages(db, query ? &*query : nullptr, after,

@@ -30,6 +30,10 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
   return decoded.substr(kPrefix.size());
 }
 
+int PackagePageSize(int requested, bool details) {
+  return PageSize(requested, 100, details ? 1000 : 10000);
+}
+
 int PageSize(int requested, int default_size, int max_size) {
   if (requested <= 0) return default_size;
   return std::min(requested, max_size);

@@ -20,6 +20,11 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
 // PageSize clamps a requested page size: 0 means the default.
 int PageSize(int requested, int default_size = 100, int max_size = 1000);
 
+// PackagePageSize is PageSize for package listings: keys alone are small,
+// so a page of them may hold up to 10,000 (each page costs a pass over the
+// matching rows); with details, up to 1,000.
+int PackagePageSize(int requested, bool details);
+
 // TakePage trims `items`, fetched with one more than `page_size`, to the
 // page and returns the token of the next page ("" on the last page), made
 // from the page's last item by `position`.

@@ -36,6 +36,8 @@ TEST(PageTokenTest, ClampsPageSize) {
   EXPECT_EQ(PageSize(-5), 100);
   EXPECT_EQ(PageSize(7), 7);
   EXPECT_EQ(PageSize(5000), 1000);
+  EXPECT_EQ(PackagePageSize(50000, /*details=*/false), 10000);
+  EXPECT_EQ(PackagePageSize(50000, /*details=*/true), 1000);
 }
 
 }  // namespace

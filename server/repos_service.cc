@@ -233,7 +233,8 @@ absl::Status ListRepoPackages(storage::Database& db,
   }
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
   RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
-  const int page_size = PageSize(request.page_size());
+  const int page_size =
+      PackagePageSize(request.page_size(), request.details());
   ASSIGN_OR_RETURN(std::vector<v1::Package> packages,
                    storage::ListRepoPackages(db, request.name(),
                                              query ? &*query : nullptr, after,

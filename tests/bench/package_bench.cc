@@ -185,7 +185,7 @@ Row Run(const std::string& url, size_t count) {
     v1::ListRepoPackagesRequest request;
     request.set_name("bench");
     request.set_query(query);
-    request.set_page_size(1000);
+    request.set_page_size(10000);
     *matches = 0;
     do {
       v1::ListRepoPackagesResponse response;
