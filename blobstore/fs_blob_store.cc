@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <vector>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -100,23 +101,36 @@ class FsBlobWriter final : public BlobWriter {
     close(fd_);
     fd_ = -1;
     const std::string path = blob_path_(info.sha256);
-    const std::string directory =
-        std::filesystem::path(path).parent_path().string();
-    std::error_code error;
-    std::filesystem::create_directories(directory, error);
-    if (error) {
-      return absl::InternalError(absl::StrCat("creating ", directory, ": ",
-                                              error.message()));
+    struct stat existing;
+    if (stat(path.c_str(), &existing) == 0) {
+      // Stored already: keep that file (replacing it would give readers on
+      // NFS stale handles); the temporary file goes with the writer.
+      return info;
     }
-    // rename() replaces an existing blob with identical bytes: harmless,
-    // and atomic for concurrent readers.
+    const std::filesystem::path directory =
+        std::filesystem::path(path).parent_path();
+    std::error_code error;
+    const bool created = std::filesystem::create_directories(directory, error);
+    if (error) {
+      return absl::InternalError(absl::StrCat(
+          "creating ", directory.string(), ": ", error.message()));
+    }
     if (rename(temp_path_.c_str(), path.c_str()) != 0) {
       return ErrnoError("moving a blob to", path);
     }
     committed_ = true;
-    if (absl::Status synced = FsyncPath(directory, O_RDONLY | O_DIRECTORY);
-        !synced.ok()) {
-      return synced;
+    // Make the new name durable, and the directories it needed: up to the
+    // two levels of the fan-out.
+    std::vector<std::filesystem::path> to_sync = {directory};
+    if (created) {
+      to_sync.push_back(directory.parent_path());
+      to_sync.push_back(directory.parent_path().parent_path());
+    }
+    for (const std::filesystem::path& dir : to_sync) {
+      if (absl::Status synced = FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
+          !synced.ok()) {
+        return synced;
+      }
     }
     return info;
   }

@@ -32,6 +32,7 @@ absl::Status ValidateHeader(const v1::UploadHeader& header) {
 absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
                                blobstore::BlobStore& blobs,
                                uint64_t max_upload_bytes,
+                               const grpc::ServerContext& context,
                                grpc::ServerReader<v1::UploadRequest>& reader) {
   v1::UploadRequest message;
   if (!reader.Read(&message) || !message.has_header()) {
@@ -58,6 +59,12 @@ absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
       }
       return appended;
     }
+  }
+  // Read() also ends when the client goes away: a cut-off upload must not
+  // be recorded as the whole file.
+  if (context.IsCancelled()) {
+    return absl::CancelledError(
+        "the upload was cancelled before its end; nothing was stored");
   }
   ASSIGN_OR_RETURN(blobstore::BlobInfo blob, writer->Commit(header.sha256()));
   v1::JobArgs args;
@@ -101,11 +108,12 @@ absl::StatusOr<v1::Job> DeleteUpload(storage::Database& db,
 
 }  // namespace
 
-grpc::Status FilesService::Upload(grpc::ServerContext*,
+grpc::Status FilesService::Upload(grpc::ServerContext* context,
                                   grpc::ServerReader<v1::UploadRequest>* reader,
                                   v1::Job* response) {
-  return Respond(server::Upload(jobs_, blobs_, max_upload_bytes_, *reader),
-                 response);
+  return Respond(
+      server::Upload(jobs_, blobs_, max_upload_bytes_, *context, *reader),
+      response);
 }
 
 grpc::Status FilesService::ListUploadDirectories(

@@ -37,6 +37,17 @@ absl::Status StatusFromException(const std::exception& e,
     return absl::FailedPreconditionError(absl::StrCat(what, ": ", e.what()));
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    // Class 22 is bad data in a request, e.g. a regular expression
+    // PostgreSQL cannot compile.
+    if (absl::StartsWith(sql->sqlstate(), "22")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": the database refused a value (", e.what(),
+          "); correct the request"));
+    }
+    if (sql->sqlstate() == "57014") {
+      return absl::DeadlineExceededError(absl::StrCat(
+          what, ": the query ran too long; narrow it"));
+    }
     // 57P01..57P03: the server is shutting down or starting up.
     if (absl::StartsWith(sql->sqlstate(), "57P") ||
         absl::StartsWith(sql->sqlstate(), "08")) {

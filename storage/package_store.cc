@@ -147,21 +147,27 @@ absl::Status InsertPackages(Transaction& tx,
 absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
     Transaction& tx, absl::string_view repo,
     const std::vector<std::string>& keys) {
+  // Pairs with the same name, version and architecture but different keys:
+  // a new package against a member of the repo, or two new packages.
+  constexpr char kConflicts[] = R"sql(
+    WITH new AS (SELECT * FROM packages WHERE key = ANY($2::text[])),
+    members AS (
+      SELECT p.* FROM packages p JOIN repo_packages rp ON rp.package_id = p.id
+      WHERE rp.repo_id = (SELECT id FROM repos WHERE name = $1))
+    SELECT n.key, m.key FROM new n JOIN members m
+      ON m.name = n.name AND m.version = n.version
+      AND m.architecture = n.architecture AND m.key <> n.key
+    UNION
+    SELECT a.key, b.key FROM new a JOIN new b
+      ON a.name = b.name AND a.version = b.version
+      AND a.architecture = b.architecture AND a.key > b.key
+    ORDER BY 1, 2)sql";
   return Guard("checking for conflicting packages",
                [&]() -> absl::StatusOr<std::vector<KeyConflict>> {
                  std::vector<KeyConflict> conflicts;
                  for (const pqxx::row& row : tx.pqxx().exec_params(
-                          absl::StrCat(
-                              "SELECT (SELECT n.key FROM packages n WHERE "
-                              "n.key = ANY($2::text[]) AND n.name = p.name AND "
-                              "n.version = p.version AND n.architecture = "
-                              "p.architecture LIMIT 1), p.key ",
-                              kRepoMembers,
-                              " AND EXISTS (SELECT 1 FROM packages n WHERE "
-                              "n.key = ANY($2::text[]) AND n.name = p.name AND "
-                              "n.version = p.version AND n.architecture = "
-                              "p.architecture AND n.key <> p.key)"),
-                          std::string(repo), internal::PgTextArray(keys))) {
+                          kConflicts, std::string(repo),
+                          internal::PgTextArray(keys))) {
                    conflicts.push_back({row[0].c_str(), row[1].c_str()});
                  }
                  return conflicts;

@@ -33,7 +33,8 @@ struct NewPackage {
 };
 
 // KeyConflict is a package that would sit in a repo beside a different
-// package of the same name, version and architecture.
+// package of the same name, version and architecture: one already in the
+// repo, or another one being added with it.
 struct KeyConflict {
   std::string new_key;
   std::string existing_key;
@@ -43,9 +44,10 @@ struct KeyConflict {
 absl::Status InsertPackages(Transaction& tx,
                             const std::vector<const NewPackage*>& packages);
 
-// FindRepoConflicts returns, for the stored packages with `keys`, the
-// packages of repo `repo` with the same name, version and architecture but
-// another key.
+// FindRepoConflicts returns pairs with the same name, version and
+// architecture but different keys: one of the stored packages with `keys`
+// against a package of repo `repo` (existing_key), or two of `keys` against
+// each other.
 absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
     Transaction& tx, absl::string_view repo,
     const std::vector<std::string>& keys);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
@@ -52,6 +53,7 @@ class FilesE2eTest : public ::testing::Test {
     v1::ListUploadFilesResponse response;
     grpc::Status status = stack_.files().ListUploadFiles(
         Deadline(absl::Seconds(10)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.files().begin(), response.files().end()};
   }
 
@@ -135,6 +137,24 @@ TEST_F(FilesE2eTest, BadUploadsAreRefusedAndLeaveNothing) {
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
   EXPECT_EQ(CountFiles(stack_.blob_dir()), 0);
+}
+
+TEST_F(FilesE2eTest, AnUploadCancelledHalfWayRecordsNothing) {
+  v1::Job job;
+  auto context = Deadline(absl::Seconds(10));
+  auto writer = stack_.files().Upload(context.get(), &job);
+  v1::UploadRequest header;
+  header.mutable_header()->set_directory("incoming");
+  header.mutable_header()->set_filename("half.deb");
+  ASSERT_TRUE(writer->Write(header));
+  v1::UploadRequest part;
+  part.set_chunk(std::string(4096, 'h'));
+  ASSERT_TRUE(writer->Write(part));
+  context->TryCancel();
+  EXPECT_FALSE(writer->Finish().ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
 }
 
 TEST_F(FilesE2eTest, DeleteFilesAndDirectories) {

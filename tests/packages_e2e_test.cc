@@ -92,6 +92,11 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
             absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "incoming", "README.txt", "notes").code,
             absl::StatusCode::kOk);
+  ASSERT_EQ(UploadAndWait(stack_, "incoming", "latin1_1.0_all.deb",
+                          BuildDeb("latin1", "1.0", "all", "x",
+                                   "X-Note: caf\xe9\n"))
+                .code,
+            absl::StatusCode::kOk);
   const std::string whole = BuildDeb("cut", "1.0", "amd64");
   ASSERT_EQ(UploadAndWait(stack_, "incoming", "cut_1.0_amd64.deb",
                           whole.substr(0, whole.size() / 2))
@@ -102,7 +107,7 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
   ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
   const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
   EXPECT_EQ(result.added_size(), 3);
-  ASSERT_EQ(result.failed_size(), 3);
+  ASSERT_EQ(result.failed_size(), 4);
   for (const v1::FailedFile& failed : result.failed()) {
     EXPECT_FALSE(failed.reason().empty()) << failed.filename();
   }
@@ -113,7 +118,8 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
   // Added files left the directory; the failed ones stay for inspection.
   EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ',' ORDER BY "
                            "filename) FROM upload_files"),
-            "README.txt,broken_1_amd64.deb,cut_1.0_amd64.deb");
+            "README.txt,broken_1_amd64.deb,cut_1.0_amd64.deb,"
+            "latin1_1.0_all.deb");
 
   // Queries compile to SQL with dpkg's version ordering.
   EXPECT_EQ(ListKeys("main", "Name (~ ^lib)").size(), 1u);
@@ -183,6 +189,37 @@ TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
   const std::vector<std::string> after = ListKeys("main");
   ASSERT_EQ(after.size(), 1u);
   EXPECT_NE(after[0], before[0]);
+}
+
+TEST_F(PackagesE2eTest, TwoBuildsOfOnePackageInOneRequestAreRefused) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  ASSERT_EQ(UploadAndWait(stack_, "twins", "twin_1.0_all.deb",
+                          BuildDeb("twin", "1.0", "all", "one"))
+                .code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(UploadAndWait(stack_, "twins", "twin-copy_1.0_all.deb",
+                          BuildDeb("twin", "1.0", "all", "other"))
+                .code,
+            absl::StatusCode::kOk);
+  for (bool force : {false, true}) {
+    Result added = AddFromUpload("main", "twins", force);
+    EXPECT_EQ(added.code, absl::StatusCode::kFailedPrecondition)
+        << added.message;
+    EXPECT_THAT(added.message, HasSubstr("Pall twin 1.0 "));
+  }
+  EXPECT_TRUE(ListKeys("main").empty());
+}
+
+TEST_F(PackagesE2eTest, QueriesPostgresCannotRunAreInvalid) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  v1::ListRepoPackagesRequest request;
+  request.set_name("main");
+  request.set_query("Name (~ a{256})");  // RE2 takes it, PostgreSQL not
+  v1::ListRepoPackagesResponse response;
+  grpc::Status status = stack_.repos().ListRepoPackages(
+      Deadline(absl::Seconds(10)).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
 }
 
 TEST_F(PackagesE2eTest, MissingRepoOrDirectoryFailsFast) {
@@ -447,7 +484,10 @@ TEST_F(PackagesE2eTest, DroppingTheRepoWhileAddingEndsConsistently) {
     EXPECT_TRUE(added.code == absl::StatusCode::kOk ||
                 added.code == absl::StatusCode::kNotFound)
         << added.message;
-    EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repo_packages"), "0");
+    // The package was stored only if the add won.
+    EXPECT_EQ(db_.QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM packages WHERE name = '", name, "'")),
+              added.code == absl::StatusCode::kOk ? "1" : "0");
     EXPECT_EQ(db_.QueryValue(absl::StrCat(
                   "SELECT count(*) FROM upload_files WHERE directory = '",
                   directory, "'")),

@@ -91,7 +91,12 @@ absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
   std::vector<std::string> keys;
   if (copy.with_deps()) {
     // Resolved in the long phase; the source has been locked since.
-    keys = std::any_cast<const std::vector<std::string>&>(context.prepared());
+    const auto* closure =
+        std::any_cast<std::vector<std::string>>(&context.prepared());
+    if (closure == nullptr) {
+      return absl::InternalError("the job's long phase resolved nothing");
+    }
+    keys = *closure;
   } else {
     // The source as it is now, under its lock: never a stale copy.
     ASSIGN_OR_RETURN(deb::Query query, deb::Query::Parse(copy.query()));

@@ -128,7 +128,7 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
     }
   }
   if (changes_files == 0) {
-    return absl::NotFoundError(absl::StrCat(
+    return absl::FailedPreconditionError(absl::StrCat(
         "upload directory \"", request.directory(),
         "\" has no .changes file; upload one with the files it lists"));
   }

@@ -44,6 +44,28 @@ bool IsBinaryPackageFile(absl::string_view filename) {
   return absl::EndsWith(filename, ".deb") || absl::EndsWith(filename, ".udeb");
 }
 
+namespace {
+
+// IsStorableText is true for UTF-8 without NUL bytes: what PostgreSQL's
+// text and jsonb accept.
+bool IsStorableText(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2
+                                   : (c >> 4) == 0xe  ? 3
+                                   : (c >> 3) == 0x1e ? 4
+                                                      : 0;
+    if (c == 0 || length == 0 || i + length > text.size()) return false;
+    for (size_t j = 1; j < length; ++j) {
+      if ((static_cast<unsigned char>(text[i + j]) >> 6) != 0x2) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
                                                 const v1::UploadFile& file) {
   ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
@@ -54,6 +76,11 @@ absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
         "the blob store's copy of ", file.filename(), " is damaged (SHA-256 ",
         deb.checksums.sha256, ", expected ", file.sha256(),
         "); upload the file again"));
+  }
+  if (!IsStorableText(deb.control.ToString())) {
+    return absl::InvalidArgumentError(
+        "its control file is not UTF-8 text (or holds a NUL byte); rebuild "
+        "the package with a UTF-8 control file");
   }
   storage::NewPackage package;
   package.name = std::string(deb.control.GetOrEmpty("Package"));
@@ -108,7 +135,12 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
                                              JobContext& context,
                                              bool force_replace,
                                              bool no_remove_files) {
-  const auto& prepared = std::any_cast<const PreparedImport&>(context.prepared());
+  const auto* prepared_import =
+      std::any_cast<PreparedImport>(&context.prepared());
+  if (prepared_import == nullptr) {
+    return absl::InternalError("the job's long phase prepared no import");
+  }
+  const PreparedImport& prepared = *prepared_import;
   RETURN_IF_ERROR(storage::LoadRepo(tx, repo).status());
   // The directory is locked, so it still holds what Prepare read; take
   // only files whose bytes are unchanged all the same.
@@ -148,8 +180,15 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
           repo, conflicts,
           "Nothing was added; use force_replace to replace them");
     }
+    // force_replace swaps out what the repo holds; it cannot choose
+    // between two different builds added together.
+    const absl::flat_hash_set<std::string> adding(keys.begin(), keys.end());
     std::vector<std::string> replaced;
     for (const storage::KeyConflict& conflict : conflicts) {
+      if (adding.contains(conflict.existing_key)) {
+        return ConflictError(repo, {conflict},
+                             "Both are in this request; add one of them");
+      }
       replaced.push_back(conflict.existing_key);
     }
     ASSIGN_OR_RETURN(std::vector<std::string> removed,

@@ -49,7 +49,8 @@ bool IsBinaryPackageFile(absl::string_view filename);
 
 // ConflictError is the FAILED_PRECONDITION for packages that would sit in
 // `repo` beside different packages of the same name, version and
-// architecture, naming both of each pair and ending with `remedy`.
+// architecture (already there, or added together), naming both of each
+// pair and ending with `remedy`.
 absl::Status ConflictError(absl::string_view repo,
                            const std::vector<storage::KeyConflict>& conflicts,
                            absl::string_view remedy);
