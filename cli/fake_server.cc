@@ -387,6 +387,11 @@ grpc::Status FakeServer::ListUploadFiles(
   calls.push_back("ListUploadFiles");
   if (!error.ok()) return error;
   list_upload_files_requests.push_back(*request);
+  // Like the server: a directory without files does not exist.
+  if (upload_files.empty()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "upload directory does not exist (it has no files)");
+  }
   for (const v1::UploadFile& file : upload_files) *response->add_files() = file;
   return grpc::Status::OK;
 }

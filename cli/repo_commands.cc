@@ -206,8 +206,11 @@ absl::Status RemoveTemporaryDirectory(Client& client,
   v1::ListUploadFilesRequest list;
   list.set_directory(directory);
   v1::ListUploadFilesResponse files;
-  RETURN_IF_ERROR(client.Call(client.files(), &v1::Files::Stub::ListUploadFiles,
-                              list, &files));
+  const absl::Status listed = client.Call(
+      client.files(), &v1::Files::Stub::ListUploadFiles, list, &files);
+  // The server answers NOT_FOUND for a directory left empty.
+  if (absl::IsNotFound(listed)) return absl::OkStatus();
+  RETURN_IF_ERROR(listed);
   if (files.files().empty()) return absl::OkStatus();
   v1::DeleteUploadRequest request;
   request.set_request_id(NewRequestId());

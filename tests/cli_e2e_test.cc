@@ -121,6 +121,8 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
   ASSERT_EQ(added.exit_code, 0) << added.output;
   EXPECT_THAT(added.output, HasSubstr("[+] Pamd64 libfoo1 1.0 "));
   EXPECT_THAT(added.output, HasSubstr("[+] Pall bar 2.0 "));
+  EXPECT_THAT(added.output,
+              ::testing::Not(HasSubstr("cannot delete upload directory")));
   // The temporary upload directory is gone again.
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
 
