@@ -46,13 +46,9 @@ absl::Status ListJobs(storage::JobStore& jobs,
   const int page_size = PageSize(request.page_size());
   filter.limit = page_size + 1;
   ASSIGN_OR_RETURN(std::vector<v1::Job> found, jobs.List(filter));
-  const bool more = static_cast<int>(found.size()) > page_size;
-  if (more) found.resize(page_size);
+  response.set_next_page_token(TakePage(
+      found, page_size, [](const v1::Job& job) { return absl::StrCat(job.id()); }));
   for (v1::Job& job : found) *response.add_jobs() = std::move(job);
-  if (more) {
-    response.set_next_page_token(
-        EncodePageToken(absl::StrCat(response.jobs(page_size - 1).id())));
-  }
   return absl::OkStatus();
 }
 

@@ -255,13 +255,9 @@ absl::Status ListRepos(storage::Database& db,
   // One extra row tells whether another page follows.
   ASSIGN_OR_RETURN(std::vector<v1::Repo> repos,
                    storage::ListRepos(db, after, page_size + 1));
-  const bool more = static_cast<int>(repos.size()) > page_size;
-  if (more) repos.resize(page_size);
+  response.set_next_page_token(TakePage(
+      repos, page_size, [](const v1::Repo& repo) { return repo.name(); }));
   for (v1::Repo& repo : repos) *response.add_repos() = std::move(repo);
-  if (more) {
-    response.set_next_page_token(
-        EncodePageToken(response.repos(page_size - 1).name()));
-  }
   return absl::OkStatus();
 }
 
