@@ -32,14 +32,16 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
   absl::Status status =
       db.Run("reading a repo", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        pqxx::result rows = internal::ExecPrepared(tx, "get_repo", SelectRepoSql(),
-                                                   std::string(name));
-        if (rows.empty()) {
+        Transaction transaction(tx);
+        absl::StatusOr<std::optional<v1::Repo>> found =
+            FindRepo(transaction, name);
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) {
           repo = absl::NotFoundError(absl::StrCat(
               "repo \"", name,
               "\" does not exist; `debrepo repo list` shows the repos"));
         } else {
-          repo = RepoFromRow(rows[0]);
+          repo = **std::move(found);
         }
         return absl::OkStatus();
       });
