@@ -7,6 +7,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "deb/control.h"
 #include "deb/testing/apt_lists.h"
 #include "deb/version.h"
@@ -17,20 +18,6 @@
 
 namespace debrepo::testing {
 namespace {
-
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 int Sign(int x) { return (x > 0) - (x < 0); }
 
@@ -92,9 +79,11 @@ TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
   pqxx::result rows = pqxx::nontransaction(connection)
                           .exec_params(
                               "SELECT sign(debversion_cmp(a, b))::int FROM "
-                              "unnest($1::text[], $2::text[]) WITH ORDINALITY "
+                              "unnest(string_to_array($1, E'\\n'), "
+                              "string_to_array($2, E'\\n')) WITH ORDINALITY "
                               "AS t(a, b, n) ORDER BY n",
-                              TextArray(left), TextArray(right));
+                              absl::StrJoin(left, "\n"),
+                              absl::StrJoin(right, "\n"));
   ASSERT_EQ(rows.size(), expected.size());
   int mismatches = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
