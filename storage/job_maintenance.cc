@@ -25,6 +25,21 @@ constexpr char kProbeOrphan[] =
     "AND pg_try_advisory_xact_lock(" DEBREPO_SQL_JOB_LOCK("j.id") ") "
     "FOR UPDATE SKIP LOCKED";
 
+// Running jobs whose job lock nobody holds: one look at pg_locks instead
+// of a probing transaction per running job on every pass. Each candidate
+// is still probed (kProbeOrphan), which is what decides.
+constexpr char kOrphanCandidates[] = R"sql(
+  SELECT j.id FROM jobs j
+  WHERE j.state = 'running'
+    AND NOT EXISTS (
+      SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database
+                          WHERE datname = current_database())
+        AND l.classid::bigint = j.id / 2147483648
+        AND l.objid::bigint = j.id % 2147483648)
+  ORDER BY j.id)sql";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JobMaintenance>> JobMaintenance::Open(
@@ -47,8 +62,7 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                  std::vector<int64_t> running;
                  for (const pqxx::row& row :
                       pqxx::nontransaction(*connection_)
-                          .exec("SELECT id FROM jobs WHERE state = 'running' "
-                                "ORDER BY id")) {
+                          .exec(kOrphanCandidates)) {
                    running.push_back(row[0].as<int64_t>());
                  }
                  for (int64_t id : running) {

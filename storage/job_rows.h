@@ -36,7 +36,8 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 // SQL arguments of the advisory lock a worker holds while it owns the job
 // in column `id` ("job/<id>"). The two-int4 key space of PostgreSQL's
 // advisory locks is disjoint from the bigint one that resource keys use, so
-// job ids map to locks without hashing or collisions.
+// job ids map to locks without hashing or collisions. (Recovery looks the
+// lock up in pg_locks by the same split: job_maintenance.cc.)
 #define DEBREPO_SQL_JOB_LOCK(id) \
   "(" id " / 2147483648)::int, (" id " % 2147483648)::int"
 
