@@ -240,6 +240,12 @@ CREATE TABLE repo_packages (
 );
 CREATE INDEX repo_packages_package_id ON repo_packages (package_id);
 )sql"},
+    {5, "source packages", R"sql(
+-- Source packages: a .dsc and the files it lists, architecture "source".
+ALTER TABLE packages DROP CONSTRAINT packages_package_type_check;
+ALTER TABLE packages ADD CONSTRAINT packages_package_type_check
+  CHECK (package_type IN ('deb', 'udeb', 'source'));
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {
