@@ -1,16 +1,14 @@
 #include "tests/harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -45,9 +43,11 @@ std::string RequireEnv(const char* name) {
 // Replaces the database (path) of a postgresql:// URL.
 std::string WithDatabase(const std::string& url, const std::string& database) {
   const size_t scheme = url.find("://");
-  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t slash =
+      url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   const size_t query = url.find('?');
-  std::string base = url.substr(0, slash == std::string::npos ? url.size() : slash);
+  std::string base =
+      url.substr(0, slash == std::string::npos ? url.size() : slash);
   std::string rest = query == std::string::npos ? "" : url.substr(query);
   return absl::StrCat(base, "/", database, rest);
 }
@@ -98,8 +98,7 @@ void TestDatabase::RestartServer() const {
     pqxx::nontransaction tx(connection);
     const std::string data_directory =
         tx.exec1("SHOW data_directory")[0].c_str();
-    const int major =
-        tx.exec1("SHOW server_version_num")[0].as<int>() / 10000;
+    const int major = tx.exec1("SHOW server_version_num")[0].as<int>() / 10000;
     const std::string command = absl::StrCat(
         "cd / && setsid sh -c 'sleep 0.2; exec /usr/lib/postgresql/", major,
         "/bin/pg_ctl -D ", data_directory,
@@ -308,11 +307,11 @@ std::string BuildDebFile(const std::string& name, const std::string& version,
   const std::string root = absl::StrCat(OutputDir(), "/build-", name, "-",
                                         version, "-", payload.size());
   const std::string control_dir = root + "/pkg/DEBIAN";
-  EXPECT_EQ(std::system(absl::StrCat("rm -rf ", root, " && mkdir -p ",
-                                     control_dir, " ", root, "/pkg/usr/share/",
-                                     name)
-                            .c_str()),
-            0);
+  EXPECT_EQ(
+      std::system(absl::StrCat("rm -rf ", root, " && mkdir -p ", control_dir,
+                               " ", root, "/pkg/usr/share/", name)
+                      .c_str()),
+      0);
   std::ofstream(control_dir + "/control")
       << "Package: " << name << "\nVersion: " << version
       << "\nArchitecture: " << architecture
@@ -334,9 +333,12 @@ std::string BuildDeb(const std::string& name, const std::string& version,
                      const std::string& architecture,
                      const std::string& payload,
                      const std::string& extra_control) {
-  std::ifstream in(
-      BuildDebFile(name, version, architecture, payload, extra_control),
-      std::ios::binary);
+  return ReadFile(
+      BuildDebFile(name, version, architecture, payload, extra_control));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
@@ -346,8 +348,8 @@ std::string Sha256Hex(const std::string& bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
          digest);
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 grpc::Status Upload(Stack& stack, const std::string& directory,

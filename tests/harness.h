@@ -69,7 +69,8 @@ std::string RunfilePath(const std::string& path);
 // Stack runs servers and workers against one TestDatabase.
 class Stack {
  public:
-  explicit Stack(const std::string& database_url) : database_url_(database_url) {}
+  explicit Stack(const std::string& database_url)
+      : database_url_(database_url) {}
 
   // StartServer starts a server on a free port, with extra flags, and waits
   // until it serves. Servers of a Stack share one blob store, blob_dir().
@@ -161,6 +162,9 @@ std::string BuildDeb(const std::string& name, const std::string& version,
                      const std::string& architecture,
                      const std::string& payload = "hello",
                      const std::string& extra_control = "");
+
+// ReadFile returns the bytes of the file at `path` ("" if unreadable).
+std::string ReadFile(const std::string& path);
 
 // Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
 std::string Sha256Hex(const std::string& bytes);

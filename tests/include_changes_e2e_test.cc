@@ -1,10 +1,11 @@
 // Including .changes files end to end: real .debs from dpkg-deb, .changes
 // signed with real gpg keys, verified by the workers with gpgv.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,13 +15,7 @@ namespace debrepo::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using ::testing::StartsWith;
 
 int Shell(const std::string& command) {
   return std::system(absl::StrCat(command, " >/dev/null 2>&1").c_str());
@@ -36,17 +31,18 @@ class IncludeChangesTest : public ::testing::Test {
     work_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/include");
     ASSERT_EQ(Shell(absl::StrCat("rm -rf ", work_, " && mkdir -p ", work_)), 0);
     for (const char* who : {"trusted", "stranger"}) {
-      ASSERT_EQ(Shell(absl::StrCat(
-                    "GNUPGHOME=", gnupg_home_, " gpg --batch --passphrase '' "
-                    "--quick-gen-key '", who, " <", who,
-                    "@example.org>' ed25519 sign never")),
+      ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
+                                   " gpg --batch --passphrase '' "
+                                   "--quick-gen-key '",
+                                   who, " <", who,
+                                   "@example.org>' ed25519 sign never")),
                 0);
     }
     keyring_ = work_ + "/trusted.gpg";
-    ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
-                               " gpg --batch --output ", keyring_,
-                               " --export trusted@example.org")),
-              0);
+    ASSERT_EQ(
+        Shell(absl::StrCat("GNUPGHOME=", gnupg_home_, " gpg --batch --output ",
+                           keyring_, " --export trusted@example.org")),
+        0);
     stack_.StartServer();
     stack_.StartWorker({absl::StrCat("--trusted_keyrings=", keyring_)});
     ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
@@ -69,7 +65,7 @@ class IncludeChangesTest : public ::testing::Test {
         << "Maintainer: T <t@example.org>\nDescription: test\n";
     const std::string deb_name = absl::StrCat(name, "_1.0_all.deb");
     ASSERT_EQ(Shell(absl::StrCat("dpkg-deb --root-owner-group -b ", root,
-                               "/pkg ", root, "/", deb_name)),
+                                 "/pkg ", root, "/", deb_name)),
               0);
     const std::string deb = ReadFile(root + "/" + deb_name);
     const std::string sha256 =
@@ -80,7 +76,8 @@ class IncludeChangesTest : public ::testing::Test {
             << "\nArchitecture: all\nVersion: 1.0\nDistribution: unstable\n"
             << "Urgency: medium\nMaintainer: T <t@example.org>\n"
             << "Changed-By: T <t@example.org>\nDescription:\n " << name
-            << " - test\nChanges:\n " << name << " (1.0) unstable; urgency=medium\n"
+            << " - test\nChanges:\n " << name
+            << " (1.0) unstable; urgency=medium\n"
             << " .\n   * Test.\nChecksums-Sha256:\n " << sha256 << " "
             << deb.size() << " " << deb_name << "\nFiles:\n "
             << "00000000000000000000000000000000 " << deb.size()
@@ -88,21 +85,48 @@ class IncludeChangesTest : public ::testing::Test {
     const std::string changes_path =
         absl::StrCat(root, "/", name, "_1.0_all.changes");
     std::ofstream(changes_path) << changes.str();
-    std::string uploaded = changes.str();
-    if (!signer.empty()) {
-      ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
-                                 " gpg --batch --yes --local-user ", signer,
-                                 " --clearsign --output ", changes_path,
-                                 ".asc ", changes_path)),
-                0);
-      uploaded = ReadFile(changes_path + ".asc");
-    }
+    ASSERT_NO_FATAL_FAILURE(Sign(changes_path, signer));
     ASSERT_EQ(UploadAndWait(stack_, directory, deb_name, deb).code,
               absl::StatusCode::kOk);
-    ASSERT_EQ(UploadAndWait(stack_, directory,
-                            absl::StrCat(name, "_1.0_all.changes"), uploaded)
-                  .code,
-              absl::StatusCode::kOk);
+    ASSERT_EQ(
+        UploadAndWait(stack_, directory, absl::StrCat(name, "_1.0_all.changes"),
+                      ReadFile(changes_path))
+            .code,
+        absl::StatusCode::kOk);
+  }
+
+  // Clear-signs the file at `path` in place with `signer`'s key, as debsign
+  // does; "" leaves it unsigned.
+  void Sign(const std::string& path, const std::string& signer) {
+    if (signer.empty()) return;
+    ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
+                                 " gpg --batch --yes --local-user ", signer,
+                                 " --clearsign --output ", path, ".asc ", path,
+                                 " && mv ", path, ".asc ", path)),
+              0);
+  }
+
+  // Builds package `name` 1.0-1 from source with the dpkg tools
+  // (tests/build_source_upload.sh) and uploads the upload -- .dsc, orig and
+  // debian tarballs, .deb, .buildinfo and the source+binary .changes signed
+  // by `signer` -- into `directory`. Returns the local directory.
+  std::string PrepareSourceUpload(const std::string& directory,
+                                  const std::string& name,
+                                  const std::string& signer) {
+    const std::string root = absl::StrCat(work_, "/", directory);
+    EXPECT_EQ(Shell(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
+                                 " ", root, " ", name)),
+              0);
+    Sign(absl::StrCat(root, "/", name, "_1.0-1_source.changes"), signer);
+    for (const auto& entry : std::filesystem::directory_iterator(root)) {
+      EXPECT_EQ(
+          UploadAndWait(stack_, directory, entry.path().filename().string(),
+                        ReadFile(entry.path().string()))
+              .code,
+          absl::StatusCode::kOk)
+          << entry.path();
+    }
+    return root;
   }
 
   Result Include(const std::string& directory, bool accept_unsigned = false) {
@@ -163,6 +187,95 @@ TEST_F(IncludeChangesTest, RefusesUnknownKeysUnsignedAndDamagedUploads) {
   Result accepted = Include("unsigned", /*accept_unsigned=*/true);
   ASSERT_EQ(accepted.code, absl::StatusCode::kOk) << accepted.message;
   EXPECT_EQ(accepted.job.result().add_from_upload().added_size(), 1);
+}
+
+TEST_F(IncludeChangesTest, SourceAndBinaryUploadFromDpkgGenchanges) {
+  const std::string local =
+      PrepareSourceUpload("src", "hello", "trusted@example.org");
+  Result included = Include("src");
+  ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
+  const v1::AddFromUploadResult& result =
+      included.job.result().add_from_upload();
+  EXPECT_EQ(result.failed_size(), 0) << result.ShortDebugString();
+  ASSERT_EQ(result.added_size(), 2) << result.ShortDebugString();
+  std::string source_key;
+  for (const std::string& key : result.added()) {
+    if (absl::StartsWith(key, "Psource ")) source_key = key;
+  }
+  EXPECT_THAT(source_key, StartsWith("Psource hello 1.0-1 "));
+  EXPECT_THAT(result.added(),
+              ::testing::Contains(StartsWith("Pall hello 1.0-1 ")));
+  // Every file of the upload was consumed, the .buildinfo and .changes too.
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+
+  // The source package holds the .dsc and both tarballs, with checksums
+  // that match the files dpkg-source made.
+  v1::GetPackageRequest get;
+  get.set_key(source_key);
+  v1::Package package;
+  ASSERT_TRUE(stack_.packages()
+                  .GetPackage(Deadline(absl::Seconds(10)).get(), get, &package)
+                  .ok());
+  EXPECT_EQ(package.package_type(), "source");
+  EXPECT_EQ(package.architecture(), "source");
+  EXPECT_EQ(package.source(), "hello");
+  ASSERT_EQ(package.files_size(), 3) << package.ShortDebugString();
+  for (const v1::PackageFile& file : package.files()) {
+    const std::string bytes = ReadFile(absl::StrCat(local, "/", file.name()));
+    EXPECT_EQ(file.sha256(), Sha256Hex(bytes)) << file.name();
+    EXPECT_EQ(file.size(), static_cast<int64_t>(bytes.size())) << file.name();
+    EXPECT_EQ(file.sha512().size(), 128u) << file.name();
+  }
+  EXPECT_THAT(package.files(),
+              ::testing::Contains(::testing::Property(
+                  &v1::PackageFile::name, "hello_1.0.orig.tar.gz")));
+  bool has_binary_field = false;
+  for (const v1::ControlField& field : package.fields()) {
+    if (field.name() == "Binary") has_binary_field = field.value() == "hello";
+  }
+  EXPECT_TRUE(has_binary_field) << package.ShortDebugString();
+  EXPECT_THAT(package.repos(), ::testing::ElementsAre("main"));
+}
+
+TEST_F(IncludeChangesTest, UnsignedSourceUploadNeedsAcceptUnsigned) {
+  PrepareSourceUpload("src", "plainsrc", "");
+  Result refused = Include("src");
+  ASSERT_EQ(refused.code, absl::StatusCode::kOk) << refused.message;
+  ASSERT_EQ(refused.job.result().add_from_upload().failed_size(), 1);
+  EXPECT_THAT(refused.job.result().add_from_upload().failed(0).reason(),
+              HasSubstr("not signed"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "6");
+
+  Result accepted = Include("src", /*accept_unsigned=*/true);
+  ASSERT_EQ(accepted.code, absl::StatusCode::kOk) << accepted.message;
+  EXPECT_EQ(accepted.job.result().add_from_upload().added_size(), 2);
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+}
+
+TEST_F(IncludeChangesTest, SourceUploadMissingATarballIsRefusedWhole) {
+  PrepareSourceUpload("src", "partial", "trusted@example.org");
+  v1::DeleteUploadRequest remove;
+  remove.set_directory("src");
+  remove.set_filename("partial_1.0.orig.tar.gz");
+  v1::Job job;
+  ASSERT_EQ(Await(stack_,
+                  stack_.files().DeleteUpload(Deadline(absl::Seconds(10)).get(),
+                                              remove, &job),
+                  job)
+                .code,
+            absl::StatusCode::kOk);
+  Result included = Include("src");
+  ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
+  const v1::AddFromUploadResult& result =
+      included.job.result().add_from_upload();
+  EXPECT_EQ(result.added_size(), 0) << result.ShortDebugString();
+  ASSERT_EQ(result.failed_size(), 1);
+  EXPECT_THAT(result.failed(0).reason(),
+              HasSubstr("partial_1.0.orig.tar.gz, which is not in the upload "
+                        "directory"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "5");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // uploaded, added, listed with queries, removed; conflicts, hostile files,
 // and concurrent adders and removers.
 #include <atomic>
+#include <cstdlib>
+#include <map>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -85,8 +87,7 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
     const std::string deb = BuildDeb(name, version, "amd64");
     if (name == "bar") bar_deb = deb;
     ASSERT_EQ(UploadAndWait(stack_, "incoming",
-                            absl::StrCat(name, "_", version, "_amd64.deb"),
-                            deb)
+                            absl::StrCat(name, "_", version, "_amd64.deb"), deb)
                   .code,
               absl::StatusCode::kOk);
   }
@@ -96,11 +97,11 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
             absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "incoming", "README.txt", "notes").code,
             absl::StatusCode::kOk);
-  ASSERT_EQ(UploadAndWait(stack_, "incoming", "latin1_1.0_all.deb",
-                          BuildDeb("latin1", "1.0", "all", "x",
-                                   "X-Note: caf\xe9\n"))
-                .code,
-            absl::StatusCode::kOk);
+  ASSERT_EQ(
+      UploadAndWait(stack_, "incoming", "latin1_1.0_all.deb",
+                    BuildDeb("latin1", "1.0", "all", "x", "X-Note: caf\xe9\n"))
+          .code,
+      absl::StatusCode::kOk);
   const std::string whole = BuildDeb("cut", "1.0", "amd64");
   ASSERT_EQ(UploadAndWait(stack_, "incoming", "cut_1.0_amd64.deb",
                           whole.substr(0, whole.size() / 2))
@@ -133,11 +134,11 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
   bad.set_name("main");
   bad.set_query("Name (~ ^lib");
   v1::ListRepoPackagesResponse response;
-  EXPECT_EQ(stack_.repos()
-                .ListRepoPackages(Deadline(absl::Seconds(10)).get(), bad,
-                                  &response)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stack_.repos()
+          .ListRepoPackages(Deadline(absl::Seconds(10)).get(), bad, &response)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   // Details: the control stanza and the file's checksums.
   v1::ListRepoPackagesRequest details;
@@ -161,6 +162,67 @@ TEST_F(PackagesE2eTest, AddListQueryAndRemove) {
   EXPECT_EQ(ListKeys("main").size(), 2u);
   // The package itself stays stored: only its membership went.
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "3");
+}
+
+TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  const std::string built = absl::StrCat(std::getenv("TEST_TMPDIR"), "/src");
+  for (const char* name : {"hello", "tamper"}) {
+    ASSERT_EQ(
+        std::system(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
+                                 " ", built, " ", name)
+                        .c_str()),
+        0);
+  }
+  auto upload = [&](const std::string& filename, const std::string& bytes) {
+    ASSERT_EQ(UploadAndWait(stack_, "incoming", filename, bytes).code,
+              absl::StatusCode::kOk)
+        << filename;
+  };
+  for (const char* filename :
+       {"hello_1.0-1.dsc", "hello_1.0.orig.tar.gz", "hello_1.0-1.debian.tar.xz",
+        "hello_1.0-1_all.deb", "hello_1.0-1_amd64.buildinfo",
+        "tamper_1.0-1.dsc", "tamper_1.0-1.debian.tar.xz"}) {
+    upload(filename, ReadFile(absl::StrCat(built, "/", filename)));
+  }
+  // Not the tarball tamper's .dsc was made with.
+  upload("tamper_1.0.orig.tar.gz", "something else");
+  // A .dsc may only name files beside it.
+  upload("evil_1.0-1.dsc",
+         "Format: 3.0 (native)\nSource: evil\nVersion: 1.0-1\n"
+         "Checksums-Sha256:\n " +
+             std::string(64, 'a') + " 5 ../../etc/passwd\nFiles:\n " +
+             std::string(32, 'a') + " 5 ../../etc/passwd\n");
+
+  Result added = AddFromUpload("main", "incoming");
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  ASSERT_EQ(result.added_size(), 2) << result.ShortDebugString();
+  std::map<std::string, std::string> failed;
+  for (const v1::FailedFile& file : result.failed()) {
+    failed[file.filename()] = file.reason();
+  }
+  EXPECT_THAT(failed["tamper_1.0-1.dsc"],
+              HasSubstr("lists tamper_1.0.orig.tar.gz with a different size"));
+  EXPECT_THAT(failed["evil_1.0-1.dsc"], HasSubstr("../../etc/passwd"));
+  EXPECT_THAT(failed["hello_1.0-1_amd64.buildinfo"],
+              HasSubstr("not a package file"));
+  EXPECT_THAT(failed["tamper_1.0.orig.tar.gz"],
+              HasSubstr("not a package file"));
+  EXPECT_EQ(failed.size(), 5u) << result.ShortDebugString();
+
+  const std::vector<std::string> sources =
+      ListKeys("main", "$PackageType (source)");
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_THAT(sources[0], ::testing::StartsWith("Psource hello 1.0-1 "));
+  EXPECT_EQ(ListKeys("main", "$Architecture (source)"), sources);
+  EXPECT_EQ(ListKeys("main", "hello (= 1.0-1), $PackageType (deb)").size(), 1u);
+  // hello's files were consumed; the failed files wait in the directory.
+  EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ' ' ORDER BY filename) "
+                           "FROM upload_files"),
+            "evil_1.0-1.dsc hello_1.0-1_amd64.buildinfo "
+            "tamper_1.0-1.debian.tar.xz tamper_1.0-1.dsc "
+            "tamper_1.0.orig.tar.gz");
 }
 
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
@@ -323,10 +385,10 @@ TEST_F(PackagesE2eTest, CopyMoveGetAndSearch) {
   v1::SearchPackagesRequest search;
   search.set_query("Name (libone1)");
   v1::SearchPackagesResponse found;
-  ASSERT_TRUE(stack_.packages()
-                  .SearchPackages(Deadline(absl::Seconds(10)).get(), search,
-                                  &found)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.packages()
+          .SearchPackages(Deadline(absl::Seconds(10)).get(), search, &found)
+          .ok());
   EXPECT_EQ(found.packages_size(), 2);  // both builds are stored
 }
 
@@ -363,8 +425,8 @@ TEST_F(PackagesE2eTest, CopyWithDepsFollowsDependenciesInTheSource) {
   for (const std::string& key : ListKeys("dst")) {
     names.push_back(std::vector<std::string>(absl::StrSplit(key, ' '))[1]);
   }
-  EXPECT_THAT(names, ::testing::UnorderedElementsAre("app", "libdep",
-                                                     "provider"));
+  EXPECT_THAT(names,
+              ::testing::UnorderedElementsAre("app", "libdep", "provider"));
   ASSERT_EQ(copy("dst2", /*with_deps=*/false).code, absl::StatusCode::kOk);
   EXPECT_EQ(ListKeys("dst2").size(), 1u);
 }
@@ -456,7 +518,8 @@ TEST_F(PackagesE2eTest, DeletingTheDirectoryWhileAddingNeverHalfReadsIt) {
     // Either the add saw the whole directory, or none of it.
     const std::string members = db_.QueryValue(absl::StrCat(
         "SELECT count(*) FROM repo_packages WHERE repo_id = (SELECT id FROM "
-        "repos WHERE name = '", repo, "')"));
+        "repos WHERE name = '",
+        repo, "')"));
     EXPECT_TRUE(members == "4" || members == "0") << members;
     EXPECT_EQ(members == "4", added.code == absl::StatusCode::kOk)
         << added.message;
@@ -540,8 +603,10 @@ TEST_F(PackagesE2eTest, ConcurrentAddsAndRemovesLoseNothing) {
           continue;
         }
         std::string drop;
-        for (const std::string& key : added.job.result().add_from_upload().added()) {
-          (key.find("-drop ") != std::string::npos ? drop : kept[c].emplace_back()) =
+        for (const std::string& key :
+             added.job.result().add_from_upload().added()) {
+          (key.find("-drop ") != std::string::npos ? drop
+                                                   : kept[c].emplace_back()) =
               key;
         }
         if (Remove("shared", {drop}, "", c).code != absl::StatusCode::kOk) {
@@ -553,7 +618,8 @@ TEST_F(PackagesE2eTest, ConcurrentAddsAndRemovesLoseNothing) {
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(errors.load(), 0);
   std::vector<std::string> expected;
-  for (const auto& keys : kept) expected.insert(expected.end(), keys.begin(), keys.end());
+  for (const auto& keys : kept)
+    expected.insert(expected.end(), keys.begin(), keys.end());
   EXPECT_EQ(expected.size(), static_cast<size_t>(kClients * kRounds));
   EXPECT_THAT(ListKeys("shared"), UnorderedElementsAreArray(expected));
 }

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "worker/package_import.h"
@@ -14,20 +16,45 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
   ASSIGN_OR_RETURN(
       std::vector<v1::UploadFile> files,
       ListUploadDirectory(context, args.add_from_upload().directory()));
+  const UploadFilesByName by_name = IndexByName(files);
   PreparedImport prepared;
+  // Files a source package is made of are taken with its .dsc.
+  absl::flat_hash_set<std::string> taken;
   for (const v1::UploadFile& file : files) {
+    if (!IsSourcePackageFile(file.filename())) continue;
+    absl::StatusOr<PreparedImport::Entry> source =
+        ReadSourcePackage(blobs_, file, by_name);
+    if (!source.ok()) {
+      prepared.SetAside(file.filename(), source.status().message());
+      continue;
+    }
+    for (const v1::UploadFile& part : source->files) {
+      taken.insert(part.filename());
+    }
+    prepared.packages.push_back(*std::move(source));
+  }
+  for (const v1::UploadFile& file : files) {
+    if (taken.contains(file.filename()) ||
+        IsSourcePackageFile(file.filename())) {
+      continue;
+    }
     if (!IsBinaryPackageFile(file.filename())) {
-      prepared.SetAside(file.filename(),
-                        "not a binary package (.deb or .udeb); source "
-                        "packages (.dsc) are not supported yet");
+      prepared.SetAside(
+          file.filename(),
+          absl::EndsWith(file.filename(), ".changes")
+              ? "is a .changes file; include it with IncludeChanges "
+                "(`debrepo repo include`)"
+              : "is not a package file (.deb, .udeb, or .dsc with the files "
+                "it lists)");
       continue;
     }
-    absl::StatusOr<storage::NewPackage> package = ReadPackage(blobs_, file);
-    if (!package.ok()) {
-      prepared.SetAside(file.filename(), package.status().message());
+    absl::StatusOr<PreparedImport::Entry> binary =
+        ReadBinaryPackage(blobs_, file);
+    if (!binary.ok()) {
+      prepared.SetAside(file.filename(), binary.status().message());
       continue;
     }
-    prepared.packages.push_back({file, *std::move(package)});
+    prepared.packages.push_back(*std::move(binary));
   }
   context.Log(absl::StrCat("read ", prepared.packages.size(), " packages, ",
                            prepared.failed.size(), " files set aside"));
@@ -35,8 +62,9 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::JobResult> AddFromUploadJob::Apply(
-    const v1::JobArgs& args, storage::Transaction& tx, JobContext& context) {
+absl::StatusOr<v1::JobResult> AddFromUploadJob::Apply(const v1::JobArgs& args,
+                                                      storage::Transaction& tx,
+                                                      JobContext& context) {
   const v1::AddFromUploadArgs& request = args.add_from_upload();
   return ImportPrepared(tx, request.name(), request.directory(), context,
                         request.force_replace(), request.no_remove_files());

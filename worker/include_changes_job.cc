@@ -1,11 +1,9 @@
 #include "worker/include_changes_job.h"
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -15,26 +13,6 @@
 
 namespace debrepo::worker {
 namespace {
-
-// A .changes names a handful of files; a huge one is not a .changes.
-constexpr int64_t kMaxChangesBytes = 1 << 20;
-
-absl::StatusOr<std::string> ReadBlob(blobstore::BlobStore& blobs,
-                                     const v1::UploadFile& file) {
-  if (file.size() > kMaxChangesBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "is ", file.size(), " bytes; a .changes file is at most ",
-        kMaxChangesBytes));
-  }
-  ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return absl::InternalError(absl::StrCat("cannot read blob ", path));
-  }
-  return text.str();
-}
 
 // The text a .changes vouches for, after the signature policy of `request`.
 absl::StatusOr<std::string> SignedText(
@@ -68,8 +46,7 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
   const v1::IncludeChangesArgs& request = args.include_changes();
   ASSIGN_OR_RETURN(std::vector<v1::UploadFile> files,
                    ListUploadDirectory(context, request.directory()));
-  absl::flat_hash_map<std::string, const v1::UploadFile*> by_name;
-  for (const v1::UploadFile& file : files) by_name[file.filename()] = &file;
+  const UploadFilesByName by_name = IndexByName(files);
 
   PreparedImport prepared;
   int changes_files = 0;
@@ -78,12 +55,17 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
     ++changes_files;
     // Everything a .changes lists is taken, or none of it.
     auto check = [&]() -> absl::StatusOr<PreparedImport> {
-      ASSIGN_OR_RETURN(std::string message, ReadBlob(blobs_, changes_file));
+      ASSIGN_OR_RETURN(std::string message,
+                       ReadControlFile(blobs_, changes_file));
       ASSIGN_OR_RETURN(std::string text,
                        SignedText(verifier_, request, message));
       ASSIGN_OR_RETURN(deb::UploadControl changes, deb::ParseChanges(text));
       PreparedImport one;
       one.companions.push_back(changes_file);
+      // Files that are neither packages nor .buildinfo must belong to a
+      // listed source package.
+      std::vector<std::string> others;
+      absl::flat_hash_set<std::string> of_sources;
       for (const deb::ListedFile& listed : changes.files) {
         auto it = by_name.find(listed.name);
         if (it == by_name.end()) {
@@ -101,16 +83,28 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
               file.sha256()));
         }
         if (IsBinaryPackageFile(listed.name)) {
-          ASSIGN_OR_RETURN(storage::NewPackage package,
-                           ReadPackage(blobs_, file));
-          one.packages.push_back({file, std::move(package)});
+          ASSIGN_OR_RETURN(PreparedImport::Entry binary,
+                           ReadBinaryPackage(blobs_, file));
+          one.packages.push_back(std::move(binary));
+        } else if (IsSourcePackageFile(listed.name)) {
+          ASSIGN_OR_RETURN(PreparedImport::Entry source,
+                           ReadSourcePackage(blobs_, file, by_name));
+          for (const v1::UploadFile& part : source.files) {
+            of_sources.insert(part.filename());
+          }
+          one.packages.push_back(std::move(source));
         } else if (absl::EndsWith(listed.name, ".buildinfo")) {
           one.companions.push_back(file);
         } else {
-          return absl::UnimplementedError(absl::StrCat(
-              "lists ", listed.name,
-              ": source uploads are not supported yet; include binary-only "
-              "uploads (dpkg-genchanges -b)"));
+          others.push_back(listed.name);
+        }
+      }
+      for (const std::string& name : others) {
+        if (!of_sources.contains(name)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "lists ", name,
+              ", which is neither a package (.deb, .udeb, .dsc), a file of "
+              "a listed .dsc, nor a .buildinfo"));
         }
       }
       return one;
@@ -132,16 +126,16 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
         "upload directory \"", request.directory(),
         "\" has no .changes file; upload one with the files it lists"));
   }
-  context.Log(absl::StrCat("read ", prepared.packages.size(),
-                           " packages from ", changes_files,
-                           " .changes files; ", prepared.failed.size(),
-                           " set aside"));
+  context.Log(absl::StrCat("read ", prepared.packages.size(), " packages from ",
+                           changes_files, " .changes files; ",
+                           prepared.failed.size(), " set aside"));
   context.prepared() = std::move(prepared);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(
-    const v1::JobArgs& args, storage::Transaction& tx, JobContext& context) {
+absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(const v1::JobArgs& args,
+                                                       storage::Transaction& tx,
+                                                       JobContext& context) {
   const v1::IncludeChangesArgs& request = args.include_changes();
   return ImportPrepared(tx, request.name(), request.directory(), context,
                         request.force_replace(), request.no_remove_files());

@@ -1,18 +1,23 @@
 #include "worker/package_import.h"
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "deb/checksums.h"
 #include "deb/deb_file.h"
 #include "deb/package_key.h"
 #include "deb/relation.h"
+#include "deb/upload_control.h"
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
 
@@ -40,21 +45,35 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadDirectory(
   return files;
 }
 
+UploadFilesByName IndexByName(const std::vector<v1::UploadFile>& files) {
+  UploadFilesByName by_name;
+  for (const v1::UploadFile& file : files) by_name[file.filename()] = &file;
+  return by_name;
+}
+
 bool IsBinaryPackageFile(absl::string_view filename) {
   return absl::EndsWith(filename, ".deb") || absl::EndsWith(filename, ".udeb");
 }
 
+bool IsSourcePackageFile(absl::string_view filename) {
+  return absl::EndsWith(filename, ".dsc");
+}
+
 namespace {
+
+// A .dsc or .changes names a handful of files; a huge one is neither.
+constexpr int64_t kMaxControlFileBytes = 1 << 20;
 
 // IsStorableText is true for UTF-8 without NUL bytes: what PostgreSQL's
 // text and jsonb accept.
 bool IsStorableText(absl::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2
-                                   : (c >> 4) == 0xe  ? 3
-                                   : (c >> 3) == 0x1e ? 4
-                                                      : 0;
+    const size_t length = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xe  ? 3
+                          : (c >> 3) == 0x1e ? 4
+                                             : 0;
     if (c == 0 || length == 0 || i + length > text.size()) return false;
     for (size_t j = 1; j < length; ++j) {
       if ((static_cast<unsigned char>(text[i + j]) >> 6) != 0x2) return false;
@@ -64,33 +83,102 @@ bool IsStorableText(absl::string_view text) {
   return true;
 }
 
+// CheckBlobAddress fails when a blob's bytes no longer hash to the address
+// they were stored under.
+absl::Status CheckBlobAddress(const v1::UploadFile& file,
+                              const deb::Checksums& checksums) {
+  if (checksums.sha256 == file.sha256()) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("the blob store's copy of ", file.filename(),
+                   " is damaged (SHA-256 ", checksums.sha256, ", expected ",
+                   file.sha256(), "); upload the file again"));
+}
+
+// ChecksumBlob hashes a file's blob, checking it against its address.
+absl::StatusOr<deb::Checksums> ChecksumBlob(blobstore::BlobStore& blobs,
+                                            const v1::UploadFile& file) {
+  ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
+  ASSIGN_OR_RETURN(deb::Checksums checksums, deb::ChecksumFile(path));
+  RETURN_IF_ERROR(CheckBlobAddress(file, checksums));
+  return checksums;
+}
+
+v1::PackageFile StoredFile(absl::string_view name,
+                           const deb::Checksums& checksums) {
+  v1::PackageFile stored;
+  stored.set_name(std::string(name));
+  stored.set_size(static_cast<int64_t>(checksums.size));
+  stored.set_md5(checksums.md5);
+  stored.set_sha1(checksums.sha1);
+  stored.set_sha256(checksums.sha256);
+  stored.set_sha512(checksums.sha512);
+  return stored;
+}
+
+// Keyed fills in a package's key from its files and checks that its
+// control data can be stored.
+absl::Status Keyed(storage::NewPackage& package,
+                   const std::vector<deb::PackageFile>& files) {
+  if (!IsStorableText(package.control.ToString())) {
+    return absl::InvalidArgumentError(
+        "its control data is not UTF-8 text (or holds a NUL byte); rebuild "
+        "the package with UTF-8 control data");
+  }
+  ASSIGN_OR_RETURN(package.key,
+                   deb::PackageKey(package.architecture, package.name,
+                                   package.version, deb::FilesHash(files)));
+  return absl::OkStatus();
+}
+
+// ListedDigestMismatch names the first digest a .dsc lists for a file that
+// differs from the file's, or is empty.
+std::string ListedDigestMismatch(const deb::Checksums& listed,
+                                 const deb::Checksums& actual) {
+  if (listed.size != actual.size) return "size";
+  if (!listed.md5.empty() && listed.md5 != actual.md5) return "MD5";
+  if (!listed.sha1.empty() && listed.sha1 != actual.sha1) return "SHA-1";
+  if (listed.sha256 != actual.sha256) return "SHA-256";
+  if (!listed.sha512.empty() && listed.sha512 != actual.sha512) {
+    return "SHA-512";
+  }
+  return "";
+}
+
 }  // namespace
 
-absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
-                                                const v1::UploadFile& file) {
+absl::StatusOr<std::string> ReadControlFile(blobstore::BlobStore& blobs,
+                                            const v1::UploadFile& file) {
+  if (file.size() > kMaxControlFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "is ", file.size(), " bytes; a .dsc or .changes file is at most ",
+        kMaxControlFileBytes));
+  }
+  ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    return absl::InternalError(absl::StrCat("cannot read blob ", path));
+  }
+  return text.str();
+}
+
+absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
+    blobstore::BlobStore& blobs, const v1::UploadFile& file) {
   ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
   ASSIGN_OR_RETURN(deb::DebFile deb, deb::ReadDebFile(path));
   // Reading hashed the bytes anyway: check them against their address.
-  if (deb.checksums.sha256 != file.sha256()) {
-    return absl::DataLossError(absl::StrCat(
-        "the blob store's copy of ", file.filename(), " is damaged (SHA-256 ",
-        deb.checksums.sha256, ", expected ", file.sha256(),
-        "); upload the file again"));
-  }
-  if (!IsStorableText(deb.control.ToString())) {
-    return absl::InvalidArgumentError(
-        "its control file is not UTF-8 text (or holds a NUL byte); rebuild "
-        "the package with a UTF-8 control file");
-  }
-  storage::NewPackage package;
+  RETURN_IF_ERROR(CheckBlobAddress(file, deb.checksums));
+  PreparedImport::Entry entry;
+  entry.files.push_back(file);
+  storage::NewPackage& package = entry.package;
   package.name = std::string(deb.control.GetOrEmpty("Package"));
   package.version = std::string(deb.control.GetOrEmpty("Version"));
   package.architecture = std::string(deb.control.GetOrEmpty("Architecture"));
   package.source = std::string(deb::SourceName(deb.control));
   package.package_type =
       absl::EndsWith(file.filename(), ".udeb") ? "udeb" : "deb";
-  if (std::optional<absl::string_view> provides =
-          deb.control.Get("Provides")) {
+  if (std::optional<absl::string_view> provides = deb.control.Get("Provides")) {
     ASSIGN_OR_RETURN(deb::RelationList relations,
                      deb::ParseRelations(*provides));
     for (const deb::Alternatives& group : relations) {
@@ -99,19 +187,61 @@ absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
       }
     }
   }
-  ASSIGN_OR_RETURN(
-      package.key,
-      deb::PackageKey(package.architecture, package.name, package.version,
-                      deb::FilesHash({{file.filename(), deb.checksums}})));
-  v1::PackageFile& stored = package.files.emplace_back();
-  stored.set_name(file.filename());
-  stored.set_size(static_cast<int64_t>(deb.checksums.size));
-  stored.set_md5(deb.checksums.md5);
-  stored.set_sha1(deb.checksums.sha1);
-  stored.set_sha256(deb.checksums.sha256);
-  stored.set_sha512(deb.checksums.sha512);
+  package.files.push_back(StoredFile(file.filename(), deb.checksums));
   package.control = std::move(deb.control);
-  return package;
+  RETURN_IF_ERROR(Keyed(package, {{file.filename(), deb.checksums}}));
+  return entry;
+}
+
+absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
+    blobstore::BlobStore& blobs, const v1::UploadFile& dsc,
+    const UploadFilesByName& directory) {
+  ASSIGN_OR_RETURN(std::string text, ReadControlFile(blobs, dsc));
+  ASSIGN_OR_RETURN(deb::UploadControl parsed, deb::ParseDsc(text));
+  ASSIGN_OR_RETURN(deb::Checksums dsc_checksums, ChecksumBlob(blobs, dsc));
+  PreparedImport::Entry entry;
+  entry.files.push_back(dsc);
+  std::vector<deb::PackageFile> files = {{dsc.filename(), dsc_checksums}};
+  for (const deb::ListedFile& listed : parsed.files) {
+    auto it = directory.find(listed.name);
+    if (it == directory.end()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "lists ", listed.name,
+          ", which is not in the upload directory; upload it too"));
+    }
+    const v1::UploadFile& file = *it->second;
+    // The upload recorded size and SHA-256: most mismatches show without
+    // reading the file.
+    deb::Checksums actual = {.size = static_cast<uint64_t>(file.size()),
+                             .sha256 = file.sha256()};
+    std::string mismatch = ListedDigestMismatch(
+        {.size = listed.checksums.size, .sha256 = listed.checksums.sha256},
+        actual);
+    if (mismatch.empty()) {
+      ASSIGN_OR_RETURN(actual, ChecksumBlob(blobs, file));
+      mismatch = ListedDigestMismatch(listed.checksums, actual);
+    }
+    if (!mismatch.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lists ", listed.name, " with a different ", mismatch,
+          " than the uploaded file has (size ", actual.size, ", SHA-256 ",
+          actual.sha256, "); upload the files the .dsc was made with"));
+    }
+    entry.files.push_back(file);
+    files.push_back({listed.name, actual});
+  }
+  storage::NewPackage& package = entry.package;
+  package.name = parsed.source;
+  package.version = std::string(parsed.paragraph.GetOrEmpty("Version"));
+  package.architecture = "source";
+  package.source = parsed.source;
+  package.package_type = "source";
+  for (const deb::PackageFile& file : files) {
+    package.files.push_back(StoredFile(file.name, file.checksums));
+  }
+  package.control = std::move(parsed.paragraph);
+  RETURN_IF_ERROR(Keyed(package, files));
+  return entry;
 }
 
 absl::Status ConflictError(absl::string_view repo,
@@ -153,12 +283,15 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
   std::vector<const storage::NewPackage*> packages;
   std::vector<std::string> keys, filenames;
   absl::flat_hash_set<std::string> seen;
+  auto unchanged = [&](const v1::UploadFile& file) {
+    auto it = current_sha256.find(file.filename());
+    return it != current_sha256.end() && it->second == file.sha256();
+  };
   for (const PreparedImport::Entry& entry : prepared.packages) {
-    auto it = current_sha256.find(entry.file.filename());
-    if (it == current_sha256.end() || it->second != entry.file.sha256()) {
-      continue;
+    if (!absl::c_all_of(entry.files, unchanged)) continue;
+    for (const v1::UploadFile& file : entry.files) {
+      filenames.push_back(file.filename());
     }
-    filenames.push_back(entry.file.filename());
     if (seen.insert(entry.package.key).second) {
       keys.push_back(entry.package.key);
       packages.push_back(&entry.package);
@@ -201,8 +334,7 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
     for (const v1::UploadFile& companion : prepared.companions) {
       filenames.push_back(companion.filename());
     }
-    RETURN_IF_ERROR(
-        storage::DeleteUploadFilesNamed(tx, directory, filenames));
+    RETURN_IF_ERROR(storage::DeleteUploadFilesNamed(tx, directory, filenames));
   }
   for (const std::string& key : keys) added.add_added(key);
   for (const v1::FailedFile& failed : prepared.failed) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "blobstore/blob_store.h"
@@ -19,7 +20,9 @@ namespace debrepo::worker {
 // PreparedImport is what a job's long phase read from an upload directory.
 struct PreparedImport {
   struct Entry {
-    v1::UploadFile file;
+    // The files the package is made of: a .deb or .udeb, or a .dsc and the
+    // files it lists.
+    std::vector<v1::UploadFile> files;
     storage::NewPackage package;
   };
   // Packages to add, with the files they came from.
@@ -39,13 +42,36 @@ struct PreparedImport {
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadDirectory(
     JobContext& context, absl::string_view directory);
 
-// ReadPackage reads a .deb or .udeb from the blob store into a package
+// UploadFilesByName indexes a directory's files by file name.
+using UploadFilesByName =
+    absl::flat_hash_map<std::string, const v1::UploadFile*>;
+UploadFilesByName IndexByName(const std::vector<v1::UploadFile>& files);
+
+// ReadControlFile reads a small text file (a .dsc or .changes) from the
+// blob store; INVALID_ARGUMENT when it is too large to be one.
+absl::StatusOr<std::string> ReadControlFile(blobstore::BlobStore& blobs,
+                                            const v1::UploadFile& file);
+
+// ReadBinaryPackage reads a .deb or .udeb from the blob store
 // (INVALID_ARGUMENT naming the problem for a file that is not one).
-absl::StatusOr<storage::NewPackage> ReadPackage(blobstore::BlobStore& blobs,
-                                                const v1::UploadFile& file);
+absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
+    blobstore::BlobStore& blobs, const v1::UploadFile& file);
+
+// ReadSourcePackage reads the source package that `dsc` describes. Every
+// file it lists must be in `directory` with the size and digests it gives
+// (FAILED_PRECONDITION for a missing file, INVALID_ARGUMENT for a
+// mismatch). A clear-signed .dsc is unwrapped without checking the
+// signature, as aptly's repo add does: IncludeChanges checks the .changes'
+// signature, which vouches for the .dsc's own checksums.
+absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
+    blobstore::BlobStore& blobs, const v1::UploadFile& dsc,
+    const UploadFilesByName& directory);
 
 // IsBinaryPackageFile is true for names ending in .deb or .udeb.
 bool IsBinaryPackageFile(absl::string_view filename);
+
+// IsSourcePackageFile is true for names ending in .dsc.
+bool IsSourcePackageFile(absl::string_view filename);
 
 // ConflictError is the FAILED_PRECONDITION for packages that would sit in
 // `repo` beside different packages of the same name, version and
@@ -57,9 +83,9 @@ absl::Status ConflictError(absl::string_view repo,
 
 // ImportPrepared adds the prepared packages (context.prepared(), a
 // PreparedImport) to repo `repo` inside a job's transaction (NOT_FOUND when
-// the repo is gone), keeping the invariant that a repo never holds two different
-// packages with the same name, version and architecture: a conflict is
-// FAILED_PRECONDITION naming both unless `force_replace`, which removes the
+// the repo is gone), keeping the invariant that a repo never holds two
+// different packages with the same name, version and architecture: a conflict
+// is FAILED_PRECONDITION naming both unless `force_replace`, which removes the
 // old one. Files whose bytes changed since the long phase are skipped.
 // Unless `no_remove_files`, imported files leave the directory.
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
