@@ -317,7 +317,7 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
   return package;
 }
 
-absl::StatusOr<std::vector<RepoStanza>> LoadRepoStanzas(
+absl::StatusOr<std::vector<RepoStanza>> LoadRepoBinaryStanzas(
     Transaction& tx, absl::string_view repo) {
   return Guard(
       "reading a repo's packages",
@@ -325,7 +325,8 @@ absl::StatusOr<std::vector<RepoStanza>> LoadRepoStanzas(
         std::vector<RepoStanza> stanzas;
         for (const pqxx::row& row : tx.pqxx().exec_params(
                  absl::StrCat("SELECT p.key, p.stanza ", kRepoMembers,
-                              " ORDER BY p.key"),
+                              " AND p.package_type <> 'source' "
+                              "ORDER BY p.key"),
                  std::string(repo))) {
           absl::StatusOr<std::vector<deb::Paragraph>> parsed =
               deb::ParseParagraphs(row[1].c_str());

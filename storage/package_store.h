@@ -88,10 +88,10 @@ struct RepoStanza {
   deb::Paragraph control;
 };
 
-// LoadRepoStanzas returns the key and control stanza of every package of
-// `repo` (for dependency resolution), by key.
-absl::StatusOr<std::vector<RepoStanza>> LoadRepoStanzas(Transaction& tx,
-                                                        absl::string_view repo);
+// LoadRepoBinaryStanzas returns the key and control stanza of every binary
+// package of `repo` (for dependency resolution), by key.
+absl::StatusOr<std::vector<RepoStanza>> LoadRepoBinaryStanzas(
+    Transaction& tx, absl::string_view repo);
 
 // SelectRepoPackageKeys returns the keys of `repo`'s packages matching
 // `query` (all when null), inside a job's transaction.

@@ -223,6 +223,23 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
             "evil_1.0-1.dsc hello_1.0-1_amd64.buildinfo "
             "tamper_1.0-1.debian.tar.xz tamper_1.0-1.dsc "
             "tamper_1.0.orig.tar.gz");
+
+  // Dependency resolution skips source packages, and copies them when
+  // asked for.
+  ASSERT_EQ(CreateRepo(stack_, "copy").code, absl::StatusCode::kOk);
+  v1::CopyPackagesRequest copy;
+  copy.set_source("main");
+  copy.set_destination("copy");
+  copy.set_query("Name (hello)");
+  copy.set_with_deps(true);
+  v1::Job job;
+  Result copied =
+      Await(stack_,
+            stack_.repos().CopyPackages(Deadline(absl::Seconds(10)).get(),
+                                        copy, &job),
+            job);
+  ASSERT_EQ(copied.code, absl::StatusCode::kOk) << copied.message;
+  EXPECT_THAT(ListKeys("copy"), UnorderedElementsAreArray(result.added()));
 }
 
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {

@@ -16,8 +16,9 @@
 namespace debrepo::worker {
 namespace {
 
-// The keys of the dependency closure (Pre-Depends, Depends) of `roots`
-// within `stanzas`, for every architecture the roots are built for.
+// The keys of `roots` and of their dependency closure (Pre-Depends,
+// Depends) within the binary packages `stanzas`, for every architecture the
+// roots are built for. Source packages among the roots come alone.
 absl::StatusOr<std::vector<std::string>> ClosureKeys(
     const std::vector<storage::RepoStanza>& stanzas,
     const absl::flat_hash_set<std::string>& roots) {
@@ -51,8 +52,12 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
       members.insert(index);
     }
   }
-  std::vector<std::string> keys;
-  for (size_t index : members) keys.push_back(stanzas[index].key);
+  std::vector<std::string> keys(roots.begin(), roots.end());
+  for (size_t index : members) {
+    if (!roots.contains(stanzas[index].key)) {
+      keys.push_back(stanzas[index].key);
+    }
+  }
   std::sort(keys.begin(), keys.end());
   return keys;
 }
@@ -67,24 +72,24 @@ absl::Status CopyPackagesJob::Prepare(const v1::JobArgs& args,
   std::vector<storage::RepoStanza> stanzas;
   std::vector<std::string> selected;
   RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(stanzas, storage::LoadRepoStanzas(tx, copy.source()));
+    ASSIGN_OR_RETURN(stanzas,
+                     storage::LoadRepoBinaryStanzas(tx, copy.source()));
     ASSIGN_OR_RETURN(selected,
                      storage::SelectRepoPackageKeys(tx, copy.source(), &query));
     return absl::OkStatus();
   }));
-  ASSIGN_OR_RETURN(
-      std::vector<std::string> keys,
-      ClosureKeys(stanzas, absl::flat_hash_set<std::string>(selected.begin(),
-                                                            selected.end())));
+  ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                   ClosureKeys(stanzas, absl::flat_hash_set<std::string>(
+                                            selected.begin(), selected.end())));
   context.Log(absl::StrCat(selected.size(), " packages match, ", keys.size(),
                            " with their dependencies"));
   context.prepared() = std::move(keys);
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
-    const v1::JobArgs& args, storage::Transaction& tx,
-    JobContext& context) {
+absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(const v1::JobArgs& args,
+                                                     storage::Transaction& tx,
+                                                     JobContext& context) {
   const v1::CopyPackagesArgs& copy = args.copy_packages();
   RETURN_IF_ERROR(storage::LoadRepo(tx, copy.source()).status());
   RETURN_IF_ERROR(storage::LoadRepo(tx, copy.destination()).status());
