@@ -1,9 +1,6 @@
 #include "storage/package_store.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "deb/control.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
@@ -12,74 +9,6 @@ namespace debrepo::storage {
 namespace {
 
 using internal::Guard;
-
-// JsonString quotes `text` as a JSON string.
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// The packages to insert travel as one JSON array: one statement however
-// many there are.
-std::string PackagesJson(absl::Span<const NewPackage* const> packages) {
-  std::string json = "[";
-  for (size_t i = 0; i < packages.size(); ++i) {
-    const NewPackage& package = *packages[i];
-    std::string files = "[";
-    for (size_t j = 0; j < package.files.size(); ++j) {
-      const v1::PackageFile& file = package.files[j];
-      absl::StrAppend(&files, j > 0 ? "," : "",
-                      "{\"name\":", JsonString(file.name()),
-                      ",\"size\":", file.size(),
-                      ",\"md5\":", JsonString(file.md5()),
-                      ",\"sha1\":", JsonString(file.sha1()),
-                      ",\"sha256\":", JsonString(file.sha256()),
-                      ",\"sha512\":", JsonString(file.sha512()), "}");
-    }
-    files += "]";
-    std::string provides = "[";
-    for (size_t j = 0; j < package.provides.size(); ++j) {
-      absl::StrAppend(&provides, j > 0 ? "," : "",
-                      JsonString(package.provides[j]));
-    }
-    provides += "]";
-    std::string fields = "{";
-    for (size_t j = 0; j < package.control.fields().size(); ++j) {
-      const deb::Field& field = package.control.fields()[j];
-      absl::StrAppend(&fields, j > 0 ? "," : "",
-                      JsonString(deb::CanonicalFieldName(field.name)), ":",
-                      JsonString(field.value));
-    }
-    fields += "}";
-    absl::StrAppend(
-        &json, i > 0 ? "," : "", "{\"key\":", JsonString(package.key),
-        ",\"name\":", JsonString(package.name),
-        ",\"version\":", JsonString(package.version),
-        ",\"architecture\":", JsonString(package.architecture),
-        ",\"source\":", JsonString(package.source),
-        ",\"package_type\":", JsonString(package.package_type),
-        ",\"provides\":", provides,
-        ",\"stanza\":", JsonString(package.control.ToString()),
-        ",\"fields\":", fields, ",\"files\":", files, "}");
-  }
-  return json + "]";
-}
 
 constexpr char kInsertPackages[] = R"sql(
   INSERT INTO packages (key, name, version, architecture, source,
@@ -128,19 +57,16 @@ v1::Package PackageFromRow(const pqxx::row& row, bool details) {
 
 }  // namespace
 
-absl::Status InsertPackages(Transaction& tx,
-                            const std::vector<const NewPackage*>& packages) {
+absl::Status InsertPackages(Transaction& tx, PackageSpool& spool,
+                            const std::vector<bool>& take) {
   // Batches keep the JSON (and PostgreSQL's parse of it) small however many
   // packages a job adds.
   constexpr size_t kBatch = 1000;
   return Guard("storing packages", [&]() -> absl::Status {
-    for (size_t start = 0; start < packages.size(); start += kBatch) {
-      const size_t end = std::min(packages.size(), start + kBatch);
-      tx.pqxx().exec_params0(
-          kInsertPackages,
-          PackagesJson(absl::MakeConstSpan(packages).subspan(start, end - start)));
-    }
-    return absl::OkStatus();
+    return spool.ForEachBatch(take, kBatch, [&](const std::string& batch) {
+      tx.pqxx().exec_params0(kInsertPackages, batch);
+      return absl::OkStatus();
+    });
   });
 }
 

@@ -14,23 +14,10 @@
 #include "deb/query.h"
 #include "proto/debrepo/v1/packages_types.pb.h"
 #include "storage/database.h"
+#include "storage/package_spool.h"
 #include "storage/transaction.h"
 
 namespace debrepo::storage {
-
-// NewPackage is a package read from a file, ready to store.
-struct NewPackage {
-  std::string key;
-  std::string name;
-  std::string version;
-  std::string architecture;
-  std::string source;
-  std::string package_type;
-  std::vector<std::string> provides;
-  // The control stanza as in the package.
-  deb::Paragraph control;
-  std::vector<v1::PackageFile> files;
-};
 
 // KeyConflict is a package that would sit in a repo beside a different
 // package of the same name, version and architecture: one already in the
@@ -40,9 +27,10 @@ struct KeyConflict {
   std::string existing_key;
 };
 
-// InsertPackages stores packages not stored yet (by key).
-absl::Status InsertPackages(Transaction& tx,
-                            const std::vector<const NewPackage*>& packages);
+// InsertPackages stores the spooled packages whose take[i] is true, those
+// not stored yet (by key).
+absl::Status InsertPackages(Transaction& tx, PackageSpool& spool,
+                            const std::vector<bool>& take);
 
 // FindRepoConflicts returns pairs with the same name, version and
 // architecture but different keys: one of the stored packages with `keys`

@@ -17,12 +17,12 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
       std::vector<v1::UploadFile> files,
       ListUploadDirectory(context, args.add_from_upload().directory()));
   const UploadFilesByName by_name = IndexByName(files);
-  PreparedImport prepared;
+  ASSIGN_OR_RETURN(PreparedImport prepared, PreparedImport::Create());
   // Files a source package is made of are taken with its .dsc.
   absl::flat_hash_set<std::string> taken;
   for (const v1::UploadFile& file : files) {
     if (!IsSourcePackageFile(file.filename())) continue;
-    absl::StatusOr<PreparedImport::Entry> source =
+    absl::StatusOr<UploadedPackage> source =
         ReadSourcePackage(blobs_, file, by_name);
     if (!source.ok()) {
       prepared.SetAside(file.filename(), source.status().message());
@@ -31,7 +31,7 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
     for (const v1::UploadFile& part : source->files) {
       taken.insert(part.filename());
     }
-    prepared.packages.push_back(*std::move(source));
+    RETURN_IF_ERROR(prepared.Add(*source));
   }
   for (const v1::UploadFile& file : files) {
     if (taken.contains(file.filename()) ||
@@ -48,13 +48,12 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
                 "it lists)");
       continue;
     }
-    absl::StatusOr<PreparedImport::Entry> binary =
-        ReadBinaryPackage(blobs_, file);
+    absl::StatusOr<UploadedPackage> binary = ReadBinaryPackage(blobs_, file);
     if (!binary.ok()) {
       prepared.SetAside(file.filename(), binary.status().message());
       continue;
     }
-    prepared.packages.push_back(*std::move(binary));
+    RETURN_IF_ERROR(prepared.Add(*binary));
   }
   context.Log(absl::StrCat("read ", prepared.packages.size(), " packages, ",
                            prepared.failed.size(), " files set aside"));

@@ -48,19 +48,23 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
                    ListUploadDirectory(context, request.directory()));
   const UploadFilesByName by_name = IndexByName(files);
 
-  PreparedImport prepared;
+  ASSIGN_OR_RETURN(PreparedImport prepared, PreparedImport::Create());
   int changes_files = 0;
   for (const v1::UploadFile& changes_file : files) {
     if (!absl::EndsWith(changes_file.filename(), ".changes")) continue;
     ++changes_files;
     // Everything a .changes lists is taken, or none of it.
-    auto check = [&]() -> absl::StatusOr<PreparedImport> {
+    struct Upload {
+      std::vector<UploadedPackage> packages;
+      std::vector<v1::UploadFile> companions;
+    };
+    auto check = [&]() -> absl::StatusOr<Upload> {
       ASSIGN_OR_RETURN(std::string message,
                        ReadControlFile(blobs_, changes_file));
       ASSIGN_OR_RETURN(std::string text,
                        SignedText(verifier_, request, message));
       ASSIGN_OR_RETURN(deb::UploadControl changes, deb::ParseChanges(text));
-      PreparedImport one;
+      Upload one;
       one.companions.push_back(changes_file);
       // Files that are neither packages nor .buildinfo must belong to a
       // listed source package.
@@ -83,11 +87,11 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
               file.sha256()));
         }
         if (IsBinaryPackageFile(listed.name)) {
-          ASSIGN_OR_RETURN(PreparedImport::Entry binary,
+          ASSIGN_OR_RETURN(UploadedPackage binary,
                            ReadBinaryPackage(blobs_, file));
           one.packages.push_back(std::move(binary));
         } else if (IsSourcePackageFile(listed.name)) {
-          ASSIGN_OR_RETURN(PreparedImport::Entry source,
+          ASSIGN_OR_RETURN(UploadedPackage source,
                            ReadSourcePackage(blobs_, file, by_name));
           for (const v1::UploadFile& part : source.files) {
             of_sources.insert(part.filename());
@@ -109,13 +113,13 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
       }
       return one;
     };
-    absl::StatusOr<PreparedImport> one = check();
+    absl::StatusOr<Upload> one = check();
     if (!one.ok()) {
       prepared.SetAside(changes_file.filename(), one.status().message());
       continue;
     }
-    for (PreparedImport::Entry& entry : one->packages) {
-      prepared.packages.push_back(std::move(entry));
+    for (const UploadedPackage& package : one->packages) {
+      RETURN_IF_ERROR(prepared.Add(package));
     }
     for (v1::UploadFile& companion : one->companions) {
       prepared.companions.push_back(std::move(companion));

@@ -23,6 +23,18 @@
 
 namespace debrepo::worker {
 
+absl::StatusOr<PreparedImport> PreparedImport::Create() {
+  PreparedImport prepared;
+  ASSIGN_OR_RETURN(prepared.spool, storage::PackageSpool::Create());
+  return prepared;
+}
+
+absl::Status PreparedImport::Add(const UploadedPackage& uploaded) {
+  RETURN_IF_ERROR(spool->Append(uploaded.package));
+  packages.push_back({uploaded.files, uploaded.package.key});
+  return absl::OkStatus();
+}
+
 void PreparedImport::SetAside(absl::string_view filename,
                               absl::string_view reason) {
   v1::FailedFile& failed_file = failed.emplace_back();
@@ -163,15 +175,15 @@ absl::StatusOr<std::string> ReadControlFile(blobstore::BlobStore& blobs,
   return text.str();
 }
 
-absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
-    blobstore::BlobStore& blobs, const v1::UploadFile& file) {
+absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
+                                                  const v1::UploadFile& file) {
   ASSIGN_OR_RETURN(std::string path, blobs.LocalPath(file.sha256()));
   ASSIGN_OR_RETURN(deb::DebFile deb, deb::ReadDebFile(path));
   // Reading hashed the bytes anyway: check them against their address.
   RETURN_IF_ERROR(CheckBlobAddress(file, deb.checksums));
-  PreparedImport::Entry entry;
-  entry.files.push_back(file);
-  storage::NewPackage& package = entry.package;
+  UploadedPackage uploaded;
+  uploaded.files.push_back(file);
+  storage::NewPackage& package = uploaded.package;
   package.name = std::string(deb.control.GetOrEmpty("Package"));
   package.version = std::string(deb.control.GetOrEmpty("Version"));
   package.architecture = std::string(deb.control.GetOrEmpty("Architecture"));
@@ -190,17 +202,17 @@ absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
   package.files.push_back(StoredFile(file.filename(), deb.checksums));
   package.control = std::move(deb.control);
   RETURN_IF_ERROR(Keyed(package, {{file.filename(), deb.checksums}}));
-  return entry;
+  return uploaded;
 }
 
-absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
+absl::StatusOr<UploadedPackage> ReadSourcePackage(
     blobstore::BlobStore& blobs, const v1::UploadFile& dsc,
     const UploadFilesByName& directory) {
   ASSIGN_OR_RETURN(std::string text, ReadControlFile(blobs, dsc));
   ASSIGN_OR_RETURN(deb::UploadControl parsed, deb::ParseDsc(text));
   ASSIGN_OR_RETURN(deb::Checksums dsc_checksums, ChecksumBlob(blobs, dsc));
-  PreparedImport::Entry entry;
-  entry.files.push_back(dsc);
+  UploadedPackage uploaded;
+  uploaded.files.push_back(dsc);
   std::vector<deb::PackageFile> files = {{dsc.filename(), dsc_checksums}};
   for (const deb::ListedFile& listed : parsed.files) {
     auto it = directory.find(listed.name);
@@ -227,10 +239,10 @@ absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
           " than the uploaded file has (size ", actual.size, ", SHA-256 ",
           actual.sha256, "); upload the files the .dsc was made with"));
     }
-    entry.files.push_back(file);
+    uploaded.files.push_back(file);
     files.push_back({listed.name, actual});
   }
-  storage::NewPackage& package = entry.package;
+  storage::NewPackage& package = uploaded.package;
   package.name = parsed.source;
   package.version = std::string(parsed.paragraph.GetOrEmpty("Version"));
   package.architecture = "source";
@@ -241,7 +253,7 @@ absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
   }
   package.control = std::move(parsed.paragraph);
   RETURN_IF_ERROR(Keyed(package, files));
-  return entry;
+  return uploaded;
 }
 
 absl::Status ConflictError(absl::string_view repo,
@@ -280,27 +292,28 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
   for (const v1::UploadFile& file : current) {
     current_sha256[file.filename()] = file.sha256();
   }
-  std::vector<const storage::NewPackage*> packages;
   std::vector<std::string> keys, filenames;
+  std::vector<bool> take(prepared.packages.size());
   absl::flat_hash_set<std::string> seen;
   auto unchanged = [&](const v1::UploadFile& file) {
     auto it = current_sha256.find(file.filename());
     return it != current_sha256.end() && it->second == file.sha256();
   };
-  for (const PreparedImport::Entry& entry : prepared.packages) {
+  for (size_t i = 0; i < prepared.packages.size(); ++i) {
+    const PreparedImport::Entry& entry = prepared.packages[i];
     if (!absl::c_all_of(entry.files, unchanged)) continue;
     for (const v1::UploadFile& file : entry.files) {
       filenames.push_back(file.filename());
     }
-    if (seen.insert(entry.package.key).second) {
-      keys.push_back(entry.package.key);
-      packages.push_back(&entry.package);
+    if (seen.insert(entry.key).second) {
+      keys.push_back(entry.key);
+      take[i] = true;
     }
   }
 
   // Packages are immutable and shared: store the new ones (a failure below
   // rolls this back with everything else).
-  RETURN_IF_ERROR(storage::InsertPackages(tx, packages));
+  RETURN_IF_ERROR(storage::InsertPackages(tx, *prepared.spool, take));
   // Invariant: a repo never holds two different packages with the same
   // name, version and architecture.
   ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,

@@ -3,6 +3,7 @@
 #ifndef DEBREPO_WORKER_PACKAGE_IMPORT_H_
 #define DEBREPO_WORKER_PACKAGE_IMPORT_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,30 +12,45 @@
 #include "absl/strings/string_view.h"
 #include "blobstore/blob_store.h"
 #include "proto/debrepo/v1/jobs.pb.h"
+#include "storage/package_spool.h"
 #include "storage/package_store.h"
 #include "storage/transaction.h"
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
+// UploadedPackage is a package read from an upload directory, with the
+// files it is made of: a .deb or .udeb, or a .dsc and the files it lists.
+struct UploadedPackage {
+  std::vector<v1::UploadFile> files;
+  storage::NewPackage package;
+};
+
 // PreparedImport is what a job's long phase read from an upload directory.
+// The packages wait in a spool on disk, so a job adding tens of thousands
+// holds one at a time in memory.
 struct PreparedImport {
   struct Entry {
-    // The files the package is made of: a .deb or .udeb, or a .dsc and the
-    // files it lists.
     std::vector<v1::UploadFile> files;
-    storage::NewPackage package;
+    std::string key;
   };
-  // Packages to add, with the files they came from.
+
+  static absl::StatusOr<PreparedImport> Create();
+
+  // Add spools `uploaded` for adding.
+  absl::Status Add(const UploadedPackage& uploaded);
+  // SetAside records that `filename` is not imported, and why.
+  void SetAside(absl::string_view filename, absl::string_view reason);
+
+  // Packages to add, in spool order.
   std::vector<Entry> packages;
+  // Shared because a job's prepared state is a (copyable) std::any.
+  std::shared_ptr<storage::PackageSpool> spool;
   // Other files consumed with them (e.g. a .changes and its .buildinfo),
   // removed from the directory together unless no_remove_files.
   std::vector<v1::UploadFile> companions;
   // Files left alone, and why.
   std::vector<v1::FailedFile> failed;
-
-  // SetAside records that `filename` is not imported, and why.
-  void SetAside(absl::string_view filename, absl::string_view reason);
 };
 
 // ListUploadDirectory reads a directory's files for a job's long phase;
@@ -54,8 +70,8 @@ absl::StatusOr<std::string> ReadControlFile(blobstore::BlobStore& blobs,
 
 // ReadBinaryPackage reads a .deb or .udeb from the blob store
 // (INVALID_ARGUMENT naming the problem for a file that is not one).
-absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
-    blobstore::BlobStore& blobs, const v1::UploadFile& file);
+absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
+                                                  const v1::UploadFile& file);
 
 // ReadSourcePackage reads the source package that `dsc` describes. Every
 // file it lists must be in `directory` with the size and digests it gives
@@ -63,7 +79,7 @@ absl::StatusOr<PreparedImport::Entry> ReadBinaryPackage(
 // mismatch). A clear-signed .dsc is unwrapped without checking the
 // signature, as aptly's repo add does: IncludeChanges checks the .changes'
 // signature, which vouches for the .dsc's own checksums.
-absl::StatusOr<PreparedImport::Entry> ReadSourcePackage(
+absl::StatusOr<UploadedPackage> ReadSourcePackage(
     blobstore::BlobStore& blobs, const v1::UploadFile& dsc,
     const UploadFilesByName& directory);
 

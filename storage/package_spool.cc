@@ -1,0 +1,146 @@
+#include "storage/package_spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "deb/query.h"
+
+namespace debrepo::storage {
+namespace {
+
+// JsonString quotes `text` as a JSON string (so a row never holds a raw
+// newline: rows are lines).
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// PackageRow is a package as the JSON object the package store's insert
+// statement reads.
+std::string PackageRow(const NewPackage& package) {
+  std::string files = "[";
+  for (size_t j = 0; j < package.files.size(); ++j) {
+    const v1::PackageFile& file = package.files[j];
+    absl::StrAppend(
+        &files, j > 0 ? "," : "", "{\"name\":", JsonString(file.name()),
+        ",\"size\":", file.size(), ",\"md5\":", JsonString(file.md5()),
+        ",\"sha1\":", JsonString(file.sha1()),
+        ",\"sha256\":", JsonString(file.sha256()),
+        ",\"sha512\":", JsonString(file.sha512()), "}");
+  }
+  files += "]";
+  std::string provides = "[";
+  for (size_t j = 0; j < package.provides.size(); ++j) {
+    absl::StrAppend(&provides, j > 0 ? "," : "",
+                    JsonString(package.provides[j]));
+  }
+  provides += "]";
+  std::string fields = "{";
+  for (size_t j = 0; j < package.control.fields().size(); ++j) {
+    const deb::Field& field = package.control.fields()[j];
+    absl::StrAppend(&fields, j > 0 ? "," : "",
+                    JsonString(deb::CanonicalFieldName(field.name)), ":",
+                    JsonString(field.value));
+  }
+  fields += "}";
+  return absl::StrCat("{\"key\":", JsonString(package.key),
+                      ",\"name\":", JsonString(package.name),
+                      ",\"version\":", JsonString(package.version),
+                      ",\"architecture\":", JsonString(package.architecture),
+                      ",\"source\":", JsonString(package.source),
+                      ",\"package_type\":", JsonString(package.package_type),
+                      ",\"provides\":", provides,
+                      ",\"stanza\":", JsonString(package.control.ToString()),
+                      ",\"fields\":", fields, ",\"files\":", files, "}");
+}
+
+absl::Status SpoolError(absl::string_view what) {
+  return absl::ErrnoToStatus(
+      errno, absl::StrCat("cannot ", what,
+                          " the package spool file (free space in $TMPDIR, "
+                          "or point TMPDIR at a larger disk)"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PackageSpool>> PackageSpool::Create() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string directory =
+      tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  const int fd = open(directory.c_str(), O_TMPFILE | O_RDWR, 0600);
+  if (fd < 0) return SpoolError(absl::StrCat("create in ", directory));
+  std::FILE* file = fdopen(fd, "w+");
+  if (file == nullptr) {
+    close(fd);
+    return SpoolError("open");
+  }
+  return std::unique_ptr<PackageSpool>(new PackageSpool(file));
+}
+
+PackageSpool::~PackageSpool() { std::fclose(file_); }
+
+absl::Status PackageSpool::Append(const NewPackage& package) {
+  const std::string row = PackageRow(package) + "\n";
+  if (std::fwrite(row.data(), 1, row.size(), file_) != row.size()) {
+    return SpoolError("write");
+  }
+  ++size_;
+  return absl::OkStatus();
+}
+
+absl::Status PackageSpool::ForEachBatch(
+    const std::vector<bool>& take, size_t batch_size,
+    const std::function<absl::Status(const std::string& json_array)>& insert) {
+  if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) {
+    return SpoolError("rewind");
+  }
+  std::string batch;
+  size_t in_batch = 0;
+  char* line = nullptr;
+  size_t capacity = 0;
+  absl::Status status;
+  for (size_t index = 0; index < size_ && status.ok(); ++index) {
+    const ssize_t length = getline(&line, &capacity, file_);
+    if (length <= 0) {
+      status = SpoolError("read");
+      break;
+    }
+    if (index >= take.size() || !take[index]) continue;
+    absl::StrAppend(&batch, in_batch == 0 ? "[" : ",",
+                    absl::string_view(line, length - 1));
+    if (++in_batch == batch_size) {
+      status = insert(batch + "]");
+      batch.clear();
+      in_batch = 0;
+    }
+  }
+  std::free(line);
+  if (status.ok() && in_batch > 0) status = insert(batch + "]");
+  // Leave the file positioned for further appends.
+  if (std::fseek(file_, 0, SEEK_END) != 0 && status.ok()) {
+    status = SpoolError("seek in");
+  }
+  return status;
+}
+
+}  // namespace debrepo::storage
