@@ -38,6 +38,25 @@ class BlobWriter {
       absl::string_view expected_sha256 = "") = 0;
 };
 
+// BlobBatch stores many new blobs together, making them durable with a
+// few flushes in all instead of a few per blob. Used by one thread.
+class BlobBatch {
+ public:
+  // A batch destroyed without a successful Commit stores nothing (blobs
+  // that other writers stored meanwhile stay).
+  virtual ~BlobBatch() = default;
+
+  // NewWriter starts a blob of at most `max_size` bytes in this batch. Its
+  // Commit checks `expected_sha256` and returns the blob's identity as
+  // usual, but the blob is stored only by the batch's Commit.
+  virtual absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
+      uint64_t max_size) = 0;
+
+  // Commit makes every blob its writers committed durable and visible
+  // under its SHA-256. Call it once.
+  virtual absl::Status Commit() = 0;
+};
+
 // BlobStore is the interface; FsBlobStore implements it on a directory.
 class BlobStore {
  public:
@@ -46,6 +65,9 @@ class BlobStore {
   // NewWriter starts a blob of at most `max_size` bytes.
   virtual absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
       uint64_t max_size) = 0;
+
+  // NewBatch starts a group of blobs stored together.
+  virtual std::unique_ptr<BlobBatch> NewBatch() = 0;
 
   // Contains is true when a blob with this SHA-256 is stored.
   virtual absl::StatusOr<bool> Contains(absl::string_view sha256) = 0;

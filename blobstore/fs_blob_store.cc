@@ -7,13 +7,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <functional>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "openssl/evp.h"
 
 namespace debrepo::blobstore {
@@ -41,14 +41,74 @@ absl::Status FsyncPath(const std::string& path, int flags) {
   return absl::OkStatus();
 }
 
+// BlobPathUnder is where the blob `sha256` lives in the store at `root`.
+std::string BlobPathUnder(absl::string_view root, absl::string_view sha256) {
+  return absl::StrCat(root, "/sha256/", sha256.substr(0, 2), "/",
+                      sha256.substr(2, 2), "/", sha256);
+}
+
+// StagedBlob is a finished, checked blob in its temporary file, not yet in
+// place.
+struct StagedBlob {
+  std::string temp_path;
+  std::string path;
+};
+
+// PlaceAndSync moves a staged blob whose bytes are durable into place and
+// makes its name durable: fsync of its directory, and of the fan-out
+// directories it needed. A blob stored already is kept (replacing it would
+// give readers on NFS stale handles) and the temporary file removed.
+absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
+  struct stat existing;
+  if (stat(blob.path.c_str(), &existing) == 0) {
+    unlink(blob.temp_path.c_str());
+    return absl::OkStatus();
+  }
+  const std::filesystem::path directory =
+      std::filesystem::path(blob.path).parent_path();
+  std::error_code error;
+  const bool created = std::filesystem::create_directories(directory, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat(
+        "creating ", directory.string(), ": ", error.message()));
+  }
+  if (rename(blob.temp_path.c_str(), blob.path.c_str()) != 0) {
+    return ErrnoError("moving a blob to", blob.path);
+  }
+  if (!sync_directories) return absl::OkStatus();
+  std::vector<std::filesystem::path> to_sync = {directory};
+  if (created) {
+    to_sync.push_back(directory.parent_path());
+    to_sync.push_back(directory.parent_path().parent_path());
+  }
+  for (const std::filesystem::path& dir : to_sync) {
+    RETURN_IF_ERROR(FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY));
+  }
+  return absl::OkStatus();
+}
+
+// SyncFilesystem flushes every written file and directory entry of the
+// filesystem holding `root`, as syncfs(2) does.
+absl::Status SyncFilesystem(const std::string& root) {
+  const int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("opening", root);
+  const int result = syncfs(fd);
+  close(fd);
+  if (result != 0) return ErrnoError("syncing the filesystem of", root);
+  return absl::OkStatus();
+}
+
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(std::string temp_path, int fd, uint64_t max_size,
-               std::function<std::string(absl::string_view)> blob_path)
-      : temp_path_(std::move(temp_path)),
+  // With `batch`, Commit hands the finished temporary file to the batch;
+  // without, Commit stores the blob itself.
+  FsBlobWriter(std::string root, std::string temp_path, int fd,
+               uint64_t max_size, std::vector<StagedBlob>* batch)
+      : root_(std::move(root)),
+        temp_path_(std::move(temp_path)),
         fd_(fd),
         max_size_(max_size),
-        blob_path_(std::move(blob_path)),
+        batch_(batch),
         digest_(EVP_MD_CTX_new()) {
     EVP_DigestInit_ex(digest_, EVP_sha256(), nullptr);
   }
@@ -56,7 +116,7 @@ class FsBlobWriter final : public BlobWriter {
   ~FsBlobWriter() override {
     EVP_MD_CTX_free(digest_);
     if (fd_ >= 0) close(fd_);
-    if (!committed_) unlink(temp_path_.c_str());
+    if (!handed_over_) unlink(temp_path_.c_str());
   }
 
   absl::Status Append(absl::string_view bytes) override {
@@ -97,52 +157,90 @@ class FsBlobWriter final : public BlobWriter {
           expected_sha256,
           "; the file changed or was damaged in transit, send it again"));
     }
+    const StagedBlob staged = {temp_path_, BlobPathUnder(root_, info.sha256)};
+    if (batch_ != nullptr) {
+      // The batch syncs it with the others: no flush here.
+      close(fd_);
+      fd_ = -1;
+      batch_->push_back(staged);
+      handed_over_ = true;
+      return info;
+    }
     if (fsync(fd_) != 0) return ErrnoError("syncing", temp_path_);
     close(fd_);
     fd_ = -1;
-    const std::string path = blob_path_(info.sha256);
-    struct stat existing;
-    if (stat(path.c_str(), &existing) == 0) {
-      // Stored already: keep that file (replacing it would give readers on
-      // NFS stale handles); the temporary file goes with the writer.
-      return info;
-    }
-    const std::filesystem::path directory =
-        std::filesystem::path(path).parent_path();
-    std::error_code error;
-    const bool created = std::filesystem::create_directories(directory, error);
-    if (error) {
-      return absl::InternalError(absl::StrCat(
-          "creating ", directory.string(), ": ", error.message()));
-    }
-    if (rename(temp_path_.c_str(), path.c_str()) != 0) {
-      return ErrnoError("moving a blob to", path);
-    }
-    committed_ = true;
-    // Make the new name durable, and the directories it needed: up to the
-    // two levels of the fan-out.
-    std::vector<std::filesystem::path> to_sync = {directory};
-    if (created) {
-      to_sync.push_back(directory.parent_path());
-      to_sync.push_back(directory.parent_path().parent_path());
-    }
-    for (const std::filesystem::path& dir : to_sync) {
-      if (absl::Status synced = FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY);
-          !synced.ok()) {
-        return synced;
-      }
-    }
+    RETURN_IF_ERROR(PlaceAndSync(staged, /*sync_directories=*/true));
     return info;
   }
 
  private:
+  const std::string root_;
   const std::string temp_path_;
   int fd_;
   const uint64_t max_size_;
-  const std::function<std::string(absl::string_view)> blob_path_;
+  std::vector<StagedBlob>* const batch_;
   EVP_MD_CTX* digest_;
   uint64_t size_ = 0;
-  bool committed_ = false;
+  // The temporary file is the batch's to remove (once moved into place,
+  // removing its old name does nothing).
+  bool handed_over_ = false;
+};
+
+// NewFsBlobWriter creates a temporary file under `root` and a writer on it.
+absl::StatusOr<std::unique_ptr<BlobWriter>> NewFsBlobWriter(
+    const std::string& root, uint64_t max_size,
+    std::vector<StagedBlob>* batch) {
+  absl::BitGen random;
+  std::string temp_path =
+      absl::StrCat(root, "/tmp/", absl::Hex(absl::Uniform<uint64_t>(random),
+                                            absl::kZeroPad16));
+  const int fd =
+      open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("creating", temp_path);
+  return std::unique_ptr<BlobWriter>(
+      new FsBlobWriter(root, std::move(temp_path), fd, max_size, batch));
+}
+
+class FsBlobBatch final : public BlobBatch {
+ public:
+  explicit FsBlobBatch(std::string root) : root_(std::move(root)) {}
+
+  ~FsBlobBatch() override {
+    // After a failed Commit some may be in place already: those stay, as
+    // any stored blob may (nothing refers to them, and a later upload of
+    // the same bytes keeps them).
+    for (const StagedBlob& blob : staged_) unlink(blob.temp_path.c_str());
+  }
+
+  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
+      uint64_t max_size) override {
+    return NewFsBlobWriter(root_, max_size, &staged_);
+  }
+
+  absl::Status Commit() override {
+    if (staged_.size() == 1) {
+      // One blob costs less to flush alone than the whole filesystem.
+      RETURN_IF_ERROR(FsyncPath(staged_.front().temp_path, O_RDONLY));
+      return PlaceAndSync(staged_.front(), /*sync_directories=*/true);
+    }
+    // Why two syncs of the whole filesystem are as safe as syncing each
+    // blob: the first makes every temporary file's bytes durable before any
+    // of them gets its name, so a blob name never survives a crash without
+    // its bytes (a later upload of the same bytes would keep such a file).
+    // The second makes the renames and new directories durable before
+    // Commit returns, i.e. before the caller records the files anywhere.
+    // Both flush other writers' data on the same filesystem too, which
+    // costs time but never correctness.
+    RETURN_IF_ERROR(SyncFilesystem(root_));
+    for (const StagedBlob& blob : staged_) {
+      RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/false));
+    }
+    return SyncFilesystem(root_);
+  }
+
+ private:
+  const std::string root_;
+  std::vector<StagedBlob> staged_;
 };
 
 }  // namespace
@@ -162,22 +260,16 @@ absl::StatusOr<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(
 }
 
 std::string FsBlobStore::BlobPath(absl::string_view sha256) const {
-  return absl::StrCat(root_, "/sha256/", sha256.substr(0, 2), "/",
-                      sha256.substr(2, 2), "/", sha256);
+  return BlobPathUnder(root_, sha256);
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> FsBlobStore::NewWriter(
     uint64_t max_size) {
-  absl::BitGen random;
-  const std::string temp_path =
-      absl::StrCat(root_, "/tmp/", absl::Hex(absl::Uniform<uint64_t>(random),
-                                             absl::kZeroPad16));
-  const int fd =
-      open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError("creating", temp_path);
-  return std::unique_ptr<BlobWriter>(new FsBlobWriter(
-      temp_path, fd, max_size,
-      [this](absl::string_view sha256) { return BlobPath(sha256); }));
+  return NewFsBlobWriter(root_, max_size, /*batch=*/nullptr);
+}
+
+std::unique_ptr<BlobBatch> FsBlobStore::NewBatch() {
+  return std::make_unique<FsBlobBatch>(root_);
 }
 
 absl::StatusOr<bool> FsBlobStore::Contains(absl::string_view sha256) {

@@ -13,7 +13,9 @@ namespace debrepo::blobstore {
 // Layout under the root: "sha256/ab/cd/<digest>" for blobs and "tmp/" for
 // blobs being written. A blob is written to tmp/, fsynced, then renamed
 // into place and its directory fsynced: readers never see a partial blob,
-// and a crash leaves at most a stray temporary file.
+// and a crash leaves at most a stray temporary file. A batch writes all
+// its blobs to tmp/, syncs the filesystem once (syncfs), renames them
+// into place, and syncs it again.
 class FsBlobStore final : public BlobStore {
  public:
   // Open creates the layout under `root` if needed.
@@ -21,6 +23,7 @@ class FsBlobStore final : public BlobStore {
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
       uint64_t max_size) override;
+  std::unique_ptr<BlobBatch> NewBatch() override;
   absl::StatusOr<bool> Contains(absl::string_view sha256) override;
   absl::StatusOr<std::string> LocalPath(absl::string_view sha256) override;
 

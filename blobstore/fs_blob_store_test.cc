@@ -14,6 +14,7 @@ namespace debrepo::blobstore {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 
 std::string TempRoot(const std::string& name) {
@@ -121,6 +122,65 @@ TEST(FsBlobStoreTest, ConcurrentWritersOfTheSameBytesAgree) {
   absl::StatusOr<std::string> path = (*store)->LocalPath(digests[0]);
   ASSERT_TRUE(path.ok());
   EXPECT_EQ(ReadAll(*path), payload);
+}
+
+TEST(FsBlobStoreTest, BatchStoresNothingBeforeItsCommit) {
+  const std::string root = TempRoot("batch");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
+  std::vector<std::string> digests;
+  for (const std::string payload : {"one", "two", "three", "two"}) {
+    auto writer = batch->NewWriter(1 << 20);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_THAT((*writer)->Append(payload), IsOk());
+    absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+    ASSERT_TRUE(info.ok()) << info.status();
+    digests.push_back(info->sha256);
+  }
+  EXPECT_EQ(CountFiles(root + "/sha256"), 0);
+  EXPECT_THAT((*store)->Contains(digests[0]), IsOkAndHolds(false));
+  ASSERT_THAT(batch->Commit(), IsOk());
+  batch.reset();
+  EXPECT_EQ(CountFiles(root + "/sha256"), 3);
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+  absl::StatusOr<std::string> path = (*store)->LocalPath(digests[2]);
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(ReadAll(*path), "three");
+}
+
+TEST(FsBlobStoreTest, AbandonedBatchLeavesNothing) {
+  const std::string root = TempRoot("batch_abandoned");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  {
+    std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
+    auto done = batch->NewWriter(1 << 20);
+    ASSERT_THAT((*done)->Append("finished"), IsOk());
+    ASSERT_TRUE((*done)->Commit().ok());
+    auto mismatch = batch->NewWriter(1 << 20);
+    ASSERT_THAT((*mismatch)->Append("damaged"), IsOk());
+    EXPECT_THAT((*mismatch)->Commit(std::string(64, '0')).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    auto partial = batch->NewWriter(1 << 20);
+    ASSERT_THAT((*partial)->Append("partial"), IsOk());
+  }
+  EXPECT_EQ(CountFiles(root), 0);
+}
+
+TEST(FsBlobStoreTest, BatchOfOneKeepsABlobStoredAlready) {
+  const std::string root = TempRoot("batch_one");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 2; ++i) {
+    std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
+    auto writer = batch->NewWriter(1 << 20);
+    ASSERT_THAT((*writer)->Append("same bytes"), IsOk());
+    ASSERT_TRUE((*writer)->Commit().ok());
+    ASSERT_THAT(batch->Commit(), IsOk());
+  }
+  EXPECT_EQ(CountFiles(root + "/sha256"), 1);
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
 }
 
 }  // namespace
