@@ -36,6 +36,8 @@ absl::string_view KindOf(const v1::JobArgs& args) {
       return kDeleteRepoKind;
     case v1::JobArgs::kAddUploadFile:
       return kAddUploadFileKind;
+    case v1::JobArgs::kAddUploadFiles:
+      return kAddUploadFilesKind;
     case v1::JobArgs::kDeleteUpload:
       return kDeleteUploadKind;
     case v1::JobArgs::kAddFromUpload:
@@ -86,6 +88,18 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
       spec.exclusive_keys.push_back(
           UploadKey(args.add_upload_file().file().directory()));
       break;
+    case v1::JobArgs::kAddUploadFiles: {
+      const auto& files = args.add_upload_files().files();
+      if (files.empty() || files.size() > kMaxUploadFilesPerJob) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "an upload.add_files job records 1 to ", kMaxUploadFilesPerJob,
+            " files, not ", files.size()));
+      }
+      for (const v1::UploadFile& file : files) {
+        spec.exclusive_keys.push_back(UploadKey(file.directory()));
+      }
+      break;
+    }
     case v1::JobArgs::kDeleteUpload:
       spec.exclusive_keys.push_back(
           UploadKey(args.delete_upload().directory()));

@@ -18,6 +18,7 @@ inline constexpr absl::string_view kCreateRepoKind = "repo.create";
 inline constexpr absl::string_view kUpdateRepoKind = "repo.update";
 inline constexpr absl::string_view kDeleteRepoKind = "repo.delete";
 inline constexpr absl::string_view kAddUploadFileKind = "upload.add_file";
+inline constexpr absl::string_view kAddUploadFilesKind = "upload.add_files";
 inline constexpr absl::string_view kDeleteUploadKind = "upload.delete";
 inline constexpr absl::string_view kAddFromUploadKind = "repo.add_from_upload";
 inline constexpr absl::string_view kRemovePackagesKind = "repo.remove_packages";
@@ -25,6 +26,11 @@ inline constexpr absl::string_view kCopyPackagesKind = "repo.copy_packages";
 inline constexpr absl::string_view kMovePackagesKind = "repo.move_packages";
 inline constexpr absl::string_view kIncludeChangesKind = "repo.include_changes";
 inline constexpr absl::string_view kAddPackagesKind = "repo.add_packages";
+
+// The most files one upload.add_files job records (and one Files.Upload
+// stream carries): its arguments stay around 100 KB in the jobs table, and
+// batches this large already make the per-job cost negligible.
+inline constexpr int kMaxUploadFilesPerJob = 1000;
 
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";

@@ -1,5 +1,7 @@
 #include "jobs/job_spec.h"
 
+#include <string>
+
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -55,6 +57,25 @@ TEST(JobSpecTest, UploadJobsLockTheirDirectory) {
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->kind, "upload.delete");
   EXPECT_THAT(spec->exclusive_keys, ElementsAre("upload/incoming"));
+}
+
+TEST(JobSpecTest, BulkUploadLocksItsDirectoryAndIsBounded) {
+  v1::JobArgs add;
+  for (int i = 0; i < kMaxUploadFilesPerJob; ++i) {
+    v1::UploadFile* file = add.mutable_add_upload_files()->add_files();
+    file->set_directory("incoming");
+    file->set_filename("p" + std::to_string(i) + ".deb");
+  }
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(add);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "upload.add_files");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("upload/incoming"));
+  add.mutable_add_upload_files()->add_files()->set_directory("incoming");
+  EXPECT_THAT(MakeJobSpec(add).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  add.mutable_add_upload_files()->clear_files();
+  EXPECT_THAT(MakeJobSpec(add).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(JobSpecTest, AddFromUploadLocksTheRepoAndTheDirectory) {

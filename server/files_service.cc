@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "jobs/job_spec.h"
 #include "common/status_macros.h"
 #include "server/grpc_status.h"
 #include "server/submit.h"
@@ -15,20 +17,83 @@
 namespace debrepo::server {
 namespace {
 
-absl::Status ValidateHeader(const v1::UploadHeader& header) {
+// ValidateHeader checks the header of the stream's next file, given the
+// stream's first header and the names of the files before it.
+absl::Status ValidateHeader(const v1::UploadHeader& header,
+                            const v1::UploadHeader& first,
+                            const absl::flat_hash_set<std::string>& names) {
   RETURN_IF_ERROR(ValidateResourceName("upload directory", header.directory()));
   RETURN_IF_ERROR(ValidateFileName(header.filename()));
   if (!header.sha256().empty() && !blobstore::IsSha256Hex(header.sha256())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sha256 \"", header.sha256().substr(0, 80),
-        "\" is not a SHA-256 in lowercase hex (64 digits); send the file's "
+        "sha256 \"", header.sha256().substr(0, 80), "\" of ",
+        header.filename(),
+        " is not a SHA-256 in lowercase hex (64 digits); send the file's "
         "checksum as sha256sum prints it, or none"));
+  }
+  if (header.directory() != first.directory()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "one upload goes to one directory: ", header.filename(), " is for \"",
+        header.directory(), "\" but the upload began with \"",
+        first.directory(), "\"; upload to each directory separately"));
+  }
+  if (!header.request_id().empty() &&
+      header.request_id() != first.request_id()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the header of ", header.filename(),
+        " has another request_id than the upload's first header; one upload "
+        "is one request: leave it empty after the first header"));
+  }
+  if (names.contains(header.filename())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        header.filename(), " comes twice in one upload; send each file once"));
+  }
+  if (names.size() >= jobs::kMaxUploadFilesPerJob) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "one upload carries at most ", jobs::kMaxUploadFilesPerJob,
+        " files; send ", header.filename(), " and the rest in further uploads"));
   }
   return absl::OkStatus();
 }
 
-// Receives one file: the header, then chunks into the blob store; returns
-// the job that records it.
+// Refused says that a file (named in `status`, or by `about`) made the
+// server refuse the whole upload.
+absl::Status Refused(const absl::Status& status, absl::string_view about = "") {
+  return absl::Status(
+      status.code(), absl::StrCat(about, status.message(),
+                                  " (nothing of this upload was recorded)"));
+}
+
+// Receives one file's chunks into `writer`, up to the next header or the
+// stream's end, leaving that header (if any) in `message`; returns whether
+// the stream goes on.
+absl::StatusOr<bool> ReceiveFile(grpc::ServerReader<v1::UploadRequest>& reader,
+                                 uint64_t max_upload_bytes,
+                                 blobstore::BlobWriter& writer,
+                                 v1::UploadRequest& message) {
+  while (reader.Read(&message)) {
+    if (message.has_header()) return true;
+    if (!message.has_chunk()) {
+      return absl::InvalidArgumentError(
+          "each message of an upload is a header (opening a file) or a "
+          "chunk of that file's bytes; this one was neither");
+    }
+    if (absl::Status appended = writer.Append(message.chunk());
+        !appended.ok()) {
+      if (appended.code() == absl::StatusCode::kResourceExhausted) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "the file is larger than this server accepts (", max_upload_bytes,
+            " bytes, --max_upload_bytes)"));
+      }
+      return appended;
+    }
+  }
+  return false;
+}
+
+// Receives the stream's files into one blob batch (each header opens a
+// file, its chunks follow), makes them durable together, and returns the
+// one job that records them all. Any bad file refuses the whole stream.
 absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
                                blobstore::BlobStore& blobs,
                                uint64_t max_upload_bytes,
@@ -38,42 +103,53 @@ absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
   if (!reader.Read(&message) || !message.has_header()) {
     return absl::InvalidArgumentError(
         "an upload starts with a header naming the directory and file, then "
-        "sends the file's bytes in chunks");
+        "sends the file's bytes in chunks (and may go on with further "
+        "headers and their chunks)");
   }
-  const v1::UploadHeader header = message.header();
-  RETURN_IF_ERROR(ValidateHeader(header));
-  ASSIGN_OR_RETURN(std::unique_ptr<blobstore::BlobWriter> writer,
-                   blobs.NewWriter(max_upload_bytes));
-  while (reader.Read(&message)) {
-    if (!message.has_chunk()) {
-      return absl::InvalidArgumentError(
-          "an upload has one header, first; the messages after it carry the "
-          "file's bytes");
+  const v1::UploadHeader first = message.header();
+  std::unique_ptr<blobstore::BlobBatch> batch = blobs.NewBatch();
+  google::protobuf::RepeatedPtrField<v1::UploadFile> files;
+  absl::flat_hash_set<std::string> names;
+  for (bool more = true; more;) {
+    const v1::UploadHeader header = message.header();
+    if (absl::Status valid = ValidateHeader(header, first, names);
+        !valid.ok()) {
+      return Refused(valid);
     }
-    if (absl::Status appended = writer->Append(message.chunk());
-        !appended.ok()) {
-      if (appended.code() == absl::StatusCode::kResourceExhausted) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            header.filename(), " is larger than this server accepts (",
-            max_upload_bytes, " bytes, --max_upload_bytes)"));
-      }
-      return appended;
+    names.insert(header.filename());
+    ASSIGN_OR_RETURN(std::unique_ptr<blobstore::BlobWriter> writer,
+                     batch->NewWriter(max_upload_bytes));
+    absl::StatusOr<bool> received =
+        ReceiveFile(reader, max_upload_bytes, *writer, message);
+    const std::string about = absl::StrCat(header.filename(), ": ");
+    if (!received.ok()) return Refused(received.status(), about);
+    more = *received;
+    // Read() also ends when the client goes away: a cut-off upload must
+    // not be recorded as the whole file.
+    if (!more && context.IsCancelled()) {
+      return absl::CancelledError(
+          "the upload was cancelled before its end; nothing was stored");
     }
+    absl::StatusOr<blobstore::BlobInfo> blob = writer->Commit(header.sha256());
+    if (!blob.ok()) return Refused(blob.status(), about);
+    v1::UploadFile& file = *files.Add();
+    file.set_directory(header.directory());
+    file.set_filename(header.filename());
+    file.set_size(static_cast<int64_t>(blob->size));
+    file.set_sha256(blob->sha256);
   }
-  // Read() also ends when the client goes away: a cut-off upload must not
-  // be recorded as the whole file.
-  if (context.IsCancelled()) {
-    return absl::CancelledError(
-        "the upload was cancelled before its end; nothing was stored");
-  }
-  ASSIGN_OR_RETURN(blobstore::BlobInfo blob, writer->Commit(header.sha256()));
+  // Durable before the job can record them: a recorded file's bytes
+  // survive any crash.
+  RETURN_IF_ERROR(batch->Commit());
   v1::JobArgs args;
-  v1::UploadFile* file = args.mutable_add_upload_file()->mutable_file();
-  file->set_directory(header.directory());
-  file->set_filename(header.filename());
-  file->set_size(static_cast<int64_t>(blob.size));
-  file->set_sha256(blob.sha256);
-  return SubmitJob(jobs, std::move(args), header.request_id());
+  if (files.size() == 1) {
+    // The kind that workers of every version run, so a one-file upload
+    // works during a rolling upgrade.
+    *args.mutable_add_upload_file()->mutable_file() = std::move(files[0]);
+  } else {
+    *args.mutable_add_upload_files()->mutable_files() = std::move(files);
+  }
+  return SubmitJob(jobs, std::move(args), first.request_id());
 }
 
 absl::StatusOr<v1::Job> DeleteUpload(storage::Database& db,

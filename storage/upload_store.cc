@@ -81,19 +81,36 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
   return files;
 }
 
-absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
-                                                 const v1::UploadFile& file) {
+absl::StatusOr<std::vector<v1::UploadFile>> ReplaceUploadFiles(
+    Transaction& tx,
+    const google::protobuf::RepeatedPtrField<v1::UploadFile>& files) {
+  std::vector<std::string> directories, filenames, sizes, digests;
+  for (const v1::UploadFile& file : files) {
+    directories.push_back(file.directory());
+    filenames.push_back(file.filename());
+    sizes.push_back(absl::StrCat(file.size()));
+    digests.push_back(file.sha256());
+  }
   return internal::Guard(
-      "recording an uploaded file", [&]() -> absl::StatusOr<v1::UploadFile> {
-        return FileFromRow(tx.pqxx().exec_params1(
-            absl::StrCat(
-                "INSERT INTO upload_files (directory, filename, size, sha256) "
-                "VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (directory, filename) DO UPDATE SET "
-                "size = excluded.size, sha256 = excluded.sha256, "
-                "create_time = now() RETURNING ",
-                kFileColumns),
-            file.directory(), file.filename(), file.size(), file.sha256()));
+      "recording uploaded files",
+      [&]() -> absl::StatusOr<std::vector<v1::UploadFile>> {
+        std::vector<v1::UploadFile> stored;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 absl::StrCat(
+                     "INSERT INTO upload_files "
+                     "(directory, filename, size, sha256) "
+                     "SELECT * FROM unnest($1::text[], $2::text[], "
+                     "$3::bigint[], $4::text[]) "
+                     "ON CONFLICT (directory, filename) DO UPDATE SET "
+                     "size = excluded.size, sha256 = excluded.sha256, "
+                     "create_time = now() RETURNING ",
+                     kFileColumns),
+                 internal::PgTextArray(directories),
+                 internal::PgTextArray(filenames),
+                 internal::PgTextArray(sizes), internal::PgTextArray(digests))) {
+          stored.push_back(FileFromRow(row));
+        }
+        return stored;
       });
 }
 

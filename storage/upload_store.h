@@ -29,10 +29,12 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
     Transaction& tx, absl::string_view directory);
 
-// ReplaceUploadFile records a file in its directory, replacing a file of
-// the same name, and returns it as stored.
-absl::StatusOr<v1::UploadFile> ReplaceUploadFile(Transaction& tx,
-                                                 const v1::UploadFile& file);
+// ReplaceUploadFiles records files in their directories in one statement,
+// each replacing a file of the same name, and returns them as stored, in
+// no particular order. No two of `files` may share directory and name.
+absl::StatusOr<std::vector<v1::UploadFile>> ReplaceUploadFiles(
+    Transaction& tx,
+    const google::protobuf::RepeatedPtrField<v1::UploadFile>& files);
 
 // DeleteUploadFiles removes one file (or, with an empty `filename`, every
 // file) of a directory and returns how many were removed.

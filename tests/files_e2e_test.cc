@@ -1,7 +1,8 @@
 // Upload directories end to end: streaming into the blob store, recording
-// through jobs, hostile input, and concurrent uploaders.
+// through jobs, multi-file uploads, hostile input, and concurrent uploaders.
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +138,174 @@ TEST_F(FilesE2eTest, BadUploadsAreRefusedAndLeaveNothing) {
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
   EXPECT_EQ(CountFiles(stack_.blob_dir()), 0);
+}
+
+std::vector<FileToUpload> NumberedFiles(int count, const std::string& prefix) {
+  std::vector<FileToUpload> files;
+  for (int i = 0; i < count; ++i) {
+    // Sizes from empty to several chunks.
+    std::string bytes(static_cast<size_t>(i) * 997 % 20000,
+                      static_cast<char>('a' + i % 26));
+    bytes += absl::StrCat(prefix, i);
+    files.push_back(
+        {absl::StrCat(prefix, i, "_1.0_all.deb"), bytes, Sha256Hex(bytes)});
+  }
+  files.front().bytes.clear();
+  files.front().sha256 = Sha256Hex("");
+  return files;
+}
+
+TEST_F(FilesE2eTest, AMultiFileUploadIsRecordedByOneJob) {
+  // A file of the same name is replaced, as by a one-file upload.
+  ASSERT_EQ(UploadAndWait("incoming", "p3_1.0_all.deb", "old bytes"),
+            absl::StatusCode::kOk);
+  std::vector<FileToUpload> files = NumberedFiles(50, "p");
+  files[7].sha256.clear();  // the checksum is optional per file
+  v1::Job job;
+  grpc::Status status = UploadFiles(stack_, "incoming", files, &job);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(job.kind(), "upload.add_files");
+  Result recorded = Await(stack_, status, job);
+  ASSERT_EQ(recorded.code, absl::StatusCode::kOk) << recorded.message;
+  int64_t total_size = 0;
+  for (const FileToUpload& file : files) total_size += file.bytes.size();
+  EXPECT_EQ(recorded.job.result().add_upload_files().file_count(), 50);
+  EXPECT_EQ(recorded.job.result().add_upload_files().total_size(), total_size);
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs WHERE kind LIKE "
+                           "'upload.%'"),
+            "2");
+
+  std::vector<v1::UploadFile> listed = ListFiles("incoming");
+  ASSERT_EQ(listed.size(), files.size());
+  std::map<std::string, const FileToUpload*> sent;
+  for (const FileToUpload& file : files) sent[file.filename] = &file;
+  for (const v1::UploadFile& file : listed) {
+    ASSERT_TRUE(sent.count(file.filename())) << file.filename();
+    const std::string sha = Sha256Hex(sent[file.filename()]->bytes);
+    EXPECT_EQ(file.sha256(), sha) << file.filename();
+    EXPECT_EQ(file.size(), sent[file.filename()]->bytes.size());
+    EXPECT_TRUE(std::filesystem::exists(
+        absl::StrCat(stack_.blob_dir(), "/sha256/", sha.substr(0, 2), "/",
+                     sha.substr(2, 2), "/", sha)))
+        << file.filename();
+  }
+  EXPECT_EQ(CountFiles(stack_.blob_dir() + "/tmp"), 0);
+}
+
+TEST_F(FilesE2eTest, ABadFileAnywhereInAnUploadRefusesAllOfIt) {
+  struct Case {
+    std::string what;
+    FileToUpload bad;
+    grpc::StatusCode code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"hostile name", {"../../etc/passwd", "x", ""},
+       grpc::StatusCode::INVALID_ARGUMENT, "file name"},
+      {"checksum mismatch", {"damaged.deb", "bytes", std::string(64, 'a')},
+       grpc::StatusCode::INVALID_ARGUMENT, "damaged.deb: the received bytes"},
+      {"oversized", {"big.deb", std::string(150000, 'b'), ""},
+       grpc::StatusCode::RESOURCE_EXHAUSTED,
+       "big.deb: the file is larger than this server accepts"},
+      {"a name twice", {"m1_1.0_all.deb", "again", ""},
+       grpc::StatusCode::INVALID_ARGUMENT, "m1_1.0_all.deb comes twice"},
+      {"bad checksum syntax", {"syntax.deb", "x", "ABC"},
+       grpc::StatusCode::INVALID_ARGUMENT, "of syntax.deb is not a SHA-256"},
+  };
+  for (const Case& c : cases) {
+    std::vector<FileToUpload> files = NumberedFiles(5, "m");
+    files.insert(files.begin() + 3, c.bad);
+    v1::Job job;
+    grpc::Status status = UploadFiles(stack_, "incoming", files, &job);
+    EXPECT_EQ(status.error_code(), c.code) << c.what;
+    EXPECT_THAT(status.error_message(), HasSubstr(c.message)) << c.what;
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("nothing of this upload was recorded"))
+        << c.what;
+  }
+
+  // A file for another directory.
+  {
+    auto context = Deadline(absl::Seconds(10));
+    v1::Job job;
+    auto writer = stack_.files().Upload(context.get(), &job);
+    for (const std::string directory : {"incoming", "elsewhere"}) {
+      v1::UploadRequest header;
+      header.mutable_header()->set_directory(directory);
+      header.mutable_header()->set_filename(directory + ".deb");
+      writer->Write(header);
+      v1::UploadRequest part;
+      part.set_chunk("bytes of " + directory);
+      writer->Write(part);
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("one directory"));
+  }
+
+  // One file more than an upload may carry.
+  std::vector<FileToUpload> too_many;
+  for (int i = 0; i <= 1000; ++i) {
+    too_many.push_back({absl::StrCat("n", i, ".deb"), absl::StrCat(i), ""});
+  }
+  v1::Job job;
+  grpc::Status status = UploadFiles(stack_, "incoming", too_many, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("at most 1000 files"));
+
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
+  // Not even the good files before the bad one were stored.
+  EXPECT_EQ(CountFiles(stack_.blob_dir()), 0);
+}
+
+TEST_F(FilesE2eTest, AnAddFromTheDirectorySeesAllOfAnUploadOrNone) {
+  stack_.StartWorker();
+  std::vector<FileToUpload> debs;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = absl::StrCat("bulk", i);
+    std::string bytes = BuildDeb(name, "1.0", "all");
+    debs.push_back({name + "_1.0_all.deb", bytes, Sha256Hex(bytes)});
+  }
+  const std::string first = BuildDeb("first", "1.0", "all");
+  for (int round = 0; round < 6; ++round) {
+    const std::string repo = absl::StrCat("r", round);
+    const std::string directory = absl::StrCat("d", round);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    // One file already there, so the add is never refused before it runs.
+    ASSERT_EQ(UploadAndWait(directory, "first_1.0_all.deb", first),
+              absl::StatusCode::kOk);
+    Result uploaded;
+    std::thread uploader([&] {
+      v1::Job job;
+      grpc::Status rpc = UploadFiles(stack_, directory, debs, &job,
+                                     /*chunk=*/4096, /*server=*/1);
+      uploaded = Await(stack_, rpc, job, 1);
+    });
+    absl::SleepFor(absl::Milliseconds(round * 4));
+    v1::AddFromUploadRequest request;
+    request.set_name(repo);
+    request.set_directory(directory);
+    v1::Job job;
+    grpc::Status rpc = stack_.repos().AddFromUpload(
+        Deadline(absl::Seconds(30)).get(), request, &job);
+    Result added = Await(stack_, rpc, job);
+    uploader.join();
+    ASSERT_EQ(uploaded.code, absl::StatusCode::kOk) << uploaded.message;
+    ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+    // The add ran before the upload's job (and took the first file) or
+    // after it (and took all 21): never part of the upload.
+    const std::string members = db_.QueryValue(absl::StrCat(
+        "SELECT count(*) FROM repo_packages WHERE repo_id = (SELECT id FROM "
+        "repos WHERE name = '",
+        repo, "')"));
+    EXPECT_TRUE(members == "1" || members == "21") << members;
+    EXPECT_EQ(db_.QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM upload_files WHERE directory = '",
+                  directory, "'")),
+              members == "1" ? "20" : "0");
+  }
 }
 
 TEST_F(FilesE2eTest, AnUploadCancelledHalfWayRecordsNothing) {

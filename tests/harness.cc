@@ -352,24 +352,34 @@ std::string Sha256Hex(const std::string& bytes) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+grpc::Status UploadFiles(Stack& stack, const std::string& directory,
+                         const std::vector<FileToUpload>& files, v1::Job* job,
+                         size_t chunk, int server) {
+  auto context = Deadline(absl::Seconds(60));
+  auto writer = stack.files(server).Upload(context.get(), job);
+  for (const FileToUpload& file : files) {
+    v1::UploadRequest header;
+    header.mutable_header()->set_directory(directory);
+    header.mutable_header()->set_filename(file.filename);
+    header.mutable_header()->set_sha256(file.sha256);
+    // A failed write means the server has answered already.
+    if (!writer->Write(header)) break;
+    for (size_t offset = 0; offset < file.bytes.size(); offset += chunk) {
+      v1::UploadRequest part;
+      part.set_chunk(file.bytes.substr(offset, chunk));
+      if (!writer->Write(part)) break;
+    }
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
 grpc::Status Upload(Stack& stack, const std::string& directory,
                     const std::string& filename, const std::string& bytes,
                     const std::string& sha256, v1::Job* job, size_t chunk,
                     int server) {
-  auto context = Deadline(absl::Seconds(60));
-  auto writer = stack.files(server).Upload(context.get(), job);
-  v1::UploadRequest header;
-  header.mutable_header()->set_directory(directory);
-  header.mutable_header()->set_filename(filename);
-  header.mutable_header()->set_sha256(sha256);
-  writer->Write(header);
-  for (size_t offset = 0; offset < bytes.size(); offset += chunk) {
-    v1::UploadRequest part;
-    part.set_chunk(bytes.substr(offset, chunk));
-    if (!writer->Write(part)) break;  // the server has answered already
-  }
-  writer->WritesDone();
-  return writer->Finish();
+  return UploadFiles(stack, directory, {{filename, bytes, sha256}}, job, chunk,
+                     server);
 }
 
 Result UploadAndWait(Stack& stack, const std::string& directory,

@@ -145,6 +145,21 @@ grpc::Status Upload(Stack& stack, const std::string& directory,
                     const std::string& sha256, v1::Job* job,
                     size_t chunk = 4096, int server = 0);
 
+// FileToUpload is one file of a multi-file upload.
+struct FileToUpload {
+  std::string filename;
+  std::string bytes;
+  // Sent in the file's header; none when empty.
+  std::string sha256;
+};
+
+// UploadFiles streams `files` to Files.Upload as one upload into
+// `directory` (each file's header, then its bytes in chunks of `chunk`
+// bytes); returns the RPC status and fills `job`.
+grpc::Status UploadFiles(Stack& stack, const std::string& directory,
+                         const std::vector<FileToUpload>& files, v1::Job* job,
+                         size_t chunk = 4096, int server = 0);
+
 // UploadAndWait uploads with the right checksum and waits for the job.
 Result UploadAndWait(Stack& stack, const std::string& directory,
                      const std::string& filename, const std::string& bytes,

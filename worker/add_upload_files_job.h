@@ -1,13 +1,16 @@
-// upload.add_file: records an uploaded file (its bytes already in the blob
-// store) in its upload directory.
-#ifndef DEBREPO_WORKER_ADD_UPLOAD_FILE_JOB_H_
-#define DEBREPO_WORKER_ADD_UPLOAD_FILE_JOB_H_
+// upload.add_file and upload.add_files: record uploaded files (their bytes
+// already durable in the blob store) in their upload directory.
+#ifndef DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_
+#define DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_
 
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
-class AddUploadFileJob : public JobHandler {
+// AddUploadFilesJob runs both kinds: a one-file upload is recorded as
+// upload.add_file (which workers of every version run), a multi-file one
+// as upload.add_files.
+class AddUploadFilesJob : public JobHandler {
  public:
   absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
                                       storage::Transaction& tx,
@@ -16,4 +19,4 @@ class AddUploadFileJob : public JobHandler {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_ADD_UPLOAD_FILE_JOB_H_
+#endif  // DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_

@@ -3,7 +3,7 @@
 #include "jobs/job_spec.h"
 #include "worker/add_from_upload_job.h"
 #include "worker/add_packages_job.h"
-#include "worker/add_upload_file_job.h"
+#include "worker/add_upload_files_job.h"
 #include "worker/copy_packages_job.h"
 #include "worker/create_repo_job.h"
 #include "worker/delete_upload_job.h"
@@ -22,8 +22,12 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.emplace(jobs::kCreateRepoKind, std::make_unique<CreateRepoJob>());
   handlers.emplace(jobs::kUpdateRepoKind, std::make_unique<UpdateRepoJob>());
   handlers.emplace(jobs::kDeleteRepoKind, std::make_unique<DeleteRepoJob>());
+  // One handler for both: a one-file upload keeps the kind that workers
+  // of every version run.
   handlers.emplace(jobs::kAddUploadFileKind,
-                   std::make_unique<AddUploadFileJob>());
+                   std::make_unique<AddUploadFilesJob>());
+  handlers.emplace(jobs::kAddUploadFilesKind,
+                   std::make_unique<AddUploadFilesJob>());
   handlers.emplace(jobs::kDeleteUploadKind, std::make_unique<DeleteUploadJob>());
   handlers.emplace(jobs::kAddFromUploadKind,
                    std::make_unique<AddFromUploadJob>(blobs));
