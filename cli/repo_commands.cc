@@ -135,15 +135,16 @@ absl::Status Search(const ParsedArgs& args, Client& client) {
   return PrintPackageKeys(client, all, all.packages());
 }
 
-// IsPackageFile reports whether `filename` names a binary package, one that
+// IsPackageFile reports whether `filename` names a package file, one that
 // `repo add` takes from a directory.
 bool IsPackageFile(absl::string_view filename) {
-  return absl::EndsWith(filename, ".deb") || absl::EndsWith(filename, ".udeb");
+  return absl::EndsWith(filename, ".deb") ||
+         absl::EndsWith(filename, ".udeb") || absl::EndsWith(filename, ".dsc");
 }
 
 // CollectFiles expands the FILE|DIR arguments of `repo add`: a directory
-// stands for its .deb and .udeb files (not those of its subdirectories),
-// sorted by name; anything else is taken as a file.
+// stands for its .deb, .udeb and .dsc files (not those of its
+// subdirectories), sorted by name; anything else is taken as a file.
 absl::StatusOr<std::vector<std::string>> CollectFiles(
     absl::Span<const std::string> arguments) {
   namespace fs = std::filesystem;
@@ -174,7 +175,7 @@ absl::StatusOr<std::vector<std::string>> CollectFiles(
   }
   if (paths.empty()) {
     return absl::NotFoundError(
-        absl::StrCat("no packages to add: no .deb or .udeb files in ",
+        absl::StrCat("no packages to add: no .deb, .udeb or .dsc files in ",
                      absl::StrJoin(directories, ", ")));
   }
   return paths;
@@ -372,11 +373,61 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
   return status;
 }
 
+// WithListedFiles returns `paths` and, after each .changes or .dsc among
+// them and among the files they list, the files it lists, which must be in
+// its directory. A path named twice is returned once.
+absl::StatusOr<std::vector<std::string>> WithListedFiles(
+    absl::Span<const std::string> paths) {
+  std::vector<std::string> all;
+  absl::flat_hash_set<std::string> seen;
+  auto take = [&](std::string path) {
+    if (seen.insert(path).second) all.push_back(std::move(path));
+  };
+  for (const std::string& path : paths) take(path);
+  // `all` grows while it is walked: listed .dsc files are expanded too.
+  for (size_t i = 0; i < all.size(); ++i) {
+    const std::string path = all[i];
+    const bool is_changes = absl::EndsWith(path, ".changes");
+    if (!is_changes && !absl::EndsWith(path, ".dsc")) continue;
+    ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+    absl::StatusOr<deb::UploadControl> parsed =
+        is_changes ? deb::ParseChanges(text) : deb::ParseDsc(text);
+    if (!parsed.ok()) {
+      return absl::Status(
+          parsed.status().code(),
+          absl::StrCat("cannot parse ", path, ": ", parsed.status().message()));
+    }
+    // The directory part, with its trailing slash ("" for none).
+    const std::string directory =
+        path.substr(0, path.size() - Basename(path).size());
+    for (const deb::ListedFile& listed : parsed->files) {
+      std::string listed_path = absl::StrCat(directory, listed.name);
+      std::error_code error;
+      if (!std::filesystem::exists(listed_path, error)) {
+        return absl::NotFoundError(
+            absl::StrCat(listed_path, " listed in ", path, " is missing"));
+      }
+      take(std::move(listed_path));
+    }
+  }
+  return all;
+}
+
 absl::Status Add(const ParsedArgs& args, Client& client) {
   const std::string& name = args.arguments[0];
   ASSIGN_OR_RETURN(
-      const std::vector<std::string> paths,
+      const std::vector<std::string> collected,
       CollectFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  for (const std::string& path : collected) {
+    if (absl::EndsWith(path, ".changes")) {
+      return UsageError(absl::StrCat("repo add: ", path,
+                                     " is a .changes file; include it with "
+                                     "`debrepo repo include`"));
+    }
+  }
+  // A .dsc comes with the files it lists.
+  ASSIGN_OR_RETURN(const std::vector<std::string> paths,
+                   WithListedFiles(collected));
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
   return AddThroughUpload(
       args, client, name, files, "Loading packages...",
@@ -393,46 +444,18 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
       });
 }
 
-// ChangesFiles returns the paths of the .changes files `changes_paths` and,
-// after each, of the files it lists, which must be in its directory. A path
-// named twice is returned once.
-absl::StatusOr<std::vector<std::string>> ChangesFiles(
-    absl::Span<const std::string> changes_paths) {
-  std::vector<std::string> paths;
-  absl::flat_hash_set<std::string> seen;
-  auto take = [&](std::string path) {
-    if (seen.insert(path).second) paths.push_back(std::move(path));
-  };
-  for (const std::string& changes_path : changes_paths) {
-    ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(changes_path));
-    absl::StatusOr<deb::UploadControl> changes = deb::ParseChanges(text);
-    if (!changes.ok()) {
-      return absl::Status(changes.status().code(),
-                          absl::StrCat("cannot parse ", changes_path, ": ",
-                                       changes.status().message()));
-    }
-    take(changes_path);
-    // The directory part, with its trailing slash ("" for none).
-    const std::string directory = changes_path.substr(
-        0, changes_path.size() - Basename(changes_path).size());
-    for (const deb::ListedFile& listed : changes->files) {
-      std::string path = absl::StrCat(directory, listed.name);
-      std::error_code error;
-      if (!std::filesystem::exists(path, error)) {
-        return absl::NotFoundError(
-            absl::StrCat(path, " listed in ", changes_path, " is missing"));
-      }
-      take(std::move(path));
-    }
-  }
-  return paths;
-}
-
 absl::Status Include(const ParsedArgs& args, Client& client) {
   const std::string& name = args.arguments[0];
-  ASSIGN_OR_RETURN(
-      const std::vector<std::string> paths,
-      ChangesFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  const auto changes_paths = absl::MakeConstSpan(args.arguments).subspan(1);
+  for (const std::string& path : changes_paths) {
+    if (!absl::EndsWith(path, ".changes")) {
+      return UsageError(absl::StrCat(
+          "repo include: ", path,
+          " is not a .changes file; add packages with `debrepo repo add`"));
+    }
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string> paths,
+                   WithListedFiles(changes_paths));
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
   return AddThroughUpload(
       args, client, name, files, "",

@@ -603,9 +603,9 @@ TEST_F(RepoCommandsTest, AddDirectoryWithoutPackages) {
   WriteFile("empty/readme.txt", "x");
   const absl::Status status = Run({"repo", "add", "r1", Path("empty")});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_EQ(status.message(), absl::StrCat("no packages to add: no .deb or "
-                                           ".udeb files in ",
-                                           Path("empty")));
+  EXPECT_EQ(status.message(),
+            absl::StrCat("no packages to add: no .deb, .udeb or .dsc files in ",
+                         Path("empty")));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 
@@ -812,6 +812,38 @@ TEST_F(RepoCommandsTest, IncludeUploadsChangesAndListedFilesThenIncludes) {
   EXPECT_THAT(err_, IsEmpty());
 }
 
+TEST_F(RepoCommandsTest, AddTakesADscWithTheFilesItListsButNoChanges) {
+  server_.repos = {MakeRepo("r1", "")};
+  WriteFile("src/hello_1.0.tar.xz", "tarball");
+  WriteFile("src/hello_1.0_all.deb", "deb");
+  WriteFile("src/hello_1.0_amd64.changes", ChangesText({}));
+  WriteFile("src/hello_1.0.dsc",
+            absl::StrCat("Format: 3.0 (native)\nSource: hello\nVersion: 1.0\n"
+                         "Checksums-Sha256:\n ",
+                         std::string(64, 'a'), " 7 hello_1.0.tar.xz\nFiles:\n ",
+                         std::string(32, '0'), " 7 hello_1.0.tar.xz\n"));
+  ASSERT_THAT(Run({"repo", "add", "r1", Path("src")}), IsOk());
+  EXPECT_THAT(
+      UploadFilenames(),
+      ElementsAre("hello_1.0.dsc", "hello_1.0_all.deb", "hello_1.0.tar.xz"));
+
+  // A .dsc whose files are missing sends nothing; so does a .changes.
+  server_.calls.clear();
+  WriteFile("lonely/xx_1.0.dsc",
+            absl::StrCat("Format: 3.0 (native)\nSource: xx\nVersion: 1.0\n"
+                         "Checksums-Sha256:\n ",
+                         std::string(64, 'a'), " 7 xx_1.0.tar.xz\nFiles:\n ",
+                         std::string(32, '0'), " 7 xx_1.0.tar.xz\n"));
+  absl::Status missing = Run({"repo", "add", "r1", Path("lonely")});
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(missing.message(), HasSubstr("xx_1.0.tar.xz listed in"));
+  absl::Status changes =
+      Run({"repo", "add", "r1", Path("src/hello_1.0_amd64.changes")});
+  EXPECT_TRUE(IsUsageError(changes)) << changes;
+  EXPECT_THAT(changes.message(), HasSubstr("debrepo repo include"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
 TEST_F(RepoCommandsTest, IncludeIgnoreSignaturesAndSharedFiles) {
   server_.repos = {MakeRepo("r1", "")};
   WriteFile("in/common.deb", "c");
@@ -823,7 +855,7 @@ TEST_F(RepoCommandsTest, IncludeIgnoreSignaturesAndSharedFiles) {
               IsOk());
   // A file listed twice is sent once.
   EXPECT_THAT(UploadFilenames(),
-              ElementsAre("one.changes", "common.deb", "two.changes"));
+              ElementsAre("one.changes", "two.changes", "common.deb"));
   ASSERT_EQ(server_.include_changes_requests.size(), 1);
   EXPECT_TRUE(server_.include_changes_requests[0].ignore_signature());
   EXPECT_FALSE(server_.include_changes_requests[0].accept_unsigned());

@@ -150,6 +150,46 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
   EXPECT_THAT(failed.output, HasSubstr("[!] "));
 }
 
+TEST_F(CliE2eTest, IncludeChangesAndAddSourcePackages) {
+  ASSERT_EQ(Cli("repo create included").exit_code, 0);
+  ASSERT_EQ(Cli("repo create added").exit_code, 0);
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  for (const char* name : {"hello", "other"}) {
+    ASSERT_EQ(
+        std::system(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
+                                 " ", tmp, "/", name, " ", name)
+                        .c_str()),
+        0);
+  }
+  const std::string changes =
+      absl::StrCat(tmp, "/hello/hello_1.0-1_source.changes");
+
+  // Unsigned: refused unless accepted, and nothing is left behind.
+  CliResult refused = Cli(absl::StrCat("repo include included ", changes));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("not signed"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+
+  CliResult included =
+      Cli(absl::StrCat("repo include -accept-unsigned included ", changes));
+  ASSERT_EQ(included.exit_code, 0) << included.output;
+  EXPECT_THAT(included.output, HasSubstr("[+] Psource hello 1.0-1 "));
+  EXPECT_THAT(included.output, HasSubstr("[+] Pall hello 1.0-1 "));
+
+  // repo add takes a directory's .dsc with the files it lists, and its
+  // .deb; the .changes and .buildinfo there are not packages.
+  CliResult added = Cli(absl::StrCat("repo add added ", tmp, "/other"));
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output, HasSubstr("[+] Psource other 1.0-1 "));
+  EXPECT_THAT(added.output, HasSubstr("[+] Pall other 1.0-1 "));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+
+  CliResult wrong = Cli(absl::StrCat("repo include included ", tmp,
+                                     "/other/other_1.0-1_all.deb"));
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
+  EXPECT_THAT(wrong.output, HasSubstr("is not a .changes file"));
+}
+
 TEST_F(CliE2eTest, AsyncJsonAndTasks) {
   CliResult submitted = Cli("-async repo create later");
   ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
