@@ -218,6 +218,13 @@ class FsBlobBatch final : public BlobBatch {
   }
 
   absl::Status Commit() override {
+    RETURN_IF_ERROR(Store());
+    staged_.clear();  // all in place: nothing left to remove
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Store() {
     if (staged_.size() == 1) {
       // One blob costs less to flush alone than the whole filesystem.
       RETURN_IF_ERROR(FsyncPath(staged_.front().temp_path, O_RDONLY));
@@ -238,7 +245,6 @@ class FsBlobBatch final : public BlobBatch {
     return SyncFilesystem(root_);
   }
 
- private:
   const std::string root_;
   std::vector<StagedBlob> staged_;
 };
