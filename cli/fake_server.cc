@@ -363,8 +363,13 @@ grpc::Status FakeServer::Upload(grpc::ServerContext*,
                         "the first message must be the header");
   }
   const std::string request_id = stream[0].header().request_id();
+  const auto headers =
+      std::count_if(stream.begin(), stream.end(),
+                    [](const v1::UploadRequest& r) { return r.has_header(); });
   uploads.push_back(std::move(stream));
-  *response = NewJob("upload.add_file", request_id);
+  // Like the real server: one file is an upload.add_file job.
+  *response = NewJob(headers == 1 ? "upload.add_file" : "upload.add_files",
+                     request_id);
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "cli/upload.h"
 #include "common/status_macros.h"
 
@@ -13,17 +14,6 @@ namespace debrepo::cli {
 namespace {
 
 namespace v1 = ::debrepo::v1;
-
-// UploadOne sends `file` into `directory` and follows the job that records
-// it.
-absl::Status UploadOne(Client& client, const std::string& directory,
-                       const LocalFile& file) {
-  ASSIGN_OR_RETURN(const v1::Job job, SendFile(client, directory, file));
-  return client.FollowJob(job, [&](const v1::Job&) {
-    client.out() << "File " << file.path << " uploaded to " << directory
-                 << ".\n";
-  });
-}
 
 absl::Status Upload(const ParsedArgs& args, Client& client) {
   const std::string& directory = args.arguments[0];
@@ -34,10 +24,16 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
     ASSIGN_OR_RETURN(LocalFile file, HashFile(args.arguments[i]));
     files.push_back(std::move(file));
   }
-  for (const LocalFile& file : files) {
-    RETURN_IF_ERROR(UploadOne(client, directory, file));
-  }
-  return absl::OkStatus();
+  return SendFiles(
+      client, directory, files,
+      [&](const v1::Job& job, absl::Span<const LocalFile> recorded) {
+        return client.FollowJob(job, [&](const v1::Job&) {
+          for (const LocalFile& file : recorded) {
+            client.out() << "File " << file.path << " uploaded to "
+                         << directory << ".\n";
+          }
+        });
+      });
 }
 
 absl::Status List(const ParsedArgs& args, Client& client) {

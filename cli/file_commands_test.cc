@@ -11,6 +11,7 @@
 #include "cli/client.h"
 #include "cli/fake_server.h"
 #include "common/status_matchers.h"
+#include "jobs/job_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -98,24 +99,51 @@ TEST_F(FileCommandsTest, UploadSendsTheHeaderThenMiBChunks) {
   EXPECT_EQ(out_, absl::StrCat("File ", path, " uploaded to incoming.\n"));
 }
 
-TEST_F(FileCommandsTest, UploadSeveralFilesInOrder) {
+TEST_F(FileCommandsTest, UploadSeveralFilesInOrderInOneUpload) {
   const std::string hello = WriteFile("hello.txt", "hello\n");
   const std::string empty = WriteFile("empty.deb", "");
   ASSERT_THAT(Run({"file", "upload", "d", hello, empty}), IsOk());
-  ASSERT_EQ(server_.uploads.size(), 2);
-  const v1::UploadHeader& first = server_.uploads[0][0].header();
+  ASSERT_EQ(server_.uploads.size(), 1);
+  const std::vector<v1::UploadRequest>& stream = server_.uploads[0];
+  // The second file's header follows the first file's bytes; an empty
+  // file has no chunks.
+  ASSERT_EQ(stream.size(), 3);
+  const v1::UploadHeader& first = stream[0].header();
   EXPECT_EQ(first.filename(), "hello.txt");
   EXPECT_EQ(first.sha256(),
             "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
-  EXPECT_THAT(Chunks(0), ElementsAre("hello\n"));
-  const v1::UploadHeader& second = server_.uploads[1][0].header();
+  EXPECT_FALSE(first.request_id().empty());
+  EXPECT_EQ(stream[1].chunk(), "hello\n");
+  const v1::UploadHeader& second = stream[2].header();
   EXPECT_EQ(second.filename(), "empty.deb");
+  EXPECT_EQ(second.directory(), "d");
   EXPECT_EQ(second.sha256(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_THAT(Chunks(1), IsEmpty());
-  EXPECT_NE(first.request_id(), second.request_id());
+  EXPECT_TRUE(second.request_id().empty());
   EXPECT_EQ(out_, absl::StrCat("File ", hello, " uploaded to d.\nFile ", empty,
                                " uploaded to d.\n"));
+}
+
+TEST_F(FileCommandsTest, ManyFilesGoInUploadsOfAtMostTheJobLimit) {
+  server_.running_polls = 0;
+  std::vector<std::string> args = {"file", "upload", "d"};
+  std::string expected_out;
+  for (int i = 0; i <= jobs::kMaxUploadFilesPerJob; ++i) {
+    args.push_back(WriteFile(absl::StrCat("many", i, ".deb"), "x"));
+    absl::StrAppend(&expected_out, "File ", args.back(), " uploaded to d.\n");
+  }
+  ASSERT_THAT(Run(args), IsOk());
+  ASSERT_EQ(server_.uploads.size(), 2);
+  EXPECT_EQ(server_.uploads[0].size(), 2 * jobs::kMaxUploadFilesPerJob);
+  EXPECT_EQ(server_.uploads[1].size(), 2);
+  EXPECT_EQ(server_.uploads[1][0].header().filename(),
+            absl::StrCat("many", jobs::kMaxUploadFilesPerJob, ".deb"));
+  EXPECT_NE(server_.uploads[0][0].header().request_id(),
+            server_.uploads[1][0].header().request_id());
+  // Each upload is recorded before the next is sent.
+  EXPECT_THAT(server_.calls,
+              ElementsAre("Upload", "WaitJob 1", "Upload", "WaitJob 2"));
+  EXPECT_EQ(out_, expected_out);
 }
 
 TEST_F(FileCommandsTest, MissingLocalFileSendsNothing) {
@@ -151,7 +179,9 @@ TEST_F(FileCommandsTest, UploadServerErrorNamesItsCode) {
       Run({"file", "upload", "d", WriteFile("a.deb", "abc")});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(status.message(),
-            "RESOURCE_EXHAUSTED: file is larger than 1024 bytes");
+            absl::StrCat("cannot upload ", ::testing::TempDir(),
+                         "/a.deb: RESOURCE_EXHAUSTED: file is larger than "
+                         "1024 bytes"));
   EXPECT_THAT(out_, IsEmpty());
 }
 
@@ -162,7 +192,9 @@ TEST_F(FileCommandsTest, UploadFailedJobIsAnError) {
   const absl::Status status =
       Run({"file", "upload", "d", WriteFile("a.deb", "abc")});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(status.message(), "bad filename");
+  EXPECT_EQ(status.message(),
+            absl::StrCat("cannot upload ", ::testing::TempDir(),
+                         "/a.deb: bad filename"));
 }
 
 TEST_F(FileCommandsTest, AsyncPrintsJobIds) {
@@ -172,9 +204,9 @@ TEST_F(FileCommandsTest, AsyncPrintsJobIds) {
                    WriteFile("b.deb", "b")},
                   options),
               IsOk());
-  EXPECT_EQ(out_, "1\n2\n");
+  EXPECT_EQ(out_, "1\n");  // one upload, one job
   ASSERT_THAT(Run({"file", "delete", "d"}, options), IsOk());
-  EXPECT_EQ(out_, "3\n");
+  EXPECT_EQ(out_, "2\n");
   EXPECT_EQ(server_.wait_calls, 0);
 }
 

@@ -240,17 +240,13 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                              const std::string& directory,
                              const std::vector<LocalFile>& files,
                              SubmitFunction submit, bool& settled) {
-  // Each file is recorded before the next is sent, and all of them before
-  // the repo task reads the directory (also with -async).
-  for (const LocalFile& file : files) {
-    absl::StatusOr<v1::Job> job = SendFile(client, directory, file);
-    if (job.ok()) job = AwaitQuietly(client, job->id(), settled);
-    if (!job.ok()) {
-      return absl::Status(job.status().code(),
-                          absl::StrCat("cannot upload ", file.path, ": ",
-                                       job.status().message()));
-    }
-  }
+  // Each upload is recorded before the next is sent, and all of them
+  // before the repo task reads the directory (also with -async).
+  RETURN_IF_ERROR(SendFiles(
+      client, directory, files,
+      [&](const v1::Job& job, absl::Span<const LocalFile>) {
+        return AwaitQuietly(client, job.id(), settled).status();
+      }));
 
   ASSIGN_OR_RETURN(const v1::Job job, submit(directory));
   if (client.options().async) {

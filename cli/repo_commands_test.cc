@@ -70,20 +70,31 @@ class RepoCommandsTest : public ::testing::Test {
     *end.mutable_result()->mutable_add_from_upload() = result;
   }
 
-  // UploadDirectories returns the directory of each upload, in order.
+  // UploadHeaders returns the header of each uploaded file, in order.
+  std::vector<v1::UploadHeader> UploadHeaders() const {
+    std::vector<v1::UploadHeader> headers;
+    for (const auto& stream : server_.uploads) {
+      for (const v1::UploadRequest& message : stream) {
+        if (message.has_header()) headers.push_back(message.header());
+      }
+    }
+    return headers;
+  }
+
+  // UploadDirectories returns the directory of each uploaded file, in order.
   std::vector<std::string> UploadDirectories() const {
     std::vector<std::string> directories;
-    for (const auto& stream : server_.uploads) {
-      directories.push_back(stream[0].header().directory());
+    for (const v1::UploadHeader& header : UploadHeaders()) {
+      directories.push_back(header.directory());
     }
     return directories;
   }
 
-  // UploadFilenames returns the filename of each upload, in order.
+  // UploadFilenames returns the filename of each uploaded file, in order.
   std::vector<std::string> UploadFilenames() const {
     std::vector<std::string> filenames;
-    for (const auto& stream : server_.uploads) {
-      filenames.push_back(stream[0].header().filename());
+    for (const v1::UploadHeader& header : UploadHeaders()) {
+      filenames.push_back(header.filename());
     }
     return filenames;
   }
@@ -423,12 +434,13 @@ TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
   EXPECT_FALSE(request.force_replace());
   EXPECT_FALSE(request.no_remove_files());
   EXPECT_FALSE(request.request_id().empty());
-  // Each upload is recorded before the next, and all before the add; the
-  // directory is then checked for leftovers, and here has none.
+  // The files go in one upload, recorded before the add; the directory is
+  // then checked for leftovers, and here has none.
+  ASSERT_EQ(server_.uploads.size(), 1);
+  EXPECT_EQ(server_.jobs.at(1).kind(), "upload.add_files");
   EXPECT_THAT(server_.calls,
-              ElementsAre("GetRepo", "Upload", "WaitJob 1", "Upload",
-                          "WaitJob 2", "Upload", "WaitJob 3", "AddFromUpload",
-                          "WaitJob 4", "ListUploadFiles"));
+              ElementsAre("GetRepo", "Upload", "WaitJob 1", "AddFromUpload",
+                          "WaitJob 2", "ListUploadFiles"));
   ASSERT_EQ(server_.list_upload_files_requests.size(), 1);
   EXPECT_EQ(server_.list_upload_files_requests[0].directory(), directories[0]);
   EXPECT_THAT(server_.delete_upload_requests, IsEmpty());
@@ -560,7 +572,7 @@ TEST_F(RepoCommandsTest, AddCleanupFailureIsReported) {
 
 TEST_F(RepoCommandsTest, AddFailedUploadStopsAndCleansUp) {
   server_.repos = {MakeRepo("r1", "")};
-  v1::Job& end = server_.end_by_kind["upload.add_file"];
+  v1::Job& end = server_.end_by_kind["upload.add_files"];
   end.set_state(v1::FAILED);
   end.set_status_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
   end.set_status_message("bad filename");
@@ -570,7 +582,7 @@ TEST_F(RepoCommandsTest, AddFailedUploadStopsAndCleansUp) {
       Run({"repo", "add", "r1", a, WriteFile("b.deb", "b")});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(status.message(),
-            absl::StrCat("cannot upload ", a, ": bad filename"));
+            absl::StrCat("cannot upload ", a, " (and 1 more): bad filename"));
   EXPECT_EQ(server_.uploads.size(), 1);
   EXPECT_THAT(server_.add_from_upload_requests, IsEmpty());
   ASSERT_EQ(server_.delete_upload_requests.size(), 1);
@@ -635,9 +647,9 @@ TEST_F(RepoCommandsTest, AddAsyncPrintsTheAddTaskOnly) {
                    WriteFile("b.deb", "b")},
                   options),
               IsOk());
-  EXPECT_EQ(out_, "3\n");
-  EXPECT_EQ(server_.jobs.at(3).kind(), "repo.add_from_upload");
-  EXPECT_EQ(server_.jobs.at(3).state(), v1::QUEUED);
+  EXPECT_EQ(out_, "2\n");
+  EXPECT_EQ(server_.jobs.at(2).kind(), "repo.add_from_upload");
+  EXPECT_EQ(server_.jobs.at(2).state(), v1::QUEUED);
   // The directory belongs to the queued task now.
   EXPECT_THAT(server_.list_upload_files_requests, IsEmpty());
   EXPECT_THAT(server_.delete_upload_requests, IsEmpty());
@@ -805,9 +817,8 @@ TEST_F(RepoCommandsTest, IncludeUploadsChangesAndListedFilesThenIncludes) {
   EXPECT_FALSE(request.no_remove_files());
   EXPECT_FALSE(request.request_id().empty());
   EXPECT_THAT(server_.calls,
-              ElementsAre("GetRepo", "Upload", "WaitJob 1", "Upload",
-                          "WaitJob 2", "Upload", "WaitJob 3", "IncludeChanges",
-                          "WaitJob 4", "ListUploadFiles"));
+              ElementsAre("GetRepo", "Upload", "WaitJob 1", "IncludeChanges",
+                          "WaitJob 2", "ListUploadFiles"));
   EXPECT_EQ(out_, "[+] Pall hello 1 x added\n[+] Pall hello-doc 1 y added\n");
   EXPECT_THAT(err_, IsEmpty());
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "jobs/job_spec.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
@@ -51,6 +52,57 @@ absl::Status ForEachChunk(const std::string& path,
   }
 }
 
+// SendUpload streams `files` as one upload and returns its job, as
+// submitted. `sent_before` files of `total` went in earlier uploads.
+absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
+                                   absl::Span<const LocalFile> files,
+                                   size_t sent_before, size_t total) {
+  // No deadline: large files take as long as the link needs; -timeout
+  // bounds the wait for the job afterwards.
+  grpc::ClientContext context;
+  v1::Job job;
+  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
+      client.files().Upload(&context, &job);
+  const std::string request_id = NewRequestId();
+  bool open = true;
+  absl::Status read_status;
+  for (size_t i = 0; i < files.size() && open && read_status.ok(); ++i) {
+    const LocalFile& file = files[i];
+    v1::UploadRequest request;
+    v1::UploadHeader& header = *request.mutable_header();
+    header.set_directory(directory);
+    header.set_filename(std::string(Basename(file.path)));
+    header.set_sha256(file.sha256);
+    if (i == 0) header.set_request_id(request_id);
+    open = writer->Write(request);
+    if (!open) break;
+    int64_t sent = 0;
+    read_status = ForEachChunk(file.path, [&](absl::string_view chunk) {
+      request.mutable_chunk()->assign(chunk.data(), chunk.size());
+      open = writer->Write(request);
+      if (!open) return false;
+      sent += chunk.size();
+      client.ShowProgress(absl::StrFormat(
+          "uploading %s (file %d of %d): %d / %d bytes", file.path,
+          sent_before + i + 1, total, sent, file.size));
+      return true;
+    });
+  }
+  if (!read_status.ok()) {
+    // A file went away since it was hashed: abandon the upload rather
+    // than let the server record part of it.
+    context.TryCancel();
+    (void)writer->Finish();
+    client.ClearProgress();
+    return read_status;
+  }
+  if (open) writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  client.ClearProgress();
+  RETURN_IF_ERROR(client.FromGrpc(status));
+  return job;
+}
+
 }  // namespace
 
 absl::StatusOr<LocalFile> HashFile(const std::string& path) {
@@ -86,47 +138,46 @@ absl::string_view Basename(absl::string_view path) {
   return slash == absl::string_view::npos ? path : path.substr(slash + 1);
 }
 
-absl::StatusOr<v1::Job> SendFile(Client& client, const std::string& directory,
-                                 const LocalFile& file) {
-  // No deadline: a large file takes as long as the link needs; -timeout
-  // bounds the wait for the job afterwards.
-  grpc::ClientContext context;
-  v1::Job job;
-  std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
-      client.files().Upload(&context, &job);
-  v1::UploadRequest request;
-  v1::UploadHeader& header = *request.mutable_header();
-  header.set_directory(directory);
-  header.set_filename(std::string(Basename(file.path)));
-  header.set_sha256(file.sha256);
-  header.set_request_id(NewRequestId());
-  bool open = writer->Write(request);
-  int64_t sent = 0;
-  absl::Status read_status;
-  if (open) {
-    read_status = ForEachChunk(file.path, [&](absl::string_view chunk) {
-      request.mutable_chunk()->assign(chunk.data(), chunk.size());
-      open = writer->Write(request);
-      if (!open) return false;
-      sent += chunk.size();
-      client.ShowProgress(absl::StrFormat("uploading %s: %d / %d bytes",
-                                          file.path, sent, file.size));
-      return true;
-    });
+std::vector<absl::Span<const LocalFile>> UploadBatches(
+    absl::Span<const LocalFile> files) {
+  std::vector<absl::Span<const LocalFile>> batches;
+  size_t first = 0;
+  int64_t bytes = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const size_t count = i - first;
+    if (count == jobs::kMaxUploadFilesPerJob ||
+        (count > 0 && bytes + files[i].size > kMaxUploadBytes)) {
+      batches.push_back(files.subspan(first, count));
+      first = i;
+      bytes = 0;
+    }
+    bytes += files[i].size;
   }
-  if (!read_status.ok()) {
-    // The file went away since it was hashed: abandon the upload rather
-    // than let the server record part of it.
-    context.TryCancel();
-    (void)writer->Finish();
-    client.ClearProgress();
-    return read_status;
+  if (first < files.size()) batches.push_back(files.subspan(first));
+  return batches;
+}
+
+absl::Status SendFiles(Client& client, const std::string& directory,
+                       absl::Span<const LocalFile> files,
+                       UploadedFunction uploaded) {
+  size_t sent_before = 0;
+  for (absl::Span<const LocalFile> batch : UploadBatches(files)) {
+    absl::StatusOr<v1::Job> job =
+        SendUpload(client, directory, batch, sent_before, files.size());
+    const absl::Status status =
+        job.ok() ? uploaded(*job, batch) : job.status();
+    if (!status.ok()) {
+      return absl::Status(
+          status.code(),
+          absl::StrCat("cannot upload ", batch.front().path,
+                       batch.size() > 1
+                           ? absl::StrCat(" (and ", batch.size() - 1, " more)")
+                           : "",
+                       ": ", status.message()));
+    }
+    sent_before += batch.size();
   }
-  if (open) writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  client.ClearProgress();
-  RETURN_IF_ERROR(client.FromGrpc(status));
-  return job;
+  return absl::OkStatus();
 }
 
 }  // namespace debrepo::cli

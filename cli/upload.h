@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "cli/client.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 
@@ -34,13 +37,31 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 // an upload directory.
 absl::string_view Basename(absl::string_view path);
 
-// SendFile streams `file` into upload directory `directory` under its
-// Basename (the header with its SHA-256 and a fresh request_id, then its
-// bytes in 1 MiB pieces), showing a progress line, and returns the job
-// that records it, as submitted.
-absl::StatusOr<debrepo::v1::Job> SendFile(Client& client,
-                                          const std::string& directory,
-                                          const LocalFile& file);
+// kMaxUploadBytes bounds the bytes of one upload (unless one file alone is
+// larger): an upload is all or nothing, so a failure near its end costs at
+// most this much to send again.
+inline constexpr int64_t kMaxUploadBytes = int64_t{256} << 20;
+
+// UploadBatches splits `files` into consecutive runs, each sent as one
+// upload: at most jobs::kMaxUploadFilesPerJob files and kMaxUploadBytes.
+std::vector<absl::Span<const LocalFile>> UploadBatches(
+    absl::Span<const LocalFile> files);
+
+// UploadedFunction handles one upload's job, as submitted, and the files it
+// records.
+using UploadedFunction = absl::FunctionRef<absl::Status(
+    const debrepo::v1::Job& job, absl::Span<const LocalFile> files)>;
+
+// SendFiles streams `files` into upload directory `directory` under their
+// Basenames, in uploads of UploadBatches (each file's header with its
+// SHA-256, then its bytes in 1 MiB pieces; a fresh request_id per upload),
+// showing a progress line. After each upload it calls `uploaded`, before
+// the next upload starts. It stops at the first error of either, which
+// it returns as "cannot upload PATH (and N more): <reason>", PATH being
+// the upload's first file.
+absl::Status SendFiles(Client& client, const std::string& directory,
+                       absl::Span<const LocalFile> files,
+                       UploadedFunction uploaded);
 
 }  // namespace debrepo::cli
 
