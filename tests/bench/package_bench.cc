@@ -30,6 +30,9 @@
 ABSL_FLAG(std::string, counts, "1000,10000",
           "How many packages to add, one run each.");
 ABSL_FLAG(int, upload_clients, 8, "Concurrent uploaders.");
+ABSL_FLAG(int, upload_batch, 1000,
+          "Files per upload (one stream and one recording job); 1 uploads "
+          "each file on its own.");
 
 namespace debrepo::testing {
 namespace {
@@ -154,12 +157,25 @@ Row Run(const std::string& url, size_t count) {
   for (const deb::Paragraph& control : controls) debs.push_back(MakeDeb(control));
 
   absl::Time start = absl::Now();
+  const size_t batch = std::max(1, absl::GetFlag(FLAGS_upload_batch));
   std::atomic<size_t> next{0};
   std::vector<std::thread> uploaders;
   for (int c = 0; c < absl::GetFlag(FLAGS_upload_clients); ++c) {
     uploaders.emplace_back([&] {
-      for (size_t i = next++; i < debs.size(); i = next++) {
-        UploadAndWait(stack, "incoming", absl::StrCat("p", i, ".deb"), debs[i]);
+      for (size_t first = next.fetch_add(batch); first < debs.size();
+           first = next.fetch_add(batch)) {
+        std::vector<FileToUpload> files;
+        for (size_t i = first; i < std::min(first + batch, debs.size()); ++i) {
+          files.push_back(
+              {absl::StrCat("p", i, ".deb"), debs[i], Sha256Hex(debs[i])});
+        }
+        v1::Job job;
+        const grpc::Status rpc =
+            UploadFiles(stack, "incoming", files, &job, /*chunk=*/1 << 20);
+        const Result uploaded = Await(stack, rpc, job);
+        if (uploaded.code != absl::StatusCode::kOk) {
+          std::fprintf(stderr, "upload failed: %s\n", uploaded.message.c_str());
+        }
       }
     });
   }
