@@ -308,6 +308,41 @@ TEST_F(FilesE2eTest, AnAddFromTheDirectorySeesAllOfAnUploadOrNone) {
   }
 }
 
+TEST_F(FilesE2eTest, JobListingsStayWithinWhatClientsAcceptAfterBulkUploads) {
+  // Each job lists 1000 files of long names in its args (about 350 KB), so
+  // 16 of them outgrow the 4 MiB a gRPC client accepts in one reply.
+  constexpr int kUploads = 16;
+  for (int u = 0; u < kUploads; ++u) {
+    std::vector<FileToUpload> files;
+    for (int i = 0; i < 1000; ++i) {
+      files.push_back({absl::StrCat(u, "_", i, "_", std::string(240, 'n')),
+                       "", ""});
+    }
+    v1::Job job;
+    grpc::Status status = UploadFiles(stack_, "bulk", files, &job);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(Await(stack_, status, job).code, absl::StatusCode::kOk);
+  }
+  v1::ListJobsRequest request;
+  request.set_page_size(1000);
+  int listed = 0;
+  int pages = 0;
+  do {
+    v1::ListJobsResponse response;
+    grpc::Status status = stack_.jobs().ListJobs(
+        Deadline(absl::Seconds(30)).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    listed += response.jobs_size();
+    ++pages;
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(listed, kUploads);
+  EXPECT_GT(pages, 1);
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT count(*) FROM upload_files WHERE directory = 'bulk'"),
+            absl::StrCat(kUploads * 1000));
+}
+
 TEST_F(FilesE2eTest, AnUploadCancelledHalfWayRecordsNothing) {
   v1::Job job;
   auto context = Deadline(absl::Seconds(10));
