@@ -246,6 +246,14 @@ ALTER TABLE packages DROP CONSTRAINT packages_package_type_check;
 ALTER TABLE packages ADD CONSTRAINT packages_package_type_check
   CHECK (package_type IN ('deb', 'udeb', 'source'));
 )sql"},
+    {6, "package listing index", R"sql(
+-- Listings page through packages by key and return only these columns:
+-- with them in the index, a page is an index-only scan in key order that
+-- stops at the page's end, instead of a pass over the wide rows (stanza,
+-- fields, files: 100 MB for 63,440 packages) and a sort, for every page.
+CREATE INDEX packages_listing ON packages (key)
+  INCLUDE (id, name, version, architecture, source, package_type);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {
