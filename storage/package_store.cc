@@ -179,18 +179,43 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
       parameters.insert(parameters.end(), compiled.parameters.begin(),
                         compiled.parameters.end());
     }
-    pqxx::nontransaction tx(connection);
-    for (const pqxx::row& row : tx.exec_params(
-             absl::StrCat("SELECT p.key, p.name, p.version, p.architecture, "
-                          "p.source, p.package_type, ",
-                          // Stanzas are most of a row: fetch them only when
-                          // asked for.
-                          details ? "p.stanza, p.files " : "NULL, NULL ",
-                          scope, " AND p.key > $2 AND (", condition,
-                          ") ORDER BY p.key LIMIT $3::int"),
-             pqxx::prepare::make_dynamic_params(parameters))) {
-      packages.push_back(PackageFromRow(row, details));
+    // A cursor, read in batches that are all asked for at once: PostgreSQL
+    // computes the next batch while we turn this one into packages (a plain
+    // SELECT hands over no row before the last), and it plans for the
+    // first rows, here the key-ordered scan of packages_listing that stops
+    // at the page's end rather than a hash join and sort of every match
+    // left (12 ms instead of 24 for the second page of `Name (~ ^lib)` in
+    // 63,440 packages). Batches of 500 to 2,500 rows did about as well end
+    // to end; 5,000 worse.
+    pqxx::read_transaction tx(connection);
+    tx.exec_params(
+        absl::StrCat("DECLARE listing NO SCROLL CURSOR FOR "
+                     "SELECT p.key, p.name, p.version, p.architecture, "
+                     "p.source, p.package_type, ",
+                     // Stanzas are most of a row: fetch them only when
+                     // asked for.
+                     details ? "p.stanza, p.files " : "NULL, NULL ", scope,
+                     " AND p.key > $2 AND (", condition,
+                     ") ORDER BY p.key LIMIT $3::int"),
+        pqxx::prepare::make_dynamic_params(parameters));
+    constexpr int kBatch = 1000;
+    {
+      // Closed before the commit: libpqxx refuses to commit under it.
+      pqxx::pipeline pipeline(tx);
+      pipeline.retain(limit / kBatch + 1);
+      std::vector<pqxx::pipeline::query_id> fetches;
+      for (int asked = 0; asked < limit; asked += kBatch) {
+        fetches.push_back(
+            pipeline.insert(absl::StrCat("FETCH ", kBatch, " FROM listing")));
+      }
+      pipeline.resume();
+      for (pqxx::pipeline::query_id fetch : fetches) {
+        for (const pqxx::row& row : pipeline.retrieve(fetch)) {
+          packages.push_back(PackageFromRow(row, details));
+        }
+      }
     }
+    tx.commit();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
