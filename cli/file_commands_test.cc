@@ -124,6 +124,19 @@ TEST_F(FileCommandsTest, UploadSeveralFilesInOrderInOneUpload) {
                                " uploaded to d.\n"));
 }
 
+TEST_F(FileCommandsTest, ProgressCountsFilesAcrossTheUpload) {
+  const std::string a = WriteFile("a.deb", "aa");
+  const std::string b = WriteFile("b.deb", "bbb");
+  Options options;
+  options.progress = true;
+  std::string err;
+  ASSERT_THAT(server_.RunCommand(FileCommands(), {"file", "upload", "d", a, b},
+                                 options, &out_, &err),
+              IsOk());
+  EXPECT_THAT(err, HasSubstr("uploading file 1 of 2 (2 / 2 bytes): /"));
+  EXPECT_THAT(err, HasSubstr("uploading file 2 of 2 (3 / 3 bytes): /"));
+}
+
 TEST_F(FileCommandsTest, ManyFilesGoInUploadsOfAtMostTheJobLimit) {
   server_.running_polls = 0;
   std::vector<std::string> args = {"file", "upload", "d"};

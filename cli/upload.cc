@@ -82,9 +82,10 @@ absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
       open = writer->Write(request);
       if (!open) return false;
       sent += chunk.size();
+      // The counts first: a long path is what the terminal width cuts.
       client.ShowProgress(absl::StrFormat(
-          "uploading %s (file %d of %d): %d / %d bytes", file.path,
-          sent_before + i + 1, total, sent, file.size));
+          "uploading file %d of %d (%d / %d bytes): %s", sent_before + i + 1,
+          total, sent, file.size, file.path));
       return true;
     });
   }
