@@ -368,8 +368,8 @@ grpc::Status FakeServer::Upload(grpc::ServerContext*,
                     [](const v1::UploadRequest& r) { return r.has_header(); });
   uploads.push_back(std::move(stream));
   // Like the real server: one file is an upload.add_file job.
-  *response = NewJob(headers == 1 ? "upload.add_file" : "upload.add_files",
-                     request_id);
+  *response =
+      NewJob(headers == 1 ? "upload.add_file" : "upload.add_files", request_id);
   return grpc::Status::OK;
 }
 
@@ -397,7 +397,18 @@ grpc::Status FakeServer::ListUploadFiles(
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "upload directory does not exist (it has no files)");
   }
-  for (const v1::UploadFile& file : upload_files) *response->add_files() = file;
+  // Page tokens are offsets.
+  const size_t start =
+      request->page_token().empty() ? 0 : std::stoul(request->page_token());
+  const size_t page_size =
+      std::min<size_t>(request->page_size() > 0 ? request->page_size() : 1000,
+                       upload_files_page_limit);
+  const size_t end = std::min(upload_files.size(), start + page_size);
+  for (size_t i = start; i < end; ++i) {
+    *response->add_files() = upload_files[i];
+  }
+  if (end < upload_files.size())
+    response->set_next_page_token(absl::StrCat(end));
   return grpc::Status::OK;
 }
 

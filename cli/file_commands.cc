@@ -29,8 +29,8 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
       [&](const v1::Job& job, absl::Span<const LocalFile> recorded) {
         return client.FollowJob(job, [&](const v1::Job&) {
           for (const LocalFile& file : recorded) {
-            client.out() << "File " << file.path << " uploaded to "
-                         << directory << ".\n";
+            client.out() << "File " << file.path << " uploaded to " << directory
+                         << ".\n";
           }
         });
       });
@@ -54,9 +54,16 @@ absl::Status List(const ParsedArgs& args, Client& client) {
   }
   v1::ListUploadFilesRequest request;
   request.set_directory(args.arguments[0]);
+  request.set_page_size(10000);
+  // Every page, printed as one response.
   v1::ListUploadFilesResponse response;
-  RETURN_IF_ERROR(client.Call(client.files(), &v1::Files::Stub::ListUploadFiles,
-                              request, &response));
+  do {
+    v1::ListUploadFilesResponse page;
+    RETURN_IF_ERROR(client.Call(
+        client.files(), &v1::Files::Stub::ListUploadFiles, request, &page));
+    response.mutable_files()->MergeFrom(page.files());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
   if (client.options().json) {
     client.PrintJson(response);
   } else {

@@ -11,9 +11,9 @@
 #include "cli/client.h"
 #include "cli/fake_server.h"
 #include "common/status_matchers.h"
-#include "jobs/job_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "jobs/job_spec.h"
 
 namespace debrepo::cli {
 namespace {
@@ -253,10 +253,17 @@ TEST_F(FileCommandsTest, ListFiles) {
   y.set_directory("d");
   y.set_filename("y.dsc");
   server_.upload_files = {x, y};
+  v1::UploadFile z = y;
+  z.set_filename("z.tar.xz");
+  server_.upload_files = {x, y, z};
+  // Pages of two: the listing follows the token to the last page.
+  server_.upload_files_page_limit = 2;
   ASSERT_THAT(Run({"file", "list", "d"}), IsOk());
-  EXPECT_EQ(out_, "x_1.0_amd64.deb\ny.dsc\n");
-  ASSERT_EQ(server_.list_upload_files_requests.size(), 1);
+  EXPECT_EQ(out_, "x_1.0_amd64.deb\ny.dsc\nz.tar.xz\n");
+  ASSERT_EQ(server_.list_upload_files_requests.size(), 2);
   EXPECT_EQ(server_.list_upload_files_requests[0].directory(), "d");
+  EXPECT_EQ(server_.list_upload_files_requests[1].page_token(), "2");
+  server_.upload_files = {x, y};
 
   Options options;
   options.json = true;

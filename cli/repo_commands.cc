@@ -206,6 +206,7 @@ absl::Status RemoveTemporaryDirectory(Client& client,
                                       const std::string& directory) {
   v1::ListUploadFilesRequest list;
   list.set_directory(directory);
+  list.set_page_size(1);
   v1::ListUploadFilesResponse files;
   const absl::Status listed = client.Call(
       client.files(), &v1::Files::Stub::ListUploadFiles, list, &files);
@@ -242,11 +243,11 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                              SubmitFunction submit, bool& settled) {
   // Each upload is recorded before the next is sent, and all of them
   // before the repo task reads the directory (also with -async).
-  RETURN_IF_ERROR(SendFiles(
-      client, directory, files,
-      [&](const v1::Job& job, absl::Span<const LocalFile>) {
-        return AwaitQuietly(client, job.id(), settled).status();
-      }));
+  RETURN_IF_ERROR(
+      SendFiles(client, directory, files,
+                [&](const v1::Job& job, absl::Span<const LocalFile>) {
+                  return AwaitQuietly(client, job.id(), settled).status();
+                }));
 
   ASSIGN_OR_RETURN(const v1::Job job, submit(directory));
   if (client.options().async) {

@@ -1,6 +1,5 @@
 #include "server/files_service.h"
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "common/status_macros.h"
 #include "jobs/job_spec.h"
 #include "server/grpc_status.h"
+#include "server/page_token.h"
 #include "server/submit.h"
 #include "storage/upload_store.h"
 
@@ -26,8 +26,7 @@ absl::Status ValidateHeader(const v1::UploadHeader& header,
   RETURN_IF_ERROR(ValidateFileName(header.filename()));
   if (!header.sha256().empty() && !blobstore::IsSha256Hex(header.sha256())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "sha256 \"", header.sha256().substr(0, 80), "\" of ",
-        header.filename(),
+        "sha256 \"", header.sha256().substr(0, 80), "\" of ", header.filename(),
         " is not a SHA-256 in lowercase hex (64 digits); send the file's "
         "checksum as sha256sum prints it, or none"));
   }
@@ -49,9 +48,10 @@ absl::Status ValidateHeader(const v1::UploadHeader& header,
         header.filename(), " comes twice in one upload; send each file once"));
   }
   if (names.size() >= jobs::kMaxUploadFilesPerJob) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "one upload carries at most ", jobs::kMaxUploadFilesPerJob,
-        " files; send ", header.filename(), " and the rest in further uploads"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("one upload carries at most ", jobs::kMaxUploadFilesPerJob,
+                     " files; send ", header.filename(),
+                     " and the rest in further uploads"));
   }
   return absl::OkStatus();
 }
@@ -59,9 +59,9 @@ absl::Status ValidateHeader(const v1::UploadHeader& header,
 // Refused says that a file (named in `status`, or by `about`) made the
 // server refuse the whole upload.
 absl::Status Refused(const absl::Status& status, absl::string_view about = "") {
-  return absl::Status(
-      status.code(), absl::StrCat(about, status.message(),
-                                  " (nothing of this upload was recorded)"));
+  return absl::Status(status.code(),
+                      absl::StrCat(about, status.message(),
+                                   " (nothing of this upload was recorded)"));
 }
 
 // Receives one file's chunks into `writer`, up to the next header or the
@@ -81,9 +81,9 @@ absl::StatusOr<bool> ReceiveFile(grpc::ServerReader<v1::UploadRequest>& reader,
     if (absl::Status appended = writer.Append(message.chunk());
         !appended.ok()) {
       if (appended.code() == absl::StatusCode::kResourceExhausted) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "the file is larger than this server accepts (", max_upload_bytes,
-            " bytes, --max_upload_bytes)"));
+        return absl::ResourceExhaustedError(
+            absl::StrCat("the file is larger than this server accepts (",
+                         max_upload_bytes, " bytes, --max_upload_bytes)"));
       }
       return appended;
     }
@@ -163,23 +163,10 @@ absl::StatusOr<v1::Job> DeleteUpload(storage::Database& db,
   v1::JobArgs args;
   args.mutable_delete_upload()->set_directory(request.directory());
   args.mutable_delete_upload()->set_filename(request.filename());
-  return SubmitJob(jobs, std::move(args), request.request_id(),
-                   [&]() -> absl::Status {
-                     ASSIGN_OR_RETURN(std::vector<v1::UploadFile> files,
-                                      storage::ListUploadFiles(
-                                          db, request.directory()));
-                     if (request.filename().empty() ||
-                         std::any_of(files.begin(), files.end(),
-                                     [&](const v1::UploadFile& file) {
-                                       return file.filename() ==
-                                              request.filename();
-                                     })) {
-                       return absl::OkStatus();
-                     }
-                     return absl::NotFoundError(absl::StrCat(
-                         "upload directory \"", request.directory(),
-                         "\" has no file \"", request.filename(), "\""));
-                   });
+  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
+    return storage::CheckUploadExists(db, request.directory(),
+                                      request.filename());
+  });
 }
 
 }  // namespace
@@ -212,9 +199,17 @@ grpc::Status FilesService::ListUploadFiles(
       !valid.ok()) {
     return ToGrpcStatus(valid);
   }
-  absl::StatusOr<std::vector<v1::UploadFile>> files =
-      storage::ListUploadFiles(db_, request->directory());
+  absl::StatusOr<std::string> after = DecodePageToken(request->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  // A file is about 150 bytes: 10,000 stay well under gRPC's 4 MiB.
+  const int page_size = PageSize(request->page_size(), /*default_size=*/1000,
+                                 /*max_size=*/10000);
+  absl::StatusOr<std::vector<v1::UploadFile>> files = storage::ListUploadFiles(
+      db_, request->directory(), *after, page_size + 1);
   if (!files.ok()) return ToGrpcStatus(files.status());
+  response->set_next_page_token(
+      TakePage(*files, page_size,
+               [](const v1::UploadFile& file) { return file.filename(); }));
   for (v1::UploadFile& file : *files) *response->add_files() = std::move(file);
   return grpc::Status::OK;
 }

@@ -8,11 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "deb/query.h"
 #include "jobs/repo_update.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
 #include "server/submit.h"
-#include "deb/query.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
@@ -73,10 +73,10 @@ absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
   update.set_name(request.name());
   for (const std::string& field : request.update_mask().paths()) {
     if (!jobs::IsUpdatableRepoField(field)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask names \"", field,
-          "\", which cannot be changed; use name, comment, "
-          "default_distribution or default_component"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask names \"", field,
+                       "\", which cannot be changed; use name, comment, "
+                       "default_distribution or default_component"));
     }
     update.add_fields(field);
   }
@@ -115,12 +115,12 @@ absl::Status CheckRepoAndUploadExist(storage::Database& db,
                                      absl::string_view repo,
                                      absl::string_view directory) {
   RETURN_IF_ERROR(storage::GetRepo(db, repo).status());
-  return storage::ListUploadFiles(db, directory).status();
+  return storage::CheckUploadExists(db, directory, /*filename=*/"");
 }
 
-absl::StatusOr<v1::Job> AddFromUpload(
-    storage::Database& db, storage::JobStore& jobs,
-    const v1::AddFromUploadRequest& request) {
+absl::StatusOr<v1::Job> AddFromUpload(storage::Database& db,
+                                      storage::JobStore& jobs,
+                                      const v1::AddFromUploadRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   RETURN_IF_ERROR(
       ValidateResourceName("upload directory", request.directory()));
@@ -214,13 +214,11 @@ absl::StatusOr<v1::Job> CopyPackages(storage::Database& db,
   copy.set_query(request.query());
   copy.set_move(move);
   copy.set_with_deps(request.with_deps());
-  return SubmitJob(jobs, std::move(args), request.request_id(),
-                   [&]() -> absl::Status {
-                     RETURN_IF_ERROR(
-                         storage::GetRepo(db, request.source()).status());
-                     return storage::GetRepo(db, request.destination())
-                         .status();
-                   });
+  return SubmitJob(
+      jobs, std::move(args), request.request_id(), [&]() -> absl::Status {
+        RETURN_IF_ERROR(storage::GetRepo(db, request.source()).status());
+        return storage::GetRepo(db, request.destination()).status();
+      });
 }
 
 absl::Status ListRepoPackages(storage::Database& db,
@@ -233,14 +231,14 @@ absl::Status ListRepoPackages(storage::Database& db,
   }
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
   RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
-  const int page_size =
-      PackagePageSize(request.page_size(), request.details());
-  ASSIGN_OR_RETURN(std::vector<v1::Package> packages,
-                   storage::ListRepoPackages(db, request.name(),
-                                             query ? &*query : nullptr, after,
-                                             page_size + 1, request.details()));
-  response.set_next_page_token(TakePage(
-      packages, page_size, [](const v1::Package& package) { return package.key(); }));
+  const int page_size = PackagePageSize(request.page_size(), request.details());
+  ASSIGN_OR_RETURN(
+      std::vector<v1::Package> packages,
+      storage::ListRepoPackages(db, request.name(), query ? &*query : nullptr,
+                                after, page_size + 1, request.details()));
+  response.set_next_page_token(
+      TakePage(packages, page_size,
+               [](const v1::Package& package) { return package.key(); }));
   for (v1::Package& package : packages) {
     *response.add_packages() = std::move(package);
   }

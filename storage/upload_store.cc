@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 
@@ -27,8 +28,8 @@ v1::UploadFile FileFromRow(const pqxx::row& row) {
 absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
     Database& db) {
   std::vector<v1::UploadDirectory> directories;
-  absl::Status status = db.Run(
-      "listing upload directories", [&](pqxx::connection& connection) {
+  absl::Status status =
+      db.Run("listing upload directories", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
         for (const pqxx::row& row :
              tx.exec("SELECT directory, count(*), sum(size) FROM upload_files "
@@ -61,24 +62,61 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
       });
 }
 
+namespace {
+
+absl::Status NoSuchDirectory(absl::string_view directory) {
+  return absl::NotFoundError(absl::StrCat(
+      "upload directory \"", directory,
+      "\" does not exist (it has no files); `debrepo file list` shows the "
+      "directories"));
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
-    Database& db, absl::string_view directory) {
-  absl::StatusOr<std::vector<v1::UploadFile>> files;
+    Database& db, absl::string_view directory, absl::string_view after_filename,
+    int limit) {
+  std::vector<v1::UploadFile> files;
   absl::Status status =
       db.Run("listing upload files", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        Transaction transaction(tx);
-        files = ListUploadFilesIn(transaction, directory);
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat("SELECT ", kFileColumns,
+                              " FROM upload_files WHERE directory = $1 "
+                              "AND filename > $2 ORDER BY filename LIMIT $3"),
+                 std::string(directory), std::string(after_filename), limit)) {
+          files.push_back(FileFromRow(row));
+        }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
-  if (files.ok() && files->empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "upload directory \"", directory,
-        "\" does not exist (it has no files); `debrepo file list` shows the "
-        "directories"));
+  if (files.empty() && after_filename.empty()) {
+    return NoSuchDirectory(directory);
   }
   return files;
+}
+
+absl::Status CheckUploadExists(Database& db, absl::string_view directory,
+                               absl::string_view filename) {
+  bool has_directory = false, has_file = false;
+  RETURN_IF_ERROR(
+      db.Run("looking up an upload", [&](pqxx::connection& connection) {
+        pqxx::row row =
+            pqxx::nontransaction(connection)
+                .exec_params1(
+                    "SELECT EXISTS (SELECT 1 FROM upload_files WHERE directory "
+                    "= $1), "
+                    "EXISTS (SELECT 1 FROM upload_files WHERE directory = $1 "
+                    "AND filename = $2)",
+                    std::string(directory), std::string(filename));
+        has_directory = row[0].as<bool>();
+        has_file = row[1].as<bool>();
+        return absl::OkStatus();
+      }));
+  if (!has_directory) return NoSuchDirectory(directory);
+  if (filename.empty() || has_file) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("upload directory \"", directory,
+                                          "\" has no file \"", filename, "\""));
 }
 
 absl::StatusOr<std::vector<v1::UploadFile>> ReplaceUploadFiles(
@@ -96,18 +134,17 @@ absl::StatusOr<std::vector<v1::UploadFile>> ReplaceUploadFiles(
       [&]() -> absl::StatusOr<std::vector<v1::UploadFile>> {
         std::vector<v1::UploadFile> stored;
         for (const pqxx::row& row : tx.pqxx().exec_params(
-                 absl::StrCat(
-                     "INSERT INTO upload_files "
-                     "(directory, filename, size, sha256) "
-                     "SELECT * FROM unnest($1::text[], $2::text[], "
-                     "$3::bigint[], $4::text[]) "
-                     "ON CONFLICT (directory, filename) DO UPDATE SET "
-                     "size = excluded.size, sha256 = excluded.sha256, "
-                     "create_time = now() RETURNING ",
-                     kFileColumns),
+                 absl::StrCat("INSERT INTO upload_files "
+                              "(directory, filename, size, sha256) "
+                              "SELECT * FROM unnest($1::text[], $2::text[], "
+                              "$3::bigint[], $4::text[]) "
+                              "ON CONFLICT (directory, filename) DO UPDATE SET "
+                              "size = excluded.size, sha256 = excluded.sha256, "
+                              "create_time = now() RETURNING ",
+                              kFileColumns),
                  internal::PgTextArray(directories),
-                 internal::PgTextArray(filenames),
-                 internal::PgTextArray(sizes), internal::PgTextArray(digests))) {
+                 internal::PgTextArray(filenames), internal::PgTextArray(sizes),
+                 internal::PgTextArray(digests))) {
           stored.push_back(FileFromRow(row));
         }
         return stored;
@@ -128,9 +165,9 @@ absl::StatusOr<int64_t> DeleteUploadFiles(Transaction& tx,
       });
 }
 
-absl::Status DeleteUploadFilesNamed(
-    Transaction& tx, absl::string_view directory,
-    const std::vector<std::string>& filenames) {
+absl::Status DeleteUploadFilesNamed(Transaction& tx,
+                                    absl::string_view directory,
+                                    const std::vector<std::string>& filenames) {
   return internal::Guard("deleting uploaded files", [&]() -> absl::Status {
     tx.pqxx().exec_params0(
         "DELETE FROM upload_files WHERE directory = $1 AND "

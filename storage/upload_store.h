@@ -19,13 +19,21 @@ namespace debrepo::storage {
 absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
     Database& db);
 
-// ListUploadFiles returns a directory's files by name; NOT_FOUND when it
-// has none.
+// ListUploadFiles returns up to `limit` files of a directory with names
+// after `after_filename`, by name; NOT_FOUND when the directory has no
+// files at all.
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
-    Database& db, absl::string_view directory);
+    Database& db, absl::string_view directory, absl::string_view after_filename,
+    int limit);
 
-// ListUploadFilesIn is ListUploadFiles inside a transaction; an empty
-// directory gives an empty list.
+// CheckUploadExists is OK when `directory` has files (and, unless
+// `filename` is empty, one named `filename`); else NOT_FOUND saying what is
+// missing.
+absl::Status CheckUploadExists(Database& db, absl::string_view directory,
+                               absl::string_view filename);
+
+// ListUploadFilesIn returns all of a directory's files by name, inside a
+// transaction; an empty directory gives an empty list.
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
     Transaction& tx, absl::string_view directory);
 

@@ -1,5 +1,6 @@
 // Upload directories end to end: streaming into the blob store, recording
 // through jobs, multi-file uploads, hostile input, and concurrent uploaders.
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -48,14 +49,25 @@ class FilesE2eTest : public ::testing::Test {
         .code;
   }
 
-  std::vector<v1::UploadFile> ListFiles(const std::string& directory) {
+  // ListFiles lists a directory's files, following the pages.
+  std::vector<v1::UploadFile> ListFiles(const std::string& directory,
+                                        int page_size = 0) {
     v1::ListUploadFilesRequest request;
     request.set_directory(directory);
-    v1::ListUploadFilesResponse response;
-    grpc::Status status = stack_.files().ListUploadFiles(
-        Deadline(absl::Seconds(10)).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return {response.files().begin(), response.files().end()};
+    request.set_page_size(page_size);
+    std::vector<v1::UploadFile> files;
+    do {
+      v1::ListUploadFilesResponse response;
+      grpc::Status status = stack_.files().ListUploadFiles(
+          Deadline(absl::Seconds(10)).get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      if (page_size > 0) EXPECT_LE(response.files_size(), page_size);
+      files.insert(files.end(), response.files().begin(),
+                   response.files().end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return files;
   }
 
   TestDatabase db_;
@@ -175,8 +187,14 @@ TEST_F(FilesE2eTest, AMultiFileUploadIsRecordedByOneJob) {
                            "'upload.%'"),
             "2");
 
-  std::vector<v1::UploadFile> listed = ListFiles("incoming");
+  // Pages of 7: all 50, in name order, each once.
+  std::vector<v1::UploadFile> listed = ListFiles("incoming", 7);
   ASSERT_EQ(listed.size(), files.size());
+  EXPECT_TRUE(
+      std::is_sorted(listed.begin(), listed.end(),
+                     [](const v1::UploadFile& a, const v1::UploadFile& b) {
+                       return a.filename() < b.filename();
+                     }));
   std::map<std::string, const FileToUpload*> sent;
   for (const FileToUpload& file : files) sent[file.filename] = &file;
   for (const v1::UploadFile& file : listed) {
@@ -200,17 +218,26 @@ TEST_F(FilesE2eTest, ABadFileAnywhereInAnUploadRefusesAllOfIt) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"hostile name", {"../../etc/passwd", "x", ""},
-       grpc::StatusCode::INVALID_ARGUMENT, "file name"},
-      {"checksum mismatch", {"damaged.deb", "bytes", std::string(64, 'a')},
-       grpc::StatusCode::INVALID_ARGUMENT, "damaged.deb: the received bytes"},
-      {"oversized", {"big.deb", std::string(150000, 'b'), ""},
+      {"hostile name",
+       {"../../etc/passwd", "x", ""},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "file name"},
+      {"checksum mismatch",
+       {"damaged.deb", "bytes", std::string(64, 'a')},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "damaged.deb: the received bytes"},
+      {"oversized",
+       {"big.deb", std::string(150000, 'b'), ""},
        grpc::StatusCode::RESOURCE_EXHAUSTED,
        "big.deb: the file is larger than this server accepts"},
-      {"a name twice", {"m1_1.0_all.deb", "again", ""},
-       grpc::StatusCode::INVALID_ARGUMENT, "m1_1.0_all.deb comes twice"},
-      {"bad checksum syntax", {"syntax.deb", "x", "ABC"},
-       grpc::StatusCode::INVALID_ARGUMENT, "of syntax.deb is not a SHA-256"},
+      {"a name twice",
+       {"m1_1.0_all.deb", "again", ""},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "m1_1.0_all.deb comes twice"},
+      {"bad checksum syntax",
+       {"syntax.deb", "x", "ABC"},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "of syntax.deb is not a SHA-256"},
   };
   for (const Case& c : cases) {
     std::vector<FileToUpload> files = NumberedFiles(5, "m");
@@ -315,8 +342,8 @@ TEST_F(FilesE2eTest, JobListingsStayWithinWhatClientsAcceptAfterBulkUploads) {
   for (int u = 0; u < kUploads; ++u) {
     std::vector<FileToUpload> files;
     for (int i = 0; i < 1000; ++i) {
-      files.push_back({absl::StrCat(u, "_", i, "_", std::string(240, 'n')),
-                       "", ""});
+      files.push_back(
+          {absl::StrCat(u, "_", i, "_", std::string(240, 'n')), "", ""});
     }
     v1::Job job;
     grpc::Status status = UploadFiles(stack_, "bulk", files, &job);
@@ -372,6 +399,24 @@ TEST_F(FilesE2eTest, DeleteFilesAndDirectories) {
   grpc::Status status = stack_.files().DeleteUpload(
       Deadline(absl::Seconds(10)).get(), request, &job);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("upload directory \"d\" has no file \"missing.deb\""));
+  request.set_directory("nowhere");
+  status = stack_.files().DeleteUpload(Deadline(absl::Seconds(10)).get(),
+                                       request, &job);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("does not exist"));
+  request.set_directory("d");
+
+  v1::ListUploadFilesRequest forged;
+  forged.set_directory("d");
+  forged.set_page_token("not a token");
+  v1::ListUploadFilesResponse ignored;
+  EXPECT_EQ(
+      stack_.files()
+          .ListUploadFiles(Deadline(absl::Seconds(10)).get(), forged, &ignored)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   request.set_filename("a.deb");
   status = stack_.files().DeleteUpload(Deadline(absl::Seconds(10)).get(),
@@ -390,11 +435,11 @@ TEST_F(FilesE2eTest, DeleteFilesAndDirectories) {
   v1::ListUploadFilesRequest list;
   list.set_directory("d");
   v1::ListUploadFilesResponse response;
-  EXPECT_EQ(stack_.files()
-                .ListUploadFiles(Deadline(absl::Seconds(10)).get(), list,
-                                 &response)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      stack_.files()
+          .ListUploadFiles(Deadline(absl::Seconds(10)).get(), list, &response)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(FilesE2eTest, ConcurrentUploadersIntoOneDirectoryLoseNothing) {
