@@ -28,7 +28,7 @@
 #include "deb/testing/apt_lists.h"
 #include "tests/harness.h"
 
-ABSL_FLAG(std::string, counts, "1000,10000",
+ABSL_FLAG(std::string, counts, "1000,10000,63440",
           "How many packages to add, one run each.");
 ABSL_FLAG(int, upload_clients, 8, "Concurrent uploaders.");
 ABSL_FLAG(int, upload_batch, 1000,
