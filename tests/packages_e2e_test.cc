@@ -3,6 +3,7 @@
 // and concurrent adders and removers.
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -233,13 +234,52 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
   copy.set_query("Name (hello)");
   copy.set_with_deps(true);
   v1::Job job;
-  Result copied =
-      Await(stack_,
-            stack_.repos().CopyPackages(Deadline(absl::Seconds(10)).get(),
-                                        copy, &job),
-            job);
+  Result copied = Await(stack_,
+                        stack_.repos().CopyPackages(
+                            Deadline(absl::Seconds(10)).get(), copy, &job),
+                        job);
   ASSERT_EQ(copied.code, absl::StatusCode::kOk) << copied.message;
   EXPECT_THAT(ListKeys("copy"), UnorderedElementsAreArray(result.added()));
+}
+
+TEST_F(PackagesE2eTest, PackagesMissingRequiredFieldsAreReportedNotStored) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/fields");
+  const std::map<std::string, std::string> controls = {
+      {"Package", "Version: 1.0\nArchitecture: all\n"},
+      {"Version", "Package: nover\nArchitecture: all\n"},
+      {"Architecture", "Package: noarch\nVersion: 1.0\n"}};
+  for (const auto& [missing, control] : controls) {
+    const std::string dir = absl::StrCat(root, "/", missing);
+    ASSERT_EQ(std::system(absl::StrCat("mkdir -p ", dir, "/DEBIAN").c_str()),
+              0);
+    std::ofstream(dir + "/DEBIAN/control")
+        << control << "Maintainer: T <t@example.org>\nDescription: test\n";
+    // dpkg-deb refuses such control data unless told not to check.
+    ASSERT_EQ(std::system(absl::StrCat("dpkg-deb --nocheck --root-owner-group "
+                                       "-b ",
+                                       dir, " ", dir,
+                                       ".deb >/dev/null "
+                                       "2>&1")
+                              .c_str()),
+              0);
+    ASSERT_EQ(UploadAndWait(stack_, "incoming", "no-" + missing + ".deb",
+                            ReadFile(dir + ".deb"))
+                  .code,
+              absl::StatusCode::kOk);
+  }
+  Result added = AddFromUpload("main", "incoming");
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  EXPECT_EQ(result.added_size(), 0);
+  ASSERT_EQ(result.failed_size(), 3) << result.ShortDebugString();
+  for (const v1::FailedFile& failed : result.failed()) {
+    const std::string missing =
+        failed.filename().substr(3, failed.filename().size() - 7);
+    EXPECT_THAT(failed.reason(), HasSubstr(missing)) << failed.filename();
+  }
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "3");
 }
 
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
