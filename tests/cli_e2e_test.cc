@@ -150,42 +150,70 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
   EXPECT_THAT(failed.output, HasSubstr("[!] "));
 }
 
-TEST_F(CliE2eTest, IncludeChangesAndAddSourcePackages) {
-  ASSERT_EQ(Cli("repo create included").exit_code, 0);
-  ASSERT_EQ(Cli("repo create added").exit_code, 0);
-  const std::string tmp = std::getenv("TEST_TMPDIR");
-  for (const char* name : {"hello", "other"}) {
-    ASSERT_EQ(
+// The workers trust one maintainer's key, as a team's would.
+class CliUploadsTest : public CliE2eTest {
+ protected:
+  void SetUp() override {
+    keyring_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/trusted.gpg");
+    signers_.ExportKeyring("maintainer", keyring_);
+    stack_.StartServer();
+    stack_.StartWorker({absl::StrCat("--trusted_keyrings=", keyring_)});
+  }
+
+  // Builds source package `name` and its binary with the dpkg tools into
+  // TEST_TMPDIR/name, the .changes signed by `signer` ("" for none); returns
+  // the .changes' path.
+  std::string BuildUpload(const std::string& name, const std::string& signer) {
+    const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+    EXPECT_EQ(
         std::system(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
-                                 " ", tmp, "/", name, " ", name)
+                                 " ", dir, " ", name)
                         .c_str()),
         0);
+    const std::string changes =
+        absl::StrCat(dir, "/", name, "_1.0-1_source.changes");
+    signers_.ClearSign(changes, signer);
+    return changes;
   }
-  const std::string changes =
-      absl::StrCat(tmp, "/hello/hello_1.0-1_source.changes");
+
+  TestSigners signers_{{"maintainer"}};
+  std::string keyring_;
+};
+
+TEST_F(CliUploadsTest, IncludeSignedAndUnsignedChangesAndAddSourcePackages) {
+  ASSERT_EQ(Cli("repo create included").exit_code, 0);
+  ASSERT_EQ(Cli("repo create added").exit_code, 0);
+
+  // Signed by the trusted key: included, source and binary.
+  CliResult signed_include =
+      Cli("repo include included " + BuildUpload("hello", "maintainer"));
+  ASSERT_EQ(signed_include.exit_code, 0) << signed_include.output;
+  EXPECT_THAT(signed_include.output, HasSubstr("[+] Psource hello 1.0-1 "));
+  EXPECT_THAT(signed_include.output, HasSubstr("[+] Pall hello 1.0-1 "));
 
   // Unsigned: refused unless accepted, and nothing is left behind.
-  CliResult refused = Cli(absl::StrCat("repo include included ", changes));
+  const std::string plain = BuildUpload("plain", "");
+  CliResult refused = Cli("repo include included " + plain);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("not signed"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
-
-  CliResult included =
-      Cli(absl::StrCat("repo include -accept-unsigned included ", changes));
-  ASSERT_EQ(included.exit_code, 0) << included.output;
-  EXPECT_THAT(included.output, HasSubstr("[+] Psource hello 1.0-1 "));
-  EXPECT_THAT(included.output, HasSubstr("[+] Pall hello 1.0-1 "));
+  CliResult accepted = Cli("repo include -accept-unsigned included " + plain);
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.output;
+  EXPECT_THAT(accepted.output, HasSubstr("[+] Psource plain 1.0-1 "));
 
   // repo add takes a directory's .dsc with the files it lists, and its
   // .deb; the .changes and .buildinfo there are not packages.
-  CliResult added = Cli(absl::StrCat("repo add added ", tmp, "/other"));
+  BuildUpload("other", "");
+  CliResult added = Cli(
+      absl::StrCat("repo add added ", std::getenv("TEST_TMPDIR"), "/other"));
   ASSERT_EQ(added.exit_code, 0) << added.output;
   EXPECT_THAT(added.output, HasSubstr("[+] Psource other 1.0-1 "));
   EXPECT_THAT(added.output, HasSubstr("[+] Pall other 1.0-1 "));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
 
-  CliResult wrong = Cli(absl::StrCat("repo include included ", tmp,
-                                     "/other/other_1.0-1_all.deb"));
+  CliResult wrong =
+      Cli(absl::StrCat("repo include included ", std::getenv("TEST_TMPDIR"),
+                       "/other/other_1.0-1_all.deb"));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
   EXPECT_THAT(wrong.output, HasSubstr("is not a .changes file"));
 }

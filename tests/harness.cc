@@ -337,6 +337,54 @@ std::string BuildDeb(const std::string& name, const std::string& version,
       BuildDebFile(name, version, architecture, payload, extra_control));
 }
 
+namespace {
+
+int Quietly(const std::string& command) {
+  return std::system(absl::StrCat(command, " >/dev/null 2>&1").c_str());
+}
+
+}  // namespace
+
+TestSigners::TestSigners(const std::vector<std::string>& names) {
+  // A short path: gpg-agent's socket path is limited.
+  char home_template[] = "/tmp/debrepo-gpg-XXXXXX";
+  EXPECT_NE(mkdtemp(home_template), nullptr);
+  home_ = home_template;
+  for (const std::string& name : names) {
+    EXPECT_EQ(Quietly(absl::StrCat("GNUPGHOME=", home_,
+                                   " gpg --batch --passphrase '' "
+                                   "--quick-gen-key '",
+                                   name, " <", name,
+                                   "@example.org>' ed25519 sign never")),
+              0)
+        << name;
+  }
+}
+
+TestSigners::~TestSigners() {
+  Quietly(absl::StrCat("GNUPGHOME=", home_, " gpgconf --kill all"));
+  Quietly(absl::StrCat("rm -rf ", home_));
+}
+
+void TestSigners::ExportKeyring(const std::string& name,
+                                const std::string& path) {
+  EXPECT_EQ(Quietly(absl::StrCat("GNUPGHOME=", home_, " gpg --batch --yes ",
+                                 "--output ", path, " --export ", name,
+                                 "@example.org")),
+            0)
+      << name;
+}
+
+void TestSigners::ClearSign(const std::string& path, const std::string& name) {
+  if (name.empty()) return;
+  EXPECT_EQ(Quietly(absl::StrCat(
+                "GNUPGHOME=", home_, " gpg --batch --yes --local-user ", name,
+                "@example.org --clearsign --output ", path, ".asc ", path,
+                " && mv ", path, ".asc ", path)),
+            0)
+      << path;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;

@@ -178,6 +178,28 @@ std::string BuildDeb(const std::string& name, const std::string& version,
                      const std::string& payload = "hello",
                      const std::string& extra_control = "");
 
+// TestSigners holds gpg keys made for a test in a private GNUPGHOME, to
+// sign uploads as maintainers do (debsign clear-signs with gpg).
+class TestSigners {
+ public:
+  // Makes an ed25519 signing key "NAME <NAME@example.org>" for each name.
+  explicit TestSigners(const std::vector<std::string>& names);
+  // Stops gpg-agent and removes the keys.
+  ~TestSigners();
+  TestSigners(const TestSigners&) = delete;
+  TestSigners& operator=(const TestSigners&) = delete;
+
+  // ExportKeyring writes `name`'s public key to `path`, a keyring for the
+  // workers' --trusted_keyrings.
+  void ExportKeyring(const std::string& name, const std::string& path);
+  // ClearSign clear-signs the file at `path` in place with `name`'s key;
+  // an empty `name` leaves it unsigned.
+  void ClearSign(const std::string& path, const std::string& name);
+
+ private:
+  std::string home_;
+};
+
 // ReadFile returns the bytes of the file at `path` ("" if unreadable).
 std::string ReadFile(const std::string& path);
 

@@ -24,33 +24,13 @@ int Shell(const std::string& command) {
 class IncludeChangesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Keys live in a short path: gpg-agent's socket path is limited.
-    char home_template[] = "/tmp/debrepo-gpg-XXXXXX";
-    ASSERT_NE(mkdtemp(home_template), nullptr);
-    gnupg_home_ = home_template;
     work_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/include");
     ASSERT_EQ(Shell(absl::StrCat("rm -rf ", work_, " && mkdir -p ", work_)), 0);
-    for (const char* who : {"trusted", "stranger"}) {
-      ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
-                                   " gpg --batch --passphrase '' "
-                                   "--quick-gen-key '",
-                                   who, " <", who,
-                                   "@example.org>' ed25519 sign never")),
-                0);
-    }
     keyring_ = work_ + "/trusted.gpg";
-    ASSERT_EQ(
-        Shell(absl::StrCat("GNUPGHOME=", gnupg_home_, " gpg --batch --output ",
-                           keyring_, " --export trusted@example.org")),
-        0);
+    signers_.ExportKeyring("trusted", keyring_);
     stack_.StartServer();
     stack_.StartWorker({absl::StrCat("--trusted_keyrings=", keyring_)});
     ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
-  }
-
-  void TearDown() override {
-    Shell(absl::StrCat("GNUPGHOME=", gnupg_home_, " gpgconf --kill all"));
-    Shell(absl::StrCat("rm -rf ", gnupg_home_));
   }
 
   // Builds name_1.0_all.deb and a .changes listing it (optionally with a
@@ -85,7 +65,7 @@ class IncludeChangesTest : public ::testing::Test {
     const std::string changes_path =
         absl::StrCat(root, "/", name, "_1.0_all.changes");
     std::ofstream(changes_path) << changes.str();
-    ASSERT_NO_FATAL_FAILURE(Sign(changes_path, signer));
+    signers_.ClearSign(changes_path, signer);
     ASSERT_EQ(UploadAndWait(stack_, directory, deb_name, deb).code,
               absl::StatusCode::kOk);
     ASSERT_EQ(
@@ -93,17 +73,6 @@ class IncludeChangesTest : public ::testing::Test {
                       ReadFile(changes_path))
             .code,
         absl::StatusCode::kOk);
-  }
-
-  // Clear-signs the file at `path` in place with `signer`'s key, as debsign
-  // does; "" leaves it unsigned.
-  void Sign(const std::string& path, const std::string& signer) {
-    if (signer.empty()) return;
-    ASSERT_EQ(Shell(absl::StrCat("GNUPGHOME=", gnupg_home_,
-                                 " gpg --batch --yes --local-user ", signer,
-                                 " --clearsign --output ", path, ".asc ", path,
-                                 " && mv ", path, ".asc ", path)),
-              0);
   }
 
   // Builds package `name` 1.0-1 from source with the dpkg tools
@@ -117,7 +86,8 @@ class IncludeChangesTest : public ::testing::Test {
     EXPECT_EQ(Shell(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
                                  " ", root, " ", name)),
               0);
-    Sign(absl::StrCat(root, "/", name, "_1.0-1_source.changes"), signer);
+    signers_.ClearSign(absl::StrCat(root, "/", name, "_1.0-1_source.changes"),
+                       signer);
     for (const auto& entry : std::filesystem::directory_iterator(root)) {
       EXPECT_EQ(
           UploadAndWait(stack_, directory, entry.path().filename().string(),
@@ -140,7 +110,7 @@ class IncludeChangesTest : public ::testing::Test {
     return Await(stack_, rpc, job);
   }
 
-  std::string gnupg_home_;
+  TestSigners signers_{{"trusted", "stranger"}};
   std::string work_;
   std::string keyring_;
   TestDatabase db_;
@@ -148,7 +118,7 @@ class IncludeChangesTest : public ::testing::Test {
 };
 
 TEST_F(IncludeChangesTest, SignedByATrustedKeyIsIncluded) {
-  Prepare("good", "goodpkg", "trusted@example.org");
+  Prepare("good", "goodpkg", "trusted");
   Result included = Include("good");
   ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
   const v1::AddFromUploadResult& result =
@@ -161,9 +131,9 @@ TEST_F(IncludeChangesTest, SignedByATrustedKeyIsIncluded) {
 }
 
 TEST_F(IncludeChangesTest, RefusesUnknownKeysUnsignedAndDamagedUploads) {
-  Prepare("stranger", "strangepkg", "stranger@example.org");
+  Prepare("stranger", "strangepkg", "stranger");
   Prepare("unsigned", "plainpkg", "");
-  Prepare("damaged", "brokenpkg", "trusted@example.org",
+  Prepare("damaged", "brokenpkg", "trusted",
           /*wrong_checksum=*/true);
   for (const auto& [directory, reason] :
        std::vector<std::pair<std::string, std::string>>{
@@ -190,8 +160,7 @@ TEST_F(IncludeChangesTest, RefusesUnknownKeysUnsignedAndDamagedUploads) {
 }
 
 TEST_F(IncludeChangesTest, SourceAndBinaryUploadFromDpkgGenchanges) {
-  const std::string local =
-      PrepareSourceUpload("src", "hello", "trusted@example.org");
+  const std::string local = PrepareSourceUpload("src", "hello", "trusted");
   Result included = Include("src");
   ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
   const v1::AddFromUploadResult& result =
@@ -254,7 +223,7 @@ TEST_F(IncludeChangesTest, UnsignedSourceUploadNeedsAcceptUnsigned) {
 }
 
 TEST_F(IncludeChangesTest, SourceUploadMissingATarballIsRefusedWhole) {
-  PrepareSourceUpload("src", "partial", "trusted@example.org");
+  PrepareSourceUpload("src", "partial", "trusted");
   v1::DeleteUploadRequest remove;
   remove.set_directory("src");
   remove.set_filename("partial_1.0.orig.tar.gz");
