@@ -57,12 +57,16 @@ struct StagedBlob {
 // PlaceAndSync moves a staged blob whose bytes are durable into place and
 // makes its name durable: fsync of its directory, and of the fan-out
 // directories it needed. A blob stored already is kept (replacing it would
-// give readers on NFS stale handles) and the temporary file removed.
+// give readers on NFS stale handles) and the temporary file removed; its
+// directory is synced all the same, since the writer that named it may not
+// have made the name durable yet when this caller goes on to record it.
 absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
   struct stat existing;
   if (stat(blob.path.c_str(), &existing) == 0) {
     unlink(blob.temp_path.c_str());
-    return absl::OkStatus();
+    if (!sync_directories) return absl::OkStatus();
+    return FsyncPath(std::filesystem::path(blob.path).parent_path().string(),
+                     O_RDONLY | O_DIRECTORY);
   }
   const std::filesystem::path directory =
       std::filesystem::path(blob.path).parent_path();
