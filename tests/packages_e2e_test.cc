@@ -194,6 +194,15 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
          "Checksums-Sha256:\n " +
              std::string(64, 'a') + " 5 ../../etc/passwd\nFiles:\n " +
              std::string(32, 'a') + " 5 ../../etc/passwd\n");
+  // Size and SHA-256 of hello's tarball, but not its MD5.
+  const std::string tarball =
+      ReadFile(absl::StrCat(built, "/hello_1.0.orig.tar.gz"));
+  upload("md5_1.0-1.dsc",
+         absl::StrCat("Format: 3.0 (native)\nSource: md5\nVersion: 1.0-1\n"
+                      "Checksums-Sha256:\n ",
+                      Sha256Hex(tarball), " ", tarball.size(),
+                      " hello_1.0.orig.tar.gz\nFiles:\n ", std::string(32, 'a'),
+                      " ", tarball.size(), " hello_1.0.orig.tar.gz\n"));
 
   Result added = AddFromUpload("main", "incoming");
   ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
@@ -204,13 +213,14 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
     failed[file.filename()] = file.reason();
   }
   EXPECT_THAT(failed["tamper_1.0-1.dsc"],
-              HasSubstr("lists tamper_1.0.orig.tar.gz with a different size"));
+              HasSubstr("lists tamper_1.0.orig.tar.gz with size"));
   EXPECT_THAT(failed["evil_1.0-1.dsc"], HasSubstr("../../etc/passwd"));
   EXPECT_THAT(failed["hello_1.0-1_amd64.buildinfo"],
               HasSubstr("not a package file"));
   EXPECT_THAT(failed["tamper_1.0.orig.tar.gz"],
               HasSubstr("not a package file"));
-  EXPECT_EQ(failed.size(), 5u) << result.ShortDebugString();
+  EXPECT_THAT(failed["md5_1.0-1.dsc"], HasSubstr("with a different MD5"));
+  EXPECT_EQ(failed.size(), 6u) << result.ShortDebugString();
 
   const std::vector<std::string> sources =
       ListKeys("main", "$PackageType (source)");
@@ -221,7 +231,7 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
   // hello's files were consumed; the failed files wait in the directory.
   EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ' ' ORDER BY filename) "
                            "FROM upload_files"),
-            "evil_1.0-1.dsc hello_1.0-1_amd64.buildinfo "
+            "evil_1.0-1.dsc hello_1.0-1_amd64.buildinfo md5_1.0-1.dsc "
             "tamper_1.0-1.debian.tar.xz tamper_1.0-1.dsc "
             "tamper_1.0.orig.tar.gz");
 

@@ -71,21 +71,9 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
       std::vector<std::string> others;
       absl::flat_hash_set<std::string> of_sources;
       for (const deb::ListedFile& listed : changes.files) {
-        auto it = by_name.find(listed.name);
-        if (it == by_name.end()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "lists ", listed.name,
-              ", which is not in the upload directory; upload it too"));
-        }
-        const v1::UploadFile& file = *it->second;
-        if (static_cast<uint64_t>(file.size()) != listed.checksums.size ||
-            file.sha256() != listed.checksums.sha256) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "lists ", listed.name, " with size ", listed.checksums.size,
-              " and SHA-256 ", listed.checksums.sha256, ", but the uploaded ",
-              listed.name, " has size ", file.size(), " and SHA-256 ",
-              file.sha256()));
-        }
+        ASSIGN_OR_RETURN(const v1::UploadFile* found,
+                         FindListedFile(by_name, listed));
+        const v1::UploadFile& file = *found;
         if (IsBinaryPackageFile(listed.name)) {
           ASSIGN_OR_RETURN(UploadedPackage binary,
                            ReadBinaryPackage(blobs_, file));

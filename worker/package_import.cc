@@ -158,6 +158,26 @@ std::string ListedDigestMismatch(const deb::Checksums& listed,
 
 }  // namespace
 
+absl::StatusOr<const v1::UploadFile*> FindListedFile(
+    const UploadFilesByName& directory, const deb::ListedFile& listed) {
+  auto it = directory.find(listed.name);
+  if (it == directory.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("lists ", listed.name,
+                     ", which is not in the upload directory; upload it too"));
+  }
+  const v1::UploadFile& file = *it->second;
+  if (static_cast<uint64_t>(file.size()) != listed.checksums.size ||
+      file.sha256() != listed.checksums.sha256) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lists ", listed.name, " with size ", listed.checksums.size,
+        " and SHA-256 ", listed.checksums.sha256, ", but the uploaded ",
+        listed.name, " has size ", file.size(), " and SHA-256 ", file.sha256(),
+        "; upload the files it was made with"));
+  }
+  return &file;
+}
+
 absl::StatusOr<std::string> ReadControlFile(blobstore::BlobStore& blobs,
                                             const v1::UploadFile& file) {
   if (file.size() > kMaxControlFileBytes) {
@@ -215,29 +235,17 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
   uploaded.files.push_back(dsc);
   std::vector<deb::PackageFile> files = {{dsc.filename(), dsc_checksums}};
   for (const deb::ListedFile& listed : parsed.files) {
-    auto it = directory.find(listed.name);
-    if (it == directory.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "lists ", listed.name,
-          ", which is not in the upload directory; upload it too"));
-    }
-    const v1::UploadFile& file = *it->second;
-    // The upload recorded size and SHA-256: most mismatches show without
-    // reading the file.
-    deb::Checksums actual = {.size = static_cast<uint64_t>(file.size()),
-                             .sha256 = file.sha256()};
-    std::string mismatch = ListedDigestMismatch(
-        {.size = listed.checksums.size, .sha256 = listed.checksums.sha256},
-        actual);
-    if (mismatch.empty()) {
-      ASSIGN_OR_RETURN(actual, ChecksumBlob(blobs, file));
-      mismatch = ListedDigestMismatch(listed.checksums, actual);
-    }
-    if (!mismatch.empty()) {
+    ASSIGN_OR_RETURN(const v1::UploadFile* found,
+                     FindListedFile(directory, listed));
+    const v1::UploadFile& file = *found;
+    // Size and SHA-256 match: the other digests the .dsc lists must too.
+    ASSIGN_OR_RETURN(deb::Checksums actual, ChecksumBlob(blobs, file));
+    if (std::string mismatch = ListedDigestMismatch(listed.checksums, actual);
+        !mismatch.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "lists ", listed.name, " with a different ", mismatch,
-          " than the uploaded file has (size ", actual.size, ", SHA-256 ",
-          actual.sha256, "); upload the files the .dsc was made with"));
+          " than the uploaded file has; upload the files the .dsc was made "
+          "with"));
     }
     uploaded.files.push_back(file);
     files.push_back({listed.name, actual});

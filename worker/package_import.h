@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "blobstore/blob_store.h"
+#include "deb/upload_control.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/package_spool.h"
 #include "storage/package_store.h"
@@ -62,6 +63,12 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadDirectory(
 using UploadFilesByName =
     absl::flat_hash_map<std::string, const v1::UploadFile*>;
 UploadFilesByName IndexByName(const std::vector<v1::UploadFile>& files);
+
+// FindListedFile returns the file of `directory` that a .dsc or .changes
+// lists as `listed`: FAILED_PRECONDITION when there is none, and
+// INVALID_ARGUMENT when its size or SHA-256 differ from the listing.
+absl::StatusOr<const v1::UploadFile*> FindListedFile(
+    const UploadFilesByName& directory, const deb::ListedFile& listed);
 
 // ReadControlFile reads a small text file (a .dsc or .changes) from the
 // blob store; INVALID_ARGUMENT when it is too large to be one.
