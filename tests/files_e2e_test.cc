@@ -62,7 +62,9 @@ class FilesE2eTest : public ::testing::Test {
           Deadline(absl::Seconds(10)).get(), request, &response);
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
-      if (page_size > 0) EXPECT_LE(response.files_size(), page_size);
+      if (page_size > 0) {
+        EXPECT_LE(response.files_size(), page_size);
+      }
       files.insert(files.end(), response.files().begin(),
                    response.files().end());
       request.set_page_token(response.next_page_token());
