@@ -228,6 +228,15 @@ absl::Status RemoveTemporaryDirectory(Client& client,
   return status;
 }
 
+// PrintUnlisted prints how many of `count` packages a result did not list
+// by key (results list at most 10,000), after the `listed` it did.
+void PrintUnlisted(std::ostream& out, absl::string_view marker, int64_t count,
+                   int listed, absl::string_view verb) {
+  if (count <= listed) return;
+  out << marker << " and " << count - listed << " more " << verb
+      << " (`debrepo repo search` lists them)\n";
+}
+
 // SubmitFunction submits the repo task that consumes upload directory
 // `directory` and returns its job, as submitted.
 using SubmitFunction =
@@ -269,9 +278,13 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
       out << "[-] " << key
           << " removed due to conflict with package being added\n";
     }
+    PrintUnlisted(out, "[-]", result.replaced_count(), result.replaced_size(),
+                  "removed due to conflict");
     for (const std::string& key : result.added()) {
       out << "[+] " << key << " added\n";
     }
+    PrintUnlisted(out, "[+]", result.added_count(), result.added_size(),
+                  "added");
   }
   // Failed files are named as given on the command line.
   absl::flat_hash_map<std::string, std::string> local_paths;
@@ -286,7 +299,15 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                  << (it == local_paths.end() ? file.filename() : it->second)
                  << ": " << file.reason() << "\n";
   }
-  if (args.GetBool("remove-files")) {
+  const int64_t failed_count =
+      std::max<int64_t>(result.failed_count(), result.failed_size());
+  if (failed_count > result.failed_size()) {
+    client.err() << "[!] and " << failed_count - result.failed_size()
+                 << " more files failed\n";
+  }
+  // With the failed files not all named, none of the local files is known
+  // to have been added.
+  if (args.GetBool("remove-files") && failed_count == result.failed_size()) {
     for (const LocalFile& file : files) {
       if (failed.contains(Basename(file.path))) continue;
       std::error_code error;
@@ -297,9 +318,9 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
       }
     }
   }
-  if (!failed.empty()) {
+  if (failed_count > 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat("some files failed to be added (", failed.size(), " of ",
+        absl::StrCat("some files failed to be added (", failed_count, " of ",
                      files.size(), ")"));
   }
   return absl::OkStatus();
@@ -499,9 +520,12 @@ absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
   v1::Job job;
   RETURN_IF_ERROR(client.Call(client.repos(), method, request, &job));
   return client.FollowJob(job, [&](const v1::Job& ended) {
-    for (const std::string& key : ended.result().copy_packages().copied()) {
+    const v1::CopyPackagesResult& result = ended.result().copy_packages();
+    for (const std::string& key : result.copied()) {
       client.out() << "[o] " << key << " " << verb << "\n";
     }
+    PrintUnlisted(client.out(), "[o]", result.copied_count(),
+                  result.copied_size(), verb);
   });
 }
 
@@ -527,9 +551,12 @@ absl::Status Remove(const ParsedArgs& args, Client& client) {
                               request, &job));
   return client.FollowJob(job, [&](const v1::Job& ended) {
     client.out() << "Loading packages...\n";
-    for (const std::string& key : ended.result().remove_packages().removed()) {
+    const v1::RemovePackagesResult& result = ended.result().remove_packages();
+    for (const std::string& key : result.removed()) {
       client.out() << "[-] " << key << " removed\n";
     }
+    PrintUnlisted(client.out(), "[-]", result.removed_count(),
+                  result.removed_size(), "removed");
   });
 }
 

@@ -688,6 +688,30 @@ TEST_F(RepoCommandsTest, AddRemoveFilesDeletesOnlyAddedLocalFiles) {
   EXPECT_TRUE(std::filesystem::exists(bad));
 }
 
+TEST_F(RepoCommandsTest, AddSaysHowManyTheResultDidNotList) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string good = WriteFile("good.deb", "good");
+  const std::string bad = WriteFile("bad.deb", "bad");
+  v1::AddFromUploadResult result;
+  result.add_added("Pamd64 good 1 x");
+  result.set_added_count(12001);
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("bad.deb");
+  failed.set_reason("not an ar archive");
+  result.set_failed_count(1500);
+  EndAddWith(result);
+  const absl::Status status =
+      Run({"repo", "add", "-remove-files", "r1", good, bad});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(status.message(), HasSubstr("(1500 of 2)"));
+  EXPECT_THAT(out_, HasSubstr("[+] Pamd64 good 1 x added\n[+] and 12000 more "
+                              "added (`debrepo repo search` lists them)\n"));
+  EXPECT_THAT(err_, HasSubstr("[!] and 1499 more files failed\n"));
+  // Which files failed is not known: none is removed.
+  EXPECT_TRUE(std::filesystem::exists(good));
+  EXPECT_TRUE(std::filesystem::exists(bad));
+}
+
 TEST_F(RepoCommandsTest, AddFailedJobKeepsLocalFilesWithRemoveFiles) {
   server_.repos = {MakeRepo("r1", "")};
   v1::Job& end = server_.end_by_kind["repo.add_from_upload"];
@@ -721,11 +745,14 @@ TEST_F(RepoCommandsTest, MoveCallsMovePackagesAndPrintsMoved) {
   v1::Job& end = server_.end_by_kind["repo.move_packages"];
   end.set_state(v1::SUCCEEDED);
   end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
+  end.mutable_result()->mutable_copy_packages()->set_copied_count(3);
   ASSERT_THAT(Run({"repo", "move", "src", "dst", "a"}), IsOk());
   ASSERT_EQ(server_.move_packages_requests.size(), 1);
   EXPECT_EQ(server_.move_packages_requests[0].query(), "a");
   EXPECT_THAT(server_.copy_packages_requests, IsEmpty());
-  EXPECT_EQ(out_, "[o] Pall a 1 x moved\n");
+  EXPECT_EQ(out_,
+            "[o] Pall a 1 x moved\n[o] and 2 more moved (`debrepo repo "
+            "search` lists them)\n");
 }
 
 TEST_F(RepoCommandsTest, CopyNeedsAQuery) {

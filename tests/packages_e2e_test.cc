@@ -292,6 +292,61 @@ TEST_F(PackagesE2eTest, PackagesMissingRequiredFieldsAreReportedNotStored) {
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "3");
 }
 
+TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
+  ASSERT_EQ(CreateRepo(stack_, "big").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "copy").code, absl::StatusCode::kOk);
+  // 10,050 packages straight into the database: building as many .debs
+  // would take minutes, and the bound is about the result, not the files.
+  ASSERT_EQ(db_.QueryValue(R"sql(
+    WITH stored AS (
+      INSERT INTO packages (key, name, version, architecture, source,
+                            package_type, provides, stanza, fields, files)
+      SELECT 'Pall pkg' || i || ' 1.0 00000000', 'pkg' || i, '1.0', 'all',
+             'pkg' || i, 'deb', '{}',
+             'Package: pkg' || i || E'\nVersion: 1.0\nArchitecture: all\n',
+             jsonb_build_object('package', 'pkg' || i), '[]'
+      FROM generate_series(1, 10050) AS i
+      RETURNING id),
+    members AS (
+      INSERT INTO repo_packages (repo_id, package_id)
+      SELECT (SELECT id FROM repos WHERE name = 'big'), id FROM stored
+      RETURNING 1)
+    SELECT count(*) FROM members)sql"),
+            "10050");
+
+  v1::CopyPackagesRequest copy;
+  copy.set_source("big");
+  copy.set_destination("copy");
+  copy.set_query("Name (~ ^pkg)");
+  v1::Job job;
+  Result copied = Await(stack_,
+                        stack_.repos().CopyPackages(
+                            Deadline(absl::Seconds(30)).get(), copy, &job),
+                        job);
+  ASSERT_EQ(copied.code, absl::StatusCode::kOk) << copied.message;
+  EXPECT_EQ(copied.job.result().copy_packages().copied_count(), 10050);
+  EXPECT_EQ(copied.job.result().copy_packages().copied_size(), 10000);
+
+  Result removed = Remove("copy", {}, "Name (~ ^pkg)");
+  ASSERT_EQ(removed.code, absl::StatusCode::kOk) << removed.message;
+  EXPECT_EQ(removed.job.result().remove_packages().removed_count(), 10050);
+  EXPECT_EQ(removed.job.result().remove_packages().removed_size(), 10000);
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repo_packages rp JOIN repos "
+                           "r ON r.id = rp.repo_id WHERE r.name = 'copy'"),
+            "0");
+
+  // An error naming packages names a few and counts the rest.
+  v1::AddPackagesRequest add;
+  add.set_name("copy");
+  for (int i = 0; i < 50; ++i) add.add_keys(absl::StrCat("Pall no", i, " 1 0"));
+  Result missing = Await(
+      stack_,
+      stack_.repos().AddPackages(Deadline(absl::Seconds(30)).get(), add, &job),
+      job);
+  EXPECT_EQ(missing.code, absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.message, HasSubstr("and 30 more"));
+}
+
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
   ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "a", "tool_1.0_amd64.deb",

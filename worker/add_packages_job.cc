@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "worker/bounded_lists.h"
 #include "worker/package_import.h"
 
 namespace debrepo::worker {
@@ -21,9 +21,10 @@ absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(const v1::JobArgs& args,
   ASSIGN_OR_RETURN(std::vector<std::string> missing,
                    storage::MissingPackages(tx, keys));
   if (!missing.empty()) {
+    for (std::string& key : missing) key = absl::StrCat("\"", key, "\"");
     return absl::NotFoundError(absl::StrCat(
-        "no package has the key \"", absl::StrJoin(missing, "\", \""),
-        "\"; nothing was added. `debrepo package search` finds keys"));
+        "no package has the key ", JoinAtMost(missing, ", "),
+        "; nothing was added. `debrepo package search` finds keys"));
   }
   // Invariant: a repo never holds two different packages with the same
   // name, version and architecture.
@@ -35,9 +36,9 @@ absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(const v1::JobArgs& args,
   }
   RETURN_IF_ERROR(storage::AddToRepo(tx, add.name(), keys));
   v1::JobResult result;
-  for (const std::string& key : keys) {
-    result.mutable_copy_packages()->add_copied(key);
-  }
+  v1::CopyPackagesResult& added = *result.mutable_copy_packages();
+  added.set_copied_count(
+      ListAtMost(keys, kMaxKeysInResult, *added.mutable_copied()));
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "deb/resolver.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "worker/bounded_lists.h"
 #include "worker/package_import.h"
 
 namespace debrepo::worker {
@@ -123,9 +124,9 @@ absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(const v1::JobArgs& args,
                         .status());
   }
   v1::JobResult result;
-  for (std::string& key : keys) {
-    result.mutable_copy_packages()->add_copied(std::move(key));
-  }
+  v1::CopyPackagesResult& copied = *result.mutable_copy_packages();
+  copied.set_copied_count(
+      ListAtMost(keys, kMaxKeysInResult, *copied.mutable_copied()));
   return result;
 }
 

@@ -11,7 +11,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "deb/checksums.h"
 #include "deb/deb_file.h"
@@ -20,6 +19,7 @@
 #include "deb/upload_control.h"
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
+#include "worker/bounded_lists.h"
 
 namespace debrepo::worker {
 
@@ -276,7 +276,7 @@ absl::Status ConflictError(absl::string_view repo,
       "repo \"", repo,
       "\" already has a different package with the same name, version and "
       "architecture: ",
-      absl::StrJoin(pairs, "; "), ". ", remedy));
+      JoinAtMost(pairs, "; "), ". ", remedy));
 }
 
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
@@ -348,7 +348,8 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
     ASSIGN_OR_RETURN(std::vector<std::string> removed,
                      storage::RemoveFromRepo(tx, repo, replaced,
                                              /*query=*/nullptr));
-    for (std::string& key : removed) added.add_replaced(std::move(key));
+    added.set_replaced_count(
+        ListAtMost(removed, kMaxKeysInResult, *added.mutable_replaced()));
   }
   RETURN_IF_ERROR(storage::AddToRepo(tx, repo, keys));
   if (!no_remove_files) {
@@ -357,10 +358,10 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
     }
     RETURN_IF_ERROR(storage::DeleteUploadFilesNamed(tx, directory, filenames));
   }
-  for (const std::string& key : keys) added.add_added(key);
-  for (const v1::FailedFile& failed : prepared.failed) {
-    *added.add_failed() = failed;
-  }
+  added.set_added_count(
+      ListAtMost(keys, kMaxKeysInResult, *added.mutable_added()));
+  added.set_failed_count(
+      ListAtMost(prepared.failed, kMaxFailedInResult, *added.mutable_failed()));
   return result;
 }
 

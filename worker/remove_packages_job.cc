@@ -9,6 +9,7 @@
 #include "deb/query.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "worker/bounded_lists.h"
 
 namespace debrepo::worker {
 
@@ -27,9 +28,9 @@ absl::StatusOr<v1::JobResult> RemovePackagesJob::Apply(
                    storage::RemoveFromRepo(tx, request.name(), keys,
                                            query ? &*query : nullptr));
   v1::JobResult result;
-  for (std::string& key : removed) {
-    result.mutable_remove_packages()->add_removed(std::move(key));
-  }
+  v1::RemovePackagesResult& listed = *result.mutable_remove_packages();
+  listed.set_removed_count(
+      ListAtMost(removed, kMaxKeysInResult, *listed.mutable_removed()));
   return result;
 }
 

@@ -193,7 +193,7 @@ void Fill(Stack& stack, size_t count, Row& row) {
       stack.repos().AddFromUpload(Deadline(absl::Seconds(30)).get(), add, &job);
   Result added = Await(stack, rpc, job);
   row.add_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  row.added = added.job.result().add_from_upload().added_size();
+  row.added = added.job.result().add_from_upload().added_count();
   if (added.code != absl::StatusCode::kOk) {
     std::fprintf(stderr, "add failed: %s\n", added.message.c_str());
   }
