@@ -74,6 +74,29 @@ class Client {
     return FromGrpc((stub.*method)(&context, request, response));
   }
 
+  // CallForAllPages runs the List RPC `method` for every page of `request`
+  // and returns one response holding every page's items (and no
+  // next_page_token).
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> CallForAllPages(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                   Response*),
+      Request request) {
+    Response all;
+    do {
+      Response page;
+      if (absl::Status status = Call(stub, method, request, &page);
+          !status.ok()) {
+        return status;
+      }
+      request.set_page_token(page.next_page_token());
+      page.clear_next_page_token();
+      all.MergeFrom(page);
+    } while (!request.page_token().empty());
+    return all;
+  }
+
   // FromGrpc turns an RPC error into "CODE: message" under the same code,
   // or, when the server cannot be reached at all, into a message that says
   // so and names --server and DEBREPO_SERVER.

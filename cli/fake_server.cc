@@ -22,6 +22,22 @@ namespace v1 = ::debrepo::v1;
 
 namespace {
 
+// ServePage answers one page of `items` for a List request: page tokens are
+// offsets, and a page holds at most `limit` items (and the page_size asked
+// for, 1,000 when none).
+template <typename T, typename Request, typename Response>
+void ServePage(const std::vector<T>& items, int limit, const Request& request,
+               google::protobuf::RepeatedPtrField<T>& page,
+               Response& response) {
+  const size_t start =
+      request.page_token().empty() ? 0 : std::stoul(request.page_token());
+  const size_t size = std::min<size_t>(
+      request.page_size() > 0 ? request.page_size() : 1000, limit);
+  const size_t end = std::min(items.size(), start + size);
+  for (size_t i = start; i < end; ++i) *page.Add() = items[i];
+  if (end < items.size()) response.set_next_page_token(absl::StrCat(end));
+}
+
 // ServePage copies into `page` the page of `items` that `page_token`
 // starts (two to a page; the token is the index of the next item) and
 // returns the token of the next page, "" after the last.
@@ -374,14 +390,13 @@ grpc::Status FakeServer::Upload(grpc::ServerContext*,
 }
 
 grpc::Status FakeServer::ListUploadDirectories(
-    grpc::ServerContext*, const v1::ListUploadDirectoriesRequest*,
+    grpc::ServerContext*, const v1::ListUploadDirectoriesRequest* request,
     v1::ListUploadDirectoriesResponse* response) {
   absl::MutexLock lock(&mu_);
   calls.push_back("ListUploadDirectories");
   if (!error.ok()) return error;
-  for (const v1::UploadDirectory& directory : upload_directories) {
-    *response->add_directories() = directory;
-  }
+  ServePage(upload_directories, page_limit, *request,
+            *response->mutable_directories(), *response);
   return grpc::Status::OK;
 }
 
@@ -397,18 +412,8 @@ grpc::Status FakeServer::ListUploadFiles(
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "upload directory does not exist (it has no files)");
   }
-  // Page tokens are offsets.
-  const size_t start =
-      request->page_token().empty() ? 0 : std::stoul(request->page_token());
-  const size_t page_size =
-      std::min<size_t>(request->page_size() > 0 ? request->page_size() : 1000,
-                       upload_files_page_limit);
-  const size_t end = std::min(upload_files.size(), start + page_size);
-  for (size_t i = start; i < end; ++i) {
-    *response->add_files() = upload_files[i];
-  }
-  if (end < upload_files.size())
-    response->set_next_page_token(absl::StrCat(end));
+  ServePage(upload_files, page_limit, *request, *response->mutable_files(),
+            *response);
   return grpc::Status::OK;
 }
 

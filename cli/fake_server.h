@@ -68,8 +68,9 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::UploadDirectory> upload_directories;
   // Served for any directory.
   std::vector<debrepo::v1::UploadFile> upload_files;
-  // ListUploadFiles answers pages of at most this many files.
-  int upload_files_page_limit = 1000;
+  // ListUploadDirectories and ListUploadFiles answer pages of at most this
+  // many items.
+  int page_limit = 1000;
   // When not OK, every call fails with it.
   grpc::Status error = grpc::Status::OK;
 

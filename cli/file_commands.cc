@@ -39,10 +39,11 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
 absl::Status List(const ParsedArgs& args, Client& client) {
   std::ostream& out = client.out();
   if (args.arguments.empty()) {
-    v1::ListUploadDirectoriesResponse response;
-    RETURN_IF_ERROR(client.Call(client.files(),
-                                &v1::Files::Stub::ListUploadDirectories,
-                                v1::ListUploadDirectoriesRequest(), &response));
+    ASSIGN_OR_RETURN(
+        const v1::ListUploadDirectoriesResponse response,
+        client.CallForAllPages(client.files(),
+                               &v1::Files::Stub::ListUploadDirectories,
+                               v1::ListUploadDirectoriesRequest()));
     if (client.options().json) {
       client.PrintJson(response);
     } else {
@@ -55,15 +56,10 @@ absl::Status List(const ParsedArgs& args, Client& client) {
   v1::ListUploadFilesRequest request;
   request.set_directory(args.arguments[0]);
   request.set_page_size(10000);
-  // Every page, printed as one response.
-  v1::ListUploadFilesResponse response;
-  do {
-    v1::ListUploadFilesResponse page;
-    RETURN_IF_ERROR(client.Call(
-        client.files(), &v1::Files::Stub::ListUploadFiles, request, &page));
-    response.mutable_files()->MergeFrom(page.files());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  ASSIGN_OR_RETURN(
+      const v1::ListUploadFilesResponse response,
+      client.CallForAllPages(client.files(), &v1::Files::Stub::ListUploadFiles,
+                             request));
   if (client.options().json) {
     client.PrintJson(response);
   } else {

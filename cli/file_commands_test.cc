@@ -1,5 +1,6 @@
 #include "cli/file_commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -231,8 +232,13 @@ TEST_F(FileCommandsTest, ListDirectories) {
   v1::UploadDirectory b;
   b.set_name("b");
   server_.upload_directories = {a, b};
+  // Pages of one: the listing follows the token to the last page.
+  server_.page_limit = 1;
   ASSERT_THAT(Run({"file", "list"}), IsOk());
   EXPECT_EQ(out_, "a\nb\n");
+  EXPECT_EQ(std::count(server_.calls.begin(), server_.calls.end(),
+                       "ListUploadDirectories"),
+            2);
   EXPECT_THAT(server_.list_upload_files_requests, IsEmpty());
 
   Options options;
@@ -257,7 +263,7 @@ TEST_F(FileCommandsTest, ListFiles) {
   z.set_filename("z.tar.xz");
   server_.upload_files = {x, y, z};
   // Pages of two: the listing follows the token to the last page.
-  server_.upload_files_page_limit = 2;
+  server_.page_limit = 2;
   ASSERT_THAT(Run({"file", "list", "d"}), IsOk());
   EXPECT_EQ(out_, "x_1.0_amd64.deb\ny.dsc\nz.tar.xz\n");
   ASSERT_EQ(server_.list_upload_files_requests.size(), 2);

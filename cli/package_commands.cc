@@ -17,15 +17,10 @@ namespace v1 = ::debrepo::v1;
 absl::Status Search(const ParsedArgs& args, Client& client) {
   v1::SearchPackagesRequest request;
   if (!args.arguments.empty()) request.set_query(args.arguments[0]);
-  v1::SearchPackagesResponse all;
-  do {
-    v1::SearchPackagesResponse page;
-    RETURN_IF_ERROR(client.Call(client.packages(),
-                                &v1::Packages::Stub::SearchPackages, request,
-                                &page));
-    all.mutable_packages()->MergeFrom(page.packages());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  ASSIGN_OR_RETURN(
+      const v1::SearchPackagesResponse all,
+      client.CallForAllPages(client.packages(),
+                             &v1::Packages::Stub::SearchPackages, request));
   return PrintPackageKeys(client, all, all.packages());
 }
 

@@ -75,18 +75,11 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
 // (all of them when empty), following the pages, in one response.
 absl::StatusOr<v1::ListRepoPackagesResponse> ListAllPackages(
     Client& client, const std::string& name, const std::string& query) {
-  v1::ListRepoPackagesResponse all;
   v1::ListRepoPackagesRequest request;
   request.set_name(name);
   request.set_query(query);
-  do {
-    v1::ListRepoPackagesResponse page;
-    RETURN_IF_ERROR(client.Call(
-        client.repos(), &v1::Repos::Stub::ListRepoPackages, request, &page));
-    all.mutable_packages()->MergeFrom(page.packages());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
-  return all;
+  return client.CallForAllPages(client.repos(),
+                                &v1::Repos::Stub::ListRepoPackages, request);
 }
 
 absl::Status Show(const ParsedArgs& args, Client& client) {
@@ -561,15 +554,10 @@ absl::Status Remove(const ParsedArgs& args, Client& client) {
 }
 
 absl::Status List(const ParsedArgs& args, Client& client) {
-  v1::ListReposResponse all;
-  v1::ListReposRequest request;
-  do {
-    v1::ListReposResponse page;
-    RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::ListRepos,
-                                request, &page));
-    all.mutable_repos()->MergeFrom(page.repos());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  ASSIGN_OR_RETURN(
+      const v1::ListReposResponse all,
+      client.CallForAllPages(client.repos(), &v1::Repos::Stub::ListRepos,
+                             v1::ListReposRequest()));
 
   std::ostream& out = client.out();
   if (client.options().json) {

@@ -42,14 +42,9 @@ absl::Status ListTasks(const ParsedArgs& args, Client& client) {
     request.set_state(state);
   }
   request.set_kind(args.Get("kind"));
-  v1::ListJobsResponse all;
-  do {
-    v1::ListJobsResponse page;
-    RETURN_IF_ERROR(
-        client.Call(client.jobs(), &v1::Jobs::Stub::ListJobs, request, &page));
-    all.mutable_jobs()->MergeFrom(page.jobs());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  ASSIGN_OR_RETURN(const v1::ListJobsResponse all,
+                   client.CallForAllPages(client.jobs(),
+                                          &v1::Jobs::Stub::ListJobs, request));
 
   std::ostream& out = client.out();
   if (client.options().json) {

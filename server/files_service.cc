@@ -180,11 +180,17 @@ grpc::Status FilesService::Upload(grpc::ServerContext* context,
 }
 
 grpc::Status FilesService::ListUploadDirectories(
-    grpc::ServerContext*, const v1::ListUploadDirectoriesRequest*,
+    grpc::ServerContext*, const v1::ListUploadDirectoriesRequest* request,
     v1::ListUploadDirectoriesResponse* response) {
+  absl::StatusOr<std::string> after = DecodePageToken(request->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  const int page_size = PageSize(request->page_size());
   absl::StatusOr<std::vector<v1::UploadDirectory>> directories =
-      storage::ListUploadDirectories(db_);
+      storage::ListUploadDirectories(db_, *after, page_size + 1);
   if (!directories.ok()) return ToGrpcStatus(directories.status());
+  response->set_next_page_token(TakePage(
+      *directories, page_size,
+      [](const v1::UploadDirectory& directory) { return directory.name(); }));
   for (v1::UploadDirectory& directory : *directories) {
     *response->add_directories() = std::move(directory);
   }

@@ -26,14 +26,16 @@ v1::UploadFile FileFromRow(const pqxx::row& row) {
 }  // namespace
 
 absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
-    Database& db) {
+    Database& db, absl::string_view after_name, int limit) {
   std::vector<v1::UploadDirectory> directories;
   absl::Status status =
       db.Run("listing upload directories", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        for (const pqxx::row& row :
-             tx.exec("SELECT directory, count(*), sum(size) FROM upload_files "
-                     "GROUP BY directory ORDER BY directory")) {
+        for (const pqxx::row& row : tx.exec_params(
+                 "SELECT directory, count(*), sum(size) FROM upload_files "
+                 "WHERE directory > $1 GROUP BY directory ORDER BY directory "
+                 "LIMIT $2",
+                 std::string(after_name), limit)) {
           v1::UploadDirectory& directory = directories.emplace_back();
           directory.set_name(row[0].c_str());
           directory.set_file_count(row[1].as<int64_t>());

@@ -15,9 +15,10 @@
 
 namespace debrepo::storage {
 
-// ListUploadDirectories returns every directory that has files, by name.
+// ListUploadDirectories returns up to `limit` directories that have files,
+// with names after `after_name`, by name.
 absl::StatusOr<std::vector<v1::UploadDirectory>> ListUploadDirectories(
-    Database& db);
+    Database& db, absl::string_view after_name, int limit);
 
 // ListUploadFiles returns up to `limit` files of a directory with names
 // after `after_filename`, by name; NOT_FOUND when the directory has no

@@ -103,15 +103,27 @@ TEST_F(FilesE2eTest, UploadRecordsTheFileAndItsBytes) {
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].sha256(), Sha256Hex("new bytes"));
 
-  v1::ListUploadDirectoriesResponse directories;
-  ASSERT_TRUE(stack_.files()
-                  .ListUploadDirectories(Deadline(absl::Seconds(10)).get(),
-                                         v1::ListUploadDirectoriesRequest(),
-                                         &directories)
-                  .ok());
-  ASSERT_EQ(directories.directories_size(), 1);
-  EXPECT_EQ(directories.directories(0).name(), "incoming");
-  EXPECT_EQ(directories.directories(0).file_count(), 1);
+  // Directories page by name, one a page here.
+  ASSERT_EQ(UploadAndWait("another", "a.deb", "a"), absl::StatusCode::kOk);
+  std::vector<v1::UploadDirectory> directories;
+  v1::ListUploadDirectoriesRequest request;
+  request.set_page_size(1);
+  do {
+    v1::ListUploadDirectoriesResponse page;
+    ASSERT_TRUE(stack_.files()
+                    .ListUploadDirectories(Deadline(absl::Seconds(10)).get(),
+                                           request, &page)
+                    .ok());
+    ASSERT_LE(page.directories_size(), 1);
+    directories.insert(directories.end(), page.directories().begin(),
+                       page.directories().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  ASSERT_EQ(directories.size(), 2u);
+  EXPECT_EQ(directories[0].name(), "another");
+  EXPECT_EQ(directories[1].name(), "incoming");
+  EXPECT_EQ(directories[1].file_count(), 1);
+  EXPECT_EQ(directories[1].total_size(), 9);
 }
 
 TEST_F(FilesE2eTest, BadUploadsAreRefusedAndLeaveNothing) {
