@@ -266,13 +266,10 @@ TEST_F(PackagesE2eTest, PackagesMissingRequiredFieldsAreReportedNotStored) {
     std::ofstream(dir + "/DEBIAN/control")
         << control << "Maintainer: T <t@example.org>\nDescription: test\n";
     // dpkg-deb refuses such control data unless told not to check.
-    ASSERT_EQ(std::system(absl::StrCat("dpkg-deb --nocheck --root-owner-group "
-                                       "-b ",
-                                       dir, " ", dir,
-                                       ".deb >/dev/null "
-                                       "2>&1")
-                              .c_str()),
-              0);
+    const std::string build =
+        absl::StrCat("dpkg-deb --nocheck --root-owner-group -b ", dir, " ", dir,
+                     ".deb >/dev/null 2>&1");
+    ASSERT_EQ(std::system(build.c_str()), 0);
     ASSERT_EQ(UploadAndWait(stack_, "incoming", "no-" + missing + ".deb",
                             ReadFile(dir + ".deb"))
                   .code,
