@@ -254,6 +254,35 @@ ALTER TABLE packages ADD CONSTRAINT packages_package_type_check
 CREATE INDEX packages_listing ON packages (key)
   INCLUDE (id, name, version, architecture, source, package_type);
 )sql"},
+    {7, "debversion_cmp of text that is not a version", R"sql(
+-- Queries compare any field as a version ("Depends (>= 2)"), and fields
+-- hold text that is not one ("python3:any"): such a comparison is NULL (no
+-- match, as deb::Query::Matches says) instead of an error that fails the
+-- whole listing. debversion_valid is deb::Version::Parse's rule.
+ALTER FUNCTION debversion_cmp(text, text) RENAME TO debversion_cmp_valid;
+
+CREATE FUNCTION debversion_valid(v text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN v !~ '^([0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$' THEN false
+    -- A colon makes what is before the first one an epoch.
+    WHEN position(':' IN v) > 0 AND (v !~ '^[0-9]+:[0-9]'
+        OR split_part(v, ':', 1)::numeric > 2147483647) THEN false
+    -- What follows the last hyphen is a revision.
+    WHEN position('-' IN v) > 0 AND v !~ '-[A-Za-z0-9.+~]+$' THEN false
+    ELSE true
+  END
+$$;
+
+-- debversion_cmp(a, b) is <0, 0 or >0 as version a sorts before, with or
+-- after b, exactly like `dpkg --compare-versions`; NULL unless both are
+-- valid versions.
+CREATE FUNCTION debversion_cmp(a text, b text) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT CASE WHEN debversion_valid(a) AND debversion_valid(b)
+    THEN debversion_cmp_valid(a, b) END
+$$;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -26,13 +26,13 @@ TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
   ASSERT_TRUE(storage::ApplyMigrations(db.url()).ok());
 
   std::vector<std::string> versions = {
-      "1.0", "1.0-0", "0:1.0", "1.0~rc1", "1.0~~", "1.0~", "1.0+b1", "1.0a",
-      "1.0.1", "1:0.1", "2:1.0-1", "1.0-1~bpo12+1", "10", "9", "1.01",
-      "1.001", "1.0-1.1", "1.0-1a", "7.0p1-1", "3.0.0~alpha", "0.0.0"};
+      "1.0",     "1.0-0",       "0:1.0", "1.0~rc1", "1.0~~",   "1.0~",
+      "1.0+b1",  "1.0a",        "1.0.1", "1:0.1",   "2:1.0-1", "1.0-1~bpo12+1",
+      "10",      "9",           "1.01",  "1.001",   "1.0-1.1", "1.0-1a",
+      "7.0p1-1", "3.0.0~alpha", "0.0.0"};
   absl::StatusOr<std::string> index = deb::testing::FindAptPackagesIndex();
   ASSERT_TRUE(index.ok()) << index.status();
-  absl::StatusOr<std::string> text =
-      deb::testing::ReadDecompressedFile(*index);
+  absl::StatusOr<std::string> text = deb::testing::ReadDecompressedFile(*index);
   ASSERT_TRUE(text.ok()) << text.status();
   deb::ParagraphReader reader(*text);
   deb::Paragraph paragraph;
@@ -76,14 +76,14 @@ TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
   }
 
   pqxx::connection connection(db.url());
-  pqxx::result rows = pqxx::nontransaction(connection)
-                          .exec_params(
-                              "SELECT sign(debversion_cmp(a, b))::int FROM "
-                              "unnest(string_to_array($1, E'\\n'), "
-                              "string_to_array($2, E'\\n')) WITH ORDINALITY "
-                              "AS t(a, b, n) ORDER BY n",
-                              absl::StrJoin(left, "\n"),
-                              absl::StrJoin(right, "\n"));
+  pqxx::result rows =
+      pqxx::nontransaction(connection)
+          .exec_params(
+              "SELECT sign(debversion_cmp(a, b))::int FROM "
+              "unnest(string_to_array($1, E'\\n'), "
+              "string_to_array($2, E'\\n')) WITH ORDINALITY "
+              "AS t(a, b, n) ORDER BY n",
+              absl::StrJoin(left, "\n"), absl::StrJoin(right, "\n"));
   ASSERT_EQ(rows.size(), expected.size());
   int mismatches = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -93,6 +93,32 @@ TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
     }
   }
   EXPECT_EQ(mismatches, 0) << "of " << rows.size() << " pairs";
+}
+
+TEST(DebversionSqlTest, TextThatIsNotAVersionComparesAsNull) {
+  TestDatabase db;
+  ASSERT_TRUE(storage::ApplyMigrations(db.url()).ok());
+  pqxx::connection connection(db.url());
+  pqxx::nontransaction tx(connection);
+  // Each is something deb::Version::Parse refuses; none may raise an error.
+  for (const std::string invalid :
+       {"python3:any", "libc6 (>= 2.36)", "99999999999:1", "a1.0", "1.0-", "-1",
+        ":1", "1:", "1.0:abc", "1.0-1:2", "1.0-a_b", "", "1.0 1"}) {
+    ASSERT_FALSE(deb::Version::Parse(invalid).ok()) << invalid;
+    EXPECT_TRUE(tx.exec_params1("SELECT debversion_cmp($1, '1.0')", invalid)[0]
+                    .is_null())
+        << invalid;
+    EXPECT_TRUE(tx.exec_params1("SELECT debversion_cmp('1.0', $1)", invalid)[0]
+                    .is_null())
+        << invalid;
+  }
+  for (const std::string valid :
+       {"1:1.0-1", "2147483647:1", "1.0--1", "1:1:b"}) {
+    ASSERT_TRUE(deb::Version::Parse(valid).ok()) << valid;
+    EXPECT_FALSE(
+        tx.exec_params1("SELECT debversion_cmp($1, '1.0')", valid)[0].is_null())
+        << valid;
+  }
 }
 
 }  // namespace
