@@ -344,6 +344,38 @@ TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
   EXPECT_THAT(missing.message, HasSubstr("and 30 more"));
 }
 
+TEST_F(PackagesE2eTest, ControlDataPostgresCannotStoreIsSetAsideByName) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  // Well-formed UTF-8 is stored; what PostgreSQL would refuse (Latin-1, an
+  // overlong '/', a surrogate) is set aside by name instead of failing the
+  // whole add in its transaction.
+  for (const auto& [name, note] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"utf8", "caf\xc3\xa9"},
+           {"latin", "caf\xe9"},
+           {"overlong", "\xc0\xaf"},
+           {"surrogate", "\xed\xa0\x80"}}) {
+    ASSERT_EQ(UploadAndWait(
+                  stack_, "incoming", name + "_1.0_all.deb",
+                  BuildDeb(name, "1.0", "all", "x", "X-Note: " + note + "\n"))
+                  .code,
+              absl::StatusCode::kOk);
+  }
+  Result added = AddFromUpload("main", "incoming");
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  ASSERT_EQ(result.added_size(), 1);
+  EXPECT_THAT(result.added(0), HasSubstr("Pall utf8 1.0 "));
+  std::vector<std::string> failed;
+  for (const v1::FailedFile& file : result.failed()) {
+    EXPECT_THAT(file.reason(), HasSubstr("UTF-8")) << file.filename();
+    failed.push_back(file.filename());
+  }
+  EXPECT_THAT(failed, UnorderedElementsAreArray({"latin_1.0_all.deb",
+                                                 "overlong_1.0_all.deb",
+                                                 "surrogate_1.0_all.deb"}));
+}
+
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
   ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "a", "tool_1.0_amd64.deb",

@@ -76,19 +76,39 @@ namespace {
 // A .dsc or .changes names a handful of files; a huge one is neither.
 constexpr int64_t kMaxControlFileBytes = 1 << 20;
 
-// IsStorableText is true for UTF-8 without NUL bytes: what PostgreSQL's
-// text and jsonb accept.
+// IsStorableText is true for UTF-8 without NUL bytes, as PostgreSQL's text
+// and jsonb accept it: no overlong forms, surrogates or code points past
+// U+10FFFF (RFC 3629's table of well-formed sequences).
 bool IsStorableText(absl::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t length = c < 0x80           ? 1
-                          : (c >> 5) == 0x6  ? 2
-                          : (c >> 4) == 0xe  ? 3
-                          : (c >> 3) == 0x1e ? 4
-                                             : 0;
-    if (c == 0 || length == 0 || i + length > text.size()) return false;
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    // The range of the second byte; later ones are always 0x80..0xBF.
+    unsigned char low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
     for (size_t j = 1; j < length; ++j) {
-      if ((static_cast<unsigned char>(text[i + j]) >> 6) != 0x2) return false;
+      const unsigned char next = static_cast<unsigned char>(text[i + j]);
+      if (j == 1 ? (next < low || next > high) : (next >> 6) != 0x2) {
+        return false;
+      }
     }
     i += length;
   }
