@@ -71,6 +71,7 @@ absl::StatusOr<bool> ReceiveFile(grpc::ServerReader<v1::UploadRequest>& reader,
                                  uint64_t max_upload_bytes,
                                  blobstore::BlobWriter& writer,
                                  v1::UploadRequest& message) {
+  uint64_t received = 0;
   while (reader.Read(&message)) {
     if (message.has_header()) return true;
     if (!message.has_chunk()) {
@@ -78,15 +79,15 @@ absl::StatusOr<bool> ReceiveFile(grpc::ServerReader<v1::UploadRequest>& reader,
           "each message of an upload is a header (opening a file) or a "
           "chunk of that file's bytes; this one was neither");
     }
-    if (absl::Status appended = writer.Append(message.chunk());
-        !appended.ok()) {
-      if (appended.code() == absl::StatusCode::kResourceExhausted) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat("the file is larger than this server accepts (",
-                         max_upload_bytes, " bytes, --max_upload_bytes)"));
-      }
-      return appended;
+    // Checked here so that the blob store's own RESOURCE_EXHAUSTED (a full
+    // disk) keeps its message.
+    received += message.chunk().size();
+    if (received > max_upload_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the file is larger than this server accepts (",
+                       max_upload_bytes, " bytes, --max_upload_bytes)"));
     }
+    RETURN_IF_ERROR(writer.Append(message.chunk()));
   }
   return false;
 }
