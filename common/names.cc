@@ -1,8 +1,8 @@
 #include "common/names.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
 namespace debrepo {
@@ -69,6 +69,17 @@ absl::Status ValidateDistribution(absl::string_view distribution) {
 absl::Status ValidateComponent(absl::string_view component) {
   if (component.empty()) return absl::OkStatus();
   return ValidateResourceName("component", component);
+}
+
+absl::Status ValidatePackageKey(absl::string_view key) {
+  constexpr size_t kMaxPackageKeyLength = 600;
+  if (!key.empty() && key.size() <= kMaxPackageKeyLength && key[0] == 'P') {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", absl::CHexEscape(key.substr(0, 120)),
+      "\" is not a package key, \"P<arch> <name> <version> <hash>\"; "
+      "`debrepo package search` lists them"));
 }
 
 absl::Status ValidateFileName(absl::string_view name) {

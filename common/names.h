@@ -3,6 +3,7 @@
 #define DEBREPO_COMMON_NAMES_H_
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace debrepo {
@@ -23,6 +24,32 @@ absl::Status ValidateDistribution(absl::string_view distribution);
 // ValidateComponent checks a component name: like a resource name. Empty
 // is allowed (no default).
 absl::Status ValidateComponent(absl::string_view component);
+
+// ValidatePackageKey checks that `key` can be a package key, "P<arch>
+// <name> <version> <hash>": 1 to 600 characters starting with 'P'. (Whether
+// a package has it is for the database to say.)
+absl::Status ValidatePackageKey(absl::string_view key);
+
+// kMaxPackageKeysPerRequest bounds the keys one request names, so that its
+// job's arguments stay well under gRPC's 4 MiB message limit; larger sets
+// are named by a query.
+inline constexpr int kMaxPackageKeysPerRequest = 10000;
+
+// ValidatePackageKeys checks each key and that there are at most
+// kMaxPackageKeysPerRequest.
+template <typename Keys>
+absl::Status ValidatePackageKeys(const Keys& keys) {
+  if (keys.size() > kMaxPackageKeysPerRequest) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        keys.size(), " package keys in one request; name at most ",
+        kMaxPackageKeysPerRequest,
+        " and send the rest in further requests, or select them by query"));
+  }
+  for (const auto& key : keys) {
+    if (absl::Status valid = ValidatePackageKey(key); !valid.ok()) return valid;
+  }
+  return absl::OkStatus();
+}
 
 // ValidateFileName checks the name of an uploaded file: 1 to 255
 // printable ASCII characters without spaces, '/' or '\', not starting with

@@ -51,19 +51,38 @@ TEST(NamesTest, DistributionsMayHaveSlashedParts) {
 }
 
 TEST(NamesTest, FileNames) {
-  for (const char* name : {"hello_2.10-3_amd64.deb", "foo_1.0.orig.tar.xz",
-                           "x+y~z:1.dsc"}) {
+  for (const char* name :
+       {"hello_2.10-3_amd64.deb", "foo_1.0.orig.tar.xz", "x+y~z:1.dsc"}) {
     EXPECT_THAT(ValidateFileName(name), IsOk()) << name;
   }
-  for (const std::string& name :
-       std::vector<std::string>{"", ".", "..", "../etc/passwd", "a/b", "a\\b",
-                                ".hidden", "with space.deb",
-                                std::string("nul\0x", 5), "tab\tx", "caf\xc3\xa9",
-                                std::string(256, 'a')}) {
+  for (const std::string& name : std::vector<std::string>{
+           "", ".", "..", "../etc/passwd", "a/b", "a\\b", ".hidden",
+           "with space.deb", std::string("nul\0x", 5), "tab\tx", "caf\xc3\xa9",
+           std::string(256, 'a')}) {
     EXPECT_THAT(ValidateFileName(name),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << name;
   }
+}
+
+TEST(NamesTest, PackageKeys) {
+  EXPECT_THAT(ValidatePackageKey("Pamd64 hello 2.10-3 c5e944dbf7f10f76"),
+              IsOk());
+  for (const std::string& key : std::vector<std::string>{
+           "", "hello", "pamd64 hello 1 0", "P" + std::string(600, 'a')}) {
+    EXPECT_THAT(ValidatePackageKey(key),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << key;
+  }
+  EXPECT_THAT(
+      ValidatePackageKeys(std::vector<std::string>(10000, "Pall a 1 0")),
+      IsOk());
+  const absl::Status too_many =
+      ValidatePackageKeys(std::vector<std::string>(10001, "Pall a 1 0"));
+  EXPECT_THAT(too_many, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(too_many.message(), HasSubstr("at most 10000"));
+  EXPECT_THAT(ValidatePackageKeys(std::vector<std::string>{"Pall a 1 0", ""}),
+              Not(IsOk()));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "common/names.h"
 #include "common/status_macros.h"
 #include "deb/query.h"
 #include "server/grpc_status.h"
@@ -14,8 +14,6 @@
 namespace debrepo::server {
 namespace {
 
-constexpr size_t kMaxKeyLength = 600;
-
 absl::Status SearchPackages(storage::Database& db,
                             const v1::SearchPackagesRequest& request,
                             v1::SearchPackagesResponse& response) {
@@ -24,15 +22,13 @@ absl::Status SearchPackages(storage::Database& db,
     ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
   }
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
-  const int page_size =
-      PackagePageSize(request.page_size(), request.details());
-  ASSIGN_OR_RETURN(
-      std::vector<v1::Package> packages,
-      storage::SearchPackages(db, query ? &*query : nullptr, after,
-                              page_size + 1, request.details()));
-  response.set_next_page_token(TakePage(
-      packages, page_size,
-      [](const v1::Package& package) { return package.key(); }));
+  const int page_size = PackagePageSize(request.page_size(), request.details());
+  ASSIGN_OR_RETURN(std::vector<v1::Package> packages,
+                   storage::SearchPackages(db, query ? &*query : nullptr, after,
+                                           page_size + 1, request.details()));
+  response.set_next_page_token(
+      TakePage(packages, page_size,
+               [](const v1::Package& package) { return package.key(); }));
   for (v1::Package& package : packages) {
     *response.add_packages() = std::move(package);
   }
@@ -44,10 +40,8 @@ absl::Status SearchPackages(storage::Database& db,
 grpc::Status PackagesService::GetPackage(grpc::ServerContext*,
                                          const v1::GetPackageRequest* request,
                                          v1::Package* response) {
-  if (request->key().empty() || request->key().size() > kMaxKeyLength) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        "key must be a package key, \"P<arch> <name> <version> <hash>\"; "
-        "`debrepo package search` lists them"));
+  if (absl::Status valid = ValidatePackageKey(request->key()); !valid.ok()) {
+    return ToGrpcStatus(valid);
   }
   return Respond(storage::GetPackage(db_, request->key()), response);
 }

@@ -163,6 +163,7 @@ absl::StatusOr<v1::Job> AddPackages(storage::Database& db,
         "name the packages to add by key; `debrepo package search` finds "
         "keys");
   }
+  RETURN_IF_ERROR(ValidatePackageKeys(request.keys()));
   v1::JobArgs args;
   args.mutable_add_packages()->set_name(request.name());
   *args.mutable_add_packages()->mutable_keys() = request.keys();
@@ -179,6 +180,7 @@ absl::StatusOr<v1::Job> RemovePackages(
     return absl::InvalidArgumentError(
         "name the packages to remove: keys, a query, or both");
   }
+  RETURN_IF_ERROR(ValidatePackageKeys(request.keys()));
   if (!request.query().empty()) {
     RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
   }

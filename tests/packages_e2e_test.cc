@@ -342,6 +342,19 @@ TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
       job);
   EXPECT_EQ(missing.code, absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.message, HasSubstr("and 30 more"));
+
+  // A request names at most 10,000 keys: its job must stay readable too.
+  const std::string jobs_before = db_.QueryValue("SELECT count(*) FROM jobs");
+  v1::RemovePackagesRequest too_many;
+  too_many.set_name("big");
+  for (int i = 0; i <= 10000; ++i) {
+    too_many.add_keys(absl::StrCat("Pall pkg", i, " 1.0 00000000"));
+  }
+  grpc::Status refused = stack_.repos().RemovePackages(
+      Deadline(absl::Seconds(30)).get(), too_many, &job);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("at most 10000"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), jobs_before);
 }
 
 TEST_F(PackagesE2eTest, ControlDataPostgresCannotStoreIsSetAsideByName) {
