@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/algorithm/container.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -312,24 +310,13 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
   }
   const PreparedImport& prepared = *prepared_import;
   RETURN_IF_ERROR(storage::LoadRepo(tx, repo).status());
-  // The directory is locked, so it still holds what Prepare read; take
-  // only files whose bytes are unchanged all the same.
-  ASSIGN_OR_RETURN(std::vector<v1::UploadFile> current,
-                   storage::ListUploadFilesIn(tx, directory));
-  absl::flat_hash_map<std::string, std::string> current_sha256;
-  for (const v1::UploadFile& file : current) {
-    current_sha256[file.filename()] = file.sha256();
-  }
+  // Every writer of the directory holds its lock, which this job has held
+  // since before Prepare read it: the files are still those it read.
   std::vector<std::string> keys, filenames;
   std::vector<bool> take(prepared.packages.size());
   absl::flat_hash_set<std::string> seen;
-  auto unchanged = [&](const v1::UploadFile& file) {
-    auto it = current_sha256.find(file.filename());
-    return it != current_sha256.end() && it->second == file.sha256();
-  };
   for (size_t i = 0; i < prepared.packages.size(); ++i) {
     const PreparedImport::Entry& entry = prepared.packages[i];
-    if (!absl::c_all_of(entry.files, unchanged)) continue;
     for (const v1::UploadFile& file : entry.files) {
       filenames.push_back(file.filename());
     }

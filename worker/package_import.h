@@ -109,7 +109,7 @@ absl::Status ConflictError(absl::string_view repo,
 // the repo is gone), keeping the invariant that a repo never holds two
 // different packages with the same name, version and architecture: a conflict
 // is FAILED_PRECONDITION naming both unless `force_replace`, which removes the
-// old one. Files whose bytes changed since the long phase are skipped.
+// old one.
 // Unless `no_remove_files`, imported files leave the directory.
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
                                              absl::string_view repo,
