@@ -12,7 +12,7 @@
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
 #include "worker/bounded_lists.h"
-#include "worker/package_import.h"
+#include "worker/conflict_error.h"
 
 namespace debrepo::worker {
 namespace {

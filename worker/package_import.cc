@@ -18,6 +18,7 @@
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
 #include "worker/bounded_lists.h"
+#include "worker/conflict_error.h"
 
 namespace debrepo::worker {
 
@@ -280,21 +281,6 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
   package.control = std::move(parsed.paragraph);
   RETURN_IF_ERROR(Keyed(package, files));
   return uploaded;
-}
-
-absl::Status ConflictError(absl::string_view repo,
-                           const std::vector<storage::KeyConflict>& conflicts,
-                           absl::string_view remedy) {
-  std::vector<std::string> pairs;
-  for (const storage::KeyConflict& conflict : conflicts) {
-    pairs.push_back(absl::StrCat("\"", conflict.new_key, "\" conflicts with \"",
-                                 conflict.existing_key, "\""));
-  }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "repo \"", repo,
-      "\" already has a different package with the same name, version and "
-      "architecture: ",
-      JoinAtMost(pairs, "; "), ". ", remedy));
 }
 
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,

@@ -96,14 +96,6 @@ bool IsBinaryPackageFile(absl::string_view filename);
 // IsSourcePackageFile is true for names ending in .dsc.
 bool IsSourcePackageFile(absl::string_view filename);
 
-// ConflictError is the FAILED_PRECONDITION for packages that would sit in
-// `repo` beside different packages of the same name, version and
-// architecture (already there, or added together), naming both of each
-// pair and ending with `remedy`.
-absl::Status ConflictError(absl::string_view repo,
-                           const std::vector<storage::KeyConflict>& conflicts,
-                           absl::string_view remedy);
-
 // ImportPrepared adds the prepared packages (context.prepared(), a
 // PreparedImport) to repo `repo` inside a job's transaction (NOT_FOUND when
 // the repo is gone), keeping the invariant that a repo never holds two
