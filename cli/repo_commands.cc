@@ -226,8 +226,7 @@ absl::Status RemoveTemporaryDirectory(Client& client,
 void PrintUnlisted(std::ostream& out, absl::string_view marker, int64_t count,
                    int listed, absl::string_view verb) {
   if (count <= listed) return;
-  out << marker << " and " << count - listed << " more " << verb
-      << " (`debrepo repo search` lists them)\n";
+  out << marker << " and " << count - listed << " more " << verb << "\n";
 }
 
 // SubmitFunction submits the repo task that consumes upload directory
@@ -674,7 +673,7 @@ std::vector<Command> RepoCommands() {
         {{"force-replace", true, "",
           "replace packages with the same name, version and architecture"},
          {"remove-files", true, "", "delete the local files that were added"}},
-        "Add .deb/.udeb files, or those in directories, to a local repo."},
+        "Add .deb/.udeb/.dsc files, or those in directories, to a local repo."},
        &Add},
       {{"repo",
         "remove",
