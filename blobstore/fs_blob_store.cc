@@ -28,8 +28,9 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
         absl::StrCat(message, "; free space in the blob store"));
   }
   return absl::InternalError(
-      absl::StrCat(message, "; check the blob store directory and its "
-                            "permissions"));
+      absl::StrCat(message,
+                   "; check the blob store directory and its "
+                   "permissions"));
 }
 
 absl::Status FsyncPath(const std::string& path, int flags) {
@@ -56,29 +57,24 @@ struct StagedBlob {
 
 // PlaceAndSync moves a staged blob whose bytes are durable into place and
 // makes its name durable: fsync of its directory, and of the fan-out
-// directories it needed. A blob stored already is kept (replacing it would
-// give readers on NFS stale handles) and the temporary file removed; its
-// directory is synced all the same, since the writer that named it may not
-// have made the name durable yet when this caller goes on to record it.
+// directories it needed. A blob stored already -- by an earlier upload or
+// a concurrent writer of the same bytes -- is kept: link(2), unlike
+// rename(2), never replaces a name (replacing would give readers on NFS
+// stale handles). Its directory is synced all the same, since the writer
+// that named it may not have made the name durable yet.
 absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
-  struct stat existing;
-  if (stat(blob.path.c_str(), &existing) == 0) {
-    unlink(blob.temp_path.c_str());
-    if (!sync_directories) return absl::OkStatus();
-    return FsyncPath(std::filesystem::path(blob.path).parent_path().string(),
-                     O_RDONLY | O_DIRECTORY);
-  }
   const std::filesystem::path directory =
       std::filesystem::path(blob.path).parent_path();
   std::error_code error;
   const bool created = std::filesystem::create_directories(directory, error);
   if (error) {
-    return absl::InternalError(absl::StrCat(
-        "creating ", directory.string(), ": ", error.message()));
+    return absl::InternalError(
+        absl::StrCat("creating ", directory.string(), ": ", error.message()));
   }
-  if (rename(blob.temp_path.c_str(), blob.path.c_str()) != 0) {
+  if (link(blob.temp_path.c_str(), blob.path.c_str()) != 0 && errno != EEXIST) {
     return ErrnoError("moving a blob to", blob.path);
   }
+  unlink(blob.temp_path.c_str());
   if (!sync_directories) return absl::OkStatus();
   std::vector<std::filesystem::path> to_sync = {directory};
   if (created) {
@@ -136,7 +132,11 @@ class FsBlobWriter final : public BlobWriter {
       const ssize_t written = write(fd_, bytes.data(), bytes.size());
       if (written < 0) {
         if (errno == EINTR) continue;
-        return ErrnoError("writing", temp_path_);
+        absl::Status failed = ErrnoError("writing", temp_path_);
+        // The digest has taken bytes the file has not: unusable now.
+        close(fd_);
+        fd_ = -1;
+        return failed;
       }
       bytes.remove_prefix(written);
       size_ += written;
@@ -195,9 +195,9 @@ absl::StatusOr<std::unique_ptr<BlobWriter>> NewFsBlobWriter(
     const std::string& root, uint64_t max_size,
     std::vector<StagedBlob>* batch) {
   absl::BitGen random;
-  std::string temp_path =
-      absl::StrCat(root, "/tmp/", absl::Hex(absl::Uniform<uint64_t>(random),
-                                            absl::kZeroPad16));
+  std::string temp_path = absl::StrCat(
+      root, "/tmp/",
+      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
   const int fd =
       open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("creating", temp_path);
@@ -295,8 +295,8 @@ absl::StatusOr<std::string> FsBlobStore::LocalPath(absl::string_view sha256) {
   absl::StatusOr<bool> present = Contains(sha256);
   if (!present.ok()) return present.status();
   if (!*present) {
-    return absl::NotFoundError(absl::StrCat(
-        "blob ", sha256, " is missing from the blob store"));
+    return absl::NotFoundError(
+        absl::StrCat("blob ", sha256, " is missing from the blob store"));
   }
   return BlobPath(sha256);
 }

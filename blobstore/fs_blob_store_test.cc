@@ -1,8 +1,12 @@
 #include "blobstore/fs_blob_store.h"
 
+#include <sys/stat.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -52,8 +56,9 @@ TEST(FsBlobStoreTest, StoresByContentAndDeduplicates) {
     absl::StatusOr<BlobInfo> info = (*writer)->Commit();
     ASSERT_TRUE(info.ok()) << info.status();
     // sha256("hello world"), as sha256sum prints it.
-    EXPECT_EQ(info->sha256,
-              "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+    EXPECT_EQ(
+        info->sha256,
+        "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
     EXPECT_EQ(info->size, 11u);
   }
   absl::StatusOr<std::string> path = (*store)->LocalPath(
@@ -103,25 +108,56 @@ TEST(FsBlobStoreTest, RejectsDigestsThatAreNotPaths) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST(FsBlobStoreTest, ConcurrentWritersOfTheSameBytesAgree) {
-  auto store = FsBlobStore::Open(TempRoot("concurrent"));
+TEST(FsBlobStoreTest, ConcurrentWritersOfTheSameBytesKeepOneFile) {
+  const std::string root = TempRoot("concurrent");
+  auto store = FsBlobStore::Open(root);
   ASSERT_TRUE(store.ok());
-  const std::string payload(1 << 16, 'x');
-  std::vector<std::thread> threads;
-  std::vector<std::string> digests(8);
-  for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] {
-      auto writer = (*store)->NewWriter(1 << 20);
-      if (!writer.ok() || !(*writer)->Append(payload).ok()) return;
-      absl::StatusOr<BlobInfo> info = (*writer)->Commit();
-      if (info.ok()) digests[i] = info->sha256;
+  // Rounds of 8 writers racing to store new bytes while a reader watches
+  // the blob's name: once stored, its file is never replaced (a reader
+  // holding it open keeps reading the stored file), and no temporary file
+  // is left.
+  auto probe = FsBlobStore::Open(TempRoot("concurrent_probe"));
+  ASSERT_TRUE(probe.ok());
+  for (int round = 0; round < 50; ++round) {
+    const std::string payload = std::to_string(round) + std::string(4096, 'x');
+    // The blob's name, from a store of its own.
+    auto probe_writer = (*probe)->NewWriter(1 << 20);
+    ASSERT_TRUE(probe_writer.ok());
+    ASSERT_TRUE((*probe_writer)->Append(payload).ok());
+    absl::StatusOr<BlobInfo> expected = (*probe_writer)->Commit();
+    ASSERT_TRUE(expected.ok());
+    const std::string& sha = expected->sha256;
+    const std::string path = root + "/sha256/" + sha.substr(0, 2) + "/" +
+                             sha.substr(2, 2) + "/" + sha;
+    std::atomic<bool> done = false;
+    std::set<ino_t> inodes;
+    std::thread watcher([&] {
+      struct stat info;
+      while (!done) {
+        if (stat(path.c_str(), &info) == 0) inodes.insert(info.st_ino);
+      }
+      if (stat(path.c_str(), &info) == 0) inodes.insert(info.st_ino);
     });
+    std::vector<std::thread> writers;
+    std::vector<std::string> digests(8);
+    for (int i = 0; i < 8; ++i) {
+      writers.emplace_back([&, i] {
+        auto writer = (*store)->NewWriter(1 << 20);
+        if (!writer.ok() || !(*writer)->Append(payload).ok()) return;
+        absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+        if (info.ok()) digests[i] = info->sha256;
+      });
+    }
+    for (std::thread& writer : writers) writer.join();
+    done = true;
+    watcher.join();
+    for (const std::string& digest : digests) {
+      EXPECT_EQ(digest, expected->sha256);
+    }
+    EXPECT_EQ(ReadAll(path), payload);
+    EXPECT_EQ(inodes.size(), 1u) << "round " << round;
   }
-  for (std::thread& thread : threads) thread.join();
-  for (const std::string& digest : digests) EXPECT_EQ(digest, digests[0]);
-  absl::StatusOr<std::string> path = (*store)->LocalPath(digests[0]);
-  ASSERT_TRUE(path.ok());
-  EXPECT_EQ(ReadAll(*path), payload);
+  EXPECT_TRUE(std::filesystem::is_empty(root + "/tmp"));
 }
 
 TEST(FsBlobStoreTest, BatchStoresNothingBeforeItsCommit) {
