@@ -28,6 +28,18 @@ constexpr char kRepoMembers[] = R"sql(
   JOIN repo_packages rp ON rp.package_id = p.id
   WHERE rp.repo_id = (SELECT id FROM repos WHERE name = $1))sql";
 
+// QueryCondition compiles `query` (all packages when null) to a condition
+// over packages p whose values go to the end of `parameters`.
+std::string QueryCondition(const deb::Query* query,
+                           std::vector<std::string>& parameters) {
+  if (query == nullptr) return "TRUE";
+  deb::SqlCondition compiled =
+      query->ToSql(static_cast<int>(parameters.size()) + 1);
+  parameters.insert(parameters.end(), compiled.parameters.begin(),
+                    compiled.parameters.end());
+  return compiled.sql;
+}
+
 v1::Package PackageFromRow(const pqxx::row& row, bool details) {
   v1::Package package;
   package.set_key(row[0].c_str());
@@ -139,10 +151,8 @@ absl::StatusOr<std::vector<std::string>> RemoveFromRepo(
                                                internal::PgTextArray(keys)};
         std::string condition = "p.key = ANY($2::text[])";
         if (query != nullptr) {
-          deb::SqlCondition compiled = query->ToSql(3);
-          absl::StrAppend(&condition, " OR (", compiled.sql, ")");
-          parameters.insert(parameters.end(), compiled.parameters.begin(),
-                            compiled.parameters.end());
+          absl::StrAppend(&condition, " OR (",
+                          QueryCondition(query, parameters), ")");
         }
         std::vector<std::string> removed;
         for (const pqxx::row& row : tx.pqxx().exec_params(
@@ -172,13 +182,7 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
     std::vector<std::string> parameters = {
         std::string(scope_parameter), std::string(after_key),
         absl::StrCat(limit)};
-    std::string condition = "TRUE";
-    if (query != nullptr) {
-      deb::SqlCondition compiled = query->ToSql(4);
-      condition = compiled.sql;
-      parameters.insert(parameters.end(), compiled.parameters.begin(),
-                        compiled.parameters.end());
-    }
+    const std::string condition = QueryCondition(query, parameters);
     // A cursor, read in batches that are all asked for at once: PostgreSQL
     // computes the next batch while we turn this one into packages (a plain
     // SELECT hands over no row before the last), and it plans for the
@@ -234,7 +238,8 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details) {
-  // $1 is unused here; "TRUE OR $1 IS NULL" keeps the numbering shared.
+  // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
+  // shared.
   return ListPackagesIn(db, "searching packages",
                         "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
                         query, after_key, limit, details);
@@ -297,14 +302,8 @@ absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
   return Guard("selecting a repo's packages",
                [&]() -> absl::StatusOr<std::vector<std::string>> {
                  std::vector<std::string> parameters = {std::string(repo)};
-                 std::string condition = "TRUE";
-                 if (query != nullptr) {
-                   deb::SqlCondition compiled = query->ToSql(2);
-                   condition = compiled.sql;
-                   parameters.insert(parameters.end(),
-                                     compiled.parameters.begin(),
-                                     compiled.parameters.end());
-                 }
+                 const std::string condition =
+                     QueryCondition(query, parameters);
                  std::vector<std::string> keys;
                  for (const pqxx::row& row : tx.pqxx().exec_params(
                           absl::StrCat("SELECT p.key ", kRepoMembers, " AND (",
