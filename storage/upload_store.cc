@@ -64,16 +64,18 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFilesIn(
       });
 }
 
-namespace {
-
-absl::Status NoSuchDirectory(absl::string_view directory) {
+absl::Status UploadNotFound(absl::string_view directory,
+                            absl::string_view filename) {
+  if (filename.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "upload directory \"", directory,
+        "\" does not exist (it has no files); `debrepo file list` shows the "
+        "directories"));
+  }
   return absl::NotFoundError(absl::StrCat(
-      "upload directory \"", directory,
-      "\" does not exist (it has no files); `debrepo file list` shows the "
-      "directories"));
+      "upload directory \"", directory, "\" has no file \"", filename,
+      "\"; `debrepo file list ", directory, "` shows its files"));
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
     Database& db, absl::string_view directory, absl::string_view after_filename,
@@ -93,7 +95,7 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
       });
   if (!status.ok()) return status;
   if (files.empty() && after_filename.empty()) {
-    return NoSuchDirectory(directory);
+    return UploadNotFound(directory);
   }
   return files;
 }
@@ -115,10 +117,9 @@ absl::Status CheckUploadExists(Database& db, absl::string_view directory,
         has_file = row[1].as<bool>();
         return absl::OkStatus();
       }));
-  if (!has_directory) return NoSuchDirectory(directory);
+  if (!has_directory) return UploadNotFound(directory);
   if (filename.empty() || has_file) return absl::OkStatus();
-  return absl::NotFoundError(absl::StrCat("upload directory \"", directory,
-                                          "\" has no file \"", filename, "\""));
+  return UploadNotFound(directory, filename);
 }
 
 absl::StatusOr<std::vector<v1::UploadFile>> ReplaceUploadFiles(

@@ -27,6 +27,11 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadFiles(
     Database& db, absl::string_view directory, absl::string_view after_filename,
     int limit);
 
+// UploadNotFound is the NOT_FOUND for an upload directory without files,
+// or, with a `filename`, for a file the directory does not have.
+absl::Status UploadNotFound(absl::string_view directory,
+                            absl::string_view filename = "");
+
 // CheckUploadExists is OK when `directory` has files (and, unless
 // `filename` is empty, one named `filename`); else NOT_FOUND saying what is
 // missing.

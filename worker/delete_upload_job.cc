@@ -2,7 +2,6 @@
 
 #include <cstdint>
 
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/upload_store.h"
 
@@ -16,12 +15,7 @@ absl::StatusOr<v1::JobResult> DeleteUploadJob::Apply(const v1::JobArgs& args,
                    storage::DeleteUploadFiles(tx, request.directory(),
                                               request.filename()));
   if (deleted == 0) {
-    return absl::NotFoundError(
-        request.filename().empty()
-            ? absl::StrCat("upload directory \"", request.directory(),
-                           "\" does not exist (it has no files)")
-            : absl::StrCat("upload directory \"", request.directory(),
-                           "\" has no file \"", request.filename(), "\""));
+    return storage::UploadNotFound(request.directory(), request.filename());
   }
   v1::JobResult result;
   result.mutable_delete_upload()->set_deleted_files(deleted);

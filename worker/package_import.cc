@@ -48,11 +48,7 @@ absl::StatusOr<std::vector<v1::UploadFile>> ListUploadDirectory(
     ASSIGN_OR_RETURN(files, storage::ListUploadFilesIn(tx, directory));
     return absl::OkStatus();
   }));
-  if (files.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "upload directory \"", directory,
-        "\" does not exist (it has no files); upload files first"));
-  }
+  if (files.empty()) return storage::UploadNotFound(directory);
   return files;
 }
 
