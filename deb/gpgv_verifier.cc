@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -71,6 +73,15 @@ absl::StatusOr<GpgvVerifier> GpgvVerifier::Create(
           "\" is not absolute (gpgv would look it up in its home directory)"));
     }
   }
+  for (const std::string& keyring : keyrings) {
+    // A typo here would otherwise show only as "unknown key" on every
+    // signed upload.
+    if (access(keyring.c_str(), R_OK) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot read keyring ", keyring, ": ", std::strerror(errno),
+          "; give the path of a keyring made with `gpg --export`"));
+    }
+  }
   return GpgvVerifier(std::move(keyrings));
 }
 
@@ -96,7 +107,9 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
       RunCommand(argv, JoinClearSigned(*split), {.timeout = kGpgvTimeout});
   if (!result.ok()) return result.status();
   if (result->exit_code == 127) {
-    return absl::InternalError("cannot run gpgv: " + result->stderr_data);
+    return absl::InternalError(
+        absl::StrCat("cannot run gpgv (", result->stderr_data,
+                     "); install the gpgv package on the workers"));
   }
   Signer signer;
   bool good = false, valid = false;

@@ -34,7 +34,8 @@ struct VerifiedMessage {
 class GpgvVerifier {
  public:
   // Create returns a verifier for `keyrings`, which must be a non-empty list
-  // of absolute paths (else INVALID_ARGUMENT).
+  // of absolute paths (else INVALID_ARGUMENT) of readable files (else
+  // FAILED_PRECONDITION).
   static absl::StatusOr<GpgvVerifier> Create(std::vector<std::string> keyrings);
 
   // VerifyClearSigned checks a clear-signed message and returns its text.

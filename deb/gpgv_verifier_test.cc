@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -138,7 +139,15 @@ TEST(GpgvVerifierCreateTest, RejectsEmptyAndRelativeKeyrings) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(GpgvVerifier::Create({""}),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(GpgvVerifier::Create({"/etc/apt/keyrings/a.gpg"}), IsOk());
+  // A path that cannot be read is refused at once, not on every upload.
+  absl::StatusOr<GpgvVerifier> missing =
+      GpgvVerifier::Create({"/nonexistent/debrepo/trusted.gpg"});
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(missing.status().message(), HasSubstr("cannot read keyring"));
+  const std::string keyring =
+      std::string(std::getenv("TEST_TMPDIR")) + "/empty.gpg";
+  std::ofstream(keyring) << "";
+  EXPECT_THAT(GpgvVerifier::Create({keyring}), IsOk());
 }
 
 TEST_F(GpgvVerifierTest, RejectsWeakDigests) {
