@@ -75,10 +75,14 @@ std::string PackageRow(const NewPackage& package) {
 }
 
 absl::Status SpoolError(absl::string_view what) {
+  const int error = errno;
   return absl::ErrnoToStatus(
-      errno, absl::StrCat("cannot ", what,
-                          " the package spool file (free space in $TMPDIR, "
-                          "or point TMPDIR at a larger disk)"));
+      error, absl::StrCat("cannot ", what, " the package spool file (",
+                          error == ENOSPC || error == EDQUOT
+                              ? "free space in $TMPDIR, or point TMPDIR at a "
+                                "larger disk"
+                              : "point TMPDIR at a writable directory",
+                          ")"));
 }
 
 }  // namespace
@@ -87,7 +91,14 @@ absl::StatusOr<std::unique_ptr<PackageSpool>> PackageSpool::Create() {
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string directory =
       tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  const int fd = open(directory.c_str(), O_TMPFILE | O_RDWR, 0600);
+  int fd = open(directory.c_str(), O_TMPFILE | O_RDWR, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+    // A file system without O_TMPFILE (some NFS and overlay mounts): a
+    // named file, unlinked at once.
+    std::string path = directory + "/debrepo-spool-XXXXXX";
+    fd = mkstemp(path.data());
+    if (fd >= 0) unlink(path.c_str());
+  }
   if (fd < 0) return SpoolError(absl::StrCat("create in ", directory));
   std::FILE* file = fdopen(fd, "w+");
   if (file == nullptr) {
