@@ -17,13 +17,8 @@ namespace v1 = ::debrepo::v1;
 
 absl::Status Upload(const ParsedArgs& args, Client& client) {
   const std::string& directory = args.arguments[0];
-  // The first pass hashes every file, so that a missing or unreadable one
-  // stops the command before anything is sent.
-  std::vector<LocalFile> files;
-  for (size_t i = 1; i < args.arguments.size(); ++i) {
-    ASSIGN_OR_RETURN(LocalFile file, HashFile(args.arguments[i]));
-    files.push_back(std::move(file));
-  }
+  ASSIGN_OR_RETURN(const std::vector<LocalFile> files,
+                   HashFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
   return SendFiles(
       client, directory, files,
       [&](const v1::Job& job, absl::Span<const LocalFile> recorded) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -184,6 +185,17 @@ TEST_F(FileCommandsTest, UploadNeedsAFile) {
   const absl::Status status = Run({"file", "upload", "d"});
   EXPECT_TRUE(IsUsageError(status));
   EXPECT_THAT(status.message(), HasSubstr("missing argument FILE\n"));
+}
+
+TEST_F(FileCommandsTest, UploadOfTwoFilesWithOneNameSendsNothing) {
+  std::filesystem::create_directories(::testing::TempDir() + "/a");
+  std::filesystem::create_directories(::testing::TempDir() + "/b");
+  const std::string a = WriteFile("a/x.deb", "a");
+  const std::string b = WriteFile("b/x.deb", "b");
+  const absl::Status status = Run({"file", "upload", "d", a, b});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(status.message(), HasSubstr("two files named x.deb"));
+  EXPECT_THAT(server_.calls, IsEmpty());
 }
 
 TEST_F(FileCommandsTest, UploadServerErrorNamesItsCode) {

@@ -17,6 +17,7 @@ namespace v1 = ::debrepo::v1;
 absl::Status Search(const ParsedArgs& args, Client& client) {
   v1::SearchPackagesRequest request;
   if (!args.arguments.empty()) request.set_query(args.arguments[0]);
+  request.set_page_size(10000);  // the most keys a page holds
   ASSIGN_OR_RETURN(
       const v1::SearchPackagesResponse all,
       client.CallForAllPages(client.packages(),

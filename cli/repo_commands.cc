@@ -78,6 +78,7 @@ absl::StatusOr<v1::ListRepoPackagesResponse> ListAllPackages(
   v1::ListRepoPackagesRequest request;
   request.set_name(name);
   request.set_query(query);
+  request.set_page_size(10000);  // the most keys a page holds
   return client.CallForAllPages(client.repos(),
                                 &v1::Repos::Stub::ListRepoPackages, request);
 }
@@ -316,28 +317,6 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                      files.size(), ")"));
   }
   return absl::OkStatus();
-}
-
-// HashFiles hashes every file of `paths` (see HashFile), so that a missing
-// or unreadable one stops the command before anything is sent. Two files
-// with the same Basename, which would share a name in the upload
-// directory, are an error.
-absl::StatusOr<std::vector<LocalFile>> HashFiles(
-    absl::Span<const std::string> paths) {
-  std::vector<LocalFile> files;
-  absl::flat_hash_map<std::string, std::string> by_basename;
-  for (const std::string& path : paths) {
-    ASSIGN_OR_RETURN(LocalFile file, HashFile(path));
-    auto [it, inserted] =
-        by_basename.emplace(std::string(Basename(path)), path);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("two files named ", it->first, ": ", it->second, " and ",
-                       path, "; add them one at a time"));
-    }
-    files.push_back(std::move(file));
-  }
-  return files;
 }
 
 // AddThroughUpload checks that repo `name` exists, prints `banner` (unless

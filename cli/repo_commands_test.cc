@@ -628,7 +628,7 @@ TEST_F(RepoCommandsTest, AddSameFilenameTwiceSendsNothing) {
   const absl::Status status = Run({"repo", "add", "r1", one, two});
   EXPECT_EQ(status.message(),
             absl::StrCat("two files named a.deb: ", one, " and ", two,
-                         "; add them one at a time"));
+                         "; send them in separate commands"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 

@@ -8,15 +8,16 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
-#include "jobs/job_spec.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
+#include "jobs/job_spec.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 
 namespace debrepo::cli {
@@ -125,6 +126,24 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path) {
   return file;
 }
 
+absl::StatusOr<std::vector<LocalFile>> HashFiles(
+    absl::Span<const std::string> paths) {
+  std::vector<LocalFile> files;
+  absl::flat_hash_map<std::string, std::string> by_basename;
+  for (const std::string& path : paths) {
+    ASSIGN_OR_RETURN(LocalFile file, HashFile(path));
+    auto [it, inserted] =
+        by_basename.emplace(std::string(Basename(path)), path);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two files named ", it->first, ": ", it->second, " and ",
+                       path, "; send them in separate commands"));
+    }
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::string contents;
   RETURN_IF_ERROR(ForEachChunk(path, [&](absl::string_view chunk) {
@@ -165,8 +184,7 @@ absl::Status SendFiles(Client& client, const std::string& directory,
   for (absl::Span<const LocalFile> batch : UploadBatches(files)) {
     absl::StatusOr<v1::Job> job =
         SendUpload(client, directory, batch, sent_before, files.size());
-    const absl::Status status =
-        job.ok() ? uploaded(*job, batch) : job.status();
+    const absl::Status status = job.ok() ? uploaded(*job, batch) : job.status();
     if (!status.ok()) {
       return absl::Status(
           status.code(),

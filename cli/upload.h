@@ -29,6 +29,13 @@ struct LocalFile {
 // unreadable file is "cannot read PATH: <reason>".
 absl::StatusOr<LocalFile> HashFile(const std::string& path);
 
+// HashFiles hashes every file of `paths` (see HashFile), so that a missing
+// or unreadable one stops the command before anything is sent. Two files
+// with the same Basename, which would share a name in the upload
+// directory, are an error.
+absl::StatusOr<std::vector<LocalFile>> HashFiles(
+    absl::Span<const std::string> paths);
+
 // ReadWholeFile returns the contents of `path`; a missing or unreadable
 // file is "cannot read PATH: <reason>", as for HashFile.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
