@@ -164,14 +164,8 @@ class CliUploadsTest : public CliE2eTest {
   // TEST_TMPDIR/name, the .changes signed by `signer` ("" for none); returns
   // the .changes' path.
   std::string BuildUpload(const std::string& name, const std::string& signer) {
-    const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-    EXPECT_EQ(
-        std::system(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
-                                 " ", dir, " ", name)
-                        .c_str()),
-        0);
-    const std::string changes =
-        absl::StrCat(dir, "/", name, "_1.0-1_source.changes");
+    const std::string changes = BuildSourceUpload(
+        absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name), name);
     signers_.ClearSign(changes, signer);
     return changes;
   }

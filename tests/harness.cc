@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -295,6 +296,12 @@ Result Await(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
     return result;
   }
   result.job = stack.WaitJob(job.id(), absl::Seconds(120), server);
+  if (!Ended(result.job.state())) {
+    // Not a success: the job is still queued or running.
+    result.code = absl::StatusCode::kDeadlineExceeded;
+    result.message = absl::StrCat("job ", job.id(), " did not end in 120 s");
+    return result;
+  }
   result.code = static_cast<absl::StatusCode>(result.job.status_code());
   result.message = result.job.status_message();
   return result;
@@ -304,8 +311,10 @@ std::string BuildDebFile(const std::string& name, const std::string& version,
                          const std::string& architecture,
                          const std::string& payload,
                          const std::string& extra_control) {
-  const std::string root = absl::StrCat(OutputDir(), "/build-", name, "-",
-                                        version, "-", payload.size());
+  // A directory of each build's own: another build must not remove it.
+  static std::atomic<int> builds = 0;
+  const std::string root =
+      absl::StrCat(OutputDir(), "/build-", name, "-", builds++);
   const std::string control_dir = root + "/pkg/DEBIAN";
   EXPECT_EQ(
       std::system(absl::StrCat("rm -rf ", root, " && mkdir -p ", control_dir,
@@ -337,13 +346,18 @@ std::string BuildDeb(const std::string& name, const std::string& version,
       BuildDebFile(name, version, architecture, payload, extra_control));
 }
 
-namespace {
-
-int Quietly(const std::string& command) {
+int RunQuietly(const std::string& command) {
   return std::system(absl::StrCat(command, " >/dev/null 2>&1").c_str());
 }
 
-}  // namespace
+std::string BuildSourceUpload(const std::string& directory,
+                              const std::string& name) {
+  EXPECT_EQ(RunQuietly(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
+                                    " ", directory, " ", name)),
+            0)
+      << name;
+  return absl::StrCat(directory, "/", name, "_1.0-1_source.changes");
+}
 
 TestSigners::TestSigners(const std::vector<std::string>& names) {
   // A short path: gpg-agent's socket path is limited.
@@ -351,33 +365,33 @@ TestSigners::TestSigners(const std::vector<std::string>& names) {
   EXPECT_NE(mkdtemp(home_template), nullptr);
   home_ = home_template;
   for (const std::string& name : names) {
-    EXPECT_EQ(Quietly(absl::StrCat("GNUPGHOME=", home_,
-                                   " gpg --batch --passphrase '' "
-                                   "--quick-gen-key '",
-                                   name, " <", name,
-                                   "@example.org>' ed25519 sign never")),
+    EXPECT_EQ(RunQuietly(absl::StrCat("GNUPGHOME=", home_,
+                                      " gpg --batch --passphrase '' "
+                                      "--quick-gen-key '",
+                                      name, " <", name,
+                                      "@example.org>' ed25519 sign never")),
               0)
         << name;
   }
 }
 
 TestSigners::~TestSigners() {
-  Quietly(absl::StrCat("GNUPGHOME=", home_, " gpgconf --kill all"));
-  Quietly(absl::StrCat("rm -rf ", home_));
+  RunQuietly(absl::StrCat("GNUPGHOME=", home_, " gpgconf --kill all"));
+  RunQuietly(absl::StrCat("rm -rf ", home_));
 }
 
 void TestSigners::ExportKeyring(const std::string& name,
                                 const std::string& path) {
-  EXPECT_EQ(Quietly(absl::StrCat("GNUPGHOME=", home_, " gpg --batch --yes ",
-                                 "--output ", path, " --export ", name,
-                                 "@example.org")),
+  EXPECT_EQ(RunQuietly(absl::StrCat("GNUPGHOME=", home_, " gpg --batch --yes ",
+                                    "--output ", path, " --export ", name,
+                                    "@example.org")),
             0)
       << name;
 }
 
 void TestSigners::ClearSign(const std::string& path, const std::string& name) {
   if (name.empty()) return;
-  EXPECT_EQ(Quietly(absl::StrCat(
+  EXPECT_EQ(RunQuietly(absl::StrCat(
                 "GNUPGHOME=", home_, " gpg --batch --yes --local-user ", name,
                 "@example.org --clearsign --output ", path, ".asc ", path,
                 " && mv ", path, ".asc ", path)),

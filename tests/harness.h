@@ -200,6 +200,17 @@ class TestSigners {
   std::string home_;
 };
 
+// RunQuietly runs a shell command with its output discarded and returns
+// std::system's status.
+int RunQuietly(const std::string& command);
+
+// BuildSourceUpload builds source package `name` 1.0-1 and its binary
+// package into `directory` with the dpkg tools (tests/build_source_upload.sh,
+// which the test must have as data) and returns the path of its unsigned
+// source+binary .changes.
+std::string BuildSourceUpload(const std::string& directory,
+                              const std::string& name);
+
 // ReadFile returns the bytes of the file at `path` ("" if unreadable).
 std::string ReadFile(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -17,15 +18,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-int Shell(const std::string& command) {
-  return std::system(absl::StrCat(command, " >/dev/null 2>&1").c_str());
-}
-
 class IncludeChangesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     work_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/include");
-    ASSERT_EQ(Shell(absl::StrCat("rm -rf ", work_, " && mkdir -p ", work_)), 0);
+    ASSERT_EQ(
+        RunQuietly(absl::StrCat("rm -rf ", work_, " && mkdir -p ", work_)), 0);
     keyring_ = work_ + "/trusted.gpg";
     signers_.ExportKeyring("trusted", keyring_);
     stack_.StartServer();
@@ -39,15 +37,9 @@ class IncludeChangesTest : public ::testing::Test {
   void Prepare(const std::string& directory, const std::string& name,
                const std::string& signer, bool wrong_checksum = false) {
     const std::string root = absl::StrCat(work_, "/", directory);
-    ASSERT_EQ(Shell(absl::StrCat("mkdir -p ", root, "/pkg/DEBIAN")), 0);
-    std::ofstream(root + "/pkg/DEBIAN/control")
-        << "Package: " << name << "\nVersion: 1.0\nArchitecture: all\n"
-        << "Maintainer: T <t@example.org>\nDescription: test\n";
+    ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p ", root)), 0);
     const std::string deb_name = absl::StrCat(name, "_1.0_all.deb");
-    ASSERT_EQ(Shell(absl::StrCat("dpkg-deb --root-owner-group -b ", root,
-                                 "/pkg ", root, "/", deb_name)),
-              0);
-    const std::string deb = ReadFile(root + "/" + deb_name);
+    const std::string deb = BuildDeb(name, "1.0", "all");
     const std::string sha256 =
         wrong_checksum ? std::string(64, 'a') : Sha256Hex(deb);
     std::ostringstream changes;
@@ -83,11 +75,7 @@ class IncludeChangesTest : public ::testing::Test {
                                   const std::string& name,
                                   const std::string& signer) {
     const std::string root = absl::StrCat(work_, "/", directory);
-    EXPECT_EQ(Shell(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
-                                 " ", root, " ", name)),
-              0);
-    signers_.ClearSign(absl::StrCat(root, "/", name, "_1.0-1_source.changes"),
-                       signer);
+    signers_.ClearSign(BuildSourceUpload(root, name), signer);
     for (const auto& entry : std::filesystem::directory_iterator(root)) {
       EXPECT_EQ(
           UploadAndWait(stack_, directory, entry.path().filename().string(),
@@ -137,7 +125,7 @@ TEST_F(IncludeChangesTest, RefusesUnknownKeysUnsignedAndDamagedUploads) {
           /*wrong_checksum=*/true);
   for (const auto& [directory, reason] :
        std::vector<std::pair<std::string, std::string>>{
-           {"stranger", "key"},
+           {"stranger", "signed by unknown key"},
            {"unsigned", "not signed"},
            {"damaged", "SHA-256"}}) {
     Result included = Include(directory);
