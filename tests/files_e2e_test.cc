@@ -302,6 +302,7 @@ TEST_F(FilesE2eTest, ABadFileAnywhereInAnUploadRefusesAllOfIt) {
 }
 
 TEST_F(FilesE2eTest, AnAddFromTheDirectorySeesAllOfAnUploadOrNone) {
+  stack_.StartServer();
   stack_.StartWorker();
   std::vector<FileToUpload> debs;
   for (int i = 0; i < 20; ++i) {

@@ -594,6 +594,7 @@ TEST_F(PackagesE2eTest, CopyWithDepsFollowsDependenciesInTheSource) {
 }
 
 TEST_F(PackagesE2eTest, ConcurrentCopiesIntoOneRepoLoseNothing) {
+  stack_.StartServer();
   stack_.StartWorker();
   ASSERT_EQ(CreateRepo(stack_, "all").code, absl::StatusCode::kOk);
   constexpr int kSources = 4;
@@ -654,6 +655,7 @@ TEST_F(PackagesE2eTest, OneDirectoryConsumedByTwoAddsAddsEachFileOnce) {
 }
 
 TEST_F(PackagesE2eTest, DeletingTheDirectoryWhileAddingNeverHalfReadsIt) {
+  stack_.StartServer();
   stack_.StartWorker();
   for (int round = 0; round < 5; ++round) {
     const std::string repo = absl::StrCat("r", round);
