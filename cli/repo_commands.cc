@@ -488,6 +488,7 @@ absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
   request.set_source(args.arguments[0]);
   request.set_destination(args.arguments[1]);
   ASSIGN_OR_RETURN(*request.mutable_query(), JoinQuery(args, 2, command));
+  request.set_with_deps(args.GetBool("with-deps"));
   v1::Job job;
   RETURN_IF_ERROR(client.Call(client.repos(), method, request, &job));
   return client.FollowJob(job, [&](const v1::Job& ended) {
@@ -669,13 +670,15 @@ std::vector<Command> RepoCommands() {
       {{"repo",
         "copy",
         {"SRC", "DST", "QUERY..."},
-        {},
+        {{"with-deps", true, "",
+          "also copy the dependencies (Pre-Depends, Depends) SRC has"}},
         "Copy the packages matching a query from one local repo to another."},
        &Copy},
       {{"repo",
         "move",
         {"SRC", "DST", "QUERY..."},
-        {},
+        {{"with-deps", true, "",
+          "also move the dependencies (Pre-Depends, Depends) SRC has"}},
         "Move the packages matching a query from one local repo to another."},
        &Move},
       {{"repo",

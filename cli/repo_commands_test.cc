@@ -736,6 +736,7 @@ TEST_F(RepoCommandsTest, CopyJoinsTheQueryAndPrintsCopied) {
   EXPECT_EQ(request.source(), "src");
   EXPECT_EQ(request.destination(), "dst");
   EXPECT_EQ(request.query(), "Name (~ ^[ab])");
+  EXPECT_FALSE(request.with_deps());
   EXPECT_FALSE(request.request_id().empty());
   EXPECT_THAT(server_.move_packages_requests, IsEmpty());
   EXPECT_EQ(out_, "[o] Pall a 1 x copied\n[o] Pall b 2 y copied\n");
@@ -746,9 +747,10 @@ TEST_F(RepoCommandsTest, MoveCallsMovePackagesAndPrintsMoved) {
   end.set_state(v1::SUCCEEDED);
   end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
   end.mutable_result()->mutable_copy_packages()->set_copied_count(3);
-  ASSERT_THAT(Run({"repo", "move", "src", "dst", "a"}), IsOk());
+  ASSERT_THAT(Run({"repo", "move", "-with-deps", "src", "dst", "a"}), IsOk());
   ASSERT_EQ(server_.move_packages_requests.size(), 1);
   EXPECT_EQ(server_.move_packages_requests[0].query(), "a");
+  EXPECT_TRUE(server_.move_packages_requests[0].with_deps());
   EXPECT_THAT(server_.copy_packages_requests, IsEmpty());
   EXPECT_EQ(out_, "[o] Pall a 1 x moved\n[o] and 2 more moved\n");
 }

@@ -290,6 +290,17 @@ TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   CliResult same = Cli("repo copy from from libfoo1");
   EXPECT_EQ(same.exit_code, 1) << same.output;
   EXPECT_THAT(same.output, HasSubstr("INVALID_ARGUMENT"));
+
+  // -with-deps brings what the matches depend on in SRC.
+  ASSERT_EQ(Cli("repo create deps").exit_code, 0);
+  const std::string app = BuildDebFile("app", "1.0", "amd64", "hello",
+                                       "Depends: libfoo1 (>= 1.0)\n");
+  ASSERT_EQ(Cli(absl::StrCat("repo add from ", app)).exit_code, 0);
+  CliResult with_deps = Cli("repo copy -with-deps from deps 'Name (app)'");
+  ASSERT_EQ(with_deps.exit_code, 0) << with_deps.output;
+  EXPECT_THAT(with_deps.output, HasSubstr("[o] Pamd64 app 1.0 "));
+  EXPECT_THAT(with_deps.output,
+              HasSubstr(absl::StrCat("[o] ", key, " copied")));
 }
 
 }  // namespace
