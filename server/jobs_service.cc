@@ -20,10 +20,6 @@ constexpr absl::Duration kDeadlineMargin = absl::Milliseconds(100);
 constexpr absl::Duration kDefaultWait = absl::Minutes(1);
 // The longest timeout a Wait accepts.
 constexpr absl::Duration kMaxWait = absl::Hours(1);
-// The most bytes of jobs a ListJobs page holds (past its first job): a bulk
-// upload's job lists up to 1000 files in its args (up to 350 KB), and gRPC
-// clients refuse replies over 4 MiB unless told otherwise.
-constexpr size_t kMaxListJobsBytes = size_t{2} << 20;
 
 absl::Status ValidateJobId(int64_t id) {
   if (id <= 0) {
@@ -50,15 +46,9 @@ absl::Status ListJobs(storage::JobStore& jobs,
   const int page_size = PageSize(request.page_size());
   filter.limit = page_size + 1;
   ASSIGN_OR_RETURN(std::vector<v1::Job> found, jobs.List(filter));
-  // The page ends early rather than outgrow what clients accept.
-  int fitting = 0;
-  for (size_t bytes = 0; fitting < std::min<int>(page_size, found.size());
-       ++fitting) {
-    bytes += found[fitting].ByteSizeLong();
-    if (fitting > 0 && bytes > kMaxListJobsBytes) break;
-  }
-  response.set_next_page_token(TakePage(
-      found, fitting, [](const v1::Job& job) { return absl::StrCat(job.id()); }));
+  response.set_next_page_token(
+      TakePage(found, page_size,
+               [](const v1::Job& job) { return absl::StrCat(job.id()); }));
   for (v1::Job& job : found) *response.add_jobs() = std::move(job);
   return absl::OkStatus();
 }

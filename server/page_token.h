@@ -2,6 +2,8 @@
 #ifndef DEBREPO_SERVER_PAGE_TOKEN_H_
 #define DEBREPO_SERVER_PAGE_TOKEN_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -25,13 +27,27 @@ int PageSize(int requested, int default_size = 100, int max_size = 1000);
 // matching rows); with details, up to 1,000.
 int PackagePageSize(int requested, bool details);
 
-// TakePage trims `items`, fetched with one more than `page_size`, to the
-// page and returns the token of the next page ("" on the last page), made
-// from the page's last item by `position`.
+// kMaxPageBytes is the most bytes of items a page holds past its first:
+// gRPC clients refuse replies over 4 MiB unless told otherwise, and items
+// vary in size (a job of a bulk upload lists 1,000 files, a package's
+// details carry its whole stanza).
+inline constexpr size_t kMaxPageBytes = size_t{2} << 20;
+
+// TakePage trims `items` (protobuf messages), fetched with one more than
+// `page_size`, to the page -- ending it early at kMaxPageBytes -- and
+// returns the token of the next page ("" on the last page), made from the
+// page's last item by `position`.
 template <typename T, typename Position>
 std::string TakePage(std::vector<T>& items, int page_size, Position position) {
-  if (static_cast<int>(items.size()) <= page_size) return "";
-  items.resize(page_size);
+  int fitting = 0;
+  for (size_t bytes = 0;
+       fitting < std::min(page_size, static_cast<int>(items.size()));
+       ++fitting) {
+    bytes += items[fitting].ByteSizeLong();
+    if (fitting > 0 && bytes > kMaxPageBytes) break;
+  }
+  if (static_cast<int>(items.size()) <= fitting) return "";
+  items.resize(fitting);
   return EncodePageToken(position(items.back()));
 }
 

@@ -1,7 +1,11 @@
 #include "server/page_token.h"
 
+#include <string>
+#include <vector>
+
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
+#include "proto/debrepo/v1/files.pb.h"
 
 namespace debrepo::server {
 namespace {
@@ -22,13 +26,34 @@ TEST(PageTokenTest, RejectsForeignTokens) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+v1::UploadDirectory Named(const std::string& name) {
+  v1::UploadDirectory item;
+  item.set_name(name);
+  return item;
+}
+
+std::string NameOf(const v1::UploadDirectory& item) { return item.name(); }
+
 TEST(PageTokenTest, TakePageTrimsAndPointsAfterTheLastItem) {
-  std::vector<std::string> items = {"a", "b", "c"};
-  auto name = [](const std::string& item) { return item; };
-  std::string token = TakePage(items, 2, name);
-  EXPECT_EQ(items, (std::vector<std::string>{"a", "b"}));
+  std::vector<v1::UploadDirectory> items = {Named("a"), Named("b"), Named("c")};
+  std::string token = TakePage(items, 2, NameOf);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1].name(), "b");
   EXPECT_THAT(DecodePageToken(token), IsOkAndHolds(std::string("b")));
-  EXPECT_EQ(TakePage(items, 2, name), "");
+  EXPECT_EQ(TakePage(items, 2, NameOf), "");
+}
+
+TEST(PageTokenTest, TakePageEndsEarlyAtTheByteBudget) {
+  const std::string large(kMaxPageBytes * 3 / 4, 'x');
+  std::vector<v1::UploadDirectory> items = {Named(large + "1"),
+                                            Named(large + "2"), Named("3")};
+  std::string token = TakePage(items, 100, NameOf);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_THAT(DecodePageToken(token), IsOkAndHolds(large + "1"));
+  // An item alone over the budget still makes a page.
+  std::vector<v1::UploadDirectory> huge = {Named(large + large), Named("b")};
+  TakePage(huge, 100, NameOf);
+  EXPECT_EQ(huge.size(), 1u);
 }
 
 TEST(PageTokenTest, ClampsPageSize) {
