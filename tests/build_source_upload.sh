@@ -1,13 +1,17 @@
 #!/bin/sh
-# build_source_upload.sh OUTDIR NAME: builds a source package NAME 1.0-1
+# build_source_upload.sh OUTDIR NAME [SOURCE_OPTION]: builds a source
+# package NAME 1.0-1
 # ("3.0 (quilt)": .dsc, .orig.tar.gz, .debian.tar.xz), its binary package
 # NAME_1.0-1_all.deb and a .buildinfo, and the source+binary .changes
 # NAME_1.0-1_source.changes, with dpkg-source, dpkg-gencontrol, dpkg-deb,
 # dpkg-genbuildinfo and dpkg-genchanges, as a Debian maintainer's build
-# does (without debhelper). The .changes is not signed.
+# does (without debhelper). The .changes is not signed. SOURCE_OPTION is
+# dpkg-genchanges' -sa (default: the orig tarball listed) or -sd (not
+# listed, as for a second Debian revision).
 set -eu
 out=$1
 name=$2
+source_option=${3:--sa}
 mkdir -p "$out"
 cd "$out"
 tree="$name-1.0"
@@ -43,6 +47,6 @@ cp README "debian/tmp/usr/share/doc/$name/"
 dpkg-gencontrol "-p$name" -Pdebian/tmp
 dpkg-deb --root-owner-group -b debian/tmp "../${name}_1.0-1_all.deb" >/dev/null
 dpkg-genbuildinfo
-dpkg-genchanges -sa > "../${name}_1.0-1_source.changes" 2>/dev/null
+dpkg-genchanges "$source_option" > "../${name}_1.0-1_source.changes" 2>/dev/null
 cd ..
 rm -rf "$tree"

@@ -351,10 +351,12 @@ int RunQuietly(const std::string& command) {
 }
 
 std::string BuildSourceUpload(const std::string& directory,
-                              const std::string& name) {
-  EXPECT_EQ(RunQuietly(absl::StrCat(RunfilePath("tests/build_source_upload.sh"),
-                                    " ", directory, " ", name)),
-            0)
+                              const std::string& name,
+                              const std::string& source_option) {
+  EXPECT_EQ(
+      RunQuietly(absl::StrCat(RunfilePath("tests/build_source_upload.sh"), " ",
+                              directory, " ", name, " ", source_option)),
+      0)
       << name;
   return absl::StrCat(directory, "/", name, "_1.0-1_source.changes");
 }

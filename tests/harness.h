@@ -207,9 +207,11 @@ int RunQuietly(const std::string& command);
 // BuildSourceUpload builds source package `name` 1.0-1 and its binary
 // package into `directory` with the dpkg tools (tests/build_source_upload.sh,
 // which the test must have as data) and returns the path of its unsigned
-// source+binary .changes.
+// source+binary .changes, made with dpkg-genchanges `source_option` (-sa
+// lists the orig tarball, -sd does not).
 std::string BuildSourceUpload(const std::string& directory,
-                              const std::string& name);
+                              const std::string& name,
+                              const std::string& source_option = "-sa");
 
 // ReadFile returns the bytes of the file at `path` ("" if unreadable).
 std::string ReadFile(const std::string& path);

@@ -73,9 +73,10 @@ class IncludeChangesTest : public ::testing::Test {
   // by `signer` -- into `directory`. Returns the local directory.
   std::string PrepareSourceUpload(const std::string& directory,
                                   const std::string& name,
-                                  const std::string& signer) {
+                                  const std::string& signer,
+                                  const std::string& source_option = "-sa") {
     const std::string root = absl::StrCat(work_, "/", directory);
-    signers_.ClearSign(BuildSourceUpload(root, name), signer);
+    signers_.ClearSign(BuildSourceUpload(root, name, source_option), signer);
     for (const auto& entry : std::filesystem::directory_iterator(root)) {
       EXPECT_EQ(
           UploadAndWait(stack_, directory, entry.path().filename().string(),
@@ -89,9 +90,15 @@ class IncludeChangesTest : public ::testing::Test {
 
   Result Include(const std::string& directory, bool accept_unsigned = false) {
     v1::IncludeChangesRequest request;
+    request.set_accept_unsigned(accept_unsigned);
+    return Include(directory, request);
+  }
+
+  // Include with the options of `request`.
+  Result Include(const std::string& directory,
+                 v1::IncludeChangesRequest request) {
     request.set_name("main");
     request.set_directory(directory);
-    request.set_accept_unsigned(accept_unsigned);
     v1::Job job;
     grpc::Status rpc = stack_.repos().IncludeChanges(
         Deadline(absl::Seconds(30)).get(), request, &job);
@@ -233,6 +240,68 @@ TEST_F(IncludeChangesTest, SourceUploadMissingATarballIsRefusedWhole) {
                         "directory"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "5");
+}
+
+TEST_F(IncludeChangesTest, IgnoreSignatureAndNoRemoveFiles) {
+  Prepare("stranger", "strangepkg", "stranger");
+  Prepare("unsigned", "plainpkg", "");
+  v1::IncludeChangesRequest options;
+  options.set_ignore_signature(true);
+  options.set_no_remove_files(true);
+  for (const char* directory : {"stranger", "unsigned"}) {
+    Result included = Include(directory, options);
+    ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
+    EXPECT_EQ(included.job.result().add_from_upload().added_size(), 1)
+        << directory;
+  }
+  // no_remove_files: the .changes and .debs stay.
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "4");
+}
+
+TEST_F(IncludeChangesTest, SourceUploadWithoutTheOrigListedStillBringsIt) {
+  // dpkg-genchanges -sd leaves the orig tarball out of the .changes; the
+  // .dsc still lists it, so it must be uploaded and is consumed.
+  const std::string local =
+      PrepareSourceUpload("sd", "later", "trusted", "-sd");
+  ASSERT_EQ(ReadFile(local + "/later_1.0-1_source.changes")
+                .find("later_1.0.orig.tar.gz"),
+            std::string::npos);
+  Result included = Include("sd");
+  ASSERT_EQ(included.code, absl::StatusCode::kOk) << included.message;
+  EXPECT_EQ(included.job.result().add_from_upload().added_size(), 2)
+      << included.job.result().add_from_upload().ShortDebugString();
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+}
+
+TEST_F(IncludeChangesTest,
+       DirectoriesWithoutChangesOrWithStrayFilesAreRefused) {
+  ASSERT_EQ(UploadAndWait(stack_, "plain", "a_1.0_all.deb",
+                          BuildDeb("a", "1.0", "all"))
+                .code,
+            absl::StatusCode::kOk);
+  Result none = Include("plain");
+  EXPECT_EQ(none.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(none.message, HasSubstr("has no .changes file"));
+
+  // A .changes listing a file that is no package, .buildinfo or part of a
+  // listed .dsc.
+  const std::string notes = "release notes";
+  const std::string changes = absl::StrCat(
+      "Format: 1.8\nSource: aa\nBinary: aa\nArchitecture: all\nVersion: 1.0\n"
+      "Distribution: unstable\nMaintainer: T <t@example.org>\n"
+      "Checksums-Sha256:\n ",
+      Sha256Hex(notes), " ", notes.size(), " notes.txt\nFiles:\n ",
+      std::string(32, '0'), " ", notes.size(), " misc optional notes.txt\n");
+  ASSERT_EQ(UploadAndWait(stack_, "plain", "notes.txt", notes).code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(UploadAndWait(stack_, "plain", "a_1.0_all.changes", changes).code,
+            absl::StatusCode::kOk);
+  Result stray = Include("plain", /*accept_unsigned=*/true);
+  ASSERT_EQ(stray.code, absl::StatusCode::kOk) << stray.message;
+  ASSERT_EQ(stray.job.result().add_from_upload().failed_size(), 1);
+  EXPECT_THAT(stray.job.result().add_from_upload().failed(0).reason(),
+              HasSubstr("lists notes.txt, which is neither a package"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "0");
 }
 
 }  // namespace
