@@ -380,6 +380,13 @@ std::optional<absl::string_view> Architecture(const Paragraph& stanza,
   return stanza.Get("Architecture");
 }
 
+// PackageName returns a package's name as Name and the name column hold it:
+// a .dsc's Source for source packages, which have no Package field.
+absl::string_view PackageName(const Paragraph& stanza,
+                              absl::string_view package_type) {
+  return stanza.GetOrEmpty(package_type == "source" ? "Source" : "Package");
+}
+
 // FieldValue returns what a field condition looks at, or nullopt if absent.
 std::optional<absl::string_view> FieldValue(const QueryNode& node,
                                             const Paragraph& stanza,
@@ -389,7 +396,10 @@ std::optional<absl::string_view> FieldValue(const QueryNode& node,
   if (absl::EqualsIgnoreCase(field, "$Source")) return SourceName(stanza);
   if (absl::EqualsIgnoreCase(field, "$Architecture"))
     return Architecture(stanza, package_type);
-  if (absl::EqualsIgnoreCase(field, "Name")) return stanza.Get("Package");
+  if (absl::EqualsIgnoreCase(field, "Name") ||
+      absl::EqualsIgnoreCase(field, "Package")) {
+    return PackageName(stanza, package_type);
+  }
   if (field[0] == '$') return stanza.Get(field.substr(1));
   return stanza.Get(field);
 }
@@ -447,14 +457,14 @@ bool Evaluate(const QueryNode& node, const Paragraph& stanza,
         }
       }
       if (node.regex != nullptr) {
-        return stanza.GetOrEmpty("Package") == node.name &&
+        return PackageName(stanza, package_type) == node.name &&
                PatternMatches(node, stanza.GetOrEmpty("Version"));
       }
       if (!node.op.has_value()) {
-        return stanza.GetOrEmpty("Package") == node.name ||
+        return PackageName(stanza, package_type) == node.name ||
                Provides(stanza, node.name);
       }
-      return stanza.GetOrEmpty("Package") == node.name &&
+      return PackageName(stanza, package_type) == node.name &&
              VersionMatches(stanza.GetOrEmpty("Version"), *node.op,
                             *node.version);
     }

@@ -127,6 +127,16 @@ TEST(QueryTest, AptlyArchitectureAndDependencySemantics) {
   EXPECT_FALSE(Matches("tzdata_2024a-0+deb12u1_amd64", Tzdata()));
   EXPECT_TRUE(Matches("tzdata_2024a-0+deb12u1_all", Tzdata()));
   EXPECT_TRUE(Matches("$Architecture (source)", Libc(), "source"));
+  // A source package is named by its .dsc's Source, as in the name column.
+  const Paragraph dsc = *ParseParagraph(
+      "Format: 3.0 (quilt)\nSource: glibc\nBinary: libc6\n"
+      "Architecture: any all\nVersion: 2.36-9\n");
+  for (const char* query :
+       {"glibc", "Name (glibc)", "Package (glibc)", "glibc (>= 2.36)",
+        "glibc {source}", "$Architecture (source)"}) {
+    EXPECT_TRUE(Matches(query, dsc, "source")) << query;
+  }
+  EXPECT_FALSE(Matches("libc6", dsc, "source"));
   // A bare name matches what Provides it; a versioned one does not.
   EXPECT_TRUE(Matches("tzdata-bookworm", Tzdata()));
   EXPECT_TRUE(Matches("tz-data {arm64}", Tzdata()));
