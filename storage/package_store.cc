@@ -1,6 +1,7 @@
 #include "storage/package_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "deb/control.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
@@ -40,7 +41,21 @@ std::string QueryCondition(const deb::Query* query,
   return compiled.sql;
 }
 
-v1::Package PackageFromRow(const pqxx::row& row, bool details) {
+// StoredStanza parses the control stanza stored for package `key`;
+// DATA_LOSS when it does not parse (the row was changed behind debrepo).
+absl::StatusOr<deb::Paragraph> StoredStanza(const char* key,
+                                            const char* stanza) {
+  absl::StatusOr<std::vector<deb::Paragraph>> parsed =
+      deb::ParseParagraphs(stanza);
+  if (!parsed.ok() || parsed->size() != 1) {
+    return absl::DataLossError(absl::StrCat(
+        "the stored control stanza of ", key,
+        " does not parse; restore the packages table from a backup"));
+  }
+  return std::move(parsed->front());
+}
+
+absl::StatusOr<v1::Package> PackageFromRow(const pqxx::row& row, bool details) {
   v1::Package package;
   package.set_key(row[0].c_str());
   package.set_name(row[1].c_str());
@@ -49,21 +64,22 @@ v1::Package PackageFromRow(const pqxx::row& row, bool details) {
   package.set_source(row[4].c_str());
   package.set_package_type(row[5].c_str());
   if (!details) return package;
-  absl::StatusOr<std::vector<deb::Paragraph>> stanza =
-      deb::ParseParagraphs(row[6].c_str());
-  if (stanza.ok() && !stanza->empty()) {
-    for (const deb::Field& field : stanza->front().fields()) {
-      v1::ControlField* out = package.add_fields();
-      out->set_name(field.name);
-      out->set_value(field.value);
-    }
+  ASSIGN_OR_RETURN(const deb::Paragraph stanza,
+                   StoredStanza(row[0].c_str(), row[6].c_str()));
+  for (const deb::Field& field : stanza.fields()) {
+    v1::ControlField* out = package.add_fields();
+    out->set_name(field.name);
+    out->set_value(field.value);
   }
   v1::Package files;
-  if (internal::FromJson(absl::StrCat("{\"files\":", row[7].c_str(), "}"),
-                         &files)
-          .ok()) {
-    *package.mutable_files() = files.files();
+  if (!internal::FromJson(absl::StrCat("{\"files\":", row[7].c_str(), "}"),
+                          &files)
+           .ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "the stored files of ", row[0].c_str(),
+        " do not parse; restore the packages table from a backup"));
   }
+  *package.mutable_files() = files.files();
   return package;
 }
 
@@ -100,16 +116,16 @@ absl::StatusOr<std::vector<KeyConflict>> FindRepoConflicts(
       ON a.name = b.name AND a.version = b.version
       AND a.architecture = b.architecture AND a.key > b.key
     ORDER BY 1, 2)sql";
-  return Guard("checking for conflicting packages",
-               [&]() -> absl::StatusOr<std::vector<KeyConflict>> {
-                 std::vector<KeyConflict> conflicts;
-                 for (const pqxx::row& row : tx.pqxx().exec_params(
-                          kConflicts, std::string(repo),
-                          internal::PgTextArray(keys))) {
-                   conflicts.push_back({row[0].c_str(), row[1].c_str()});
-                 }
-                 return conflicts;
-               });
+  return Guard(
+      "checking for conflicting packages",
+      [&]() -> absl::StatusOr<std::vector<KeyConflict>> {
+        std::vector<KeyConflict> conflicts;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 kConflicts, std::string(repo), internal::PgTextArray(keys))) {
+          conflicts.push_back({row[0].c_str(), row[1].c_str()});
+        }
+        return conflicts;
+      });
 }
 
 absl::StatusOr<std::vector<std::string>> MissingPackages(
@@ -156,11 +172,10 @@ absl::StatusOr<std::vector<std::string>> RemoveFromRepo(
         }
         std::vector<std::string> removed;
         for (const pqxx::row& row : tx.pqxx().exec_params(
-                 absl::StrCat(
-                     "DELETE FROM repo_packages d USING packages p "
-                     "WHERE d.package_id = p.id AND d.repo_id = "
-                     "(SELECT id FROM repos WHERE name = $1) AND (",
-                     condition, ") RETURNING p.key"),
+                 absl::StrCat("DELETE FROM repo_packages d USING packages p "
+                              "WHERE d.package_id = p.id AND d.repo_id = "
+                              "(SELECT id FROM repos WHERE name = $1) AND (",
+                              condition, ") RETURNING p.key"),
                  pqxx::prepare::make_dynamic_params(parameters))) {
           removed.push_back(row[0].c_str());
         }
@@ -179,9 +194,9 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
     absl::string_view after_key, int limit, bool details) {
   std::vector<v1::Package> packages;
   absl::Status status = db.Run(what, [&](pqxx::connection& connection) {
-    std::vector<std::string> parameters = {
-        std::string(scope_parameter), std::string(after_key),
-        absl::StrCat(limit)};
+    std::vector<std::string> parameters = {std::string(scope_parameter),
+                                           std::string(after_key),
+                                           absl::StrCat(limit)};
     const std::string condition = QueryCondition(query, parameters);
     // A cursor, read in batches that are all asked for at once: PostgreSQL
     // computes the next batch while we turn this one into packages (a plain
@@ -215,7 +230,8 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
       pipeline.resume();
       for (pqxx::pipeline::query_id fetch : fetches) {
         for (const pqxx::row& row : pipeline.retrieve(fetch)) {
-          packages.push_back(PackageFromRow(row, details));
+          ASSIGN_OR_RETURN(v1::Package package, PackageFromRow(row, details));
+          packages.push_back(std::move(package));
         }
       }
     }
@@ -263,10 +279,12 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
               "\" does not exist; `debrepo package search` finds packages"));
           return absl::OkStatus();
         }
-        package = PackageFromRow(rows[0], /*details=*/true);
+        ASSIGN_OR_RETURN(v1::Package found,
+                         PackageFromRow(rows[0], /*details=*/true));
         for (std::string& repo : internal::ParseTextArray(rows[0][8])) {
-          package->add_repos(std::move(repo));
+          found.add_repos(std::move(repo));
         }
+        package = std::move(found);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -275,26 +293,21 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
 
 absl::StatusOr<std::vector<RepoStanza>> LoadRepoBinaryStanzas(
     Transaction& tx, absl::string_view repo) {
-  return Guard(
-      "reading a repo's packages",
-      [&]() -> absl::StatusOr<std::vector<RepoStanza>> {
-        std::vector<RepoStanza> stanzas;
-        for (const pqxx::row& row : tx.pqxx().exec_params(
-                 absl::StrCat("SELECT p.key, p.stanza ", kRepoMembers,
-                              " AND p.package_type <> 'source' "
-                              "ORDER BY p.key"),
-                 std::string(repo))) {
-          absl::StatusOr<std::vector<deb::Paragraph>> parsed =
-              deb::ParseParagraphs(row[1].c_str());
-          if (!parsed.ok() || parsed->size() != 1) {
-            return absl::DataLossError(absl::StrCat(
-                "the stored control stanza of ", row[0].c_str(),
-                " does not parse"));
-          }
-          stanzas.push_back({row[0].c_str(), std::move(parsed->front())});
-        }
-        return stanzas;
-      });
+  return Guard("reading a repo's packages",
+               [&]() -> absl::StatusOr<std::vector<RepoStanza>> {
+                 std::vector<RepoStanza> stanzas;
+                 for (const pqxx::row& row : tx.pqxx().exec_params(
+                          absl::StrCat("SELECT p.key, p.stanza ", kRepoMembers,
+                                       " AND p.package_type <> 'source' "
+                                       "ORDER BY p.key"),
+                          std::string(repo))) {
+                   ASSIGN_OR_RETURN(
+                       deb::Paragraph stanza,
+                       StoredStanza(row[0].c_str(), row[1].c_str()));
+                   stanzas.push_back({row[0].c_str(), std::move(stanza)});
+                 }
+                 return stanzas;
+               });
 }
 
 absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(

@@ -384,6 +384,25 @@ TEST_F(PackagesE2eTest, ControlDataPostgresCannotStoreIsSetAsideByName) {
                                                  "surrogate_1.0_all.deb"}));
 }
 
+TEST_F(PackagesE2eTest, ARowDamagedInTheDatabaseIsDataLossNotEmptyDetails) {
+  ASSERT_EQ(db_.QueryValue(R"sql(
+    WITH stored AS (
+      INSERT INTO packages (key, name, version, architecture, source,
+                            package_type, provides, stanza, fields, files)
+      VALUES ('Pall damaged 1.0 00000000', 'damaged', '1.0', 'all',
+              'damaged', 'deb', '{}', 'not a control stanza', '{}', '[]')
+      RETURNING 1)
+    SELECT count(*) FROM stored)sql"),
+            "1");
+  v1::GetPackageRequest get;
+  get.set_key("Pall damaged 1.0 00000000");
+  v1::Package package;
+  grpc::Status status = stack_.packages().GetPackage(
+      Deadline(absl::Seconds(10)).get(), get, &package);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(status.error_message(), HasSubstr("Pall damaged 1.0 00000000"));
+}
+
 TEST_F(PackagesE2eTest, ConflictingPackagesAreRefusedUnlessForced) {
   ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
   ASSERT_EQ(UploadAndWait(stack_, "a", "tool_1.0_amd64.deb",
