@@ -1,11 +1,15 @@
-// The server offers gRPC's standard health checking and reflection, and
-// many processes starting at once on a fresh database migrate it once.
+// The server offers gRPC's standard health checking and reflection, many
+// processes starting at once on a fresh database migrate it once, and
+// waits for jobs are bounded and end with the server.
+#include <signal.h>
+
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gmock/gmock.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/grpc_protos/health.grpc.pb.h"
 #include "tests/grpc_protos/reflection.grpc.pb.h"
@@ -20,8 +24,8 @@ TEST(ServerServicesTest, HealthAndReflection) {
   TestDatabase db;
   Stack stack(db.url());
   stack.StartServer();
-  auto channel = grpc::CreateChannel(stack.address(),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(stack.address(), grpc::InsecureChannelCredentials());
 
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::health::v1::HealthCheckRequest check;
@@ -74,6 +78,46 @@ TEST(ServerServicesTest, ManyProcessesStartingAtOnceMigrateOnce) {
   }
   Result result = CreateRepo(stack, "after-migration", 1);
   EXPECT_EQ(result.code, absl::StatusCode::kOk) << result.message;
+}
+
+TEST(ServerServicesTest, WaitsAreBoundedAndEndWhenTheServerStops) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();  // no worker: the job stays queued
+  v1::Job job;
+  ASSERT_TRUE(stack.admin()
+                  .SubmitNoop(Deadline(absl::Seconds(10)).get(),
+                              v1::SubmitNoopRequest(), &job)
+                  .ok());
+  v1::WaitJobRequest wait;
+  wait.set_id(job.id());
+  for (int64_t seconds : {int64_t{-1}, int64_t{2 * 3600}}) {
+    wait.mutable_timeout()->set_seconds(seconds);
+    v1::Job ignored;
+    grpc::Status status =
+        stack.jobs().WaitJob(Deadline(absl::Seconds(10)).get(), wait, &ignored);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << seconds;
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr("timeout"));
+  }
+
+  // A long wait is answered at once when the server shuts down, instead of
+  // holding its shutdown for the minute asked for.
+  wait.mutable_timeout()->set_seconds(60);
+  absl::Duration waited;
+  std::thread waiter([&] {
+    const absl::Time start = absl::Now();
+    v1::Job ignored;
+    (void)stack.jobs().WaitJob(Deadline(absl::Seconds(90)).get(), wait,
+                               &ignored);
+    waited = absl::Now() - start;
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  stack.server(0).Signal(SIGTERM);
+  waiter.join();
+  // (Other calls get 5 s of grace: a wait must not need them.)
+  EXPECT_LT(waited, absl::Seconds(3));
+  stack.server(0).Wait();
 }
 
 }  // namespace
