@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -9,6 +10,14 @@
 #include "pqxx/except"
 
 namespace debrepo::storage {
+namespace {
+
+// The payload that marks a serialization failure or deadlock (SQLSTATE
+// 40001 / 40P01) among ABORTED statuses.
+constexpr char kSerializationFailurePayload[] =
+    "type.debrepo.dev/storage.SerializationFailure";
+
+}  // namespace
 
 absl::Status StatusFromException(const std::exception& e,
                                  absl::string_view what) {
@@ -26,8 +35,16 @@ absl::Status StatusFromException(const std::exception& e,
         e.what(), ")"));
   }
   if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
-    return absl::AbortedError(
+    absl::Status status = absl::AbortedError(
         absl::StrCat(what, ": concurrent update, retry (", e.what(), ")"));
+    // Marked, so that only these are retried: an ABORTED that code returns
+    // for its own reasons (or 40003, completion unknown) is an answer, not
+    // a lost race.
+    if (dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr ||
+        dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr) {
+      status.SetPayload(kSerializationFailurePayload, absl::Cord("retry"));
+    }
+    return status;
   }
   if (dynamic_cast<const pqxx::unique_violation*>(&e) != nullptr) {
     return absl::AlreadyExistsError(absl::StrCat(what, ": ", e.what()));
@@ -62,7 +79,8 @@ absl::Status StatusFromException(const std::exception& e,
 }
 
 bool IsRetryable(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kAborted;
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kSerializationFailurePayload).has_value();
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(

@@ -26,7 +26,8 @@ absl::Status StatusFromException(const std::exception& e,
                                  absl::string_view what);
 
 // IsRetryable is true for statuses that mean "the transaction lost a
-// serialization race; run it again" (SQLSTATE 40001 / 40P01).
+// serialization race; run it again" (SQLSTATE 40001 / 40P01, as mapped by
+// StatusFromException, which marks them). Other ABORTED statuses are not.
 bool IsRetryable(const absl::Status& status);
 
 // Connect opens one connection. `dsn` is a libpq connection string or URI;

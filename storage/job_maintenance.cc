@@ -20,7 +20,9 @@ using internal::Guard;
 constexpr char kProbeOrphan[] =
     "SELECT j.attempts, j.worker, "
     "EXISTS (SELECT 1 FROM job_outcomes o WHERE o.job_id = j.id), "
-    "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id) "
+    "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id), "
+    "EXISTS (SELECT 1 FROM job_outcomes o WHERE o.job_id = j.id "
+    "AND o.after_commit) "
     "FROM jobs j WHERE j.id = $1 AND j.state = 'running' "
     "AND pg_try_advisory_xact_lock(" DEBREPO_SQL_JOB_LOCK("j.id") ") "
     "FOR UPDATE SKIP LOCKED";
@@ -39,6 +41,15 @@ constexpr char kOrphanCandidates[] = R"sql(
         AND l.classid::bigint = j.id / 2147483648
         AND l.objid::bigint = j.id % 2147483648)
   ORDER BY j.id)sql";
+
+// Puts a running job back in the queue, with `why` in its log. It keeps
+// its place: its keys stay, so no job it conflicts with overtakes it.
+void Requeue(pqxx::transaction_base& tx, int64_t id, const std::string& why) {
+  tx.exec_params0(
+      "UPDATE jobs SET state = 'queued', worker = '' WHERE id = $1", id);
+  tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)", id,
+                  why);
+}
 
 }  // namespace
 
@@ -71,7 +82,18 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                    if (rows.empty()) continue;  // alive, done, or taken
                    const int attempts = rows[0][0].as<int>();
                    const std::string worker = rows[0][1].c_str();
-                   if (rows[0][2].as<bool>()) {
+                   if (rows[0][4].as<bool>()) {
+                     // Committed, but its after-commit step may not have
+                     // run: a worker must replay it before the job ends.
+                     // Whatever the attempts so far, for the commit stands
+                     // and only finishing the step completes the job.
+                     Requeue(tx, id,
+                             absl::StrCat("worker ", worker,
+                                          " died after attempt ", attempts,
+                                          " committed; requeued to finish its "
+                                          "after-commit step"));
+                     ++report.requeued;
+                   } else if (rows[0][2].as<bool>()) {
                      ++report.finalized;
                    } else if (rows[0][3].as<bool>()) {
                      internal::RecordFailure(
@@ -90,15 +112,10 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                              "logs, then retry")));
                      ++report.failed;
                    } else {
-                     tx.exec_params0(
-                         "UPDATE jobs SET state = 'queued', worker = '' "
-                         "WHERE id = $1",
-                         id);
-                     tx.exec_params0(
-                         "INSERT INTO job_logs (job_id, line) VALUES ($1, $2)",
-                         id,
-                         absl::StrCat("worker ", worker, " died during attempt ",
-                                      attempts, "; requeued"));
+                     Requeue(tx, id,
+                             absl::StrCat("worker ", worker,
+                                          " died during attempt ", attempts,
+                                          "; requeued"));
                      ++report.requeued;
                    }
                    const bool ended = internal::FinalizeJob(tx, id);
@@ -127,6 +144,11 @@ absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {
         "DELETE FROM jobs WHERE end_time < now() - "
         "make_interval(secs => $1::double precision) RETURNING id",
         cutoff_seconds);
+    // A cancellation matters only while its job runs. Finishing a job
+    // drops its request; this also catches one that outlived its job.
+    tx.exec0(
+        "DELETE FROM job_cancellations c WHERE NOT EXISTS (SELECT 1 FROM jobs "
+        "j WHERE j.id = c.job_id AND j.state IN ('queued', 'running'))");
     tx.commit();
     return static_cast<int>(deleted.size());
   });

@@ -15,7 +15,8 @@ namespace debrepo::storage {
 
 // RecoveryReport counts what RecoverOrphans did.
 struct RecoveryReport {
-  int requeued = 0;   // back to queued for another attempt
+  // back to queued for another attempt (or to finish an after-commit step)
+  int requeued = 0;
   int failed = 0;     // out of attempts, or cancelled meanwhile
   int finalized = 0;  // had committed; only the bookkeeping was missing
 };
@@ -32,12 +33,15 @@ class JobMaintenance {
 
   // RecoverOrphans settles every running job whose job lock is free (its
   // worker's session is gone): a job that had committed its outcome is
-  // finalized; others are requeued, or failed with ABORTED once they have
-  // had `max_attempts` attempts.
+  // finalized, unless it still owes its after-commit step, which it is
+  // requeued to finish (however many attempts it had: the commit stands);
+  // others are requeued, or failed with ABORTED once they have had
+  // `max_attempts` attempts.
   absl::StatusOr<RecoveryReport> RecoverOrphans(int max_attempts);
 
   // PruneFinished deletes jobs (with their logs and outcomes) that ended
-  // more than `retention` ago. Returns how many.
+  // more than `retention` ago, and cancellation requests of jobs that are
+  // no longer queued or running. Returns how many jobs.
   absl::StatusOr<int> PruneFinished(absl::Duration retention);
 
   // Heartbeat records that worker `worker_id` is alive, with its counters.

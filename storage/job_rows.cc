@@ -100,27 +100,21 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 }
 
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
-                 const std::vector<std::string>& log) {
-  // One statement: data-modifying CTEs all run, atomically.
-  return ExecPrepared(tx, "finalize_job", R"sql(
-      WITH finished AS (
-        UPDATE jobs j SET state = o.state, end_time = o.end_time,
-            status_code = o.status_code, status_message = o.status_message,
-            result = o.result
-        FROM job_outcomes o
-        WHERE j.id = $1 AND o.job_id = j.id
-        RETURNING j.id),
-      logged AS (
-        INSERT INTO job_logs (job_id, line)
-        SELECT $1, line FROM unnest($2::text[]) WITH ORDINALITY AS l (line, n)
-        ORDER BY n),
-      freed_keys AS (
-        DELETE FROM job_keys WHERE job_id IN (SELECT id FROM finished)),
-      dropped_cancellation AS (
-        DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
-      SELECT count(*) FROM finished)sql",
-                      id, PgTextArray(log))[0][0]
-             .as<int>() > 0;
+                 const std::vector<std::string>& log, bool and_unlock_all) {
+  if (and_unlock_all) {
+    // The select list runs after the function: the job's row is updated
+    // (and row-locked until the statement commits, so recovery's probe
+    // skips it) before its owner's locks go.
+    return ExecPrepared(tx, "finalize_job_and_unlock",
+                        "SELECT debrepo_finish_job($1, $2::text[]), "
+                        "pg_advisory_unlock_all()",
+                        id, PgTextArray(log))[0][0]
+        .as<bool>();
+  }
+  return ExecPrepared(tx, "finalize_job",
+                      "SELECT debrepo_finish_job($1, $2::text[])", id,
+                      PgTextArray(log))[0][0]
+      .as<bool>();
 }
 
 void RecordFailure(pqxx::transaction_base& tx, int64_t id,
@@ -135,15 +129,7 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
                static_cast<int>(status.code()), std::string(status.message()));
 }
 
-void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id,
-                    bool and_unlock_all) {
-  if (and_unlock_all) {
-    ExecPrepared(tx, "notify_job_ended_and_unlock",
-                 "SELECT pg_notify($1, $2::text), pg_notify($3, ''), "
-                 "pg_advisory_unlock_all()",
-                 kJobDoneChannel, id, kJobQueuedChannel);
-    return;
-  }
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
   ExecPrepared(tx, "notify_job_ended",
                "SELECT pg_notify($1, $2::text), pg_notify($3, '')",
                kJobDoneChannel, id, kJobQueuedChannel);

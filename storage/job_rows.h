@@ -41,13 +41,24 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 #define DEBREPO_SQL_JOB_LOCK(id) \
   "(" id " / 2147483648)::int, (" id " % 2147483648)::int"
 
-// FinalizeJob copies job `id`'s outcome row onto its jobs row, appends `log`
-// to its log, and drops its resource keys (freeing conflicting jobs to be
-// claimed), in one statement. Returns false when the job has no outcome yet
-// (then only the log is written). Callers notify with NotifyJobEnded after
-// committing.
+// FinalizeJob ends job `id` (debrepo_finish_job, migration 8): copies its
+// outcome row onto its jobs row, appends `log` to its log, drops its
+// resource keys and counts it off the jobs waiting for it, in one
+// statement. Returns false when the job has no outcome yet or has ended
+// already (then only the log is written). With `and_unlock_all`, the same
+// statement then releases every advisory lock of the session (a worker
+// finishing its job): keys and locks go together, so no claimer finds the
+// keys free and the locks still held. Callers notify with NotifyJobEnded
+// after committing.
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
-                 const std::vector<std::string>& log = {});
+                 const std::vector<std::string>& log = {},
+                 bool and_unlock_all = false);
+
+// RecordFailure inserts job `id`'s outcome for an error `status` (CANCELLED
+// for a cancellation, FAILED otherwise) unless the job has an outcome
+// already.
+void RecordFailure(pqxx::transaction_base& tx, int64_t id,
+                   const absl::Status& status);
 
 // NotifyJobEnded wakes Wait callers of job `id` and workers (its resources
 // are free). NotifyJobQueued wakes workers.
@@ -57,17 +68,8 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
 // WAL flush included, so notifying inside the writing transaction would
 // serialize every job's commit behind one fsync at a time. A notification
 // lost to a crash between the two is covered by the listeners' polling.
-// RecordFailure inserts job `id`'s outcome for an error `status` (CANCELLED
-// for a cancellation, FAILED otherwise) unless the job has an outcome
-// already.
-void RecordFailure(pqxx::transaction_base& tx, int64_t id,
-                   const absl::Status& status);
-
 // Pass a pqxx::nontransaction opened after the change committed.
-// With `and_unlock_all`, also releases every advisory lock of the session
-// (a worker finishing its job), in the same round trip.
-void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id,
-                    bool and_unlock_all = false);
+void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id);
 void NotifyJobQueued(pqxx::transaction_base& tx);
 
 }  // namespace debrepo::storage::internal

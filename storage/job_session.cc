@@ -19,53 +19,66 @@ namespace {
 
 using internal::Guard;
 
-// One statement, one commit: pick the oldest claimable job, skipping rows
-// other claimers hold, and take its job lock (a session lock that outlives
-// this statement and dies with the session, which is how recovery tells a
-// dead owner). A queued job is claimable when none of its keys conflicts
-// (either side exclusive) with a running job or an older queued one. The
-// two EXISTS branches keep the shared "gc" key that every job holds from
-// turning the check quadratic: a shared key only looks for exclusive
-// holders, through the (key, exclusive) index.
+// One statement, one commit: take the oldest claimable job of a kind this
+// worker runs, skipping rows other claimers hold, and take its job lock (a
+// session lock that outlives this statement and dies with the session,
+// which is how recovery tells a dead owner).
+//
+// Why this is FIFO per key and never runs two conflicting jobs at once: a
+// queued job is claimable (blockers = 0) only once every job submitted
+// before it that shares a key with it, either side exclusive, has finished
+// (debrepo_submit_job counts them, debrepo_finish_job counts them down;
+// migration 8). A later job therefore cannot start before an earlier
+// conflicting one has ended, whichever kinds the workers run, and two
+// conflicting jobs are never running together. The advisory locks the
+// worker takes next (LockResources) are the second line of defence that
+// makes this hold even for a job requeued while its old session lingers.
+// The claim itself is an index look-up (jobs_claimable), whatever the
+// queue's depth.
 constexpr char kClaim[] = R"sql(
-  WITH candidate AS (
-    SELECT j.id FROM jobs j
-    WHERE j.state = 'queued'
-      AND j.kind = ANY($2::text[])
-      AND NOT EXISTS (
-        SELECT 1 FROM job_keys mine
-        WHERE mine.job_id = j.id
-          AND (
-            -- Anyone holding or queued before us exclusively on our key.
-            EXISTS (
-              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
-              WHERE other.key = mine.key AND other.exclusive
-                AND other.job_id <> j.id
-                AND (o.state = 'running' OR o.id < j.id))
-            -- For our exclusive keys, anyone at all.
-            OR (mine.exclusive AND EXISTS (
-              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
-              WHERE other.key = mine.key AND other.job_id <> j.id
-                AND (o.state = 'running' OR o.id < j.id)))))
-    ORDER BY j.id
-    LIMIT 1
-    FOR UPDATE OF j SKIP LOCKED)
   UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,
       start_time = now()
-  FROM candidate
-  WHERE jobs.id = candidate.id
-    AND pg_try_advisory_lock()sql" DEBREPO_SQL_JOB_LOCK("candidate.id") R"sql()
-  RETURNING jobs.id, jobs.kind, jobs.args, jobs.exclusive_keys,
-      jobs.shared_keys, jobs.attempts)sql";
+  WHERE id = (
+      SELECT c.id FROM jobs c
+      WHERE c.state = 'queued' AND c.blockers = 0
+        AND c.kind = ANY($2::text[])
+      ORDER BY c.id
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED)
+    AND pg_try_advisory_lock()sql" DEBREPO_SQL_JOB_LOCK("id") R"sql()
+  RETURNING id, kind, args, exclusive_keys, shared_keys, attempts)sql";
 
 // The success outcome, unless a cancellation was requested first: reading
 // job_cancellations by primary key inside the serializable transaction
-// keeps the predicate lock narrow.
+// keeps the predicate lock narrow. Runs inside the body's savepoint, so a
+// cancellation found here rolls the body's writes back with it.
 constexpr char kInsertSuccessUnlessCancelled[] = R"sql(
-  INSERT INTO job_outcomes (job_id, state, status_code, status_message, result)
-  SELECT $1, 'succeeded', 0, '', $2::jsonb
+  INSERT INTO job_outcomes (job_id, state, status_code, status_message, result,
+      attempt, after_commit)
+  SELECT $1, 'succeeded', 0, '', $2::jsonb, $3, $4
   WHERE NOT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
   RETURNING job_id)sql";
+
+// The outcome of a job whose body failed or was cancelled, decided in the
+// same serializable transaction as the body (after its writes were rolled
+// back to the savepoint): a cancellation requested before this commits
+// wins over the failure, as it does over success.
+constexpr char kInsertFailureOrCancellation[] = R"sql(
+  INSERT INTO job_outcomes (job_id, state, status_code, status_message,
+      attempt)
+  SELECT $1,
+    CASE WHEN cancelled THEN 'cancelled' ELSE 'failed' END,
+    CASE WHEN cancelled THEN 1 ELSE $2 END,
+    CASE WHEN cancelled THEN 'cancelled while running; nothing was changed'
+         ELSE $3 END,
+    $4
+  FROM (SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
+        AS cancelled) request
+  ON CONFLICT (job_id) DO NOTHING)sql";
+
+// How long one wait for a job's resource locks lasts before the worker
+// checks whether it should give the job back (on shutdown).
+constexpr char kLockWaitTimeout[] = "1s";
 
 absl::Status StatusFromOutcomeRow(const pqxx::row& row) {
   return absl::Status(static_cast<absl::StatusCode>(row[1].as<int>()),
@@ -122,14 +135,33 @@ absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
                });
 }
 
-absl::Status JobSession::LockResources(const ClaimedJob& job) {
+absl::StatusOr<bool> JobSession::LockResources(
+    const ClaimedJob& job, const std::function<bool()>& give_up) {
   std::vector<AdvisoryLock> locks =
       PlanLocks(job.exclusive_keys, job.shared_keys);
-  if (locks.empty()) return absl::OkStatus();
-  return Guard("locking the job's resources", [&]() -> absl::Status {
-    pqxx::nontransaction(*connection_).exec(LockStatement(locks));
-    return absl::OkStatus();
-  });
+  if (locks.empty()) return true;
+  const std::string statement = LockStatement(locks);
+  for (;;) {
+    absl::StatusOr<bool> locked =
+        Guard("locking the job's resources", [&]() -> absl::StatusOr<bool> {
+          // The timeout applies to this transaction only. Session locks
+          // taken before a timeout stay held (and are taken again, counted,
+          // on the next try); Finish and Requeue release them all.
+          pqxx::work tx(*connection_);
+          tx.exec(absl::StrCat("SET LOCAL lock_timeout = '", kLockWaitTimeout,
+                               "'"));
+          try {
+            tx.exec(statement);
+          } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55P03") throw;  // lock_not_available
+            return false;
+          }
+          tx.commit();
+          return true;
+        });
+    if (!locked.ok() || *locked) return locked;
+    if (give_up && give_up()) return false;
+  }
 }
 
 absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
@@ -138,8 +170,9 @@ absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
                [&]() -> absl::StatusOr<std::optional<JobOutcome>> {
                  pqxx::nontransaction tx(*connection_);
                  pqxx::result rows = tx.exec_params(
-                     "SELECT state, status_code, status_message, result "
-                     "FROM job_outcomes WHERE job_id = $1",
+                     "SELECT state, status_code, status_message, result, "
+                     "attempt, after_commit FROM job_outcomes "
+                     "WHERE job_id = $1",
                      job_id);
                  if (rows.empty()) return std::nullopt;
                  JobOutcome outcome;
@@ -149,58 +182,92 @@ absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
                    RETURN_IF_ERROR(internal::FromJson(rows[0][3].c_str(),
                                                       &outcome.result));
                  }
+                 outcome.attempt = rows[0][4].as<int>();
+                 outcome.after_commit = rows[0][5].as<bool>();
                  return outcome;
                });
 }
 
 absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
-                                                  const Body& body) {
-  return Guard("running the job's transaction",
-               [&]() -> absl::StatusOr<JobOutcome> {
-                 pqxx::transaction<pqxx::serializable> tx(*connection_);
-                 Transaction transaction(tx);
-                 absl::StatusOr<v1::JobResult> result = body(transaction);
-                 if (!result.ok()) {
-                   const absl::StatusCode code = result.status().code();
-                   if (code == absl::StatusCode::kAborted ||
-                       code == absl::StatusCode::kUnavailable) {
-                     return result.status();
-                   }
-                   // A domain error: keep nothing the body wrote.
-                   tx.abort();
-                   return RecordOutcome(job.id, result.status());
-                 }
-                 if (internal::ExecPrepared(tx, "insert_success_outcome",
-                                            kInsertSuccessUnlessCancelled,
-                                            job.id, internal::ToJson(*result))
+                                                  const Body& body,
+                                                  bool after_commit) {
+  return Guard(
+      "running the job's transaction", [&]() -> absl::StatusOr<JobOutcome> {
+        pqxx::transaction<pqxx::serializable> tx(*connection_);
+        absl::Status failure;
+        JobOutcome outcome;
+        {
+          // The body's writes, kept only if it succeeds and no
+          // cancellation came first; otherwise rolled back to here, and
+          // the failure is recorded on this same snapshot.
+          pqxx::subtransaction body_tx(tx, "job_body");
+          Transaction transaction(body_tx);
+          absl::StatusOr<v1::JobResult> result = body(transaction);
+          if (!result.ok()) {
+            if (IsRetryable(result.status()) ||
+                result.status().code() == absl::StatusCode::kUnavailable) {
+              return result.status();
+            }
+            failure = result.status();
+          } else if (internal::ExecPrepared(
+                         body_tx, "insert_success_outcome",
+                         kInsertSuccessUnlessCancelled, job.id,
+                         internal::ToJson(*result), job.attempt, after_commit)
                          .empty()) {
-                   tx.abort();
-                   return RecordOutcome(
-                       job.id, absl::CancelledError("cancelled while running; "
-                                                    "nothing was changed"));
-                 }
-                 tx.commit();
-                 JobOutcome outcome;
-                 outcome.state = v1::SUCCEEDED;
-                 outcome.result = *std::move(result);
-                 return outcome;
-               });
+            failure = absl::CancelledError(
+                "cancelled while running; nothing was changed");
+          } else {
+            outcome.state = v1::SUCCEEDED;
+            outcome.result = *std::move(result);
+            outcome.attempt = job.attempt;
+            outcome.after_commit = after_commit;
+          }
+          if (failure.ok()) {
+            body_tx.commit();
+          } else {
+            body_tx.abort();
+          }
+        }
+        if (!failure.ok()) {
+          internal::ExecPrepared(tx, "insert_failure_outcome",
+                                 kInsertFailureOrCancellation, job.id,
+                                 static_cast<int>(failure.code()),
+                                 std::string(failure.message()), job.attempt);
+        }
+        tx.commit();
+        if (!failure.ok()) {
+          // The row stored: ours, or one committed before (then the insert
+          // did nothing), or the cancellation that won.
+          ASSIGN_OR_RETURN(std::optional<JobOutcome> stored,
+                           LoadOutcome(job.id));
+          if (!stored.has_value()) {
+            return absl::InternalError(absl::StrCat(
+                "job ", job.id, ": outcome vanished after insert"));
+          }
+          return *stored;
+        }
+        return outcome;
+      });
+}
+
+absl::StatusOr<std::optional<JobOutcome>> JobSession::CommittedOutcome(
+    const ClaimedJob& job) {
+  // Only an earlier attempt can have committed an outcome.
+  if (job.attempt <= 1) return std::nullopt;
+  return LoadOutcome(job.id);
 }
 
 absl::StatusOr<JobOutcome> JobSession::Commit(const ClaimedJob& job,
                                               const Body& body,
-                                              const RetryPolicy& policy) {
-  // Only an earlier attempt can have committed an outcome.
-  std::optional<JobOutcome> earlier;
-  if (job.attempt > 1) {
-    ASSIGN_OR_RETURN(earlier, LoadOutcome(job.id));
-    if (earlier.has_value()) return *earlier;
-  }
+                                              const RetryPolicy& policy,
+                                              bool after_commit) {
+  ASSIGN_OR_RETURN(std::optional<JobOutcome> earlier, CommittedOutcome(job));
+  if (earlier.has_value()) return *earlier;
   absl::BitGen random;
   absl::Duration backoff = policy.initial_backoff;
   absl::Status last_conflict;
   for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
-    absl::StatusOr<JobOutcome> outcome = CommitOnce(job, body);
+    absl::StatusOr<JobOutcome> outcome = CommitOnce(job, body, after_commit);
     if (outcome.ok()) {
       outcome->serialization_retries = attempt;
       return outcome;
@@ -251,20 +318,23 @@ absl::Status JobSession::Finish(int64_t job_id,
                                 const std::vector<std::string>& log) {
   return Guard("finishing a job", [&]() -> absl::Status {
     pqxx::nontransaction tx(*connection_);
-    internal::FinalizeJob(tx, job_id, log);
-    internal::NotifyJobEnded(tx, job_id, /*and_unlock_all=*/true);
+    internal::FinalizeJob(tx, job_id, log, /*and_unlock_all=*/true);
+    internal::NotifyJobEnded(tx, job_id);
     return absl::OkStatus();
   });
 }
 
-absl::Status JobSession::Requeue(const ClaimedJob& job) {
+absl::Status JobSession::Requeue(const ClaimedJob& job,
+                                 absl::string_view reason) {
   return Guard("requeueing a job", [&]() -> absl::Status {
     pqxx::work tx(*connection_);
-    // The claim counted an attempt that never ran.
+    // The claim counted an attempt that never reached its transaction.
     tx.exec_params0(
         "UPDATE jobs SET state = 'queued', worker = '', "
         "attempts = attempts - 1 WHERE id = $1 AND state = 'running'",
         job.id);
+    tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)",
+                    job.id, absl::StrCat("worker ", worker_id_, " ", reason));
     tx.commit();
     // Unlock first, then wake claimers, who would otherwise find the job's
     // lock still taken.

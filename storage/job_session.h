@@ -39,6 +39,12 @@ struct JobOutcome {
   v1::JobResult result;
   // Serializable transactions rolled back by conflicts before this outcome.
   int serialization_retries = 0;
+  // The attempt whose transaction committed this outcome (its staging
+  // files are the ones an after-commit step uses).
+  int attempt = 0;
+  // True while the job's after-commit step still has to run: the job may
+  // show as ended only once it has.
+  bool after_commit = false;
 };
 
 // RetryPolicy bounds the retries of a serializable transaction that lost a
@@ -60,9 +66,10 @@ struct RetryPolicy {
 class JobSession {
  public:
   // The body of a job's transaction: reloads, checks invariants, mutates,
-  // and returns the result. A non-OK status other than ABORTED or
-  // UNAVAILABLE is the job's domain error: it is committed as FAILED and
-  // nothing the body wrote is kept.
+  // and returns the result. A non-OK status other than a serialization
+  // failure (IsRetryable) or UNAVAILABLE is the job's domain error: it is
+  // committed as FAILED in the same transaction, and nothing the body wrote
+  // is kept (the body runs in a savepoint).
   using Body = std::function<absl::StatusOr<v1::JobResult>(Transaction&)>;
 
   // Open connects a session for worker `worker_id`, which runs jobs of
@@ -79,17 +86,30 @@ class JobSession {
   // LockResources takes the job's advisory locks (exclusive and shared, in
   // ascending key order), waiting for holders to finish. Must be called
   // before Commit: a transaction's snapshot must not predate the lock.
-  absl::Status LockResources(const ClaimedJob& job);
+  // While it waits, it asks `give_up` about once a second; returns false
+  // when that said yes (the job should be given back with Requeue), true
+  // once every lock is held.
+  absl::StatusOr<bool> LockResources(
+      const ClaimedJob& job, const std::function<bool()>& give_up = nullptr);
 
   // Commit runs `body` in a SERIALIZABLE transaction and inserts the job's
-  // outcome row in that same transaction, retrying conflicts per `policy`.
-  // A cancellation requested before the transaction commits wins. If the
-  // job already has an outcome (a previous attempt committed), that one is
-  // returned and `body` is not run again. UNAVAILABLE means the database
-  // was lost: nothing is known to be committed, and recovery will settle
-  // the job.
+  // outcome row in that same transaction, retrying serialization failures
+  // (only those) per `policy`. A cancellation requested before the
+  // transaction commits wins over success and failure alike. If the job
+  // already has an outcome (a previous attempt committed), that one is
+  // returned and `body` is not run again. With `after_commit`, a success
+  // is recorded as still owing its after-commit step, which recovery then
+  // replays if this worker dies before finishing the job. UNAVAILABLE
+  // means the database was lost: nothing is known to be committed, and
+  // recovery will settle the job.
   absl::StatusOr<JobOutcome> Commit(const ClaimedJob& job, const Body& body,
-                                    const RetryPolicy& policy);
+                                    const RetryPolicy& policy,
+                                    bool after_commit = false);
+
+  // CommittedOutcome returns the outcome an earlier attempt of `job`
+  // committed, if any (a job requeued after its worker died).
+  absl::StatusOr<std::optional<JobOutcome>> CommittedOutcome(
+      const ClaimedJob& job);
 
   // Fail commits a FAILED (or CANCELLED, for a CANCELLED status) outcome
   // for a job that failed outside its transaction (e.g. in a long phase),
@@ -98,13 +118,14 @@ class JobSession {
                                   const absl::Status& status);
 
   // Finish copies the outcome onto the job row, writes `log` lines, frees
-  // the job's resource keys, notifies waiters, and releases every advisory
-  // lock of this session.
+  // the job's resource keys and releases every advisory lock of this
+  // session (one statement), then notifies waiters.
   absl::Status Finish(int64_t job_id, const std::vector<std::string>& log);
 
-  // Requeue gives a claimed job back without running it (on shutdown) and
+  // Requeue gives a claimed job back before its transaction (on shutdown),
+  // without spending an attempt, logs "worker <id> <reason>" on it, and
   // releases the session's locks.
-  absl::Status Requeue(const ClaimedJob& job);
+  absl::Status Requeue(const ClaimedJob& job, absl::string_view reason);
 
   // ReadOnly runs `fn` in a short read-only transaction (READ COMMITTED),
   // for a job's long phase. Under the job's locks, what it reads about the
@@ -122,9 +143,9 @@ class JobSession {
   JobSession(std::unique_ptr<pqxx::connection> connection,
              std::string worker_id, std::string kinds);
 
-  // Runs the body once; ABORTED means retry.
+  // Runs the body once; a serialization failure (IsRetryable) means retry.
   absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job,
-                                        const Body& body);
+                                        const Body& body, bool after_commit);
   // Inserts an outcome unless one exists, and returns the one stored.
   absl::StatusOr<JobOutcome> RecordOutcome(int64_t job_id,
                                            const absl::Status& status);

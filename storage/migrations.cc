@@ -283,6 +283,149 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     THEN debversion_cmp_valid(a, b) END
 $$;
 )sql"},
+    {8, "claimable jobs decided at submit and finish; after-commit outcomes",
+     R"sql(
+-- A queued job is claimable once no unfinished job submitted before it
+-- conflicts with it (shares a key, either holding it exclusively).
+-- `blockers` counts those jobs: set when the job is submitted and
+-- decremented as each of them finishes, so a claim is one look-up in the
+-- index below instead of a conflict search over the queue (measured: that
+-- search was 58% of all statement time per job at 64 clients).
+ALTER TABLE jobs ADD COLUMN blockers integer NOT NULL DEFAULT 0;
+UPDATE jobs j SET blockers = (
+  SELECT count(*) FROM (
+    SELECT other.job_id FROM job_keys mine
+    JOIN job_keys other ON other.key = mine.key AND other.exclusive
+      AND other.job_id < mine.job_id
+    WHERE mine.job_id = j.id
+    UNION
+    SELECT other.job_id FROM job_keys mine
+    JOIN job_keys other ON other.key = mine.key
+      AND other.job_id < mine.job_id
+    WHERE mine.job_id = j.id AND mine.exclusive) earlier)
+WHERE j.state = 'queued';
+CREATE INDEX jobs_claimable ON jobs (id) WHERE state = 'queued' AND blockers = 0;
+
+-- Which attempt committed the outcome (its staging files are the ones an
+-- after-commit step puts in place), and whether the job still has an
+-- after-commit step to run before it may show as ended.
+ALTER TABLE job_outcomes ADD COLUMN attempt integer NOT NULL DEFAULT 1;
+ALTER TABLE job_outcomes ADD COLUMN after_commit boolean NOT NULL DEFAULT false;
+
+-- Queue locks: transaction-scoped advisory locks that make counting a new
+-- job's blockers and releasing a finished job's keys mutually exclusive per
+-- key (shared for shared keys, so jobs that only share the "gc" key never
+-- wait for each other here). They hash the key with a "queue/" prefix, so
+-- they never wait for the session locks workers hold on the same resources
+-- while running jobs. Taken in ascending order: no deadlocks.
+CREATE FUNCTION debrepo_lock_queue_keys(exclusive_keys text[], shared_keys text[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  lock_key bigint;
+  is_exclusive boolean;
+BEGIN
+  FOR lock_key, is_exclusive IN
+    SELECT hashtextextended('queue/' || key, 0), bool_or(exclusive)
+    FROM (SELECT unnest(exclusive_keys) AS key, true AS exclusive
+          UNION ALL
+          SELECT unnest(shared_keys), false) keys
+    GROUP BY 1 ORDER BY 1
+  LOOP
+    IF is_exclusive THEN
+      PERFORM pg_advisory_xact_lock(lock_key);
+    ELSE
+      PERFORM pg_advisory_xact_lock_shared(lock_key);
+    END IF;
+  END LOOP;
+END $$;
+
+-- Submits a job: unless `request` was used before, inserts it with its keys
+-- and the number of unfinished jobs it must wait for, and returns its id
+-- and creation time. Under the queue locks every conflicting job submitted
+-- earlier has committed (it held a conflicting lock) and none has a
+-- larger id (ids are drawn after the locks), so the count is exact.
+-- Each statement of a plpgsql function takes a new snapshot under READ
+-- COMMITTED: the count sees what committed before the locks were granted.
+CREATE FUNCTION debrepo_submit_job(job_kind text, job_args jsonb, request text,
+    exclusive_keys text[], shared_keys text[])
+RETURNS TABLE (job_id bigint, job_create_time timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+  new_id bigint;
+  new_time timestamptz;
+BEGIN
+  PERFORM debrepo_lock_queue_keys(exclusive_keys, shared_keys);
+  INSERT INTO jobs AS j (kind, args, request_id, exclusive_keys, shared_keys,
+      blockers)
+  SELECT job_kind, job_args, nullif(request, ''), exclusive_keys, shared_keys,
+    (SELECT count(*) FROM (
+       -- Two branches, so a key held shared by every job ("gc") is looked
+       -- up only among its exclusive holders, through an index.
+       SELECT other.job_id FROM unnest(exclusive_keys || shared_keys) AS k
+       JOIN job_keys other ON other.key = k AND other.exclusive
+       UNION
+       SELECT other.job_id FROM unnest(exclusive_keys) AS k
+       JOIN job_keys other ON other.key = k) earlier)
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING j.id, j.create_time INTO new_id, new_time;
+  IF new_id IS NULL THEN
+    RETURN;
+  END IF;
+  INSERT INTO job_keys (key, job_id, exclusive)
+  SELECT key, new_id, true FROM unnest(exclusive_keys) AS key
+  UNION ALL
+  SELECT key, new_id, false FROM unnest(shared_keys) AS key;
+  job_id := new_id;
+  job_create_time := new_time;
+  RETURN NEXT;
+END $$;
+
+-- Ends a job whose outcome is recorded: copies the outcome onto its row,
+-- appends `log`, releases its keys and lets the jobs waiting for it move
+-- up. Returns false (writing only the log) when the job has no outcome yet
+-- or has ended already, so a second call changes nothing.
+CREATE FUNCTION debrepo_finish_job(finished_id bigint, log text[])
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  ended boolean;
+BEGIN
+  PERFORM debrepo_lock_queue_keys(j.exclusive_keys, j.shared_keys)
+  FROM jobs j WHERE j.id = finished_id;
+  INSERT INTO job_logs (job_id, line)
+  SELECT finished_id, line FROM unnest(log) WITH ORDINALITY AS l (line, n)
+  ORDER BY n;
+  UPDATE jobs j SET state = o.state, end_time = o.end_time,
+      status_code = o.status_code, status_message = o.status_message,
+      result = o.result
+  FROM job_outcomes o
+  WHERE j.id = finished_id AND o.job_id = j.id
+    AND j.state IN ('queued', 'running');
+  ended := FOUND;
+  IF NOT ended THEN
+    RETURN false;
+  END IF;
+  -- Row locks in id order, so two finishes never deadlock on the jobs
+  -- they both release.
+  UPDATE jobs j SET blockers = j.blockers - 1
+  FROM (SELECT w.id FROM jobs w
+        WHERE w.id IN (
+          SELECT other.job_id FROM job_keys mine
+          JOIN job_keys other ON other.key = mine.key AND other.exclusive
+            AND other.job_id > mine.job_id
+          WHERE mine.job_id = finished_id
+          UNION
+          SELECT other.job_id FROM job_keys mine
+          JOIN job_keys other ON other.key = mine.key
+            AND other.job_id > mine.job_id
+          WHERE mine.job_id = finished_id AND mine.exclusive)
+          AND w.state = 'queued' AND w.blockers > 0
+        ORDER BY w.id FOR UPDATE) waiting
+  WHERE j.id = waiting.id;
+  DELETE FROM job_keys WHERE job_id = finished_id;
+  DELETE FROM job_cancellations WHERE job_id = finished_id;
+  RETURN true;
+END $$;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -36,6 +36,13 @@ bool Worker::PastShutdownGrace() {
   return absl::Now() > stop_time_ + options_.shutdown_grace;
 }
 
+void Worker::HoldUnlessPastShutdownGrace(absl::Duration duration) {
+  const absl::Time until = absl::Now() + duration;
+  while (absl::Now() < until && !PastShutdownGrace()) {
+    absl::SleepFor(std::min(absl::Milliseconds(50), until - absl::Now()));
+  }
+}
+
 bool Worker::SleepUnlessStopping(absl::Duration duration) {
   const absl::Time until = absl::Now() + duration;
   absl::MutexLock lock(&wake_mu_);
@@ -177,22 +184,26 @@ bool Worker::RunJob(storage::JobSession& session,
                ") abandoned: ", status.ToString());
     return false;
   };
-  if (absl::Status locked = session.LockResources(job); !locked.ok()) {
-    return abandon(locked);
-  }
-  JobHandler& handler = *handlers_.at(job.kind);  // Claim filters kinds
-  if (options_.test_stall > absl::ZeroDuration()) {
-    SleepUnlessStopping(options_.test_stall);
-  }
-  // On shutdown, give back a job that has not reached its transaction once
-  // the grace period is over.
-  if (PastShutdownGrace()) {
-    if (absl::Status requeued = session.Requeue(job); !requeued.ok()) {
+  // On shutdown, a job that has not reached its transaction when the
+  // grace period ends goes back to the queue, its attempt not spent.
+  auto give_back = [&](absl::string_view where) {
+    if (absl::Status requeued = session.Requeue(
+            job, absl::StrCat("stopped; gave the job back ", where));
+        !requeued.ok()) {
       return abandon(requeued);
     }
-    LogInfo("job ", job.id, " given back on shutdown");
+    LogInfo("job ", job.id, " given back on shutdown ", where);
     return true;
+  };
+  absl::StatusOr<bool> locked =
+      session.LockResources(job, [this] { return PastShutdownGrace(); });
+  if (!locked.ok()) return abandon(locked.status());
+  if (!*locked) return give_back("while it waited for its resources");
+  JobHandler& handler = *handlers_.at(job.kind);  // Claim filters kinds
+  if (options_.test_stall > absl::ZeroDuration()) {
+    HoldUnlessPastShutdownGrace(options_.test_stall);
   }
+  if (PastShutdownGrace()) return give_back("in its long phase");
 
   // A job cancelled while it waited for its locks stops here; one
   // cancelled later stops at its transaction, which checks again.

@@ -63,6 +63,9 @@ class Worker {
   bool RunJob(storage::JobSession& session, const storage::ClaimedJob& job);
   // Sleeps up to `duration`; returns early (false) when stopping.
   bool SleepUnlessStopping(absl::Duration duration);
+  // Sleeps up to `duration`, less once stopping and past the grace period
+  // (the test stall stands for a long phase that checks between steps).
+  void HoldUnlessPastShutdownGrace(absl::Duration duration);
   void WaitForWork();
   bool stopping() const { return stopping_.load(); }
 
