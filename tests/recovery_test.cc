@@ -12,6 +12,8 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "storage/advisory_lock.h"
 #include "tests/harness.h"
 
 namespace debrepo::testing {
@@ -132,6 +134,94 @@ TEST(RecoveryTest, SigtermFinishesTheCurrentJob) {
       stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
   EXPECT_EQ(job.state(), v1::SUCCEEDED);
   EXPECT_EQ(job.attempts(), 1);
+}
+
+// True once `process` has exited, waiting up to `timeout`.
+bool ExitsWithin(Process& process, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (process.Running()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return true;
+}
+
+v1::Job GetJob(Stack& stack, int64_t id) {
+  v1::GetJobRequest get;
+  get.set_id(id);
+  v1::Job job;
+  EXPECT_TRUE(
+      stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+  return job;
+}
+
+TEST(RecoveryTest, SigtermGivesBackAJobStillInItsLongPhaseAfterTheGrace) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int stopping =
+      stack.StartWorker({"--test_stall=60s", "--shutdown_grace=1s"});
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("handed-back");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
+  stack.worker(stopping).Signal(SIGTERM);
+  ASSERT_TRUE(ExitsWithin(stack.worker(stopping), absl::Seconds(15)));
+  const int status = stack.worker(stopping).Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  v1::Job given_back = GetJob(stack, job.id());
+  EXPECT_EQ(given_back.state(), v1::QUEUED);
+  EXPECT_EQ(given_back.attempts(), 0);  // no run reached its transaction
+  EXPECT_THAT(given_back.log(),
+              ::testing::Contains(::testing::HasSubstr(
+                  "stopped; gave the job back in its long phase")));
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "0");
+
+  stack.StartWorker();
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  EXPECT_EQ(done.attempts(), 1);
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "1");
+}
+
+TEST(RecoveryTest, SigtermGivesBackAJobWaitingForItsLocks) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const int stopping = stack.StartWorker({"--shutdown_grace=1s"});
+  // Someone outside the queue holds the repo's lock, so the claimed job
+  // waits in LockResources.
+  pqxx::connection holder(db.url());
+  pqxx::nontransaction(holder).exec_params(
+      "SELECT pg_advisory_lock($1)",
+      storage::AdvisoryLockKey("repo/locked-out"));
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("locked-out");
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+          .ok());
+  ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
+  absl::SleepFor(absl::Milliseconds(300));  // into the lock wait
+  stack.worker(stopping).Signal(SIGTERM);
+  ASSERT_TRUE(ExitsWithin(stack.worker(stopping), absl::Seconds(15)));
+
+  v1::Job given_back = GetJob(stack, job.id());
+  EXPECT_EQ(given_back.state(), v1::QUEUED);
+  EXPECT_EQ(given_back.attempts(), 0);
+  EXPECT_THAT(given_back.log(),
+              ::testing::Contains(::testing::HasSubstr(
+                  "gave the job back while it waited for its resources")));
+
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_unlock_all()");
+  stack.StartWorker();
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  EXPECT_EQ(done.attempts(), 1);
 }
 
 TEST(RecoveryTest, DatabaseRestartUnderLoad) {
