@@ -9,7 +9,10 @@
 //   hot:      Repos.UpdateRepo of one repo's comment (every job on one key).
 //   noop:     Admin.SubmitNoop (the protocol's own cost: no domain work).
 // "retried" is the share of serializable job transactions rolled back by a
-// conflict and run again, from the workers' counters.
+// conflict and run again, from the workers' counters. When the cluster
+// loads pg_stat_statements (`tools/dev bench` does), each scenario also
+// prints the statements that took most of the database's time, with their
+// share, calls per job and mean time.
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -25,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
+#include "pqxx/pqxx"
 #include "tests/harness.h"
 
 ABSL_FLAG(double, seconds, 5, "Duration of each scenario.");
@@ -32,6 +36,9 @@ ABSL_FLAG(std::string, workers, "1,4",
           "Worker counts to try (one runner each).");
 ABSL_FLAG(std::string, clients, "1,8,64", "Client counts to try.");
 ABSL_FLAG(std::string, scenarios, "distinct,hot,noop", "Scenarios to run.");
+ABSL_FLAG(int, top_statements, 6,
+          "Statements to list per scenario (0: none), from "
+          "pg_stat_statements when the cluster loads it.");
 
 namespace debrepo::testing {
 namespace {
@@ -96,6 +103,57 @@ bool RunOne(Stack& stack, const std::string& scenario, int run, int client,
   return job.state() == v1::SUCCEEDED;
 }
 
+// StatementStats reads pg_stat_statements for one database, when the
+// cluster loads it.
+class StatementStats {
+ public:
+  explicit StatementStats(const std::string& url) : connection_(url) {
+    try {
+      pqxx::nontransaction(connection_)
+          .exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      available_ = true;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "job_bench: no statement statistics (%s)\n",
+                   e.what());
+    }
+  }
+
+  void Reset() {
+    if (available_) {
+      pqxx::nontransaction(connection_)
+          .exec("SELECT pg_stat_statements_reset()");
+    }
+  }
+
+  // Print lists the top statements since Reset, `jobs` jobs having run.
+  void Print(const std::string& title, int64_t jobs, int top) {
+    if (!available_ || top <= 0 || jobs <= 0) return;
+    pqxx::result rows = pqxx::nontransaction(connection_)
+                            .exec_params(R"sql(
+        SELECT total_exec_time / sum(total_exec_time) OVER () * 100,
+               calls, mean_exec_time,
+               regexp_replace(left(query, 90), '\s+', ' ', 'g')
+        FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database
+                      WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT $1)sql",
+                                         top);
+    std::printf("\n%s: statements by share of database time\n\n"
+                "| share | calls/job | mean ms | statement |\n"
+                "|---|---|---|---|\n",
+                title.c_str());
+    for (const pqxx::row& row : rows) {
+      std::printf("| %.1f%% | %.2f | %.3f | `%s` |\n", row[0].as<double>(),
+                  row[1].as<double>() / jobs, row[2].as<double>(),
+                  row[3].c_str());
+    }
+  }
+
+ private:
+  pqxx::connection connection_;
+  bool available_ = false;
+};
+
 std::pair<int64_t, int64_t> WorkerCounters(const TestDatabase& db) {
   const std::string transactions =
       db.QueryValue("SELECT coalesce(sum(transactions), 0) FROM workers");
@@ -105,11 +163,12 @@ std::pair<int64_t, int64_t> WorkerCounters(const TestDatabase& db) {
 }
 
 Row RunScenario(Stack& stack, const TestDatabase& db,
-                const std::string& scenario, int run, int workers,
-                int clients, absl::Duration duration) {
+                StatementStats& statements, const std::string& scenario,
+                int run, int workers, int clients, absl::Duration duration) {
   // Heartbeats refresh the counters every 2 s; let them settle.
   absl::SleepFor(absl::Milliseconds(2500));
   const auto [transactions_before, retries_before] = WorkerCounters(db);
+  statements.Reset();
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<int64_t> errors{0};
   const absl::Time start = absl::Now();
@@ -150,6 +209,9 @@ Row RunScenario(Stack& stack, const TestDatabase& db,
     row.retried_percent =
         100.0 * (retries_after - retries_before) / transactions;
   }
+  statements.Print(absl::StrCat(scenario, ", ", workers, " workers, ",
+                                clients, " clients"),
+                   row.jobs, absl::GetFlag(FLAGS_top_statements));
   return row;
 }
 
@@ -167,6 +229,7 @@ int Main() {
   std::vector<Row> rows;
   for (int workers : ParseInts(absl::GetFlag(FLAGS_workers))) {
     TestDatabase db;
+    StatementStats statements(db.url());
     Stack stack(db.url());
     stack.StartServer();
     for (int w = 0; w < workers; ++w) stack.StartWorker({"--concurrency=1"});
@@ -178,8 +241,9 @@ int Main() {
          absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
       for (int clients : ParseInts(absl::GetFlag(FLAGS_clients))) {
         const int run = static_cast<int>(rows.size());
-        rows.push_back(RunScenario(stack, db, std::string(scenario), run,
-                                   workers, clients, duration));
+        rows.push_back(RunScenario(stack, db, statements,
+                                   std::string(scenario), run, workers,
+                                   clients, duration));
         const Row& row = rows.back();
         std::fprintf(stderr, "  %s workers=%d clients=%d: %.0f jobs/s\n",
                      row.scenario.c_str(), workers, clients,
