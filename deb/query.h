@@ -1,5 +1,6 @@
 // aptly's package query language, parsed into a tree that can be evaluated
-// against a package's control stanza or compiled to parameterised SQL.
+// against a package's control stanza (storage/query_sql.h compiles the same
+// tree to SQL over our schema).
 //
 // Syntax (precedence from loosest): "a | b" (or), "a, b" (and), "!a" (not),
 // "(a)". Conditions:
@@ -27,24 +28,13 @@
 // Field names are case-insensitive, as in deb822 (unlike aptly, whose
 // names are case-sensitive): "section (main)" and "Section (main)" agree.
 // An absent field satisfies no condition, so "!Section (main)" keeps
-// packages without a Section, both in Matches() and in SQL.
+// packages without a Section.
 //
 // Regular expressions use the syntax RE2 and PostgreSQL's advanced regular
 // expressions share; "." matches a newline in both. Constructs they read
 // differently or only one knows (\b \B \z \Z \Q \E \p \P \C \x
 // \m \M \y \Y, and "(?" other than "(?:", e.g. "(?P<" or "(?i)") are
 // rejected with INVALID_ARGUMENT naming the construct.
-//
-// SQL assumptions: a table with columns name, version, architecture
-// ("source" for source packages), source, package_type (text), provides
-// (text[]: the names in the Provides field, without versions) and fields
-// (jsonb: the control fields keyed by CanonicalFieldName(name), i.e.
-// lower-cased, so that lookups are case-insensitive like Paragraph::Get),
-// and a SQL function debversion_cmp(a text, b text) returning an integer
-// <0, 0 or >0 with dpkg's ordering (the debversion extension, or our own).
-// Every predicate on a field or package is wrapped in "IS TRUE", so SQL's
-// NULL for an absent field behaves like Matches()'s false. Every value is
-// passed as a parameter; nothing from the query is spliced into the SQL.
 #ifndef DEBREPO_DEB_QUERY_H_
 #define DEBREPO_DEB_QUERY_H_
 
@@ -55,6 +45,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "deb/control.h"
 #include "deb/relation.h"
 #include "deb/version.h"
@@ -64,12 +55,6 @@ class RE2;
 }  // namespace re2
 
 namespace debrepo::deb {
-
-// SqlCondition is a WHERE-clause fragment with $1, $2, ... placeholders.
-struct SqlCondition {
-  std::string sql;
-  std::vector<std::string> parameters;
-};
 
 // QueryNode is one node of a parsed query.
 struct QueryNode {
@@ -100,10 +85,10 @@ struct QueryNode {
   bool exact = false;
 };
 
-// CanonicalFieldName returns the key under which a control field is stored
-// in the `fields` jsonb column and looked up by ToSql(): the name in ASCII
-// lower case. Storage must key fields with it.
-std::string CanonicalFieldName(absl::string_view name);
+// PseudoFields returns the names of aptly's pseudo-fields ("$Source",
+// "$Version", "$Architecture", "$PackageType"); any other "$" name is an
+// error.
+absl::Span<const absl::string_view> PseudoFields();
 
 // Query is a parsed package query.
 class Query {
@@ -116,11 +101,7 @@ class Query {
   bool Matches(const Paragraph& stanza,
                absl::string_view package_type = "deb") const;
 
-  // ToSql compiles the query to a condition whose first placeholder is
-  // $<first_parameter>, so it can be combined with other conditions.
-  SqlCondition ToSql(int first_parameter = 1) const;
-
-  // root returns the parsed tree, e.g. for inspection or logging.
+  // root returns the parsed tree, e.g. for compiling it to SQL.
   const QueryNode& root() const { return root_; }
 
  private:

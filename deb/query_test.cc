@@ -1,4 +1,4 @@
-// Query parsing, evaluation and SQL compilation.
+// Query parsing and evaluation (storage/query_sql_test.cc tests the SQL).
 #include "deb/query.h"
 
 #include <string>
@@ -14,7 +14,6 @@ namespace {
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 const Paragraph& Nginx() {
@@ -67,6 +66,9 @@ TEST(QueryTest, PseudoFields) {
   EXPECT_TRUE(Matches("$Version (= 2.36-9)", Libc()));
   EXPECT_TRUE(Matches("$PackageType (udeb)", Libc(), "udeb"));
   EXPECT_FALSE(Matches("$PackageType (source)", Libc()));
+  for (absl::string_view field : PseudoFields()) {
+    EXPECT_THAT(Query::Parse(field), IsOk()) << field;
+  }
 }
 
 TEST(QueryTest, PackageConditions) {
@@ -79,34 +81,20 @@ TEST(QueryTest, PackageConditions) {
   EXPECT_FALSE(Matches("libc6_2.36-8_amd64", Libc()));
 }
 
-// An absent field satisfies no condition, so its negation holds; in SQL
-// every predicate is "IS TRUE" so that NULL does not swallow the NOT.
-TEST(QueryTest, AbsentFieldsAgreeBetweenMatchesAndSql) {
+// An absent field satisfies no condition, so its negation holds.
+TEST(QueryTest, AbsentFieldsSatisfyNoCondition) {
   EXPECT_TRUE(Matches("!Section (main)", Libc()));
   EXPECT_TRUE(Matches("!Section (% m*)", Libc()));
   EXPECT_TRUE(Matches("!Section (~ m)", Libc()));
   EXPECT_TRUE(Matches("!Section (>= 1)", Libc()));
   EXPECT_FALSE(Matches("!Section (httpd)", Nginx()));
-  for (const char* text :
-       {"!Section (main)", "!Section (% m*)", "!Section (~ m)",
-        "!Section (>= 1)", "!$Source (x)", "!nginx {amd64}"}) {
-    SqlCondition sql = Query::Parse(text)->ToSql();
-    EXPECT_TRUE(absl::StartsWith(sql.sql, "(NOT ((")) << sql.sql;
-    EXPECT_TRUE(absl::EndsWith(sql.sql, " IS TRUE))")) << sql.sql;
-  }
 }
 
-// Field names are case-insensitive in Matches(), and SQL looks them up by
-// their canonical (lower-case) name.
-TEST(QueryTest, FieldNamesAreCaseInsensitiveAndCanonicalInSql) {
+TEST(QueryTest, FieldNamesAreCaseInsensitive) {
   EXPECT_TRUE(Matches("SECTION (httpd)", Nginx()));
   EXPECT_TRUE(Matches("Multi-arch (same)", Libc()));
   EXPECT_TRUE(Matches("NAME (libc6)", Libc()));
-  EXPECT_EQ(CanonicalFieldName("Multi-Arch"), "multi-arch");
-  SqlCondition sql = Query::Parse("SECTION (httpd), NAME (x)")->ToSql();
-  EXPECT_THAT(sql.parameters, ElementsAre("section", "httpd", "x"));
-  EXPECT_EQ(sql.sql,
-            "((((fields->>$1) = $2) IS TRUE) AND ((name = $3) IS TRUE))");
+  EXPECT_TRUE(Matches("$architecture (amd64)", Libc()));
 }
 
 const Paragraph& Tzdata() {
@@ -154,22 +142,6 @@ TEST(QueryTest, AptlyArchitectureAndDependencySemantics) {
   EXPECT_FALSE(Matches("libc6 (% 2.35*)", Libc()));
   EXPECT_TRUE(Matches("libc6 (~ ^2\\.36)", Libc()));
   EXPECT_FALSE(Matches("nginx-core (~ ^2\\.36)", Libc()));
-
-  SqlCondition sql =
-      Query::Parse("tzdata {amd64}, $Architecture (i386), a (% 1*)")->ToSql();
-  EXPECT_EQ(sql.sql,
-            "((((name = $1 OR $1 = ANY(provides)) AND (architecture = $2 OR "
-            "(architecture = 'all' AND $2 <> 'source'))) IS TRUE) AND "
-            "((architecture = $3 OR (architecture = 'all' AND $3 <> "
-            "'source')) IS TRUE) AND "
-            "((name = $4 AND version ~ $5) IS TRUE))");
-  EXPECT_THAT(sql.parameters,
-              ElementsAre("tzdata", "amd64", "i386", "a", "^1.*$"));
-  sql = Query::Parse("$Version (= 1.0), tzdata_1_all")->ToSql();
-  EXPECT_EQ(sql.sql,
-            "(((debversion_cmp(version, $1) = 0) IS TRUE) AND "
-            "((name = $2 AND debversion_cmp(version, $3) = 0 AND "
-            "architecture = $4) IS TRUE))");
 }
 
 // "." matches a newline, as in PostgreSQL.
@@ -189,34 +161,6 @@ TEST(QueryTest, BooleanStructureAndPrecedence) {
   EXPECT_TRUE(
       Matches("Priority (required), !($Architecture (i386) | Section (httpd))",
               Libc()));
-}
-
-TEST(QueryTest, CompilesToParameterisedSql) {
-  absl::StatusOr<Query> q = Query::Parse(
-      "Name (~ ^lib), (Priority (required) | nginx (>= 1.2) {amd64}), "
-      "!Essential, "
-      "$Source (x'; DROP TABLE packages; --)");
-  ASSERT_THAT(q, IsOk());
-  SqlCondition sql = q->ToSql(3);
-  EXPECT_EQ(sql.sql,
-            "(((name ~ $3) IS TRUE) AND ((((fields->>$4) = $5) IS TRUE) OR "
-            "((name = $6 AND debversion_cmp(version, $7) >= 0 AND "
-            "(architecture = $8 OR (architecture = 'all' AND $8 <> "
-            "'source'))) IS TRUE)) AND "
-            "(NOT (((fields->>$9) IS NOT NULL) IS TRUE)) AND "
-            "((source = $10) IS TRUE))");
-  EXPECT_THAT(sql.parameters,
-              ElementsAre("^lib", "priority", "required", "nginx", "1.2",
-                          "amd64", "essential", "x'; DROP TABLE packages; --"));
-}
-
-TEST(QueryTest, CompilesGlobsAndVersionsToSql) {
-  SqlCondition sql =
-      Query::Parse("Name (% lib*.so?), Version (<< 2:1.0)")->ToSql();
-  EXPECT_EQ(sql.sql,
-            "(((name ~ $1) IS TRUE) AND "
-            "((debversion_cmp(version, $2) < 0) IS TRUE))");
-  EXPECT_THAT(sql.parameters, ElementsAre("^lib.*\\.so.$", "2:1.0"));
 }
 
 class BadQueryTest

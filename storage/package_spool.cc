@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "deb/query.h"
+#include "storage/query_sql.h"
 
 namespace debrepo::storage {
 namespace {
@@ -59,7 +59,7 @@ std::string PackageRow(const NewPackage& package) {
   for (size_t j = 0; j < package.control.fields().size(); ++j) {
     const deb::Field& field = package.control.fields()[j];
     absl::StrAppend(&fields, j > 0 ? "," : "",
-                    JsonString(deb::CanonicalFieldName(field.name)), ":",
+                    JsonString(CanonicalFieldName(field.name)), ":",
                     JsonString(field.value));
   }
   fields += "}";

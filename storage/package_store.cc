@@ -5,6 +5,7 @@
 #include "deb/control.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/query_sql.h"
 
 namespace debrepo::storage {
 namespace {
@@ -34,8 +35,8 @@ constexpr char kRepoMembers[] = R"sql(
 std::string QueryCondition(const deb::Query* query,
                            std::vector<std::string>& parameters) {
   if (query == nullptr) return "TRUE";
-  deb::SqlCondition compiled =
-      query->ToSql(static_cast<int>(parameters.size()) + 1);
+  SqlCondition compiled =
+      QueryToSql(*query, static_cast<int>(parameters.size()) + 1);
   parameters.insert(parameters.end(), compiled.parameters.begin(),
                     compiled.parameters.end());
   return compiled.sql;

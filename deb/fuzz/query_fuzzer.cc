@@ -1,5 +1,6 @@
-// Fuzzes the query parser, evaluator and SQL compiler: no input may crash
-// them, and every placeholder in the SQL must have a parameter.
+// Fuzzes the query parser, evaluator and SQL compiler (storage/query_sql):
+// no input may crash them, and every placeholder in the SQL must have a
+// parameter.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "deb/control.h"
 #include "deb/query.h"
+#include "storage/query_sql.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const debrepo::deb::Paragraph* stanza =
@@ -17,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<debrepo::deb::Query> query = debrepo::deb::Query::Parse(text);
   if (!query.ok()) return 0;
   (void)query->Matches(*stanza);
-  debrepo::deb::SqlCondition sql = query->ToSql();
+  debrepo::storage::SqlCondition sql = debrepo::storage::QueryToSql(*query);
   std::string last = absl::StrCat("$", sql.parameters.size());
   std::string beyond = absl::StrCat("$", sql.parameters.size() + 1);
   if (!sql.parameters.empty() && sql.sql.find(last) == std::string::npos)

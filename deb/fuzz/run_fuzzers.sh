@@ -17,11 +17,14 @@ CXXFLAGS="-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-san
 ABSL=$(grep -o '"-labsl_[a-z0-9_]*"' "$ROOT/third_party/system/BUILD.bazel" | tr -d '"' | tr '\n' ' ')
 LIBS="$ABSL -larchive -lcrypto -lre2 -lpthread"
 
-LIB_SOURCES="control version relation checksums deb_file package_key query clearsign upload_control"
+# The library, and the SQL compiler of its query language (query_fuzzer
+# checks the SQL too).
+LIB_SOURCES="deb/control deb/version deb/relation deb/checksums deb/deb_file deb/package_key deb/query deb/clearsign deb/upload_control storage/query_sql"
 objects=""
 for source in $LIB_SOURCES; do
-  $CXX $CXXFLAGS -c "$ROOT/deb/$source.cc" -o "$OUT/obj/$source.o"
-  objects="$objects $OUT/obj/$source.o"
+  object="$OUT/obj/$(basename "$source").o"
+  $CXX $CXXFLAGS -c "$ROOT/$source.cc" -o "$object"
+  objects="$objects $object"
 done
 
 # Seeds: real data where it helps the fuzzer past the format's framing.
