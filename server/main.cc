@@ -13,16 +13,15 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "blobstore/fs_blob_store.h"
 #include "server/admin_service.h"
 #include "server/files_service.h"
 #include "server/job_waiter.h"
 #include "server/jobs_service.h"
 #include "server/packages_service.h"
 #include "server/repos_service.h"
+#include "startup/startup.h"
 #include "storage/database.h"
 #include "storage/job_store.h"
-#include "storage/migrations.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on (DEBREPO_LISTEN); port 0 picks a free "
@@ -54,20 +53,15 @@ int main(int argc, char** argv) {
        {"max_upload_bytes", "DEBREPO_MAX_UPLOAD_BYTES"}});
   const std::string database_url = absl::GetFlag(FLAGS_database_url);
 
-  if (absl::Status migrated =
-          debrepo::storage::WaitForDatabaseAndMigrate(database_url);
-      !migrated.ok()) {
-    debrepo::LogError("cannot start: ", migrated.ToString());
+  absl::StatusOr<debrepo::startup::Started> started =
+      debrepo::startup::StartUp({.database_url = database_url,
+                                 .blob_dir = absl::GetFlag(FLAGS_blob_dir)});
+  if (!started.ok()) {
+    debrepo::LogError("cannot start: ", started.status().ToString());
     return 1;
   }
-
-  absl::StatusOr<std::unique_ptr<debrepo::blobstore::FsBlobStore>> blobs =
-      debrepo::blobstore::FsBlobStore::Open(absl::GetFlag(FLAGS_blob_dir));
-  if (!blobs.ok()) {
-    debrepo::LogError("cannot start: ", blobs.status().ToString());
-    return 1;
-  }
-  debrepo::storage::Database db(database_url, absl::GetFlag(FLAGS_db_pool_size));
+  debrepo::storage::Database db(database_url,
+                                absl::GetFlag(FLAGS_db_pool_size));
   debrepo::storage::JobStore jobs(&db);
   debrepo::server::JobWaiter waiter(database_url, &jobs);
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
@@ -75,7 +69,7 @@ int main(int argc, char** argv) {
   debrepo::server::AdminService admin_service(&jobs);
   debrepo::server::PackagesService packages_service(&db);
   debrepo::server::FilesService files_service(
-      &db, &jobs, blobs->get(), absl::GetFlag(FLAGS_max_upload_bytes));
+      &db, &jobs, started->blobs.get(), absl::GetFlag(FLAGS_max_upload_bytes));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

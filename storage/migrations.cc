@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
@@ -425,6 +425,21 @@ BEGIN
   DELETE FROM job_cancellations WHERE job_id = finished_id;
   RETURN true;
 END $$;
+)sql"},
+    {10, "storage roots", R"sql(
+-- The directory trees every server and worker must share (the blob store;
+-- publish roots later), by kind and name. `id` is the random id the first
+-- process wrote into the tree's .debrepo-store-id file; `path` is where
+-- that process saw it. A process whose directory holds another id (or
+-- none) refuses to start.
+CREATE TABLE storage_roots (
+  kind text NOT NULL,
+  name text NOT NULL,
+  id text NOT NULL,
+  path text NOT NULL,
+  create_time timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, name)
+);
 )sql"},
 };
 

@@ -29,6 +29,12 @@ int CountFiles(const std::string& dir) {
   return n;
 }
 
+// CountBlobFiles counts the blobs and temporary files of the blob store at
+// `blob_dir` (not its id file).
+int CountBlobFiles(const std::string& blob_dir) {
+  return CountFiles(blob_dir + "/sha256") + CountFiles(blob_dir + "/tmp");
+}
+
 class FilesE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -163,7 +169,7 @@ TEST_F(FilesE2eTest, BadUploadsAreRefusedAndLeaveNothing) {
 
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
-  EXPECT_EQ(CountFiles(stack_.blob_dir()), 0);
+  EXPECT_EQ(CountBlobFiles(stack_.blob_dir()), 0);
 }
 
 std::vector<FileToUpload> NumberedFiles(int count, const std::string& prefix) {
@@ -298,7 +304,7 @@ TEST_F(FilesE2eTest, ABadFileAnywhereInAnUploadRefusesAllOfIt) {
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), "0");
   // Not even the good files before the bad one were stored.
-  EXPECT_EQ(CountFiles(stack_.blob_dir()), 0);
+  EXPECT_EQ(CountBlobFiles(stack_.blob_dir()), 0);
 }
 
 TEST_F(FilesE2eTest, AnAddFromTheDirectorySeesAllOfAnUploadOrNone) {

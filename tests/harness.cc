@@ -161,18 +161,16 @@ void Process::Signal(int signal) {
 }
 
 int Process::Wait() {
-  int status = 0;
   if (!exited_) {
-    waitpid(pid_, &status, 0);
+    waitpid(pid_, &status_, 0);
     exited_ = true;
   }
-  return status;
+  return status_;
 }
 
 bool Process::Running() {
   if (exited_) return false;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
   return !exited_;
 }
 

@@ -53,7 +53,8 @@ class Process {
           const std::string& log_path);
   ~Process();
   void Signal(int signal);
-  // Waits for exit; returns the exit status as waitpid gives it.
+  // Waits for exit; returns the exit status as waitpid gives it (also
+  // after Running() saw the exit).
   int Wait();
   bool Running();
   pid_t pid() const { return pid_; }
@@ -61,6 +62,7 @@ class Process {
  private:
   pid_t pid_ = -1;
   bool exited_ = false;
+  int status_ = 0;  // once exited_
 };
 
 // RunfilePath resolves a workspace-relative path to a data dependency.

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/migrations.h"
 #include "tests/grpc_protos/health.grpc.pb.h"
 #include "tests/grpc_protos/reflection.grpc.pb.h"
 #include "tests/harness.h"
@@ -62,10 +63,9 @@ TEST(ServerServicesTest, ManyProcessesStartingAtOnceMigrateOnce) {
   stack.StartServer();
   // Every migration applied, each once (a second application of a
   // migration would have failed on its CREATE TABLEs and stopped that
-  // process).
-  EXPECT_EQ(db.QueryValue("SELECT count(*) = max(version) FROM "
-                          "schema_migrations"),
-            "t");
+  // process). Versions may have gaps while parallel work lands.
+  EXPECT_EQ(db.QueryValue("SELECT max(version) FROM schema_migrations"),
+            absl::StrCat(storage::LatestSchemaVersion()));
   // All four workers got past migrating: each sends a heartbeat.
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (absl::Now() < deadline &&

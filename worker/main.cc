@@ -1,9 +1,10 @@
 // debrepo-worker: claims jobs from PostgreSQL and runs them.
+#include <unistd.h>
+
 #include <optional>
 #include <string>
-#include <vector>
 #include <thread>
-#include <unistd.h>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
@@ -12,8 +13,7 @@
 #include "common/env_flags.h"
 #include "common/logging.h"
 #include "common/stop_signals.h"
-#include "blobstore/fs_blob_store.h"
-#include "storage/migrations.h"
+#include "startup/startup.h"
 #include "worker/job_handlers.h"
 #include "worker/worker.h"
 
@@ -84,17 +84,11 @@ int main(int argc, char** argv) {
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
   options.test_exit_after_commit = absl::GetFlag(FLAGS_test_exit_after_commit);
 
-  if (absl::Status migrated =
-          debrepo::storage::WaitForDatabaseAndMigrate(options.database_url);
-      !migrated.ok()) {
-    debrepo::LogError("cannot start: ", migrated.ToString());
-    return 1;
-  }
-
-  absl::StatusOr<std::unique_ptr<debrepo::blobstore::FsBlobStore>> blobs =
-      debrepo::blobstore::FsBlobStore::Open(absl::GetFlag(FLAGS_blob_dir));
-  if (!blobs.ok()) {
-    debrepo::LogError("cannot start: ", blobs.status().ToString());
+  absl::StatusOr<debrepo::startup::Started> started =
+      debrepo::startup::StartUp({.database_url = options.database_url,
+                                 .blob_dir = absl::GetFlag(FLAGS_blob_dir)});
+  if (!started.ok()) {
+    debrepo::LogError("cannot start: ", started.status().ToString());
     return 1;
   }
   std::optional<debrepo::deb::GpgvVerifier> verifier;
@@ -111,8 +105,8 @@ int main(int argc, char** argv) {
     verifier = *std::move(created);
   }
   debrepo::worker::Worker worker(
-      options,
-      debrepo::worker::MakeJobHandlers(blobs->get(), std::move(verifier)));
+      options, debrepo::worker::MakeJobHandlers(started->blobs.get(),
+                                                std::move(verifier)));
   std::thread signal_waiter([&] {
     const int signal = debrepo::WaitForStopSignal(stop_signals);
     debrepo::LogInfo("received signal ", signal, "; finishing current jobs");
