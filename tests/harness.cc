@@ -192,10 +192,12 @@ std::string RunfilePath(const std::string& path) {
   return absl::StrCat(root, "/", workspace ? workspace : "debrepo", "/", path);
 }
 
-std::string Stack::blob_dir() const {
-  return absl::StrCat(OutputDir(), "/blobs-", getpid(), "-",
-                      reinterpret_cast<uintptr_t>(this));
-}
+Stack::Stack(const std::string& database_url, const std::string& blob_dir)
+    : database_url_(database_url),
+      blob_dir_(!blob_dir.empty()
+                    ? blob_dir
+                    : absl::StrCat(OutputDir(), "/blobs-", getpid(), "-",
+                                   reinterpret_cast<uintptr_t>(this))) {}
 
 void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   const int index = static_cast<int>(servers_.size());

@@ -71,13 +71,17 @@ std::string RunfilePath(const std::string& path);
 // Stack runs servers and workers against one TestDatabase.
 class Stack {
  public:
-  explicit Stack(const std::string& database_url)
-      : database_url_(database_url) {}
+  // With an empty `blob_dir`, the Stack's servers and workers get a blob
+  // store of their own under the test's output directory; a database kept
+  // across runs needs the blob store it knows (they refuse another one).
+  explicit Stack(const std::string& database_url,
+                 const std::string& blob_dir = "");
 
   // StartServer starts a server on a free port, with extra flags, and waits
-  // until it serves. Servers of a Stack share one blob store, blob_dir().
+  // until it serves. The servers and workers of a Stack share one blob
+  // store, blob_dir().
   void StartServer(const std::vector<std::string>& extra_flags = {});
-  std::string blob_dir() const;
+  const std::string& blob_dir() const { return blob_dir_; }
   // StartWorker starts a worker with extra flags; returns its index.
   int StartWorker(const std::vector<std::string>& extra_flags = {});
   Process& worker(int index) { return *workers_[index]; }
@@ -109,6 +113,7 @@ class Stack {
     std::unique_ptr<v1::Packages::Stub> packages;
   };
   std::string database_url_;
+  std::string blob_dir_;
   std::vector<Server> servers_;
   std::vector<std::unique_ptr<Process>> workers_;
 };

@@ -38,6 +38,9 @@ ABSL_FLAG(std::string, database_url, "",
           "Use this existing database instead of a throw-away one, and keep "
           "it: the repo is filled only if it does not exist yet, so later "
           "runs time the listings without uploading again (one count only).");
+ABSL_FLAG(std::string, blob_dir, "/var/tmp/debrepo-package-bench-blobs",
+          "With --database_url: the blob store kept with that database (its "
+          "servers and workers refuse another one).");
 ABSL_FLAG(int, list_runs, 5,
           "Times each listing is timed; the table shows the median.");
 
@@ -45,7 +48,8 @@ namespace debrepo::testing {
 namespace {
 
 // A tar.gz holding `files` (name, content), built in memory.
-std::string TarGz(const std::vector<std::pair<std::string, std::string>>& files) {
+std::string TarGz(
+    const std::vector<std::pair<std::string, std::string>>& files) {
   std::string out(1 << 20, '\0');
   size_t used = 0;
   for (;;) {
@@ -88,11 +92,11 @@ std::string MakeDeb(const deb::Paragraph& control) {
   AppendArMember(ar, "debian-binary", "2.0\n");
   AppendArMember(ar, "control.tar.gz",
                  TarGz({{"./control", control.ToString() + "\n"}}));
-  AppendArMember(ar, "data.tar.gz",
-                 TarGz({{absl::StrCat("./usr/share/doc/",
-                                      control.GetOrEmpty("Package"),
-                                      "/copyright"),
-                         "generated\n"}}));
+  AppendArMember(
+      ar, "data.tar.gz",
+      TarGz({{absl::StrCat("./usr/share/doc/", control.GetOrEmpty("Package"),
+                           "/copyright"),
+              "generated\n"}}));
   return ar;
 }
 
@@ -129,9 +133,9 @@ int64_t PeakRssKb(pid_t pid) {
   while (std::getline(status, line)) {
     int64_t kb = 0;
     if (absl::StartsWith(line, "VmHWM:") &&
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(
-                             absl::StripSuffix(line.substr(6), "kB")),
-                         &kb)) {
+        absl::SimpleAtoi(
+            absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
+            &kb)) {
       return kb;
     }
   }
@@ -156,7 +160,8 @@ void Fill(Stack& stack, size_t count, Row& row) {
   CreateRepo(stack, "bench");
   std::vector<deb::Paragraph> controls = RealControls(count);
   std::vector<std::string> debs;
-  for (const deb::Paragraph& control : controls) debs.push_back(MakeDeb(control));
+  for (const deb::Paragraph& control : controls)
+    debs.push_back(MakeDeb(control));
 
   absl::Time start = absl::Now();
   const size_t batch = std::max(1, absl::GetFlag(FLAGS_upload_batch));
@@ -208,17 +213,21 @@ Row Run(const std::string& admin_url, size_t count) {
   Row row;
   std::optional<TestDatabase> db;
   std::string url = absl::GetFlag(FLAGS_database_url);
+  std::string blob_dir = absl::GetFlag(FLAGS_blob_dir);
   if (url.empty()) {
     setenv("DEBREPO_TEST_DATABASE_URL", admin_url.c_str(), 1);
     url = db.emplace().url();
+    blob_dir = "";  // the throw-away stack's own
   }
-  Stack stack(url);
+  Stack stack(url, blob_dir);
   stack.StartServer();
   stack.StartWorker({"--concurrency=1"});
   v1::GetRepoRequest get;
   get.set_name("bench");
   v1::Repo repo;
-  if (stack.repos().GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo).ok()) {
+  if (stack.repos()
+          .GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo)
+          .ok()) {
     std::fprintf(stderr, "  reusing the filled repo of %s\n", url.c_str());
   } else {
     Fill(stack, count, row);
@@ -280,12 +289,13 @@ int Main() {
       "MB | `Name (~ ^lib)` ms (matches) | list all ms |\n"
       "|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
-    std::printf("| %zu | %.1f | %.1f | %lld | %lld | %lld | %.0f (%zu) | %.0f |\n",
-                row.packages, row.upload_seconds, row.add_seconds,
-                static_cast<long long>(row.added),
-                static_cast<long long>(row.server_peak_mb),
-                static_cast<long long>(row.worker_peak_mb), row.query_ms,
-                row.query_matches, row.list_all_ms);
+    std::printf(
+        "| %zu | %.1f | %.1f | %lld | %lld | %lld | %.0f (%zu) | %.0f |\n",
+        row.packages, row.upload_seconds, row.add_seconds,
+        static_cast<long long>(row.added),
+        static_cast<long long>(row.server_peak_mb),
+        static_cast<long long>(row.worker_peak_mb), row.query_ms,
+        row.query_matches, row.list_all_ms);
   }
   return 0;
 }
