@@ -13,8 +13,7 @@
 #include "deb/version.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
-#include "storage/migrations.h"
-#include "tests/harness.h"
+#include "tests/test_database.h"
 
 namespace debrepo::testing {
 namespace {
@@ -22,8 +21,7 @@ namespace {
 int Sign(int x) { return (x > 0) - (x < 0); }
 
 TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
-  TestDatabase db;
-  ASSERT_TRUE(storage::ApplyMigrations(db.url()).ok());
+  TestDatabase db(TestDatabase::Schema::kMigrated);
 
   std::vector<std::string> versions = {
       "1.0",     "1.0-0",       "0:1.0", "1.0~rc1", "1.0~~",   "1.0~",
@@ -96,8 +94,7 @@ TEST(DebversionSqlTest, AgreesWithTheLibraryOnRealAndTrickyVersions) {
 }
 
 TEST(DebversionSqlTest, TextThatIsNotAVersionComparesAsNull) {
-  TestDatabase db;
-  ASSERT_TRUE(storage::ApplyMigrations(db.url()).ok());
+  TestDatabase db(TestDatabase::Schema::kMigrated);
   pqxx::connection connection(db.url());
   pqxx::nontransaction tx(connection);
   // Each is something deb::Version::Parse refuses; none may raise an error.

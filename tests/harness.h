@@ -1,7 +1,6 @@
-// Integration-test harness: a throw-away PostgreSQL database, and real
-// debrepo-server and debrepo-worker processes talking to it over real
-// sockets. The admin DSN comes from DEBREPO_TEST_DATABASE_URL; tests fail
-// (never skip) without it.
+// Integration-test harness: real debrepo-server and debrepo-worker
+// processes talking over real sockets to a throw-away PostgreSQL database
+// (TestDatabase, tests/test_database.h).
 #ifndef DEBREPO_TESTS_HARNESS_H_
 #define DEBREPO_TESTS_HARNESS_H_
 
@@ -19,31 +18,9 @@
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "tests/test_database.h"
 
 namespace debrepo::testing {
-
-// TestDatabase creates a fresh database and drops it when destroyed.
-class TestDatabase {
- public:
-  TestDatabase();
-  ~TestDatabase();
-  // URL of the fresh database.
-  const std::string& url() const { return url_; }
-  // Runs one SQL statement and returns the first column of the first row
-  // ("" when no rows).
-  std::string QueryValue(const std::string& sql) const;
-  // RestartServer restarts the whole PostgreSQL server (`pg_ctl restart -m
-  // fast`, which drops every session) and returns once it accepts
-  // connections again. The restart is started by the server itself, so
-  // the new postmaster is not a child of this test (Bazel kills a test's
-  // descendants when it ends).
-  void RestartServer() const;
-
- private:
-  std::string admin_url_;
-  std::string name_;
-  std::string url_;
-};
 
 // Process is a child process, killed (SIGKILL) when destroyed if still
 // running.

@@ -14,8 +14,7 @@
 #include "storage/database.h"
 #include "storage/job_session.h"
 #include "storage/job_store.h"
-#include "storage/migrations.h"
-#include "tests/harness.h"
+#include "tests/test_database.h"
 
 namespace debrepo::testing {
 namespace {
@@ -23,7 +22,6 @@ namespace {
 class JobCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(storage::ApplyMigrations(db_.url()).ok());
     absl::StatusOr<std::unique_ptr<storage::JobSession>> session =
         storage::JobSession::Open(db_.url(), "test-runner", {"noop"});
     ASSERT_TRUE(session.ok()) << session.status();
@@ -46,7 +44,7 @@ class JobCommitTest : public ::testing::Test {
     return **claimed;
   }
 
-  TestDatabase db_;
+  TestDatabase db_{TestDatabase::Schema::kMigrated};
   std::unique_ptr<storage::JobSession> session_;
   storage::RetryPolicy policy_;
 };

@@ -1,0 +1,49 @@
+// TestDatabase: a throw-away PostgreSQL database for tests that need a real
+// one (storage tests and the process harness alike). The admin DSN comes
+// from DEBREPO_TEST_DATABASE_URL; tests fail (never skip) without it.
+#ifndef DEBREPO_TESTS_TEST_DATABASE_H_
+#define DEBREPO_TESTS_TEST_DATABASE_H_
+
+#include <string>
+
+namespace debrepo::testing {
+
+// TestDatabase creates a fresh database and drops it when destroyed.
+class TestDatabase {
+ public:
+  // Schema says what the fresh database holds.
+  enum class Schema {
+    // Nothing: the servers and workers under test migrate it, as in a
+    // fresh deployment.
+    kEmpty,
+    // Every migration applied (storage::ApplyMigrations), for tests that
+    // use storage/ directly.
+    kMigrated,
+  };
+
+  explicit TestDatabase(Schema schema = Schema::kEmpty);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  // URL of the fresh database.
+  const std::string& url() const { return url_; }
+  // Runs one SQL statement and returns the first column of the first row
+  // ("" when no rows).
+  std::string QueryValue(const std::string& sql) const;
+  // RestartServer restarts the whole PostgreSQL server (`pg_ctl restart -m
+  // fast`, which drops every session) and returns once it accepts
+  // connections again. The restart is started by the server itself, so
+  // the new postmaster is not a child of this test (Bazel kills a test's
+  // descendants when it ends).
+  void RestartServer() const;
+
+ private:
+  std::string admin_url_;
+  std::string name_;
+  std::string url_;
+};
+
+}  // namespace debrepo::testing
+
+#endif  // DEBREPO_TESTS_TEST_DATABASE_H_
