@@ -118,6 +118,8 @@ absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
                                           "; requeued"));
                      ++report.requeued;
                    }
+                   // Ends only what is settled (not a job requeued to run
+                   // its after-commit step).
                    const bool ended = internal::FinalizeJob(tx, id);
                    tx.commit();
                    pqxx::nontransaction after(*connection_);

@@ -100,20 +100,22 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 }
 
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
-                 const std::vector<std::string>& log, bool and_unlock_all) {
-  if (and_unlock_all) {
-    // The select list runs after the function: the job's row is updated
-    // (and row-locked until the statement commits, so recovery's probe
-    // skips it) before its owner's locks go.
-    return ExecPrepared(tx, "finalize_job_and_unlock",
-                        "SELECT debrepo_finish_job($1, $2::text[]), "
-                        "pg_advisory_unlock_all()",
-                        id, PgTextArray(log))[0][0]
-        .as<bool>();
-  }
+                 const std::vector<std::string>& log) {
   return ExecPrepared(tx, "finalize_job",
-                      "SELECT debrepo_finish_job($1, $2::text[])", id,
+                      "SELECT debrepo_finish_job($1, $2::text[], false)", id,
                       PgTextArray(log))[0][0]
+      .as<bool>();
+}
+
+bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
+                  const std::vector<std::string>& log) {
+  // The select list runs after the function: the job's row is updated
+  // (and row-locked until the statement commits, so recovery's probe skips
+  // it) before its owner's locks go.
+  return ExecPrepared(tx, "finish_own_job",
+                      "SELECT debrepo_finish_job($1, $2::text[], true), "
+                      "pg_advisory_unlock_all()",
+                      id, PgTextArray(log))[0][0]
       .as<bool>();
 }
 

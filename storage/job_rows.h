@@ -44,15 +44,18 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 // FinalizeJob ends job `id` (debrepo_finish_job, migration 8): copies its
 // outcome row onto its jobs row, appends `log` to its log, drops its
 // resource keys and counts it off the jobs waiting for it, in one
-// statement. Returns false when the job has no outcome yet or has ended
-// already (then only the log is written). With `and_unlock_all`, the same
-// statement then releases every advisory lock of the session (a worker
-// finishing its job): keys and locks go together, so no claimer finds the
-// keys free and the locks still held. Callers notify with NotifyJobEnded
-// after committing.
+// statement. Returns false when the job has no outcome yet, has ended
+// already, or owes its after-commit step (then only the log is written).
+// Callers notify with NotifyJobEnded after committing.
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
-                 const std::vector<std::string>& log = {},
-                 bool and_unlock_all = false);
+                 const std::vector<std::string>& log = {});
+
+// FinishOwnJob is FinalizeJob for the worker that ran the job, its
+// after-commit step included; the same statement then releases every
+// advisory lock of the session, so keys and locks go together and no
+// claimer finds the keys free and the locks still held.
+bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
+                  const std::vector<std::string>& log);
 
 // RecordFailure inserts job `id`'s outcome for an error `status` (CANCELLED
 // for a cancellation, FAILED otherwise) unless the job has an outcome

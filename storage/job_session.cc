@@ -318,7 +318,7 @@ absl::Status JobSession::Finish(int64_t job_id,
                                 const std::vector<std::string>& log) {
   return Guard("finishing a job", [&]() -> absl::Status {
     pqxx::nontransaction tx(*connection_);
-    internal::FinalizeJob(tx, job_id, log, /*and_unlock_all=*/true);
+    internal::FinishOwnJob(tx, job_id, log);
     internal::NotifyJobEnded(tx, job_id);
     return absl::OkStatus();
   });

@@ -119,7 +119,8 @@ class JobSession {
 
   // Finish copies the outcome onto the job row, writes `log` lines, frees
   // the job's resource keys and releases every advisory lock of this
-  // session (one statement), then notifies waiters.
+  // session (one statement), then notifies waiters. Call it once the job's
+  // after-commit step, if it owes one, has run.
   absl::Status Finish(int64_t job_id, const std::vector<std::string>& log);
 
   // Requeue gives a claimed job back before its transaction (on shutdown),

@@ -382,9 +382,12 @@ END $$;
 
 -- Ends a job whose outcome is recorded: copies the outcome onto its row,
 -- appends `log`, releases its keys and lets the jobs waiting for it move
--- up. Returns false (writing only the log) when the job has no outcome yet
--- or has ended already, so a second call changes nothing.
-CREATE FUNCTION debrepo_finish_job(finished_id bigint, log text[])
+-- up. Returns false (writing only the log) when the job has no outcome yet,
+-- has ended already (so a second call changes nothing), or still owes its
+-- after-commit step and the caller has not run it (`after_commit_done`:
+-- only the worker that ran the step says so; cancel and recovery do not).
+CREATE FUNCTION debrepo_finish_job(finished_id bigint, log text[],
+    after_commit_done boolean)
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
   ended boolean;
@@ -399,7 +402,8 @@ BEGIN
       result = o.result
   FROM job_outcomes o
   WHERE j.id = finished_id AND o.job_id = j.id
-    AND j.state IN ('queued', 'running');
+    AND j.state IN ('queued', 'running')
+    AND (after_commit_done OR NOT o.after_commit);
   ended := FOUND;
   IF NOT ended THEN
     RETURN false;

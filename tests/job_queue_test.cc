@@ -599,6 +599,36 @@ TEST_F(JobQueueTest, RecoveryFinalizesACommittedJobWithoutRunningItAgain) {
   EXPECT_EQ(IdOf(Claim(*next)), std::nullopt);
 }
 
+TEST_F(JobQueueTest, RecoveryRequeuesACommittedJobOwingItsAfterCommitStep) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> dead = OpenSession();
+  std::optional<ClaimedJob> job = Claim(*dead);
+  ASSERT_EQ(IdOf(job), id);
+  ASSERT_THAT(dead->Commit(*job, CreateRepoBody("done"), {},
+                           /*after_commit=*/true),
+              IsOk());
+  dead.reset();  // before its after-commit step
+  // However many attempts it had: the commit stands.
+  const RecoveryReport report = RecoverUntilSettled(/*max_attempts=*/1);
+  EXPECT_EQ(report.requeued, 1);
+  EXPECT_EQ(Get(id).state(), v1::QUEUED);
+  // Neither a cancel nor another recovery pass ends it before the step ran.
+  ASSERT_TRUE(store_.Cancel(id).ok());
+  EXPECT_EQ(Get(id).state(), v1::QUEUED);
+
+  std::unique_ptr<JobSession> next = OpenSession();
+  job = Claim(*next);
+  ASSERT_EQ(IdOf(job), id);
+  absl::StatusOr<std::optional<JobOutcome>> committed =
+      next->CommittedOutcome(*job);
+  ASSERT_THAT(committed, IsOk());
+  ASSERT_TRUE(committed->has_value());
+  EXPECT_TRUE((*committed)->after_commit);
+  EXPECT_EQ((*committed)->attempt, 1);
+  ASSERT_THAT(next->Finish(id, {}), IsOk());
+  EXPECT_EQ(Get(id).state(), v1::SUCCEEDED);
+}
+
 TEST_F(JobQueueTest, RecoveryFailsAJobOutOfAttempts) {
   const int64_t id = Submit(JobSpecOf({"k"}));
   for (int attempt = 1; attempt <= 2; ++attempt) {
