@@ -18,7 +18,7 @@ grpc::Status AdminService::SubmitNoop(grpc::ServerContext*,
   v1::JobArgs args;
   args.mutable_noop()->set_resource(request->resource());
   args.mutable_noop()->set_after_commit(request->after_commit());
-  return Respond(SubmitJob(jobs_, std::move(args), request->request_id()),
+  return Respond(submitter_.Submit(std::move(args), request->request_id()),
                  response);
 }
 

@@ -95,7 +95,7 @@ absl::StatusOr<bool> ReceiveFile(grpc::ServerReader<v1::UploadRequest>& reader,
 // Receives the stream's files into one blob batch (each header opens a
 // file, its chunks follow), makes them durable together, and returns the
 // one job that records them all. Any bad file refuses the whole stream.
-absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
+absl::StatusOr<v1::Job> Upload(JobSubmitter& submitter,
                                blobstore::BlobStore& blobs,
                                uint64_t max_upload_bytes,
                                const grpc::ServerContext& context,
@@ -150,11 +150,10 @@ absl::StatusOr<v1::Job> Upload(storage::JobStore& jobs,
   } else {
     *args.mutable_add_upload_files()->mutable_files() = std::move(files);
   }
-  return SubmitJob(jobs, std::move(args), first.request_id());
+  return submitter.Submit(std::move(args), first.request_id());
 }
 
-absl::StatusOr<v1::Job> DeleteUpload(storage::Database& db,
-                                     storage::JobStore& jobs,
+absl::StatusOr<v1::Job> DeleteUpload(JobSubmitter& submitter,
                                      const v1::DeleteUploadRequest& request) {
   RETURN_IF_ERROR(
       ValidateResourceName("upload directory", request.directory()));
@@ -164,10 +163,7 @@ absl::StatusOr<v1::Job> DeleteUpload(storage::Database& db,
   v1::JobArgs args;
   args.mutable_delete_upload()->set_directory(request.directory());
   args.mutable_delete_upload()->set_filename(request.filename());
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return storage::CheckUploadExists(db, request.directory(),
-                                      request.filename());
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
 }  // namespace
@@ -176,7 +172,7 @@ grpc::Status FilesService::Upload(grpc::ServerContext* context,
                                   grpc::ServerReader<v1::UploadRequest>* reader,
                                   v1::Job* response) {
   return Respond(
-      server::Upload(jobs_, blobs_, max_upload_bytes_, *context, *reader),
+      server::Upload(submitter_, blobs_, max_upload_bytes_, *context, *reader),
       response);
 }
 
@@ -224,7 +220,7 @@ grpc::Status FilesService::ListUploadFiles(
 grpc::Status FilesService::DeleteUpload(grpc::ServerContext*,
                                         const v1::DeleteUploadRequest* request,
                                         v1::Job* response) {
-  return Respond(server::DeleteUpload(db_, jobs_, *request), response);
+  return Respond(server::DeleteUpload(submitter_, *request), response);
 }
 
 }  // namespace debrepo::server

@@ -6,8 +6,8 @@
 
 #include "blobstore/blob_store.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
+#include "server/submit.h"
 #include "storage/database.h"
-#include "storage/job_store.h"
 
 namespace debrepo::server {
 
@@ -15,9 +15,11 @@ namespace debrepo::server {
 // that record and delete files in upload directories.
 class FilesService final : public v1::Files::Service {
  public:
-  FilesService(storage::Database* db, storage::JobStore* jobs,
+  FilesService(storage::Database* db, JobSubmitter* submitter,
                blobstore::BlobStore* blobs, uint64_t max_upload_bytes)
-      : db_(*db), jobs_(*jobs), blobs_(*blobs),
+      : db_(*db),
+        submitter_(*submitter),
+        blobs_(*blobs),
         max_upload_bytes_(max_upload_bytes) {}
 
   grpc::Status Upload(grpc::ServerContext* context,
@@ -36,7 +38,7 @@ class FilesService final : public v1::Files::Service {
 
  private:
   storage::Database& db_;
-  storage::JobStore& jobs_;
+  JobSubmitter& submitter_;
   blobstore::BlobStore& blobs_;
   const uint64_t max_upload_bytes_;
 };

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "blobstore/fs_blob_store.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
 #include "common/stop_signals.h"
@@ -19,6 +20,7 @@
 #include "server/jobs_service.h"
 #include "server/packages_service.h"
 #include "server/repos_service.h"
+#include "server/submit.h"
 #include "startup/startup.h"
 #include "storage/database.h"
 #include "storage/job_store.h"
@@ -65,11 +67,13 @@ int main(int argc, char** argv) {
   debrepo::storage::JobStore jobs(&db);
   debrepo::server::JobWaiter waiter(database_url, &jobs);
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
-  debrepo::server::ReposService repos_service(&db, &jobs);
-  debrepo::server::AdminService admin_service(&jobs);
+  debrepo::server::JobSubmitter submitter(&db, &jobs);
+  debrepo::server::ReposService repos_service(&db, &submitter);
+  debrepo::server::AdminService admin_service(&submitter);
   debrepo::server::PackagesService packages_service(&db);
   debrepo::server::FilesService files_service(
-      &db, &jobs, started->blobs.get(), absl::GetFlag(FLAGS_max_upload_bytes));
+      &db, &submitter, started->blobs.get(),
+      absl::GetFlag(FLAGS_max_upload_bytes));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

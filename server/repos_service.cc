@@ -15,7 +15,6 @@
 #include "server/submit.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
-#include "storage/upload_store.h"
 
 namespace debrepo::server {
 namespace {
@@ -33,35 +32,17 @@ absl::Status ValidateRepoFields(const v1::Repo& repo) {
   return ValidateComponent(repo.default_component());
 }
 
-// Fails fast when the repo exists; the job checks again under its lock.
-absl::Status CheckRepoAbsent(storage::Database& db, absl::string_view name) {
-  absl::StatusOr<v1::Repo> existing = storage::GetRepo(db, name);
-  if (existing.ok()) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "repo \"", name,
-        "\" already exists; choose another name or drop it first"));
-  }
-  if (existing.status().code() == absl::StatusCode::kNotFound) {
-    return absl::OkStatus();
-  }
-  return existing.status();
-}
-
-absl::StatusOr<v1::Job> CreateRepo(storage::Database& db,
-                                   storage::JobStore& jobs,
+absl::StatusOr<v1::Job> CreateRepo(JobSubmitter& submitter,
                                    const v1::CreateRepoRequest& request) {
   v1::Repo repo = request.repo();
   repo.clear_create_time();
   RETURN_IF_ERROR(ValidateRepoFields(repo));
-  const std::string name = repo.name();
   v1::JobArgs args;
   *args.mutable_create_repo()->mutable_repo() = std::move(repo);
-  return SubmitJob(jobs, std::move(args), request.request_id(),
-                   [&] { return CheckRepoAbsent(db, name); });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
-absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
-                                   storage::JobStore& jobs,
+absl::StatusOr<v1::Job> UpdateRepo(JobSubmitter& submitter,
                                    const v1::UpdateRepoRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   if (request.update_mask().paths().empty()) {
@@ -86,40 +67,23 @@ absl::StatusOr<v1::Job> UpdateRepo(storage::Database& db,
     candidate.set_name(request.name());
   }
   RETURN_IF_ERROR(ValidateRepoFields(candidate));
-  const std::string new_name = candidate.name();
   candidate.clear_create_time();
   *update.mutable_repo() = std::move(candidate);
   v1::JobArgs args;
   *args.mutable_update_repo() = std::move(update);
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    RETURN_IF_ERROR(storage::GetRepo(db, request.name()).status());
-    if (new_name == request.name()) return absl::OkStatus();
-    return CheckRepoAbsent(db, new_name);
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
-absl::StatusOr<v1::Job> DeleteRepo(storage::Database& db,
-                                   storage::JobStore& jobs,
+absl::StatusOr<v1::Job> DeleteRepo(JobSubmitter& submitter,
                                    const v1::DeleteRepoRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   v1::JobArgs args;
   args.mutable_delete_repo()->set_name(request.name());
   args.mutable_delete_repo()->set_force(request.force());
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return storage::GetRepo(db, request.name()).status();
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
-// Fails fast when the repo or the upload directory is missing.
-absl::Status CheckRepoAndUploadExist(storage::Database& db,
-                                     absl::string_view repo,
-                                     absl::string_view directory) {
-  RETURN_IF_ERROR(storage::GetRepo(db, repo).status());
-  return storage::CheckUploadExists(db, directory, /*filename=*/"");
-}
-
-absl::StatusOr<v1::Job> AddFromUpload(storage::Database& db,
-                                      storage::JobStore& jobs,
+absl::StatusOr<v1::Job> AddFromUpload(JobSubmitter& submitter,
                                       const v1::AddFromUploadRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   RETURN_IF_ERROR(
@@ -130,14 +94,11 @@ absl::StatusOr<v1::Job> AddFromUpload(storage::Database& db,
   add.set_directory(request.directory());
   add.set_force_replace(request.force_replace());
   add.set_no_remove_files(request.no_remove_files());
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return CheckRepoAndUploadExist(db, request.name(), request.directory());
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
 absl::StatusOr<v1::Job> IncludeChanges(
-    storage::Database& db, storage::JobStore& jobs,
-    const v1::IncludeChangesRequest& request) {
+    JobSubmitter& submitter, const v1::IncludeChangesRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   RETURN_IF_ERROR(
       ValidateResourceName("upload directory", request.directory()));
@@ -149,13 +110,10 @@ absl::StatusOr<v1::Job> IncludeChanges(
   include.set_ignore_signature(request.ignore_signature());
   include.set_force_replace(request.force_replace());
   include.set_no_remove_files(request.no_remove_files());
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return CheckRepoAndUploadExist(db, request.name(), request.directory());
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
-absl::StatusOr<v1::Job> AddPackages(storage::Database& db,
-                                    storage::JobStore& jobs,
+absl::StatusOr<v1::Job> AddPackages(JobSubmitter& submitter,
                                     const v1::AddPackagesRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   if (request.keys().empty()) {
@@ -167,14 +125,11 @@ absl::StatusOr<v1::Job> AddPackages(storage::Database& db,
   v1::JobArgs args;
   args.mutable_add_packages()->set_name(request.name());
   *args.mutable_add_packages()->mutable_keys() = request.keys();
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return storage::GetRepo(db, request.name()).status();
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
 absl::StatusOr<v1::Job> RemovePackages(
-    storage::Database& db, storage::JobStore& jobs,
-    const v1::RemovePackagesRequest& request) {
+    JobSubmitter& submitter, const v1::RemovePackagesRequest& request) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.name()));
   if (request.keys().empty() && request.query().empty()) {
     return absl::InvalidArgumentError(
@@ -189,13 +144,10 @@ absl::StatusOr<v1::Job> RemovePackages(
   remove.set_name(request.name());
   *remove.mutable_keys() = request.keys();
   remove.set_query(request.query());
-  return SubmitJob(jobs, std::move(args), request.request_id(), [&] {
-    return storage::GetRepo(db, request.name()).status();
-  });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
-absl::StatusOr<v1::Job> CopyPackages(storage::Database& db,
-                                     storage::JobStore& jobs,
+absl::StatusOr<v1::Job> CopyPackages(JobSubmitter& submitter,
                                      const v1::CopyPackagesRequest& request,
                                      bool move) {
   RETURN_IF_ERROR(ValidateResourceName("repo", request.source()));
@@ -216,11 +168,7 @@ absl::StatusOr<v1::Job> CopyPackages(storage::Database& db,
   copy.set_query(request.query());
   copy.set_move(move);
   copy.set_with_deps(request.with_deps());
-  return SubmitJob(
-      jobs, std::move(args), request.request_id(), [&]() -> absl::Status {
-        RETURN_IF_ERROR(storage::GetRepo(db, request.source()).status());
-        return storage::GetRepo(db, request.destination()).status();
-      });
+  return submitter.Submit(std::move(args), request.request_id());
 }
 
 absl::Status ListRepoPackages(storage::Database& db,
@@ -266,39 +214,39 @@ absl::Status ListRepos(storage::Database& db,
 grpc::Status ReposService::AddFromUpload(
     grpc::ServerContext*, const v1::AddFromUploadRequest* request,
     v1::Job* response) {
-  return Respond(server::AddFromUpload(db_, jobs_, *request), response);
+  return Respond(server::AddFromUpload(submitter_, *request), response);
 }
 
 grpc::Status ReposService::AddPackages(grpc::ServerContext*,
                                        const v1::AddPackagesRequest* request,
                                        v1::Job* response) {
-  return Respond(server::AddPackages(db_, jobs_, *request), response);
+  return Respond(server::AddPackages(submitter_, *request), response);
 }
 
 grpc::Status ReposService::RemovePackages(
     grpc::ServerContext*, const v1::RemovePackagesRequest* request,
     v1::Job* response) {
-  return Respond(server::RemovePackages(db_, jobs_, *request), response);
+  return Respond(server::RemovePackages(submitter_, *request), response);
 }
 
 grpc::Status ReposService::CopyPackages(grpc::ServerContext*,
                                         const v1::CopyPackagesRequest* request,
                                         v1::Job* response) {
-  return Respond(server::CopyPackages(db_, jobs_, *request, /*move=*/false),
+  return Respond(server::CopyPackages(submitter_, *request, /*move=*/false),
                  response);
 }
 
 grpc::Status ReposService::MovePackages(grpc::ServerContext*,
                                         const v1::CopyPackagesRequest* request,
                                         v1::Job* response) {
-  return Respond(server::CopyPackages(db_, jobs_, *request, /*move=*/true),
+  return Respond(server::CopyPackages(submitter_, *request, /*move=*/true),
                  response);
 }
 
 grpc::Status ReposService::IncludeChanges(
     grpc::ServerContext*, const v1::IncludeChangesRequest* request,
     v1::Job* response) {
-  return Respond(server::IncludeChanges(db_, jobs_, *request), response);
+  return Respond(server::IncludeChanges(submitter_, *request), response);
 }
 
 grpc::Status ReposService::ListRepoPackages(
@@ -310,7 +258,7 @@ grpc::Status ReposService::ListRepoPackages(
 grpc::Status ReposService::CreateRepo(grpc::ServerContext*,
                                       const v1::CreateRepoRequest* request,
                                       v1::Job* response) {
-  return Respond(server::CreateRepo(db_, jobs_, *request), response);
+  return Respond(server::CreateRepo(submitter_, *request), response);
 }
 
 grpc::Status ReposService::GetRepo(grpc::ServerContext*,
@@ -332,13 +280,13 @@ grpc::Status ReposService::ListRepos(grpc::ServerContext*,
 grpc::Status ReposService::UpdateRepo(grpc::ServerContext*,
                                       const v1::UpdateRepoRequest* request,
                                       v1::Job* response) {
-  return Respond(server::UpdateRepo(db_, jobs_, *request), response);
+  return Respond(server::UpdateRepo(submitter_, *request), response);
 }
 
 grpc::Status ReposService::DeleteRepo(grpc::ServerContext*,
                                       const v1::DeleteRepoRequest* request,
                                       v1::Job* response) {
-  return Respond(server::DeleteRepo(db_, jobs_, *request), response);
+  return Respond(server::DeleteRepo(submitter_, *request), response);
 }
 
 }  // namespace debrepo::server

@@ -3,8 +3,8 @@
 #define DEBREPO_SERVER_REPOS_SERVICE_H_
 
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "server/submit.h"
 #include "storage/database.h"
-#include "storage/job_store.h"
 
 namespace debrepo::server {
 
@@ -12,8 +12,8 @@ namespace debrepo::server {
 // missing, and submits jobs; reads come straight from PostgreSQL.
 class ReposService final : public v1::Repos::Service {
  public:
-  ReposService(storage::Database* db, storage::JobStore* jobs)
-      : db_(*db), jobs_(*jobs) {}
+  ReposService(storage::Database* db, JobSubmitter* submitter)
+      : db_(*db), submitter_(*submitter) {}
 
   grpc::Status CreateRepo(grpc::ServerContext* context,
                           const v1::CreateRepoRequest* request,
@@ -54,7 +54,7 @@ class ReposService final : public v1::Repos::Service {
 
  private:
   storage::Database& db_;
-  storage::JobStore& jobs_;
+  JobSubmitter& submitter_;
 };
 
 }  // namespace debrepo::server

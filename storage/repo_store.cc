@@ -80,6 +80,12 @@ absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
                });
 }
 
+absl::Status RepoAlreadyExists(absl::string_view name) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("repo \"", name,
+                   "\" already exists; choose another name or drop it first"));
+}
+
 absl::StatusOr<v1::Repo> LoadRepo(Transaction& tx, absl::string_view name) {
   absl::StatusOr<std::optional<v1::Repo>> repo = FindRepo(tx, name);
   if (!repo.ok()) return repo.status();

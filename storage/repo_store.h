@@ -28,6 +28,10 @@ absl::StatusOr<std::vector<v1::Repo>> ListRepos(Database& db,
 absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
                                                  absl::string_view name);
 
+// RepoAlreadyExists is the ALREADY_EXISTS for creating (or renaming to) a
+// name that repo `name` holds.
+absl::Status RepoAlreadyExists(absl::string_view name);
+
 // LoadRepo reads a repo inside a job's transaction; NOT_FOUND (saying it
 // may have been renamed or dropped since the request) when absent.
 absl::StatusOr<v1::Repo> LoadRepo(Transaction& tx, absl::string_view name);

@@ -2,7 +2,6 @@
 
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/repo_store.h"
 
@@ -17,9 +16,7 @@ absl::StatusOr<v1::JobResult> CreateRepoJob::Apply(const v1::JobArgs& args,
   ASSIGN_OR_RETURN(std::optional<v1::Repo> existing,
                    storage::FindRepo(tx, wanted.name()));
   if (existing.has_value()) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "repo \"", wanted.name(),
-        "\" already exists; choose another name or drop it first"));
+    return storage::RepoAlreadyExists(wanted.name());
   }
   v1::JobResult result;
   ASSIGN_OR_RETURN(*result.mutable_repo(), storage::InsertRepo(tx, wanted));

@@ -1,9 +1,11 @@
-#include "jobs/job_spec.h"
+#include "jobs/job_kinds.h"
 
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::jobs {
@@ -85,7 +87,8 @@ TEST(JobSpecTest, AddFromUploadLocksTheRepoAndTheDirectory) {
   absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->kind, "repo.add_from_upload");
-  EXPECT_THAT(spec->exclusive_keys, ElementsAre("repo/main", "upload/incoming"));
+  EXPECT_THAT(spec->exclusive_keys,
+              ElementsAre("repo/main", "upload/incoming"));
 }
 
 TEST(JobSpecTest, CopyReadsTheSourceSharedAndMoveExclusively) {
@@ -108,6 +111,72 @@ TEST(JobSpecTest, CopyReadsTheSourceSharedAndMoveExclusively) {
 TEST(JobSpecTest, EmptyArgsAreInvalid) {
   EXPECT_THAT(MakeJobSpec(v1::JobArgs()),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(KindOf(v1::JobArgs()), "");
+}
+
+TEST(JobSpecTest, NoopHoldsItsResourceWhenItNamesOne) {
+  v1::JobArgs args;
+  args.mutable_noop();
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "noop");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre());
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc"));
+  args.mutable_noop()->set_resource("probe");
+  spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("noop/probe"));
+}
+
+// How many declared kinds take `args` as theirs.
+int KindsSelecting(const v1::JobArgs& args) {
+  int selecting = 0;
+  for (const RegisteredJobKind& kind : AllJobKinds().kinds()) {
+    if (kind.Selects(args)) ++selecting;
+  }
+  return selecting;
+}
+
+// Every case of the JobArgs oneof (a new operation in jobs.proto) needs a
+// declared kind listed in AllJobKinds(), and only one kind takes given
+// arguments.
+TEST(JobKindsTest, EveryJobArgsCaseHasOneKind) {
+  const google::protobuf::OneofDescriptor* oneof =
+      v1::JobArgs::descriptor()->oneof_decl(0);
+  ASSERT_NE(oneof, nullptr);
+  ASSERT_GT(oneof->field_count(), 0);
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = oneof->field(i);
+    v1::JobArgs args;
+    args.GetReflection()->MutableMessage(&args, field);
+    EXPECT_EQ(KindsSelecting(args), 1)
+        << "JobArgs." << field->name()
+        << " needs exactly one job kind: declare it in "
+           "jobs/<resource>_kinds.cc and list it in AllJobKinds()";
+  }
+}
+
+TEST(JobKindsTest, KindsHaveDistinctNamesAndTheirCasesArgsType) {
+  absl::flat_hash_set<absl::string_view> names;
+  for (const RegisteredJobKind& kind : AllJobKinds().kinds()) {
+    EXPECT_TRUE(names.insert(kind.name()).second)
+        << "two kinds are called " << kind.name();
+    const google::protobuf::FieldDescriptor* field =
+        v1::JobArgs::descriptor()->FindFieldByNumber(kind.args_case());
+    ASSERT_NE(field, nullptr) << kind.name();
+    EXPECT_EQ(field->message_type(), kind.args_type()) << kind.name();
+  }
+}
+
+// Copy and move share CopyPackagesArgs; `move` tells them apart.
+TEST(JobKindsTest, CopyAndMoveShareACaseAndAreToldApart) {
+  v1::JobArgs args;
+  args.mutable_copy_packages()->set_move(false);
+  EXPECT_EQ(KindOf(args), "repo.copy_packages");
+  EXPECT_EQ(KindsSelecting(args), 1);
+  args.mutable_copy_packages()->set_move(true);
+  EXPECT_EQ(KindOf(args), "repo.move_packages");
+  EXPECT_EQ(KindsSelecting(args), 1);
 }
 
 }  // namespace

@@ -1,0 +1,16 @@
+// The job kinds of operators: probes and maintenance.
+#ifndef DEBREPO_JOBS_ADMIN_KINDS_H_
+#define DEBREPO_JOBS_ADMIN_KINDS_H_
+
+#include "jobs/job_kind.h"
+#include "proto/debrepo/v1/jobs.pb.h"
+
+namespace debrepo::jobs {
+
+// kNoop ("noop") changes nothing: a probe of the whole pipeline, holding
+// "noop/<resource>" when it names a resource.
+extern const JobKind<v1::NoopArgs> kNoop;
+
+}  // namespace debrepo::jobs
+
+#endif  // DEBREPO_JOBS_ADMIN_KINDS_H_

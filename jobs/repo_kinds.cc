@@ -1,0 +1,196 @@
+#include "jobs/repo_kinds.h"
+
+#include <string>
+
+#include "absl/algorithm/container.h"
+#include "common/status_macros.h"
+#include "jobs/job_spec.h"
+#include "storage/database.h"
+#include "storage/repo_store.h"
+#include "storage/upload_store.h"
+
+namespace debrepo::jobs {
+namespace {
+
+// Fails fast when the repo exists.
+absl::Status CheckRepoAbsent(storage::Database& db, absl::string_view name) {
+  absl::StatusOr<v1::Repo> existing = storage::GetRepo(db, name);
+  if (existing.ok()) return storage::RepoAlreadyExists(name);
+  if (existing.status().code() == absl::StatusCode::kNotFound) {
+    return absl::OkStatus();
+  }
+  return existing.status();
+}
+
+// Fails fast when the repo is missing.
+absl::Status CheckRepoExists(storage::Database& db, absl::string_view name) {
+  return storage::GetRepo(db, name).status();
+}
+
+// Fails fast when the repo or the upload directory is missing.
+absl::Status CheckRepoAndUploadExist(storage::Database& db,
+                                     absl::string_view repo,
+                                     absl::string_view directory) {
+  RETURN_IF_ERROR(CheckRepoExists(db, repo));
+  return storage::CheckUploadExists(db, directory, /*filename=*/"");
+}
+
+bool IsRename(const v1::UpdateRepoArgs& update) {
+  return absl::c_linear_search(update.fields(), "name") &&
+         update.repo().name() != update.name();
+}
+
+absl::Status UpdateRepoKeys(const v1::UpdateRepoArgs& update,
+                            ResourceKeys& keys) {
+  keys.exclusive.push_back(RepoKey(update.name()));
+  // A rename also locks the new name, so it races fairly with a create of
+  // that name.
+  if (IsRename(update)) keys.exclusive.push_back(RepoKey(update.repo().name()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckUpdatable(storage::Database& db,
+                            const v1::UpdateRepoArgs& update) {
+  RETURN_IF_ERROR(CheckRepoExists(db, update.name()));
+  if (!IsRename(update)) return absl::OkStatus();
+  return CheckRepoAbsent(db, update.repo().name());
+}
+
+absl::Status CopyPackagesKeys(const v1::CopyPackagesArgs& copy,
+                              ResourceKeys& keys) {
+  // The source is only read by a copy, but changed by a move.
+  keys.exclusive.push_back(RepoKey(copy.destination()));
+  (copy.move() ? keys.exclusive : keys.shared)
+      .push_back(RepoKey(copy.source()));
+  return absl::OkStatus();
+}
+
+absl::Status CheckCopyRepos(storage::Database& db,
+                            const v1::CopyPackagesArgs& copy) {
+  RETURN_IF_ERROR(CheckRepoExists(db, copy.source()));
+  return CheckRepoExists(db, copy.destination());
+}
+
+}  // namespace
+
+const JobKind<v1::CreateRepoArgs> kCreateRepo = {
+    .name = "repo.create",
+    .args_case = v1::JobArgs::kCreateRepo,
+    .args = &v1::JobArgs::create_repo,
+    .keys =
+        [](const v1::CreateRepoArgs& create, ResourceKeys& keys) {
+          keys.exclusive.push_back(RepoKey(create.repo().name()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::CreateRepoArgs& create) {
+          return CheckRepoAbsent(db, create.repo().name());
+        },
+};
+
+const JobKind<v1::UpdateRepoArgs> kUpdateRepo = {
+    .name = "repo.update",
+    .args_case = v1::JobArgs::kUpdateRepo,
+    .args = &v1::JobArgs::update_repo,
+    .keys = UpdateRepoKeys,
+    .fail_fast = CheckUpdatable,
+};
+
+const JobKind<v1::DeleteRepoArgs> kDeleteRepo = {
+    .name = "repo.delete",
+    .args_case = v1::JobArgs::kDeleteRepo,
+    .args = &v1::JobArgs::delete_repo,
+    .keys =
+        [](const v1::DeleteRepoArgs& drop, ResourceKeys& keys) {
+          keys.exclusive.push_back(RepoKey(drop.name()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::DeleteRepoArgs& drop) {
+          return CheckRepoExists(db, drop.name());
+        },
+};
+
+const JobKind<v1::AddFromUploadArgs> kAddFromUpload = {
+    .name = "repo.add_from_upload",
+    .args_case = v1::JobArgs::kAddFromUpload,
+    .args = &v1::JobArgs::add_from_upload,
+    .keys =
+        [](const v1::AddFromUploadArgs& add, ResourceKeys& keys) {
+          // The directory too: its files are read, then removed.
+          keys.exclusive.push_back(RepoKey(add.name()));
+          keys.exclusive.push_back(UploadKey(add.directory()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::AddFromUploadArgs& add) {
+          return CheckRepoAndUploadExist(db, add.name(), add.directory());
+        },
+};
+
+const JobKind<v1::IncludeChangesArgs> kIncludeChanges = {
+    .name = "repo.include_changes",
+    .args_case = v1::JobArgs::kIncludeChanges,
+    .args = &v1::JobArgs::include_changes,
+    .keys =
+        [](const v1::IncludeChangesArgs& include, ResourceKeys& keys) {
+          keys.exclusive.push_back(RepoKey(include.name()));
+          keys.exclusive.push_back(UploadKey(include.directory()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::IncludeChangesArgs& include) {
+          return CheckRepoAndUploadExist(db, include.name(),
+                                         include.directory());
+        },
+};
+
+const JobKind<v1::AddPackagesArgs> kAddPackages = {
+    .name = "repo.add_packages",
+    .args_case = v1::JobArgs::kAddPackages,
+    .args = &v1::JobArgs::add_packages,
+    .keys =
+        [](const v1::AddPackagesArgs& add, ResourceKeys& keys) {
+          keys.exclusive.push_back(RepoKey(add.name()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::AddPackagesArgs& add) {
+          return CheckRepoExists(db, add.name());
+        },
+};
+
+const JobKind<v1::RemovePackagesArgs> kRemovePackages = {
+    .name = "repo.remove_packages",
+    .args_case = v1::JobArgs::kRemovePackages,
+    .args = &v1::JobArgs::remove_packages,
+    .keys =
+        [](const v1::RemovePackagesArgs& remove, ResourceKeys& keys) {
+          keys.exclusive.push_back(RepoKey(remove.name()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::RemovePackagesArgs& remove) {
+          return CheckRepoExists(db, remove.name());
+        },
+};
+
+const JobKind<v1::CopyPackagesArgs> kCopyPackages = {
+    .name = "repo.copy_packages",
+    .args_case = v1::JobArgs::kCopyPackages,
+    .args = &v1::JobArgs::copy_packages,
+    .keys = CopyPackagesKeys,
+    .selects = [](const v1::CopyPackagesArgs& copy) { return !copy.move(); },
+    .fail_fast = CheckCopyRepos,
+};
+
+const JobKind<v1::CopyPackagesArgs> kMovePackages = {
+    .name = "repo.move_packages",
+    .args_case = v1::JobArgs::kCopyPackages,
+    .args = &v1::JobArgs::copy_packages,
+    .keys = CopyPackagesKeys,
+    .selects = [](const v1::CopyPackagesArgs& copy) { return copy.move(); },
+    .fail_fast = CheckCopyRepos,
+};
+
+}  // namespace debrepo::jobs
