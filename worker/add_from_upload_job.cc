@@ -11,11 +11,10 @@
 
 namespace debrepo::worker {
 
-absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
-                                       JobContext& context) {
-  ASSIGN_OR_RETURN(
-      std::vector<v1::UploadFile> files,
-      ListUploadDirectory(context, args.add_from_upload().directory()));
+absl::StatusOr<PreparedImport> AddFromUploadJob::Prepare(
+    const v1::AddFromUploadArgs& add, JobContext& context) const {
+  ASSIGN_OR_RETURN(std::vector<v1::UploadFile> files,
+                   ListUploadDirectory(context, add.directory()));
   const UploadFilesByName by_name = IndexByName(files);
   ASSIGN_OR_RETURN(PreparedImport prepared, PreparedImport::Create());
   // Files a source package is made of are taken with its .dsc.
@@ -57,16 +56,14 @@ absl::Status AddFromUploadJob::Prepare(const v1::JobArgs& args,
   }
   context.Log(absl::StrCat("read ", prepared.packages.size(), " packages, ",
                            prepared.failed.size(), " files set aside"));
-  context.prepared() = std::move(prepared);
-  return absl::OkStatus();
+  return prepared;
 }
 
-absl::StatusOr<v1::JobResult> AddFromUploadJob::Apply(const v1::JobArgs& args,
-                                                      storage::Transaction& tx,
-                                                      JobContext& context) {
-  const v1::AddFromUploadArgs& request = args.add_from_upload();
-  return ImportPrepared(tx, request.name(), request.directory(), context,
-                        request.force_replace(), request.no_remove_files());
+absl::StatusOr<v1::JobResult> AddFromUploadJob::Apply(
+    const v1::AddFromUploadArgs& add, const PreparedImport& prepared,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  return ImportPrepared(tx, prepared, add.name(), add.directory(),
+                        add.force_replace(), add.no_remove_files());
 }
 
 }  // namespace debrepo::worker

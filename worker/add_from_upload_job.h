@@ -5,20 +5,24 @@
 
 #include "blobstore/blob_store.h"
 #include "worker/job_handler.h"
+#include "worker/package_import.h"
 
 namespace debrepo::worker {
 
-class AddFromUploadJob : public JobHandler {
+class AddFromUploadJob
+    : public TypedJobHandler<v1::AddFromUploadArgs, PreparedImport> {
  public:
   explicit AddFromUploadJob(blobstore::BlobStore* blobs) : blobs_(*blobs) {}
 
-  // Reads every .deb/.udeb of the directory from the blob store (the long
+  // Reads every package of the directory from the blob store (the long
   // phase); files that are not valid packages are set aside with a reason.
-  absl::Status Prepare(const v1::JobArgs& args, JobContext& context) override;
+  absl::StatusOr<PreparedImport> Prepare(const v1::AddFromUploadArgs& add,
+                                         JobContext& context) const override;
 
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::AddFromUploadArgs& add,
+                                      const PreparedImport& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 
  private:
   blobstore::BlobStore& blobs_;

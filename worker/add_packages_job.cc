@@ -12,10 +12,9 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(const v1::JobArgs& args,
-                                                    storage::Transaction& tx,
-                                                    JobContext& /*context*/) {
-  const v1::AddPackagesArgs& add = args.add_packages();
+absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(
+    const v1::AddPackagesArgs& add, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
   RETURN_IF_ERROR(storage::LoadRepo(tx, add.name()).status());
   const std::vector<std::string> keys(add.keys().begin(), add.keys().end());
   ASSIGN_OR_RETURN(std::vector<std::string> missing,

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class AddPackagesJob : public JobHandler {
+class AddPackagesJob : public TypedJobHandler<v1::AddPackagesArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::AddPackagesArgs& add,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -7,14 +7,23 @@
 
 namespace debrepo::worker {
 
-// AddUploadFilesJob runs both kinds: a one-file upload is recorded as
-// upload.add_file (which workers of every version run), a multi-file one
-// as upload.add_files.
-class AddUploadFilesJob : public JobHandler {
+// AddUploadFileJob records a one-file upload (upload.add_file, the kind
+// that workers of every version run).
+class AddUploadFileJob : public TypedJobHandler<v1::AddUploadFileArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::AddUploadFileArgs& add,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
+};
+
+// AddUploadFilesJob records a multi-file upload (upload.add_files).
+class AddUploadFilesJob : public TypedJobHandler<v1::AddUploadFilesArgs> {
+ public:
+  absl::StatusOr<v1::JobResult> Apply(const v1::AddUploadFilesArgs& add,
+                                      const NothingPrepared& prepared,
+                                      storage::Transaction& tx,
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -65,10 +65,9 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
 
 }  // namespace
 
-absl::Status CopyPackagesJob::Prepare(const v1::JobArgs& args,
-                                      JobContext& context) {
-  const v1::CopyPackagesArgs& copy = args.copy_packages();
-  if (!copy.with_deps()) return absl::OkStatus();
+absl::StatusOr<PreparedCopy> CopyPackagesJob::Prepare(
+    const v1::CopyPackagesArgs& copy, JobContext& context) const {
+  if (!copy.with_deps()) return PreparedCopy();
   ASSIGN_OR_RETURN(deb::Query query, deb::Query::Parse(copy.query()));
   std::vector<storage::RepoStanza> stanzas;
   std::vector<std::string> selected;
@@ -84,25 +83,18 @@ absl::Status CopyPackagesJob::Prepare(const v1::JobArgs& args,
                                             selected.begin(), selected.end())));
   context.Log(absl::StrCat(selected.size(), " packages match, ", keys.size(),
                            " with their dependencies"));
-  context.prepared() = std::move(keys);
-  return absl::OkStatus();
+  return PreparedCopy{.closure = std::move(keys)};
 }
 
-absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(const v1::JobArgs& args,
-                                                     storage::Transaction& tx,
-                                                     JobContext& context) {
-  const v1::CopyPackagesArgs& copy = args.copy_packages();
+absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
+    const v1::CopyPackagesArgs& copy, const PreparedCopy& prepared,
+    storage::Transaction& tx, JobContext& /*context*/) const {
   RETURN_IF_ERROR(storage::LoadRepo(tx, copy.source()).status());
   RETURN_IF_ERROR(storage::LoadRepo(tx, copy.destination()).status());
   std::vector<std::string> keys;
-  if (copy.with_deps()) {
+  if (prepared.closure.has_value()) {
     // Resolved in the long phase; the source has been locked since.
-    const auto* closure =
-        std::any_cast<std::vector<std::string>>(&context.prepared());
-    if (closure == nullptr) {
-      return absl::InternalError("the job's long phase resolved nothing");
-    }
-    keys = *closure;
+    keys = *prepared.closure;
   } else {
     // The source as it is now, under its lock: never a stale copy.
     ASSIGN_OR_RETURN(deb::Query query, deb::Query::Parse(copy.query()));

@@ -3,19 +3,33 @@
 #ifndef DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
 #define DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
-class CopyPackagesJob : public JobHandler {
+// PreparedCopy is what a copy's long phase resolved.
+struct PreparedCopy {
+  // With with_deps: the keys of the selected packages and of their
+  // dependency closure within the source.
+  std::optional<std::vector<std::string>> closure;
+};
+
+class CopyPackagesJob
+    : public TypedJobHandler<v1::CopyPackagesArgs, PreparedCopy> {
  public:
   // With with_deps, resolves the dependency closure of the selected
   // packages within the source (the long phase; the source is locked).
-  absl::Status Prepare(const v1::JobArgs& args, JobContext& context) override;
+  absl::StatusOr<PreparedCopy> Prepare(const v1::CopyPackagesArgs& copy,
+                                       JobContext& context) const override;
 
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::CopyPackagesArgs& copy,
+                                      const PreparedCopy& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -7,10 +7,10 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> CreateRepoJob::Apply(const v1::JobArgs& args,
-                                                   storage::Transaction& tx,
-                                                   JobContext& /*context*/) {
-  const v1::Repo& wanted = args.create_repo().repo();
+absl::StatusOr<v1::JobResult> CreateRepoJob::Apply(
+    const v1::CreateRepoArgs& create, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  const v1::Repo& wanted = create.repo();
   // Invariant: repo names are unique. The name's exclusive lock and this
   // serializable read make the check and the insert one atomic step.
   ASSIGN_OR_RETURN(std::optional<v1::Repo> existing,

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class CreateRepoJob : public JobHandler {
+class CreateRepoJob : public TypedJobHandler<v1::CreateRepoArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::CreateRepoArgs& create,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -7,10 +7,10 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> DeleteRepoJob::Apply(const v1::JobArgs& args,
-                                                   storage::Transaction& tx,
-                                                   JobContext& /*context*/) {
-  const std::string& name = args.delete_repo().name();
+absl::StatusOr<v1::JobResult> DeleteRepoJob::Apply(
+    const v1::DeleteRepoArgs& drop, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  const std::string& name = drop.name();
   RETURN_IF_ERROR(storage::LoadRepo(tx, name).status());
   // Snapshots and publications do not exist yet, so nothing can refer to a
   // repo; their issues add the in-use check (and what `force` overrides).

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class DeleteRepoJob : public JobHandler {
+class DeleteRepoJob : public TypedJobHandler<v1::DeleteRepoArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::DeleteRepoArgs& drop,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -7,10 +7,9 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> DeleteUploadJob::Apply(const v1::JobArgs& args,
-                                                     storage::Transaction& tx,
-                                                     JobContext& /*context*/) {
-  const v1::DeleteUploadArgs& request = args.delete_upload();
+absl::StatusOr<v1::JobResult> DeleteUploadJob::Apply(
+    const v1::DeleteUploadArgs& request, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
   ASSIGN_OR_RETURN(const int64_t deleted,
                    storage::DeleteUploadFiles(tx, request.directory(),
                                               request.filename()));

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class DeleteUploadJob : public JobHandler {
+class DeleteUploadJob : public TypedJobHandler<v1::DeleteUploadArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::DeleteUploadArgs& request,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

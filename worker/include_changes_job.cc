@@ -41,9 +41,8 @@ absl::StatusOr<std::string> SignedText(
 
 }  // namespace
 
-absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
-                                        JobContext& context) {
-  const v1::IncludeChangesArgs& request = args.include_changes();
+absl::StatusOr<PreparedImport> IncludeChangesJob::Prepare(
+    const v1::IncludeChangesArgs& request, JobContext& context) const {
   ASSIGN_OR_RETURN(std::vector<v1::UploadFile> files,
                    ListUploadDirectory(context, request.directory()));
   const UploadFilesByName by_name = IndexByName(files);
@@ -121,15 +120,13 @@ absl::Status IncludeChangesJob::Prepare(const v1::JobArgs& args,
   context.Log(absl::StrCat("read ", prepared.packages.size(), " packages from ",
                            changes_files, " .changes files; ",
                            prepared.failed.size(), " set aside"));
-  context.prepared() = std::move(prepared);
-  return absl::OkStatus();
+  return prepared;
 }
 
-absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(const v1::JobArgs& args,
-                                                       storage::Transaction& tx,
-                                                       JobContext& context) {
-  const v1::IncludeChangesArgs& request = args.include_changes();
-  return ImportPrepared(tx, request.name(), request.directory(), context,
+absl::StatusOr<v1::JobResult> IncludeChangesJob::Apply(
+    const v1::IncludeChangesArgs& request, const PreparedImport& prepared,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  return ImportPrepared(tx, prepared, request.name(), request.directory(),
                         request.force_replace(), request.no_remove_files());
 }
 

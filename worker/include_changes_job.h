@@ -8,10 +8,12 @@
 #include "blobstore/blob_store.h"
 #include "deb/gpgv_verifier.h"
 #include "worker/job_handler.h"
+#include "worker/package_import.h"
 
 namespace debrepo::worker {
 
-class IncludeChangesJob : public JobHandler {
+class IncludeChangesJob
+    : public TypedJobHandler<v1::IncludeChangesArgs, PreparedImport> {
  public:
   // `verifier` checks signatures; without one, only accept_unsigned or
   // ignore_signature requests can include anything.
@@ -21,11 +23,13 @@ class IncludeChangesJob : public JobHandler {
 
   // Verifies each .changes, checks the files it lists, and reads its
   // packages (the long phase).
-  absl::Status Prepare(const v1::JobArgs& args, JobContext& context) override;
+  absl::StatusOr<PreparedImport> Prepare(const v1::IncludeChangesArgs& request,
+                                         JobContext& context) const override;
 
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::IncludeChangesArgs& request,
+                                      const PreparedImport& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 
  private:
   blobstore::BlobStore& blobs_;

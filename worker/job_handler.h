@@ -1,11 +1,15 @@
-// JobHandler: what a worker does for one kind of job.
+// JobHandler: what a worker does for one kind of job. Each job file
+// implements a TypedJobHandler for its kind's arguments; the registry
+// (job_handlers.h) binds it to the kind's declaration, and the engine
+// (worker.cc) calls it through the type-erased JobHandler.
 #ifndef DEBREPO_WORKER_JOB_HANDLER_H_
 #define DEBREPO_WORKER_JOB_HANDLER_H_
 
-#include <any>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -16,15 +20,30 @@
 
 namespace debrepo::worker {
 
-// JobContext is what a running job has besides its arguments: a log, read
-// access for its long phase, and a place to keep what that phase prepared.
+// JobContext is what a running job has besides its arguments: who it is
+// (job and attempt), a log, read access and a staging directory for its
+// long phase, and whether the worker wants it to stop.
 class JobContext {
  public:
   // A Reader runs a function in a short read-only transaction.
   using Reader = std::function<absl::Status(
       const std::function<absl::Status(storage::Transaction&)>&)>;
 
-  explicit JobContext(Reader reader) : reader_(std::move(reader)) {}
+  // Options are what the engine knows of the job it runs.
+  struct Options {
+    int64_t job_id = 0;
+    int attempt = 0;
+    // The directory under which each attempt gets its staging directory.
+    std::string staging_root;
+    Reader reader;
+    // True once the worker stops and its grace period has passed.
+    std::function<bool()> interrupted;
+  };
+
+  explicit JobContext(Options options);
+
+  int64_t job_id() const { return options_.job_id; }
+  int attempt() const { return options_.attempt; }
 
   // Log adds a line to the job's log, stored with its outcome.
   void Log(absl::string_view line) { log_.emplace_back(line); }
@@ -33,40 +52,109 @@ class JobContext {
   // Read runs `fn` in a short read-only transaction (for Prepare).
   absl::Status Read(
       const std::function<absl::Status(storage::Transaction&)>& fn) {
-    return reader_(fn);
+    return options_.reader(fn);
   }
 
-  // prepared holds what Prepare computed for Apply (which may run several
-  // times and must not change it).
-  std::any& prepared() { return prepared_; }
+  // StagingDir returns "<staging_root>/job-<id>/attempt-<n>", creating it
+  // (and its parents) on the first call. Keyed by job and attempt, so a
+  // retried attempt never reads a half-written file of a dead one: the
+  // place for outputs of the long phase that are not content-addressed.
+  // UNAVAILABLE when it cannot be created (another worker may do better).
+  absl::StatusOr<std::string> StagingDir();
+
+  // Interrupted is true once the worker stops and its grace period has
+  // passed. Long phases check it between steps and return
+  // absl::CancelledError early.
+  bool Interrupted() const {
+    return options_.interrupted != nullptr && options_.interrupted();
+  }
 
  private:
-  Reader reader_;
+  const Options options_;
   std::vector<std::string> log_;
-  std::any prepared_;
+  std::optional<std::string> staging_dir_;
 };
 
-// JobHandler runs one job kind. Handlers are stateless and shared by all
-// runner threads.
+// PreparedJob is what a job's long phase produced, ready for the
+// transaction.
+class PreparedJob {
+ public:
+  virtual ~PreparedJob() = default;
+
+  // Apply is the body of the job's SERIALIZABLE transaction: reload every
+  // object the job touches by name, check the invariants, mutate, and
+  // return the result. It may run several times (after serialization
+  // conflicts), so it must not have effects outside `tx`.
+  virtual absl::StatusOr<v1::JobResult> Apply(storage::Transaction& tx,
+                                              JobContext& context) = 0;
+};
+
+// JobHandler runs one job kind; what the engine calls. Handlers are
+// stateless and shared by all runner threads. Implement TypedJobHandler,
+// not this.
 class JobHandler {
  public:
   virtual ~JobHandler() = default;
 
   // Prepare is the long phase (downloads, reading files, writing indices),
   // run under the job's resource locks before its transaction. It may
-  // write only outputs that are safe to redo: content-addressed or staging
-  // files. An error fails the job.
-  virtual absl::Status Prepare(const v1::JobArgs& args, JobContext& context) {
+  // write only outputs that are safe to redo: content-addressed files or
+  // the attempt's staging directory. An error fails the job (UNAVAILABLE:
+  // gives it back for another attempt).
+  virtual absl::StatusOr<std::unique_ptr<PreparedJob>> Prepare(
+      const v1::JobArgs& args, JobContext& context) const = 0;
+
+  // HasAfterCommit is whether this kind has an after-commit step.
+  virtual bool HasAfterCommit() const { return false; }
+
+  // AfterCommit is an optional idempotent step after the transaction
+  // committed `committed` (e.g. putting a published tree in place). It may
+  // be replayed, on another worker, after a crash; it never undoes the
+  // commit.
+  virtual absl::Status AfterCommit(const v1::JobArgs& args,
+                                   const v1::JobResult& committed,
+                                   JobContext& context) const {
     return absl::OkStatus();
   }
+};
 
-  // Apply is the body of the job's SERIALIZABLE transaction: reload every
-  // object the job touches by name, check the invariants, mutate, and
-  // return the result. It may run several times (after serialization
-  // conflicts), so it must not have effects outside `tx`.
-  virtual absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+// NothingPrepared is the prepared state of kinds without a long phase.
+struct NothingPrepared {};
+
+// TypedJobHandler is what each job file implements for its kind's
+// arguments `Args` (e.g. v1::CreateRepoArgs); `Prepared` is what its long
+// phase hands to its transaction (movable; read-only there). Register it
+// against the kind's declaration (job_handlers.cc), which extracts `Args`
+// from the job's JobArgs: a handler never sees another kind's arguments.
+template <typename Args, typename Prepared = NothingPrepared>
+class TypedJobHandler {
+ public:
+  using ArgsType = Args;
+  using PreparedType = Prepared;
+
+  virtual ~TypedJobHandler() = default;
+
+  // Prepare is the long phase (see JobHandler::Prepare); by default there
+  // is none.
+  virtual absl::StatusOr<Prepared> Prepare(const Args& args,
+                                           JobContext& context) const {
+    return Prepared{};
+  }
+
+  // Apply is the body of the job's transaction (see PreparedJob::Apply),
+  // given what Prepare produced.
+  virtual absl::StatusOr<v1::JobResult> Apply(const Args& args,
+                                              const Prepared& prepared,
                                               storage::Transaction& tx,
-                                              JobContext& context) = 0;
+                                              JobContext& context) const = 0;
+
+  // HasAfterCommit and AfterCommit: see JobHandler.
+  virtual bool HasAfterCommit() const { return false; }
+  virtual absl::Status AfterCommit(const Args& args,
+                                   const v1::JobResult& committed,
+                                   JobContext& context) const {
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace debrepo::worker

@@ -17,34 +17,37 @@
 
 namespace debrepo::worker {
 
+const JobHandler* JobHandlers::Find(absl::string_view kind) const {
+  for (const auto& [name, handler] : handlers_) {
+    if (name == kind) return handler.get();
+  }
+  return nullptr;
+}
+
+std::vector<std::string> JobHandlers::kinds() const {
+  std::vector<std::string> kinds;
+  for (const auto& [name, handler] : handlers_) kinds.push_back(name);
+  return kinds;
+}
+
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier) {
   JobHandlers handlers;
-  handlers.emplace(jobs::kNoop.name, std::make_unique<NoopJob>());
-  handlers.emplace(jobs::kCreateRepo.name, std::make_unique<CreateRepoJob>());
-  handlers.emplace(jobs::kUpdateRepo.name, std::make_unique<UpdateRepoJob>());
-  handlers.emplace(jobs::kDeleteRepo.name, std::make_unique<DeleteRepoJob>());
-  // One handler for both: a one-file upload keeps the kind that workers
-  // of every version run.
-  handlers.emplace(jobs::kAddUploadFile.name,
-                   std::make_unique<AddUploadFilesJob>());
-  handlers.emplace(jobs::kAddUploadFiles.name,
-                   std::make_unique<AddUploadFilesJob>());
-  handlers.emplace(jobs::kDeleteUpload.name,
-                   std::make_unique<DeleteUploadJob>());
-  handlers.emplace(jobs::kAddFromUpload.name,
-                   std::make_unique<AddFromUploadJob>(blobs));
-  handlers.emplace(jobs::kAddPackages.name, std::make_unique<AddPackagesJob>());
-  handlers.emplace(jobs::kRemovePackages.name,
-                   std::make_unique<RemovePackagesJob>());
+  handlers.Add(jobs::kNoop, std::make_unique<NoopJob>());
+  handlers.Add(jobs::kCreateRepo, std::make_unique<CreateRepoJob>());
+  handlers.Add(jobs::kUpdateRepo, std::make_unique<UpdateRepoJob>());
+  handlers.Add(jobs::kDeleteRepo, std::make_unique<DeleteRepoJob>());
+  handlers.Add(jobs::kAddFromUpload, std::make_unique<AddFromUploadJob>(blobs));
+  handlers.Add(jobs::kIncludeChanges,
+               std::make_unique<IncludeChangesJob>(blobs, std::move(verifier)));
+  handlers.Add(jobs::kAddPackages, std::make_unique<AddPackagesJob>());
+  handlers.Add(jobs::kRemovePackages, std::make_unique<RemovePackagesJob>());
   // One handler for both: a move is a copy that also removes.
-  handlers.emplace(jobs::kCopyPackages.name,
-                   std::make_unique<CopyPackagesJob>());
-  handlers.emplace(jobs::kMovePackages.name,
-                   std::make_unique<CopyPackagesJob>());
-  handlers.emplace(
-      jobs::kIncludeChanges.name,
-      std::make_unique<IncludeChangesJob>(blobs, std::move(verifier)));
+  handlers.Add(jobs::kCopyPackages, std::make_unique<CopyPackagesJob>());
+  handlers.Add(jobs::kMovePackages, std::make_unique<CopyPackagesJob>());
+  handlers.Add(jobs::kAddUploadFile, std::make_unique<AddUploadFileJob>());
+  handlers.Add(jobs::kAddUploadFiles, std::make_unique<AddUploadFilesJob>());
+  handlers.Add(jobs::kDeleteUpload, std::make_unique<DeleteUploadJob>());
   return handlers;
 }
 

@@ -1,6 +1,7 @@
 // debrepo-worker: claims jobs from PostgreSQL and runs them.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "absl/flags/marshalling.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "blobstore/fs_blob_store.h"
 #include "common/env_flags.h"
 #include "common/logging.h"
 #include "common/stop_signals.h"
@@ -42,6 +44,10 @@ ABSL_FLAG(absl::Duration, job_retention, absl::Hours(24 * 7),
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM, a job still in its long phase after this is "
           "requeued for another worker.");
+ABSL_FLAG(std::string, staging_dir, "",
+          "Directory for the files jobs stage before they commit, one "
+          "subdirectory per job attempt (DEBREPO_STAGING_DIR); default: "
+          "$TMPDIR/debrepo-staging, or /tmp/debrepo-staging.");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
@@ -58,6 +64,12 @@ std::string DefaultWorkerId() {
   return absl::StrCat(host, ":", getpid());
 }
 
+std::string DefaultStagingDir() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  return absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
+                      "/debrepo-staging");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,6 +83,7 @@ int main(int argc, char** argv) {
        {"blob_dir", "DEBREPO_BLOB_DIR"},
        {"trusted_keyrings", "DEBREPO_TRUSTED_KEYRINGS"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
+       {"staging_dir", "DEBREPO_STAGING_DIR"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
   debrepo::worker::WorkerOptions options;
@@ -81,6 +94,8 @@ int main(int argc, char** argv) {
   options.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
   options.job_retention = absl::GetFlag(FLAGS_job_retention);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.staging_root = absl::GetFlag(FLAGS_staging_dir);
+  if (options.staging_root.empty()) options.staging_root = DefaultStagingDir();
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
   options.test_exit_after_commit = absl::GetFlag(FLAGS_test_exit_after_commit);
 

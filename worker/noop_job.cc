@@ -2,9 +2,9 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> NoopJob::Apply(const v1::JobArgs& /*args*/,
-                                             storage::Transaction& /*tx*/,
-                                             JobContext& /*context*/) {
+absl::StatusOr<v1::JobResult> NoopJob::Apply(
+    const v1::NoopArgs& /*args*/, const NothingPrepared& /*prepared*/,
+    storage::Transaction& /*tx*/, JobContext& /*context*/) const {
   // Nothing to change: the transaction still commits the job's outcome,
   // which is the protocol cost being measured.
   return v1::JobResult();

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class NoopJob : public JobHandler {
+class NoopJob : public TypedJobHandler<v1::NoopArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::NoopArgs& args,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

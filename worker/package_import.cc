@@ -280,17 +280,11 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
 }
 
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
+                                             const PreparedImport& prepared,
                                              absl::string_view repo,
                                              absl::string_view directory,
-                                             JobContext& context,
                                              bool force_replace,
                                              bool no_remove_files) {
-  const auto* prepared_import =
-      std::any_cast<PreparedImport>(&context.prepared());
-  if (prepared_import == nullptr) {
-    return absl::InternalError("the job's long phase prepared no import");
-  }
-  const PreparedImport& prepared = *prepared_import;
   RETURN_IF_ERROR(storage::LoadRepo(tx, repo).status());
   // Every writer of the directory holds its lock, which this job has held
   // since before Prepare read it: the files are still those it read.

@@ -45,8 +45,8 @@ struct PreparedImport {
 
   // Packages to add, in spool order.
   std::vector<Entry> packages;
-  // Shared because a job's prepared state is a (copyable) std::any.
-  std::shared_ptr<storage::PackageSpool> spool;
+  // Read again by each run of the job's transaction.
+  std::unique_ptr<storage::PackageSpool> spool;
   // Other files consumed with them (e.g. a .changes and its .buildinfo),
   // removed from the directory together unless no_remove_files.
   std::vector<v1::UploadFile> companions;
@@ -96,17 +96,16 @@ bool IsBinaryPackageFile(absl::string_view filename);
 // IsSourcePackageFile is true for names ending in .dsc.
 bool IsSourcePackageFile(absl::string_view filename);
 
-// ImportPrepared adds the prepared packages (context.prepared(), a
-// PreparedImport) to repo `repo` inside a job's transaction (NOT_FOUND when
-// the repo is gone), keeping the invariant that a repo never holds two
-// different packages with the same name, version and architecture: a conflict
-// is FAILED_PRECONDITION naming both unless `force_replace`, which removes the
-// old one.
-// Unless `no_remove_files`, imported files leave the directory.
+// ImportPrepared adds the `prepared` packages to repo `repo` inside a job's
+// transaction (NOT_FOUND when the repo is gone), keeping the invariant that a
+// repo never holds two different packages with the same name, version and
+// architecture: a conflict is FAILED_PRECONDITION naming both unless
+// `force_replace`, which removes the old one. Unless `no_remove_files`,
+// imported files leave the directory.
 absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
+                                             const PreparedImport& prepared,
                                              absl::string_view repo,
                                              absl::string_view directory,
-                                             JobContext& context,
                                              bool force_replace,
                                              bool no_remove_files);
 

@@ -14,9 +14,8 @@
 namespace debrepo::worker {
 
 absl::StatusOr<v1::JobResult> RemovePackagesJob::Apply(
-    const v1::JobArgs& args, storage::Transaction& tx,
-    JobContext& /*context*/) {
-  const v1::RemovePackagesArgs& request = args.remove_packages();
+    const v1::RemovePackagesArgs& request, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
   RETURN_IF_ERROR(storage::LoadRepo(tx, request.name()).status());
   std::optional<deb::Query> query;
   if (!request.query().empty()) {

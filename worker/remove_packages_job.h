@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class RemovePackagesJob : public JobHandler {
+class RemovePackagesJob : public TypedJobHandler<v1::RemovePackagesArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::RemovePackagesArgs& request,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

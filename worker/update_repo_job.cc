@@ -9,10 +9,9 @@
 
 namespace debrepo::worker {
 
-absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(const v1::JobArgs& args,
-                                                   storage::Transaction& tx,
-                                                   JobContext& /*context*/) {
-  const v1::UpdateRepoArgs& update = args.update_repo();
+absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(
+    const v1::UpdateRepoArgs& update, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& /*context*/) const {
   ASSIGN_OR_RETURN(const v1::Repo current, storage::LoadRepo(tx, update.name()));
   v1::Repo updated = current;
   jobs::ApplyRepoUpdate(update, updated);

@@ -6,11 +6,12 @@
 
 namespace debrepo::worker {
 
-class UpdateRepoJob : public JobHandler {
+class UpdateRepoJob : public TypedJobHandler<v1::UpdateRepoArgs> {
  public:
-  absl::StatusOr<v1::JobResult> Apply(const v1::JobArgs& args,
+  absl::StatusOr<v1::JobResult> Apply(const v1::UpdateRepoArgs& update,
+                                      const NothingPrepared& prepared,
                                       storage::Transaction& tx,
-                                      JobContext& context) override;
+                                      JobContext& context) const override;
 };
 
 }  // namespace debrepo::worker

@@ -139,8 +139,7 @@ void Worker::MaintenanceLoop() {
 
 void Worker::RunnerLoop(int slot) {
   const std::string runner_id = absl::StrCat(options_.worker_id, "/", slot);
-  std::vector<std::string> kinds;
-  for (const auto& [kind, handler] : handlers_) kinds.push_back(kind);
+  const std::vector<std::string> kinds = handlers_.kinds();
   std::unique_ptr<storage::JobSession> session;
   while (!stopping()) {
     if (session == nullptr || !session->Healthy()) {
@@ -171,10 +170,17 @@ void Worker::RunnerLoop(int slot) {
 
 bool Worker::RunJob(storage::JobSession& session,
                     const storage::ClaimedJob& job) {
-  JobContext context(
-      [&session](const std::function<absl::Status(storage::Transaction&)>& fn) {
-        return session.ReadOnly(fn);
-      });
+  JobContext context({
+      .job_id = job.id,
+      .attempt = job.attempt,
+      .staging_root = options_.staging_root,
+      .reader =
+          [&session](
+              const std::function<absl::Status(storage::Transaction&)>& fn) {
+            return session.ReadOnly(fn);
+          },
+      .interrupted = [this] { return PastShutdownGrace(); },
+  });
   context.Log(absl::StrCat("attempt ", job.attempt, " on worker ",
                            options_.worker_id));
   // An infrastructure failure abandons the job: the session is dropped, its
@@ -199,7 +205,7 @@ bool Worker::RunJob(storage::JobSession& session,
       session.LockResources(job, [this] { return PastShutdownGrace(); });
   if (!locked.ok()) return abandon(locked.status());
   if (!*locked) return give_back("while it waited for its resources");
-  JobHandler& handler = *handlers_.at(job.kind);  // Claim filters kinds
+  const JobHandler& handler = *handlers_.Find(job.kind);  // Claim filters kinds
   if (options_.test_stall > absl::ZeroDuration()) {
     HoldUnlessPastShutdownGrace(options_.test_stall);
   }
@@ -210,21 +216,21 @@ bool Worker::RunJob(storage::JobSession& session,
   absl::StatusOr<storage::JobOutcome> outcome;
   absl::StatusOr<bool> cancelled_before = session.CancelRequested(job.id);
   if (!cancelled_before.ok()) return abandon(cancelled_before.status());
-  absl::Status prepared =
+  absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
       *cancelled_before
           ? absl::CancelledError("cancelled before it started running; "
                                  "nothing was changed")
           : handler.Prepare(job.args, context);
-  if (prepared.code() == absl::StatusCode::kUnavailable) {
-    return abandon(prepared);
+  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
+    return abandon(prepared.status());
   }
   if (!prepared.ok()) {
-    outcome = session.Fail(job, prepared);
+    outcome = session.Fail(job, prepared.status());
   } else {
     outcome = session.Commit(
         job,
         [&](storage::Transaction& tx) {
-          return handler.Apply(job.args, tx, context);
+          return (*prepared)->Apply(tx, context);
         },
         options_.retry_policy);
     // Anything but a lost database is the job's failure, not the worker's:

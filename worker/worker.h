@@ -31,6 +31,9 @@ struct WorkerOptions {
   absl::Duration maintenance_interval = absl::Seconds(2);
   // On stop, a job still in its long phase after this is requeued.
   absl::Duration shutdown_grace = absl::Seconds(30);
+  // Each job attempt's staging directory is <staging_root>/job-<id>/
+  // attempt-<n> (JobContext::StagingDir).
+  std::string staging_root = "/tmp/debrepo-staging";
   storage::RetryPolicy retry_policy;
   // Testing only: sleep this long under the job's locks before its
   // transaction, so tests can kill a worker in the middle of a job.
