@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "jobs/job_spec.h"
+#include "jobs/job_kinds.h"
 #include "pqxx/pqxx"
 #include "storage/database.h"
 #include "storage/job_session.h"

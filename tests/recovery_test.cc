@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,6 +154,82 @@ v1::Job GetJob(Stack& stack, int64_t id) {
   EXPECT_TRUE(
       stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
   return job;
+}
+
+TEST(RecoveryTest, AfterCommitStepOfAKilledWorkerIsCompletedOnceByRecovery) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const std::string steps = absl::StrCat(std::getenv("TEST_TMPDIR"),
+                                         "/after_commit_steps.log");
+  const std::string log_flag = absl::StrCat("--test_after_commit_log=", steps);
+  const int doomed =
+      stack.StartWorker({"--test_stall_after_commit=60s", log_flag});
+
+  v1::SubmitNoopRequest noop;
+  noop.set_after_commit(true);
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.admin().SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
+          .ok());
+  // Committed, not yet through its after-commit step: still running.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (db.QueryValue("SELECT count(*) FROM job_outcomes") != "1" &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  ASSERT_EQ(db.QueryValue("SELECT after_commit::text FROM job_outcomes"),
+            "true");
+  EXPECT_EQ(GetJob(stack, job.id()).state(), v1::RUNNING);
+
+  stack.worker(doomed).Signal(SIGKILL);
+  stack.worker(doomed).Wait();
+  EXPECT_EQ(ReadFile(steps), "");  // the step never ran
+  stack.StartWorker({log_flag});
+
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  EXPECT_EQ(done.attempts(), 2);
+  // Exactly once, by the second worker, on what attempt 1 committed.
+  EXPECT_EQ(ReadFile(steps), absl::StrCat("job ", job.id(), " attempt 1\n"));
+  EXPECT_THAT(done.log(), ::testing::Contains(::testing::HasSubstr(
+                              "requeued to finish its after-commit step")));
+  EXPECT_THAT(done.log(), ::testing::Contains(::testing::HasSubstr(
+                              "attempt 1 had committed")));
+  EXPECT_THAT(done.log(),
+              ::testing::Contains("after-commit step done"));
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
+}
+
+TEST(RecoveryTest, AJobShowsAsEndedOnlyAfterItsAfterCommitStep) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  const std::string steps = absl::StrCat(std::getenv("TEST_TMPDIR"),
+                                         "/after_commit_steps_ok.log");
+  stack.StartWorker({absl::StrCat("--test_after_commit_log=", steps)});
+  v1::SubmitNoopRequest noop;
+  noop.set_after_commit(true);
+  v1::Job job;
+  ASSERT_TRUE(
+      stack.admin().SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
+          .ok());
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  EXPECT_EQ(done.attempts(), 1);
+  // The step had run when the job showed as ended.
+  EXPECT_EQ(ReadFile(steps), absl::StrCat("job ", job.id(), " attempt 1\n"));
+  EXPECT_THAT(done.log(), ::testing::Contains("after-commit step done"));
+  // A job that asked for no step has none.
+  v1::Job plain;
+  ASSERT_TRUE(stack.admin()
+                  .SubmitNoop(Deadline(absl::Seconds(10)).get(),
+                              v1::SubmitNoopRequest(), &plain)
+                  .ok());
+  EXPECT_EQ(stack.WaitJob(plain.id(), absl::Seconds(60)).state(),
+            v1::SUCCEEDED);
+  EXPECT_EQ(ReadFile(steps), absl::StrCat("job ", job.id(), " attempt 1\n"));
 }
 
 TEST(RecoveryTest, SigtermGivesBackAJobStillInItsLongPhaseAfterTheGrace) {

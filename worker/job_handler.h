@@ -104,8 +104,8 @@ class JobHandler {
   virtual absl::StatusOr<std::unique_ptr<PreparedJob>> Prepare(
       const v1::JobArgs& args, JobContext& context) const = 0;
 
-  // HasAfterCommit is whether this kind has an after-commit step.
-  virtual bool HasAfterCommit() const { return false; }
+  // HasAfterCommit is whether a job with `args` has an after-commit step.
+  virtual bool HasAfterCommit(const v1::JobArgs& args) const { return false; }
 
   // AfterCommit is an optional idempotent step after the transaction
   // committed `committed` (e.g. putting a published tree in place). It may
@@ -149,7 +149,7 @@ class TypedJobHandler {
                                               JobContext& context) const = 0;
 
   // HasAfterCommit and AfterCommit: see JobHandler.
-  virtual bool HasAfterCommit() const { return false; }
+  virtual bool HasAfterCommit(const Args& args) const { return false; }
   virtual absl::Status AfterCommit(const Args& args,
                                    const v1::JobResult& committed,
                                    JobContext& context) const {

@@ -31,9 +31,10 @@ std::vector<std::string> JobHandlers::kinds() const {
 }
 
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
-                            std::optional<deb::GpgvVerifier> verifier) {
+                            std::optional<deb::GpgvVerifier> verifier,
+                            const std::string& test_after_commit_log) {
   JobHandlers handlers;
-  handlers.Add(jobs::kNoop, std::make_unique<NoopJob>());
+  handlers.Add(jobs::kNoop, std::make_unique<NoopJob>(test_after_commit_log));
   handlers.Add(jobs::kCreateRepo, std::make_unique<CreateRepoJob>());
   handlers.Add(jobs::kUpdateRepo, std::make_unique<UpdateRepoJob>());
   handlers.Add(jobs::kDeleteRepo, std::make_unique<DeleteRepoJob>());

@@ -63,7 +63,10 @@ class TypedJobAdapter final : public JobHandler {
                                                    std::move(prepared)));
   }
 
-  bool HasAfterCommit() const override { return handler_->HasAfterCommit(); }
+  bool HasAfterCommit(const v1::JobArgs& args) const override {
+    absl::StatusOr<const Args*> typed = ArgsOf(args);
+    return typed.ok() && handler_->HasAfterCommit(**typed);
+  }
 
   absl::Status AfterCommit(const v1::JobArgs& args,
                            const v1::JobResult& committed,
@@ -120,9 +123,12 @@ class JobHandlers {
 
 // MakeJobHandlers lists every handler against its kind. Handlers that read
 // package files use `blobs`; signatures of .changes files are checked with
-// `verifier` (none: only unsigned or unchecked includes work).
+// `verifier` (none: only unsigned or unchecked includes work). Testing
+// only: no-op jobs' after-commit steps append to `test_after_commit_log`
+// when it is set.
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
-                            std::optional<deb::GpgvVerifier> verifier);
+                            std::optional<deb::GpgvVerifier> verifier,
+                            const std::string& test_after_commit_log = "");
 
 }  // namespace debrepo::worker
 

@@ -46,12 +46,20 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "requeued for another worker.");
 ABSL_FLAG(std::string, staging_dir, "",
           "Directory for the files jobs stage before they commit, one "
-          "subdirectory per job attempt (DEBREPO_STAGING_DIR); default: "
-          "$TMPDIR/debrepo-staging, or /tmp/debrepo-staging.");
+          "subdirectory per job attempt (DEBREPO_STAGING_DIR). Shared by "
+          "every worker, so that another one can finish what a dead one "
+          "committed; default: the blob store's staging/ (same file system, "
+          "so staged files can be linked into place).");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
 
+ABSL_FLAG(absl::Duration, test_stall_after_commit, absl::ZeroDuration(),
+          "Testing only: wait this long between a job's commit and its "
+          "after-commit step.");
+ABSL_FLAG(std::string, test_after_commit_log, "",
+          "Testing only: no-op jobs' after-commit steps append a line to "
+          "this file.");
 ABSL_FLAG(bool, test_exit_after_commit, false,
           "Testing only: exit right after a job's transaction commits, "
           "before finishing the job.");
@@ -62,12 +70,6 @@ std::string DefaultWorkerId() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return absl::StrCat(host, ":", getpid());
-}
-
-std::string DefaultStagingDir() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  return absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
-                      "/debrepo-staging");
 }
 
 }  // namespace
@@ -95,9 +97,13 @@ int main(int argc, char** argv) {
   options.job_retention = absl::GetFlag(FLAGS_job_retention);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.staging_root = absl::GetFlag(FLAGS_staging_dir);
-  if (options.staging_root.empty()) options.staging_root = DefaultStagingDir();
+  if (options.staging_root.empty()) {
+    options.staging_root = absl::StrCat(absl::GetFlag(FLAGS_blob_dir), "/staging");
+  }
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
   options.test_exit_after_commit = absl::GetFlag(FLAGS_test_exit_after_commit);
+  options.test_stall_after_commit =
+      absl::GetFlag(FLAGS_test_stall_after_commit);
 
   absl::StatusOr<debrepo::startup::Started> started =
       debrepo::startup::StartUp({.database_url = options.database_url,
@@ -120,8 +126,9 @@ int main(int argc, char** argv) {
     verifier = *std::move(created);
   }
   debrepo::worker::Worker worker(
-      options, debrepo::worker::MakeJobHandlers(started->blobs.get(),
-                                                std::move(verifier)));
+      options, debrepo::worker::MakeJobHandlers(
+                   started->blobs.get(), std::move(verifier),
+                   absl::GetFlag(FLAGS_test_after_commit_log)));
   std::thread signal_waiter([&] {
     const int signal = debrepo::WaitForStopSignal(stop_signals);
     debrepo::LogInfo("received signal ", signal, "; finishing current jobs");

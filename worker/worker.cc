@@ -1,6 +1,7 @@
 #include "worker/worker.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -10,9 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
 #include "storage/notification_listener.h"
+#include "worker/after_commit.h"
 
 namespace debrepo::worker {
 namespace {
@@ -170,16 +173,17 @@ void Worker::RunnerLoop(int slot) {
 
 bool Worker::RunJob(storage::JobSession& session,
                     const storage::ClaimedJob& job) {
+  auto reader =
+      [&session](const std::function<absl::Status(storage::Transaction&)>& fn) {
+        return session.ReadOnly(fn);
+      };
+  auto interrupted = [this] { return PastShutdownGrace(); };
   JobContext context({
       .job_id = job.id,
       .attempt = job.attempt,
       .staging_root = options_.staging_root,
-      .reader =
-          [&session](
-              const std::function<absl::Status(storage::Transaction&)>& fn) {
-            return session.ReadOnly(fn);
-          },
-      .interrupted = [this] { return PastShutdownGrace(); },
+      .reader = reader,
+      .interrupted = interrupted,
   });
   context.Log(absl::StrCat("attempt ", job.attempt, " on worker ",
                            options_.worker_id));
@@ -190,68 +194,61 @@ bool Worker::RunJob(storage::JobSession& session,
                ") abandoned: ", status.ToString());
     return false;
   };
-  // On shutdown, a job that has not reached its transaction when the
-  // grace period ends goes back to the queue, its attempt not spent.
-  auto give_back = [&](absl::string_view where) {
-    if (absl::Status requeued = session.Requeue(
-            job, absl::StrCat("stopped; gave the job back ", where));
-        !requeued.ok()) {
-      return abandon(requeued);
-    }
-    LogInfo("job ", job.id, " given back on shutdown ", where);
-    return true;
-  };
   absl::StatusOr<bool> locked =
       session.LockResources(job, [this] { return PastShutdownGrace(); });
   if (!locked.ok()) return abandon(locked.status());
-  if (!*locked) return give_back("while it waited for its resources");
+  if (!*locked) {
+    return GiveBack(session, job, "while it waited for its resources");
+  }
   const JobHandler& handler = *handlers_.Find(job.kind);  // Claim filters kinds
-  if (options_.test_stall > absl::ZeroDuration()) {
-    HoldUnlessPastShutdownGrace(options_.test_stall);
-  }
-  if (PastShutdownGrace()) return give_back("in its long phase");
 
-  // A job cancelled while it waited for its locks stops here; one
-  // cancelled later stops at its transaction, which checks again.
-  absl::StatusOr<storage::JobOutcome> outcome;
-  absl::StatusOr<bool> cancelled_before = session.CancelRequested(job.id);
-  if (!cancelled_before.ok()) return abandon(cancelled_before.status());
-  absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
-      *cancelled_before
-          ? absl::CancelledError("cancelled before it started running; "
-                                 "nothing was changed")
-          : handler.Prepare(job.args, context);
-  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
-    return abandon(prepared.status());
-  }
-  if (!prepared.ok()) {
-    outcome = session.Fail(job, prepared.status());
+  // A job requeued after its worker died may have committed already: then
+  // only its after-commit step is left, and nothing else runs again.
+  absl::StatusOr<std::optional<storage::JobOutcome>> committed =
+      session.CommittedOutcome(job);
+  if (!committed.ok()) return abandon(committed.status());
+  std::optional<storage::JobOutcome> outcome = *std::move(committed);
+  if (outcome.has_value()) {
+    context.Log(absl::StrCat("attempt ", outcome->attempt,
+                             " had committed; only what follows the commit "
+                             "is left"));
   } else {
-    outcome = session.Commit(
-        job,
-        [&](storage::Transaction& tx) {
-          return (*prepared)->Apply(tx, context);
-        },
-        options_.retry_policy);
-    // Anything but a lost database is the job's failure, not the worker's:
-    // record it rather than have other workers retry it in vain.
-    if (!outcome.ok() &&
-        outcome.status().code() != absl::StatusCode::kUnavailable) {
-      outcome = session.Fail(job, outcome.status());
+    if (options_.test_stall > absl::ZeroDuration()) {
+      HoldUnlessPastShutdownGrace(options_.test_stall);
     }
+    if (PastShutdownGrace()) return GiveBack(session, job, "in its long phase");
+    absl::StatusOr<std::optional<storage::JobOutcome>> ran =
+        PrepareAndCommit(session, job, handler, context);
+    if (!ran.ok()) return abandon(ran.status());
+    if (!ran->has_value()) return GiveBack(session, job, "in its long phase");
+    outcome = **std::move(ran);
   }
-  if (!outcome.ok()) return abandon(outcome.status());
   if (options_.test_exit_after_commit) {
     LogError("job ", job.id, " committed; exiting as --test_exit_after_commit "
              "asks");
     std::_Exit(3);
   }
-  transactions_.fetch_add(1 + outcome->serialization_retries);
-  serialization_retries_.fetch_add(outcome->serialization_retries);
-  if (outcome->serialization_retries > 0) {
-    context.Log(absl::StrCat("committed after ",
-                             outcome->serialization_retries,
-                             " serialization retries"));
+  if (outcome->after_commit) {
+    if (options_.test_stall_after_commit > absl::ZeroDuration()) {
+      HoldUnlessPastShutdownGrace(options_.test_stall_after_commit);
+    }
+    // The step works on what the committing attempt staged.
+    JobContext step({
+        .job_id = job.id,
+        .attempt = outcome->attempt,
+        .staging_root = options_.staging_root,
+        .reader = reader,
+        .interrupted = interrupted,
+    });
+    absl::Status done = RunAfterCommit(
+        handler, job.args, outcome->result, step, options_.after_commit_backoff,
+        [this](absl::Duration delay) {
+          HoldUnlessPastShutdownGrace(delay);
+          return !PastShutdownGrace();
+        });
+    for (const std::string& line : step.log()) context.Log(line);
+    // Given up on shutdown: recovery replays the step on another worker.
+    if (!done.ok()) return abandon(done);
   }
   if (!outcome->status.ok()) {
     context.Log(absl::StrCat("failed: ", outcome->status.ToString()));
@@ -260,8 +257,77 @@ bool Worker::RunJob(storage::JobSession& session,
       !finished.ok()) {
     return abandon(finished);
   }
+  RemoveStaging(absl::StrCat(options_.staging_root, "/job-", job.id));
   jobs_done_.fetch_add(1);
   return true;
+}
+
+absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
+    storage::JobSession& session, const storage::ClaimedJob& job,
+    const JobHandler& handler, JobContext& context) {
+  // A job cancelled while it waited for its locks stops here; one
+  // cancelled later stops at its transaction, which checks again.
+  ASSIGN_OR_RETURN(const bool cancelled_before,
+                   session.CancelRequested(job.id));
+  absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
+      cancelled_before
+          ? absl::CancelledError("cancelled before it started running; "
+                                 "nothing was changed")
+          : handler.Prepare(job.args, context);
+  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
+    return prepared.status();
+  }
+  if (!prepared.ok()) {
+    // A long phase that stopped because the worker is stopping is given
+    // back, not failed.
+    if (!cancelled_before && context.Interrupted()) return std::nullopt;
+    return session.Fail(job, prepared.status());
+  }
+  absl::StatusOr<storage::JobOutcome> outcome = session.Commit(
+      job,
+      [&](storage::Transaction& tx) { return (*prepared)->Apply(tx, context); },
+      options_.retry_policy, handler.HasAfterCommit(job.args));
+  // Anything but a lost database is the job's failure, not the worker's:
+  // record it rather than have other workers retry it in vain.
+  if (!outcome.ok() &&
+      outcome.status().code() != absl::StatusCode::kUnavailable) {
+    outcome = session.Fail(job, outcome.status());
+  }
+  if (!outcome.ok()) return outcome.status();
+  transactions_.fetch_add(1 + outcome->serialization_retries);
+  serialization_retries_.fetch_add(outcome->serialization_retries);
+  if (outcome->serialization_retries > 0) {
+    context.Log(absl::StrCat("committed after ",
+                             outcome->serialization_retries,
+                             " serialization retries"));
+  }
+  return outcome;
+}
+
+bool Worker::GiveBack(storage::JobSession& session,
+                      const storage::ClaimedJob& job,
+                      absl::string_view where) {
+  if (absl::Status requeued = session.Requeue(
+          job, absl::StrCat("stopped; gave the job back ", where));
+      !requeued.ok()) {
+    LogWarning("job ", job.id, " (", job.kind,
+               ") abandoned: ", requeued.ToString());
+    return false;
+  }
+  LogInfo("job ", job.id, " given back on shutdown ", where);
+  // Nothing committed: this attempt's staged files will not be used.
+  RemoveStaging(absl::StrCat(options_.staging_root, "/job-", job.id,
+                             "/attempt-", job.attempt));
+  return true;
+}
+
+void Worker::RemoveStaging(const std::string& path) {
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) {
+    LogWarning("cannot remove staging directory ", path, ": ",
+               error.message());
+  }
 }
 
 }  // namespace debrepo::worker

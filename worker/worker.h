@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/job_session.h"
+#include "worker/after_commit.h"
 #include "worker/job_handlers.h"
 
 namespace debrepo::worker {
@@ -35,9 +37,13 @@ struct WorkerOptions {
   // attempt-<n> (JobContext::StagingDir).
   std::string staging_root = "/tmp/debrepo-staging";
   storage::RetryPolicy retry_policy;
+  AfterCommitBackoff after_commit_backoff;
   // Testing only: sleep this long under the job's locks before its
   // transaction, so tests can kill a worker in the middle of a job.
   absl::Duration test_stall = absl::ZeroDuration();
+  // Testing only: sleep this long between a job's commit and its
+  // after-commit step, so tests can kill a worker there.
+  absl::Duration test_stall_after_commit = absl::ZeroDuration();
   // Testing only: exit the process right after a job's transaction commits,
   // before the job is finished, so tests can check that recovery completes
   // the bookkeeping without running the job again.
@@ -64,6 +70,18 @@ class Worker {
   void MaintenanceLoop();
   // Runs one claimed job to its end. Returns false if the session was lost.
   bool RunJob(storage::JobSession& session, const storage::ClaimedJob& job);
+  // Runs the long phase and the transaction of a job no attempt has
+  // committed yet; nullopt when the long phase stopped because the worker
+  // is stopping (the job is to be given back).
+  absl::StatusOr<std::optional<storage::JobOutcome>> PrepareAndCommit(
+      storage::JobSession& session, const storage::ClaimedJob& job,
+      const JobHandler& handler, JobContext& context);
+  // Requeues a job on shutdown, saying `where` it was; false if the session
+  // was lost.
+  bool GiveBack(storage::JobSession& session, const storage::ClaimedJob& job,
+                absl::string_view where);
+  // Deletes a staging directory tree, logging what it cannot delete.
+  void RemoveStaging(const std::string& path);
   // Sleeps up to `duration`; returns early (false) when stopping.
   bool SleepUnlessStopping(absl::Duration duration);
   // Sleeps up to `duration`, less once stopping and past the grace period
