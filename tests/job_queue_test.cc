@@ -629,6 +629,24 @@ TEST_F(JobQueueTest, RecoveryRequeuesACommittedJobOwingItsAfterCommitStep) {
   EXPECT_EQ(Get(id).state(), v1::SUCCEEDED);
 }
 
+TEST_F(JobQueueTest, PruningDropsCancellationRequestsThatOutlivedTheirJob) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> session = OpenSession();
+  std::optional<ClaimedJob> job = Claim(*session);
+  ASSERT_EQ(IdOf(job), id);
+  Complete(*session, *job);
+  // A cancel that raced the finish and lost leaves its request behind.
+  db_.QueryValue(
+      absl::StrCat("INSERT INTO job_cancellations (job_id) VALUES (", id, ")"));
+  const int64_t queued = Submit(JobSpecOf({"other"}));
+  ASSERT_TRUE(store_.Cancel(queued).ok());  // ends at once: nothing left
+  absl::StatusOr<std::unique_ptr<JobMaintenance>> maintenance =
+      JobMaintenance::Open(db_.url());
+  ASSERT_THAT(maintenance, IsOk());
+  ASSERT_THAT((*maintenance)->PruneFinished(absl::Hours(1)), IsOk());
+  EXPECT_EQ(Count("SELECT count(*) FROM job_cancellations"), 0);
+}
+
 TEST_F(JobQueueTest, RecoveryFailsAJobOutOfAttempts) {
   const int64_t id = Submit(JobSpecOf({"k"}));
   for (int attempt = 1; attempt <= 2; ++attempt) {
