@@ -1,11 +1,12 @@
 // repo.add_packages: adds stored packages to a repo by key.
-#ifndef DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
-#define DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_ADD_PACKAGES_JOB_H_
+#define DEBREPO_WORKER_REPO_ADD_PACKAGES_JOB_H_
 
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
+// AddPackagesJob runs repo.add_packages.
 class AddPackagesJob : public TypedJobHandler<v1::AddPackagesArgs> {
  public:
   absl::StatusOr<v1::JobResult> Apply(const v1::AddPackagesArgs& add,
@@ -16,4 +17,4 @@ class AddPackagesJob : public TypedJobHandler<v1::AddPackagesArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_ADD_PACKAGES_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_ADD_PACKAGES_JOB_H_

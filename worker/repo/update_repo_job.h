@@ -1,11 +1,12 @@
 // repo.update: edits a repo's comment and defaults, or renames it.
-#ifndef DEBREPO_WORKER_UPDATE_REPO_JOB_H_
-#define DEBREPO_WORKER_UPDATE_REPO_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_UPDATE_REPO_JOB_H_
+#define DEBREPO_WORKER_REPO_UPDATE_REPO_JOB_H_
 
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
+// UpdateRepoJob runs repo.update.
 class UpdateRepoJob : public TypedJobHandler<v1::UpdateRepoArgs> {
  public:
   absl::StatusOr<v1::JobResult> Apply(const v1::UpdateRepoArgs& update,
@@ -16,4 +17,4 @@ class UpdateRepoJob : public TypedJobHandler<v1::UpdateRepoArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_UPDATE_REPO_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_UPDATE_REPO_JOB_H_

@@ -1,7 +1,7 @@
 // repo.copy_packages / repo.move_packages: copies (or moves) the packages
 // of one repo that match a query into another.
-#ifndef DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
-#define DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_COPY_PACKAGES_JOB_H_
+#define DEBREPO_WORKER_REPO_COPY_PACKAGES_JOB_H_
 
 #include <optional>
 #include <string>
@@ -18,6 +18,8 @@ struct PreparedCopy {
   std::optional<std::vector<std::string>> closure;
 };
 
+// CopyPackagesJob runs repo.copy_packages and repo.move_packages (a copy
+// that also removes from the source).
 class CopyPackagesJob
     : public TypedJobHandler<v1::CopyPackagesArgs, PreparedCopy> {
  public:
@@ -34,4 +36,4 @@ class CopyPackagesJob
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_COPY_PACKAGES_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_COPY_PACKAGES_JOB_H_

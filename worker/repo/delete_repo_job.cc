@@ -1,5 +1,4 @@
-#include "worker/delete_repo_job.h"
-
+#include "worker/repo/delete_repo_job.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"

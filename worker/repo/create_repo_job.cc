@@ -1,4 +1,4 @@
-#include "worker/create_repo_job.h"
+#include "worker/repo/create_repo_job.h"
 
 #include <optional>
 

@@ -1,4 +1,4 @@
-#include "worker/add_from_upload_job.h"
+#include "worker/repo/add_from_upload_job.h"
 
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "worker/package_import.h"
+#include "worker/repo/package_import.h"
 
 namespace debrepo::worker {
 

@@ -1,4 +1,4 @@
-#include "worker/update_repo_job.h"
+#include "worker/repo/update_repo_job.h"
 
 #include <optional>
 
@@ -12,7 +12,8 @@ namespace debrepo::worker {
 absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(
     const v1::UpdateRepoArgs& update, const NothingPrepared& /*prepared*/,
     storage::Transaction& tx, JobContext& /*context*/) const {
-  ASSIGN_OR_RETURN(const v1::Repo current, storage::LoadRepo(tx, update.name()));
+  ASSIGN_OR_RETURN(const v1::Repo current,
+                   storage::LoadRepo(tx, update.name()));
   v1::Repo updated = current;
   jobs::ApplyRepoUpdate(update, updated);
   // Invariant: a rename never takes a name another repo holds. Both names
@@ -21,10 +22,9 @@ absl::StatusOr<v1::JobResult> UpdateRepoJob::Apply(
     ASSIGN_OR_RETURN(std::optional<v1::Repo> holder,
                      storage::FindRepo(tx, updated.name()));
     if (holder.has_value()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("cannot rename repo \"", current.name(), "\" to \"",
-                       updated.name(),
-                       "\": a repo of that name already exists"));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "cannot rename repo \"", current.name(), "\" to \"", updated.name(),
+          "\": a repo of that name already exists"));
     }
   }
   v1::JobResult result;

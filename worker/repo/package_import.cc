@@ -1,4 +1,4 @@
-#include "worker/package_import.h"
+#include "worker/repo/package_import.h"
 
 #include <fstream>
 #include <optional>
@@ -17,8 +17,8 @@
 #include "deb/upload_control.h"
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
-#include "worker/bounded_lists.h"
-#include "worker/conflict_error.h"
+#include "worker/repo/bounded_lists.h"
+#include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
 

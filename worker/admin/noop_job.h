@@ -1,6 +1,6 @@
 // The no-op job: proves the pipeline works and measures its cost.
-#ifndef DEBREPO_WORKER_NOOP_JOB_H_
-#define DEBREPO_WORKER_NOOP_JOB_H_
+#ifndef DEBREPO_WORKER_ADMIN_NOOP_JOB_H_
+#define DEBREPO_WORKER_ADMIN_NOOP_JOB_H_
 
 #include <string>
 
@@ -8,6 +8,7 @@
 
 namespace debrepo::worker {
 
+// NoopJob runs noop: it commits an outcome and changes nothing.
 class NoopJob : public TypedJobHandler<v1::NoopArgs> {
  public:
   // Testing only: with a `test_after_commit_log`, each after-commit step
@@ -36,4 +37,4 @@ class NoopJob : public TypedJobHandler<v1::NoopArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_NOOP_JOB_H_
+#endif  // DEBREPO_WORKER_ADMIN_NOOP_JOB_H_

@@ -1,4 +1,4 @@
-#include "worker/include_changes_job.h"
+#include "worker/repo/include_changes_job.h"
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "common/status_macros.h"
 #include "deb/clearsign.h"
 #include "deb/upload_control.h"
-#include "worker/package_import.h"
+#include "worker/repo/package_import.h"
 
 namespace debrepo::worker {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker/copy_packages_job.h"
+#include "worker/repo/copy_packages_job.h"
 
 #include <algorithm>
 #include <string>
@@ -11,8 +11,8 @@
 #include "deb/resolver.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
-#include "worker/bounded_lists.h"
-#include "worker/conflict_error.h"
+#include "worker/repo/bounded_lists.h"
+#include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
 namespace {

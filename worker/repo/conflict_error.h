@@ -1,7 +1,7 @@
 // The error that keeps a repo's invariant: it never holds two different
 // packages with the same name, version and architecture.
-#ifndef DEBREPO_WORKER_CONFLICT_ERROR_H_
-#define DEBREPO_WORKER_CONFLICT_ERROR_H_
+#ifndef DEBREPO_WORKER_REPO_CONFLICT_ERROR_H_
+#define DEBREPO_WORKER_REPO_CONFLICT_ERROR_H_
 
 #include <vector>
 
@@ -21,4 +21,4 @@ absl::Status ConflictError(absl::string_view repo,
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_CONFLICT_ERROR_H_
+#endif  // DEBREPO_WORKER_REPO_CONFLICT_ERROR_H_

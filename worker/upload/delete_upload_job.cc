@@ -1,4 +1,4 @@
-#include "worker/delete_upload_job.h"
+#include "worker/upload/delete_upload_job.h"
 
 #include <cstdint>
 
@@ -10,9 +10,9 @@ namespace debrepo::worker {
 absl::StatusOr<v1::JobResult> DeleteUploadJob::Apply(
     const v1::DeleteUploadArgs& request, const NothingPrepared& /*prepared*/,
     storage::Transaction& tx, JobContext& /*context*/) const {
-  ASSIGN_OR_RETURN(const int64_t deleted,
-                   storage::DeleteUploadFiles(tx, request.directory(),
-                                              request.filename()));
+  ASSIGN_OR_RETURN(
+      const int64_t deleted,
+      storage::DeleteUploadFiles(tx, request.directory(), request.filename()));
   if (deleted == 0) {
     return storage::UploadNotFound(request.directory(), request.filename());
   }

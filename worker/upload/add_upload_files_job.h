@@ -1,7 +1,7 @@
 // upload.add_file and upload.add_files: record uploaded files (their bytes
 // already durable in the blob store) in their upload directory.
-#ifndef DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_
-#define DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_
+#ifndef DEBREPO_WORKER_UPLOAD_ADD_UPLOAD_FILES_JOB_H_
+#define DEBREPO_WORKER_UPLOAD_ADD_UPLOAD_FILES_JOB_H_
 
 #include "worker/job_handler.h"
 
@@ -28,4 +28,4 @@ class AddUploadFilesJob : public TypedJobHandler<v1::AddUploadFilesArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_ADD_UPLOAD_FILES_JOB_H_
+#endif  // DEBREPO_WORKER_UPLOAD_ADD_UPLOAD_FILES_JOB_H_

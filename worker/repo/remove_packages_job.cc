@@ -1,4 +1,4 @@
-#include "worker/remove_packages_job.h"
+#include "worker/repo/remove_packages_job.h"
 
 #include <optional>
 #include <string>
@@ -9,7 +9,7 @@
 #include "deb/query.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
-#include "worker/bounded_lists.h"
+#include "worker/repo/bounded_lists.h"
 
 namespace debrepo::worker {
 

@@ -1,11 +1,12 @@
 // repo.delete: drops a repo that nothing refers to.
-#ifndef DEBREPO_WORKER_DELETE_REPO_JOB_H_
-#define DEBREPO_WORKER_DELETE_REPO_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_DELETE_REPO_JOB_H_
+#define DEBREPO_WORKER_REPO_DELETE_REPO_JOB_H_
 
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
+// DeleteRepoJob runs repo.delete.
 class DeleteRepoJob : public TypedJobHandler<v1::DeleteRepoArgs> {
  public:
   absl::StatusOr<v1::JobResult> Apply(const v1::DeleteRepoArgs& drop,
@@ -16,4 +17,4 @@ class DeleteRepoJob : public TypedJobHandler<v1::DeleteRepoArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_DELETE_REPO_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_DELETE_REPO_JOB_H_

@@ -1,7 +1,7 @@
 // Importing package files from an upload directory into a repo: shared by
 // the jobs that add uploads and include .changes files.
-#ifndef DEBREPO_WORKER_PACKAGE_IMPORT_H_
-#define DEBREPO_WORKER_PACKAGE_IMPORT_H_
+#ifndef DEBREPO_WORKER_REPO_PACKAGE_IMPORT_H_
+#define DEBREPO_WORKER_REPO_PACKAGE_IMPORT_H_
 
 #include <memory>
 #include <string>
@@ -111,4 +111,4 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_PACKAGE_IMPORT_H_
+#endif  // DEBREPO_WORKER_REPO_PACKAGE_IMPORT_H_

@@ -1,17 +1,18 @@
 // repo.include_changes: adds the binary packages that signed .changes files
 // in an upload directory describe.
-#ifndef DEBREPO_WORKER_INCLUDE_CHANGES_JOB_H_
-#define DEBREPO_WORKER_INCLUDE_CHANGES_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_INCLUDE_CHANGES_JOB_H_
+#define DEBREPO_WORKER_REPO_INCLUDE_CHANGES_JOB_H_
 
 #include <optional>
 
 #include "blobstore/blob_store.h"
 #include "deb/gpgv_verifier.h"
 #include "worker/job_handler.h"
-#include "worker/package_import.h"
+#include "worker/repo/package_import.h"
 
 namespace debrepo::worker {
 
+// IncludeChangesJob runs repo.include_changes.
 class IncludeChangesJob
     : public TypedJobHandler<v1::IncludeChangesArgs, PreparedImport> {
  public:
@@ -38,4 +39,4 @@ class IncludeChangesJob
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_INCLUDE_CHANGES_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_INCLUDE_CHANGES_JOB_H_

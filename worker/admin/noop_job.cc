@@ -1,4 +1,4 @@
-#include "worker/noop_job.h"
+#include "worker/admin/noop_job.h"
 
 #include <fcntl.h>
 #include <unistd.h>

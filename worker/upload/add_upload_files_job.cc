@@ -1,4 +1,4 @@
-#include "worker/add_upload_files_job.h"
+#include "worker/upload/add_upload_files_job.h"
 
 #include <vector>
 

@@ -1,9 +1,9 @@
-#include "worker/conflict_error.h"
+#include "worker/repo/conflict_error.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "worker/bounded_lists.h"
+#include "worker/repo/bounded_lists.h"
 
 namespace debrepo::worker {
 

@@ -1,4 +1,4 @@
-#include "worker/add_packages_job.h"
+#include "worker/repo/add_packages_job.h"
 
 #include <string>
 #include <vector>
@@ -7,8 +7,8 @@
 #include "common/status_macros.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
-#include "worker/bounded_lists.h"
-#include "worker/conflict_error.h"
+#include "worker/repo/bounded_lists.h"
+#include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
 

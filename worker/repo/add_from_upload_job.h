@@ -1,14 +1,15 @@
 // repo.add_from_upload: adds the binary packages of an upload directory to
 // a local repo.
-#ifndef DEBREPO_WORKER_ADD_FROM_UPLOAD_JOB_H_
-#define DEBREPO_WORKER_ADD_FROM_UPLOAD_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_ADD_FROM_UPLOAD_JOB_H_
+#define DEBREPO_WORKER_REPO_ADD_FROM_UPLOAD_JOB_H_
 
 #include "blobstore/blob_store.h"
 #include "worker/job_handler.h"
-#include "worker/package_import.h"
+#include "worker/repo/package_import.h"
 
 namespace debrepo::worker {
 
+// AddFromUploadJob runs repo.add_from_upload.
 class AddFromUploadJob
     : public TypedJobHandler<v1::AddFromUploadArgs, PreparedImport> {
  public:
@@ -30,4 +31,4 @@ class AddFromUploadJob
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_ADD_FROM_UPLOAD_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_ADD_FROM_UPLOAD_JOB_H_

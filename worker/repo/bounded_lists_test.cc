@@ -1,4 +1,4 @@
-#include "worker/bounded_lists.h"
+#include "worker/repo/bounded_lists.h"
 
 #include <string>
 #include <vector>

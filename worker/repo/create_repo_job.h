@@ -1,11 +1,12 @@
 // repo.create: adds a local repo under a name no other repo has.
-#ifndef DEBREPO_WORKER_CREATE_REPO_JOB_H_
-#define DEBREPO_WORKER_CREATE_REPO_JOB_H_
+#ifndef DEBREPO_WORKER_REPO_CREATE_REPO_JOB_H_
+#define DEBREPO_WORKER_REPO_CREATE_REPO_JOB_H_
 
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
+// CreateRepoJob runs repo.create.
 class CreateRepoJob : public TypedJobHandler<v1::CreateRepoArgs> {
  public:
   absl::StatusOr<v1::JobResult> Apply(const v1::CreateRepoArgs& create,
@@ -16,4 +17,4 @@ class CreateRepoJob : public TypedJobHandler<v1::CreateRepoArgs> {
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_CREATE_REPO_JOB_H_
+#endif  // DEBREPO_WORKER_REPO_CREATE_REPO_JOB_H_

@@ -1,8 +1,8 @@
 // Job results and error messages name a bounded number of items, with the
 // count of all: a job over 100,000 packages must not make a Job larger than
 // the 4 MiB a gRPC client accepts by default.
-#ifndef DEBREPO_WORKER_BOUNDED_LISTS_H_
-#define DEBREPO_WORKER_BOUNDED_LISTS_H_
+#ifndef DEBREPO_WORKER_REPO_BOUNDED_LISTS_H_
+#define DEBREPO_WORKER_REPO_BOUNDED_LISTS_H_
 
 #include <cstdint>
 #include <string>
@@ -50,4 +50,4 @@ inline std::string JoinAtMost(const std::vector<std::string>& items,
 
 }  // namespace debrepo::worker
 
-#endif  // DEBREPO_WORKER_BOUNDED_LISTS_H_
+#endif  // DEBREPO_WORKER_REPO_BOUNDED_LISTS_H_
