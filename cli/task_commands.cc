@@ -76,6 +76,9 @@ absl::Status ShowTask(const ParsedArgs& args, Client& client) {
   out << "ID: " << job.id() << "\n"
       << "Kind: " << job.kind() << "\n"
       << "State: " << v1::JobState_Name(job.state()) << "\n";
+  if (!job.waiting_reason().empty()) {
+    out << "Why queued: " << job.waiting_reason() << "\n";
+  }
   if (!job.request_id().empty()) {
     out << "Request ID: " << job.request_id() << "\n";
   }

@@ -85,6 +85,23 @@ TEST_F(TaskCommandsTest, Show) {
             "Log:\n  checking references\n");
 }
 
+TEST_F(TaskCommandsTest, ShowSaysWhatAQueuedJobWaitsFor) {
+  v1::Job job;
+  job.set_id(8);
+  job.set_kind("mirror.update");
+  job.set_state(v1::QUEUED);
+  job.set_waiting_reason(
+      "waiting for a worker that runs mirror.update: none of the 2 live "
+      "workers does");
+  server_.jobs[8] = job;
+  ASSERT_THAT(Run({"task", "show", "8"}), IsOk());
+  EXPECT_EQ(out_,
+            "ID: 8\nKind: mirror.update\nState: QUEUED\n"
+            "Why queued: waiting for a worker that runs mirror.update: none "
+            "of the 2 live workers does\n"
+            "Attempts: 0\n");
+}
+
 TEST_F(TaskCommandsTest, ShowMissingAndBadId) {
   EXPECT_THAT(Run({"task", "show", "99"}),
               StatusIs(absl::StatusCode::kNotFound));

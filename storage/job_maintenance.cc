@@ -51,6 +51,12 @@ void Requeue(pqxx::transaction_base& tx, int64_t id, const std::string& why) {
                   why);
 }
 
+// Queued jobs by kind, but for the kinds $1.
+constexpr char kQueuedJobsOfOtherKinds[] = R"sql(
+  SELECT kind, count(*) FROM jobs
+  WHERE state = 'queued' AND NOT kind = ANY ($1::text[])
+  GROUP BY kind ORDER BY kind)sql";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<JobMaintenance>> JobMaintenance::Open(
@@ -158,17 +164,35 @@ absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {
 
 absl::Status JobMaintenance::Heartbeat(const std::string& worker_id,
                                        int64_t jobs_done, int64_t transactions,
-                                       int64_t serialization_retries) {
+                                       int64_t serialization_retries,
+                                       const std::vector<std::string>& kinds) {
   return Guard("recording a worker heartbeat", [&]() -> absl::Status {
     pqxx::nontransaction(*connection_)
         .exec_params0(
             "INSERT INTO workers (id, jobs_done, transactions, "
-            "serialization_retries) VALUES ($1, $2, $3, $4) "
+            "serialization_retries, kinds) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT (id) DO UPDATE SET last_seen = now(), "
-            "jobs_done = $2, transactions = $3, serialization_retries = $4",
-            worker_id, jobs_done, transactions, serialization_retries);
+            "jobs_done = $2, transactions = $3, serialization_retries = $4, "
+            "kinds = $5",
+            worker_id, jobs_done, transactions, serialization_retries,
+            internal::PgTextArray(kinds));
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::vector<KindCount>> JobMaintenance::QueuedJobsOfOtherKinds(
+    const std::vector<std::string>& kinds) {
+  return Guard(
+      "counting queued jobs by kind",
+      [&]() -> absl::StatusOr<std::vector<KindCount>> {
+        pqxx::nontransaction tx(*connection_);
+        std::vector<KindCount> counts;
+        for (const pqxx::row& row : tx.exec_params(
+                 kQueuedJobsOfOtherKinds, internal::PgTextArray(kinds))) {
+          counts.push_back({row[0].as<std::string>(), row[1].as<int64_t>()});
+        }
+        return counts;
+      });
 }
 
 }  // namespace debrepo::storage

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -19,6 +20,18 @@ struct RecoveryReport {
   int requeued = 0;
   int failed = 0;     // out of attempts, or cancelled meanwhile
   int finalized = 0;  // had committed; only the bookkeeping was missing
+};
+
+// How often workers send heartbeats. A worker whose last one is older than
+// kWorkerLiveness (three heartbeats) is taken for gone when a queued job
+// asks which kinds have a worker (JobStore::Get's waiting_reason).
+inline constexpr absl::Duration kWorkerHeartbeatInterval = absl::Seconds(2);
+inline constexpr absl::Duration kWorkerLiveness = absl::Seconds(6);
+
+// KindCount is how many jobs of one kind there are.
+struct KindCount {
+  std::string kind;
+  int64_t jobs = 0;
 };
 
 // JobMaintenance holds its own session (never one that holds job locks).
@@ -44,9 +57,16 @@ class JobMaintenance {
   // no longer queued or running. Returns how many jobs.
   absl::StatusOr<int> PruneFinished(absl::Duration retention);
 
-  // Heartbeat records that worker `worker_id` is alive, with its counters.
+  // Heartbeat records that worker `worker_id` is alive, with its counters
+  // and the job kinds it runs.
   absl::Status Heartbeat(const std::string& worker_id, int64_t jobs_done,
-                         int64_t transactions, int64_t serialization_retries);
+                         int64_t transactions, int64_t serialization_retries,
+                         const std::vector<std::string>& kinds);
+
+  // QueuedJobsOfOtherKinds counts the queued jobs whose kind is not one of
+  // `kinds`, by kind.
+  absl::StatusOr<std::vector<KindCount>> QueuedJobsOfOtherKinds(
+      const std::vector<std::string>& kinds);
 
   // Healthy is false once the connection is lost; open a new one.
   bool Healthy() const;

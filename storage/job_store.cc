@@ -1,10 +1,14 @@
 #include "storage/job_store.h"
 
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/job_maintenance.h"
 #include "storage/job_rows.h"
 
 namespace debrepo::storage {
@@ -58,6 +62,33 @@ absl::StatusOr<std::optional<v1::Job>> FindByRequestId(
         "); use a new request_id for a new request"));
   }
   return LoadJob(tx, id, /*with_log=*/false);
+}
+
+// Counts the live workers, and those of them that run kind $1 (a worker
+// older than the kinds column may run any).
+constexpr char kLiveWorkersForKind[] = R"sql(
+  SELECT count(*), count(*) FILTER (WHERE kinds IS NULL OR $1 = ANY (kinds))
+  FROM workers
+  WHERE last_seen > now() - make_interval(secs => $2::double precision))sql";
+
+// Why a queued job of `kind` waits beyond its turn: "" unless no live
+// worker runs its kind (during a rolling upgrade, or a kind whose workers
+// are all stopped), which would otherwise look like a stuck queue.
+std::string WaitingReason(pqxx::transaction_base& tx, const std::string& kind) {
+  const pqxx::row live = tx.exec_params1(
+      kLiveWorkersForKind, kind, absl::ToDoubleSeconds(kWorkerLiveness));
+  const int64_t workers = live[0].as<int64_t>();
+  if (live[1].as<int64_t>() > 0) return "";
+  if (workers == 0) {
+    return absl::StrCat(
+        "waiting for a worker that runs ", kind,
+        ": no worker is running (none sent a heartbeat in the last ",
+        absl::FormatDuration(kWorkerLiveness), "); start debrepo-worker");
+  }
+  return absl::StrCat("waiting for a worker that runs ", kind, ": none of the ",
+                      workers,
+                      " live workers does; start a debrepo-worker version "
+                      "that has a handler for it");
 }
 
 }  // namespace
@@ -119,6 +150,9 @@ absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
       db_.Run("reading a job", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
         job = LoadJob(tx, id, /*with_log=*/true);
+        if (job.ok() && job->state() == v1::QUEUED) {
+          job->set_waiting_reason(WaitingReason(tx, job->kind()));
+        }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

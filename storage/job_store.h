@@ -42,7 +42,8 @@ class JobStore {
   absl::StatusOr<v1::Job> Submit(const jobs::JobSpec& spec,
                                  absl::string_view request_id);
 
-  // Get reads a job with its log; NOT_FOUND when there is none.
+  // Get reads a job with its log; NOT_FOUND when there is none. A queued
+  // job of a kind no live worker runs says so in its waiting_reason.
   absl::StatusOr<v1::Job> Get(int64_t id);
 
   // List returns jobs newest first (without logs).

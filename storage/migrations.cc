@@ -1,7 +1,9 @@
 #include "storage/migrations.h"
 
+#include <algorithm>
 #include <memory>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/types/span.h"
@@ -23,7 +25,7 @@ struct Migration {
   const char* sql;
 };
 
-// Append only: a migration that has shipped is never edited.
+// In version order; a migration that has shipped is never edited.
 constexpr Migration kMigrations[] = {
     {1, "job queue and repos", R"sql(
 CREATE TABLE jobs (
@@ -430,6 +432,12 @@ BEGIN
   RETURN true;
 END $$;
 )sql"},
+    {9, "the job kinds each worker runs", R"sql(
+-- What each live worker has handlers for, from its heartbeats, so that a
+-- queued job of a kind no live worker runs can say so. NULL for workers
+-- older than this column: they may run any kind.
+ALTER TABLE workers ADD COLUMN kinds text[];
+)sql"},
     {10, "storage roots", R"sql(
 -- The directory trees every server and worker must share (the blob store;
 -- publish roots later), by kind and name. `id` is the random id the first
@@ -458,11 +466,14 @@ absl::Status ApplyLocked(pqxx::connection& connection) {
     tx.commit();
   }
   int current = 0;
+  absl::flat_hash_set<int> applied;
   {
     pqxx::work tx(connection);
-    current =
-        tx.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0]
-            .as<int>();
+    for (const pqxx::row& row :
+         tx.exec("SELECT version FROM schema_migrations")) {
+      applied.insert(row[0].as<int>());
+      current = std::max(current, row[0].as<int>());
+    }
     tx.commit();
   }
   if (current > LatestSchemaVersion()) {
@@ -471,8 +482,10 @@ absl::Status ApplyLocked(pqxx::connection& connection) {
         " but this binary knows only up to ", LatestSchemaVersion(),
         "; upgrade debrepo before starting it against this database"));
   }
+  // Each one not applied yet, even below the latest applied: migrations
+  // written on parallel branches may land out of order.
   for (const Migration& migration : kMigrations) {
-    if (migration.version <= current) continue;
+    if (applied.contains(migration.version)) continue;
     pqxx::work tx(connection);
     tx.exec(migration.sql);
     tx.exec_params(

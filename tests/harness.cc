@@ -160,9 +160,12 @@ int Stack::StartWorker(const std::vector<std::string>& extra_flags) {
       absl::StrCat("--blob_dir=", blob_dir()), "--concurrency=2"};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   workers_.push_back(std::make_unique<Process>(
-      RunfilePath("worker/debrepo-worker"), args,
-      absl::StrCat(OutputDir(), "/worker", index, ".log")));
+      RunfilePath("worker/debrepo-worker"), args, worker_log(index)));
   return index;
+}
+
+std::string Stack::worker_log(int index) const {
+  return absl::StrCat(OutputDir(), "/worker", index, ".log");
 }
 
 v1::Repos::Stub& Stack::repos(int index) {

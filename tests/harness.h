@@ -62,6 +62,8 @@ class Stack {
   // StartWorker starts a worker with extra flags; returns its index.
   int StartWorker(const std::vector<std::string>& extra_flags = {});
   Process& worker(int index) { return *workers_[index]; }
+  // worker_log is the path of the file worker `index` logs to.
+  std::string worker_log(int index) const;
   Process& server(int index) { return *servers_[index].process; }
   int server_count() const { return static_cast<int>(servers_.size()); }
 

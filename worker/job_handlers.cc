@@ -1,5 +1,7 @@
 #include "worker/job_handlers.h"
 
+#include <algorithm>
+
 #include "jobs/admin_kinds.h"
 #include "jobs/repo_kinds.h"
 #include "jobs/upload_kinds.h"
@@ -17,11 +19,25 @@
 
 namespace debrepo::worker {
 
+namespace {
+
+// Named matches the registry entry of job kind `kind`.
+auto Named(absl::string_view kind) {
+  return [kind](const auto& entry) { return entry.first == kind; };
+}
+
+}  // namespace
+
 const JobHandler* JobHandlers::Find(absl::string_view kind) const {
-  for (const auto& [name, handler] : handlers_) {
-    if (name == kind) return handler.get();
-  }
-  return nullptr;
+  auto it = std::find_if(handlers_.begin(), handlers_.end(), Named(kind));
+  return it == handlers_.end() ? nullptr : it->second.get();
+}
+
+bool JobHandlers::Remove(absl::string_view kind) {
+  auto it = std::find_if(handlers_.begin(), handlers_.end(), Named(kind));
+  if (it == handlers_.end()) return false;
+  handlers_.erase(it);
+  return true;
 }
 
 std::vector<std::string> JobHandlers::kinds() const {

@@ -111,6 +111,10 @@ class JobHandlers {
             kind, std::move(handler)));
   }
 
+  // Remove drops the handler of `kind` (a worker told not to run it);
+  // false when there is none.
+  bool Remove(absl::string_view kind);
+
   // Find returns the handler of job kind `kind`, or nullptr.
   const JobHandler* Find(absl::string_view kind) const;
 

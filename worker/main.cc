@@ -60,6 +60,9 @@ ABSL_FLAG(absl::Duration, test_stall_after_commit, absl::ZeroDuration(),
 ABSL_FLAG(std::string, test_after_commit_log, "",
           "Testing only: no-op jobs' after-commit steps append a line to "
           "this file.");
+ABSL_FLAG(std::vector<std::string>, test_skip_kinds, {},
+          "Testing only: comma-separated job kinds this worker does not run, "
+          "as if it had no handler for them.");
 ABSL_FLAG(bool, test_exit_after_commit, false,
           "Testing only: exit right after a job's transaction commits, "
           "before finishing the job.");
@@ -125,10 +128,17 @@ int main(int argc, char** argv) {
     }
     verifier = *std::move(created);
   }
-  debrepo::worker::Worker worker(
-      options, debrepo::worker::MakeJobHandlers(
-                   started->blobs.get(), std::move(verifier),
-                   absl::GetFlag(FLAGS_test_after_commit_log)));
+  debrepo::worker::JobHandlers handlers = debrepo::worker::MakeJobHandlers(
+      started->blobs.get(), std::move(verifier),
+      absl::GetFlag(FLAGS_test_after_commit_log));
+  for (const std::string& kind : absl::GetFlag(FLAGS_test_skip_kinds)) {
+    if (!handlers.Remove(kind)) {
+      debrepo::LogError("cannot start: --test_skip_kinds names ", kind,
+                        ", which this worker does not run anyway");
+      return 1;
+    }
+  }
+  debrepo::worker::Worker worker(options, std::move(handlers));
   std::thread signal_waiter([&] {
     const int signal = debrepo::WaitForStopSignal(stop_signals);
     debrepo::LogInfo("received signal ", signal, "; finishing current jobs");

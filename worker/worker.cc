@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -64,6 +65,7 @@ void Worker::WaitForWork() {
 void Worker::Run() {
   LogInfo("worker ", options_.worker_id, " starting ", options_.concurrency,
           " runners");
+  AnnounceKinds();
   std::vector<std::thread> threads;
   threads.emplace_back([this] { ListenerLoop(); });
   threads.emplace_back([this] { MaintenanceLoop(); });
@@ -73,6 +75,41 @@ void Worker::Run() {
   for (std::thread& thread : threads) thread.join();
   LogInfo("worker ", options_.worker_id, " stopped after ", jobs_done_.load(),
           " jobs");
+}
+
+void Worker::AnnounceKinds() {
+  const std::vector<std::string> kinds = handlers_.kinds();
+  LogInfo("worker ", options_.worker_id, " runs ", kinds.size(),
+          " job kinds: ", absl::StrJoin(kinds, ", "));
+  absl::StatusOr<std::unique_ptr<storage::JobMaintenance>> maintenance =
+      storage::JobMaintenance::Open(options_.database_url);
+  if (!maintenance.ok()) {
+    LogWarning("cannot look for queued jobs of other kinds: ",
+               maintenance.status().ToString());
+    return;
+  }
+  // A first heartbeat now: jobs of these kinds stop saying that no worker
+  // runs them without waiting for the maintenance loop's.
+  if (absl::Status heartbeat =
+          (*maintenance)
+              ->Heartbeat(options_.worker_id, jobs_done_.load(),
+                          transactions_.load(), serialization_retries_.load(),
+                          kinds);
+      !heartbeat.ok()) {
+    LogWarning(heartbeat.ToString());
+  }
+  absl::StatusOr<std::vector<storage::KindCount>> others =
+      (*maintenance)->QueuedJobsOfOtherKinds(kinds);
+  if (!others.ok()) {
+    LogWarning("cannot look for queued jobs of other kinds: ",
+               others.status().ToString());
+    return;
+  }
+  for (const storage::KindCount& other : *others) {
+    LogWarning(other.jobs, " queued jobs of kind ", other.kind,
+               " wait for a worker that runs that kind; this one does not "
+               "(it has no handler for it)");
+  }
 }
 
 void Worker::ListenerLoop() {
@@ -130,13 +167,13 @@ void Worker::MaintenanceLoop() {
     }
     absl::Status heartbeat = maintenance->Heartbeat(
         options_.worker_id, jobs_done_.load(), transactions_.load(),
-        serialization_retries_.load());
+        serialization_retries_.load(), handlers_.kinds());
     if (!heartbeat.ok()) LogWarning(heartbeat.ToString());
   }
   if (maintenance != nullptr && maintenance->Healthy()) {
-    (void)maintenance->Heartbeat(options_.worker_id, jobs_done_.load(),
-                                 transactions_.load(),
-                                 serialization_retries_.load());
+    (void)maintenance->Heartbeat(
+        options_.worker_id, jobs_done_.load(), transactions_.load(),
+        serialization_retries_.load(), handlers_.kinds());
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/job_maintenance.h"
 #include "storage/job_session.h"
 #include "worker/after_commit.h"
 #include "worker/job_handlers.h"
@@ -30,7 +31,8 @@ struct WorkerOptions {
   absl::Duration job_retention = absl::Hours(24 * 7);
   // Claim attempts happen at least this often even without notifications.
   absl::Duration poll_interval = absl::Seconds(1);
-  absl::Duration maintenance_interval = absl::Seconds(2);
+  // Also how often the worker sends heartbeats.
+  absl::Duration maintenance_interval = storage::kWorkerHeartbeatInterval;
   // On stop, a job still in its long phase after this is requeued.
   absl::Duration shutdown_grace = absl::Seconds(30);
   // Each job attempt's staging directory is <staging_root>/job-<id>/
@@ -66,6 +68,9 @@ class Worker {
 
  private:
   void RunnerLoop(int slot);
+  // Logs the kinds this worker runs, and the kinds of queued jobs it does
+  // not run (which wait for another worker); sends a first heartbeat.
+  void AnnounceKinds();
   void ListenerLoop();
   void MaintenanceLoop();
   // Runs one claimed job to its end. Returns false if the session was lost.
