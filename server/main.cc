@@ -42,6 +42,9 @@ ABSL_FLAG(uint64_t, max_upload_bytes, uint64_t{2} << 30,
 ABSL_FLAG(int, db_pool_size, 32,
           "Database connections this server opens at most, besides one for "
           "LISTEN (DEBREPO_DB_POOL_SIZE).");
+ABSL_FLAG(absl::Duration, test_delay_fail_fast, absl::ZeroDuration(),
+          "Testing only: wait this long between looking up a retried "
+          "request_id and the fail-fast existence check.");
 
 int main(int argc, char** argv) {
   const sigset_t stop_signals = debrepo::BlockStopSignals();
@@ -67,7 +70,9 @@ int main(int argc, char** argv) {
   debrepo::storage::JobStore jobs(&db);
   debrepo::server::JobWaiter waiter(database_url, &jobs);
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
-  debrepo::server::JobSubmitter submitter(&db, &jobs);
+  debrepo::server::JobSubmitter submitter(
+      &db, &jobs,
+      {.test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
   debrepo::server::ReposService repos_service(&db, &submitter);
   debrepo::server::AdminService admin_service(&submitter);
   debrepo::server::PackagesService packages_service(&db);

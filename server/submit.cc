@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "jobs/job_kinds.h"
 
@@ -29,7 +30,16 @@ absl::StatusOr<v1::Job> JobSubmitter::Submit(v1::JobArgs args,
     ASSIGN_OR_RETURN(std::optional<v1::Job> earlier,
                      jobs_.FindRetried(spec, request_id));
     if (earlier.has_value()) return *std::move(earlier);
-    RETURN_IF_ERROR(kind.FailFast(db_, spec.args));
+    if (options_.test_delay_fail_fast > absl::ZeroDuration()) {
+      absl::SleepFor(options_.test_delay_fail_fast);
+    }
+    if (absl::Status refused = kind.FailFast(db_, spec.args); !refused.ok()) {
+      // The first attempt may have landed through another server since the
+      // lookup above, and be what the check saw.
+      ASSIGN_OR_RETURN(earlier, jobs_.FindRetried(spec, request_id));
+      if (earlier.has_value()) return *std::move(earlier);
+      return refused;
+    }
   }
   // Submit answers a retried request_id itself.
   return jobs_.Submit(spec, request_id);

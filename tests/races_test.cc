@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
@@ -267,6 +268,44 @@ TEST_F(RacesTest, RetriedRequestIdCreatesOneJob) {
       stack_.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), other, &job);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), ::testing::HasSubstr("request_id"));
+}
+
+// A retry that reaches another server while its first attempt is landing
+// must get that attempt's job, not the ALREADY_EXISTS its effect causes:
+// server B looks the request_id up (nothing yet), then waits before its
+// fail-fast check; meanwhile the first attempt goes through server A and
+// its job creates the repo; B's check then finds the repo.
+TEST(RetryRaceTest, RetryWhoseFirstAttemptLandsMeanwhileGetsThatJob) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartServer({"--test_delay_fail_fast=3s"});
+  stack.StartWorker();
+  v1::CreateRepoRequest request;
+  request.mutable_repo()->set_name("landing");
+  request.set_request_id("6b1d0c7e-retry-race");
+
+  grpc::Status retry_status;
+  v1::Job retried;
+  std::thread retry([&] {
+    retry_status =
+        stack.repos(/*index=*/1)
+            .CreateRepo(Deadline(absl::Seconds(30)).get(), request, &retried);
+  });
+  // Let the retry pass its request_id lookup and start waiting.
+  absl::SleepFor(absl::Milliseconds(500));
+  v1::Job first;
+  grpc::Status first_status =
+      stack.repos(/*index=*/0)
+          .CreateRepo(Deadline(absl::Seconds(10)).get(), request, &first);
+  ASSERT_TRUE(first_status.ok()) << first_status.error_message();
+  EXPECT_EQ(stack.WaitJob(first.id()).state(), v1::SUCCEEDED);
+  retry.join();
+
+  ASSERT_TRUE(retry_status.ok())
+      << retry_status.error_code() << ": " << retry_status.error_message();
+  EXPECT_EQ(retried.id(), first.id());
+  EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs"), "1");
 }
 
 }  // namespace
