@@ -33,6 +33,14 @@ std::string OutputDir() {
   return "/tmp";
 }
 
+// NewBlobDir names a fresh blob store for a Stack: numbered, not named by
+// the Stack's address, which the Stack of a test run after another in the
+// same process may share (it then found the other's blobs).
+std::string NewBlobDir() {
+  static std::atomic<int> stacks{0};
+  return absl::StrCat(OutputDir(), "/blobs-", getpid(), "-", stacks++);
+}
+
 }  // namespace
 
 bool Ended(v1::JobState state) {
@@ -117,8 +125,7 @@ Stack::Stack(const std::string& database_url, const std::string& blob_dir)
     : database_url_(database_url),
       blob_dir_(!blob_dir.empty()
                     ? blob_dir
-                    : absl::StrCat(OutputDir(), "/blobs-", getpid(), "-",
-                                   reinterpret_cast<uintptr_t>(this))) {}
+                    : NewBlobDir()) {}
 
 void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   const int index = static_cast<int>(servers_.size());
