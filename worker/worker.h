@@ -36,8 +36,10 @@ struct WorkerOptions {
   // On stop, a job still in its long phase after this is requeued.
   absl::Duration shutdown_grace = absl::Seconds(30);
   // Each job attempt's staging directory is <staging_root>/job-<id>/
-  // attempt-<n> (JobContext::StagingDir).
-  std::string staging_root = "/tmp/debrepo-staging";
+  // attempt-<n> (JobContext::StagingDir). Shared by every worker, so that
+  // another can finish what a dead one committed (main.cc: the blob
+  // store's staging/ unless --staging_dir says otherwise).
+  std::string staging_root;
   storage::RetryPolicy retry_policy;
   AfterCommitBackoff after_commit_backoff;
   // Testing only: sleep this long under the job's locks before its
