@@ -196,38 +196,35 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
         pqxx::transaction<pqxx::serializable> tx(*connection_);
         absl::Status failure;
         JobOutcome outcome;
-        {
-          // The body's writes, kept only if it succeeds and no
-          // cancellation came first; otherwise rolled back to here, and
-          // the failure is recorded on this same snapshot.
-          pqxx::subtransaction body_tx(tx, "job_body");
-          Transaction transaction(body_tx);
-          absl::StatusOr<v1::JobResult> result = body(transaction);
-          if (!result.ok()) {
-            if (IsRetryable(result.status()) ||
-                result.status().code() == absl::StatusCode::kUnavailable) {
-              return result.status();
-            }
-            failure = result.status();
-          } else if (internal::ExecPrepared(
-                         body_tx, "insert_success_outcome",
-                         kInsertSuccessUnlessCancelled, job.id,
-                         internal::ToJson(*result), job.attempt, after_commit)
-                         .empty()) {
-            failure = absl::CancelledError(
-                "cancelled while running; nothing was changed");
-          } else {
-            outcome.state = v1::SUCCEEDED;
-            outcome.result = *std::move(result);
-            outcome.attempt = job.attempt;
-            outcome.after_commit = after_commit;
+        // The body's writes are kept only if it succeeds and no
+        // cancellation came first; otherwise they are rolled back to here,
+        // and the failure is recorded on this same snapshot. A plain
+        // SAVEPOINT, not a pqxx::subtransaction: libpqxx 6 issues a
+        // subtransaction's SAVEPOINT only on its first exec(), and the
+        // exec_params / exec_prepared that storage runs do not trigger it.
+        tx.exec0("SAVEPOINT job_body");
+        Transaction transaction(tx);
+        absl::StatusOr<v1::JobResult> result = body(transaction);
+        if (!result.ok()) {
+          if (IsRetryable(result.status()) ||
+              result.status().code() == absl::StatusCode::kUnavailable) {
+            return result.status();
           }
-          if (failure.ok()) {
-            body_tx.commit();
-          } else {
-            body_tx.abort();
-          }
+          failure = result.status();
+        } else if (internal::ExecPrepared(
+                       tx, "insert_success_outcome",
+                       kInsertSuccessUnlessCancelled, job.id,
+                       internal::ToJson(*result), job.attempt, after_commit)
+                       .empty()) {
+          failure = absl::CancelledError(
+              "cancelled while running; nothing was changed");
+        } else {
+          outcome.state = v1::SUCCEEDED;
+          outcome.result = *std::move(result);
+          outcome.attempt = job.attempt;
+          outcome.after_commit = after_commit;
         }
+        if (!failure.ok()) tx.exec0("ROLLBACK TO SAVEPOINT job_body");
         if (!failure.ok()) {
           internal::ExecPrepared(tx, "insert_failure_outcome",
                                  kInsertFailureOrCancellation, job.id,

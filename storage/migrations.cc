@@ -322,23 +322,21 @@ ALTER TABLE job_outcomes ADD COLUMN after_commit boolean NOT NULL DEFAULT false;
 -- while running jobs. Taken in ascending order: no deadlocks.
 CREATE FUNCTION debrepo_lock_queue_keys(exclusive_keys text[], shared_keys text[])
 RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  lock_key bigint;
-  is_exclusive boolean;
 BEGIN
-  FOR lock_key, is_exclusive IN
-    SELECT hashtextextended('queue/' || key, 0), bool_or(exclusive)
-    FROM (SELECT unnest(exclusive_keys) AS key, true AS exclusive
-          UNION ALL
-          SELECT unnest(shared_keys), false) keys
-    GROUP BY 1 ORDER BY 1
-  LOOP
-    IF is_exclusive THEN
-      PERFORM pg_advisory_xact_lock(lock_key);
-    ELSE
-      PERFORM pg_advisory_xact_lock_shared(lock_key);
-    END IF;
-  END LOOP;
+  -- One statement (plpgsql keeps its plan; an SQL function would plan it
+  -- on every call): volatile output expressions are evaluated after the
+  -- sort, so the locks are taken in ascending order.
+  PERFORM count(CASE WHEN is_exclusive THEN pg_advisory_xact_lock(lock_key)
+                     ELSE pg_advisory_xact_lock_shared(lock_key) END)
+  FROM (SELECT lock_key, is_exclusive FROM (
+          SELECT hashtextextended('queue/' || key, 0) AS lock_key,
+                 bool_or(exclusive) AS is_exclusive
+          FROM (SELECT unnest(exclusive_keys) AS key, true AS exclusive
+                UNION ALL
+                SELECT unnest(shared_keys), false) keys
+          GROUP BY 1) grouped
+        ORDER BY lock_key
+        OFFSET 0) sorted;
 END $$;
 
 -- Submits a job: unless `request` was used before, inserts it with its keys
@@ -347,39 +345,35 @@ END $$;
 -- earlier has committed (it held a conflicting lock) and none has a
 -- larger id (ids are drawn after the locks), so the count is exact.
 -- Each statement of a plpgsql function takes a new snapshot under READ
--- COMMITTED: the count sees what committed before the locks were granted.
+-- COMMITTED: the insert sees what committed before the locks were granted.
 CREATE FUNCTION debrepo_submit_job(job_kind text, job_args jsonb, request text,
     exclusive_keys text[], shared_keys text[])
 RETURNS TABLE (job_id bigint, job_create_time timestamptz)
 LANGUAGE plpgsql AS $$
-DECLARE
-  new_id bigint;
-  new_time timestamptz;
 BEGIN
   PERFORM debrepo_lock_queue_keys(exclusive_keys, shared_keys);
-  INSERT INTO jobs AS j (kind, args, request_id, exclusive_keys, shared_keys,
-      blockers)
-  SELECT job_kind, job_args, nullif(request, ''), exclusive_keys, shared_keys,
-    (SELECT count(*) FROM (
-       -- Two branches, so a key held shared by every job ("gc") is looked
-       -- up only among its exclusive holders, through an index.
-       SELECT other.job_id FROM unnest(exclusive_keys || shared_keys) AS k
-       JOIN job_keys other ON other.key = k AND other.exclusive
-       UNION
-       SELECT other.job_id FROM unnest(exclusive_keys) AS k
-       JOIN job_keys other ON other.key = k) earlier)
-  ON CONFLICT (request_id) DO NOTHING
-  RETURNING j.id, j.create_time INTO new_id, new_time;
-  IF new_id IS NULL THEN
-    RETURN;
-  END IF;
-  INSERT INTO job_keys (key, job_id, exclusive)
-  SELECT key, new_id, true FROM unnest(exclusive_keys) AS key
-  UNION ALL
-  SELECT key, new_id, false FROM unnest(shared_keys) AS key;
-  job_id := new_id;
-  job_create_time := new_time;
-  RETURN NEXT;
+  RETURN QUERY
+  WITH inserted AS (
+    INSERT INTO jobs AS j (kind, args, request_id, exclusive_keys,
+        shared_keys, blockers)
+    SELECT job_kind, job_args, nullif(request, ''), exclusive_keys,
+      shared_keys,
+      (SELECT count(*) FROM (
+         -- Two branches, so a key held shared by every job ("gc") is
+         -- looked up only among its exclusive holders, through an index.
+         SELECT other.job_id FROM unnest(exclusive_keys || shared_keys) AS k
+         JOIN job_keys other ON other.key = k AND other.exclusive
+         UNION
+         SELECT other.job_id FROM unnest(exclusive_keys) AS k
+         JOIN job_keys other ON other.key = k) earlier)
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING j.id, j.create_time),
+  keys AS (
+    INSERT INTO job_keys (key, job_id, exclusive)
+    SELECT key, inserted.id, true FROM inserted, unnest(exclusive_keys) AS key
+    UNION ALL
+    SELECT key, inserted.id, false FROM inserted, unnest(shared_keys) AS key)
+  SELECT inserted.id, inserted.create_time FROM inserted;
 END $$;
 
 -- Ends a job whose outcome is recorded: copies the outcome onto its row,
@@ -396,40 +390,49 @@ DECLARE
 BEGIN
   PERFORM debrepo_lock_queue_keys(j.exclusive_keys, j.shared_keys)
   FROM jobs j WHERE j.id = finished_id;
-  INSERT INTO job_logs (job_id, line)
-  SELECT finished_id, line FROM unnest(log) WITH ORDINALITY AS l (line, n)
-  ORDER BY n;
-  UPDATE jobs j SET state = o.state, end_time = o.end_time,
-      status_code = o.status_code, status_message = o.status_message,
-      result = o.result
-  FROM job_outcomes o
-  WHERE j.id = finished_id AND o.job_id = j.id
-    AND j.state IN ('queued', 'running')
-    AND (after_commit_done OR NOT o.after_commit);
-  ended := FOUND;
-  IF NOT ended THEN
-    RETURN false;
-  END IF;
+  -- One statement after the locks (and so on a snapshot that sees every
+  -- job submitted before them): all its parts run, or none.
+  WITH logged AS (
+    INSERT INTO job_logs (job_id, line)
+    SELECT finished_id, line FROM unnest(log) WITH ORDINALITY AS l (line, n)
+    ORDER BY n),
+  finished AS (
+    UPDATE jobs j SET state = o.state, end_time = o.end_time,
+        status_code = o.status_code, status_message = o.status_message,
+        result = o.result
+    FROM job_outcomes o
+    WHERE j.id = finished_id AND o.job_id = j.id
+      AND j.state IN ('queued', 'running')
+      AND (after_commit_done OR NOT o.after_commit)
+    RETURNING j.id),
   -- Row locks in id order, so two finishes never deadlock on the jobs
   -- they both release.
-  UPDATE jobs j SET blockers = j.blockers - 1
-  FROM (SELECT w.id FROM jobs w
-        WHERE w.id IN (
-          SELECT other.job_id FROM job_keys mine
-          JOIN job_keys other ON other.key = mine.key AND other.exclusive
-            AND other.job_id > mine.job_id
-          WHERE mine.job_id = finished_id
-          UNION
-          SELECT other.job_id FROM job_keys mine
-          JOIN job_keys other ON other.key = mine.key
-            AND other.job_id > mine.job_id
-          WHERE mine.job_id = finished_id AND mine.exclusive)
-          AND w.state = 'queued' AND w.blockers > 0
-        ORDER BY w.id FOR UPDATE) waiting
-  WHERE j.id = waiting.id;
-  DELETE FROM job_keys WHERE job_id = finished_id;
-  DELETE FROM job_cancellations WHERE job_id = finished_id;
-  RETURN true;
+  waiting AS (
+    SELECT w.id FROM jobs w
+    WHERE EXISTS (SELECT 1 FROM finished)
+      AND w.id IN (
+        SELECT other.job_id FROM job_keys mine
+        JOIN job_keys other ON other.key = mine.key AND other.exclusive
+          AND other.job_id > mine.job_id
+        WHERE mine.job_id = finished_id
+        UNION
+        SELECT other.job_id FROM job_keys mine
+        JOIN job_keys other ON other.key = mine.key
+          AND other.job_id > mine.job_id
+        WHERE mine.job_id = finished_id AND mine.exclusive)
+      AND w.state = 'queued' AND w.blockers > 0
+    ORDER BY w.id FOR UPDATE),
+  moved_up AS (
+    UPDATE jobs j SET blockers = j.blockers - 1
+    FROM waiting WHERE j.id = waiting.id),
+  freed_keys AS (
+    DELETE FROM job_keys
+    WHERE job_id IN (SELECT id FROM finished)),
+  dropped_cancellation AS (
+    DELETE FROM job_cancellations
+    WHERE job_id IN (SELECT id FROM finished))
+  SELECT count(*) > 0 INTO ended FROM finished;
+  RETURN ended;
 END $$;
 )sql"},
     {9, "the job kinds each worker runs", R"sql(

@@ -55,9 +55,12 @@ TEST_F(JobCommitTest, DomainFailureIsRecordedInTheTransactionThatDecidedIt) {
   absl::StatusOr<storage::JobOutcome> outcome = session_->Commit(
       job,
       [&](storage::Transaction& tx) -> absl::StatusOr<v1::JobResult> {
+        // As storage writes: exec_params, which a lazily begun
+        // pqxx::subtransaction would not have put behind its savepoint.
+        tx.pqxx().exec_params0("INSERT INTO repos (name) VALUES ($1)",
+                               "written");
         body_xid =
             tx.pqxx().exec1("SELECT pg_current_xact_id()::text")[0].c_str();
-        tx.pqxx().exec0("INSERT INTO repos (name) VALUES ('written')");
         return absl::FailedPreconditionError("the repo is in use");
       },
       policy_);
