@@ -125,9 +125,10 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag,
     return UsageError(absl::StrCat("flag -", flag, ": bad duration \"", value,
                                    "\" (use e.g. 90s, 5m, 1h30m)"));
   }
-  if (duration < absl::ZeroDuration()) {
-    return UsageError(
-        absl::StrCat("flag -", flag, ": duration must not be negative"));
+  if (duration <= absl::ZeroDuration()) {
+    return UsageError(absl::StrCat(
+        "flag -", flag, ": duration must be positive; leave -", flag,
+        " out for no limit"));
   }
   return duration;
 }
@@ -238,6 +239,14 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
                              parsed.arguments[command.arguments.size()], "\""));
   }
   return parsed;
+}
+
+absl::Status WithUsage(const CommandSpec& command, const absl::Status& status) {
+  if (!IsUsageError(status) ||
+      absl::StrContains(status.message(), "\nUsage: ")) {
+    return status;
+  }
+  return CommandError(command, status.message());
 }
 
 std::string Synopsis(const CommandSpec& command) {

@@ -89,9 +89,15 @@ absl::Status UsageError(absl::string_view message);
 bool IsUsageError(const absl::Status& status);
 
 // ParseDurationFlag parses a duration such as "90s", "5m", "1h30m" or a
-// plain number of seconds; negative durations are usage errors.
+// plain number of seconds; a duration that is not positive is a usage
+// error (a time limit of 0 would give up at once).
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag,
                                                  absl::string_view value);
+
+// WithUsage returns `status`, an error of `command`, with the line
+// "Usage: <its synopsis>" added when it is a usage error without one, so
+// that every usage error shows how to call the command.
+absl::Status WithUsage(const CommandSpec& command, const absl::Status& status);
 
 // Synopsis returns one line showing how to call `command`, e.g.
 // "debrepo repo drop [-force] NAME".

@@ -248,12 +248,24 @@ TEST(ParseDurationFlagTest, Durations) {
               IsOkAndHolds(absl::Seconds(90)));
   EXPECT_THAT(ParseDurationFlag("timeout", "1h30m"),
               IsOkAndHolds(absl::Minutes(90)));
+  // A limit of 0 would give up at once.
   EXPECT_THAT(ParseDurationFlag("timeout", "0"),
-              IsOkAndHolds(absl::ZeroDuration()));
+              UsageErrorWith("must be positive; leave -timeout out"));
+  EXPECT_THAT(ParseDurationFlag("timeout", "0s"),
+              UsageErrorWith("must be positive"));
   EXPECT_THAT(ParseDurationFlag("timeout", "soon"),
               UsageErrorWith("flag -timeout: bad duration \"soon\""));
   EXPECT_THAT(ParseDurationFlag("timeout", "-5s"),
-              UsageErrorWith("must not be negative"));
+              UsageErrorWith("must be positive"));
+}
+
+TEST(WithUsageTest, AddsTheSynopsisToUsageErrorsOnce) {
+  const CommandSpec& drop = kCommands[2];
+  const absl::Status added = WithUsage(drop, UsageError("bad"));
+  EXPECT_TRUE(IsUsageError(added));
+  EXPECT_EQ(added.message(), "bad\nUsage: debrepo repo drop [-force] NAME");
+  EXPECT_EQ(WithUsage(drop, added).message(), added.message());
+  EXPECT_EQ(WithUsage(drop, absl::NotFoundError("gone")).message(), "gone");
 }
 
 TEST(FormatUsageTest, Topics) {

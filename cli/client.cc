@@ -9,6 +9,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -75,6 +76,9 @@ std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
 absl::Status Client::FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
+  if (code == absl::StatusCode::kCancelled && interrupted()) {
+    return absl::CancelledError("interrupted");
+  }
   const std::string message =
       absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
   if (code == absl::StatusCode::kUnavailable &&
@@ -102,11 +106,20 @@ absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(call_start + wait + kWaitSlack));
     v1::Job job;
-    const absl::Status status =
-        FromGrpc(jobs_->WaitJob(&context, request, &job));
+    absl::Status status;
+    {
+      const Interruptible interruptible(*this, context);
+      status = FromGrpc(jobs_->WaitJob(&context, request, &job));
+    }
     const absl::Time now = absl::Now();
     if (!status.ok() || JobEnded(job.state())) {
       ClearProgress();
+      if (absl::IsCancelled(status) && interrupted()) {
+        return absl::CancelledError(absl::StrCat(
+            "interrupted while waiting for task ", id,
+            ", which goes on; run 'debrepo task wait ", id,
+            "' to wait again or 'debrepo task cancel ", id, "' to stop it"));
+      }
       if (!status.ok()) return status;
       return job;
     }
@@ -147,6 +160,37 @@ absl::Status Client::FollowJob(
   if (!ended.ok()) return ended.status();
   if (!options_.json) print_success(*ended);
   return absl::OkStatus();
+}
+
+void Client::Interrupt() {
+  absl::MutexLock lock(&mu_);
+  interrupted_ = true;
+  cancel_calls_ = true;
+  for (grpc::ClientContext* context : calls_) context->TryCancel();
+}
+
+bool Client::interrupted() {
+  absl::MutexLock lock(&mu_);
+  return interrupted_;
+}
+
+void Client::ResumeAfterInterrupt() {
+  absl::MutexLock lock(&mu_);
+  cancel_calls_ = false;
+}
+
+Client::Interruptible::Interruptible(Client& client,
+                                     grpc::ClientContext& context)
+    : client_(client), context_(context) {
+  absl::MutexLock lock(&client_.mu_);
+  client_.calls_.insert(&context_);
+  // A context cancelled before its call starts fails the call at once.
+  if (client_.cancel_calls_) context_.TryCancel();
+}
+
+Client::Interruptible::~Interruptible() {
+  absl::MutexLock lock(&client_.mu_);
+  client_.calls_.erase(&context_);
 }
 
 void Client::PrintJson(const google::protobuf::Message& message) {
@@ -204,9 +248,16 @@ std::string MessageToJson(const google::protobuf::Message& message) {
   return json;
 }
 
+std::string InFlagTerms(absl::string_view message) {
+  return absl::StrReplaceAll(message,
+                             {{"force_replace", "-force-replace"},
+                              {"accept_unsigned", "-accept-unsigned"},
+                              {"ignore_signature", "-ignore-signatures"}});
+}
+
 absl::Status EndedJobStatus(const v1::Job& job) {
   if (job.state() == v1::SUCCEEDED) return absl::OkStatus();
-  std::string message = job.status_message();
+  std::string message = InFlagTerms(job.status_message());
   if (message.empty()) {
     message = absl::StrCat("task ", job.id(), " ended ",
                            v1::JobState_Name(job.state()));

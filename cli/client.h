@@ -8,10 +8,12 @@
 #include <ostream>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
@@ -71,6 +73,7 @@ class Client {
                     const Request& request, Response* response) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
+    const Interruptible interruptible(*this, context);
     return FromGrpc((stub.*method)(&context, request, response));
   }
 
@@ -99,7 +102,8 @@ class Client {
 
   // FromGrpc turns an RPC error into "CODE: message" under the same code,
   // or, when the server cannot be reached at all, into a message that says
-  // so and names --server and DEBREPO_SERVER.
+  // so and names --server and DEBREPO_SERVER. A call cut short by Interrupt
+  // is CANCELLED "interrupted".
   absl::Status FromGrpc(const grpc::Status& status);
 
   // WaitForJob waits until job `id` ends (SUCCEEDED, FAILED or CANCELLED)
@@ -125,6 +129,31 @@ class Client {
   // ClearProgress erases the progress line, if one is shown.
   void ClearProgress();
 
+  // Interrupt makes the calls in progress (see Interruptible) and those
+  // started later fail at once as CANCELLED, until ResumeAfterInterrupt.
+  // It is called from another thread when the user interrupts the client
+  // (SIGINT, SIGTERM).
+  void Interrupt() ABSL_LOCKS_EXCLUDED(mu_);
+  // interrupted reports whether Interrupt was called.
+  bool interrupted() ABSL_LOCKS_EXCLUDED(mu_);
+  // ResumeAfterInterrupt lets calls run again, to clean up after an
+  // interruption; interrupted() stays true.
+  void ResumeAfterInterrupt() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Interruptible registers a call's context, for its lifetime, as one
+  // that Interrupt cancels.
+  class Interruptible {
+   public:
+    Interruptible(Client& client, grpc::ClientContext& context);
+    ~Interruptible();
+    Interruptible(const Interruptible&) = delete;
+    Interruptible& operator=(const Interruptible&) = delete;
+
+   private:
+    Client& client_;
+    grpc::ClientContext& context_;
+  };
+
   // PrintJson writes `message` to the output as one line of JSON with the
   // proto field names.
   void PrintJson(const google::protobuf::Message& message);
@@ -146,6 +175,12 @@ class Client {
   std::unique_ptr<debrepo::v1::Files::Stub> files_;
   std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
   bool progress_shown_ = false;
+  absl::Mutex mu_;
+  // Contexts of the calls in progress.
+  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether calls fail at once (after Interrupt, until resumed).
+  bool cancel_calls_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // NewRequestId returns a random idempotency key (a version 4 UUID).
@@ -159,8 +194,15 @@ bool JobEnded(debrepo::v1::JobState state);
 std::string MessageToJson(const google::protobuf::Message& message);
 
 // EndedJobStatus returns OK if `job` SUCCEEDED, otherwise its status (code
-// and message; "task ID ended STATE" when it has no message) as an error.
+// and message in flag terms, see InFlagTerms; "task ID ended STATE" when it
+// has no message) as an error.
 absl::Status EndedJobStatus(const debrepo::v1::Job& job);
+
+// InFlagTerms returns the server's `message` with the request fields its
+// hints name (force_replace, accept_unsigned, ignore_signature) written as
+// the flags that set them (-force-replace, -accept-unsigned,
+// -ignore-signatures).
+std::string InFlagTerms(absl::string_view message);
 
 // JobStatusToString renders a job's status as "CODE: message" ("OK" when
 // the code is 0).

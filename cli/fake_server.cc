@@ -84,7 +84,8 @@ absl::Status FakeServer::RunCommand(const std::vector<Command>& commands,
   std::ostringstream err_stream;
   Client client(Client::Dial(address()), address(), options, out_stream,
                 err_stream);
-  const absl::Status status = commands[parsed->command].run(*parsed, client);
+  const absl::Status status = WithUsage(
+      specs[parsed->command], commands[parsed->command].run(*parsed, client));
   *out = out_stream.str();
   if (err != nullptr) *err = err_stream.str();
   return status;

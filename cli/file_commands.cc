@@ -1,11 +1,13 @@
 #include "cli/file_commands.h"
 
+#include <filesystem>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "cli/upload.h"
 #include "common/status_macros.h"
@@ -17,6 +19,14 @@ namespace v1 = ::debrepo::v1;
 
 absl::Status Upload(const ParsedArgs& args, Client& client) {
   const std::string& directory = args.arguments[0];
+  std::error_code error;
+  if (std::filesystem::is_regular_file(directory, error) &&
+      !std::filesystem::exists(args.arguments.back(), error)) {
+    // aptly's order is DIR first; a local file there means it was swapped.
+    return UsageError(absl::StrCat(
+        "file upload: \"", directory,
+        "\" is a local file; the upload directory comes first"));
+  }
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files,
                    HashFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
   return SendFiles(
@@ -24,8 +34,12 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
       [&](const v1::Job& job, absl::Span<const LocalFile> recorded) {
         return client.FollowJob(job, [&](const v1::Job&) {
           for (const LocalFile& file : recorded) {
-            client.out() << "File " << file.path << " uploaded to " << directory
-                         << ".\n";
+            client.out() << "File " << file.path << " uploaded to "
+                         << directory;
+            if (file.stored_name != Basename(file.path)) {
+              client.out() << " as " << file.stored_name;
+            }
+            client.out() << ".\n";
           }
         });
       });

@@ -1,11 +1,14 @@
 // debrepo: the command-line client of debrepo-server, with aptly's verbs.
 // See docs/cli.md.
+#include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -41,9 +44,48 @@ const std::vector<FlagSpec>& GlobalFlags() {
   return *flags;
 }
 
+// The signal that interrupted the client (SIGINT or SIGTERM), or 0.
+std::atomic<int> interrupting_signal{0};
+
 int ReportError(const absl::Status& status) {
   std::cerr << "debrepo: " << status.message() << "\n";
-  return IsUsageError(status) ? kExitUsage : kExitFailure;
+  if (IsUsageError(status)) return kExitUsage;
+  // As a shell reports a process the signal ended.
+  if (absl::IsCancelled(status) && interrupting_signal != 0) {
+    return 128 + interrupting_signal;
+  }
+  return kExitFailure;
+}
+
+// BlockInterrupts blocks SIGINT and SIGTERM in this thread and every thread
+// started after it (gRPC's too, so call it before dialling), and returns
+// them for WatchInterrupts.
+sigset_t BlockInterrupts() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// WatchInterrupts starts a thread that takes the `signals` BlockInterrupts
+// blocked: the first interrupts `client` (see Client::Interrupt), so that
+// the command can clean up (e.g. delete the upload directory it filled)
+// and say what it did; a second ends the process at once.
+void WatchInterrupts(const sigset_t& signals, Client& client) {
+  std::thread([signals, &client] {
+    int signal = 0;
+    while (sigwait(&signals, &signal) == 0) {
+      if (interrupting_signal.exchange(signal) != 0) {
+        constexpr char kMessage[] =
+            "debrepo: interrupted again; exiting without cleaning up\n";
+        (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+        std::_Exit(128 + signal);
+      }
+      client.Interrupt();
+    }
+  }).detach();
 }
 
 int Run(const std::vector<std::string>& argv) {
@@ -62,6 +104,7 @@ int Run(const std::vector<std::string>& argv) {
     return EXIT_SUCCESS;
   }
 
+  const CommandSpec& spec = specs[parsed->command];
   Options options;
   options.json = parsed->GetBool("json");
   options.async = parsed->GetBool("async");
@@ -69,7 +112,7 @@ int Run(const std::vector<std::string>& argv) {
   if (parsed->Has("timeout")) {
     absl::StatusOr<absl::Duration> timeout =
         ParseDurationFlag("timeout", parsed->Get("timeout"));
-    if (!timeout.ok()) return ReportError(timeout.status());
+    if (!timeout.ok()) return ReportError(WithUsage(spec, timeout.status()));
     options.timeout = *timeout;
   }
   std::string server = parsed->Get("server");
@@ -79,8 +122,11 @@ int Run(const std::vector<std::string>& argv) {
         from_env != nullptr && *from_env != '\0' ? from_env : kDefaultServer;
   }
 
+  const sigset_t signals = BlockInterrupts();
   Client client(Client::Dial(server), server, options, std::cout, std::cerr);
-  const absl::Status status = commands[parsed->command].run(*parsed, client);
+  WatchInterrupts(signals, client);
+  const absl::Status status =
+      WithUsage(spec, commands[parsed->command].run(*parsed, client));
   std::cout.flush();
   if (!status.ok()) return ReportError(status);
   return EXIT_SUCCESS;

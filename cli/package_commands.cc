@@ -5,7 +5,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/queries.h"
 #include "common/status_macros.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 
@@ -14,15 +18,39 @@ namespace {
 
 namespace v1 = ::debrepo::v1;
 
-absl::Status Search(const ParsedArgs& args, Client& client) {
+// KeyParts splits a package key into its four words, "P<arch>", name,
+// version and hash; empty when `key` is not of that form.
+std::vector<absl::string_view> KeyParts(absl::string_view key) {
+  std::vector<absl::string_view> parts = absl::StrSplit(key, ' ');
+  if (parts.size() != 4 || parts[0].size() < 2 || parts[0][0] != 'P' ||
+      parts[1].empty() || parts[2].empty() || parts[3].empty()) {
+    return {};
+  }
+  for (char c : parts[3]) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return {};
+  }
+  return parts;
+}
+
+// SearchAll returns every package matching `query`, by key, in one
+// response.
+absl::StatusOr<v1::SearchPackagesResponse> SearchAll(Client& client,
+                                                     const std::string& query) {
   v1::SearchPackagesRequest request;
-  if (!args.arguments.empty()) request.set_query(args.arguments[0]);
+  request.set_query(query);
   request.set_page_size(10000);  // the most keys a page holds
-  ASSIGN_OR_RETURN(
-      const v1::SearchPackagesResponse all,
-      client.CallForAllPages(client.packages(),
-                             &v1::Packages::Stub::SearchPackages, request));
-  return PrintPackageKeys(client, all, all.packages());
+  return client.CallForAllPages(client.packages(),
+                                &v1::Packages::Stub::SearchPackages, request);
+}
+
+absl::Status Search(const ParsedArgs& args, Client& client) {
+  std::string query;
+  if (!args.arguments.empty()) {
+    ASSIGN_OR_RETURN(query, QueryFromArguments(args.arguments));
+  }
+  ASSIGN_OR_RETURN(const v1::SearchPackagesResponse all,
+                   SearchAll(client, query));
+  return PrintPackages(args, client, all, all.packages());
 }
 
 // PrintControlField prints `field` as its stanza has it: "Name: value",
@@ -36,17 +64,7 @@ void PrintControlField(std::ostream& out, const v1::ControlField& field) {
   out << field.value() << "\n";
 }
 
-absl::Status Show(const ParsedArgs& args, Client& client) {
-  v1::GetPackageRequest request;
-  request.set_key(args.arguments[0]);
-  v1::Package package;
-  RETURN_IF_ERROR(client.Call(
-      client.packages(), &v1::Packages::Stub::GetPackage, request, &package));
-  if (client.options().json) {
-    client.PrintJson(package);
-    return absl::OkStatus();
-  }
-  std::ostream& out = client.out();
+void PrintPackage(std::ostream& out, const v1::Package& package) {
   for (const v1::ControlField& field : package.fields()) {
     PrintControlField(out, field);
   }
@@ -59,19 +77,76 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   for (const std::string& repo : package.repos()) {
     out << "  local repo [" << repo << "]\n";
   }
+  if (package.repos().empty()) {
+    out << "  none: no repo holds it, so garbage collection will delete it\n";
+  }
+}
+
+// Show takes a key, or a query as aptly does, and shows every package it
+// names, a blank line between two.
+absl::Status Show(const ParsedArgs& args, Client& client) {
+  const std::string& key_or_query = args.arguments[0];
+  std::vector<std::string> keys;
+  const bool by_key = !KeyParts(key_or_query).empty();
+  if (by_key) {
+    keys.push_back(key_or_query);
+  } else {
+    ASSIGN_OR_RETURN(const std::string query,
+                     QueryFromArguments(args.arguments));
+    ASSIGN_OR_RETURN(const v1::SearchPackagesResponse found,
+                     SearchAll(client, query));
+    for (const v1::Package& package : found.packages()) {
+      keys.push_back(package.key());
+    }
+    if (keys.empty()) return absl::NotFoundError("no packages found");
+  }
+  v1::SearchPackagesResponse shown;
+  for (const std::string& key : keys) {
+    v1::GetPackageRequest request;
+    request.set_key(key);
+    RETURN_IF_ERROR(client.Call(client.packages(),
+                                &v1::Packages::Stub::GetPackage, request,
+                                shown.add_packages()));
+  }
+  if (client.options().json) {
+    // A key shows one Package; a query the SearchPackagesResponse of all.
+    if (by_key) {
+      client.PrintJson(shown.packages(0));
+    } else {
+      client.PrintJson(shown);
+    }
+    return absl::OkStatus();
+  }
+  for (int i = 0; i < shown.packages_size(); ++i) {
+    if (i > 0) client.out() << "\n";
+    PrintPackage(client.out(), shown.packages(i));
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status PrintPackageKeys(
-    Client& client, const google::protobuf::Message& response,
+std::string PackageName(absl::string_view key) {
+  const std::vector<absl::string_view> parts = KeyParts(key);
+  if (parts.empty()) return std::string(key);
+  return absl::StrCat(parts[1], "_", parts[2], "_", parts[0].substr(1));
+}
+
+std::string PackageLabel(const ParsedArgs& args, absl::string_view key) {
+  if (args.GetBool(kKeysFlag.name)) return std::string(key);
+  return PackageName(key);
+}
+
+absl::Status PrintPackages(
+    const ParsedArgs& args, Client& client,
+    const google::protobuf::Message& response,
     const google::protobuf::RepeatedPtrField<v1::Package>& packages) {
   if (client.options().json) {
     client.PrintJson(response);
   } else {
     for (const v1::Package& package : packages) {
-      client.out() << package.key() << "\n";
+      client.out() << PackageLabel(args, package.key())
+                   << (package.in_no_repo() ? " (in no repo)" : "") << "\n";
     }
   }
   if (packages.empty()) return absl::NotFoundError("no packages found");
@@ -83,14 +158,15 @@ std::vector<Command> PackageCommands() {
       {{"package",
         "search",
         {"[QUERY]"},
-        {},
-        "List the keys of all packages matching a query, in any repo."},
+        {kKeysFlag},
+        "List the packages matching a query, in any repo or none."},
        &Search},
       {{"package",
         "show",
-        {"KEY"},
+        {"QUERY|KEY"},
         {},
-        "Show a package's control fields, files and the repos holding it."},
+        "Show the control fields, files and repos of the packages a query "
+        "(or key) names."},
        &Show},
   };
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "cli/args.h"
 #include "cli/client.h"
 #include "cli/fake_server.h"
@@ -21,6 +22,7 @@ using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 class PackageCommandsTest : public ::testing::Test {
  protected:
@@ -139,9 +141,48 @@ TEST_F(PackageCommandsTest, ShowJsonPrintsThePackage) {
 }
 
 TEST_F(PackageCommandsTest, ShowMissingPackageNamesTheCode) {
-  const absl::Status status = Run({"package", "show", "Pall x 1 y"});
+  const absl::Status status = Run({"package", "show", "Pall x 1 0f"});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(status.message(), HasSubstr("NOT_FOUND: package"));
+}
+
+TEST_F(PackageCommandsTest, ShowTakesAQueryAsAptlyDoes) {
+  v1::Package orphan = DetailedPackage();
+  orphan.set_key("Pamd64 hello 2.10-2 abd");
+  orphan.clear_repos();
+  server_.packages = {DetailedPackage(), orphan};
+  ASSERT_THAT(Run({"package", "show", "Name (hello)"}), IsOk());
+  EXPECT_THAT(server_.calls,
+              ElementsAre("SearchPackages", "GetPackage", "GetPackage"));
+  ASSERT_EQ(server_.search_packages_requests.size(), 1);
+  EXPECT_EQ(server_.search_packages_requests[0].query(), "Name (hello)");
+  // Two stanzas, a blank line between; the second is held by no repo.
+  EXPECT_THAT(out_, HasSubstr("  local repo [staging]\n\nPackage: hello\n"));
+  EXPECT_TRUE(absl::EndsWith(
+      out_, "References to package:\n  none: no repo holds it, so garbage "
+            "collection will delete it\n"));
+
+  Options options;
+  options.json = true;
+  ASSERT_THAT(Run({"package", "show", "Name (hello)"}, options), IsOk());
+  EXPECT_THAT(out_, StartsWith("{\"packages\":[{\"key\":\"Pamd64 hello 2.10-3"));
+
+  server_.packages.clear();
+  EXPECT_THAT(Run({"package", "show", "Name (hello)"}),
+              StatusIs(absl::StatusCode::kNotFound));
+  const absl::Status bad = Run({"package", "show", "Name ("});
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(PackageCommandsTest, SearchPrintsAptlyNamesAndMarksPackagesInNoRepo) {
+  v1::Package orphan = MakePackage("Pamd64 hello 2.10-2 abd");
+  orphan.set_in_no_repo(true);
+  server_.packages = {MakePackage("Psource hello 2.10-3 0a"), orphan};
+  ASSERT_THAT(Run({"package", "search", "hello"}), IsOk());
+  EXPECT_EQ(out_, "hello_2.10-3_source\nhello_2.10-2_amd64 (in no repo)\n");
+  ASSERT_THAT(Run({"package", "search", "-keys", "hello"}), IsOk());
+  EXPECT_EQ(out_,
+            "Psource hello 2.10-3 0a\nPamd64 hello 2.10-2 abd (in no repo)\n");
 }
 
 TEST_F(PackageCommandsTest, ShowNeedsOneKey) {

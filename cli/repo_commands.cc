@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <system_error>
@@ -19,9 +20,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "cli/package_commands.h"
+#include "cli/queries.h"
 #include "cli/upload.h"
 #include "common/status_macros.h"
 #include "deb/upload_control.h"
@@ -90,10 +93,9 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   v1::Repo repo;
   RETURN_IF_ERROR(
       client.Call(client.repos(), &v1::Repos::Stub::GetRepo, request, &repo));
-  v1::ListRepoPackagesResponse packages;
-  if (with_packages) {
-    ASSIGN_OR_RETURN(packages, ListAllPackages(client, repo.name(), ""));
-  }
+  // The keys are listed to count them, as aptly shows the count.
+  ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse packages,
+                   ListAllPackages(client, repo.name(), ""));
   std::ostream& out = client.out();
   if (client.options().json) {
     if (!with_packages) {
@@ -112,21 +114,26 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   out << "Name: " << repo.name() << "\n"
       << "Comment: " << repo.comment() << "\n"
       << "Default Distribution: " << repo.default_distribution() << "\n"
-      << "Default Component: " << repo.default_component() << "\n";
+      << "Default Component: " << repo.default_component() << "\n"
+      << "Number of packages: " << packages.packages_size() << "\n";
   if (with_packages) {
     out << "Packages:\n";
     for (const v1::Package& package : packages.packages()) {
-      out << "  " << package.key() << "\n";
+      out << "  " << PackageLabel(args, package.key()) << "\n";
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  const std::string query = args.arguments.size() > 1 ? args.arguments[1] : "";
+  std::string query;
+  if (args.arguments.size() > 1) {
+    ASSIGN_OR_RETURN(query, QueryFromArguments(
+                                absl::MakeConstSpan(args.arguments).subspan(1)));
+  }
   ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
                    ListAllPackages(client, args.arguments[0], query));
-  return PrintPackageKeys(client, all, all.packages());
+  return PrintPackages(args, client, all, all.packages());
 }
 
 // IsPackageFile reports whether `filename` names a package file, one that
@@ -136,41 +143,72 @@ bool IsPackageFile(absl::string_view filename) {
          absl::EndsWith(filename, ".udeb") || absl::EndsWith(filename, ".dsc");
 }
 
-// CollectFiles expands the FILE|DIR arguments of `repo add`: a directory
-// stands for its .deb, .udeb and .dsc files (not those of its
-// subdirectories), sorted by name; anything else is taken as a file.
-absl::StatusOr<std::vector<std::string>> CollectFiles(
-    absl::Span<const std::string> arguments) {
+// FilesIn returns the regular files under `directory`, in it and in its
+// subdirectories (symbolic links to directories are not followed), whose
+// names `wanted` accepts, sorted by path.
+absl::StatusOr<std::vector<std::string>> FilesIn(
+    const std::string& directory,
+    absl::FunctionRef<bool(absl::string_view filename)> wanted) {
   namespace fs = std::filesystem;
+  std::vector<std::string> found;
+  std::error_code error;
+  fs::recursive_directory_iterator it(directory, error);
+  for (; !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    std::error_code type_error;
+    if (wanted(it->path().filename().string()) &&
+        it->is_regular_file(type_error)) {
+      found.push_back(it->path().string());
+    }
+  }
+  if (error) {
+    return absl::ErrnoToStatus(error.value(),
+                               absl::StrCat("cannot read ", directory));
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+// IsDirectory reports whether `path` is a directory (or a link to one).
+bool IsDirectory(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::is_directory(path, error);
+}
+
+// Exists reports whether something is at `path`.
+bool Exists(const std::string& path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error);
+}
+
+// CollectFiles expands the FILE|DIR arguments of `repo add` as aptly does:
+// a directory stands for the .deb, .udeb and .dsc files in it and in its
+// subdirectories, sorted by path; anything else is taken as a file. It
+// says on `out` (unless null) how many files it found in each directory.
+absl::StatusOr<std::vector<std::string>> CollectFiles(
+    absl::Span<const std::string> arguments, std::ostream* out) {
   std::vector<std::string> paths;
   std::vector<std::string> directories;
   for (const std::string& argument : arguments) {
-    std::error_code error;
-    if (!fs::is_directory(argument, error)) {
+    if (!IsDirectory(argument)) {
       paths.push_back(argument);
       continue;
     }
     directories.push_back(argument);
-    std::vector<std::string> found;
-    fs::directory_iterator it(argument, error);
-    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
-      std::error_code type_error;
-      if (IsPackageFile(it->path().filename().string()) &&
-          it->is_regular_file(type_error)) {
-        found.push_back(it->path().string());
-      }
+    ASSIGN_OR_RETURN(const std::vector<std::string> found,
+                     FilesIn(argument, IsPackageFile));
+    if (out != nullptr) {
+      *out << "Found " << found.size() << (found.size() == 1 ? " file" : " files")
+           << " (.deb, .udeb, .dsc) in " << argument
+           << " and its subdirectories.\n";
     }
-    if (error) {
-      return absl::ErrnoToStatus(error.value(),
-                                 absl::StrCat("cannot read ", argument));
-    }
-    std::sort(found.begin(), found.end());
     paths.insert(paths.end(), found.begin(), found.end());
   }
   if (paths.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no packages to add: no .deb, .udeb or .dsc files in ",
-                     absl::StrJoin(directories, ", ")));
+                     absl::StrJoin(directories, ", "),
+                     " or their subdirectories"));
   }
   return paths;
 }
@@ -230,51 +268,70 @@ void PrintUnlisted(std::ostream& out, absl::string_view marker, int64_t count,
   out << marker << " and " << count - listed << " more " << verb << "\n";
 }
 
+// WithNote returns `status` with `note` on a line of its own after its
+// message (`status` itself when OK).
+absl::Status WithNote(const absl::Status& status, absl::string_view note) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(status.message(), "\n", note));
+}
+
 // SubmitFunction submits the repo task that consumes upload directory
 // `directory` and returns its job, as submitted.
 using SubmitFunction =
     absl::FunctionRef<absl::StatusOr<v1::Job>(const std::string& directory)>;
 
+// UploadProgress is how far filling an upload directory for a repo task
+// got: it decides what is left to clean up, and by whom.
+struct UploadProgress {
+  // An upload whose job is not known to have ended (0 for none).
+  int64_t unfinished_upload = 0;
+  // The repo task, once submitted (0 before).
+  int64_t task = 0;
+  // Whether the task is known to have ended.
+  bool task_ended = false;
+};
+
 // UploadAndSubmit uploads `files` into the fresh upload directory
 // `directory`, has `submit` start the task that consumes it, and reports
-// the task's AddFromUploadResult (see Add). `settled` becomes false when a
-// task that uses the directory may still be running.
+// the task's AddFromUploadResult (see Add), recording in `progress` how
+// far it got.
 absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                              const std::string& directory,
                              const std::vector<LocalFile>& files,
-                             SubmitFunction submit, bool& settled) {
+                             SubmitFunction submit, UploadProgress& progress) {
   // Each upload is recorded before the next is sent, and all of them
   // before the repo task reads the directory (also with -async).
-  RETURN_IF_ERROR(
-      SendFiles(client, directory, files,
-                [&](const v1::Job& job, absl::Span<const LocalFile>) {
-                  return AwaitQuietly(client, job.id(), settled).status();
-                }));
+  RETURN_IF_ERROR(SendFiles(
+      client, directory, files,
+      [&](const v1::Job& job, absl::Span<const LocalFile>) {
+        progress.unfinished_upload = job.id();
+        absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
+        if (!ended.ok()) return ended.status();
+        progress.unfinished_upload = 0;
+        return EndedJobStatus(*ended);
+      }));
 
   ASSIGN_OR_RETURN(const v1::Job job, submit(directory));
+  progress.task = job.id();
   if (client.options().async) {
-    settled = false;
     return client.FollowJob(job, [](const v1::Job&) {});
   }
-  absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
-  if (!ended.ok()) {
-    settled = false;
-    return ended.status();
-  }
-  if (client.options().json) client.PrintJson(*ended);
-  RETURN_IF_ERROR(EndedJobStatus(*ended));
+  ASSIGN_OR_RETURN(const v1::Job ended, client.WaitForJob(job.id()));
+  progress.task_ended = true;
+  if (client.options().json) client.PrintJson(ended);
+  RETURN_IF_ERROR(EndedJobStatus(ended));
 
-  const v1::AddFromUploadResult& result = ended->result().add_from_upload();
+  const v1::AddFromUploadResult& result = ended.result().add_from_upload();
   std::ostream& out = client.out();
   if (!client.options().json) {
     for (const std::string& key : result.replaced()) {
-      out << "[-] " << key
+      out << "[-] " << PackageLabel(args, key)
           << " removed due to conflict with package being added\n";
     }
     PrintUnlisted(out, "[-]", result.replaced_count(), result.replaced_size(),
                   "removed due to conflict");
     for (const std::string& key : result.added()) {
-      out << "[+] " << key << " added\n";
+      out << "[+] " << PackageLabel(args, key) << " added\n";
     }
     PrintUnlisted(out, "[+]", result.added_count(), result.added_size(),
                   "added");
@@ -282,7 +339,7 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
   // Failed files are named as given on the command line.
   absl::flat_hash_map<std::string, std::string> local_paths;
   for (const LocalFile& file : files) {
-    local_paths[Basename(file.path)] = file.path;
+    local_paths[file.stored_name] = file.path;
   }
   absl::flat_hash_set<std::string> failed;
   for (const v1::FailedFile& file : result.failed()) {
@@ -290,7 +347,7 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
     auto it = local_paths.find(file.filename());
     client.err() << "[!] "
                  << (it == local_paths.end() ? file.filename() : it->second)
-                 << ": " << file.reason() << "\n";
+                 << ": " << InFlagTerms(file.reason()) << "\n";
   }
   const int64_t failed_count =
       std::max<int64_t>(result.failed_count(), result.failed_size());
@@ -302,7 +359,7 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
   // to have been added.
   if (args.GetBool("remove-files") && failed_count == result.failed_size()) {
     for (const LocalFile& file : files) {
-      if (failed.contains(Basename(file.path))) continue;
+      if (failed.contains(file.stored_name)) continue;
       std::error_code error;
       std::filesystem::remove(file.path, error);
       if (error) {
@@ -319,45 +376,91 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
   return absl::OkStatus();
 }
 
-// AddThroughUpload checks that repo `name` exists, prints `banner` (unless
-// empty, -json or -async), uploads `files` into a fresh upload directory,
-// has `submit` start the task that consumes it and reports the result (see
-// UploadAndSubmit); then it deletes what is left of the directory.
-absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
-                              const std::string& name,
-                              const std::vector<LocalFile>& files,
-                              absl::string_view banner, SubmitFunction submit) {
-  // Nothing is uploaded for a repo that does not exist.
+// CheckRepoExists returns GetRepo's error for repo `name`, followed by
+// `hint` (unless empty) when the repo does not exist or the name is not
+// valid, so that nothing is uploaded for a repo that cannot take it.
+absl::Status CheckRepoExists(Client& client, const std::string& name,
+                             absl::string_view hint) {
   v1::GetRepoRequest get;
   get.set_name(name);
   v1::Repo repo;
-  RETURN_IF_ERROR(
-      client.Call(client.repos(), &v1::Repos::Stub::GetRepo, get, &repo));
-
-  if (!banner.empty() && !client.options().json && !client.options().async) {
-    client.out() << banner << "\n";
-  }
-  const std::string directory = TemporaryDirectoryName();
-  bool settled = true;
   const absl::Status status =
-      UploadAndSubmit(args, client, directory, files, submit, settled);
-  if (!settled) {
-    // A task still uses the directory: deleting it now could race with
-    // it. With -async that is expected; otherwise say where files may
-    // remain.
-    if (!client.options().async) {
-      client.err() << "debrepo: upload directory " << directory
-                   << " may keep files; once the task has ended, run "
-                      "'debrepo file delete "
-                   << directory << "'\n";
-    }
-    return status;
+      client.Call(client.repos(), &v1::Repos::Stub::GetRepo, get, &repo);
+  if (!hint.empty() &&
+      (absl::IsNotFound(status) || absl::IsInvalidArgument(status))) {
+    return WithNote(status, hint);
   }
+  return status;
+}
+
+// AddThroughUpload uploads `files` into `directory`, a fresh upload
+// directory, has `submit` start the task that consumes it and reports the
+// result (see UploadAndSubmit); then it deletes what is left of the
+// directory, unless `keep_directory` (the task was told to keep the files
+// it adds). When the task may still run, when the client was interrupted
+// or when -timeout passed, the error says what becomes of the directory:
+// deleted (no task had been submitted), or left to the task, and what to
+// run once it has ended.
+absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
+                              const std::string& directory,
+                              const std::vector<LocalFile>& files,
+                              bool keep_directory, SubmitFunction submit) {
+  UploadProgress progress;
+  absl::Status status =
+      UploadAndSubmit(args, client, directory, files, submit, progress);
+  if (client.options().async && status.ok()) return status;
+  // What is left is cleaned up also after an interruption.
+  const bool interrupted = client.interrupted();
+  client.ResumeAfterInterrupt();
+  const std::string delete_later = absl::StrCat(
+      "once it has ended, run 'debrepo file delete ", directory, "'");
+  if (progress.task != 0 && !progress.task_ended) {
+    // The task goes on: deleting the directory now would race with it.
+    return WithNote(
+        status,
+        absl::StrCat(
+            "Task ", progress.task, " was already submitted and goes on: ",
+            keep_directory
+                ? absl::StrCat("it leaves the files in upload directory ",
+                               directory, "; ", delete_later, ".")
+                : absl::StrCat("it takes the files it adds out of upload "
+                               "directory ",
+                               directory,
+                               "; files it cannot add stay there: ",
+                               delete_later, ".")));
+  }
+  if (progress.unfinished_upload != 0 && !interrupted) {
+    // -timeout passed while an upload was being recorded: no task will
+    // consume the directory.
+    return WithNote(status,
+                    absl::StrCat("No task will take the files of upload "
+                                 "directory ",
+                                 directory, ": once task ",
+                                 progress.unfinished_upload,
+                                 " has ended, run 'debrepo file delete ",
+                                 directory, "'."));
+  }
+  if (progress.unfinished_upload != 0) {
+    // Interrupted while an upload was being recorded: the directory can be
+    // deleted once it is.
+    (void)client.WaitForJob(progress.unfinished_upload);
+  }
+  if (keep_directory && !interrupted) return status;
   const absl::Status cleanup = RemoveTemporaryDirectory(client, directory);
   if (!cleanup.ok()) {
-    client.err() << "debrepo: cannot delete upload directory " << directory
-                 << " (" << cleanup.message() << "); run 'debrepo file delete "
-                 << directory << "'\n";
+    const std::string note =
+        absl::StrCat("Cannot delete upload directory ", directory, " (",
+                     cleanup.message(), "); run 'debrepo file delete ",
+                     directory, "'.");
+    if (!status.ok()) return WithNote(status, note);
+    client.err() << "debrepo: " << note << "\n";
+    return status;
+  }
+  if (interrupted && progress.task == 0) {
+    return absl::CancelledError(absl::StrCat(
+        "interrupted before the task was submitted; nothing was added, and "
+        "upload directory ",
+        directory, " was deleted"));
   }
   return status;
 }
@@ -404,9 +507,23 @@ absl::StatusOr<std::vector<std::string>> WithListedFiles(
 
 absl::Status Add(const ParsedArgs& args, Client& client) {
   const std::string& name = args.arguments[0];
-  ASSIGN_OR_RETURN(
-      const std::vector<std::string> collected,
-      CollectFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  const auto arguments = absl::MakeConstSpan(args.arguments).subspan(1);
+  const bool quiet = client.options().json || client.options().async;
+  if (!quiet) client.out() << "Loading packages...\n";
+  // aptly's order is NAME first; a local path there means it was swapped.
+  const std::string hint =
+      Exists(name) ? absl::StrCat("\"", name,
+                                  "\" is a local file or directory; the repo "
+                                  "name comes first: debrepo repo add NAME "
+                                  "FILE|DIR...")
+                   : "";
+  // An argument that is neither a file nor a directory is reported by
+  // HashFiles; a swapped NAME is reported first.
+  if (!hint.empty() && !Exists(arguments.back())) {
+    RETURN_IF_ERROR(CheckRepoExists(client, name, hint));
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string> collected,
+                   CollectFiles(arguments, quiet ? nullptr : &client.out()));
   for (const std::string& path : collected) {
     if (absl::EndsWith(path, ".changes")) {
       return UsageError(absl::StrCat("repo add: ", path,
@@ -418,8 +535,9 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
   ASSIGN_OR_RETURN(const std::vector<std::string> paths,
                    WithListedFiles(collected));
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
+  RETURN_IF_ERROR(CheckRepoExists(client, name, hint));
   return AddThroughUpload(
-      args, client, name, files, "Loading packages...",
+      args, client, TemporaryDirectoryName(), files, /*keep_directory=*/false,
       [&](const std::string& directory) -> absl::StatusOr<v1::Job> {
         v1::AddFromUploadRequest request;
         request.set_request_id(NewRequestId());
@@ -433,103 +551,286 @@ absl::Status Add(const ParsedArgs& args, Client& client) {
       });
 }
 
-absl::Status Include(const ParsedArgs& args, Client& client) {
-  const std::string& name = args.arguments[0];
-  const auto changes_paths = absl::MakeConstSpan(args.arguments).subspan(1);
-  for (const std::string& path : changes_paths) {
-    if (!absl::EndsWith(path, ".changes")) {
-      return UsageError(absl::StrCat(
-          "repo include: ", path,
-          " is not a .changes file; add packages with `debrepo repo add`"));
+// kDefaultRepoTemplate is aptly's default -repo of `repo include`.
+constexpr absl::string_view kDefaultRepoTemplate = "{{.Distribution}}";
+
+// ExpandRepoTemplate returns `repo_template` (aptly's -repo of `repo
+// include`) with each "{{.Field}}" replaced by that field of `changes`,
+// e.g. "{{.Distribution}}" by "unstable"; a field `changes` lacks, or an
+// unclosed "{{", is an error naming `path`.
+absl::StatusOr<std::string> ExpandRepoTemplate(
+    absl::string_view repo_template, const deb::Paragraph& changes,
+    absl::string_view path) {
+  std::string name;
+  absl::string_view rest = repo_template;
+  while (true) {
+    const size_t open = rest.find("{{");
+    if (open == absl::string_view::npos) break;
+    absl::StrAppend(&name, rest.substr(0, open));
+    rest.remove_prefix(open + 2);
+    const size_t close = rest.find("}}");
+    if (close == absl::string_view::npos) {
+      return UsageError(absl::StrCat("flag -repo: \"", repo_template,
+                                     "\" has \"{{\" without \"}}\""));
     }
+    absl::string_view field = absl::StripAsciiWhitespace(rest.substr(0, close));
+    rest.remove_prefix(close + 2);
+    if (!absl::ConsumePrefix(&field, ".") || field.empty()) {
+      return UsageError(absl::StrCat("flag -repo: \"", repo_template,
+                                     "\": write a field as {{.Field}}, e.g. ",
+                                     kDefaultRepoTemplate));
+    }
+    const std::optional<absl::string_view> value = changes.Get(field);
+    if (!value.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag -repo: ", path, " has no ", field, " field"));
+    }
+    absl::StrAppend(&name, absl::StripAsciiWhitespace(*value));
   }
-  ASSIGN_OR_RETURN(const std::vector<std::string> paths,
-                   WithListedFiles(changes_paths));
-  ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
-  return AddThroughUpload(
-      args, client, name, files, "",
-      [&](const std::string& directory) -> absl::StatusOr<v1::Job> {
-        v1::IncludeChangesRequest request;
-        request.set_request_id(NewRequestId());
-        request.set_name(name);
-        request.set_directory(directory);
-        request.set_accept_unsigned(args.GetBool("accept-unsigned"));
-        request.set_ignore_signature(args.GetBool("ignore-signatures"));
-        request.set_force_replace(args.GetBool("force-replace"));
-        v1::Job job;
-        RETURN_IF_ERROR(client.Call(
-            client.repos(), &v1::Repos::Stub::IncludeChanges, request, &job));
-        return job;
-      });
+  absl::StrAppend(&name, rest);
+  return name;
 }
 
-// JoinQuery joins the arguments from `first` on with spaces into one
-// package query, as aptly does; an all-blank query is a usage error.
-absl::StatusOr<std::string> JoinQuery(const ParsedArgs& args, size_t first,
-                                      absl::string_view command) {
-  std::string query =
-      absl::StrJoin(absl::MakeConstSpan(args.arguments).subspan(first), " ");
-  if (query.find_first_not_of(' ') == std::string::npos) {
-    return UsageError(absl::StrCat(command, ": QUERY is empty"));
+// IsChangesFile reports whether `filename` names a .changes file.
+bool IsChangesFile(absl::string_view filename) {
+  return absl::EndsWith(filename, ".changes");
+}
+
+// CollectChanges expands the CHANGES|DIR arguments of `repo include` as
+// aptly does: a directory stands for the .changes files in it and in its
+// subdirectories, sorted by path. Another argument must be a .changes
+// file.
+absl::StatusOr<std::vector<std::string>> CollectChanges(
+    absl::Span<const std::string> arguments) {
+  std::vector<std::string> paths;
+  for (const std::string& argument : arguments) {
+    if (IsDirectory(argument)) {
+      ASSIGN_OR_RETURN(const std::vector<std::string> found,
+                       FilesIn(argument, IsChangesFile));
+      if (found.empty()) {
+        return absl::NotFoundError(absl::StrCat(
+            "no .changes files in ", argument, " or its subdirectories"));
+      }
+      paths.insert(paths.end(), found.begin(), found.end());
+    } else if (!IsChangesFile(argument) && !Exists(argument) &&
+               &argument == &arguments.front()) {
+      // The form before aptly's, `repo include NAME CHANGES...`.
+      return UsageError(absl::StrCat(
+          "repo include: \"", argument,
+          "\" is not a file or directory; the repo comes from -repo "
+          "(default ",
+          kDefaultRepoTemplate, ", the .changes' Distribution): -repo=",
+          argument));
+    } else if (!IsChangesFile(argument)) {
+      return UsageError(absl::StrCat(
+          "repo include: ", argument,
+          " is not a .changes file or a directory; add packages with "
+          "`debrepo repo add`"));
+    } else {
+      paths.push_back(argument);
+    }
   }
-  return query;
+  return paths;
+}
+
+// ChangesForRepo is the .changes files that go to one repo.
+struct ChangesForRepo {
+  std::string repo;
+  std::vector<std::string> changes;
+};
+
+// GroupByRepo reads each of `changes` and groups them by the repo
+// `repo_template` names for them, in the order first named.
+absl::StatusOr<std::vector<ChangesForRepo>> GroupByRepo(
+    absl::Span<const std::string> changes, absl::string_view repo_template) {
+  std::vector<ChangesForRepo> groups;
+  for (const std::string& path : changes) {
+    ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+    absl::StatusOr<deb::UploadControl> parsed = deb::ParseChanges(text);
+    if (!parsed.ok()) {
+      return absl::Status(
+          parsed.status().code(),
+          absl::StrCat("cannot parse ", path, ": ", parsed.status().message()));
+    }
+    ASSIGN_OR_RETURN(
+        const std::string repo,
+        ExpandRepoTemplate(repo_template, parsed->paragraph, path));
+    auto it = std::find_if(
+        groups.begin(), groups.end(),
+        [&](const ChangesForRepo& group) { return group.repo == repo; });
+    if (it == groups.end()) {
+      groups.push_back({repo, {}});
+      it = groups.end() - 1;
+    }
+    it->changes.push_back(path);
+  }
+  return groups;
+}
+
+absl::Status Include(const ParsedArgs& args, Client& client) {
+  for (absl::string_view flag : {"keyring", "uploaders-file"}) {
+    if (args.Has(flag)) {
+      return UsageError(absl::StrCat(
+          "repo include: -", flag,
+          " is not supported: the workers check signatures against their "
+          "own keyrings (debrepo-worker --trusted_keyrings), whoever "
+          "uploads; have the operator add the key there, or pass "
+          "-ignore-signatures"));
+    }
+  }
+  const std::string repo_template = args.Has("repo")
+                                        ? args.Get("repo")
+                                        : std::string(kDefaultRepoTemplate);
+  ASSIGN_OR_RETURN(const std::vector<std::string> changes,
+                   CollectChanges(args.arguments));
+  ASSIGN_OR_RETURN(const std::vector<ChangesForRepo> groups,
+                   GroupByRepo(changes, repo_template));
+  const bool keep = args.GetBool("no-remove-files");
+  const bool quiet = client.options().json || client.options().async;
+  absl::Status status;
+  for (const ChangesForRepo& group : groups) {
+    if (!quiet) {
+      for (const std::string& path : group.changes) {
+        client.out() << "Loading repository " << group.repo
+                     << " for changes file " << path << "...\n";
+      }
+    }
+    const std::string hint =
+        args.Has("repo")
+            ? ""
+            : absl::StrCat("The repo is named by -repo (default ",
+                           kDefaultRepoTemplate, ", the .changes' "
+                           "Distribution); choose one with -repo=NAME.");
+    ASSIGN_OR_RETURN(const std::vector<std::string> paths,
+                     WithListedFiles(group.changes));
+    ASSIGN_OR_RETURN(const std::vector<LocalFile> files, HashFiles(paths));
+    RETURN_IF_ERROR(CheckRepoExists(client, group.repo, hint));
+    const std::string directory = TemporaryDirectoryName();
+    const absl::Status included = AddThroughUpload(
+        args, client, directory, files, keep,
+        [&](const std::string& directory) -> absl::StatusOr<v1::Job> {
+          v1::IncludeChangesRequest request;
+          request.set_request_id(NewRequestId());
+          request.set_name(group.repo);
+          request.set_directory(directory);
+          request.set_accept_unsigned(args.GetBool("accept-unsigned"));
+          request.set_ignore_signature(args.GetBool("ignore-signatures"));
+          request.set_force_replace(args.GetBool("force-replace"));
+          request.set_no_remove_files(keep);
+          v1::Job job;
+          RETURN_IF_ERROR(client.Call(
+              client.repos(), &v1::Repos::Stub::IncludeChanges, request, &job));
+          return job;
+        });
+    if (!quiet && (included.ok() || absl::IsFailedPrecondition(included))) {
+      // Say what became of the uploaded copies; local files stay.
+      if (keep) {
+        client.out() << "The uploaded copies stay in upload directory "
+                     << directory << " (-no-remove-files); delete them with "
+                     << "'debrepo file delete " << directory << "'.\n";
+      } else {
+        client.out() << "The uploaded copies were removed (upload directory "
+                     << directory << "); local files are kept.\n";
+      }
+    }
+    // An interrupted or abandoned wait ends the command; refused .changes
+    // do not stop the other repos'.
+    if (!included.ok() && !absl::IsFailedPrecondition(included)) {
+      return included;
+    }
+    if (status.ok()) status = included;
+  }
+  return status;
+}
+
+// DryRunFlag is -dry-run of the commands that change packages.
+const FlagSpec kDryRunFlag = {"dry-run", true, "",
+                              "show what would change, and change nothing"};
+
+// kDryRunNote ends the output of a dry run, as aptly's does.
+constexpr absl::string_view kDryRunNote =
+    "\nChanges not saved, as dry run has been requested.\n";
+
+// CheckDryRun returns an error when a dry run was asked for but the result
+// (`result_dry_run`) says changes were made, e.g. by a worker too old to
+// know dry runs.
+absl::Status CheckDryRun(const ParsedArgs& args, bool result_dry_run) {
+  if (!args.GetBool(kDryRunFlag.name) || result_dry_run) {
+    return absl::OkStatus();
+  }
+  return absl::InternalError(
+      "-dry-run was ignored by the worker that ran the task (an older "
+      "version?): the changes above WERE made");
 }
 
 // CopyOrMove submits `method` (CopyPackages or MovePackages) for
-// `repo copy|move SRC DST QUERY...` and prints "[o] KEY <verb>" for each
+// `repo copy|move SRC DST QUERY...` and prints "[o] NAME <verb>" for each
 // package it copied.
 absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
                         grpc::Status (v1::Repos::Stub::*method)(
                             grpc::ClientContext*,
                             const v1::CopyPackagesRequest&, v1::Job*),
-                        absl::string_view command, absl::string_view verb) {
+                        absl::string_view verb) {
   v1::CopyPackagesRequest request;
   request.set_request_id(NewRequestId());
   request.set_source(args.arguments[0]);
   request.set_destination(args.arguments[1]);
-  ASSIGN_OR_RETURN(*request.mutable_query(), JoinQuery(args, 2, command));
+  ASSIGN_OR_RETURN(
+      *request.mutable_query(),
+      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(2)));
   request.set_with_deps(args.GetBool("with-deps"));
+  request.set_dry_run(args.GetBool(kDryRunFlag.name));
   v1::Job job;
   RETURN_IF_ERROR(client.Call(client.repos(), method, request, &job));
-  return client.FollowJob(job, [&](const v1::Job& ended) {
+  bool dry_run = false;
+  RETURN_IF_ERROR(client.FollowJob(job, [&](const v1::Job& ended) {
     const v1::CopyPackagesResult& result = ended.result().copy_packages();
+    dry_run = result.dry_run();
     for (const std::string& key : result.copied()) {
-      client.out() << "[o] " << key << " " << verb << "\n";
+      client.out() << "[o] " << PackageLabel(args, key) << " " << verb << "\n";
     }
     PrintUnlisted(client.out(), "[o]", result.copied_count(),
                   result.copied_size(), verb);
-  });
+    if (dry_run) client.out() << kDryRunNote;
+  }));
+  if (client.options().json || client.options().async) return absl::OkStatus();
+  return CheckDryRun(args, dry_run);
 }
 
 absl::Status Copy(const ParsedArgs& args, Client& client) {
-  return CopyOrMove(args, client, &v1::Repos::Stub::CopyPackages, "repo copy",
-                    "copied");
+  return CopyOrMove(args, client, &v1::Repos::Stub::CopyPackages, "copied");
 }
 
 absl::Status Move(const ParsedArgs& args, Client& client) {
-  return CopyOrMove(args, client, &v1::Repos::Stub::MovePackages, "repo move",
-                    "moved");
+  return CopyOrMove(args, client, &v1::Repos::Stub::MovePackages, "moved");
 }
 
 absl::Status Remove(const ParsedArgs& args, Client& client) {
   const std::string& name = args.arguments[0];
-  ASSIGN_OR_RETURN(const std::string query, JoinQuery(args, 1, "repo remove"));
   v1::RemovePackagesRequest request;
   request.set_request_id(NewRequestId());
   request.set_name(name);
-  request.set_query(query);
+  ASSIGN_OR_RETURN(
+      *request.mutable_query(),
+      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
+  request.set_dry_run(args.GetBool(kDryRunFlag.name));
   v1::Job job;
   RETURN_IF_ERROR(client.Call(client.repos(), &v1::Repos::Stub::RemovePackages,
                               request, &job));
-  return client.FollowJob(job, [&](const v1::Job& ended) {
+  bool dry_run = false;
+  RETURN_IF_ERROR(client.FollowJob(job, [&](const v1::Job& ended) {
     client.out() << "Loading packages...\n";
     const v1::RemovePackagesResult& result = ended.result().remove_packages();
+    dry_run = result.dry_run();
     for (const std::string& key : result.removed()) {
-      client.out() << "[-] " << key << " removed\n";
+      client.out() << "[-] " << PackageLabel(args, key) << " removed\n";
     }
     PrintUnlisted(client.out(), "[-]", result.removed_count(),
                   result.removed_size(), "removed");
-  });
+    if (dry_run) client.out() << kDryRunNote;
+  }));
+  if (client.options().json || client.options().async) return absl::OkStatus();
+  return CheckDryRun(args, dry_run);
 }
 
 absl::Status List(const ParsedArgs& args, Client& client) {
@@ -618,14 +919,18 @@ absl::Status Drop(const ParsedArgs& args, Client& client) {
 std::vector<Command> RepoCommands() {
   const std::vector<FlagSpec> repo_flags = {kCommentFlag, kDistributionFlag,
                                             kComponentFlag};
+  const FlagSpec force_replace = {
+      "force-replace", true, "",
+      "replace packages with the same name, version and architecture"};
   return {
       {{"repo", "create", {"NAME"}, repo_flags, "Create a local repo."},
        &Create},
       {{"repo",
         "show",
         {"NAME"},
-        {{"with-packages", true, "", "also list the repo's packages"}},
-        "Show a local repo's settings (and packages)."},
+        {{"with-packages", true, "", "also list the repo's packages"},
+         kKeysFlag},
+        "Show a local repo's settings and number of packages (and them)."},
        &Show},
       {{"repo",
         "list",
@@ -650,46 +955,59 @@ std::vector<Command> RepoCommands() {
       {{"repo",
         "add",
         {"NAME", "FILE|DIR..."},
-        {{"force-replace", true, "",
-          "replace packages with the same name, version and architecture"},
-         {"remove-files", true, "", "delete the local files that were added"}},
-        "Add .deb/.udeb/.dsc files, or those in directories, to a local repo."},
+        {force_replace,
+         {"remove-files", true, "", "delete the local files that were added"},
+         kKeysFlag},
+        "Add .deb/.udeb/.dsc files, or those under directories, to a local "
+        "repo."},
        &Add},
       {{"repo",
         "remove",
         {"NAME", "QUERY..."},
-        {},
-        "Remove the packages matching a query from a local repo."},
+        {kDryRunFlag, kKeysFlag},
+        "Remove the packages matching any of the queries from a local repo."},
        &Remove},
       {{"repo",
         "search",
         {"NAME", "[QUERY]"},
-        {},
-        "List the keys of a local repo's packages matching a query."},
+        {kKeysFlag},
+        "List a local repo's packages matching a query."},
        &Search},
       {{"repo",
         "copy",
         {"SRC", "DST", "QUERY..."},
         {{"with-deps", true, "",
-          "also copy the dependencies (Pre-Depends, Depends) SRC has"}},
-        "Copy the packages matching a query from one local repo to another."},
+          "also copy the dependencies (Pre-Depends, Depends) SRC has"},
+         kDryRunFlag, kKeysFlag},
+        "Copy the packages matching any of the queries from one local repo "
+        "to another."},
        &Copy},
       {{"repo",
         "move",
         {"SRC", "DST", "QUERY..."},
         {{"with-deps", true, "",
-          "also move the dependencies (Pre-Depends, Depends) SRC has"}},
-        "Move the packages matching a query from one local repo to another."},
+          "also move the dependencies (Pre-Depends, Depends) SRC has"},
+         kDryRunFlag, kKeysFlag},
+        "Move the packages matching any of the queries from one local repo "
+        "to another."},
        &Move},
       {{"repo",
         "include",
-        {"NAME", "CHANGES..."},
-        {{"accept-unsigned", true, "", "accept unsigned .changes files"},
+        {"CHANGES|DIR..."},
+        {{"repo", false, "TEMPLATE",
+          "the repo, with {{.Field}} from the .changes (default "
+          "{{.Distribution}})"},
+         {"no-remove-files", true, "",
+          "keep the uploaded copies in their upload directory"},
+         {"accept-unsigned", true, "", "accept unsigned .changes files"},
          {"ignore-signatures", true, "",
           "do not check the signatures of .changes files"},
-         {"force-replace", true, "",
-          "replace packages with the same name, version and architecture"}},
-        "Add the packages listed by .changes files to a local repo."},
+         force_replace,
+         {"keyring", false, "FILE", "not supported: workers' keyrings decide"},
+         {"uploaders-file", false, "FILE", "not supported"},
+         kKeysFlag},
+        "Add the packages listed by .changes files (or those under "
+        "directories) to the repos they name."},
        &Include},
   };
 }

@@ -197,7 +197,7 @@ TEST_F(RepoCommandsTest, Show) {
   ASSERT_THAT(Run({"repo", "show", "r1"}), IsOk());
   EXPECT_EQ(out_,
             "Name: r1\nComment: hello\nDefault Distribution: bookworm\n"
-            "Default Component: main\n");
+            "Default Component: main\nNumber of packages: 0\n");
 
   Options options;
   options.json = true;
@@ -285,13 +285,15 @@ TEST_F(RepoCommandsTest, Drop) {
 
 TEST_F(RepoCommandsTest, ShowWithPackagesFollowsPages) {
   server_.repos = {MakeRepo("r1", "hello")};
-  server_.packages = {MakePackage("Pamd64 a 1 x"), MakePackage("Pamd64 b 2 y"),
-                      MakePackage("Pall c 3 z")};
+  server_.packages = {MakePackage("Pamd64 a 1 0a"), MakePackage("Pamd64 b 2 0b"),
+                      MakePackage("Pall c 1:3 0c")};
   ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
+  // aptly's names, and its count.
   EXPECT_EQ(out_,
             "Name: r1\nComment: hello\nDefault Distribution: \n"
-            "Default Component: \nPackages:\n  Pamd64 a 1 x\n  Pamd64 b 2 y\n"
-            "  Pall c 3 z\n");
+            "Default Component: \nNumber of packages: 3\nPackages:\n"
+            "  a_1_amd64\n  b_2_amd64\n  c_1:3_all\n");
+
   ASSERT_EQ(server_.list_repo_packages_requests.size(), 2);
   EXPECT_EQ(server_.list_repo_packages_requests[0].name(), "r1");
   EXPECT_EQ(server_.list_repo_packages_requests[0].query(), "");
@@ -302,18 +304,23 @@ TEST_F(RepoCommandsTest, ShowWithPackagesFollowsPages) {
   ASSERT_THAT(Run({"repo", "show", "r1", "--with-packages"}, options), IsOk());
   EXPECT_EQ(out_,
             "{\"repo\":{\"name\":\"r1\",\"comment\":\"hello\"},\"packages\":["
-            "{\"key\":\"Pamd64 a 1 x\"},{\"key\":\"Pamd64 b 2 y\"},"
-            "{\"key\":\"Pall c 3 z\"}]}\n");
+            "{\"key\":\"Pamd64 a 1 0a\"},{\"key\":\"Pamd64 b 2 0b\"},"
+            "{\"key\":\"Pall c 1:3 0c\"}]}\n");
+
+  ASSERT_THAT(Run({"repo", "show", "-with-packages", "-keys", "r1"}), IsOk());
+  EXPECT_THAT(out_, HasSubstr("Packages:\n  Pamd64 a 1 0a\n  Pamd64 b 2 0b\n"
+                              "  Pall c 1:3 0c\n"));
 }
 
 TEST_F(RepoCommandsTest, ShowWithoutPackagesListsNone) {
   server_.repos = {MakeRepo("r1", "")};
   ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
-  EXPECT_THAT(out_, HasSubstr("Default Component: \nPackages:\n"));
+  EXPECT_THAT(out_,
+              HasSubstr("Default Component: \nNumber of packages: 0\n"
+                        "Packages:\n"));
   EXPECT_TRUE(absl::EndsWith(out_, "Packages:\n"));
   ASSERT_THAT(Run({"repo", "show", "r1"}), IsOk());
-  EXPECT_THAT(out_, Not(HasSubstr("Packages")));
-  EXPECT_EQ(server_.list_repo_packages_requests.size(), 1);
+  EXPECT_THAT(out_, Not(HasSubstr("Packages:")));
 }
 
 TEST_F(RepoCommandsTest, SearchPrintsKeys) {
@@ -354,39 +361,62 @@ TEST_F(RepoCommandsTest, SearchTakesOneQuery) {
   EXPECT_THAT(status.message(), HasSubstr("unexpected argument \"b\""));
 }
 
-TEST_F(RepoCommandsTest, RemoveJoinsTheQueryWords) {
+TEST_F(RepoCommandsTest, RemoveOrsTheQueryArguments) {
   v1::Job& end = server_.end_by_kind["repo.remove_packages"];
   end.set_state(v1::SUCCEEDED);
-  end.mutable_result()->mutable_remove_packages()->add_removed("Pamd64 a 1 x");
-  end.mutable_result()->mutable_remove_packages()->add_removed("Pall c 3 z");
-  ASSERT_THAT(Run({"repo", "remove", "r1", "Name", "(a)", "|", "Name (c)"}),
-              IsOk());
+  end.mutable_result()->mutable_remove_packages()->add_removed("Pamd64 a 1 0a");
+  end.mutable_result()->mutable_remove_packages()->add_removed("Pall c 3 0c");
+  ASSERT_THAT(Run({"repo", "remove", "r1", "Name (a)", "Name (c)"}), IsOk());
   ASSERT_EQ(server_.remove_packages_requests.size(), 1);
   const v1::RemovePackagesRequest& request =
       server_.remove_packages_requests[0];
   EXPECT_EQ(request.name(), "r1");
-  EXPECT_EQ(request.query(), "Name (a) | Name (c)");
+  EXPECT_EQ(request.query(), "(Name (a)) | (Name (c))");
   EXPECT_THAT(request.keys(), IsEmpty());
   EXPECT_FALSE(request.request_id().empty());
+  EXPECT_FALSE(request.dry_run());
   EXPECT_EQ(out_,
-            "Loading packages...\n[-] Pamd64 a 1 x removed\n"
-            "[-] Pall c 3 z removed\n");
+            "Loading packages...\n[-] a_1_amd64 removed\n"
+            "[-] c_3_all removed\n");
 
   Options options;
   options.json = true;
   ASSERT_THAT(Run({"repo", "remove", "r1", "a"}, options), IsOk());
   EXPECT_THAT(out_, StartsWith("{\"id\":\"2\""));
-  EXPECT_THAT(out_, HasSubstr("\"removed\":[\"Pamd64 a 1 x\",\"Pall c 3 z\"]"));
+  EXPECT_THAT(out_,
+              HasSubstr("\"removed\":[\"Pamd64 a 1 0a\",\"Pall c 3 0c\"]"));
   EXPECT_THAT(out_, Not(HasSubstr("Loading")));
+}
+
+TEST_F(RepoCommandsTest, RemoveDryRunSaysNothingWasChanged) {
+  v1::Job& end = server_.end_by_kind["repo.remove_packages"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_remove_packages()->add_removed("Pall a 1 0a");
+  end.mutable_result()->mutable_remove_packages()->set_dry_run(true);
+  ASSERT_THAT(Run({"repo", "remove", "-dry-run", "r1", "a"}), IsOk());
+  ASSERT_EQ(server_.remove_packages_requests.size(), 1);
+  EXPECT_TRUE(server_.remove_packages_requests[0].dry_run());
+  EXPECT_EQ(out_,
+            "Loading packages...\n[-] a_1_all removed\n\n"
+            "Changes not saved, as dry run has been requested.\n");
+
+  // A worker that ignored the dry run changed the repo: say so.
+  end.mutable_result()->mutable_remove_packages()->set_dry_run(false);
+  const absl::Status ignored = Run({"repo", "remove", "-dry-run", "r1", "a"});
+  EXPECT_THAT(ignored, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(ignored.message(), HasSubstr("WERE made"));
 }
 
 TEST_F(RepoCommandsTest, RemoveNeedsAQuery) {
   absl::Status status = Run({"repo", "remove", "r1"});
   EXPECT_TRUE(IsUsageError(status));
   EXPECT_THAT(status.message(), HasSubstr("missing argument QUERY\n"));
-  status = Run({"repo", "remove", "r1", " ", ""});
+  status = Run({"repo", "remove", "r1", "a", " "});
   EXPECT_TRUE(IsUsageError(status));
-  EXPECT_THAT(status.message(), HasSubstr("QUERY is empty"));
+  EXPECT_THAT(status.message(), HasSubstr("QUERY \" \" is empty"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("\nUsage: debrepo repo remove [-dry-run] [-keys] "
+                        "NAME QUERY..."));
   EXPECT_THAT(server_.remove_packages_requests, IsEmpty());
 }
 
@@ -409,16 +439,19 @@ TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
   WriteFile("pool/sub/c_3_amd64.deb", "in a subdirectory");
   const std::string single = WriteFile("d_4_amd64.deb", "d");
   v1::AddFromUploadResult result;
-  result.add_added("Pamd64 a 1 x");
-  result.add_added("Pall b 2 y");
-  result.add_added("Pamd64 d 4 z");
+  result.add_added("Pamd64 a 1 0a");
+  result.add_added("Pall b 2 0b");
+  result.add_added("Pamd64 c 3 0c");
+  result.add_added("Pamd64 d 4 0d");
   EndAddWith(result);
   ASSERT_THAT(Run({"repo", "add", "r1", Path("pool"), single}), IsOk());
 
+  // Subdirectories are scanned too, as aptly does.
   EXPECT_THAT(UploadFilenames(),
-              ElementsAre("a_1_amd64.deb", "b_2_all.udeb", "d_4_amd64.deb"));
+              ElementsAre("a_1_amd64.deb", "b_2_all.udeb", "c_3_amd64.deb",
+                          "d_4_amd64.deb"));
   const std::vector<std::string> directories = UploadDirectories();
-  ASSERT_EQ(directories.size(), 3);
+  ASSERT_EQ(directories.size(), 4);
   EXPECT_THAT(directories[0], StartsWith("cli-"));
   EXPECT_EQ(directories[0].size(), 20);
   EXPECT_EQ(directories[1], directories[0]);
@@ -445,9 +478,12 @@ TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
   EXPECT_EQ(server_.list_upload_files_requests[0].directory(), directories[0]);
   EXPECT_THAT(server_.delete_upload_requests, IsEmpty());
 
-  EXPECT_EQ(out_,
-            "Loading packages...\n[+] Pamd64 a 1 x added\n"
-            "[+] Pall b 2 y added\n[+] Pamd64 d 4 z added\n");
+  EXPECT_EQ(out_, absl::StrCat("Loading packages...\nFound 3 files (.deb, "
+                               ".udeb, .dsc) in ",
+                               Path("pool"),
+                               " and its subdirectories.\n"
+                               "[+] a_1_amd64 added\n[+] b_2_all added\n"
+                               "[+] c_3_amd64 added\n[+] d_4_amd64 added\n"));
   EXPECT_THAT(err_, IsEmpty());
   EXPECT_TRUE(std::filesystem::exists(a));  // no -remove-files
 }
@@ -562,12 +598,14 @@ TEST_F(RepoCommandsTest, AddCleanupFailureIsReported) {
   end.set_status_message("disk on fire");
   const absl::Status status =
       Run({"repo", "add", "r1", WriteFile("a.deb", "a")});
-  EXPECT_EQ(status.message(), "some files failed to be added (1 of 1)");
+  // The hint comes after the error it belongs to.
   const std::string directory = UploadDirectories()[0];
-  EXPECT_THAT(err_, HasSubstr(absl::StrCat(
-                        "debrepo: cannot delete upload directory ", directory,
-                        " (disk on fire); run 'debrepo file delete ", directory,
-                        "'\n")));
+  EXPECT_EQ(status.message(),
+            absl::StrCat("some files failed to be added (1 of 1)\n"
+                         "Cannot delete upload directory ",
+                         directory,
+                         " (disk on fire); run 'debrepo file delete ",
+                         directory, "'."));
 }
 
 TEST_F(RepoCommandsTest, AddFailedUploadStopsAndCleansUp) {
@@ -596,7 +634,35 @@ TEST_F(RepoCommandsTest, AddToMissingRepoSendsNothing) {
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(status.message(), "NOT_FOUND: repo \"nope\" does not exist");
   EXPECT_THAT(server_.uploads, IsEmpty());
-  EXPECT_THAT(out_, IsEmpty());
+  EXPECT_EQ(out_, "Loading packages...\n");
+}
+
+TEST_F(RepoCommandsTest, AddWithTheFileFirstSaysTheNameComesFirst) {
+  server_.error = grpc::Status(grpc::StatusCode::NOT_FOUND,
+                               "repo \"a.deb\" does not exist");
+  const std::string file = WriteFile("a.deb", "a");
+  const absl::Status status = Run({"repo", "add", file, "r1"});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(status.message(),
+              HasSubstr(absl::StrCat("\n\"", file,
+                                     "\" is a local file or directory; the "
+                                     "repo name comes first")));
+  EXPECT_THAT(server_.uploads, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, AddStoresUnsafeNamesSafelyAndNamesFailuresLocally) {
+  server_.repos = {MakeRepo("r1", "")};
+  const std::string file = WriteFile("hello (1).deb", "a");
+  v1::AddFromUploadResult result;
+  v1::FailedFile& failed = *result.add_failed();
+  failed.set_filename("hello__1_.deb");
+  failed.set_reason("use force_replace");
+  EndAddWith(result);
+  const absl::Status status = Run({"repo", "add", "r1", file});
+  EXPECT_THAT(UploadFilenames(), ElementsAre("hello__1_.deb"));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  // The hint names the flag, not the request field.
+  EXPECT_EQ(err_, absl::StrCat("[!] ", file, ": use -force-replace\n"));
 }
 
 TEST_F(RepoCommandsTest, AddMissingFileSendsNothing) {
@@ -617,7 +683,7 @@ TEST_F(RepoCommandsTest, AddDirectoryWithoutPackages) {
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(status.message(),
             absl::StrCat("no packages to add: no .deb, .udeb or .dsc files in ",
-                         Path("empty")));
+                         Path("empty"), " or their subdirectories"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 
@@ -627,7 +693,8 @@ TEST_F(RepoCommandsTest, AddSameFilenameTwiceSendsNothing) {
   const std::string two = WriteFile("two/a.deb", "2");
   const absl::Status status = Run({"repo", "add", "r1", one, two});
   EXPECT_EQ(status.message(),
-            absl::StrCat("two files named a.deb: ", one, " and ", two,
+            absl::StrCat("two files would be stored as a.deb: ", one, " and ",
+                         two,
                          "; send them in separate commands"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
@@ -728,9 +795,9 @@ TEST_F(RepoCommandsTest, AddFailedJobKeepsLocalFilesWithRemoveFiles) {
 TEST_F(RepoCommandsTest, CopyJoinsTheQueryAndPrintsCopied) {
   v1::Job& end = server_.end_by_kind["repo.copy_packages"];
   end.set_state(v1::SUCCEEDED);
-  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
-  end.mutable_result()->mutable_copy_packages()->add_copied("Pall b 2 y");
-  ASSERT_THAT(Run({"repo", "copy", "src", "dst", "Name", "(~ ^[ab])"}), IsOk());
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 0a");
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall b 2 0b");
+  ASSERT_THAT(Run({"repo", "copy", "src", "dst", "Name (~ ^[ab])"}), IsOk());
   ASSERT_EQ(server_.copy_packages_requests.size(), 1);
   const v1::CopyPackagesRequest& request = server_.copy_packages_requests[0];
   EXPECT_EQ(request.source(), "src");
@@ -739,20 +806,30 @@ TEST_F(RepoCommandsTest, CopyJoinsTheQueryAndPrintsCopied) {
   EXPECT_FALSE(request.with_deps());
   EXPECT_FALSE(request.request_id().empty());
   EXPECT_THAT(server_.move_packages_requests, IsEmpty());
-  EXPECT_EQ(out_, "[o] Pall a 1 x copied\n[o] Pall b 2 y copied\n");
+  EXPECT_EQ(out_, "[o] a_1_all copied\n[o] b_2_all copied\n");
+  ASSERT_THAT(Run({"repo", "copy", "-keys", "-dry-run", "src", "dst", "nx-a",
+                   "@/no/such/query"}),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(Run({"repo", "copy", "-keys", "-dry-run", "src", "dst", "nx-a",
+                   "nx-b"}),
+              StatusIs(absl::StatusCode::kInternal));  // not a dry run
+  ASSERT_EQ(server_.copy_packages_requests.size(), 2);
+  EXPECT_EQ(server_.copy_packages_requests[1].query(), "(nx-a) | (nx-b)");
+  EXPECT_TRUE(server_.copy_packages_requests[1].dry_run());
+  EXPECT_EQ(out_, "[o] Pall a 1 0a copied\n[o] Pall b 2 0b copied\n");
 }
 
 TEST_F(RepoCommandsTest, MoveCallsMovePackagesAndPrintsMoved) {
   v1::Job& end = server_.end_by_kind["repo.move_packages"];
   end.set_state(v1::SUCCEEDED);
-  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 x");
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall a 1 0a");
   end.mutable_result()->mutable_copy_packages()->set_copied_count(3);
   ASSERT_THAT(Run({"repo", "move", "-with-deps", "src", "dst", "a"}), IsOk());
   ASSERT_EQ(server_.move_packages_requests.size(), 1);
   EXPECT_EQ(server_.move_packages_requests[0].query(), "a");
   EXPECT_TRUE(server_.move_packages_requests[0].with_deps());
   EXPECT_THAT(server_.copy_packages_requests, IsEmpty());
-  EXPECT_EQ(out_, "[o] Pall a 1 x moved\n[o] and 2 more moved\n");
+  EXPECT_EQ(out_, "[o] a_1_all moved\n[o] and 2 more moved\n");
 }
 
 TEST_F(RepoCommandsTest, CopyNeedsAQuery) {
@@ -762,7 +839,7 @@ TEST_F(RepoCommandsTest, CopyNeedsAQuery) {
   const absl::Status blank = Run({"repo", "move", "src", "dst", " "});
   EXPECT_TRUE(IsUsageError(blank));
   EXPECT_THAT(std::string(blank.message()),
-              StartsWith("repo move: QUERY is empty"));
+              StartsWith("QUERY \" \" is empty\nUsage: debrepo repo move"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 
@@ -822,7 +899,7 @@ TEST_F(RepoCommandsTest, IncludeUploadsChangesAndListedFilesThenIncludes) {
   end.mutable_result()->mutable_add_from_upload()->add_added(
       "Pall hello-doc 1 y");
   ASSERT_THAT(Run({"repo", "include", "-accept-unsigned", "-force-replace",
-                   "r1", changes}),
+                   "-repo=r1", changes}),
               IsOk());
   EXPECT_THAT(UploadFilenames(),
               ElementsAre("hello_1.0_all.changes", "hello_1.0_all.deb",
@@ -846,7 +923,12 @@ TEST_F(RepoCommandsTest, IncludeUploadsChangesAndListedFilesThenIncludes) {
   EXPECT_THAT(server_.calls,
               ElementsAre("GetRepo", "Upload", "WaitJob 1", "IncludeChanges",
                           "WaitJob 2", "ListUploadFiles"));
-  EXPECT_EQ(out_, "[+] Pall hello 1 x added\n[+] Pall hello-doc 1 y added\n");
+  EXPECT_THAT(out_, HasSubstr(absl::StrCat(
+                        "Loading repository r1 for changes file ", changes,
+                        "...\n[+] Pall hello 1 x added\n"
+                        "[+] Pall hello-doc 1 y added\n"
+                        "The uploaded copies were removed (upload directory ",
+                        directories[0], "); local files are kept.\n")));
   EXPECT_THAT(err_, IsEmpty());
 }
 
@@ -889,7 +971,8 @@ TEST_F(RepoCommandsTest, IncludeIgnoreSignaturesAndSharedFiles) {
       WriteFile("in/one.changes", ChangesText({{"common.deb", "c"}}));
   const std::string two =
       WriteFile("in/two.changes", ChangesText({{"common.deb", "c"}}));
-  ASSERT_THAT(Run({"repo", "include", "-ignore-signatures", "r1", one, two}),
+  ASSERT_THAT(Run({"repo", "include", "-ignore-signatures", "-repo", "r1", one,
+                   two}),
               IsOk());
   // A file listed twice is sent once.
   EXPECT_THAT(UploadFilenames(),
@@ -904,7 +987,7 @@ TEST_F(RepoCommandsTest, IncludeMissingListedFileSendsNothing) {
   WriteFile("in/a.deb", "a");
   const std::string changes = WriteFile(
       "in/x.changes", ChangesText({{"a.deb", "a"}, {"gone.deb", "g"}}));
-  const absl::Status status = Run({"repo", "include", "r1", changes});
+  const absl::Status status = Run({"repo", "include", "-repo=r1", changes});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(status.message(), absl::StrCat(Path("in/gone.deb"), " listed in ",
                                            changes, " is missing"));
@@ -914,11 +997,11 @@ TEST_F(RepoCommandsTest, IncludeMissingListedFileSendsNothing) {
 TEST_F(RepoCommandsTest, IncludeUnreadableOrBadChangesSendsNothing) {
   server_.repos = {MakeRepo("r1", "")};
   const absl::Status missing =
-      Run({"repo", "include", "r1", Path("nope.changes")});
+      Run({"repo", "include", "-repo=r1", Path("nope.changes")});
   EXPECT_THAT(std::string(missing.message()),
               StartsWith(absl::StrCat("cannot read ", Path("nope.changes"))));
   const std::string bad = WriteFile("bad.changes", "Format: 1.8\n");
-  const absl::Status invalid = Run({"repo", "include", "r1", bad});
+  const absl::Status invalid = Run({"repo", "include", "-repo=r1", bad});
   EXPECT_THAT(invalid, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(invalid.message()),
               StartsWith(absl::StrCat("cannot parse ", bad)));
@@ -937,11 +1020,11 @@ TEST_F(RepoCommandsTest, IncludeFailedChangesExitOneAndCleansUp) {
       *end.mutable_result()->mutable_add_from_upload()->add_failed();
   failed.set_filename("a.changes");
   failed.set_reason("not signed by a trusted key");
-  const absl::Status status = Run({"repo", "include", "r1", changes});
+  const absl::Status status = Run({"repo", "include", "-repo=r1", changes});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(err_,
             absl::StrCat("[!] ", changes, ": not signed by a trusted key\n"));
-  EXPECT_THAT(out_, IsEmpty());
+  EXPECT_THAT(out_, Not(HasSubstr("[+]")));
   ASSERT_EQ(server_.delete_upload_requests.size(), 1);
   EXPECT_EQ(server_.delete_upload_requests[0].directory(),
             UploadDirectories()[0]);
@@ -951,9 +1034,82 @@ TEST_F(RepoCommandsTest, IncludeToMissingRepoSendsNothing) {
   WriteFile("in/a.deb", "a");
   const std::string changes =
       WriteFile("in/a.changes", ChangesText({{"a.deb", "a"}}));
-  EXPECT_THAT(Run({"repo", "include", "r1", changes}),
+  EXPECT_THAT(Run({"repo", "include", "-repo=r1", changes}),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(server_.uploads, IsEmpty());
+}
+
+}  // namespace
+}  // namespace debrepo::cli
+
+namespace debrepo::cli {
+namespace {
+
+TEST_F(RepoCommandsTest, IncludeTakesTheRepoFromTheChangesAsAptlyDoes) {
+  server_.running_polls = 0;
+  server_.repos = {MakeRepo("unstable", ""), MakeRepo("hello-1.0", "")};
+  WriteFile("incoming/a/x.deb", "x");
+  const std::string a =
+      WriteFile("incoming/a/x.changes", ChangesText({{"x.deb", "x"}}));
+  WriteFile("incoming/b/y.deb", "y");
+  const std::string b =
+      WriteFile("incoming/b/y.changes", ChangesText({{"y.deb", "y"}}));
+  WriteFile("incoming/README", "not a .changes");
+  // A directory stands for the .changes files under it; the default
+  // -repo is {{.Distribution}}.
+  ASSERT_THAT(Run({"repo", "include", "-accept-unsigned", Path("incoming")}),
+              IsOk());
+  ASSERT_EQ(server_.include_changes_requests.size(), 1);
+  EXPECT_EQ(server_.include_changes_requests[0].name(), "unstable");
+  EXPECT_FALSE(server_.include_changes_requests[0].no_remove_files());
+  EXPECT_THAT(UploadFilenames(),
+              ElementsAre("x.changes", "y.changes", "x.deb", "y.deb"));
+  const std::string directory = UploadDirectories()[0];
+  EXPECT_EQ(out_, absl::StrCat("Loading repository unstable for changes file ",
+                               a, "...\nLoading repository unstable for "
+                               "changes file ",
+                               b, "...\nThe uploaded copies were removed "
+                               "(upload directory ",
+                               directory, "); local files are kept.\n"));
+
+  // Fields of the .changes name the repo; -no-remove-files keeps the
+  // uploaded copies.
+  ASSERT_THAT(Run({"repo", "include", "-repo", "{{.Source}}-{{ .Version }}",
+                   "-no-remove-files", a}),
+              IsOk());
+  ASSERT_EQ(server_.include_changes_requests.size(), 2);
+  EXPECT_EQ(server_.include_changes_requests[1].name(), "hello-1.0");
+  EXPECT_TRUE(server_.include_changes_requests[1].no_remove_files());
+  EXPECT_THAT(out_, HasSubstr("(-no-remove-files)"));
+
+  const absl::Status unknown_field =
+      Run({"repo", "include", "-repo={{.Nope}}", a});
+  EXPECT_THAT(unknown_field.message(), HasSubstr("has no Nope field"));
+}
+
+TEST_F(RepoCommandsTest, IncludeToAMissingDistributionRepoHintsAtDashRepo) {
+  WriteFile("in/a.deb", "a");
+  const std::string changes =
+      WriteFile("in/a.changes", ChangesText({{"a.deb", "a"}}));
+  const absl::Status status = Run({"repo", "include", changes});
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(status.message(), HasSubstr("repo \"unstable\" does not exist"));
+  EXPECT_THAT(status.message(), HasSubstr("choose one with -repo=NAME"));
+  EXPECT_THAT(server_.uploads, IsEmpty());
+}
+
+TEST_F(RepoCommandsTest, IncludeInTheOldFormOrWithKeyringIsAUsageError) {
+  const std::string changes = WriteFile("in/a.changes", ChangesText({}));
+  const absl::Status old_form = Run({"repo", "include", "r1", changes});
+  EXPECT_TRUE(IsUsageError(old_form));
+  EXPECT_THAT(old_form.message(), HasSubstr("-repo=r1"));
+  EXPECT_THAT(old_form.message(),
+              HasSubstr("\nUsage: debrepo repo include [-repo=TEMPLATE]"));
+  const absl::Status keyring =
+      Run({"repo", "include", "-keyring=trusted.gpg", changes});
+  EXPECT_TRUE(IsUsageError(keyring));
+  EXPECT_THAT(keyring.message(), HasSubstr("--trusted_keyrings"));
+  EXPECT_THAT(server_.calls, IsEmpty());
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -61,6 +63,7 @@ absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
   // No deadline: large files take as long as the link needs; -timeout
   // bounds the wait for the job afterwards.
   grpc::ClientContext context;
+  const Client::Interruptible interruptible(client, context);
   v1::Job job;
   std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
       client.files().Upload(&context, &job);
@@ -72,7 +75,7 @@ absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
     v1::UploadRequest request;
     v1::UploadHeader& header = *request.mutable_header();
     header.set_directory(directory);
-    header.set_filename(std::string(Basename(file.path)));
+    header.set_filename(file.stored_name);
     header.set_sha256(file.sha256);
     if (i == 0) header.set_request_id(request_id);
     open = writer->Write(request);
@@ -113,6 +116,7 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path) {
   EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
   LocalFile file;
   file.path = path;
+  file.stored_name = StoredFileName(Basename(path));
   RETURN_IF_ERROR(ForEachChunk(path, [&](absl::string_view chunk) {
     EVP_DigestUpdate(context.get(), chunk.data(), chunk.size());
     file.size += chunk.size();
@@ -129,15 +133,14 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path) {
 absl::StatusOr<std::vector<LocalFile>> HashFiles(
     absl::Span<const std::string> paths) {
   std::vector<LocalFile> files;
-  absl::flat_hash_map<std::string, std::string> by_basename;
+  absl::flat_hash_map<std::string, std::string> by_stored_name;
   for (const std::string& path : paths) {
     ASSIGN_OR_RETURN(LocalFile file, HashFile(path));
-    auto [it, inserted] =
-        by_basename.emplace(std::string(Basename(path)), path);
+    auto [it, inserted] = by_stored_name.emplace(file.stored_name, path);
     if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("two files named ", it->first, ": ", it->second, " and ",
-                       path, "; send them in separate commands"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "two files would be stored as ", it->first, ": ", it->second,
+          " and ", path, "; send them in separate commands"));
     }
     files.push_back(std::move(file));
   }
@@ -156,6 +159,18 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 absl::string_view Basename(absl::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string StoredFileName(absl::string_view basename) {
+  std::string name(basename);
+  for (char& c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        !absl::StrContains("._+~-", c)) {
+      c = '_';
+    }
+  }
+  if (!name.empty() && name[0] == '.') name[0] = '_';
+  return name;
 }
 
 std::vector<absl::Span<const LocalFile>> UploadBatches(

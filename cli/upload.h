@@ -20,6 +20,9 @@ namespace debrepo::cli {
 struct LocalFile {
   // The path as given on the command line.
   std::string path;
+  // The name it gets in the upload directory: its Basename made safe (see
+  // StoredFileName).
+  std::string stored_name;
   int64_t size = 0;
   // Lowercase hex.
   std::string sha256;
@@ -31,7 +34,7 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path);
 
 // HashFiles hashes every file of `paths` (see HashFile), so that a missing
 // or unreadable one stops the command before anything is sent. Two files
-// with the same Basename, which would share a name in the upload
+// with the same stored name, which would share a name in the upload
 // directory, are an error.
 absl::StatusOr<std::vector<LocalFile>> HashFiles(
     absl::Span<const std::string> paths);
@@ -43,6 +46,14 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 // Basename returns the last component of `path`, the name a file gets in
 // an upload directory.
 absl::string_view Basename(absl::string_view path);
+
+// StoredFileName returns the name a local file called `basename` gets in an
+// upload directory: `basename` with every character other than ASCII
+// letters, digits and "._+~-" replaced by '_' (and a leading '.' too), so
+// "hello (1).deb" is stored as "hello__1_.deb". The names Debian tools give
+// package files stay as they are, so a .dsc or .changes still finds the
+// files it lists; a package's pool name comes from its control data.
+std::string StoredFileName(absl::string_view basename);
 
 // kMaxUploadBytes bounds the bytes of one upload (unless one file alone is
 // larger): an upload is all or nothing, so a failure near its end costs at
@@ -60,7 +71,7 @@ using UploadedFunction = absl::FunctionRef<absl::Status(
     const debrepo::v1::Job& job, absl::Span<const LocalFile> files)>;
 
 // SendFiles streams `files` into upload directory `directory` under their
-// Basenames, in uploads of UploadBatches (each file's header with its
+// stored names, in uploads of UploadBatches (each file's header with its
 // SHA-256, then its bytes in 1 MiB pieces; a fresh request_id per upload),
 // showing a progress line. After each upload it calls `uploaded`, before
 // the next upload starts. It stops at the first error of either, which

@@ -8,6 +8,18 @@
 namespace debrepo {
 namespace {
 
+// DescribeByte names `c` for a message: "a space", "a tab", "the
+// character 'x'" when printable, else "the byte 0xNN".
+std::string DescribeByte(char c) {
+  const unsigned char u = static_cast<unsigned char>(c);
+  if (c == ' ') return "a space";
+  if (c == '\t') return "a tab";
+  if (absl::ascii_isprint(u)) {
+    return absl::StrCat("the character '", std::string(1, c), "'");
+  }
+  return absl::StrCat("the byte 0x", absl::Hex(u, absl::kZeroPad2));
+}
+
 constexpr size_t kMaxNameLength = 100;
 
 bool IsNameChar(char c) {
@@ -26,12 +38,7 @@ std::string NameProblem(absl::string_view name) {
     return "must start with a letter or digit";
   }
   for (char c : name) {
-    if (!IsNameChar(c)) {
-      return absl::StrCat("contains the character ",
-                          absl::ascii_isprint(static_cast<unsigned char>(c))
-                              ? absl::StrCat("'", std::string(1, c), "'")
-                              : absl::StrCat("0x", absl::Hex(c & 0xff)));
-    }
+    if (!IsNameChar(c)) return absl::StrCat("contains ", DescribeByte(c));
   }
   return "";
 }
@@ -96,7 +103,7 @@ absl::Status ValidateFileName(absl::string_view name) {
     for (char c : name) {
       const unsigned char u = static_cast<unsigned char>(c);
       if (u <= ' ' || u >= 0x7f || c == '/' || c == '\\') {
-        problem = absl::StrCat("contains the byte 0x", absl::Hex(u));
+        problem = absl::StrCat("contains ", DescribeByte(c));
         break;
       }
     }

@@ -65,6 +65,23 @@ TEST(NamesTest, FileNames) {
   }
 }
 
+TEST(NamesTest, ProblemsNameTheCharacterAsAPersonWould) {
+  EXPECT_THAT(std::string(ValidateFileName("hello (1).deb").message()),
+              HasSubstr("contains a space;"));
+  EXPECT_THAT(std::string(ValidateFileName("tab\tx").message()),
+              HasSubstr("contains a tab;"));
+  EXPECT_THAT(std::string(ValidateFileName("a\\b").message()),
+              HasSubstr("contains the character '\\';"));
+  EXPECT_THAT(std::string(ValidateFileName("caf\xc3\xa9").message()),
+              HasSubstr("contains the byte 0xc3;"));
+  EXPECT_THAT(std::string(ValidateResourceName("repo", "my repo").message()),
+              HasSubstr("contains a space;"));
+  EXPECT_THAT(
+      std::string(ValidateResourceName("repo", std::string("a\x01", 2))
+                      .message()),
+      HasSubstr("contains the byte 0x01;"));
+}
+
 TEST(NamesTest, PackageKeys) {
   EXPECT_THAT(ValidatePackageKey("Pamd64 hello 2.10-3 c5e944dbf7f10f76"),
               IsOk());

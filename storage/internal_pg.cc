@@ -38,9 +38,10 @@ std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   return values;
 }
 
-void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out) {
-  if (micros.is_null()) return;
-  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+std::optional<google::protobuf::Timestamp> TimestampFrom(
+    const pqxx::field& micros) {
+  if (micros.is_null()) return std::nullopt;
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
       micros.as<int64_t>());
 }
 

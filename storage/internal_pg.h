@@ -3,6 +3,7 @@
 #define DEBREPO_STORAGE_INTERNAL_PG_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,8 +51,10 @@ std::string PgTextArray(const std::vector<std::string>& values);
 // ParseTextArray reads a text[] field.
 std::vector<std::string> ParseTextArray(const pqxx::field& field);
 
-// SetTimestamp fills `out` from a microseconds field; NULL leaves it unset.
-void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
+// TimestampFrom reads a microseconds field; NULL is nullopt, so that a time
+// not known stays unset (a set Timestamp of 0 reads as 1970).
+std::optional<google::protobuf::Timestamp> TimestampFrom(
+    const pqxx::field& micros);
 
 // ToJson renders a message as JSON for a jsonb column.
 std::string ToJson(const google::protobuf::Message& message);

@@ -51,9 +51,15 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   }
   job.set_state(StateFromName(row[3].c_str()));
   if (!row[4].is_null()) job.set_request_id(row[4].c_str());
-  SetTimestamp(row[5], job.mutable_create_time());
-  SetTimestamp(row[6], job.mutable_start_time());
-  SetTimestamp(row[7], job.mutable_end_time());
+  if (auto time = TimestampFrom(row[5])) {
+    *job.mutable_create_time() = *time;
+  }
+  if (auto time = TimestampFrom(row[6])) {
+    *job.mutable_start_time() = *time;
+  }
+  if (auto time = TimestampFrom(row[7])) {
+    *job.mutable_end_time() = *time;
+  }
   job.set_attempts(row[8].as<int>());
   job.set_worker(row[9].c_str());
   if (!row[10].is_null()) {

@@ -34,7 +34,9 @@ v1::Job NewJob(const jobs::JobSpec& spec, absl::string_view request_id,
   *job.mutable_args() = spec.args;
   job.set_state(v1::QUEUED);
   job.set_request_id(std::string(request_id));
-  internal::SetTimestamp(inserted[1], job.mutable_create_time());
+  if (auto time = internal::TimestampFrom(inserted[1])) {
+    *job.mutable_create_time() = *time;
+  }
   for (const std::string& key : spec.exclusive_keys) {
     job.add_exclusive_keys(key);
   }

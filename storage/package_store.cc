@@ -188,11 +188,13 @@ namespace {
 
 // Lists packages in `scope` (a FROM ... WHERE fragment over packages p
 // whose only placeholder is $1 = `scope_parameter`), matching `query`, with
-// keys after `after_key`, by key.
+// keys after `after_key`, by key; `in_no_repo` is the SQL of each one's
+// in_no_repo.
 absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
     Database& db, absl::string_view what, absl::string_view scope,
-    absl::string_view scope_parameter, const deb::Query* query,
-    absl::string_view after_key, int limit, bool details) {
+    absl::string_view scope_parameter, absl::string_view in_no_repo,
+    const deb::Query* query, absl::string_view after_key, int limit,
+    bool details) {
   std::vector<v1::Package> packages;
   absl::Status status = db.Run(what, [&](pqxx::connection& connection) {
     std::vector<std::string> parameters = {std::string(scope_parameter),
@@ -214,7 +216,8 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
                      "p.source, p.package_type, ",
                      // Stanzas are most of a row: fetch them only when
                      // asked for.
-                     details ? "p.stanza, p.files " : "NULL, NULL ", scope,
+                     details ? "p.stanza, p.files, " : "NULL, NULL, ",
+                     in_no_repo, " ", scope,
                      " AND p.key > $2 AND (", condition,
                      ") ORDER BY p.key LIMIT $3::int"),
         pqxx::prepare::make_dynamic_params(parameters));
@@ -232,6 +235,7 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
       for (pqxx::pipeline::query_id fetch : fetches) {
         for (const pqxx::row& row : pipeline.retrieve(fetch)) {
           ASSIGN_OR_RETURN(v1::Package package, PackageFromRow(row, details));
+          package.set_in_no_repo(row[8].as<bool>());
           packages.push_back(std::move(package));
         }
       }
@@ -248,8 +252,9 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
 absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
     Database& db, absl::string_view repo, const deb::Query* query,
     absl::string_view after_key, int limit, bool details) {
+  // Every member is in a repo.
   return ListPackagesIn(db, "listing a repo's packages", kRepoMembers, repo,
-                        query, after_key, limit, details);
+                        "FALSE", query, after_key, limit, details);
 }
 
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
@@ -257,8 +262,11 @@ absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
   // shared.
+  // One probe of repo_packages_package_id a package.
   return ListPackagesIn(db, "searching packages",
                         "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
+                        "NOT EXISTS (SELECT 1 FROM repo_packages rp "
+                        "WHERE rp.package_id = p.id)",
                         query, after_key, limit, details);
 }
 
@@ -285,6 +293,7 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
         for (std::string& repo : internal::ParseTextArray(rows[0][8])) {
           found.add_repos(std::move(repo));
         }
+        found.set_in_no_repo(found.repos().empty());
         package = std::move(found);
         return absl::OkStatus();
       });

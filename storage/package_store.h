@@ -61,7 +61,8 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
     Database& db, absl::string_view repo, const deb::Query* query,
     absl::string_view after_key, int limit, bool details);
 
-// SearchPackages is ListRepoPackages over every stored package.
+// SearchPackages is ListRepoPackages over every stored package, each with
+// in_no_repo set when no repo holds it.
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details);

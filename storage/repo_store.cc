@@ -17,7 +17,9 @@ v1::Repo RepoFromRow(const pqxx::row& row) {
   repo.set_comment(row[1].c_str());
   repo.set_default_distribution(row[2].c_str());
   repo.set_default_component(row[3].c_str());
-  internal::SetTimestamp(row[4], repo.mutable_create_time());
+  if (auto time = internal::TimestampFrom(row[4])) {
+    *repo.mutable_create_time() = *time;
+  }
   return repo;
 }
 

@@ -19,7 +19,9 @@ v1::UploadFile FileFromRow(const pqxx::row& row) {
   file.set_filename(row[1].c_str());
   file.set_size(row[2].as<int64_t>());
   file.set_sha256(row[3].c_str());
-  internal::SetTimestamp(row[4], file.mutable_create_time());
+  if (auto time = internal::TimestampFrom(row[4])) {
+    *file.mutable_create_time() = *time;
+  }
   return file;
 }
 

@@ -2,15 +2,21 @@
 // statuses and the server's messages.
 #include <sys/wait.h>
 
+#include <csignal>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
@@ -119,8 +125,8 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
   const std::string bar = BuildDebFile("bar", "2.0", "all");
   CliResult added = Cli(absl::StrCat("repo add pkgs ", libfoo, " ", bar));
   ASSERT_EQ(added.exit_code, 0) << added.output;
-  EXPECT_THAT(added.output, HasSubstr("[+] Pamd64 libfoo1 1.0 "));
-  EXPECT_THAT(added.output, HasSubstr("[+] Pall bar 2.0 "));
+  EXPECT_THAT(added.output, HasSubstr("[+] libfoo1_1.0_amd64 added\n"));
+  EXPECT_THAT(added.output, HasSubstr("[+] bar_2.0_all added\n"));
   EXPECT_THAT(added.output,
               ::testing::Not(HasSubstr("cannot delete upload directory")));
   // The temporary upload directory is gone again.
@@ -128,17 +134,17 @@ TEST_F(CliE2eTest, AddSearchAndRemovePackages) {
 
   CliResult found = Cli("repo search pkgs 'Name (~ ^lib)'");
   ASSERT_EQ(found.exit_code, 0) << found.output;
-  EXPECT_THAT(found.output, HasSubstr("Pamd64 libfoo1 1.0 "));
-  EXPECT_THAT(found.output, ::testing::Not(HasSubstr("bar")));
+  EXPECT_EQ(found.output, "libfoo1_1.0_amd64\n");
 
   CliResult shown = Cli("repo show -with-packages pkgs");
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  EXPECT_THAT(shown.output, HasSubstr("Packages:"));
-  EXPECT_THAT(shown.output, HasSubstr("Pall bar 2.0 "));
+  EXPECT_THAT(shown.output,
+              HasSubstr("Number of packages: 2\nPackages:\n  bar_2.0_all\n"
+                        "  libfoo1_1.0_amd64\n"));
 
-  CliResult removed = Cli("repo remove pkgs Name '(bar)'");
+  CliResult removed = Cli("repo remove pkgs 'Name (bar)'");
   ASSERT_EQ(removed.exit_code, 0) << removed.output;
-  EXPECT_THAT(removed.output, HasSubstr("[-] Pall bar 2.0 "));
+  EXPECT_THAT(removed.output, HasSubstr("[-] bar_2.0_all removed"));
   EXPECT_EQ(Cli("repo search pkgs 'Name (bar)'").exit_code, 1);
 
   // A file that is not a package: reported, exit status 1.
@@ -180,20 +186,24 @@ TEST_F(CliUploadsTest, IncludeSignedAndUnsignedChangesAndAddSourcePackages) {
 
   // Signed by the trusted key: included, source and binary.
   CliResult signed_include =
-      Cli("repo include included " + BuildUpload("hello", "maintainer"));
+      Cli("repo include -repo=included " + BuildUpload("hello", "maintainer"));
   ASSERT_EQ(signed_include.exit_code, 0) << signed_include.output;
-  EXPECT_THAT(signed_include.output, HasSubstr("[+] Psource hello 1.0-1 "));
-  EXPECT_THAT(signed_include.output, HasSubstr("[+] Pall hello 1.0-1 "));
+  EXPECT_THAT(signed_include.output, HasSubstr("[+] hello_1.0-1_source added"));
+  EXPECT_THAT(signed_include.output, HasSubstr("[+] hello_1.0-1_all added"));
 
   // Unsigned: refused unless accepted, and nothing is left behind.
   const std::string plain = BuildUpload("plain", "");
-  CliResult refused = Cli("repo include included " + plain);
+  CliResult refused = Cli("repo include -repo included " + plain);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
-  EXPECT_THAT(refused.output, HasSubstr("not signed"));
+  // The hint names the flag.
+  EXPECT_THAT(refused.output,
+              HasSubstr("not signed; sign it (debsign) or pass "
+                        "-accept-unsigned"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
-  CliResult accepted = Cli("repo include -accept-unsigned included " + plain);
+  CliResult accepted =
+      Cli("repo include -accept-unsigned -repo=included " + plain);
   ASSERT_EQ(accepted.exit_code, 0) << accepted.output;
-  EXPECT_THAT(accepted.output, HasSubstr("[+] Psource plain 1.0-1 "));
+  EXPECT_THAT(accepted.output, HasSubstr("[+] plain_1.0-1_source added"));
 
   // repo add takes a directory's .dsc with the files it lists, and its
   // .deb; the .changes and .buildinfo there are not packages.
@@ -201,15 +211,58 @@ TEST_F(CliUploadsTest, IncludeSignedAndUnsignedChangesAndAddSourcePackages) {
   CliResult added = Cli(
       absl::StrCat("repo add added ", std::getenv("TEST_TMPDIR"), "/other"));
   ASSERT_EQ(added.exit_code, 0) << added.output;
-  EXPECT_THAT(added.output, HasSubstr("[+] Psource other 1.0-1 "));
-  EXPECT_THAT(added.output, HasSubstr("[+] Pall other 1.0-1 "));
+  EXPECT_THAT(added.output, HasSubstr("[+] other_1.0-1_source added"));
+  EXPECT_THAT(added.output, HasSubstr("[+] other_1.0-1_all added"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
 
   CliResult wrong =
-      Cli(absl::StrCat("repo include included ", std::getenv("TEST_TMPDIR"),
+      Cli(absl::StrCat("repo include -repo=included ", std::getenv("TEST_TMPDIR"),
                        "/other/other_1.0-1_all.deb"));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
   EXPECT_THAT(wrong.output, HasSubstr("is not a .changes file"));
+  EXPECT_THAT(wrong.output, HasSubstr("\nUsage: debrepo repo include "));
+}
+
+// aptly's form: `repo include [flags] FILE.changes|DIR...`, the repo
+// named by the .changes (-repo, default {{.Distribution}}).
+TEST_F(CliUploadsTest, IncludeInAptlysFormTakesTheRepoFromTheChanges) {
+  ASSERT_EQ(Cli("repo create unstable").exit_code, 0);
+  ASSERT_EQ(Cli("repo create hello-1.0-1").exit_code, 0);
+  const std::string changes = BuildUpload("hello", "maintainer");
+  const std::string directory =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/hello");
+
+  CliResult included = Cli("repo include " + directory);
+  ASSERT_EQ(included.exit_code, 0) << included.output;
+  EXPECT_THAT(included.output,
+              HasSubstr(absl::StrCat("Loading repository unstable for "
+                                     "changes file ",
+                                     changes, "...\n")));
+  EXPECT_THAT(included.output, HasSubstr("[+] hello_1.0-1_all added\n"));
+  EXPECT_THAT(included.output,
+              ::testing::ContainsRegex("The uploaded copies were removed "
+                                       "\\(upload directory cli-[0-9a-f]+\\); "
+                                       "local files are kept.\n"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_EQ(ReadFile(changes).empty(), false);
+
+  // A template over other fields; -no-remove-files keeps the uploaded
+  // copies where `file list` shows them.
+  CliResult kept = Cli(absl::StrCat(
+      "repo include -no-remove-files -repo '{{.Source}}-{{.Version}}' ",
+      changes));
+  ASSERT_EQ(kept.exit_code, 0) << kept.output;
+  EXPECT_THAT(kept.output, HasSubstr("Loading repository hello-1.0-1 for "));
+  EXPECT_THAT(kept.output, HasSubstr("(-no-remove-files)"));
+  EXPECT_NE(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_THAT(Cli("file list").output, ::testing::StartsWith("cli-"));
+
+  CliResult keyring = Cli("repo include -keyring=k.gpg " + changes);
+  EXPECT_EQ(keyring.exit_code, 2) << keyring.output;
+  EXPECT_THAT(keyring.output, HasSubstr("--trusted_keyrings"));
+  CliResult old_form = Cli("repo include unstable " + changes);
+  EXPECT_EQ(old_form.exit_code, 2) << old_form.output;
+  EXPECT_THAT(old_form.output, HasSubstr("-repo=unstable"));
 }
 
 TEST_F(CliE2eTest, AsyncJsonAndTasks) {
@@ -246,7 +299,7 @@ TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   const std::string libfoo = BuildDebFile("libfoo1", "1.0", "amd64");
   ASSERT_EQ(Cli(absl::StrCat("repo add from ", libfoo)).exit_code, 0);
 
-  CliResult found = Cli("package search 'Name (libfoo1)'");
+  CliResult found = Cli("package search -keys 'Name (libfoo1)'");
   ASSERT_EQ(found.exit_code, 0) << found.output;
   EXPECT_THAT(found.output, ::testing::StartsWith("Pamd64 libfoo1 1.0 "));
   const std::string key(absl::StripAsciiWhitespace(found.output));
@@ -269,13 +322,13 @@ TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   ASSERT_EQ(json.exit_code, 0) << json.output;
   EXPECT_THAT(json.output, HasSubstr(absl::StrCat("\"key\":\"", key, "\"")));
 
-  CliResult copied = Cli("repo copy from to Name '(libfoo1)'");
+  CliResult copied = Cli("repo copy from to 'Name (libfoo1)'");
   ASSERT_EQ(copied.exit_code, 0) << copied.output;
-  EXPECT_EQ(copied.output, absl::StrCat("[o] ", key, " copied\n"));
+  EXPECT_EQ(copied.output, "[o] libfoo1_1.0_amd64 copied\n");
   EXPECT_EQ(Cli("repo search from libfoo1").exit_code, 0);
   EXPECT_EQ(Cli("repo search to libfoo1").exit_code, 0);
 
-  CliResult moved = Cli("repo move to last 'Name (~ ^libfoo)'");
+  CliResult moved = Cli("repo move -keys to last 'Name (~ ^libfoo)'");
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
   EXPECT_EQ(moved.output, absl::StrCat("[o] ", key, " moved\n"));
   EXPECT_EQ(Cli("repo search to libfoo1").exit_code, 1);
@@ -298,9 +351,264 @@ TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   ASSERT_EQ(Cli(absl::StrCat("repo add from ", app)).exit_code, 0);
   CliResult with_deps = Cli("repo copy -with-deps from deps 'Name (app)'");
   ASSERT_EQ(with_deps.exit_code, 0) << with_deps.output;
-  EXPECT_THAT(with_deps.output, HasSubstr("[o] Pamd64 app 1.0 "));
-  EXPECT_THAT(with_deps.output,
-              HasSubstr(absl::StrCat("[o] ", key, " copied")));
+  EXPECT_THAT(with_deps.output, HasSubstr("[o] app_1.0_amd64 copied"));
+  EXPECT_THAT(with_deps.output, HasSubstr("[o] libfoo1_1.0_amd64 copied"));
+}
+
+// aptly's forms, from its documentation: several queries as separate
+// arguments (ORed), and a query read from a file with @file.
+TEST_F(CliE2eTest, QueriesAsSeparateArgumentsAreOredAsInAptly) {
+  ASSERT_EQ(Cli("repo create testing").exit_code, 0);
+  ASSERT_EQ(Cli(absl::StrCat("repo add testing ",
+                             BuildDebFile("nginx-common", "1.2", "all"), " ",
+                             BuildDebFile("nginx-full", "1.2", "amd64"), " ",
+                             BuildDebFile("nginx-light", "1.2", "amd64")))
+                .exit_code,
+            0);
+  // `aptly repo remove testing 'myapp (=0.1.12)'`-style arguments, two of
+  // them.
+  CliResult removed =
+      Cli("repo remove testing nginx-common 'nginx-full (>= 1.2)'");
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_EQ(removed.output,
+            "Loading packages...\n[-] nginx-common_1.2_all removed\n"
+            "[-] nginx-full_1.2_amd64 removed\n");
+
+  const std::string query_file =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/light.query");
+  std::ofstream(query_file) << "Name (nginx-light)\n";
+  ASSERT_EQ(Cli("repo create other").exit_code, 0);
+  CliResult copied = Cli(absl::StrCat("repo copy testing other @", query_file));
+  ASSERT_EQ(copied.exit_code, 0) << copied.output;
+  EXPECT_EQ(copied.output, "[o] nginx-light_1.2_amd64 copied\n");
+
+  // A bad argument is named on its own; nothing was sent.
+  CliResult bad = Cli("repo remove testing nginx-light 'Name ('");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("query \"Name (\" at offset"));
+  CliResult blank = Cli("repo remove testing nginx-light ' '");
+  EXPECT_EQ(blank.exit_code, 2) << blank.output;
+  EXPECT_THAT(blank.output,
+              HasSubstr("QUERY \" \" is empty\nUsage: debrepo repo remove "));
+  EXPECT_EQ(Cli("repo search testing nginx-light").exit_code, 0);
+}
+
+TEST_F(CliE2eTest, NamesAsAptlyPrintsThemAndPackagesInNoRepo) {
+  ASSERT_EQ(Cli("repo create names").exit_code, 0);
+  const std::string deb = BuildDebFile("nx-a", "1.0", "amd64");
+  CliResult added = Cli(absl::StrCat("repo add names ", deb));
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output, HasSubstr("[+] nx-a_1.0_amd64 added"));
+
+  CliResult shown = Cli("repo show names");
+  EXPECT_THAT(shown.output, HasSubstr("Number of packages: 1\n"));
+  CliResult keys = Cli("repo search -keys names");
+  EXPECT_THAT(keys.output, ::testing::StartsWith("Pamd64 nx-a 1.0 "));
+  const std::string key(absl::StripAsciiWhitespace(keys.output));
+
+  // package show takes a query, as aptly's does, and keys still.
+  CliResult by_query = Cli("package show 'Name (nx-a)'");
+  ASSERT_EQ(by_query.exit_code, 0) << by_query.output;
+  EXPECT_THAT(by_query.output, ::testing::StartsWith("Package: nx-a\n"));
+  EXPECT_THAT(by_query.output, HasSubstr("  local repo [names]\n"));
+  EXPECT_EQ(Cli(absl::StrCat("package show '", key, "'")).output,
+            by_query.output);
+
+  // Removed from its only repo: shown as held by no repo.
+  ASSERT_EQ(Cli("repo remove names nx-a").exit_code, 0);
+  CliResult searched = Cli("package search nx-a");
+  ASSERT_EQ(searched.exit_code, 0) << searched.output;
+  EXPECT_EQ(searched.output, "nx-a_1.0_amd64 (in no repo)\n");
+  CliResult orphan = Cli("package show nx-a");
+  EXPECT_THAT(orphan.output,
+              HasSubstr("References to package:\n  none: no repo holds it, "
+                        "so garbage collection will delete it\n"));
+}
+
+TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
+  ASSERT_EQ(Cli("repo create tree").exit_code, 0);
+  const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/tree");
+  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p '", root, "/pool/main/a'")), 0);
+  ASSERT_EQ(RunQuietly(absl::StrCat("cp ", BuildDebFile("deep", "1.0", "all"),
+                                    " '", root, "/pool/main/a/'")),
+            0);
+  ASSERT_EQ(RunQuietly(absl::StrCat("cp ", BuildDebFile("top", "1.0", "all"),
+                                    " '", root, "/hello (1).deb'")),
+            0);
+  CliResult added = Cli(absl::StrCat("repo add tree ", root));
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_THAT(added.output,
+              HasSubstr(absl::StrCat("Found 2 files (.deb, .udeb, .dsc) in ",
+                                     root, " and its subdirectories.\n")));
+  EXPECT_THAT(added.output, HasSubstr("[+] deep_1.0_all added"));
+  EXPECT_THAT(added.output, HasSubstr("[+] top_1.0_all added"));
+
+  CliResult uploaded = Cli(absl::StrCat("file upload incoming '", root,
+                                        "/hello (1).deb'"));
+  ASSERT_EQ(uploaded.exit_code, 0) << uploaded.output;
+  EXPECT_THAT(uploaded.output, HasSubstr("uploaded to incoming as "
+                                         "hello__1_.deb.\n"));
+}
+
+TEST_F(CliE2eTest, MessagesInTheUsersTerms) {
+  ASSERT_EQ(Cli("repo create msgs").exit_code, 0);
+  const std::string deb = BuildDebFile("same", "1.0", "all", "one");
+  ASSERT_EQ(Cli(absl::StrCat("repo add msgs ", deb)).exit_code, 0);
+  const std::string other_dir =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/other");
+  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p ", other_dir, " && cp ",
+                                    BuildDebFile("same", "1.0", "all", "two"),
+                                    " ", other_dir, "/")),
+            0);
+  CliResult conflict = Cli(absl::StrCat("repo add msgs ", other_dir));
+  EXPECT_EQ(conflict.exit_code, 1) << conflict.output;
+  EXPECT_THAT(conflict.output, HasSubstr("use -force-replace"));
+  EXPECT_THAT(conflict.output, ::testing::Not(HasSubstr("force_replace")));
+
+  // Arguments the wrong way round.
+  CliResult swapped = Cli(absl::StrCat("repo add ", deb, " msgs"));
+  EXPECT_EQ(swapped.exit_code, 1) << swapped.output;
+  EXPECT_THAT(swapped.output, HasSubstr("the repo name comes first"));
+  CliResult swapped_upload = Cli(absl::StrCat("file upload ", deb, " incoming"));
+  EXPECT_EQ(swapped_upload.exit_code, 2) << swapped_upload.output;
+  EXPECT_THAT(swapped_upload.output,
+              HasSubstr("the upload directory comes first\nUsage: debrepo "
+                        "file upload DIR FILE..."));
+
+  CliResult space = Cli("repo create 'my repo'");
+  EXPECT_EQ(space.exit_code, 1) << space.output;
+  EXPECT_THAT(space.output, HasSubstr("contains a space"));
+
+  // Usage errors found by a command show its synopsis too.
+  CliResult edit = Cli("repo edit msgs");
+  EXPECT_EQ(edit.exit_code, 2) << edit.output;
+  EXPECT_THAT(edit.output, HasSubstr("\nUsage: debrepo repo edit "));
+  CliResult task = Cli("task show x");
+  EXPECT_EQ(task.exit_code, 2) << task.output;
+  EXPECT_THAT(task.output, HasSubstr("\nUsage: debrepo task show ID"));
+  CliResult zero = Cli("-timeout 0 task wait 1");
+  EXPECT_EQ(zero.exit_code, 2) << zero.output;
+  EXPECT_THAT(zero.output, HasSubstr("leave -timeout out for no limit\n"
+                                     "Usage: debrepo task wait ID"));
+}
+
+// The workers hold each job for a while, so that a test can act while a
+// job is queued or running.
+class CliSlowJobsTest : public CliE2eTest {
+ protected:
+  void SetUp() override {
+    stack_.StartServer();
+    stack_.StartWorker({"--test_stall=3s"});
+  }
+
+  // WaitForValue waits until `sql` gives `value` (up to 30 s).
+  bool WaitForValue(const std::string& sql, const std::string& value) {
+    for (int i = 0; i < 300; ++i) {
+      if (db_.QueryValue(sql) == value) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  }
+
+  // StartCli starts `debrepo ARGS` in the background, its output going to
+  // a file of the test's.
+  std::unique_ptr<Process> StartCli(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {absl::StrCat("-server=", stack_.address())};
+    all.insert(all.end(), args.begin(), args.end());
+    log_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cli-", ++runs_, ".log");
+    return std::make_unique<Process>(RunfilePath("cli/debrepo"), all, log_);
+  }
+
+  std::string log_;
+  int runs_ = 0;
+};
+
+TEST_F(CliSlowJobsTest, InterruptDuringTheUploadDeletesTheUploadDirectory) {
+  ASSERT_EQ(Cli("repo create held").exit_code, 0);
+  std::unique_ptr<Process> cli =
+      StartCli({"repo", "add", "held", BuildDebFile("nx-a", "1.0", "all")});
+  ASSERT_TRUE(WaitForValue(
+      "SELECT count(*) FROM jobs WHERE kind LIKE 'upload.add_file%' AND "
+      "state = 'running'",
+      "1"));
+  cli->Signal(SIGINT);
+  const int status = cli->Wait();
+  const std::string output = ReadFile(log_);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT) << output;
+  EXPECT_THAT(output, HasSubstr("interrupted before the task was submitted; "
+                                "nothing was added, and upload directory "
+                                "cli-"));
+  EXPECT_THAT(output, HasSubstr(" was deleted\n"));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT count(*) FROM jobs WHERE kind = 'repo.add_from_upload'"),
+            "0");
+}
+
+TEST_F(CliSlowJobsTest, InterruptAfterTheAddWasSubmittedLeavesItToTheTask) {
+  ASSERT_EQ(Cli("repo create held").exit_code, 0);
+  std::unique_ptr<Process> cli =
+      StartCli({"repo", "add", "held", BuildDebFile("nx-a", "1.0", "all")});
+  ASSERT_TRUE(WaitForValue(
+      "SELECT count(*) FROM jobs WHERE kind = 'repo.add_from_upload' AND "
+      "state = 'running'",
+      "1"));
+  cli->Signal(SIGTERM);
+  const int status = cli->Wait();
+  const std::string output = ReadFile(log_);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << output;
+  const std::string id = db_.QueryValue(
+      "SELECT id FROM jobs WHERE kind = 'repo.add_from_upload'");
+  EXPECT_THAT(output, HasSubstr(absl::StrCat(
+                          "interrupted while waiting for task ", id,
+                          ", which goes on")));
+  EXPECT_THAT(output, HasSubstr(absl::StrCat(
+                          "\nTask ", id, " was already submitted and goes on: "
+                          "it takes the files it adds out of upload "
+                          "directory cli-")));
+  // The task goes on and empties the directory.
+  EXPECT_EQ(stack_.WaitJob(std::stoll(id)).state(), v1::SUCCEEDED);
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
+  EXPECT_EQ(Cli("repo search held nx-a").exit_code, 0);
+}
+
+TEST_F(CliSlowJobsTest, TimeoutSaysWhoCleansTheUploadDirectory) {
+  ASSERT_EQ(Cli("repo create held").exit_code, 0);
+  CliResult gave_up = Cli(absl::StrCat("-timeout 1s repo add held ",
+                                       BuildDebFile("nx-a", "1.0", "all")));
+  EXPECT_EQ(gave_up.exit_code, 1) << gave_up.output;
+  EXPECT_THAT(gave_up.output, HasSubstr("gave up waiting for task "));
+  // The hint follows the error it belongs to.
+  EXPECT_THAT(gave_up.output,
+              ::testing::ContainsRegex(
+                  "goes on\\); run 'debrepo task wait [0-9]+' to wait again\n"
+                  "No task will take the files of upload directory cli-"
+                  "[0-9a-f]+: once task [0-9]+ has ended, run 'debrepo file "
+                  "delete cli-[0-9a-f]+'.\n"));
+}
+
+TEST_F(CliSlowJobsTest, TaskShowKnowsNoTimesItLacksAndPendingCancels) {
+  CliResult first = Cli("-async admin noop -resource=r");
+  CliResult second = Cli("-async admin noop -resource=r");
+  const std::string running(absl::StripAsciiWhitespace(first.output));
+  const std::string queued(absl::StripAsciiWhitespace(second.output));
+  ASSERT_TRUE(WaitForValue(
+      absl::StrCat("SELECT state FROM jobs WHERE id = ", running), "running"));
+
+  CliResult waiting = Cli(absl::StrCat("task show ", queued));
+  ASSERT_EQ(waiting.exit_code, 0) << waiting.output;
+  EXPECT_THAT(waiting.output, HasSubstr("State: QUEUED\n"));
+  EXPECT_THAT(waiting.output, HasSubstr("Created: "));
+  EXPECT_THAT(waiting.output, ::testing::Not(HasSubstr("1970")));
+  EXPECT_THAT(waiting.output, ::testing::Not(HasSubstr("Started:")));
+  EXPECT_THAT(waiting.output, ::testing::Not(HasSubstr("Ended:")));
+
+  ASSERT_EQ(Cli(absl::StrCat("-async task cancel ", running)).exit_code, 0);
+  CliResult pending = Cli(absl::StrCat("task show ", running));
+  EXPECT_THAT(pending.output, HasSubstr("State: RUNNING\n"));
+  EXPECT_THAT(pending.output, HasSubstr("Cancel requested: yes\n"));
 }
 
 }  // namespace
