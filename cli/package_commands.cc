@@ -165,8 +165,7 @@ std::vector<Command> PackageCommands() {
         "show",
         {"QUERY|KEY"},
         {},
-        "Show the control fields, files and repos of the packages a query "
-        "(or key) names."},
+        "Show the packages a query or key names, with files and repos."},
        &Show},
   };
 }

@@ -930,7 +930,7 @@ std::vector<Command> RepoCommands() {
         {"NAME"},
         {{"with-packages", true, "", "also list the repo's packages"},
          kKeysFlag},
-        "Show a local repo's settings and number of packages (and them)."},
+        "Show a local repo's settings, package count and packages."},
        &Show},
       {{"repo",
         "list",
@@ -958,14 +958,13 @@ std::vector<Command> RepoCommands() {
         {force_replace,
          {"remove-files", true, "", "delete the local files that were added"},
          kKeysFlag},
-        "Add .deb/.udeb/.dsc files, or those under directories, to a local "
-        "repo."},
+        "Add .deb/.udeb/.dsc files, also from directory trees, to a repo."},
        &Add},
       {{"repo",
         "remove",
         {"NAME", "QUERY..."},
         {kDryRunFlag, kKeysFlag},
-        "Remove the packages matching any of the queries from a local repo."},
+        "Remove the packages matching queries from a local repo."},
        &Remove},
       {{"repo",
         "search",
@@ -979,8 +978,7 @@ std::vector<Command> RepoCommands() {
         {{"with-deps", true, "",
           "also copy the dependencies (Pre-Depends, Depends) SRC has"},
          kDryRunFlag, kKeysFlag},
-        "Copy the packages matching any of the queries from one local repo "
-        "to another."},
+        "Copy the packages matching queries from one local repo to another."},
        &Copy},
       {{"repo",
         "move",
@@ -988,8 +986,7 @@ std::vector<Command> RepoCommands() {
         {{"with-deps", true, "",
           "also move the dependencies (Pre-Depends, Depends) SRC has"},
          kDryRunFlag, kKeysFlag},
-        "Move the packages matching any of the queries from one local repo "
-        "to another."},
+        "Move the packages matching queries from one local repo to another."},
        &Move},
       {{"repo",
         "include",
@@ -1006,8 +1003,7 @@ std::vector<Command> RepoCommands() {
          {"keyring", false, "FILE", "not supported: workers' keyrings decide"},
          {"uploaders-file", false, "FILE", "not supported"},
          kKeysFlag},
-        "Add the packages listed by .changes files (or those under "
-        "directories) to the repos they name."},
+        "Add the packages .changes files list to the repos they name."},
        &Include},
   };
 }
