@@ -144,6 +144,7 @@ absl::StatusOr<v1::Job> RemovePackages(
   remove.set_name(request.name());
   *remove.mutable_keys() = request.keys();
   remove.set_query(request.query());
+  remove.set_dry_run(request.dry_run());
   return submitter.Submit(std::move(args), request.request_id());
 }
 
@@ -168,6 +169,7 @@ absl::StatusOr<v1::Job> CopyPackages(JobSubmitter& submitter,
   copy.set_query(request.query());
   copy.set_move(move);
   copy.set_with_deps(request.with_deps());
+  copy.set_dry_run(request.dry_run());
   return submitter.Submit(std::move(args), request.request_id());
 }
 

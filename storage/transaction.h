@@ -3,6 +3,8 @@
 #ifndef DEBREPO_STORAGE_TRANSACTION_H_
 #define DEBREPO_STORAGE_TRANSACTION_H_
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "pqxx/pqxx"
 
 namespace debrepo::storage {
@@ -22,6 +24,13 @@ class Transaction {
  private:
   pqxx::transaction_base& tx_;
 };
+
+// WithRollback runs `body` on a savepoint of `tx` and then rolls its writes
+// back, returning its status: what a change would do, computed by doing it
+// (a dry run), without keeping it. ABORTED (a lost serialization race)
+// still means the whole job's body runs again.
+absl::Status WithRollback(Transaction& tx,
+                          absl::FunctionRef<absl::Status(Transaction&)> body);
 
 }  // namespace debrepo::storage
 
