@@ -126,9 +126,9 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag,
                                    "\" (use e.g. 90s, 5m, 1h30m)"));
   }
   if (duration <= absl::ZeroDuration()) {
-    return UsageError(absl::StrCat(
-        "flag -", flag, ": duration must be positive; leave -", flag,
-        " out for no limit"));
+    return UsageError(absl::StrCat("flag -", flag,
+                                   ": duration must be positive; leave -", flag,
+                                   " out for no limit"));
   }
   return duration;
 }

@@ -23,9 +23,9 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
   if (std::filesystem::is_regular_file(directory, error) &&
       !std::filesystem::exists(args.arguments.back(), error)) {
     // aptly's order is DIR first; a local file there means it was swapped.
-    return UsageError(absl::StrCat(
-        "file upload: \"", directory,
-        "\" is a local file; the upload directory comes first"));
+    return UsageError(
+        absl::StrCat("file upload: \"", directory,
+                     "\" is a local file; the upload directory comes first"));
   }
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files,
                    HashFiles(absl::MakeConstSpan(args.arguments).subspan(1)));

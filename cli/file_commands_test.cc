@@ -194,7 +194,8 @@ TEST_F(FileCommandsTest, UploadOfTwoFilesWithOneNameSendsNothing) {
   const std::string b = WriteFile("b/x.deb", "b");
   const absl::Status status = Run({"file", "upload", "d", a, b});
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(status.message(), HasSubstr("two files would be stored as x.deb"));
+  EXPECT_THAT(status.message(),
+              HasSubstr("two files would be stored as x.deb"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 

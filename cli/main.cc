@@ -1,6 +1,5 @@
 // debrepo: the command-line client of debrepo-server, with aptly's verbs.
 // See docs/cli.md.
-#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,6 +20,7 @@
 #include "cli/package_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/task_commands.h"
+#include "common/stop_signals.h"
 
 namespace debrepo::cli {
 namespace {
@@ -57,26 +57,14 @@ int ReportError(const absl::Status& status) {
   return kExitFailure;
 }
 
-// BlockInterrupts blocks SIGINT and SIGTERM in this thread and every thread
-// started after it (gRPC's too, so call it before dialling), and returns
-// them for WatchInterrupts.
-sigset_t BlockInterrupts() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-// WatchInterrupts starts a thread that takes the `signals` BlockInterrupts
+// WatchInterrupts starts a thread that takes the `signals` BlockStopSignals
 // blocked: the first interrupts `client` (see Client::Interrupt), so that
 // the command can clean up (e.g. delete the upload directory it filled)
 // and say what it did; a second ends the process at once.
 void WatchInterrupts(const sigset_t& signals, Client& client) {
   std::thread([signals, &client] {
-    int signal = 0;
-    while (sigwait(&signals, &signal) == 0) {
+    while (true) {
+      const int signal = WaitForStopSignal(signals);
       if (interrupting_signal.exchange(signal) != 0) {
         constexpr char kMessage[] =
             "debrepo: interrupted again; exiting without cleaning up\n";
@@ -122,7 +110,8 @@ int Run(const std::vector<std::string>& argv) {
         from_env != nullptr && *from_env != '\0' ? from_env : kDefaultServer;
   }
 
-  const sigset_t signals = BlockInterrupts();
+  // Before Dial: gRPC's threads inherit the blocked signals.
+  const sigset_t signals = BlockStopSignals();
   Client client(Client::Dial(server), server, options, std::cout, std::cerr);
   WatchInterrupts(signals, client);
   const absl::Status status =

@@ -159,13 +159,15 @@ TEST_F(PackageCommandsTest, ShowTakesAQueryAsAptlyDoes) {
   // Two stanzas, a blank line between; the second is held by no repo.
   EXPECT_THAT(out_, HasSubstr("  local repo [staging]\n\nPackage: hello\n"));
   EXPECT_TRUE(absl::EndsWith(
-      out_, "References to package:\n  none: no repo holds it, so garbage "
-            "collection will delete it\n"));
+      out_,
+      "References to package:\n  none: no repo holds it, so garbage "
+      "collection will delete it\n"));
 
   Options options;
   options.json = true;
   ASSERT_THAT(Run({"package", "show", "Name (hello)"}, options), IsOk());
-  EXPECT_THAT(out_, StartsWith("{\"packages\":[{\"key\":\"Pamd64 hello 2.10-3"));
+  EXPECT_THAT(out_,
+              StartsWith("{\"packages\":[{\"key\":\"Pamd64 hello 2.10-3"));
 
   server_.packages.clear();
   EXPECT_THAT(Run({"package", "show", "Name (hello)"}),

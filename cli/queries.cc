@@ -32,10 +32,8 @@ absl::StatusOr<std::string> QueryFromArguments(
       return UsageError(absl::StrCat("QUERY \"", argument, "\" is empty",
                                      source.empty() ? "" : source));
     }
-    if (absl::Status parsed = deb::Query::Parse(query).status();
-        !parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(parsed.message(), source));
+    if (absl::Status parsed = deb::Query::Parse(query).status(); !parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(parsed.message(), source));
     }
     queries.push_back(std::move(query));
   }

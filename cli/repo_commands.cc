@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/types/span.h"
 #include "cli/package_commands.h"
 #include "cli/queries.h"
@@ -128,8 +128,9 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
 absl::Status Search(const ParsedArgs& args, Client& client) {
   std::string query;
   if (args.arguments.size() > 1) {
-    ASSIGN_OR_RETURN(query, QueryFromArguments(
-                                absl::MakeConstSpan(args.arguments).subspan(1)));
+    ASSIGN_OR_RETURN(
+        query,
+        QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
   }
   ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
                    ListAllPackages(client, args.arguments[0], query));
@@ -198,17 +199,17 @@ absl::StatusOr<std::vector<std::string>> CollectFiles(
     ASSIGN_OR_RETURN(const std::vector<std::string> found,
                      FilesIn(argument, IsPackageFile));
     if (out != nullptr) {
-      *out << "Found " << found.size() << (found.size() == 1 ? " file" : " files")
+      *out << "Found " << found.size()
+           << (found.size() == 1 ? " file" : " files")
            << " (.deb, .udeb, .dsc) in " << argument
            << " and its subdirectories.\n";
     }
     paths.insert(paths.end(), found.begin(), found.end());
   }
   if (paths.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("no packages to add: no .deb, .udeb or .dsc files in ",
-                     absl::StrJoin(directories, ", "),
-                     " or their subdirectories"));
+    return absl::NotFoundError(absl::StrCat(
+        "no packages to add: no .deb, .udeb or .dsc files in ",
+        absl::StrJoin(directories, ", "), " or their subdirectories"));
   }
   return paths;
 }
@@ -272,7 +273,8 @@ void PrintUnlisted(std::ostream& out, absl::string_view marker, int64_t count,
 // message (`status` itself when OK).
 absl::Status WithNote(const absl::Status& status, absl::string_view note) {
   if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(status.message(), "\n", note));
+  return absl::Status(status.code(),
+                      absl::StrCat(status.message(), "\n", note));
 }
 
 // SubmitFunction submits the repo task that consumes upload directory
@@ -301,15 +303,15 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                              SubmitFunction submit, UploadProgress& progress) {
   // Each upload is recorded before the next is sent, and all of them
   // before the repo task reads the directory (also with -async).
-  RETURN_IF_ERROR(SendFiles(
-      client, directory, files,
-      [&](const v1::Job& job, absl::Span<const LocalFile>) {
-        progress.unfinished_upload = job.id();
-        absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
-        if (!ended.ok()) return ended.status();
-        progress.unfinished_upload = 0;
-        return EndedJobStatus(*ended);
-      }));
+  RETURN_IF_ERROR(
+      SendFiles(client, directory, files,
+                [&](const v1::Job& job, absl::Span<const LocalFile>) {
+                  progress.unfinished_upload = job.id();
+                  absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
+                  if (!ended.ok()) return ended.status();
+                  progress.unfinished_upload = 0;
+                  return EndedJobStatus(*ended);
+                }));
 
   ASSIGN_OR_RETURN(const v1::Job job, submit(directory));
   progress.task = job.id();
@@ -425,20 +427,18 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
                                directory, "; ", delete_later, ".")
                 : absl::StrCat("it takes the files it adds out of upload "
                                "directory ",
-                               directory,
-                               "; files it cannot add stay there: ",
+                               directory, "; files it cannot add stay there: ",
                                delete_later, ".")));
   }
   if (progress.unfinished_upload != 0 && !interrupted) {
     // -timeout passed while an upload was being recorded: no task will
     // consume the directory.
-    return WithNote(status,
-                    absl::StrCat("No task will take the files of upload "
-                                 "directory ",
-                                 directory, ": once task ",
-                                 progress.unfinished_upload,
-                                 " has ended, run 'debrepo file delete ",
-                                 directory, "'."));
+    return WithNote(
+        status,
+        absl::StrCat("No task will take the files of upload "
+                     "directory ",
+                     directory, ": once task ", progress.unfinished_upload,
+                     " has ended, run 'debrepo file delete ", directory, "'."));
   }
   if (progress.unfinished_upload != 0) {
     // Interrupted while an upload was being recorded: the directory can be
@@ -448,10 +448,9 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
   if (keep_directory && !interrupted) return status;
   const absl::Status cleanup = RemoveTemporaryDirectory(client, directory);
   if (!cleanup.ok()) {
-    const std::string note =
-        absl::StrCat("Cannot delete upload directory ", directory, " (",
-                     cleanup.message(), "); run 'debrepo file delete ",
-                     directory, "'.");
+    const std::string note = absl::StrCat(
+        "Cannot delete upload directory ", directory, " (", cleanup.message(),
+        "); run 'debrepo file delete ", directory, "'.");
     if (!status.ok()) return WithNote(status, note);
     client.err() << "debrepo: " << note << "\n";
     return status;
@@ -558,9 +557,9 @@ constexpr absl::string_view kDefaultRepoTemplate = "{{.Distribution}}";
 // include`) with each "{{.Field}}" replaced by that field of `changes`,
 // e.g. "{{.Distribution}}" by "unstable"; a field `changes` lacks, or an
 // unclosed "{{", is an error naming `path`.
-absl::StatusOr<std::string> ExpandRepoTemplate(
-    absl::string_view repo_template, const deb::Paragraph& changes,
-    absl::string_view path) {
+absl::StatusOr<std::string> ExpandRepoTemplate(absl::string_view repo_template,
+                                               const deb::Paragraph& changes,
+                                               absl::string_view path) {
   std::string name;
   absl::string_view rest = repo_template;
   while (true) {
@@ -619,8 +618,8 @@ absl::StatusOr<std::vector<std::string>> CollectChanges(
           "repo include: \"", argument,
           "\" is not a file or directory; the repo comes from -repo "
           "(default ",
-          kDefaultRepoTemplate, ", the .changes' Distribution): -repo=",
-          argument));
+          kDefaultRepoTemplate,
+          ", the .changes' Distribution): -repo=", argument));
     } else if (!IsChangesFile(argument)) {
       return UsageError(absl::StrCat(
           "repo include: ", argument,
@@ -678,9 +677,8 @@ absl::Status Include(const ParsedArgs& args, Client& client) {
           "-ignore-signatures"));
     }
   }
-  const std::string repo_template = args.Has("repo")
-                                        ? args.Get("repo")
-                                        : std::string(kDefaultRepoTemplate);
+  const std::string repo_template =
+      args.Has("repo") ? args.Get("repo") : std::string(kDefaultRepoTemplate);
   ASSIGN_OR_RETURN(const std::vector<std::string> changes,
                    CollectChanges(args.arguments));
   ASSIGN_OR_RETURN(const std::vector<ChangesForRepo> groups,
@@ -699,7 +697,8 @@ absl::Status Include(const ParsedArgs& args, Client& client) {
         args.Has("repo")
             ? ""
             : absl::StrCat("The repo is named by -repo (default ",
-                           kDefaultRepoTemplate, ", the .changes' "
+                           kDefaultRepoTemplate,
+                           ", the .changes' "
                            "Distribution); choose one with -repo=NAME.");
     ASSIGN_OR_RETURN(const std::vector<std::string> paths,
                      WithListedFiles(group.changes));
@@ -977,7 +976,8 @@ std::vector<Command> RepoCommands() {
         {"SRC", "DST", "QUERY..."},
         {{"with-deps", true, "",
           "also copy the dependencies (Pre-Depends, Depends) SRC has"},
-         kDryRunFlag, kKeysFlag},
+         kDryRunFlag,
+         kKeysFlag},
         "Copy the packages matching queries from one local repo to another."},
        &Copy},
       {{"repo",
@@ -985,7 +985,8 @@ std::vector<Command> RepoCommands() {
         {"SRC", "DST", "QUERY..."},
         {{"with-deps", true, "",
           "also move the dependencies (Pre-Depends, Depends) SRC has"},
-         kDryRunFlag, kKeysFlag},
+         kDryRunFlag,
+         kKeysFlag},
         "Move the packages matching queries from one local repo to another."},
        &Move},
       {{"repo",

@@ -285,7 +285,8 @@ TEST_F(RepoCommandsTest, Drop) {
 
 TEST_F(RepoCommandsTest, ShowWithPackagesFollowsPages) {
   server_.repos = {MakeRepo("r1", "hello")};
-  server_.packages = {MakePackage("Pamd64 a 1 0a"), MakePackage("Pamd64 b 2 0b"),
+  server_.packages = {MakePackage("Pamd64 a 1 0a"),
+                      MakePackage("Pamd64 b 2 0b"),
                       MakePackage("Pall c 1:3 0c")};
   ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
   // aptly's names, and its count.
@@ -315,9 +316,8 @@ TEST_F(RepoCommandsTest, ShowWithPackagesFollowsPages) {
 TEST_F(RepoCommandsTest, ShowWithoutPackagesListsNone) {
   server_.repos = {MakeRepo("r1", "")};
   ASSERT_THAT(Run({"repo", "show", "-with-packages", "r1"}), IsOk());
-  EXPECT_THAT(out_,
-              HasSubstr("Default Component: \nNumber of packages: 0\n"
-                        "Packages:\n"));
+  EXPECT_THAT(out_, HasSubstr("Default Component: \nNumber of packages: 0\n"
+                              "Packages:\n"));
   EXPECT_TRUE(absl::EndsWith(out_, "Packages:\n"));
   ASSERT_THAT(Run({"repo", "show", "r1"}), IsOk());
   EXPECT_THAT(out_, Not(HasSubstr("Packages:")));
@@ -447,9 +447,8 @@ TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
   ASSERT_THAT(Run({"repo", "add", "r1", Path("pool"), single}), IsOk());
 
   // Subdirectories are scanned too, as aptly does.
-  EXPECT_THAT(UploadFilenames(),
-              ElementsAre("a_1_amd64.deb", "b_2_all.udeb", "c_3_amd64.deb",
-                          "d_4_amd64.deb"));
+  EXPECT_THAT(UploadFilenames(), ElementsAre("a_1_amd64.deb", "b_2_all.udeb",
+                                             "c_3_amd64.deb", "d_4_amd64.deb"));
   const std::vector<std::string> directories = UploadDirectories();
   ASSERT_EQ(directories.size(), 4);
   EXPECT_THAT(directories[0], StartsWith("cli-"));
@@ -600,12 +599,12 @@ TEST_F(RepoCommandsTest, AddCleanupFailureIsReported) {
       Run({"repo", "add", "r1", WriteFile("a.deb", "a")});
   // The hint comes after the error it belongs to.
   const std::string directory = UploadDirectories()[0];
-  EXPECT_EQ(status.message(),
-            absl::StrCat("some files failed to be added (1 of 1)\n"
-                         "Cannot delete upload directory ",
-                         directory,
-                         " (disk on fire); run 'debrepo file delete ",
-                         directory, "'."));
+  EXPECT_EQ(
+      status.message(),
+      absl::StrCat("some files failed to be added (1 of 1)\n"
+                   "Cannot delete upload directory ",
+                   directory, " (disk on fire); run 'debrepo file delete ",
+                   directory, "'."));
 }
 
 TEST_F(RepoCommandsTest, AddFailedUploadStopsAndCleansUp) {
@@ -694,8 +693,7 @@ TEST_F(RepoCommandsTest, AddSameFilenameTwiceSendsNothing) {
   const absl::Status status = Run({"repo", "add", "r1", one, two});
   EXPECT_EQ(status.message(),
             absl::StrCat("two files would be stored as a.deb: ", one, " and ",
-                         two,
-                         "; send them in separate commands"));
+                         two, "; send them in separate commands"));
   EXPECT_THAT(server_.calls, IsEmpty());
 }
 
@@ -810,9 +808,9 @@ TEST_F(RepoCommandsTest, CopyJoinsTheQueryAndPrintsCopied) {
   ASSERT_THAT(Run({"repo", "copy", "-keys", "-dry-run", "src", "dst", "nx-a",
                    "@/no/such/query"}),
               StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_THAT(Run({"repo", "copy", "-keys", "-dry-run", "src", "dst", "nx-a",
-                   "nx-b"}),
-              StatusIs(absl::StatusCode::kInternal));  // not a dry run
+  ASSERT_THAT(
+      Run({"repo", "copy", "-keys", "-dry-run", "src", "dst", "nx-a", "nx-b"}),
+      StatusIs(absl::StatusCode::kInternal));  // not a dry run
   ASSERT_EQ(server_.copy_packages_requests.size(), 2);
   EXPECT_EQ(server_.copy_packages_requests[1].query(), "(nx-a) | (nx-b)");
   EXPECT_TRUE(server_.copy_packages_requests[1].dry_run());
@@ -971,9 +969,9 @@ TEST_F(RepoCommandsTest, IncludeIgnoreSignaturesAndSharedFiles) {
       WriteFile("in/one.changes", ChangesText({{"common.deb", "c"}}));
   const std::string two =
       WriteFile("in/two.changes", ChangesText({{"common.deb", "c"}}));
-  ASSERT_THAT(Run({"repo", "include", "-ignore-signatures", "-repo", "r1", one,
-                   two}),
-              IsOk());
+  ASSERT_THAT(
+      Run({"repo", "include", "-ignore-signatures", "-repo", "r1", one, two}),
+      IsOk());
   // A file listed twice is sent once.
   EXPECT_THAT(UploadFilenames(),
               ElementsAre("one.changes", "two.changes", "common.deb"));
@@ -1065,12 +1063,14 @@ TEST_F(RepoCommandsTest, IncludeTakesTheRepoFromTheChangesAsAptlyDoes) {
   EXPECT_THAT(UploadFilenames(),
               ElementsAre("x.changes", "y.changes", "x.deb", "y.deb"));
   const std::string directory = UploadDirectories()[0];
-  EXPECT_EQ(out_, absl::StrCat("Loading repository unstable for changes file ",
-                               a, "...\nLoading repository unstable for "
-                               "changes file ",
-                               b, "...\nThe uploaded copies were removed "
-                               "(upload directory ",
-                               directory, "); local files are kept.\n"));
+  EXPECT_EQ(out_,
+            absl::StrCat("Loading repository unstable for changes file ", a,
+                         "...\nLoading repository unstable for "
+                         "changes file ",
+                         b,
+                         "...\nThe uploaded copies were removed "
+                         "(upload directory ",
+                         directory, "); local files are kept.\n"));
 
   // Fields of the .changes name the repo; -no-remove-files keeps the
   // uploaded copies.

@@ -139,8 +139,8 @@ absl::StatusOr<std::vector<LocalFile>> HashFiles(
     auto [it, inserted] = by_stored_name.emplace(file.stored_name, path);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "two files would be stored as ", it->first, ": ", it->second,
-          " and ", path, "; send them in separate commands"));
+          "two files would be stored as ", it->first, ": ", it->second, " and ",
+          path, "; send them in separate commands"));
     }
     files.push_back(std::move(file));
   }

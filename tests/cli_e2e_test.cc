@@ -2,9 +2,8 @@
 // statuses and the server's messages.
 #include <sys/wait.h>
 
-#include <csignal>
-
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -196,9 +195,8 @@ TEST_F(CliUploadsTest, IncludeSignedAndUnsignedChangesAndAddSourcePackages) {
   CliResult refused = Cli("repo include -repo included " + plain);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   // The hint names the flag.
-  EXPECT_THAT(refused.output,
-              HasSubstr("not signed; sign it (debsign) or pass "
-                        "-accept-unsigned"));
+  EXPECT_THAT(refused.output, HasSubstr("not signed; sign it (debsign) or pass "
+                                        "-accept-unsigned"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
   CliResult accepted =
       Cli("repo include -accept-unsigned -repo=included " + plain);
@@ -215,9 +213,9 @@ TEST_F(CliUploadsTest, IncludeSignedAndUnsignedChangesAndAddSourcePackages) {
   EXPECT_THAT(added.output, HasSubstr("[+] other_1.0-1_all added"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
 
-  CliResult wrong =
-      Cli(absl::StrCat("repo include -repo=included ", std::getenv("TEST_TMPDIR"),
-                       "/other/other_1.0-1_all.deb"));
+  CliResult wrong = Cli(absl::StrCat("repo include -repo=included ",
+                                     std::getenv("TEST_TMPDIR"),
+                                     "/other/other_1.0-1_all.deb"));
   EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
   EXPECT_THAT(wrong.output, HasSubstr("is not a .changes file"));
   EXPECT_THAT(wrong.output, HasSubstr("\nUsage: debrepo repo include "));
@@ -443,8 +441,8 @@ TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
   EXPECT_THAT(added.output, HasSubstr("[+] deep_1.0_all added"));
   EXPECT_THAT(added.output, HasSubstr("[+] top_1.0_all added"));
 
-  CliResult uploaded = Cli(absl::StrCat("file upload incoming '", root,
-                                        "/hello (1).deb'"));
+  CliResult uploaded =
+      Cli(absl::StrCat("file upload incoming '", root, "/hello (1).deb'"));
   ASSERT_EQ(uploaded.exit_code, 0) << uploaded.output;
   EXPECT_THAT(uploaded.output, HasSubstr("uploaded to incoming as "
                                          "hello__1_.deb.\n"));
@@ -469,7 +467,8 @@ TEST_F(CliE2eTest, MessagesInTheUsersTerms) {
   CliResult swapped = Cli(absl::StrCat("repo add ", deb, " msgs"));
   EXPECT_EQ(swapped.exit_code, 1) << swapped.output;
   EXPECT_THAT(swapped.output, HasSubstr("the repo name comes first"));
-  CliResult swapped_upload = Cli(absl::StrCat("file upload ", deb, " incoming"));
+  CliResult swapped_upload =
+      Cli(absl::StrCat("file upload ", deb, " incoming"));
   EXPECT_EQ(swapped_upload.exit_code, 2) << swapped_upload.output;
   EXPECT_THAT(swapped_upload.output,
               HasSubstr("the upload directory comes first\nUsage: debrepo "
@@ -519,55 +518,61 @@ class CliSlowJobsTest : public CliE2eTest {
     return std::make_unique<Process>(RunfilePath("cli/debrepo"), all, log_);
   }
 
+  // Interrupted is how an interrupted CLI ended.
+  struct Interrupted {
+    int exit_code = -1;
+    std::string output;
+  };
+
+  // InterruptAddWhileRunning creates repo "held", runs `repo add held` of
+  // a package, sends `signal` once a job of `kind` runs, and waits for the
+  // CLI to exit.
+  Interrupted InterruptAddWhileRunning(const std::string& kind, int signal) {
+    EXPECT_EQ(Cli("repo create held").exit_code, 0);
+    std::unique_ptr<Process> cli =
+        StartCli({"repo", "add", "held", BuildDebFile("nx-a", "1.0", "all")});
+    EXPECT_TRUE(
+        WaitForValue(absl::StrCat("SELECT count(*) FROM jobs WHERE kind = '",
+                                  kind, "' AND state = 'running'"),
+                     "1"));
+    cli->Signal(signal);
+    const int status = cli->Wait();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(log_)};
+  }
+
   std::string log_;
   int runs_ = 0;
 };
 
 TEST_F(CliSlowJobsTest, InterruptDuringTheUploadDeletesTheUploadDirectory) {
-  ASSERT_EQ(Cli("repo create held").exit_code, 0);
-  std::unique_ptr<Process> cli =
-      StartCli({"repo", "add", "held", BuildDebFile("nx-a", "1.0", "all")});
-  ASSERT_TRUE(WaitForValue(
-      "SELECT count(*) FROM jobs WHERE kind LIKE 'upload.add_file%' AND "
-      "state = 'running'",
-      "1"));
-  cli->Signal(SIGINT);
-  const int status = cli->Wait();
-  const std::string output = ReadFile(log_);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGINT) << output;
-  EXPECT_THAT(output, HasSubstr("interrupted before the task was submitted; "
-                                "nothing was added, and upload directory "
-                                "cli-"));
-  EXPECT_THAT(output, HasSubstr(" was deleted\n"));
+  const Interrupted interrupted =
+      InterruptAddWhileRunning("upload.add_file", SIGINT);
+  EXPECT_EQ(interrupted.exit_code, 128 + SIGINT) << interrupted.output;
+  EXPECT_THAT(interrupted.output,
+              HasSubstr("interrupted before the task was submitted; nothing "
+                        "was added, and upload directory cli-"));
+  EXPECT_THAT(interrupted.output, HasSubstr(" was deleted\n"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
-  EXPECT_EQ(db_.QueryValue(
-                "SELECT count(*) FROM jobs WHERE kind = 'repo.add_from_upload'"),
-            "0");
+  EXPECT_EQ(
+      db_.QueryValue(
+          "SELECT count(*) FROM jobs WHERE kind = 'repo.add_from_upload'"),
+      "0");
 }
 
 TEST_F(CliSlowJobsTest, InterruptAfterTheAddWasSubmittedLeavesItToTheTask) {
-  ASSERT_EQ(Cli("repo create held").exit_code, 0);
-  std::unique_ptr<Process> cli =
-      StartCli({"repo", "add", "held", BuildDebFile("nx-a", "1.0", "all")});
-  ASSERT_TRUE(WaitForValue(
-      "SELECT count(*) FROM jobs WHERE kind = 'repo.add_from_upload' AND "
-      "state = 'running'",
-      "1"));
-  cli->Signal(SIGTERM);
-  const int status = cli->Wait();
-  const std::string output = ReadFile(log_);
-  ASSERT_TRUE(WIFEXITED(status)) << output;
-  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << output;
-  const std::string id = db_.QueryValue(
-      "SELECT id FROM jobs WHERE kind = 'repo.add_from_upload'");
-  EXPECT_THAT(output, HasSubstr(absl::StrCat(
-                          "interrupted while waiting for task ", id,
-                          ", which goes on")));
-  EXPECT_THAT(output, HasSubstr(absl::StrCat(
-                          "\nTask ", id, " was already submitted and goes on: "
-                          "it takes the files it adds out of upload "
-                          "directory cli-")));
+  const Interrupted interrupted =
+      InterruptAddWhileRunning("repo.add_from_upload", SIGTERM);
+  EXPECT_EQ(interrupted.exit_code, 128 + SIGTERM) << interrupted.output;
+  const std::string id =
+      db_.QueryValue("SELECT id FROM jobs WHERE kind = 'repo.add_from_upload'");
+  EXPECT_THAT(interrupted.output,
+              HasSubstr(absl::StrCat("interrupted while waiting for task ", id,
+                                     ", which goes on")));
+  EXPECT_THAT(interrupted.output,
+              HasSubstr(absl::StrCat("\nTask ", id,
+                                     " was already submitted and goes on: "
+                                     "it takes the files it adds out of "
+                                     "upload directory cli-")));
   // The task goes on and empties the directory.
   EXPECT_EQ(stack_.WaitJob(std::stoll(id)).state(), v1::SUCCEEDED);
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM upload_files"), "0");
