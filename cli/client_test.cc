@@ -2,8 +2,12 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cli/fake_server.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -12,6 +16,7 @@ namespace debrepo::cli {
 namespace {
 
 namespace v1 = ::debrepo::v1;
+using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -47,6 +52,58 @@ TEST(ClientTest, JobStatusToString) {
   job.set_status_message("repo \"r\" is in use");
   EXPECT_EQ(JobStatusToString(job),
             "FAILED_PRECONDITION: repo \"r\" is in use");
+}
+
+TEST(ClientTest, HintsAreInFlagTerms) {
+  EXPECT_EQ(InFlagTerms("Nothing was added; use force_replace to replace them"),
+            "Nothing was added; use -force-replace to replace them");
+  EXPECT_EQ(InFlagTerms("is not signed; sign it (debsign) or pass "
+                        "accept_unsigned"),
+            "is not signed; sign it (debsign) or pass -accept-unsigned");
+  EXPECT_EQ(InFlagTerms("configure one or pass ignore_signature"),
+            "configure one or pass -ignore-signatures");
+  v1::Job job;
+  job.set_state(v1::FAILED);
+  job.set_status_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  job.set_status_message("use force_replace");
+  EXPECT_EQ(EndedJobStatus(job).message(), "use -force-replace");
+}
+
+TEST(ClientTest, InterruptCancelsCallsUntilResumed) {
+  FakeServer server;
+  server.running_polls = 1000000;
+  std::ostringstream out;
+  std::ostringstream err;
+  Client client(Client::Dial(server.address()), server.address(), Options(),
+                out, err);
+  v1::SubmitNoopRequest request;
+  v1::Job job;
+  ASSERT_THAT(
+      client.Call(client.admin(), &v1::Admin::Stub::SubmitNoop, request, &job),
+      IsOk());
+
+  // A wait in progress is cut short, and says the task goes on.
+  std::thread interrupter([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    client.Interrupt();
+  });
+  const absl::StatusOr<v1::Job> waited = client.WaitForJob(job.id());
+  interrupter.join();
+  EXPECT_THAT(waited, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_THAT(waited.status().message(),
+              HasSubstr("interrupted while waiting for task 1, which goes on"));
+  EXPECT_TRUE(client.interrupted());
+
+  // Later calls fail at once, until the client resumes to clean up.
+  const absl::Status refused =
+      client.Call(client.admin(), &v1::Admin::Stub::SubmitNoop, request, &job);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(refused.message(), "interrupted");
+  client.ResumeAfterInterrupt();
+  EXPECT_THAT(
+      client.Call(client.admin(), &v1::Admin::Stub::SubmitNoop, request, &job),
+      IsOk());
+  EXPECT_TRUE(client.interrupted());
 }
 
 TEST(ClientTest, JobEnded) {
