@@ -115,6 +115,22 @@ absl::string_view SourceName(const Paragraph& binary) {
   return source.empty() ? binary.GetOrEmpty("Package") : source;
 }
 
+std::string PackageFileName(absl::string_view name, absl::string_view version,
+                            absl::string_view architecture,
+                            absl::string_view extension) {
+  // The epoch is the digits before the first ':', when there are some.
+  const size_t colon = version.find(':');
+  if (colon != absl::string_view::npos && colon > 0 &&
+      std::all_of(version.begin(), version.begin() + colon,
+                  [](char c) { return absl::ascii_isdigit(c); })) {
+    version.remove_prefix(colon + 1);
+  }
+  if (architecture == "source") {
+    return absl::StrCat(name, "_", version, ".", extension);
+  }
+  return absl::StrCat(name, "_", version, "_", architecture, ".", extension);
+}
+
 absl::string_view PoolPrefix(absl::string_view source) {
   if (absl::StartsWith(source, "lib") && source.size() > 3)
     return source.substr(0, 4);

@@ -59,6 +59,16 @@ absl::string_view StripSourceVersion(absl::string_view source_field);
 // Source field without a "(version)" suffix, or its Package name.
 absl::string_view SourceName(const Paragraph& binary);
 
+// PackageFileName returns the name Debian gives a package's file,
+// "<name>_<version>_<architecture>.<extension>" with the version's epoch
+// left out (hello 1:2.10-3 amd64 deb -> "hello_2.10-3_amd64.deb"); for a
+// source package's .dsc, "<name>_<version>.dsc" (architecture "source").
+// A stored package is named by its control data, not by the name it was
+// uploaded under.
+std::string PackageFileName(absl::string_view name, absl::string_view version,
+                            absl::string_view architecture,
+                            absl::string_view extension);
+
 // PoolPrefix returns the pool directory for a source package: the first
 // four letters for names starting with "lib" (libfoo -> "libf"), else the
 // first letter (Debian's archive layout).

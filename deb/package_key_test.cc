@@ -95,6 +95,15 @@ TEST(PackageKeyTest, RejectsPartsThatWouldMakeKeysAmbiguous) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(PackageFileNameTest, NamesFilesAsDebianDoes) {
+  EXPECT_EQ(PackageFileName("hello", "2.10-3", "amd64", "deb"),
+            "hello_2.10-3_amd64.deb");
+  EXPECT_EQ(PackageFileName("hello", "1:2.10-3", "all", "udeb"),
+            "hello_2.10-3_all.udeb");
+  EXPECT_EQ(PackageFileName("hello", "2:1.0", "source", "dsc"),
+            "hello_1.0.dsc");
+}
+
 TEST(PoolPathTest, UsesDebiansPrefixRule) {
   EXPECT_EQ(PoolPrefix("libfoo"), "libf");
   EXPECT_EQ(PoolPrefix("lib"), "l");
