@@ -430,9 +430,10 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
                                directory, "; files it cannot add stay there: ",
                                delete_later, ".")));
   }
-  if (progress.unfinished_upload != 0 && !interrupted) {
-    // -timeout passed while an upload was being recorded: no task will
-    // consume the directory.
+  // Interrupted while an upload was being recorded: the directory can be
+  // deleted once it is. Otherwise (-timeout passed) leave it.
+  if (progress.unfinished_upload != 0 &&
+      !(interrupted && client.WaitForJob(progress.unfinished_upload).ok())) {
     return WithNote(
         status,
         absl::StrCat("No task will take the files of upload "
@@ -440,12 +441,8 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
                      directory, ": once task ", progress.unfinished_upload,
                      " has ended, run 'debrepo file delete ", directory, "'."));
   }
-  if (progress.unfinished_upload != 0) {
-    // Interrupted while an upload was being recorded: the directory can be
-    // deleted once it is.
-    (void)client.WaitForJob(progress.unfinished_upload);
-  }
-  if (keep_directory && !interrupted) return status;
+  // The task was told to keep what it added.
+  if (keep_directory && progress.task != 0) return status;
   const absl::Status cleanup = RemoveTemporaryDirectory(client, directory);
   if (!cleanup.ok()) {
     const std::string note = absl::StrCat(
