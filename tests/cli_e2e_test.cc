@@ -440,6 +440,9 @@ TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
                                      root, " and its subdirectories.\n")));
   EXPECT_THAT(added.output, HasSubstr("[+] deep_1.0_all added"));
   EXPECT_THAT(added.output, HasSubstr("[+] top_1.0_all added"));
+  // The pool name comes from the control data, not "hello (1).deb".
+  CliResult shown = Cli("package show top");
+  EXPECT_THAT(shown.output, HasSubstr("Files:\n  top_1.0_all.deb "));
 
   CliResult uploaded =
       Cli(absl::StrCat("file upload incoming '", root, "/hello (1).deb'"));
@@ -489,6 +492,81 @@ TEST_F(CliE2eTest, MessagesInTheUsersTerms) {
   EXPECT_EQ(zero.exit_code, 2) << zero.output;
   EXPECT_THAT(zero.output, HasSubstr("leave -timeout out for no limit\n"
                                      "Usage: debrepo task wait ID"));
+}
+
+TEST_F(CliE2eTest, DryRunsReportWhatWouldChangeAndChangeNothing) {
+  ASSERT_EQ(Cli("repo create src").exit_code, 0);
+  ASSERT_EQ(Cli("repo create dst").exit_code, 0);
+  ASSERT_EQ(
+      Cli(absl::StrCat("repo add src ", BuildDebFile("nx-a", "1.0", "all"), " ",
+                       BuildDebFile("nx-b", "1.0", "all")))
+          .exit_code,
+      0);
+  const std::string members =
+      "SELECT string_agg(r.name || ':' || p.name, ',' ORDER BY r.name, "
+      "p.name) FROM repo_packages rp JOIN repos r ON r.id = rp.repo_id "
+      "JOIN packages p ON p.id = rp.package_id";
+  const std::string before = db_.QueryValue(members);
+  ASSERT_EQ(before, "src:nx-a,src:nx-b");
+
+  CliResult removed = Cli("repo remove -dry-run src nx-a nx-b");
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_EQ(removed.output,
+            "Loading packages...\n[-] nx-a_1.0_all removed\n"
+            "[-] nx-b_1.0_all removed\n\n"
+            "Changes not saved, as dry run has been requested.\n");
+  CliResult copied = Cli("repo copy -dry-run src dst nx-a");
+  ASSERT_EQ(copied.exit_code, 0) << copied.output;
+  EXPECT_EQ(copied.output,
+            "[o] nx-a_1.0_all copied\n\n"
+            "Changes not saved, as dry run has been requested.\n");
+  CliResult moved = Cli("repo move -dry-run src dst nx-b");
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_EQ(moved.output,
+            "[o] nx-b_1.0_all moved\n\n"
+            "Changes not saved, as dry run has been requested.\n");
+  EXPECT_EQ(db_.QueryValue(members), before);
+
+  // The result says it was a dry run.
+  CliResult json = Cli("-json repo remove -dry-run src nx-a");
+  EXPECT_THAT(json.output, HasSubstr("\"dry_run\":true"));
+  // A conflict a real copy would hit is reported by the dry run too.
+  ASSERT_EQ(Cli(absl::StrCat("repo add dst ",
+                             BuildDebFile("nx-a", "1.0", "all", "other")))
+                .exit_code,
+            0);
+  CliResult conflict = Cli("repo copy -dry-run src dst nx-a");
+  EXPECT_EQ(conflict.exit_code, 1) << conflict.output;
+  EXPECT_THAT(conflict.output, HasSubstr("Nothing was copied"));
+  // And the real thing still works afterwards.
+  CliResult real = Cli("repo remove src nx-b");
+  EXPECT_EQ(real.output, "Loading packages...\n[-] nx-b_1.0_all removed\n");
+  EXPECT_EQ(db_.QueryValue(members), "dst:nx-a,src:nx-a");
+}
+
+TEST_F(CliE2eTest, TwoBuildsInOneRequestSayThatAndPoolNamesComeFromControl) {
+  ASSERT_EQ(Cli("repo create builds").exit_code, 0);
+  const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/builds");
+  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p ", root, "/one ", root, "/two")),
+            0);
+  ASSERT_EQ(
+      RunQuietly(absl::StrCat("cp ", BuildDebFile("twin", "1.0", "all", "one"),
+                              " ", root, "/one/first.deb")),
+      0);
+  ASSERT_EQ(
+      RunQuietly(absl::StrCat("cp ", BuildDebFile("twin", "1.0", "all", "two"),
+                              " ", root, "/two/second.deb")),
+      0);
+  CliResult both = Cli(absl::StrCat("repo add builds ", root));
+  EXPECT_EQ(both.exit_code, 1) << both.output;
+  EXPECT_THAT(both.output, HasSubstr("two different builds of twin 1.0 all"));
+  EXPECT_THAT(both.output, ::testing::Not(HasSubstr("already has")));
+
+  // The pool name comes from the control data, not the local name.
+  CliResult one = Cli(absl::StrCat("repo add builds ", root, "/one"));
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  CliResult shown = Cli("package show twin");
+  EXPECT_THAT(shown.output, HasSubstr("Files:\n  twin_1.0_all.deb "));
 }
 
 // The workers hold each job for a while, so that a test can act while a

@@ -13,11 +13,18 @@ namespace debrepo::worker {
 
 // ConflictError is the FAILED_PRECONDITION for packages that would sit in
 // `repo` beside different packages of the same name, version and
-// architecture (already there, or added together), naming both of each
-// pair (the first few) and ending with `remedy`.
+// architecture it already has, naming both of each pair (the first few)
+// and ending with `remedy`.
 absl::Status ConflictError(absl::string_view repo,
                            const std::vector<storage::KeyConflict>& conflicts,
                            absl::string_view remedy);
+
+// BuildsAddedTogetherError is the FAILED_PRECONDITION for `conflicts`
+// among packages one request adds: two different builds of one name,
+// version and architecture (the first few pairs named), of which a repo
+// can take one.
+absl::Status BuildsAddedTogetherError(
+    const std::vector<storage::KeyConflict>& conflicts);
 
 }  // namespace debrepo::worker
 

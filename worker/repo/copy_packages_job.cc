@@ -109,14 +109,19 @@ absl::StatusOr<v1::JobResult> CopyPackagesJob::Apply(
     return ConflictError(copy.destination(), conflicts,
                          "Nothing was copied; remove those first");
   }
-  RETURN_IF_ERROR(storage::AddToRepo(tx, copy.destination(), keys));
-  if (copy.move()) {
-    RETURN_IF_ERROR(storage::RemoveFromRepo(tx, copy.source(), keys,
-                                            /*query=*/nullptr)
-                        .status());
+  // A dry run stops here: what it would copy (or move) and the conflicts
+  // that would stop it are known.
+  if (!copy.dry_run()) {
+    RETURN_IF_ERROR(storage::AddToRepo(tx, copy.destination(), keys));
+    if (copy.move()) {
+      RETURN_IF_ERROR(storage::RemoveFromRepo(tx, copy.source(), keys,
+                                              /*query=*/nullptr)
+                          .status());
+    }
   }
   v1::JobResult result;
   v1::CopyPackagesResult& copied = *result.mutable_copy_packages();
+  copied.set_dry_run(copy.dry_run());
   copied.set_copied_count(
       ListAtMost(keys, kMaxKeysInResult, *copied.mutable_copied()));
   return result;

@@ -234,9 +234,13 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
       }
     }
   }
-  package.files.push_back(StoredFile(file.filename(), deb.checksums));
+  // Stored under Debian's name for it, whatever it was uploaded as.
+  const std::string filename =
+      deb::PackageFileName(package.name, package.version,
+                           package.architecture, package.package_type);
+  package.files.push_back(StoredFile(filename, deb.checksums));
   package.control = std::move(deb.control);
-  RETURN_IF_ERROR(Keyed(package, {{file.filename(), deb.checksums}}));
+  RETURN_IF_ERROR(Keyed(package, {{filename, deb.checksums}}));
   return uploaded;
 }
 
@@ -248,7 +252,13 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
   ASSIGN_OR_RETURN(deb::Checksums dsc_checksums, ChecksumBlob(blobs, dsc));
   UploadedPackage uploaded;
   uploaded.files.push_back(dsc);
-  std::vector<deb::PackageFile> files = {{dsc.filename(), dsc_checksums}};
+  // The .dsc is stored under Debian's name for it; the files it lists
+  // under the names it gives them.
+  std::vector<deb::PackageFile> files = {
+      {deb::PackageFileName(parsed.source,
+                            parsed.paragraph.GetOrEmpty("Version"), "source",
+                            "dsc"),
+       dsc_checksums}};
   for (const deb::ListedFile& listed : parsed.files) {
     ASSIGN_OR_RETURN(const v1::UploadFile* found,
                      FindListedFile(directory, listed));
@@ -312,20 +322,25 @@ absl::StatusOr<v1::JobResult> ImportPrepared(storage::Transaction& tx,
   v1::JobResult result;
   v1::AddFromUploadResult& added = *result.mutable_add_from_upload();
   if (!conflicts.empty()) {
+    // Two different builds added together: no flag chooses between them
+    // (force_replace swaps out what the repo holds).
+    const absl::flat_hash_set<std::string> adding(keys.begin(), keys.end());
+    std::vector<storage::KeyConflict> added_together;
+    for (const storage::KeyConflict& conflict : conflicts) {
+      if (adding.contains(conflict.existing_key)) {
+        added_together.push_back(conflict);
+      }
+    }
+    if (!added_together.empty()) {
+      return BuildsAddedTogetherError(added_together);
+    }
     if (!force_replace) {
       return ConflictError(
           repo, conflicts,
           "Nothing was added; use force_replace to replace them");
     }
-    // force_replace swaps out what the repo holds; it cannot choose
-    // between two different builds added together.
-    const absl::flat_hash_set<std::string> adding(keys.begin(), keys.end());
     std::vector<std::string> replaced;
     for (const storage::KeyConflict& conflict : conflicts) {
-      if (adding.contains(conflict.existing_key)) {
-        return ConflictError(repo, {conflict},
-                             "Both are in this request; add one of them");
-      }
       replaced.push_back(conflict.existing_key);
     }
     ASSIGN_OR_RETURN(std::vector<std::string> removed,

@@ -4,11 +4,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "deb/query.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
+#include "storage/transaction.h"
 #include "worker/repo/bounded_lists.h"
 
 namespace debrepo::worker {
@@ -23,11 +25,22 @@ absl::StatusOr<v1::JobResult> RemovePackagesJob::Apply(
   }
   const std::vector<std::string> keys(request.keys().begin(),
                                       request.keys().end());
-  ASSIGN_OR_RETURN(std::vector<std::string> removed,
-                   storage::RemoveFromRepo(tx, request.name(), keys,
-                                           query ? &*query : nullptr));
+  std::vector<std::string> removed;
+  auto remove = [&](storage::Transaction& in) -> absl::Status {
+    ASSIGN_OR_RETURN(removed,
+                     storage::RemoveFromRepo(in, request.name(), keys,
+                                             query ? &*query : nullptr));
+    return absl::OkStatus();
+  };
+  if (request.dry_run()) {
+    // The removal itself says what it would remove; then it is undone.
+    RETURN_IF_ERROR(storage::WithRollback(tx, remove));
+  } else {
+    RETURN_IF_ERROR(remove(tx));
+  }
   v1::JobResult result;
   v1::RemovePackagesResult& listed = *result.mutable_remove_packages();
+  listed.set_dry_run(request.dry_run());
   listed.set_removed_count(
       ListAtMost(removed, kMaxKeysInResult, *listed.mutable_removed()));
   return result;
