@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -53,6 +54,17 @@ class CliE2eTest : public ::testing::Test {
     const int status = pclose(pipe);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
+  }
+
+  // Place copies `file` to `path` under TEST_TMPDIR, making its
+  // directories, and returns the full path.
+  static std::string Place(const std::string& file, const std::string& path) {
+    const std::string to = absl::StrCat(std::getenv("TEST_TMPDIR"), "/", path);
+    std::filesystem::create_directories(
+        std::filesystem::path(to).parent_path());
+    std::filesystem::copy_file(
+        file, to, std::filesystem::copy_options::overwrite_existing);
+    return to;
   }
 
   TestDatabase db_;
@@ -426,13 +438,8 @@ TEST_F(CliE2eTest, NamesAsAptlyPrintsThemAndPackagesInNoRepo) {
 TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
   ASSERT_EQ(Cli("repo create tree").exit_code, 0);
   const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/tree");
-  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p '", root, "/pool/main/a'")), 0);
-  ASSERT_EQ(RunQuietly(absl::StrCat("cp ", BuildDebFile("deep", "1.0", "all"),
-                                    " '", root, "/pool/main/a/'")),
-            0);
-  ASSERT_EQ(RunQuietly(absl::StrCat("cp ", BuildDebFile("top", "1.0", "all"),
-                                    " '", root, "/hello (1).deb'")),
-            0);
+  Place(BuildDebFile("deep", "1.0", "all"), "tree/pool/main/a/deep.deb");
+  Place(BuildDebFile("top", "1.0", "all"), "tree/hello (1).deb");
   CliResult added = Cli(absl::StrCat("repo add tree ", root));
   ASSERT_EQ(added.exit_code, 0) << added.output;
   EXPECT_THAT(added.output,
@@ -452,46 +459,39 @@ TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
 }
 
 TEST_F(CliE2eTest, MessagesInTheUsersTerms) {
+  // expect_failure runs `args` and expects exit status `exit_code` and a
+  // message with `says`.
+  auto expect_failure = [&](const std::string& args, int exit_code,
+                            const std::string& says) {
+    const CliResult result = Cli(args);
+    EXPECT_EQ(result.exit_code, exit_code) << args << ": " << result.output;
+    EXPECT_THAT(result.output, HasSubstr(says)) << args;
+    return result.output;
+  };
   ASSERT_EQ(Cli("repo create msgs").exit_code, 0);
   const std::string deb = BuildDebFile("same", "1.0", "all", "one");
   ASSERT_EQ(Cli(absl::StrCat("repo add msgs ", deb)).exit_code, 0);
-  const std::string other_dir =
-      absl::StrCat(std::getenv("TEST_TMPDIR"), "/other");
-  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p ", other_dir, " && cp ",
-                                    BuildDebFile("same", "1.0", "all", "two"),
-                                    " ", other_dir, "/")),
-            0);
-  CliResult conflict = Cli(absl::StrCat("repo add msgs ", other_dir));
-  EXPECT_EQ(conflict.exit_code, 1) << conflict.output;
-  EXPECT_THAT(conflict.output, HasSubstr("use -force-replace"));
-  EXPECT_THAT(conflict.output, ::testing::Not(HasSubstr("force_replace")));
+  const std::string conflict = expect_failure(
+      absl::StrCat(
+          "repo add msgs ",
+          Place(BuildDebFile("same", "1.0", "all", "two"), "other/same.deb")),
+      1, "use -force-replace");
+  EXPECT_THAT(conflict, ::testing::Not(HasSubstr("force_replace")));
 
   // Arguments the wrong way round.
-  CliResult swapped = Cli(absl::StrCat("repo add ", deb, " msgs"));
-  EXPECT_EQ(swapped.exit_code, 1) << swapped.output;
-  EXPECT_THAT(swapped.output, HasSubstr("the repo name comes first"));
-  CliResult swapped_upload =
-      Cli(absl::StrCat("file upload ", deb, " incoming"));
-  EXPECT_EQ(swapped_upload.exit_code, 2) << swapped_upload.output;
-  EXPECT_THAT(swapped_upload.output,
-              HasSubstr("the upload directory comes first\nUsage: debrepo "
-                        "file upload DIR FILE..."));
-
-  CliResult space = Cli("repo create 'my repo'");
-  EXPECT_EQ(space.exit_code, 1) << space.output;
-  EXPECT_THAT(space.output, HasSubstr("contains a space"));
+  expect_failure(absl::StrCat("repo add ", deb, " msgs"), 1,
+                 "the repo name comes first");
+  expect_failure(absl::StrCat("file upload ", deb, " incoming"), 2,
+                 "the upload directory comes first\nUsage: debrepo file "
+                 "upload DIR FILE...");
+  expect_failure("repo create 'my repo'", 1, "contains a space");
 
   // Usage errors found by a command show its synopsis too.
-  CliResult edit = Cli("repo edit msgs");
-  EXPECT_EQ(edit.exit_code, 2) << edit.output;
-  EXPECT_THAT(edit.output, HasSubstr("\nUsage: debrepo repo edit "));
-  CliResult task = Cli("task show x");
-  EXPECT_EQ(task.exit_code, 2) << task.output;
-  EXPECT_THAT(task.output, HasSubstr("\nUsage: debrepo task show ID"));
-  CliResult zero = Cli("-timeout 0 task wait 1");
-  EXPECT_EQ(zero.exit_code, 2) << zero.output;
-  EXPECT_THAT(zero.output, HasSubstr("leave -timeout out for no limit\n"
-                                     "Usage: debrepo task wait ID"));
+  expect_failure("repo edit msgs", 2, "\nUsage: debrepo repo edit ");
+  expect_failure("task show x", 2, "\nUsage: debrepo task show ID");
+  expect_failure("-timeout 0 task wait 1", 2,
+                 "leave -timeout out for no limit\nUsage: debrepo task wait "
+                 "ID");
 }
 
 TEST_F(CliE2eTest, DryRunsReportWhatWouldChangeAndChangeNothing) {
@@ -547,16 +547,8 @@ TEST_F(CliE2eTest, DryRunsReportWhatWouldChangeAndChangeNothing) {
 TEST_F(CliE2eTest, TwoBuildsInOneRequestSayThatAndPoolNamesComeFromControl) {
   ASSERT_EQ(Cli("repo create builds").exit_code, 0);
   const std::string root = absl::StrCat(std::getenv("TEST_TMPDIR"), "/builds");
-  ASSERT_EQ(RunQuietly(absl::StrCat("mkdir -p ", root, "/one ", root, "/two")),
-            0);
-  ASSERT_EQ(
-      RunQuietly(absl::StrCat("cp ", BuildDebFile("twin", "1.0", "all", "one"),
-                              " ", root, "/one/first.deb")),
-      0);
-  ASSERT_EQ(
-      RunQuietly(absl::StrCat("cp ", BuildDebFile("twin", "1.0", "all", "two"),
-                              " ", root, "/two/second.deb")),
-      0);
+  Place(BuildDebFile("twin", "1.0", "all", "one"), "builds/one/first.deb");
+  Place(BuildDebFile("twin", "1.0", "all", "two"), "builds/two/second.deb");
   CliResult both = Cli(absl::StrCat("repo add builds ", root));
   EXPECT_EQ(both.exit_code, 1) << both.output;
   EXPECT_THAT(both.output, HasSubstr("two different builds of twin 1.0 all"));
