@@ -599,7 +599,8 @@ bool IsChangesFile(absl::string_view filename) {
 absl::StatusOr<std::vector<std::string>> CollectChanges(
     absl::Span<const std::string> arguments) {
   std::vector<std::string> paths;
-  for (const std::string& argument : arguments) {
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
     if (IsDirectory(argument)) {
       ASSIGN_OR_RETURN(const std::vector<std::string> found,
                        FilesIn(argument, IsChangesFile));
@@ -608,8 +609,7 @@ absl::StatusOr<std::vector<std::string>> CollectChanges(
             "no .changes files in ", argument, " or its subdirectories"));
       }
       paths.insert(paths.end(), found.begin(), found.end());
-    } else if (!IsChangesFile(argument) && !Exists(argument) &&
-               &argument == &arguments.front()) {
+    } else if (i == 0 && !IsChangesFile(argument) && !Exists(argument)) {
       // The form before aptly's, `repo include NAME CHANGES...`.
       return UsageError(absl::StrCat(
           "repo include: \"", argument,
