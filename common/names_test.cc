@@ -77,8 +77,8 @@ TEST(NamesTest, ProblemsNameTheCharacterAsAPersonWould) {
   EXPECT_THAT(std::string(ValidateResourceName("repo", "my repo").message()),
               HasSubstr("contains a space;"));
   EXPECT_THAT(
-      std::string(ValidateResourceName("repo", std::string("a\x01", 2))
-                      .message()),
+      std::string(
+          ValidateResourceName("repo", std::string("a\x01", 2)).message()),
       HasSubstr("contains the byte 0x01;"));
 }
 

@@ -66,8 +66,10 @@ TEST(PackageKeyTest, FormatsLikeAptly) {
 
 // Every part is validated, so no key can be read two ways.
 TEST(PackageKeyTest, RejectsPartsThatWouldMakeKeysAmbiguous) {
-  for (const char* name : {"a", "Hello", "-foo", ".foo", "foo bar", "foo_bar",
-                           "foo\n", "", "f\xc3\xa9" "e"}) {
+  for (const char* name :
+       {"a", "Hello", "-foo", ".foo", "foo bar", "foo_bar", "foo\n", "",
+        "f\xc3\xa9"
+        "e"}) {
     EXPECT_THAT(ValidatePackageName(name),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << name;

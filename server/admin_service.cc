@@ -10,7 +10,8 @@ grpc::Status AdminService::SubmitNoop(grpc::ServerContext*,
                                       const v1::SubmitNoopRequest* request,
                                       v1::Job* response) {
   if (!request->resource().empty()) {
-    if (absl::Status valid = ValidateResourceName("resource", request->resource());
+    if (absl::Status valid =
+            ValidateResourceName("resource", request->resource());
         !valid.ok()) {
       return ToGrpcStatus(valid);
     }

@@ -6,8 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "pqxx/nontransaction"
 #include "pqxx/except"
+#include "pqxx/nontransaction"
 
 namespace debrepo::storage {
 namespace {
@@ -29,10 +29,11 @@ absl::Status StatusFromException(const std::exception& e,
         "then retry"));
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        what, ": the connection broke while committing; the outcome is "
-              "unknown (",
-        e.what(), ")"));
+    return absl::UnavailableError(
+        absl::StrCat(what,
+                     ": the connection broke while committing; the outcome is "
+                     "unknown (",
+                     e.what(), ")"));
   }
   if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
     absl::Status status = absl::AbortedError(
@@ -57,23 +58,23 @@ absl::Status StatusFromException(const std::exception& e,
     // Class 22 is bad data in a request, e.g. a regular expression
     // PostgreSQL cannot compile.
     if (absl::StartsWith(sql->sqlstate(), "22")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": the database refused a value (", e.what(),
-          "); correct the request"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": the database refused a value (", e.what(),
+                       "); correct the request"));
     }
     if (sql->sqlstate() == "57014") {
-      return absl::DeadlineExceededError(absl::StrCat(
-          what, ": the query ran too long; narrow it"));
+      return absl::DeadlineExceededError(
+          absl::StrCat(what, ": the query ran too long; narrow it"));
     }
     // 57P01..57P03: the server is shutting down or starting up.
     if (absl::StartsWith(sql->sqlstate(), "57P") ||
         absl::StartsWith(sql->sqlstate(), "08")) {
-      return absl::UnavailableError(absl::StrCat(
-          what, ": the database is restarting or unreachable (", e.what(),
-          "); retry shortly"));
+      return absl::UnavailableError(
+          absl::StrCat(what, ": the database is restarting or unreachable (",
+                       e.what(), "); retry shortly"));
     }
-    return absl::InternalError(absl::StrCat(what, ": SQL error ",
-                                            sql->sqlstate(), ": ", e.what()));
+    return absl::InternalError(
+        absl::StrCat(what, ": SQL error ", sql->sqlstate(), ": ", e.what()));
   }
   return absl::InternalError(absl::StrCat(what, ": ", e.what()));
 }
@@ -115,8 +116,9 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect(
     // within about 25 s and release its locks, not after the kernel's two
     // hours.
     pqxx::nontransaction(*connection)
-        .exec("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
-              "SET tcp_keepalives_count = 3");
+        .exec(
+            "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
+            "SET tcp_keepalives_count = 3");
     return connection;
   } catch (const std::exception& e) {
     return StatusFromException(e, "connecting to PostgreSQL");
@@ -132,8 +134,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Database::Acquire() {
     auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < max_connections_;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&available),
-                              absl::Seconds(10))) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&available), absl::Seconds(10))) {
       return absl::UnavailableError(absl::StrCat(
           "all ", max_connections_,
           " database connections of this server are busy; retry, or raise "

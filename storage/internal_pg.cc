@@ -28,9 +28,8 @@ std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   std::vector<std::string> values;
   if (field.is_null()) return values;
   pqxx::array_parser parser = field.as_array();
-  for (auto [kind, value] = parser.get_next();
-       kind != pqxx::array_parser::done; std::tie(kind, value) =
-                                             parser.get_next()) {
+  for (auto [kind, value] = parser.get_next(); kind != pqxx::array_parser::done;
+       std::tie(kind, value) = parser.get_next()) {
     if (kind == pqxx::array_parser::string_value) {
       values.push_back(std::move(value));
     }
@@ -60,8 +59,8 @@ absl::Status FromJson(const std::string& json,
   options.ignore_unknown_fields = true;
   if (!google::protobuf::util::JsonStringToMessage(json, message, options)
            .ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "stored ", message->GetTypeName(), " is not valid JSON: ", json));
+    return absl::DataLossError(absl::StrCat("stored ", message->GetTypeName(),
+                                            " is not valid JSON: ", json));
   }
   return absl::OkStatus();
 }

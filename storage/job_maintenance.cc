@@ -45,8 +45,8 @@ constexpr char kOrphanCandidates[] = R"sql(
 // Puts a running job back in the queue, with `why` in its log. It keeps
 // its place: its keys stay, so no job it conflicts with overtakes it.
 void Requeue(pqxx::transaction_base& tx, int64_t id, const std::string& why) {
-  tx.exec_params0(
-      "UPDATE jobs SET state = 'queued', worker = '' WHERE id = $1", id);
+  tx.exec_params0("UPDATE jobs SET state = 'queued', worker = '' WHERE id = $1",
+                  id);
   tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)", id,
                   why);
 }
@@ -73,70 +73,69 @@ bool JobMaintenance::Healthy() const { return connection_->is_open(); }
 
 absl::StatusOr<RecoveryReport> JobMaintenance::RecoverOrphans(
     int max_attempts) {
-  return Guard("recovering jobs of dead workers",
-               [&]() -> absl::StatusOr<RecoveryReport> {
-                 RecoveryReport report;
-                 std::vector<int64_t> running;
-                 for (const pqxx::row& row :
-                      pqxx::nontransaction(*connection_)
-                          .exec(kOrphanCandidates)) {
-                   running.push_back(row[0].as<int64_t>());
-                 }
-                 for (int64_t id : running) {
-                   pqxx::work tx(*connection_);
-                   pqxx::result rows = tx.exec_params(kProbeOrphan, id);
-                   if (rows.empty()) continue;  // alive, done, or taken
-                   const int attempts = rows[0][0].as<int>();
-                   const std::string worker = rows[0][1].c_str();
-                   if (rows[0][4].as<bool>()) {
-                     // Committed, but its after-commit step may not have
-                     // run: a worker must replay it before the job ends.
-                     // Whatever the attempts so far, for the commit stands
-                     // and only finishing the step completes the job.
-                     Requeue(tx, id,
-                             absl::StrCat("worker ", worker,
-                                          " died after attempt ", attempts,
-                                          " committed; requeued to finish its "
-                                          "after-commit step"));
-                     ++report.requeued;
-                   } else if (rows[0][2].as<bool>()) {
-                     ++report.finalized;
-                   } else if (rows[0][3].as<bool>()) {
-                     internal::RecordFailure(
-                         tx, id,
-                         absl::CancelledError(absl::StrCat(
-                             "cancelled; its worker ", worker,
-                             " died meanwhile. Nothing was changed")));
-                     ++report.failed;
-                   } else if (attempts >= max_attempts) {
-                     internal::RecordFailure(
-                         tx, id,
-                         absl::AbortedError(absl::StrCat(
-                             "the worker running it died ", attempts,
-                             " times (last: ", worker,
-                             "); nothing was changed. Check the workers' "
-                             "logs, then retry")));
-                     ++report.failed;
-                   } else {
-                     Requeue(tx, id,
-                             absl::StrCat("worker ", worker,
-                                          " died during attempt ", attempts,
-                                          "; requeued"));
-                     ++report.requeued;
-                   }
-                   // Ends only what is settled (not a job requeued to run
-                   // its after-commit step).
-                   const bool ended = internal::FinalizeJob(tx, id);
-                   tx.commit();
-                   pqxx::nontransaction after(*connection_);
-                   if (ended) {
-                     internal::NotifyJobEnded(after, id);
-                   } else {
-                     internal::NotifyJobQueued(after);
-                   }
-                 }
-                 return report;
-               });
+  return Guard(
+      "recovering jobs of dead workers",
+      [&]() -> absl::StatusOr<RecoveryReport> {
+        RecoveryReport report;
+        std::vector<int64_t> running;
+        for (const pqxx::row& row :
+             pqxx::nontransaction(*connection_).exec(kOrphanCandidates)) {
+          running.push_back(row[0].as<int64_t>());
+        }
+        for (int64_t id : running) {
+          pqxx::work tx(*connection_);
+          pqxx::result rows = tx.exec_params(kProbeOrphan, id);
+          if (rows.empty()) continue;  // alive, done, or taken
+          const int attempts = rows[0][0].as<int>();
+          const std::string worker = rows[0][1].c_str();
+          if (rows[0][4].as<bool>()) {
+            // Committed, but its after-commit step may not have
+            // run: a worker must replay it before the job ends.
+            // Whatever the attempts so far, for the commit stands
+            // and only finishing the step completes the job.
+            Requeue(tx, id,
+                    absl::StrCat("worker ", worker, " died after attempt ",
+                                 attempts,
+                                 " committed; requeued to finish its "
+                                 "after-commit step"));
+            ++report.requeued;
+          } else if (rows[0][2].as<bool>()) {
+            ++report.finalized;
+          } else if (rows[0][3].as<bool>()) {
+            internal::RecordFailure(
+                tx, id,
+                absl::CancelledError(
+                    absl::StrCat("cancelled; its worker ", worker,
+                                 " died meanwhile. Nothing was changed")));
+            ++report.failed;
+          } else if (attempts >= max_attempts) {
+            internal::RecordFailure(
+                tx, id,
+                absl::AbortedError(
+                    absl::StrCat("the worker running it died ", attempts,
+                                 " times (last: ", worker,
+                                 "); nothing was changed. Check the workers' "
+                                 "logs, then retry")));
+            ++report.failed;
+          } else {
+            Requeue(tx, id,
+                    absl::StrCat("worker ", worker, " died during attempt ",
+                                 attempts, "; requeued"));
+            ++report.requeued;
+          }
+          // Ends only what is settled (not a job requeued to run
+          // its after-commit step).
+          const bool ended = internal::FinalizeJob(tx, id);
+          tx.commit();
+          pqxx::nontransaction after(*connection_);
+          if (ended) {
+            internal::NotifyJobEnded(after, id);
+          } else {
+            internal::NotifyJobQueued(after);
+          }
+        }
+        return report;
+      });
 }
 
 absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {

@@ -127,14 +127,14 @@ bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
 
 void RecordFailure(pqxx::transaction_base& tx, int64_t id,
                    const absl::Status& status) {
-  ExecPrepared(tx, "record_failure", R"sql(
+  ExecPrepared(
+      tx, "record_failure", R"sql(
       INSERT INTO job_outcomes (job_id, state, status_code, status_message)
       VALUES ($1, $2, $3, $4)
       ON CONFLICT (job_id) DO NOTHING)sql",
-               id,
-               status.code() == absl::StatusCode::kCancelled ? "cancelled"
-                                                             : "failed",
-               static_cast<int>(status.code()), std::string(status.message()));
+      id,
+      status.code() == absl::StatusCode::kCancelled ? "cancelled" : "failed",
+      static_cast<int>(status.code()), std::string(status.message()));
 }
 
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {

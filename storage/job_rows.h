@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "proto/debrepo/v1/jobs.pb.h"
 #include "pqxx/pqxx"
+#include "proto/debrepo/v1/jobs.pb.h"
 
 namespace debrepo::storage::internal {
 

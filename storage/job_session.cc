@@ -103,8 +103,9 @@ absl::StatusOr<std::unique_ptr<JobSession>> JobSession::Open(
     const std::string& dsn, std::string worker_id,
     const std::vector<std::string>& kinds) {
   ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, Connect(dsn));
-  return std::unique_ptr<JobSession>(new JobSession(
-      std::move(connection), std::move(worker_id), internal::PgTextArray(kinds)));
+  return std::unique_ptr<JobSession>(
+      new JobSession(std::move(connection), std::move(worker_id),
+                     internal::PgTextArray(kinds)));
 }
 
 JobSession::JobSession(std::unique_ptr<pqxx::connection> connection,
@@ -116,23 +117,22 @@ JobSession::JobSession(std::unique_ptr<pqxx::connection> connection,
 bool JobSession::Healthy() const { return connection_->is_open(); }
 
 absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
-  return Guard("claiming a job",
-               [&]() -> absl::StatusOr<std::optional<ClaimedJob>> {
-                 pqxx::nontransaction tx(*connection_);
-                 pqxx::result rows = internal::ExecPrepared(
-                     tx, "claim", kClaim, worker_id_, kinds_);
-                 if (rows.empty()) return std::nullopt;
-                 const pqxx::row& row = rows[0];
-                 ClaimedJob job;
-                 job.id = row[0].as<int64_t>();
-                 job.kind = row[1].c_str();
-                 RETURN_IF_ERROR(
-                     internal::FromJson(row[2].c_str(), &job.args));
-                 job.exclusive_keys = internal::ParseTextArray(row[3]);
-                 job.shared_keys = internal::ParseTextArray(row[4]);
-                 job.attempt = row[5].as<int>();
-                 return job;
-               });
+  return Guard(
+      "claiming a job", [&]() -> absl::StatusOr<std::optional<ClaimedJob>> {
+        pqxx::nontransaction tx(*connection_);
+        pqxx::result rows =
+            internal::ExecPrepared(tx, "claim", kClaim, worker_id_, kinds_);
+        if (rows.empty()) return std::nullopt;
+        const pqxx::row& row = rows[0];
+        ClaimedJob job;
+        job.id = row[0].as<int64_t>();
+        job.kind = row[1].c_str();
+        RETURN_IF_ERROR(internal::FromJson(row[2].c_str(), &job.args));
+        job.exclusive_keys = internal::ParseTextArray(row[3]);
+        job.shared_keys = internal::ParseTextArray(row[4]);
+        job.attempt = row[5].as<int>();
+        return job;
+      });
 }
 
 absl::StatusOr<bool> JobSession::LockResources(
@@ -179,8 +179,8 @@ absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
                  outcome.state = internal::StateFromName(rows[0][0].c_str());
                  outcome.status = StatusFromOutcomeRow(rows[0]);
                  if (!rows[0][3].is_null()) {
-                   RETURN_IF_ERROR(internal::FromJson(rows[0][3].c_str(),
-                                                      &outcome.result));
+                   RETURN_IF_ERROR(
+                       internal::FromJson(rows[0][3].c_str(), &outcome.result));
                  }
                  outcome.attempt = rows[0][4].as<int>();
                  outcome.after_commit = rows[0][5].as<bool>();
@@ -211,10 +211,10 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
             return result.status();
           }
           failure = result.status();
-        } else if (internal::ExecPrepared(
-                       tx, "insert_success_outcome",
-                       kInsertSuccessUnlessCancelled, job.id,
-                       internal::ToJson(*result), job.attempt, after_commit)
+        } else if (internal::ExecPrepared(tx, "insert_success_outcome",
+                                          kInsertSuccessUnlessCancelled, job.id,
+                                          internal::ToJson(*result),
+                                          job.attempt, after_commit)
                        .empty()) {
           failure = absl::CancelledError(
               "cancelled while running; nothing was changed");
@@ -281,12 +281,11 @@ absl::StatusOr<JobOutcome> JobSession::Commit(const ClaimedJob& job,
   }
   ASSIGN_OR_RETURN(
       JobOutcome outcome,
-      RecordOutcome(job.id,
-                    absl::AbortedError(absl::StrCat(
-                        "gave up after ", policy.max_attempts,
-                        " conflicting concurrent updates (",
-                        last_conflict.message(),
-                        "); nothing was changed, retry the request"))));
+      RecordOutcome(job.id, absl::AbortedError(absl::StrCat(
+                                "gave up after ", policy.max_attempts,
+                                " conflicting concurrent updates (",
+                                last_conflict.message(),
+                                "); nothing was changed, retry the request"))));
   outcome.serialization_retries = policy.max_attempts;
   return outcome;
 }
@@ -357,8 +356,7 @@ absl::StatusOr<bool> JobSession::CancelRequested(int64_t job_id) {
   return Guard("checking for cancellation", [&]() -> absl::StatusOr<bool> {
     return !pqxx::nontransaction(*connection_)
                 .exec_params(
-                    "SELECT 1 FROM job_cancellations WHERE job_id = $1",
-                    job_id)
+                    "SELECT 1 FROM job_cancellations WHERE job_id = $1", job_id)
                 .empty();
   });
 }

@@ -145,8 +145,8 @@ class JobSession {
              std::string worker_id, std::string kinds);
 
   // Runs the body once; a serialization failure (IsRetryable) means retry.
-  absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job,
-                                        const Body& body, bool after_commit);
+  absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job, const Body& body,
+                                        bool after_commit);
   // Inserts an outcome unless one exists, and returns the one stored.
   absl::StatusOr<JobOutcome> RecordOutcome(int64_t job_id,
                                            const absl::Status& status);

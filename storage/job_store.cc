@@ -58,10 +58,10 @@ absl::StatusOr<std::optional<v1::Job>> FindByRequestId(
   if (existing.empty()) return std::nullopt;
   const int64_t id = existing[0][0].as<int64_t>();
   if (!existing[0][1].as<bool>()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request_id \"", request_id,
-        "\" was already used for a different request (job ", id,
-        "); use a new request_id for a new request"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id \"", request_id,
+                     "\" was already used for a different request (job ", id,
+                     "); use a new request_id for a new request"));
   }
   return LoadJob(tx, id, /*with_log=*/false);
 }
@@ -102,8 +102,8 @@ absl::StatusOr<std::optional<v1::Job>> JobStore::FindRetried(
   absl::Status status =
       db_.Run("looking up a request_id", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        job = FindByRequestId(tx, spec, internal::ToJson(spec.args),
-                              request_id);
+        job =
+            FindByRequestId(tx, spec, internal::ToJson(spec.args), request_id);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -119,10 +119,9 @@ absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
   absl::Status status =
       db_.Run("submitting a job", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        pqxx::result inserted =
-            internal::ExecPrepared(tx, "insert_job", kInsertJob, spec.kind,
-                                   args, std::string(request_id), exclusive,
-                                   shared);
+        pqxx::result inserted = internal::ExecPrepared(
+            tx, "insert_job", kInsertJob, spec.kind, args,
+            std::string(request_id), exclusive, shared);
         if (!inserted.empty()) {
           // Autocommit: the insert has committed; now wake the workers.
           internal::NotifyJobQueued(tx);
@@ -163,17 +162,16 @@ absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
 
 absl::StatusOr<std::vector<v1::Job>> JobStore::List(const JobFilter& filter) {
   std::vector<v1::Job> jobs;
-  absl::Status status =
-      db_.Run("listing jobs", [&](pqxx::connection& connection) -> absl::Status {
+  absl::Status status = db_.Run(
+      "listing jobs", [&](pqxx::connection& connection) -> absl::Status {
         pqxx::read_transaction tx(connection);
         pqxx::result rows = tx.exec_params(
-            absl::StrCat(
-                "SELECT ", internal::kJobColumns,
-                " FROM jobs j "
-                "WHERE ($1::bigint = 0 OR j.id < $1::bigint) "
-                "AND ($2 = '' OR j.state = $2) "
-                "AND ($3 = '' OR j.kind = $3) "
-                "ORDER BY j.id DESC LIMIT $4"),
+            absl::StrCat("SELECT ", internal::kJobColumns,
+                         " FROM jobs j "
+                         "WHERE ($1::bigint = 0 OR j.id < $1::bigint) "
+                         "AND ($2 = '' OR j.state = $2) "
+                         "AND ($3 = '' OR j.kind = $3) "
+                         "ORDER BY j.id DESC LIMIT $4"),
             filter.before_id, std::string(internal::StateName(filter.state)),
             filter.kind, filter.limit);
         for (const pqxx::row& row : rows) {

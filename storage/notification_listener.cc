@@ -21,8 +21,8 @@ class NotificationListener::Receiver : public pqxx::notification_receiver {
   std::vector<std::string>* payloads_;
 };
 
-absl::StatusOr<std::unique_ptr<NotificationListener>> NotificationListener::Open(
-    const std::string& dsn, const std::string& channel) {
+absl::StatusOr<std::unique_ptr<NotificationListener>>
+NotificationListener::Open(const std::string& dsn, const std::string& channel) {
   ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, Connect(dsn));
   std::unique_ptr<NotificationListener> listener(
       new NotificationListener(std::move(connection)));

@@ -217,8 +217,7 @@ absl::StatusOr<std::vector<v1::Package>> ListPackagesIn(
                      // Stanzas are most of a row: fetch them only when
                      // asked for.
                      details ? "p.stanza, p.files, " : "NULL, NULL, ",
-                     in_no_repo, " ", scope,
-                     " AND p.key > $2 AND (", condition,
+                     in_no_repo, " ", scope, " AND p.key > $2 AND (", condition,
                      ") ORDER BY p.key LIMIT $3::int"),
         pqxx::prepare::make_dynamic_params(parameters));
     constexpr int kBatch = 1000;

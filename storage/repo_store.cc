@@ -8,8 +8,8 @@ namespace debrepo::storage {
 namespace {
 
 constexpr char kRepoColumns[] =
-    "name, comment, default_distribution, default_component, " DEBREPO_SQL_MICROS(
-        "create_time");
+    "name, comment, default_distribution, "
+    "default_component, " DEBREPO_SQL_MICROS("create_time");
 
 v1::Repo RepoFromRow(const pqxx::row& row) {
   v1::Repo repo;
@@ -73,13 +73,13 @@ absl::StatusOr<std::vector<v1::Repo>> ListRepos(Database& db,
 
 absl::StatusOr<std::optional<v1::Repo>> FindRepo(Transaction& tx,
                                                  absl::string_view name) {
-  return internal::Guard("reading a repo",
-               [&]() -> absl::StatusOr<std::optional<v1::Repo>> {
-                 pqxx::result rows = internal::ExecPrepared(
-                     tx.pqxx(), "get_repo", SelectRepoSql(), std::string(name));
-                 if (rows.empty()) return std::nullopt;
-                 return RepoFromRow(rows[0]);
-               });
+  return internal::Guard(
+      "reading a repo", [&]() -> absl::StatusOr<std::optional<v1::Repo>> {
+        pqxx::result rows = internal::ExecPrepared(
+            tx.pqxx(), "get_repo", SelectRepoSql(), std::string(name));
+        if (rows.empty()) return std::nullopt;
+        return RepoFromRow(rows[0]);
+      });
 }
 
 absl::Status RepoAlreadyExists(absl::string_view name) {

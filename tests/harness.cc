@@ -123,9 +123,7 @@ std::string RunfilePath(const std::string& path) {
 
 Stack::Stack(const std::string& database_url, const std::string& blob_dir)
     : database_url_(database_url),
-      blob_dir_(!blob_dir.empty()
-                    ? blob_dir
-                    : NewBlobDir()) {}
+      blob_dir_(!blob_dir.empty() ? blob_dir : NewBlobDir()) {}
 
 void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   const int index = static_cast<int>(servers_.size());

@@ -70,8 +70,8 @@ TEST_F(JobCommitTest, DomainFailureIsRecordedInTheTransactionThatDecidedIt) {
   // The transaction that decided the failure is the one that committed it
   // (before, it was rolled back and the failure recorded by another), and
   // the body's write was rolled back to the savepoint.
-  EXPECT_EQ(db_.QueryValue(absl::StrCat("SELECT pg_xact_status('", body_xid,
-                                        "'::xid8)")),
+  EXPECT_EQ(db_.QueryValue(
+                absl::StrCat("SELECT pg_xact_status('", body_xid, "'::xid8)")),
             "committed");
   EXPECT_EQ(db_.QueryValue("SELECT state FROM job_outcomes"), "failed");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repos"), "0");
@@ -117,8 +117,8 @@ TEST_F(JobCommitTest, ASerializationFailureIsRetried) {
 
 TEST_F(JobCommitTest, ACancellationWinsOverAFailure) {
   const storage::ClaimedJob job = SubmitAndClaim();
-  db_.QueryValue(absl::StrCat(
-      "INSERT INTO job_cancellations (job_id) VALUES (", job.id, ")"));
+  db_.QueryValue(absl::StrCat("INSERT INTO job_cancellations (job_id) VALUES (",
+                              job.id, ")"));
   absl::StatusOr<storage::JobOutcome> outcome = session_->Commit(
       job,
       [&](storage::Transaction&) -> absl::StatusOr<v1::JobResult> {

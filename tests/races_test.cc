@@ -167,22 +167,25 @@ TEST_F(RacesTest, ObjectDroppedAfterTheShallowCheckFailsInTheJobWithNotFound) {
   v1::DeleteRepoRequest drop;
   drop.set_name("doomed");
   v1::Job drop_job;
-  ASSERT_TRUE(stack_.repos()
-                  .DeleteRepo(Deadline(absl::Seconds(10)).get(), drop, &drop_job)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.repos()
+          .DeleteRepo(Deadline(absl::Seconds(10)).get(), drop, &drop_job)
+          .ok());
   v1::UpdateRepoRequest edit;
   edit.set_name("doomed");
   edit.mutable_repo()->set_comment("too late");
   edit.mutable_update_mask()->add_paths("comment");
   v1::Job edit_job;
-  ASSERT_TRUE(stack_.repos()
-                  .UpdateRepo(Deadline(absl::Seconds(10)).get(), edit, &edit_job)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.repos()
+          .UpdateRepo(Deadline(absl::Seconds(10)).get(), edit, &edit_job)
+          .ok());
   stack_.StartWorker();
   EXPECT_EQ(stack_.WaitJob(drop_job.id()).state(), v1::SUCCEEDED);
   v1::Job edited = stack_.WaitJob(edit_job.id());
   EXPECT_EQ(edited.state(), v1::FAILED);
-  EXPECT_EQ(edited.status_code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_EQ(edited.status_code(),
+            static_cast<int>(absl::StatusCode::kNotFound));
   EXPECT_THAT(edited.status_message(), ::testing::HasSubstr("does not exist"));
 }
 
@@ -223,7 +226,8 @@ TEST_F(RacesTest, JobsOnOneResourceRunInSubmissionOrder) {
             0)
       << db_.QueryValue(absl::StrCat(
              "SELECT string_agg(concat_ws(' ', id, worker, attempts, "
-             "start_time, end_time), E'\\n' ORDER BY id) FROM jobs WHERE id >= ",
+             "start_time, end_time), E'\\n' ORDER BY id) FROM jobs WHERE id "
+             ">= ",
              ids.front()));
 }
 

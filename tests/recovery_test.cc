@@ -42,9 +42,9 @@ TEST(RecoveryTest, KilledWorkersJobCompletesExactlyOnceElsewhere) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("survivor");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   v1::Job running = WaitUntilRunning(stack, job.id());
   ASSERT_EQ(running.state(), v1::RUNNING);
   EXPECT_THAT(running.worker(), ::testing::HasSubstr("test-worker-0"));
@@ -72,9 +72,9 @@ TEST(RecoveryTest, WorkerDyingBetweenCommitAndFinishIsSettledWithoutRerun) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("committed");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   stack.worker(dying).Wait();  // exits once the transaction committed
   EXPECT_EQ(db.QueryValue("SELECT state FROM jobs"), "running");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
@@ -97,9 +97,9 @@ TEST(RecoveryTest, JobWhoseWorkersKeepDyingFailsWithAborted) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("cursed");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
   stack.worker(doomed).Signal(SIGKILL);
   stack.worker(doomed).Wait();
@@ -107,8 +107,7 @@ TEST(RecoveryTest, JobWhoseWorkersKeepDyingFailsWithAborted) {
   stack.StartWorker({"--max_attempts=1"});
   v1::Job failed = stack.WaitJob(job.id(), absl::Seconds(60));
   EXPECT_EQ(failed.state(), v1::FAILED);
-  EXPECT_EQ(failed.status_code(),
-            static_cast<int>(absl::StatusCode::kAborted));
+  EXPECT_EQ(failed.status_code(), static_cast<int>(absl::StatusCode::kAborted));
   EXPECT_THAT(failed.status_message(), ::testing::HasSubstr("died 1 times"));
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "0");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
@@ -122,9 +121,9 @@ TEST(RecoveryTest, SigtermFinishesTheCurrentJob) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("finished");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
   stack.worker(worker).Signal(SIGTERM);
   const int status = stack.worker(worker).Wait();
@@ -160,8 +159,8 @@ TEST(RecoveryTest, AfterCommitStepOfAKilledWorkerIsCompletedOnceByRecovery) {
   TestDatabase db;
   Stack stack(db.url());
   stack.StartServer();
-  const std::string steps = absl::StrCat(std::getenv("TEST_TMPDIR"),
-                                         "/after_commit_steps.log");
+  const std::string steps =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/after_commit_steps.log");
   const std::string log_flag = absl::StrCat("--test_after_commit_log=", steps);
   const int doomed =
       stack.StartWorker({"--test_stall_after_commit=60s", log_flag});
@@ -169,9 +168,9 @@ TEST(RecoveryTest, AfterCommitStepOfAKilledWorkerIsCompletedOnceByRecovery) {
   v1::SubmitNoopRequest noop;
   noop.set_after_commit(true);
   v1::Job job;
-  ASSERT_TRUE(
-      stack.admin().SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
-          .ok());
+  ASSERT_TRUE(stack.admin()
+                  .SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
+                  .ok());
   // Committed, not yet through its after-commit step: still running.
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (db.QueryValue("SELECT count(*) FROM job_outcomes") != "1" &&
@@ -194,10 +193,9 @@ TEST(RecoveryTest, AfterCommitStepOfAKilledWorkerIsCompletedOnceByRecovery) {
   EXPECT_EQ(ReadFile(steps), absl::StrCat("job ", job.id(), " attempt 1\n"));
   EXPECT_THAT(done.log(), ::testing::Contains(::testing::HasSubstr(
                               "requeued to finish its after-commit step")));
-  EXPECT_THAT(done.log(), ::testing::Contains(::testing::HasSubstr(
-                              "attempt 1 had committed")));
-  EXPECT_THAT(done.log(),
-              ::testing::Contains("after-commit step done"));
+  EXPECT_THAT(done.log(), ::testing::Contains(
+                              ::testing::HasSubstr("attempt 1 had committed")));
+  EXPECT_THAT(done.log(), ::testing::Contains("after-commit step done"));
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
 }
@@ -206,15 +204,15 @@ TEST(RecoveryTest, AJobShowsAsEndedOnlyAfterItsAfterCommitStep) {
   TestDatabase db;
   Stack stack(db.url());
   stack.StartServer();
-  const std::string steps = absl::StrCat(std::getenv("TEST_TMPDIR"),
-                                         "/after_commit_steps_ok.log");
+  const std::string steps =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/after_commit_steps_ok.log");
   stack.StartWorker({absl::StrCat("--test_after_commit_log=", steps)});
   v1::SubmitNoopRequest noop;
   noop.set_after_commit(true);
   v1::Job job;
-  ASSERT_TRUE(
-      stack.admin().SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
-          .ok());
+  ASSERT_TRUE(stack.admin()
+                  .SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
+                  .ok());
   v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
   EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
   EXPECT_EQ(done.attempts(), 1);
@@ -241,9 +239,9 @@ TEST(RecoveryTest, SigtermGivesBackAJobStillInItsLongPhaseAfterTheGrace) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("handed-back");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
   stack.worker(stopping).Signal(SIGTERM);
   ASSERT_TRUE(ExitsWithin(stack.worker(stopping), absl::Seconds(15)));
@@ -279,9 +277,9 @@ TEST(RecoveryTest, SigtermGivesBackAJobWaitingForItsLocks) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("locked-out");
   v1::Job job;
-  ASSERT_TRUE(
-      stack.repos().CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
-          .ok());
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
+                  .ok());
   ASSERT_EQ(WaitUntilRunning(stack, job.id()).state(), v1::RUNNING);
   absl::SleepFor(absl::Milliseconds(300));  // into the lock wait
   stack.worker(stopping).Signal(SIGTERM);
@@ -359,16 +357,18 @@ TEST(RecoveryTest, DatabaseRestartUnderLoad) {
                        "('queued', 'running')") != "0") {
     absl::SleepFor(absl::Milliseconds(200));
   }
-  EXPECT_EQ(db.QueryValue(
-                "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')"),
-            "0");
+  EXPECT_EQ(
+      db.QueryValue(
+          "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')"),
+      "0");
   // Each accepted create succeeded exactly once, despite the restart.
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs WHERE state <> "
                           "'succeeded'"),
             "0")
-      << db.QueryValue("SELECT string_agg(concat_ws(' ', id, state, "
-                       "status_code, status_message), '; ') FROM jobs WHERE "
-                       "state <> 'succeeded'");
+      << db.QueryValue(
+             "SELECT string_agg(concat_ws(' ', id, state, "
+             "status_code, status_message), '; ') FROM jobs WHERE "
+             "state <> 'succeeded'");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs j WHERE NOT EXISTS "
                           "(SELECT 1 FROM repos r WHERE r.name = "
                           "j.args->'create_repo'->'repo'->>'name')"),

@@ -32,8 +32,8 @@ TEST_F(ReposE2eTest, CreateGetListUpdateDelete) {
   create.mutable_repo()->set_default_distribution("bookworm");
   create.mutable_repo()->set_default_component("main");
   v1::Job job;
-  ASSERT_TRUE(stack_.repos().CreateRepo(Deadline(absl::Seconds(10)).get(),
-                                        create, &job)
+  ASSERT_TRUE(stack_.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &job)
                   .ok());
   EXPECT_EQ(job.kind(), "repo.create");
   job = stack_.WaitJob(job.id());
@@ -45,9 +45,9 @@ TEST_F(ReposE2eTest, CreateGetListUpdateDelete) {
   v1::GetRepoRequest get;
   get.set_name("main");
   v1::Repo repo;
-  ASSERT_TRUE(
-      stack_.repos().GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo)
-          .ok());
+  ASSERT_TRUE(stack_.repos()
+                  .GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo)
+                  .ok());
   EXPECT_EQ(repo.default_distribution(), "bookworm");
   EXPECT_TRUE(repo.has_create_time());
 
@@ -55,13 +55,13 @@ TEST_F(ReposE2eTest, CreateGetListUpdateDelete) {
   update.set_name("main");
   update.mutable_repo()->set_comment("changed");
   update.mutable_update_mask()->add_paths("comment");
-  ASSERT_TRUE(stack_.repos().UpdateRepo(Deadline(absl::Seconds(10)).get(),
-                                        update, &job)
+  ASSERT_TRUE(stack_.repos()
+                  .UpdateRepo(Deadline(absl::Seconds(10)).get(), update, &job)
                   .ok());
   ASSERT_EQ(stack_.WaitJob(job.id()).state(), v1::SUCCEEDED);
-  ASSERT_TRUE(
-      stack_.repos().GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo)
-          .ok());
+  ASSERT_TRUE(stack_.repos()
+                  .GetRepo(Deadline(absl::Seconds(10)).get(), get, &repo)
+                  .ok());
   EXPECT_EQ(repo.comment(), "changed");
   EXPECT_EQ(repo.default_distribution(), "bookworm");  // untouched
 
@@ -88,23 +88,24 @@ TEST_F(ReposE2eTest, ListPaginates) {
   int pages = 0;
   do {
     v1::ListReposResponse response;
-    ASSERT_TRUE(stack_.repos()
-                    .ListRepos(Deadline(absl::Seconds(10)).get(), request,
-                               &response)
-                    .ok());
+    ASSERT_TRUE(
+        stack_.repos()
+            .ListRepos(Deadline(absl::Seconds(10)).get(), request, &response)
+            .ok());
     for (const v1::Repo& repo : response.repos()) names.push_back(repo.name());
     request.set_page_token(response.next_page_token());
     ++pages;
   } while (!request.page_token().empty());
   EXPECT_EQ(pages, 3);
-  EXPECT_THAT(names, ::testing::ElementsAre("r0", "r1", "r2", "r3", "r4", "r5",
-                                            "r6"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("r0", "r1", "r2", "r3", "r4", "r5", "r6"));
   request.set_page_token("garbage");
   v1::ListReposResponse response;
-  EXPECT_EQ(stack_.repos()
-                .ListRepos(Deadline(absl::Seconds(10)).get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stack_.repos()
+          .ListRepos(Deadline(absl::Seconds(10)).get(), request, &response)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ReposE2eTest, BadRequestsGetClearErrorsAndNoJob) {
@@ -143,8 +144,8 @@ TEST_F(ReposE2eTest, JobsCanBeListedFilteredAndWaitedWithTimeout) {
   request.set_state(v1::SUCCEEDED);
   v1::ListJobsResponse response;
   ASSERT_TRUE(
-      stack_.jobs().ListJobs(Deadline(absl::Seconds(10)).get(), request,
-                             &response)
+      stack_.jobs()
+          .ListJobs(Deadline(absl::Seconds(10)).get(), request, &response)
           .ok());
   ASSERT_EQ(response.jobs_size(), 1);
   EXPECT_EQ(response.jobs(0).kind(), "repo.create");
@@ -158,10 +159,10 @@ TEST_F(ReposE2eTest, JobsCanBeListedFilteredAndWaitedWithTimeout) {
   EXPECT_THAT(job.log(0), HasSubstr("attempt 1 on worker test-worker-0"));
 
   get.set_id(999999);
-  EXPECT_EQ(
-      stack_.jobs().GetJob(Deadline(absl::Seconds(10)).get(), get, &job)
-          .error_code(),
-      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stack_.jobs()
+                .GetJob(Deadline(absl::Seconds(10)).get(), get, &job)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ReposE2eTest, CancelQueuedAndRunningJobs) {
@@ -172,38 +173,39 @@ TEST_F(ReposE2eTest, CancelQueuedAndRunningJobs) {
   v1::CreateRepoRequest create;
   create.mutable_repo()->set_name("never");
   v1::Job queued;
-  ASSERT_TRUE(stack_.repos()
-                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &queued)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.repos()
+          .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &queued)
+          .ok());
   v1::WaitJobRequest wait;
   wait.set_id(queued.id());
   *wait.mutable_timeout() =
       google::protobuf::util::TimeUtil::MillisecondsToDuration(300);
   v1::Job still;
   const absl::Time before = absl::Now();
-  ASSERT_TRUE(
-      stack_.jobs().WaitJob(Deadline(absl::Seconds(10)).get(), wait, &still)
-          .ok());
+  ASSERT_TRUE(stack_.jobs()
+                  .WaitJob(Deadline(absl::Seconds(10)).get(), wait, &still)
+                  .ok());
   EXPECT_EQ(still.state(), v1::QUEUED);
   EXPECT_GE(absl::Now() - before, absl::Milliseconds(250));
 
   v1::CancelJobRequest cancel;
   cancel.set_id(queued.id());
   v1::Job cancelled;
-  ASSERT_TRUE(stack_.jobs()
-                  .CancelJob(Deadline(absl::Seconds(10)).get(), cancel,
-                             &cancelled)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.jobs()
+          .CancelJob(Deadline(absl::Seconds(10)).get(), cancel, &cancelled)
+          .ok());
   EXPECT_EQ(cancelled.state(), v1::CANCELLED);
 
   // A running job: a stalled worker holds it until cancelled.
   stack_.StartWorker({"--test_stall=3s"});
   create.mutable_repo()->set_name("stopped");
   v1::Job running;
-  ASSERT_TRUE(stack_.repos()
-                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create,
-                              &running)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.repos()
+          .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &running)
+          .ok());
   v1::GetJobRequest get;
   get.set_id(running.id());
   for (int i = 0; i < 200 && running.state() != v1::RUNNING; ++i) {
@@ -214,10 +216,10 @@ TEST_F(ReposE2eTest, CancelQueuedAndRunningJobs) {
   }
   ASSERT_EQ(running.state(), v1::RUNNING);
   cancel.set_id(running.id());
-  ASSERT_TRUE(stack_.jobs()
-                  .CancelJob(Deadline(absl::Seconds(10)).get(), cancel,
-                             &cancelled)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.jobs()
+          .CancelJob(Deadline(absl::Seconds(10)).get(), cancel, &cancelled)
+          .ok());
   EXPECT_TRUE(cancelled.cancel_requested());
   v1::Job ended = stack_.WaitJob(running.id());
   EXPECT_EQ(ended.state(), v1::CANCELLED);

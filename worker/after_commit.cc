@@ -7,20 +7,17 @@
 
 namespace debrepo::worker {
 
-absl::Status RunAfterCommit(const JobHandler& handler,
-                            const v1::JobArgs& args,
-                            const v1::JobResult& committed,
-                            JobContext& context,
+absl::Status RunAfterCommit(const JobHandler& handler, const v1::JobArgs& args,
+                            const v1::JobResult& committed, JobContext& context,
                             const AfterCommitBackoff& backoff,
                             const std::function<bool(absl::Duration)>& wait) {
   absl::Duration delay = backoff.initial;
   for (int attempt = 1;; ++attempt) {
     absl::Status done = handler.AfterCommit(args, committed, context);
     if (done.ok()) {
-      context.Log(attempt == 1
-                      ? std::string("after-commit step done")
-                      : absl::StrCat("after-commit step done on try ",
-                                     attempt));
+      context.Log(attempt == 1 ? std::string("after-commit step done")
+                               : absl::StrCat("after-commit step done on try ",
+                                              attempt));
       return done;
     }
     LogWarning("job ", context.job_id(), ": after-commit step failed (try ",

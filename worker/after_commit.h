@@ -27,10 +27,8 @@ struct AfterCommitBackoff {
 // worker is stopping and its grace period is over) it returns the last
 // error, and recovery replays the step on another worker. Every failure
 // and the success are logged on `context`.
-absl::Status RunAfterCommit(const JobHandler& handler,
-                            const v1::JobArgs& args,
-                            const v1::JobResult& committed,
-                            JobContext& context,
+absl::Status RunAfterCommit(const JobHandler& handler, const v1::JobArgs& args,
+                            const v1::JobResult& committed, JobContext& context,
                             const AfterCommitBackoff& backoff,
                             const std::function<bool(absl::Duration)>& wait);
 

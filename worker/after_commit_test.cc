@@ -47,19 +47,18 @@ TEST(RunAfterCommitTest, RetriesWithGrowingBackoffUntilTheStepSucceeds) {
   FlakyStep step(/*failures=*/4);
   JobContext context(TestJob());
   std::vector<absl::Duration> waits;
-  absl::Status status = RunAfterCommit(
-      step, v1::JobArgs(), v1::JobResult(), context,
-      {absl::Milliseconds(100), absl::Milliseconds(300)},
-      [&](absl::Duration delay) {
-        waits.push_back(delay);
-        return true;
-      });
+  absl::Status status =
+      RunAfterCommit(step, v1::JobArgs(), v1::JobResult(), context,
+                     {absl::Milliseconds(100), absl::Milliseconds(300)},
+                     [&](absl::Duration delay) {
+                       waits.push_back(delay);
+                       return true;
+                     });
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_EQ(step.calls(), 5);
-  EXPECT_THAT(waits, ElementsAre(absl::Milliseconds(100),
-                                 absl::Milliseconds(200),
-                                 absl::Milliseconds(300),
-                                 absl::Milliseconds(300)));
+  EXPECT_THAT(waits,
+              ElementsAre(absl::Milliseconds(100), absl::Milliseconds(200),
+                          absl::Milliseconds(300), absl::Milliseconds(300)));
   ASSERT_EQ(context.log().size(), 5u);
   EXPECT_THAT(context.log()[0], HasSubstr("failed (try 1): UNAVAILABLE"));
   EXPECT_EQ(context.log()[4], "after-commit step done on try 5");
@@ -79,9 +78,11 @@ TEST(RunAfterCommitTest, GivesUpOnlyWhenTheWorkerStops) {
 TEST(RunAfterCommitTest, AStepThatSucceedsAtOnceIsRunOnce) {
   FlakyStep step(/*failures=*/0);
   JobContext context(TestJob());
-  absl::Status status = RunAfterCommit(
-      step, v1::JobArgs(), v1::JobResult(), context, {},
-      [](absl::Duration) -> bool { ADD_FAILURE() << "no wait expected"; return true; });
+  absl::Status status = RunAfterCommit(step, v1::JobArgs(), v1::JobResult(),
+                                       context, {}, [](absl::Duration) -> bool {
+                                         ADD_FAILURE() << "no wait expected";
+                                         return true;
+                                       });
   EXPECT_TRUE(status.ok());
   EXPECT_EQ(step.calls(), 1);
   EXPECT_THAT(context.log(), ElementsAre("after-commit step done"));

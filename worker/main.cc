@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.staging_root = absl::GetFlag(FLAGS_staging_dir);
   if (options.staging_root.empty()) {
-    options.staging_root = absl::StrCat(absl::GetFlag(FLAGS_blob_dir), "/staging");
+    options.staging_root =
+        absl::StrCat(absl::GetFlag(FLAGS_blob_dir), "/staging");
   }
   options.test_stall = absl::GetFlag(FLAGS_test_stall);
   options.test_exit_after_commit = absl::GetFlag(FLAGS_test_exit_after_commit);

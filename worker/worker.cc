@@ -222,8 +222,8 @@ bool Worker::RunJob(storage::JobSession& session,
       .reader = reader,
       .interrupted = interrupted,
   });
-  context.Log(absl::StrCat("attempt ", job.attempt, " on worker ",
-                           options_.worker_id));
+  context.Log(
+      absl::StrCat("attempt ", job.attempt, " on worker ", options_.worker_id));
   // An infrastructure failure abandons the job: the session is dropped, its
   // locks with it, and recovery requeues the job.
   auto abandon = [&](const absl::Status& status) {
@@ -261,7 +261,8 @@ bool Worker::RunJob(storage::JobSession& session,
     outcome = **std::move(ran);
   }
   if (options_.test_exit_after_commit) {
-    LogError("job ", job.id, " committed; exiting as --test_exit_after_commit "
+    LogError("job ", job.id,
+             " committed; exiting as --test_exit_after_commit "
              "asks");
     std::_Exit(3);
   }
@@ -277,12 +278,12 @@ bool Worker::RunJob(storage::JobSession& session,
         .reader = reader,
         .interrupted = interrupted,
     });
-    absl::Status done = RunAfterCommit(
-        handler, job.args, outcome->result, step, options_.after_commit_backoff,
-        [this](absl::Duration delay) {
-          HoldUnlessPastShutdownGrace(delay);
-          return !PastShutdownGrace();
-        });
+    absl::Status done = RunAfterCommit(handler, job.args, outcome->result, step,
+                                       options_.after_commit_backoff,
+                                       [this](absl::Duration delay) {
+                                         HoldUnlessPastShutdownGrace(delay);
+                                         return !PastShutdownGrace();
+                                       });
     for (const std::string& line : step.log()) context.Log(line);
     // Given up on shutdown: recovery replays the step on another worker.
     if (!done.ok()) return abandon(done);
@@ -307,10 +308,10 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
   ASSIGN_OR_RETURN(const bool cancelled_before,
                    session.CancelRequested(job.id));
   absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
-      cancelled_before
-          ? absl::CancelledError("cancelled before it started running; "
-                                 "nothing was changed")
-          : handler.Prepare(job.args, context);
+      cancelled_before ? absl::CancelledError(
+                             "cancelled before it started running; "
+                             "nothing was changed")
+                       : handler.Prepare(job.args, context);
   if (prepared.status().code() == absl::StatusCode::kUnavailable) {
     return prepared.status();
   }
@@ -334,16 +335,14 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
   transactions_.fetch_add(1 + outcome->serialization_retries);
   serialization_retries_.fetch_add(outcome->serialization_retries);
   if (outcome->serialization_retries > 0) {
-    context.Log(absl::StrCat("committed after ",
-                             outcome->serialization_retries,
+    context.Log(absl::StrCat("committed after ", outcome->serialization_retries,
                              " serialization retries"));
   }
   return outcome;
 }
 
 bool Worker::GiveBack(storage::JobSession& session,
-                      const storage::ClaimedJob& job,
-                      absl::string_view where) {
+                      const storage::ClaimedJob& job, absl::string_view where) {
   if (absl::Status requeued = session.Requeue(
           job, absl::StrCat("stopped; gave the job back ", where));
       !requeued.ok()) {
@@ -362,8 +361,7 @@ void Worker::RemoveStaging(const std::string& path) {
   std::error_code error;
   std::filesystem::remove_all(path, error);
   if (error) {
-    LogWarning("cannot remove staging directory ", path, ": ",
-               error.message());
+    LogWarning("cannot remove staging directory ", path, ": ", error.message());
   }
 }
 

@@ -138,10 +138,11 @@ class StatementStats {
                       WHERE datname = current_database())
         ORDER BY total_exec_time DESC LIMIT $1)sql",
                                          top);
-    std::printf("\n%s: statements by share of database time\n\n"
-                "| share | calls/job | mean ms | statement |\n"
-                "|---|---|---|---|\n",
-                title.c_str());
+    std::printf(
+        "\n%s: statements by share of database time\n\n"
+        "| share | calls/job | mean ms | statement |\n"
+        "|---|---|---|---|\n",
+        title.c_str());
     for (const pqxx::row& row : rows) {
       std::printf("| %.1f%% | %.2f | %.3f | `%s` |\n", row[0].as<double>(),
                   row[1].as<double>() / jobs, row[2].as<double>(),
@@ -209,9 +210,9 @@ Row RunScenario(Stack& stack, const TestDatabase& db,
     row.retried_percent =
         100.0 * (retries_after - retries_before) / transactions;
   }
-  statements.Print(absl::StrCat(scenario, ", ", workers, " workers, ",
-                                clients, " clients"),
-                   row.jobs, absl::GetFlag(FLAGS_top_statements));
+  statements.Print(
+      absl::StrCat(scenario, ", ", workers, " workers, ", clients, " clients"),
+      row.jobs, absl::GetFlag(FLAGS_top_statements));
   return row;
 }
 
@@ -224,8 +225,7 @@ int Main() {
     return 2;
   }
   setenv("DEBREPO_TEST_DATABASE_URL", url, 1);
-  const absl::Duration duration =
-      absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   std::vector<Row> rows;
   for (int workers : ParseInts(absl::GetFlag(FLAGS_workers))) {
     TestDatabase db;
@@ -241,9 +241,8 @@ int Main() {
          absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',')) {
       for (int clients : ParseInts(absl::GetFlag(FLAGS_clients))) {
         const int run = static_cast<int>(rows.size());
-        rows.push_back(RunScenario(stack, db, statements,
-                                   std::string(scenario), run, workers,
-                                   clients, duration));
+        rows.push_back(RunScenario(stack, db, statements, std::string(scenario),
+                                   run, workers, clients, duration));
         const Row& row = rows.back();
         std::fprintf(stderr, "  %s workers=%d clients=%d: %.0f jobs/s\n",
                      row.scenario.c_str(), workers, clients,
@@ -255,11 +254,11 @@ int Main() {
       "| scenario | workers | clients | jobs | errors | jobs/s | p50 ms | "
       "p99 ms | retried |\n|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
-    std::printf("| %s | %d | %d | %lld | %lld | %.0f | %.1f | %.1f | %.1f%% |\n",
-                row.scenario.c_str(), row.workers, row.clients,
-                static_cast<long long>(row.jobs),
-                static_cast<long long>(row.errors), row.jobs_per_second,
-                row.p50_ms, row.p99_ms, row.retried_percent);
+    std::printf(
+        "| %s | %d | %d | %lld | %lld | %.0f | %.1f | %.1f | %.1f%% |\n",
+        row.scenario.c_str(), row.workers, row.clients,
+        static_cast<long long>(row.jobs), static_cast<long long>(row.errors),
+        row.jobs_per_second, row.p50_ms, row.p99_ms, row.retried_percent);
   }
   return 0;
 }

@@ -236,8 +236,8 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
   }
   // Stored under Debian's name for it, whatever it was uploaded as.
   const std::string filename =
-      deb::PackageFileName(package.name, package.version,
-                           package.architecture, package.package_type);
+      deb::PackageFileName(package.name, package.version, package.architecture,
+                           package.package_type);
   package.files.push_back(StoredFile(filename, deb.checksums));
   package.control = std::move(deb.control);
   RETURN_IF_ERROR(Keyed(package, {{filename, deb.checksums}}));
