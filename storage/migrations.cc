@@ -307,6 +307,8 @@ UPDATE jobs j SET blockers = (
     WHERE mine.job_id = j.id AND mine.exclusive) earlier)
 WHERE j.state = 'queued';
 CREATE INDEX jobs_claimable ON jobs (id) WHERE state = 'queued' AND blockers = 0;
+-- The jobs that wait: a finish looks among them only for its followers.
+CREATE INDEX jobs_waiting ON jobs (id) WHERE state = 'queued' AND blockers > 0;
 
 -- Which attempt committed the outcome (its staging files are the ones an
 -- after-commit step puts in place), and whether the job still has an
@@ -314,6 +316,10 @@ CREATE INDEX jobs_claimable ON jobs (id) WHERE state = 'queued' AND blockers = 0
 ALTER TABLE job_outcomes ADD COLUMN attempt integer NOT NULL DEFAULT 1;
 ALTER TABLE job_outcomes ADD COLUMN after_commit boolean NOT NULL DEFAULT false;
 
+-- The queue functions run the same few statements on every job: plpgsql
+-- caches their plans, and a generic plan keeps PostgreSQL from planning
+-- them afresh on every call (measured: 0.6 against 0.45 ms a submit),
+-- which it otherwise does for statements over array parameters.
 -- Queue locks: transaction-scoped advisory locks that make counting a new
 -- job's blockers and releasing a finished job's keys mutually exclusive per
 -- key (shared for shared keys, so jobs that only share the "gc" key never
@@ -321,7 +327,7 @@ ALTER TABLE job_outcomes ADD COLUMN after_commit boolean NOT NULL DEFAULT false;
 -- they never wait for the session locks workers hold on the same resources
 -- while running jobs. Taken in ascending order: no deadlocks.
 CREATE FUNCTION debrepo_lock_queue_keys(exclusive_keys text[], shared_keys text[])
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   -- One statement (plpgsql keeps its plan; an SQL function would plan it
   -- on every call): volatile output expressions are evaluated after the
@@ -349,7 +355,7 @@ END $$;
 CREATE FUNCTION debrepo_submit_job(job_kind text, job_args jsonb, request text,
     exclusive_keys text[], shared_keys text[])
 RETURNS TABLE (job_id bigint, job_create_time timestamptz)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   PERFORM debrepo_lock_queue_keys(exclusive_keys, shared_keys);
   RETURN QUERY
@@ -361,11 +367,16 @@ BEGIN
       (SELECT count(*) FROM (
          -- Two branches, so a key held shared by every job ("gc") is
          -- looked up only among its exclusive holders, through an index.
-         SELECT other.job_id FROM unnest(exclusive_keys || shared_keys) AS k
-         JOIN job_keys other ON other.key = k AND other.exclusive
+         -- One index look-up per key (LATERAL ... OFFSET 0 keeps it a
+         -- nested loop whatever the generic plan estimates).
+         SELECT other.job_id FROM unnest(exclusive_keys || shared_keys) AS k,
+           LATERAL (SELECT o.job_id FROM job_keys o
+                    WHERE o.key = k AND o.exclusive OFFSET 0) other
          UNION
-         SELECT other.job_id FROM unnest(exclusive_keys) AS k
-         JOIN job_keys other ON other.key = k) earlier)
+         SELECT other.job_id FROM unnest(exclusive_keys) AS k,
+           LATERAL (SELECT o.job_id FROM job_keys o WHERE o.key = k OFFSET 0)
+             other)
+       earlier)
     ON CONFLICT (request_id) DO NOTHING
     RETURNING j.id, j.create_time),
   keys AS (
@@ -384,7 +395,7 @@ END $$;
 -- only the worker that ran the step says so; cancel and recovery do not).
 CREATE FUNCTION debrepo_finish_job(finished_id bigint, log text[],
     after_commit_done boolean)
-RETURNS boolean LANGUAGE plpgsql AS $$
+RETURNS boolean LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   ended boolean;
 BEGIN
@@ -411,14 +422,16 @@ BEGIN
     SELECT w.id FROM jobs w
     WHERE EXISTS (SELECT 1 FROM finished)
       AND w.id IN (
-        SELECT other.job_id FROM job_keys mine
-        JOIN job_keys other ON other.key = mine.key AND other.exclusive
-          AND other.job_id > mine.job_id
+        SELECT other.job_id FROM job_keys mine,
+          LATERAL (SELECT o.job_id FROM job_keys o
+                   WHERE o.key = mine.key AND o.exclusive
+                     AND o.job_id > finished_id OFFSET 0) other
         WHERE mine.job_id = finished_id
         UNION
-        SELECT other.job_id FROM job_keys mine
-        JOIN job_keys other ON other.key = mine.key
-          AND other.job_id > mine.job_id
+        SELECT other.job_id FROM job_keys mine,
+          LATERAL (SELECT o.job_id FROM job_keys o
+                   WHERE o.key = mine.key AND o.job_id > finished_id
+                   OFFSET 0) other
         WHERE mine.job_id = finished_id AND mine.exclusive)
       AND w.state = 'queued' AND w.blockers > 0
     ORDER BY w.id FOR UPDATE),
