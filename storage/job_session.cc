@@ -140,23 +140,23 @@ absl::StatusOr<bool> JobSession::LockResources(
   std::vector<AdvisoryLock> locks =
       PlanLocks(job.exclusive_keys, job.shared_keys);
   if (locks.empty()) return true;
-  const std::string statement = LockStatement(locks);
+  // One round trip: a multi-statement query runs as one implicit
+  // transaction, so when the lock times out the SET is rolled back with it
+  // (the job's own transaction keeps the session's lock_timeout).
+  // Session locks taken before a timeout stay held (and are taken again,
+  // counted, on the next try); Finish and Requeue release them all.
+  const std::string statement =
+      absl::StrCat("SET lock_timeout = '", kLockWaitTimeout, "'; ",
+                   LockStatement(locks), "; RESET lock_timeout");
   for (;;) {
     absl::StatusOr<bool> locked =
         Guard("locking the job's resources", [&]() -> absl::StatusOr<bool> {
-          // The timeout applies to this transaction only. Session locks
-          // taken before a timeout stay held (and are taken again, counted,
-          // on the next try); Finish and Requeue release them all.
-          pqxx::work tx(*connection_);
-          tx.exec(absl::StrCat("SET LOCAL lock_timeout = '", kLockWaitTimeout,
-                               "'"));
           try {
-            tx.exec(statement);
+            pqxx::nontransaction(*connection_).exec(statement);
           } catch (const pqxx::sql_error& e) {
             if (e.sqlstate() != "55P03") throw;  // lock_not_available
             return false;
           }
-          tx.commit();
           return true;
         });
     if (!locked.ok() || *locked) return locked;
