@@ -105,23 +105,52 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
   return job;
 }
 
+namespace {
+
+// One statement: data-modifying CTEs all run, atomically. Ends the job only
+// if it has an outcome, has not ended yet, and owes no after-commit step
+// unless $3 says the caller ran it.
+// The statement's select list follows (its FROM is the finished rows).
+constexpr char kFinishJob[] = R"sql(
+      WITH finished AS (
+        UPDATE jobs j SET state = o.state, end_time = o.end_time,
+            status_code = o.status_code, status_message = o.status_message,
+            result = o.result
+        FROM job_outcomes o
+        WHERE j.id = $1 AND o.job_id = j.id
+          AND j.state IN ('queued', 'running')
+          AND ($3 OR NOT o.after_commit)
+        RETURNING j.id),
+      logged AS (
+        INSERT INTO job_logs (job_id, line)
+        SELECT $1, line FROM unnest($2::text[]) WITH ORDINALITY AS l (line, n)
+        ORDER BY n),
+      freed_keys AS (
+        DELETE FROM job_keys WHERE job_id IN (SELECT id FROM finished)),
+      dropped_cancellation AS (
+        DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
+      SELECT count(*) > 0)sql";
+
+}  // namespace
+
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
                  const std::vector<std::string>& log) {
   return ExecPrepared(tx, "finalize_job",
-                      "SELECT debrepo_finish_job($1, $2::text[], false)", id,
-                      PgTextArray(log))[0][0]
+                      absl::StrCat(kFinishJob, " FROM finished"), id,
+                      PgTextArray(log), false)[0][0]
       .as<bool>();
 }
 
 bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
                   const std::vector<std::string>& log) {
-  // The select list runs after the function: the job's row is updated
-  // (and row-locked until the statement commits, so recovery's probe skips
-  // it) before its owner's locks go.
+  // The select list is evaluated after the aggregate has read every
+  // finished row: the job's row is updated (and row-locked until the
+  // statement commits, so recovery's probe skips it) before its owner's
+  // locks go.
   return ExecPrepared(tx, "finish_own_job",
-                      "SELECT debrepo_finish_job($1, $2::text[], true), "
-                      "pg_advisory_unlock_all()",
-                      id, PgTextArray(log))[0][0]
+                      absl::StrCat(kFinishJob,
+                                   ", pg_advisory_unlock_all() FROM finished"),
+                      id, PgTextArray(log), true)[0][0]
       .as<bool>();
 }
 

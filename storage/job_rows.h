@@ -41,12 +41,12 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 #define DEBREPO_SQL_JOB_LOCK(id) \
   "(" id " / 2147483648)::int, (" id " % 2147483648)::int"
 
-// FinalizeJob ends job `id` (debrepo_finish_job, migration 8): copies its
-// outcome row onto its jobs row, appends `log` to its log, drops its
-// resource keys and counts it off the jobs waiting for it, in one
-// statement. Returns false when the job has no outcome yet, has ended
-// already, or owes its after-commit step (then only the log is written).
-// Callers notify with NotifyJobEnded after committing.
+// FinalizeJob ends job `id`: copies its outcome row onto its jobs row,
+// appends `log` to its log, drops its resource keys (freeing conflicting
+// jobs to be claimed) and its cancellation request, in one statement. Returns
+// false when the job has no outcome yet, has ended already, or owes its
+// after-commit step (then only the log is written). Callers notify with
+// NotifyJobEnded after committing.
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
                  const std::vector<std::string>& log = {});
 

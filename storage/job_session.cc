@@ -19,34 +19,58 @@ namespace {
 
 using internal::Guard;
 
-// One statement, one commit: take the oldest claimable job of a kind this
-// worker runs, skipping rows other claimers hold, and take its job lock (a
-// session lock that outlives this statement and dies with the session,
-// which is how recovery tells a dead owner).
+// One statement, one commit: pick the oldest claimable job, skipping rows
+// other claimers hold, and take its job lock (a session lock that outlives
+// this statement and dies with the session, which is how recovery tells a
+// dead owner). A queued job is claimable when none of its keys conflicts
+// (either side exclusive) with a running job or an older queued one. The
+// two EXISTS branches keep the shared "gc" key that every job holds from
+// turning the check quadratic: a shared key only looks for exclusive
+// holders, through the (key, exclusive) index.
 //
 // Why this is FIFO per key and never runs two conflicting jobs at once: a
-// queued job is claimable (blockers = 0) only once every job submitted
-// before it that shares a key with it, either side exclusive, has finished
-// (debrepo_submit_job counts them, debrepo_finish_job counts them down;
-// migration 8). A later job therefore cannot start before an earlier
-// conflicting one has ended, whichever kinds the workers run, and two
-// conflicting jobs are never running together. The advisory locks the
-// worker takes next (LockResources) are the second line of defence that
-// makes this hold even for a job requeued while its old session lingers.
-// The claim itself is an index look-up (jobs_claimable), whatever the
-// queue's depth.
+// job is claimed only when no job that conflicts with it is running and
+// none submitted before it is still queued, so a later job cannot start
+// before an earlier conflicting one has ended, whichever kinds the workers
+// run (a job of a kind no worker runs holds its keys' queue): an older
+// conflicting job blocks whether it is queued or running, so no snapshot
+// can miss it. The row is locked (FOR UPDATE) and its state set in this
+// statement, so two claimers cannot take it twice. The advisory locks the
+// worker takes next (LockResources) are the second line of defence, for
+// whatever outlives a job's row state (a requeued job whose old session
+// is still going). Keys are dropped in the statement that ends the job
+// and releases its locks (FinishOwnJob), so no claimer finds the keys free
+// and the locks still held.
 constexpr char kClaim[] = R"sql(
+  WITH candidate AS (
+    SELECT j.id FROM jobs j
+    WHERE j.state = 'queued'
+      AND j.kind = ANY($2::text[])
+      AND NOT EXISTS (
+        SELECT 1 FROM job_keys mine
+        WHERE mine.job_id = j.id
+          AND (
+            -- Anyone holding or queued before us exclusively on our key.
+            EXISTS (
+              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              WHERE other.key = mine.key AND other.exclusive
+                AND other.job_id <> j.id
+                AND (o.state = 'running' OR o.id < j.id))
+            -- For our exclusive keys, anyone at all.
+            OR (mine.exclusive AND EXISTS (
+              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              WHERE other.key = mine.key AND other.job_id <> j.id
+                AND (o.state = 'running' OR o.id < j.id)))))
+    ORDER BY j.id
+    LIMIT 1
+    FOR UPDATE OF j SKIP LOCKED)
   UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = $1,
       start_time = now()
-  WHERE id = (
-      SELECT c.id FROM jobs c
-      WHERE c.state = 'queued' AND c.blockers = 0
-        AND c.kind = ANY($2::text[])
-      ORDER BY c.id
-      LIMIT 1
-      FOR UPDATE SKIP LOCKED)
-    AND pg_try_advisory_lock()sql" DEBREPO_SQL_JOB_LOCK("id") R"sql()
-  RETURNING id, kind, args, exclusive_keys, shared_keys, attempts)sql";
+  FROM candidate
+  WHERE jobs.id = candidate.id
+    AND pg_try_advisory_lock()sql" DEBREPO_SQL_JOB_LOCK("candidate.id") R"sql()
+  RETURNING jobs.id, jobs.kind, jobs.args, jobs.exclusive_keys,
+      jobs.shared_keys, jobs.attempts)sql";
 
 // The success outcome, unless a cancellation was requested first: reading
 // job_cancellations by primary key inside the serializable transaction

@@ -16,11 +16,20 @@ namespace {
 
 using internal::LoadJob;
 
-// Inserts the job with its keys and the count of jobs it waits for, unless
-// its request_id exists; returns the new id and creation time, or nothing.
-constexpr char kInsertJob[] =
-    "SELECT job_id, " DEBREPO_SQL_MICROS("job_create_time")
-    " FROM debrepo_submit_job($1, $2::jsonb, $3, $4::text[], $5::text[])";
+// Inserts the job with its keys in one statement, unless its request_id
+// exists; returns the new id and creation time, or nothing.
+constexpr char kInsertJob[] = R"sql(
+  WITH inserted AS (
+    INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
+    VALUES ($1, $2::jsonb, nullif($3, ''), $4::text[], $5::text[])
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING id, create_time),
+  keys AS (
+    INSERT INTO job_keys (key, job_id, exclusive)
+    SELECT key, inserted.id, true FROM inserted, unnest($4::text[]) AS key
+    UNION ALL
+    SELECT key, inserted.id, false FROM inserted, unnest($5::text[]) AS key)
+  SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql( FROM inserted)sql";
 
 constexpr char kFindByRequestId[] = R"sql(
   SELECT id, kind = $2 AND args = $3::jsonb FROM jobs WHERE request_id = $1)sql";
@@ -190,13 +199,6 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
   absl::Status status =
       db_.Run("cancelling a job", [&](pqxx::connection& connection) {
         pqxx::work tx(connection);
-        // The queue locks of the job's keys first, as debrepo_finish_job
-        // takes them before it locks rows: a cancel racing the finish of a
-        // job this one waits for never deadlocks with it.
-        tx.exec_params(
-            "SELECT debrepo_lock_queue_keys(exclusive_keys, shared_keys) "
-            "FROM jobs WHERE id = $1",
-            id);
         // Lock the row so a concurrent claim either sees the cancellation
         // or has already made the job running.
         pqxx::result rows = tx.exec_params(

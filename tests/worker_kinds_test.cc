@@ -87,8 +87,11 @@ TEST(WorkerKindsTest, QueuedJobSaysWhenNoLiveWorkerRunsItsKind) {
 
   // A kind no version of the worker runs yet (a newer server's, say).
   const std::string unknown = db.QueryValue(
-      "SELECT job_id FROM debrepo_submit_job('mirror.update', '{}', '', "
-      "'{mirror/m}', '{gc}')");
+      "WITH j AS (INSERT INTO jobs (kind, args, exclusive_keys, shared_keys) "
+      "VALUES ('mirror.update', '{}', '{mirror/m}', '{gc}') RETURNING id), "
+      "k AS (INSERT INTO job_keys (key, job_id, exclusive) "
+      "SELECT 'mirror/m', id, true FROM j UNION ALL "
+      "SELECT 'gc', id, false FROM j) SELECT id FROM j");
   ASSERT_NE(unknown, "");
   EXPECT_THAT(GetJob(stack, std::stoll(unknown)).waiting_reason(),
               HasSubstr("waiting for a worker that runs mirror.update"));
