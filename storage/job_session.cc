@@ -85,8 +85,8 @@ constexpr char kInsertSuccessUnlessCancelled[] = R"sql(
 
 // The outcome of a job whose body failed or was cancelled, decided in the
 // same serializable transaction as the body (after its writes were rolled
-// back to the savepoint): a cancellation requested before this commits
-// wins over the failure, as it does over success.
+// back to the savepoint): a cancellation that committed before this
+// transaction's snapshot wins over the failure, as it does over success.
 constexpr char kInsertFailureOrCancellation[] = R"sql(
   INSERT INTO job_outcomes (job_id, state, status_code, status_message,
       attempt)
@@ -372,6 +372,13 @@ absl::Status JobSession::ReadOnly(
     Transaction transaction(tx);
     RETURN_IF_ERROR(fn(transaction));
     tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status JobSession::Ping() {
+  return Guard("checking the job's session", [&]() -> absl::Status {
+    pqxx::nontransaction(*connection_).exec("SELECT 1");
     return absl::OkStatus();
   });
 }

@@ -94,8 +94,9 @@ class JobSession {
 
   // Commit runs `body` in a SERIALIZABLE transaction and inserts the job's
   // outcome row in that same transaction, retrying serialization failures
-  // (only those) per `policy`. A cancellation requested before the
-  // transaction commits wins over success and failure alike. If the job
+  // (only those) per `policy`. A cancellation that committed before the
+  // transaction's snapshot wins over success and failure alike (one that
+  // comes later is too late). If the job
   // already has an outcome (a previous attempt committed), that one is
   // returned and `body` is not run again. With `after_commit`, a success
   // is recorded as still owing its after-commit step, which recovery then
@@ -132,6 +133,10 @@ class JobSession {
   // for a job's long phase. Under the job's locks, what it reads about the
   // locked resources stays valid until the job's own transaction.
   absl::Status ReadOnly(const std::function<absl::Status(Transaction&)>& fn);
+
+  // Ping checks that the session (and with it every lock it holds) is
+  // still there, with a round trip; UNAVAILABLE when it is not.
+  absl::Status Ping();
 
   // CancelRequested is true once someone asked to cancel the job.
   absl::StatusOr<bool> CancelRequested(int64_t job_id);

@@ -99,8 +99,9 @@ class JobHandler {
   // Prepare is the long phase (downloads, reading files, writing indices),
   // run under the job's resource locks before its transaction. It may
   // write only outputs that are safe to redo: content-addressed files or
-  // the attempt's staging directory. An error fails the job (UNAVAILABLE:
-  // gives it back for another attempt).
+  // the attempt's staging directory. An error fails the job; UNAVAILABLE
+  // instead abandons this attempt (the worker drops its session, and
+  // recovery requeues the job, counting the attempt).
   virtual absl::StatusOr<std::unique_ptr<PreparedJob>> Prepare(
       const v1::JobArgs& args, JobContext& context) const = 0;
 

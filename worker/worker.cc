@@ -278,14 +278,18 @@ bool Worker::RunJob(storage::JobSession& session,
         .reader = reader,
         .interrupted = interrupted,
     });
-    absl::Status done = RunAfterCommit(handler, job.args, outcome->result, step,
-                                       options_.after_commit_backoff,
-                                       [this](absl::Duration delay) {
-                                         HoldUnlessPastShutdownGrace(delay);
-                                         return !PastShutdownGrace();
-                                       });
+    absl::Status done = RunAfterCommit(
+        handler, job.args, outcome->result, step, options_.after_commit_backoff,
+        [&](absl::Duration delay) {
+          HoldUnlessPastShutdownGrace(delay);
+          // A lost session lost the job's
+          // locks: recovery hands the step
+          // to another worker.
+          return !PastShutdownGrace() && session.Ping().ok();
+        });
     for (const std::string& line : step.log()) context.Log(line);
-    // Given up on shutdown: recovery replays the step on another worker.
+    // Given up (stopping, or the session is gone): recovery replays the
+    // step on another worker.
     if (!done.ok()) return abandon(done);
   }
   if (!outcome->status.ok()) {
@@ -343,6 +347,11 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
 
 bool Worker::GiveBack(storage::JobSession& session,
                       const storage::ClaimedJob& job, absl::string_view where) {
+  // Nothing committed: this attempt's staged files will not be used.
+  // Removed while the job is still ours: once requeued, the next claim
+  // gets the same attempt number, and so the same directory.
+  RemoveStaging(absl::StrCat(options_.staging_root, "/job-", job.id,
+                             "/attempt-", job.attempt));
   if (absl::Status requeued = session.Requeue(
           job, absl::StrCat("stopped; gave the job back ", where));
       !requeued.ok()) {
@@ -351,9 +360,6 @@ bool Worker::GiveBack(storage::JobSession& session,
     return false;
   }
   LogInfo("job ", job.id, " given back on shutdown ", where);
-  // Nothing committed: this attempt's staged files will not be used.
-  RemoveStaging(absl::StrCat(options_.staging_root, "/job-", job.id,
-                             "/attempt-", job.attempt));
   return true;
 }
 
