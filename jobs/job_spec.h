@@ -25,6 +25,9 @@ std::string RepoKey(absl::string_view name);
 // UploadKey is the resource key of an upload directory: "upload/<name>".
 std::string UploadKey(absl::string_view directory);
 
+// SnapshotKey is the resource key of a snapshot: "snapshot/<name>".
+std::string SnapshotKey(absl::string_view name);
+
 // JobSpec is a job ready to submit; MakeJobSpec (jobs/job_kinds.h) makes
 // one from a job's arguments.
 struct JobSpec {

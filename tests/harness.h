@@ -18,6 +18,7 @@
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "proto/debrepo/v1/snapshots.grpc.pb.h"
 #include "tests/test_database.h"
 
 namespace debrepo::testing {
@@ -74,6 +75,7 @@ class Stack {
   v1::Admin::Stub& admin(int index = 0);
   v1::Files::Stub& files(int index = 0);
   v1::Packages::Stub& packages(int index = 0);
+  v1::Snapshots::Stub& snapshots(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -90,6 +92,7 @@ class Stack {
     std::unique_ptr<v1::Admin::Stub> admin;
     std::unique_ptr<v1::Files::Stub> files;
     std::unique_ptr<v1::Packages::Stub> packages;
+    std::unique_ptr<v1::Snapshots::Stub> snapshots;
   };
   std::string database_url_;
   std::string blob_dir_;
