@@ -16,6 +16,9 @@ namespace debrepo::jobs {
 // batches this large already make the per-job cost negligible.
 inline constexpr int kMaxUploadFilesPerJob = 1000;
 
+// The most snapshots one merge reads (and so the keys its job holds).
+inline constexpr int kMaxMergeSources = 100;
+
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";
 
