@@ -1,19 +1,26 @@
 #include "server/snapshots_service.h"
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "deb/query.h"
 #include "server/grpc_status.h"
+#include "server/page_token.h"
+#include "storage/package_store.h"
 #include "storage/snapshot_store.h"
 
 namespace debrepo::server {
 namespace {
 
 constexpr size_t kMaxDescriptionLength = 4096;
+// The most snapshots one search names.
+constexpr int kMaxSearchedSnapshots = 1000;
 
 // Checks the caller-given fields of a snapshot (name and description).
 absl::Status ValidateSnapshotFields(const v1::Snapshot& snapshot) {
@@ -100,6 +107,88 @@ absl::StatusOr<v1::Job> DeleteSnapshot(
   return submitter.Submit(std::move(args), request.request_id());
 }
 
+absl::Status ListSnapshots(storage::Database& db,
+                           const v1::ListSnapshotsRequest& request,
+                           v1::ListSnapshotsResponse& response) {
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  const storage::SnapshotOrder order =
+      request.order() == v1::ListSnapshotsRequest::CREATE_TIME
+          ? storage::SnapshotOrder::kCreateTime
+          : storage::SnapshotOrder::kName;
+  const int page_size = PageSize(request.page_size());
+  // One extra row tells whether another page follows.
+  ASSIGN_OR_RETURN(std::vector<v1::Snapshot> snapshots,
+                   storage::ListSnapshots(db, order, after, page_size + 1));
+  response.set_next_page_token(
+      TakePage(snapshots, page_size, [order](const v1::Snapshot& snapshot) {
+        return order == storage::SnapshotOrder::kName
+                   ? snapshot.name()
+                   : storage::SnapshotTimePosition(snapshot);
+      }));
+  for (v1::Snapshot& snapshot : snapshots) {
+    *response.add_snapshots() = std::move(snapshot);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ListSnapshotPackages(
+    storage::Database& db, const v1::ListSnapshotPackagesRequest& request,
+    v1::ListSnapshotPackagesResponse& response) {
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.name()));
+  std::optional<deb::Query> query;
+  if (!request.query().empty()) {
+    ASSIGN_OR_RETURN(query, deb::Query::Parse(request.query()));
+  }
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  RETURN_IF_ERROR(storage::GetSnapshot(db, request.name()).status());
+  const int page_size = PackagePageSize(request.page_size(), request.details());
+  ASSIGN_OR_RETURN(std::vector<v1::Package> packages,
+                   storage::ListSnapshotPackages(
+                       db, request.name(), query ? &*query : nullptr, after,
+                       page_size + 1, request.details()));
+  response.set_next_page_token(
+      TakePage(packages, page_size,
+               [](const v1::Package& package) { return package.key(); }));
+  for (v1::Package& package : packages) {
+    *response.add_packages() = std::move(package);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SearchSnapshots(storage::Database& db,
+                             const v1::SearchSnapshotsRequest& request,
+                             v1::SearchSnapshotsResponse& response) {
+  if (request.query().empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages to look for with a query, e.g. \"Name (~ ^lib)\"");
+  }
+  ASSIGN_OR_RETURN(const deb::Query query, deb::Query::Parse(request.query()));
+  if (request.snapshots_size() > kMaxSearchedSnapshots) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("search at most ", kMaxSearchedSnapshots,
+                     " snapshots by name, or every snapshot by naming none"));
+  }
+  for (const std::string& name : request.snapshots()) {
+    RETURN_IF_ERROR(ValidateResourceName("snapshot", name));
+    RETURN_IF_ERROR(storage::GetSnapshot(db, name).status());
+  }
+  ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
+  const int page_size = PackagePageSize(request.page_size(), request.details());
+  ASSIGN_OR_RETURN(std::vector<v1::SnapshotPackage> found,
+                   storage::SearchSnapshots(
+                       db, &query,
+                       std::vector<std::string>(request.snapshots().begin(),
+                                                request.snapshots().end()),
+                       after, page_size + 1, request.details()));
+  response.set_next_page_token(TakePage(
+      found, page_size,
+      [](const v1::SnapshotPackage& hit) { return hit.package().key(); }));
+  for (v1::SnapshotPackage& hit : found) {
+    *response.add_packages() = std::move(hit);
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status NotYetImplemented(absl::string_view method) {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                       absl::StrCat(method, " is not implemented yet"));
@@ -123,10 +212,10 @@ grpc::Status SnapshotsService::GetSnapshot(
   return Respond(storage::GetSnapshot(db_, request->name()), response);
 }
 
-grpc::Status SnapshotsService::ListSnapshots(grpc::ServerContext*,
-                                             const v1::ListSnapshotsRequest*,
-                                             v1::ListSnapshotsResponse*) {
-  return NotYetImplemented("ListSnapshots");
+grpc::Status SnapshotsService::ListSnapshots(
+    grpc::ServerContext*, const v1::ListSnapshotsRequest* request,
+    v1::ListSnapshotsResponse* response) {
+  return ToGrpcStatus(server::ListSnapshots(db_, *request, *response));
 }
 
 grpc::Status SnapshotsService::UpdateSnapshot(
@@ -142,15 +231,15 @@ grpc::Status SnapshotsService::DeleteSnapshot(
 }
 
 grpc::Status SnapshotsService::ListSnapshotPackages(
-    grpc::ServerContext*, const v1::ListSnapshotPackagesRequest*,
-    v1::ListSnapshotPackagesResponse*) {
-  return NotYetImplemented("ListSnapshotPackages");
+    grpc::ServerContext*, const v1::ListSnapshotPackagesRequest* request,
+    v1::ListSnapshotPackagesResponse* response) {
+  return ToGrpcStatus(server::ListSnapshotPackages(db_, *request, *response));
 }
 
 grpc::Status SnapshotsService::SearchSnapshots(
-    grpc::ServerContext*, const v1::SearchSnapshotsRequest*,
-    v1::SearchSnapshotsResponse*) {
-  return NotYetImplemented("SearchSnapshots");
+    grpc::ServerContext*, const v1::SearchSnapshotsRequest* request,
+    v1::SearchSnapshotsResponse* response) {
+  return ToGrpcStatus(server::SearchSnapshots(db_, *request, *response));
 }
 
 grpc::Status SnapshotsService::DiffSnapshots(grpc::ServerContext*,

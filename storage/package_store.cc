@@ -256,17 +256,73 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
                         "FALSE", query, after_key, limit, details);
 }
 
+absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
+    Database& db, absl::string_view snapshot, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details) {
+  // Joined, not `= ANY(package_ids)`: that would scan the array for each
+  // package.
+  return ListPackagesIn(db, "listing a snapshot's packages",
+                        "FROM packages p JOIN unnest((SELECT package_ids FROM "
+                        "snapshots WHERE name = $1)) AS m (id) ON m.id = p.id "
+                        "WHERE TRUE",
+                        snapshot, "FALSE", query, after_key, limit, details);
+}
+
+absl::StatusOr<std::vector<v1::SnapshotPackage>> SearchSnapshots(
+    Database& db, const deb::Query* query,
+    const std::vector<std::string>& snapshots, absl::string_view after_key,
+    int limit, bool details) {
+  std::vector<v1::SnapshotPackage> found;
+  absl::Status status =
+      db.Run("searching snapshots", [&](pqxx::connection& connection) {
+        std::vector<std::string> parameters = {internal::PgTextArray(snapshots),
+                                               std::string(after_key),
+                                               absl::StrCat(limit)};
+        const std::string condition = QueryCondition(query, parameters);
+        pqxx::read_transaction tx(connection);
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat(
+                     "WITH held AS (SELECT m.id, array_agg(s.name ORDER BY "
+                     "s.name) AS snapshots FROM snapshots s, "
+                     "unnest(s.package_ids) AS m (id) WHERE "
+                     "cardinality($1::text[]) = 0 OR s.name = ANY($1::text[]) "
+                     "GROUP BY m.id) "
+                     "SELECT p.key, p.name, p.version, p.architecture, "
+                     "p.source, p.package_type, ",
+                     details ? "p.stanza, p.files, " : "NULL, NULL, ",
+                     "held.snapshots FROM packages p JOIN held ON held.id = "
+                     "p.id WHERE p.key > $2 AND (",
+                     condition, ") ORDER BY p.key LIMIT $3::int"),
+                 pqxx::prepare::make_dynamic_params(parameters))) {
+          v1::SnapshotPackage& hit = found.emplace_back();
+          ASSIGN_OR_RETURN(*hit.mutable_package(),
+                           PackageFromRow(row, details));
+          for (std::string& name : internal::ParseTextArray(row[8])) {
+            hit.add_snapshots(std::move(name));
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
-  // shared.
-  // One probe of repo_packages_package_id a package.
-  return ListPackagesIn(db, "searching packages",
-                        "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
-                        "NOT EXISTS (SELECT 1 FROM repo_packages rp "
-                        "WHERE rp.package_id = p.id)",
-                        query, after_key, limit, details);
+  // shared. One probe of repo_packages_package_id a package, and one hash
+  // of the ids snapshots hold (a probe of each snapshot's array for each
+  // package would cost their product).
+  return ListPackagesIn(
+      db, "searching packages",
+      "FROM packages p LEFT JOIN (SELECT DISTINCT unnest(package_ids) AS id "
+      "FROM snapshots) AS held ON held.id = p.id "
+      "WHERE ($1::text IS NULL OR TRUE)",
+      "",
+      "held.id IS NULL AND NOT EXISTS (SELECT 1 FROM repo_packages rp "
+      "WHERE rp.package_id = p.id)",
+      query, after_key, limit, details);
 }
 
 absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
@@ -278,8 +334,9 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
             "SELECT p.key, p.name, p.version, p.architecture, p.source, "
             "p.package_type, p.stanza, p.files, ARRAY(SELECT r.name FROM "
             "repo_packages rp JOIN repos r ON r.id = rp.repo_id WHERE "
-            "rp.package_id = p.id ORDER BY r.name) FROM packages p "
-            "WHERE p.key = $1",
+            "rp.package_id = p.id ORDER BY r.name), ARRAY(SELECT s.name FROM "
+            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name) "
+            "FROM packages p WHERE p.key = $1",
             std::string(key));
         if (rows.empty()) {
           package = absl::NotFoundError(absl::StrCat(
@@ -292,7 +349,11 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
         for (std::string& repo : internal::ParseTextArray(rows[0][8])) {
           found.add_repos(std::move(repo));
         }
-        found.set_in_no_repo(found.repos().empty());
+        for (std::string& snapshot : internal::ParseTextArray(rows[0][9])) {
+          found.add_snapshots(std::move(snapshot));
+        }
+        found.set_in_no_repo(found.repos().empty() &&
+                             found.snapshots().empty());
         package = std::move(found);
         return absl::OkStatus();
       });
