@@ -1,0 +1,184 @@
+// The snapshot races of issue 10 that need only snapshots of repos, with
+// two servers and three workers (two runners each) against one PostgreSQL
+// and many concurrent clients, each asserting its invariant afterwards.
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+#include "tests/snapshot_calls.h"
+
+namespace debrepo::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr int kClients = 32;
+
+// Runs `fn(i)` on `n` threads at once and waits for all.
+template <typename Fn>
+void RunConcurrently(int n, Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      fn(i);
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+}
+
+class SnapshotsRacesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.StartServer();
+    stack_.StartServer();
+    for (int i = 0; i < 3; ++i) stack_.StartWorker();
+  }
+
+  int Count(const std::string& sql) { return std::stoi(db_.QueryValue(sql)); }
+
+  TestDatabase db_;
+  Stack stack_{db_.url()};
+};
+
+TEST_F(SnapshotsRacesTest, ConcurrentCreatesOfOneNameMakeExactlyOne) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  ASSERT_EQ(UploadPackages(stack_, "main", "incoming", {"one", "two"}).size(),
+            2u);
+  for (int round = 0; round < 3; ++round) {
+    const std::string name = absl::StrCat("hot", round);
+    std::vector<Result> results(kClients);
+    RunConcurrently(kClients, [&](int i) {
+      // Half from the repo, half empty: whichever wins, there is one.
+      results[i] = i % 2 == 0 ? CreateSnapshotFromRepo(stack_, name, "main", i)
+                              : CreateEmptySnapshot(stack_, name, "", i);
+    });
+    int ok = 0, exists = 0;
+    for (const Result& result : results) {
+      if (result.code == absl::StatusCode::kOk) ++ok;
+      if (result.code == absl::StatusCode::kAlreadyExists) ++exists;
+    }
+    EXPECT_EQ(ok, 1) << "round " << round;
+    EXPECT_EQ(exists, kClients - 1) << "round " << round;
+    EXPECT_EQ(Count(absl::StrCat(
+                  "SELECT count(*) FROM snapshots WHERE name = '", name, "'")),
+              1);
+  }
+  // Most callers passed the servers' shallow check at once, so the
+  // uniqueness was decided by the jobs, not by the fast path.
+  EXPECT_GT(Count("SELECT count(*) FROM jobs WHERE kind = 'snapshot.create' "
+                  "AND state = 'failed' AND status_code = 6"),
+            3);
+  // Each winner has the sources of what it was made from, once.
+  EXPECT_EQ(Count("SELECT count(*) FROM snapshot_sources"),
+            Count("SELECT count(*) FROM snapshots WHERE package_count = 2"));
+}
+
+TEST_F(SnapshotsRacesTest,
+       ConcurrentRenamesOntoOneNameHaveOneWinnerAndLoseNothing) {
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  std::vector<std::string> names;
+  for (int i = 0; i < 8; ++i) names.push_back(absl::StrCat("pkg", i));
+  const std::vector<std::string> keys =
+      UploadPackages(stack_, "main", "incoming", names);
+  ASSERT_EQ(keys.size(), 8u);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(
+        CreateSnapshotFromKeys(stack_, absl::StrCat("src", i), {keys[i]}).code,
+        absl::StatusCode::kOk);
+  }
+  std::vector<Result> results(8);
+  RunConcurrently(8, [&](int i) {
+    results[i] = RenameSnapshot(stack_, absl::StrCat("src", i), "target", i);
+  });
+  int winner = -1;
+  for (int i = 0; i < 8; ++i) {
+    if (results[i].code == absl::StatusCode::kOk) {
+      EXPECT_EQ(winner, -1) << "two renames won";
+      winner = i;
+    } else {
+      EXPECT_EQ(results[i].code, absl::StatusCode::kAlreadyExists)
+          << results[i].message;
+    }
+  }
+  ASSERT_NE(winner, -1);
+  EXPECT_EQ(Count("SELECT count(*) FROM snapshots"), 8);  // nothing lost
+  // Every snapshot still holds its own package, under the name it has.
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = i == winner ? "target" : absl::StrCat("src", i);
+    EXPECT_THAT(SnapshotKeys(stack_, name, "", i), ElementsAre(keys[i]))
+        << name;
+  }
+}
+
+// Batches of packages are added to a repo by concurrent jobs while other
+// clients snapshot it: each snapshot holds every package of a batch or
+// none of them.
+TEST_F(SnapshotsRacesTest, SnapshotOfARepoBeingFilledHoldsWholeBatches) {
+  constexpr int kBatches = 8;
+  constexpr int kBatchSize = 4;
+  constexpr int kSnapshotters = 4;
+  constexpr int kSnapshotsEach = 6;
+  ASSERT_EQ(CreateRepo(stack_, "pool").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "target").code, absl::StatusCode::kOk);
+  std::vector<std::string> names;
+  for (int i = 0; i < kBatches * kBatchSize; ++i) {
+    names.push_back(absl::StrCat("pkg", i));
+  }
+  const std::vector<std::string> keys =
+      UploadPackages(stack_, "pool", "incoming", names);
+  ASSERT_EQ(keys.size(), names.size());
+  std::vector<std::vector<std::string>> batches(kBatches);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    batches[i / kBatchSize].push_back(keys[i]);
+  }
+
+  std::vector<Result> adds(kBatches);
+  std::vector<Result> creates(kSnapshotters * kSnapshotsEach);
+  RunConcurrently(kBatches + kSnapshotters, [&](int i) {
+    if (i < kBatches) {
+      adds[i] = AddPackagesToRepo(stack_, "target", batches[i], i);
+      return;
+    }
+    const int snapshotter = i - kBatches;
+    for (int j = 0; j < kSnapshotsEach; ++j) {
+      creates[snapshotter * kSnapshotsEach + j] = CreateSnapshotFromRepo(
+          stack_, absl::StrCat("s", snapshotter, "-", j), "target", i + j);
+    }
+  });
+  for (const Result& add : adds) {
+    ASSERT_EQ(add.code, absl::StatusCode::kOk) << add.message;
+  }
+  std::set<int> sizes;
+  for (int i = 0; i < kSnapshotters * kSnapshotsEach; ++i) {
+    ASSERT_EQ(creates[i].code, absl::StatusCode::kOk) << creates[i].message;
+    const std::string name =
+        absl::StrCat("s", i / kSnapshotsEach, "-", i % kSnapshotsEach);
+    const std::vector<std::string> held = SnapshotKeys(stack_, name, "", i);
+    const std::set<std::string> holds(held.begin(), held.end());
+    EXPECT_EQ(creates[i].job.result().snapshot().package_count(),
+              static_cast<int64_t>(held.size()));
+    for (int batch = 0; batch < kBatches; ++batch) {
+      int in = 0;
+      for (const std::string& key : batches[batch]) in += holds.count(key);
+      EXPECT_TRUE(in == 0 || in == kBatchSize)
+          << name << " holds " << in << " of batch " << batch;
+    }
+    sizes.insert(static_cast<int>(held.size()));
+  }
+  // More than one size means snapshots were taken between the adds, i.e.
+  // the race ran (3 when this test was written); recorded, not asserted,
+  // as the scheduler decides it.
+  RecordProperty("distinct_snapshot_sizes", static_cast<int>(sizes.size()));
+}
+
+}  // namespace
+}  // namespace debrepo::testing
