@@ -6,8 +6,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -207,6 +209,22 @@ std::string ReadFile(const std::string& path);
 
 // Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
 std::string Sha256Hex(const std::string& bytes);
+
+// RunConcurrently runs `fn(i)` for i in [0, n) on `n` threads released at
+// once, and waits for all.
+template <typename Fn>
+void RunConcurrently(int n, Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      fn(i);
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+}
 
 // Deadline returns a context with a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);

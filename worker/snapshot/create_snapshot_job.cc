@@ -4,12 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
 #include "storage/snapshot_store.h"
-#include "worker/repo/bounded_lists.h"
 #include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
@@ -22,14 +20,7 @@ absl::StatusOr<storage::SnapshotPackageIds> PackagesWithKeys(
     storage::Transaction& tx, const v1::PackageKeysArgs& packages) {
   const std::vector<std::string> keys(packages.keys().begin(),
                                       packages.keys().end());
-  ASSIGN_OR_RETURN(std::vector<std::string> missing,
-                   storage::MissingPackages(tx, keys));
-  if (!missing.empty()) {
-    for (std::string& key : missing) key = absl::StrCat("\"", key, "\"");
-    return absl::NotFoundError(absl::StrCat(
-        "no package has the key ", JoinAtMost(missing, ", "),
-        "; no snapshot was created. `debrepo package search` finds keys"));
-  }
+  RETURN_IF_ERROR(CheckPackagesStored(tx, keys, "no snapshot was created"));
   // No repo has the empty name, so only the keys' conflicts among
   // themselves are found.
   ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,
