@@ -330,6 +330,10 @@ CREATE TABLE snapshots (
   package_count integer NOT NULL
     GENERATED ALWAYS AS (coalesce(array_length(package_ids, 1), 0)) STORED
 );
+-- Stored out of line but not compressed: compressing the 500 KB array of
+-- 63,440 ids took 75 of the 106 ms of creating a snapshot from a repo of
+-- that size (28 ms without).
+ALTER TABLE snapshots ALTER COLUMN package_ids SET STORAGE EXTERNAL;
 
 -- What each snapshot was made from, in the order given. The foreign keys
 -- keep a source from being dropped under it: a forced drop first clears

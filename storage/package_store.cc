@@ -311,17 +311,15 @@ absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
-  // shared. One probe of repo_packages_package_id a package, and one hash
-  // of the ids snapshots hold (a probe of each snapshot's array for each
-  // package would cost their product).
+  // shared. One probe of repo_packages_package_id a package, and for those
+  // in no repo one of a hash of the ids snapshots hold, built once (a join
+  // with those ids is planned as a nested loop: 385 ms for a page with two
+  // snapshots of 63,440 packages, against 21 ms).
   return ListPackagesIn(
       db, "searching packages",
-      "FROM packages p LEFT JOIN (SELECT DISTINCT unnest(package_ids) AS id "
-      "FROM snapshots) AS held ON held.id = p.id "
-      "WHERE ($1::text IS NULL OR TRUE)",
-      "",
-      "held.id IS NULL AND NOT EXISTS (SELECT 1 FROM repo_packages rp "
-      "WHERE rp.package_id = p.id)",
+      "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
+      "NOT EXISTS (SELECT 1 FROM repo_packages rp WHERE rp.package_id = p.id) "
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots)",
       query, after_key, limit, details);
 }
 
