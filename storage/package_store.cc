@@ -280,19 +280,35 @@ absl::StatusOr<std::vector<v1::SnapshotPackage>> SearchSnapshots(
                                                absl::StrCat(limit)};
         const std::string condition = QueryCondition(query, parameters);
         pqxx::read_transaction tx(connection);
+        // The page first, in key order, checking membership against one
+        // hash of the searched snapshots' ids; then which of them hold each
+        // package of the page. (Grouping every id of every snapshot by
+        // package before paging took 612 ms for a page of 101 over five
+        // snapshots of 63,440 packages.)
         for (const pqxx::row& row : tx.exec_params(
                  absl::StrCat(
-                     "WITH held AS (SELECT m.id, array_agg(s.name ORDER BY "
-                     "s.name) AS snapshots FROM snapshots s, "
-                     "unnest(s.package_ids) AS m (id) WHERE "
-                     "cardinality($1::text[]) = 0 OR s.name = ANY($1::text[]) "
-                     "GROUP BY m.id) "
+                     "WITH searched AS MATERIALIZED (SELECT name, package_ids "
+                     "FROM snapshots WHERE cardinality($1::text[]) = 0 OR "
+                     "name = ANY($1::text[])), "
+                     "page AS MATERIALIZED (SELECT p.id, p.key, p.name, "
+                     "p.version, p.architecture, p.source, p.package_type, ",
+                     // Stanzas are most of a row: fetch them only when
+                     // asked for.
+                     details ? "p.stanza, p.files "
+                             : "NULL AS stanza, NULL AS files ",
+                     "FROM packages p WHERE p.key > $2 AND (", condition,
+                     // IS TRUE keeps the IN a hashed test rather than a
+                     // join, which is planned as a nested loop.
+                     ") AND (p.id IN (SELECT unnest(package_ids) FROM "
+                     "searched)) IS TRUE ORDER BY p.key LIMIT $3::int), "
+                     "held AS (SELECT m.id, array_agg(s.name ORDER BY s.name) "
+                     "AS snapshots FROM searched s, unnest(s.package_ids) AS "
+                     "m (id) WHERE m.id IN (SELECT id FROM page) GROUP BY "
+                     "m.id) "
                      "SELECT p.key, p.name, p.version, p.architecture, "
-                     "p.source, p.package_type, ",
-                     details ? "p.stanza, p.files, " : "NULL, NULL, ",
-                     "held.snapshots FROM packages p JOIN held ON held.id = "
-                     "p.id WHERE p.key > $2 AND (",
-                     condition, ") ORDER BY p.key LIMIT $3::int"),
+                     "p.source, p.package_type, p.stanza, p.files, "
+                     "held.snapshots FROM page p JOIN held ON held.id = p.id "
+                     "ORDER BY p.key"),
                  pqxx::prepare::make_dynamic_params(parameters))) {
           v1::SnapshotPackage& hit = found.emplace_back();
           ASSIGN_OR_RETURN(*hit.mutable_package(),

@@ -233,6 +233,7 @@ TEST_F(SnapshotsE2eTest, ListsByNameAndTimeSearchesAndRefusesTakenNames) {
   EXPECT_THAT(found.packages(0).snapshots(), ElementsAre("alpha", "mid"));
   search.clear_snapshots();
   search.set_query("Name (tool)");
+  search.set_details(true);
   ASSERT_TRUE(
       stack_.snapshots()
           .SearchSnapshots(Deadline(absl::Seconds(10)).get(), search, &found)
@@ -240,6 +241,9 @@ TEST_F(SnapshotsE2eTest, ListsByNameAndTimeSearchesAndRefusesTakenNames) {
   ASSERT_EQ(found.packages_size(), 1);
   EXPECT_THAT(found.packages(0).snapshots(),
               ElementsAre("alpha", "mid", "zeta"));
+  EXPECT_EQ(found.packages(0).package().key(), keys[1]);
+  EXPECT_GT(found.packages(0).package().fields_size(), 0);
+  EXPECT_EQ(found.packages(0).package().files_size(), 1);
   search.add_snapshots("missing");
   EXPECT_EQ(
       stack_.snapshots()
