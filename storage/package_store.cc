@@ -259,12 +259,16 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
 absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
     Database& db, absl::string_view snapshot, const deb::Query* query,
     absl::string_view after_key, int limit, bool details) {
-  // Joined, not `= ANY(package_ids)`: that would scan the array for each
-  // package.
+  // Members are tested against one hash of the snapshot's ids while the
+  // listing walks packages_listing in key order: a join with the ids is
+  // planned as a nested loop and a sort of them all (200 ms for the first
+  // page of 63,440 packages, against 27 ms), and `= ANY(package_ids)` would
+  // scan the array for each package. IS TRUE keeps the IN from becoming
+  // that join.
   return ListPackagesIn(db, "listing a snapshot's packages",
-                        "FROM packages p JOIN unnest((SELECT package_ids FROM "
-                        "snapshots WHERE name = $1)) AS m (id) ON m.id = p.id "
-                        "WHERE TRUE",
+                        "FROM packages p WHERE (p.id IN (SELECT "
+                        "unnest(package_ids) FROM snapshots WHERE name = $1)) "
+                        "IS TRUE",
                         snapshot, "FALSE", query, after_key, limit, details);
 }
 
