@@ -119,15 +119,14 @@ absl::Status ListSnapshots(storage::Database& db,
   // One extra row tells whether another page follows.
   ASSIGN_OR_RETURN(std::vector<v1::Snapshot> snapshots,
                    storage::ListSnapshots(db, order, after, page_size + 1));
-  response.set_next_page_token(
-      TakePage(snapshots, page_size, [order](const v1::Snapshot& snapshot) {
+  response.set_next_page_token(TakePageInto(
+      snapshots, page_size,
+      [order](const v1::Snapshot& snapshot) {
         return order == storage::SnapshotOrder::kName
                    ? snapshot.name()
                    : storage::SnapshotTimePosition(snapshot);
-      }));
-  for (v1::Snapshot& snapshot : snapshots) {
-    *response.add_snapshots() = std::move(snapshot);
-  }
+      },
+      *response.mutable_snapshots()));
   return absl::OkStatus();
 }
 
@@ -146,12 +145,10 @@ absl::Status ListSnapshotPackages(
                    storage::ListSnapshotPackages(
                        db, request.name(), query ? &*query : nullptr, after,
                        page_size + 1, request.details()));
-  response.set_next_page_token(
-      TakePage(packages, page_size,
-               [](const v1::Package& package) { return package.key(); }));
-  for (v1::Package& package : packages) {
-    *response.add_packages() = std::move(package);
-  }
+  response.set_next_page_token(TakePageInto(
+      packages, page_size,
+      [](const v1::Package& package) { return package.key(); },
+      *response.mutable_packages()));
   return absl::OkStatus();
 }
 
@@ -180,12 +177,10 @@ absl::Status SearchSnapshots(storage::Database& db,
                        std::vector<std::string>(request.snapshots().begin(),
                                                 request.snapshots().end()),
                        after, page_size + 1, request.details()));
-  response.set_next_page_token(TakePage(
+  response.set_next_page_token(TakePageInto(
       found, page_size,
-      [](const v1::SnapshotPackage& hit) { return hit.package().key(); }));
-  for (v1::SnapshotPackage& hit : found) {
-    *response.add_packages() = std::move(hit);
-  }
+      [](const v1::SnapshotPackage& hit) { return hit.package().key(); },
+      *response.mutable_packages()));
   return absl::OkStatus();
 }
 
