@@ -1,6 +1,7 @@
-// The snapshot races of issue 10 that need only snapshots of repos, with
-// two servers and three workers (two runners each) against one PostgreSQL
-// and many concurrent clients, each asserting its invariant afterwards.
+// The snapshot races of issue 10 that need only snapshots of repos (and a
+// few more about names and dropped sources), with two servers and three
+// workers (two runners each) against one PostgreSQL and many concurrent
+// clients, each asserting its invariant afterwards.
 #include <atomic>
 #include <set>
 #include <string>
@@ -102,6 +103,87 @@ TEST_F(SnapshotsRacesTest,
     EXPECT_THAT(SnapshotKeys(stack_, name, "", i), ElementsAre(keys[i]))
         << name;
   }
+}
+
+TEST_F(SnapshotsRacesTest, RenameRacingCreateOfTheNewNameLeavesExactlyOne) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string from = absl::StrCat("a", round);
+    const std::string to = absl::StrCat("b", round);
+    ASSERT_EQ(CreateEmptySnapshot(stack_, from, "renamed").code,
+              absl::StatusCode::kOk);
+    Result renamed, created;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        renamed = RenameSnapshot(stack_, from, to, 0);
+      } else {
+        created = CreateEmptySnapshot(stack_, to, "created", 1);
+      }
+    });
+    EXPECT_NE(renamed.code == absl::StatusCode::kOk,
+              created.code == absl::StatusCode::kOk)
+        << "round " << round << ": " << renamed.message << " / "
+        << created.message;
+    EXPECT_EQ(Count(absl::StrCat(
+                  "SELECT count(*) FROM snapshots WHERE name = '", to, "'")),
+              1);
+    // The loser changed nothing: the renamed snapshot is under one name.
+    EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM snapshots WHERE "
+                                 "description = 'renamed' AND name IN ('",
+                                 from, "', '", to, "')")),
+              1);
+  }
+}
+
+// A forced drop of a repo racing snapshots of it: each snapshot is either
+// refused (NOT_FOUND: the repo was gone) or made whole, and then says its
+// source was dropped; no source entry points at a repo that is gone.
+TEST_F(SnapshotsRacesTest, ForcedRepoDropRacingSnapshotsLeavesNothingDangling) {
+  for (int round = 0; round < 5; ++round) {
+    const std::string repo = absl::StrCat("r", round);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    ASSERT_EQ(UploadPackages(stack_, repo, absl::StrCat("in", round),
+                             {absl::StrCat("p", round)})
+                  .size(),
+              1u);
+    std::vector<Result> creates(6);
+    Result dropped;
+    RunConcurrently(7, [&](int i) {
+      if (i == 6) {
+        v1::DeleteRepoRequest request;
+        request.set_name(repo);
+        request.set_force(true);
+        v1::Job job;
+        grpc::Status rpc = stack_.repos(i).DeleteRepo(
+            Deadline(absl::Seconds(30)).get(), request, &job);
+        dropped = Await(stack_, rpc, job, i);
+        return;
+      }
+      creates[i] =
+          CreateSnapshotFromRepo(stack_, absl::StrCat(repo, "-s", i), repo, i);
+    });
+    ASSERT_EQ(dropped.code, absl::StatusCode::kOk) << dropped.message;
+    for (int i = 0; i < 6; ++i) {
+      const std::string name = absl::StrCat(repo, "-s", i);
+      if (creates[i].code != absl::StatusCode::kOk) {
+        EXPECT_EQ(creates[i].code, absl::StatusCode::kNotFound)
+            << creates[i].message;
+        continue;
+      }
+      v1::GetSnapshotRequest get;
+      get.set_name(name);
+      v1::Snapshot snapshot;
+      ASSERT_TRUE(
+          stack_.snapshots()
+              .GetSnapshot(Deadline(absl::Seconds(10)).get(), get, &snapshot)
+              .ok());
+      EXPECT_EQ(snapshot.package_count(), 1) << name;
+      ASSERT_EQ(snapshot.sources_size(), 1) << name;
+      EXPECT_EQ(snapshot.sources(0).name(), repo);
+      EXPECT_TRUE(snapshot.sources(0).dropped()) << name;
+    }
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM snapshot_sources WHERE NOT dropped"),
+            0);
 }
 
 // Batches of packages are added to a repo by concurrent jobs while other
