@@ -410,9 +410,11 @@ Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
   return Await(stack, rpc, job, server);
 }
 
-Result DeleteRepo(Stack& stack, const std::string& name, int server) {
+Result DeleteRepo(Stack& stack, const std::string& name, int server,
+                  bool force) {
   v1::DeleteRepoRequest request;
   request.set_name(name);
+  request.set_force(force);
   v1::Job job;
   grpc::Status rpc = stack.repos(server).DeleteRepo(
       Deadline(absl::Seconds(30)).get(), request, &job);

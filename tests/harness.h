@@ -125,8 +125,10 @@ Result CreateRepo(Stack& stack, const std::string& name, int server = 0);
 Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
                   int server = 0);
 
-// DeleteRepo drops a repo through server `server` and waits.
-Result DeleteRepo(Stack& stack, const std::string& name, int server = 0);
+// DeleteRepo drops a repo through server `server` (with `force`: also
+// when snapshots were made from it) and waits.
+Result DeleteRepo(Stack& stack, const std::string& name, int server = 0,
+                  bool force = false);
 
 // Upload streams `bytes` to Files.Upload as directory/filename in chunks of
 // `chunk` bytes, with `sha256` in the header (none when empty); returns the

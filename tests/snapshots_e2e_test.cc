@@ -146,15 +146,8 @@ TEST_F(SnapshotsE2eTest, SnapshotOfARepoLivesOnWhateverHappensToTheRepo) {
   Result refused = DeleteRepo(stack_, "primary");
   EXPECT_EQ(refused.code, absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.message, HasSubstr("\"stable\""));
-  v1::DeleteRepoRequest drop_repo;
-  drop_repo.set_name("primary");
-  drop_repo.set_force(true);
-  ASSERT_TRUE(
-      stack_.repos()
-          .DeleteRepo(Deadline(absl::Seconds(10)).get(), drop_repo, &job)
-          .ok());
-  job = stack_.WaitJob(job.id());
-  ASSERT_EQ(job.state(), v1::SUCCEEDED) << job.status_message();
+  Result forced = DeleteRepo(stack_, "primary", 0, /*force=*/true);
+  ASSERT_EQ(forced.code, absl::StatusCode::kOk) << forced.message;
   ASSERT_TRUE(Get("stable", &snapshot).ok());
   ASSERT_EQ(snapshot.sources_size(), 1);
   EXPECT_EQ(snapshot.sources(0).name(), "primary");

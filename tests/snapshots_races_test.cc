@@ -149,13 +149,7 @@ TEST_F(SnapshotsRacesTest, ForcedRepoDropRacingSnapshotsLeavesNothingDangling) {
     Result dropped;
     RunConcurrently(7, [&](int i) {
       if (i == 6) {
-        v1::DeleteRepoRequest request;
-        request.set_name(repo);
-        request.set_force(true);
-        v1::Job job;
-        grpc::Status rpc = stack_.repos(i).DeleteRepo(
-            Deadline(absl::Seconds(30)).get(), request, &job);
-        dropped = Await(stack_, rpc, job, i);
+        dropped = DeleteRepo(stack_, repo, i, /*force=*/true);
         return;
       }
       creates[i] =
