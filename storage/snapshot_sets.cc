@@ -178,7 +178,7 @@ absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
       });
 }
 
-absl::StatusOr<std::vector<SnapshotMember>> LoadSnapshotMembers(
+absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name) {
   std::string columns = "SELECT p.id, p.key, p.name, p.version, p.architecture";
   for (const char* field : kRelationFields) {
@@ -186,13 +186,13 @@ absl::StatusOr<std::vector<SnapshotMember>> LoadSnapshotMembers(
   }
   return Guard(
       "reading a snapshot's packages",
-      [&]() -> absl::StatusOr<std::vector<SnapshotMember>> {
+      [&]() -> absl::StatusOr<std::vector<deb::StoredPackage>> {
         RETURN_IF_ERROR(NotFoundIfMissing(tx.pqxx(), {std::string(name)}));
-        std::vector<SnapshotMember> members;
+        std::vector<deb::StoredPackage> members;
         for (const pqxx::row& row : tx.pqxx().exec_params(
                  absl::StrCat(columns, kSnapshotMembers, " ORDER BY p.id"),
                  std::string(name))) {
-          SnapshotMember member;
+          deb::StoredPackage member;
           member.id = row[0].as<int64_t>();
           member.key = row[1].c_str();
           RETURN_IF_ERROR(member.control.Set("Package", row[2].c_str()));

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "deb/control.h"
+#include "deb/package_selection.h"
 #include "deb/query.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
 #include "storage/database.h"
@@ -44,19 +44,12 @@ absl::StatusOr<std::vector<int64_t>> MergeSnapshotPackages(
 absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
     Transaction& tx, absl::string_view name, const deb::Query& query);
 
-// SnapshotMember is one package of a snapshot with the control fields
-// dependency resolution reads: Package, Version, Architecture, Provides,
-// Pre-Depends, Depends, Recommends and Suggests (those present).
-struct SnapshotMember {
-  int64_t id = 0;
-  std::string key;
-  deb::Paragraph control;
-};
-
 // LoadSnapshotMembers returns every package of snapshot `name` (source
-// packages too, with Architecture "source"), by id; NOT_FOUND when it does
-// not exist. Only the fields above are read: a fraction of whole stanzas.
-absl::StatusOr<std::vector<SnapshotMember>> LoadSnapshotMembers(
+// packages too, with Architecture "source"), by id, with the control
+// fields dependency resolution reads: Package, Version, Architecture,
+// Provides, Pre-Depends, Depends, Recommends and Suggests (those present),
+// a fraction of whole stanzas. NOT_FOUND when it does not exist.
+absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name);
 
 // ReadSnapshots runs `fn` in one read-only transaction (for reads outside

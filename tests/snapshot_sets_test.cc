@@ -264,7 +264,7 @@ TEST_F(SnapshotSetsTest, SelectsAndLoadsMembers) {
   ASSERT_TRUE(ids.ok()) << ids.status();
   EXPECT_THAT(Keys(*ids), ElementsAre(libx));
 
-  absl::StatusOr<std::vector<storage::SnapshotMember>> members =
+  absl::StatusOr<std::vector<deb::StoredPackage>> members =
       storage::LoadSnapshotMembers(wrapped, "s");
   ASSERT_TRUE(members.ok()) << members.status();
   ASSERT_EQ(members->size(), 2u);
