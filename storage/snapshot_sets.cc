@@ -1,11 +1,14 @@
 #include "storage/snapshot_sets.h"
 
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "deb/package_sets.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 #include "storage/query_sql.h"
@@ -15,47 +18,27 @@ namespace {
 
 using internal::Guard;
 
-// The sources $1 (text[]) with their positions, as src (package_ids, pos).
-constexpr char kSources[] = R"sql(
-  src AS (
-    SELECT s.package_ids, n.pos
-    FROM unnest($1::text[]) WITH ORDINALITY AS n (name, pos)
-    JOIN snapshots s ON s.name = n.name))sql";
+// The package ids of the snapshots named $1 (text[]), in that order; NULL
+// for a name no snapshot has.
+constexpr char kLoadIds[] = R"sql(
+  SELECT n.name, s.package_ids
+  FROM unnest($1::text[]) WITH ORDINALITY AS n (name, pos)
+  LEFT JOIN snapshots s ON s.name = n.name
+  ORDER BY n.pos)sql";
 
-// Each pair's packages from the last source holding the pair: an anti-join
-// on (name, architecture) against later sources, hashed, so the 127,000
-// memberships of two 63,440-package snapshots are never sorted but once
-// for the result.
-constexpr char kMergeLastSourceWins[] = R"sql(
-  , m AS MATERIALIZED (
-    SELECT u.id, src.pos, p.name, p.architecture
-    FROM src CROSS JOIN unnest(src.package_ids) AS u (id)
-    JOIN packages p ON p.id = u.id)
-  SELECT ARRAY(SELECT DISTINCT m.id FROM m WHERE NOT EXISTS (
-    SELECT 1 FROM m later WHERE later.name = m.name
-      AND later.architecture = m.architecture AND later.pos > m.pos)
-    ORDER BY 1))sql";
+// For each of the ids $1 (bigint[]), the other stored packages of its name
+// and architecture (by the packages_name index).
+constexpr char kSamePair[] = R"sql(
+  SELECT p.id, q.id
+  FROM unnest($1::bigint[]) AS c (id)
+  JOIN packages p ON p.id = c.id
+  JOIN packages q ON q.name = p.name AND q.architecture = p.architecture
+    AND q.id <> p.id)sql";
 
-// Each pair's highest version; only pairs held in several versions are
-// compared (debversion_cmp is a function call per comparison).
-constexpr char kMergeLatest[] = R"sql(
-  , u AS (
-    SELECT u.id, max(src.pos) AS pos
-    FROM src CROSS JOIN unnest(src.package_ids) AS u (id) GROUP BY u.id),
-  m AS MATERIALIZED (
-    SELECT u.id, u.pos, p.key, p.name, p.architecture, p.version
-    FROM u JOIN packages p ON p.id = u.id)
-  SELECT ARRAY(SELECT m.id FROM m WHERE NOT EXISTS (
-    SELECT 1 FROM m b WHERE b.name = m.name
-      AND b.architecture = m.architecture AND b.id <> m.id
-      AND (debversion_cmp(b.version, m.version) > 0
-        OR (debversion_cmp(b.version, m.version) = 0
-          AND (b.pos, b.key) > (m.pos, m.key))))
-    ORDER BY 1))sql";
-
-constexpr char kMergeKeepAll[] = R"sql(
-  SELECT ARRAY(SELECT DISTINCT u.id
-    FROM src CROSS JOIN unnest(src.package_ids) AS u (id) ORDER BY 1))sql";
+// What pairing and ordering read of the packages $1 (bigint[]).
+constexpr char kHeads[] = R"sql(
+  SELECT p.id, p.key, p.name, p.architecture, p.version
+  FROM unnest($1::bigint[]) AS u (id) JOIN packages p ON p.id = u.id)sql";
 
 // The first of the names $1 (text[]) that no snapshot has.
 constexpr char kFirstMissing[] = R"sql(
@@ -73,42 +56,6 @@ constexpr char kSnapshotMembers[] = R"sql(
 constexpr const char* kRelationFields[] = {"Provides", "Pre-Depends", "Depends",
                                            "Recommends", "Suggests"};
 
-// The diff of snapshots $1 and $2: the packages only one holds, paired per
-// (name, architecture) by rank (dpkg order, then key) among them.
-constexpr char kDiff[] = R"sql(
-  WITH l AS (SELECT unnest(package_ids) AS id FROM snapshots WHERE name = $1),
-  r AS (SELECT unnest(package_ids) AS id FROM snapshots WHERE name = $2),
-  differing AS (
-    SELECT coalesce(l.id, r.id) AS id, l.id IS NOT NULL AS is_left
-    FROM l FULL JOIN r ON r.id = l.id
-    WHERE l.id IS NULL OR r.id IS NULL),
-  op AS MATERIALIZED (
-    SELECT o.is_left, p.name, p.architecture, p.key, p.version,
-           count(*) OVER (PARTITION BY o.is_left, p.name, p.architecture) AS n
-    FROM differing o JOIN packages p ON p.id = o.id),
-  ranked AS (
-    SELECT a.is_left, a.name, a.architecture, a.key, a.version,
-           1 + count(b.key) AS rank
-    FROM op a LEFT JOIN op b ON a.n > 1 AND b.is_left = a.is_left
-      AND b.name = a.name AND b.architecture = a.architecture
-      AND (debversion_cmp(b.version, a.version) < 0
-        OR (debversion_cmp(b.version, a.version) = 0 AND b.key < a.key))
-    GROUP BY a.is_left, a.name, a.architecture, a.key, a.version),
-  lr AS (SELECT * FROM ranked WHERE is_left),
-  rr AS (SELECT * FROM ranked WHERE NOT is_left),
-  d AS (
-    SELECT coalesce(lr.name, rr.name) COLLATE "C" AS name,
-           coalesce(lr.architecture, rr.architecture) COLLATE "C" AS arch,
-           coalesce(lr.key, '') COLLATE "C" AS left_key, lr.version AS lv,
-           coalesce(rr.key, '') COLLATE "C" AS right_key, rr.version AS rv
-    FROM lr FULL JOIN rr ON rr.name = lr.name
-      AND rr.architecture = lr.architecture AND rr.rank = lr.rank)
-  SELECT name, arch, left_key, lv, right_key, rv FROM d
-  WHERE (NOT $3 OR (left_key <> '' AND right_key <> ''))
-    AND (name, arch, left_key, right_key) > ($4, $5, $6, $7)
-  ORDER BY name, arch, left_key, right_key
-  LIMIT $8)sql";
-
 absl::Status SnapshotNotFound(absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat("snapshot \"", name,
@@ -125,6 +72,11 @@ absl::Status NotFoundIfMissing(pqxx::transaction_base& tx,
   return SnapshotNotFound(missing[0][0].c_str());
 }
 
+// PgIdArray renders ids as a bigint[] literal.
+std::string PgIdArray(const std::vector<int64_t>& ids) {
+  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+}
+
 // ParseIdArray reads a bigint[] field.
 std::vector<int64_t> ParseIdArray(const pqxx::field& field) {
   std::vector<int64_t> ids;
@@ -139,21 +91,56 @@ std::vector<int64_t> ParseIdArray(const pqxx::field& field) {
   return ids;
 }
 
+// LoadIds returns the package ids of the snapshots `names`, in order;
+// NOT_FOUND naming the first that does not exist.
+absl::StatusOr<std::vector<deb::SortedIds>> LoadIds(
+    pqxx::transaction_base& tx, const std::vector<std::string>& names) {
+  std::vector<deb::SortedIds> ids;
+  for (const pqxx::row& row :
+       tx.exec_params(kLoadIds, internal::PgTextArray(names))) {
+    if (row[1].is_null()) return SnapshotNotFound(row[0].c_str());
+    ids.push_back(ParseIdArray(row[1]));
+  }
+  return ids;
+}
+
+std::vector<deb::PackageHead> LoadHeads(pqxx::transaction_base& tx,
+                                        const deb::SortedIds& ids) {
+  std::vector<deb::PackageHead> heads;
+  heads.reserve(ids.size());
+  for (const pqxx::row& row : tx.exec_params(kHeads, PgIdArray(ids))) {
+    heads.push_back({row[0].as<int64_t>(), row[1].c_str(), row[2].c_str(),
+                     row[3].c_str(), row[4].c_str()});
+  }
+  return heads;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<int64_t>> MergeSnapshotPackages(
     Transaction& tx, const std::vector<std::string>& sources, MergeRule rule) {
   return Guard(
       "merging snapshots", [&]() -> absl::StatusOr<std::vector<int64_t>> {
-        RETURN_IF_ERROR(NotFoundIfMissing(tx.pqxx(), sources));
-        const char* select = rule == MergeRule::kLastSourceWins
-                                 ? kMergeLastSourceWins
-                             : rule == MergeRule::kLatest ? kMergeLatest
-                                                          : kMergeKeepAll;
-        pqxx::result rows =
-            tx.pqxx().exec_params(absl::StrCat("WITH ", kSources, select),
-                                  internal::PgTextArray(sources));
-        return ParseIdArray(rows[0][0]);
+        ASSIGN_OR_RETURN(std::vector<deb::SortedIds> ids,
+                         LoadIds(tx.pqxx(), sources));
+        switch (rule) {
+          case MergeRule::kKeepAll:
+            return deb::SortedUnion(ids);
+          case MergeRule::kLatest:
+            return deb::MergeLatest(
+                ids, LoadHeads(tx.pqxx(), deb::SortedUnion(ids)));
+          case MergeRule::kLastSourceWins:
+            break;
+        }
+        const deb::SortedIds overridable = deb::OverridableIds(ids);
+        std::vector<std::pair<int64_t, int64_t>> same_pair;
+        if (!overridable.empty()) {
+          for (const pqxx::row& row :
+               tx.pqxx().exec_params(kSamePair, PgIdArray(overridable))) {
+            same_pair.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
+          }
+        }
+        return deb::MergeLastSourceWins(ids, same_pair);
       });
 }
 
@@ -226,21 +213,37 @@ absl::StatusOr<std::vector<v1::PackageChange>> DiffSnapshots(
   std::vector<v1::PackageChange> changes;
   RETURN_IF_ERROR(ReadSnapshots(db, [&](Transaction& tx) -> absl::Status {
     return Guard("comparing snapshots", [&]() -> absl::Status {
-      RETURN_IF_ERROR(NotFoundIfMissing(
-          tx.pqxx(), {std::string(left), std::string(right)}));
-      v1::PackageChange start;
-      if (after != nullptr) start = *after;
-      for (const pqxx::row& row : tx.pqxx().exec_params(
-               kDiff, std::string(left), std::string(right), only_matching,
-               start.name(), start.architecture(), start.left_key(),
-               start.right_key(), limit)) {
-        v1::PackageChange& change = changes.emplace_back();
-        change.set_name(row[0].c_str());
-        change.set_architecture(row[1].c_str());
-        change.set_left_key(row[2].c_str());
-        if (!row[3].is_null()) change.set_left_version(row[3].c_str());
-        change.set_right_key(row[4].c_str());
-        if (!row[5].is_null()) change.set_right_version(row[5].c_str());
+      ASSIGN_OR_RETURN(
+          std::vector<deb::SortedIds> ids,
+          LoadIds(tx.pqxx(), {std::string(left), std::string(right)}));
+      ASSIGN_OR_RETURN(
+          std::vector<deb::PackageChangeLine> lines,
+          deb::PairChanges(
+              LoadHeads(tx.pqxx(), deb::SortedDifference(ids[0], ids[1])),
+              LoadHeads(tx.pqxx(), deb::SortedDifference(ids[1], ids[0]))));
+      auto position = [](const v1::PackageChange& change) {
+        return std::make_tuple(change.name(), change.architecture(),
+                               change.left_key(), change.right_key());
+      };
+      for (const deb::PackageChangeLine& line : lines) {
+        if (static_cast<int>(changes.size()) >= limit) break;
+        if (only_matching &&
+            (!line.left.has_value() || !line.right.has_value())) {
+          continue;
+        }
+        v1::PackageChange change;
+        change.set_name(line.name);
+        change.set_architecture(line.architecture);
+        if (line.left.has_value()) {
+          change.set_left_key(line.left->key);
+          change.set_left_version(line.left->version);
+        }
+        if (line.right.has_value()) {
+          change.set_right_key(line.right->key);
+          change.set_right_version(line.right->version);
+        }
+        if (after != nullptr && position(change) <= position(*after)) continue;
+        changes.push_back(std::move(change));
       }
       return absl::OkStatus();
     });

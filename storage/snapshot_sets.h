@@ -1,6 +1,8 @@
-// Set operations over snapshots' package-id arrays, done inside PostgreSQL
-// (merge, diff, query selection), and the dependency-relevant fields of a
-// snapshot's packages for pull, filter and verify.
+// Snapshots' packages for the operations that make snapshots from others
+// or compare them: merges and diffs (each array read in one statement, the
+// set work done by deb/package_sets.h, which says why), query selection,
+// and the dependency-relevant fields of a snapshot's packages for pull,
+// filter and verify.
 #ifndef DEBREPO_STORAGE_SNAPSHOT_SETS_H_
 #define DEBREPO_STORAGE_SNAPSHOT_SETS_H_
 
