@@ -144,6 +144,11 @@ absl::StatusOr<std::vector<int64_t>> MergeSnapshotPackages(
       });
 }
 
+SnapshotPackageIds SnapshotPackageIdsOf(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return {"NULL", {}};
+  return {"$1::bigint[]", {PgIdArray(ids)}};
+}
+
 absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
     Transaction& tx, absl::string_view name, const deb::Query& query) {
   return Guard(

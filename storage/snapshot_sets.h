@@ -16,6 +16,7 @@
 #include "deb/query.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
 #include "storage/database.h"
+#include "storage/snapshot_store.h"
 #include "storage/transaction.h"
 
 namespace debrepo::storage {
@@ -40,6 +41,10 @@ enum class MergeRule {
 // `tx`; NOT_FOUND naming the first source that does not exist.
 absl::StatusOr<std::vector<int64_t>> MergeSnapshotPackages(
     Transaction& tx, const std::vector<std::string>& sources, MergeRule rule);
+
+// SnapshotPackageIdsOf is `ids` (sorted, distinct) as the packages of a
+// new snapshot, for InsertSnapshot.
+SnapshotPackageIds SnapshotPackageIdsOf(const std::vector<int64_t>& ids);
 
 // SelectSnapshotPackageIds returns the sorted ids of the packages of
 // snapshot `name` matching `query`; NOT_FOUND when it does not exist.

@@ -17,6 +17,9 @@
 #include "worker/repo/update_repo_job.h"
 #include "worker/snapshot/create_snapshot_job.h"
 #include "worker/snapshot/delete_snapshot_job.h"
+#include "worker/snapshot/filter_snapshot_job.h"
+#include "worker/snapshot/merge_snapshots_job.h"
+#include "worker/snapshot/pull_snapshot_job.h"
 #include "worker/snapshot/update_snapshot_job.h"
 #include "worker/upload/add_upload_files_job.h"
 #include "worker/upload/delete_upload_job.h"
@@ -72,6 +75,9 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.Add(jobs::kCreateSnapshot, std::make_unique<CreateSnapshotJob>());
   handlers.Add(jobs::kUpdateSnapshot, std::make_unique<UpdateSnapshotJob>());
   handlers.Add(jobs::kDeleteSnapshot, std::make_unique<DeleteSnapshotJob>());
+  handlers.Add(jobs::kMergeSnapshots, std::make_unique<MergeSnapshotsJob>());
+  handlers.Add(jobs::kPullSnapshot, std::make_unique<PullSnapshotJob>());
+  handlers.Add(jobs::kFilterSnapshot, std::make_unique<FilterSnapshotJob>());
   return handlers;
 }
 
