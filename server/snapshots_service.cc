@@ -1,18 +1,25 @@
 #include "server/snapshots_service.h"
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "deb/package_selection.h"
 #include "deb/query.h"
+#include "jobs/job_spec.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
 #include "storage/package_store.h"
+#include "storage/snapshot_sets.h"
 #include "storage/snapshot_store.h"
 
 namespace debrepo::server {
@@ -184,9 +191,210 @@ absl::Status SearchSnapshots(storage::Database& db,
   return absl::OkStatus();
 }
 
-grpc::Status NotYetImplemented(absl::string_view method) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      absl::StrCat(method, " is not implemented yet"));
+// The most architectures a pull, filter or verify names, and the longest
+// name of one.
+constexpr int kMaxArchitectures = 64;
+constexpr size_t kMaxArchitectureLength = 64;
+// Diff and verify pages: default and largest sizes.
+constexpr int kDefaultChangePage = 1000;
+constexpr int kMaxChangePage = 10000;
+
+// Checks architecture names as Debian spells them (lower-case letters,
+// digits and '-'), their length, and how many there are.
+absl::Status ValidateArchitectures(
+    const google::protobuf::RepeatedPtrField<std::string>& architectures) {
+  if (architectures.size() > kMaxArchitectures) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(architectures.size(), " architectures; name at most ",
+                     kMaxArchitectures));
+  }
+  for (const std::string& architecture : architectures) {
+    const bool valid =
+        !architecture.empty() &&
+        architecture.size() <= kMaxArchitectureLength &&
+        absl::c_all_of(architecture, [](char c) {
+          return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+        });
+    if (!valid) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"",
+          absl::CHexEscape(architecture.substr(0, kMaxArchitectureLength)),
+          "\" is not an architecture name (e.g. amd64, arm64, all)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Checks a required package query: it must be given and parse.
+absl::Status ValidateRequiredQuery(absl::string_view query) {
+  if (query.empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages with a query, e.g. \"nginx\" or \"Priority "
+        "(required)\"");
+  }
+  return deb::Query::Parse(query).status();
+}
+
+// Checks the names of snapshots read together: each valid, 1 to
+// kMaxMergeSources of them (`at_least` 0 for an optional list).
+absl::Status ValidateSnapshotNames(
+    absl::string_view what,
+    const google::protobuf::RepeatedPtrField<std::string>& names,
+    int at_least) {
+  if (names.size() < at_least || names.size() > jobs::kMaxMergeSources) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("name ", at_least, " to ", jobs::kMaxMergeSources, " ",
+                     what, ", not ", names.size()));
+  }
+  for (const std::string& name : names) {
+    RETURN_IF_ERROR(ValidateResourceName("snapshot", name));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DiffSnapshots(storage::Database& db,
+                           const v1::DiffSnapshotsRequest& request,
+                           v1::DiffSnapshotsResponse& response) {
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.left()));
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.right()));
+  ASSIGN_OR_RETURN(std::string token, DecodePageToken(request.page_token()));
+  std::optional<v1::PackageChange> after;
+  if (!token.empty() && !after.emplace().ParseFromString(token)) {
+    return absl::InvalidArgumentError(
+        "page_token does not come from a diff; start again without it");
+  }
+  const int page_size =
+      PageSize(request.page_size(), kDefaultChangePage, kMaxChangePage);
+  ASSIGN_OR_RETURN(
+      std::vector<v1::PackageChange> changes,
+      storage::DiffSnapshots(db, request.left(), request.right(),
+                             request.only_matching(), after ? &*after : nullptr,
+                             page_size + 1));
+  response.set_next_page_token(TakePageInto(
+      changes, page_size,
+      [](const v1::PackageChange& change) {
+        return change.SerializeAsString();
+      },
+      *response.mutable_changes()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Job> MergeSnapshots(
+    JobSubmitter& submitter, const v1::MergeSnapshotsRequest& request) {
+  v1::JobArgs args;
+  v1::MergeSnapshotsArgs& merge = *args.mutable_merge_snapshots();
+  ASSIGN_OR_RETURN(*merge.mutable_destination(),
+                   NewSnapshot(request.destination()));
+  RETURN_IF_ERROR(
+      ValidateSnapshotNames("snapshots to merge", request.sources(), 1));
+  if (request.latest() && request.no_remove()) {
+    return absl::InvalidArgumentError(
+        "latest and no_remove exclude each other: latest keeps one version "
+        "of each package, no_remove every version");
+  }
+  *merge.mutable_sources() = request.sources();
+  merge.set_latest(request.latest());
+  merge.set_no_remove(request.no_remove());
+  return submitter.Submit(std::move(args), request.request_id());
+}
+
+absl::StatusOr<v1::Job> PullSnapshot(JobSubmitter& submitter,
+                                     const v1::PullSnapshotRequest& request) {
+  v1::JobArgs args;
+  v1::PullSnapshotArgs& pull = *args.mutable_pull_snapshot();
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.base()));
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.source()));
+  // A dry run creates nothing, so it needs no destination.
+  if (!request.dry_run() || !request.destination().name().empty()) {
+    ASSIGN_OR_RETURN(*pull.mutable_destination(),
+                     NewSnapshot(request.destination()));
+  }
+  RETURN_IF_ERROR(ValidateRequiredQuery(request.query()));
+  RETURN_IF_ERROR(ValidateArchitectures(request.architectures()));
+  pull.set_base(request.base());
+  pull.set_source(request.source());
+  pull.set_query(request.query());
+  pull.set_no_deps(request.no_deps());
+  pull.set_no_remove(request.no_remove());
+  pull.set_all_matches(request.all_matches());
+  *pull.mutable_architectures() = request.architectures();
+  pull.set_dry_run(request.dry_run());
+  return submitter.Submit(std::move(args), request.request_id());
+}
+
+absl::StatusOr<v1::Job> FilterSnapshot(
+    JobSubmitter& submitter, const v1::FilterSnapshotRequest& request) {
+  v1::JobArgs args;
+  v1::FilterSnapshotArgs& filter = *args.mutable_filter_snapshot();
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.source()));
+  ASSIGN_OR_RETURN(*filter.mutable_destination(),
+                   NewSnapshot(request.destination()));
+  RETURN_IF_ERROR(ValidateRequiredQuery(request.query()));
+  RETURN_IF_ERROR(ValidateArchitectures(request.architectures()));
+  filter.set_source(request.source());
+  filter.set_query(request.query());
+  filter.set_with_deps(request.with_deps());
+  *filter.mutable_architectures() = request.architectures();
+  return submitter.Submit(std::move(args), request.request_id());
+}
+
+absl::Status VerifySnapshots(storage::Database& db,
+                             const v1::VerifySnapshotsRequest& request,
+                             v1::VerifySnapshotsResponse& response) {
+  RETURN_IF_ERROR(ValidateResourceName("snapshot", request.name()));
+  RETURN_IF_ERROR(
+      ValidateSnapshotNames("further snapshots", request.others(), 0));
+  RETURN_IF_ERROR(ValidateArchitectures(request.architectures()));
+  ASSIGN_OR_RETURN(std::string token, DecodePageToken(request.page_token()));
+  int64_t offset = 0;
+  if (!token.empty() && (!absl::SimpleAtoi(token, &offset) || offset < 0)) {
+    return absl::InvalidArgumentError(
+        "page_token does not come from a verify; start again without it");
+  }
+  std::vector<std::string> fields = {"Pre-Depends", "Depends"};
+  if (request.follow_recommends()) fields.push_back("Recommends");
+  if (request.follow_suggests()) fields.push_back("Suggests");
+  std::vector<deb::StoredPackage> verified;
+  std::vector<deb::StoredPackage> others;
+  RETURN_IF_ERROR(
+      storage::ReadSnapshots(db, [&](storage::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(verified,
+                         storage::LoadSnapshotMembers(tx, request.name()));
+        for (const std::string& other : request.others()) {
+          ASSIGN_OR_RETURN(std::vector<deb::StoredPackage> more,
+                           storage::LoadSnapshotMembers(tx, other));
+          std::move(more.begin(), more.end(), std::back_inserter(others));
+        }
+        return absl::OkStatus();
+      }));
+  ASSIGN_OR_RETURN(
+      std::vector<deb::Unsatisfied> unsatisfied,
+      deb::FindUnsatisfiedDependencies(
+          verified, others,
+          {request.architectures().begin(), request.architectures().end()},
+          fields));
+  // Snapshots never change, so a page's offset into the whole list is
+  // stable.
+  const int page_size =
+      PageSize(request.page_size(), kDefaultChangePage, kMaxChangePage);
+  std::vector<v1::UnsatisfiedDependency> page;
+  for (size_t i = offset;
+       i < unsatisfied.size() && page.size() <= static_cast<size_t>(page_size);
+       ++i) {
+    v1::UnsatisfiedDependency& item = page.emplace_back();
+    item.set_key(unsatisfied[i].key);
+    item.set_architecture(unsatisfied[i].architecture);
+    item.set_field(unsatisfied[i].field);
+    item.set_dependency(unsatisfied[i].dependency);
+  }
+  response.set_next_page_token(TakePageInto(
+      page, page_size,
+      [&](const v1::UnsatisfiedDependency&) {
+        // TakePage has cut `page` to the items returned.
+        return absl::StrCat(offset + static_cast<int64_t>(page.size()));
+      },
+      *response.mutable_unsatisfied()));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -237,34 +445,34 @@ grpc::Status SnapshotsService::SearchSnapshots(
   return ToGrpcStatus(server::SearchSnapshots(db_, *request, *response));
 }
 
-grpc::Status SnapshotsService::DiffSnapshots(grpc::ServerContext*,
-                                             const v1::DiffSnapshotsRequest*,
-                                             v1::DiffSnapshotsResponse*) {
-  return NotYetImplemented("DiffSnapshots");
+grpc::Status SnapshotsService::DiffSnapshots(
+    grpc::ServerContext*, const v1::DiffSnapshotsRequest* request,
+    v1::DiffSnapshotsResponse* response) {
+  return ToGrpcStatus(server::DiffSnapshots(db_, *request, *response));
 }
 
-grpc::Status SnapshotsService::MergeSnapshots(grpc::ServerContext*,
-                                              const v1::MergeSnapshotsRequest*,
-                                              v1::Job*) {
-  return NotYetImplemented("MergeSnapshots");
+grpc::Status SnapshotsService::MergeSnapshots(
+    grpc::ServerContext*, const v1::MergeSnapshotsRequest* request,
+    v1::Job* response) {
+  return Respond(server::MergeSnapshots(submitter_, *request), response);
 }
 
-grpc::Status SnapshotsService::PullSnapshot(grpc::ServerContext*,
-                                            const v1::PullSnapshotRequest*,
-                                            v1::Job*) {
-  return NotYetImplemented("PullSnapshot");
+grpc::Status SnapshotsService::PullSnapshot(
+    grpc::ServerContext*, const v1::PullSnapshotRequest* request,
+    v1::Job* response) {
+  return Respond(server::PullSnapshot(submitter_, *request), response);
 }
 
-grpc::Status SnapshotsService::FilterSnapshot(grpc::ServerContext*,
-                                              const v1::FilterSnapshotRequest*,
-                                              v1::Job*) {
-  return NotYetImplemented("FilterSnapshot");
+grpc::Status SnapshotsService::FilterSnapshot(
+    grpc::ServerContext*, const v1::FilterSnapshotRequest* request,
+    v1::Job* response) {
+  return Respond(server::FilterSnapshot(submitter_, *request), response);
 }
 
 grpc::Status SnapshotsService::VerifySnapshots(
-    grpc::ServerContext*, const v1::VerifySnapshotsRequest*,
-    v1::VerifySnapshotsResponse*) {
-  return NotYetImplemented("VerifySnapshots");
+    grpc::ServerContext*, const v1::VerifySnapshotsRequest* request,
+    v1::VerifySnapshotsResponse* response) {
+  return ToGrpcStatus(server::VerifySnapshots(db_, *request, *response));
 }
 
 }  // namespace debrepo::server
