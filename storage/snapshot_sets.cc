@@ -172,9 +172,16 @@ absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
 
 absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name) {
+  // One jsonb_to_record a package reads the fields out of `fields` with one
+  // detoasting of it, where a ->> each detoasted it again: 63,440 packages
+  // in 856-1,548 ms that way.
   std::string columns = "SELECT p.id, p.key, p.name, p.version, p.architecture";
+  std::string record;
   for (const char* field : kRelationFields) {
-    absl::StrAppend(&columns, ", p.fields->>'", CanonicalFieldName(field), "'");
+    const std::string stored = CanonicalFieldName(field);
+    absl::StrAppend(&columns, ", r.\"", stored, "\"");
+    absl::StrAppend(&record, record.empty() ? "" : ", ", "\"", stored,
+                    "\" text");
   }
   return Guard(
       "reading a snapshot's packages",
@@ -182,7 +189,10 @@ absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
         RETURN_IF_ERROR(NotFoundIfMissing(tx.pqxx(), {std::string(name)}));
         std::vector<deb::StoredPackage> members;
         for (const pqxx::row& row : tx.pqxx().exec_params(
-                 absl::StrCat(columns, kSnapshotMembers, " ORDER BY p.id"),
+                 absl::StrCat(columns, kSnapshotMembers,
+                              " CROSS JOIN LATERAL jsonb_to_record(p.fields) "
+                              "AS r (",
+                              record, ") ORDER BY p.id"),
                  std::string(name))) {
           deb::StoredPackage member;
           member.id = row[0].as<int64_t>();
