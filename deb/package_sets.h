@@ -54,7 +54,8 @@ SortedIds MergeLastSourceWins(
 // MergeLatest keeps, of the union of `sources`, the highest version (dpkg
 // order) of each name and architecture; between equal versions, the one
 // of the later source, then the greater key. `heads` describes every id of
-// the union. INVALID_ARGUMENT for a stored version that does not parse.
+// the union. INVALID_ARGUMENT for a stored version that does not parse
+// (of a pair held in several versions: the others are not compared).
 absl::StatusOr<SortedIds> MergeLatest(const std::vector<SortedIds>& sources,
                                       const std::vector<PackageHead>& heads);
 

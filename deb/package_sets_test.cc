@@ -52,7 +52,9 @@ TEST(PackageSetsTest, LatestOrdersLikeDpkgAndPrefersTheLaterSource) {
               IsOkAndHolds(ElementsAre(2, 4, 5, 7)));
   EXPECT_THAT(MergeLatest({{2, 4, 5, 7}, {1, 3, 6}}, heads),
               IsOkAndHolds(ElementsAre(2, 3, 5, 7)));
-  EXPECT_THAT(MergeLatest({{1}}, {Head(1, "bad", "not a version")}).status(),
+  EXPECT_THAT(MergeLatest({{1}, {2}}, {Head(1, "bad", "not a version"),
+                                       Head(2, "bad", "1")})
+                  .status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
