@@ -40,12 +40,6 @@ constexpr char kHeads[] = R"sql(
   SELECT p.id, p.key, p.name, p.architecture, p.version
   FROM unnest($1::bigint[]) AS u (id) JOIN packages p ON p.id = u.id)sql";
 
-// The first of the names $1 (text[]) that no snapshot has.
-constexpr char kFirstMissing[] = R"sql(
-  SELECT n.name FROM unnest($1::text[]) WITH ORDINALITY AS n (name, pos)
-  WHERE NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.name = n.name)
-  ORDER BY n.pos LIMIT 1)sql";
-
 // Members of snapshot $1, as packages p (whose columns a compiled query
 // names unqualified).
 constexpr char kSnapshotMembers[] = R"sql(
@@ -57,19 +51,20 @@ constexpr const char* kRelationFields[] = {"Provides", "Pre-Depends", "Depends",
                                            "Recommends", "Suggests"};
 
 absl::Status SnapshotNotFound(absl::string_view name) {
-  return absl::NotFoundError(
-      absl::StrCat("snapshot \"", name,
-                   "\" does not exist; `debrepo snapshot list` lists them"));
+  return absl::NotFoundError(absl::StrCat(
+      "snapshot \"", name,
+      "\" does not exist; `debrepo snapshot list` shows the snapshots"));
 }
 
-// NotFoundIfMissing is NOT_FOUND naming the first of `names` that no
-// snapshot has, OK when all exist.
-absl::Status NotFoundIfMissing(pqxx::transaction_base& tx,
-                               const std::vector<std::string>& names) {
-  pqxx::result missing =
-      tx.exec_params(kFirstMissing, internal::PgTextArray(names));
-  if (missing.empty()) return absl::OkStatus();
-  return SnapshotNotFound(missing[0][0].c_str());
+// CheckSnapshotExists is NOT_FOUND when no snapshot is called `name`.
+absl::Status CheckSnapshotExists(pqxx::transaction_base& tx,
+                                 absl::string_view name) {
+  if (tx.exec_params("SELECT 1 FROM snapshots WHERE name = $1",
+                     std::string(name))
+          .empty()) {
+    return SnapshotNotFound(name);
+  }
+  return absl::OkStatus();
 }
 
 // PgIdArray renders ids as a bigint[] literal.
@@ -154,7 +149,7 @@ absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
   return Guard(
       "selecting a snapshot's packages",
       [&]() -> absl::StatusOr<std::vector<int64_t>> {
-        RETURN_IF_ERROR(NotFoundIfMissing(tx.pqxx(), {std::string(name)}));
+        RETURN_IF_ERROR(CheckSnapshotExists(tx.pqxx(), name));
         SqlCondition condition = QueryToSql(query, /*first_parameter=*/2);
         std::vector<std::string> parameters = {std::string(name)};
         parameters.insert(parameters.end(), condition.parameters.begin(),
@@ -186,7 +181,7 @@ absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
   return Guard(
       "reading a snapshot's packages",
       [&]() -> absl::StatusOr<std::vector<deb::StoredPackage>> {
-        RETURN_IF_ERROR(NotFoundIfMissing(tx.pqxx(), {std::string(name)}));
+        RETURN_IF_ERROR(CheckSnapshotExists(tx.pqxx(), name));
         std::vector<deb::StoredPackage> members;
         for (const pqxx::row& row : tx.pqxx().exec_params(
                  absl::StrCat(columns, kSnapshotMembers,

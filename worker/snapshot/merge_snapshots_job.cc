@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/snapshot_sets.h"
+#include "storage/snapshot_store.h"
 #include "worker/snapshot/derived_snapshot.h"
 
 namespace debrepo::worker {
@@ -21,6 +22,11 @@ absl::StatusOr<v1::JobResult> MergeSnapshotsJob::Apply(
   RETURN_IF_ERROR(CheckSnapshotNameFree(tx, merge.destination().name()));
   const std::vector<std::string> sources(merge.sources().begin(),
                                          merge.sources().end());
+  // Each source as it is now, under the job's shared lock on it: gone if
+  // a drop or rename was queued before this merge.
+  for (const std::string& source : sources) {
+    RETURN_IF_ERROR(storage::LoadSnapshot(tx, source).status());
+  }
   const storage::MergeRule rule = merge.latest() ? storage::MergeRule::kLatest
                                   : merge.no_remove()
                                       ? storage::MergeRule::kKeepAll
