@@ -140,8 +140,8 @@ absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,
   absl::StatusOr<std::vector<size_t>> source_indices =
       indexed.Add(source, PullFields());
   if (!source_indices.ok()) return source_indices.status();
-  absl::StatusOr<std::vector<size_t>> base_indices =
-      indexed.Add(base, PullFields());
+  // The base's packages only satisfy dependencies: theirs are not read.
+  absl::StatusOr<std::vector<size_t>> base_indices = indexed.Add(base, {});
   if (!base_indices.ok()) return base_indices.status();
 
   const std::vector<std::string> architectures = ArchitecturesOr(

@@ -152,6 +152,10 @@ TEST_F(PackageSelectionTest, PullOfAPackageStanzaThatDoesNotParseFails) {
   StoredPackage bad = Make("bad", "1", "amd64", "Depends: (((\n");
   EXPECT_THAT(PlanPull({}, {bad}, {bad.id}, {}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  // The base's dependencies are never read: one that does not parse there
+  // is no obstacle.
+  StoredPackage good = Make("good", "1", "amd64");
+  EXPECT_THAT(PlanPull({bad}, {good}, {good.id}, {}), IsOk());
 }
 
 TEST_F(PackageSelectionTest, FilterFollowsDependenciesWithinTheSource) {
