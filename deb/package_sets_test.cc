@@ -40,6 +40,9 @@ TEST(PackageSetsTest, LastSourceWinsDropsWhatALaterSourceOverrides) {
   EXPECT_THAT(MergeLastSourceWins(
                   sources, {{1, 5}, {2, 5}, {3, 4}, {4, 3}, {6, 7}, {9, 1}}),
               ElementsAre(3, 4, 5, 6));
+  // The first source holds two versions of a pair, the last one of them:
+  // the last source's (that one) is all that is kept.
+  EXPECT_THAT(MergeLastSourceWins({{1, 2}, {2}}, {{1, 2}}), ElementsAre(2));
 }
 
 TEST(PackageSetsTest, LatestOrdersLikeDpkgAndPrefersTheLaterSource) {
