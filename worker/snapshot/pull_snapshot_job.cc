@@ -37,8 +37,9 @@ absl::StatusOr<deb::PullPlan> PullSnapshotJob::Prepare(
   context.Log(absl::StrCat(matched.size(), " packages of ", pull.source(),
                            " match; pulling ", plan.added.size(), " into ",
                            pull.base(), ", removing ", plan.removed.size()));
-  for (const std::string& gap : plan.unsatisfied) {
-    context.Log(absl::StrCat("unsatisfied: ", gap));
+  if (!plan.unsatisfied.empty()) {
+    context.Log(
+        absl::StrCat("nothing satisfies ", JoinAtMost(plan.unsatisfied, "; ")));
   }
   return plan;
 }
