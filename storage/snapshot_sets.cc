@@ -1,5 +1,6 @@
 #include "storage/snapshot_sets.h"
 
+#include <algorithm>
 #include <tuple>
 #include <utility>
 
@@ -226,11 +227,21 @@ absl::StatusOr<std::vector<v1::PackageChange>> DiffSnapshots(
       ASSIGN_OR_RETURN(
           std::vector<deb::SortedIds> ids,
           LoadIds(tx.pqxx(), {std::string(left), std::string(right)}));
+      const deb::SortedIds left_only = deb::SortedDifference(ids[0], ids[1]);
+      const deb::SortedIds right_only = deb::SortedDifference(ids[1], ids[0]);
+      // Both sides' heads in one statement.
+      std::vector<deb::PackageHead> left_heads;
+      std::vector<deb::PackageHead> right_heads;
+      for (deb::PackageHead& head :
+           LoadHeads(tx.pqxx(), deb::SortedUnion({left_only, right_only}))) {
+        (std::binary_search(left_only.begin(), left_only.end(), head.id)
+             ? left_heads
+             : right_heads)
+            .push_back(std::move(head));
+      }
       ASSIGN_OR_RETURN(
           std::vector<deb::PackageChangeLine> lines,
-          deb::PairChanges(
-              LoadHeads(tx.pqxx(), deb::SortedDifference(ids[0], ids[1])),
-              LoadHeads(tx.pqxx(), deb::SortedDifference(ids[1], ids[0]))));
+          deb::PairChanges(std::move(left_heads), std::move(right_heads)));
       auto position = [](const v1::PackageChange& change) {
         return std::make_tuple(change.name(), change.architecture(),
                                change.left_key(), change.right_key());
