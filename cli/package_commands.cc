@@ -77,8 +77,12 @@ void PrintPackage(std::ostream& out, const v1::Package& package) {
   for (const std::string& repo : package.repos()) {
     out << "  local repo [" << repo << "]\n";
   }
-  if (package.repos().empty()) {
-    out << "  none: no repo holds it, so garbage collection will delete it\n";
+  for (const std::string& snapshot : package.snapshots()) {
+    out << "  snapshot [" << snapshot << "]\n";
+  }
+  if (package.repos().empty() && package.snapshots().empty()) {
+    out << "  none: no repo or snapshot holds it, so garbage collection will "
+           "delete it\n";
   }
 }
 

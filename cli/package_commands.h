@@ -35,9 +35,9 @@ std::string PackageLabel(const ParsedArgs& args, absl::string_view key);
 
 // PrintPackages prints the result of a search: `response` as JSON with
 // --json, otherwise the PackageLabel of each of `packages` (held by
-// `response`) one a line, followed by " (in no repo)" for a package no repo
-// holds. No packages is NOT_FOUND "no packages found", as aptly exits 1
-// then.
+// `response`) one a line, followed by " (in no repo)" for a package that
+// no repo or snapshot holds (in_no_repo). No packages is NOT_FOUND "no
+// packages found", as aptly exits 1 then.
 absl::Status PrintPackages(
     const ParsedArgs& args, Client& client,
     const google::protobuf::Message& response,

@@ -116,6 +116,12 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
       << "Default Distribution: " << repo.default_distribution() << "\n"
       << "Default Component: " << repo.default_component() << "\n"
       << "Number of packages: " << packages.packages_size() << "\n";
+  if (!repo.snapshots().empty()) {
+    out << "Snapshots made from it:\n";
+    for (const std::string& snapshot : repo.snapshots()) {
+      out << "  " << snapshot << "\n";
+    }
+  }
   if (with_packages) {
     out << "Packages:\n";
     for (const v1::Package& package : packages.packages()) {

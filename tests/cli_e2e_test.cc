@@ -431,8 +431,9 @@ TEST_F(CliE2eTest, NamesAsAptlyPrintsThemAndPackagesInNoRepo) {
   EXPECT_EQ(searched.output, "nx-a_1.0_amd64 (in no repo)\n");
   CliResult orphan = Cli("package show nx-a");
   EXPECT_THAT(orphan.output,
-              HasSubstr("References to package:\n  none: no repo holds it, "
-                        "so garbage collection will delete it\n"));
+              HasSubstr("References to package:\n  none: no repo or "
+                        "snapshot holds it, so garbage collection will "
+                        "delete it\n"));
 }
 
 TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {
