@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/queries.h"
 #include "common/status_macros.h"
@@ -44,10 +45,7 @@ absl::StatusOr<v1::SearchPackagesResponse> SearchAll(Client& client,
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  std::string query;
-  if (!args.arguments.empty()) {
-    ASSIGN_OR_RETURN(query, QueryFromArguments(args.arguments));
-  }
+  ASSIGN_OR_RETURN(const std::string query, QueryFromArguments(args.arguments));
   ASSIGN_OR_RETURN(const v1::SearchPackagesResponse all,
                    SearchAll(client, query));
   return PrintPackages(args, client, all, all.packages());
@@ -155,6 +153,28 @@ absl::Status PrintPackages(
   }
   if (packages.empty()) return absl::NotFoundError("no packages found");
   return absl::OkStatus();
+}
+
+void PrintPackageList(
+    const ParsedArgs& args, std::ostream& out,
+    const google::protobuf::RepeatedPtrField<v1::Package>& packages) {
+  out << "Packages:\n";
+  for (const v1::Package& package : packages) {
+    out << "  " << PackageLabel(args, package.key()) << "\n";
+  }
+}
+
+void PrintJsonWithPackages(
+    Client& client, absl::string_view name,
+    const google::protobuf::Message& resource,
+    const google::protobuf::RepeatedPtrField<v1::Package>& packages) {
+  std::vector<std::string> package_json;
+  for (const v1::Package& package : packages) {
+    package_json.push_back(MessageToJson(package));
+  }
+  client.out() << "{\"" << name << "\":" << MessageToJson(resource)
+               << ",\"packages\":[" << absl::StrJoin(package_json, ",")
+               << "]}\n";
 }
 
 std::vector<Command> PackageCommands() {

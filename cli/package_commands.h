@@ -2,6 +2,7 @@
 #ifndef DEBREPO_CLI_PACKAGE_COMMANDS_H_
 #define DEBREPO_CLI_PACKAGE_COMMANDS_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,20 @@ std::string PackageLabel(const ParsedArgs& args, absl::string_view key);
 absl::Status PrintPackages(
     const ParsedArgs& args, Client& client,
     const google::protobuf::Message& response,
+    const google::protobuf::RepeatedPtrField<debrepo::v1::Package>& packages);
+
+// PrintPackageList prints, for `show -with-packages`, "Packages:" and the
+// PackageLabel of each of `packages` a line, indented by two spaces, as
+// aptly does.
+void PrintPackageList(
+    const ParsedArgs& args, std::ostream& out,
+    const google::protobuf::RepeatedPtrField<debrepo::v1::Package>& packages);
+
+// PrintJsonWithPackages prints, for `show -with-packages -json`, one JSON
+// document: {"<name>": `resource`, "packages": [Package, ...]}.
+void PrintJsonWithPackages(
+    Client& client, absl::string_view name,
+    const google::protobuf::Message& resource,
     const google::protobuf::RepeatedPtrField<debrepo::v1::Package>& packages);
 
 }  // namespace debrepo::cli

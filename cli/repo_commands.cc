@@ -102,13 +102,7 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
       client.PrintJson(repo);
       return absl::OkStatus();
     }
-    // One document: {"repo": Repo, "packages": [Package, ...]}.
-    std::vector<std::string> package_json;
-    for (const v1::Package& package : packages.packages()) {
-      package_json.push_back(MessageToJson(package));
-    }
-    out << "{\"repo\":" << MessageToJson(repo) << ",\"packages\":["
-        << absl::StrJoin(package_json, ",") << "]}\n";
+    PrintJsonWithPackages(client, "repo", repo, packages.packages());
     return absl::OkStatus();
   }
   out << "Name: " << repo.name() << "\n"
@@ -122,22 +116,14 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
       out << "  " << snapshot << "\n";
     }
   }
-  if (with_packages) {
-    out << "Packages:\n";
-    for (const v1::Package& package : packages.packages()) {
-      out << "  " << PackageLabel(args, package.key()) << "\n";
-    }
-  }
+  if (with_packages) PrintPackageList(args, out, packages.packages());
   return absl::OkStatus();
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  std::string query;
-  if (args.arguments.size() > 1) {
-    ASSIGN_OR_RETURN(
-        query,
-        QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
-  }
+  ASSIGN_OR_RETURN(
+      const std::string query,
+      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
   ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
                    ListAllPackages(client, args.arguments[0], query));
   return PrintPackages(args, client, all, all.packages());

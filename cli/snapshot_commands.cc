@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -21,6 +22,9 @@
 #include "cli/package_commands.h"
 #include "cli/queries.h"
 #include "common/status_macros.h"
+#include "google/protobuf/repeated_field.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
 
 namespace debrepo::cli {
 namespace {
@@ -32,16 +36,29 @@ const FlagSpec kArchitecturesFlag = {
     "comma-separated architectures to resolve dependencies for (default: "
     "those of the snapshot's packages)"};
 
-// Architectures returns the -architectures list ("amd64, i386"), without
-// blanks.
-std::vector<std::string> Architectures(const ParsedArgs& args) {
-  std::vector<std::string> architectures;
+// AddArchitectures adds the -architectures list ("amd64, i386") to
+// `field`, without blanks.
+void AddArchitectures(const ParsedArgs& args,
+                      google::protobuf::RepeatedPtrField<std::string>* field) {
   for (absl::string_view architecture :
        absl::StrSplit(args.Get(kArchitecturesFlag.name), ',')) {
     architecture = absl::StripAsciiWhitespace(architecture);
-    if (!architecture.empty()) architectures.emplace_back(architecture);
+    if (!architecture.empty()) field->Add(std::string(architecture));
   }
-  return architectures;
+}
+
+// Submit calls the Snapshots mutation `method` with `request` and follows
+// the job it returns (see Client::FollowJob), calling `print_success` once
+// it has succeeded.
+template <typename Request>
+absl::Status Submit(Client& client,
+                    grpc::Status (v1::Snapshots::Stub::*method)(
+                        grpc::ClientContext*, const Request&, v1::Job*),
+                    const Request& request,
+                    absl::FunctionRef<void(const v1::Job&)> print_success) {
+  v1::Job job;
+  RETURN_IF_ERROR(client.Call(client.snapshots(), method, request, &job));
+  return client.FollowJob(job, print_success);
 }
 
 // Quoted returns each of `names` in single quotes, joined by ", ", as
@@ -97,11 +114,8 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
         "snapshot create: after NAME give `from repo REPO` or `empty`, not \"",
         absl::StrJoin(source, " "), "\""));
   }
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::CreateSnapshot, request, &job));
-  return client.FollowJob(
-      job, [&](const v1::Job&) { PrintCreated(client, name, "created"); });
+  return Submit(client, &v1::Snapshots::Stub::CreateSnapshot, request,
+                [&](const v1::Job&) { PrintCreated(client, name, "created"); });
 }
 
 absl::Status List(const ParsedArgs& args, Client& client) {
@@ -193,13 +207,7 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
       client.PrintJson(snapshot);
       return absl::OkStatus();
     }
-    // One document: {"snapshot": Snapshot, "packages": [Package, ...]}.
-    std::vector<std::string> package_json;
-    for (const v1::Package& package : packages.packages()) {
-      package_json.push_back(MessageToJson(package));
-    }
-    out << "{\"snapshot\":" << MessageToJson(snapshot) << ",\"packages\":["
-        << absl::StrJoin(package_json, ",") << "]}\n";
+    PrintJsonWithPackages(client, "snapshot", snapshot, packages.packages());
     return absl::OkStatus();
   }
   const absl::Time created =
@@ -215,22 +223,14 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   for (const v1::SnapshotSource& source : snapshot.sources()) {
     out << "  " << SourceLabel(source) << "\n";
   }
-  if (with_packages) {
-    out << "Packages:\n";
-    for (const v1::Package& package : packages.packages()) {
-      out << "  " << PackageLabel(args, package.key()) << "\n";
-    }
-  }
+  if (with_packages) PrintPackageList(args, out, packages.packages());
   return absl::OkStatus();
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  std::string query;
-  if (args.arguments.size() > 1) {
-    ASSIGN_OR_RETURN(
-        query,
-        QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
-  }
+  ASSIGN_OR_RETURN(
+      const std::string query,
+      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
   ASSIGN_OR_RETURN(const v1::ListSnapshotPackagesResponse all,
                    ListAllPackages(client, args.arguments[0], query));
   return PrintPackages(args, client, all, all.packages());
@@ -244,13 +244,11 @@ absl::Status Rename(const ParsedArgs& args, Client& client) {
   request.set_name(old_name);
   request.mutable_snapshot()->set_name(new_name);
   request.mutable_update_mask()->add_paths("name");
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::UpdateSnapshot, request, &job));
-  return client.FollowJob(job, [&](const v1::Job&) {
-    client.out() << "Snapshot " << old_name << " -> " << new_name
-                 << " has been successfully renamed.\n";
-  });
+  return Submit(client, &v1::Snapshots::Stub::UpdateSnapshot, request,
+                [&](const v1::Job&) {
+                  client.out() << "Snapshot " << old_name << " -> " << new_name
+                               << " has been successfully renamed.\n";
+                });
 }
 
 absl::Status Drop(const ParsedArgs& args, Client& client) {
@@ -259,12 +257,11 @@ absl::Status Drop(const ParsedArgs& args, Client& client) {
   request.set_request_id(NewRequestId());
   request.set_name(name);
   request.set_force(args.GetBool("force"));
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::DeleteSnapshot, request, &job));
-  return client.FollowJob(job, [&](const v1::Job&) {
-    client.out() << "Snapshot `" << name << "` has been dropped.\n";
-  });
+  return Submit(client, &v1::Snapshots::Stub::DeleteSnapshot, request,
+                [&](const v1::Job&) {
+                  client.out()
+                      << "Snapshot `" << name << "` has been dropped.\n";
+                });
 }
 
 // DiffAll returns every change from snapshot `left` to `right`, following
@@ -355,12 +352,9 @@ absl::Status Merge(const ParsedArgs& args, Client& client) {
   for (const std::string& source : sources) request.add_sources(source);
   request.set_latest(latest);
   request.set_no_remove(no_remove);
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::MergeSnapshots, request, &job));
-  return client.FollowJob(job, [&](const v1::Job&) {
-    PrintCreated(client, destination, "created");
-  });
+  return Submit(
+      client, &v1::Snapshots::Stub::MergeSnapshots, request,
+      [&](const v1::Job&) { PrintCreated(client, destination, "created"); });
 }
 
 // SnapshotLine returns snapshot `name` as aptly's pull introduces it,
@@ -443,9 +437,7 @@ absl::Status Pull(const ParsedArgs& args, Client& client) {
   request.set_no_deps(args.GetBool("no-deps"));
   request.set_no_remove(args.GetBool("no-remove"));
   request.set_all_matches(args.GetBool("all-matches"));
-  for (const std::string& architecture : Architectures(args)) {
-    request.add_architectures(architecture);
-  }
+  AddArchitectures(args, request.mutable_architectures());
   const bool dry_run = args.GetBool("dry-run");
   request.set_dry_run(dry_run);
   const bool quiet = client.options().json || client.options().async;
@@ -458,21 +450,20 @@ absl::Status Pull(const ParsedArgs& args, Client& client) {
                  << source_line << "and result would be saved as new snapshot "
                  << destination << ".\n";
   }
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::PullSnapshot, request, &job));
   bool result_dry_run = false;
-  RETURN_IF_ERROR(client.FollowJob(job, [&](const v1::Job& ended) {
-    const v1::PullSnapshotResult& result = ended.result().pull_snapshot();
-    result_dry_run = result.dry_run();
-    PrintPull(args, client, result);
-    client.out() << "\n";
-    if (result_dry_run) {
-      client.out() << "Not creating snapshot, as dry run was requested.\n";
-    } else {
-      PrintCreated(client, destination, "created");
-    }
-  }));
+  RETURN_IF_ERROR(Submit(
+      client, &v1::Snapshots::Stub::PullSnapshot, request,
+      [&](const v1::Job& ended) {
+        const v1::PullSnapshotResult& result = ended.result().pull_snapshot();
+        result_dry_run = result.dry_run();
+        PrintPull(args, client, result);
+        client.out() << "\n";
+        if (result_dry_run) {
+          client.out() << "Not creating snapshot, as dry run was requested.\n";
+        } else {
+          PrintCreated(client, destination, "created");
+        }
+      }));
   if (quiet || !dry_run || result_dry_run) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(
       "-dry-run was ignored by the worker that ran the task (an older "
@@ -492,15 +483,10 @@ absl::Status Filter(const ParsedArgs& args, Client& client) {
       "Filtered '", source, "', query was: '", query.as_given, "'"));
   request.set_query(query.query);
   request.set_with_deps(args.GetBool("with-deps"));
-  for (const std::string& architecture : Architectures(args)) {
-    request.add_architectures(architecture);
-  }
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(
-      client.snapshots(), &v1::Snapshots::Stub::FilterSnapshot, request, &job));
-  return client.FollowJob(job, [&](const v1::Job&) {
-    PrintCreated(client, destination, "filtered");
-  });
+  AddArchitectures(args, request.mutable_architectures());
+  return Submit(
+      client, &v1::Snapshots::Stub::FilterSnapshot, request,
+      [&](const v1::Job&) { PrintCreated(client, destination, "filtered"); });
 }
 
 absl::Status Verify(const ParsedArgs& args, Client& client) {
@@ -509,9 +495,7 @@ absl::Status Verify(const ParsedArgs& args, Client& client) {
   for (size_t i = 1; i < args.arguments.size(); ++i) {
     request.add_others(args.arguments[i]);
   }
-  for (const std::string& architecture : Architectures(args)) {
-    request.add_architectures(architecture);
-  }
+  AddArchitectures(args, request.mutable_architectures());
   request.set_follow_recommends(args.GetBool("dep-follow-recommends"));
   request.set_follow_suggests(args.GetBool("dep-follow-suggests"));
   request.set_page_size(10000);  // the most a page holds
