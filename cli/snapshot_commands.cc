@@ -109,6 +109,9 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
     return UsageError(
         "snapshot create: there are no mirrors yet; create snapshots from "
         "local repos (from repo REPO)");
+  } else if (source.empty()) {
+    return UsageError(
+        "snapshot create: missing `from repo REPO` or `empty` after NAME");
   } else {
     return UsageError(absl::StrCat(
         "snapshot create: after NAME give `from repo REPO` or `empty`, not \"",
@@ -530,7 +533,7 @@ std::vector<Command> SnapshotCommands() {
   return {
       {{"snapshot",
         "create",
-        {"NAME", "SOURCE..."},
+        {"NAME", "[SOURCE]..."},
         {},
         "Create a snapshot of a local repo, or an empty one.",
         "NAME from repo REPO | empty"},
@@ -593,8 +596,7 @@ std::vector<Command> SnapshotCommands() {
           "pull every matching version, not only the highest"},
          kArchitecturesFlag,
          kKeysFlag},
-        "Pull packages matching queries, with dependencies, from one "
-        "snapshot into a copy of another."},
+        "Pull packages matching queries into a copy of a snapshot."},
        &Pull},
       {{"snapshot",
         "filter",
@@ -602,7 +604,7 @@ std::vector<Command> SnapshotCommands() {
         {{"with-deps", true, "",
           "also keep the dependencies (Pre-Depends, Depends) SRC has"},
          kArchitecturesFlag},
-        "Make a snapshot of another's packages matching queries."},
+        "Make a snapshot of the packages of another matching queries."},
        &Filter},
       {{"snapshot",
         "verify",
@@ -610,8 +612,7 @@ std::vector<Command> SnapshotCommands() {
         {{"dep-follow-recommends", true, "", "also check Recommends"},
          {"dep-follow-suggests", true, "", "also check Suggests"},
          kArchitecturesFlag},
-        "List dependencies a snapshot's packages lack (SOURCE snapshots "
-        "may satisfy them)."},
+        "List the dependencies a snapshot's packages lack."},
        &Verify},
   };
 }

@@ -129,7 +129,10 @@ TEST_F(SnapshotCommandsTest, CreateInAnotherFormIsAUsageError) {
   }
   EXPECT_THAT(Run({"snapshot", "create", "s", "from", "mirror", "m"}).message(),
               HasSubstr("no mirrors"));
-  EXPECT_TRUE(IsUsageError(Run({"snapshot", "create", "s"})));
+  const absl::Status missing = Run({"snapshot", "create", "s"});
+  EXPECT_TRUE(IsUsageError(missing));
+  EXPECT_THAT(missing.message(),
+              HasSubstr("missing `from repo REPO` or `empty` after NAME"));
   EXPECT_THAT(server_.create_snapshot_requests, IsEmpty());
 }
 
