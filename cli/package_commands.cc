@@ -189,7 +189,7 @@ std::vector<Command> PackageCommands() {
         "show",
         {"QUERY|KEY"},
         {},
-        "Show the packages a query or key names, with files and holders."},
+        "Show the packages a query or key names, with files, repos and snapshots."},
        &Show},
   };
 }
