@@ -62,6 +62,25 @@ absl::Status Submit(Client& client,
   return client.FollowJob(job, print_success);
 }
 
+// kMaxDescriptionBytes is the longest description the server takes.
+constexpr size_t kMaxDescriptionBytes = 4096;
+
+// Description returns aptly's description `text` for a new snapshot, cut
+// to what the server takes (a merge of 100 long names, a long query from a
+// file) and then ending in "...", never within a UTF-8 character.
+std::string Description(std::string text) {
+  if (text.size() <= kMaxDescriptionBytes) return text;
+  constexpr absl::string_view kEllipsis = "...";
+  size_t end = kMaxDescriptionBytes - kEllipsis.size();
+  // Back over continuation bytes (10xxxxxx) to a character's start.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) {
+    --end;
+  }
+  text.resize(end);
+  absl::StrAppend(&text, kEllipsis);
+  return text;
+}
+
 // Quoted returns each of `names` in single quotes, joined by ", ", as
 // aptly's descriptions name snapshots: "'a', 'b'".
 std::string Quoted(absl::Span<const std::string> names) {
@@ -352,7 +371,7 @@ absl::Status Merge(const ParsedArgs& args, Client& client) {
   request.set_request_id(NewRequestId());
   request.mutable_destination()->set_name(destination);
   request.mutable_destination()->set_description(
-      absl::StrCat("Merged from sources: ", Quoted(sources)));
+      Description(absl::StrCat("Merged from sources: ", Quoted(sources))));
   for (const std::string& source : sources) request.add_sources(source);
   request.set_latest(latest);
   request.set_no_remove(no_remove);
@@ -434,9 +453,9 @@ absl::Status Pull(const ParsedArgs& args, Client& client) {
   request.set_base(base);
   request.set_source(source);
   request.mutable_destination()->set_name(destination);
-  request.mutable_destination()->set_description(
+  request.mutable_destination()->set_description(Description(
       absl::StrCat("Pulled into '", base, "' with '", source,
-                   "' as source, pull request was: '", query.as_given, "'"));
+                   "' as source, pull request was: '", query.as_given, "'")));
   request.set_query(query.query);
   request.set_no_deps(args.GetBool("no-deps"));
   request.set_no_remove(args.GetBool("no-remove"));
@@ -483,8 +502,8 @@ absl::Status Filter(const ParsedArgs& args, Client& client) {
   request.set_request_id(NewRequestId());
   request.set_source(source);
   request.mutable_destination()->set_name(destination);
-  request.mutable_destination()->set_description(absl::StrCat(
-      "Filtered '", source, "', query was: '", query.as_given, "'"));
+  request.mutable_destination()->set_description(Description(absl::StrCat(
+      "Filtered '", source, "', query was: '", query.as_given, "'")));
   request.set_query(query.query);
   request.set_with_deps(args.GetBool("with-deps"));
   AddArchitectures(args, request.mutable_architectures());

@@ -20,9 +20,11 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 class SnapshotCommandsTest : public ::testing::Test {
  protected:
@@ -393,6 +395,37 @@ TEST_F(SnapshotCommandsTest, MergeKeepsTheSourceOrder) {
   ASSERT_THAT(Run({"snapshot", "merge", "m2", "s1", "-no-remove"}), IsOk());
   EXPECT_FALSE(server_.merge_snapshots_requests[1].latest());
   EXPECT_TRUE(server_.merge_snapshots_requests[1].no_remove());
+}
+
+TEST_F(SnapshotCommandsTest, LongDescriptionsAreCutToWhatTheServerTakes) {
+  // 100 sources of 100 characters: aptly's description would be 10,220
+  // bytes; the server takes 4,096.
+  std::vector<std::string> args = {"snapshot", "merge", "m"};
+  for (int i = 0; i < 100; ++i) {
+    args.push_back(absl::StrCat(std::string(97, 'a'), 100 + i));
+  }
+  ASSERT_THAT(Run(args), IsOk());
+  ASSERT_EQ(server_.merge_snapshots_requests.size(), 1);
+  const std::string& merged =
+      server_.merge_snapshots_requests[0].destination().description();
+  EXPECT_EQ(merged.size(), 4096);
+  EXPECT_THAT(merged, StartsWith("Merged from sources: 'aaa"));
+  EXPECT_THAT(merged, EndsWith("..."));
+  EXPECT_EQ(server_.merge_snapshots_requests[0].sources_size(), 100);
+
+  // A cut never splits a character: "é" is two bytes, the first at the
+  // last byte before the "...".
+  const std::string prefix = "Filtered 's1', query was: '";
+  const std::string query =
+      absl::StrCat("Name (", std::string(4093 - prefix.size() - 7, 'x'),
+                   "\xc3\xa9", std::string(100, 'y'), ")");
+  ASSERT_THAT(Run({"snapshot", "filter", "s1", "f", query}), IsOk());
+  ASSERT_EQ(server_.filter_snapshot_requests.size(), 1);
+  const std::string& filtered =
+      server_.filter_snapshot_requests[0].destination().description();
+  EXPECT_EQ(filtered.size(), 4095);
+  EXPECT_THAT(filtered, EndsWith("xxx..."));
+  EXPECT_EQ(server_.filter_snapshot_requests[0].query(), query);
 }
 
 TEST_F(SnapshotCommandsTest, MergeLatestAndNoRemoveIsAUsageError) {
