@@ -189,7 +189,8 @@ std::vector<Command> PackageCommands() {
         "show",
         {"QUERY|KEY"},
         {},
-        "Show the packages a query or key names, with files, repos and snapshots."},
+        "Show the packages a query or key names, with files, repos and "
+        "snapshots."},
        &Show},
   };
 }

@@ -179,18 +179,6 @@ absl::Status List(const ParsedArgs& args, Client& client) {
   return absl::OkStatus();
 }
 
-// ListAllPackages returns every package of snapshot `name` matching
-// `query` (all of them when empty), following the pages, in one response.
-absl::StatusOr<v1::ListSnapshotPackagesResponse> ListAllPackages(
-    Client& client, const std::string& name, const std::string& query) {
-  v1::ListSnapshotPackagesRequest request;
-  request.set_name(name);
-  request.set_query(query);
-  request.set_page_size(10000);  // the most keys a page holds
-  return client.CallForAllPages(
-      client.snapshots(), &v1::Snapshots::Stub::ListSnapshotPackages, request);
-}
-
 // SourceLabel names `source` as aptly's `snapshot show` does: "NAME [local]"
 // for a repo, "NAME [snapshot]", "NAME [mirror]"; a dropped source says so.
 std::string SourceLabel(const v1::SnapshotSource& source) {
@@ -222,7 +210,10 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
                               &snapshot));
   v1::ListSnapshotPackagesResponse packages;
   if (with_packages) {
-    ASSIGN_OR_RETURN(packages, ListAllPackages(client, snapshot.name(), ""));
+    ASSIGN_OR_RETURN(
+        packages, ListAllPackagesOf(client, client.snapshots(),
+                                    &v1::Snapshots::Stub::ListSnapshotPackages,
+                                    snapshot.name(), ""));
   }
   std::ostream& out = client.out();
   if (client.options().json) {
@@ -251,12 +242,8 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  ASSIGN_OR_RETURN(
-      const std::string query,
-      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
-  ASSIGN_OR_RETURN(const v1::ListSnapshotPackagesResponse all,
-                   ListAllPackages(client, args.arguments[0], query));
-  return PrintPackages(args, client, all, all.packages());
+  return SearchWithin(args, client, client.snapshots(),
+                      &v1::Snapshots::Stub::ListSnapshotPackages);
 }
 
 absl::Status Rename(const ParsedArgs& args, Client& client) {
