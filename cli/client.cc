@@ -27,7 +27,8 @@ constexpr absl::string_view kServiceConfig = R"json({
     "name": [{"service": "debrepo.v1.Jobs"}, {"service": "debrepo.v1.Repos"},
              {"service": "debrepo.v1.Admin"},
              {"service": "debrepo.v1.Files"},
-             {"service": "debrepo.v1.Packages"}],
+             {"service": "debrepo.v1.Packages"},
+             {"service": "debrepo.v1.Snapshots"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -49,6 +50,34 @@ constexpr absl::Duration kMinPoll = absl::Milliseconds(200);
 
 std::string CodeName(int code) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+// The request fields the server's hints name, and the flags that set them.
+constexpr std::pair<absl::string_view, absl::string_view> kFlagsOfFields[] = {
+    {"force", "-force"},
+    {"force_replace", "-force-replace"},
+    {"accept_unsigned", "-accept-unsigned"},
+    {"ignore_signature", "-ignore-signatures"},
+    {"only_matching", "-only-matching"},
+    {"no_remove", "-no-remove"},
+    {"no_deps", "-no-deps"},
+    {"all_matches", "-all-matches"},
+    {"with_deps", "-with-deps"},
+    {"dry_run", "-dry-run"},
+    {"follow_recommends", "-dep-follow-recommends"},
+    {"follow_suggests", "-dep-follow-suggests"},
+};
+
+bool IsWordChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// JoinsWord reports whether `c` next to a word makes the word part of a
+// name ("a.force", "no_remove-x") or of a quotation ("\"force\"", a
+// snapshot called force), which are not hints.
+bool JoinsWord(char c) {
+  return IsWordChar(c) ||
+         absl::string_view("-.+~\"'`").find(c) != absl::string_view::npos;
 }
 
 }  // namespace
@@ -248,38 +277,6 @@ std::string MessageToJson(const google::protobuf::Message& message) {
                                                     json_options);
   return json;
 }
-
-namespace {
-
-// The request fields the server's hints name, and the flags that set them.
-constexpr std::pair<absl::string_view, absl::string_view> kFlagsOfFields[] = {
-    {"force", "-force"},
-    {"force_replace", "-force-replace"},
-    {"accept_unsigned", "-accept-unsigned"},
-    {"ignore_signature", "-ignore-signatures"},
-    {"only_matching", "-only-matching"},
-    {"no_remove", "-no-remove"},
-    {"no_deps", "-no-deps"},
-    {"all_matches", "-all-matches"},
-    {"with_deps", "-with-deps"},
-    {"dry_run", "-dry-run"},
-    {"follow_recommends", "-dep-follow-recommends"},
-    {"follow_suggests", "-dep-follow-suggests"},
-};
-
-bool IsWordChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-// JoinsWord reports whether `c` next to a word makes the word part of a
-// name ("a.force", "no_remove-x") or of a quotation ("\"force\"", a
-// snapshot called force), which are not hints.
-bool JoinsWord(char c) {
-  return IsWordChar(c) ||
-         absl::string_view("-.+~\"'`").find(c) != absl::string_view::npos;
-}
-
-}  // namespace
 
 std::string InFlagTerms(absl::string_view message) {
   std::string out;

@@ -1,5 +1,6 @@
 #include "cli/snapshot_commands.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -316,6 +317,16 @@ TEST_F(SnapshotCommandsTest, RpcErrorsAreInFlagTermsToo) {
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(status.message(),
             "INVALID_ARGUMENT: latest and -no-remove exclude each other");
+}
+
+TEST_F(SnapshotCommandsTest, CallsTheServerCouldNotTakeAreRetried) {
+  server_.error = grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");
+  EXPECT_THAT(Run({"snapshot", "list"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  // The channel's retry policy covers the Snapshots service: 5 attempts.
+  EXPECT_EQ(
+      std::count(server_.calls.begin(), server_.calls.end(), "ListSnapshots"),
+      5);
 }
 
 TEST_F(SnapshotCommandsTest, DiffAsAptlyPrints) {
