@@ -543,6 +543,16 @@ TEST_F(SnapshotCommandsTest, PullJsonPrintsOnlyTheJob) {
   EXPECT_THAT(server_.calls, Not(Contains("GetSnapshot")));
 }
 
+TEST_F(SnapshotCommandsTest, PullAsyncPrintsOnlyTheTaskId) {
+  Options options;
+  options.async = true;
+  ASSERT_THAT(Run({"snapshot", "pull", "s1", "s2", "p", "zz"}, options),
+              IsOk());
+  EXPECT_EQ(out_, "1\n");
+  EXPECT_EQ(server_.wait_calls, 0);
+  EXPECT_THAT(server_.calls, ElementsAre("PullSnapshot"));
+}
+
 TEST_F(SnapshotCommandsTest, Filter) {
   ASSERT_THAT(Run({"snapshot", "filter", "-with-deps", "-architectures=i386",
                    "s1", "f", "a", "@/dev/null"}),
