@@ -12,11 +12,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "deb/control.h"
+#include "tests/bench/bench_setup.h"
 #include "tests/bench/bulk_upload.h"
 #include "tests/bench/generated_debs.h"
 #include "tests/bench/peak_memory.h"
@@ -144,19 +143,11 @@ Row Run(const std::string& admin_url, size_t count) {
 }
 
 int Main() {
-  const char* url = std::getenv("DEBREPO_BENCH_DATABASE_URL");
-  if (url == nullptr) {
-    std::fprintf(stderr,
-                 "package_bench: set DEBREPO_BENCH_DATABASE_URL to a "
-                 "superuser DSN, or run `tools/dev bench`\n");
-    return 2;
-  }
+  const std::optional<std::string> url = BenchDatabaseUrl("package_bench");
+  if (!url.has_value()) return 2;
   std::vector<Row> rows;
-  for (absl::string_view part :
-       absl::StrSplit(absl::GetFlag(FLAGS_counts), ',', absl::SkipEmpty())) {
-    size_t count = 0;
-    if (!absl::SimpleAtoi(part, &count)) continue;
-    rows.push_back(Run(url, count));
+  for (int count : ParseInts(absl::GetFlag(FLAGS_counts))) {
+    rows.push_back(Run(*url, count));
     std::fprintf(stderr, "  %zu packages done\n", rows.back().packages);
   }
   std::printf(
