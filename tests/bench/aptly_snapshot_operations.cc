@@ -1,5 +1,6 @@
 #include "tests/bench/aptly_snapshot_operations.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/functional/function_ref.h"
@@ -139,6 +140,27 @@ Measured AptlySnapshotOperations::Pull(const std::string& base,
       base,       source, destination};
   args.insert(args.end(), names.begin(), names.end());
   return TimedCreation(args, destination);
+}
+
+absl::StatusOr<std::vector<std::string>> AptlySnapshotOperations::PackageIds(
+    const std::string& snapshot) {
+  const std::vector<std::string> args = {"snapshot", "show", "-with-packages",
+                                         snapshot};
+  ASSIGN_OR_RETURN(AptlyRun run, aptly_.Run(args));
+  if (run.exit_code != 0) return Failed(args, run);
+  // The lines after "Packages:", each "  name_version_arch".
+  std::vector<std::string> ids;
+  bool listing = false;
+  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+    if (listing) {
+      line = absl::StripAsciiWhitespace(line);
+      if (!line.empty()) ids.emplace_back(line);
+    } else {
+      listing = line == "Packages:";
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 }  // namespace debrepo::testing

@@ -39,6 +39,9 @@ class AptlySnapshotOperations : public SnapshotOperations {
   Measured Pull(const std::string& base, const std::string& source,
                 const std::string& destination,
                 const std::vector<std::string>& names) override;
+  // PackageIds reads `aptly snapshot show -with-packages`.
+  absl::StatusOr<std::vector<std::string>> PackageIds(
+      const std::string& snapshot) override;
 
  private:
   // Timed runs `args`, timed; when aptly succeeds, `count` (untimed)

@@ -2,10 +2,13 @@
 // installs it) on a small workload, checking what each produced.
 #include "tests/bench/aptly_snapshot_operations.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "tests/bench/snapshot_workload.h"
 
@@ -30,6 +33,22 @@ TEST(AptlySnapshotOperationsTest, EveryOperationDoesWhatTheBenchmarkSays) {
   EXPECT_EQ(a.peak_kb[0].first, "aptly");
   EXPECT_GT(a.peak_kb[0].second, 1000);  // a Go program: megabytes
   ASSERT_TRUE(aptly.CreateFromRepo("snap-b", "b").status.ok());
+  absl::StatusOr<std::vector<std::string>> ids = aptly.PackageIds("snap-a");
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  ASSERT_EQ(ids->size(), 300u);
+  EXPECT_TRUE(std::is_sorted(ids->begin(), ids->end()));
+  EXPECT_EQ(std::count_if(ids->begin(), ids->end(),
+                          [](const std::string& id) {
+                            return absl::StrContains(id, "+bench1");
+                          }),
+            0);
+  ids = aptly.PackageIds("snap-b");
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_EQ(std::count_if(ids->begin(), ids->end(),
+                          [](const std::string& id) {
+                            return absl::StrContains(id, "+bench1_");
+                          }),
+            30);
 
   // The last source wins each name: every name once.
   Measured merged = aptly.Merge("merged", {"snap-a", "snap-b"});

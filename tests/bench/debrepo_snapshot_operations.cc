@@ -1,7 +1,13 @@
 #include "tests/bench/debrepo_snapshot_operations.h"
 
+#include <signal.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "tests/bench/bulk_upload.h"
@@ -39,13 +45,20 @@ absl::Status DebrepoSnapshotOperations::Load(const SnapshotWorkload& workload) {
     RETURN_IF_ERROR(
         StatusOf(AddUploadedToRepo(stack_, repo, repo), "add to repo"));
   }
+  stack_.StartServer();
+  server_ = stack_.server_count() - 1;
+  worker_ = stack_.StartWorker({"--concurrency=1"});
+  for (int loader = 0; loader < worker_; ++loader) {
+    stack_.worker(loader).Signal(SIGTERM);
+    stack_.worker(loader).Wait();
+  }
   return absl::OkStatus();
 }
 
 Measured DebrepoSnapshotOperations::Measure(
     const std::function<void(Measured&)>& operation) {
-  const pid_t server = stack_.server(0).pid();
-  const pid_t worker = stack_.worker(0).pid();
+  const pid_t server = stack_.server(server_).pid();
+  const pid_t worker = stack_.worker(worker_).pid();
   ResetPeakRss(server);
   ResetPeakRss(worker);
   Measured measured;
@@ -64,13 +77,13 @@ Measured DebrepoSnapshotOperations::TimedJob(
   Measured measured = Measure([&](Measured& m) {
     v1::Job job;
     const grpc::Status rpc = submit(&job);
-    m.status = StatusOf(Await(stack_, rpc, job), rpc_name);
+    m.status = StatusOf(Await(stack_, rpc, job, server_), rpc_name);
   });
   if (!measured.status.ok()) return measured;
   v1::GetSnapshotRequest get;
   get.set_name(created);
   v1::Snapshot snapshot;
-  measured.status = StatusOf(stack_.snapshots().GetSnapshot(
+  measured.status = StatusOf(stack_.snapshots(server_).GetSnapshot(
                                  Deadline(kRpcTimeout).get(), get, &snapshot),
                              "GetSnapshot");
   measured.count = snapshot.package_count();
@@ -85,8 +98,8 @@ Measured DebrepoSnapshotOperations::CreateFromRepo(const std::string& snapshot,
   return TimedJob(
       "CreateSnapshot",
       [&](v1::Job* job) {
-        return stack_.snapshots().CreateSnapshot(Deadline(kRpcTimeout).get(),
-                                                 request, job);
+        return stack_.snapshots(server_).CreateSnapshot(
+            Deadline(kRpcTimeout).get(), request, job);
       },
       snapshot);
 }
@@ -99,8 +112,8 @@ Measured DebrepoSnapshotOperations::Merge(
   return TimedJob(
       "MergeSnapshots",
       [&](v1::Job* job) {
-        return stack_.snapshots().MergeSnapshots(Deadline(kRpcTimeout).get(),
-                                                 request, job);
+        return stack_.snapshots(server_).MergeSnapshots(
+            Deadline(kRpcTimeout).get(), request, job);
       },
       destination);
 }
@@ -114,7 +127,7 @@ Measured DebrepoSnapshotOperations::Diff(const std::string& left,
     request.set_page_size(10000);
     do {
       v1::DiffSnapshotsResponse response;
-      m.status = StatusOf(stack_.snapshots().DiffSnapshots(
+      m.status = StatusOf(stack_.snapshots(server_).DiffSnapshots(
                               Deadline(kRpcTimeout).get(), request, &response),
                           "DiffSnapshots");
       if (!m.status.ok()) return;
@@ -136,8 +149,8 @@ Measured DebrepoSnapshotOperations::Filter(const std::string& source,
   return TimedJob(
       "FilterSnapshot",
       [&](v1::Job* job) {
-        return stack_.snapshots().FilterSnapshot(Deadline(kRpcTimeout).get(),
-                                                 request, job);
+        return stack_.snapshots(server_).FilterSnapshot(
+            Deadline(kRpcTimeout).get(), request, job);
       },
       destination);
 }
@@ -154,10 +167,38 @@ Measured DebrepoSnapshotOperations::Pull(
   return TimedJob(
       "PullSnapshot",
       [&](v1::Job* job) {
-        return stack_.snapshots().PullSnapshot(Deadline(kRpcTimeout).get(),
-                                               request, job);
+        return stack_.snapshots(server_).PullSnapshot(
+            Deadline(kRpcTimeout).get(), request, job);
       },
       destination);
+}
+
+absl::StatusOr<std::vector<std::string>> DebrepoSnapshotOperations::PackageIds(
+    const std::string& snapshot) {
+  v1::ListSnapshotPackagesRequest request;
+  request.set_name(snapshot);
+  request.set_page_size(10000);
+  std::vector<std::string> ids;
+  do {
+    v1::ListSnapshotPackagesResponse response;
+    RETURN_IF_ERROR(
+        StatusOf(stack_.snapshots(server_).ListSnapshotPackages(
+                     Deadline(kRpcTimeout).get(), request, &response),
+                 "ListSnapshotPackages"));
+    for (const v1::Package& package : response.packages()) {
+      // "P<arch> <name> <version> <files-hash>".
+      const std::vector<absl::string_view> parts =
+          absl::StrSplit(package.key(), ' ');
+      if (parts.size() != 4 || !absl::StartsWith(parts[0], "P")) {
+        return absl::InternalError("unexpected package key " + package.key());
+      }
+      ids.push_back(
+          absl::StrCat(parts[1], "_", parts[2], "_", parts[0].substr(1)));
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 }  // namespace debrepo::testing

@@ -15,17 +15,20 @@ namespace debrepo::testing {
 // DebrepoSnapshotOperations times each mutation from its submission to
 // Jobs.WaitJob returning the ended job (the whole job path: submit, claim,
 // locks, the job's transaction, finish, notify), and Diff from its first
-// request to its last page. Peak memory is the VmHWM of server 0 and
-// worker 0 of the stack, reset before each operation. Counts are read
-// afterwards with GetSnapshot, untimed.
+// request to its last page. Peak memory is the VmHWM of the server and the
+// worker that Load started after loading, reset before each operation (a
+// process's peak can only be reset to its current size, and the heap that
+// loading grows is kept by the allocator). Counts are read afterwards with
+// GetSnapshot, untimed.
 class DebrepoSnapshotOperations : public SnapshotOperations {
  public:
-  // DebrepoSnapshotOperations uses server 0 and worker 0 of `stack`, which
-  // must be running and outlive it.
+  // DebrepoSnapshotOperations loads through server 0 and worker 0 of
+  // `stack`, which must be running and outlive it.
   explicit DebrepoSnapshotOperations(Stack& stack);
 
   // Load uploads the workload's files (8 concurrent streams of 1,000
-  // files) and adds them to repos "a" and "b".
+  // files) and adds them to repos "a" and "b"; then it starts a server and
+  // a worker for the operations and stops the other workers.
   absl::Status Load(const SnapshotWorkload& workload) override;
   Measured CreateFromRepo(const std::string& snapshot,
                           const std::string& repo) override;
@@ -39,6 +42,9 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
   Measured Pull(const std::string& base, const std::string& source,
                 const std::string& destination,
                 const std::vector<std::string>& names) override;
+  // PackageIds reads every page of ListSnapshotPackages (keys only).
+  absl::StatusOr<std::vector<std::string>> PackageIds(
+      const std::string& snapshot) override;
 
  private:
   // Measure runs `operation` (which sets the Measured's status and count)
@@ -52,6 +58,9 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
                     const std::string& created);
 
   Stack& stack_;
+  // The server and worker the operations use (and measure).
+  int server_ = 0;
+  int worker_ = 0;
 };
 
 }  // namespace debrepo::testing

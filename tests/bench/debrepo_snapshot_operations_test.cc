@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/bench/aptly_snapshot_operations.h"
@@ -76,6 +77,17 @@ TEST_F(DebrepoSnapshotOperationsTest, EachOperationProducesWhatAptlyDoes) {
   EXPECT_EQ(SameCount(ours_.Diff("snap-a", "pulled"),
                       aptly_->Diff("snap-a", "pulled")),
             static_cast<int64_t>(workload.pull_names.size()));
+
+  // Not only as many: the same packages.
+  for (const std::string snapshot :
+       {"snap-a", "snap-b", "merged", "filtered", "pulled"}) {
+    absl::StatusOr<std::vector<std::string>> mine = ours_.PackageIds(snapshot);
+    absl::StatusOr<std::vector<std::string>> theirs =
+        aptly_->PackageIds(snapshot);
+    ASSERT_TRUE(mine.ok()) << mine.status();
+    ASSERT_TRUE(theirs.ok()) << theirs.status();
+    EXPECT_EQ(*mine, *theirs) << snapshot;
+  }
 
   // A failed operation is a failed status, not a measurement.
   EXPECT_FALSE(ours_.Diff("snap-a", "no-such-snapshot").status.ok());

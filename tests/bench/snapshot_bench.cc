@@ -7,13 +7,16 @@
 // tool: create from repo a, merge of the two snapshots, their diff, filter
 // with dependencies, and a pull of 100 changed packages with dependencies.
 // Prints one table: the median time of each tool over the runs, their
-// ratio, the peak memory of each process and what each produced. Run with
+// ratio, the peak memory of each process, what each produced and whether
+// both made the same packages (examples of any difference go to stderr,
+// "name_version_arch"). Run with
 // `tools/dev bench` (or set DEBREPO_BENCH_DATABASE_URL and run directly).
 #include <stdlib.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,32 +43,65 @@ ABSL_FLAG(int, runs, 3,
 namespace debrepo::testing {
 namespace {
 
-// The operations, in the order they run and are printed.
-const std::vector<std::string>& OperationNames() {
-  static const auto* names = new std::vector<std::string>{
-      "create from repo", "merge 2 snapshots", "diff (10% differ)",
-      "filter with deps", "pull 100 with deps"};
-  return *names;
-}
+// Operation is one row of the table.
+struct Operation {
+  const char* name;
+  // The prefix of the snapshots it creates (one per run), or "" when it
+  // creates none.
+  const char* creates;
+};
 
-// Runs operation `index` of OperationNames() with `tool`; `run` makes the
+// The operations, in the order they run and are printed.
+constexpr Operation kOperations[] = {{"create from repo", "created-"},
+                                     {"merge 2 snapshots", "merged-"},
+                                     {"diff (10% differ)", ""},
+                                     {"filter with deps", "filtered-"},
+                                     {"pull 100 with deps", "pulled-"}};
+
+// Runs operation `index` of kOperations with `tool`; `run` makes the
 // destination's name new.
 Measured RunOperation(SnapshotOperations& tool, size_t index, int run,
                       const SnapshotWorkload& workload) {
+  const std::string destination = absl::StrCat(kOperations[index].creates, run);
   switch (index) {
     case 0:
-      return tool.CreateFromRepo(absl::StrCat("created-", run), "a");
+      return tool.CreateFromRepo(destination, "a");
     case 1:
-      return tool.Merge(absl::StrCat("merged-", run), {"snap-a", "snap-b"});
+      return tool.Merge(destination, {"snap-a", "snap-b"});
     case 2:
       return tool.Diff("snap-a", "snap-b");
     case 3:
-      return tool.Filter("snap-b", absl::StrCat("filtered-", run),
-                         kFilterQuery);
+      return tool.Filter("snap-b", destination, kFilterQuery);
     default:
-      return tool.Pull("snap-a", "snap-b", absl::StrCat("pulled-", run),
-                       workload.pull_names);
+      return tool.Pull("snap-a", "snap-b", destination, workload.pull_names);
   }
+}
+
+// Agreement compares the packages of the snapshot `snapshot` as each tool
+// made it: "yes", or how many only one of them holds (examples go to
+// stderr).
+std::string Agreement(SnapshotOperations& ours, SnapshotOperations& aptly,
+                      const std::string& snapshot) {
+  const absl::StatusOr<std::vector<std::string>> mine =
+      ours.PackageIds(snapshot);
+  const absl::StatusOr<std::vector<std::string>> theirs =
+      aptly.PackageIds(snapshot);
+  if (!mine.ok() || !theirs.ok()) return "-";
+  std::vector<std::string> only_ours, only_aptly;
+  std::set_difference(mine->begin(), mine->end(), theirs->begin(),
+                      theirs->end(), std::back_inserter(only_ours));
+  std::set_difference(theirs->begin(), theirs->end(), mine->begin(),
+                      mine->end(), std::back_inserter(only_aptly));
+  if (only_ours.empty() && only_aptly.empty()) return "yes";
+  const std::string counts =
+      absl::StrCat("no: ", only_ours.size(), " only ours, ", only_aptly.size(),
+                   " only aptly's");
+  only_ours.resize(std::min<size_t>(only_ours.size(), 20));
+  only_aptly.resize(std::min<size_t>(only_aptly.size(), 20));
+  std::fprintf(stderr, "  %s: only ours: %s\n  %s: only aptly's: %s\n",
+               snapshot.c_str(), absl::StrJoin(only_ours, " ").c_str(),
+               snapshot.c_str(), absl::StrJoin(only_aptly, " ").c_str());
+  return counts;
 }
 
 // Column is what one tool did in one operation over all runs.
@@ -119,6 +155,9 @@ struct Row {
   size_t packages = 0;
   Column ours;
   Column aptly;
+  // Whether both tools made the same: the same packages, or for a diff
+  // the same number of lines.
+  std::string same = "-";
 };
 
 // Creates the base snapshots "snap-a" and "snap-b" with `tool`.
@@ -173,8 +212,8 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
       std::fprintf(stderr, "  aptly: %s\n", aptly_ready.ToString().c_str());
       std::exit(1);
     }
-    for (const std::string& operation : OperationNames()) {
-      rows.push_back({operation, packages, {}, {}});
+    for (const Operation& operation : kOperations) {
+      rows.push_back({operation.name, packages, {}, {}});
       rows.back().ours.status = ours_ready;
     }
     for (int run = 1; run <= runs; ++run) {
@@ -190,6 +229,16 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
         if (!ours_first && ours_ready.ok()) {
           Add(RunOperation(ours, op, run, workload), row.ours);
         }
+      }
+    }
+    for (size_t op = 0; op < rows.size(); ++op) {
+      Row& row = rows[op];
+      if (row.ours.seconds.empty() || row.aptly.seconds.empty()) continue;
+      if (*kOperations[op].creates == '\0') {
+        row.same = row.ours.count == row.aptly.count ? "yes" : "no";
+      } else {
+        row.same =
+            Agreement(ours, aptly, absl::StrCat(kOperations[op].creates, 1));
       }
     }
   }
@@ -216,19 +265,20 @@ int Main() {
   }
   std::printf(
       "| operation | packages | ours s | aptly s | ours/aptly | ours peak MB "
-      "| aptly peak MB | result: ours | result: aptly |\n"
-      "|---|---|---|---|---|---|---|---|---|\n");
+      "| aptly peak MB | result: ours | result: aptly | same |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
     std::string ratio = "-";
     if (!row.ours.seconds.empty() && !row.aptly.seconds.empty()) {
       ratio = absl::StrFormat(
           "%.2f", Median(row.ours.seconds) / Median(row.aptly.seconds));
     }
-    std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s |\n",
+    std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                 row.operation.c_str(), row.packages, Seconds(row.ours).c_str(),
                 Seconds(row.aptly).c_str(), ratio.c_str(),
                 PeakMb(row.ours).c_str(), PeakMb(row.aptly).c_str(),
-                Count(row.ours).c_str(), Count(row.aptly).c_str());
+                Count(row.ours).c_str(), Count(row.aptly).c_str(),
+                row.same.c_str());
   }
   return 0;
 }

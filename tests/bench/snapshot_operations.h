@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "tests/bench/snapshot_workload.h"
 
 namespace debrepo::testing {
@@ -57,6 +58,10 @@ class SnapshotOperations {
   virtual Measured Pull(const std::string& base, const std::string& source,
                         const std::string& destination,
                         const std::vector<std::string>& names) = 0;
+  // PackageIds lists the packages of `snapshot` as "name_version_arch",
+  // sorted (untimed): what the tools made can then be compared.
+  virtual absl::StatusOr<std::vector<std::string>> PackageIds(
+      const std::string& snapshot) = 0;
 };
 
 }  // namespace debrepo::testing
