@@ -16,10 +16,13 @@ namespace debrepo::testing {
 struct AptlyRun {
   // The exit status, or 128 + the signal that ended it.
   int exit_code = -1;
-  // From fork to wait4 returning: the whole command, including opening
+  // From fork to waitpid returning: the whole command, including opening
   // and closing aptly's LevelDB database.
   double seconds = 0;
-  // The command's peak resident set size (wait4's ru_maxrss), in KiB.
+  // The command's peak resident set size in KiB, as GNU time reports it
+  // (its child's ru_maxrss). Not this process's own wait4: a child forked
+  // from a large process starts with that process's size as its maximum,
+  // which exec keeps.
   int64_t peak_rss_kb = 0;
   // What it wrote to stdout and stderr, interleaved.
   std::string output;
@@ -37,16 +40,18 @@ class Aptly {
   Aptly(const Aptly&) = delete;
   Aptly& operator=(const Aptly&) = delete;
 
-  // Run runs `aptly -config=<conf> args...`, waits for it and returns how
-  // it ended (a command that fails is still OK: see exit_code). Its output
-  // goes to a file, not a pipe, so the timing does not depend on how fast
-  // this process reads. INTERNAL when it cannot be started.
+  // Run runs `aptly -config=<conf> args...` under /usr/bin/time, waits for
+  // it and returns how it ended (a command that fails is still OK: see
+  // exit_code). Its output goes to a file, not a pipe, so the timing does
+  // not depend on how fast this process reads. INTERNAL when it cannot be
+  // started.
   absl::StatusOr<AptlyRun> Run(const std::vector<std::string>& args) const;
 
  private:
   std::string directory_;
   std::string config_path_;
   std::string output_path_;
+  std::string peak_path_;
 };
 
 }  // namespace debrepo::testing

@@ -27,6 +27,8 @@ class AptlySnapshotOperations : public SnapshotOperations {
   // Load writes the workload's files to disk and adds them with `aptly
   // repo add`.
   absl::Status Load(const SnapshotWorkload& workload) override;
+  // StartAfresh does nothing: each aptly command is a new process.
+  absl::Status StartAfresh() override { return absl::OkStatus(); }
   Measured CreateFromRepo(const std::string& snapshot,
                           const std::string& repo) override;
   Measured Merge(const std::string& destination,

@@ -45,12 +45,17 @@ absl::Status DebrepoSnapshotOperations::Load(const SnapshotWorkload& workload) {
     RETURN_IF_ERROR(
         StatusOf(AddUploadedToRepo(stack_, repo, repo), "add to repo"));
   }
+  return StartAfresh();
+}
+
+absl::Status DebrepoSnapshotOperations::StartAfresh() {
   stack_.StartServer();
   server_ = stack_.server_count() - 1;
   worker_ = stack_.StartWorker({"--concurrency=1"});
-  for (int loader = 0; loader < worker_; ++loader) {
-    stack_.worker(loader).Signal(SIGTERM);
-    stack_.worker(loader).Wait();
+  for (int earlier = 0; earlier < worker_; ++earlier) {
+    if (!stack_.worker(earlier).Running()) continue;
+    stack_.worker(earlier).Signal(SIGTERM);
+    stack_.worker(earlier).Wait();
   }
   return absl::OkStatus();
 }

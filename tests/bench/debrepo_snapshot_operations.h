@@ -16,10 +16,9 @@ namespace debrepo::testing {
 // Jobs.WaitJob returning the ended job (the whole job path: submit, claim,
 // locks, the job's transaction, finish, notify), and Diff from its first
 // request to its last page. Peak memory is the VmHWM of the server and the
-// worker that Load started after loading, reset before each operation (a
-// process's peak can only be reset to its current size, and the heap that
-// loading grows is kept by the allocator). Counts are read afterwards with
-// GetSnapshot, untimed.
+// worker the operations use, reset before each operation (to the current
+// size: see StartAfresh). Counts are read afterwards with GetSnapshot,
+// untimed.
 class DebrepoSnapshotOperations : public SnapshotOperations {
  public:
   // DebrepoSnapshotOperations loads through server 0 and worker 0 of
@@ -27,9 +26,11 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
   explicit DebrepoSnapshotOperations(Stack& stack);
 
   // Load uploads the workload's files (8 concurrent streams of 1,000
-  // files) and adds them to repos "a" and "b"; then it starts a server and
-  // a worker for the operations and stops the other workers.
+  // files) and adds them to repos "a" and "b", then starts afresh.
   absl::Status Load(const SnapshotWorkload& workload) override;
+  // StartAfresh starts a server and a worker for the operations that
+  // follow and stops the other workers.
+  absl::Status StartAfresh() override;
   Measured CreateFromRepo(const std::string& snapshot,
                           const std::string& repo) override;
   Measured Merge(const std::string& destination,

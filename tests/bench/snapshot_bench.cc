@@ -7,7 +7,9 @@
 // tool: create from repo a, merge of the two snapshots, their diff, filter
 // with dependencies, and a pull of 100 changed packages with dependencies.
 // Prints one table: the median time of each tool over the runs, their
-// ratio, the peak memory of each process, what each produced and whether
+// ratio, the peak memory of each process in one more run (debrepo's in a
+// server and worker started for that operation; each aptly command is a
+// process of its own), what each produced and whether
 // both made the same packages (examples of any difference go to stderr,
 // "name_version_arch"). Run with
 // `tools/dev bench` (or set DEBREPO_BENCH_DATABASE_URL and run directly).
@@ -38,7 +40,7 @@ ABSL_FLAG(std::string, counts, "1000,10000,63440",
           "How many packages each repo holds, one run of the benchmark each.");
 ABSL_FLAG(int, runs, 3,
           "Times each operation is timed per tool (the table shows the "
-          "median time and the highest peak memory).");
+          "median time); one more run, untimed, measures peak memory.");
 
 namespace debrepo::testing {
 namespace {
@@ -106,22 +108,31 @@ std::string Agreement(SnapshotOperations& ours, SnapshotOperations& aptly,
 
 // Column is what one tool did in one operation over all runs.
 struct Column {
-  std::vector<double> seconds;
-  std::map<std::string, int64_t> peak_kb;  // the highest, by process
+  std::vector<double> seconds;             // of the timed runs
+  std::map<std::string, int64_t> peak_kb;  // of the memory run, by process
   int64_t count = -1;                      // the last run's
   absl::Status status;                     // the first failure
 };
 
-void Add(const Measured& measured, Column& column) {
+// AddTime adds a timed run's time and count.
+void AddTime(const Measured& measured, Column& column) {
   if (!measured.status.ok()) {
     if (column.status.ok()) column.status = measured.status;
     return;
   }
   column.seconds.push_back(measured.seconds);
-  for (const auto& [process, kb] : measured.peak_kb) {
-    column.peak_kb[process] = std::max(column.peak_kb[process], kb);
-  }
   column.count = measured.count;
+}
+
+// AddPeak adds the memory run's peaks.
+void AddPeak(const Measured& measured, Column& column) {
+  if (!measured.status.ok()) {
+    if (column.status.ok()) column.status = measured.status;
+    return;
+  }
+  for (const auto& [process, kb] : measured.peak_kb) {
+    column.peak_kb[process] = kb;
+  }
 }
 
 double Median(std::vector<double> values) {
@@ -223,13 +234,24 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
         const bool ours_first = run % 2 == 1;
         Row& row = rows[op];
         if (ours_first && ours_ready.ok()) {
-          Add(RunOperation(ours, op, run, workload), row.ours);
+          AddTime(RunOperation(ours, op, run, workload), row.ours);
         }
-        Add(RunOperation(aptly, op, run, workload), row.aptly);
+        AddTime(RunOperation(aptly, op, run, workload), row.aptly);
         if (!ours_first && ours_ready.ok()) {
-          Add(RunOperation(ours, op, run, workload), row.ours);
+          AddTime(RunOperation(ours, op, run, workload), row.ours);
         }
       }
+    }
+    // The memory run: each operation once more, untimed, in processes
+    // that have done nothing else since they started.
+    for (size_t op = 0; op < rows.size(); ++op) {
+      if (ours_ready.ok()) {
+        const absl::Status fresh = ours.StartAfresh();
+        AddPeak(fresh.ok() ? RunOperation(ours, op, runs + 1, workload)
+                           : Measured{fresh},
+                rows[op].ours);
+      }
+      AddPeak(RunOperation(aptly, op, runs + 1, workload), rows[op].aptly);
     }
     for (size_t op = 0; op < rows.size(); ++op) {
       Row& row = rows[op];

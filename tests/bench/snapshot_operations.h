@@ -37,6 +37,9 @@ class SnapshotOperations {
   // Load creates the local repos "a" and "b" holding the workload's
   // packages (untimed set-up).
   virtual absl::Status Load(const SnapshotWorkload& workload) = 0;
+  // StartAfresh makes the next operation's peak memory its own, not left
+  // over from earlier ones (an allocator keeps what a process freed).
+  virtual absl::Status StartAfresh() = 0;
   // CreateFromRepo snapshots `repo` as `snapshot`.
   virtual Measured CreateFromRepo(const std::string& snapshot,
                                   const std::string& repo) = 0;
