@@ -14,6 +14,7 @@
 // "name_version_arch"). Run with
 // `tools/dev bench` (or set DEBREPO_BENCH_DATABASE_URL and run directly).
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
