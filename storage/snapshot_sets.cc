@@ -51,12 +51,6 @@ constexpr char kSnapshotMembers[] = R"sql(
 constexpr const char* kRelationFields[] = {"Provides", "Pre-Depends", "Depends",
                                            "Recommends", "Suggests"};
 
-absl::Status SnapshotNotFound(absl::string_view name) {
-  return absl::NotFoundError(absl::StrCat(
-      "snapshot \"", name,
-      "\" does not exist; `debrepo snapshot list` shows the snapshots"));
-}
-
 // CheckSnapshotExists is NOT_FOUND when no snapshot is called `name`.
 absl::Status CheckSnapshotExists(pqxx::transaction_base& tx,
                                  absl::string_view name) {

@@ -109,6 +109,12 @@ std::optional<v1::Snapshot> ReadSnapshot(pqxx::transaction_base& tx,
 
 }  // namespace
 
+absl::Status SnapshotNotFound(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat(
+      "snapshot \"", name,
+      "\" does not exist; `debrepo snapshot list` shows the snapshots"));
+}
+
 absl::StatusOr<v1::Snapshot> GetSnapshot(Database& db, absl::string_view name) {
   absl::StatusOr<v1::Snapshot> snapshot;
   absl::Status status =
@@ -119,10 +125,7 @@ absl::StatusOr<v1::Snapshot> GetSnapshot(Database& db, absl::string_view name) {
         if (found.has_value()) {
           snapshot = *std::move(found);
         } else {
-          snapshot = absl::NotFoundError(absl::StrCat(
-              "snapshot \"", name,
-              "\" does not exist; `debrepo snapshot list` shows the "
-              "snapshots"));
+          snapshot = SnapshotNotFound(name);
         }
         return absl::OkStatus();
       });

@@ -22,6 +22,9 @@ namespace debrepo::storage {
 // none of that name.
 absl::StatusOr<v1::Snapshot> GetSnapshot(Database& db, absl::string_view name);
 
+// SnapshotNotFound is the NOT_FOUND for a snapshot name no snapshot has.
+absl::Status SnapshotNotFound(absl::string_view name);
+
 // SnapshotOrder is the order ListSnapshots returns snapshots in.
 enum class SnapshotOrder {
   kName,
