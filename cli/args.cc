@@ -254,6 +254,10 @@ std::string Synopsis(const CommandSpec& command) {
   for (const FlagSpec& flag : command.flags) {
     absl::StrAppend(&out, " [", FlagUsage(flag), "]");
   }
+  if (!command.arguments_usage.empty()) {
+    absl::StrAppend(&out, " ", command.arguments_usage);
+    return out;
+  }
   for (const std::string& argument : command.arguments) {
     absl::StrAppend(&out, " ", argument);
   }

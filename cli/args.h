@@ -46,6 +46,10 @@ struct CommandSpec {
   std::vector<FlagSpec> flags;
   // One line of help.
   std::string summary;
+  // How usage text shows the arguments when their names cannot say it,
+  // e.g. "NAME from repo REPO | empty" for alternative forms that the
+  // command tells apart itself; empty to show the names of `arguments`.
+  std::string arguments_usage;
 };
 
 // ParsedArgs is the outcome of a successful ParseArgs.

@@ -40,6 +40,13 @@ const std::vector<CommandSpec> kCommands = {
     {"task", "list", {}, {}, "List tasks."},
     {"file", "upload", {"DIR", "FILE..."}, {}, "Upload files."},
     {"file", "delete", {"DIR", "[FILE]"}, {}, "Delete files."},
+    {"snapshot", "verify", {"NAME", "[SOURCE]..."}, {}, "Verify."},
+    {"snapshot",
+     "create",
+     {"NAME", "SOURCE..."},
+     {},
+     "Create a snapshot.",
+     "NAME from repo REPO | empty"},
 };
 
 absl::StatusOr<ParsedArgs> Parse(const std::vector<std::string>& args) {
@@ -188,6 +195,26 @@ TEST(ParseArgsTest, RepeatedArgument) {
               UsageErrorWith("missing argument FILE\n"));
   EXPECT_EQ(Synopsis(kCommands[4]), "debrepo file upload DIR FILE...");
   EXPECT_EQ(Synopsis(kCommands[5]), "debrepo file delete DIR [FILE]");
+}
+
+TEST(ParseArgsTest, OptionalRepeatedArgument) {
+  absl::StatusOr<ParsedArgs> parsed = Parse({"snapshot", "verify", "s"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->arguments, ElementsAre("s"));
+  parsed = Parse({"snapshot", "verify", "s", "a", "b"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_THAT(parsed->arguments, ElementsAre("s", "a", "b"));
+  EXPECT_THAT(Parse({"snapshot", "verify"}),
+              UsageErrorWith("missing argument NAME\n"));
+  EXPECT_EQ(Synopsis(kCommands[6]), "debrepo snapshot verify NAME [SOURCE]...");
+}
+
+TEST(ParseArgsTest, ArgumentsUsageReplacesTheNamesInTheSynopsis) {
+  EXPECT_EQ(Synopsis(kCommands[7]),
+            "debrepo snapshot create NAME from repo REPO | empty");
+  EXPECT_THAT(Parse({"snapshot", "create", "s"}),
+              UsageErrorWith("missing argument SOURCE\nUsage: debrepo "
+                             "snapshot create NAME from repo REPO | empty"));
 }
 
 TEST(ParseArgsTest, MissingOrUnknownCommand) {

@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -27,7 +27,8 @@ constexpr absl::string_view kServiceConfig = R"json({
     "name": [{"service": "debrepo.v1.Jobs"}, {"service": "debrepo.v1.Repos"},
              {"service": "debrepo.v1.Admin"},
              {"service": "debrepo.v1.Files"},
-             {"service": "debrepo.v1.Packages"}],
+             {"service": "debrepo.v1.Packages"},
+             {"service": "debrepo.v1.Snapshots"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -51,6 +52,34 @@ std::string CodeName(int code) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
+// The request fields the server's hints name, and the flags that set them.
+constexpr std::pair<absl::string_view, absl::string_view> kFlagsOfFields[] = {
+    {"force", "-force"},
+    {"force_replace", "-force-replace"},
+    {"accept_unsigned", "-accept-unsigned"},
+    {"ignore_signature", "-ignore-signatures"},
+    {"only_matching", "-only-matching"},
+    {"no_remove", "-no-remove"},
+    {"no_deps", "-no-deps"},
+    {"all_matches", "-all-matches"},
+    {"with_deps", "-with-deps"},
+    {"dry_run", "-dry-run"},
+    {"follow_recommends", "-dep-follow-recommends"},
+    {"follow_suggests", "-dep-follow-suggests"},
+};
+
+bool IsWordChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// JoinsWord reports whether `c` next to a word makes the word part of a
+// name ("a.force", "no_remove-x") or of a quotation ("\"force\"", a
+// snapshot called force), which are not hints.
+bool JoinsWord(char c) {
+  return IsWordChar(c) ||
+         absl::string_view("-.+~\"'`").find(c) != absl::string_view::npos;
+}
+
 }  // namespace
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
@@ -64,7 +93,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
       repos_(v1::Repos::NewStub(channel_)),
       admin_(v1::Admin::NewStub(channel_)),
       files_(v1::Files::NewStub(channel_)),
-      packages_(v1::Packages::NewStub(channel_)) {}
+      packages_(v1::Packages::NewStub(channel_)),
+      snapshots_(v1::Snapshots::NewStub(channel_)) {}
 
 std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
   grpc::ChannelArguments arguments;
@@ -79,8 +109,8 @@ absl::Status Client::FromGrpc(const grpc::Status& status) {
   if (code == absl::StatusCode::kCancelled && interrupted()) {
     return absl::CancelledError("interrupted");
   }
-  const std::string message =
-      absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
+  const std::string message = absl::StrCat(CodeName(status.error_code()), ": ",
+                                           InFlagTerms(status.error_message()));
   if (code == absl::StatusCode::kUnavailable &&
       channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
     return absl::UnavailableError(absl::StrCat(
@@ -249,10 +279,32 @@ std::string MessageToJson(const google::protobuf::Message& message) {
 }
 
 std::string InFlagTerms(absl::string_view message) {
-  return absl::StrReplaceAll(message,
-                             {{"force_replace", "-force-replace"},
-                              {"accept_unsigned", "-accept-unsigned"},
-                              {"ignore_signature", "-ignore-signatures"}});
+  std::string out;
+  size_t i = 0;
+  while (i < message.size()) {
+    if (!IsWordChar(message[i])) {
+      out.push_back(message[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < message.size() && IsWordChar(message[end])) ++end;
+    const absl::string_view word = message.substr(i, end - i);
+    // A '.' after a word ends a sentence unless a name goes on after it.
+    const bool joined_after =
+        end < message.size() &&
+        (message[end] == '.'
+             ? end + 1 < message.size() && IsWordChar(message[end + 1])
+             : JoinsWord(message[end]));
+    const bool standalone =
+        (i == 0 || !JoinsWord(message[i - 1])) && !joined_after;
+    absl::string_view replacement = word;
+    for (const auto& [field, flag] : kFlagsOfFields) {
+      if (standalone && word == field) replacement = flag;
+    }
+    absl::StrAppend(&out, replacement);
+    i = end;
+  }
+  return out;
 }
 
 absl::Status EndedJobStatus(const v1::Job& job) {

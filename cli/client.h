@@ -24,6 +24,7 @@
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "proto/debrepo/v1/snapshots.grpc.pb.h"
 
 namespace debrepo::cli {
 
@@ -63,6 +64,7 @@ class Client {
   debrepo::v1::Admin::Stub& admin() { return *admin_; }
   debrepo::v1::Files::Stub& files() { return *files_; }
   debrepo::v1::Packages::Stub& packages() { return *packages_; }
+  debrepo::v1::Snapshots::Stub& snapshots() { return *snapshots_; }
 
   // Call runs the unary RPC `method` on `stub` with a deadline, returning
   // its error as described in FromGrpc.
@@ -100,10 +102,11 @@ class Client {
     return all;
   }
 
-  // FromGrpc turns an RPC error into "CODE: message" under the same code,
-  // or, when the server cannot be reached at all, into a message that says
-  // so and names --server and DEBREPO_SERVER. A call cut short by Interrupt
-  // is CANCELLED "interrupted".
+  // FromGrpc turns an RPC error into "CODE: message" (in flag terms, see
+  // InFlagTerms) under the same code, or, when the server cannot be reached
+  // at all, into a message that says so and names --server and
+  // DEBREPO_SERVER. A call cut short by Interrupt is CANCELLED
+  // "interrupted".
   absl::Status FromGrpc(const grpc::Status& status);
 
   // WaitForJob waits until job `id` ends (SUCCEEDED, FAILED or CANCELLED)
@@ -174,6 +177,7 @@ class Client {
   std::unique_ptr<debrepo::v1::Admin::Stub> admin_;
   std::unique_ptr<debrepo::v1::Files::Stub> files_;
   std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
+  std::unique_ptr<debrepo::v1::Snapshots::Stub> snapshots_;
   bool progress_shown_ = false;
   absl::Mutex mu_;
   // Contexts of the calls in progress.
@@ -199,9 +203,11 @@ std::string MessageToJson(const google::protobuf::Message& message);
 absl::Status EndedJobStatus(const debrepo::v1::Job& job);
 
 // InFlagTerms returns the server's `message` with the request fields its
-// hints name (force_replace, accept_unsigned, ignore_signature) written as
-// the flags that set them (-force-replace, -accept-unsigned,
-// -ignore-signatures).
+// hints name (e.g. force_replace, ignore_signature, no_remove,
+// follow_recommends) written as the flags that set them (-force-replace,
+// -ignore-signatures, -no-remove, -dep-follow-recommends). Only whole words
+// are rewritten: a field name within a name or a quotation (a snapshot
+// called "force") stays as it is.
 std::string InFlagTerms(absl::string_view message);
 
 // JobStatusToString renders a job's status as "CODE: message" ("OK" when

@@ -62,6 +62,19 @@ TEST(ClientTest, HintsAreInFlagTerms) {
             "is not signed; sign it (debsign) or pass -accept-unsigned");
   EXPECT_EQ(InFlagTerms("configure one or pass ignore_signature"),
             "configure one or pass -ignore-signatures");
+  EXPECT_EQ(InFlagTerms("snapshot \"s1\" is the source of \"m\"; drop it "
+                        "first, or pass force."),
+            "snapshot \"s1\" is the source of \"m\"; drop it first, or "
+            "pass -force.");
+  EXPECT_EQ(InFlagTerms("no_remove and latest exclude each other; "
+                        "follow_recommends"),
+            "-no-remove and latest exclude each other; "
+            "-dep-follow-recommends");
+  // Names and quotations keep their words.
+  EXPECT_EQ(InFlagTerms("snapshot \"force\" and repo a.force, "
+                        "no_remove_files, force.x, dry_run-2, -force"),
+            "snapshot \"force\" and repo a.force, no_remove_files, force.x, "
+            "dry_run-2, -force");
   v1::Job job;
   job.set_state(v1::FAILED);
   job.set_status_code(static_cast<int>(absl::StatusCode::kFailedPrecondition));

@@ -63,6 +63,7 @@ FakeServer::FakeServer() {
   builder.RegisterService(static_cast<v1::Admin::Service*>(this));
   builder.RegisterService(static_cast<v1::Files::Service*>(this));
   builder.RegisterService(static_cast<v1::Packages::Service*>(this));
+  builder.RegisterService(static_cast<v1::Snapshots::Service*>(this));
   server_ = builder.BuildAndStart();
 }
 
@@ -426,6 +427,143 @@ grpc::Status FakeServer::DeleteUpload(grpc::ServerContext*,
   if (!error.ok()) return error;
   delete_upload_requests.push_back(*request);
   *response = NewJob("upload.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CreateSnapshot(
+    grpc::ServerContext*, const v1::CreateSnapshotRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("CreateSnapshot");
+  if (!error.ok()) return error;
+  create_snapshot_requests.push_back(*request);
+  *response = NewJob("snapshot.create", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::GetSnapshot(grpc::ServerContext*,
+                                     const v1::GetSnapshotRequest* request,
+                                     v1::Snapshot* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("GetSnapshot");
+  if (!error.ok()) return error;
+  for (const v1::Snapshot& snapshot : snapshots) {
+    if (snapshot.name() == request->name()) {
+      *response = snapshot;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(
+      grpc::StatusCode::NOT_FOUND,
+      absl::StrCat("snapshot \"", request->name(), "\" does not exist"));
+}
+
+grpc::Status FakeServer::ListSnapshots(grpc::ServerContext*,
+                                       const v1::ListSnapshotsRequest* request,
+                                       v1::ListSnapshotsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListSnapshots");
+  if (!error.ok()) return error;
+  list_snapshots_requests.push_back(*request);
+  response->set_next_page_token(ServePage(snapshots, request->page_token(),
+                                          response->mutable_snapshots()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::UpdateSnapshot(
+    grpc::ServerContext*, const v1::UpdateSnapshotRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("UpdateSnapshot");
+  if (!error.ok()) return error;
+  update_snapshot_requests.push_back(*request);
+  *response = NewJob("snapshot.update", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DeleteSnapshot(
+    grpc::ServerContext*, const v1::DeleteSnapshotRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("DeleteSnapshot");
+  if (!error.ok()) return error;
+  delete_snapshot_requests.push_back(*request);
+  *response = NewJob("snapshot.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListSnapshotPackages(
+    grpc::ServerContext*, const v1::ListSnapshotPackagesRequest* request,
+    v1::ListSnapshotPackagesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListSnapshotPackages");
+  if (!error.ok()) return error;
+  list_snapshot_packages_requests.push_back(*request);
+  response->set_next_page_token(ServePage(
+      snapshot_packages, request->page_token(), response->mutable_packages()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DiffSnapshots(grpc::ServerContext*,
+                                       const v1::DiffSnapshotsRequest* request,
+                                       v1::DiffSnapshotsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("DiffSnapshots");
+  if (!error.ok()) return error;
+  diff_snapshots_requests.push_back(*request);
+  std::vector<v1::PackageChange> changes;
+  for (const v1::PackageChange& change : snapshot_changes) {
+    const bool matching =
+        !change.left_key().empty() && !change.right_key().empty();
+    if (matching || !request->only_matching()) changes.push_back(change);
+  }
+  response->set_next_page_token(
+      ServePage(changes, request->page_token(), response->mutable_changes()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::MergeSnapshots(
+    grpc::ServerContext*, const v1::MergeSnapshotsRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("MergeSnapshots");
+  if (!error.ok()) return error;
+  merge_snapshots_requests.push_back(*request);
+  *response = NewJob("snapshot.merge", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::PullSnapshot(grpc::ServerContext*,
+                                      const v1::PullSnapshotRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("PullSnapshot");
+  if (!error.ok()) return error;
+  pull_snapshot_requests.push_back(*request);
+  *response = NewJob("snapshot.pull", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::FilterSnapshot(
+    grpc::ServerContext*, const v1::FilterSnapshotRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("FilterSnapshot");
+  if (!error.ok()) return error;
+  filter_snapshot_requests.push_back(*request);
+  *response = NewJob("snapshot.filter", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::VerifySnapshots(
+    grpc::ServerContext*, const v1::VerifySnapshotsRequest* request,
+    v1::VerifySnapshotsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("VerifySnapshots");
+  if (!error.ok()) return error;
+  verify_snapshots_requests.push_back(*request);
+  response->set_next_page_token(ServePage(unsatisfied, request->page_token(),
+                                          response->mutable_unsatisfied()));
   return grpc::Status::OK;
 }
 

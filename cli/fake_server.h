@@ -1,5 +1,5 @@
 // FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files,
-// Packages) on a local port, for testing the CLI's commands without
+// Packages, Snapshots) on a local port, for testing the CLI's commands without
 // PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
@@ -21,6 +21,7 @@
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "proto/debrepo/v1/snapshots.grpc.pb.h"
 
 namespace debrepo::cli {
 
@@ -29,13 +30,15 @@ namespace debrepo::cli {
 // `end_state`, with `end_code` and `end_message` (or as `end_by_kind` says
 // for its kind). Reads serve `repos` and `packages`, two to a page,
 // GetPackage the package of `packages` with the key asked for,
-// `upload_directories` and `upload_files`. Set the public fields before
-// calls; read them after.
+// `upload_directories` and `upload_files`, and `snapshots`,
+// `snapshot_packages`, `snapshot_changes` and `unsatisfied`, two to a page. Set
+// the public fields before calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
                          public debrepo::v1::Admin::Service,
                          public debrepo::v1::Files::Service,
-                         public debrepo::v1::Packages::Service {
+                         public debrepo::v1::Packages::Service,
+                         public debrepo::v1::Snapshots::Service {
  public:
   // FakeServer starts listening on a free port of 127.0.0.1.
   FakeServer();
@@ -68,6 +71,16 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::UploadDirectory> upload_directories;
   // Served for any directory.
   std::vector<debrepo::v1::UploadFile> upload_files;
+  // Served by GetSnapshot (by name) and ListSnapshots (in this order,
+  // whatever the order asked for).
+  std::vector<debrepo::v1::Snapshot> snapshots;
+  // Served by ListSnapshotPackages for any snapshot and query.
+  std::vector<debrepo::v1::Package> snapshot_packages;
+  // Served by DiffSnapshots for any two snapshots (with only_matching, only
+  // the changes that have both sides).
+  std::vector<debrepo::v1::PackageChange> snapshot_changes;
+  // Served by VerifySnapshots for any snapshots.
+  std::vector<debrepo::v1::UnsatisfiedDependency> unsatisfied;
   // ListUploadDirectories and ListUploadFiles answer pages of at most this
   // many items.
   int page_limit = 1000;
@@ -91,6 +104,17 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::CopyPackagesRequest> move_packages_requests;
   std::vector<debrepo::v1::IncludeChangesRequest> include_changes_requests;
   std::vector<debrepo::v1::SearchPackagesRequest> search_packages_requests;
+  std::vector<debrepo::v1::CreateSnapshotRequest> create_snapshot_requests;
+  std::vector<debrepo::v1::ListSnapshotsRequest> list_snapshots_requests;
+  std::vector<debrepo::v1::UpdateSnapshotRequest> update_snapshot_requests;
+  std::vector<debrepo::v1::DeleteSnapshotRequest> delete_snapshot_requests;
+  std::vector<debrepo::v1::ListSnapshotPackagesRequest>
+      list_snapshot_packages_requests;
+  std::vector<debrepo::v1::DiffSnapshotsRequest> diff_snapshots_requests;
+  std::vector<debrepo::v1::MergeSnapshotsRequest> merge_snapshots_requests;
+  std::vector<debrepo::v1::PullSnapshotRequest> pull_snapshot_requests;
+  std::vector<debrepo::v1::FilterSnapshotRequest> filter_snapshot_requests;
+  std::vector<debrepo::v1::VerifySnapshotsRequest> verify_snapshots_requests;
   int wait_calls = 0;
   // The methods called, in order, e.g. "Upload", "WaitJob 1" (with the job
   // ID), "AddFromUpload".
@@ -169,6 +193,43 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status DeleteUpload(grpc::ServerContext* context,
                             const debrepo::v1::DeleteUploadRequest* request,
                             debrepo::v1::Job* response) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext* context,
+                              const debrepo::v1::CreateSnapshotRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status GetSnapshot(grpc::ServerContext* context,
+                           const debrepo::v1::GetSnapshotRequest* request,
+                           debrepo::v1::Snapshot* response) override;
+  grpc::Status ListSnapshots(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListSnapshotsRequest* request,
+      debrepo::v1::ListSnapshotsResponse* response) override;
+  grpc::Status UpdateSnapshot(grpc::ServerContext* context,
+                              const debrepo::v1::UpdateSnapshotRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status DeleteSnapshot(grpc::ServerContext* context,
+                              const debrepo::v1::DeleteSnapshotRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status ListSnapshotPackages(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListSnapshotPackagesRequest* request,
+      debrepo::v1::ListSnapshotPackagesResponse* response) override;
+  grpc::Status DiffSnapshots(
+      grpc::ServerContext* context,
+      const debrepo::v1::DiffSnapshotsRequest* request,
+      debrepo::v1::DiffSnapshotsResponse* response) override;
+  grpc::Status MergeSnapshots(grpc::ServerContext* context,
+                              const debrepo::v1::MergeSnapshotsRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status PullSnapshot(grpc::ServerContext* context,
+                            const debrepo::v1::PullSnapshotRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status FilterSnapshot(grpc::ServerContext* context,
+                              const debrepo::v1::FilterSnapshotRequest* request,
+                              debrepo::v1::Job* response) override;
+  grpc::Status VerifySnapshots(
+      grpc::ServerContext* context,
+      const debrepo::v1::VerifySnapshotsRequest* request,
+      debrepo::v1::VerifySnapshotsResponse* response) override;
 
  private:
   // NewJob adds a QUEUED job of `kind` and returns it.

@@ -19,6 +19,7 @@
 #include "cli/file_commands.h"
 #include "cli/package_commands.h"
 #include "cli/repo_commands.h"
+#include "cli/snapshot_commands.h"
 #include "cli/task_commands.h"
 #include "common/stop_signals.h"
 
@@ -79,7 +80,8 @@ void WatchInterrupts(const sigset_t& signals, Client& client) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {PackageCommands(), FileCommands(), TaskCommands(), AdminCommands()}) {
+       {SnapshotCommands(), PackageCommands(), FileCommands(), TaskCommands(),
+        AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/queries.h"
 #include "common/status_macros.h"
@@ -44,10 +45,7 @@ absl::StatusOr<v1::SearchPackagesResponse> SearchAll(Client& client,
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  std::string query;
-  if (!args.arguments.empty()) {
-    ASSIGN_OR_RETURN(query, QueryFromArguments(args.arguments));
-  }
+  ASSIGN_OR_RETURN(const std::string query, QueryFromArguments(args.arguments));
   ASSIGN_OR_RETURN(const v1::SearchPackagesResponse all,
                    SearchAll(client, query));
   return PrintPackages(args, client, all, all.packages());
@@ -77,8 +75,12 @@ void PrintPackage(std::ostream& out, const v1::Package& package) {
   for (const std::string& repo : package.repos()) {
     out << "  local repo [" << repo << "]\n";
   }
-  if (package.repos().empty()) {
-    out << "  none: no repo holds it, so garbage collection will delete it\n";
+  for (const std::string& snapshot : package.snapshots()) {
+    out << "  snapshot [" << snapshot << "]\n";
+  }
+  if (package.repos().empty() && package.snapshots().empty()) {
+    out << "  none: no repo or snapshot holds it, so garbage collection will "
+           "delete it\n";
   }
 }
 
@@ -153,6 +155,28 @@ absl::Status PrintPackages(
   return absl::OkStatus();
 }
 
+void PrintPackageList(
+    const ParsedArgs& args, std::ostream& out,
+    const google::protobuf::RepeatedPtrField<v1::Package>& packages) {
+  out << "Packages:\n";
+  for (const v1::Package& package : packages) {
+    out << "  " << PackageLabel(args, package.key()) << "\n";
+  }
+}
+
+void PrintJsonWithPackages(
+    Client& client, absl::string_view name,
+    const google::protobuf::Message& resource,
+    const google::protobuf::RepeatedPtrField<v1::Package>& packages) {
+  std::vector<std::string> package_json;
+  for (const v1::Package& package : packages) {
+    package_json.push_back(MessageToJson(package));
+  }
+  client.out() << "{\"" << name << "\":" << MessageToJson(resource)
+               << ",\"packages\":[" << absl::StrJoin(package_json, ",")
+               << "]}\n";
+}
+
 std::vector<Command> PackageCommands() {
   return {
       {{"package",
@@ -165,7 +189,8 @@ std::vector<Command> PackageCommands() {
         "show",
         {"QUERY|KEY"},
         {},
-        "Show the packages a query or key names, with files and repos."},
+        "Show the packages a query or key names, with files, repos and "
+        "snapshots."},
        &Show},
   };
 }

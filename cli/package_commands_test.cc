@@ -129,6 +129,26 @@ TEST_F(PackageCommandsTest, ShowPrintsStanzaFilesAndReferences) {
   EXPECT_THAT(server_.calls, ElementsAre("GetPackage"));
 }
 
+TEST_F(PackageCommandsTest, ShowListsTheSnapshotsHoldingIt) {
+  v1::Package package = DetailedPackage();
+  package.add_snapshots("s1");
+  v1::Package only_in_snapshots = package;
+  only_in_snapshots.set_key("Pamd64 hello 2.10-2 abd");
+  only_in_snapshots.clear_repos();
+  server_.packages = {package, only_in_snapshots};
+  ASSERT_THAT(Run({"package", "show", "Pamd64 hello 2.10-3 abc"}), IsOk());
+  EXPECT_TRUE(absl::EndsWith(out_,
+                             "References to package:\n"
+                             "  local repo [main]\n"
+                             "  local repo [staging]\n"
+                             "  snapshot [s1]\n"));
+  // Held by a snapshot only: garbage collection keeps it.
+  ASSERT_THAT(Run({"package", "show", "Pamd64 hello 2.10-2 abd"}), IsOk());
+  EXPECT_TRUE(absl::EndsWith(out_,
+                             "References to package:\n"
+                             "  snapshot [s1]\n"));
+}
+
 TEST_F(PackageCommandsTest, ShowJsonPrintsThePackage) {
   server_.packages = {DetailedPackage()};
   Options options;
@@ -160,8 +180,8 @@ TEST_F(PackageCommandsTest, ShowTakesAQueryAsAptlyDoes) {
   EXPECT_THAT(out_, HasSubstr("  local repo [staging]\n\nPackage: hello\n"));
   EXPECT_TRUE(absl::EndsWith(
       out_,
-      "References to package:\n  none: no repo holds it, so garbage "
-      "collection will delete it\n"));
+      "References to package:\n  none: no repo or snapshot holds it, so "
+      "garbage collection will delete it\n"));
 
   Options options;
   options.json = true;

@@ -37,6 +37,7 @@ absl::StatusOr<std::string> QueryFromArguments(
     }
     queries.push_back(std::move(query));
   }
+  if (queries.empty()) return std::string();
   if (queries.size() == 1) return queries.front();
   return absl::StrCat("(", absl::StrJoin(queries, ") | ("), ")");
 }

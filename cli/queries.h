@@ -14,8 +14,9 @@ namespace debrepo::cli {
 // QueryFromArguments returns the one query the server gets for the QUERY
 // `arguments`: each is a query (from FILE for "@FILE"), checked on its own
 // so that an error names the bad one ("query \"...\" at offset N: ...",
-// INVALID_ARGUMENT); several become "(q1) | (q2) | ...". A blank query is
-// a usage error; an unreadable FILE is "cannot read FILE: <reason>".
+// INVALID_ARGUMENT); several become "(q1) | (q2) | ...", none "" (every
+// package). A blank query is a usage error; an unreadable FILE is "cannot
+// read FILE: <reason>".
 absl::StatusOr<std::string> QueryFromArguments(
     absl::Span<const std::string> arguments);
 

@@ -29,6 +29,10 @@ TEST(QueryFromArgumentsTest, SeveralArgumentsAreOredAsAptlyDoes) {
               IsOkAndHolds("(nginx-common) | (nginx-full (>= 1.2))"));
 }
 
+TEST(QueryFromArgumentsTest, NoArgumentsMatchEverything) {
+  EXPECT_THAT(QueryFromArguments({}), IsOkAndHolds(""));
+}
+
 TEST(QueryFromArgumentsTest, ABadArgumentIsNamedOnItsOwn) {
   const absl::StatusOr<std::string> query =
       QueryFromArguments({"nx-a", "Name (", "nx-b"});

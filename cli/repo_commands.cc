@@ -74,18 +74,6 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
   });
 }
 
-// ListAllPackages returns every package of repo `name` matching `query`
-// (all of them when empty), following the pages, in one response.
-absl::StatusOr<v1::ListRepoPackagesResponse> ListAllPackages(
-    Client& client, const std::string& name, const std::string& query) {
-  v1::ListRepoPackagesRequest request;
-  request.set_name(name);
-  request.set_query(query);
-  request.set_page_size(10000);  // the most keys a page holds
-  return client.CallForAllPages(client.repos(),
-                                &v1::Repos::Stub::ListRepoPackages, request);
-}
-
 absl::Status Show(const ParsedArgs& args, Client& client) {
   const bool with_packages = args.GetBool("with-packages");
   v1::GetRepoRequest request;
@@ -94,21 +82,17 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   RETURN_IF_ERROR(
       client.Call(client.repos(), &v1::Repos::Stub::GetRepo, request, &repo));
   // The keys are listed to count them, as aptly shows the count.
-  ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse packages,
-                   ListAllPackages(client, repo.name(), ""));
+  ASSIGN_OR_RETURN(
+      const v1::ListRepoPackagesResponse packages,
+      ListAllPackagesOf(client, client.repos(),
+                        &v1::Repos::Stub::ListRepoPackages, repo.name(), ""));
   std::ostream& out = client.out();
   if (client.options().json) {
     if (!with_packages) {
       client.PrintJson(repo);
       return absl::OkStatus();
     }
-    // One document: {"repo": Repo, "packages": [Package, ...]}.
-    std::vector<std::string> package_json;
-    for (const v1::Package& package : packages.packages()) {
-      package_json.push_back(MessageToJson(package));
-    }
-    out << "{\"repo\":" << MessageToJson(repo) << ",\"packages\":["
-        << absl::StrJoin(package_json, ",") << "]}\n";
+    PrintJsonWithPackages(client, "repo", repo, packages.packages());
     return absl::OkStatus();
   }
   out << "Name: " << repo.name() << "\n"
@@ -116,25 +100,19 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
       << "Default Distribution: " << repo.default_distribution() << "\n"
       << "Default Component: " << repo.default_component() << "\n"
       << "Number of packages: " << packages.packages_size() << "\n";
-  if (with_packages) {
-    out << "Packages:\n";
-    for (const v1::Package& package : packages.packages()) {
-      out << "  " << PackageLabel(args, package.key()) << "\n";
+  if (!repo.snapshots().empty()) {
+    out << "Snapshots made from it:\n";
+    for (const std::string& snapshot : repo.snapshots()) {
+      out << "  " << snapshot << "\n";
     }
   }
+  if (with_packages) PrintPackageList(args, out, packages.packages());
   return absl::OkStatus();
 }
 
 absl::Status Search(const ParsedArgs& args, Client& client) {
-  std::string query;
-  if (args.arguments.size() > 1) {
-    ASSIGN_OR_RETURN(
-        query,
-        QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(1)));
-  }
-  ASSIGN_OR_RETURN(const v1::ListRepoPackagesResponse all,
-                   ListAllPackages(client, args.arguments[0], query));
-  return PrintPackages(args, client, all, all.packages());
+  return SearchWithin(args, client, client.repos(),
+                      &v1::Repos::Stub::ListRepoPackages);
 }
 
 // IsPackageFile reports whether `filename` names a package file, one that

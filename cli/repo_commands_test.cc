@@ -25,6 +25,7 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -198,6 +199,14 @@ TEST_F(RepoCommandsTest, Show) {
   EXPECT_EQ(out_,
             "Name: r1\nComment: hello\nDefault Distribution: bookworm\n"
             "Default Component: main\nNumber of packages: 0\n");
+
+  // The snapshots made from it, after the count.
+  server_.repos[0].add_snapshots("s1");
+  server_.repos[0].add_snapshots("s2");
+  ASSERT_THAT(Run({"repo", "show", "r1"}), IsOk());
+  EXPECT_THAT(out_, EndsWith("Number of packages: 0\n"
+                             "Snapshots made from it:\n  s1\n  s2\n"));
+  server_.repos[0].clear_snapshots();
 
   Options options;
   options.json = true;

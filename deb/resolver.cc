@@ -5,6 +5,7 @@
 #include <deque>
 #include <utility>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -23,8 +24,12 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
   }
   ASSIGN_OR_RETURN(Version version,
                    Version::Parse(paragraph.GetOrEmpty("Version")));
-  PackageInfo info{
-      std::string(name), std::move(version), std::string(architecture), {}, {}};
+  PackageInfo info{std::string(name),
+                   std::move(version),
+                   std::string(architecture),
+                   {},
+                   {},
+                   {}};
   ASSIGN_OR_RETURN(RelationList provides,
                    ParseRelations(paragraph.GetOrEmpty("Provides")));
   for (Alternatives& group : provides) {
@@ -38,7 +43,10 @@ absl::StatusOr<PackageInfo> PackageInfoFromParagraph(
   for (const std::string& field : dependency_fields) {
     ASSIGN_OR_RETURN(RelationList groups,
                      ParseRelations(paragraph.GetOrEmpty(field)));
-    for (Alternatives& group : groups) info.depends.push_back(std::move(group));
+    for (Alternatives& group : groups) {
+      info.depends.push_back(std::move(group));
+      info.depends_fields.push_back(field);
+    }
   }
   return info;
 }
@@ -108,10 +116,21 @@ std::vector<size_t> PackageSet::FindSatisfying(
   return found;
 }
 
+Alternatives InForce(const Alternatives& group,
+                     absl::string_view architecture) {
+  Alternatives in_force;
+  for (const Relation& r : group) {
+    if (r.AppliesTo(architecture)) in_force.push_back(r);
+  }
+  return in_force;
+}
+
 Closure DependencyClosure(const PackageSet& set,
                           const std::vector<size_t>& roots,
-                          absl::string_view architecture) {
+                          absl::string_view architecture,
+                          const std::vector<size_t>& present) {
   Closure closure;
+  const absl::flat_hash_set<size_t> present_set(present.begin(), present.end());
   absl::flat_hash_set<size_t> included;
   std::deque<size_t> pending;
   auto include = [&](size_t index) {
@@ -125,14 +144,12 @@ Closure DependencyClosure(const PackageSet& set,
     const PackageInfo& package = set.package(pending.front());
     pending.pop_front();
     for (const Alternatives& group : package.depends) {
-      Alternatives in_force;
-      for (const Relation& r : group) {
-        if (r.AppliesTo(architecture)) in_force.push_back(r);
-      }
+      const Alternatives in_force = InForce(group, architecture);
       if (in_force.empty()) continue;
       std::vector<size_t> all = set.FindSatisfying(in_force, architecture);
-      if (std::any_of(all.begin(), all.end(),
-                      [&](size_t i) { return included.contains(i); })) {
+      if (std::any_of(all.begin(), all.end(), [&](size_t i) {
+            return included.contains(i) || present_set.contains(i);
+          })) {
         continue;
       }
       bool satisfied = false;
@@ -154,6 +171,73 @@ Closure DependencyClosure(const PackageSet& set,
     }
   }
   return closure;
+}
+
+std::vector<std::string> BuiltArchitectures(
+    const PackageSet& set, const std::vector<size_t>& indices) {
+  absl::btree_set<std::string> architectures;
+  for (size_t i : indices) {
+    const std::string& architecture = set.package(i).architecture;
+    if (architecture != "all" && architecture != "source") {
+      architectures.insert(architecture);
+    }
+  }
+  return {architectures.begin(), architectures.end()};
+}
+
+Closure ClosureForArchitectures(const PackageSet& set,
+                                const std::vector<size_t>& roots,
+                                const std::vector<std::string>& architectures,
+                                const std::vector<size_t>& present) {
+  Closure all;
+  absl::flat_hash_set<size_t> members;
+  absl::flat_hash_set<std::string> unsatisfied;
+  for (size_t root : roots) {
+    if (members.insert(root).second) all.packages.push_back(root);
+  }
+  for (const std::string& architecture : architectures) {
+    // A package's dependencies are resolved for what it is built for.
+    std::vector<size_t> built_for;
+    for (size_t root : roots) {
+      const std::string& built = set.package(root).architecture;
+      if (built == architecture || built == "all") built_for.push_back(root);
+    }
+    Closure one = DependencyClosure(set, built_for, architecture, present);
+    for (size_t index : one.packages) {
+      if (members.insert(index).second) all.packages.push_back(index);
+    }
+    for (std::string& gap : one.unsatisfied) {
+      if (unsatisfied.insert(gap).second) {
+        all.unsatisfied.push_back(std::move(gap));
+      }
+    }
+  }
+  return all;
+}
+
+std::vector<UnsatisfiedGroup> FindUnsatisfied(
+    const PackageSet& set, const std::vector<size_t>& checked,
+    const std::vector<std::string>& architectures) {
+  std::vector<UnsatisfiedGroup> unsatisfied;
+  for (size_t index : checked) {
+    const PackageInfo& package = set.package(index);
+    for (const std::string& architecture : architectures) {
+      if (package.architecture != architecture &&
+          package.architecture != "all") {
+        continue;
+      }
+      for (size_t g = 0; g < package.depends.size(); ++g) {
+        const Alternatives in_force = InForce(package.depends[g], architecture);
+        if (in_force.empty() ||
+            !set.FindSatisfying(in_force, architecture).empty()) {
+          continue;
+        }
+        unsatisfied.push_back({index, architecture, package.depends_fields[g],
+                               package.depends[g]});
+      }
+    }
+  }
+  return unsatisfied;
 }
 
 }  // namespace debrepo::deb

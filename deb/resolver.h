@@ -26,6 +26,9 @@ struct PackageInfo {
   // depends holds the groups the closure follows (typically Pre-Depends
   // and Depends; see PackageInfoFromParagraph).
   RelationList depends;
+  // depends_fields names the field each group of `depends` came from
+  // (parallel to it), for reports such as a verify's.
+  std::vector<std::string> depends_fields;
 };
 
 // PackageInfoFromParagraph builds a PackageInfo from a binary package
@@ -74,6 +77,10 @@ class PackageSet {
       providers_;
 };
 
+// InForce keeps the alternatives of `group` that apply to `architecture`
+// (Relation::AppliesTo); a group left empty does not apply there at all.
+Alternatives InForce(const Alternatives& group, absl::string_view architecture);
+
 // Closure is the result of DependencyClosure.
 struct Closure {
   // packages holds the roots followed by the packages pulled in, in the
@@ -86,12 +93,49 @@ struct Closure {
 
 // DependencyClosure starts from `roots` and, for every dependency group (in
 // force for `architecture`) of every package in the result that no package
-// already in the result satisfies, adds the highest version satisfying the
-// first alternative that anything satisfies — repeating until nothing is
-// added. This is aptly's rule for copy/pull with dependencies.
+// already in the result or in `present` satisfies, adds the highest version
+// satisfying the first alternative that anything satisfies — repeating
+// until nothing is added. This is aptly's rule for copy/pull with
+// dependencies; `present` is what a pull's result holds already (its base),
+// whose packages satisfy dependencies without being added or followed.
 Closure DependencyClosure(const PackageSet& set,
                           const std::vector<size_t>& roots,
-                          absl::string_view architecture);
+                          absl::string_view architecture,
+                          const std::vector<size_t>& present = {});
+
+// BuiltArchitectures returns, sorted, the architectures of the packages
+// `indices` of `set` other than "all" and "source": those dependencies are
+// resolved for when none are asked for.
+std::vector<std::string> BuiltArchitectures(const PackageSet& set,
+                                            const std::vector<size_t>& indices);
+
+// ClosureForArchitectures is `roots` and the union over `architectures` of
+// DependencyClosure of the roots built for each (or for "all"), in the
+// order found, with the unsatisfied groups of all of them, each once.
+Closure ClosureForArchitectures(const PackageSet& set,
+                                const std::vector<size_t>& roots,
+                                const std::vector<std::string>& architectures,
+                                const std::vector<size_t>& present = {});
+
+// UnsatisfiedGroup is a dependency group that nothing satisfies.
+struct UnsatisfiedGroup {
+  // The package whose field it is, by index.
+  size_t package = 0;
+  // The architecture it was checked for.
+  std::string architecture;
+  // Its field (see PackageInfo::depends_fields) and the group.
+  std::string field;
+  Alternatives group;
+};
+
+// FindUnsatisfied checks, for each of `architectures`, every one of
+// `checked` built for it or for "all": each of its dependency groups in
+// force there must be satisfied by some package of `set` (Provides count).
+// Returns the groups that are not, by package (in `checked` order), then
+// architecture (in `architectures` order), then group.
+std::vector<UnsatisfiedGroup> FindUnsatisfied(
+    const PackageSet& set, const std::vector<size_t>& checked,
+    const std::vector<std::string>& architectures);
 
 }  // namespace debrepo::deb
 

@@ -36,16 +36,6 @@ size_t AddStanza(PackageSet& set, absl::string_view stanza) {
 
 Relation R(absl::string_view text) { return (*ParseRelations(text))[0][0]; }
 
-// InForce keeps the alternatives of `group` that apply to `architecture`.
-Alternatives InForce(const Alternatives& group,
-                     absl::string_view architecture) {
-  Alternatives in_force;
-  for (const Relation& r : group) {
-    if (r.AppliesTo(architecture)) in_force.push_back(r);
-  }
-  return in_force;
-}
-
 // Reachable is a brute-force fixed point: the roots plus every package that
 // satisfies any alternative of any dependency group of a package in it.
 absl::flat_hash_set<size_t> Reachable(const PackageSet& set,

@@ -8,6 +8,7 @@
 #include "common/status_macros.h"
 #include "jobs/admin_kinds.h"
 #include "jobs/repo_kinds.h"
+#include "jobs/snapshot_kinds.h"
 #include "jobs/upload_kinds.h"
 
 namespace debrepo::jobs {
@@ -33,6 +34,12 @@ JobKindRegistry ListAllJobKinds() {
   registry.Add(kAddUploadFile);
   registry.Add(kAddUploadFiles);
   registry.Add(kDeleteUpload);
+  registry.Add(kCreateSnapshot);
+  registry.Add(kUpdateSnapshot);
+  registry.Add(kDeleteSnapshot);
+  registry.Add(kMergeSnapshots);
+  registry.Add(kPullSnapshot);
+  registry.Add(kFilterSnapshot);
   return registry;
 }
 

@@ -128,6 +128,86 @@ TEST(JobSpecTest, NoopHoldsItsResourceWhenItNamesOne) {
   EXPECT_THAT(spec->exclusive_keys, ElementsAre("noop/probe"));
 }
 
+TEST(JobSpecTest, SnapshotOfARepoHoldsTheRepoShared) {
+  v1::JobArgs args;
+  args.mutable_create_snapshot()->mutable_snapshot()->set_name("s1");
+  args.mutable_create_snapshot()->set_repo("main");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "snapshot.create");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("snapshot/s1"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc", "repo/main"));
+  args.mutable_create_snapshot()->set_empty(true);
+  spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc"));
+}
+
+TEST(JobSpecTest, SnapshotRenameLocksOldAndNewName) {
+  v1::JobArgs args;
+  v1::UpdateSnapshotArgs* update = args.mutable_update_snapshot();
+  update->set_name("old");
+  update->mutable_snapshot()->set_name("new");
+  update->add_fields("name");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "snapshot.update");
+  EXPECT_THAT(spec->exclusive_keys,
+              ElementsAre("snapshot/new", "snapshot/old"));
+  update->clear_fields();
+  update->add_fields("description");
+  spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("snapshot/old"));
+}
+
+TEST(JobSpecTest, SnapshotsMadeFromSnapshotsHoldTheirSourcesShared) {
+  v1::JobArgs merge;
+  merge.mutable_merge_snapshots()->mutable_destination()->set_name("d");
+  merge.mutable_merge_snapshots()->add_sources("a");
+  merge.mutable_merge_snapshots()->add_sources("b");
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(merge);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "snapshot.merge");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("snapshot/d"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc", "snapshot/a", "snapshot/b"));
+
+  v1::JobArgs pull;
+  pull.mutable_pull_snapshot()->set_base("b");
+  pull.mutable_pull_snapshot()->set_source("s");
+  pull.mutable_pull_snapshot()->mutable_destination()->set_name("d");
+  spec = MakeJobSpec(pull);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "snapshot.pull");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("snapshot/d"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc", "snapshot/b", "snapshot/s"));
+  pull.mutable_pull_snapshot()->set_dry_run(true);
+  spec = MakeJobSpec(pull);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre());
+
+  v1::JobArgs filter;
+  filter.mutable_filter_snapshot()->set_source("s");
+  filter.mutable_filter_snapshot()->mutable_destination()->set_name("d");
+  spec = MakeJobSpec(filter);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "snapshot.filter");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("snapshot/d"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre("gc", "snapshot/s"));
+}
+
+TEST(JobSpecTest, MergeReadsOneToAHundredSources) {
+  v1::JobArgs merge;
+  merge.mutable_merge_snapshots()->mutable_destination()->set_name("d");
+  EXPECT_THAT(MakeJobSpec(merge).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  for (int i = 0; i <= kMaxMergeSources; ++i) {
+    merge.mutable_merge_snapshots()->add_sources("s" + std::to_string(i));
+  }
+  EXPECT_THAT(MakeJobSpec(merge).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // How many declared kinds take `args` as theirs.
 int KindsSelecting(const v1::JobArgs& args) {
   int selecting = 0;

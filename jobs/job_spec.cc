@@ -12,4 +12,8 @@ std::string UploadKey(absl::string_view directory) {
   return absl::StrCat("upload/", directory);
 }
 
+std::string SnapshotKey(absl::string_view name) {
+  return absl::StrCat("snapshot/", name);
+}
+
 }  // namespace debrepo::jobs

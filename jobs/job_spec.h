@@ -16,6 +16,9 @@ namespace debrepo::jobs {
 // batches this large already make the per-job cost negligible.
 inline constexpr int kMaxUploadFilesPerJob = 1000;
 
+// The most snapshots one merge reads (and so the keys its job holds).
+inline constexpr int kMaxMergeSources = 100;
+
 // The key every job holds shared, and garbage collection exclusively.
 inline constexpr absl::string_view kGcKey = "gc";
 
@@ -24,6 +27,9 @@ std::string RepoKey(absl::string_view name);
 
 // UploadKey is the resource key of an upload directory: "upload/<name>".
 std::string UploadKey(absl::string_view directory);
+
+// SnapshotKey is the resource key of a snapshot: "snapshot/<name>".
+std::string SnapshotKey(absl::string_view name);
 
 // JobSpec is a job ready to submit; MakeJobSpec (jobs/job_kinds.h) makes
 // one from a job's arguments.

@@ -20,6 +20,7 @@
 #include "server/jobs_service.h"
 #include "server/packages_service.h"
 #include "server/repos_service.h"
+#include "server/snapshots_service.h"
 #include "server/submit.h"
 #include "startup/startup.h"
 #include "storage/database.h"
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
       &db, &jobs,
       {.test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
   debrepo::server::ReposService repos_service(&db, &submitter);
+  debrepo::server::SnapshotsService snapshots_service(&db, &submitter);
   debrepo::server::AdminService admin_service(&submitter);
   debrepo::server::PackagesService packages_service(&db);
   debrepo::server::FilesService files_service(
@@ -91,6 +93,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&admin_service);
   builder.RegisterService(&files_service);
   builder.RegisterService(&packages_service);
+  builder.RegisterService(&snapshots_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     debrepo::LogError("cannot listen on ", absl::GetFlag(FLAGS_listen),

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/repeated_field.h"
 
 namespace debrepo::server {
 
@@ -49,6 +50,17 @@ std::string TakePage(std::vector<T>& items, int page_size, Position position) {
   if (static_cast<int>(items.size()) <= fitting) return "";
   items.resize(fitting);
   return EncodePageToken(position(items.back()));
+}
+
+// TakePageInto is TakePage that then moves the page's items into `page`,
+// the response's repeated field.
+template <typename T, typename Position>
+std::string TakePageInto(std::vector<T>& items, int page_size,
+                         Position position,
+                         google::protobuf::RepeatedPtrField<T>& page) {
+  std::string token = TakePage(items, page_size, position);
+  for (T& item : items) *page.Add() = std::move(item);
+  return token;
 }
 
 }  // namespace debrepo::server

@@ -56,6 +56,16 @@ TEST(PageTokenTest, TakePageEndsEarlyAtTheByteBudget) {
   EXPECT_EQ(huge.size(), 1u);
 }
 
+TEST(PageTokenTest, TakePageIntoMovesThePageIntoTheResponse) {
+  std::vector<v1::UploadDirectory> items = {Named("a"), Named("b"), Named("c")};
+  v1::ListUploadDirectoriesResponse response;
+  std::string token =
+      TakePageInto(items, 2, NameOf, *response.mutable_directories());
+  ASSERT_EQ(response.directories_size(), 2);
+  EXPECT_EQ(response.directories(1).name(), "b");
+  EXPECT_THAT(DecodePageToken(token), IsOkAndHolds(std::string("b")));
+}
+
 TEST(PageTokenTest, ClampsPageSize) {
   EXPECT_EQ(PageSize(0), 100);
   EXPECT_EQ(PageSize(-5), 100);

@@ -188,12 +188,10 @@ absl::Status ListRepoPackages(storage::Database& db,
       std::vector<v1::Package> packages,
       storage::ListRepoPackages(db, request.name(), query ? &*query : nullptr,
                                 after, page_size + 1, request.details()));
-  response.set_next_page_token(
-      TakePage(packages, page_size,
-               [](const v1::Package& package) { return package.key(); }));
-  for (v1::Package& package : packages) {
-    *response.add_packages() = std::move(package);
-  }
+  response.set_next_page_token(TakePageInto(
+      packages, page_size,
+      [](const v1::Package& package) { return package.key(); },
+      *response.mutable_packages()));
   return absl::OkStatus();
 }
 

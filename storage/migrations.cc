@@ -313,6 +313,51 @@ CREATE TABLE storage_roots (
   PRIMARY KEY (kind, name)
 );
 )sql"},
+    {11, "snapshots", R"sql(
+-- Snapshots never change once created, so a snapshot's packages are one
+-- sorted array of distinct package ids rather than a row per package:
+-- creating one from a 63,440-package repo is a single array_agg (49 ms
+-- against 80-86 ms to INSERT ... SELECT as many rows), copying one for a
+-- merge or filter is 1 ms, and diffs and merges unnest the arrays inside
+-- one query. Nothing ever updates an element, which is what makes rows
+-- worth their cost for repos.
+CREATE TABLE snapshots (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  description text NOT NULL DEFAULT '',
+  create_time timestamptz NOT NULL DEFAULT now(),
+  package_ids bigint[] NOT NULL,
+  package_count integer NOT NULL
+    GENERATED ALWAYS AS (coalesce(array_length(package_ids, 1), 0)) STORED
+);
+-- Stored out of line but not compressed: compressing the 500 KB array of
+-- 63,440 ids took 75 of the 106 ms of creating a snapshot from a repo of
+-- that size (28 ms without).
+ALTER TABLE snapshots ALTER COLUMN package_ids SET STORAGE EXTERNAL;
+
+-- What each snapshot was made from, in the order given. The foreign keys
+-- keep a source from being dropped under it: a forced drop first clears
+-- the id and sets `dropped`, keeping the name the source had.
+CREATE TABLE snapshot_sources (
+  snapshot_id bigint NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('repo', 'snapshot', 'mirror')),
+  name text NOT NULL,
+  repo_id bigint REFERENCES repos (id),
+  source_snapshot_id bigint REFERENCES snapshots (id),
+  dropped boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (snapshot_id, position),
+  CHECK (CASE WHEN dropped
+    THEN repo_id IS NULL AND source_snapshot_id IS NULL
+    ELSE (kind = 'repo') = (repo_id IS NOT NULL) AND
+         (kind = 'snapshot') = (source_snapshot_id IS NOT NULL) END)
+);
+CREATE INDEX snapshot_sources_repo_id ON snapshot_sources (repo_id)
+  WHERE repo_id IS NOT NULL;
+CREATE INDEX snapshot_sources_source_snapshot_id
+  ON snapshot_sources (source_snapshot_id)
+  WHERE source_snapshot_id IS NOT NULL;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

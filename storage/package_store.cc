@@ -256,17 +256,91 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
                         "FALSE", query, after_key, limit, details);
 }
 
+absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
+    Database& db, absl::string_view snapshot, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details) {
+  // Members are tested against one hash of the snapshot's ids while the
+  // listing walks packages_listing in key order: a join with the ids is
+  // planned as a nested loop and a sort of them all (200 ms for the first
+  // page of 63,440 packages, against 27 ms), and `= ANY(package_ids)` would
+  // scan the array for each package. IS TRUE keeps the IN from becoming
+  // that join.
+  return ListPackagesIn(db, "listing a snapshot's packages",
+                        "FROM packages p WHERE (p.id IN (SELECT "
+                        "unnest(package_ids) FROM snapshots WHERE name = $1)) "
+                        "IS TRUE",
+                        snapshot, "FALSE", query, after_key, limit, details);
+}
+
+absl::StatusOr<std::vector<v1::SnapshotPackage>> SearchSnapshots(
+    Database& db, const deb::Query* query,
+    const std::vector<std::string>& snapshots, absl::string_view after_key,
+    int limit, bool details) {
+  std::vector<v1::SnapshotPackage> found;
+  absl::Status status =
+      db.Run("searching snapshots", [&](pqxx::connection& connection) {
+        std::vector<std::string> parameters = {internal::PgTextArray(snapshots),
+                                               std::string(after_key),
+                                               absl::StrCat(limit)};
+        const std::string condition = QueryCondition(query, parameters);
+        pqxx::read_transaction tx(connection);
+        // The page first, in key order, checking membership against one
+        // hash of the searched snapshots' ids; then which of them hold each
+        // package of the page. (Grouping every id of every snapshot by
+        // package before paging took 612 ms for a page of 101 over five
+        // snapshots of 63,440 packages.)
+        for (const pqxx::row& row : tx.exec_params(
+                 absl::StrCat(
+                     "WITH searched AS MATERIALIZED (SELECT name, package_ids "
+                     "FROM snapshots WHERE cardinality($1::text[]) = 0 OR "
+                     "name = ANY($1::text[])), "
+                     "page AS MATERIALIZED (SELECT p.id, p.key, p.name, "
+                     "p.version, p.architecture, p.source, p.package_type, ",
+                     // Stanzas are most of a row: fetch them only when
+                     // asked for.
+                     details ? "p.stanza, p.files "
+                             : "NULL AS stanza, NULL AS files ",
+                     "FROM packages p WHERE p.key > $2 AND (", condition,
+                     // IS TRUE keeps the IN a hashed test rather than a
+                     // join, which is planned as a nested loop.
+                     ") AND (p.id IN (SELECT unnest(package_ids) FROM "
+                     "searched)) IS TRUE ORDER BY p.key LIMIT $3::int), "
+                     "held AS (SELECT m.id, array_agg(s.name ORDER BY s.name) "
+                     "AS snapshots FROM searched s, unnest(s.package_ids) AS "
+                     "m (id) WHERE m.id IN (SELECT id FROM page) GROUP BY "
+                     "m.id) "
+                     "SELECT p.key, p.name, p.version, p.architecture, "
+                     "p.source, p.package_type, p.stanza, p.files, "
+                     "held.snapshots FROM page p JOIN held ON held.id = p.id "
+                     "ORDER BY p.key"),
+                 pqxx::prepare::make_dynamic_params(parameters))) {
+          v1::SnapshotPackage& hit = found.emplace_back();
+          ASSIGN_OR_RETURN(*hit.mutable_package(),
+                           PackageFromRow(row, details));
+          for (std::string& name : internal::ParseTextArray(row[8])) {
+            hit.add_snapshots(std::move(name));
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
-  // shared.
-  // One probe of repo_packages_package_id a package.
-  return ListPackagesIn(db, "searching packages",
-                        "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
-                        "NOT EXISTS (SELECT 1 FROM repo_packages rp "
-                        "WHERE rp.package_id = p.id)",
-                        query, after_key, limit, details);
+  // shared. One probe of repo_packages_package_id a package, and for those
+  // in no repo one of a hash of the ids snapshots hold, built once (a join
+  // with those ids is planned as a nested loop: 385 ms for a page with two
+  // snapshots of 63,440 packages, against 21 ms).
+  return ListPackagesIn(
+      db, "searching packages",
+      "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
+      "NOT EXISTS (SELECT 1 FROM repo_packages rp WHERE rp.package_id = p.id) "
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots)",
+      query, after_key, limit, details);
 }
 
 absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
@@ -278,8 +352,9 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
             "SELECT p.key, p.name, p.version, p.architecture, p.source, "
             "p.package_type, p.stanza, p.files, ARRAY(SELECT r.name FROM "
             "repo_packages rp JOIN repos r ON r.id = rp.repo_id WHERE "
-            "rp.package_id = p.id ORDER BY r.name) FROM packages p "
-            "WHERE p.key = $1",
+            "rp.package_id = p.id ORDER BY r.name), ARRAY(SELECT s.name FROM "
+            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name) "
+            "FROM packages p WHERE p.key = $1",
             std::string(key));
         if (rows.empty()) {
           package = absl::NotFoundError(absl::StrCat(
@@ -292,7 +367,11 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
         for (std::string& repo : internal::ParseTextArray(rows[0][8])) {
           found.add_repos(std::move(repo));
         }
-        found.set_in_no_repo(found.repos().empty());
+        for (std::string& snapshot : internal::ParseTextArray(rows[0][9])) {
+          found.add_snapshots(std::move(snapshot));
+        }
+        found.set_in_no_repo(found.repos().empty() &&
+                             found.snapshots().empty());
         package = std::move(found);
         return absl::OkStatus();
       });

@@ -13,6 +13,7 @@
 #include "deb/control.h"
 #include "deb/query.h"
 #include "proto/debrepo/v1/packages_types.pb.h"
+#include "proto/debrepo/v1/snapshots.pb.h"
 #include "storage/database.h"
 #include "storage/package_spool.h"
 #include "storage/transaction.h"
@@ -61,14 +62,28 @@ absl::StatusOr<std::vector<v1::Package>> ListRepoPackages(
     Database& db, absl::string_view repo, const deb::Query* query,
     absl::string_view after_key, int limit, bool details);
 
+// ListSnapshotPackages is ListRepoPackages for snapshot `snapshot`.
+absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
+    Database& db, absl::string_view snapshot, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details);
+
+// SearchSnapshots returns up to `limit` packages with keys after
+// `after_key`, by key, that match `query` (all when null) and that one of
+// `snapshots` holds (any snapshot when empty), each with the names of
+// those of `snapshots` holding it, sorted.
+absl::StatusOr<std::vector<v1::SnapshotPackage>> SearchSnapshots(
+    Database& db, const deb::Query* query,
+    const std::vector<std::string>& snapshots, absl::string_view after_key,
+    int limit, bool details);
+
 // SearchPackages is ListRepoPackages over every stored package, each with
-// in_no_repo set when no repo holds it.
+// in_no_repo set when no repo or snapshot holds it.
 absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     Database& db, const deb::Query* query, absl::string_view after_key,
     int limit, bool details);
 
-// GetPackage reads one package with its details and the repos holding it;
-// NOT_FOUND when there is none with that key.
+// GetPackage reads one package with its details and the repos and
+// snapshots holding it; NOT_FOUND when there is none with that key.
 absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key);
 
 // RepoStanza is a package's key and control stanza.

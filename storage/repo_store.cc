@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/snapshot_store.h"
 
 namespace debrepo::storage {
 namespace {
@@ -33,7 +34,8 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
   absl::StatusOr<v1::Repo> repo;
   absl::Status status =
       db.Run("reading a repo", [&](pqxx::connection& connection) {
-        pqxx::nontransaction tx(connection);
+        // Read-only, so the repo and its snapshots are read as of one moment.
+        pqxx::read_transaction tx(connection);
         Transaction transaction(tx);
         absl::StatusOr<std::optional<v1::Repo>> found =
             FindRepo(transaction, name);
@@ -42,8 +44,14 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
           repo = absl::NotFoundError(absl::StrCat(
               "repo \"", name,
               "\" does not exist; `debrepo repo list` shows the repos"));
-        } else {
-          repo = **std::move(found);
+          return absl::OkStatus();
+        }
+        absl::StatusOr<std::vector<std::string>> snapshots =
+            SnapshotsMadeFrom(transaction, v1::SnapshotSource::REPO, name);
+        if (!snapshots.ok()) return snapshots.status();
+        repo = **std::move(found);
+        for (std::string& snapshot : *snapshots) {
+          repo->add_snapshots(std::move(snapshot));
         }
         return absl::OkStatus();
       });

@@ -15,7 +15,8 @@
 
 namespace debrepo::storage {
 
-// GetRepo reads one repo; NOT_FOUND when there is none of that name.
+// GetRepo reads one repo with the snapshots made from it; NOT_FOUND when
+// there is none of that name.
 absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name);
 
 // ListRepos returns up to `limit` repos whose names sort after

@@ -431,8 +431,164 @@ TEST_F(CliE2eTest, NamesAsAptlyPrintsThemAndPackagesInNoRepo) {
   EXPECT_EQ(searched.output, "nx-a_1.0_amd64 (in no repo)\n");
   CliResult orphan = Cli("package show nx-a");
   EXPECT_THAT(orphan.output,
-              HasSubstr("References to package:\n  none: no repo holds it, "
-                        "so garbage collection will delete it\n"));
+              HasSubstr("References to package:\n  none: no repo or "
+                        "snapshot holds it, so garbage collection will "
+                        "delete it\n"));
+}
+
+TEST_F(CliE2eTest, SnapshotLifeCycleInAptlyGrammar) {
+  ASSERT_EQ(Cli("repo create r1").exit_code, 0);
+  const std::string a1 = BuildDebFile("sa", "1.0", "amd64");
+  const std::string b1 = BuildDebFile("sb", "1.0", "all");
+  ASSERT_EQ(Cli(absl::StrCat("repo add r1 ", a1, " ", b1)).exit_code, 0);
+
+  CliResult created = Cli("snapshot create s1 from repo r1");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(created.output, "Snapshot s1 successfully created.\n");
+  ASSERT_EQ(Cli("snapshot create e empty").exit_code, 0);
+  CliResult again = Cli("snapshot create e empty");
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already exists"));
+  EXPECT_EQ(Cli("snapshot create x from r1").exit_code, 2);
+
+  CliResult listed = Cli("snapshot list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(listed.output,
+            "List of snapshots:\n"
+            " * [e]: Created as empty\n"
+            " * [s1]: Snapshot from local repo [r1]\n"
+            "\nTo get more information about snapshot, run `debrepo "
+            "snapshot show <name>`.\n");
+  EXPECT_EQ(Cli("snapshot list -raw -sort=time").output, "s1\ne\n");
+
+  CliResult shown = Cli("snapshot show -with-packages s1");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("Name: s1\nCreated At: "));
+  EXPECT_THAT(shown.output,
+              HasSubstr("Description: Snapshot from local repo [r1]\n"
+                        "Number of packages: 2\n"
+                        "Sources:\n  r1 [local]\n"
+                        "Packages:\n  sb_1.0_all\n  sa_1.0_amd64\n"));
+  EXPECT_EQ(Cli("snapshot search s1 'Name (sa)'").output, "sa_1.0_amd64\n");
+  EXPECT_EQ(Cli("snapshot search s1 nothing").exit_code, 1);
+
+  // The snapshot keeps its packages when the repo changes; the repo and
+  // the package say which snapshots there are.
+  ASSERT_EQ(Cli("repo remove r1 sa").exit_code, 0);
+  EXPECT_EQ(Cli("snapshot search s1").output, "sb_1.0_all\nsa_1.0_amd64\n");
+  EXPECT_THAT(Cli("repo show r1").output,
+              HasSubstr("Number of packages: 1\nSnapshots made from it:\n"
+                        "  s1\n"));
+  CliResult package = Cli("package show sa");
+  EXPECT_THAT(package.output,
+              HasSubstr("References to package:\n  snapshot [s1]\n"));
+  EXPECT_EQ(Cli("package search sa").output, "sa_1.0_amd64\n");
+
+  CliResult renamed = Cli("snapshot rename s1 s2");
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.output;
+  EXPECT_EQ(renamed.output,
+            "Snapshot s1 -> s2 has been successfully renamed.\n");
+  EXPECT_EQ(Cli("snapshot rename s2 e").exit_code, 1);
+
+  // A repo that snapshots were made from is dropped only with -force.
+  CliResult refused = Cli("repo drop r1");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("s2"));
+  EXPECT_THAT(refused.output, HasSubstr("-force"));
+  ASSERT_EQ(Cli("repo drop -force r1").exit_code, 0);
+  EXPECT_THAT(Cli("snapshot show s2").output,
+              HasSubstr("Sources:\n  r1 [local, dropped]\n"));
+
+  CliResult dropped = Cli("snapshot drop s2");
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.output;
+  EXPECT_EQ(dropped.output, "Snapshot `s2` has been dropped.\n");
+  EXPECT_EQ(Cli("snapshot list -raw").output, "e\n");
+  EXPECT_EQ(Cli("snapshot show s2").exit_code, 1);
+}
+
+TEST_F(CliE2eTest, SnapshotDiffMergePullFilterVerifyAsAptlyPrints) {
+  ASSERT_EQ(Cli("repo create old").exit_code, 0);
+  ASSERT_EQ(Cli("repo create new").exit_code, 0);
+  const std::string app1 =
+      BuildDebFile("app", "1.0", "amd64", "v1", "Depends: libz (>= 2)\n");
+  const std::string app2 =
+      BuildDebFile("app", "2.0", "amd64", "v2", "Depends: libz (>= 2)\n");
+  const std::string libz = BuildDebFile("libz", "2.0", "amd64");
+  const std::string doc = BuildDebFile("doc", "1.0", "all");
+  ASSERT_EQ(Cli(absl::StrCat("repo add old ", app1, " ", doc)).exit_code, 0);
+  ASSERT_EQ(Cli(absl::StrCat("repo add new ", app2, " ", libz)).exit_code, 0);
+  ASSERT_EQ(Cli("snapshot create a from repo old").exit_code, 0);
+  ASSERT_EQ(Cli("snapshot create b from repo new").exit_code, 0);
+
+  CliResult diff = Cli("snapshot diff a b");
+  ASSERT_EQ(diff.exit_code, 0) << diff.output;
+  // aptly's header and the upgrade's line, padded as aptly pads them.
+  const std::string header =
+      "  Arch   | Package                                  | Version in A    "
+      "                         | Version in B\n";
+  const std::string upgrade =
+      "! amd64  | app                                      | 1.0             "
+      "                         | 2.0                                     \n";
+  EXPECT_EQ(
+      diff.output,
+      header + upgrade +
+          "- all    | doc                                      | 1.0       "
+          "                               | -                           "
+          "            \n"
+          "+ amd64  | libz                                     | -         "
+          "                               | 2.0                         "
+          "            \n");
+  EXPECT_EQ(Cli("snapshot diff -only-matching a b").output, header + upgrade);
+  EXPECT_EQ(Cli("snapshot diff a a").output, "Snapshots are identical.\n");
+
+  CliResult verified = Cli("snapshot verify a");
+  ASSERT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_EQ(verified.output,
+            "Loading packages...\nVerifying...\nMissing dependencies (1):\n"
+            "  libz (>= 2) [amd64]\n");
+  EXPECT_THAT(Cli("snapshot verify a b").output,
+              HasSubstr("All dependencies are satisfied.\n"));
+
+  // The last source wins per name and architecture.
+  ASSERT_EQ(Cli("snapshot merge m a b").exit_code, 0);
+  EXPECT_EQ(Cli("snapshot search m").output,
+            "doc_1.0_all\napp_2.0_amd64\nlibz_2.0_amd64\n");
+  CliResult both = Cli("snapshot merge -latest -no-remove m2 a b");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+
+  CliResult pulled = Cli("snapshot pull a b p app");
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.output;
+  EXPECT_EQ(pulled.output,
+            "Dependencies would be pulled into snapshot:\n"
+            "    [a]: Snapshot from local repo [old]\n"
+            "from snapshot:\n"
+            "    [b]: Snapshot from local repo [new]\n"
+            "and result would be saved as new snapshot p.\n"
+            "[-] app_1.0_amd64 removed\n"
+            "[+] app_2.0_amd64 added\n"
+            "[+] libz_2.0_amd64 added\n"
+            "\nSnapshot p successfully created.\n");
+  CliResult dry = Cli("snapshot pull -dry-run -no-deps a b q app");
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_THAT(dry.output,
+              HasSubstr("[+] app_2.0_amd64 added\n\nNot creating snapshot, "
+                        "as dry run was requested.\n"));
+  EXPECT_EQ(Cli("snapshot show q").exit_code, 1);
+
+  CliResult filtered = Cli("snapshot filter -with-deps b f app");
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_EQ(filtered.output, "Snapshot f successfully filtered.\n");
+  EXPECT_EQ(Cli("snapshot search f").output, "app_2.0_amd64\nlibz_2.0_amd64\n");
+  EXPECT_THAT(Cli("snapshot show f").output,
+              HasSubstr("Description: Filtered 'b', query was: 'app'\n"));
+
+  // A snapshot others were made from is dropped only with -force.
+  CliResult refused = Cli("snapshot drop b");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("-force"));
+  ASSERT_EQ(Cli("snapshot drop -force b").exit_code, 0);
+  EXPECT_THAT(Cli("snapshot show m").output,
+              HasSubstr("Sources:\n  a [snapshot]\n  b [snapshot, dropped]\n"));
 }
 
 TEST_F(CliE2eTest, AddScansFoldersRecursivelyAndTakesFileNamesWithSpaces) {

@@ -154,6 +154,7 @@ void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   server.admin = v1::Admin::NewStub(server.channel);
   server.files = v1::Files::NewStub(server.channel);
   server.packages = v1::Packages::NewStub(server.channel);
+  server.snapshots = v1::Snapshots::NewStub(server.channel);
   servers_.push_back(std::move(server));
 }
 
@@ -187,6 +188,10 @@ v1::Files::Stub& Stack::files(int index) {
 }
 v1::Packages::Stub& Stack::packages(int index) {
   return *servers_[index % servers_.size()].packages;
+}
+
+v1::Snapshots::Stub& Stack::snapshots(int index) {
+  return *servers_[index % servers_.size()].snapshots;
 }
 std::string Stack::address(int index) const {
   return absl::StrCat("127.0.0.1:", servers_[index % servers_.size()].port);
@@ -405,9 +410,11 @@ Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
   return Await(stack, rpc, job, server);
 }
 
-Result DeleteRepo(Stack& stack, const std::string& name, int server) {
+Result DeleteRepo(Stack& stack, const std::string& name, int server,
+                  bool force) {
   v1::DeleteRepoRequest request;
   request.set_name(name);
+  request.set_force(force);
   v1::Job job;
   grpc::Status rpc = stack.repos(server).DeleteRepo(
       Deadline(absl::Seconds(30)).get(), request, &job);

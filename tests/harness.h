@@ -6,8 +6,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,6 +20,7 @@
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
+#include "proto/debrepo/v1/snapshots.grpc.pb.h"
 #include "tests/test_database.h"
 
 namespace debrepo::testing {
@@ -74,6 +77,7 @@ class Stack {
   v1::Admin::Stub& admin(int index = 0);
   v1::Files::Stub& files(int index = 0);
   v1::Packages::Stub& packages(int index = 0);
+  v1::Snapshots::Stub& snapshots(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -90,6 +94,7 @@ class Stack {
     std::unique_ptr<v1::Admin::Stub> admin;
     std::unique_ptr<v1::Files::Stub> files;
     std::unique_ptr<v1::Packages::Stub> packages;
+    std::unique_ptr<v1::Snapshots::Stub> snapshots;
   };
   std::string database_url_;
   std::string blob_dir_;
@@ -120,8 +125,10 @@ Result CreateRepo(Stack& stack, const std::string& name, int server = 0);
 Result RenameRepo(Stack& stack, const std::string& from, const std::string& to,
                   int server = 0);
 
-// DeleteRepo drops a repo through server `server` and waits.
-Result DeleteRepo(Stack& stack, const std::string& name, int server = 0);
+// DeleteRepo drops a repo through server `server` (with `force`: also
+// when snapshots were made from it) and waits.
+Result DeleteRepo(Stack& stack, const std::string& name, int server = 0,
+                  bool force = false);
 
 // Upload streams `bytes` to Files.Upload as directory/filename in chunks of
 // `chunk` bytes, with `sha256` in the header (none when empty); returns the
@@ -204,6 +211,22 @@ std::string ReadFile(const std::string& path);
 
 // Sha256Hex returns the SHA-256 of `bytes` in lowercase hex.
 std::string Sha256Hex(const std::string& bytes);
+
+// RunConcurrently runs `fn(i)` for i in [0, n) on `n` threads released at
+// once, and waits for all.
+template <typename Fn>
+void RunConcurrently(int n, Fn fn) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      fn(i);
+    });
+  }
+  go.store(true);
+  for (std::thread& thread : threads) thread.join();
+}
 
 // Deadline returns a context with a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);

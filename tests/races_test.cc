@@ -17,21 +17,6 @@ namespace {
 
 constexpr int kClients = 32;
 
-// Runs `fn(i)` on `n` threads at once and waits for all.
-template <typename Fn>
-void RunConcurrently(int n, Fn fn) {
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      fn(i);
-    });
-  }
-  go.store(true);
-  for (std::thread& thread : threads) thread.join();
-}
-
 class RacesTest : public ::testing::Test {
  protected:
   void SetUp() override {

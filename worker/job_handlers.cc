@@ -4,6 +4,7 @@
 
 #include "jobs/admin_kinds.h"
 #include "jobs/repo_kinds.h"
+#include "jobs/snapshot_kinds.h"
 #include "jobs/upload_kinds.h"
 #include "worker/admin/noop_job.h"
 #include "worker/repo/add_from_upload_job.h"
@@ -14,6 +15,12 @@
 #include "worker/repo/include_changes_job.h"
 #include "worker/repo/remove_packages_job.h"
 #include "worker/repo/update_repo_job.h"
+#include "worker/snapshot/create_snapshot_job.h"
+#include "worker/snapshot/delete_snapshot_job.h"
+#include "worker/snapshot/filter_snapshot_job.h"
+#include "worker/snapshot/merge_snapshots_job.h"
+#include "worker/snapshot/pull_snapshot_job.h"
+#include "worker/snapshot/update_snapshot_job.h"
 #include "worker/upload/add_upload_files_job.h"
 #include "worker/upload/delete_upload_job.h"
 
@@ -65,6 +72,12 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.Add(jobs::kAddUploadFile, std::make_unique<AddUploadFileJob>());
   handlers.Add(jobs::kAddUploadFiles, std::make_unique<AddUploadFilesJob>());
   handlers.Add(jobs::kDeleteUpload, std::make_unique<DeleteUploadJob>());
+  handlers.Add(jobs::kCreateSnapshot, std::make_unique<CreateSnapshotJob>());
+  handlers.Add(jobs::kUpdateSnapshot, std::make_unique<UpdateSnapshotJob>());
+  handlers.Add(jobs::kDeleteSnapshot, std::make_unique<DeleteSnapshotJob>());
+  handlers.Add(jobs::kMergeSnapshots, std::make_unique<MergeSnapshotsJob>());
+  handlers.Add(jobs::kPullSnapshot, std::make_unique<PullSnapshotJob>());
+  handlers.Add(jobs::kFilterSnapshot, std::make_unique<FilterSnapshotJob>());
   return handlers;
 }
 

@@ -17,18 +17,19 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "pqxx/pqxx"
+#include "tests/bench/bench_setup.h"
 #include "tests/harness.h"
 
 ABSL_FLAG(double, seconds, 5, "Duration of each scenario.");
@@ -54,15 +55,6 @@ struct Row {
   double p99_ms = 0;
   double retried_percent = 0;
 };
-
-std::vector<int> ParseInts(const std::string& list) {
-  std::vector<int> values;
-  for (absl::string_view part : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-    int value = 0;
-    if (absl::SimpleAtoi(part, &value)) values.push_back(value);
-  }
-  return values;
-}
 
 // Submits one job of `scenario` and waits for it; true on success. `run`
 // keeps the names of different runs apart.
@@ -217,14 +209,9 @@ Row RunScenario(Stack& stack, const TestDatabase& db,
 }
 
 int Main() {
-  const char* url = std::getenv("DEBREPO_BENCH_DATABASE_URL");
-  if (url == nullptr) {
-    std::fprintf(stderr,
-                 "job_bench: set DEBREPO_BENCH_DATABASE_URL to a superuser "
-                 "DSN, or run `tools/dev bench`\n");
-    return 2;
-  }
-  setenv("DEBREPO_TEST_DATABASE_URL", url, 1);
+  const std::optional<std::string> url = BenchDatabaseUrl("job_bench");
+  if (!url.has_value()) return 2;
+  setenv("DEBREPO_TEST_DATABASE_URL", url->c_str(), 1);
   const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
   std::vector<Row> rows;
   for (int workers : ParseInts(absl::GetFlag(FLAGS_workers))) {

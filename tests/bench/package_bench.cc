@@ -3,29 +3,22 @@
 // small .deb files generated from the machine's real Packages index, so
 // names, versions and dependencies are real. Prints a table; run with
 // `tools/dev bench` (or set DEBREPO_BENCH_DATABASE_URL and run directly).
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "deb/control.h"
-#include "deb/testing/apt_lists.h"
+#include "tests/bench/bench_setup.h"
+#include "tests/bench/bulk_upload.h"
+#include "tests/bench/generated_debs.h"
+#include "tests/bench/peak_memory.h"
 #include "tests/harness.h"
 
 ABSL_FLAG(std::string, counts, "1000,10000,63440",
@@ -47,101 +40,6 @@ ABSL_FLAG(int, list_runs, 5,
 namespace debrepo::testing {
 namespace {
 
-// A tar.gz holding `files` (name, content), built in memory.
-std::string TarGz(
-    const std::vector<std::pair<std::string, std::string>>& files) {
-  std::string out(1 << 20, '\0');
-  size_t used = 0;
-  for (;;) {
-    archive* a = archive_write_new();
-    archive_write_set_format_ustar(a);
-    archive_write_add_filter_gzip(a);
-    archive_write_open_memory(a, out.data(), out.size(), &used);
-    for (const auto& [name, content] : files) {
-      archive_entry* entry = archive_entry_new();
-      archive_entry_set_pathname(entry, name.c_str());
-      archive_entry_set_size(entry, content.size());
-      archive_entry_set_filetype(entry, AE_IFREG);
-      archive_entry_set_perm(entry, 0644);
-      archive_write_header(a, entry);
-      archive_write_data(a, content.data(), content.size());
-      archive_entry_free(entry);
-    }
-    const int closed = archive_write_close(a);
-    archive_write_free(a);
-    if (closed == ARCHIVE_OK) break;
-    out.resize(out.size() * 2);  // too small: try again with more room
-  }
-  out.resize(used);
-  return out;
-}
-
-void AppendArMember(std::string& ar, const std::string& name,
-                    const std::string& content) {
-  char header[61];
-  std::snprintf(header, sizeof(header), "%-16s%-12d%-6d%-6d%-8s%-10zu`\n",
-                name.c_str(), 0, 0, 0, "100644", content.size());
-  ar.append(header, 60);
-  ar += content;
-  if (content.size() % 2 == 1) ar += '\n';
-}
-
-// A minimal valid .deb whose control file is `control`.
-std::string MakeDeb(const deb::Paragraph& control) {
-  std::string ar = "!<arch>\n";
-  AppendArMember(ar, "debian-binary", "2.0\n");
-  AppendArMember(ar, "control.tar.gz",
-                 TarGz({{"./control", control.ToString() + "\n"}}));
-  AppendArMember(
-      ar, "data.tar.gz",
-      TarGz({{absl::StrCat("./usr/share/doc/", control.GetOrEmpty("Package"),
-                           "/copyright"),
-              "generated\n"}}));
-  return ar;
-}
-
-// The first `count` stanzas of the real index, trimmed to what a control
-// file carries.
-std::vector<deb::Paragraph> RealControls(size_t count) {
-  std::vector<deb::Paragraph> controls;
-  absl::StatusOr<std::string> index = deb::testing::FindAptPackagesIndex();
-  if (!index.ok()) return controls;
-  absl::StatusOr<std::string> text = deb::testing::ReadDecompressedFile(*index);
-  if (!text.ok()) return controls;
-  deb::ParagraphReader reader(*text);
-  deb::Paragraph stanza;
-  while (controls.size() < count) {
-    absl::StatusOr<bool> more = reader.Next(&stanza);
-    if (!more.ok() || !*more) break;
-    deb::Paragraph control;
-    for (const deb::Field& field : stanza.fields()) {
-      if (field.name == "Filename" || field.name == "Size" ||
-          field.name == "MD5sum" || field.name == "SHA256" ||
-          field.name == "Description-md5") {
-        continue;
-      }
-      (void)control.Set(field.name, field.value);
-    }
-    controls.push_back(std::move(control));
-  }
-  return controls;
-}
-
-int64_t PeakRssKb(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    int64_t kb = 0;
-    if (absl::StartsWith(line, "VmHWM:") &&
-        absl::SimpleAtoi(
-            absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
-            &kb)) {
-      return kb;
-    }
-  }
-  return -1;
-}
-
 struct Row {
   size_t packages = 0;
   double upload_seconds = 0;
@@ -158,45 +56,21 @@ struct Row {
 // the repo "bench", filling in the upload and add columns of `row`.
 void Fill(Stack& stack, size_t count, Row& row) {
   CreateRepo(stack, "bench");
-  std::vector<deb::Paragraph> controls = RealControls(count);
-  std::vector<std::string> debs;
-  for (const deb::Paragraph& control : controls)
-    debs.push_back(MakeDeb(control));
+  std::vector<FileToUpload> files;
+  for (const deb::Paragraph& control : RealControls(count)) {
+    std::string deb = MakeDeb(control);
+    std::string sha256 = Sha256Hex(deb);
+    files.push_back({absl::StrCat("p", files.size(), ".deb"), std::move(deb),
+                     std::move(sha256)});
+  }
 
   absl::Time start = absl::Now();
-  const size_t batch = std::max(1, absl::GetFlag(FLAGS_upload_batch));
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> uploaders;
-  for (int c = 0; c < absl::GetFlag(FLAGS_upload_clients); ++c) {
-    uploaders.emplace_back([&] {
-      for (size_t first = next.fetch_add(batch); first < debs.size();
-           first = next.fetch_add(batch)) {
-        std::vector<FileToUpload> files;
-        for (size_t i = first; i < std::min(first + batch, debs.size()); ++i) {
-          files.push_back(
-              {absl::StrCat("p", i, ".deb"), debs[i], Sha256Hex(debs[i])});
-        }
-        v1::Job job;
-        const grpc::Status rpc =
-            UploadFiles(stack, "incoming", files, &job, /*chunk=*/1 << 20);
-        const Result uploaded = Await(stack, rpc, job);
-        if (uploaded.code != absl::StatusCode::kOk) {
-          std::fprintf(stderr, "upload failed: %s\n", uploaded.message.c_str());
-        }
-      }
-    });
-  }
-  for (std::thread& uploader : uploaders) uploader.join();
+  UploadInBatches(stack, "incoming", files, absl::GetFlag(FLAGS_upload_clients),
+                  absl::GetFlag(FLAGS_upload_batch));
   row.upload_seconds = absl::ToDoubleSeconds(absl::Now() - start);
 
   start = absl::Now();
-  v1::AddFromUploadRequest add;
-  add.set_name("bench");
-  add.set_directory("incoming");
-  v1::Job job;
-  grpc::Status rpc =
-      stack.repos().AddFromUpload(Deadline(absl::Seconds(30)).get(), add, &job);
-  Result added = Await(stack, rpc, job);
+  const Result added = AddUploadedToRepo(stack, "bench", "incoming");
   row.add_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   row.added = added.job.result().add_from_upload().added_count();
   if (added.code != absl::StatusCode::kOk) {
@@ -269,19 +143,11 @@ Row Run(const std::string& admin_url, size_t count) {
 }
 
 int Main() {
-  const char* url = std::getenv("DEBREPO_BENCH_DATABASE_URL");
-  if (url == nullptr) {
-    std::fprintf(stderr,
-                 "package_bench: set DEBREPO_BENCH_DATABASE_URL to a "
-                 "superuser DSN, or run `tools/dev bench`\n");
-    return 2;
-  }
+  const std::optional<std::string> url = BenchDatabaseUrl("package_bench");
+  if (!url.has_value()) return 2;
   std::vector<Row> rows;
-  for (absl::string_view part :
-       absl::StrSplit(absl::GetFlag(FLAGS_counts), ',', absl::SkipEmpty())) {
-    size_t count = 0;
-    if (!absl::SimpleAtoi(part, &count)) continue;
-    rows.push_back(Run(url, count));
+  for (int count : ParseInts(absl::GetFlag(FLAGS_counts))) {
+    rows.push_back(Run(*url, count));
     std::fprintf(stderr, "  %zu packages done\n", rows.back().packages);
   }
   std::printf(

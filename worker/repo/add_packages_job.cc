@@ -17,14 +17,7 @@ absl::StatusOr<v1::JobResult> AddPackagesJob::Apply(
     storage::Transaction& tx, JobContext& /*context*/) const {
   RETURN_IF_ERROR(storage::LoadRepo(tx, add.name()).status());
   const std::vector<std::string> keys(add.keys().begin(), add.keys().end());
-  ASSIGN_OR_RETURN(std::vector<std::string> missing,
-                   storage::MissingPackages(tx, keys));
-  if (!missing.empty()) {
-    for (std::string& key : missing) key = absl::StrCat("\"", key, "\"");
-    return absl::NotFoundError(absl::StrCat(
-        "no package has the key ", JoinAtMost(missing, ", "),
-        "; nothing was added. `debrepo package search` finds keys"));
-  }
+  RETURN_IF_ERROR(CheckPackagesStored(tx, keys, "nothing was added"));
   // Invariant: a repo never holds two different packages with the same
   // name, version and architecture.
   ASSIGN_OR_RETURN(std::vector<storage::KeyConflict> conflicts,

@@ -42,4 +42,17 @@ absl::Status BuildsAddedTogetherError(
                    " are in this request. Nothing was added; add one of them"));
 }
 
+absl::Status CheckPackagesStored(storage::Transaction& tx,
+                                 const std::vector<std::string>& keys,
+                                 absl::string_view consequence) {
+  absl::StatusOr<std::vector<std::string>> missing =
+      storage::MissingPackages(tx, keys);
+  if (!missing.ok()) return missing.status();
+  if (missing->empty()) return absl::OkStatus();
+  for (std::string& key : *missing) key = absl::StrCat("\"", key, "\"");
+  return absl::NotFoundError(
+      absl::StrCat("no package has the key ", JoinAtMost(*missing, ", "), "; ",
+                   consequence, ". `debrepo package search` finds keys"));
+}
+
 }  // namespace debrepo::worker

@@ -1,13 +1,16 @@
-// The error that keeps a repo's invariant: it never holds two different
-// packages with the same name, version and architecture.
+// The errors that keep a repo's (and a snapshot's) invariant: it never
+// holds two different packages with the same name, version and
+// architecture; and the error for package keys nothing has.
 #ifndef DEBREPO_WORKER_REPO_CONFLICT_ERROR_H_
 #define DEBREPO_WORKER_REPO_CONFLICT_ERROR_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "storage/package_store.h"
+#include "storage/transaction.h"
 
 namespace debrepo::worker {
 
@@ -25,6 +28,13 @@ absl::Status ConflictError(absl::string_view repo,
 // can take one.
 absl::Status BuildsAddedTogetherError(
     const std::vector<storage::KeyConflict>& conflicts);
+
+// CheckPackagesStored is NOT_FOUND naming those of `keys` that no stored
+// package has (the first few), ending with `consequence` ("nothing was
+// added").
+absl::Status CheckPackagesStored(storage::Transaction& tx,
+                                 const std::vector<std::string>& keys,
+                                 absl::string_view consequence);
 
 }  // namespace debrepo::worker
 

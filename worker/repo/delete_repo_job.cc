@@ -1,8 +1,8 @@
 #include "worker/repo/delete_repo_job.h"
 
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/repo_store.h"
+#include "worker/snapshot/dependants.h"
 
 namespace debrepo::worker {
 
@@ -11,8 +11,10 @@ absl::StatusOr<v1::JobResult> DeleteRepoJob::Apply(
     storage::Transaction& tx, JobContext& /*context*/) const {
   const std::string& name = drop.name();
   RETURN_IF_ERROR(storage::LoadRepo(tx, name).status());
-  // Snapshots and publications do not exist yet, so nothing can refer to a
-  // repo; their issues add the in-use check (and what `force` overrides).
+  // Jobs making a snapshot of this repo hold it shared, so none is running
+  // now: the snapshots read here are all there are.
+  RETURN_IF_ERROR(
+      ReleaseDependants(tx, v1::SnapshotSource::REPO, name, drop.force()));
   RETURN_IF_ERROR(storage::DeleteRepo(tx, name));
   return v1::JobResult();
 }

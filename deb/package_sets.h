@@ -1,0 +1,82 @@
+// Set operations over snapshots' sorted package-id arrays: the merge rules
+// and the pairing of a diff. They run in the caller's process over arrays
+// read in one statement each: measured at 63,440 packages, merging two
+// such arrays here takes about a millisecond, where the same GROUP BY or
+// anti-join inside PostgreSQL took 110 ms to seconds (an unnest of 127,000
+// memberships aggregated or joined on text), and a diff's pairing by
+// dpkg order cannot be an ORDER BY in SQL at all (debversion_cmp is a
+// function, not an operator class).
+#ifndef DEBREPO_DEB_PACKAGE_SETS_H_
+#define DEBREPO_DEB_PACKAGE_SETS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace debrepo::deb {
+
+// PackageHead is what pairing and ordering read of a stored package.
+struct PackageHead {
+  int64_t id = 0;
+  std::string key;
+  std::string name;
+  std::string architecture;
+  std::string version;
+};
+
+// SortedIds is a sorted array of distinct package ids.
+using SortedIds = std::vector<int64_t>;
+
+// SortedUnion returns the ids in any of `sets`.
+SortedIds SortedUnion(const std::vector<SortedIds>& sets);
+
+// SortedDifference returns the ids of `a` not in `b`.
+SortedIds SortedDifference(const SortedIds& a, const SortedIds& b);
+
+// OverridableIds returns, sorted, the ids of `sources` (in merge order)
+// that the last source does not hold: those a later source may override.
+// Their heads' rivals decide MergeLastSourceWins.
+SortedIds OverridableIds(const std::vector<SortedIds>& sources);
+
+// MergeLastSourceWins merges `sources` so that for each name and
+// architecture the last source holding the pair gives all its packages of
+// it. `same_pair` lists, for the OverridableIds, (id, other id) for every
+// other stored package of the same name and architecture (others are
+// ignored).
+SortedIds MergeLastSourceWins(
+    const std::vector<SortedIds>& sources,
+    const std::vector<std::pair<int64_t, int64_t>>& same_pair);
+
+// MergeLatest keeps, of the union of `sources`, the highest version (dpkg
+// order) of each name and architecture; between equal versions, the one
+// of the later source, then the greater key. `heads` describes every id of
+// the union. INVALID_ARGUMENT for a stored version that does not parse
+// (of a pair held in several versions: the others are not compared).
+absl::StatusOr<SortedIds> MergeLatest(const std::vector<SortedIds>& sources,
+                                      const std::vector<PackageHead>& heads);
+
+// PackageChangeLine is one line of a diff: a package only the left holds
+// (removed), only the right (added), or one of each (changed).
+struct PackageChangeLine {
+  std::string name;
+  std::string architecture;
+  std::optional<PackageHead> left;
+  std::optional<PackageHead> right;
+};
+
+// PairChanges pairs the packages only the left snapshot holds
+// (`left_only`) with those only the right holds, by name and architecture:
+// within a pair, both sides in dpkg order (equal versions by key), first
+// with first; the surplus are added or removed lines. Sorted by name,
+// architecture, left key and right key (a missing key sorting first).
+// INVALID_ARGUMENT for a stored version that does not parse.
+absl::StatusOr<std::vector<PackageChangeLine>> PairChanges(
+    std::vector<PackageHead> left_only, std::vector<PackageHead> right_only);
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_PACKAGE_SETS_H_

@@ -1,0 +1,131 @@
+#include "tests/snapshot_calls.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace debrepo::testing {
+namespace {
+
+Result CreateSnapshot(Stack& stack, v1::CreateSnapshotRequest request,
+                      int server) {
+  v1::Job job;
+  grpc::Status rpc = stack.snapshots(server).CreateSnapshot(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+}  // namespace
+
+Result CreateSnapshotFromRepo(Stack& stack, const std::string& name,
+                              const std::string& repo, int server) {
+  v1::CreateSnapshotRequest request;
+  request.mutable_snapshot()->set_name(name);
+  request.set_repo(repo);
+  return CreateSnapshot(stack, std::move(request), server);
+}
+
+Result CreateSnapshotFromKeys(Stack& stack, const std::string& name,
+                              const std::vector<std::string>& keys,
+                              int server) {
+  v1::CreateSnapshotRequest request;
+  request.mutable_snapshot()->set_name(name);
+  for (const std::string& key : keys) {
+    request.mutable_packages()->add_keys(key);
+  }
+  return CreateSnapshot(stack, std::move(request), server);
+}
+
+Result CreateEmptySnapshot(Stack& stack, const std::string& name,
+                           const std::string& description, int server) {
+  v1::CreateSnapshotRequest request;
+  request.mutable_snapshot()->set_name(name);
+  request.mutable_snapshot()->set_description(description);
+  request.set_empty(true);
+  return CreateSnapshot(stack, std::move(request), server);
+}
+
+Result RenameSnapshot(Stack& stack, const std::string& from,
+                      const std::string& to, int server) {
+  v1::UpdateSnapshotRequest request;
+  request.set_name(from);
+  request.mutable_snapshot()->set_name(to);
+  request.mutable_update_mask()->add_paths("name");
+  v1::Job job;
+  grpc::Status rpc = stack.snapshots(server).UpdateSnapshot(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+Result DeleteSnapshot(Stack& stack, const std::string& name, bool force,
+                      int server) {
+  v1::DeleteSnapshotRequest request;
+  request.set_name(name);
+  request.set_force(force);
+  v1::Job job;
+  grpc::Status rpc = stack.snapshots(server).DeleteSnapshot(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+std::vector<std::string> SnapshotKeys(Stack& stack, const std::string& name,
+                                      const std::string& query, int server) {
+  std::vector<std::string> keys;
+  v1::ListSnapshotPackagesRequest request;
+  request.set_name(name);
+  request.set_query(query);
+  // Small pages, so that paging is exercised too.
+  request.set_page_size(7);
+  do {
+    v1::ListSnapshotPackagesResponse response;
+    grpc::Status status = stack.snapshots(server).ListSnapshotPackages(
+        Deadline(absl::Seconds(10)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) break;
+    for (const v1::Package& package : response.packages()) {
+      keys.push_back(package.key());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return keys;
+}
+
+Result AddPackagesToRepo(Stack& stack, const std::string& repo,
+                         const std::vector<std::string>& keys, int server) {
+  v1::AddPackagesRequest request;
+  request.set_name(repo);
+  for (const std::string& key : keys) request.add_keys(key);
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).AddPackages(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+std::vector<std::string> UploadPackages(Stack& stack, const std::string& repo,
+                                        const std::string& directory,
+                                        const std::vector<std::string>& names,
+                                        const std::string& build) {
+  std::vector<FileToUpload> files;
+  for (const std::string& name : names) {
+    const std::string bytes = BuildDeb(name, "1.0", "amd64", name + build);
+    files.push_back(
+        {absl::StrCat(name, "_1.0_amd64.deb"), bytes, Sha256Hex(bytes)});
+  }
+  v1::Job job;
+  Result uploaded =
+      Await(stack, UploadFiles(stack, directory, files, &job), job);
+  EXPECT_EQ(uploaded.code, absl::StatusCode::kOk) << uploaded.message;
+  if (uploaded.code != absl::StatusCode::kOk) return {};
+  v1::AddFromUploadRequest request;
+  request.set_name(repo);
+  request.set_directory(directory);
+  grpc::Status rpc = stack.repos().AddFromUpload(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  Result added = Await(stack, rpc, job);
+  EXPECT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  if (added.code != absl::StatusCode::kOk) return {};
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  EXPECT_EQ(result.added_count(), static_cast<int64_t>(names.size()));
+  return {result.added().begin(), result.added().end()};
+}
+
+}  // namespace debrepo::testing

@@ -1,0 +1,144 @@
+// storage/snapshot_store against a real PostgreSQL, without processes: a
+// snapshot made from snapshots (as merge, pull and filter make them, with
+// InsertSnapshot) keeps its sources in order, and a source is dropped only
+// once the entries naming it say so.
+#include "storage/snapshot_store.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pqxx/pqxx"
+#include "storage/database.h"
+#include "storage/transaction.h"
+#include "tests/test_database.h"
+
+namespace debrepo::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+v1::SnapshotSource Source(v1::SnapshotSource::Kind kind,
+                          const std::string& name) {
+  v1::SnapshotSource source;
+  source.set_kind(kind);
+  source.set_name(name);
+  return source;
+}
+
+v1::Snapshot Named(const std::string& name) {
+  v1::Snapshot snapshot;
+  snapshot.set_name(name);
+  return snapshot;
+}
+
+class SnapshotStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Three stored packages, ids 1 to 3.
+    db_.QueryValue(
+        "INSERT INTO packages (key, name, version, architecture, source, "
+        "package_type, provides, stanza, fields, files) "
+        "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
+        "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
+        "FROM generate_series(1, 3) g");
+  }
+
+  // Runs `body` in a serializable transaction, committed when it succeeds.
+  absl::Status InTransaction(
+      absl::FunctionRef<absl::Status(storage::Transaction&)> body) {
+    pqxx::connection connection(db_.url());
+    pqxx::transaction<pqxx::isolation_level::serializable> work(connection);
+    storage::Transaction tx(work);
+    absl::Status status = body(tx);
+    if (status.ok()) work.commit();
+    return status;
+  }
+
+  absl::Status Insert(const std::string& name,
+                      const std::vector<v1::SnapshotSource>& sources,
+                      const storage::SnapshotPackageIds& package_ids) {
+    return InTransaction([&](storage::Transaction& tx) {
+      return storage::InsertSnapshot(tx, Named(name), sources, package_ids)
+          .status();
+    });
+  }
+
+  TestDatabase db_{TestDatabase::Schema::kMigrated};
+  storage::Database pool_{db_.url()};
+};
+
+TEST_F(SnapshotStoreTest,
+       SnapshotOfSnapshotsKeepsItsSourcesUntilTheyAreDropped) {
+  ASSERT_TRUE(Insert("a", {}, {"ARRAY[1, 2]::bigint[]", {}}).ok());
+  ASSERT_TRUE(Insert("b", {}, {"ARRAY[3]::bigint[]", {}}).ok());
+  // As a merge computes its packages: inside PostgreSQL, from its sources.
+  const storage::SnapshotPackageIds merged = {
+      "(SELECT array_agg(DISTINCT m.id ORDER BY m.id) FROM snapshots s, "
+      "unnest(s.package_ids) AS m (id) WHERE s.name = ANY($1::text[]))",
+      {"{b,a}"}};
+  const absl::Status inserted =
+      Insert("m",
+             {Source(v1::SnapshotSource::SNAPSHOT, "b"),
+              Source(v1::SnapshotSource::SNAPSHOT, "a")},
+             merged);
+  ASSERT_TRUE(inserted.ok()) << inserted;
+  absl::StatusOr<v1::Snapshot> m = storage::GetSnapshot(pool_, "m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->package_count(), 3);
+  ASSERT_EQ(m->sources_size(), 2);
+  EXPECT_EQ(m->sources(0).name(), "b");
+  EXPECT_EQ(m->sources(1).name(), "a");
+  EXPECT_EQ(m->sources(1).kind(), v1::SnapshotSource::SNAPSHOT);
+  EXPECT_EQ(db_.QueryValue("SELECT package_ids::text FROM snapshots "
+                           "WHERE name = 'm'"),
+            "{1,2,3}");
+
+  std::vector<std::string> dependants;
+  ASSERT_TRUE(InTransaction([&](storage::Transaction& tx) {
+                absl::StatusOr<std::vector<std::string>> made =
+                    storage::SnapshotsMadeFrom(tx, v1::SnapshotSource::SNAPSHOT,
+                                               "a");
+                if (!made.ok()) return made.status();
+                dependants = *made;
+                return absl::OkStatus();
+              }).ok());
+  EXPECT_THAT(dependants, ElementsAre("m"));
+
+  // The foreign key keeps a source from vanishing under its dependants.
+  EXPECT_EQ(InTransaction([](storage::Transaction& tx) {
+              return storage::DeleteSnapshot(tx, "a");
+            }).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(InTransaction([](storage::Transaction& tx) {
+                absl::Status marked = storage::MarkSourceDropped(
+                    tx, v1::SnapshotSource::SNAPSHOT, "a");
+                if (!marked.ok()) return marked;
+                return storage::DeleteSnapshot(tx, "a");
+              }).ok());
+  m = storage::GetSnapshot(pool_, "m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->sources_size(), 2);
+  EXPECT_FALSE(m->sources(0).dropped());
+  EXPECT_EQ(m->sources(1).name(), "a");
+  EXPECT_TRUE(m->sources(1).dropped());
+  EXPECT_EQ(m->package_count(), 3);
+}
+
+TEST_F(SnapshotStoreTest, SourcesMustExistAndBeRepoOrSnapshot) {
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::SNAPSHOT, "absent")},
+                   {"NULL", {}})
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "m")}, {"NULL", {}})
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots"), "0");
+}
+
+}  // namespace
+}  // namespace debrepo::testing

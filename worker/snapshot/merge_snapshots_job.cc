@@ -1,0 +1,45 @@
+#include "worker/snapshot/merge_snapshots_job.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "storage/snapshot_sets.h"
+#include "storage/snapshot_store.h"
+#include "worker/snapshot/derived_snapshot.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<v1::JobResult> MergeSnapshotsJob::Apply(
+    const v1::MergeSnapshotsArgs& merge, const NothingPrepared& /*prepared*/,
+    storage::Transaction& tx, JobContext& context) const {
+  if (merge.latest() && merge.no_remove()) {
+    return absl::InvalidArgumentError(
+        "latest and no_remove exclude each other: latest keeps one version "
+        "of each package, no_remove every version");
+  }
+  RETURN_IF_ERROR(CheckSnapshotNameFree(tx, merge.destination().name()));
+  const std::vector<std::string> sources(merge.sources().begin(),
+                                         merge.sources().end());
+  // Each source as it is now, under the job's shared lock on it: gone if
+  // a drop or rename was queued before this merge.
+  for (const std::string& source : sources) {
+    RETURN_IF_ERROR(storage::LoadSnapshot(tx, source).status());
+  }
+  const storage::MergeRule rule = merge.latest() ? storage::MergeRule::kLatest
+                                  : merge.no_remove()
+                                      ? storage::MergeRule::kKeepAll
+                                      : storage::MergeRule::kLastSourceWins;
+  ASSIGN_OR_RETURN(std::vector<int64_t> package_ids,
+                   storage::MergeSnapshotPackages(tx, sources, rule));
+  context.Log(absl::StrCat("merged ", sources.size(), " snapshots into ",
+                           package_ids.size(), " packages"));
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(
+      *result.mutable_snapshot(),
+      InsertDerivedSnapshot(tx, merge.destination(), sources, package_ids));
+  return result;
+}
+
+}  // namespace debrepo::worker

@@ -1,0 +1,70 @@
+#include "worker/snapshot/pull_snapshot_job.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "deb/query.h"
+#include "storage/snapshot_sets.h"
+#include "storage/snapshot_store.h"
+#include "worker/repo/bounded_lists.h"
+#include "worker/snapshot/derived_snapshot.h"
+
+namespace debrepo::worker {
+
+absl::StatusOr<deb::PullPlan> PullSnapshotJob::Prepare(
+    const v1::PullSnapshotArgs& pull, JobContext& context) const {
+  ASSIGN_OR_RETURN(deb::Query query, deb::Query::Parse(pull.query()));
+  std::vector<deb::StoredPackage> base;
+  std::vector<deb::StoredPackage> source;
+  std::vector<int64_t> matched;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(base, storage::LoadSnapshotMembers(tx, pull.base()));
+    ASSIGN_OR_RETURN(source, storage::LoadSnapshotMembers(tx, pull.source()));
+    ASSIGN_OR_RETURN(
+        matched, storage::SelectSnapshotPackageIds(tx, pull.source(), query));
+    return absl::OkStatus();
+  }));
+  ASSIGN_OR_RETURN(
+      deb::PullPlan plan,
+      deb::PlanPull(base, source, matched,
+                    {.no_deps = pull.no_deps(),
+                     .no_remove = pull.no_remove(),
+                     .all_matches = pull.all_matches(),
+                     .architectures = {pull.architectures().begin(),
+                                       pull.architectures().end()}}));
+  context.Log(absl::StrCat(matched.size(), " packages of ", pull.source(),
+                           " match; pulling ", plan.added.size(), " into ",
+                           pull.base(), ", removing ", plan.removed.size()));
+  if (!plan.unsatisfied.empty()) {
+    context.Log(
+        absl::StrCat("nothing satisfies ", JoinAtMost(plan.unsatisfied, "; ")));
+  }
+  return plan;
+}
+
+absl::StatusOr<v1::JobResult> PullSnapshotJob::Apply(
+    const v1::PullSnapshotArgs& pull, const deb::PullPlan& plan,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  // Both were read in the long phase under the job's shared locks, which
+  // no drop or rename gets past: reloading them by name only confirms it.
+  RETURN_IF_ERROR(storage::LoadSnapshot(tx, pull.base()).status());
+  RETURN_IF_ERROR(storage::LoadSnapshot(tx, pull.source()).status());
+  v1::JobResult result;
+  v1::PullSnapshotResult& pulled = *result.mutable_pull_snapshot();
+  pulled.set_dry_run(pull.dry_run());
+  pulled.set_added_count(
+      ListAtMost(plan.added, kMaxKeysInResult, *pulled.mutable_added()));
+  pulled.set_removed_count(
+      ListAtMost(plan.removed, kMaxKeysInResult, *pulled.mutable_removed()));
+  if (pull.dry_run()) return result;
+  RETURN_IF_ERROR(CheckSnapshotNameFree(tx, pull.destination().name()));
+  ASSIGN_OR_RETURN(
+      *pulled.mutable_snapshot(),
+      InsertDerivedSnapshot(tx, pull.destination(),
+                            {pull.base(), pull.source()}, plan.package_ids));
+  return result;
+}
+
+}  // namespace debrepo::worker
