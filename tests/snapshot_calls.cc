@@ -1,6 +1,7 @@
 #include "tests/snapshot_calls.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::testing {
@@ -100,15 +101,20 @@ Result AddPackagesToRepo(Stack& stack, const std::string& repo,
   return Await(stack, rpc, job, server);
 }
 
-std::vector<std::string> UploadPackages(Stack& stack, const std::string& repo,
-                                        const std::string& directory,
-                                        const std::vector<std::string>& names,
-                                        const std::string& build) {
+std::vector<std::string> UploadPackageSpecs(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<PackageSpec>& specs) {
   std::vector<FileToUpload> files;
-  for (const std::string& name : names) {
-    const std::string bytes = BuildDeb(name, "1.0", "amd64", name + build);
+  for (const PackageSpec& spec : specs) {
+    const std::string bytes =
+        BuildDeb(spec.name, spec.version, spec.architecture,
+                 spec.payload.empty() ? spec.name + spec.version : spec.payload,
+                 spec.extra_control);
     files.push_back(
-        {absl::StrCat(name, "_1.0_amd64.deb"), bytes, Sha256Hex(bytes)});
+        {absl::StrCat(spec.name, "_",
+                      absl::StrReplaceAll(spec.version, {{":", "%3a"}}), "_",
+                      spec.architecture, ".deb"),
+         bytes, Sha256Hex(bytes)});
   }
   v1::Job job;
   Result uploaded =
@@ -119,13 +125,24 @@ std::vector<std::string> UploadPackages(Stack& stack, const std::string& repo,
   request.set_name(repo);
   request.set_directory(directory);
   grpc::Status rpc = stack.repos().AddFromUpload(
-      Deadline(absl::Seconds(30)).get(), request, &job);
+      Deadline(absl::Seconds(60)).get(), request, &job);
   Result added = Await(stack, rpc, job);
   EXPECT_EQ(added.code, absl::StatusCode::kOk) << added.message;
   if (added.code != absl::StatusCode::kOk) return {};
   const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
-  EXPECT_EQ(result.added_count(), static_cast<int64_t>(names.size()));
+  EXPECT_EQ(result.added_count(), static_cast<int64_t>(specs.size()));
   return {result.added().begin(), result.added().end()};
+}
+
+std::vector<std::string> UploadPackages(Stack& stack, const std::string& repo,
+                                        const std::string& directory,
+                                        const std::vector<std::string>& names,
+                                        const std::string& build) {
+  std::vector<PackageSpec> specs;
+  for (const std::string& name : names) {
+    specs.push_back({.name = name, .payload = name + build});
+  }
+  return UploadPackageSpecs(stack, repo, directory, specs);
 }
 
 }  // namespace debrepo::testing

@@ -43,6 +43,24 @@ std::vector<std::string> SnapshotKeys(Stack& stack, const std::string& name,
 Result AddPackagesToRepo(Stack& stack, const std::string& repo,
                          const std::vector<std::string>& keys, int server = 0);
 
+// PackageSpec is a package to build: its name, version, architecture,
+// further control lines ("Depends: x\n"), and the payload that tells
+// builds of one version apart (name and version when empty).
+struct PackageSpec {
+  std::string name;
+  std::string version = "1.0";
+  std::string architecture = "amd64";
+  std::string extra_control;
+  std::string payload;
+};
+
+// UploadPackageSpecs builds `specs`, uploads them to directory
+// `directory`, adds them to repo `repo`, and returns their keys (empty
+// when a step failed, which also fails the test).
+std::vector<std::string> UploadPackageSpecs(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<PackageSpec>& specs);
+
 // UploadPackages builds a package of each name (version 1.0, amd64, its
 // name and `build` as payload: another `build` is another build of it),
 // uploads them to directory `directory`, adds them to repo `repo`, and

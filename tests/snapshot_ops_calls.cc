@@ -1,7 +1,6 @@
 #include "tests/snapshot_ops_calls.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
@@ -10,32 +9,11 @@ namespace debrepo::testing {
 std::map<std::string, std::string> StorePackages(
     Stack& stack, const std::string& repo, const std::string& directory,
     const std::vector<PackageSpec>& specs) {
-  std::map<std::string, std::string> keys;
   Result created = CreateRepo(stack, repo);
   EXPECT_EQ(created.code, absl::StatusCode::kOk) << created.message;
-  std::vector<FileToUpload> files;
-  for (const PackageSpec& spec : specs) {
-    const std::string bytes =
-        BuildDeb(spec.name, spec.version, spec.architecture,
-                 absl::StrCat(spec.name, spec.version), spec.extra_control);
-    files.push_back(
-        {absl::StrCat(spec.name, "_",
-                      absl::StrReplaceAll(spec.version, {{":", "%3a"}}), "_",
-                      spec.architecture, ".deb"),
-         bytes, Sha256Hex(bytes)});
-  }
-  v1::Job job;
-  Result uploaded =
-      Await(stack, UploadFiles(stack, directory, files, &job), job);
-  EXPECT_EQ(uploaded.code, absl::StatusCode::kOk) << uploaded.message;
-  v1::AddFromUploadRequest request;
-  request.set_name(repo);
-  request.set_directory(directory);
-  grpc::Status rpc = stack.repos().AddFromUpload(
-      Deadline(absl::Seconds(60)).get(), request, &job);
-  Result added = Await(stack, rpc, job);
-  EXPECT_EQ(added.code, absl::StatusCode::kOk) << added.message;
-  for (const std::string& key : added.job.result().add_from_upload().added()) {
+  std::map<std::string, std::string> keys;
+  for (const std::string& key :
+       UploadPackageSpecs(stack, repo, directory, specs)) {
     // "P<arch> <name> <version> <hash>"
     std::vector<std::string> parts = absl::StrSplit(key.substr(1), ' ');
     keys[absl::StrCat(parts[1], "_", parts[2], "_", parts[0])] = key;

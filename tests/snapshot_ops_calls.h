@@ -10,17 +10,9 @@
 #include <vector>
 
 #include "tests/harness.h"
+#include "tests/snapshot_calls.h"
 
 namespace debrepo::testing {
-
-// PackageSpec is a package to build: its name, version, architecture and
-// further control lines ("Depends: x\n").
-struct PackageSpec {
-  std::string name;
-  std::string version;
-  std::string architecture;
-  std::string extra_control;
-};
 
 // StorePackages builds `specs`, uploads them into `directory` and adds
 // them to repo `repo` (created first), and returns their keys by
