@@ -14,23 +14,15 @@ namespace debrepo::worker {
 absl::StatusOr<v1::JobResult> MergeSnapshotsJob::Apply(
     const v1::MergeSnapshotsArgs& merge, const NothingPrepared& /*prepared*/,
     storage::Transaction& tx, JobContext& context) const {
-  if (merge.latest() && merge.no_remove()) {
-    return absl::InvalidArgumentError(
-        "latest and no_remove exclude each other: latest keeps one version "
-        "of each package, no_remove every version");
-  }
   RETURN_IF_ERROR(CheckSnapshotNameFree(tx, merge.destination().name()));
   const std::vector<std::string> sources(merge.sources().begin(),
                                          merge.sources().end());
-  // Each source as it is now, under the job's shared lock on it: gone if
-  // a drop or rename was queued before this merge.
-  for (const std::string& source : sources) {
-    RETURN_IF_ERROR(storage::LoadSnapshot(tx, source).status());
-  }
   const storage::MergeRule rule = merge.latest() ? storage::MergeRule::kLatest
                                   : merge.no_remove()
                                       ? storage::MergeRule::kKeepAll
                                       : storage::MergeRule::kLastSourceWins;
+  // Each source as it is now, under the job's shared lock on it: NOT_FOUND
+  // if a drop or rename was queued before this merge.
   ASSIGN_OR_RETURN(std::vector<int64_t> package_ids,
                    storage::MergeSnapshotPackages(tx, sources, rule));
   context.Log(absl::StrCat("merged ", sources.size(), " snapshots into ",
