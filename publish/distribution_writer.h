@@ -1,0 +1,108 @@
+// DistributionWriter: writes one published distribution's dists/<dist>
+// tree (Packages, Sources, debian-installer and Contents indices in every
+// requested compression, the per-architecture and top-level Release files,
+// by-hash copies, InRelease and Release.gpg) into a staging directory,
+// compressing the indices of different components and architectures in
+// parallel, with memory bounded by the compressors' state.
+#ifndef DEBREPO_PUBLISH_DISTRIBUTION_WRITER_H_
+#define DEBREPO_PUBLISH_DISTRIBUTION_WRITER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/checksums.h"
+#include "deb/index_writer.h"
+#include "publish/signer.h"
+
+namespace debrepo::publish {
+
+// PackageKind is which index a package is listed in.
+enum class PackageKind { kDeb, kUdeb, kSource };
+
+// PublishedFile is one file of a package, as the blob store holds it.
+struct PublishedFile {
+  // The file's own name (no directory), e.g. "hello_2.10-3_amd64.deb".
+  std::string name;
+  deb::Checksums checksums;
+};
+
+// IndexedPackage is what the indices need of one package.
+struct IndexedPackage {
+  std::string name;
+  // The package's own architecture ("amd64", "all", "source").
+  std::string architecture;
+  PackageKind kind = PackageKind::kDeb;
+  // The package's control stanza as stored (packages.stanza): a binary
+  // package's control file, or a source package's .dsc paragraph.
+  std::string stanza;
+  // The package's source package name (for the pool path).
+  std::string source;
+  // A binary package's one file; a source package's .dsc first, then the
+  // files it lists.
+  std::vector<PublishedFile> files;
+};
+
+// PoolDirectory returns the directory, relative to the prefix, in which a
+// package of source package `source` is published in `component`: Debian's
+// layout, "pool/<component>/<first letter>/<source>" and
+// "pool/<component>/lib<letter>/<source>" for sources starting with "lib".
+std::string PoolDirectory(absl::string_view component,
+                          absl::string_view source);
+
+// DistributionOptions say what to write.
+struct DistributionOptions {
+  // The directory to write into (the staging copy of dists/<dist>); it is
+  // created and must not exist.
+  std::string directory;
+  // Origin, Label, Suite, Codename, Date, Acquire-By-Hash, Architectures
+  // and Components of the Release file.
+  deb::ReleaseInfo release;
+  bool not_automatic = false;
+  bool but_automatic_upgrades = false;
+  // Compressed variants besides the uncompressed index (gzip, xz, bzip2).
+  std::vector<deb::Compression> compressions;
+  // Write Contents-<arch>.gz (and Contents-udeb-<arch>.gz) files.
+  bool contents = true;
+  // Threads compressing indices at once (at least 1).
+  int threads = 2;
+};
+
+// DistributionWriter writes a tree. Add every package, feed each
+// Contents index, then Finish once. Not thread-safe: one caller feeds it,
+// and it runs its compressions on its own threads.
+class DistributionWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<DistributionWriter>> Create(
+      DistributionOptions options);
+  virtual ~DistributionWriter() = default;
+
+  // Add lists `package` in `component`'s indices: a deb in
+  // binary-<arch>/Packages (every architecture's for "all"), a udeb in
+  // debian-installer/binary-<arch>/Packages, a source in source/Sources
+  // (when "source" is among the architectures), with Filename / Directory
+  // under PoolDirectory(component, package.source). Architectures not
+  // published are skipped. INVALID_ARGUMENT for an unknown component or a
+  // stanza that does not parse.
+  virtual absl::Status Add(absl::string_view component,
+                           const IndexedPackage& package) = 0;
+
+  // Contents returns the writer of `component`'s Contents-<arch>.gz (or
+  // Contents-udeb-<arch>.gz when `udeb`); feed it (path, "section/name")
+  // pairs sorted by path. nullptr when Contents are not written.
+  virtual deb::ContentsWriter* Contents(absl::string_view component,
+                                        absl::string_view architecture,
+                                        bool udeb) = 0;
+
+  // Finish closes every index, writes the Release files (and by-hash
+  // copies when asked), and signs the top-level Release with `signer`
+  // (InRelease and Release.gpg) unless it is nullptr (unsigned).
+  virtual absl::Status Finish(const Signer* signer) = 0;
+};
+
+}  // namespace debrepo::publish
+
+#endif  // DEBREPO_PUBLISH_DISTRIBUTION_WRITER_H_
