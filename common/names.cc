@@ -100,6 +100,12 @@ absl::Status ValidatePublishPrefix(absl::string_view prefix) {
     if (!problem.empty()) {
       return invalid(absl::StrCat("has a part that ", problem));
     }
+    // Another prefix's dists/ or pool/ would hold it, and pruning that
+    // pool would delete its files.
+    if (segment == "dists" || segment == "pool") {
+      return invalid(absl::StrCat("has a part named \"", segment,
+                                  "\", which the archive layout uses"));
+    }
   }
   return absl::OkStatus();
 }

@@ -28,8 +28,9 @@ absl::Status ValidateComponent(absl::string_view component);
 // ValidatePublishPrefix checks where under a publish root a publication
 // goes: "." (the root itself) or 1 to 10 '/'-separated segments, each like
 // a resource name (so none is "." or ".." or starts with '.': dot-paths are
-// the workers' staging area and the web server denies them), at most 200
-// characters in all.
+// the workers' staging area and the web server denies them) and none
+// "dists" or "pool" (the layout's own directories), at most 200 characters
+// in all.
 absl::Status ValidatePublishPrefix(absl::string_view prefix);
 
 // ValidatePublishedDistribution checks a published distribution's name:

@@ -57,7 +57,7 @@ TEST(NamesTest, PublishPrefixesAreRelativeAndClean) {
   for (const std::string& prefix : std::vector<std::string>{
            "", "/", "//", "/abs", "a/../b", "..", "a/./b", "a//b", "a/",
            ".debrepo-staging", "ctl\x01", "a\nb", std::string(201, 'x'),
-           "1/2/3/4/5/6/7/8/9/10/11"}) {
+           "1/2/3/4/5/6/7/8/9/10/11", "pool", "a/dists/b"}) {
     EXPECT_THAT(ValidatePublishPrefix(prefix),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << prefix;

@@ -13,14 +13,7 @@
 namespace debrepo::jobs {
 namespace {
 
-v1::PublicationRef RefOf(absl::string_view storage, absl::string_view prefix,
-                         absl::string_view distribution) {
-  v1::PublicationRef ref;
-  ref.set_storage(std::string(storage));
-  ref.set_prefix(std::string(prefix));
-  ref.set_distribution(std::string(distribution));
-  return ref;
-}
+using storage::MakePublicationRef;
 
 // The key of the distribution `ref` names, which every publish job holds
 // exclusively.
@@ -61,7 +54,7 @@ absl::Status CheckPublished(storage::Database& db,
 
 v1::PublicationRef RefOfCreate(const v1::CreatePublicationArgs& create) {
   const v1::Publication& publication = create.publication();
-  return RefOf(publication.storage(), publication.prefix(),
+  return MakePublicationRef(publication.storage(), publication.prefix(),
                publication.distribution());
 }
 
@@ -91,7 +84,7 @@ absl::Status CheckPublishable(storage::Database& db,
 absl::Status UpdatePublicationKeys(const v1::UpdatePublicationArgs& update,
                                    ResourceKeys& keys) {
   keys.exclusive.push_back(
-      KeyOf(RefOf(update.storage(), update.prefix(), update.distribution())));
+      KeyOf(MakePublicationRef(update.storage(), update.prefix(), update.distribution())));
   for (const v1::PublishedComponent& component :
        update.settings().components()) {
     // Snapshots never change; only repos are read again.
@@ -105,7 +98,7 @@ absl::Status UpdatePublicationKeys(const v1::UpdatePublicationArgs& update,
 absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
                                    ResourceKeys& keys) {
   keys.exclusive.push_back(KeyOf(
-      RefOf(switch_.storage(), switch_.prefix(), switch_.distribution())));
+      MakePublicationRef(switch_.storage(), switch_.prefix(), switch_.distribution())));
   for (const v1::PublishedComponent& component : switch_.components()) {
     if (component.source_case() != v1::PublishedComponent::kSnapshot) {
       return absl::InvalidArgumentError(
@@ -119,7 +112,7 @@ absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
 absl::Status CheckSwitchable(storage::Database& db,
                              const v1::SwitchPublicationArgs& switch_) {
   RETURN_IF_ERROR(CheckPublished(
-      db, RefOf(switch_.storage(), switch_.prefix(), switch_.distribution())));
+      db, MakePublicationRef(switch_.storage(), switch_.prefix(), switch_.distribution())));
   for (const v1::PublishedComponent& component : switch_.components()) {
     RETURN_IF_ERROR(CheckSourceExists(db, component));
   }
@@ -143,7 +136,7 @@ const JobKind<v1::UpdatePublicationArgs> kUpdatePublication = {
     .keys = UpdatePublicationKeys,
     .fail_fast =
         [](storage::Database& db, const v1::UpdatePublicationArgs& update) {
-          return CheckPublished(db, RefOf(update.storage(), update.prefix(),
+          return CheckPublished(db, MakePublicationRef(update.storage(), update.prefix(),
                                           update.distribution()));
         },
 };
@@ -163,13 +156,13 @@ const JobKind<v1::DeletePublicationArgs> kDeletePublication = {
     .keys =
         [](const v1::DeletePublicationArgs& drop, ResourceKeys& keys) {
           keys.exclusive.push_back(KeyOf(
-              RefOf(drop.storage(), drop.prefix(), drop.distribution())));
+              MakePublicationRef(drop.storage(), drop.prefix(), drop.distribution())));
           return absl::OkStatus();
         },
     .fail_fast =
         [](storage::Database& db, const v1::DeletePublicationArgs& drop) {
           return CheckPublished(
-              db, RefOf(drop.storage(), drop.prefix(), drop.distribution()));
+              db, MakePublicationRef(drop.storage(), drop.prefix(), drop.distribution()));
         },
 };
 

@@ -195,11 +195,11 @@ absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
     }
     publication.set_distribution(repo_distribution);
   }
-  v1::PublicationRef ref;
-  ref.set_storage(publication.storage());
-  ref.set_prefix(publication.prefix());
-  ref.set_distribution(publication.distribution());
-  ASSIGN_OR_RETURN(ref, NormalizedRef(ref));
+  ASSIGN_OR_RETURN(
+      const v1::PublicationRef ref,
+      NormalizedRef(storage::MakePublicationRef(publication.storage(),
+                                                publication.prefix(),
+                                                publication.distribution())));
   publication.set_storage(ref.storage());
   publication.set_prefix(ref.prefix());
   RETURN_IF_ERROR(ValidateComponents(publication.components()));

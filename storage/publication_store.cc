@@ -149,15 +149,17 @@ std::string SettingsJson(const v1::Publication& publication) {
   return internal::ToJson(settings);
 }
 
-v1::PublicationRef RefOf(const v1::Publication& publication) {
+}  // namespace
+
+v1::PublicationRef MakePublicationRef(absl::string_view storage,
+                                      absl::string_view prefix,
+                                      absl::string_view distribution) {
   v1::PublicationRef ref;
-  ref.set_storage(publication.storage());
-  ref.set_prefix(publication.prefix());
-  ref.set_distribution(publication.distribution());
+  ref.set_storage(std::string(storage));
+  ref.set_prefix(std::string(prefix));
+  ref.set_distribution(std::string(distribution));
   return ref;
 }
-
-}  // namespace
 
 std::string PublicationName(absl::string_view storage, absl::string_view prefix,
                             absl::string_view distribution) {
@@ -295,7 +297,7 @@ absl::StatusOr<v1::Publication> SavePublication(
           if (inserted.affected_rows() == 0) return SourceNotFound(component);
         }
         ASSIGN_OR_RETURN(std::optional<StoredPublication> saved,
-                         ReadPublication(pg, RefOf(publication)));
+                         ReadPublication(pg, MakePublicationRef(publication.storage(), publication.prefix(), publication.distribution())));
         return std::move(saved->publication);
       });
 }

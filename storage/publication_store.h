@@ -25,6 +25,12 @@ namespace debrepo::storage {
 inline constexpr absl::string_view kDefaultPublishStorage =
     "filesystem:default";
 
+// MakePublicationRef names the publication at `storage`, `prefix` and
+// `distribution`.
+v1::PublicationRef MakePublicationRef(absl::string_view storage,
+                                      absl::string_view prefix,
+                                      absl::string_view distribution);
+
 // PublicationName is how messages and Repo/Snapshot.publications name a
 // publication: "<prefix>/<distribution>", with "<storage>:" in front when
 // it is not on kDefaultPublishStorage.
