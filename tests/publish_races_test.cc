@@ -292,19 +292,6 @@ TEST_F(PublishRacesTest, ByHashReadersNeverSeeAMixDuringSwitches) {
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
 }
 
-v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
-  v1::GetJobRequest get;
-  get.set_id(id);
-  v1::Job job;
-  for (int i = 0; i < 400; ++i) {
-    grpc::Status status =
-        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
-    if (status.ok() && job.state() == v1::RUNNING) break;
-    absl::SleepFor(absl::Milliseconds(25));
-  }
-  return job;
-}
-
 // Publishes v1 with a worker of its own, then submits the switch to v2
 // with a worker started with `doomed_flags`, kills it when `killable` says
 // so, checks that v1 still serves whole, and lets a new worker finish.

@@ -225,6 +225,28 @@ v1::PublicationRef RefOf(const v1::Publication& publication) {
       publication.storage(), publication.prefix(), publication.distribution());
 }
 
+absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
+                                              JobContext& context) {
+  v1::Publication publication;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(storage::StoredPublication stored,
+                     storage::LoadPublication(tx, ref));
+    publication = std::move(stored.publication);
+    return absl::OkStatus();
+  }));
+  return publication;
+}
+
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    JobContext& context) {
+  RETURN_IF_ERROR(storage::LoadPublication(tx, RefOf(staged)).status());
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(*result.mutable_publication(),
+                   storage::SavePublication(tx, staged, context.job_id()));
+  return result;
+}
+
 absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     const v1::Publication& publication, JobContext& context) const {
   ASSIGN_OR_RETURN(const TreePaths paths,
