@@ -353,6 +353,13 @@ TEST_F(PublishE2eTest, HostileInputIsRefused) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PublishSnapshot(stack_, ".", "d", "missing").code,
             absl::StatusCode::kNotFound);
+  v1::Publication elsewhere;
+  elsewhere.set_storage("filesystem:unconfigured");
+  elsewhere.set_distribution("d");
+  *elsewhere.add_components() = SnapshotComponent("main", "s");
+  Result no_root = CreatePublication(stack_, elsewhere);
+  EXPECT_EQ(no_root.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(no_root.message, HasSubstr("--publish_storage"));
   // An empty snapshot has no architecture to publish unless told.
   v1::Publication empty;
   empty.set_distribution("d");

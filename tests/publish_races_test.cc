@@ -227,6 +227,54 @@ TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
   }
 }
 
+// Packages added to a repo while its publication is updated: the index is
+// the repo's state when the update held the repo, whole, and says how many.
+TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadPackageSpecs(stack_, "r", "first", {{.name = "p0"}}),
+              ::testing::SizeIs(1));
+  v1::Publication publication;
+  publication.set_distribution("live");
+  *publication.add_components() = RepoComponent("main", "r");
+  publication.set_skip_signing(true);
+  ASSERT_EQ(CreatePublication(stack_, publication).code,
+            absl::StatusCode::kOk);
+  const std::string packages_file =
+      absl::StrCat(Dist(".", "live"), "/main/binary-amd64/Packages");
+  for (int round = 1; round <= 4; ++round) {
+    Result updated;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        updated = UpdatePublication(stack_, Ref(".", "live"), 0);
+      } else {
+        UploadPackageSpecs(
+            stack_, "r", absl::StrCat("add", round),
+            {{.name = absl::StrCat("p", round, "a")},
+             {.name = absl::StrCat("p", round, "b")}});
+      }
+    });
+    ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+    const int64_t count =
+        updated.job.result().publication().components(0).package_count();
+    // Before this round's add (2 * round - 1 packages) or after it.
+    EXPECT_THAT(count, ::testing::AnyOf(2 * round - 1, 2 * round + 1));
+    const std::string packages = ReadFile(packages_file);
+    int listed = 0;
+    for (size_t at = packages.find("Package: "); at != std::string::npos;
+         at = packages.find("Package: ", at + 1)) {
+      ++listed;
+    }
+    EXPECT_EQ(listed, count);
+    // The two packages of one add come together or not at all.
+    EXPECT_EQ(packages.find(absl::StrCat("Package: p", round, "a\n")) ==
+                  std::string::npos,
+              packages.find(absl::StrCat("Package: p", round, "b\n")) ==
+                  std::string::npos);
+    EXPECT_THAT(MissingPoolFiles(".", "live"), IsEmpty());
+  }
+}
+
 // The by-hash paths of the files `release` (path → "digest size") lists,
 // each with its digest.
 std::vector<std::pair<std::string, std::string>> ByHashPaths(
