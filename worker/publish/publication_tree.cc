@@ -16,6 +16,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "publish/distribution_writer.h"
@@ -237,14 +238,32 @@ absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
   return publication;
 }
 
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context) {
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(*result.mutable_publication(),
+                   storage::SavePublication(tx, staged, context.job_id()));
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> conflicts,
+      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix()));
+  if (!conflicts.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the pool of prefix ", staged.prefix(), " on ", staged.storage(),
+        " would hold different files of the same name (component/source/"
+        "file): ",
+        absl::StrJoin(conflicts, ", "),
+        "; publish these packages under another prefix, or drop the "
+        "publication listing the other build first"));
+  }
+  return result;
+}
+
 absl::StatusOr<v1::JobResult> RecordRewrittenTree(
     storage::Transaction& tx, const v1::Publication& staged,
     JobContext& context) {
   RETURN_IF_ERROR(storage::LoadPublication(tx, RefOf(staged)).status());
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(*result.mutable_publication(),
-                   storage::SavePublication(tx, staged, context.job_id()));
-  return result;
+  return RecordTree(tx, staged, context);
 }
 
 absl::StatusOr<v1::Publication> PublicationTrees::Stage(

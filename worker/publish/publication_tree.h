@@ -32,9 +32,15 @@ v1::PublicationRef RefOf(const v1::Publication& publication);
 absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
                                               JobContext& context);
 
-// RecordRewrittenTree is the transaction of a job that wrote an existing
-// publication's tree again: records `staged` as written by this job and
-// returns it as the job's result.
+// RecordTree records `staged` as written by this job and returns it as the
+// job's result; FAILED_PRECONDITION, naming them, when its pool files
+// would collide with other files of the same name in its prefix's pool.
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context);
+
+// RecordRewrittenTree is RecordTree for a job that wrote an existing
+// publication's tree again (NOT_FOUND if it is gone).
 absl::StatusOr<v1::JobResult> RecordRewrittenTree(
     storage::Transaction& tx, const v1::Publication& staged,
     JobContext& context);
