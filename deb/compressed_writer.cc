@@ -1,15 +1,17 @@
 // gzip through zlib (deflate with a gzip wrapper, no timestamp, so output is
 // reproducible), xz through liblzma (CRC64, like xz(1)) and bzip2 through
-// libbz2. Presets, measured on Debian's 20 MB bookworm main/binary-amd64
-// Packages on this 2-core machine (seconds, output MB):
-//   gzip -9 0.65 4.58 | gzip -6 0.47 4.62 | gzip -1 0.42 5.46
-//   xz -6  17.1 3.48 | xz -3   6.1 4.14 | xz -1  1.43 4.34 | xz -0 0.91 4.65
-//   bzip2 -9 4.1 3.55
-// gzip -6: 28% faster than -9 for 1% more. xz -1: 12 times faster than -6
-// (which would take about 40 s for a 50 MB index) and still 5% smaller than
-// gzip; a client fetching Packages.xz pays 25% more bytes than at -6.
-// bzip2 has no faster setting worth its size (the block size hardly changes
-// the speed): -9 as bzip2(1).
+// libbz2. Presets were chosen with the command-line tools on Debian's
+// bookworm main amd64 Packages (50.1 MB, 63,440 stanzas) on this 2-core
+// machine; absolute times varied twofold with other work, so each line is
+// one run (seconds, MB out):
+//   gzip -9 3.2 11.7 | gzip -6 2.3 11.8 | xz -6 62.8 8.9 | xz -1 10.2 11.1
+//   xz -1 4.3 11.1 | xz -2 11.1 10.8 | xz -3 18.4 10.6 | xz -4 24.1 9.7
+//   bzip2 -9 5.1 9.1 (against xz -1's 4.3 in the same run)
+// gzip -6: 28% faster than -9 for 1% more. xz -1: the only preset that
+// costs about what bzip2 does; the next real gain in size (-4) costs five
+// times as much and -6 six times (28 s alone on an idle core): a publish
+// should not spend half a minute on one index. bzip2 has no faster setting
+// worth its size (the block size hardly changes the speed): -9 as bzip2(1).
 #include "deb/compressed_writer.h"
 
 #include <bzlib.h>
