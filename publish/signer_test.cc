@@ -25,6 +25,7 @@ using ::debrepo::deb::testing::ReadFile;
 using ::debrepo::deb::testing::RemoveTestKey;
 using ::debrepo::deb::testing::TestKey;
 using ::debrepo::deb::testing::TestKeyOptions;
+using ::debrepo::deb::testing::WriteFile;
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::AllOf;
@@ -105,6 +106,23 @@ TEST_F(SignerTest, SignsWithTheHomesDefaultKey) {
       Signer::Create({.gnupg_home = key_->home});
   ASSERT_THAT(signer, IsOk());
   ExpectSignsVerifiably(**signer, *key_);
+}
+
+// Keys in the wild often certify with the primary key and sign with a
+// subkey.
+TEST_F(SignerTest, SignsWithASigningSubkey) {
+  TestKey key = MakeTestKey("subkeys", {.usage = "cert"});
+  EXPECT_THAT(Signer::Create({.gnupg_home = key.home}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  Gpg(key.home,
+      {"--pinentry-mode", "loopback", "--passphrase", "", "--quick-add-key",
+       key.fingerprint, "ed25519", "sign", "never"});
+  WriteFile(key.keyring, Gpg(key.home, {"--export"}));
+  absl::StatusOr<std::unique_ptr<Signer>> signer =
+      Signer::Create({.gnupg_home = key.home, .key_id = key.fingerprint});
+  ASSERT_THAT(signer, IsOk());
+  ExpectSignsVerifiably(**signer, key);
+  RemoveTestKey(key);
 }
 
 TEST_F(SignerTest, SignsWithAProtectedKeyFileAndItsPassphrase) {
