@@ -348,6 +348,8 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
                            "repos r ON r.id = rp.repo_id WHERE r.name = 'one'"));
   EXPECT_EQ(PublishSnapshot(stack_, "q", "b", "s2").code,
             absl::StatusCode::kOk);
+  // The refused job's staged tree went with the next publish.
+  EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
 }
 
 TEST_F(PublishE2eTest, HostileInputIsRefused) {
