@@ -74,21 +74,10 @@ class PublicationStoreTest : public ::testing::Test {
         "INSERT INTO snapshots (name, package_ids) VALUES ('s', '{1,3,5}')");
   }
 
-  // Runs `body` in a serializable transaction, committed when it succeeds.
-  absl::Status InTransaction(
-      absl::FunctionRef<absl::Status(storage::Transaction&)> body) {
-    pqxx::connection connection(db_.url());
-    pqxx::transaction<pqxx::isolation_level::serializable> work(connection);
-    storage::Transaction tx(work);
-    absl::Status status = body(tx);
-    if (status.ok()) work.commit();
-    return status;
-  }
-
   absl::StatusOr<v1::Publication> Save(const v1::Publication& publication,
                                        int64_t generation) {
     absl::StatusOr<v1::Publication> saved;
-    absl::Status status = InTransaction([&](storage::Transaction& tx) {
+    absl::Status status = db_.InTransaction([&](storage::Transaction& tx) {
       saved = storage::SavePublication(tx, publication, generation);
       return saved.status();
     });
@@ -173,7 +162,7 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
   ASSERT_THAT(mirror.status(), IsOk());
   EXPECT_EQ(mirror->size(), 1);
 
-  ASSERT_THAT(InTransaction([&](storage::Transaction& tx) -> absl::Status {
+  ASSERT_THAT(db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
                 absl::StatusOr<std::vector<std::string>> names =
                     storage::PublicationsOfSource(tx, FromSnapshot("", "s"));
                 EXPECT_THAT(names.status(), IsOk());
@@ -189,7 +178,7 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
 
 TEST_F(PublicationStoreTest, ReadsArchitecturesAndPackagesInBatches) {
   ASSERT_THAT(
-      InTransaction([&](storage::Transaction& tx) -> absl::Status {
+      db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
         absl::StatusOr<storage::SourceArchitectures> read =
             storage::ReadSourceArchitectures(tx, FromRepo("", "r"));
         EXPECT_THAT(read.status(), IsOk());

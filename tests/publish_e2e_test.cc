@@ -224,8 +224,7 @@ TEST_F(PublishE2eTest, SnapshotServedToAptThenSwitchedAndDropped) {
               ::testing::SizeIs(1));
   ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "r").code,
             absl::StatusCode::kOk);
-  // The repo has both hellos; remove the old one from s2 is not needed:
-  // apt picks the highest version.
+  // s2 holds both hellos, as the repo does: apt picks the higher version.
   Result switched = SwitchPublication(stack_, Ref(".", "stable"), "s2");
   ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
   EXPECT_EQ(switched.job.result().publication().components(0).snapshot(),
