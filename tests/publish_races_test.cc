@@ -346,7 +346,8 @@ TEST_F(PublishRacesTest, ByHashReadersNeverSeeAMixDuringSwitches) {
 class PublishFaultsTest : public PublishRacesTest {
  protected:
   void SwitchKillingWorker(const std::vector<std::string>& doomed_flags,
-                           const std::function<bool(int64_t)>& killable) {
+                           const std::function<bool(int64_t)>& killable,
+                           const std::string& served_after_kill = "1.0") {
     const int first = stack_.StartWorker({PublishRootFlag()});
     ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
     Snapshot("v1", "r", {{.name = "hello", .version = "1.0"}});
@@ -376,11 +377,11 @@ class PublishFaultsTest : public PublishRacesTest {
     stack_.worker(doomed).Signal(SIGKILL);
     stack_.worker(doomed).Wait();
 
-    // The old tree serves, whole.
+    // One tree serves, whole: the old one unless it was switched already.
     const std::string dist = Dist(".", "stable");
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
-                HasSubstr("Version: 1.0"));
+                HasSubstr(absl::StrCat("Version: ", served_after_kill)));
     EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
 
     stack_.StartWorker({PublishRootFlag()});
@@ -394,6 +395,9 @@ class PublishFaultsTest : public PublishRacesTest {
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr("Version: 2.0"));
     EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
+    // v1's hello is listed by nothing now: pruned.
+    EXPECT_FALSE(
+        fs::exists(absl::StrCat(root_, "/pool/main/h/hello/hello_1.0_amd64.deb")));
     EXPECT_FALSE(fs::exists(absl::StrCat(root_, "/.debrepo-staging/job-",
                                          job.id())));
   }
@@ -401,6 +405,15 @@ class PublishFaultsTest : public PublishRacesTest {
 
 TEST_F(PublishFaultsTest, KilledInTheLongPhase) {
   SwitchKillingWorker({"--test_stall=60s"}, [](int64_t) { return true; });
+}
+
+TEST_F(PublishFaultsTest, KilledWhilePruningThePool) {
+  // Killed once the new tree is in place, before the pool is pruned: the
+  // new tree serves whole (the old files stay until recovery prunes them).
+  SwitchKillingWorker({"--test_stall_before_prune=60s"}, [&](int64_t id) {
+    return ReadFile(absl::StrCat(Dist(".", "stable"), "/.debrepo-generation")) ==
+           absl::StrCat(id, "\n");
+  }, "2.0");
 }
 
 TEST_F(PublishFaultsTest, KilledBetweenCommitAndSwitch) {

@@ -405,6 +405,7 @@ absl::Status PublicationTrees::WithPool(
           keep.insert(std::move(path));
         }
         RETURN_IF_ERROR(switch_tree());
+        absl::SleepFor(config_.test_stall_before_prune);
         return PrunePool(prefix_dir, keep, context);
       });
 }
