@@ -395,41 +395,48 @@ absl::Status ForEachSourcePackage(
     const std::function<absl::Status(const std::vector<PublishedPackage>&)>&
         fn) {
   ASSIGN_OR_RETURN(const SourceSql sql, SqlOfSource(source));
-  // Keyset pages by id; the source's ids are read once into a temporary
-  // array per page, which PostgreSQL does from the snapshot row or the
-  // repo's primary key.
-  const std::string page_sql = absl::StrCat(
-      "SELECT p.id, p.name, p.architecture, p.package_type, p.source, "
-      "p.stanza, p.files FROM unnest(",
-      sql.package_ids,
-      ") AS u(id) JOIN packages p ON p.id = u.id WHERE u.id > $2 "
-      "ORDER BY u.id LIMIT $3");
-  int64_t after = 0;
+  // One pass through a server-side cursor: the source's ids are read once
+  // and each package row once, `batch_size` rows held at a time (pages by
+  // id would read the whole id array again for every page).
+  RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
+    tx.pqxx().exec_params0(
+        absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
+                     "SELECT p.name, p.architecture, p.package_type, "
+                     "p.source, p.stanza, p.files FROM unnest(",
+                     sql.package_ids,
+                     ") AS u(id) JOIN packages p ON p.id = u.id"),
+        sql.name);
+    return absl::OkStatus();
+  }));
+  const std::string fetch =
+      absl::StrCat("FETCH ", batch_size, " FROM published_packages");
+  absl::Status status;
   for (;;) {
     std::vector<PublishedPackage> batch;
-    RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
-      for (const pqxx::row& row :
-           tx.pqxx().exec_params(page_sql, sql.name, after, batch_size)) {
-        after = row[0].as<int64_t>();
+    status = Guard("reading the packages to publish", [&]() {
+      for (const pqxx::row& row : tx.pqxx().exec(fetch)) {
         PublishedPackage& package = batch.emplace_back();
-        package.name = row[1].c_str();
-        package.architecture = row[2].c_str();
-        package.package_type = row[3].c_str();
-        package.source = row[4].c_str();
-        package.stanza = row[5].c_str();
+        package.name = row[0].c_str();
+        package.architecture = row[1].c_str();
+        package.package_type = row[2].c_str();
+        package.source = row[3].c_str();
+        package.stanza = row[4].c_str();
         v1::Package files;
         RETURN_IF_ERROR(internal::FromJson(
-            absl::StrCat("{\"files\":", row[6].c_str(), "}"), &files));
+            absl::StrCat("{\"files\":", row[5].c_str(), "}"), &files));
         package.files.assign(files.files().begin(), files.files().end());
       }
       return absl::OkStatus();
-    }));
-    if (batch.empty()) return absl::OkStatus();
-    RETURN_IF_ERROR(fn(batch));
-    if (batch.size() < static_cast<size_t>(batch_size)) {
-      return absl::OkStatus();
-    }
+    });
+    if (!status.ok() || batch.empty()) break;
+    status = fn(batch);
+    if (!status.ok()) break;
   }
+  RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
+    tx.pqxx().exec0("CLOSE published_packages");
+    return absl::OkStatus();
+  }));
+  return status;
 }
 
 absl::Status WithPoolLock(

@@ -129,9 +129,10 @@ struct PublishedPackage {
   std::vector<v1::PackageFile> files;
 };
 
-// ForEachSourcePackage calls `fn` with the packages of `source`, by id,
-// `batch_size` at a time, so that memory stays bounded however many there
-// are. Stops at the first error `fn` returns.
+// ForEachSourcePackage calls `fn` with the packages of `source` (in no
+// particular order), `batch_size` at a time, so that memory stays bounded
+// however many there are. Stops at the first error `fn` returns. One call
+// at a time per transaction (it reads through a named cursor).
 absl::Status ForEachSourcePackage(
     Transaction& tx, const v1::PublishedComponent& source, int batch_size,
     const std::function<absl::Status(const std::vector<PublishedPackage>&)>&
