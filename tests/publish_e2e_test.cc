@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -225,8 +226,17 @@ TEST_F(PublishE2eTest, SnapshotServedToAptThenSwitchedAndDropped) {
   ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "r").code,
             absl::StatusCode::kOk);
   // s2 holds both hellos, as the repo does: apt picks the higher version.
+  const auto seconds_of = [](const std::string& path) -> int64_t {
+    struct stat info = {};
+    EXPECT_EQ(stat(path.c_str(), &info), 0) << path;
+    return info.st_mtim.tv_sec;
+  };
+  const int64_t old_release_time = seconds_of(absl::StrCat(dist, "/InRelease"));
   Result switched = SwitchPublication(stack_, Ref(".", "stable"), "s2");
   ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
+  // Newer by a whole second at least, or a web server would answer apt's
+  // If-Modified-Since with "304 Not Modified" and apt keep the old lists.
+  EXPECT_GT(seconds_of(absl::StrCat(dist, "/InRelease")), old_release_time);
   EXPECT_EQ(switched.job.result().publication().components(0).snapshot(),
             "s2");
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
@@ -300,6 +310,33 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   EXPECT_THAT(ReadFile(packages_file), HasSubstr("Package: beta"));
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
   EXPECT_TRUE(fs::exists(Path("team/ppa/pool/main/b/beta/beta_1.0_amd64.deb")));
+
+  // Settings change through the mask; others stay as they were.
+  v1::UpdatePublicationRequest change;
+  *change.mutable_publication() = Ref("team/ppa", "bookworm");
+  change.mutable_settings()->set_label("Team PPA");
+  change.mutable_settings()->set_origin("ignored: not in the mask");
+  change.mutable_settings()->add_compressions(v1::BZIP2);
+  change.mutable_update_mask()->add_paths("label");
+  change.mutable_update_mask()->add_paths("compressions");
+  v1::Job job;
+  Result changed = Await(
+      stack_, stack_.publish().UpdatePublication(
+                  Deadline(absl::Seconds(10)).get(), change, &job),
+      job);
+  ASSERT_EQ(changed.code, absl::StatusCode::kOk) << changed.message;
+  const std::string release = ReadFile(absl::StrCat(dist, "/Release"));
+  EXPECT_THAT(release, HasSubstr("Label: Team PPA"));
+  EXPECT_THAT(release, ::testing::Not(HasSubstr("Origin:")));
+  EXPECT_TRUE(fs::exists(absl::StrCat(packages_file, ".bz2")));
+  EXPECT_FALSE(fs::exists(absl::StrCat(packages_file, ".xz")));
+  EXPECT_THAT(TreeMismatches(dist), IsEmpty());
+  change.mutable_update_mask()->add_paths("components");
+  EXPECT_EQ(stack_.publish()
+                .UpdatePublication(Deadline(absl::Seconds(10)).get(), change,
+                                   &job)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   // A published repo is not dropped; Get names its publication.
   Result refused = DeleteRepo(stack_, "ppa", 0, /*force=*/true);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -178,6 +179,35 @@ absl::Status LinkOrCopy(const fs::path& from, const fs::path& to) {
   if (error) return FileError("cannot copy to", partial, error);
   fs::rename(partial, to, error);
   if (error) return FileError("cannot rename", partial, error);
+  return absl::OkStatus();
+}
+
+// Makes the files of the `staged` tree newer, in whole seconds, than the
+// `live` tree's Release. Web servers compare If-Modified-Since at one
+// second's resolution: a tree put in place within the second the old one
+// was written would be answered "304 Not Modified", and apt would keep the
+// old indices until the tree changes again.
+absl::Status KeepLastModifiedIncreasing(const fs::path& live,
+                                        const fs::path& staged) {
+  struct stat old_release;
+  struct stat new_release;
+  if (stat((live / "Release").c_str(), &old_release) != 0 ||
+      stat((staged / "Release").c_str(), &new_release) != 0 ||
+      new_release.st_mtim.tv_sec > old_release.st_mtim.tv_sec) {
+    return absl::OkStatus();
+  }
+  const struct timespec times[2] = {{old_release.st_mtim.tv_sec + 1, 0},
+                                    {old_release.st_mtim.tv_sec + 1, 0}};
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(staged, error);
+       !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file() &&
+        utimensat(AT_FDCWD, it->path().c_str(), times, 0) != 0) {
+      return ErrnoError("cannot set the time of", it->path());
+    }
+  }
+  if (error) return FileError("cannot read", staged, error);
   return absl::OkStatus();
 }
 
@@ -429,6 +459,9 @@ absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
     // One rename: apt sees the old tree or the new one, never a mix. The
     // old one ends up at the staged path, removed with the staging.
     const bool exchange = fs::exists(paths.live, error);
+    if (exchange) {
+      RETURN_IF_ERROR(KeepLastModifiedIncreasing(paths.live, paths.staged));
+    }
     if (renameat2(AT_FDCWD, paths.staged.c_str(), AT_FDCWD, paths.live.c_str(),
                   exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
       return ErrnoError("cannot put in place", paths.live);
