@@ -1,12 +1,12 @@
 #include "common/names.h"
 
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-
-#include <vector>
 
 namespace debrepo {
 namespace {
@@ -122,8 +122,7 @@ absl::Status ValidatePublishStorage(absl::string_view storage) {
         "\" is not \"filesystem:<name>\" (the workers' --publish_storage "
         "names; \"filesystem:default\" is --publish_root)"));
   }
-  return ValidateResourceName("storage",
-                              storage.substr(kFilesystem.size()));
+  return ValidateResourceName("storage", storage.substr(kFilesystem.size()));
 }
 
 absl::Status ValidateComponent(absl::string_view component) {

@@ -58,7 +58,7 @@ absl::Status CheckPublished(storage::Database& db,
 v1::PublicationRef RefOfCreate(const v1::CreatePublicationArgs& create) {
   const v1::Publication& publication = create.publication();
   return MakePublicationRef(publication.storage(), publication.prefix(),
-               publication.distribution());
+                            publication.distribution());
 }
 
 absl::Status CreatePublicationKeys(const v1::CreatePublicationArgs& create,
@@ -97,8 +97,8 @@ absl::Status CheckPublishable(storage::Database& db,
 
 absl::Status UpdatePublicationKeys(const v1::UpdatePublicationArgs& update,
                                    ResourceKeys& keys) {
-  keys.exclusive.push_back(
-      KeyOf(MakePublicationRef(update.storage(), update.prefix(), update.distribution())));
+  keys.exclusive.push_back(KeyOf(MakePublicationRef(
+      update.storage(), update.prefix(), update.distribution())));
   for (const v1::PublishedComponent& component :
        update.settings().components()) {
     // Snapshots never change; only repos are read again.
@@ -111,8 +111,8 @@ absl::Status UpdatePublicationKeys(const v1::UpdatePublicationArgs& update,
 
 absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
                                    ResourceKeys& keys) {
-  keys.exclusive.push_back(KeyOf(
-      MakePublicationRef(switch_.storage(), switch_.prefix(), switch_.distribution())));
+  keys.exclusive.push_back(KeyOf(MakePublicationRef(
+      switch_.storage(), switch_.prefix(), switch_.distribution())));
   for (const v1::PublishedComponent& component : switch_.components()) {
     if (component.source_case() != v1::PublishedComponent::kSnapshot) {
       return absl::InvalidArgumentError(
@@ -125,8 +125,9 @@ absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
 
 absl::Status CheckSwitchable(storage::Database& db,
                              const v1::SwitchPublicationArgs& switch_) {
-  RETURN_IF_ERROR(CheckPublished(
-      db, MakePublicationRef(switch_.storage(), switch_.prefix(), switch_.distribution())));
+  RETURN_IF_ERROR(
+      CheckPublished(db, MakePublicationRef(switch_.storage(), switch_.prefix(),
+                                            switch_.distribution())));
   for (const v1::PublishedComponent& component : switch_.components()) {
     RETURN_IF_ERROR(CheckSourceExists(db, component));
   }
@@ -150,8 +151,9 @@ const JobKind<v1::UpdatePublicationArgs> kUpdatePublication = {
     .keys = UpdatePublicationKeys,
     .fail_fast =
         [](storage::Database& db, const v1::UpdatePublicationArgs& update) {
-          return CheckPublished(db, MakePublicationRef(update.storage(), update.prefix(),
-                                          update.distribution()));
+          return CheckPublished(
+              db, MakePublicationRef(update.storage(), update.prefix(),
+                                     update.distribution()));
         },
 };
 
@@ -169,14 +171,15 @@ const JobKind<v1::DeletePublicationArgs> kDeletePublication = {
     .args = &v1::JobArgs::delete_publication,
     .keys =
         [](const v1::DeletePublicationArgs& drop, ResourceKeys& keys) {
-          keys.exclusive.push_back(KeyOf(
-              MakePublicationRef(drop.storage(), drop.prefix(), drop.distribution())));
+          keys.exclusive.push_back(KeyOf(MakePublicationRef(
+              drop.storage(), drop.prefix(), drop.distribution())));
           return absl::OkStatus();
         },
     .fail_fast =
         [](storage::Database& db, const v1::DeletePublicationArgs& drop) {
           return CheckPublished(
-              db, MakePublicationRef(drop.storage(), drop.prefix(), drop.distribution()));
+              db, MakePublicationRef(drop.storage(), drop.prefix(),
+                                     drop.distribution()));
         },
 };
 

@@ -53,14 +53,15 @@ absl::Status ValidateReleaseField(absl::string_view field,
                                   absl::string_view value) {
   if (value.size() > kMaxFieldLength) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " characters long; use at most ",
-                     kMaxFieldLength));
+        absl::StrCat(field, " is ", value.size(),
+                     " characters long; use at most ", kMaxFieldLength));
   }
   for (char c : value) {
     if (!absl::ascii_isprint(static_cast<unsigned char>(c))) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, " holds a control or non-ASCII character; use one line of "
-                 "printable ASCII"));
+          field,
+          " holds a control or non-ASCII character; use one line of "
+          "printable ASCII"));
     }
   }
   return absl::OkStatus();
@@ -91,9 +92,9 @@ absl::Status ValidateOptions(v1::Publication& publication) {
           "compressions holds an unknown value; use GZIP, XZ or BZIP2");
     }
     if (!compressions.insert(compression).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "compressions names ", v1::IndexCompression_Name(compression),
-          " twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("compressions names ",
+                       v1::IndexCompression_Name(compression), " twice"));
     }
   }
   if (publication.compressions().empty()) {
@@ -105,8 +106,8 @@ absl::Status ValidateOptions(v1::Publication& publication) {
 
 absl::Status ValidateArchitectures(const v1::Publication& publication) {
   if (publication.architectures_size() > kMaxArchitectures) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "publish at most ", kMaxArchitectures, " architectures"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("publish at most ", kMaxArchitectures, " architectures"));
   }
   std::set<std::string> seen;
   for (const std::string& architecture : publication.architectures()) {
@@ -152,9 +153,9 @@ absl::Status ValidateComponents(
                          " names no snapshot or repo to publish"));
     }
     if (!names.insert(component.component()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "component ", component.component(),
-          " is named twice; each component has one source"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("component ", component.component(),
+                       " is named twice; each component has one source"));
     }
   }
   return absl::OkStatus();
@@ -168,8 +169,7 @@ absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
   publication.clear_create_time();
   publication.clear_update_time();
   std::string repo_distribution;
-  for (v1::PublishedComponent& component :
-       *publication.mutable_components()) {
+  for (v1::PublishedComponent& component : *publication.mutable_components()) {
     component.clear_package_count();
     if (component.source_case() != v1::PublishedComponent::kRepo) {
       if (component.component().empty()) component.set_component("main");
@@ -179,9 +179,8 @@ absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
     ASSIGN_OR_RETURN(const v1::Repo repo,
                      storage::GetRepo(db, component.repo()));
     if (component.component().empty()) {
-      component.set_component(repo.default_component().empty()
-                                  ? "main"
-                                  : repo.default_component());
+      component.set_component(
+          repo.default_component().empty() ? "main" : repo.default_component());
     }
     if (repo_distribution.empty()) {
       repo_distribution = repo.default_distribution();
@@ -195,11 +194,10 @@ absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
     }
     publication.set_distribution(repo_distribution);
   }
-  ASSIGN_OR_RETURN(
-      const v1::PublicationRef ref,
-      NormalizedRef(storage::MakePublicationRef(publication.storage(),
-                                                publication.prefix(),
-                                                publication.distribution())));
+  ASSIGN_OR_RETURN(const v1::PublicationRef ref,
+                   NormalizedRef(storage::MakePublicationRef(
+                       publication.storage(), publication.prefix(),
+                       publication.distribution())));
   publication.set_storage(ref.storage());
   publication.set_prefix(ref.prefix());
   RETURN_IF_ERROR(ValidateComponents(publication.components()));
@@ -300,12 +298,12 @@ absl::Status ListPublications(storage::Database& db,
   ASSIGN_OR_RETURN(std::string after, DecodePageToken(request.page_token()));
   const int page_size = PageSize(request.page_size());
   // One extra row tells whether another page follows.
-  ASSIGN_OR_RETURN(std::vector<v1::Publication> publications,
-                   storage::ListPublications(db, request.storage(), after,
-                                             page_size + 1));
-  response.set_next_page_token(
-      TakePageInto(publications, page_size, storage::PublicationPosition,
-                   *response.mutable_publications()));
+  ASSIGN_OR_RETURN(
+      std::vector<v1::Publication> publications,
+      storage::ListPublications(db, request.storage(), after, page_size + 1));
+  response.set_next_page_token(TakePageInto(publications, page_size,
+                                            storage::PublicationPosition,
+                                            *response.mutable_publications()));
   return absl::OkStatus();
 }
 

@@ -22,9 +22,9 @@ class PublishService final : public v1::Publish::Service {
   grpc::Status GetPublication(grpc::ServerContext* context,
                               const v1::GetPublicationRequest* request,
                               v1::Publication* response) override;
-  grpc::Status ListPublications(grpc::ServerContext* context,
-                                const v1::ListPublicationsRequest* request,
-                                v1::ListPublicationsResponse* response) override;
+  grpc::Status ListPublications(
+      grpc::ServerContext* context, const v1::ListPublicationsRequest* request,
+      v1::ListPublicationsResponse* response) override;
   grpc::Status UpdatePublication(grpc::ServerContext* context,
                                  const v1::UpdatePublicationRequest* request,
                                  v1::Job* response) override;

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
@@ -15,8 +15,8 @@ namespace {
 
 using internal::Guard;
 
-#define DEBREPO_PUBLICATION_COLUMNS                                  \
-  "id, storage, prefix, distribution, architectures, settings, "     \
+#define DEBREPO_PUBLICATION_COLUMNS                                         \
+  "id, storage, prefix, distribution, architectures, settings, "            \
   "generation, " DEBREPO_SQL_MICROS("create_time") ", " DEBREPO_SQL_MICROS( \
       "update_time")
 
@@ -245,9 +245,8 @@ absl::StatusOr<v1::Publication> GetPublication(Database& db,
 }
 
 std::string PublicationPosition(const v1::Publication& publication) {
-  return absl::StrCat(publication.storage(),
-                      std::string(1, kPositionSeparator), publication.prefix(),
-                      std::string(1, kPositionSeparator),
+  return absl::StrCat(publication.storage(), std::string(1, kPositionSeparator),
+                      publication.prefix(), std::string(1, kPositionSeparator),
                       publication.distribution());
 }
 
@@ -319,8 +318,7 @@ absl::StatusOr<v1::Publication> SavePublication(
                   SettingsJson(publication), generation)[0]
                 .as<int64_t>();
         pg.exec_params0(
-            "DELETE FROM publication_components WHERE publication_id = $1",
-            id);
+            "DELETE FROM publication_components WHERE publication_id = $1", id);
         int position = 0;
         for (const v1::PublishedComponent& component :
              publication.components()) {
@@ -338,8 +336,11 @@ absl::StatusOr<v1::Publication> SavePublication(
               source.name, id, position++, component.component());
           if (inserted.affected_rows() == 0) return SourceNotFound(component);
         }
-        ASSIGN_OR_RETURN(std::optional<StoredPublication> saved,
-                         ReadPublication(pg, MakePublicationRef(publication.storage(), publication.prefix(), publication.distribution())));
+        ASSIGN_OR_RETURN(
+            std::optional<StoredPublication> saved,
+            ReadPublication(pg, MakePublicationRef(
+                                    publication.storage(), publication.prefix(),
+                                    publication.distribution())));
         return std::move(saved->publication);
       });
 }
@@ -357,9 +358,8 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
                               "HAVING count(*) > 1 "
                               "ORDER BY component, source, name LIMIT 20"),
                  std::string(storage), std::string(prefix))) {
-          conflicts.push_back(absl::StrCat(row[0].c_str(), "/",
-                                           row[1].c_str(), "/",
-                                           row[2].c_str()));
+          conflicts.push_back(absl::StrCat(row[0].c_str(), "/", row[1].c_str(),
+                                           "/", row[2].c_str()));
         }
         return conflicts;
       });
@@ -409,8 +409,8 @@ absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
                          "0), ARRAY(SELECT DISTINCT p.architecture FROM "
                          "packages p WHERE p.id = ANY(ids) ORDER BY 1) "
                          "FROM (SELECT ",
-                         sql.package_ids,
-                         " AS ids, EXISTS (SELECT 1 FROM ", sql.table,
+                         sql.package_ids, " AS ids, EXISTS (SELECT 1 FROM ",
+                         sql.table,
                          " WHERE name = $1) AS found) s WHERE found"),
             sql.name);
         if (rows.empty()) return SourceNotFound(source);
@@ -434,8 +434,7 @@ absl::Status ForEachSourcePackage(
         absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
                      "SELECT p.name, p.architecture, p.package_type, "
                      "p.source, p.stanza, ",
-                     kFileFieldsSql, " FROM unnest(",
-                     sql.package_ids,
+                     kFileFieldsSql, " FROM unnest(", sql.package_ids,
                      ") AS u(id) JOIN packages p ON p.id = u.id"),
         sql.name);
     return absl::OkStatus();
@@ -454,7 +453,8 @@ absl::Status ForEachSourcePackage(
         package.source = row[3].c_str();
         package.stanza = row[4].c_str();
         for (const std::string& fields : internal::ParseTextArray(row[5])) {
-          RETURN_IF_ERROR(ParseFileFields(fields, package.files.emplace_back()));
+          RETURN_IF_ERROR(
+              ParseFileFields(fields, package.files.emplace_back()));
         }
       }
       return absl::OkStatus();
@@ -499,8 +499,8 @@ absl::Status WithPoolLock(
       pqxx::read_transaction tx(connection);
       for (const pqxx::row& row : tx.exec_params(
                kPoolFilesSql, std::string(storage), std::string(prefix))) {
-        files.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(),
-                         row[3].c_str()});
+        files.push_back(
+            {row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
       }
     }
     return fn(files);

@@ -119,14 +119,12 @@ TEST_F(PublicationStoreTest, RecordsSourcesPackagesAndSettingsAndReplaces) {
   EXPECT_EQ(read->components(0).repo(), "r");
   EXPECT_EQ(read->origin(), "");
   EXPECT_EQ(db_.QueryValue("SELECT generation::text FROM publications"), "8");
-  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM publication_components"),
-            "1");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM publication_components"), "1");
 
   // A missing source is NOT_FOUND and records nothing.
   v1::Publication missing = At(".", "other");
   *missing.add_components() = FromSnapshot("main", "gone");
-  EXPECT_THAT(Save(missing, 9).status(),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Save(missing, 9).status(), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM publications"), "1");
 }
 
@@ -163,53 +161,49 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
   EXPECT_EQ(mirror->size(), 1);
 
   ASSERT_THAT(db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
-                absl::StatusOr<std::vector<std::string>> names =
-                    storage::PublicationsOfSource(tx, FromSnapshot("", "s"));
-                EXPECT_THAT(names.status(), IsOk());
-                EXPECT_THAT(*names,
-                            ElementsAre("debian/a", "debian/b", "debian/c",
-                                        "filesystem:mirror:x/d"));
-                names = storage::PublicationsOfSource(tx, FromRepo("", "r"));
-                EXPECT_THAT(*names, ::testing::IsEmpty());
-                return absl::OkStatus();
-              }),
+    absl::StatusOr<std::vector<std::string>> names =
+        storage::PublicationsOfSource(tx, FromSnapshot("", "s"));
+    EXPECT_THAT(names.status(), IsOk());
+    EXPECT_THAT(*names, ElementsAre("debian/a", "debian/b", "debian/c",
+                                    "filesystem:mirror:x/d"));
+    names = storage::PublicationsOfSource(tx, FromRepo("", "r"));
+    EXPECT_THAT(*names, ::testing::IsEmpty());
+    return absl::OkStatus();
+  }),
               IsOk());
 }
 
 TEST_F(PublicationStoreTest, ReadsArchitecturesAndPackagesInBatches) {
-  ASSERT_THAT(
-      db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
-        absl::StatusOr<storage::SourceArchitectures> read =
-            storage::ReadSourceArchitectures(tx, FromRepo("", "r"));
-        EXPECT_THAT(read.status(), IsOk());
-        EXPECT_EQ(read->package_count, 3);
-        EXPECT_THAT(read->architectures, ElementsAre("all", "amd64"));
-        EXPECT_THAT(
-            storage::ReadSourceArchitectures(tx, FromSnapshot("", "gone"))
-                .status(),
-            StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
+    absl::StatusOr<storage::SourceArchitectures> read =
+        storage::ReadSourceArchitectures(tx, FromRepo("", "r"));
+    EXPECT_THAT(read.status(), IsOk());
+    EXPECT_EQ(read->package_count, 3);
+    EXPECT_THAT(read->architectures, ElementsAre("all", "amd64"));
+    EXPECT_THAT(
+        storage::ReadSourceArchitectures(tx, FromSnapshot("", "gone")).status(),
+        StatusIs(absl::StatusCode::kNotFound));
 
-        std::vector<size_t> batches;
-        std::vector<std::string> names;
-        EXPECT_THAT(
-            storage::ForEachSourcePackage(
-                tx, FromSnapshot("", "s"), 2,
-                [&](const std::vector<storage::PublishedPackage>& batch) {
-                  batches.push_back(batch.size());
-                  for (const storage::PublishedPackage& package : batch) {
-                    names.push_back(package.name);
-                    EXPECT_EQ(package.files.size(), 1);
-                    EXPECT_EQ(package.files[0].sha256(),
-                              "h" + package.name.substr(1));
-                  }
-                  return absl::OkStatus();
-                }),
-            IsOk());
-        EXPECT_THAT(batches, ElementsAre(2, 1));
-        EXPECT_THAT(names, UnorderedElementsAre("p1", "p3", "p5"));
-        return absl::OkStatus();
-      }),
-      IsOk());
+    std::vector<size_t> batches;
+    std::vector<std::string> names;
+    EXPECT_THAT(storage::ForEachSourcePackage(
+                    tx, FromSnapshot("", "s"), 2,
+                    [&](const std::vector<storage::PublishedPackage>& batch) {
+                      batches.push_back(batch.size());
+                      for (const storage::PublishedPackage& package : batch) {
+                        names.push_back(package.name);
+                        EXPECT_EQ(package.files.size(), 1);
+                        EXPECT_EQ(package.files[0].sha256(),
+                                  "h" + package.name.substr(1));
+                      }
+                      return absl::OkStatus();
+                    }),
+                IsOk());
+    EXPECT_THAT(batches, ElementsAre(2, 1));
+    EXPECT_THAT(names, UnorderedElementsAre("p1", "p3", "p5"));
+    return absl::OkStatus();
+  }),
+              IsOk());
 }
 
 TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsThePrefixFiles) {
@@ -225,27 +219,25 @@ TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsThePrefixFiles) {
   std::vector<std::string> listed;
   std::thread first([&] {
     EXPECT_THAT(
-        storage::WithPoolLock(
-            pool_, "filesystem:default", "shared",
-            [&](const std::vector<storage::PoolFile>& files) {
-              for (const storage::PoolFile& file : files) {
-                listed.push_back(file.name);
-              }
-              first_inside = true;
-              absl::SleepFor(absl::Milliseconds(300));
-              first_done = true;
-              return absl::OkStatus();
-            }),
+        storage::WithPoolLock(pool_, "filesystem:default", "shared",
+                              [&](const std::vector<storage::PoolFile>& files) {
+                                for (const storage::PoolFile& file : files) {
+                                  listed.push_back(file.name);
+                                }
+                                first_inside = true;
+                                absl::SleepFor(absl::Milliseconds(300));
+                                first_done = true;
+                                return absl::OkStatus();
+                              }),
         IsOk());
   });
   while (!first_inside.load()) absl::SleepFor(absl::Milliseconds(5));
   bool waited = false;
-  EXPECT_THAT(storage::WithPoolLock(
-                  pool_, "filesystem:default", "shared",
-                  [&](const std::vector<storage::PoolFile>&) {
-                    waited = first_done.load();
-                    return absl::OkStatus();
-                  }),
+  EXPECT_THAT(storage::WithPoolLock(pool_, "filesystem:default", "shared",
+                                    [&](const std::vector<storage::PoolFile>&) {
+                                      waited = first_done.load();
+                                      return absl::OkStatus();
+                                    }),
               IsOk());
   first.join();
   EXPECT_TRUE(waited);

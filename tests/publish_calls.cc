@@ -46,8 +46,7 @@ Result CreatePublication(Stack& stack, const v1::Publication& publication,
 
 Result PublishSnapshot(Stack& stack, const std::string& prefix,
                        const std::string& distribution,
-                       const std::string& snapshot, bool signed_,
-                       int server) {
+                       const std::string& snapshot, bool signed_, int server) {
   v1::Publication publication;
   publication.set_prefix(prefix);
   publication.set_distribution(distribution);

@@ -36,8 +36,8 @@ using ::testing::IsEmpty;
 
 std::string TestDir(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, "-",
-                                 getpid());
+  std::string dir =
+      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, "-", getpid());
   fs::create_directories(dir);
   return dir;
 }
@@ -67,16 +67,15 @@ class AptRoot {
                                  "--bind", "127.0.0.1", "--directory",
                                  publish_root},
         absl::StrCat(dir_, "/http.log"));
-    for (const char* sub :
-         {"etc/apt/sources.list.d", "etc/apt/preferences.d",
-          "var/lib/apt/lists/partial", "var/cache/apt/archives/partial",
-          "download"}) {
+    for (const char* sub : {"etc/apt/sources.list.d", "etc/apt/preferences.d",
+                            "var/lib/apt/lists/partial",
+                            "var/cache/apt/archives/partial", "download"}) {
       fs::create_directories(absl::StrCat(dir_, "/", sub));
     }
     std::ofstream(absl::StrCat(dir_, "/status"));
     std::ofstream(absl::StrCat(dir_, "/etc/apt/sources.list"))
-        << "deb [arch=amd64 signed-by=" << keyring << "] http://127.0.0.1:"
-        << port_ << "/ " << distribution << " main\n";
+        << "deb [arch=amd64 signed-by=" << keyring
+        << "] http://127.0.0.1:" << port_ << "/ " << distribution << " main\n";
     // Wait until the server answers.
     for (int i = 0; i < 100; ++i) {
       if (RunQuietly(absl::StrCat("python3 -c \"import urllib.request;"
@@ -87,16 +86,19 @@ class AptRoot {
       absl::SleepFor(absl::Milliseconds(100));
     }
   }
-  ~AptRoot() { server_->Signal(SIGTERM); server_->Wait(); }
+  ~AptRoot() {
+    server_->Signal(SIGTERM);
+    server_->Wait();
+  }
 
   // AptGet runs apt-get `command` against this root; returns its status.
   int AptGet(const std::string& command) {
-    return RunQuietly(absl::StrCat(
-        "cd ", dir_, "/download && apt-get -q -o Dir=", dir_,
-        " -o Dir::State::status=", dir_, "/status",
-        " -o Debug::NoLocking=1 -o APT::Architecture=amd64",
-        " -o APT::Sandbox::User=$(id -un) ", command, " >>", dir_,
-        "/apt.log 2>&1"));
+    return RunQuietly(
+        absl::StrCat("cd ", dir_, "/download && apt-get -q -o Dir=", dir_,
+                     " -o Dir::State::status=", dir_, "/status",
+                     " -o Debug::NoLocking=1 -o APT::Architecture=amd64",
+                     " -o APT::Sandbox::User=$(id -un) ", command, " >>", dir_,
+                     "/apt.log 2>&1"));
   }
   std::string downloaded(const std::string& file) const {
     return absl::StrCat(dir_, "/download/", file);
@@ -237,8 +239,7 @@ TEST_F(PublishE2eTest, SnapshotServedToAptThenSwitchedAndDropped) {
   // Newer by a whole second at least, or a web server would answer apt's
   // If-Modified-Since with "304 Not Modified" and apt keep the old lists.
   EXPECT_GT(seconds_of(absl::StrCat(dist, "/InRelease")), old_release_time);
-  EXPECT_EQ(switched.job.result().publication().components(0).snapshot(),
-            "s2");
+  EXPECT_EQ(switched.job.result().publication().components(0).snapshot(), "s2");
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
   ASSERT_EQ(apt.AptGet("update"), 0) << apt.log();
   ASSERT_EQ(apt.AptGet("download hello"), 0) << apt.log();
@@ -320,10 +321,10 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   change.mutable_update_mask()->add_paths("label");
   change.mutable_update_mask()->add_paths("compressions");
   v1::Job job;
-  Result changed = Await(
-      stack_, stack_.publish().UpdatePublication(
-                  Deadline(absl::Seconds(10)).get(), change, &job),
-      job);
+  Result changed = Await(stack_,
+                         stack_.publish().UpdatePublication(
+                             Deadline(absl::Seconds(10)).get(), change, &job),
+                         job);
   ASSERT_EQ(changed.code, absl::StatusCode::kOk) << changed.message;
   const std::string release = ReadFile(absl::StrCat(dist, "/Release"));
   EXPECT_THAT(release, HasSubstr("Label: Team PPA"));
@@ -332,11 +333,11 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   EXPECT_FALSE(fs::exists(absl::StrCat(packages_file, ".xz")));
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
   change.mutable_update_mask()->add_paths("components");
-  EXPECT_EQ(stack_.publish()
-                .UpdatePublication(Deadline(absl::Seconds(10)).get(), change,
-                                   &job)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stack_.publish()
+          .UpdatePublication(Deadline(absl::Seconds(10)).get(), change, &job)
+          .error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   // A published repo is not dropped; Get names its publication.
   Result refused = DeleteRepo(stack_, "ppa", 0, /*force=*/true);
@@ -345,9 +346,9 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   v1::GetRepoRequest get_repo;
   get_repo.set_name("ppa");
   v1::Repo repo;
-  ASSERT_TRUE(
-      stack_.repos().GetRepo(Deadline(absl::Seconds(10)).get(), get_repo, &repo)
-          .ok());
+  ASSERT_TRUE(stack_.repos()
+                  .GetRepo(Deadline(absl::Seconds(10)).get(), get_repo, &repo)
+                  .ok());
   EXPECT_THAT(repo.publications(), ElementsAre("team/ppa/bookworm"));
 
   ASSERT_EQ(DeletePublication(stack_, Ref("team/ppa", "bookworm")).code,
@@ -378,10 +379,11 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
   EXPECT_FALSE(fs::exists(Path("p/dists/b")));
   // The first publication's file is untouched; another prefix is fine.
   EXPECT_THAT(TreeMismatches(Path("p/dists/a")), IsEmpty());
-  EXPECT_EQ(Sha256Hex(ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"))),
-            db_.QueryValue("SELECT files->0->>'sha256' FROM packages p JOIN "
-                           "repo_packages rp ON rp.package_id = p.id JOIN "
-                           "repos r ON r.id = rp.repo_id WHERE r.name = 'one'"));
+  EXPECT_EQ(
+      Sha256Hex(ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"))),
+      db_.QueryValue("SELECT files->0->>'sha256' FROM packages p JOIN "
+                     "repo_packages rp ON rp.package_id = p.id JOIN "
+                     "repos r ON r.id = rp.repo_id WHERE r.name = 'one'"));
   EXPECT_EQ(PublishSnapshot(stack_, "q", "b", "s2").code,
             absl::StatusCode::kOk);
   // The refused job's staged tree went with the next publish.
@@ -448,16 +450,16 @@ TEST_F(PublishE2eTest, HostileInputIsRefused) {
       << unsigned_.message;
   EXPECT_FALSE(fs::exists(Path("dists/d")));
   // The switch of a component the publication does not have.
-  ASSERT_EQ(PublishSnapshot(stack_, ".", "d", "s").code,
-            absl::StatusCode::kOk);
+  ASSERT_EQ(PublishSnapshot(stack_, ".", "d", "s").code, absl::StatusCode::kOk);
   v1::SwitchPublicationRequest request;
   *request.mutable_publication() = Ref(".", "d");
   *request.add_components() = SnapshotComponent("contrib", "s");
   v1::Job job;
-  Result no_component = Await(
-      stack_, stack_.publish().SwitchPublication(
-                  Deadline(absl::Seconds(10)).get(), request, &job),
-      job);
+  Result no_component =
+      Await(stack_,
+            stack_.publish().SwitchPublication(
+                Deadline(absl::Seconds(10)).get(), request, &job),
+            job);
   EXPECT_EQ(no_component.code, absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(no_component.message, HasSubstr("no component contrib"));
 }

@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <string>
 #include <thread>
 #include <utility>
-#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -101,9 +101,9 @@ TEST_F(PublishRacesTest, TwoPublishesOfOneDistributionOneWins) {
     RunConcurrently(2, [&](int i) {
       codes[i] = PublishSnapshot(stack_, ".", dist, "s", false, i).code;
     });
-    EXPECT_THAT(codes, ::testing::UnorderedElementsAre(
-                           absl::StatusCode::kOk,
-                           absl::StatusCode::kAlreadyExists))
+    EXPECT_THAT(codes,
+                ::testing::UnorderedElementsAre(
+                    absl::StatusCode::kOk, absl::StatusCode::kAlreadyExists))
         << dist;
     EXPECT_THAT(TreeMismatches(Dist(".", dist)), IsEmpty());
   }
@@ -206,12 +206,9 @@ TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
     EXPECT_THAT(MissingPoolFiles("shared", "db"), IsEmpty());
     // Drop one while the other is published again under another name.
     RunConcurrently(2, [&](int i) {
-      codes[i] = i == 0 ? DeletePublication(stack_, Ref("shared", "da"),
-                                            false, 0)
-                              .code
-                        : PublishSnapshot(stack_, "shared", "dc", "A", false,
-                                          1)
-                              .code;
+      codes[i] =
+          i == 0 ? DeletePublication(stack_, Ref("shared", "da"), false, 0).code
+                 : PublishSnapshot(stack_, "shared", "dc", "A", false, 1).code;
     });
     EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
     EXPECT_THAT(MissingPoolFiles("shared", "db"), IsEmpty());
@@ -238,8 +235,7 @@ TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
   publication.set_distribution("live");
   *publication.add_components() = RepoComponent("main", "r");
   publication.set_skip_signing(true);
-  ASSERT_EQ(CreatePublication(stack_, publication).code,
-            absl::StatusCode::kOk);
+  ASSERT_EQ(CreatePublication(stack_, publication).code, absl::StatusCode::kOk);
   const std::string packages_file =
       absl::StrCat(Dist(".", "live"), "/main/binary-amd64/Packages");
   for (int round = 1; round <= 4; ++round) {
@@ -248,10 +244,9 @@ TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
       if (i == 0) {
         updated = UpdatePublication(stack_, Ref(".", "live"), 0);
       } else {
-        UploadPackageSpecs(
-            stack_, "r", absl::StrCat("add", round),
-            {{.name = absl::StrCat("p", round, "a")},
-             {.name = absl::StrCat("p", round, "b")}});
+        UploadPackageSpecs(stack_, "r", absl::StrCat("add", round),
+                           {{.name = absl::StrCat("p", round, "a")},
+                            {.name = absl::StrCat("p", round, "b")}});
       }
     });
     ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
@@ -305,8 +300,7 @@ TEST_F(PublishRacesTest, ByHashReadersNeverSeeAMixDuringSwitches) {
   publication.add_architectures("amd64");
   publication.set_skip_signing(true);
   publication.set_acquire_by_hash(true);
-  ASSERT_EQ(CreatePublication(stack_, publication).code,
-            absl::StatusCode::kOk);
+  ASSERT_EQ(CreatePublication(stack_, publication).code, absl::StatusCode::kOk);
   const std::string dist = Dist(".", "stable");
 
   std::atomic<bool> done{false};
@@ -364,10 +358,10 @@ class PublishFaultsTest : public PublishRacesTest {
     *request.mutable_publication() = Ref(".", "stable");
     *request.add_components() = SnapshotComponent("main", "v2");
     v1::Job job;
-    ASSERT_TRUE(stack_.publish()
-                    .SwitchPublication(Deadline(absl::Seconds(10)).get(),
-                                       request, &job)
-                    .ok());
+    ASSERT_TRUE(
+        stack_.publish()
+            .SwitchPublication(Deadline(absl::Seconds(10)).get(), request, &job)
+            .ok());
     ASSERT_EQ(WaitUntilRunning(stack_, job.id()).state(), v1::RUNNING);
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (!killable(job.id()) && absl::Now() < deadline) {
@@ -387,19 +381,19 @@ class PublishFaultsTest : public PublishRacesTest {
     stack_.StartWorker({PublishRootFlag()});
     v1::Job done = stack_.WaitJob(job.id(), absl::Seconds(60));
     EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
-    EXPECT_EQ(db_.QueryValue(absl::StrCat(
-                  "SELECT count(*) FROM job_outcomes WHERE job_id = ",
-                  job.id())),
-              "1");
+    EXPECT_EQ(
+        db_.QueryValue(absl::StrCat(
+            "SELECT count(*) FROM job_outcomes WHERE job_id = ", job.id())),
+        "1");
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr("Version: 2.0"));
     EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
     // v1's hello is listed by nothing now: pruned.
+    EXPECT_FALSE(fs::exists(
+        absl::StrCat(root_, "/pool/main/h/hello/hello_1.0_amd64.deb")));
     EXPECT_FALSE(
-        fs::exists(absl::StrCat(root_, "/pool/main/h/hello/hello_1.0_amd64.deb")));
-    EXPECT_FALSE(fs::exists(absl::StrCat(root_, "/.debrepo-staging/job-",
-                                         job.id())));
+        fs::exists(absl::StrCat(root_, "/.debrepo-staging/job-", job.id())));
   }
 };
 
@@ -410,17 +404,20 @@ TEST_F(PublishFaultsTest, KilledInTheLongPhase) {
 TEST_F(PublishFaultsTest, KilledWhilePruningThePool) {
   // Killed once the new tree is in place, before the pool is pruned: the
   // new tree serves whole (the old files stay until recovery prunes them).
-  SwitchKillingWorker({"--test_stall_before_prune=60s"}, [&](int64_t id) {
-    return ReadFile(absl::StrCat(Dist(".", "stable"), "/.debrepo-generation")) ==
-           absl::StrCat(id, "\n");
-  }, "2.0");
+  SwitchKillingWorker(
+      {"--test_stall_before_prune=60s"},
+      [&](int64_t id) {
+        return ReadFile(
+                   absl::StrCat(Dist(".", "stable"), "/.debrepo-generation")) ==
+               absl::StrCat(id, "\n");
+      },
+      "2.0");
 }
 
 TEST_F(PublishFaultsTest, KilledBetweenCommitAndSwitch) {
   SwitchKillingWorker({"--test_stall_after_commit=60s"}, [&](int64_t id) {
     return db_.QueryValue(absl::StrCat(
-               "SELECT count(*) FROM job_outcomes WHERE job_id = ", id)) ==
-           "1";
+               "SELECT count(*) FROM job_outcomes WHERE job_id = ", id)) == "1";
   });
 }
 

@@ -89,26 +89,29 @@ TEST_F(SnapshotStoreTest,
 
   std::vector<std::string> dependants;
   ASSERT_TRUE(db_.InTransaction([&](storage::Transaction& tx) {
-                absl::StatusOr<std::vector<std::string>> made =
-                    storage::SnapshotsMadeFrom(tx, v1::SnapshotSource::SNAPSHOT,
-                                               "a");
-                if (!made.ok()) return made.status();
-                dependants = *made;
-                return absl::OkStatus();
-              }).ok());
+                   absl::StatusOr<std::vector<std::string>> made =
+                       storage::SnapshotsMadeFrom(
+                           tx, v1::SnapshotSource::SNAPSHOT, "a");
+                   if (!made.ok()) return made.status();
+                   dependants = *made;
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_THAT(dependants, ElementsAre("m"));
 
   // The foreign key keeps a source from vanishing under its dependants.
   EXPECT_EQ(db_.InTransaction([](storage::Transaction& tx) {
-              return storage::DeleteSnapshot(tx, "a");
-            }).code(),
+                 return storage::DeleteSnapshot(tx, "a");
+               })
+                .code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(db_.InTransaction([](storage::Transaction& tx) {
-                absl::Status marked = storage::MarkSourceDropped(
-                    tx, v1::SnapshotSource::SNAPSHOT, "a");
-                if (!marked.ok()) return marked;
-                return storage::DeleteSnapshot(tx, "a");
-              }).ok());
+                   absl::Status marked = storage::MarkSourceDropped(
+                       tx, v1::SnapshotSource::SNAPSHOT, "a");
+                   if (!marked.ok()) return marked;
+                   return storage::DeleteSnapshot(tx, "a");
+                 })
+                  .ok());
   m = storage::GetSnapshot(pool_, "m");
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_EQ(m->sources_size(), 2);

@@ -185,11 +185,11 @@ int main(int argc, char** argv) {
     trees.emplace(
         debrepo::worker::PublishConfig{
             .roots = *std::move(publish_roots),
-            .signing_key =
-                {.gnupg_home = absl::GetFlag(FLAGS_gpg_home),
-                 .key_id = absl::GetFlag(FLAGS_gpg_key),
-                 .key_file = absl::GetFlag(FLAGS_gpg_key_file),
-                 .passphrase_file = absl::GetFlag(FLAGS_gpg_passphrase_file)},
+            .signing_key = {.gnupg_home = absl::GetFlag(FLAGS_gpg_home),
+                            .key_id = absl::GetFlag(FLAGS_gpg_key),
+                            .key_file = absl::GetFlag(FLAGS_gpg_key_file),
+                            .passphrase_file =
+                                absl::GetFlag(FLAGS_gpg_passphrase_file)},
             .compression_threads =
                 std::max(1, absl::GetFlag(FLAGS_publish_threads)),
             .test_stall_before_prune =

@@ -27,8 +27,8 @@ absl::Status DeletePublicationJob::AfterCommit(
     JobContext& context) const {
   absl::Status removed = trees_.TakeDown(RefOfDrop(drop), context);
   if (removed.ok() || !drop.force_drop()) return removed;
-  context.Log(absl::StrCat("left files in place (force_drop): ",
-                           removed.ToString()));
+  context.Log(
+      absl::StrCat("left files in place (force_drop): ", removed.ToString()));
   return absl::OkStatus();
 }
 

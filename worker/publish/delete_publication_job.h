@@ -10,8 +10,7 @@
 namespace debrepo::worker {
 
 // DeletePublicationJob runs publish.delete.
-class DeletePublicationJob
-    : public TypedJobHandler<v1::DeletePublicationArgs> {
+class DeletePublicationJob : public TypedJobHandler<v1::DeletePublicationArgs> {
  public:
   explicit DeletePublicationJob(const PublicationTrees* trees)
       : trees_(*trees) {}

@@ -63,8 +63,8 @@ absl::StatusOr<TreePaths> PathsOf(const PublishConfig& config,
   ASSIGN_OR_RETURN(const std::string root,
                    PublishRootOf(config, ref.storage()));
   TreePaths paths;
-  paths.prefix_dir = ref.prefix() == "." ? fs::path(root)
-                                         : fs::path(root) / ref.prefix();
+  paths.prefix_dir =
+      ref.prefix() == "." ? fs::path(root) : fs::path(root) / ref.prefix();
   paths.live = paths.prefix_dir / "dists" / ref.distribution();
   paths.job_staging = fs::path(root) / ".debrepo-staging" /
                       absl::StrCat("job-", context.job_id());
@@ -89,11 +89,11 @@ absl::StatusOr<std::vector<deb::Compression>> CompressionsOf(
         compressions.push_back(deb::Compression::kBzip2);
         break;
       default:
-        return absl::UnimplementedError(absl::StrCat(
-            "this worker cannot write ",
-            v1::IndexCompression_Name(
-                static_cast<v1::IndexCompression>(compression)),
-            " indices"));
+        return absl::UnimplementedError(
+            absl::StrCat("this worker cannot write ",
+                         v1::IndexCompression_Name(
+                             static_cast<v1::IndexCompression>(compression)),
+                         " indices"));
     }
   }
   return compressions;
@@ -245,8 +245,8 @@ absl::Status PrunePool(const fs::path& prefix_dir,
     if (fs::is_empty(directory, error)) fs::remove(directory, error);
   }
   if (removed > 0) {
-    context.Log(absl::StrCat("removed ", removed,
-                             " pool files no publication lists"));
+    context.Log(
+        absl::StrCat("removed ", removed, " pool files no publication lists"));
   }
   return absl::OkStatus();
 }
@@ -321,9 +321,9 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
   return result;
 }
 
-absl::StatusOr<v1::JobResult> RecordRewrittenTree(
-    storage::Transaction& tx, const v1::Publication& staged,
-    JobContext& context) {
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(storage::Transaction& tx,
+                                                  const v1::Publication& staged,
+                                                  JobContext& context) {
   RETURN_IF_ERROR(storage::LoadPublication(tx, RefOf(staged)).status());
   return RecordTree(tx, staged, context);
 }
@@ -415,20 +415,18 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
 }
 
 absl::Status PublicationTrees::WithPool(
-    const v1::PublicationRef& ref, JobContext& context,
+    const v1::PublicationRef& ref, const std::string& prefix_directory,
+    JobContext& context,
     const std::function<absl::Status()>& switch_tree) const {
-  ASSIGN_OR_RETURN(const std::string root,
-                   PublishRootOf(config_, ref.storage()));
-  const fs::path prefix_dir =
-      ref.prefix() == "." ? fs::path(root) : fs::path(root) / ref.prefix();
+  const fs::path prefix_dir(prefix_directory);
   return storage::WithPoolLock(
       db_, ref.storage(), ref.prefix(),
       [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
         std::set<std::string> keep;
         for (const storage::PoolFile& file : files) {
-          std::string path = absl::StrCat(
-              publish::PoolDirectory(file.component, file.source), "/",
-              file.name);
+          std::string path =
+              absl::StrCat(publish::PoolDirectory(file.component, file.source),
+                           "/", file.name);
           ASSIGN_OR_RETURN(const std::string blob,
                            blobs_.LocalPath(file.sha256));
           RETURN_IF_ERROR(LinkOrCopy(blob, prefix_dir / path));
@@ -443,32 +441,35 @@ absl::Status PublicationTrees::WithPool(
 absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
                                           JobContext& context) const {
   ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
-  RETURN_IF_ERROR(WithPool(ref, context, [&]() -> absl::Status {
-    if (GenerationAt(paths.live) == context.job_id()) {
-      context.Log("the tree was in place already");
-      return absl::OkStatus();
-    }
-    std::error_code error;
-    if (!fs::exists(paths.staged, error)) {
-      return absl::DataLossError(absl::StrCat(
-          "the staged tree ", paths.staged.string(),
-          " is gone and dists/ does not hold it; publish again (update)"));
-    }
-    fs::create_directories(paths.live.parent_path(), error);
-    if (error) return FileError("cannot create", paths.live.parent_path(), error);
-    // One rename: apt sees the old tree or the new one, never a mix. The
-    // old one ends up at the staged path, removed with the staging.
-    const bool exchange = fs::exists(paths.live, error);
-    if (exchange) {
-      RETURN_IF_ERROR(KeepLastModifiedIncreasing(paths.live, paths.staged));
-    }
-    if (renameat2(AT_FDCWD, paths.staged.c_str(), AT_FDCWD, paths.live.c_str(),
-                  exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
-      return ErrnoError("cannot put in place", paths.live);
-    }
-    context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      WithPool(ref, paths.prefix_dir.string(), context, [&]() -> absl::Status {
+        if (GenerationAt(paths.live) == context.job_id()) {
+          context.Log("the tree was in place already");
+          return absl::OkStatus();
+        }
+        std::error_code error;
+        if (!fs::exists(paths.staged, error)) {
+          return absl::DataLossError(absl::StrCat(
+              "the staged tree ", paths.staged.string(),
+              " is gone and dists/ does not hold it; publish again (update)"));
+        }
+        fs::create_directories(paths.live.parent_path(), error);
+        if (error)
+          return FileError("cannot create", paths.live.parent_path(), error);
+        // One rename: apt sees the old tree or the new one, never a mix. The
+        // old one ends up at the staged path, removed with the staging.
+        const bool exchange = fs::exists(paths.live, error);
+        if (exchange) {
+          RETURN_IF_ERROR(KeepLastModifiedIncreasing(paths.live, paths.staged));
+        }
+        if (renameat2(AT_FDCWD, paths.staged.c_str(), AT_FDCWD,
+                      paths.live.c_str(),
+                      exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
+          return ErrnoError("cannot put in place", paths.live);
+        }
+        context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
+        return absl::OkStatus();
+      }));
   std::error_code error;
   fs::remove_all(paths.job_staging, error);
   return absl::OkStatus();
@@ -477,17 +478,19 @@ absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
 absl::Status PublicationTrees::TakeDown(const v1::PublicationRef& ref,
                                         JobContext& context) const {
   ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
-  RETURN_IF_ERROR(WithPool(ref, context, [&]() -> absl::Status {
-    std::error_code error;
-    if (!fs::exists(paths.live, error)) return absl::OkStatus();
-    // Moved away in one rename, so apt never reads a half-deleted tree.
-    fs::create_directories(paths.attempt_staging, error);
-    if (error) return FileError("cannot create", paths.attempt_staging, error);
-    fs::rename(paths.live, paths.attempt_staging / "removed", error);
-    if (error) return FileError("cannot move away", paths.live, error);
-    context.Log(absl::StrCat("removed ", paths.live.string()));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      WithPool(ref, paths.prefix_dir.string(), context, [&]() -> absl::Status {
+        std::error_code error;
+        if (!fs::exists(paths.live, error)) return absl::OkStatus();
+        // Moved away in one rename, so apt never reads a half-deleted tree.
+        fs::create_directories(paths.attempt_staging, error);
+        if (error)
+          return FileError("cannot create", paths.attempt_staging, error);
+        fs::rename(paths.live, paths.attempt_staging / "removed", error);
+        if (error) return FileError("cannot move away", paths.live, error);
+        context.Log(absl::StrCat("removed ", paths.live.string()));
+        return absl::OkStatus();
+      }));
   std::error_code error;
   fs::remove_all(paths.job_staging, error);
   return absl::OkStatus();

@@ -41,9 +41,9 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
 
 // RecordRewrittenTree is RecordTree for a job that wrote an existing
 // publication's tree again (NOT_FOUND if it is gone).
-absl::StatusOr<v1::JobResult> RecordRewrittenTree(
-    storage::Transaction& tx, const v1::Publication& staged,
-    JobContext& context);
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(storage::Transaction& tx,
+                                                  const v1::Publication& staged,
+                                                  JobContext& context);
 
 // PublicationTrees writes and places trees. Thread-safe (stateless).
 class PublicationTrees {
@@ -77,10 +77,13 @@ class PublicationTrees {
                         JobContext& context) const;
 
  private:
-  // Links the pool files and prunes the ones nothing lists around
-  // `switch_tree`, which changes dists/ while the pool holds every file of
-  // the old and the new tree.
-  absl::Status WithPool(const v1::PublicationRef& ref, JobContext& context,
+  // Under the pool lock of `ref`'s prefix (at `prefix_directory`), links
+  // the pool files and prunes the ones nothing lists around `switch_tree`,
+  // which changes dists/ while the pool holds every file of the old and
+  // the new tree.
+  absl::Status WithPool(const v1::PublicationRef& ref,
+                        const std::string& prefix_directory,
+                        JobContext& context,
                         const std::function<absl::Status()>& switch_tree) const;
 
   const PublishConfig config_;

@@ -43,9 +43,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParsePublishRoots(
       return absl::InvalidArgumentError(absl::StrCat(
           "--publish_storage entry \"", entry, "\" is not NAME=PATH"));
     }
-    RETURN_IF_ERROR(AddRoot(
-        roots, absl::StrCat(kFilesystem, entry.substr(0, equals)),
-        absl::string_view(entry).substr(equals + 1)));
+    RETURN_IF_ERROR(AddRoot(roots,
+                            absl::StrCat(kFilesystem, entry.substr(0, equals)),
+                            absl::string_view(entry).substr(equals + 1)));
   }
   return roots;
 }

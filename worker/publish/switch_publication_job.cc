@@ -28,18 +28,16 @@ absl::StatusOr<v1::Publication> Switched(
     auto components = published.mutable_components();
     auto it = std::find_if(components->begin(), components->end(),
                            [&](const v1::PublishedComponent& component) {
-                             return component.component() ==
-                                    wanted.component();
+                             return component.component() == wanted.component();
                            });
     if (it == components->end()) {
       std::vector<std::string> names;
       for (const v1::PublishedComponent& component : *components) {
         names.push_back(component.component());
       }
-      return absl::FailedPreconditionError(
-          absl::StrCat("publication ", name, " has no component ",
-                       wanted.component(), "; it has ",
-                       absl::StrJoin(names, ", ")));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "publication ", name, " has no component ", wanted.component(),
+          "; it has ", absl::StrJoin(names, ", ")));
     }
     if (it->source_case() != v1::PublishedComponent::kSnapshot) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -30,8 +30,7 @@ absl::Status RefuseWhilePublished(storage::Transaction& tx,
   const absl::string_view what =
       kind == v1::SnapshotSource::REPO ? "repo" : "snapshot";
   return absl::FailedPreconditionError(absl::StrCat(
-      what, " \"", name, "\" is published as ",
-      JoinAtMost(publications, ", "),
+      what, " \"", name, "\" is published as ", JoinAtMost(publications, ", "),
       "; drop the publication", publications.size() == 1 ? "" : "s",
       " first (`debrepo publish drop`)",
       kind == v1::SnapshotSource::REPO

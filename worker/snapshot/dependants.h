@@ -12,9 +12,9 @@ namespace debrepo::worker {
 
 // ReleaseDependants readies the `kind` source `name` to be dropped: while
 // it is published, FAILED_PRECONDITION naming the publications, even with
-// `force`; while snapshots were made from it, FAILED_PRECONDITION naming them, unless
-// `force`, which marks their source entries dropped (their packages never
-// change).
+// `force`; while snapshots were made from it, FAILED_PRECONDITION naming them,
+// unless `force`, which marks their source entries dropped (their packages
+// never change).
 absl::Status ReleaseDependants(storage::Transaction& tx,
                                v1::SnapshotSource::Kind kind,
                                absl::string_view name, bool force);
