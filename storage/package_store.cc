@@ -12,17 +12,28 @@ namespace {
 
 using internal::Guard;
 
+// Stores the packages of a spool batch that are new, and the file lists of
+// the binary ones among them (`paths` is NULL for source packages).
 constexpr char kInsertPackages[] = R"sql(
-  INSERT INTO packages (key, name, version, architecture, source,
-                        package_type, provides, stanza, fields, files)
-  SELECT key, name, version, architecture, source, package_type,
-         ARRAY(SELECT jsonb_array_elements_text(provides)), stanza, fields,
-         files
-  FROM jsonb_to_recordset($1::jsonb) AS x (
-    key text, name text, version text, architecture text, source text,
-    package_type text, provides jsonb, stanza text, fields jsonb, files jsonb)
-  ORDER BY key
-  ON CONFLICT (key) DO NOTHING)sql";
+  WITH batch AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
+      key text, name text, version text, architecture text, source text,
+      package_type text, provides jsonb, stanza text, fields jsonb,
+      files jsonb, paths text)),
+  inserted AS (
+    INSERT INTO packages (key, name, version, architecture, source,
+                          package_type, provides, stanza, fields, files)
+    SELECT key, name, version, architecture, source, package_type,
+           ARRAY(SELECT jsonb_array_elements_text(provides)), stanza,
+           fields, files
+    FROM batch
+    ORDER BY key
+    ON CONFLICT (key) DO NOTHING
+    RETURNING id, key)
+  INSERT INTO package_contents (package_id, paths)
+  SELECT inserted.id, batch.paths
+  FROM inserted JOIN batch ON batch.key = inserted.key
+  WHERE batch.paths IS NOT NULL)sql";
 
 // Members of repo $1, as packages p.
 constexpr char kRepoMembers[] = R"sql(
