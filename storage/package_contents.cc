@@ -38,25 +38,15 @@ constexpr int kBatch = 5000;
 absl::Status StreamContents(Transaction& tx, const ContentsQuery& query,
                             const ContentsEntrySink& sink) {
   return Guard("reading packages' file lists", [&]() -> absl::Status {
-    pqxx::transaction_base& pg = tx.pqxx();
-    pg.exec_params0(
+    tx.pqxx().exec_params0(
         kDeclareContents,
         absl::StrCat("{", absl::StrJoin(query.package_ids, ","), "}"),
         std::string(query.architecture), query.udeb ? "udeb" : "deb");
-    const std::string fetch = absl::StrCat("FETCH ", kBatch, " FROM contents");
-    absl::Status status;
-    for (;;) {
-      const pqxx::result rows = pg.exec(fetch);
-      for (const pqxx::row& row : rows) {
-        status = sink(absl::string_view(row[0].c_str(), row[0].size()),
+    return internal::FetchAll(
+        tx.pqxx(), "contents", kBatch, [&](const pqxx::row& row) {
+          return sink(absl::string_view(row[0].c_str(), row[0].size()),
                       absl::string_view(row[1].c_str(), row[1].size()));
-        if (!status.ok()) break;
-      }
-      if (!status.ok() || rows.size() < static_cast<size_t>(kBatch)) break;
-    }
-    // The transaction may run more statements (another index).
-    pg.exec0("CLOSE contents");
-    return status;
+        });
   });
 }
 
