@@ -16,6 +16,7 @@
 #include "common/logging.h"
 #include "common/stop_signals.h"
 #include "startup/startup.h"
+#include "worker/admin/cleanup_job.h"
 #include "worker/job_handlers.h"
 #include "worker/worker.h"
 
@@ -50,6 +51,11 @@ ABSL_FLAG(std::string, staging_dir, "",
           "every worker, so that another one can finish what a dead one "
           "committed; default: the blob store's staging/ (same file system, "
           "so staged files can be linked into place).");
+ABSL_FLAG(absl::Duration, cleanup_grace_period,
+          debrepo::worker::kDefaultBlobGracePeriod,
+          "Garbage collection keeps blob-store files that nothing refers to "
+          "until they are this old: an upload stores its files before the "
+          "job recording them commits (DEBREPO_CLEANUP_GRACE_PERIOD).");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
        {"trusted_keyrings", "DEBREPO_TRUSTED_KEYRINGS"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
        {"staging_dir", "DEBREPO_STAGING_DIR"},
+       {"cleanup_grace_period", "DEBREPO_CLEANUP_GRACE_PERIOD"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
   debrepo::worker::WorkerOptions options;
@@ -131,6 +138,7 @@ int main(int argc, char** argv) {
   }
   debrepo::worker::JobHandlers handlers = debrepo::worker::MakeJobHandlers(
       started->blobs.get(), std::move(verifier),
+      absl::GetFlag(FLAGS_cleanup_grace_period),
       absl::GetFlag(FLAGS_test_after_commit_log));
   for (const std::string& kind : absl::GetFlag(FLAGS_test_skip_kinds)) {
     if (!handlers.Remove(kind)) {
