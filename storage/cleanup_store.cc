@@ -30,7 +30,10 @@ absl::StatusOr<DeletedPackages> DeleteUnheldPackages(Transaction& tx,
     deleted AS (
       DELETE FROM packages p
       WHERE NOT EXISTS (SELECT 1 FROM held WHERE held.id = p.id)
-      RETURNING p.key)
+      RETURNING p.id, p.key),
+    file_lists AS (
+      DELETE FROM package_contents c USING deleted
+      WHERE c.package_id = deleted.id)
     SELECT (SELECT count(*) FROM deleted),
            ARRAY(SELECT key FROM deleted ORDER BY key LIMIT $1))sql");
   return Guard("deleting unreferenced packages",

@@ -24,7 +24,7 @@ struct DeletedPackages {
 };
 
 // DeleteUnheldPackages deletes, in one statement, every package that no
-// repo, snapshot or publication holds (their file lists go with them), and
+// repo, snapshot or publication holds, and their file lists, and
 // returns up to `max_keys` of their keys and how many there were: memory
 // stays bounded however many it deletes. The caller holds "gc"
 // exclusively, so no job adds a holder meanwhile.
