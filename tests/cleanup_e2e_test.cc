@@ -7,16 +7,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
+#include "tests/publish_calls.h"
 #include "tests/snapshot_calls.h"
 
 namespace debrepo::testing {
@@ -52,6 +58,7 @@ class CleanupE2eTest : public ::testing::Test {
   }
 
   bool BlobExists(const std::string& sha256) {
+    if (sha256.size() != 64) return false;  // no such package
     struct stat info;
     return stat(BlobPath(sha256).c_str(), &info) == 0;
   }
@@ -66,6 +73,39 @@ class CleanupE2eTest : public ::testing::Test {
     const timespec when = absl::ToTimespec(absl::Now() - absl::Hours(48));
     const timespec times[2] = {when, when};
     ASSERT_EQ(utimensat(AT_FDCWD, BlobPath(sha256).c_str(), times, 0), 0);
+  }
+
+  // PublishRoot is a fresh publish root for this test's workers.
+  std::string PublishRoot() {
+    const std::string root =
+        absl::StrCat(std::getenv("TEST_TMPDIR"), "/publish-", getpid());
+    std::filesystem::create_directories(root);
+    return root;
+  }
+
+  // MissingPoolFiles lists the pool files that the amd64 Packages of
+  // `prefix`/stable under `root` lists and that are not there.
+  std::vector<std::string> MissingPoolFiles(const std::string& root,
+                                            const std::string& prefix) {
+    std::vector<std::string> missing;
+    const std::string packages = ReadFile(absl::StrCat(
+        root, "/", prefix, "/dists/stable/main/binary-amd64/Packages"));
+    for (absl::string_view line : absl::StrSplit(packages, '\n')) {
+      if (!absl::ConsumePrefix(&line, "Filename: ")) continue;
+      const std::string path = absl::StrCat(root, "/", prefix, "/", line);
+      if (!std::filesystem::exists(path)) missing.push_back(path);
+    }
+    return missing;
+  }
+
+  // DanglingIds counts the package ids of snapshots and publications that
+  // name no stored package.
+  std::string DanglingIds() {
+    return db_.QueryValue(
+        "SELECT count(*) FROM (SELECT unnest(package_ids) FROM snapshots "
+        "UNION ALL SELECT unnest(package_ids) FROM publication_components) "
+        "AS held (package_id) WHERE NOT EXISTS (SELECT 1 FROM packages p "
+        "WHERE p.id = held.package_id)");
   }
 
   bool PackageExists(const std::string& key) {
@@ -245,11 +285,7 @@ TEST_F(CleanupE2eTest, CleanupRacingSnapshotsFromKeysNeverLeavesADanglingId) {
     }
   }
   // Every id of every snapshot is a stored package whose file is there.
-  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots s, "
-                           "unnest(s.package_ids) AS held (package_id) WHERE "
-                           "NOT EXISTS (SELECT 1 FROM packages p WHERE p.id = "
-                           "held.package_id)"),
-            "0");
+  EXPECT_EQ(DanglingIds(), "0");
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots"),
             absl::StrCat(created));
   EXPECT_EQ(created + deleted, kRounds * kSnapshots);
@@ -269,6 +305,117 @@ TEST_F(CleanupE2eTest, CleanupRacingSnapshotsFromKeysNeverLeavesADanglingId) {
   EXPECT_EQ(static_cast<int>(held.size()), created);
   std::cerr << created << " snapshots made first, " << deleted
             << " packages collected first\n";
+}
+
+TEST_F(CleanupE2eTest, CleanupRacingPublishesNeverTakesWhatAPublicationLists) {
+  const std::string root = PublishRoot();
+  stack_.StartServer();
+  for (int i = 0; i < 2; ++i) {
+    stack_.StartWorker(
+        {"--cleanup_grace_period=0s", absl::StrCat("--publish_root=", root)});
+  }
+  constexpr int kRounds = 3;
+  constexpr int kPackages = 3;
+  std::atomic<int> published = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    // Packages held by nothing, snapshotted and published while a cleanup
+    // runs: a snapshot and its publication hold all of their packages, or
+    // the snapshot is refused.
+    const std::string orphans = absl::StrCat("orphans", round);
+    ASSERT_EQ(CreateRepo(stack_, orphans).code, absl::StatusCode::kOk);
+    std::vector<std::string> names;
+    for (int i = 0; i < kPackages; ++i) {
+      names.push_back(absl::StrCat("orphan", round, "-", i));
+    }
+    const std::vector<std::string> keys = UploadPackages(
+        stack_, orphans, absl::StrCat("in-orphans", round), names);
+    ASSERT_EQ(keys.size(), names.size());
+    ASSERT_EQ(DeleteRepo(stack_, orphans).code, absl::StatusCode::kOk);
+
+    // A published repo whose package was removed since: the publication
+    // still lists it until `publish update`, which races the cleanup too.
+    const std::string repo = absl::StrCat("live", round);
+    ASSERT_EQ(CreateRepo(stack_, repo).code, absl::StatusCode::kOk);
+    const std::vector<std::string> live = UploadPackages(
+        stack_, repo, absl::StrCat("in-live", round),
+        {absl::StrCat("kept", round), absl::StrCat("removed", round)});
+    ASSERT_EQ(live.size(), 2u);
+    const std::string repo_prefix = absl::StrCat("repo", round);
+    v1::Publication publication;
+    publication.set_prefix(repo_prefix);
+    publication.set_distribution("stable");
+    *publication.add_components() = RepoComponent("main", repo);
+    publication.add_architectures("amd64");
+    publication.set_skip_signing(true);
+    ASSERT_EQ(CreatePublication(stack_, publication).code,
+              absl::StatusCode::kOk);
+    v1::RemovePackagesRequest remove;
+    remove.set_name(repo);
+    remove.add_keys(live[1]);
+    v1::Job removing;
+    ASSERT_EQ(Await(stack_,
+                    stack_.repos().RemovePackages(
+                        Deadline(absl::Seconds(10)).get(), remove, &removing),
+                    removing)
+                  .code,
+              absl::StatusCode::kOk);
+
+    // Listed by the publication alone, it stays.
+    ASSERT_EQ(Cleanup(stack_, /*dry_run=*/false).code, absl::StatusCode::kOk);
+    EXPECT_TRUE(PackageExists(live[1]));
+    EXPECT_TRUE(BlobExists(BlobOf(live[1])));
+
+    std::vector<Result> results(kPackages + 2);
+    RunConcurrently(kPackages + 2, [&](int i) {
+      if (i == kPackages) {
+        results[i] = Cleanup(stack_, /*dry_run=*/false, i % 2);
+      } else if (i == kPackages + 1) {
+        results[i] =
+            UpdatePublication(stack_, Ref(repo_prefix, "stable"), i % 2);
+      } else {
+        const std::string snapshot = absl::StrCat("s", round, "-", i);
+        results[i] = CreateSnapshotFromKeys(stack_, snapshot, {keys[i]}, i % 2);
+        if (results[i].code == absl::StatusCode::kOk) {
+          results[i] = PublishSnapshot(stack_, absl::StrCat("p", round, "-", i),
+                                       "stable", snapshot, false, i % 2);
+          EXPECT_EQ(results[i].code, absl::StatusCode::kOk)
+              << results[i].message;
+          ++published;
+        }
+      }
+    });
+    EXPECT_EQ(results[kPackages].code, absl::StatusCode::kOk)
+        << results[kPackages].message;
+    EXPECT_EQ(results[kPackages + 1].code, absl::StatusCode::kOk)
+        << results[kPackages + 1].message;
+    EXPECT_EQ(DanglingIds(), "0");
+    EXPECT_TRUE(PackageExists(live[0]));
+    EXPECT_TRUE(MissingPoolFiles(root, repo_prefix).empty());
+    for (int i = 0; i < kPackages; ++i) {
+      if (results[i].code == absl::StatusCode::kOk) {
+        EXPECT_TRUE(
+            MissingPoolFiles(root, absl::StrCat("p", round, "-", i)).empty());
+        EXPECT_TRUE(BlobExists(BlobOf(keys[i])));
+      }
+    }
+  }
+  // With the publications updated, the removed packages are free to go;
+  // every published package and its file stay.
+  Result last = Cleanup(stack_, /*dry_run=*/false);
+  ASSERT_EQ(last.code, absl::StatusCode::kOk) << last.message;
+  EXPECT_EQ(DanglingIds(), "0");
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages WHERE name LIKE "
+                           "'removed%'"),
+            "0");
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT count(*) FROM (SELECT DISTINCT file->>'sha256' AS "
+                "sha256 FROM publication_components c, unnest(c.package_ids) "
+                "AS held (package_id), packages p, "
+                "jsonb_array_elements(p.files) file WHERE p.id = "
+                "held.package_id) AS listed"),
+            absl::StrCat(kRounds + published.load()));
+  std::cerr << published << " snapshots of " << kRounds * kPackages
+            << " published before the cleanup took their packages\n";
 }
 
 }  // namespace
