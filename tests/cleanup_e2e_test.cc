@@ -318,20 +318,6 @@ TEST_F(CleanupE2eTest, CleanupRacingPublishesNeverTakesWhatAPublicationLists) {
   constexpr int kPackages = 3;
   std::atomic<int> published = 0;
   for (int round = 0; round < kRounds; ++round) {
-    // Packages held by nothing, snapshotted and published while a cleanup
-    // runs: a snapshot and its publication hold all of their packages, or
-    // the snapshot is refused.
-    const std::string orphans = absl::StrCat("orphans", round);
-    ASSERT_EQ(CreateRepo(stack_, orphans).code, absl::StatusCode::kOk);
-    std::vector<std::string> names;
-    for (int i = 0; i < kPackages; ++i) {
-      names.push_back(absl::StrCat("orphan", round, "-", i));
-    }
-    const std::vector<std::string> keys = UploadPackages(
-        stack_, orphans, absl::StrCat("in-orphans", round), names);
-    ASSERT_EQ(keys.size(), names.size());
-    ASSERT_EQ(DeleteRepo(stack_, orphans).code, absl::StatusCode::kOk);
-
     // A published repo whose package was removed since: the publication
     // still lists it until `publish update`, which races the cleanup too.
     const std::string repo = absl::StrCat("live", round);
@@ -364,6 +350,20 @@ TEST_F(CleanupE2eTest, CleanupRacingPublishesNeverTakesWhatAPublicationLists) {
     ASSERT_EQ(Cleanup(stack_, /*dry_run=*/false).code, absl::StatusCode::kOk);
     EXPECT_TRUE(PackageExists(live[1]));
     EXPECT_TRUE(BlobExists(BlobOf(live[1])));
+
+    // Packages held by nothing, snapshotted and published while a cleanup
+    // runs: a snapshot and its publication hold all of their packages, or
+    // the snapshot is refused.
+    const std::string orphans = absl::StrCat("orphans", round);
+    ASSERT_EQ(CreateRepo(stack_, orphans).code, absl::StatusCode::kOk);
+    std::vector<std::string> names;
+    for (int i = 0; i < kPackages; ++i) {
+      names.push_back(absl::StrCat("orphan", round, "-", i));
+    }
+    const std::vector<std::string> keys = UploadPackages(
+        stack_, orphans, absl::StrCat("in-orphans", round), names);
+    ASSERT_EQ(keys.size(), names.size());
+    ASSERT_EQ(DeleteRepo(stack_, orphans).code, absl::StatusCode::kOk);
 
     std::vector<Result> results(kPackages + 2);
     RunConcurrently(kPackages + 2, [&](int i) {
