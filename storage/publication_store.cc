@@ -380,6 +380,7 @@ absl::Status ForEachSourcePackage(
            tx.pqxx().exec_params(page_sql, sql.name, after, batch_size)) {
         after = row[0].as<int64_t>();
         PublishedPackage& package = batch.emplace_back();
+        package.id = after;
         package.name = row[1].c_str();
         package.architecture = row[2].c_str();
         package.package_type = row[3].c_str();
