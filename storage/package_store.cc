@@ -13,7 +13,10 @@ namespace {
 using internal::Guard;
 
 // Stores the packages of a spool batch that are new, and the file lists of
-// the binary ones among them (`paths` is NULL for source packages).
+// the binary ones (`paths` is NULL for source packages) that have none:
+// the new ones, and those stored before file lists were recorded (schema
+// version 13), which adding the same files again fills in. `stored` sees
+// the packages as they were before this statement, `inserted` the new.
 constexpr char kInsertPackages[] = R"sql(
   WITH batch AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
@@ -31,9 +34,13 @@ constexpr char kInsertPackages[] = R"sql(
     ON CONFLICT (key) DO NOTHING
     RETURNING id, key)
   INSERT INTO package_contents (package_id, paths)
-  SELECT inserted.id, batch.paths
-  FROM inserted JOIN batch ON batch.key = inserted.key
-  WHERE batch.paths IS NOT NULL)sql";
+  SELECT coalesce(inserted.id, stored.id), batch.paths
+  FROM batch
+  LEFT JOIN inserted ON inserted.key = batch.key
+  LEFT JOIN packages stored ON stored.key = batch.key
+  WHERE batch.paths IS NOT NULL
+    AND coalesce(inserted.id, stored.id) IS NOT NULL
+  ON CONFLICT (package_id) DO NOTHING)sql";
 
 // Members of repo $1, as packages p.
 constexpr char kRepoMembers[] = R"sql(

@@ -176,5 +176,27 @@ TEST_F(PackageContentsTest, StreamsMoreThanOneBatchAndStopsOnSinkError) {
   EXPECT_EQ(again, 12000);
 }
 
+TEST_F(PackageContentsTest, AddingAgainRecordsOnlyMissingFileLists) {
+  // Stored before file lists were recorded: a package row alone.
+  {
+    pqxx::work tx(connection_);
+    tx.exec0(
+        "INSERT INTO packages (key, name, version, architecture, source, "
+        "package_type, provides, stanza, fields, files) VALUES ('Pamd64 old "
+        "1 h', 'old', '1', 'amd64', 'old', 'deb', '{}', '', '{}', '[]')");
+    tx.commit();
+  }
+  Spool("kept", "amd64", "deb", "", {"bin/kept"});
+  std::map<std::string, int64_t> ids = Store();
+  // Both again, with other lists: the missing one is recorded, the
+  // recorded one kept (a package's files never change).
+  spool_ = *storage::PackageSpool::Create();
+  Spool("old", "amd64", "deb", "", {"bin/old"});
+  Spool("kept", "amd64", "deb", "", {"bin/changed"});
+  ids = Store();
+  EXPECT_THAT(Stream({ids["old"], ids["kept"]}, "amd64"),
+              ElementsAre(Pair("bin/kept", "kept"), Pair("bin/old", "old")));
+}
+
 }  // namespace
 }  // namespace debrepo::testing
