@@ -15,8 +15,13 @@ using internal::Guard;
 // Stores the packages of a spool batch that are new, and the file lists of
 // the binary ones (`paths` is NULL for source packages) that have none:
 // the new ones, and those stored before file lists were recorded (schema
-// version 13), which adding the same files again fills in. `stored` sees
-// the packages as they were before this statement, `inserted` the new.
+// version 13), which adding the same files again fills in. `inserted`
+// has the new packages' ids; the stored ones are looked up only for keys
+// it lacks, one index probe each: a join with packages instead was planned
+// as a scan of the whole table per batch, and made adding 63,440 packages
+// cost 1.7 s more. As it is, storing 63,440 one-path lists costs 0.3-0.5 s
+// (2.1-2.4 s against 1.5-2.2 s for the packages alone, in the add job's
+// batches of 1,000).
 constexpr char kInsertPackages[] = R"sql(
   WITH batch AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
@@ -34,12 +39,14 @@ constexpr char kInsertPackages[] = R"sql(
     ON CONFLICT (key) DO NOTHING
     RETURNING id, key)
   INSERT INTO package_contents (package_id, paths)
-  SELECT coalesce(inserted.id, stored.id), batch.paths
-  FROM batch
-  LEFT JOIN inserted ON inserted.key = batch.key
-  LEFT JOIN packages stored ON stored.key = batch.key
-  WHERE batch.paths IS NOT NULL
-    AND coalesce(inserted.id, stored.id) IS NOT NULL
+  SELECT id, paths FROM (
+    SELECT coalesce(inserted.id,
+                    (SELECT stored.id FROM packages stored
+                     WHERE stored.key = batch.key)) AS id,
+           batch.paths
+    FROM batch LEFT JOIN inserted ON inserted.key = batch.key
+    WHERE batch.paths IS NOT NULL) AS lists
+  WHERE id IS NOT NULL
   ON CONFLICT (package_id) DO NOTHING)sql";
 
 // Members of repo $1, as packages p.
