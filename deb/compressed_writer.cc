@@ -1,15 +1,17 @@
 // gzip through zlib (deflate with a gzip wrapper, no timestamp, so output is
 // reproducible), xz through liblzma (CRC64, like xz(1)) and bzip2 through
-// libbz2. Presets, measured on Debian's 20 MB bookworm main/binary-amd64
-// Packages on this 2-core machine (seconds, output MB):
-//   gzip -9 0.65 4.58 | gzip -6 0.47 4.62 | gzip -1 0.42 5.46
-//   xz -6  17.1 3.48 | xz -3   6.1 4.14 | xz -1  1.43 4.34 | xz -0 0.91 4.65
-//   bzip2 -9 4.1 3.55
-// gzip -6: 28% faster than -9 for 1% more. xz -1: 12 times faster than -6
-// (which would take about 40 s for a 50 MB index) and still 5% smaller than
-// gzip; a client fetching Packages.xz pays 25% more bytes than at -6.
-// bzip2 has no faster setting worth its size (the block size hardly changes
-// the speed): -9 as bzip2(1).
+// libbz2. Presets were chosen with the command-line tools on Debian's
+// bookworm main amd64 Packages (50.1 MB, 63,440 stanzas) on this 2-core
+// machine; absolute times varied twofold with other work, so each line is
+// one run (seconds, MB out):
+//   gzip -9 3.2 11.7 | gzip -6 2.3 11.8 | xz -6 62.8 8.9 | xz -1 10.2 11.1
+//   xz -1 4.3 11.1 | xz -2 11.1 10.8 | xz -3 18.4 10.6 | xz -4 24.1 9.7
+//   bzip2 -9 5.1 9.1 (against xz -1's 4.3 in the same run)
+// gzip -6: 28% faster than -9 for 1% more. xz -1: the only preset that
+// costs about what bzip2 does; the next real gain in size (-4) costs five
+// times as much and -6 six times (28 s alone on an idle core): a publish
+// should not spend half a minute on one index. bzip2 has no faster setting
+// worth its size (the block size hardly changes the speed): -9 as bzip2(1).
 #include "deb/compressed_writer.h"
 
 #include <bzlib.h>
@@ -21,12 +23,14 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "deb/internal/bzip2_join.h"
 
 namespace debrepo::deb {
 namespace {
@@ -57,7 +61,9 @@ absl::string_view CompressionSuffix(Compression compression) {
 
 // Output writes one variant to its file, hashing what reaches the file.
 // Without a pool the writer calls Write directly; with one, Enqueue hands it
-// chunks that pool threads compress one at a time, in order.
+// chunks that pool threads compress one at a time, in order -- except
+// bzip2, by far the slowest, whose pieces are compressed at once on every
+// thread and spliced in order into one stream (internal/bzip2_join.h).
 class CompressedWriter::Output {
  public:
   Output(std::string path, Compression compression, CompressionPool* pool)
@@ -67,9 +73,7 @@ class CompressedWriter::Output {
     if (pool_ != nullptr) {
       // A task of this output may still be running (an abandoned writer).
       absl::MutexLock lock(&mu_);
-      auto idle = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !scheduled_;
-      };
+      auto idle = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return Idle(); };
       mu_.Await(absl::Condition(&idle));
     }
     if (file_ != nullptr) fclose(file_);
@@ -152,6 +156,10 @@ class CompressedWriter::Output {
   // finishes and closes the file.
   void Enqueue(std::shared_ptr<const std::string> chunk) {
     absl::MutexLock lock(&mu_);
+    if (compression_ == Compression::kBzip2) {
+      SubmitBzip2Pieces(std::move(chunk));
+      return;
+    }
     queue_.push_back(std::move(chunk));
     if (!scheduled_) {
       scheduled_ = true;
@@ -170,7 +178,7 @@ class CompressedWriter::Output {
   absl::StatusOr<WrittenFile> AwaitClosed() {
     absl::MutexLock lock(&mu_);
     auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !scheduled_ && (written_.has_value() || !status_.ok());
+      return Idle() && (written_.has_value() || !status_.ok());
     };
     mu_.Await(absl::Condition(&done));
     if (!status_.ok()) return status_;
@@ -210,6 +218,87 @@ class CompressedWriter::Output {
     } else {
       pool_->Submit([this] { CompressNext(); });
     }
+  }
+
+  // Idle says that no task of this output is queued or running.
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !scheduled_ && bzip2_tasks_ == 0;
+  }
+
+  // SubmitBzip2Pieces queues the compression of `chunk`'s pieces, or, for
+  // the null chunk, the end of the stream once every piece is written.
+  void SubmitBzip2Pieces(std::shared_ptr<const std::string> chunk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (chunk == nullptr) {
+      finish_requested_ = true;
+      ++bzip2_tasks_;
+      pool_->Submit([this] { SpliceBzip2Pieces(); });
+      return;
+    }
+    for (size_t offset = 0; offset < chunk->size();
+         offset += internal::kMaxBzip2PieceBytes) {
+      int64_t index = bzip2_pieces_submitted_++;
+      ++bzip2_tasks_;
+      pool_->Submit([this, chunk, offset, index] {
+        absl::StatusOr<std::string> stream =
+            internal::CompressBzip2Piece(absl::string_view(*chunk).substr(
+                offset, internal::kMaxBzip2PieceBytes));
+        {
+          absl::MutexLock lock(&mu_);
+          if (stream.ok()) {
+            bzip2_ready_pieces_[index] = *std::move(stream);
+          } else {
+            status_.Update(stream.status());
+          }
+        }
+        SpliceBzip2Pieces();
+      });
+    }
+  }
+
+  // SpliceBzip2Pieces ends a bzip2 task: the first task to get here writes
+  // every piece that is ready in order (and the end of the stream after the
+  // last), while the others leave theirs to it; it looks again for ready
+  // pieces before it stops, so none is left behind.
+  void SpliceBzip2Pieces() ABSL_LOCKS_EXCLUDED(mu_) {
+    mu_.Lock();
+    if (!bzip2_splicing_) {
+      bzip2_splicing_ = true;
+      while (status_.ok()) {
+        auto ready = bzip2_ready_pieces_.find(bzip2_pieces_written_);
+        bool last = finish_requested_ && !written_.has_value() &&
+                    bzip2_pieces_written_ == bzip2_pieces_submitted_;
+        if (ready == bzip2_ready_pieces_.end() && !last) break;
+        std::string piece;
+        if (!last) {
+          piece = std::move(ready->second);
+          bzip2_ready_pieces_.erase(ready);
+        }
+        mu_.Unlock();
+        std::string out;
+        absl::Status status;
+        std::optional<WrittenFile> written;
+        if (last) {
+          bzip2_joiner_.Finish(&out);
+          status = Emit(out);
+          if (status.ok()) {
+            absl::StatusOr<WrittenFile> closed = Close();
+            status = closed.status();
+            if (closed.ok()) written = *std::move(closed);
+          }
+        } else {
+          status = bzip2_joiner_.Append(piece, &out);
+          if (status.ok()) status = Emit(out);
+        }
+        mu_.Lock();
+        status_.Update(status);
+        if (written.has_value()) written_ = std::move(written);
+        if (!last) ++bzip2_pieces_written_;
+      }
+      bzip2_splicing_ = false;
+    }
+    --bzip2_tasks_;
+    mu_.Unlock();
   }
 
   // Compress feeds `data` (at most kMaxChunk bytes) to the compressor.
@@ -310,6 +399,17 @@ class CompressedWriter::Output {
   bool scheduled_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   std::optional<WrittenFile> written_ ABSL_GUARDED_BY(mu_);
+
+  // Pooled bzip2: pieces are numbered in input order; compressed ones wait
+  // in bzip2_ready_pieces_ until those before them are written.
+  int bzip2_tasks_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t bzip2_pieces_submitted_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t bzip2_pieces_written_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int64_t, std::string> bzip2_ready_pieces_ ABSL_GUARDED_BY(mu_);
+  bool bzip2_splicing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // Used by the one task holding bzip2_splicing_.
+  internal::Bzip2Joiner bzip2_joiner_;
 };
 
 absl::StatusOr<std::unique_ptr<CompressedWriter>> CompressedWriter::Create(

@@ -19,19 +19,27 @@ TEST(CompressionPoolTest, RunsEveryTaskBeforeItIsDestroyed) {
 }
 
 TEST(CompressionPoolTest, RunsTasksOnSeveralThreadsAtOnce) {
-  CompressionPool pool(2, 1 << 20);
-  // Each task waits for the other: only two threads at once let both end.
+  // Each task waits for the other to start: with two threads both see it;
+  // one thread would run them one after the other, and the first would
+  // give up waiting.
   absl::Notification first, second;
-  pool.Submit([&] {
-    first.Notify();
-    second.WaitForNotification();
-  });
-  pool.Submit([&] {
-    second.Notify();
-    first.WaitForNotification();
-  });
-  EXPECT_TRUE(first.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_TRUE(second.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  std::atomic<int> saw_the_other = 0;
+  {
+    CompressionPool pool(2, 1 << 20);
+    pool.Submit([&] {
+      first.Notify();
+      if (second.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+        ++saw_the_other;
+      }
+    });
+    pool.Submit([&] {
+      second.Notify();
+      if (first.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+        ++saw_the_other;
+      }
+    });
+  }
+  EXPECT_EQ(saw_the_other, 2);
 }
 
 TEST(CompressionPoolTest, ReserveWaitsForTheBudget) {

@@ -1,7 +1,9 @@
 #include "jobs/publish_kinds.h"
 
+#include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "jobs/job_spec.h"
@@ -9,6 +11,7 @@
 #include "storage/publication_store.h"
 #include "storage/repo_store.h"
 #include "storage/snapshot_store.h"
+#include "storage/storage_roots.h"
 
 namespace debrepo::jobs {
 namespace {
@@ -70,6 +73,17 @@ absl::Status CreatePublicationKeys(const v1::CreatePublicationArgs& create,
 
 absl::Status CheckPublishable(storage::Database& db,
                               const v1::CreatePublicationArgs& create) {
+  // Workers record their publish roots at start-up: none recorded, no
+  // worker could write the tree.
+  const std::string& storage_name = create.publication().storage();
+  ASSIGN_OR_RETURN(std::optional<storage::StorageRoot> root,
+                   storage::FindStorageRoot(db, "publish", storage_name));
+  if (!root.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no worker has a publish root for storage ", storage_name,
+        "; start the workers with --publish_root (filesystem:default) or "
+        "--publish_storage=NAME=PATH"));
+  }
   for (const v1::PublishedComponent& component :
        create.publication().components()) {
     RETURN_IF_ERROR(CheckSourceExists(db, component));

@@ -188,7 +188,8 @@ class TreeWriter : public DistributionWriter {
           deb::Paragraph stanza,
           deb::SourcesStanza(*dsc, package.files[0].name,
                              package.files[0].checksums, directory));
-      return Write(absl::StrCat(component, "/source/Sources"), stanza);
+      return Write(absl::StrCat(component, "/source/Sources"),
+                   StanzaText(stanza));
     }
     if (package.files.size() != 1) {
       return absl::InvalidArgumentError(
@@ -205,13 +206,15 @@ class TreeWriter : public DistributionWriter {
                             package.files[0].checksums));
     absl::string_view installer =
         package.kind == PackageKind::kUdeb ? "/debian-installer" : "";
+    // Formatted once, though an "all" package goes into every index.
+    std::string text = StanzaText(stanza);
     for (const std::string& arch : binary_architectures_) {
       if (package.architecture != kAll && package.architecture != arch) {
         continue;
       }
       RETURN_IF_ERROR(Write(
           absl::StrCat(component, installer, "/binary-", arch, "/Packages"),
-          stanza));
+          text));
     }
     return absl::OkStatus();
   }
@@ -344,9 +347,15 @@ class TreeWriter : public DistributionWriter {
     return &index;
   }
 
-  // Write appends `stanza` and the blank line after it to the index at
-  // `path`, opening it on first use.
-  absl::Status Write(const std::string& path, const deb::Paragraph& stanza) {
+  // StanzaText is `stanza` as an index lists it: its lines and a blank line.
+  static std::string StanzaText(const deb::Paragraph& stanza) {
+    std::string text = stanza.ToString();
+    text.push_back('\n');
+    return text;
+  }
+
+  // Write appends `text` to the index at `path`, opening it on first use.
+  absl::Status Write(const std::string& path, absl::string_view text) {
     auto it = indices_.find(path);
     Index* index = nullptr;
     if (it != indices_.end()) {
@@ -354,8 +363,6 @@ class TreeWriter : public DistributionWriter {
     } else {
       ASSIGN_OR_RETURN(index, OpenIndex(path));
     }
-    std::string text = stanza.ToString();
-    text.push_back('\n');
     return index->writer->Write(text);
   }
 

@@ -1,9 +1,10 @@
 // DistributionWriter: writes one published distribution's dists/<dist>
 // tree (Packages, Sources, debian-installer and Contents indices in every
 // requested compression, the per-architecture and top-level Release files,
-// by-hash copies, InRelease and Release.gpg) into a staging directory,
-// compressing the indices of different components and architectures in
-// parallel, with memory bounded by the compressors' state.
+// by-hash links, InRelease and Release.gpg) into a staging directory,
+// compressing the indices of different components and architectures (and
+// the variants of each) in parallel, with memory bounded by the
+// compressors' state and the data buffered for them.
 #ifndef DEBREPO_PUBLISH_DISTRIBUTION_WRITER_H_
 #define DEBREPO_PUBLISH_DISTRIBUTION_WRITER_H_
 
@@ -68,10 +69,11 @@ struct DistributionOptions {
   std::vector<deb::Compression> compressions;
   // Write Contents-<arch>.gz (and Contents-udeb-<arch>.gz) files.
   bool contents = true;
-  // Threads compressing indices at once (at least 1). Each index variant
-  // (say main/binary-amd64/Packages.xz) is compressed in order on one
-  // thread at a time, different variants at once; at most 4 MiB per thread
-  // of written data waits for them.
+  // Threads compressing indices at once (at least 1), besides the caller's
+  // thread, which formats the stanzas. Each index variant (say
+  // main/binary-amd64/Packages.xz) is compressed in order on one thread at
+  // a time, different variants at once, and a .bz2 in pieces on every
+  // thread; at most 4 MiB per thread of written data waits for them.
   int threads = 2;
   // The live tree this one replaces (dists/<dist>), if any. With
   // Acquire-By-Hash, the by-hash directories also hold hard links to the
@@ -87,6 +89,10 @@ struct DistributionOptions {
 // and it runs its compressions on its own threads.
 class DistributionWriter {
  public:
+  // Create makes options.directory and opens the indices every tree has.
+  // INVALID_ARGUMENT for no component or architecture, a component or
+  // architecture that is not a plain name, or threads < 1;
+  // FAILED_PRECONDITION when the directory exists.
   static absl::StatusOr<std::unique_ptr<DistributionWriter>> Create(
       DistributionOptions options);
   virtual ~DistributionWriter() = default;

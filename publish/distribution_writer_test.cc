@@ -589,57 +589,64 @@ TEST_F(DistributionWriterTest, WritesTheContentsItIsFed) {
 // file: source signed-by the test key updates (by hash) and downloads from
 // it.
 TEST_F(DistributionWriterTest, AptUpdatesFromTheSignedTree) {
-  DistributionOptions options = Options("apt");
-  options.release.acquire_by_hash = true;
-  options.compressions.push_back(deb::Compression::kBzip2);
   std::unique_ptr<Signer> signer = MakeSigner();
   ASSERT_NE(signer, nullptr);
-  WriteTree(options, signer.get());
-  // With Acquire-By-Hash apt fetches indices by digest: without the plain
-  // names it must still find them.
-  for (const char* suffix : {"", ".gz", ".xz", ".bz2"}) {
-    fs::remove(fs::path(options.directory) /
-               absl::StrCat("main/binary-amd64/Packages", suffix));
+  // apt takes .xz when there is one, else .bz2.
+  for (const auto& [dist, compressions] :
+       {std::pair{"apt",
+                  std::vector<deb::Compression>{deb::Compression::kGzip,
+                                                deb::Compression::kXz,
+                                                deb::Compression::kBzip2}},
+        std::pair{"apt-bzip2",
+                  std::vector<deb::Compression>{deb::Compression::kBzip2}}}) {
+    SCOPED_TRACE(dist);
+    DistributionOptions options = Options(dist);
+    options.release.acquire_by_hash = true;
+    options.compressions = compressions;
+    WriteTree(options, signer.get());
+    // With Acquire-By-Hash apt fetches indices by digest: without the plain
+    // names it must still find them.
+    for (const char* suffix : {"", ".gz", ".xz", ".bz2"}) {
+      fs::remove(fs::path(options.directory) /
+                 absl::StrCat("main/binary-amd64/Packages", suffix));
+    }
+    fs::path apt = fs::path(std::getenv("TEST_TMPDIR")) / "apt-root";
+    fs::remove_all(apt);
+    for (const char* dir :
+         {"etc/apt/apt.conf.d", "etc/apt/preferences.d",
+          "etc/apt/trusted.gpg.d", "var/lib/apt/lists/partial",
+          "var/cache/apt/archives/partial", "var/lib/dpkg", "download"}) {
+      fs::create_directories(apt / dir);
+    }
+    WriteFile(apt / "var/lib/dpkg/status", "");
+    WriteFile(apt / "etc/apt/sources.list",
+              absl::StrCat("deb [signed-by=", key_->keyring,
+                           "] file:", root_->string(), " ", dist, " main\n"));
+    std::vector<std::string> apt_get = {
+        "apt-get",
+        "-o",
+        "Dir=" + apt.string(),
+        "-o",
+        "Dir::State::status=" + (apt / "var/lib/dpkg/status").string(),
+        "-o",
+        "APT::Architecture=amd64",
+        "-o",
+        "APT::Architectures::=amd64",
+        "-o",
+        "APT::Sandbox::User=root",
+        "-o",
+        "Debug::NoLocking=1",
+        "-o",
+        "Acquire::Languages=none"};
+    std::vector<std::string> update = apt_get;
+    update.push_back("update");
+    std::string output = RunOk(update);
+    EXPECT_THAT(output, Not(HasSubstr("Err:"))) << output;
+    Shell(apt / "download",
+          absl::StrJoin(apt_get, " ") + " download hello hello-doc");
+    EXPECT_TRUE(fs::exists(apt / "download/hello_1.0-1_amd64.deb"));
+    EXPECT_TRUE(fs::exists(apt / "download/hello-doc_1.0-1_all.deb"));
   }
-  fs::path apt = fs::path(std::getenv("TEST_TMPDIR")) / "apt-root";
-  fs::remove_all(apt);
-  for (const char* dir :
-       {"etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/trusted.gpg.d",
-        "var/lib/apt/lists/partial", "var/cache/apt/archives/partial",
-        "var/lib/dpkg", "download"}) {
-    fs::create_directories(apt / dir);
-  }
-  WriteFile(apt / "var/lib/dpkg/status", "");
-  WriteFile(apt / "etc/apt/sources.list",
-            absl::StrCat("deb [signed-by=", key_->keyring,
-                         "] file:", root_->string(), " apt main\n"));
-  std::vector<std::string> apt_get = {
-      "apt-get",
-      "-o",
-      "Dir=" + apt.string(),
-      "-o",
-      "Dir::State::status=" + (apt / "var/lib/dpkg/status").string(),
-      "-o",
-      "APT::Architecture=amd64",
-      "-o",
-      "APT::Architectures::=amd64",
-      "-o",
-      "APT::Sandbox::User=root",
-      "-o",
-      "Debug::NoLocking=1",
-      "-o",
-      "Acquire::Languages=none"};
-  auto run = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv = apt_get;
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunOk(argv);
-  };
-  std::string update = run({"update"});
-  EXPECT_THAT(update, Not(HasSubstr("Err:"))) << update;
-  Shell(apt / "download",
-        absl::StrJoin(apt_get, " ") + " download hello hello-doc");
-  EXPECT_TRUE(fs::exists(apt / "download/hello_1.0-1_amd64.deb"));
-  EXPECT_TRUE(fs::exists(apt / "download/hello-doc_1.0-1_all.deb"));
 }
 
 TEST(PoolDirectoryTest, UsesDebiansLayout) {

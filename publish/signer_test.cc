@@ -7,9 +7,11 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_replace.h"
 #include "common/status_matchers.h"
 #include "deb/gpgv_verifier.h"
 #include "deb/internal/subprocess.h"
+#include "deb/testing/files.h"
 #include "deb/testing/gpg_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -19,9 +21,11 @@ namespace {
 
 using ::debrepo::deb::testing::Gpg;
 using ::debrepo::deb::testing::MakeTestKey;
+using ::debrepo::deb::testing::ReadFile;
 using ::debrepo::deb::testing::RemoveTestKey;
 using ::debrepo::deb::testing::TestKey;
 using ::debrepo::deb::testing::TestKeyOptions;
+using ::debrepo::deb::testing::WriteFile;
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::AllOf;
@@ -104,6 +108,23 @@ TEST_F(SignerTest, SignsWithTheHomesDefaultKey) {
   ExpectSignsVerifiably(**signer, *key_);
 }
 
+// Keys in the wild often certify with the primary key and sign with a
+// subkey.
+TEST_F(SignerTest, SignsWithASigningSubkey) {
+  TestKey key = MakeTestKey("subkeys", {.usage = "cert"});
+  EXPECT_THAT(Signer::Create({.gnupg_home = key.home}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  Gpg(key.home,
+      {"--pinentry-mode", "loopback", "--passphrase", "", "--quick-add-key",
+       key.fingerprint, "ed25519", "sign", "never"});
+  WriteFile(key.keyring, Gpg(key.home, {"--export"}));
+  absl::StatusOr<std::unique_ptr<Signer>> signer =
+      Signer::Create({.gnupg_home = key.home, .key_id = key.fingerprint});
+  ASSERT_THAT(signer, IsOk());
+  ExpectSignsVerifiably(**signer, key);
+  RemoveTestKey(key);
+}
+
 TEST_F(SignerTest, SignsWithAProtectedKeyFileAndItsPassphrase) {
   std::string key_file = TempFile(
       "locked.asc", Gpg(protected_key_->home,
@@ -132,6 +153,23 @@ TEST_F(SignerTest, RefusesAnExpiredKey) {
   EXPECT_THAT(
       std::string(signer.status().message()),
       AllOf(HasSubstr("expired on 2020-01-02"), HasSubstr("skip_signing")));
+}
+
+TEST_F(SignerTest, RefusesARevokedKey) {
+  TestKey revoked = MakeTestKey("revoked");
+  // gpg writes a revocation certificate for every new key, its armor
+  // prefixed with ':' so that it is not imported by accident.
+  std::string certificate = ReadFile(revoked.home + "/openpgp-revocs.d/" +
+                                     revoked.fingerprint + ".rev");
+  ASSERT_THAT(certificate, HasSubstr(":-----BEGIN PGP PUBLIC KEY BLOCK"));
+  certificate =
+      absl::StrReplaceAll(certificate, {{":-----BEGIN", "-----BEGIN"}});
+  Gpg(revoked.home, {"--import"}, certificate);
+  absl::StatusOr<std::unique_ptr<Signer>> signer = Signer::Create(
+      {.gnupg_home = revoked.home, .key_id = revoked.fingerprint});
+  EXPECT_THAT(signer, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(signer.status().message()), HasSubstr("revoked"));
+  RemoveTestKey(revoked);
 }
 
 TEST_F(SignerTest, RefusesAMissingKey) {

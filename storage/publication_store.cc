@@ -28,6 +28,17 @@ constexpr char kListPublications[] =
     "AND ($4 = '' OR storage = $4) "
     "ORDER BY storage, prefix, distribution LIMIT $5";
 
+// Every file the publications of storage $1 and prefix $2 list, once per
+// component, source package, name and digest.
+constexpr char kPoolFilesSql[] =
+    "SELECT DISTINCT pc.component, p.source, f->>'name' AS name, "
+    "f->>'sha256' AS sha256 FROM publications pub "
+    "JOIN publication_components pc ON pc.publication_id = pub.id "
+    "CROSS JOIN LATERAL unnest(pc.package_ids) AS u(id) "
+    "JOIN packages p ON p.id = u.id "
+    "CROSS JOIN LATERAL jsonb_array_elements(p.files) f "
+    "WHERE pub.storage = $1 AND pub.prefix = $2";
+
 // Positions join storage, prefix and distribution with a character none of
 // them may hold.
 constexpr char kPositionSeparator = '\n';
@@ -302,6 +313,27 @@ absl::StatusOr<v1::Publication> SavePublication(
       });
 }
 
+absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
+    Transaction& tx, absl::string_view storage, absl::string_view prefix) {
+  return Guard(
+      "checking the pool files of a prefix",
+      [&]() -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> conflicts;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 absl::StrCat("SELECT component, source, name FROM (",
+                              kPoolFilesSql,
+                              ") files GROUP BY component, source, name "
+                              "HAVING count(*) > 1 "
+                              "ORDER BY component, source, name LIMIT 20"),
+                 std::string(storage), std::string(prefix))) {
+          conflicts.push_back(absl::StrCat(row[0].c_str(), "/",
+                                           row[1].c_str(), "/",
+                                           row[2].c_str()));
+        }
+        return conflicts;
+      });
+}
+
 absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref) {
   return Guard("deleting a publication", [&]() -> absl::Status {
     tx.pqxx().exec_params0(
@@ -429,14 +461,7 @@ absl::Status WithPoolLock(
       // predate the previous holder's commit.
       pqxx::read_transaction tx(connection);
       for (const pqxx::row& row : tx.exec_params(
-               "SELECT DISTINCT pc.component, p.source, f->>'name', "
-               "f->>'sha256' FROM publications pub "
-               "JOIN publication_components pc ON pc.publication_id = pub.id "
-               "CROSS JOIN LATERAL unnest(pc.package_ids) AS u(id) "
-               "JOIN packages p ON p.id = u.id "
-               "CROSS JOIN LATERAL jsonb_array_elements(p.files) f "
-               "WHERE pub.storage = $1 AND pub.prefix = $2",
-               std::string(storage), std::string(prefix))) {
+               kPoolFilesSql, std::string(storage), std::string(prefix))) {
         files.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(),
                          row[3].c_str()});
       }

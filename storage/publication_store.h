@@ -87,6 +87,15 @@ absl::StatusOr<StoredPublication> LoadPublication(
 absl::StatusOr<v1::Publication> SavePublication(
     Transaction& tx, const v1::Publication& publication, int64_t generation);
 
+// ConflictingPoolFiles returns, as "<component>/<source>/<file>" (at most
+// 20), the pool files that two
+// publications of `storage` and `prefix` (or two packages of one) would
+// fill with different bytes: the same component, source package and file
+// name, another SHA-256. Checked in the publishing transaction, since the
+// shared pool can hold only one of them.
+absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
+    Transaction& tx, absl::string_view storage, absl::string_view prefix);
+
 // DeletePublication removes the record of the publication `ref` names.
 absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
@@ -60,14 +61,15 @@ class CleanupStoreTest : public ::testing::Test {
   }
 
   std::vector<std::string> Referenced(storage::BlobReferrers referrers) {
-    pqxx::read_transaction tx(connection_);
-    storage::Transaction transaction(tx);
     std::vector<std::string> digests;
-    EXPECT_TRUE(storage::ForEachReferencedBlob(transaction, referrers,
-                                               [&](absl::string_view sha256) {
-                                                 digests.emplace_back(sha256);
-                                                 return absl::OkStatus();
-                                               })
+    EXPECT_TRUE(database_
+                    .InTransaction([&](storage::Transaction& tx) {
+                      return storage::ForEachReferencedBlob(
+                          tx, referrers, [&](absl::string_view sha256) {
+                            digests.emplace_back(sha256);
+                            return absl::OkStatus();
+                          });
+                    })
                     .ok());
     return digests;
   }
@@ -109,16 +111,16 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotOrPublicationHolds) {
               ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('4'),
                           Digest('5'), Digest('6')));
 
-  {
-    pqxx::work tx(connection_);
-    storage::Transaction transaction(tx);
-    absl::StatusOr<storage::DeletedPackages> deleted =
-        storage::DeleteUnheldPackages(transaction, /*max_keys=*/1);
-    ASSERT_TRUE(deleted.ok()) << deleted.status();
-    EXPECT_EQ(deleted->count, 2);
-    EXPECT_THAT(deleted->keys, ElementsAre("Pall orphan-a 1 h"));
-    tx.commit();
-  }
+  storage::DeletedPackages deleted;
+  ASSERT_TRUE(database_
+                  .InTransaction([&](storage::Transaction& tx) {
+                    ASSIGN_OR_RETURN(deleted, storage::DeleteUnheldPackages(
+                                                  tx, /*max_keys=*/1));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(deleted.count, 2);
+  EXPECT_THAT(deleted.keys, ElementsAre("Pall orphan-a 1 h"));
   pqxx::work tx(connection_);
   EXPECT_EQ(tx.exec1("SELECT string_agg(name, ',' ORDER BY name) FROM "
                      "packages")[0]
@@ -136,13 +138,16 @@ TEST_F(CleanupStoreTest, NothingToDelete) {
   Exec(
       "INSERT INTO snapshots (name, package_ids) VALUES ('s', "
       "(SELECT array_agg(id) FROM packages))");
-  pqxx::work tx(connection_);
-  storage::Transaction transaction(tx);
-  absl::StatusOr<storage::DeletedPackages> deleted =
-      storage::DeleteUnheldPackages(transaction, 10);
-  ASSERT_TRUE(deleted.ok()) << deleted.status();
-  EXPECT_EQ(deleted->count, 0);
-  EXPECT_TRUE(deleted->keys.empty());
+  storage::DeletedPackages deleted;
+  ASSERT_TRUE(database_
+                  .InTransaction([&](storage::Transaction& tx) {
+                    ASSIGN_OR_RETURN(deleted,
+                                     storage::DeleteUnheldPackages(tx, 10));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(deleted.count, 0);
+  EXPECT_TRUE(deleted.keys.empty());
 }
 
 }  // namespace

@@ -105,6 +105,10 @@ class Stack {
   std::vector<std::unique_ptr<Process>> workers_;
 };
 
+// WaitUntilRunning polls job `id` until it runs (up to 10 s) and returns
+// it as last read.
+v1::Job WaitUntilRunning(Stack& stack, int64_t id);
+
 // Ended is true for SUCCEEDED, FAILED and CANCELLED.
 bool Ended(v1::JobState state);
 

@@ -53,12 +53,12 @@ class PackageContentsTest : public ::testing::Test {
 
   // Stores the spooled packages as an add job does; returns id by name.
   std::map<std::string, int64_t> Store() {
-    pqxx::work tx(connection_);
-    storage::Transaction transaction(tx);
-    EXPECT_TRUE(storage::InsertPackages(transaction, *spool_,
-                                        std::vector<bool>(spool_->size(), true))
+    EXPECT_TRUE(database_
+                    .InTransaction([&](storage::Transaction& tx) {
+                      return storage::InsertPackages(
+                          tx, *spool_, std::vector<bool>(spool_->size(), true));
+                    })
                     .ok());
-    tx.commit();
     std::map<std::string, int64_t> ids;
     pqxx::work read(connection_);
     for (const pqxx::row& row : read.exec("SELECT name, id FROM packages")) {
@@ -70,14 +70,15 @@ class PackageContentsTest : public ::testing::Test {
   // Streams the Contents pairs of `ids` for `architecture`.
   Entries Stream(const std::vector<int64_t>& ids,
                  const std::string& architecture, bool udeb = false) {
-    pqxx::read_transaction tx(connection_);
-    storage::Transaction transaction(tx);
     Entries entries;
-    absl::Status status = storage::StreamContents(
-        transaction, {ids, architecture, udeb},
-        [&](absl::string_view path, absl::string_view name) {
-          entries.emplace_back(std::string(path), std::string(name));
-          return absl::OkStatus();
+    absl::Status status =
+        database_.InTransaction([&](storage::Transaction& tx) {
+          return storage::StreamContents(
+              tx, {ids, architecture, udeb},
+              [&](absl::string_view path, absl::string_view name) {
+                entries.emplace_back(std::string(path), std::string(name));
+                return absl::OkStatus();
+              });
         });
     EXPECT_TRUE(status.ok()) << status;
     return entries;
@@ -154,25 +155,25 @@ TEST_F(PackageContentsTest, StreamsMoreThanOneBatchAndStopsOnSinkError) {
 
   // A failing sink stops the stream with its error, and the transaction
   // can stream again (the cursor is closed).
-  pqxx::read_transaction tx(connection_);
-  storage::Transaction transaction(tx);
-  int calls = 0;
-  absl::Status stopped = storage::StreamContents(
-      transaction, {{ids["big"]}, "amd64"},
-      [&](absl::string_view, absl::string_view) {
-        return ++calls == 7 ? absl::DataLossError("disk full")
-                            : absl::OkStatus();
-      });
-  EXPECT_EQ(stopped, absl::DataLossError("disk full"));
+  int calls = 0, again = 0;
+  EXPECT_TRUE(database_
+                  .InTransaction([&](storage::Transaction& tx) {
+                    absl::Status stopped = storage::StreamContents(
+                        tx, {{ids["big"]}, "amd64"},
+                        [&](absl::string_view, absl::string_view) {
+                          return ++calls == 7 ? absl::DataLossError("disk full")
+                                              : absl::OkStatus();
+                        });
+                    EXPECT_EQ(stopped, absl::DataLossError("disk full"));
+                    return storage::StreamContents(
+                        tx, {{ids["big"]}, "amd64"},
+                        [&](absl::string_view, absl::string_view) {
+                          ++again;
+                          return absl::OkStatus();
+                        });
+                  })
+                  .ok());
   EXPECT_EQ(calls, 7);
-  int again = 0;
-  EXPECT_TRUE(
-      storage::StreamContents(transaction, {{ids["big"]}, "amd64"},
-                              [&](absl::string_view, absl::string_view) {
-                                ++again;
-                                return absl::OkStatus();
-                              })
-          .ok());
   EXPECT_EQ(again, 12000);
 }
 

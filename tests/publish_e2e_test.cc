@@ -224,8 +224,7 @@ TEST_F(PublishE2eTest, SnapshotServedToAptThenSwitchedAndDropped) {
               ::testing::SizeIs(1));
   ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "r").code,
             absl::StatusCode::kOk);
-  // The repo has both hellos; remove the old one from s2 is not needed:
-  // apt picks the highest version.
+  // s2 holds both hellos, as the repo does: apt picks the higher version.
   Result switched = SwitchPublication(stack_, Ref(".", "stable"), "s2");
   ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
   EXPECT_EQ(switched.job.result().publication().components(0).snapshot(),
@@ -319,6 +318,39 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   EXPECT_EQ(DeleteRepo(stack_, "ppa").code, absl::StatusCode::kOk);
 }
 
+// Two builds of hello 1.0 (two repos) cannot share one prefix's pool,
+// where both would be pool/main/h/hello/hello_1.0_amd64.deb.
+TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
+  ASSERT_EQ(CreateRepo(stack_, "one").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "two").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadPackageSpecs(stack_, "one", "u1",
+                                 {{.name = "hello", .payload = "first"}}),
+              ::testing::SizeIs(1));
+  ASSERT_THAT(UploadPackageSpecs(stack_, "two", "u2",
+                                 {{.name = "hello", .payload = "second"}}),
+              ::testing::SizeIs(1));
+  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s1", "one").code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "two").code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(PublishSnapshot(stack_, "p", "a", "s1").code,
+            absl::StatusCode::kOk);
+  Result refused = PublishSnapshot(stack_, "p", "b", "s2");
+  EXPECT_EQ(refused.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message, HasSubstr("main/hello/hello_1.0_amd64.deb"));
+  EXPECT_FALSE(fs::exists(Path("p/dists/b")));
+  // The first publication's file is untouched; another prefix is fine.
+  EXPECT_THAT(TreeMismatches(Path("p/dists/a")), IsEmpty());
+  EXPECT_EQ(Sha256Hex(ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"))),
+            db_.QueryValue("SELECT files->0->>'sha256' FROM packages p JOIN "
+                           "repo_packages rp ON rp.package_id = p.id JOIN "
+                           "repos r ON r.id = rp.repo_id WHERE r.name = 'one'"));
+  EXPECT_EQ(PublishSnapshot(stack_, "q", "b", "s2").code,
+            absl::StatusCode::kOk);
+  // The refused job's staged tree went with the next publish.
+  EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
+}
+
 TEST_F(PublishE2eTest, HostileInputIsRefused) {
   ASSERT_EQ(CreateEmptySnapshot(stack_, "s").code, absl::StatusCode::kOk);
   for (const std::string& prefix :
@@ -353,6 +385,13 @@ TEST_F(PublishE2eTest, HostileInputIsRefused) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(PublishSnapshot(stack_, ".", "d", "missing").code,
             absl::StatusCode::kNotFound);
+  v1::Publication elsewhere;
+  elsewhere.set_storage("filesystem:unconfigured");
+  elsewhere.set_distribution("d");
+  *elsewhere.add_components() = SnapshotComponent("main", "s");
+  Result no_root = CreatePublication(stack_, elsewhere);
+  EXPECT_EQ(no_root.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(no_root.message, HasSubstr("--publish_storage"));
   // An empty snapshot has no architecture to publish unless told.
   v1::Publication empty;
   empty.set_distribution("d");

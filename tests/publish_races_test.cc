@@ -210,6 +210,54 @@ TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
   }
 }
 
+// Packages added to a repo while its publication is updated: the index is
+// the repo's state when the update held the repo, whole, and says how many.
+TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadPackageSpecs(stack_, "r", "first", {{.name = "p0"}}),
+              ::testing::SizeIs(1));
+  v1::Publication publication;
+  publication.set_distribution("live");
+  *publication.add_components() = RepoComponent("main", "r");
+  publication.set_skip_signing(true);
+  ASSERT_EQ(CreatePublication(stack_, publication).code,
+            absl::StatusCode::kOk);
+  const std::string packages_file =
+      absl::StrCat(Dist(".", "live"), "/main/binary-amd64/Packages");
+  for (int round = 1; round <= 4; ++round) {
+    Result updated;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        updated = UpdatePublication(stack_, Ref(".", "live"), 0);
+      } else {
+        UploadPackageSpecs(
+            stack_, "r", absl::StrCat("add", round),
+            {{.name = absl::StrCat("p", round, "a")},
+             {.name = absl::StrCat("p", round, "b")}});
+      }
+    });
+    ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+    const int64_t count =
+        updated.job.result().publication().components(0).package_count();
+    // Before this round's add (2 * round - 1 packages) or after it.
+    EXPECT_THAT(count, ::testing::AnyOf(2 * round - 1, 2 * round + 1));
+    const std::string packages = ReadFile(packages_file);
+    int listed = 0;
+    for (size_t at = packages.find("Package: "); at != std::string::npos;
+         at = packages.find("Package: ", at + 1)) {
+      ++listed;
+    }
+    EXPECT_EQ(listed, count);
+    // The two packages of one add come together or not at all.
+    EXPECT_EQ(packages.find(absl::StrCat("Package: p", round, "a\n")) ==
+                  std::string::npos,
+              packages.find(absl::StrCat("Package: p", round, "b\n")) ==
+                  std::string::npos);
+    EXPECT_THAT(MissingPoolFiles(root_, ".", "live"), IsEmpty());
+  }
+}
+
 // The by-hash paths of the files `release` (path → "digest size") lists,
 // each with its digest.
 std::vector<std::pair<std::string, std::string>> ByHashPaths(
@@ -275,26 +323,14 @@ TEST_F(PublishRacesTest, ByHashReadersNeverSeeAMixDuringSwitches) {
   EXPECT_THAT(TreeMismatches(dist), IsEmpty());
 }
 
-v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
-  v1::GetJobRequest get;
-  get.set_id(id);
-  v1::Job job;
-  for (int i = 0; i < 400; ++i) {
-    grpc::Status status =
-        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
-    if (status.ok() && job.state() == v1::RUNNING) break;
-    absl::SleepFor(absl::Milliseconds(25));
-  }
-  return job;
-}
-
 // Publishes v1 with a worker of its own, then submits the switch to v2
 // with a worker started with `doomed_flags`, kills it when `killable` says
 // so, checks that v1 still serves whole, and lets a new worker finish.
 class PublishFaultsTest : public PublishRacesTest {
  protected:
   void SwitchKillingWorker(const std::vector<std::string>& doomed_flags,
-                           const std::function<bool(int64_t)>& killable) {
+                           const std::function<bool(int64_t)>& killable,
+                           const std::string& served_after_kill = "1.0") {
     const int first = stack_.StartWorker({PublishRootFlag()});
     ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
     Snapshot("v1", "r", {{.name = "hello", .version = "1.0"}});
@@ -324,11 +360,11 @@ class PublishFaultsTest : public PublishRacesTest {
     stack_.worker(doomed).Signal(SIGKILL);
     stack_.worker(doomed).Wait();
 
-    // The old tree serves, whole.
+    // One tree serves, whole: the old one unless it was switched already.
     const std::string dist = Dist(".", "stable");
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
-                HasSubstr("Version: 1.0"));
+                HasSubstr(absl::StrCat("Version: ", served_after_kill)));
     EXPECT_THAT(MissingPoolFiles(root_, ".", "stable"), IsEmpty());
 
     stack_.StartWorker({PublishRootFlag()});
@@ -342,6 +378,9 @@ class PublishFaultsTest : public PublishRacesTest {
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr("Version: 2.0"));
     EXPECT_THAT(MissingPoolFiles(root_, ".", "stable"), IsEmpty());
+    // v1's hello is listed by nothing now: pruned.
+    EXPECT_FALSE(
+        fs::exists(absl::StrCat(root_, "/pool/main/h/hello/hello_1.0_amd64.deb")));
     EXPECT_FALSE(fs::exists(absl::StrCat(root_, "/.debrepo-staging/job-",
                                          job.id())));
   }
@@ -349,6 +388,15 @@ class PublishFaultsTest : public PublishRacesTest {
 
 TEST_F(PublishFaultsTest, KilledInTheLongPhase) {
   SwitchKillingWorker({"--test_stall=60s"}, [](int64_t) { return true; });
+}
+
+TEST_F(PublishFaultsTest, KilledWhilePruningThePool) {
+  // Killed once the new tree is in place, before the pool is pruned: the
+  // new tree serves whole (the old files stay until recovery prunes them).
+  SwitchKillingWorker({"--test_stall_before_prune=60s"}, [&](int64_t id) {
+    return ReadFile(absl::StrCat(Dist(".", "stable"), "/.debrepo-generation")) ==
+           absl::StrCat(id, "\n");
+  }, "2.0");
 }
 
 TEST_F(PublishFaultsTest, KilledBetweenCommitAndSwitch) {

@@ -92,6 +92,9 @@ ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
 ABSL_FLAG(absl::Duration, test_stall_after_commit, absl::ZeroDuration(),
           "Testing only: wait this long between a job's commit and its "
           "after-commit step.");
+ABSL_FLAG(absl::Duration, test_stall_before_prune, absl::ZeroDuration(),
+          "Testing only: wait this long in a publish job's after-commit "
+          "step between putting its tree in place and pruning the pool.");
 ABSL_FLAG(std::string, test_after_commit_log, "",
           "Testing only: no-op jobs' after-commit steps append a line to "
           "this file.");
@@ -195,7 +198,9 @@ int main(int argc, char** argv) {
                             .passphrase_file =
                                 absl::GetFlag(FLAGS_gpg_passphrase_file)},
             .compression_threads =
-                std::max(1, absl::GetFlag(FLAGS_publish_threads))},
+                std::max(1, absl::GetFlag(FLAGS_publish_threads)),
+            .test_stall_before_prune =
+                absl::GetFlag(FLAGS_test_stall_before_prune)},
         started->blobs.get(), &publish_db);
   }
   debrepo::worker::JobHandlers handlers = debrepo::worker::MakeJobHandlers(

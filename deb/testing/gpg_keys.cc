@@ -36,7 +36,7 @@ TestKey MakeTestKey(const std::string& name, const TestKeyOptions& options) {
   }
   args.insert(args.end(),
               {"--quick-gen-key", name + " <" + name + "@example.org>",
-               "ed25519", "sign", options.expire});
+               "ed25519", options.usage, options.expire});
   Gpg(key.home, args);
   key.keyring = (dir / "keyring.gpg").string();
   std::ofstream(key.keyring, std::ios::binary) << Gpg(key.home, {"--export"});

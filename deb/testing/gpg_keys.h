@@ -23,6 +23,9 @@ struct TestKeyOptions {
   std::string passphrase;
   // gpg's expiry argument: "never", "1d", ...
   std::string expire = "never";
+  // The primary key's usage: "sign", or "cert" for a key that signs only
+  // through a subkey added later.
+  std::string usage = "sign";
   // When set (gpg's --faked-system-time, e.g. "20200101T000000"), the key
   // is made as of that time: with a short expiry, an expired key.
   std::string made_at;

@@ -26,10 +26,7 @@ absl::StatusOr<v1::JobResult> CreatePublicationJob::Apply(
   ASSIGN_OR_RETURN(std::optional<storage::StoredPublication> existing,
                    storage::FindPublication(tx, ref));
   if (existing.has_value()) return storage::PublicationAlreadyExists(ref);
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(*result.mutable_publication(),
-                   storage::SavePublication(tx, staged, context.job_id()));
-  return result;
+  return RecordTree(tx, staged, context);
 }
 
 absl::Status CreatePublicationJob::AfterCommit(

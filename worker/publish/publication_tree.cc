@@ -16,10 +16,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
+#include "storage/job_store.h"
 #include "storage/package_contents.h"
 #include "storage/publication_store.h"
 
@@ -219,11 +222,81 @@ absl::Status PrunePool(const fs::path& prefix_dir,
   return absl::OkStatus();
 }
 
+// Removes what jobs that have ended left in `staging_root` (a job whose
+// transaction failed after its long phase staged a tree, or whose attempt
+// died before a later one failed): the engine cleans only its own staging
+// directory. Best effort; the next publish tries again.
+void RemoveStagingOfEndedJobs(const fs::path& staging_root,
+                              JobContext& context) {
+  std::vector<int64_t> ids;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(staging_root, error);
+       !error && it != fs::directory_iterator(); it.increment(error)) {
+    int64_t id = 0;
+    const std::string filename = it->path().filename().string();
+    absl::string_view name = filename;
+    if (absl::ConsumePrefix(&name, "job-") && absl::SimpleAtoi(name, &id) &&
+        id != context.job_id()) {
+      ids.push_back(id);
+    }
+  }
+  if (ids.empty()) return;
+  std::vector<int64_t> ended;
+  absl::Status read = context.Read([&](storage::Transaction& tx) {
+    ASSIGN_OR_RETURN(ended, storage::EndedJobs(tx, ids));
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return;
+  for (int64_t id : ended) {
+    fs::remove_all(staging_root / absl::StrCat("job-", id), error);
+  }
+}
+
 }  // namespace
 
 v1::PublicationRef RefOf(const v1::Publication& publication) {
   return storage::MakePublicationRef(
       publication.storage(), publication.prefix(), publication.distribution());
+}
+
+absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
+                                              JobContext& context) {
+  v1::Publication publication;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(storage::StoredPublication stored,
+                     storage::LoadPublication(tx, ref));
+    publication = std::move(stored.publication);
+    return absl::OkStatus();
+  }));
+  return publication;
+}
+
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context) {
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(*result.mutable_publication(),
+                   storage::SavePublication(tx, staged, context.job_id()));
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> conflicts,
+      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix()));
+  if (!conflicts.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the pool of prefix ", staged.prefix(), " on ", staged.storage(),
+        " would hold different files of the same name (component/source/"
+        "file): ",
+        absl::StrJoin(conflicts, ", "),
+        "; publish these packages under another prefix, or drop the "
+        "publication listing the other build first"));
+  }
+  return result;
+}
+
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    JobContext& context) {
+  RETURN_IF_ERROR(storage::LoadPublication(tx, RefOf(staged)).status());
+  return RecordTree(tx, staged, context);
 }
 
 absl::StatusOr<v1::Publication> PublicationTrees::Stage(
@@ -269,6 +342,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   // run instead), so whatever an earlier attempt staged is garbage.
   std::error_code error;
   fs::remove_all(paths.job_staging, error);
+  RemoveStagingOfEndedJobs(paths.job_staging.parent_path(), context);
   fs::create_directories(paths.attempt_staging, error);
   if (error) return FileError("cannot create", paths.attempt_staging, error);
   absl::Status written = [&]() -> absl::Status {
@@ -351,6 +425,7 @@ absl::Status PublicationTrees::WithPool(
           keep.insert(std::move(path));
         }
         RETURN_IF_ERROR(switch_tree());
+        absl::SleepFor(config_.test_stall_before_prune);
         return PrunePool(prefix_dir, keep, context);
       });
 }

@@ -17,6 +17,7 @@
 #include "proto/debrepo/v1/publish.pb.h"
 #include "proto/debrepo/v1/publish_types.pb.h"
 #include "storage/database.h"
+#include "storage/transaction.h"
 #include "worker/job_handler.h"
 #include "worker/publish/publish_roots.h"
 
@@ -24,6 +25,25 @@ namespace debrepo::worker {
 
 // RefOf names the distribution `publication` is published as.
 v1::PublicationRef RefOf(const v1::Publication& publication);
+
+// ReadPublished reads the publication `ref` names, for a long phase that
+// writes its tree again (the job holds its key, so it is still so at
+// commit); NOT_FOUND when there is none.
+absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
+                                              JobContext& context);
+
+// RecordTree records `staged` as written by this job and returns it as the
+// job's result; FAILED_PRECONDITION, naming them, when its pool files
+// would collide with other files of the same name in its prefix's pool.
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context);
+
+// RecordRewrittenTree is RecordTree for a job that wrote an existing
+// publication's tree again (NOT_FOUND if it is gone).
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    JobContext& context);
 
 // PublicationTrees writes and places trees. Thread-safe (stateless).
 class PublicationTrees {

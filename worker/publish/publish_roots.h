@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "publish/signer.h"
 
 namespace debrepo::worker {
@@ -22,6 +23,9 @@ struct PublishConfig {
   publish::SigningKey signing_key;
   // Threads compressing one tree's indices at once.
   int compression_threads = 2;
+  // Testing only: wait this long after putting a tree in place, before
+  // pruning the pool, so tests can kill a worker there.
+  absl::Duration test_stall_before_prune = absl::ZeroDuration();
 };
 
 // ParsePublishRoots builds the storage → directory map from --publish_root

@@ -57,25 +57,17 @@ absl::StatusOr<v1::Publication> Switched(
 
 absl::StatusOr<v1::Publication> SwitchPublicationJob::Prepare(
     const v1::SwitchPublicationArgs& switch_, JobContext& context) const {
-  storage::StoredPublication stored;
-  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(stored,
-                     storage::LoadPublication(tx, RefOfSwitch(switch_)));
-    return absl::OkStatus();
-  }));
+  ASSIGN_OR_RETURN(v1::Publication published,
+                   ReadPublished(RefOfSwitch(switch_), context));
   ASSIGN_OR_RETURN(const v1::Publication switched,
-                   Switched(std::move(stored.publication), switch_));
+                   Switched(std::move(published), switch_));
   return trees_.Stage(switched, context);
 }
 
 absl::StatusOr<v1::JobResult> SwitchPublicationJob::Apply(
     const v1::SwitchPublicationArgs& switch_, const v1::Publication& staged,
     storage::Transaction& tx, JobContext& context) const {
-  RETURN_IF_ERROR(storage::LoadPublication(tx, RefOfSwitch(switch_)).status());
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(*result.mutable_publication(),
-                   storage::SavePublication(tx, staged, context.job_id()));
-  return result;
+  return RecordRewrittenTree(tx, staged, context);
 }
 
 absl::Status SwitchPublicationJob::AfterCommit(

@@ -36,14 +36,11 @@ std::vector<std::string> SourcesOf(
 
 absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
     const v1::UpdatePublicationArgs& update, JobContext& context) const {
-  storage::StoredPublication stored;
-  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(stored, storage::LoadPublication(tx, RefOfUpdate(update)));
-    return absl::OkStatus();
-  }));
+  ASSIGN_OR_RETURN(v1::Publication next,
+                   ReadPublished(RefOfUpdate(update), context));
   // The job holds shared the repos the server saw; another source since
   // (dropped and published again) may be changing under it.
-  if (SourcesOf(stored.publication.components()) !=
+  if (SourcesOf(next.components()) !=
       SourcesOf(update.settings().components())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "publication ",
@@ -52,7 +49,6 @@ absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
         " was published from other sources since this update was asked "
         "for; update it again"));
   }
-  v1::Publication next = std::move(stored.publication);
   google::protobuf::FieldMask mask;
   for (const std::string& field : update.fields()) mask.add_paths(field);
   FieldMaskUtil::MergeOptions options;
@@ -64,11 +60,7 @@ absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
 absl::StatusOr<v1::JobResult> UpdatePublicationJob::Apply(
     const v1::UpdatePublicationArgs& update, const v1::Publication& staged,
     storage::Transaction& tx, JobContext& context) const {
-  RETURN_IF_ERROR(storage::LoadPublication(tx, RefOfUpdate(update)).status());
-  v1::JobResult result;
-  ASSIGN_OR_RETURN(*result.mutable_publication(),
-                   storage::SavePublication(tx, staged, context.job_id()));
-  return result;
+  return RecordRewrittenTree(tx, staged, context);
 }
 
 absl::Status UpdatePublicationJob::AfterCommit(
