@@ -14,6 +14,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "openssl/evp.h"
@@ -296,6 +297,34 @@ bool IsFanOutName(absl::string_view name) {
 
 bool IsBlobName(absl::string_view name) { return IsSha256Hex(name); }
 
+// A blob being deleted waits in tmp/ under this prefix, its digest and a
+// random suffix (FsBlobStore::DeleteUnlessWrittenSince).
+constexpr absl::string_view kDeletingPrefix = "deleting-";
+
+bool IsDeletingName(absl::string_view name) {
+  return absl::StartsWith(name, kDeletingPrefix) &&
+         name.size() > kDeletingPrefix.size() + 64 &&
+         IsSha256Hex(name.substr(kDeletingPrefix.size(), 64));
+}
+
+// RestoreDeletions puts back the blobs that a deletion moved aside and
+// never finished with (its process died): whether it would have deleted
+// them is not known, and keeping a blob is always safe. A deletion still
+// in progress elsewhere loses nothing by it either: the blob just stays.
+absl::Status RestoreDeletions(const std::string& root) {
+  const std::string tmp = absl::StrCat(root, "/tmp");
+  ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                   SortedNames(tmp, &IsDeletingName));
+  for (const std::string& name : names) {
+    const std::string moved = absl::StrCat(tmp, "/", name);
+    const StagedBlob blob = {
+        moved, BlobPathUnder(root, absl::string_view(name).substr(
+                                       kDeletingPrefix.size(), 64))};
+    RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/true));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(
@@ -308,6 +337,11 @@ absl::StatusOr<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(
           "cannot create the blob store under ", root, ": ", error.message(),
           "; check --blob_dir and its permissions"));
     }
+  }
+  if (absl::Status restored = RestoreDeletions(root); !restored.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot put back the blobs an interrupted cleanup moved aside in ",
+        root, "/tmp: ", restored.message()));
   }
   return std::unique_ptr<FsBlobStore>(new FsBlobStore(std::move(root)));
 }
@@ -394,7 +428,7 @@ absl::StatusOr<bool> FsBlobStore::DeleteUnlessWrittenSince(
   // no blob and stores it anew (PlaceAndSync).
   absl::BitGen random;
   const std::string moved = absl::StrCat(
-      root_, "/tmp/deleting-", sha256, "-",
+      root_, "/tmp/", kDeletingPrefix, sha256, "-",
       absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
   if (rename(path.c_str(), moved.c_str()) != 0) {
     if (errno == ENOENT) return false;

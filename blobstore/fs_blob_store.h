@@ -21,7 +21,8 @@ namespace debrepo::blobstore {
 // into place, and syncs it again.
 class FsBlobStore final : public BlobStore {
  public:
-  // Open creates the layout under `root` if needed.
+  // Open creates the layout under `root` if needed, and puts back the
+  // blobs that a deletion interrupted by a crash had moved aside.
   static absl::StatusOr<std::unique_ptr<FsBlobStore>> Open(std::string root);
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(

@@ -347,5 +347,24 @@ TEST(FsBlobStoreTest, WritersRacingDeletionsNeverLoseACommittedBlob) {
   EXPECT_GT(deleted, 0);
 }
 
+TEST(FsBlobStoreTest, OpenPutsBackABlobAnInterruptedDeletionMovedAside) {
+  const std::string root = TempRoot("interrupted");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  const std::string digest = Store(**store, "moved aside");
+  // What a deletion leaves when its process dies between moving the blob
+  // aside and deciding.
+  const std::string moved =
+      absl::StrCat(root, "/tmp/deleting-", digest, "-00000000000000aa");
+  ASSERT_EQ(rename((*store)->LocalPath(digest)->c_str(), moved.c_str()), 0);
+  ASSERT_THAT((*store)->Contains(digest), IsOkAndHolds(false));
+
+  auto reopened = FsBlobStore::Open(root);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_THAT((*reopened)->Contains(digest), IsOkAndHolds(true));
+  EXPECT_EQ(ReadAll(*(*reopened)->LocalPath(digest)), "moved aside");
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+}
+
 }  // namespace
 }  // namespace debrepo::blobstore
