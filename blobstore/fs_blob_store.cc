@@ -380,6 +380,9 @@ absl::StatusOr<std::string> FsBlobStore::LocalPath(absl::string_view sha256) {
 
 absl::Status FsBlobStore::ForEachBlob(
     const std::function<absl::Status(const StoredBlob&)>& fn) {
+  // A worker that died deleting left them there; the next garbage
+  // collection, which walks the store first, puts them back too.
+  RETURN_IF_ERROR(RestoreDeletions(root_));
   const std::string top = absl::StrCat(root_, "/sha256");
   ASSIGN_OR_RETURN(const std::vector<std::string> firsts,
                    SortedNames(top, &IsFanOutName));

@@ -16,9 +16,10 @@ namespace debrepo::blobstore {
 // and a crash leaves at most a stray temporary file. A blob's modification
 // time is when its bytes were last written: storing bytes that are stored
 // already sets it to now, which is what lets garbage collection spare the
-// blobs of uploads that no job has recorded yet. A batch writes all
-// its blobs to tmp/, syncs the filesystem once (syncfs), renames them
-// into place, and syncs it again.
+// blobs of uploads that no job has recorded yet. Open and ForEachBlob put
+// back the blobs that a deletion interrupted by a crash had moved aside. A
+// batch writes all its blobs to tmp/, syncs the filesystem once (syncfs),
+// renames them into place, and syncs it again.
 class FsBlobStore final : public BlobStore {
  public:
   // Open creates the layout under `root` if needed, and puts back the

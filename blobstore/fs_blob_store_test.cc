@@ -364,6 +364,16 @@ TEST(FsBlobStoreTest, OpenPutsBackABlobAnInterruptedDeletionMovedAside) {
   EXPECT_THAT((*reopened)->Contains(digest), IsOkAndHolds(true));
   EXPECT_EQ(ReadAll(*(*reopened)->LocalPath(digest)), "moved aside");
   EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+
+  // A store opened before the crash puts it back when it next walks.
+  ASSERT_EQ(rename((*store)->LocalPath(digest)->c_str(), moved.c_str()), 0);
+  std::vector<std::string> walked;
+  ASSERT_THAT((*store)->ForEachBlob([&](const StoredBlob& blob) {
+    walked.push_back(blob.sha256);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(walked, std::vector<std::string>{digest});
 }
 
 }  // namespace
