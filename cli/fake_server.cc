@@ -367,6 +367,17 @@ grpc::Status FakeServer::SubmitNoop(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status FakeServer::Cleanup(grpc::ServerContext*,
+                                 const v1::CleanupRequest* request,
+                                 v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("Cleanup");
+  if (!error.ok()) return error;
+  cleanup_requests.push_back(*request);
+  *response = NewJob("gc", request->request_id());
+  return grpc::Status::OK;
+}
+
 grpc::Status FakeServer::Upload(grpc::ServerContext*,
                                 grpc::ServerReader<v1::UploadRequest>* reader,
                                 v1::Job* response) {

@@ -92,6 +92,7 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::UpdateRepoRequest> update_requests;
   std::vector<debrepo::v1::DeleteRepoRequest> delete_requests;
   std::vector<debrepo::v1::SubmitNoopRequest> noop_requests;
+  std::vector<debrepo::v1::CleanupRequest> cleanup_requests;
   std::vector<debrepo::v1::ListJobsRequest> list_jobs_requests;
   // Every message of every Upload stream, in the order received.
   std::vector<std::vector<debrepo::v1::UploadRequest>> uploads;
@@ -179,6 +180,9 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const debrepo::v1::SubmitNoopRequest* request,
                           debrepo::v1::Job* response) override;
+  grpc::Status Cleanup(grpc::ServerContext* context,
+                       const debrepo::v1::CleanupRequest* request,
+                       debrepo::v1::Job* response) override;
   grpc::Status Upload(grpc::ServerContext* context,
                       grpc::ServerReader<debrepo::v1::UploadRequest>* reader,
                       debrepo::v1::Job* response) override;

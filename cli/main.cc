@@ -16,6 +16,7 @@
 #include "cli/args.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/db_commands.h"
 #include "cli/file_commands.h"
 #include "cli/package_commands.h"
 #include "cli/repo_commands.h"
@@ -81,7 +82,7 @@ int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
        {SnapshotCommands(), PackageCommands(), FileCommands(), TaskCommands(),
-        AdminCommands()}) {
+        DbCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

@@ -23,6 +23,7 @@ void SortUnique(std::vector<std::string>& keys) {
 JobKindRegistry ListAllJobKinds() {
   JobKindRegistry registry;
   registry.Add(kNoop);
+  registry.Add(kCleanup);
   registry.Add(kCreateRepo);
   registry.Add(kUpdateRepo);
   registry.Add(kDeleteRepo);

@@ -404,6 +404,26 @@ CREATE INDEX publication_components_snapshot_id
 CREATE INDEX publication_components_repo_id
   ON publication_components (repo_id) WHERE repo_id IS NOT NULL;
 )sql"},
+    {13, "package file lists", R"sql(
+-- The paths each binary package installs (data.tar's non-directories, as
+-- Contents indices list them), recorded when the package is added so that
+-- publishing never re-reads a .deb; a source package has no row. One row
+-- per package, the paths sorted in byte order and joined by newlines (a
+-- path never holds a control character). Measured with 10,000 real file
+-- lists (144 paths, 9.2 KB each on average): 17 MB and 0.62 s to insert
+-- as lz4-compressed text, against 15 MB and 1.03 s with pglz (and reading
+-- them back 0.68 s against 1.00 s), 21 MB as text[], 92 MB uncompressed,
+-- and 388 MB and 12.9 s as a row per path.
+-- No foreign key to packages: checking it was most of the cost of these
+-- rows (0.8-0.9 s against 0.4-0.6 s for 63,440 one-path lists in the add
+-- job's batches). Rows are written only with their package, by the add
+-- jobs, and deleted only with it, by garbage collection.
+CREATE TABLE package_contents (
+  package_id bigint PRIMARY KEY,
+  paths text NOT NULL
+);
+ALTER TABLE package_contents ALTER COLUMN paths SET COMPRESSION lz4;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -432,7 +432,7 @@ absl::Status ForEachSourcePackage(
   RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
     tx.pqxx().exec_params0(
         absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
-                     "SELECT p.name, p.architecture, p.package_type, "
+                     "SELECT p.id, p.name, p.architecture, p.package_type, "
                      "p.source, p.stanza, ",
                      kFileFieldsSql, " FROM unnest(", sql.package_ids,
                      ") AS u(id) JOIN packages p ON p.id = u.id"),
@@ -447,12 +447,13 @@ absl::Status ForEachSourcePackage(
     status = Guard("reading the packages to publish", [&]() {
       for (const pqxx::row& row : tx.pqxx().exec(fetch)) {
         PublishedPackage& package = batch.emplace_back();
-        package.name = row[0].c_str();
-        package.architecture = row[1].c_str();
-        package.package_type = row[2].c_str();
-        package.source = row[3].c_str();
-        package.stanza = row[4].c_str();
-        for (const std::string& fields : internal::ParseTextArray(row[5])) {
+        package.id = row[0].as<int64_t>();
+        package.name = row[1].c_str();
+        package.architecture = row[2].c_str();
+        package.package_type = row[3].c_str();
+        package.source = row[4].c_str();
+        package.stanza = row[5].c_str();
+        for (const std::string& fields : internal::ParseTextArray(row[6])) {
           RETURN_IF_ERROR(
               ParseFileFields(fields, package.files.emplace_back()));
         }

@@ -119,6 +119,7 @@ absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
 
 // PublishedPackage is what a tree needs of one package.
 struct PublishedPackage {
+  int64_t id = 0;
   std::string name;
   std::string architecture;
   // "deb", "udeb" or "source".

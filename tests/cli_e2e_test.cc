@@ -302,6 +302,34 @@ TEST_F(CliE2eTest, AsyncJsonAndTasks) {
   EXPECT_EQ(noop.exit_code, 0) << noop.output;
 }
 
+TEST_F(CliE2eTest, DbCleanupDeletesThePackagesNothingHolds) {
+  ASSERT_EQ(Cli("repo create gone").exit_code, 0);
+  ASSERT_EQ(Cli(absl::StrCat("repo add gone ",
+                             BuildDebFile("orphan", "1.0", "amd64")))
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli("repo drop gone").exit_code, 0);
+
+  CliResult dry = Cli("db cleanup -dry-run");
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  // The package's file was stored just now: within the workers' grace
+  // period, it stays.
+  EXPECT_EQ(dry.output,
+            "Deleting unreferenced packages (1)...\n"
+            "Skipped deletion, as -dry-run has been requested.\n"
+            "Deleting unreferenced files (0)...\n");
+  CliResult done = Cli("db cleanup -verbose");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_THAT(done.output,
+              ::testing::StartsWith("Deleting unreferenced packages (1)...\n"
+                                    "List of package keys to delete:\n"
+                                    " - Pamd64 orphan 1.0 "));
+  EXPECT_THAT(done.output, HasSubstr("\nDeleting unreferenced files (0)...\n"));
+  EXPECT_EQ(Cli("db cleanup").output,
+            "Deleting unreferenced packages (0)...\n"
+            "Deleting unreferenced files (0)...\n");
+}
+
 TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   ASSERT_EQ(Cli("repo create from").exit_code, 0);
   ASSERT_EQ(Cli("repo create to").exit_code, 0);

@@ -1,11 +1,13 @@
 #include "tests/publish_calls.h"
 
+#include <filesystem>
 #include <fstream>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::testing {
@@ -119,6 +121,21 @@ std::vector<std::string> TreeMismatches(const std::string& dist_dir) {
     if (actual != expected) mismatches.push_back(path);
   }
   return mismatches;
+}
+
+std::vector<std::string> MissingPoolFiles(const std::string& root,
+                                          const std::string& prefix,
+                                          const std::string& distribution) {
+  std::vector<std::string> missing;
+  const std::string packages =
+      ReadFile(absl::StrCat(root, "/", prefix, "/dists/", distribution,
+                            "/main/binary-amd64/Packages"));
+  for (absl::string_view line : absl::StrSplit(packages, '\n')) {
+    if (!absl::ConsumePrefix(&line, "Filename: ")) continue;
+    const std::string path = absl::StrCat(root, "/", prefix, "/", line);
+    if (!std::filesystem::exists(path)) missing.push_back(path);
+  }
+  return missing;
 }
 
 }  // namespace debrepo::testing

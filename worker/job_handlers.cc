@@ -61,9 +61,12 @@ std::vector<std::string> JobHandlers::kinds() const {
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier,
                             const PublicationTrees* trees,
+                            absl::Duration blob_grace_period,
                             const std::string& test_after_commit_log) {
   JobHandlers handlers;
   handlers.Add(jobs::kNoop, std::make_unique<NoopJob>(test_after_commit_log));
+  handlers.Add(jobs::kCleanup,
+               std::make_unique<CleanupJob>(blobs, blob_grace_period));
   handlers.Add(jobs::kCreateRepo, std::make_unique<CreateRepoJob>());
   handlers.Add(jobs::kUpdateRepo, std::make_unique<UpdateRepoJob>());
   handlers.Add(jobs::kDeleteRepo, std::make_unique<DeleteRepoJob>());

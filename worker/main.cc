@@ -19,6 +19,7 @@
 #include "common/stop_signals.h"
 #include "startup/startup.h"
 #include "storage/database.h"
+#include "worker/admin/cleanup_job.h"
 #include "worker/job_handlers.h"
 #include "worker/publish/publication_tree.h"
 #include "worker/publish/publish_roots.h"
@@ -79,6 +80,11 @@ ABSL_FLAG(std::string, staging_dir, "",
           "every worker, so that another one can finish what a dead one "
           "committed; default: the blob store's staging/ (same file system, "
           "so staged files can be linked into place).");
+ABSL_FLAG(absl::Duration, cleanup_grace_period,
+          debrepo::worker::kDefaultBlobGracePeriod,
+          "Garbage collection keeps blob-store files that nothing refers to "
+          "until they are this old: an upload stores its files before the "
+          "job recording them commits (DEBREPO_CLEANUP_GRACE_PERIOD).");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
@@ -121,6 +127,7 @@ int main(int argc, char** argv) {
        {"trusted_keyrings", "DEBREPO_TRUSTED_KEYRINGS"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
        {"staging_dir", "DEBREPO_STAGING_DIR"},
+       {"cleanup_grace_period", "DEBREPO_CLEANUP_GRACE_PERIOD"},
        {"publish_root", "DEBREPO_PUBLISH_ROOT"},
        {"publish_storage", "DEBREPO_PUBLISH_STORAGE"},
        {"gpg_home", "DEBREPO_GPG_HOME"},
@@ -199,6 +206,7 @@ int main(int argc, char** argv) {
   debrepo::worker::JobHandlers handlers = debrepo::worker::MakeJobHandlers(
       started->blobs.get(), std::move(verifier),
       trees.has_value() ? &*trees : nullptr,
+      absl::GetFlag(FLAGS_cleanup_grace_period),
       absl::GetFlag(FLAGS_test_after_commit_log));
   for (const std::string& kind : absl::GetFlag(FLAGS_test_skip_kinds)) {
     if (!handlers.Remove(kind)) {

@@ -24,6 +24,7 @@
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
 #include "storage/job_store.h"
+#include "storage/package_contents.h"
 #include "storage/publication_store.h"
 
 namespace debrepo::worker {
@@ -361,9 +362,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   release.not_automatic = resolved.not_automatic();
   release.but_automatic_upgrades = resolved.but_automatic_upgrades();
   ASSIGN_OR_RETURN(options.compressions, CompressionsOf(resolved));
-  // Contents indices need each package's file list, which the database
-  // does not record yet: none are written until it does.
-  options.contents = false;
+  options.contents = !resolved.skip_contents();
   options.threads = std::max(1, config_.compression_threads);
   // Its by-hash files stay reachable from the new tree (under this job's
   // lock, nothing else replaces it meanwhile).
@@ -382,6 +381,10 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     int64_t count = 0;
     RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) {
       for (const v1::PublishedComponent& component : resolved.components()) {
+        // The component's packages again for its Contents indices (8 bytes
+        // each), and whether it has udebs (Contents-udeb-<arch>).
+        storage::ContentsQuery contents;
+        bool udebs = false;
         RETURN_IF_ERROR(storage::ForEachSourcePackage(
             tx, component, kPackageBatch,
             [&](const std::vector<storage::PublishedPackage>& batch)
@@ -392,10 +395,27 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
               for (const storage::PublishedPackage& package : batch) {
                 RETURN_IF_ERROR(
                     writer->Add(component.component(), IndexedOf(package)));
+                contents.package_ids.push_back(package.id);
+                udebs = udebs || package.package_type == "udeb";
               }
               count += static_cast<int64_t>(batch.size());
               return absl::OkStatus();
             }));
+        for (const std::string& architecture : resolved.architectures()) {
+          for (const bool udeb : {false, true}) {
+            if (udeb && !udebs) continue;
+            deb::ContentsWriter* index =
+                writer->Contents(component.component(), architecture, udeb);
+            if (index == nullptr) continue;  // skipped, or not binary
+            contents.architecture = architecture;
+            contents.udeb = udeb;
+            RETURN_IF_ERROR(storage::StreamContents(
+                tx, contents,
+                [&](absl::string_view path, absl::string_view package) {
+                  return index->Add(path, package);
+                }));
+          }
+        }
       }
       return absl::OkStatus();
     }));
