@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "cli/file_commands.h"
 #include "cli/package_commands.h"
+#include "cli/publish_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/snapshot_commands.h"
 #include "cli/task_commands.h"
@@ -80,8 +81,8 @@ void WatchInterrupts(const sigset_t& signals, Client& client) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {SnapshotCommands(), PackageCommands(), FileCommands(), TaskCommands(),
-        AdminCommands()}) {
+       {SnapshotCommands(), PublishCommands(), PackageCommands(),
+        FileCommands(), TaskCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;
