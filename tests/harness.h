@@ -188,6 +188,9 @@ class TestSigners {
   // ClearSign clear-signs the file at `path` in place with `name`'s key;
   // an empty `name` leaves it unsigned.
   void ClearSign(const std::string& path, const std::string& name);
+  // home is the GNUPGHOME holding the keys (a worker's --gpg_home, to sign
+  // publications with `name@example.org` as --gpg_key).
+  const std::string& home() const { return home_; }
 
  private:
   std::string home_;
