@@ -323,6 +323,8 @@ absl::StatusOr<Paragraph> ReleaseParagraph(
   if (info.valid_until.has_value()) {
     set_if("Valid-Until", FormatReleaseDate(*info.valid_until));
   }
+  if (info.not_automatic) set_if("NotAutomatic", "yes");
+  if (info.but_automatic_upgrades) set_if("ButAutomaticUpgrades", "yes");
   if (info.acquire_by_hash) set_if("Acquire-By-Hash", "yes");
   set_if("Architectures", absl::StrJoin(info.architectures, " "));
   set_if("Components", absl::StrJoin(info.components, " "));

@@ -58,11 +58,12 @@ struct DistributionOptions {
   // The directory to write into (the staging copy of dists/<dist>); it is
   // created and must not exist.
   std::string directory;
-  // Origin, Label, Suite, Codename, Date, Acquire-By-Hash, Architectures
-  // and Components of the Release file.
+  // The Release file's fields (Origin, Label, Suite, Codename, Date,
+  // NotAutomatic, ButAutomaticUpgrades, Acquire-By-Hash) and what to
+  // publish: `components`, and `architectures` with "source" among them
+  // when Sources indices are wanted (the Release file's Architectures field
+  // leaves "source" out, as Debian's and aptly's do).
   deb::ReleaseInfo release;
-  bool not_automatic = false;
-  bool but_automatic_upgrades = false;
   // Compressed variants besides the uncompressed index (gzip, xz, bzip2).
   std::vector<deb::Compression> compressions;
   // Write Contents-<arch>.gz (and Contents-udeb-<arch>.gz) files.

@@ -1,0 +1,413 @@
+#include "worker/publish/publication_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "publish/distribution_writer.h"
+#include "publish/signer.h"
+#include "storage/publication_store.h"
+
+namespace debrepo::worker {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Packages read from the database at once while a tree is written.
+constexpr int kPackageBatch = 1000;
+// The file in a dists/<dist> directory naming the job that wrote it.
+constexpr char kGenerationFile[] = ".debrepo-generation";
+
+absl::Status FileError(absl::string_view what, const fs::path& path,
+                       const std::error_code& error) {
+  // A full disk or an unmounted shared file system: the after-commit step
+  // retries, and another worker may do better.
+  return absl::UnavailableError(
+      absl::StrCat(what, " ", path.string(), ": ", error.message()));
+}
+
+absl::Status ErrnoError(absl::string_view what, const fs::path& path) {
+  return FileError(what, path, std::error_code(errno, std::generic_category()));
+}
+
+// Where one publication's files are on this worker.
+struct TreePaths {
+  fs::path prefix_dir;
+  fs::path live;
+  fs::path job_staging;
+  fs::path attempt_staging;
+  fs::path staged;
+};
+
+absl::StatusOr<TreePaths> PathsOf(const PublishConfig& config,
+                                  const v1::PublicationRef& ref,
+                                  const JobContext& context) {
+  ASSIGN_OR_RETURN(const std::string root,
+                   PublishRootOf(config, ref.storage()));
+  TreePaths paths;
+  paths.prefix_dir = ref.prefix() == "." ? fs::path(root)
+                                         : fs::path(root) / ref.prefix();
+  paths.live = paths.prefix_dir / "dists" / ref.distribution();
+  paths.job_staging = fs::path(root) / ".debrepo-staging" /
+                      absl::StrCat("job-", context.job_id());
+  paths.attempt_staging =
+      paths.job_staging / absl::StrCat("attempt-", context.attempt());
+  paths.staged = paths.attempt_staging / "tree";
+  return paths;
+}
+
+absl::StatusOr<std::vector<deb::Compression>> CompressionsOf(
+    const v1::Publication& publication) {
+  std::vector<deb::Compression> compressions;
+  for (int compression : publication.compressions()) {
+    switch (compression) {
+      case v1::GZIP:
+        compressions.push_back(deb::Compression::kGzip);
+        break;
+      case v1::XZ:
+        compressions.push_back(deb::Compression::kXz);
+        break;
+      default:
+        return absl::UnimplementedError(absl::StrCat(
+            "this worker cannot write ",
+            v1::IndexCompression_Name(
+                static_cast<v1::IndexCompression>(compression)),
+            " indices"));
+    }
+  }
+  return compressions;
+}
+
+publish::IndexedPackage IndexedOf(const storage::PublishedPackage& package) {
+  publish::IndexedPackage indexed;
+  indexed.name = package.name;
+  indexed.architecture = package.architecture;
+  indexed.kind = package.package_type == "udeb" ? publish::PackageKind::kUdeb
+                 : package.package_type == "source"
+                     ? publish::PackageKind::kSource
+                     : publish::PackageKind::kDeb;
+  indexed.stanza = package.stanza;
+  indexed.source = package.source;
+  for (const v1::PackageFile& file : package.files) {
+    publish::PublishedFile& published = indexed.files.emplace_back();
+    published.name = file.name();
+    published.checksums = {.size = static_cast<uint64_t>(file.size()),
+                           .md5 = file.md5(),
+                           .sha1 = file.sha1(),
+                           .sha256 = file.sha256(),
+                           .sha512 = file.sha512()};
+  }
+  return indexed;
+}
+
+// The architectures of the packages of `publication`'s sources, "all" left
+// out (its packages go into every binary-<arch> index).
+absl::StatusOr<std::vector<std::string>> PackageArchitectures(
+    const v1::Publication& publication, JobContext& context) {
+  std::set<std::string> architectures;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    for (const v1::PublishedComponent& component : publication.components()) {
+      ASSIGN_OR_RETURN(storage::SourceArchitectures read,
+                       storage::ReadSourceArchitectures(tx, component));
+      architectures.insert(read.architectures.begin(),
+                           read.architectures.end());
+    }
+    return absl::OkStatus();
+  }));
+  architectures.erase("all");
+  if (architectures.empty()) {
+    return absl::FailedPreconditionError(
+        "the sources hold no packages of a specific architecture (or none "
+        "at all), so there is no architecture to publish; name them with "
+        "-architectures (e.g. amd64)");
+  }
+  return std::vector<std::string>(architectures.begin(), architectures.end());
+}
+
+absl::StatusOr<std::unique_ptr<publish::Signer>> SignerFor(
+    const PublishConfig& config, const v1::Publication& publication) {
+  if (publication.skip_signing()) return nullptr;
+  publish::SigningKey key = config.signing_key;
+  if (!publication.gpg_key().empty()) key.key_id = publication.gpg_key();
+  return publish::Signer::Create(key);
+}
+
+// The id of the job whose tree is at `dist_dir`, or 0.
+int64_t GenerationAt(const fs::path& dist_dir) {
+  int64_t generation = 0;
+  std::string text;
+  std::ifstream(dist_dir / kGenerationFile) >> text;
+  if (!absl::SimpleAtoi(text, &generation)) return 0;
+  return generation;
+}
+
+// Links `from` at `to` (a copy when they are on different file systems);
+// a file already at `to` is kept.
+absl::Status LinkOrCopy(const fs::path& from, const fs::path& to) {
+  std::error_code error;
+  fs::create_directories(to.parent_path(), error);
+  if (error) return FileError("cannot create", to.parent_path(), error);
+  if (link(from.c_str(), to.c_str()) == 0 || errno == EEXIST) {
+    return absl::OkStatus();
+  }
+  if (errno != EXDEV) return ErrnoError("cannot link", to);
+  // Copied under a temporary name and renamed, so the pool never holds a
+  // partial file.
+  const fs::path partial = absl::StrCat(to.string(), ".partial-", getpid());
+  fs::copy_file(from, partial, fs::copy_options::overwrite_existing, error);
+  if (error) return FileError("cannot copy to", partial, error);
+  fs::rename(partial, to, error);
+  if (error) return FileError("cannot rename", partial, error);
+  return absl::OkStatus();
+}
+
+// Links into `staged` the by-hash files of the indices the live tree's
+// Release lists, so that an apt client that read the old InRelease still
+// finds them after the switch (one previous generation is kept).
+absl::Status KeepPreviousByHash(const fs::path& live, const fs::path& staged) {
+  std::ifstream release(live / "Release");
+  if (!release) return absl::OkStatus();
+  std::string line;
+  bool in_sha256 = false;
+  while (std::getline(release, line)) {
+    if (line.empty() || (line[0] != ' ' && line[0] != '\t')) {
+      in_sha256 = absl::StartsWith(line, "SHA256:");
+      continue;
+    }
+    if (!in_sha256) continue;
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (parts.size() != 3) continue;
+    const fs::path by_hash = fs::path(std::string(parts[2])).parent_path() /
+                             "by-hash" / "SHA256" / std::string(parts[0]);
+    std::error_code error;
+    if (!fs::exists(live / by_hash, error)) continue;
+    RETURN_IF_ERROR(LinkOrCopy(live / by_hash, staged / by_hash));
+  }
+  return absl::OkStatus();
+}
+
+// Deletes the regular files under `prefix_dir`/pool whose path relative
+// to `prefix_dir` is not in `keep`, then the directories left empty.
+absl::Status PrunePool(const fs::path& prefix_dir,
+                       const std::set<std::string>& keep, JobContext& context) {
+  const fs::path pool = prefix_dir / "pool";
+  std::error_code error;
+  if (!fs::exists(pool, error)) return absl::OkStatus();
+  std::vector<fs::path> directories;
+  int64_t removed = 0;
+  for (auto it = fs::recursive_directory_iterator(pool, error);
+       !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_directory()) {
+      directories.push_back(it->path());
+      continue;
+    }
+    if (keep.count(it->path().lexically_relative(prefix_dir).string()) > 0) {
+      continue;
+    }
+    if (!fs::remove(it->path(), error) && error) {
+      return FileError("cannot remove", it->path(), error);
+    }
+    ++removed;
+  }
+  if (error) return FileError("cannot read", pool, error);
+  // Deepest first, so that a parent is empty once its children are gone.
+  std::sort(directories.begin(), directories.end(),
+            [](const fs::path& a, const fs::path& b) {
+              return a.string().size() > b.string().size();
+            });
+  for (const fs::path& directory : directories) {
+    if (fs::is_empty(directory, error)) fs::remove(directory, error);
+  }
+  if (removed > 0) {
+    context.Log(absl::StrCat("removed ", removed,
+                             " pool files no publication lists"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+v1::PublicationRef RefOf(const v1::Publication& publication) {
+  return storage::MakePublicationRef(
+      publication.storage(), publication.prefix(), publication.distribution());
+}
+
+absl::StatusOr<v1::Publication> PublicationTrees::Stage(
+    const v1::Publication& publication, JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths,
+                   PathsOf(config_, RefOf(publication), context));
+  v1::Publication resolved = publication;
+  if (resolved.architectures().empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> architectures,
+                     PackageArchitectures(resolved, context));
+    for (std::string& architecture : architectures) {
+      resolved.add_architectures(std::move(architecture));
+    }
+  }
+  ASSIGN_OR_RETURN(const std::unique_ptr<publish::Signer> signer,
+                   SignerFor(config_, resolved));
+  publish::DistributionOptions options;
+  options.directory = paths.staged.string();
+  deb::ReleaseInfo& release = options.release;
+  release.origin = resolved.origin();
+  release.label = resolved.label();
+  release.suite =
+      resolved.suite().empty() ? resolved.distribution() : resolved.suite();
+  release.codename = resolved.codename().empty() ? resolved.distribution()
+                                                 : resolved.codename();
+  release.date = absl::Now();
+  release.acquire_by_hash = resolved.acquire_by_hash();
+  release.architectures.assign(resolved.architectures().begin(),
+                               resolved.architectures().end());
+  for (const v1::PublishedComponent& component : resolved.components()) {
+    release.components.push_back(component.component());
+  }
+  options.not_automatic = resolved.not_automatic();
+  options.but_automatic_upgrades = resolved.but_automatic_upgrades();
+  ASSIGN_OR_RETURN(options.compressions, CompressionsOf(resolved));
+  // Contents indices need each package's file list, which the database
+  // does not record yet: none are written until it does.
+  options.contents = false;
+  options.threads = std::max(1, config_.compression_threads);
+
+  // No attempt of this job committed (or the step after the commit would
+  // run instead), so whatever an earlier attempt staged is garbage.
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  fs::create_directories(paths.attempt_staging, error);
+  if (error) return FileError("cannot create", paths.attempt_staging, error);
+  absl::Status written = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<publish::DistributionWriter> writer,
+                     publish::DistributionWriter::Create(options));
+    int64_t count = 0;
+    RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) {
+      for (const v1::PublishedComponent& component : resolved.components()) {
+        RETURN_IF_ERROR(storage::ForEachSourcePackage(
+            tx, component, kPackageBatch,
+            [&](const std::vector<storage::PublishedPackage>& batch)
+                -> absl::Status {
+              if (context.Interrupted()) {
+                return absl::CancelledError("the worker is stopping");
+              }
+              for (const storage::PublishedPackage& package : batch) {
+                RETURN_IF_ERROR(
+                    writer->Add(component.component(), IndexedOf(package)));
+              }
+              count += static_cast<int64_t>(batch.size());
+              return absl::OkStatus();
+            }));
+      }
+      return absl::OkStatus();
+    }));
+    RETURN_IF_ERROR(writer->Finish(signer.get()));
+    std::ofstream generation(paths.staged / kGenerationFile);
+    generation << context.job_id() << "\n";
+    generation.close();
+    if (!generation) {
+      return ErrnoError("cannot write", paths.staged / kGenerationFile);
+    }
+    if (resolved.acquire_by_hash()) {
+      RETURN_IF_ERROR(KeepPreviousByHash(paths.live, paths.staged));
+    }
+    context.Log(absl::StrCat("wrote the indices of ", count, " packages"));
+    return absl::OkStatus();
+  }();
+  if (!written.ok()) fs::remove_all(paths.attempt_staging, error);
+  if (!written.ok()) return written;
+  return resolved;
+}
+
+absl::Status PublicationTrees::WithPool(
+    const v1::PublicationRef& ref, JobContext& context,
+    const std::function<absl::Status()>& switch_tree) const {
+  ASSIGN_OR_RETURN(const std::string root,
+                   PublishRootOf(config_, ref.storage()));
+  const fs::path prefix_dir =
+      ref.prefix() == "." ? fs::path(root) : fs::path(root) / ref.prefix();
+  return storage::WithPoolLock(
+      db_, ref.storage(), ref.prefix(),
+      [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
+        std::set<std::string> keep;
+        for (const storage::PoolFile& file : files) {
+          std::string path = absl::StrCat(
+              publish::PoolDirectory(file.component, file.source), "/",
+              file.name);
+          ASSIGN_OR_RETURN(const std::string blob,
+                           blobs_.LocalPath(file.sha256));
+          RETURN_IF_ERROR(LinkOrCopy(blob, prefix_dir / path));
+          keep.insert(std::move(path));
+        }
+        RETURN_IF_ERROR(switch_tree());
+        return PrunePool(prefix_dir, keep, context);
+      });
+}
+
+absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
+                                          JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
+  RETURN_IF_ERROR(WithPool(ref, context, [&]() -> absl::Status {
+    if (GenerationAt(paths.live) == context.job_id()) {
+      context.Log("the tree was in place already");
+      return absl::OkStatus();
+    }
+    std::error_code error;
+    if (!fs::exists(paths.staged, error)) {
+      return absl::DataLossError(absl::StrCat(
+          "the staged tree ", paths.staged.string(),
+          " is gone and dists/ does not hold it; publish again (update)"));
+    }
+    fs::create_directories(paths.live.parent_path(), error);
+    if (error) return FileError("cannot create", paths.live.parent_path(), error);
+    // One rename: apt sees the old tree or the new one, never a mix. The
+    // old one ends up at the staged path, removed with the staging.
+    const bool exchange = fs::exists(paths.live, error);
+    if (renameat2(AT_FDCWD, paths.staged.c_str(), AT_FDCWD, paths.live.c_str(),
+                  exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
+      return ErrnoError("cannot put in place", paths.live);
+    }
+    context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
+    return absl::OkStatus();
+  }));
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  return absl::OkStatus();
+}
+
+absl::Status PublicationTrees::TakeDown(const v1::PublicationRef& ref,
+                                        JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
+  RETURN_IF_ERROR(WithPool(ref, context, [&]() -> absl::Status {
+    std::error_code error;
+    if (!fs::exists(paths.live, error)) return absl::OkStatus();
+    // Moved away in one rename, so apt never reads a half-deleted tree.
+    fs::create_directories(paths.attempt_staging, error);
+    if (error) return FileError("cannot create", paths.attempt_staging, error);
+    fs::rename(paths.live, paths.attempt_staging / "removed", error);
+    if (error) return FileError("cannot move away", paths.live, error);
+    context.Log(absl::StrCat("removed ", paths.live.string()));
+    return absl::OkStatus();
+  }));
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  return absl::OkStatus();
+}
+
+}  // namespace debrepo::worker
