@@ -734,6 +734,17 @@ class CliPublishTest : public CliE2eTest {
                         "--gpg_key=publisher@example.org"});
   }
 
+  // AddPackage adds a package built from the arguments (see BuildDebFile)
+  // to `repo`.
+  void AddPackage(const std::string& repo, const std::string& name,
+                  const std::string& version, const std::string& architecture,
+                  const std::string& payload = "hello") {
+    CliResult added =
+        Cli(absl::StrCat("repo add ", repo, " ",
+                         BuildDebFile(name, version, architecture, payload)));
+    ASSERT_EQ(added.exit_code, 0) << added.output;
+  }
+
   // Published returns the file at `path` under the publish root.
   std::string Published(const std::string& path) {
     return ReadFile(absl::StrCat(root_, "/", path));
@@ -758,10 +769,7 @@ class CliPublishTest : public CliE2eTest {
 
 TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
   ASSERT_EQ(Cli("repo create r1").exit_code, 0);
-  ASSERT_EQ(Cli(absl::StrCat("repo add r1 ",
-                             BuildDebFile("pa", "1.0", "amd64", "one")))
-                .exit_code,
-            0);
+  AddPackage("r1", "pa", "1.0", "amd64", "one");
   ASSERT_EQ(Cli("snapshot create s1 from repo r1").exit_code, 0);
 
   CliResult published = Cli("publish snapshot -distribution=stable s1");
@@ -797,10 +805,7 @@ TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("stable"));
 
-  ASSERT_EQ(Cli(absl::StrCat("repo add r1 ",
-                             BuildDebFile("pa", "2.0", "amd64", "two")))
-                .exit_code,
-            0);
+  AddPackage("r1", "pa", "2.0", "amd64", "two");
   ASSERT_EQ(Cli("snapshot create s2 from repo r1").exit_code, 0);
   CliResult switched = Cli("publish switch stable s2");
   ASSERT_EQ(switched.exit_code, 0) << switched.output;
@@ -828,13 +833,8 @@ TEST_F(CliPublishTest, PublishReposUnsignedAtAPrefixAndUpdate) {
   ASSERT_EQ(Cli("repo create -distribution=edge -component=extra r1").exit_code,
             0);
   ASSERT_EQ(Cli("repo create r2").exit_code, 0);
-  ASSERT_EQ(
-      Cli(absl::StrCat("repo add r1 ", BuildDebFile("ua", "1.0", "amd64")))
-          .exit_code,
-      0);
-  ASSERT_EQ(Cli(absl::StrCat("repo add r2 ", BuildDebFile("ub", "1.0", "all")))
-                .exit_code,
-            0);
+  AddPackage("r1", "ua", "1.0", "amd64");
+  AddPackage("r2", "ub", "1.0", "all");
   // Components must match the sources: a usage error, nothing sent.
   EXPECT_EQ(Cli("publish repo -component=a,b r1 ppa").exit_code, 2);
 
@@ -858,10 +858,7 @@ TEST_F(CliPublishTest, PublishReposUnsignedAtAPrefixAndUpdate) {
   // A published repo cannot be dropped.
   EXPECT_EQ(Cli("repo drop -force r2").exit_code, 1);
 
-  ASSERT_EQ(
-      Cli(absl::StrCat("repo add r1 ", BuildDebFile("uc", "1.0", "amd64")))
-          .exit_code,
-      0);
+  AddPackage("r1", "uc", "1.0", "amd64");
   EXPECT_THAT(Published("ppa/x/dists/edge/extra/binary-amd64/Packages"),
               Not(HasSubstr("Package: uc\n")));
   CliResult updated = Cli("publish update edge ppa/x");
