@@ -19,6 +19,7 @@
 #include "deb/gpgv_verifier.h"
 #include "jobs/job_kind.h"
 #include "worker/job_handler.h"
+#include "worker/publish/publication_tree.h"
 
 namespace debrepo::worker {
 namespace internal {
@@ -126,12 +127,15 @@ class JobHandlers {
 };
 
 // MakeJobHandlers lists every handler against its kind. Handlers that read
-// package files use `blobs`; signatures of .changes files are checked with
+// package files use `blobs`; the publish handlers write trees with
+// `trees` (none: this worker has no publish root and runs no publish
+// jobs); signatures of .changes files are checked with
 // `verifier` (none: only unsigned or unchecked includes work). Testing
 // only: no-op jobs' after-commit steps append to `test_after_commit_log`
 // when it is set.
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier,
+                            const PublicationTrees* trees = nullptr,
                             const std::string& test_after_commit_log = "");
 
 }  // namespace debrepo::worker

@@ -280,8 +280,8 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   for (const v1::PublishedComponent& component : resolved.components()) {
     release.components.push_back(component.component());
   }
-  options.not_automatic = resolved.not_automatic();
-  options.but_automatic_upgrades = resolved.but_automatic_upgrades();
+  release.not_automatic = resolved.not_automatic();
+  release.but_automatic_upgrades = resolved.but_automatic_upgrades();
   ASSIGN_OR_RETURN(options.compressions, CompressionsOf(resolved));
   // Contents indices need each package's file list, which the database
   // does not record yet: none are written until it does.
