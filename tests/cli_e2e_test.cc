@@ -735,14 +735,14 @@ class CliPublishTest : public CliE2eTest {
   }
 
   // AddPackage adds a package built from the arguments (see BuildDebFile)
-  // to `repo`.
-  void AddPackage(const std::string& repo, const std::string& name,
-                  const std::string& version, const std::string& architecture,
-                  const std::string& payload = "hello") {
-    CliResult added =
-        Cli(absl::StrCat("repo add ", repo, " ",
-                         BuildDebFile(name, version, architecture, payload)));
-    ASSERT_EQ(added.exit_code, 0) << added.output;
+  // to `repo` and returns the .deb's path.
+  std::string AddPackage(const std::string& repo, const std::string& name,
+                         const std::string& version,
+                         const std::string& architecture) {
+    const std::string deb = BuildDebFile(name, version, architecture);
+    CliResult added = Cli(absl::StrCat("repo add ", repo, " ", deb));
+    EXPECT_EQ(added.exit_code, 0) << added.output;
+    return deb;
   }
 
   // Published returns the file at `path` under the publish root.
@@ -769,7 +769,7 @@ class CliPublishTest : public CliE2eTest {
 
 TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
   ASSERT_EQ(Cli("repo create r1").exit_code, 0);
-  AddPackage("r1", "pa", "1.0", "amd64", "one");
+  const std::string deb = AddPackage("r1", "pa", "1.0", "amd64");
   ASSERT_EQ(Cli("snapshot create s1 from repo r1").exit_code, 0);
 
   CliResult published = Cli("publish snapshot -distribution=stable s1");
@@ -782,7 +782,7 @@ TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
               HasSubstr("Package: pa\n"));
   EXPECT_TRUE(Verified("dists/stable/InRelease"));
   EXPECT_TRUE(Verified("dists/stable/Release.gpg", "dists/stable/Release"));
-  EXPECT_THAT(Published("pool/main/p/pa/pa_1.0_amd64.deb"), HasSubstr("one"));
+  EXPECT_EQ(Published("pool/main/p/pa/pa_1.0_amd64.deb"), ReadFile(deb));
 
   CliResult again = Cli("publish snapshot -distribution=stable s1");
   EXPECT_EQ(again.exit_code, 1) << again.output;
@@ -805,7 +805,7 @@ TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_THAT(refused.output, HasSubstr("stable"));
 
-  AddPackage("r1", "pa", "2.0", "amd64", "two");
+  AddPackage("r1", "pa", "2.0", "amd64");
   ASSERT_EQ(Cli("snapshot create s2 from repo r1").exit_code, 0);
   CliResult switched = Cli("publish switch stable s2");
   ASSERT_EQ(switched.exit_code, 0) << switched.output;
@@ -836,7 +836,7 @@ TEST_F(CliPublishTest, PublishReposUnsignedAtAPrefixAndUpdate) {
   AddPackage("r1", "ua", "1.0", "amd64");
   AddPackage("r2", "ub", "1.0", "all");
   // Components must match the sources: a usage error, nothing sent.
-  EXPECT_EQ(Cli("publish repo -component=a,b r1 ppa").exit_code, 2);
+  EXPECT_EQ(Cli("publish repo -component=a,b,c r1 ppa").exit_code, 2);
 
   CliResult published =
       Cli("publish repo -skip-signing -component=,contrib -architectures=amd64 "
