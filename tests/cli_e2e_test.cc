@@ -445,7 +445,10 @@ TEST_F(CliE2eTest, SnapshotLifeCycleInAptlyGrammar) {
 
   CliResult created = Cli("snapshot create s1 from repo r1");
   ASSERT_EQ(created.exit_code, 0) << created.output;
-  EXPECT_EQ(created.output, "Snapshot s1 successfully created.\n");
+  EXPECT_EQ(created.output,
+            "Snapshot s1 successfully created.\n"
+            "You can run 'debrepo publish snapshot s1' to publish snapshot as "
+            "Debian repository.\n");
   ASSERT_EQ(Cli("snapshot create e empty").exit_code, 0);
   CliResult again = Cli("snapshot create e empty");
   EXPECT_EQ(again.exit_code, 1) << again.output;
@@ -568,7 +571,9 @@ TEST_F(CliE2eTest, SnapshotDiffMergePullFilterVerifyAsAptlyPrints) {
             "[-] app_1.0_amd64 removed\n"
             "[+] app_2.0_amd64 added\n"
             "[+] libz_2.0_amd64 added\n"
-            "\nSnapshot p successfully created.\n");
+            "\nSnapshot p successfully created.\n"
+            "You can run 'debrepo publish snapshot p' to publish snapshot as "
+            "Debian repository.\n");
   CliResult dry = Cli("snapshot pull -dry-run -no-deps a b q app");
   ASSERT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_THAT(dry.output,
@@ -578,7 +583,10 @@ TEST_F(CliE2eTest, SnapshotDiffMergePullFilterVerifyAsAptlyPrints) {
 
   CliResult filtered = Cli("snapshot filter -with-deps b f app");
   ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
-  EXPECT_EQ(filtered.output, "Snapshot f successfully filtered.\n");
+  EXPECT_EQ(filtered.output,
+            "Snapshot f successfully filtered.\n"
+            "You can run 'debrepo publish snapshot f' to publish snapshot as "
+            "Debian repository.\n");
   EXPECT_EQ(Cli("snapshot search f").output, "app_2.0_amd64\nlibz_2.0_amd64\n");
   EXPECT_THAT(Cli("snapshot show f").output,
               HasSubstr("Description: Filtered 'b', query was: 'app'\n"));
