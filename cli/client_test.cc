@@ -70,6 +70,15 @@ TEST(ClientTest, HintsAreInFlagTerms) {
                         "follow_recommends"),
             "-no-remove and latest exclude each other; "
             "-dep-follow-recommends");
+  // The signer's hint: the workers' flags stay, the publication's fields
+  // become the CLI's flags.
+  EXPECT_EQ(InFlagTerms("configure a usable key (--gpg_key with --gpg_home; "
+                        "or the publication's gpg_key) or publish with "
+                        "skip_signing"),
+            "configure a usable key (--gpg_key with --gpg_home; or the "
+            "publication's -gpg-key) or publish with -skip-signing");
+  EXPECT_EQ(InFlagTerms("left files in place (force_drop)"),
+            "left files in place (-force-drop)");
   // Names and quotations keep their words.
   EXPECT_EQ(InFlagTerms("snapshot \"force\" and repo a.force, "
                         "no_remove_files, force.x, dry_run-2, -force"),

@@ -30,9 +30,12 @@ namespace {
 
 namespace v1 = ::debrepo::v1;
 
-// The storage an empty one means; shown as aptly shows its default
-// storage: not at all.
-constexpr absl::string_view kDefaultStorage = "filesystem:default";
+// IsDefaultStorage reports whether `storage` is the default one,
+// "filesystem:default", which an empty storage means and aptly's output
+// leaves unsaid.
+bool IsDefaultStorage(absl::string_view storage) {
+  return storage.empty() || storage == "filesystem:default";
+}
 
 // kPrefixArgument is how usage text names aptly's optional PREFIX
 // argument.
@@ -174,7 +177,7 @@ void ParsePrefix(absl::string_view argument, v1::PublicationRef* ref) {
 // "STORAGE:PREFIX" off the default storage.
 std::string StoragePrefix(absl::string_view storage, absl::string_view prefix) {
   if (prefix.empty()) prefix = ".";
-  if (storage.empty() || storage == kDefaultStorage) return std::string(prefix);
+  if (IsDefaultStorage(storage)) return std::string(prefix);
   return absl::StrCat(storage, ":", prefix);
 }
 
@@ -331,7 +334,7 @@ void PrintPublished(Client& client, const std::vector<std::string>& names,
       << " been successfully published.\n";
   const absl::string_view storage = publication.storage();
   out << "Please setup your webserver to serve the publish root ("
-      << (storage.empty() || storage == kDefaultStorage
+      << (IsDefaultStorage(storage)
               ? "the workers' --publish_root"
               : absl::StrCat("storage ", storage,
                              ", the workers' --publish_storage"))
@@ -452,6 +455,7 @@ v1::PublicationRef RefFromArguments(const ParsedArgs& args) {
                  args.arguments.size() > 1 ? &args.arguments[1] : nullptr);
 }
 
+// Get reads the publication `ref` names.
 absl::StatusOr<v1::Publication> Get(Client& client,
                                     const v1::PublicationRef& ref) {
   v1::GetPublicationRequest request;
@@ -473,8 +477,7 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
   std::ostream& out = client.out();
   out << "Prefix: "
       << (publication.prefix().empty() ? "." : publication.prefix()) << "\n";
-  if (!publication.storage().empty() &&
-      publication.storage() != kDefaultStorage) {
+  if (!IsDefaultStorage(publication.storage())) {
     out << "Storage: " << publication.storage() << "\n";
   }
   out << "Distribution: " << publication.distribution() << "\n"
