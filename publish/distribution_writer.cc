@@ -1,11 +1,17 @@
 // The tree is written in one pass: every index is open from Create (or, for
 // debian-installer and Contents indices, from their first entry) and
 // receives stanzas as packages are added, so no index is ever held in
-// memory; Finish closes them, writes the per-architecture Release files and
-// then the top-level Release, which lists them all.
+// memory; the caller's thread formats stanzas while the pool's threads
+// compress. Finish closes the indices, writes the per-architecture Release
+// files, the by-hash links and then the top-level Release, which lists them
+// all.
 #include "publish/distribution_writer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,7 +21,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "deb/compression_pool.h"
 #include "deb/control.h"
 #include "deb/upload_control.h"
 
@@ -26,6 +34,23 @@ namespace fs = std::filesystem;
 
 constexpr absl::string_view kSource = "source";
 constexpr absl::string_view kAll = "all";
+
+// kBufferedBytesPerThread bounds the written data waiting for compression.
+constexpr size_t kBufferedBytesPerThread = size_t{4} << 20;
+
+// HashSection is one checksum section of a Release file and its by-hash
+// directory (apt names the directory after the section).
+struct HashSection {
+  absl::string_view name;
+  std::string deb::Checksums::*digest;
+};
+
+constexpr HashSection kHashSections[] = {
+    {"MD5Sum", &deb::Checksums::md5},
+    {"SHA1", &deb::Checksums::sha1},
+    {"SHA256", &deb::Checksums::sha256},
+    {"SHA512", &deb::Checksums::sha512},
+};
 
 // ValidateSegment checks that `name` (a component or architecture) is one
 // safe path segment, since it becomes a directory of the tree.
@@ -60,6 +85,34 @@ absl::Status WriteWholeFile(const fs::path& path, absl::string_view data) {
   return absl::OkStatus();
 }
 
+// LinkByHash hard-links `file` as <dir of `path`>/by-hash/<section>/<digest>
+// in `tree` (copying across filesystems); an existing link is kept, since
+// the same digest is the same content.
+absl::Status LinkByHash(const fs::path& tree, const std::string& path,
+                        absl::string_view section, absl::string_view digest,
+                        const fs::path& file) {
+  if (digest.empty()) return absl::OkStatus();
+  fs::path directory =
+      tree / fs::path(path).parent_path() / "by-hash" / std::string(section);
+  std::error_code error;
+  fs::create_directories(directory, error);
+  if (error) {
+    return absl::InternalError(absl::StrCat(
+        "cannot create ", directory.string(), ": ", error.message()));
+  }
+  fs::path link_path = directory / std::string(digest);
+  if (link(file.c_str(), link_path.c_str()) == 0 || errno == EEXIST) {
+    return absl::OkStatus();
+  }
+  if (errno == EXDEV &&
+      fs::copy_file(file, link_path, fs::copy_options::skip_existing, error)) {
+    return absl::OkStatus();
+  }
+  return absl::InternalError(absl::StrCat(
+      "cannot link ", link_path.string(), " to ", file.string(), ": ",
+      error ? error.message() : std::string(std::strerror(errno))));
+}
+
 // Index is one index file being written, in every requested variant.
 struct Index {
   std::unique_ptr<deb::CompressedWriter> writer;
@@ -70,7 +123,8 @@ struct Index {
 class TreeWriter : public DistributionWriter {
  public:
   explicit TreeWriter(DistributionOptions options)
-      : options_(std::move(options)) {
+      : options_(std::move(options)),
+        pool_(options_.threads, kBufferedBytesPerThread * options_.threads) {
     variants_.push_back(deb::Compression::kNone);
     for (deb::Compression compression : options_.compressions) {
       if (std::find(variants_.begin(), variants_.end(), compression) ==
@@ -230,10 +284,20 @@ class TreeWriter : public DistributionWriter {
     }
     deb::ReleaseInfo info = options_.release;
     info.architectures = binary_architectures_;
+    fs::path directory(options_.directory);
+    if (options_.release.acquire_by_hash) {
+      for (const deb::ReleaseFileEntry& file : files) {
+        for (const HashSection& section : kHashSections) {
+          RETURN_IF_ERROR(LinkByHash(directory, file.path, section.name,
+                                     file.checksums.*section.digest,
+                                     directory / file.path));
+        }
+      }
+      RETURN_IF_ERROR(LinkPreviousByHash());
+    }
     ASSIGN_OR_RETURN(deb::Paragraph release,
                      deb::ReleaseParagraph(info, std::move(files)));
     std::string text = release.ToString();
-    fs::path directory(options_.directory);
     RETURN_IF_ERROR(WriteWholeFile(directory / "Release", text));
     if (signer == nullptr) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::string in_release, signer->ClearSign(text));
@@ -273,8 +337,8 @@ class TreeWriter : public DistributionWriter {
     }
     ASSIGN_OR_RETURN(
         std::unique_ptr<deb::CompressedWriter> writer,
-        deb::CompressedWriter::Create(full.string(),
-                                      variants.empty() ? variants_ : variants));
+        deb::CompressedWriter::Create(
+            full.string(), variants.empty() ? variants_ : variants, &pool_));
     Index& index = indices_[path];
     index.writer = std::move(writer);
     return &index;
@@ -293,6 +357,44 @@ class TreeWriter : public DistributionWriter {
     std::string text = stanza.ToString();
     text.push_back('\n');
     return index->writer->Write(text);
+  }
+
+  // LinkPreviousByHash links the files the previous tree's Release lists
+  // into this tree's by-hash directories, by the digests listed there.
+  absl::Status LinkPreviousByHash() {
+    if (options_.previous_directory.empty()) return absl::OkStatus();
+    fs::path previous(options_.previous_directory);
+    std::error_code error;
+    if (!fs::exists(previous / "Release", error)) return absl::OkStatus();
+    std::ifstream in(previous / "Release", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    absl::StatusOr<deb::Paragraph> release = deb::ParseParagraph(text);
+    if (!release.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the live Release file ", (previous / "Release").string(),
+          " does not parse: ", release.status().message()));
+    }
+    for (const HashSection& section : kHashSections) {
+      for (absl::string_view line :
+           absl::StrSplit(release->GetOrEmpty(section.name), '\n',
+                          absl::SkipWhitespace())) {
+        std::vector<absl::string_view> words =
+            absl::StrSplit(line, ' ', absl::SkipEmpty());
+        // Only plain relative paths: the file came from our own tree, but
+        // a path must not lead out of it whatever the file says.
+        if (words.size() != 3 || words[2].empty() || words[2][0] == '/' ||
+            absl::StrContains(words[2], "..")) {
+          continue;
+        }
+        std::string path(words[2]);
+        fs::path file = previous / path;
+        if (!fs::is_regular_file(file, error)) continue;
+        RETURN_IF_ERROR(
+            LinkByHash(options_.directory, path, section.name, words[0], file));
+      }
+    }
+    return absl::OkStatus();
   }
 
   // WriteIndexRelease writes `component`/`directory`/Release, the small
@@ -322,6 +424,8 @@ class TreeWriter : public DistributionWriter {
   }
 
   DistributionOptions options_;
+  // Declared before indices_, so that it outlives their writers.
+  deb::CompressionPool pool_;
   std::vector<deb::Compression> variants_;
   std::vector<std::string> binary_architectures_;
   bool sources_ = false;

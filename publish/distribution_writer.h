@@ -68,8 +68,18 @@ struct DistributionOptions {
   std::vector<deb::Compression> compressions;
   // Write Contents-<arch>.gz (and Contents-udeb-<arch>.gz) files.
   bool contents = true;
-  // Threads compressing indices at once (at least 1).
+  // Threads compressing indices at once (at least 1). Each index variant
+  // (say main/binary-amd64/Packages.xz) is compressed in order on one
+  // thread at a time, different variants at once; at most 4 MiB per thread
+  // of written data waits for them.
   int threads = 2;
+  // The live tree this one replaces (dists/<dist>), if any. With
+  // Acquire-By-Hash, the by-hash directories also hold hard links to the
+  // files its Release lists, so that a client holding its InRelease still
+  // finds them after the switch (one previous generation is kept: its own
+  // by-hash links to older trees are not carried over). Empty, or a
+  // directory that does not exist or has no Release: none.
+  std::string previous_directory;
 };
 
 // DistributionWriter writes a tree. Add every package, feed each
@@ -98,9 +108,11 @@ class DistributionWriter {
                                         absl::string_view architecture,
                                         bool udeb) = 0;
 
-  // Finish closes every index, writes the Release files (and by-hash
-  // copies when asked), and signs the top-level Release with `signer`
-  // (InRelease and Release.gpg) unless it is nullptr (unsigned).
+  // Finish closes every index, writes the Release files (and, with
+  // Acquire-By-Hash, links every file the Release lists as
+  // <dir>/by-hash/{MD5Sum,SHA1,SHA256,SHA512}/<digest>), and signs the
+  // top-level Release with `signer` (InRelease and Release.gpg) unless it is
+  // nullptr (unsigned).
   virtual absl::Status Finish(const Signer* signer) = 0;
 };
 

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status_matchers.h"
@@ -40,6 +42,7 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using ::debrepo::deb::testing::ReadFile;
 using ::debrepo::deb::testing::WriteFile;
@@ -410,6 +413,233 @@ TEST_F(DistributionWriterTest, RefusesBadOptionsAndPackages) {
   broken.files.clear();
   EXPECT_THAT((*writer)->Add("main", broken),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Files of the tree (relative paths) with their contents.
+std::map<std::string, std::string> TreeFiles(const fs::path& tree) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(tree)) {
+    if (entry.is_regular_file()) {
+      files[fs::relative(entry.path(), tree).string()] = ReadFile(entry.path());
+    }
+  }
+  return files;
+}
+
+TEST_F(DistributionWriterTest, ThreadsDoNotChangeTheTree) {
+  DistributionOptions one = Options("one-thread");
+  one.threads = 1;
+  one.compressions.push_back(deb::Compression::kBzip2);
+  WriteTree(one, nullptr);
+  DistributionOptions three = Options("three-threads");
+  three.threads = 3;
+  three.compressions = one.compressions;
+  three.release.codename = one.release.codename;
+  WriteTree(three, nullptr);
+  std::map<std::string, std::string> files = TreeFiles(one.directory);
+  EXPECT_EQ(files, TreeFiles(three.directory));
+  EXPECT_TRUE(files.contains("main/binary-amd64/Packages.bz2"));
+  EXPECT_EQ(RunOk({"bzip2", "-dc",
+                   (fs::path(one.directory) / "main/binary-amd64/Packages.bz2")
+                       .string()}),
+            files["main/binary-amd64/Packages"]);
+}
+
+TEST_F(DistributionWriterTest, ByHashKeepsThisAndThePreviousGeneration) {
+  auto write = [&](const std::string& dist, const std::string& previous,
+                   size_t packages) {
+    DistributionOptions options = Options(dist);
+    options.release.acquire_by_hash = true;
+    options.previous_directory = previous;
+    absl::StatusOr<std::unique_ptr<DistributionWriter>> writer =
+        DistributionWriter::Create(options);
+    EXPECT_THAT(writer, IsOk());
+    for (size_t i = 0; i < packages; ++i) {
+      EXPECT_THAT((*writer)->Add("main", (*packages_)[i]), IsOk());
+    }
+    EXPECT_THAT((*writer)->Finish(nullptr), IsOk());
+    absl::StatusOr<deb::Paragraph> release =
+        deb::ParseParagraph(ReadFile(fs::path(options.directory) / "Release"));
+    EXPECT_THAT(release, IsOk());
+    EXPECT_EQ(release->GetOrEmpty("Acquire-By-Hash"), "yes");
+    return *release;
+  };
+  const fs::path first = *root_ / "dists/by-hash-1";
+  const fs::path second = *root_ / "dists/by-hash-2";
+  const fs::path third = *root_ / "dists/by-hash-3";
+  deb::Paragraph first_release = write("by-hash-1", "", packages_->size());
+  // The previous tree of the second is the first; the third's, the second.
+  deb::Paragraph second_release = write("by-hash-2", first.string(), 1);
+  deb::Paragraph third_release = write("by-hash-3", second.string(), 2);
+
+  // by-hash/<section>/<digest> of `release`'s files in `tree`, as
+  // path → (digest, the file it must equal).
+  auto expected_links = [](const deb::Paragraph& release,
+                           const fs::path& tree) {
+    std::map<std::string, fs::path> links;
+    for (const char* section : {"MD5Sum", "SHA1", "SHA256", "SHA512"}) {
+      for (const auto& [path, entry] : ReleaseEntries(release, section)) {
+        links[(fs::path(path).parent_path() / "by-hash" / section / entry.first)
+                  .string()] = tree / path;
+      }
+    }
+    return links;
+  };
+  std::map<std::string, fs::path> own = expected_links(second_release, second);
+  std::map<std::string, fs::path> previous =
+      expected_links(first_release, first);
+  for (const auto& links : {own, previous}) {
+    for (const auto& [link, file] : links) {
+      ASSERT_TRUE(fs::exists(second / link)) << link;
+      EXPECT_EQ(ReadFile(second / link), ReadFile(file)) << link;
+    }
+  }
+  // This generation's files are links, not copies.
+  EXPECT_TRUE(fs::equivalent(
+      second / "main/binary-amd64/Packages.gz",
+      second / "main/binary-amd64/by-hash/SHA256" /
+          ReleaseEntries(second_release,
+                         "SHA256")["main/binary-amd64/Packages.gz"]
+              .first));
+  EXPECT_GT(previous.size(), own.size() / 2);
+  // The third tree keeps the second generation's files, not the first's.
+  std::map<std::string, fs::path> third_links =
+      expected_links(third_release, third);
+  for (const auto& [link, file] : expected_links(second_release, second)) {
+    third_links[link] = file;
+  }
+  std::set<std::string> by_hash_files;
+  for (const auto& entry : fs::recursive_directory_iterator(third)) {
+    std::string path = fs::relative(entry.path(), third).string();
+    if (entry.is_regular_file() && absl::StrContains(path, "/by-hash/")) {
+      by_hash_files.insert(path);
+    }
+  }
+  std::set<std::string> expected;
+  for (const auto& [link, file] : third_links) expected.insert(link);
+  EXPECT_EQ(by_hash_files, expected);
+}
+
+TEST_F(DistributionWriterTest, WritesTheContentsItIsFed) {
+  DistributionOptions options = Options("contents");
+  absl::StatusOr<std::unique_ptr<DistributionWriter>> writer =
+      DistributionWriter::Create(options);
+  ASSERT_THAT(writer, IsOk());
+  std::map<std::string, std::vector<std::string>> packages_by_path;
+  std::vector<std::string> udeb_paths;
+  for (const IndexedPackage& package : *packages_) {
+    ASSERT_THAT((*writer)->Add("main", package), IsOk());
+    if (package.kind == PackageKind::kSource) continue;
+    absl::StatusOr<deb::DebFile> deb = deb::ReadDebFile(
+        (*root_ / PoolDirectory("main", package.source) / package.files[0].name)
+            .string());
+    ASSERT_THAT(deb, IsOk());
+    for (const std::string& path : deb->paths) {
+      if (package.kind == PackageKind::kUdeb) {
+        udeb_paths.push_back(path);
+      } else if (package.architecture == "amd64" ||
+                 package.architecture == "all") {
+        packages_by_path[path].push_back("misc/" + package.name);
+      }
+    }
+  }
+  deb::ContentsWriter* amd64 = (*writer)->Contents("main", "amd64", false);
+  ASSERT_NE(amd64, nullptr);
+  for (const auto& [path, names] : packages_by_path) {
+    for (const std::string& name : names) {
+      ASSERT_THAT(amd64->Add(path, name), IsOk());
+    }
+  }
+  deb::ContentsWriter* udeb = (*writer)->Contents("main", "amd64", true);
+  ASSERT_NE(udeb, nullptr);
+  ASSERT_THAT(udeb->Add(udeb_paths.at(0), "misc/hello-udeb"), IsOk());
+  // The same index again, and no index for what is not published.
+  EXPECT_EQ((*writer)->Contents("main", "amd64", false), amd64);
+  EXPECT_EQ((*writer)->Contents("main", "i386", false), nullptr);
+  EXPECT_EQ((*writer)->Contents("contrib", "amd64", false), nullptr);
+  EXPECT_EQ((*writer)->Contents("main", "source", false), nullptr);
+  ASSERT_THAT((*writer)->Finish(nullptr), IsOk());
+
+  fs::path dist = options.directory;
+  std::string contents =
+      RunOk({"zcat", (dist / "main/Contents-amd64.gz").string()});
+  EXPECT_THAT(contents,
+              HasSubstr("usr/share/doc/hello_1.0-1_amd64.deb/copyright"));
+  EXPECT_THAT(contents, HasSubstr("misc/hello\n"));
+  EXPECT_THAT(contents, HasSubstr("misc/hello-doc\n"));
+  EXPECT_THAT(RunOk({"zcat", (dist / "main/Contents-udeb-amd64.gz").string()}),
+              HasSubstr("misc/hello-udeb\n"));
+  EXPECT_FALSE(fs::exists(dist / "main/Contents-arm64.gz"));
+  absl::StatusOr<deb::Paragraph> release =
+      deb::ParseParagraph(ReadFile(dist / "Release"));
+  ASSERT_THAT(release, IsOk());
+  std::map<std::string, std::pair<std::string, uint64_t>> sha256 =
+      ReleaseEntries(*release, "SHA256");
+  EXPECT_TRUE(sha256.contains("main/Contents-amd64.gz"));
+  EXPECT_TRUE(sha256.contains("main/Contents-udeb-amd64.gz"));
+
+  options = Options("no-contents");
+  options.contents = false;
+  writer = DistributionWriter::Create(options);
+  ASSERT_THAT(writer, IsOk());
+  EXPECT_EQ((*writer)->Contents("main", "amd64", false), nullptr);
+}
+
+// apt itself reads the tree: a throw-away apt root with the tree as a
+// file: source signed-by the test key updates (by hash) and downloads from
+// it.
+TEST_F(DistributionWriterTest, AptUpdatesFromTheSignedTree) {
+  DistributionOptions options = Options("apt");
+  options.release.acquire_by_hash = true;
+  options.compressions.push_back(deb::Compression::kBzip2);
+  std::unique_ptr<Signer> signer = MakeSigner();
+  ASSERT_NE(signer, nullptr);
+  WriteTree(options, signer.get());
+  // With Acquire-By-Hash apt fetches indices by digest: without the plain
+  // names it must still find them.
+  for (const char* suffix : {"", ".gz", ".xz", ".bz2"}) {
+    fs::remove(fs::path(options.directory) /
+               absl::StrCat("main/binary-amd64/Packages", suffix));
+  }
+  fs::path apt = fs::path(std::getenv("TEST_TMPDIR")) / "apt-root";
+  fs::remove_all(apt);
+  for (const char* dir :
+       {"etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/trusted.gpg.d",
+        "var/lib/apt/lists/partial", "var/cache/apt/archives/partial",
+        "var/lib/dpkg", "download"}) {
+    fs::create_directories(apt / dir);
+  }
+  WriteFile(apt / "var/lib/dpkg/status", "");
+  WriteFile(apt / "etc/apt/sources.list",
+            absl::StrCat("deb [signed-by=", key_->keyring,
+                         "] file:", root_->string(), " apt main\n"));
+  std::vector<std::string> apt_get = {
+      "apt-get",
+      "-o",
+      "Dir=" + apt.string(),
+      "-o",
+      "Dir::State::status=" + (apt / "var/lib/dpkg/status").string(),
+      "-o",
+      "APT::Architecture=amd64",
+      "-o",
+      "APT::Architectures::=amd64",
+      "-o",
+      "APT::Sandbox::User=root",
+      "-o",
+      "Debug::NoLocking=1",
+      "-o",
+      "Acquire::Languages=none"};
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = apt_get;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunOk(argv);
+  };
+  std::string update = run({"update"});
+  EXPECT_THAT(update, Not(HasSubstr("Err:"))) << update;
+  Shell(apt / "download",
+        absl::StrJoin(apt_get, " ") + " download hello hello-doc");
+  EXPECT_TRUE(fs::exists(apt / "download/hello_1.0-1_amd64.deb"));
+  EXPECT_TRUE(fs::exists(apt / "download/hello-doc_1.0-1_all.deb"));
 }
 
 TEST(PoolDirectoryTest, UsesDebiansLayout) {

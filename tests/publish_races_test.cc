@@ -1,0 +1,311 @@
+// Publish races over two servers and two workers, and kill -9 faults: one
+// winner of two publishes of one distribution, a dropped snapshot never
+// published, the last committed switch is the one served, sibling
+// distributions of one prefix never lose each other's pool files, and a
+// worker killed in the long phase or between the commit and the switch
+// leaves the old tree serving whole until recovery puts the new one in
+// place, the job succeeding once.
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+#include "tests/publish_calls.h"
+#include "tests/snapshot_calls.h"
+
+namespace debrepo::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string NewPublishRoot() {
+  static int roots = 0;
+  std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/publish-",
+                                 getpid(), "-", roots++);
+  fs::create_directories(dir);
+  return dir;
+}
+
+class PublishRacesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stack_.StartServer();
+    stack_.StartServer();
+  }
+
+  std::string PublishRootFlag() const {
+    return absl::StrCat("--publish_root=", root_);
+  }
+  void StartWorkers() {
+    stack_.StartWorker({PublishRootFlag()});
+    stack_.StartWorker({PublishRootFlag()});
+  }
+
+  // Makes snapshot `name` of packages `specs`, uploaded into repo `repo`.
+  void Snapshot(const std::string& name, const std::string& repo,
+                const std::vector<PackageSpec>& specs) {
+    std::vector<std::string> keys =
+        UploadPackageSpecs(stack_, repo, absl::StrCat("up-", name), specs);
+    ASSERT_EQ(keys.size(), specs.size());
+    ASSERT_EQ(CreateSnapshotFromKeys(stack_, name, keys).code,
+              absl::StatusCode::kOk);
+  }
+
+  std::string Dist(const std::string& prefix, const std::string& dist) const {
+    return absl::StrCat(root_, "/", prefix, "/dists/", dist);
+  }
+
+  // The pool files the amd64 Packages of `prefix`/`dist` lists that are
+  // missing.
+  std::vector<std::string> MissingPoolFiles(const std::string& prefix,
+                                            const std::string& dist) {
+    std::vector<std::string> missing;
+    const std::string packages = ReadFile(
+        absl::StrCat(Dist(prefix, dist), "/main/binary-amd64/Packages"));
+    for (absl::string_view line : absl::StrSplit(packages, '\n')) {
+      if (!absl::ConsumePrefix(&line, "Filename: ")) continue;
+      const std::string path = absl::StrCat(root_, "/", prefix, "/", line);
+      if (!fs::exists(path)) missing.push_back(path);
+    }
+    return missing;
+  }
+
+  TestDatabase db_;
+  const std::string root_ = NewPublishRoot();
+  Stack stack_{db_.url()};
+};
+
+TEST_F(PublishRacesTest, TwoPublishesOfOneDistributionOneWins) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  Snapshot("s", "r", {{.name = "hello"}});
+  for (int round = 0; round < 4; ++round) {
+    const std::string dist = absl::StrCat("d", round);
+    std::vector<absl::StatusCode> codes(2);
+    RunConcurrently(2, [&](int i) {
+      codes[i] = PublishSnapshot(stack_, ".", dist, "s", false, i).code;
+    });
+    EXPECT_THAT(codes, ::testing::UnorderedElementsAre(
+                           absl::StatusCode::kOk,
+                           absl::StatusCode::kAlreadyExists))
+        << dist;
+    EXPECT_THAT(TreeMismatches(Dist(".", dist)), IsEmpty());
+  }
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM publications"), "4");
+}
+
+TEST_F(PublishRacesTest, DroppedSnapshotIsNeverPublished) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadPackageSpecs(stack_, "r", "u", {{.name = "hello"}}),
+              ::testing::SizeIs(1));
+  for (int round = 0; round < 4; ++round) {
+    const std::string snapshot = absl::StrCat("s", round);
+    ASSERT_EQ(CreateSnapshotFromRepo(stack_, snapshot, "r").code,
+              absl::StatusCode::kOk);
+    Result dropped;
+    Result published;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        dropped = DeleteSnapshot(stack_, snapshot, /*force=*/true, 0);
+      } else {
+        published = PublishSnapshot(stack_, ".", snapshot, snapshot, false, 1);
+      }
+    });
+    if (published.code == absl::StatusCode::kOk) {
+      EXPECT_EQ(dropped.code, absl::StatusCode::kFailedPrecondition)
+          << dropped.message;
+    } else {
+      EXPECT_EQ(dropped.code, absl::StatusCode::kOk) << dropped.message;
+      EXPECT_EQ(published.code, absl::StatusCode::kNotFound)
+          << published.message;
+      EXPECT_FALSE(fs::exists(Dist(".", snapshot)));
+    }
+  }
+  // Every publication's snapshot exists (the foreign key says so too).
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM publication_components pc "
+                           "LEFT JOIN snapshots s ON s.id = pc.snapshot_id "
+                           "WHERE s.id IS NULL"),
+            "0");
+}
+
+TEST_F(PublishRacesTest, LastCommittedSwitchIsServed) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  constexpr int kSnapshots = 4;
+  for (int i = 0; i < kSnapshots; ++i) {
+    Snapshot(absl::StrCat("v", i), "r",
+             {{.name = "hello", .version = absl::StrCat(i, ".0")}});
+  }
+  ASSERT_EQ(PublishSnapshot(stack_, ".", "stable", "v0").code,
+            absl::StatusCode::kOk);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<Result> results(kSnapshots - 1);
+    RunConcurrently(kSnapshots - 1, [&](int i) {
+      results[i] = SwitchPublication(stack_, Ref(".", "stable"),
+                                     absl::StrCat("v", i + 1), i);
+    });
+    for (const Result& result : results) {
+      EXPECT_EQ(result.code, absl::StatusCode::kOk) << result.message;
+    }
+    // The record, the served tree and its generation agree.
+    const std::string recorded = db_.QueryValue(
+        "SELECT s.name FROM publication_components pc JOIN snapshots s "
+        "ON s.id = pc.snapshot_id");
+    const std::string generation =
+        db_.QueryValue("SELECT generation::text FROM publications");
+    const std::string dist = Dist(".", "stable");
+    EXPECT_EQ(ReadFile(absl::StrCat(dist, "/.debrepo-generation")),
+              absl::StrCat(generation, "\n"));
+    EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
+                HasSubstr(absl::StrCat("Version: ", recorded.substr(1), ".0")));
+    EXPECT_THAT(TreeMismatches(dist), IsEmpty());
+    EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
+  }
+}
+
+TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  // "common" is the same package in both, so one pool file serves both.
+  std::vector<std::string> common =
+      UploadPackageSpecs(stack_, "r", "common", {{.name = "common"}});
+  std::vector<std::string> a =
+      UploadPackageSpecs(stack_, "r", "a", {{.name = "alpha"}});
+  std::vector<std::string> b =
+      UploadPackageSpecs(stack_, "r", "b", {{.name = "beta"}});
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "A", {common[0], a[0]}).code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "B", {common[0], b[0]}).code,
+            absl::StatusCode::kOk);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<absl::StatusCode> codes(2);
+    RunConcurrently(2, [&](int i) {
+      codes[i] = PublishSnapshot(stack_, "shared", i == 0 ? "da" : "db",
+                                 i == 0 ? "A" : "B", false, i)
+                     .code;
+    });
+    EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
+    EXPECT_THAT(MissingPoolFiles("shared", "da"), IsEmpty());
+    EXPECT_THAT(MissingPoolFiles("shared", "db"), IsEmpty());
+    // Drop one while the other is published again under another name.
+    RunConcurrently(2, [&](int i) {
+      codes[i] = i == 0 ? DeletePublication(stack_, Ref("shared", "da"),
+                                            false, 0)
+                              .code
+                        : PublishSnapshot(stack_, "shared", "dc", "A", false,
+                                          1)
+                              .code;
+    });
+    EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
+    EXPECT_THAT(MissingPoolFiles("shared", "db"), IsEmpty());
+    EXPECT_THAT(MissingPoolFiles("shared", "dc"), IsEmpty());
+    RunConcurrently(2, [&](int i) {
+      codes[i] = DeletePublication(stack_, Ref("shared", i == 0 ? "db" : "dc"),
+                                   false, i)
+                     .code;
+    });
+    EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
+    // Nothing is published there: the pool is empty.
+    EXPECT_FALSE(fs::exists(absl::StrCat(root_, "/shared/pool/main")));
+  }
+}
+
+v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
+  v1::GetJobRequest get;
+  get.set_id(id);
+  v1::Job job;
+  for (int i = 0; i < 400; ++i) {
+    grpc::Status status =
+        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
+    if (status.ok() && job.state() == v1::RUNNING) break;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
+  return job;
+}
+
+// Publishes v1 with a worker of its own, then submits the switch to v2
+// with a worker started with `doomed_flags`, kills it when `killable` says
+// so, checks that v1 still serves whole, and lets a new worker finish.
+class PublishFaultsTest : public PublishRacesTest {
+ protected:
+  void SwitchKillingWorker(const std::vector<std::string>& doomed_flags,
+                           const std::function<bool(int64_t)>& killable) {
+    const int first = stack_.StartWorker({PublishRootFlag()});
+    ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+    Snapshot("v1", "r", {{.name = "hello", .version = "1.0"}});
+    Snapshot("v2", "r", {{.name = "hello", .version = "2.0"}});
+    ASSERT_EQ(PublishSnapshot(stack_, ".", "stable", "v1").code,
+              absl::StatusCode::kOk);
+    stack_.worker(first).Signal(SIGTERM);
+    stack_.worker(first).Wait();
+
+    std::vector<std::string> flags = doomed_flags;
+    flags.push_back(PublishRootFlag());
+    const int doomed = stack_.StartWorker(flags);
+    v1::SwitchPublicationRequest request;
+    *request.mutable_publication() = Ref(".", "stable");
+    *request.add_components() = SnapshotComponent("main", "v2");
+    v1::Job job;
+    ASSERT_TRUE(stack_.publish()
+                    .SwitchPublication(Deadline(absl::Seconds(10)).get(),
+                                       request, &job)
+                    .ok());
+    ASSERT_EQ(WaitUntilRunning(stack_, job.id()).state(), v1::RUNNING);
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (!killable(job.id()) && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(25));
+    }
+    ASSERT_TRUE(killable(job.id()));
+    stack_.worker(doomed).Signal(SIGKILL);
+    stack_.worker(doomed).Wait();
+
+    // The old tree serves, whole.
+    const std::string dist = Dist(".", "stable");
+    EXPECT_THAT(TreeMismatches(dist), IsEmpty());
+    EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
+                HasSubstr("Version: 1.0"));
+    EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
+
+    stack_.StartWorker({PublishRootFlag()});
+    v1::Job done = stack_.WaitJob(job.id(), absl::Seconds(60));
+    EXPECT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+    EXPECT_EQ(db_.QueryValue(absl::StrCat(
+                  "SELECT count(*) FROM job_outcomes WHERE job_id = ",
+                  job.id())),
+              "1");
+    EXPECT_THAT(TreeMismatches(dist), IsEmpty());
+    EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
+                HasSubstr("Version: 2.0"));
+    EXPECT_THAT(MissingPoolFiles(".", "stable"), IsEmpty());
+    EXPECT_FALSE(fs::exists(absl::StrCat(root_, "/.debrepo-staging/job-",
+                                         job.id())));
+  }
+};
+
+TEST_F(PublishFaultsTest, KilledInTheLongPhase) {
+  SwitchKillingWorker({"--test_stall=60s"}, [](int64_t) { return true; });
+}
+
+TEST_F(PublishFaultsTest, KilledBetweenCommitAndSwitch) {
+  SwitchKillingWorker({"--test_stall_after_commit=60s"}, [&](int64_t id) {
+    return db_.QueryValue(absl::StrCat(
+               "SELECT count(*) FROM job_outcomes WHERE job_id = ", id)) ==
+           "1";
+  });
+}
+
+}  // namespace
+}  // namespace debrepo::testing
