@@ -116,6 +116,14 @@ absl::Status Client::FromGrpc(const grpc::Status& status) {
   if (code == absl::StatusCode::kCancelled && interrupted()) {
     return absl::CancelledError("interrupted");
   }
+  if (code == absl::StatusCode::kUnimplemented &&
+      status.error_message().empty()) {
+    // What gRPC answers for a service or method the server lacks.
+    return absl::UnimplementedError(absl::StrCat(
+        "UNIMPLEMENTED: debrepo-server at ", target_,
+        " does not offer this call: it is older than this client; upgrade "
+        "it"));
+  }
   const std::string message = absl::StrCat(CodeName(status.error_code()), ": ",
                                            InFlagTerms(status.error_message()));
   if (code == absl::StatusCode::kUnavailable &&

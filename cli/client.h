@@ -107,7 +107,8 @@ class Client {
   // FromGrpc turns an RPC error into "CODE: message" (in flag terms, see
   // InFlagTerms) under the same code, or, when the server cannot be reached
   // at all, into a message that says so and names --server and
-  // DEBREPO_SERVER. A call cut short by Interrupt is CANCELLED
+  // DEBREPO_SERVER. A call the server does not know (an older server) is
+  // UNIMPLEMENTED saying so. A call cut short by Interrupt is CANCELLED
   // "interrupted".
   absl::Status FromGrpc(const grpc::Status& status);
 
