@@ -16,8 +16,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "publish/distribution_writer.h"
@@ -82,6 +80,9 @@ absl::StatusOr<std::vector<deb::Compression>> CompressionsOf(
         break;
       case v1::XZ:
         compressions.push_back(deb::Compression::kXz);
+        break;
+      case v1::BZIP2:
+        compressions.push_back(deb::Compression::kBzip2);
         break;
       default:
         return absl::UnimplementedError(absl::StrCat(
@@ -177,32 +178,6 @@ absl::Status LinkOrCopy(const fs::path& from, const fs::path& to) {
   return absl::OkStatus();
 }
 
-// Links into `staged` the by-hash files of the indices the live tree's
-// Release lists, so that an apt client that read the old InRelease still
-// finds them after the switch (one previous generation is kept).
-absl::Status KeepPreviousByHash(const fs::path& live, const fs::path& staged) {
-  std::ifstream release(live / "Release");
-  if (!release) return absl::OkStatus();
-  std::string line;
-  bool in_sha256 = false;
-  while (std::getline(release, line)) {
-    if (line.empty() || (line[0] != ' ' && line[0] != '\t')) {
-      in_sha256 = absl::StartsWith(line, "SHA256:");
-      continue;
-    }
-    if (!in_sha256) continue;
-    std::vector<absl::string_view> parts =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (parts.size() != 3) continue;
-    const fs::path by_hash = fs::path(std::string(parts[2])).parent_path() /
-                             "by-hash" / "SHA256" / std::string(parts[0]);
-    std::error_code error;
-    if (!fs::exists(live / by_hash, error)) continue;
-    RETURN_IF_ERROR(LinkOrCopy(live / by_hash, staged / by_hash));
-  }
-  return absl::OkStatus();
-}
-
 // Deletes the regular files under `prefix_dir`/pool whose path relative
 // to `prefix_dir` is not in `keep`, then the directories left empty.
 absl::Status PrunePool(const fs::path& prefix_dir,
@@ -287,6 +262,9 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   // does not record yet: none are written until it does.
   options.contents = false;
   options.threads = std::max(1, config_.compression_threads);
+  // Its by-hash files stay reachable from the new tree (under this job's
+  // lock, nothing else replaces it meanwhile).
+  options.previous_directory = paths.live.string();
 
   // No attempt of this job committed (or the step after the commit would
   // run instead), so whatever an earlier attempt staged is garbage.
@@ -323,9 +301,6 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     generation.close();
     if (!generation) {
       return ErrnoError("cannot write", paths.staged / kGenerationFile);
-    }
-    if (resolved.acquire_by_hash()) {
-      RETURN_IF_ERROR(KeepPreviousByHash(paths.live, paths.staged));
     }
     context.Log(absl::StrCat("wrote the indices of ", count, " packages"));
     return absl::OkStatus();
