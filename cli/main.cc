@@ -19,6 +19,7 @@
 #include "cli/db_commands.h"
 #include "cli/file_commands.h"
 #include "cli/package_commands.h"
+#include "cli/publish_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/snapshot_commands.h"
 #include "cli/task_commands.h"
@@ -81,8 +82,8 @@ void WatchInterrupts(const sigset_t& signals, Client& client) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {SnapshotCommands(), PackageCommands(), FileCommands(), TaskCommands(),
-        DbCommands(), AdminCommands()}) {
+       {SnapshotCommands(), PublishCommands(), PackageCommands(),
+        FileCommands(), TaskCommands(), DbCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;
