@@ -50,7 +50,7 @@ class AptlySnapshotOperations : public SnapshotOperations {
   // makes the Measured's count from the run.
   Measured Timed(
       const std::vector<std::string>& args,
-      absl::FunctionRef<absl::StatusOr<int64_t>(const AptlyRun&)> count);
+      absl::FunctionRef<absl::StatusOr<int64_t>(const TimedRun&)> count);
   // TimedCreation is Timed counting the packages of the snapshot `created`.
   Measured TimedCreation(const std::vector<std::string>& args,
                          const std::string& created);
