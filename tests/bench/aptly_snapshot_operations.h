@@ -45,6 +45,9 @@ class AptlySnapshotOperations : public SnapshotOperations {
   absl::StatusOr<std::vector<std::string>> PackageIds(
       const std::string& snapshot) override;
 
+  // aptly is the aptly root the operations run in.
+  const Aptly& aptly() const { return aptly_; }
+
  private:
   // Timed runs `args`, timed; when aptly succeeds, `count` (untimed)
   // makes the Measured's count from the run.
