@@ -258,11 +258,13 @@ void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
 void Client::ShowProgress(absl::string_view line) {
   if (!options_.progress) return;
   constexpr size_t kMaxWidth = 79;
+  absl::MutexLock lock(&progress_mu_);
   err_ << "\r\033[K" << line.substr(0, kMaxWidth) << std::flush;
   progress_shown_ = true;
 }
 
 void Client::ClearProgress() {
+  absl::MutexLock lock(&progress_mu_);
   if (!progress_shown_) return;
   err_ << "\r\033[K" << std::flush;
   progress_shown_ = false;

@@ -129,10 +129,10 @@ class Client {
       absl::FunctionRef<void(const debrepo::v1::Job&)> print_success);
 
   // ShowProgress redraws `line` (cut to one terminal line) as the progress
-  // line on the error stream, when --progress is on.
+  // line on the error stream, when --progress is on. Thread-safe.
   void ShowProgress(absl::string_view line);
 
-  // ClearProgress erases the progress line, if one is shown.
+  // ClearProgress erases the progress line, if one is shown. Thread-safe.
   void ClearProgress();
 
   // Interrupt makes the calls in progress (see Interruptible) and those
@@ -182,7 +182,9 @@ class Client {
   std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
   std::unique_ptr<debrepo::v1::Snapshots::Stub> snapshots_;
   std::unique_ptr<debrepo::v1::Publish::Stub> publish_;
-  bool progress_shown_ = false;
+  // Guards the progress line, which several upload streams draw.
+  absl::Mutex progress_mu_;
+  bool progress_shown_ ABSL_GUARDED_BY(progress_mu_) = false;
   absl::Mutex mu_;
   // Contexts of the calls in progress.
   absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);

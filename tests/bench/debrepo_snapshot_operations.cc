@@ -75,15 +75,21 @@ Measured DebrepoSnapshotOperations::Measure(
   return measured;
 }
 
-Measured DebrepoSnapshotOperations::TimedJob(
+Measured DebrepoSnapshotOperations::MeasureJob(
     const std::string& rpc_name,
-    const std::function<grpc::Status(v1::Job*)>& submit,
-    const std::string& created) {
-  Measured measured = Measure([&](Measured& m) {
+    const std::function<grpc::Status(v1::Job*)>& submit) {
+  return Measure([&](Measured& m) {
     v1::Job job;
     const grpc::Status rpc = submit(&job);
     m.status = StatusOf(Await(stack_, rpc, job, server_), rpc_name);
   });
+}
+
+Measured DebrepoSnapshotOperations::TimedJob(
+    const std::string& rpc_name,
+    const std::function<grpc::Status(v1::Job*)>& submit,
+    const std::string& created) {
+  Measured measured = MeasureJob(rpc_name, submit);
   if (!measured.status.ok()) return measured;
   v1::GetSnapshotRequest get;
   get.set_name(created);

@@ -47,13 +47,20 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
   absl::StatusOr<std::vector<std::string>> PackageIds(
       const std::string& snapshot) override;
 
+  // MeasureJob measures `submit` (the RPC `rpc_name`, returning a Job) and
+  // the wait for the job, on the server and worker the operations use;
+  // the status is the job's.
+  Measured MeasureJob(const std::string& rpc_name,
+                      const std::function<grpc::Status(v1::Job*)>& submit);
+  // server is the index of the server the operations use.
+  int server() const { return server_; }
+
  private:
   // Measure runs `operation` (which sets the Measured's status and count)
   // timed, with the peak memory of the server and worker during it.
   Measured Measure(const std::function<void(Measured&)>& operation);
-  // TimedJob measures `submit` (the RPC `rpc_name`, returning a Job) and
-  // the wait for the job; when it succeeds, counts the packages of
-  // snapshot `created`.
+  // TimedJob is MeasureJob that, when the job succeeds, counts the
+  // packages of snapshot `created`.
   Measured TimedJob(const std::string& rpc_name,
                     const std::function<grpc::Status(v1::Job*)>& submit,
                     const std::string& created);
