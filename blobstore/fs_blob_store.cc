@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_sync.h"
 #include "common/status_macros.h"
 #include "openssl/evp.h"
 
@@ -97,14 +98,12 @@ absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
   return absl::OkStatus();
 }
 
-// SyncFilesystem flushes every written file and directory entry of the
-// filesystem holding `root`, as syncfs(2) does.
-absl::Status SyncFilesystem(const std::string& root) {
-  const int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("opening", root);
-  const int result = syncfs(fd);
-  close(fd);
-  if (result != 0) return ErrnoError("syncing the filesystem of", root);
+// SyncStore flushes every written file and directory entry of the
+// filesystem holding the store at `root`.
+absl::Status SyncStore(const std::string& root) {
+  if (SyncFilesystem(root) != 0) {
+    return ErrnoError("syncing the filesystem of", root);
+  }
   return absl::OkStatus();
 }
 
@@ -252,11 +251,11 @@ class FsBlobBatch final : public BlobBatch {
     // Commit returns, i.e. before the caller records the files anywhere.
     // Both flush other writers' data on the same filesystem too, which
     // costs time but never correctness.
-    RETURN_IF_ERROR(SyncFilesystem(root_));
+    RETURN_IF_ERROR(SyncStore(root_));
     for (const StagedBlob& blob : staged_) {
       RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/false));
     }
-    return SyncFilesystem(root_);
+    return SyncStore(root_);
   }
 
   const std::string root_;

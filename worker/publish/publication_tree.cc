@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/file_sync.h"
 #include "common/status_macros.h"
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
@@ -426,6 +427,11 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     if (!generation) {
       return ErrnoError("cannot write", paths.staged / kGenerationFile);
     }
+    // Durable before the transaction records it: after a power loss the
+    // tree put in place must not hold files the crash emptied.
+    if (SyncFilesystem(paths.staged.string()) != 0) {
+      return ErrnoError("cannot sync", paths.staged);
+    }
     context.Log(absl::StrCat("wrote the indices of ", count, " packages"));
     return absl::OkStatus();
   }();
@@ -486,6 +492,10 @@ absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
                       paths.live.c_str(),
                       exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
           return ErrnoError("cannot put in place", paths.live);
+        }
+        // The switch is durable before the job shows as ended.
+        if (SyncFilesystem(paths.live.string()) != 0) {
+          return ErrnoError("cannot sync", paths.live);
         }
         context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
         return absl::OkStatus();
