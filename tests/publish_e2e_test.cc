@@ -1,5 +1,6 @@
 // End to end through gRPC with real servers and workers: publish a snapshot
-// and a repo, read them back, serve the tree over HTTP to a real apt in a
+// (of generated packages, and of real ones from Debian's archive) and a
+// repo, read them back, serve the tree over HTTP to a real apt in a
 // throw-away root (which verifies InRelease with the exported key), switch
 // to a newer snapshot and see apt take it, update a published repo, drop;
 // refusals of drops of what is published, and hostile input.
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -255,6 +258,62 @@ TEST_F(PublishE2eTest, SnapshotServedToAptThenSwitchedAndDropped) {
   EXPECT_EQ(Get(Ref("", "stable"), &got).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(DeleteSnapshot(stack_, "s2", false).code, absl::StatusCode::kOk);
+}
+
+TEST_F(PublishE2eTest, RealDebianPackagesInstallFromThePublicationAndRun) {
+  // Real packages from Debian's archive, fetched through the machine's own
+  // apt sources (which installing the build's packages needs as well).
+  const std::string fetched = TestDir("debian-debs");
+  ASSERT_EQ(RunQuietly(absl::StrCat("cd ", fetched,
+                                    " && apt-get download -q hello tree"
+                                    " >download.log 2>&1")),
+            0)
+      << ReadFile(absl::StrCat(fetched, "/download.log"))
+      << "\nthis test downloads hello and tree through the machine's apt "
+         "sources; check they are reachable";
+  std::vector<FileToUpload> real;
+  for (const fs::directory_entry& entry : fs::directory_iterator(fetched)) {
+    if (entry.path().extension() != ".deb") continue;
+    const std::string bytes = ReadFile(entry.path().string());
+    real.push_back({entry.path().filename().string(), bytes, Sha256Hex(bytes)});
+  }
+  ASSERT_EQ(real.size(), 2u);
+  ASSERT_EQ(CreateRepo(stack_, "debian").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadFilesToRepo(stack_, "debian", "real", real),
+              ::testing::SizeIs(2));
+  ASSERT_THAT(UploadPackageSpecs(stack_, "debian", "generated",
+                                 {{.name = "generated", .version = "3.1"}}),
+              ::testing::SizeIs(1));
+  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "debian-1", "debian").code,
+            absl::StatusCode::kOk);
+  v1::Publication asked;
+  asked.set_distribution("bookworm");
+  *asked.add_components() = SnapshotComponent("main", "debian-1");
+  Result created = CreatePublication(stack_, asked);
+  ASSERT_EQ(created.code, absl::StatusCode::kOk) << created.message;
+
+  // apt verifies InRelease with the key, fetches the packages, and they
+  // are byte for byte Debian's; hello, unpacked, runs.
+  AptRoot apt(root_, keyring_, "bookworm");
+  ASSERT_EQ(apt.AptGet("update"), 0) << apt.log();
+  ASSERT_EQ(apt.AptGet("download hello tree generated"), 0) << apt.log();
+  for (const FileToUpload& file : real) {
+    EXPECT_EQ(ReadFile(apt.downloaded(file.filename)), file.bytes)
+        << file.filename;
+  }
+  EXPECT_TRUE(fs::exists(apt.downloaded("generated_3.1_amd64.deb")));
+  const auto hello = std::find_if(real.begin(), real.end(), [](auto& file) {
+    return absl::StartsWith(file.filename, "hello_");
+  });
+  ASSERT_NE(hello, real.end());
+  const std::string unpacked = TestDir("unpacked");
+  ASSERT_EQ(RunQuietly(absl::StrCat(
+                "dpkg -x ", apt.downloaded(hello->filename), " ", unpacked)),
+            0);
+  const std::string greeting = absl::StrCat(unpacked, "/greeting.txt");
+  ASSERT_EQ(RunQuietly(absl::StrCat(unpacked, "/usr/bin/hello >", greeting)),
+            0);
+  EXPECT_EQ(ReadFile(greeting), "Hello, world!\n");
 }
 
 TEST_F(PublishE2eTest, SwitchRemovesPackagesNoLongerListedFromThePool) {

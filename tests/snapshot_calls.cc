@@ -116,6 +116,12 @@ std::vector<std::string> UploadPackageSpecs(
                       spec.architecture, ".deb"),
          bytes, Sha256Hex(bytes)});
   }
+  return UploadFilesToRepo(stack, repo, directory, files);
+}
+
+std::vector<std::string> UploadFilesToRepo(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<FileToUpload>& files) {
   v1::Job job;
   Result uploaded =
       Await(stack, UploadFiles(stack, directory, files, &job), job);
@@ -130,7 +136,7 @@ std::vector<std::string> UploadPackageSpecs(
   EXPECT_EQ(added.code, absl::StatusCode::kOk) << added.message;
   if (added.code != absl::StatusCode::kOk) return {};
   const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
-  EXPECT_EQ(result.added_count(), static_cast<int64_t>(specs.size()));
+  EXPECT_EQ(result.added_count(), static_cast<int64_t>(files.size()));
   return {result.added().begin(), result.added().end()};
 }
 

@@ -54,6 +54,13 @@ struct PackageSpec {
   std::string payload;
 };
 
+// UploadFilesToRepo uploads `files` (package files) to directory
+// `directory`, adds them to repo `repo`, and returns their keys (empty
+// when a step failed, which also fails the test).
+std::vector<std::string> UploadFilesToRepo(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<FileToUpload>& files);
+
 // UploadPackageSpecs builds `specs`, uploads them to directory
 // `directory`, adds them to repo `repo`, and returns their keys (empty
 // when a step failed, which also fails the test).
