@@ -4,6 +4,7 @@
 #define DEBREPO_TESTS_BENCH_DEBREPO_PUBLISH_OPERATIONS_H_
 
 #include <string>
+#include <utility>
 
 #include "tests/bench/debrepo_snapshot_operations.h"
 #include "tests/bench/publish_operations.h"
@@ -17,20 +18,24 @@ namespace debrepo::testing {
 // server and worker that `snapshots` measures.
 class DebrepoPublishOperations : public PublishOperations {
  public:
-  // `stack` and `snapshots` (which loaded the packages into `stack`) must
-  // outlive it.
-  DebrepoPublishOperations(Stack& stack, DebrepoSnapshotOperations& snapshots)
-      : stack_(stack), snapshots_(snapshots) {}
+  // `stack` and `snapshots` (which loaded the packages into `stack`, its
+  // workers publishing to `publish_root`) must outlive it.
+  DebrepoPublishOperations(Stack& stack, DebrepoSnapshotOperations& snapshots,
+                           std::string publish_root)
+      : stack_(stack),
+        snapshots_(snapshots),
+        publish_root_(std::move(publish_root)) {}
 
   Measured Publish(const std::string& prefix, const std::string& snapshot,
                    PublishOutputs outputs) override;
   Measured Switch(const std::string& prefix,
                   const std::string& snapshot) override;
-  std::string PublishRoot() const override { return stack_.publish_root(); }
+  std::string PublishRoot() const override { return publish_root_; }
 
  private:
   Stack& stack_;
   DebrepoSnapshotOperations& snapshots_;
+  const std::string publish_root_;
 };
 
 }  // namespace debrepo::testing

@@ -22,8 +22,10 @@ namespace debrepo::testing {
 class DebrepoSnapshotOperations : public SnapshotOperations {
  public:
   // DebrepoSnapshotOperations loads through server 0 and worker 0 of
-  // `stack`, which must be running and outlive it.
-  explicit DebrepoSnapshotOperations(Stack& stack);
+  // `stack`, which must be running and outlive it; the workers it starts
+  // get `worker_flags` too.
+  explicit DebrepoSnapshotOperations(
+      Stack& stack, std::vector<std::string> worker_flags = {});
 
   // Load uploads the workload's files (8 concurrent streams of 1,000
   // files) and adds them to repos "a" and "b", then starts afresh.
@@ -66,6 +68,7 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
                     const std::string& created);
 
   Stack& stack_;
+  const std::vector<std::string> worker_flags_;
   // The server and worker the operations use (and measure).
   int server_ = 0;
   int worker_ = 0;

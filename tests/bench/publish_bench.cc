@@ -271,21 +271,24 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
   std::fprintf(stderr, "  %zu packages, %zu upgraded in b\n", packages,
                workload.changed_names.size());
   setenv("DEBREPO_TEST_DATABASE_URL", admin_url.c_str(), 1);
-  TestDatabase db;
-  Stack stack(db.url());
-  stack.StartServer();
-  stack.StartWorker({"--concurrency=1"});
   char scratch[] = "/var/tmp/debrepo-publish-bench.XXXXXX";
   if (mkdtemp(scratch) == nullptr) {
     std::perror("mkdtemp");
     std::exit(1);
   }
+  const std::string publish_root = absl::StrCat(scratch, "/public");
+  const std::string publish_root_flag = "--publish_root=" + publish_root;
+  std::filesystem::create_directories(publish_root);
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartWorker({"--concurrency=1", publish_root_flag});
   std::vector<Row> rows;
   for (Operation operation : kOperations) {
     rows.push_back({operation, packages});
   }
   {
-    DebrepoSnapshotOperations our_snapshots(stack);
+    DebrepoSnapshotOperations our_snapshots(stack, {publish_root_flag});
     const std::string aptly_dir = absl::StrCat(scratch, "/aptly");
     std::filesystem::create_directories(aptly_dir);
     AptlySnapshotOperations aptly_snapshots(aptly_dir);
@@ -297,7 +300,7 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
     if (!reprepro_ran.ok()) gzip_row.reprepro.status = reprepro_ran;
     workload = {};  // the files are loaded: free their bytes
 
-    DebrepoPublishOperations ours(stack, our_snapshots);
+    DebrepoPublishOperations ours(stack, our_snapshots, publish_root);
     AptlyPublishOperations aptly(aptly_snapshots.aptly());
     for (Row& row : rows) row.ours.status = ours_ready;
     for (int run = 1; run <= runs; ++run) {
