@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -447,6 +448,58 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
             absl::StatusCode::kOk);
   // The refused job's staged tree went with the next publish.
   EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
+}
+
+// A package's Source field names its pool directory: one that would lead
+// out of the pool (from <root>/h/pool/main, "../../../../escaped" is
+// <root>/../escaped) is refused when the package is added, with the reason
+// in the job's failed files, so nothing of it is published.
+TEST_F(PublishE2eTest, PackagesWithAHostileSourceFieldAreRefused) {
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  const std::vector<FileToUpload> files = {
+      {.filename = "good_1.0_amd64.deb",
+       .bytes = BuildDeb("good", "1.0", "amd64")},
+      {.filename = "evil_1.0_amd64.deb",
+       .bytes = BuildDeb("evil", "1.0", "amd64", "x",
+                         "Source: ../../../../escaped\n")},
+      {.filename = "sneaky_1.0_amd64.deb",
+       .bytes = BuildDeb("sneaky", "1.0", "amd64", "x",
+                         "Source: sneaky (1.0/../../../../escaped)\n")}};
+  v1::Job job;
+  ASSERT_EQ(Await(stack_, UploadFiles(stack_, "u", files, &job), job).code,
+            absl::StatusCode::kOk);
+  v1::AddFromUploadRequest add;
+  add.set_name("r");
+  add.set_directory("u");
+  Result added = Await(stack_,
+                       stack_.repos().AddFromUpload(
+                           Deadline(absl::Seconds(60)).get(), add, &job),
+                       job);
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  EXPECT_EQ(result.added_count(), 1);
+  std::map<std::string, std::string> failed;
+  for (const v1::FailedFile& file : result.failed()) {
+    failed[file.filename()] = file.reason();
+  }
+  EXPECT_THAT(failed["evil_1.0_amd64.deb"],
+              HasSubstr("Source field: invalid package name"));
+  EXPECT_THAT(failed["sneaky_1.0_amd64.deb"],
+              HasSubstr("Source field: invalid version"));
+  EXPECT_EQ(failed.size(), 2u) << result.ShortDebugString();
+
+  v1::Publication asked;
+  asked.set_prefix("h");
+  asked.set_distribution("d");
+  *asked.add_components() = RepoComponent("main", "r");
+  asked.set_skip_signing(true);
+  Result published = CreatePublication(stack_, asked);
+  ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
+  EXPECT_THAT(TreeMismatches(Path("h/dists/d")), IsEmpty());
+  EXPECT_THAT(MissingPoolFiles(root_, "h", "d"), IsEmpty());
+  EXPECT_TRUE(fs::exists(Path("h/pool/main/g/good/good_1.0_amd64.deb")));
+  EXPECT_FALSE(fs::exists(fs::path(root_).parent_path() / "escaped"));
+  EXPECT_FALSE(fs::exists(Path("escaped")));
 }
 
 TEST_F(PublishE2eTest, HostileInputIsRefused) {

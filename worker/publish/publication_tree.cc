@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "common/file_sync.h"
 #include "common/status_macros.h"
+#include "deb/package_key.h"
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
 #include "storage/job_store.h"
@@ -450,9 +451,11 @@ absl::Status PublicationTrees::WithPool(
       [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
         std::set<std::string> keep;
         for (const storage::PoolFile& file : files) {
-          std::string path =
-              absl::StrCat(publish::PoolDirectory(file.component, file.source),
-                           "/", file.name);
+          // Refused here too: a stored package the import did not check
+          // must not place a file outside the pool.
+          ASSIGN_OR_RETURN(
+              std::string path,
+              deb::PoolPath(file.component, file.source, file.name));
           ASSIGN_OR_RETURN(const std::string blob,
                            blobs_.LocalPath(file.sha256));
           RETURN_IF_ERROR(LinkOrCopy(blob, prefix_dir / path));
