@@ -123,19 +123,26 @@ std::vector<std::string> TreeMismatches(const std::string& dist_dir) {
   return mismatches;
 }
 
-std::vector<std::string> MissingPoolFiles(const std::string& root,
-                                          const std::string& prefix,
-                                          const std::string& distribution) {
-  std::vector<std::string> missing;
+std::vector<std::string> PoolFileMismatches(const std::string& root,
+                                            const std::string& prefix,
+                                            const std::string& distribution) {
+  std::vector<std::string> mismatches;
   const std::string packages =
       ReadFile(absl::StrCat(root, "/", prefix, "/dists/", distribution,
                             "/main/binary-amd64/Packages"));
-  for (absl::string_view line : absl::StrSplit(packages, '\n')) {
-    if (!absl::ConsumePrefix(&line, "Filename: ")) continue;
-    const std::string path = absl::StrCat(root, "/", prefix, "/", line);
-    if (!std::filesystem::exists(path)) missing.push_back(path);
+  for (absl::string_view stanza :
+       absl::StrSplit(packages, "\n\n", absl::SkipWhitespace())) {
+    absl::string_view filename, sha256;
+    for (absl::string_view line : absl::StrSplit(stanza, '\n')) {
+      if (absl::ConsumePrefix(&line, "Filename: ")) filename = line;
+      if (absl::ConsumePrefix(&line, "SHA256: ")) sha256 = line;
+    }
+    const std::string path = absl::StrCat(root, "/", prefix, "/", filename);
+    if (!std::filesystem::exists(path) || Sha256Hex(ReadFile(path)) != sha256) {
+      mismatches.push_back(path);
+    }
   }
-  return missing;
+  return mismatches;
 }
 
 }  // namespace debrepo::testing

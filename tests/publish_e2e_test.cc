@@ -450,6 +450,73 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
   EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
 }
 
+// Build B of hello 1.0 replaces build A, published before: the same pool
+// path (pool/main/h/hello/hello_1.0_amd64.deb) must then serve B's bytes,
+// whose hashes the new Packages lists, not keep A's.
+TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
+  ASSERT_EQ(CreateRepo(stack_, "ppa").code, absl::StatusCode::kOk);
+  const std::vector<std::string> build_a = UploadPackageSpecs(
+      stack_, "ppa", "u1", {{.name = "hello", .payload = "build A"}});
+  ASSERT_THAT(build_a, ::testing::SizeIs(1));
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "a", build_a).code,
+            absl::StatusCode::kOk);
+  v1::Publication asked;
+  asked.set_prefix("p");
+  asked.set_distribution("d");
+  *asked.add_components() = RepoComponent("main", "ppa");
+  asked.set_skip_signing(true);
+  ASSERT_EQ(CreatePublication(stack_, asked).code, absl::StatusCode::kOk);
+  ASSERT_EQ(PublishSnapshot(stack_, "q", "d", "a").code, absl::StatusCode::kOk);
+  const std::string bytes_a =
+      ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"));
+
+  v1::RemovePackagesRequest remove;
+  remove.set_name("ppa");
+  remove.add_keys(build_a[0]);
+  v1::Job job;
+  ASSERT_EQ(Await(stack_,
+                  stack_.repos().RemovePackages(
+                      Deadline(absl::Seconds(10)).get(), remove, &job),
+                  job)
+                .code,
+            absl::StatusCode::kOk);
+  const std::vector<std::string> build_b = UploadPackageSpecs(
+      stack_, "ppa", "u2", {{.name = "hello", .payload = "build B"}});
+  ASSERT_THAT(build_b, ::testing::SizeIs(1));
+  ASSERT_NE(build_b, build_a);
+  const std::string sha256_b = db_.QueryValue(
+      absl::StrCat("SELECT files->0->>'sha256' FROM packages WHERE key = '",
+                   build_b[0], "'"));
+  ASSERT_NE(sha256_b, Sha256Hex(bytes_a));
+
+  // Updated: the repo's publication.
+  Result updated = UpdatePublication(stack_, Ref("p", "d"));
+  ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+  EXPECT_EQ(
+      Sha256Hex(ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"))),
+      sha256_b);
+  EXPECT_THAT(TreeMismatches(Path("p/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(root_, "p", "d"), IsEmpty());
+
+  // Switched: a snapshot's publication.
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "b", build_b).code,
+            absl::StatusCode::kOk);
+  Result switched = SwitchPublication(stack_, Ref("q", "d"), "b");
+  ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
+  EXPECT_EQ(
+      Sha256Hex(ReadFile(Path("q/pool/main/h/hello/hello_1.0_amd64.deb"))),
+      sha256_b);
+  EXPECT_THAT(TreeMismatches(Path("q/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(root_, "q", "d"), IsEmpty());
+  // No temporary file is left beside it.
+  std::vector<std::string> beside;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(Path("q/pool/main/h/hello"))) {
+    beside.push_back(entry.path().filename().string());
+  }
+  EXPECT_THAT(beside, ElementsAre("hello_1.0_amd64.deb"));
+}
+
 // A package's Source field names its pool directory: one that would lead
 // out of the pool (from <root>/h/pool/main, "../../../../escaped" is
 // <root>/../escaped) is refused when the package is added, with the reason
@@ -496,7 +563,7 @@ TEST_F(PublishE2eTest, PackagesWithAHostileSourceFieldAreRefused) {
   Result published = CreatePublication(stack_, asked);
   ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
   EXPECT_THAT(TreeMismatches(Path("h/dists/d")), IsEmpty());
-  EXPECT_THAT(MissingPoolFiles(root_, "h", "d"), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(root_, "h", "d"), IsEmpty());
   EXPECT_TRUE(fs::exists(Path("h/pool/main/g/good/good_1.0_amd64.deb")));
   EXPECT_FALSE(fs::exists(fs::path(root_).parent_path() / "escaped"));
   EXPECT_FALSE(fs::exists(Path("escaped")));
