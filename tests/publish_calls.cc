@@ -46,16 +46,38 @@ Result CreatePublication(Stack& stack, const v1::Publication& publication,
   return Await(stack, rpc, job, server);
 }
 
-Result PublishSnapshot(Stack& stack, const std::string& prefix,
-                       const std::string& distribution,
-                       const std::string& snapshot, bool signed_, int server) {
+namespace {
+
+// PublishComponent publishes `component` as `prefix`/`distribution`'s only
+// component, for amd64, unsigned unless `signed_`.
+Result PublishComponent(Stack& stack, const std::string& prefix,
+                        const std::string& distribution,
+                        v1::PublishedComponent component, bool signed_,
+                        int server) {
   v1::Publication publication;
   publication.set_prefix(prefix);
   publication.set_distribution(distribution);
-  *publication.add_components() = SnapshotComponent("main", snapshot);
+  *publication.add_components() = std::move(component);
   publication.add_architectures("amd64");
   publication.set_skip_signing(!signed_);
   return CreatePublication(stack, publication, server);
+}
+
+}  // namespace
+
+Result PublishSnapshot(Stack& stack, const std::string& prefix,
+                       const std::string& distribution,
+                       const std::string& snapshot, bool signed_, int server) {
+  return PublishComponent(stack, prefix, distribution,
+                          SnapshotComponent("main", snapshot), signed_, server);
+}
+
+Result PublishRepo(Stack& stack, const std::string& prefix,
+                   const std::string& distribution, const std::string& repo,
+                   int server) {
+  return PublishComponent(stack, prefix, distribution,
+                          RepoComponent("main", repo), /*signed_=*/false,
+                          server);
 }
 
 Result SwitchPublication(Stack& stack, const v1::PublicationRef& ref,

@@ -31,6 +31,12 @@ Result PublishSnapshot(Stack& stack, const std::string& prefix,
                        const std::string& snapshot, bool signed_ = false,
                        int server = 0);
 
+// PublishRepo publishes repo `repo` as component "main" of
+// `prefix`/`distribution`, unsigned, for amd64.
+Result PublishRepo(Stack& stack, const std::string& prefix,
+                   const std::string& distribution, const std::string& repo,
+                   int server = 0);
+
 // CreatePublication publishes `publication` and waits.
 Result CreatePublication(Stack& stack, const v1::Publication& publication,
                          int server = 0);

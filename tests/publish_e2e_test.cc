@@ -462,12 +462,7 @@ TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
   ASSERT_THAT(build_a, ::testing::SizeIs(1));
   ASSERT_EQ(CreateSnapshotFromKeys(stack_, "a", build_a).code,
             absl::StatusCode::kOk);
-  v1::Publication asked;
-  asked.set_prefix("p");
-  asked.set_distribution("d");
-  *asked.add_components() = RepoComponent("main", "ppa");
-  asked.set_skip_signing(true);
-  ASSERT_EQ(CreatePublication(stack_, asked).code, absl::StatusCode::kOk);
+  ASSERT_EQ(PublishRepo(stack_, "p", "d", "ppa").code, absl::StatusCode::kOk);
   ASSERT_EQ(PublishSnapshot(stack_, "q", "d", "a").code, absl::StatusCode::kOk);
   const std::string bytes_a =
       ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"));
@@ -491,32 +486,30 @@ TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
                    build_b[0], "'"));
   ASSERT_NE(sha256_b, Sha256Hex(bytes_a));
 
+  // The pool of `prefix` serves B, whose hashes its Packages lists, and
+  // holds no temporary file beside it.
+  auto expect_build_b = [&](const std::string& prefix) {
+    const std::string directory = Path(prefix + "/pool/main/h/hello");
+    EXPECT_EQ(Sha256Hex(ReadFile(directory + "/hello_1.0_amd64.deb")),
+              sha256_b);
+    EXPECT_THAT(TreeMismatches(Path(prefix + "/dists/d")), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, prefix, "d"), IsEmpty());
+    std::vector<std::string> files;
+    for (const fs::directory_entry& entry : fs::directory_iterator(directory)) {
+      files.push_back(entry.path().filename().string());
+    }
+    EXPECT_THAT(files, ElementsAre("hello_1.0_amd64.deb")) << prefix;
+  };
   // Updated: the repo's publication.
   Result updated = UpdatePublication(stack_, Ref("p", "d"));
   ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
-  EXPECT_EQ(
-      Sha256Hex(ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"))),
-      sha256_b);
-  EXPECT_THAT(TreeMismatches(Path("p/dists/d")), IsEmpty());
-  EXPECT_THAT(PoolFileMismatches(root_, "p", "d"), IsEmpty());
-
+  expect_build_b("p");
   // Switched: a snapshot's publication.
   ASSERT_EQ(CreateSnapshotFromKeys(stack_, "b", build_b).code,
             absl::StatusCode::kOk);
   Result switched = SwitchPublication(stack_, Ref("q", "d"), "b");
   ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
-  EXPECT_EQ(
-      Sha256Hex(ReadFile(Path("q/pool/main/h/hello/hello_1.0_amd64.deb"))),
-      sha256_b);
-  EXPECT_THAT(TreeMismatches(Path("q/dists/d")), IsEmpty());
-  EXPECT_THAT(PoolFileMismatches(root_, "q", "d"), IsEmpty());
-  // No temporary file is left beside it.
-  std::vector<std::string> beside;
-  for (const fs::directory_entry& entry :
-       fs::directory_iterator(Path("q/pool/main/h/hello"))) {
-    beside.push_back(entry.path().filename().string());
-  }
-  EXPECT_THAT(beside, ElementsAre("hello_1.0_amd64.deb"));
+  expect_build_b("q");
 }
 
 // A package's Source field names its pool directory: one that would lead
@@ -557,12 +550,7 @@ TEST_F(PublishE2eTest, PackagesWithAHostileSourceFieldAreRefused) {
               HasSubstr("Source field: invalid version"));
   EXPECT_EQ(failed.size(), 2u) << result.ShortDebugString();
 
-  v1::Publication asked;
-  asked.set_prefix("h");
-  asked.set_distribution("d");
-  *asked.add_components() = RepoComponent("main", "r");
-  asked.set_skip_signing(true);
-  Result published = CreatePublication(stack_, asked);
+  Result published = PublishRepo(stack_, "h", "d", "r");
   ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
   EXPECT_THAT(TreeMismatches(Path("h/dists/d")), IsEmpty());
   EXPECT_THAT(PoolFileMismatches(root_, "h", "d"), IsEmpty());
