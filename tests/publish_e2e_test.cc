@@ -136,6 +136,34 @@ class PublishE2eTest : public ::testing::Test {
     return absl::StrCat(root_, "/", relative);
   }
 
+  // RebuildHello replaces build `key` of hello 1.0 in repo `repo` by
+  // another build, `payload` (removed, then the other added, as a
+  // maintainer would), and returns the new build's key (empty when a step
+  // failed, which also fails the test).
+  std::string RebuildHello(const std::string& repo, const std::string& key,
+                           const std::string& payload) {
+    v1::RemovePackagesRequest remove;
+    remove.set_name(repo);
+    remove.add_keys(key);
+    v1::Job job;
+    Result removed = Await(stack_,
+                           stack_.repos().RemovePackages(
+                               Deadline(absl::Seconds(10)).get(), remove, &job),
+                           job);
+    EXPECT_EQ(removed.code, absl::StatusCode::kOk) << removed.message;
+    const std::vector<std::string> added = UploadPackageSpecs(
+        stack_, repo, "rebuild", {{.name = "hello", .payload = payload}});
+    if (removed.code != absl::StatusCode::kOk || added.size() != 1) return "";
+    EXPECT_NE(added[0], key);
+    return added[0];
+  }
+
+  // Sha256Of returns the SHA-256 of package `key`'s (one) file.
+  std::string Sha256Of(const std::string& key) {
+    return db_.QueryValue(absl::StrCat(
+        "SELECT files->0->>'sha256' FROM packages WHERE key = '", key, "'"));
+  }
+
   TestDatabase db_;
   TestSigners signers_{{"publisher"}};
   const std::string root_ = TestDir("publish");
@@ -467,23 +495,9 @@ TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
   const std::string bytes_a =
       ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"));
 
-  v1::RemovePackagesRequest remove;
-  remove.set_name("ppa");
-  remove.add_keys(build_a[0]);
-  v1::Job job;
-  ASSERT_EQ(Await(stack_,
-                  stack_.repos().RemovePackages(
-                      Deadline(absl::Seconds(10)).get(), remove, &job),
-                  job)
-                .code,
-            absl::StatusCode::kOk);
-  const std::vector<std::string> build_b = UploadPackageSpecs(
-      stack_, "ppa", "u2", {{.name = "hello", .payload = "build B"}});
-  ASSERT_THAT(build_b, ::testing::SizeIs(1));
-  ASSERT_NE(build_b, build_a);
-  const std::string sha256_b = db_.QueryValue(
-      absl::StrCat("SELECT files->0->>'sha256' FROM packages WHERE key = '",
-                   build_b[0], "'"));
+  const std::string build_b = RebuildHello("ppa", build_a[0], "build B");
+  ASSERT_FALSE(build_b.empty());
+  const std::string sha256_b = Sha256Of(build_b);
   ASSERT_NE(sha256_b, Sha256Hex(bytes_a));
 
   // The pool of `prefix` serves B, whose hashes its Packages lists, and
@@ -505,11 +519,58 @@ TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
   ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
   expect_build_b("p");
   // Switched: a snapshot's publication.
-  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "b", build_b).code,
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "b", {build_b}).code,
             absl::StatusCode::kOk);
   Result switched = SwitchPublication(stack_, Ref("q", "d"), "b");
   ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
   expect_build_b("q");
+}
+
+// The same on a publish root on another file system than the blob store
+// (/dev/shm, tmpfs), where pool files are copies: the copy of A is
+// replaced by one of B.
+TEST_F(PublishE2eTest, ARebuildReplacesTheOldCopyInThePool) {
+  struct stat shm, blobs;
+  ASSERT_EQ(stat("/dev/shm", &shm), 0);
+  ASSERT_EQ(stat(stack_.blob_dir().c_str(), &blobs), 0);
+  if (shm.st_dev == blobs.st_dev) {
+    GTEST_SKIP() << "/dev/shm is on the blob store's file system";
+  }
+  const std::string other_root =
+      absl::StrCat("/dev/shm/debrepo-publish-", getpid());
+  fs::remove_all(other_root);
+  fs::create_directories(other_root);
+  // A worker that knows the other root takes over.
+  stack_.worker(0).Signal(SIGTERM);
+  stack_.worker(0).Wait();
+  stack_.StartWorker({absl::StrCat("--publish_root=", root_),
+                      absl::StrCat("--publish_storage=shm=", other_root)});
+  ASSERT_EQ(CreateRepo(stack_, "ppa").code, absl::StatusCode::kOk);
+  const std::vector<std::string> build_a = UploadPackageSpecs(
+      stack_, "ppa", "u1", {{.name = "hello", .payload = "build A"}});
+  ASSERT_THAT(build_a, ::testing::SizeIs(1));
+  v1::Publication asked;
+  asked.set_storage("filesystem:shm");
+  asked.set_distribution("d");
+  *asked.add_components() = RepoComponent("main", "ppa");
+  asked.add_architectures("amd64");
+  asked.set_skip_signing(true);
+  Result created = CreatePublication(stack_, asked);
+  ASSERT_EQ(created.code, absl::StatusCode::kOk) << created.message;
+  const std::string pool_file =
+      absl::StrCat(other_root, "/pool/main/h/hello/hello_1.0_amd64.deb");
+  ASSERT_TRUE(fs::exists(pool_file));
+
+  const std::string build_b = RebuildHello("ppa", build_a[0], "build B");
+  ASSERT_FALSE(build_b.empty());
+  v1::PublicationRef ref = Ref(".", "d");
+  ref.set_storage("filesystem:shm");
+  Result updated = UpdatePublication(stack_, ref);
+  ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+  EXPECT_EQ(Sha256Hex(ReadFile(pool_file)), Sha256Of(build_b));
+  EXPECT_THAT(TreeMismatches(absl::StrCat(other_root, "/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(other_root, ".", "d"), IsEmpty());
+  fs::remove_all(other_root);
 }
 
 // A package's Source field names its pool directory: one that would lead
