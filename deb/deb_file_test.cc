@@ -302,6 +302,27 @@ TEST(DebFileTest, ValidatesPackageNameAndArchitecture) {
               IsOk());
 }
 
+// The Source field names the package's pool directory: a hostile one would
+// take its files out of the pool.
+TEST(DebFileTest, ValidatesTheSourceField) {
+  const std::string control = "Package: ab\nVersion: 1\nArchitecture: all\n";
+  for (const char* source :
+       {"../../../../etc/x", "..", "a/b", "Ab", "ab (1.0/../x)", "ab (1.0",
+        "ab (1.0) more", "ab ()", ""}) {
+    absl::Status read =
+        ReadCrafted(absl::StrCat(control, "Source: ", source, "\n"), {});
+    EXPECT_THAT(read, StatusIs(absl::StatusCode::kInvalidArgument)) << source;
+    EXPECT_THAT(std::string(read.message()), HasSubstr("Source field"))
+        << source;
+  }
+  for (const char* source : {"ab", "glibc (2.36-9)", "openssl (1:3.0.11-1)"}) {
+    EXPECT_THAT(
+        ReadCrafted(absl::StrCat(control, "Source: ", source, "\n"), {}),
+        IsOk())
+        << source;
+  }
+}
+
 TEST(DebFileTest, BoundsTheNumberOfPaths) {
   std::vector<TarEntry> many;
   for (int i = 0; i < 20; ++i) many.push_back({absl::StrCat("./f", i), ""});

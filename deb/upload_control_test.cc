@@ -154,6 +154,12 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   expect_invalid(
       absl::StrReplaceAll(changes, {{"Source: hello-src", "Source: (1.0)"}}),
       "Source: invalid package name");
+  expect_invalid(absl::StrReplaceAll(changes, {{"Source: hello-src",
+                                                "Source: hello-src (1/../x)"}}),
+                 "invalid character in version");
+  expect_invalid(absl::StrReplaceAll(changes, {{"Source: hello-src",
+                                                "Source: hello-src (1) x"}}),
+                 "want \"name\" or \"name (version)\"");
   // Every file needs exactly one SHA-256.
   std::string sha256_line =
       absl::StrCat("\n ", tarball.checksums.sha256, " ", tarball.checksums.size,

@@ -25,6 +25,7 @@
 #include "common/status_macros.h"
 #include "deb/compression_pool.h"
 #include "deb/control.h"
+#include "deb/package_key.h"
 #include "deb/upload_control.h"
 
 namespace debrepo::publish {
@@ -171,8 +172,13 @@ class TreeWriter : public DistributionWriter {
       return absl::InvalidArgumentError(
           absl::StrCat("package ", package.name, " has no files"));
     }
-    std::string directory = PoolDirectory(
-        component, package.source.empty() ? package.name : package.source);
+    const std::string& source =
+        package.source.empty() ? package.name : package.source;
+    ASSIGN_OR_RETURN(const std::string directory,
+                     deb::PoolDirectory(component, source));
+    for (const PublishedFile& file : package.files) {
+      RETURN_IF_ERROR(deb::PoolPath(component, source, file.name).status());
+    }
     if (package.kind == PackageKind::kSource) {
       if (!sources_) return absl::OkStatus();
       absl::StatusOr<deb::UploadControl> dsc = deb::ParseDsc(package.stanza);
@@ -443,15 +449,6 @@ class TreeWriter : public DistributionWriter {
 };
 
 }  // namespace
-
-std::string PoolDirectory(absl::string_view component,
-                          absl::string_view source) {
-  absl::string_view letter = source.substr(0, 1);
-  if (absl::StartsWith(source, "lib") && source.size() > 3) {
-    letter = source.substr(0, 4);
-  }
-  return absl::StrCat("pool/", component, "/", letter, "/", source);
-}
 
 absl::StatusOr<std::unique_ptr<DistributionWriter>> DistributionWriter::Create(
     DistributionOptions options) {

@@ -47,13 +47,6 @@ struct IndexedPackage {
   std::vector<PublishedFile> files;
 };
 
-// PoolDirectory returns the directory, relative to the prefix, in which a
-// package of source package `source` is published in `component`: Debian's
-// layout, "pool/<component>/<first letter>/<source>" and
-// "pool/<component>/lib<letter>/<source>" for sources starting with "lib".
-std::string PoolDirectory(absl::string_view component,
-                          absl::string_view source);
-
 // DistributionOptions say what to write.
 struct DistributionOptions {
   // The directory to write into (the staging copy of dists/<dist>); it is
@@ -101,9 +94,10 @@ class DistributionWriter {
   // binary-<arch>/Packages (every architecture's for "all"), a udeb in
   // debian-installer/binary-<arch>/Packages, a source in source/Sources
   // (when "source" is among the architectures), with Filename / Directory
-  // under PoolDirectory(component, package.source). Architectures not
-  // published are skipped. INVALID_ARGUMENT for an unknown component or a
-  // stanza that does not parse.
+  // under deb::PoolDirectory(component, package.source). Architectures not
+  // published are skipped. INVALID_ARGUMENT for an unknown component, a
+  // stanza that does not parse, or a source or file name that is not a
+  // plain name (which would place a file outside the pool).
   virtual absl::Status Add(absl::string_view component,
                            const IndexedPackage& package) = 0;
 

@@ -21,6 +21,7 @@
 #include "deb/control.h"
 #include "deb/deb_file.h"
 #include "deb/gpgv_verifier.h"
+#include "deb/package_key.h"
 #include "deb/testing/commands.h"
 #include "deb/testing/files.h"
 #include "deb/testing/gpg_keys.h"
@@ -154,17 +155,17 @@ class DistributionWriterTest : public ::testing::Test {
               Control("hello-udeb", "amd64",
                       "Source: hello\nPackage-Type: udeb\n"),
               PackageKind::kUdeb}}) {
-      packages_->push_back(
-          BinaryPackage(BuildDeb(*root_, PoolDirectory("main", binary.source),
-                                 binary.file_name, binary.control),
-                        binary.source, binary.kind));
+      packages_->push_back(BinaryPackage(
+          BuildDeb(*root_, *deb::PoolDirectory("main", binary.source),
+                   binary.file_name, binary.control),
+          binary.source, binary.kind));
     }
-    packages_->push_back(SourcePackage(
-        BuildNativeSource(*root_ / PoolDirectory("main", "hello"), "hello",
-                          "Section: devel\nPriority: optional\n"
-                          "Maintainer: T <t@example.org>\n"
-                          "Build-Depends: debhelper-compat (= 13)\n"
-                          "Standards-Version: 4.6.2\n")));
+    packages_->push_back(SourcePackage(BuildNativeSource(
+        *root_ / *deb::PoolDirectory("main", "hello"), "hello",
+        "Section: devel\nPriority: optional\n"
+        "Maintainer: T <t@example.org>\n"
+        "Build-Depends: debhelper-compat (= 13)\n"
+        "Standards-Version: 4.6.2\n")));
     fs::remove_all(*root_ / "build");
     key_ = new TestKey(MakeTestKey("archive"));
   }
@@ -413,6 +414,26 @@ TEST_F(DistributionWriterTest, RefusesBadOptionsAndPackages) {
   broken.files.clear();
   EXPECT_THAT((*writer)->Add("main", broken),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  // A source or file name that would lead out of the pool (a stored
+  // package's, which the import did not check).
+  for (const char* name : {"../../../../etc/x", "..", "a/b", "a\nb"}) {
+    broken = hello;
+    broken.source = name;
+    EXPECT_THAT((*writer)->Add("main", broken),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+    broken = hello;
+    broken.files[0].name = name;
+    EXPECT_THAT((*writer)->Add("main", broken),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+    IndexedPackage source = packages_->back();
+    ASSERT_EQ(source.kind, PackageKind::kSource);
+    source.files.back().name = name;
+    EXPECT_THAT((*writer)->Add("main", source),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << name;
+  }
 }
 
 // Files of the tree (relative paths) with their contents.
@@ -530,9 +551,10 @@ TEST_F(DistributionWriterTest, WritesTheContentsItIsFed) {
   for (const IndexedPackage& package : *packages_) {
     ASSERT_THAT((*writer)->Add("main", package), IsOk());
     if (package.kind == PackageKind::kSource) continue;
-    absl::StatusOr<deb::DebFile> deb = deb::ReadDebFile(
-        (*root_ / PoolDirectory("main", package.source) / package.files[0].name)
-            .string());
+    absl::StatusOr<deb::DebFile> deb =
+        deb::ReadDebFile((*root_ / *deb::PoolDirectory("main", package.source) /
+                          package.files[0].name)
+                             .string());
     ASSERT_THAT(deb, IsOk());
     for (const std::string& path : deb->paths) {
       if (package.kind == PackageKind::kUdeb) {
@@ -647,12 +669,6 @@ TEST_F(DistributionWriterTest, AptUpdatesFromTheSignedTree) {
     EXPECT_TRUE(fs::exists(apt / "download/hello_1.0-1_amd64.deb"));
     EXPECT_TRUE(fs::exists(apt / "download/hello-doc_1.0-1_all.deb"));
   }
-}
-
-TEST(PoolDirectoryTest, UsesDebiansLayout) {
-  EXPECT_EQ(PoolDirectory("main", "hello"), "pool/main/h/hello");
-  EXPECT_EQ(PoolDirectory("contrib", "libfoo"), "pool/contrib/libf/libfoo");
-  EXPECT_EQ(PoolDirectory("main", "lib"), "pool/main/l/lib");
 }
 
 }  // namespace

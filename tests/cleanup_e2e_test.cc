@@ -373,11 +373,11 @@ TEST_F(CleanupE2eTest, CleanupRacingPublishesNeverTakesWhatAPublicationLists) {
         << results[kPackages + 1].message;
     EXPECT_EQ(DanglingIds(), "0");
     EXPECT_TRUE(PackageExists(live[0]));
-    EXPECT_TRUE(MissingPoolFiles(root, repo_prefix, "stable").empty());
+    EXPECT_TRUE(PoolFileMismatches(root, repo_prefix, "stable").empty());
     for (int i = 0; i < kPackages; ++i) {
       if (results[i].code == absl::StatusCode::kOk) {
         EXPECT_TRUE(
-            MissingPoolFiles(root, absl::StrCat("p", round, "-", i), "stable")
+            PoolFileMismatches(root, absl::StrCat("p", round, "-", i), "stable")
                 .empty());
         EXPECT_TRUE(BlobExists(BlobOf(keys[i])));
       }

@@ -46,16 +46,38 @@ Result CreatePublication(Stack& stack, const v1::Publication& publication,
   return Await(stack, rpc, job, server);
 }
 
-Result PublishSnapshot(Stack& stack, const std::string& prefix,
-                       const std::string& distribution,
-                       const std::string& snapshot, bool signed_, int server) {
+namespace {
+
+// PublishComponent publishes `component` as `prefix`/`distribution`'s only
+// component, for amd64, unsigned unless `signed_`.
+Result PublishComponent(Stack& stack, const std::string& prefix,
+                        const std::string& distribution,
+                        v1::PublishedComponent component, bool signed_,
+                        int server) {
   v1::Publication publication;
   publication.set_prefix(prefix);
   publication.set_distribution(distribution);
-  *publication.add_components() = SnapshotComponent("main", snapshot);
+  *publication.add_components() = std::move(component);
   publication.add_architectures("amd64");
   publication.set_skip_signing(!signed_);
   return CreatePublication(stack, publication, server);
+}
+
+}  // namespace
+
+Result PublishSnapshot(Stack& stack, const std::string& prefix,
+                       const std::string& distribution,
+                       const std::string& snapshot, bool signed_, int server) {
+  return PublishComponent(stack, prefix, distribution,
+                          SnapshotComponent("main", snapshot), signed_, server);
+}
+
+Result PublishRepo(Stack& stack, const std::string& prefix,
+                   const std::string& distribution, const std::string& repo,
+                   int server) {
+  return PublishComponent(stack, prefix, distribution,
+                          RepoComponent("main", repo), /*signed_=*/false,
+                          server);
 }
 
 Result SwitchPublication(Stack& stack, const v1::PublicationRef& ref,
@@ -123,19 +145,26 @@ std::vector<std::string> TreeMismatches(const std::string& dist_dir) {
   return mismatches;
 }
 
-std::vector<std::string> MissingPoolFiles(const std::string& root,
-                                          const std::string& prefix,
-                                          const std::string& distribution) {
-  std::vector<std::string> missing;
+std::vector<std::string> PoolFileMismatches(const std::string& root,
+                                            const std::string& prefix,
+                                            const std::string& distribution) {
+  std::vector<std::string> mismatches;
   const std::string packages =
       ReadFile(absl::StrCat(root, "/", prefix, "/dists/", distribution,
                             "/main/binary-amd64/Packages"));
-  for (absl::string_view line : absl::StrSplit(packages, '\n')) {
-    if (!absl::ConsumePrefix(&line, "Filename: ")) continue;
-    const std::string path = absl::StrCat(root, "/", prefix, "/", line);
-    if (!std::filesystem::exists(path)) missing.push_back(path);
+  for (absl::string_view stanza :
+       absl::StrSplit(packages, "\n\n", absl::SkipWhitespace())) {
+    absl::string_view filename, sha256;
+    for (absl::string_view line : absl::StrSplit(stanza, '\n')) {
+      if (absl::ConsumePrefix(&line, "Filename: ")) filename = line;
+      if (absl::ConsumePrefix(&line, "SHA256: ")) sha256 = line;
+    }
+    const std::string path = absl::StrCat(root, "/", prefix, "/", filename);
+    if (!std::filesystem::exists(path) || Sha256Hex(ReadFile(path)) != sha256) {
+      mismatches.push_back(path);
+    }
   }
-  return missing;
+  return mismatches;
 }
 
 }  // namespace debrepo::testing

@@ -31,6 +31,12 @@ Result PublishSnapshot(Stack& stack, const std::string& prefix,
                        const std::string& snapshot, bool signed_ = false,
                        int server = 0);
 
+// PublishRepo publishes repo `repo` as component "main" of
+// `prefix`/`distribution`, unsigned, for amd64.
+Result PublishRepo(Stack& stack, const std::string& prefix,
+                   const std::string& distribution, const std::string& repo,
+                   int server = 0);
+
 // CreatePublication publishes `publication` and waits.
 Result CreatePublication(Stack& stack, const v1::Publication& publication,
                          int server = 0);
@@ -56,12 +62,13 @@ std::map<std::string, std::string> ReleaseSha256(const std::string& dist_dir);
 // whole).
 std::vector<std::string> TreeMismatches(const std::string& dist_dir);
 
-// MissingPoolFiles lists the pool files that the amd64 Packages of
+// PoolFileMismatches lists the pool files that the amd64 Packages of
 // `prefix`/`distribution`'s component "main" under publish root `root`
-// names and that are not there (empty when every one is).
-std::vector<std::string> MissingPoolFiles(const std::string& root,
-                                          const std::string& prefix,
-                                          const std::string& distribution);
+// names and that are not there or whose SHA-256 differs from the one
+// Packages gives (empty when apt would download every one).
+std::vector<std::string> PoolFileMismatches(const std::string& root,
+                                            const std::string& prefix,
+                                            const std::string& distribution);
 
 }  // namespace debrepo::testing
 

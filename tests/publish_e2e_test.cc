@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -133,6 +134,34 @@ class PublishE2eTest : public ::testing::Test {
 
   std::string Path(const std::string& relative) const {
     return absl::StrCat(root_, "/", relative);
+  }
+
+  // RebuildHello replaces build `key` of hello 1.0 in repo `repo` by
+  // another build, `payload` (removed, then the other added, as a
+  // maintainer would), and returns the new build's key (empty when a step
+  // failed, which also fails the test).
+  std::string RebuildHello(const std::string& repo, const std::string& key,
+                           const std::string& payload) {
+    v1::RemovePackagesRequest remove;
+    remove.set_name(repo);
+    remove.add_keys(key);
+    v1::Job job;
+    Result removed = Await(stack_,
+                           stack_.repos().RemovePackages(
+                               Deadline(absl::Seconds(10)).get(), remove, &job),
+                           job);
+    EXPECT_EQ(removed.code, absl::StatusCode::kOk) << removed.message;
+    const std::vector<std::string> added = UploadPackageSpecs(
+        stack_, repo, "rebuild", {{.name = "hello", .payload = payload}});
+    if (removed.code != absl::StatusCode::kOk || added.size() != 1) return "";
+    EXPECT_NE(added[0], key);
+    return added[0];
+  }
+
+  // Sha256Of returns the SHA-256 of package `key`'s (one) file.
+  std::string Sha256Of(const std::string& key) {
+    return db_.QueryValue(absl::StrCat(
+        "SELECT files->0->>'sha256' FROM packages WHERE key = '", key, "'"));
   }
 
   TestDatabase db_;
@@ -311,7 +340,9 @@ TEST_F(PublishE2eTest, RealDebianPackagesInstallFromThePublicationAndRun) {
                 "dpkg -x ", apt.downloaded(hello->filename), " ", unpacked)),
             0);
   const std::string greeting = absl::StrCat(unpacked, "/greeting.txt");
-  ASSERT_EQ(RunQuietly(absl::StrCat(unpacked, "/usr/bin/hello >", greeting)),
+  // In a subshell: RunQuietly sends the command's own output to /dev/null.
+  ASSERT_EQ(RunQuietly(
+                absl::StrCat("(", unpacked, "/usr/bin/hello >", greeting, ")")),
             0);
   EXPECT_EQ(ReadFile(greeting), "Hello, world!\n");
 }
@@ -447,6 +478,146 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
             absl::StatusCode::kOk);
   // The refused job's staged tree went with the next publish.
   EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
+}
+
+// Build B of hello 1.0 replaces build A, published before: the same pool
+// path (pool/main/h/hello/hello_1.0_amd64.deb) must then serve B's bytes,
+// whose hashes the new Packages lists, not keep A's.
+TEST_F(PublishE2eTest, ARebuildReplacesTheOldBuildInThePool) {
+  ASSERT_EQ(CreateRepo(stack_, "ppa").code, absl::StatusCode::kOk);
+  const std::vector<std::string> build_a = UploadPackageSpecs(
+      stack_, "ppa", "u1", {{.name = "hello", .payload = "build A"}});
+  ASSERT_THAT(build_a, ::testing::SizeIs(1));
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "a", build_a).code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(PublishRepo(stack_, "p", "d", "ppa").code, absl::StatusCode::kOk);
+  ASSERT_EQ(PublishSnapshot(stack_, "q", "d", "a").code, absl::StatusCode::kOk);
+  const std::string bytes_a =
+      ReadFile(Path("p/pool/main/h/hello/hello_1.0_amd64.deb"));
+
+  const std::string build_b = RebuildHello("ppa", build_a[0], "build B");
+  ASSERT_FALSE(build_b.empty());
+  const std::string sha256_b = Sha256Of(build_b);
+  ASSERT_NE(sha256_b, Sha256Hex(bytes_a));
+
+  // The pool of `prefix` serves B, whose hashes its Packages lists, and
+  // holds no temporary file beside it.
+  auto expect_build_b = [&](const std::string& prefix) {
+    const std::string directory = Path(prefix + "/pool/main/h/hello");
+    EXPECT_EQ(Sha256Hex(ReadFile(directory + "/hello_1.0_amd64.deb")),
+              sha256_b);
+    EXPECT_THAT(TreeMismatches(Path(prefix + "/dists/d")), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, prefix, "d"), IsEmpty());
+    std::vector<std::string> files;
+    for (const fs::directory_entry& entry : fs::directory_iterator(directory)) {
+      files.push_back(entry.path().filename().string());
+    }
+    EXPECT_THAT(files, ElementsAre("hello_1.0_amd64.deb")) << prefix;
+  };
+  // Updated: the repo's publication.
+  Result updated = UpdatePublication(stack_, Ref("p", "d"));
+  ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+  expect_build_b("p");
+  // Switched: a snapshot's publication.
+  ASSERT_EQ(CreateSnapshotFromKeys(stack_, "b", {build_b}).code,
+            absl::StatusCode::kOk);
+  Result switched = SwitchPublication(stack_, Ref("q", "d"), "b");
+  ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
+  expect_build_b("q");
+}
+
+// The same on a publish root on another file system than the blob store
+// (/dev/shm, tmpfs), where pool files are copies: the copy of A is
+// replaced by one of B.
+TEST_F(PublishE2eTest, ARebuildReplacesTheOldCopyInThePool) {
+  struct stat shm, blobs;
+  ASSERT_EQ(stat("/dev/shm", &shm), 0);
+  ASSERT_EQ(stat(stack_.blob_dir().c_str(), &blobs), 0);
+  if (shm.st_dev == blobs.st_dev) {
+    GTEST_SKIP() << "/dev/shm is on the blob store's file system";
+  }
+  const std::string other_root =
+      absl::StrCat("/dev/shm/debrepo-publish-", getpid());
+  fs::remove_all(other_root);
+  fs::create_directories(other_root);
+  // A worker that knows the other root takes over.
+  stack_.worker(0).Signal(SIGTERM);
+  stack_.worker(0).Wait();
+  stack_.StartWorker({absl::StrCat("--publish_root=", root_),
+                      absl::StrCat("--publish_storage=shm=", other_root)});
+  ASSERT_EQ(CreateRepo(stack_, "ppa").code, absl::StatusCode::kOk);
+  const std::vector<std::string> build_a = UploadPackageSpecs(
+      stack_, "ppa", "u1", {{.name = "hello", .payload = "build A"}});
+  ASSERT_THAT(build_a, ::testing::SizeIs(1));
+  v1::Publication asked;
+  asked.set_storage("filesystem:shm");
+  asked.set_distribution("d");
+  *asked.add_components() = RepoComponent("main", "ppa");
+  asked.add_architectures("amd64");
+  asked.set_skip_signing(true);
+  Result created = CreatePublication(stack_, asked);
+  ASSERT_EQ(created.code, absl::StatusCode::kOk) << created.message;
+  const std::string pool_file =
+      absl::StrCat(other_root, "/pool/main/h/hello/hello_1.0_amd64.deb");
+  ASSERT_TRUE(fs::exists(pool_file));
+
+  const std::string build_b = RebuildHello("ppa", build_a[0], "build B");
+  ASSERT_FALSE(build_b.empty());
+  v1::PublicationRef ref = Ref(".", "d");
+  ref.set_storage("filesystem:shm");
+  Result updated = UpdatePublication(stack_, ref);
+  ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+  EXPECT_EQ(Sha256Hex(ReadFile(pool_file)), Sha256Of(build_b));
+  EXPECT_THAT(TreeMismatches(absl::StrCat(other_root, "/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(other_root, ".", "d"), IsEmpty());
+  fs::remove_all(other_root);
+}
+
+// A package's Source field names its pool directory: one that would lead
+// out of the pool (from <root>/h/pool/main, "../../../../escaped" is
+// <root>/../escaped) is refused when the package is added, with the reason
+// in the job's failed files, so nothing of it is published.
+TEST_F(PublishE2eTest, PackagesWithAHostileSourceFieldAreRefused) {
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  const std::vector<FileToUpload> files = {
+      {.filename = "good_1.0_amd64.deb",
+       .bytes = BuildDeb("good", "1.0", "amd64")},
+      {.filename = "evil_1.0_amd64.deb",
+       .bytes = BuildDeb("evil", "1.0", "amd64", "x",
+                         "Source: ../../../../escaped\n")},
+      {.filename = "sneaky_1.0_amd64.deb",
+       .bytes = BuildDeb("sneaky", "1.0", "amd64", "x",
+                         "Source: sneaky (1.0/../../../../escaped)\n")}};
+  v1::Job job;
+  ASSERT_EQ(Await(stack_, UploadFiles(stack_, "u", files, &job), job).code,
+            absl::StatusCode::kOk);
+  v1::AddFromUploadRequest add;
+  add.set_name("r");
+  add.set_directory("u");
+  Result added = Await(stack_,
+                       stack_.repos().AddFromUpload(
+                           Deadline(absl::Seconds(60)).get(), add, &job),
+                       job);
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  EXPECT_EQ(result.added_count(), 1);
+  std::map<std::string, std::string> failed;
+  for (const v1::FailedFile& file : result.failed()) {
+    failed[file.filename()] = file.reason();
+  }
+  EXPECT_THAT(failed["evil_1.0_amd64.deb"],
+              HasSubstr("Source field: invalid package name"));
+  EXPECT_THAT(failed["sneaky_1.0_amd64.deb"],
+              HasSubstr("Source field: invalid version"));
+  EXPECT_EQ(failed.size(), 2u) << result.ShortDebugString();
+
+  Result published = PublishRepo(stack_, "h", "d", "r");
+  ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
+  EXPECT_THAT(TreeMismatches(Path("h/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(root_, "h", "d"), IsEmpty());
+  EXPECT_TRUE(fs::exists(Path("h/pool/main/g/good/good_1.0_amd64.deb")));
+  EXPECT_FALSE(fs::exists(fs::path(root_).parent_path() / "escaped"));
+  EXPECT_FALSE(fs::exists(Path("escaped")));
 }
 
 TEST_F(PublishE2eTest, HostileInputIsRefused) {

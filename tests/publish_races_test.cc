@@ -159,7 +159,7 @@ TEST_F(PublishRacesTest, LastCommittedSwitchIsServed) {
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr(absl::StrCat("Version: ", recorded.substr(1), ".0")));
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
-    EXPECT_THAT(MissingPoolFiles(root_, ".", "stable"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "stable"), IsEmpty());
   }
 }
 
@@ -185,8 +185,8 @@ TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
                      .code;
     });
     EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
-    EXPECT_THAT(MissingPoolFiles(root_, "shared", "da"), IsEmpty());
-    EXPECT_THAT(MissingPoolFiles(root_, "shared", "db"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, "shared", "da"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, "shared", "db"), IsEmpty());
     // Drop one while the other is published again under another name.
     RunConcurrently(2, [&](int i) {
       codes[i] =
@@ -194,8 +194,8 @@ TEST_F(PublishRacesTest, SiblingDistributionsKeepTheirPoolFiles) {
                  : PublishSnapshot(stack_, "shared", "dc", "A", false, 1).code;
     });
     EXPECT_THAT(codes, ::testing::Each(absl::StatusCode::kOk));
-    EXPECT_THAT(MissingPoolFiles(root_, "shared", "db"), IsEmpty());
-    EXPECT_THAT(MissingPoolFiles(root_, "shared", "dc"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, "shared", "db"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, "shared", "dc"), IsEmpty());
     RunConcurrently(2, [&](int i) {
       codes[i] = DeletePublication(stack_, Ref("shared", i == 0 ? "db" : "dc"),
                                    false, i)
@@ -249,7 +249,7 @@ TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
                   std::string::npos,
               packages.find(absl::StrCat("Package: p", round, "b\n")) ==
                   std::string::npos);
-    EXPECT_THAT(MissingPoolFiles(root_, ".", "live"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "live"), IsEmpty());
   }
 }
 
@@ -359,7 +359,7 @@ class PublishFaultsTest : public PublishRacesTest {
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr(absl::StrCat("Version: ", served_after_kill)));
-    EXPECT_THAT(MissingPoolFiles(root_, ".", "stable"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "stable"), IsEmpty());
 
     stack_.StartWorker({PublishRootFlag()});
     v1::Job done = stack_.WaitJob(job.id(), absl::Seconds(60));
@@ -371,7 +371,7 @@ class PublishFaultsTest : public PublishRacesTest {
     EXPECT_THAT(TreeMismatches(dist), IsEmpty());
     EXPECT_THAT(ReadFile(absl::StrCat(dist, "/main/binary-amd64/Packages")),
                 HasSubstr("Version: 2.0"));
-    EXPECT_THAT(MissingPoolFiles(root_, ".", "stable"), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "stable"), IsEmpty());
     // v1's hello is listed by nothing now: pruned.
     EXPECT_FALSE(fs::exists(
         absl::StrCat(root_, "/pool/main/h/hello/hello_1.0_amd64.deb")));

@@ -22,6 +22,8 @@
 #include "absl/time/clock.h"
 #include "common/file_sync.h"
 #include "common/status_macros.h"
+#include "deb/checksums.h"
+#include "deb/package_key.h"
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
 #include "storage/job_store.h"
@@ -164,21 +166,54 @@ int64_t GenerationAt(const fs::path& dist_dir) {
   return generation;
 }
 
-// Links `from` at `to` (a copy when they are on different file systems);
-// a file already at `to` is kept.
-absl::Status LinkOrCopy(const fs::path& from, const fs::path& to) {
+// HoldsBlob is true when the file at `path` is the blob at `blob`, whose
+// SHA-256 is `sha256`: a link to it, or, on another file system, a copy
+// of the same size and SHA-256.
+absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
+                               absl::string_view sha256) {
+  struct stat placed;
+  struct stat original;
+  if (stat(path.c_str(), &placed) != 0) return ErrnoError("cannot read", path);
+  if (stat(blob.c_str(), &original) != 0) {
+    return ErrnoError("cannot read", blob);
+  }
+  if (placed.st_dev == original.st_dev) {
+    return placed.st_ino == original.st_ino;
+  }
+  if (placed.st_size != original.st_size) return false;
+  ASSIGN_OR_RETURN(const deb::Checksums checksums,
+                   deb::ChecksumFile(path.string()));
+  return checksums.sha256 == sha256;
+}
+
+// Places the blob at `blob` (SHA-256 `sha256`) at `to` in the pool: a hard
+// link, or a copy when they are on different file systems. A file already
+// at `to` is kept when it holds the blob, and replaced when it does not:
+// another build of a package with the same file name, published after the
+// old one left every publication of the prefix (whose index lists the new
+// build's hashes, so keeping the old bytes fails apt's hash check).
+absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
+                         const fs::path& to) {
   std::error_code error;
   fs::create_directories(to.parent_path(), error);
   if (error) return FileError("cannot create", to.parent_path(), error);
-  if (link(from.c_str(), to.c_str()) == 0 || errno == EEXIST) {
-    return absl::OkStatus();
+  if (link(blob.c_str(), to.c_str()) == 0) return absl::OkStatus();
+  if (errno == EEXIST) {
+    ASSIGN_OR_RETURN(const bool holds, HoldsBlob(to, blob, sha256));
+    if (holds) return absl::OkStatus();
+  } else if (errno != EXDEV) {
+    return ErrnoError("cannot link", to);
   }
-  if (errno != EXDEV) return ErrnoError("cannot link", to);
-  // Copied under a temporary name and renamed, so the pool never holds a
-  // partial file.
+  // Linked or copied under a temporary name in the same directory and
+  // renamed over `to`, so readers find the old file or the whole new one,
+  // never a partial one or none.
   const fs::path partial = absl::StrCat(to.string(), ".partial-", getpid());
-  fs::copy_file(from, partial, fs::copy_options::overwrite_existing, error);
-  if (error) return FileError("cannot copy to", partial, error);
+  fs::remove(partial, error);  // a crashed attempt's
+  if (link(blob.c_str(), partial.c_str()) != 0) {
+    if (errno != EXDEV) return ErrnoError("cannot link", partial);
+    fs::copy_file(blob, partial, fs::copy_options::overwrite_existing, error);
+    if (error) return FileError("cannot copy to", partial, error);
+  }
   fs::rename(partial, to, error);
   if (error) return FileError("cannot rename", partial, error);
   return absl::OkStatus();
@@ -450,12 +485,14 @@ absl::Status PublicationTrees::WithPool(
       [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
         std::set<std::string> keep;
         for (const storage::PoolFile& file : files) {
-          std::string path =
-              absl::StrCat(publish::PoolDirectory(file.component, file.source),
-                           "/", file.name);
+          // Refused here too: a stored package the import did not check
+          // must not place a file outside the pool.
+          ASSIGN_OR_RETURN(
+              std::string path,
+              deb::PoolPath(file.component, file.source, file.name));
           ASSIGN_OR_RETURN(const std::string blob,
                            blobs_.LocalPath(file.sha256));
-          RETURN_IF_ERROR(LinkOrCopy(blob, prefix_dir / path));
+          RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
           keep.insert(std::move(path));
         }
         RETURN_IF_ERROR(switch_tree());
