@@ -251,7 +251,8 @@ absl::StatusOr<v1::Job> UpdatePublication(
 }
 
 absl::StatusOr<v1::Job> SwitchPublication(
-    JobSubmitter& submitter, const v1::SwitchPublicationRequest& request) {
+    storage::Database& db, JobSubmitter& submitter,
+    const v1::SwitchPublicationRequest& request) {
   ASSIGN_OR_RETURN(const v1::PublicationRef ref,
                    NormalizedRef(request.publication()));
   RETURN_IF_ERROR(ValidateComponents(request.components()));
@@ -273,6 +274,12 @@ absl::StatusOr<v1::Job> SwitchPublication(
     named.set_component(component.component());
     named.set_snapshot(component.snapshot());
   }
+  // The job holds shared every source of the switched publication, the
+  // components it leaves alone too, and fails if they are no longer its
+  // sources.
+  ASSIGN_OR_RETURN(const v1::Publication current,
+                   storage::GetPublication(db, ref));
+  *switch_.mutable_published_components() = current.components();
   return submitter.Submit(std::move(args), request.request_id());
 }
 
@@ -341,7 +348,7 @@ grpc::Status PublishService::UpdatePublication(
 grpc::Status PublishService::SwitchPublication(
     grpc::ServerContext*, const v1::SwitchPublicationRequest* request,
     v1::Job* response) {
-  return Respond(server::SwitchPublication(submitter_, *request), response);
+  return Respond(server::SwitchPublication(db_, submitter_, *request), response);
 }
 
 grpc::Status PublishService::DeletePublication(

@@ -57,11 +57,13 @@ std::map<std::string, std::string> ReleaseSha256(const std::string& dist_dir);
 std::vector<std::string> TreeMismatches(const std::string& dist_dir);
 
 // MissingPoolFiles lists the pool files that the amd64 Packages of
-// `prefix`/`distribution`'s component "main" under publish root `root`
-// names and that are not there (empty when every one is).
+// `prefix`/`distribution`'s component `component` under publish root `root`
+// names and that are not there or whose SHA-256 is not the one Packages
+// gives (empty when every one is whole).
 std::vector<std::string> MissingPoolFiles(const std::string& root,
                                           const std::string& prefix,
-                                          const std::string& distribution);
+                                          const std::string& distribution,
+                                          const std::string& component = "main");
 
 }  // namespace debrepo::testing
 

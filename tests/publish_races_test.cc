@@ -253,6 +253,63 @@ TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
   }
 }
 
+// A repo component's packages removed and added again while another
+// component is switched: the switch holds the repo, so the package ids it
+// records are those its tree lists, and pruning never deletes a pool file
+// the served Packages lists.
+TEST_F(PublishRacesTest, SwitchRacingRepoChangesKeepsListedPoolFiles) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  std::vector<PackageSpec> specs;
+  for (int i = 0; i < 6; ++i) specs.push_back({.name = absl::StrCat("p", i)});
+  const std::vector<std::string> keys =
+      UploadPackageSpecs(stack_, "r", "repo-packages", specs);
+  ASSERT_EQ(keys.size(), specs.size());
+  ASSERT_EQ(CreateRepo(stack_, "r-extra").code, absl::StatusCode::kOk);
+  Snapshot("x0", "r-extra", {{.name = "extra", .version = "1.0"}});
+  Snapshot("x1", "r-extra", {{.name = "extra", .version = "2.0"}});
+  v1::Publication publication;
+  publication.set_distribution("live");
+  *publication.add_components() = RepoComponent("main", "r");
+  *publication.add_components() = SnapshotComponent("extra", "x0");
+  publication.add_architectures("amd64");
+  publication.set_skip_signing(true);
+  ASSERT_EQ(CreatePublication(stack_, publication).code, absl::StatusCode::kOk);
+  for (int round = 1; round <= 8; ++round) {
+    std::atomic<bool> switched{false};
+    Result result;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        v1::SwitchPublicationRequest request;
+        *request.mutable_publication() = Ref(".", "live");
+        *request.add_components() =
+            SnapshotComponent("extra", absl::StrCat("x", round % 2));
+        v1::Job job;
+        grpc::Status rpc = stack_.publish(0).SwitchPublication(
+            Deadline(absl::Seconds(30)).get(), request, &job);
+        result = Await(stack_, rpc, job, 0);
+        switched.store(true);
+        return;
+      }
+      // Each removal commits while the switch writes its tree, unless the
+      // switch holds the repo.
+      for (int k = 0; !switched.load(); ++k) {
+        const std::vector<std::string> one = {keys[k % keys.size()]};
+        EXPECT_EQ(RemovePackagesFromRepo(stack_, "r", one, 1).code,
+                  absl::StatusCode::kOk);
+        EXPECT_EQ(AddPackagesToRepo(stack_, "r", one, 1).code,
+                  absl::StatusCode::kOk);
+      }
+    });
+    ASSERT_EQ(result.code, absl::StatusCode::kOk) << result.message;
+    EXPECT_THAT(TreeMismatches(Dist(".", "live")), IsEmpty());
+    EXPECT_THAT(MissingPoolFiles(root_, ".", "live", "main"), IsEmpty())
+        << "round " << round;
+    EXPECT_THAT(MissingPoolFiles(root_, ".", "live", "extra"), IsEmpty())
+        << "round " << round;
+  }
+}
+
 // The by-hash paths of the files `release` (path → "digest size") lists,
 // each with its digest.
 std::vector<std::pair<std::string, std::string>> ByHashPaths(
