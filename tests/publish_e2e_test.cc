@@ -311,7 +311,9 @@ TEST_F(PublishE2eTest, RealDebianPackagesInstallFromThePublicationAndRun) {
                 "dpkg -x ", apt.downloaded(hello->filename), " ", unpacked)),
             0);
   const std::string greeting = absl::StrCat(unpacked, "/greeting.txt");
-  ASSERT_EQ(RunQuietly(absl::StrCat(unpacked, "/usr/bin/hello >", greeting)),
+  // Braced: RunQuietly sends the command's own output to /dev/null.
+  ASSERT_EQ(RunQuietly(absl::StrCat("{ ", unpacked, "/usr/bin/hello >",
+                                    greeting, "; }")),
             0);
   EXPECT_EQ(ReadFile(greeting), "Hello, world!\n");
 }
