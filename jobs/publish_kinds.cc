@@ -126,11 +126,11 @@ absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
   // commit records what the tree lists.
   for (const v1::PublishedComponent& published :
        switch_.published_components()) {
-    const bool switched = std::any_of(
-        switch_.components().begin(), switch_.components().end(),
-        [&](const v1::PublishedComponent& component) {
-          return component.component() == published.component();
-        });
+    const bool switched =
+        std::any_of(switch_.components().begin(), switch_.components().end(),
+                    [&](const v1::PublishedComponent& component) {
+                      return component.component() == published.component();
+                    });
     if (!switched) RETURN_IF_ERROR(AddSourceKey(published, keys));
   }
   return absl::OkStatus();

@@ -249,6 +249,37 @@ absl::StatusOr<v1::Job> CreatePublication(
       });
 }
 
+// Where a job's arguments hold the components of the publication it
+// rewrites.
+using ComponentsField = google::protobuf::RepeatedPtrField<
+    v1::PublishedComponent>* (*)(v1::JobArgs&);
+
+// Submits `args` with publication `ref`'s components, as the database has
+// them now, put in their `field`; a retried `request_id` is answered with
+// its first job, whose components are those it was submitted with.
+absl::StatusOr<v1::Job> SubmitWithComponents(storage::Database& db,
+                                             JobSubmitter& submitter,
+                                             absl::string_view request_id,
+                                             const v1::PublicationRef& ref,
+                                             const v1::JobArgs& args,
+                                             ComponentsField field) {
+  return submitter.SubmitDerived(
+      request_id,
+      [&]() -> absl::StatusOr<v1::JobArgs> {
+        ASSIGN_OR_RETURN(v1::Publication current,
+                         storage::GetPublication(db, ref));
+        v1::JobArgs derived = args;
+        field(derived)->Swap(current.mutable_components());
+        return derived;
+      },
+      [&](const v1::JobArgs& earlier) -> absl::StatusOr<v1::JobArgs> {
+        v1::JobArgs earlier_copy = earlier;
+        v1::JobArgs derived = args;
+        field(derived)->Swap(field(earlier_copy));
+        return derived;
+      });
+}
+
 absl::StatusOr<v1::Job> UpdatePublication(
     storage::Database& db, JobSubmitter& submitter,
     const v1::UpdatePublicationRequest& request) {
@@ -277,26 +308,12 @@ absl::StatusOr<v1::Job> UpdatePublication(
   RETURN_IF_ERROR(ValidateOptions(settings));
   // The job holds the publication's sources shared; it reads them again
   // under its locks and fails if they are no longer its sources.
-  auto with_components =
-      [&](const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
-              components) {
-        v1::JobArgs updated = args;
-        *updated.mutable_update_publication()
-             ->mutable_settings()
-             ->mutable_components() = components;
-        return updated;
-      };
-  return submitter.SubmitDerived(
-      request.request_id(),
-      [&]() -> absl::StatusOr<v1::JobArgs> {
-        ASSIGN_OR_RETURN(const v1::Publication current,
-                         storage::GetPublication(db, ref));
-        return with_components(current.components());
-      },
-      [&](const v1::JobArgs& earlier) -> absl::StatusOr<v1::JobArgs> {
-        return with_components(
-            earlier.update_publication().settings().components());
-      });
+  return SubmitWithComponents(db, submitter, request.request_id(), ref, args,
+                              [](v1::JobArgs& job) {
+                                return job.mutable_update_publication()
+                                    ->mutable_settings()
+                                    ->mutable_components();
+                              });
 }
 
 absl::StatusOr<v1::Job> SwitchPublication(
@@ -326,24 +343,9 @@ absl::StatusOr<v1::Job> SwitchPublication(
   // The job holds shared every source of the switched publication, the
   // components it leaves alone too, and fails if they are no longer its
   // sources.
-  auto with_published =
-      [&](const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
-              components) {
-        v1::JobArgs switched = args;
-        *switched.mutable_switch_publication()
-             ->mutable_published_components() = components;
-        return switched;
-      };
-  return submitter.SubmitDerived(
-      request.request_id(),
-      [&]() -> absl::StatusOr<v1::JobArgs> {
-        ASSIGN_OR_RETURN(const v1::Publication current,
-                         storage::GetPublication(db, ref));
-        return with_published(current.components());
-      },
-      [&](const v1::JobArgs& earlier) -> absl::StatusOr<v1::JobArgs> {
-        return with_published(
-            earlier.switch_publication().published_components());
+  return SubmitWithComponents(
+      db, submitter, request.request_id(), ref, args, [](v1::JobArgs& job) {
+        return job.mutable_switch_publication()->mutable_published_components();
       });
 }
 
@@ -412,7 +414,8 @@ grpc::Status PublishService::UpdatePublication(
 grpc::Status PublishService::SwitchPublication(
     grpc::ServerContext*, const v1::SwitchPublicationRequest* request,
     v1::Job* response) {
-  return Respond(server::SwitchPublication(db_, submitter_, *request), response);
+  return Respond(server::SwitchPublication(db_, submitter_, *request),
+                 response);
 }
 
 grpc::Status PublishService::DeletePublication(

@@ -17,8 +17,8 @@ namespace debrepo::server {
 // SubmitOptions configures a JobSubmitter.
 struct SubmitOptions {
   // Testing only: sleep this long between looking up a retried request_id
-  // and the fail-fast check (or SubmitDerived's reads), so that a test can land the same request
-  // through another server meanwhile.
+  // and the fail-fast check (or SubmitDerived's reads), so that a test can land
+  // the same request through another server meanwhile.
   absl::Duration test_delay_fail_fast = absl::ZeroDuration();
 };
 

@@ -121,8 +121,8 @@ absl::Status RequestIdUsedElsewhere(absl::string_view request_id,
                                     int64_t job_id) {
   return absl::InvalidArgumentError(
       absl::StrCat("request_id \"", request_id,
-                   "\" was already used for a different request (job ",
-                   job_id, "); use a new request_id for a new request"));
+                   "\" was already used for a different request (job ", job_id,
+                   "); use a new request_id for a new request"));
 }
 
 absl::StatusOr<std::optional<v1::Job>> JobStore::FindRequest(
@@ -132,9 +132,9 @@ absl::StatusOr<std::optional<v1::Job>> JobStore::FindRequest(
   absl::Status status =
       db_.Run("looking up a request_id", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        pqxx::result existing = tx.exec_params(
-            "SELECT id FROM jobs WHERE request_id = $1",
-            std::string(request_id));
+        pqxx::result existing =
+            tx.exec_params("SELECT id FROM jobs WHERE request_id = $1",
+                           std::string(request_id));
         if (existing.empty()) {
           job = std::nullopt;
           return absl::OkStatus();

@@ -139,8 +139,8 @@ std::vector<std::string> MissingPoolFiles(const std::string& root,
     if (!std::filesystem::exists(path)) {
       missing.push_back(path);
     } else if (Sha256Hex(ReadFile(path)) != sha256) {
-      missing.push_back(absl::StrCat(path, " (other bytes than SHA256 ",
-                                     sha256, ")"));
+      missing.push_back(
+          absl::StrCat(path, " (other bytes than SHA256 ", sha256, ")"));
     }
     path.clear();
     sha256.clear();

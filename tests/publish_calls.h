@@ -60,10 +60,9 @@ std::vector<std::string> TreeMismatches(const std::string& dist_dir);
 // `prefix`/`distribution`'s component `component` under publish root `root`
 // names and that are not there or whose SHA-256 is not the one Packages
 // gives (empty when every one is whole).
-std::vector<std::string> MissingPoolFiles(const std::string& root,
-                                          const std::string& prefix,
-                                          const std::string& distribution,
-                                          const std::string& component = "main");
+std::vector<std::string> MissingPoolFiles(
+    const std::string& root, const std::string& prefix,
+    const std::string& distribution, const std::string& component = "main");
 
 }  // namespace debrepo::testing
 
