@@ -1,5 +1,6 @@
 #include "jobs/publish_kinds.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -99,12 +100,12 @@ absl::Status UpdatePublicationKeys(const v1::UpdatePublicationArgs& update,
                                    ResourceKeys& keys) {
   keys.exclusive.push_back(KeyOf(MakePublicationRef(
       update.storage(), update.prefix(), update.distribution())));
+  // Every source, snapshots too: a snapshot renamed while the tree is
+  // written would let another take its name, and the ids recorded at
+  // commit would not be those of the tree.
   for (const v1::PublishedComponent& component :
        update.settings().components()) {
-    // Snapshots never change; only repos are read again.
-    if (component.source_case() == v1::PublishedComponent::kRepo) {
-      RETURN_IF_ERROR(AddSourceKey(component, keys));
-    }
+    RETURN_IF_ERROR(AddSourceKey(component, keys));
   }
   return absl::OkStatus();
 }
@@ -119,6 +120,18 @@ absl::Status SwitchPublicationKeys(const v1::SwitchPublicationArgs& switch_,
           "a switch points components at snapshots only");
     }
     RETURN_IF_ERROR(AddSourceKey(component, keys));
+  }
+  // The components the switch leaves alone are written again too: their
+  // sources must not change (a repo add or remove, a rename) before the
+  // commit records what the tree lists.
+  for (const v1::PublishedComponent& published :
+       switch_.published_components()) {
+    const bool switched =
+        std::any_of(switch_.components().begin(), switch_.components().end(),
+                    [&](const v1::PublishedComponent& component) {
+                      return component.component() == published.component();
+                    });
+    if (!switched) RETURN_IF_ERROR(AddSourceKey(published, keys));
   }
   return absl::OkStatus();
 }

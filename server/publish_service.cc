@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -161,23 +162,28 @@ absl::Status ValidateComponents(
   return absl::OkStatus();
 }
 
+// RepoOf reads repo `repo`, the source of a new publication's component
+// `index`, for its default component and distribution.
+using RepoOf = absl::FunctionRef<absl::StatusOr<v1::Repo>(
+    int index, const std::string& repo)>;
+
 // The caller-given fields of a new publication, with its defaults: the
 // components' names (a repo's default component, else "main") and the
 // distribution (the first repo's default distribution).
-absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
-                                               v1::Publication publication) {
+absl::StatusOr<v1::Publication> NewPublication(v1::Publication publication,
+                                               RepoOf repo_of) {
   publication.clear_create_time();
   publication.clear_update_time();
   std::string repo_distribution;
-  for (v1::PublishedComponent& component : *publication.mutable_components()) {
+  for (int index = 0; index < publication.components_size(); ++index) {
+    v1::PublishedComponent& component = *publication.mutable_components(index);
     component.clear_package_count();
     if (component.source_case() != v1::PublishedComponent::kRepo) {
       if (component.component().empty()) component.set_component("main");
       continue;
     }
     RETURN_IF_ERROR(ValidateResourceName("repo", component.repo()));
-    ASSIGN_OR_RETURN(const v1::Repo repo,
-                     storage::GetRepo(db, component.repo()));
+    ASSIGN_OR_RETURN(const v1::Repo repo, repo_of(index, component.repo()));
     if (component.component().empty()) {
       component.set_component(
           repo.default_component().empty() ? "main" : repo.default_component());
@@ -206,13 +212,72 @@ absl::StatusOr<v1::Publication> NewPublication(storage::Database& db,
   return publication;
 }
 
+// A retried create's defaults are those of its first job: `earlier`'s
+// component names and distribution stand for its repos'.
+absl::StatusOr<v1::Repo> RepoOfEarlierCreate(const v1::JobArgs& earlier,
+                                             int index) {
+  const v1::Publication& created = earlier.create_publication().publication();
+  if (index >= created.components_size()) {
+    return absl::InvalidArgumentError("another create asked for");
+  }
+  v1::Repo repo;
+  repo.set_default_component(created.components(index).component());
+  repo.set_default_distribution(created.distribution());
+  return repo;
+}
+
 absl::StatusOr<v1::Job> CreatePublication(
     storage::Database& db, JobSubmitter& submitter,
     const v1::CreatePublicationRequest& request) {
-  v1::JobArgs args;
-  ASSIGN_OR_RETURN(*args.mutable_create_publication()->mutable_publication(),
-                   NewPublication(db, request.publication()));
-  return submitter.Submit(std::move(args), request.request_id());
+  auto created = [&](RepoOf repo_of) -> absl::StatusOr<v1::JobArgs> {
+    v1::JobArgs args;
+    ASSIGN_OR_RETURN(*args.mutable_create_publication()->mutable_publication(),
+                     NewPublication(request.publication(), repo_of));
+    return args;
+  };
+  return submitter.SubmitDerived(
+      request.request_id(),
+      [&] {
+        return created([&](int, const std::string& repo) {
+          return storage::GetRepo(db, repo);
+        });
+      },
+      [&](const v1::JobArgs& earlier) {
+        return created([&](int index, const std::string&) {
+          return RepoOfEarlierCreate(earlier, index);
+        });
+      });
+}
+
+// Where a job's arguments hold the components of the publication it
+// rewrites.
+using ComponentsField = google::protobuf::RepeatedPtrField<
+    v1::PublishedComponent>* (*)(v1::JobArgs&);
+
+// Submits `args` with publication `ref`'s components, as the database has
+// them now, put in their `field`; a retried `request_id` is answered with
+// its first job, whose components are those it was submitted with.
+absl::StatusOr<v1::Job> SubmitWithComponents(storage::Database& db,
+                                             JobSubmitter& submitter,
+                                             absl::string_view request_id,
+                                             const v1::PublicationRef& ref,
+                                             const v1::JobArgs& args,
+                                             ComponentsField field) {
+  return submitter.SubmitDerived(
+      request_id,
+      [&]() -> absl::StatusOr<v1::JobArgs> {
+        ASSIGN_OR_RETURN(v1::Publication current,
+                         storage::GetPublication(db, ref));
+        v1::JobArgs derived = args;
+        field(derived)->Swap(current.mutable_components());
+        return derived;
+      },
+      [&](const v1::JobArgs& earlier) -> absl::StatusOr<v1::JobArgs> {
+        v1::JobArgs earlier_copy = earlier;
+        v1::JobArgs derived = args;
+        field(derived)->Swap(field(earlier_copy));
+        return derived;
+      });
 }
 
 absl::StatusOr<v1::Job> UpdatePublication(
@@ -220,7 +285,8 @@ absl::StatusOr<v1::Job> UpdatePublication(
     const v1::UpdatePublicationRequest& request) {
   ASSIGN_OR_RETURN(const v1::PublicationRef ref,
                    NormalizedRef(request.publication()));
-  v1::UpdatePublicationArgs update;
+  v1::JobArgs args;
+  v1::UpdatePublicationArgs& update = *args.mutable_update_publication();
   update.set_storage(ref.storage());
   update.set_prefix(ref.prefix());
   update.set_distribution(ref.distribution());
@@ -235,23 +301,24 @@ absl::StatusOr<v1::Job> UpdatePublication(
     }
     update.add_fields(field);
   }
-  v1::Publication settings = request.settings();
+  v1::Publication& settings = *update.mutable_settings();
+  settings = request.settings();
   settings.clear_components();
   settings.clear_architectures();
   RETURN_IF_ERROR(ValidateOptions(settings));
-  // The job holds the publication's repos shared; it reads them again
+  // The job holds the publication's sources shared; it reads them again
   // under its locks and fails if they are no longer its sources.
-  ASSIGN_OR_RETURN(const v1::Publication current,
-                   storage::GetPublication(db, ref));
-  *settings.mutable_components() = current.components();
-  *update.mutable_settings() = std::move(settings);
-  v1::JobArgs args;
-  *args.mutable_update_publication() = std::move(update);
-  return submitter.Submit(std::move(args), request.request_id());
+  return SubmitWithComponents(db, submitter, request.request_id(), ref, args,
+                              [](v1::JobArgs& job) {
+                                return job.mutable_update_publication()
+                                    ->mutable_settings()
+                                    ->mutable_components();
+                              });
 }
 
 absl::StatusOr<v1::Job> SwitchPublication(
-    JobSubmitter& submitter, const v1::SwitchPublicationRequest& request) {
+    storage::Database& db, JobSubmitter& submitter,
+    const v1::SwitchPublicationRequest& request) {
   ASSIGN_OR_RETURN(const v1::PublicationRef ref,
                    NormalizedRef(request.publication()));
   RETURN_IF_ERROR(ValidateComponents(request.components()));
@@ -273,7 +340,13 @@ absl::StatusOr<v1::Job> SwitchPublication(
     named.set_component(component.component());
     named.set_snapshot(component.snapshot());
   }
-  return submitter.Submit(std::move(args), request.request_id());
+  // The job holds shared every source of the switched publication, the
+  // components it leaves alone too, and fails if they are no longer its
+  // sources.
+  return SubmitWithComponents(
+      db, submitter, request.request_id(), ref, args, [](v1::JobArgs& job) {
+        return job.mutable_switch_publication()->mutable_published_components();
+      });
 }
 
 absl::StatusOr<v1::Job> DeletePublication(
@@ -341,7 +414,8 @@ grpc::Status PublishService::UpdatePublication(
 grpc::Status PublishService::SwitchPublication(
     grpc::ServerContext*, const v1::SwitchPublicationRequest* request,
     v1::Job* response) {
-  return Respond(server::SwitchPublication(submitter_, *request), response);
+  return Respond(server::SwitchPublication(db_, submitter_, *request),
+                 response);
 }
 
 grpc::Status PublishService::DeletePublication(

@@ -31,6 +31,11 @@ struct JobFilter {
   int limit = 100;
 };
 
+// RequestIdUsedElsewhere is the INVALID_ARGUMENT for a request whose
+// `request_id` job `job_id` was created for, asking for something else.
+absl::Status RequestIdUsedElsewhere(absl::string_view request_id,
+                                    int64_t job_id);
+
 // JobStore is the server's side of the job queue, over a connection pool.
 // Thread safe.
 class JobStore {
@@ -42,6 +47,12 @@ class JobStore {
   // INVALID_ARGUMENT when that request differed from `spec`.
   absl::StatusOr<std::optional<v1::Job>> FindRetried(
       const jobs::JobSpec& spec, absl::string_view request_id);
+
+  // FindRequest returns the job an earlier request with `request_id`
+  // created, whatever it asked for; nullopt when there is none (or
+  // `request_id` is empty).
+  absl::StatusOr<std::optional<v1::Job>> FindRequest(
+      absl::string_view request_id);
 
   // Submit inserts a queued job with its resource keys and wakes workers.
   // With a non-empty `request_id` that was used before, returns the job it

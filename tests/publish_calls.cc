@@ -147,24 +147,36 @@ std::vector<std::string> TreeMismatches(const std::string& dist_dir) {
 
 std::vector<std::string> PoolFileMismatches(const std::string& root,
                                             const std::string& prefix,
-                                            const std::string& distribution) {
-  std::vector<std::string> mismatches;
+                                            const std::string& distribution,
+                                            const std::string& component) {
+  std::vector<std::string> missing;
   const std::string packages =
-      ReadFile(absl::StrCat(root, "/", prefix, "/dists/", distribution,
-                            "/main/binary-amd64/Packages"));
-  for (absl::string_view stanza :
-       absl::StrSplit(packages, "\n\n", absl::SkipWhitespace())) {
-    absl::string_view filename, sha256;
-    for (absl::string_view line : absl::StrSplit(stanza, '\n')) {
-      if (absl::ConsumePrefix(&line, "Filename: ")) filename = line;
-      if (absl::ConsumePrefix(&line, "SHA256: ")) sha256 = line;
+      ReadFile(absl::StrCat(root, "/", prefix, "/dists/", distribution, "/",
+                            component, "/binary-amd64/Packages"));
+  // Each stanza's Filename and SHA256, in either order.
+  std::string path;
+  std::string sha256;
+  auto check = [&] {
+    if (path.empty()) return;
+    if (!std::filesystem::exists(path)) {
+      missing.push_back(path);
+    } else if (Sha256Hex(ReadFile(path)) != sha256) {
+      missing.push_back(
+          absl::StrCat(path, " (other bytes than SHA256 ", sha256, ")"));
     }
-    const std::string path = absl::StrCat(root, "/", prefix, "/", filename);
-    if (!std::filesystem::exists(path) || Sha256Hex(ReadFile(path)) != sha256) {
-      mismatches.push_back(path);
+    path.clear();
+    sha256.clear();
+  };
+  for (absl::string_view line : absl::StrSplit(packages, '\n')) {
+    if (line.empty()) check();
+    if (absl::ConsumePrefix(&line, "Filename: ")) {
+      path = absl::StrCat(root, "/", prefix, "/", line);
+    } else if (absl::ConsumePrefix(&line, "SHA256: ")) {
+      sha256 = std::string(line);
     }
   }
-  return mismatches;
+  check();
+  return missing;
 }
 
 }  // namespace debrepo::testing

@@ -63,12 +63,12 @@ std::map<std::string, std::string> ReleaseSha256(const std::string& dist_dir);
 std::vector<std::string> TreeMismatches(const std::string& dist_dir);
 
 // PoolFileMismatches lists the pool files that the amd64 Packages of
-// `prefix`/`distribution`'s component "main" under publish root `root`
-// names and that are not there or whose SHA-256 differs from the one
-// Packages gives (empty when apt would download every one).
-std::vector<std::string> PoolFileMismatches(const std::string& root,
-                                            const std::string& prefix,
-                                            const std::string& distribution);
+// `prefix`/`distribution`'s component `component` under publish root
+// `root` names and that are not there or whose SHA-256 differs from the
+// one Packages gives (empty when apt would download every one).
+std::vector<std::string> PoolFileMismatches(
+    const std::string& root, const std::string& prefix,
+    const std::string& distribution, const std::string& component = "main");
 
 }  // namespace debrepo::testing
 

@@ -336,8 +336,8 @@ TEST_F(PublishE2eTest, RealDebianPackagesInstallFromThePublicationAndRun) {
   });
   ASSERT_NE(hello, real.end());
   const std::string unpacked = TestDir("unpacked");
-  ASSERT_EQ(RunQuietly(absl::StrCat(
-                "dpkg -x ", apt.downloaded(hello->filename), " ", unpacked)),
+  ASSERT_EQ(RunQuietly(absl::StrCat("dpkg -x ", apt.downloaded(hello->filename),
+                                    " ", unpacked)),
             0);
   const std::string greeting = absl::StrCat(unpacked, "/greeting.txt");
   // In a subshell: RunQuietly sends the command's own output to /dev/null.

@@ -253,6 +253,176 @@ TEST_F(PublishRacesTest, UpdateRacingAddsPublishesAWholeRepoState) {
   }
 }
 
+// A repo component's packages removed and added again while another
+// component is switched: the switch holds the repo, so the package ids it
+// records are those its tree lists, and pruning never deletes a pool file
+// the served Packages lists.
+TEST_F(PublishRacesTest, SwitchRacingRepoChangesKeepsListedPoolFiles) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  std::vector<PackageSpec> specs;
+  for (int i = 0; i < 6; ++i) specs.push_back({.name = absl::StrCat("p", i)});
+  const std::vector<std::string> keys =
+      UploadPackageSpecs(stack_, "r", "repo-packages", specs);
+  ASSERT_EQ(keys.size(), specs.size());
+  ASSERT_EQ(CreateRepo(stack_, "r-extra").code, absl::StatusCode::kOk);
+  Snapshot("x0", "r-extra", {{.name = "extra", .version = "1.0"}});
+  Snapshot("x1", "r-extra", {{.name = "extra", .version = "2.0"}});
+  v1::Publication publication;
+  publication.set_distribution("live");
+  *publication.add_components() = RepoComponent("main", "r");
+  *publication.add_components() = SnapshotComponent("extra", "x0");
+  publication.add_architectures("amd64");
+  publication.set_skip_signing(true);
+  ASSERT_EQ(CreatePublication(stack_, publication).code, absl::StatusCode::kOk);
+  for (int round = 1; round <= 8; ++round) {
+    std::atomic<bool> switched{false};
+    Result result;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        v1::SwitchPublicationRequest request;
+        *request.mutable_publication() = Ref(".", "live");
+        *request.add_components() =
+            SnapshotComponent("extra", absl::StrCat("x", round % 2));
+        v1::Job job;
+        grpc::Status rpc = stack_.publish(0).SwitchPublication(
+            Deadline(absl::Seconds(30)).get(), request, &job);
+        result = Await(stack_, rpc, job, 0);
+        switched.store(true);
+        return;
+      }
+      // Each removal commits while the switch writes its tree, unless the
+      // switch holds the repo.
+      for (int k = 0; !switched.load(); ++k) {
+        const std::vector<std::string> one = {keys[k % keys.size()]};
+        EXPECT_EQ(RemovePackagesFromRepo(stack_, "r", one, 1).code,
+                  absl::StatusCode::kOk);
+        EXPECT_EQ(AddPackagesToRepo(stack_, "r", one, 1).code,
+                  absl::StatusCode::kOk);
+      }
+    });
+    ASSERT_EQ(result.code, absl::StatusCode::kOk) << result.message;
+    EXPECT_THAT(TreeMismatches(Dist(".", "live")), IsEmpty());
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "live", "main"), IsEmpty())
+        << "round " << round;
+    EXPECT_THAT(PoolFileMismatches(root_, ".", "live", "extra"), IsEmpty())
+        << "round " << round;
+  }
+}
+
+// Submits `request` through server `server` with `request_id` and waits.
+Result Switch(Stack& stack, v1::SwitchPublicationRequest request,
+              const std::string& request_id, int server) {
+  request.set_request_id(request_id);
+  v1::Job job;
+  grpc::Status rpc = stack.publish(server).SwitchPublication(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
+// A retried request_id whose first attempt landed gets that job back even
+// when what the server reads to make the job's arguments is gone since:
+// the repo that named a component renamed, the publication dropped.
+TEST_F(PublishRacesTest, RetriesAfterTheirSourcesChangedGetTheirJobs) {
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  Snapshot("x0", "r", {{.name = "extra", .version = "1.0"}});
+  Snapshot("x1", "r", {{.name = "extra", .version = "2.0"}});
+  v1::CreatePublicationRequest create;
+  create.set_request_id("create-1");
+  create.mutable_publication()->set_distribution("retried");
+  // The component's name defaults to the repo's: the server reads it.
+  *create.mutable_publication()->add_components() = RepoComponent("", "r");
+  *create.mutable_publication()->add_components() =
+      SnapshotComponent("extra", "x0");
+  create.mutable_publication()->add_architectures("amd64");
+  create.mutable_publication()->set_skip_signing(true);
+  auto create_through = [&](int server) {
+    v1::Job job;
+    grpc::Status rpc = stack_.publish(server).CreatePublication(
+        Deadline(absl::Seconds(30)).get(), create, &job);
+    return Await(stack_, rpc, job, server);
+  };
+  const Result created = create_through(0);
+  ASSERT_EQ(created.code, absl::StatusCode::kOk) << created.message;
+
+  v1::SwitchPublicationRequest switch_;
+  *switch_.mutable_publication() = Ref(".", "retried");
+  *switch_.add_components() = SnapshotComponent("extra", "x1");
+  const Result switched = Switch(stack_, switch_, "switch-1", 0);
+  ASSERT_EQ(switched.code, absl::StatusCode::kOk) << switched.message;
+
+  v1::UpdatePublicationRequest update;
+  *update.mutable_publication() = Ref(".", "retried");
+  update.set_request_id("update-1");
+  auto update_through = [&](int server) {
+    v1::Job job;
+    grpc::Status rpc = stack_.publish(server).UpdatePublication(
+        Deadline(absl::Seconds(30)).get(), update, &job);
+    return Await(stack_, rpc, job, server);
+  };
+  const Result updated = update_through(0);
+  ASSERT_EQ(updated.code, absl::StatusCode::kOk) << updated.message;
+
+  ASSERT_EQ(RenameRepo(stack_, "r", "r-renamed").code, absl::StatusCode::kOk);
+  const Result create_retried = create_through(1);
+  EXPECT_EQ(create_retried.code, absl::StatusCode::kOk)
+      << create_retried.message;
+  EXPECT_EQ(create_retried.job.id(), created.job.id());
+
+  ASSERT_EQ(DeletePublication(stack_, Ref(".", "retried")).code,
+            absl::StatusCode::kOk);
+  const Result switch_retried = Switch(stack_, switch_, "switch-1", 1);
+  EXPECT_EQ(switch_retried.code, absl::StatusCode::kOk)
+      << switch_retried.message;
+  EXPECT_EQ(switch_retried.job.id(), switched.job.id());
+  const Result update_retried = update_through(1);
+  EXPECT_EQ(update_retried.code, absl::StatusCode::kOk)
+      << update_retried.message;
+  EXPECT_EQ(update_retried.job.id(), updated.job.id());
+
+  // The same request_id for another request is refused.
+  *switch_.mutable_components(0) = SnapshotComponent("extra", "x0");
+  v1::Job job;
+  switch_.set_request_id("switch-1");
+  grpc::Status other = stack_.publish(1).SwitchPublication(
+      Deadline(absl::Seconds(10)).get(), switch_, &job);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(other.error_message(), HasSubstr("request_id"));
+}
+
+// A retry that reaches a server while its first attempt lands through
+// another: the retry's server looks the request_id up (nothing yet) and
+// waits before reading the publication; meanwhile the first attempt's
+// switch runs and the publication is dropped. The retry gets that job,
+// not NOT_FOUND.
+TEST_F(PublishRacesTest, RetryWhoseFirstSwitchLandsMeanwhileGetsThatJob) {
+  stack_.StartServer({"--test_delay_fail_fast=6s"});
+  const int slow = 2;  // after SetUp's two
+  StartWorkers();
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  Snapshot("v1", "r", {{.name = "hello", .version = "1.0"}});
+  Snapshot("v2", "r", {{.name = "hello", .version = "2.0"}});
+  ASSERT_EQ(PublishSnapshot(stack_, ".", "stable", "v1").code,
+            absl::StatusCode::kOk);
+  v1::SwitchPublicationRequest request;
+  *request.mutable_publication() = Ref(".", "stable");
+  *request.add_components() = SnapshotComponent("main", "v2");
+
+  Result retried;
+  std::thread retry(
+      [&] { retried = Switch(stack_, request, "switch-race", slow); });
+  // Let the retry pass its request_id lookup and start waiting.
+  absl::SleepFor(absl::Milliseconds(500));
+  const Result first = Switch(stack_, request, "switch-race", 0);
+  ASSERT_EQ(first.code, absl::StatusCode::kOk) << first.message;
+  ASSERT_EQ(DeletePublication(stack_, Ref(".", "stable")).code,
+            absl::StatusCode::kOk);
+  retry.join();
+  EXPECT_EQ(retried.code, absl::StatusCode::kOk) << retried.message;
+  EXPECT_EQ(retried.job.id(), first.job.id());
+}
+
 // The by-hash paths of the files `release` (path → "digest size") lists,
 // each with its digest.
 std::vector<std::pair<std::string, std::string>> ByHashPaths(

@@ -101,6 +101,18 @@ Result AddPackagesToRepo(Stack& stack, const std::string& repo,
   return Await(stack, rpc, job, server);
 }
 
+Result RemovePackagesFromRepo(Stack& stack, const std::string& repo,
+                              const std::vector<std::string>& keys,
+                              int server) {
+  v1::RemovePackagesRequest request;
+  request.set_name(repo);
+  for (const std::string& key : keys) request.add_keys(key);
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).RemovePackages(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
 std::vector<std::string> UploadPackageSpecs(
     Stack& stack, const std::string& repo, const std::string& directory,
     const std::vector<PackageSpec>& specs) {

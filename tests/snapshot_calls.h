@@ -43,6 +43,11 @@ std::vector<std::string> SnapshotKeys(Stack& stack, const std::string& name,
 Result AddPackagesToRepo(Stack& stack, const std::string& repo,
                          const std::vector<std::string>& keys, int server = 0);
 
+// RemovePackagesFromRepo removes the packages with `keys` from repo `repo`.
+Result RemovePackagesFromRepo(Stack& stack, const std::string& repo,
+                              const std::vector<std::string>& keys,
+                              int server = 0);
+
 // PackageSpec is a package to build: its name, version, architecture,
 // further control lines ("Depends: x\n"), and the payload that tells
 // builds of one version apart (name and version when empty).

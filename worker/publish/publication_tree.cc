@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -318,6 +319,19 @@ void RemoveStagingOfEndedJobs(const fs::path& staging_root,
   }
 }
 
+// Each component with its source, without output-only counts.
+std::vector<std::string> SourcesOf(
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
+        components) {
+  std::vector<std::string> sources;
+  for (const v1::PublishedComponent& component : components) {
+    sources.push_back(absl::StrCat(component.component(), "=",
+                                   component.snapshot(), "/",
+                                   component.repo()));
+  }
+  return sources;
+}
+
 }  // namespace
 
 v1::PublicationRef RefOf(const v1::Publication& publication) {
@@ -358,10 +372,27 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
   return result;
 }
 
-absl::StatusOr<v1::JobResult> RecordRewrittenTree(storage::Transaction& tx,
-                                                  const v1::Publication& staged,
-                                                  JobContext& context) {
-  RETURN_IF_ERROR(storage::LoadPublication(tx, RefOf(staged)).status());
+absl::Status CheckSourcesUnchanged(
+    const v1::Publication& published,
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>& asked) {
+  if (SourcesOf(published.components()) == SourcesOf(asked)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the sources of publication ",
+      storage::PublicationName(published.storage(), published.prefix(),
+                               published.distribution()),
+      " changed since this job was asked for (published again, or a "
+      "snapshot or repo renamed); retry"));
+}
+
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    absl::FunctionRef<absl::Status(const v1::Publication&)> check_sources,
+    JobContext& context) {
+  ASSIGN_OR_RETURN(const storage::StoredPublication published,
+                   storage::LoadPublication(tx, RefOf(staged)));
+  RETURN_IF_ERROR(check_sources(published.publication));
   return RecordTree(tx, staged, context);
 }
 

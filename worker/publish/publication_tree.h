@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "blobstore/blob_store.h"
@@ -39,11 +40,21 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
                                          const v1::Publication& staged,
                                          JobContext& context);
 
+// CheckSourcesUnchanged fails FAILED_PRECONDITION when `published` is no
+// longer published from the sources `asked` names (the components the
+// server saw when the job was asked for, whose sources the job holds).
+absl::Status CheckSourcesUnchanged(
+    const v1::Publication& published,
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>& asked);
+
 // RecordRewrittenTree is RecordTree for a job that wrote an existing
-// publication's tree again (NOT_FOUND if it is gone).
-absl::StatusOr<v1::JobResult> RecordRewrittenTree(storage::Transaction& tx,
-                                                  const v1::Publication& staged,
-                                                  JobContext& context);
+// publication's tree again (NOT_FOUND if it is gone), after
+// `check_sources` passes for the publication as `tx` reads it: so that the
+// package ids recorded are those of the sources the tree was written from.
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    absl::FunctionRef<absl::Status(const v1::Publication&)> check_sources,
+    JobContext& context);
 
 // PublicationTrees writes and places trees. Thread-safe (stateless).
 class PublicationTrees {

@@ -51,6 +51,18 @@ absl::StatusOr<v1::Publication> Switched(
   return published;
 }
 
+// Fails FAILED_PRECONDITION when `switched` (`published` switched as
+// `switch_` asks) has other sources than the publication the server saw
+// switched so: the job holds only those.
+absl::Status CheckSwitchedSources(const v1::Publication& switched,
+                                  const v1::SwitchPublicationArgs& switch_) {
+  v1::Publication asked = switched;
+  *asked.mutable_components() = switch_.published_components();
+  ASSIGN_OR_RETURN(const v1::Publication asked_switched,
+                   Switched(std::move(asked), switch_));
+  return CheckSourcesUnchanged(switched, asked_switched.components());
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Publication> SwitchPublicationJob::Prepare(
@@ -59,13 +71,23 @@ absl::StatusOr<v1::Publication> SwitchPublicationJob::Prepare(
                    ReadPublished(RefOfSwitch(switch_), context));
   ASSIGN_OR_RETURN(const v1::Publication switched,
                    Switched(std::move(published), switch_));
+  // The job holds shared the sources the server saw; another source since
+  // (published again, a rename) may be changing under it.
+  RETURN_IF_ERROR(CheckSwitchedSources(switched, switch_));
   return trees_.Stage(switched, context);
 }
 
 absl::StatusOr<v1::JobResult> SwitchPublicationJob::Apply(
     const v1::SwitchPublicationArgs& switch_, const v1::Publication& staged,
     storage::Transaction& tx, JobContext& context) const {
-  return RecordRewrittenTree(tx, staged, context);
+  return RecordRewrittenTree(
+      tx, staged,
+      [&](const v1::Publication& published) -> absl::Status {
+        ASSIGN_OR_RETURN(const v1::Publication switched,
+                         Switched(published, switch_));
+        return CheckSwitchedSources(switched, switch_);
+      },
+      context);
 }
 
 absl::Status SwitchPublicationJob::AfterCommit(

@@ -1,9 +1,7 @@
 #include "worker/publish/update_publication_job.h"
 
 #include <string>
-#include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -19,36 +17,15 @@ v1::PublicationRef RefOfUpdate(const v1::UpdatePublicationArgs& update) {
                                      update.distribution());
 }
 
-// The components with their sources, without output-only counts.
-std::vector<std::string> SourcesOf(
-    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
-        components) {
-  std::vector<std::string> sources;
-  for (const v1::PublishedComponent& component : components) {
-    sources.push_back(absl::StrCat(component.component(), "=",
-                                   component.snapshot(), "/",
-                                   component.repo()));
-  }
-  return sources;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
     const v1::UpdatePublicationArgs& update, JobContext& context) const {
   ASSIGN_OR_RETURN(v1::Publication next,
                    ReadPublished(RefOfUpdate(update), context));
-  // The job holds shared the repos the server saw; another source since
-  // (dropped and published again) may be changing under it.
-  if (SourcesOf(next.components()) !=
-      SourcesOf(update.settings().components())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "publication ",
-        storage::PublicationName(update.storage(), update.prefix(),
-                                 update.distribution()),
-        " was published from other sources since this update was asked "
-        "for; update it again"));
-  }
+  // The job holds shared the sources the server saw; another source since
+  // (published again, a rename) may be changing under it.
+  RETURN_IF_ERROR(CheckSourcesUnchanged(next, update.settings().components()));
   google::protobuf::FieldMask mask;
   for (const std::string& field : update.fields()) mask.add_paths(field);
   FieldMaskUtil::MergeOptions options;
@@ -60,7 +37,12 @@ absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
 absl::StatusOr<v1::JobResult> UpdatePublicationJob::Apply(
     const v1::UpdatePublicationArgs& update, const v1::Publication& staged,
     storage::Transaction& tx, JobContext& context) const {
-  return RecordRewrittenTree(tx, staged, context);
+  return RecordRewrittenTree(
+      tx, staged,
+      [&](const v1::Publication& published) {
+        return CheckSourcesUnchanged(published, update.settings().components());
+      },
+      context);
 }
 
 absl::Status UpdatePublicationJob::AfterCommit(
