@@ -5,12 +5,14 @@
 #define DEBREPO_BLOBSTORE_BLOB_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace debrepo::blobstore {
 
@@ -18,6 +20,15 @@ namespace debrepo::blobstore {
 struct BlobInfo {
   std::string sha256;  // lowercase hex
   uint64_t size = 0;
+};
+
+// StoredBlob is a blob as the store holds it.
+struct StoredBlob {
+  std::string sha256;  // lowercase hex
+  uint64_t size = 0;
+  // When its bytes were last written: stored, or stored again by a writer
+  // of the same bytes.
+  absl::Time write_time;
 };
 
 // BlobWriter streams one new blob into the store.
@@ -75,6 +86,21 @@ class BlobStore {
   // LocalPath returns a path from which the blob can be read; NOT_FOUND when
   // absent. Callers must not modify the file.
   virtual absl::StatusOr<std::string> LocalPath(absl::string_view sha256) = 0;
+
+  // ForEachBlob calls `fn` with every stored blob, in ascending SHA-256
+  // order (so that a caller can merge it with another sorted list), holding
+  // one directory's names at a time. An error from `fn` stops the walk and
+  // is returned.
+  virtual absl::Status ForEachBlob(
+      const std::function<absl::Status(const StoredBlob&)>& fn) = 0;
+
+  // DeleteUnlessWrittenSince removes blob `sha256` unless its bytes were
+  // written at or after `cutoff`, and says whether it removed it (false
+  // also when it is absent). A writer storing the same bytes meanwhile
+  // either keeps the blob or stores it anew: never does its Commit return
+  // for a blob that is then gone.
+  virtual absl::StatusOr<bool> DeleteUnlessWrittenSince(
+      absl::string_view sha256, absl::Time cutoff) = 0;
 };
 
 // IsSha256Hex is true for 64 lowercase hex digits.

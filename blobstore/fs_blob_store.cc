@@ -1,9 +1,11 @@
 #include "blobstore/fs_blob_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,7 +14,9 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/file_sync.h"
 #include "common/status_macros.h"
 #include "openssl/evp.h"
 
@@ -58,10 +62,11 @@ struct StagedBlob {
 // PlaceAndSync moves a staged blob whose bytes are durable into place and
 // makes its name durable: fsync of its directory, and of the fan-out
 // directories it needed. A blob stored already -- by an earlier upload or
-// a concurrent writer of the same bytes -- is kept: link(2), unlike
-// rename(2), never replaces a name (replacing would give readers on NFS
-// stale handles). Its directory is synced all the same, since the writer
-// that named it may not have made the name durable yet.
+// a concurrent writer of the same bytes -- is kept, with its modification
+// time set to now: link(2), unlike rename(2), never replaces a name
+// (replacing would give readers on NFS stale handles). Its directory is synced
+// all the same, since the writer that named it may not have made the name
+// durable yet.
 absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
   const std::filesystem::path directory =
       std::filesystem::path(blob.path).parent_path();
@@ -71,8 +76,14 @@ absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
     return absl::InternalError(
         absl::StrCat("creating ", directory.string(), ": ", error.message()));
   }
-  if (link(blob.temp_path.c_str(), blob.path.c_str()) != 0 && errno != EEXIST) {
-    return ErrnoError("moving a blob to", blob.path);
+  for (;;) {
+    if (link(blob.temp_path.c_str(), blob.path.c_str()) == 0) break;
+    if (errno != EEXIST) return ErrnoError("moving a blob to", blob.path);
+    // Stored already: its bytes count as written now (see FsBlobStore),
+    // unless garbage collection removed them meanwhile; then store them
+    // again.
+    if (utimensat(AT_FDCWD, blob.path.c_str(), nullptr, 0) == 0) break;
+    if (errno != ENOENT) return ErrnoError("touching", blob.path);
   }
   unlink(blob.temp_path.c_str());
   if (!sync_directories) return absl::OkStatus();
@@ -87,14 +98,12 @@ absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
   return absl::OkStatus();
 }
 
-// SyncFilesystem flushes every written file and directory entry of the
-// filesystem holding `root`, as syncfs(2) does.
-absl::Status SyncFilesystem(const std::string& root) {
-  const int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("opening", root);
-  const int result = syncfs(fd);
-  close(fd);
-  if (result != 0) return ErrnoError("syncing the filesystem of", root);
+// SyncStore flushes every written file and directory entry of the
+// filesystem holding the store at `root`.
+absl::Status SyncStore(const std::string& root) {
+  if (SyncFilesystem(root) != 0) {
+    return ErrnoError("syncing the filesystem of", root);
+  }
   return absl::OkStatus();
 }
 
@@ -242,16 +251,78 @@ class FsBlobBatch final : public BlobBatch {
     // Commit returns, i.e. before the caller records the files anywhere.
     // Both flush other writers' data on the same filesystem too, which
     // costs time but never correctness.
-    RETURN_IF_ERROR(SyncFilesystem(root_));
+    RETURN_IF_ERROR(SyncStore(root_));
     for (const StagedBlob& blob : staged_) {
       RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/false));
     }
-    return SyncFilesystem(root_);
+    return SyncStore(root_);
   }
 
   const std::string root_;
   std::vector<StagedBlob> staged_;
 };
+
+// ModifyTime is a file's modification time.
+absl::Time ModifyTime(const struct stat& info) {
+  return absl::TimeFromTimespec(info.st_mtim);
+}
+
+// SortedNames lists the names in directory `path` that `keep` accepts, in
+// byte order; an absent directory has none.
+absl::StatusOr<std::vector<std::string>> SortedNames(
+    const std::string& path, bool (*keep)(absl::string_view name)) {
+  std::vector<std::string> names;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT) return names;
+    return ErrnoError("listing", path);
+  }
+  while (const dirent* entry = readdir(dir)) {
+    if (keep(entry->d_name)) names.emplace_back(entry->d_name);
+  }
+  closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// IsFanOutName is true for the names of the fan-out directories: two
+// lowercase hex digits.
+bool IsFanOutName(absl::string_view name) {
+  auto hex = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  };
+  return name.size() == 2 && hex(name[0]) && hex(name[1]);
+}
+
+bool IsBlobName(absl::string_view name) { return IsSha256Hex(name); }
+
+// A blob being deleted waits in tmp/ under this prefix, its digest and a
+// random suffix (FsBlobStore::DeleteUnlessWrittenSince).
+constexpr absl::string_view kDeletingPrefix = "deleting-";
+
+bool IsDeletingName(absl::string_view name) {
+  return absl::StartsWith(name, kDeletingPrefix) &&
+         name.size() > kDeletingPrefix.size() + 64 &&
+         IsSha256Hex(name.substr(kDeletingPrefix.size(), 64));
+}
+
+// RestoreDeletions puts back the blobs that a deletion moved aside and
+// never finished with (its process died): whether it would have deleted
+// them is not known, and keeping a blob is always safe. A deletion still
+// in progress elsewhere loses nothing by it either: the blob just stays.
+absl::Status RestoreDeletions(const std::string& root) {
+  const std::string tmp = absl::StrCat(root, "/tmp");
+  ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                   SortedNames(tmp, &IsDeletingName));
+  for (const std::string& name : names) {
+    const std::string moved = absl::StrCat(tmp, "/", name);
+    const StagedBlob blob = {
+        moved, BlobPathUnder(root, absl::string_view(name).substr(
+                                       kDeletingPrefix.size(), 64))};
+    RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/true));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -265,6 +336,11 @@ absl::StatusOr<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(
           "cannot create the blob store under ", root, ": ", error.message(),
           "; check --blob_dir and its permissions"));
     }
+  }
+  if (absl::Status restored = RestoreDeletions(root); !restored.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot put back the blobs an interrupted cleanup moved aside in ",
+        root, "/tmp: ", restored.message()));
   }
   return std::unique_ptr<FsBlobStore>(new FsBlobStore(std::move(root)));
 }
@@ -299,6 +375,77 @@ absl::StatusOr<std::string> FsBlobStore::LocalPath(absl::string_view sha256) {
         absl::StrCat("blob ", sha256, " is missing from the blob store"));
   }
   return BlobPath(sha256);
+}
+
+absl::Status FsBlobStore::ForEachBlob(
+    const std::function<absl::Status(const StoredBlob&)>& fn) {
+  // A worker that died deleting left them there; the next garbage
+  // collection, which walks the store first, puts them back too.
+  RETURN_IF_ERROR(RestoreDeletions(root_));
+  const std::string top = absl::StrCat(root_, "/sha256");
+  ASSIGN_OR_RETURN(const std::vector<std::string> firsts,
+                   SortedNames(top, &IsFanOutName));
+  for (const std::string& first : firsts) {
+    const std::string middle = absl::StrCat(top, "/", first);
+    ASSIGN_OR_RETURN(const std::vector<std::string> seconds,
+                     SortedNames(middle, &IsFanOutName));
+    for (const std::string& second : seconds) {
+      const std::string directory = absl::StrCat(middle, "/", second);
+      ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                       SortedNames(directory, &IsBlobName));
+      for (const std::string& name : names) {
+        // A blob elsewhere than its address says is not one of ours.
+        if (name.compare(0, 2, first) != 0 || name.compare(2, 2, second) != 0) {
+          continue;
+        }
+        const std::string path = absl::StrCat(directory, "/", name);
+        struct stat info;
+        if (stat(path.c_str(), &info) != 0) {
+          if (errno == ENOENT) continue;  // deleted meanwhile
+          return ErrnoError("reading", path);
+        }
+        RETURN_IF_ERROR(fn({.sha256 = name,
+                            .size = static_cast<uint64_t>(info.st_size),
+                            .write_time = ModifyTime(info)}));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> FsBlobStore::DeleteUnlessWrittenSince(
+    absl::string_view sha256, absl::Time cutoff) {
+  ASSIGN_OR_RETURN(const bool present, Contains(sha256));
+  if (!present) return false;
+  const std::string path = BlobPath(sha256);
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoError("reading", path);
+  }
+  if (ModifyTime(info) >= cutoff) return false;
+  // Out of writers' reach first, then look again. A writer of the same
+  // bytes that found the blob before the move has set its time, which
+  // shows now, and the blob goes back; one that comes after the move finds
+  // no blob and stores it anew (PlaceAndSync).
+  absl::BitGen random;
+  const std::string moved = absl::StrCat(
+      root_, "/tmp/", kDeletingPrefix, sha256, "-",
+      absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
+  if (rename(path.c_str(), moved.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoError("moving aside", path);
+  }
+  if (stat(moved.c_str(), &info) != 0) return ErrnoError("reading", moved);
+  if (ModifyTime(info) >= cutoff) {
+    if (link(moved.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+      return ErrnoError("putting back", path);
+    }
+    unlink(moved.c_str());
+    return false;
+  }
+  if (unlink(moved.c_str()) != 0) return ErrnoError("deleting", moved);
+  return true;
 }
 
 }  // namespace debrepo::blobstore

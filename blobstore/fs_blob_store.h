@@ -13,12 +13,17 @@ namespace debrepo::blobstore {
 // Layout under the root: "sha256/ab/cd/<digest>" for blobs and "tmp/" for
 // blobs being written. A blob is written to tmp/, fsynced, then renamed
 // into place and its directory fsynced: readers never see a partial blob,
-// and a crash leaves at most a stray temporary file. A batch writes all
-// its blobs to tmp/, syncs the filesystem once (syncfs), renames them
-// into place, and syncs it again.
+// and a crash leaves at most a stray temporary file. A blob's modification
+// time is when its bytes were last written: storing bytes that are stored
+// already sets it to now, which is what lets garbage collection spare the
+// blobs of uploads that no job has recorded yet. Open and ForEachBlob put
+// back the blobs that a deletion interrupted by a crash had moved aside. A
+// batch writes all its blobs to tmp/, syncs the filesystem once (syncfs),
+// renames them into place, and syncs it again.
 class FsBlobStore final : public BlobStore {
  public:
-  // Open creates the layout under `root` if needed.
+  // Open creates the layout under `root` if needed, and puts back the
+  // blobs that a deletion interrupted by a crash had moved aside.
   static absl::StatusOr<std::unique_ptr<FsBlobStore>> Open(std::string root);
 
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(
@@ -26,6 +31,10 @@ class FsBlobStore final : public BlobStore {
   std::unique_ptr<BlobBatch> NewBatch() override;
   absl::StatusOr<bool> Contains(absl::string_view sha256) override;
   absl::StatusOr<std::string> LocalPath(absl::string_view sha256) override;
+  absl::Status ForEachBlob(
+      const std::function<absl::Status(const StoredBlob&)>& fn) override;
+  absl::StatusOr<bool> DeleteUnlessWrittenSince(absl::string_view sha256,
+                                                absl::Time cutoff) override;
 
  private:
   explicit FsBlobStore(std::string root) : root_(std::move(root)) {}

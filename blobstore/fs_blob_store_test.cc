@@ -1,5 +1,6 @@
 #include "blobstore/fs_blob_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -11,6 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status_matchers.h"
 #include "gtest/gtest.h"
 
@@ -217,6 +221,159 @@ TEST(FsBlobStoreTest, BatchOfOneKeepsABlobStoredAlready) {
   }
   EXPECT_EQ(CountFiles(root + "/sha256"), 1);
   EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+}
+
+// Store writes `bytes` as a blob of `store` and returns its SHA-256.
+std::string Store(BlobStore& store, const std::string& bytes) {
+  auto writer = store.NewWriter(1 << 20);
+  EXPECT_TRUE(writer.ok());
+  EXPECT_THAT((*writer)->Append(bytes), IsOk());
+  absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+  EXPECT_TRUE(info.ok()) << info.status();
+  return info->sha256;
+}
+
+// Backdate sets the modification time of blob `sha256` to `age` ago.
+void Backdate(BlobStore& store, const std::string& sha256, absl::Duration age) {
+  absl::StatusOr<std::string> path = store.LocalPath(sha256);
+  ASSERT_TRUE(path.ok());
+  const timespec when = absl::ToTimespec(absl::Now() - age);
+  const timespec times[2] = {when, when};
+  ASSERT_EQ(utimensat(AT_FDCWD, path->c_str(), times, 0), 0);
+}
+
+TEST(FsBlobStoreTest, ForEachBlobWalksInDigestOrder) {
+  const std::string root = TempRoot("walk");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  std::set<std::string> stored;
+  for (int i = 0; i < 50; ++i) {
+    stored.insert(Store(**store, std::string(i, 'x')));
+  }
+  // Not blobs: a stray file in a fan-out directory and a temporary file.
+  const std::string first = *stored.begin();
+  std::ofstream(absl::StrCat(root, "/sha256/", first.substr(0, 2), "/",
+                             first.substr(2, 2), "/notes.txt"));
+  std::vector<std::string> walked;
+  ASSERT_THAT((*store)->ForEachBlob([&](const StoredBlob& blob) {
+    walked.push_back(blob.sha256);
+    EXPECT_LT(blob.size, 50u);
+    EXPECT_LT(absl::Now() - blob.write_time, absl::Minutes(1));
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(walked, std::vector<std::string>(stored.begin(), stored.end()));
+  // An error from the callback stops the walk.
+  int calls = 0;
+  EXPECT_THAT((*store)->ForEachBlob([&](const StoredBlob&) {
+    ++calls;
+    return absl::AbortedError("stop");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(FsBlobStoreTest, DeletesOnlyBlobsWrittenBeforeTheCutoff) {
+  const std::string root = TempRoot("delete");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  const std::string old_blob = Store(**store, "old");
+  const std::string new_blob = Store(**store, "new");
+  Backdate(**store, old_blob, absl::Hours(2));
+  const absl::Time cutoff = absl::Now() - absl::Hours(1);
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(new_blob, cutoff),
+              IsOkAndHolds(false));
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(old_blob, cutoff),
+              IsOkAndHolds(true));
+  EXPECT_THAT((*store)->Contains(old_blob), IsOkAndHolds(false));
+  EXPECT_THAT((*store)->Contains(new_blob), IsOkAndHolds(true));
+  // Gone already: nothing to delete.
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(old_blob, cutoff),
+              IsOkAndHolds(false));
+  // Nothing left behind in tmp/ either.
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+}
+
+TEST(FsBlobStoreTest, StoringBytesAgainCountsAsWritingThemNow) {
+  // An upload of bytes that an old, unreferenced blob holds already must
+  // not lose them to garbage collection before its job records them.
+  auto store = FsBlobStore::Open(TempRoot("rewrite"));
+  ASSERT_TRUE(store.ok());
+  const std::string digest = Store(**store, "same bytes");
+  Backdate(**store, digest, absl::Hours(2));
+  const absl::Time cutoff = absl::Now() - absl::Hours(1);
+  EXPECT_EQ(Store(**store, "same bytes"), digest);
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(digest, cutoff),
+              IsOkAndHolds(false));
+  // In a batch too.
+  Backdate(**store, digest, absl::Hours(2));
+  std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
+  for (const char* bytes : {"same bytes", "other bytes"}) {
+    auto writer = batch->NewWriter(1 << 20);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_THAT((*writer)->Append(bytes), IsOk());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_THAT(batch->Commit(), IsOk());
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(digest, cutoff),
+              IsOkAndHolds(false));
+}
+
+TEST(FsBlobStoreTest, WritersRacingDeletionsNeverLoseACommittedBlob) {
+  auto store = FsBlobStore::Open(TempRoot("race"));
+  ASSERT_TRUE(store.ok());
+  const std::string digest = Store(**store, "contended");
+  int deleted = 0;
+  for (int i = 0; i < 300; ++i) {
+    // Old and unreferenced, as garbage collection sees it, while an upload
+    // stores the same bytes again.
+    if ((*store)->Contains(digest).value_or(false)) {
+      Backdate(**store, digest, absl::Hours(2));
+    }
+    const absl::Time cutoff = absl::Now() - absl::Hours(1);
+    std::atomic<bool> go{false};
+    std::thread collector([&] {
+      while (!go.load()) std::this_thread::yield();
+      deleted += (*store)->DeleteUnlessWrittenSince(digest, cutoff).value_or(0);
+    });
+    go.store(true);
+    EXPECT_EQ(Store(**store, "contended"), digest);
+    collector.join();
+    ASSERT_THAT((*store)->Contains(digest), IsOkAndHolds(true))
+        << "lost after " << i << " rounds";
+    EXPECT_EQ(ReadAll(*(*store)->LocalPath(digest)), "contended");
+  }
+  // Both orders happened: some rounds deleted before the store.
+  EXPECT_GT(deleted, 0);
+}
+
+TEST(FsBlobStoreTest, OpenPutsBackABlobAnInterruptedDeletionMovedAside) {
+  const std::string root = TempRoot("interrupted");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  const std::string digest = Store(**store, "moved aside");
+  // What a deletion leaves when its process dies between moving the blob
+  // aside and deciding.
+  const std::string moved =
+      absl::StrCat(root, "/tmp/deleting-", digest, "-00000000000000aa");
+  ASSERT_EQ(rename((*store)->LocalPath(digest)->c_str(), moved.c_str()), 0);
+  ASSERT_THAT((*store)->Contains(digest), IsOkAndHolds(false));
+
+  auto reopened = FsBlobStore::Open(root);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_THAT((*reopened)->Contains(digest), IsOkAndHolds(true));
+  EXPECT_EQ(ReadAll(*(*reopened)->LocalPath(digest)), "moved aside");
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
+
+  // A store opened before the crash puts it back when it next walks.
+  ASSERT_EQ(rename((*store)->LocalPath(digest)->c_str(), moved.c_str()), 0);
+  std::vector<std::string> walked;
+  ASSERT_THAT((*store)->ForEachBlob([&](const StoredBlob& blob) {
+    walked.push_back(blob.sha256);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(walked, std::vector<std::string>{digest});
 }
 
 }  // namespace

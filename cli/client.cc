@@ -28,7 +28,8 @@ constexpr absl::string_view kServiceConfig = R"json({
              {"service": "debrepo.v1.Admin"},
              {"service": "debrepo.v1.Files"},
              {"service": "debrepo.v1.Packages"},
-             {"service": "debrepo.v1.Snapshots"}],
+             {"service": "debrepo.v1.Snapshots"},
+             {"service": "debrepo.v1.Publish"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -66,6 +67,11 @@ constexpr std::pair<absl::string_view, absl::string_view> kFlagsOfFields[] = {
     {"dry_run", "-dry-run"},
     {"follow_recommends", "-dep-follow-recommends"},
     {"follow_suggests", "-dep-follow-suggests"},
+    {"force_drop", "-force-drop"},
+    {"skip_signing", "-skip-signing"},
+    {"skip_contents", "-skip-contents"},
+    {"acquire_by_hash", "-acquire-by-hash"},
+    {"gpg_key", "-gpg-key"},
 };
 
 bool IsWordChar(char c) {
@@ -94,7 +100,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
       admin_(v1::Admin::NewStub(channel_)),
       files_(v1::Files::NewStub(channel_)),
       packages_(v1::Packages::NewStub(channel_)),
-      snapshots_(v1::Snapshots::NewStub(channel_)) {}
+      snapshots_(v1::Snapshots::NewStub(channel_)),
+      publish_(v1::Publish::NewStub(channel_)) {}
 
 std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
   grpc::ChannelArguments arguments;
@@ -108,6 +115,14 @@ absl::Status Client::FromGrpc(const grpc::Status& status) {
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   if (code == absl::StatusCode::kCancelled && interrupted()) {
     return absl::CancelledError("interrupted");
+  }
+  if (code == absl::StatusCode::kUnimplemented &&
+      status.error_message().empty()) {
+    // What gRPC answers for a service or method the server lacks.
+    return absl::UnimplementedError(absl::StrCat(
+        "UNIMPLEMENTED: debrepo-server at ", target_,
+        " does not offer this call: it is older than this client; upgrade "
+        "it"));
   }
   const std::string message = absl::StrCat(CodeName(status.error_code()), ": ",
                                            InFlagTerms(status.error_message()));
@@ -243,11 +258,13 @@ void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
 void Client::ShowProgress(absl::string_view line) {
   if (!options_.progress) return;
   constexpr size_t kMaxWidth = 79;
+  absl::MutexLock lock(&progress_mu_);
   err_ << "\r\033[K" << line.substr(0, kMaxWidth) << std::flush;
   progress_shown_ = true;
 }
 
 void Client::ClearProgress() {
+  absl::MutexLock lock(&progress_mu_);
   if (!progress_shown_) return;
   err_ << "\r\033[K" << std::flush;
   progress_shown_ = false;

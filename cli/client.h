@@ -23,6 +23,7 @@
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
+#include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 #include "proto/debrepo/v1/snapshots.grpc.pb.h"
 
@@ -65,6 +66,7 @@ class Client {
   debrepo::v1::Files::Stub& files() { return *files_; }
   debrepo::v1::Packages::Stub& packages() { return *packages_; }
   debrepo::v1::Snapshots::Stub& snapshots() { return *snapshots_; }
+  debrepo::v1::Publish::Stub& publish() { return *publish_; }
 
   // Call runs the unary RPC `method` on `stub` with a deadline, returning
   // its error as described in FromGrpc.
@@ -105,7 +107,8 @@ class Client {
   // FromGrpc turns an RPC error into "CODE: message" (in flag terms, see
   // InFlagTerms) under the same code, or, when the server cannot be reached
   // at all, into a message that says so and names --server and
-  // DEBREPO_SERVER. A call cut short by Interrupt is CANCELLED
+  // DEBREPO_SERVER. A call the server does not know (an older server) is
+  // UNIMPLEMENTED saying so. A call cut short by Interrupt is CANCELLED
   // "interrupted".
   absl::Status FromGrpc(const grpc::Status& status);
 
@@ -126,10 +129,10 @@ class Client {
       absl::FunctionRef<void(const debrepo::v1::Job&)> print_success);
 
   // ShowProgress redraws `line` (cut to one terminal line) as the progress
-  // line on the error stream, when --progress is on.
+  // line on the error stream, when --progress is on. Thread-safe.
   void ShowProgress(absl::string_view line);
 
-  // ClearProgress erases the progress line, if one is shown.
+  // ClearProgress erases the progress line, if one is shown. Thread-safe.
   void ClearProgress();
 
   // Interrupt makes the calls in progress (see Interruptible) and those
@@ -178,7 +181,10 @@ class Client {
   std::unique_ptr<debrepo::v1::Files::Stub> files_;
   std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
   std::unique_ptr<debrepo::v1::Snapshots::Stub> snapshots_;
-  bool progress_shown_ = false;
+  std::unique_ptr<debrepo::v1::Publish::Stub> publish_;
+  // Guards the progress line, which several upload streams draw.
+  absl::Mutex progress_mu_;
+  bool progress_shown_ ABSL_GUARDED_BY(progress_mu_) = false;
   absl::Mutex mu_;
   // Contexts of the calls in progress.
   absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);

@@ -1,16 +1,23 @@
 #include "cli/client.h"
 
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cli/fake_server.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/publish.grpc.pb.h"
 
 namespace debrepo::cli {
 namespace {
@@ -36,6 +43,32 @@ TEST(ClientTest, UnreachableServerSaysSoAndNamesTheSetting) {
               HasSubstr("cannot reach debrepo-server at 127.0.0.1:1"));
   EXPECT_THAT(status.message(),
               HasSubstr("--server HOST:PORT or DEBREPO_SERVER"));
+}
+
+TEST(ClientTest, CallsAnOlderServerLacksSaySo) {
+  // A server without the Publish service, as one from before publishing.
+  v1::Jobs::Service jobs;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&jobs);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  std::ostringstream out;
+  std::ostringstream err;
+  Client client(Client::Dial(address), address, Options(), out, err);
+  v1::ListPublicationsRequest request;
+  v1::ListPublicationsResponse response;
+  const absl::Status status =
+      client.Call(client.publish(), &v1::Publish::Stub::ListPublications,
+                  request, &response);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnimplemented));
+  EXPECT_EQ(status.message(),
+            absl::StrCat("UNIMPLEMENTED: debrepo-server at ", address,
+                         " does not offer this call: it is older than this "
+                         "client; upgrade it"));
+  server->Shutdown();
 }
 
 TEST(ClientTest, RequestIdsAreVersion4Uuids) {
@@ -70,6 +103,15 @@ TEST(ClientTest, HintsAreInFlagTerms) {
                         "follow_recommends"),
             "-no-remove and latest exclude each other; "
             "-dep-follow-recommends");
+  // The signer's hint: the workers' flags stay, the publication's fields
+  // become the CLI's flags.
+  EXPECT_EQ(InFlagTerms("configure a usable key (--gpg_key with --gpg_home; "
+                        "or the publication's gpg_key) or publish with "
+                        "skip_signing"),
+            "configure a usable key (--gpg_key with --gpg_home; or the "
+            "publication's -gpg-key) or publish with -skip-signing");
+  EXPECT_EQ(InFlagTerms("left files in place (force_drop)"),
+            "left files in place (-force-drop)");
   // Names and quotations keep their words.
   EXPECT_EQ(InFlagTerms("snapshot \"force\" and repo a.force, "
                         "no_remove_files, force.x, dry_run-2, -force"),

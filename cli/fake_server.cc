@@ -52,6 +52,21 @@ std::string ServePage(const std::vector<T>& items,
   return end < items.size() ? absl::StrCat(end) : "";
 }
 
+// SamePlace reports whether `publication` is the one `ref` names, an empty
+// storage and prefix being "filesystem:default" and ".".
+bool SamePlace(const v1::Publication& publication,
+               const v1::PublicationRef& ref) {
+  const auto storage = [](const std::string& s) {
+    return s.empty() ? std::string("filesystem:default") : s;
+  };
+  const auto prefix = [](const std::string& p) {
+    return p.empty() ? std::string(".") : p;
+  };
+  return storage(publication.storage()) == storage(ref.storage()) &&
+         prefix(publication.prefix()) == prefix(ref.prefix()) &&
+         publication.distribution() == ref.distribution();
+}
+
 }  // namespace
 
 FakeServer::FakeServer() {
@@ -64,6 +79,7 @@ FakeServer::FakeServer() {
   builder.RegisterService(static_cast<v1::Files::Service*>(this));
   builder.RegisterService(static_cast<v1::Packages::Service*>(this));
   builder.RegisterService(static_cast<v1::Snapshots::Service*>(this));
+  builder.RegisterService(static_cast<v1::Publish::Service*>(this));
   server_ = builder.BuildAndStart();
 }
 
@@ -367,6 +383,17 @@ grpc::Status FakeServer::SubmitNoop(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status FakeServer::Cleanup(grpc::ServerContext*,
+                                 const v1::CleanupRequest* request,
+                                 v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("Cleanup");
+  if (!error.ok()) return error;
+  cleanup_requests.push_back(*request);
+  *response = NewJob("gc", request->request_id());
+  return grpc::Status::OK;
+}
+
 grpc::Status FakeServer::Upload(grpc::ServerContext*,
                                 grpc::ServerReader<v1::UploadRequest>* reader,
                                 v1::Job* response) {
@@ -564,6 +591,80 @@ grpc::Status FakeServer::VerifySnapshots(
   verify_snapshots_requests.push_back(*request);
   response->set_next_page_token(ServePage(unsatisfied, request->page_token(),
                                           response->mutable_unsatisfied()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CreatePublication(
+    grpc::ServerContext*, const v1::CreatePublicationRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("CreatePublication");
+  if (!error.ok()) return error;
+  create_publication_requests.push_back(*request);
+  *response = NewJob("publish.create", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::GetPublication(
+    grpc::ServerContext*, const v1::GetPublicationRequest* request,
+    v1::Publication* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("GetPublication");
+  if (!error.ok()) return error;
+  for (const v1::Publication& publication : publications) {
+    if (SamePlace(publication, request->publication())) {
+      *response = publication;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(
+      grpc::StatusCode::NOT_FOUND,
+      absl::StrCat("publication \"", request->publication().prefix(), "/",
+                   request->publication().distribution(), "\" does not exist"));
+}
+
+grpc::Status FakeServer::ListPublications(
+    grpc::ServerContext*, const v1::ListPublicationsRequest* request,
+    v1::ListPublicationsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListPublications");
+  if (!error.ok()) return error;
+  list_publications_requests.push_back(*request);
+  response->set_next_page_token(ServePage(publications, request->page_token(),
+                                          response->mutable_publications()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::UpdatePublication(
+    grpc::ServerContext*, const v1::UpdatePublicationRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("UpdatePublication");
+  if (!error.ok()) return error;
+  update_publication_requests.push_back(*request);
+  *response = NewJob("publish.update", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::SwitchPublication(
+    grpc::ServerContext*, const v1::SwitchPublicationRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("SwitchPublication");
+  if (!error.ok()) return error;
+  switch_publication_requests.push_back(*request);
+  *response = NewJob("publish.switch", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DeletePublication(
+    grpc::ServerContext*, const v1::DeletePublicationRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("DeletePublication");
+  if (!error.ok()) return error;
+  delete_publication_requests.push_back(*request);
+  *response = NewJob("publish.delete", request->request_id());
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 // FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files,
-// Packages, Snapshots) on a local port, for testing the CLI's commands without
-// PostgreSQL or workers.
+// Packages, Snapshots, Publish) on a local port, for testing the CLI's commands
+// without PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
 
@@ -20,6 +20,7 @@
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
+#include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 #include "proto/debrepo/v1/snapshots.grpc.pb.h"
 
@@ -31,14 +32,17 @@ namespace debrepo::cli {
 // for its kind). Reads serve `repos` and `packages`, two to a page,
 // GetPackage the package of `packages` with the key asked for,
 // `upload_directories` and `upload_files`, and `snapshots`,
-// `snapshot_packages`, `snapshot_changes` and `unsatisfied`, two to a page. Set
+// `snapshot_packages`, `snapshot_changes` and `unsatisfied`, two to a page,
+// and `publications` (GetPublication by storage, prefix and distribution,
+// the defaults "filesystem:default" and "." alike to empty ones). Set
 // the public fields before calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
                          public debrepo::v1::Admin::Service,
                          public debrepo::v1::Files::Service,
                          public debrepo::v1::Packages::Service,
-                         public debrepo::v1::Snapshots::Service {
+                         public debrepo::v1::Snapshots::Service,
+                         public debrepo::v1::Publish::Service {
  public:
   // FakeServer starts listening on a free port of 127.0.0.1.
   FakeServer();
@@ -81,6 +85,8 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::PackageChange> snapshot_changes;
   // Served by VerifySnapshots for any snapshots.
   std::vector<debrepo::v1::UnsatisfiedDependency> unsatisfied;
+  // Served by GetPublication and ListPublications (in this order).
+  std::vector<debrepo::v1::Publication> publications;
   // ListUploadDirectories and ListUploadFiles answer pages of at most this
   // many items.
   int page_limit = 1000;
@@ -92,6 +98,7 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::UpdateRepoRequest> update_requests;
   std::vector<debrepo::v1::DeleteRepoRequest> delete_requests;
   std::vector<debrepo::v1::SubmitNoopRequest> noop_requests;
+  std::vector<debrepo::v1::CleanupRequest> cleanup_requests;
   std::vector<debrepo::v1::ListJobsRequest> list_jobs_requests;
   // Every message of every Upload stream, in the order received.
   std::vector<std::vector<debrepo::v1::UploadRequest>> uploads;
@@ -115,6 +122,15 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::PullSnapshotRequest> pull_snapshot_requests;
   std::vector<debrepo::v1::FilterSnapshotRequest> filter_snapshot_requests;
   std::vector<debrepo::v1::VerifySnapshotsRequest> verify_snapshots_requests;
+  std::vector<debrepo::v1::CreatePublicationRequest>
+      create_publication_requests;
+  std::vector<debrepo::v1::ListPublicationsRequest> list_publications_requests;
+  std::vector<debrepo::v1::UpdatePublicationRequest>
+      update_publication_requests;
+  std::vector<debrepo::v1::SwitchPublicationRequest>
+      switch_publication_requests;
+  std::vector<debrepo::v1::DeletePublicationRequest>
+      delete_publication_requests;
   int wait_calls = 0;
   // The methods called, in order, e.g. "Upload", "WaitJob 1" (with the job
   // ID), "AddFromUpload".
@@ -179,6 +195,9 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const debrepo::v1::SubmitNoopRequest* request,
                           debrepo::v1::Job* response) override;
+  grpc::Status Cleanup(grpc::ServerContext* context,
+                       const debrepo::v1::CleanupRequest* request,
+                       debrepo::v1::Job* response) override;
   grpc::Status Upload(grpc::ServerContext* context,
                       grpc::ServerReader<debrepo::v1::UploadRequest>* reader,
                       debrepo::v1::Job* response) override;
@@ -230,6 +249,29 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
       grpc::ServerContext* context,
       const debrepo::v1::VerifySnapshotsRequest* request,
       debrepo::v1::VerifySnapshotsResponse* response) override;
+  grpc::Status CreatePublication(
+      grpc::ServerContext* context,
+      const debrepo::v1::CreatePublicationRequest* request,
+      debrepo::v1::Job* response) override;
+  grpc::Status GetPublication(grpc::ServerContext* context,
+                              const debrepo::v1::GetPublicationRequest* request,
+                              debrepo::v1::Publication* response) override;
+  grpc::Status ListPublications(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListPublicationsRequest* request,
+      debrepo::v1::ListPublicationsResponse* response) override;
+  grpc::Status UpdatePublication(
+      grpc::ServerContext* context,
+      const debrepo::v1::UpdatePublicationRequest* request,
+      debrepo::v1::Job* response) override;
+  grpc::Status SwitchPublication(
+      grpc::ServerContext* context,
+      const debrepo::v1::SwitchPublicationRequest* request,
+      debrepo::v1::Job* response) override;
+  grpc::Status DeletePublication(
+      grpc::ServerContext* context,
+      const debrepo::v1::DeletePublicationRequest* request,
+      debrepo::v1::Job* response) override;
 
  private:
   // NewJob adds a QUEUED job of `kind` and returns it.

@@ -29,8 +29,10 @@ absl::Status Upload(const ParsedArgs& args, Client& client) {
   }
   ASSIGN_OR_RETURN(const std::vector<LocalFile> files,
                    HashFiles(absl::MakeConstSpan(args.arguments).subspan(1)));
+  // One stream: each upload's files (or, with -async, its task) are
+  // reported in the order given.
   return SendFiles(
-      client, directory, files,
+      client, directory, files, /*streams=*/1,
       [&](const v1::Job& job, absl::Span<const LocalFile> recorded) {
         return client.FollowJob(job, [&](const v1::Job&) {
           for (const LocalFile& file : recorded) {

@@ -135,8 +135,8 @@ TEST_F(FileCommandsTest, ProgressCountsFilesAcrossTheUpload) {
   ASSERT_THAT(server_.RunCommand(FileCommands(), {"file", "upload", "d", a, b},
                                  options, &out_, &err),
               IsOk());
-  EXPECT_THAT(err, HasSubstr("uploading file 1 of 2 (2 / 2 bytes): /"));
-  EXPECT_THAT(err, HasSubstr("uploading file 2 of 2 (3 / 3 bytes): /"));
+  EXPECT_THAT(err, HasSubstr("uploading 1 of 2 files (2 / 5 bytes): /"));
+  EXPECT_THAT(err, HasSubstr("uploading 2 of 2 files (5 / 5 bytes): /"));
 }
 
 TEST_F(FileCommandsTest, ManyFilesGoInUploadsOfAtMostTheJobLimit) {

@@ -16,8 +16,10 @@
 #include "cli/args.h"
 #include "cli/client.h"
 #include "cli/command.h"
+#include "cli/db_commands.h"
 #include "cli/file_commands.h"
 #include "cli/package_commands.h"
+#include "cli/publish_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/snapshot_commands.h"
 #include "cli/task_commands.h"
@@ -80,8 +82,8 @@ void WatchInterrupts(const sigset_t& signals, Client& client) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {SnapshotCommands(), PackageCommands(), FileCommands(), TaskCommands(),
-        AdminCommands()}) {
+       {SnapshotCommands(), PublishCommands(), PackageCommands(),
+        FileCommands(), TaskCommands(), DbCommands(), AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
@@ -22,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "cli/package_commands.h"
 #include "cli/queries.h"
@@ -263,8 +265,10 @@ using SubmitFunction =
 // UploadProgress is how far filling an upload directory for a repo task
 // got: it decides what is left to clean up, and by whom.
 struct UploadProgress {
-  // An upload whose job is not known to have ended (0 for none).
-  int64_t unfinished_upload = 0;
+  // The uploads whose jobs are not known to have ended. Upload streams
+  // write it at once.
+  absl::Mutex mu;
+  absl::btree_set<int64_t> unfinished_uploads ABSL_GUARDED_BY(mu);
   // The repo task, once submitted (0 before).
   int64_t task = 0;
   // Whether the task is known to have ended.
@@ -279,15 +283,19 @@ absl::Status UploadAndSubmit(const ParsedArgs& args, Client& client,
                              const std::string& directory,
                              const std::vector<LocalFile>& files,
                              SubmitFunction submit, UploadProgress& progress) {
-  // Each upload is recorded before the next is sent, and all of them
-  // before the repo task reads the directory (also with -async).
+  // Every upload is recorded before the repo task reads the directory
+  // (also with -async).
   RETURN_IF_ERROR(
-      SendFiles(client, directory, files,
+      SendFiles(client, directory, files, kUploadStreams,
                 [&](const v1::Job& job, absl::Span<const LocalFile>) {
-                  progress.unfinished_upload = job.id();
+                  {
+                    absl::MutexLock lock(&progress.mu);
+                    progress.unfinished_uploads.insert(job.id());
+                  }
                   absl::StatusOr<v1::Job> ended = client.WaitForJob(job.id());
                   if (!ended.ok()) return ended.status();
-                  progress.unfinished_upload = 0;
+                  absl::MutexLock lock(&progress.mu);
+                  progress.unfinished_uploads.erase(job.id());
                   return EndedJobStatus(*ended);
                 }));
 
@@ -408,16 +416,26 @@ absl::Status AddThroughUpload(const ParsedArgs& args, Client& client,
                                directory, "; files it cannot add stay there: ",
                                delete_later, ".")));
   }
-  // Interrupted while an upload was being recorded: the directory can be
-  // deleted once it is. Otherwise (-timeout passed) leave it.
-  if (progress.unfinished_upload != 0 &&
-      !(interrupted && client.WaitForJob(progress.unfinished_upload).ok())) {
+  // Interrupted while uploads were being recorded: the directory can be
+  // deleted once they are. Otherwise (-timeout passed) leave it.
+  absl::btree_set<int64_t> unfinished;
+  {
+    absl::MutexLock lock(&progress.mu);
+    unfinished = progress.unfinished_uploads;
+  }
+  if (interrupted) {
+    absl::erase_if(unfinished,
+                   [&](int64_t id) { return client.WaitForJob(id).ok(); });
+  }
+  if (!unfinished.empty()) {
     return WithNote(
         status,
-        absl::StrCat("No task will take the files of upload "
-                     "directory ",
-                     directory, ": once task ", progress.unfinished_upload,
-                     " has ended, run 'debrepo file delete ", directory, "'."));
+        absl::StrCat("No task will take the files of upload directory ",
+                     directory, ": once ",
+                     unfinished.size() == 1 ? "task " : "tasks ",
+                     absl::StrJoin(unfinished, ", "),
+                     unfinished.size() == 1 ? " has" : " have",
+                     " ended, run 'debrepo file delete ", directory, "'."));
   }
   // The task was told to keep what it added.
   if (keep_directory && progress.task != 0) return status;

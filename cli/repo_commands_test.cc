@@ -16,6 +16,7 @@
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "jobs/job_spec.h"
 
 namespace debrepo::cli {
 namespace {
@@ -494,6 +495,47 @@ TEST_F(RepoCommandsTest, AddUploadsIntoAFreshDirectoryThenAdds) {
                                "[+] c_3_amd64 added\n[+] d_4_amd64 added\n"));
   EXPECT_THAT(err_, IsEmpty());
   EXPECT_TRUE(std::filesystem::exists(a));  // no -remove-files
+}
+
+TEST_F(RepoCommandsTest, AddSendsUploadsInParallelAndAddsOnceAllAreRecorded) {
+  server_.running_polls = 0;
+  server_.repos = {MakeRepo("r1", "")};
+  // Three uploads' worth of files.
+  std::vector<std::string> expected;
+  for (int i = 0; i <= 2 * jobs::kMaxUploadFilesPerJob; ++i) {
+    expected.push_back(absl::StrCat("p", i, "_1_amd64.deb"));
+    WriteFile(absl::StrCat("many/", expected.back()), absl::StrCat(i));
+  }
+  EndAddWith(v1::AddFromUploadResult());
+  ASSERT_THAT(Run({"repo", "add", "r1", Path("many")}), IsOk());
+
+  // Every file went exactly once, each upload under a request id of its
+  // own, into one directory.
+  ASSERT_EQ(server_.uploads.size(), 3);
+  std::vector<std::string> sent = UploadFilenames();
+  std::sort(sent.begin(), sent.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(sent, expected);
+  std::vector<std::string> request_ids;
+  for (const std::vector<v1::UploadRequest>& upload : server_.uploads) {
+    request_ids.push_back(upload[0].header().request_id());
+  }
+  std::sort(request_ids.begin(), request_ids.end());
+  EXPECT_EQ(std::unique(request_ids.begin(), request_ids.end()),
+            request_ids.end());
+  const std::vector<std::string> directories = UploadDirectories();
+  EXPECT_EQ(std::count(directories.begin(), directories.end(), directories[0]),
+            directories.size());
+  // The add comes after every upload was recorded (in whatever order the
+  // streams finished).
+  const auto add =
+      std::find(server_.calls.begin(), server_.calls.end(), "AddFromUpload");
+  ASSERT_NE(add, server_.calls.end());
+  for (int upload_job = 1; upload_job <= 3; ++upload_job) {
+    EXPECT_THAT(std::vector<std::string>(server_.calls.begin(), add),
+                Contains(absl::StrCat("WaitJob ", upload_job)));
+  }
+  EXPECT_EQ(std::count(server_.calls.begin(), add, "Upload"), 3);
 }
 
 TEST_F(RepoCommandsTest, AddDirectoriesDiffer) {

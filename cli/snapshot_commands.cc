@@ -105,10 +105,12 @@ absl::StatusOr<QueryArguments> QueryFrom(const ParsedArgs& args, size_t first) {
   return QueryArguments{std::move(query), absl::StrJoin(words, " ")};
 }
 
-// PrintCreated prints aptly's line for a snapshot a job made.
+// PrintCreated prints aptly's lines for a snapshot a job made.
 void PrintCreated(Client& client, absl::string_view name,
                   absl::string_view verb) {
-  client.out() << "Snapshot " << name << " successfully " << verb << ".\n";
+  client.out() << "Snapshot " << name << " successfully " << verb << ".\n"
+               << "You can run 'debrepo publish snapshot " << name
+               << "' to publish snapshot as Debian repository.\n";
 }
 
 absl::Status Create(const ParsedArgs& args, Client& client) {

@@ -102,7 +102,10 @@ TEST_F(SnapshotCommandsTest, CreateFromRepoSubmitsAndWaits) {
   EXPECT_EQ(request.snapshot().description(), "Snapshot from local repo [r1]");
   EXPECT_FALSE(request.request_id().empty());
   EXPECT_EQ(server_.wait_calls, 3);
-  EXPECT_EQ(out_, "Snapshot s1 successfully created.\n");
+  EXPECT_EQ(out_,
+            "Snapshot s1 successfully created.\n"
+            "You can run 'debrepo publish snapshot s1' to publish snapshot as "
+            "Debian repository.\n");
 }
 
 TEST_F(SnapshotCommandsTest, CreateEmpty) {
@@ -113,7 +116,10 @@ TEST_F(SnapshotCommandsTest, CreateEmpty) {
   EXPECT_TRUE(request.empty());
   EXPECT_EQ(request.from_case(), v1::CreateSnapshotRequest::kEmpty);
   EXPECT_EQ(request.snapshot().description(), "Created as empty");
-  EXPECT_EQ(out_, "Snapshot e successfully created.\n");
+  EXPECT_EQ(out_,
+            "Snapshot e successfully created.\n"
+            "You can run 'debrepo publish snapshot e' to publish snapshot as "
+            "Debian repository.\n");
 }
 
 TEST_F(SnapshotCommandsTest, CreateInAnotherFormIsAUsageError) {
@@ -401,7 +407,10 @@ TEST_F(SnapshotCommandsTest, MergeKeepsTheSourceOrder) {
   EXPECT_THAT(request.sources(), ElementsAre("s1", "s2", "s0"));
   EXPECT_TRUE(request.latest());
   EXPECT_FALSE(request.no_remove());
-  EXPECT_EQ(out_, "Snapshot m successfully created.\n");
+  EXPECT_EQ(out_,
+            "Snapshot m successfully created.\n"
+            "You can run 'debrepo publish snapshot m' to publish snapshot as "
+            "Debian repository.\n");
 
   ASSERT_THAT(Run({"snapshot", "merge", "m2", "s1", "-no-remove"}), IsOk());
   EXPECT_FALSE(server_.merge_snapshots_requests[1].latest());
@@ -473,7 +482,9 @@ TEST_F(SnapshotCommandsTest, PullAsAptlyPrints) {
             "[-] zz_1.0_amd64 removed\n"
             "[+] zz_2.0_amd64 added\n"
             "\n"
-            "Snapshot p successfully created.\n");
+            "Snapshot p successfully created.\n"
+            "You can run 'debrepo publish snapshot p' to publish snapshot as "
+            "Debian repository.\n");
   ASSERT_EQ(server_.pull_snapshot_requests.size(), 1);
   const v1::PullSnapshotRequest& request = server_.pull_snapshot_requests[0];
   EXPECT_EQ(request.base(), "s1");
@@ -562,7 +573,10 @@ TEST_F(SnapshotCommandsTest, Filter) {
   ASSERT_THAT(Run({"snapshot", "filter", "-with-deps", "-architectures=i386",
                    "s1", "f", "a", "Priority (required)"}),
               IsOk());
-  EXPECT_EQ(out_, "Snapshot f successfully filtered.\n");
+  EXPECT_EQ(out_,
+            "Snapshot f successfully filtered.\n"
+            "You can run 'debrepo publish snapshot f' to publish snapshot as "
+            "Debian repository.\n");
   ASSERT_EQ(server_.filter_snapshot_requests.size(), 1);
   const v1::FilterSnapshotRequest& request =
       server_.filter_snapshot_requests[0];

@@ -2,11 +2,14 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
@@ -16,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
@@ -55,11 +59,51 @@ absl::Status ForEachChunk(const std::string& path,
   }
 }
 
+// UploadTally is how far the uploads of one SendFiles got, across its
+// streams, for the progress line.
+class UploadTally {
+ public:
+  UploadTally(Client& client, absl::Span<const LocalFile> files)
+      : client_(client), total_files_(files.size()) {
+    for (const LocalFile& file : files) total_bytes_ += file.size;
+  }
+
+  // StartFile counts a file whose bytes start to go.
+  void StartFile(const LocalFile& file) {
+    absl::MutexLock lock(&mu_);
+    ++files_started_;
+    Show(file.path);
+  }
+
+  // Sent counts `bytes` more of file `path` sent.
+  void Sent(int64_t bytes, absl::string_view path) {
+    absl::MutexLock lock(&mu_);
+    bytes_sent_ += bytes;
+    Show(path);
+  }
+
+ private:
+  void Show(absl::string_view path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // The counts first: a long path is what the terminal width cuts.
+    client_.ShowProgress(absl::StrFormat(
+        "uploading %d of %d files (%d / %d "
+        "bytes): %s",
+        files_started_, total_files_, bytes_sent_, total_bytes_, path));
+  }
+
+  Client& client_;
+  const size_t total_files_;
+  int64_t total_bytes_ = 0;
+  absl::Mutex mu_;
+  size_t files_started_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t bytes_sent_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // SendUpload streams `files` as one upload and returns its job, as
-// submitted. `sent_before` files of `total` went in earlier uploads.
+// submitted.
 absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
                                    absl::Span<const LocalFile> files,
-                                   size_t sent_before, size_t total) {
+                                   UploadTally& tally) {
   // No deadline: large files take as long as the link needs; -timeout
   // bounds the wait for the job afterwards.
   grpc::ClientContext context;
@@ -80,16 +124,12 @@ absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
     if (i == 0) header.set_request_id(request_id);
     open = writer->Write(request);
     if (!open) break;
-    int64_t sent = 0;
+    tally.StartFile(file);
     read_status = ForEachChunk(file.path, [&](absl::string_view chunk) {
       request.mutable_chunk()->assign(chunk.data(), chunk.size());
       open = writer->Write(request);
       if (!open) return false;
-      sent += chunk.size();
-      // The counts first: a long path is what the terminal width cuts.
-      client.ShowProgress(absl::StrFormat(
-          "uploading file %d of %d (%d / %d bytes): %s", sent_before + i + 1,
-          total, sent, file.size, file.path));
+      tally.Sent(chunk.size(), file.path);
       return true;
     });
   }
@@ -98,14 +138,23 @@ absl::StatusOr<v1::Job> SendUpload(Client& client, const std::string& directory,
     // than let the server record part of it.
     context.TryCancel();
     (void)writer->Finish();
-    client.ClearProgress();
     return read_status;
   }
   if (open) writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  client.ClearProgress();
-  RETURN_IF_ERROR(client.FromGrpc(status));
+  RETURN_IF_ERROR(client.FromGrpc(writer->Finish()));
   return job;
+}
+
+// UploadFailure is `status` as the failure of uploading `batch`.
+absl::Status UploadFailure(absl::Span<const LocalFile> batch,
+                           const absl::Status& status) {
+  return absl::Status(
+      status.code(),
+      absl::StrCat("cannot upload ", batch.front().path,
+                   batch.size() > 1
+                       ? absl::StrCat(" (and ", batch.size() - 1, " more)")
+                       : "",
+                   ": ", status.message()));
 }
 
 }  // namespace
@@ -193,25 +242,53 @@ std::vector<absl::Span<const LocalFile>> UploadBatches(
 }
 
 absl::Status SendFiles(Client& client, const std::string& directory,
-                       absl::Span<const LocalFile> files,
+                       absl::Span<const LocalFile> files, int streams,
                        UploadedFunction uploaded) {
-  size_t sent_before = 0;
-  for (absl::Span<const LocalFile> batch : UploadBatches(files)) {
-    absl::StatusOr<v1::Job> job =
-        SendUpload(client, directory, batch, sent_before, files.size());
-    const absl::Status status = job.ok() ? uploaded(*job, batch) : job.status();
-    if (!status.ok()) {
-      return absl::Status(
-          status.code(),
-          absl::StrCat("cannot upload ", batch.front().path,
-                       batch.size() > 1
-                           ? absl::StrCat(" (and ", batch.size() - 1, " more)")
-                           : "",
-                       ": ", status.message()));
+  const std::vector<absl::Span<const LocalFile>> batches = UploadBatches(files);
+  UploadTally tally(client, files);
+  // What the streams share: the next batch not yet taken and the first
+  // failure.
+  struct Shared {
+    absl::Mutex mu;
+    size_t next_batch ABSL_GUARDED_BY(mu) = 0;
+    absl::Status first_failure ABSL_GUARDED_BY(mu);
+  } shared;
+  // Each stream takes the next batch not yet taken, until none is left or
+  // one stream failed.
+  auto stream = [&] {
+    while (true) {
+      size_t index;
+      {
+        absl::MutexLock lock(&shared.mu);
+        if (shared.next_batch == batches.size() || !shared.first_failure.ok()) {
+          return;
+        }
+        index = shared.next_batch++;
+      }
+      const absl::Span<const LocalFile> batch = batches[index];
+      absl::StatusOr<v1::Job> job = SendUpload(client, directory, batch, tally);
+      const absl::Status status =
+          job.ok() ? uploaded(*job, batch) : job.status();
+      if (!status.ok()) {
+        absl::MutexLock lock(&shared.mu);
+        if (shared.first_failure.ok()) {
+          shared.first_failure = UploadFailure(batch, status);
+        }
+        return;
+      }
     }
-    sent_before += batch.size();
+  };
+  const size_t threads = std::min<size_t>(std::max(streams, 1), batches.size());
+  if (threads <= 1) {
+    stream();
+  } else {
+    std::vector<std::thread> running;
+    for (size_t i = 0; i < threads; ++i) running.emplace_back(stream);
+    for (std::thread& thread : running) thread.join();
   }
-  return absl::OkStatus();
+  client.ClearProgress();
+  absl::MutexLock lock(&shared.mu);
+  return shared.first_failure;
 }
 
 }  // namespace debrepo::cli

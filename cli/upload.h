@@ -65,20 +65,29 @@ inline constexpr int64_t kMaxUploadBytes = int64_t{256} << 20;
 std::vector<absl::Span<const LocalFile>> UploadBatches(
     absl::Span<const LocalFile> files);
 
+// kUploadStreams is how many uploads `repo add` and `repo include` send at
+// once: the server stores the bytes of concurrent uploads in parallel
+// (only their short recording jobs take turns on the directory), so
+// many small packages go in several times faster than one stream at a
+// time carries them (measured in docs/benchmarks.md).
+inline constexpr int kUploadStreams = 8;
+
 // UploadedFunction handles one upload's job, as submitted, and the files it
-// records.
+// records. With several streams it runs on several threads at once.
 using UploadedFunction = absl::FunctionRef<absl::Status(
     const debrepo::v1::Job& job, absl::Span<const LocalFile> files)>;
 
 // SendFiles streams `files` into upload directory `directory` under their
 // stored names, in uploads of UploadBatches (each file's header with its
 // SHA-256, then its bytes in 1 MiB pieces; a fresh request_id per upload),
-// showing a progress line. After each upload it calls `uploaded`, before
-// the next upload starts. It stops at the first error of either, which
-// it returns as "cannot upload PATH (and N more): <reason>", PATH being
-// the upload's first file.
+// up to `streams` uploads at once, showing one progress line for all. After
+// each upload, on its stream, it calls `uploaded` before that stream sends
+// its next upload: with one stream, uploads are sent and handled in order.
+// Once an upload or `uploaded` fails, no further upload starts; those in
+// flight finish, and it returns the first failure as "cannot upload PATH
+// (and N more): <reason>", PATH being that upload's first file.
 absl::Status SendFiles(Client& client, const std::string& directory,
-                       absl::Span<const LocalFile> files,
+                       absl::Span<const LocalFile> files, int streams,
                        UploadedFunction uploaded);
 
 }  // namespace debrepo::cli

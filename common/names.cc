@@ -1,7 +1,10 @@
 #include "common/names.h"
 
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -71,6 +74,55 @@ absl::Status ValidateDistribution(absl::string_view distribution) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ValidatePublishPrefix(absl::string_view prefix) {
+  constexpr size_t kMaxPrefixLength = 200;
+  constexpr size_t kMaxPrefixSegments = 10;
+  if (prefix == ".") return absl::OkStatus();
+  auto invalid = [&](absl::string_view problem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "prefix \"", absl::CHexEscape(prefix.substr(0, 120)), "\" ", problem,
+        "; use \".\" or up to ", kMaxPrefixSegments,
+        " parts separated by '/', each of ASCII letters, digits, '.', '_', "
+        "'-', '+' or '~' starting with a letter or digit, at most ",
+        kMaxPrefixLength, " characters in all"));
+  };
+  if (prefix.size() > kMaxPrefixLength) {
+    return invalid(absl::StrCat("is ", prefix.size(), " characters long"));
+  }
+  const std::vector<absl::string_view> segments = absl::StrSplit(prefix, '/');
+  if (segments.size() > kMaxPrefixSegments) {
+    return invalid(absl::StrCat("has ", segments.size(), " parts"));
+  }
+  for (absl::string_view segment : segments) {
+    std::string problem = NameProblem(segment);
+    if (!problem.empty()) {
+      return invalid(absl::StrCat("has a part that ", problem));
+    }
+    // Another prefix's dists/ or pool/ would hold it, and pruning that
+    // pool would delete its files.
+    if (segment == "dists" || segment == "pool") {
+      return invalid(absl::StrCat("has a part named \"", segment,
+                                  "\", which the archive layout uses"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePublishedDistribution(absl::string_view distribution) {
+  return ValidateResourceName("distribution", distribution);
+}
+
+absl::Status ValidatePublishStorage(absl::string_view storage) {
+  constexpr absl::string_view kFilesystem = "filesystem:";
+  if (!absl::StartsWith(storage, kFilesystem)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "storage \"", absl::CHexEscape(storage.substr(0, 120)),
+        "\" is not \"filesystem:<name>\" (the workers' --publish_storage "
+        "names; \"filesystem:default\" is --publish_root)"));
+  }
+  return ValidateResourceName("storage", storage.substr(kFilesystem.size()));
 }
 
 absl::Status ValidateComponent(absl::string_view component) {

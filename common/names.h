@@ -25,6 +25,22 @@ absl::Status ValidateDistribution(absl::string_view distribution);
 // is allowed (no default).
 absl::Status ValidateComponent(absl::string_view component);
 
+// ValidatePublishPrefix checks where under a publish root a publication
+// goes: "." (the root itself) or 1 to 10 '/'-separated segments, each like
+// a resource name (so none is "." or ".." or starts with '.': dot-paths are
+// the workers' staging area and the web server denies them) and none
+// "dists" or "pool" (the layout's own directories), at most 200 characters
+// in all.
+absl::Status ValidatePublishPrefix(absl::string_view prefix);
+
+// ValidatePublishedDistribution checks a published distribution's name:
+// one segment, like a resource name (it names one dists/ directory).
+absl::Status ValidatePublishedDistribution(absl::string_view distribution);
+
+// ValidatePublishStorage checks a publish storage's name,
+// "filesystem:<name>" with a resource name after the colon.
+absl::Status ValidatePublishStorage(absl::string_view storage);
+
 // ValidatePackageKey checks that `key` can be a package key, "P<arch>
 // <name> <version> <hash>": 1 to 600 characters starting with 'P'. (Whether
 // a package has it is for the database to say.)

@@ -50,6 +50,28 @@ TEST(NamesTest, DistributionsMayHaveSlashedParts) {
   EXPECT_THAT(ValidateComponent("non/free"), Not(IsOk()));
 }
 
+TEST(NamesTest, PublishPrefixesAreRelativeAndClean) {
+  for (const char* prefix : {".", "debian", "ppa/team~1", "a/b/c"}) {
+    EXPECT_THAT(ValidatePublishPrefix(prefix), IsOk()) << prefix;
+  }
+  for (const std::string& prefix : std::vector<std::string>{
+           "", "/", "//", "/abs", "a/../b", "..", "a/./b", "a//b", "a/",
+           ".debrepo-staging", "ctl\x01", "a\nb", std::string(201, 'x'),
+           "1/2/3/4/5/6/7/8/9/10/11", "pool", "a/dists/b"}) {
+    EXPECT_THAT(ValidatePublishPrefix(prefix),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << prefix;
+  }
+  EXPECT_THAT(ValidatePublishedDistribution("bookworm"), IsOk());
+  for (const char* distribution : {"", "a/b", "..", ".", "x\ty"}) {
+    EXPECT_THAT(ValidatePublishedDistribution(distribution), Not(IsOk()))
+        << distribution;
+  }
+  EXPECT_THAT(ValidatePublishStorage("filesystem:default"), IsOk());
+  EXPECT_THAT(ValidatePublishStorage("s3:bucket"), Not(IsOk()));
+  EXPECT_THAT(ValidatePublishStorage("filesystem:../x"), Not(IsOk()));
+}
+
 TEST(NamesTest, FileNames) {
   for (const char* name :
        {"hello_2.10-3_amd64.deb", "foo_1.0.orig.tar.xz", "x+y~z:1.dsc"}) {

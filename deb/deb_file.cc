@@ -291,6 +291,12 @@ absl::StatusOr<Paragraph> ReadControlMember(HashingReader& reader,
       !s.ok()) {
     return Invalid(s.message());
   }
+  // The source name becomes the package's pool directory.
+  if (std::optional<absl::string_view> source = control->Get("Source")) {
+    if (absl::Status s = ValidateSourceField(*source); !s.ok()) {
+      return Invalid(absl::StrCat("Source field: ", s.message()));
+    }
+  }
   return *std::move(control);
 }
 

@@ -38,7 +38,9 @@ struct DebFile {
   // control is DEBIAN/control; it has a valid Package name (dpkg's rules:
   // lower-case alphanumerics and "+-.", starting alphanumeric, at least two
   // characters), a valid Version and a single-word Architecture
-  // ([a-z0-9-]+), so package keys built from them are unambiguous.
+  // ([a-z0-9-]+), so package keys built from them are unambiguous; its
+  // Source field, when it has one, is a valid package name with an optional
+  // valid "(version)" (ValidateSourceField), so it names a pool directory.
   Paragraph control;
   // paths lists the non-directory entries of data.tar in archive order,
   // without the leading "./" (the form Contents indices use).

@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "deb/testing/commands.h"
+#include "deb/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -27,6 +27,9 @@ using ::debrepo::deb::testing::RunOk;
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
+
+using ::debrepo::deb::testing::ReadFile;
+using ::debrepo::deb::testing::WriteFile;
 
 namespace fs = std::filesystem;
 
@@ -44,11 +47,6 @@ constexpr absl::string_view kControl =
     " .\n"
     " Second paragraph.\n";
 
-void WriteFile(const fs::path& path, absl::string_view data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << data;
-}
-
 // BuildDeb makes a package with dpkg-deb using `compression`.
 std::string BuildDeb(const std::string& compression) {
   fs::path dir = fs::path(std::getenv("TEST_TMPDIR")) / ("deb-" + compression);
@@ -64,13 +62,6 @@ std::string BuildDeb(const std::string& compression) {
   RunOk({"dpkg-deb", "--root-owner-group", "-Z" + compression, "-b",
          root.string(), deb});
   return deb;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream data;
-  data << in.rdbuf();
-  return data.str();
 }
 
 class DpkgDebTest : public ::testing::TestWithParam<std::string> {};
@@ -108,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(Compressions, DpkgDebTest,
                          ::testing::Values("gzip", "xz", "zstd", "none"));
 
 TEST(DebFileTest, RejectsEveryTruncation) {
-  std::string deb = ReadAll(BuildDeb("xz"));
+  std::string deb = ReadFile(BuildDeb("xz"));
   for (size_t length = 0; length < deb.size(); length += 37) {
     std::istringstream in(deb.substr(0, length));
     EXPECT_THAT(ReadDeb(in), StatusIs(absl::StatusCode::kInvalidArgument))
@@ -309,6 +300,27 @@ TEST(DebFileTest, ValidatesPackageNameAndArchitecture) {
   }
   EXPECT_THAT(ReadCrafted("Package: ab\nVersion: 1\nArchitecture: all\n", {}),
               IsOk());
+}
+
+// The Source field names the package's pool directory: a hostile one would
+// take its files out of the pool.
+TEST(DebFileTest, ValidatesTheSourceField) {
+  const std::string control = "Package: ab\nVersion: 1\nArchitecture: all\n";
+  for (const char* source :
+       {"../../../../etc/x", "..", "a/b", "Ab", "ab (1.0/../x)", "ab (1.0",
+        "ab (1.0) more", "ab ()", ""}) {
+    absl::Status read =
+        ReadCrafted(absl::StrCat(control, "Source: ", source, "\n"), {});
+    EXPECT_THAT(read, StatusIs(absl::StatusCode::kInvalidArgument)) << source;
+    EXPECT_THAT(std::string(read.message()), HasSubstr("Source field"))
+        << source;
+  }
+  for (const char* source : {"ab", "glibc (2.36-9)", "openssl (1:3.0.11-1)"}) {
+    EXPECT_THAT(
+        ReadCrafted(absl::StrCat(control, "Source: ", source, "\n"), {}),
+        IsOk())
+        << source;
+  }
 }
 
 TEST(DebFileTest, BoundsTheNumberOfPaths) {

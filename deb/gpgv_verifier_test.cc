@@ -1,81 +1,33 @@
 // Signs messages with a throw-away GnuPG key and checks them with gpgv.
 #include "deb/gpgv_verifier.h"
 
-#include <stdlib.h>
-
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "deb/clearsign.h"
-#include "deb/internal/subprocess.h"
+#include "deb/testing/gpg_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
-using ::debrepo::deb::internal::CommandResult;
-using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::testing::Gpg;
+using ::debrepo::deb::testing::MakeTestKey;
+using ::debrepo::deb::testing::RemoveTestKey;
+using ::debrepo::deb::testing::TestKey;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
 
-namespace fs = std::filesystem;
-
-// A GnuPG home with one fresh key; `keyring` holds its exported public key.
-struct TestKey {
-  std::string home;
-  std::string keyring;
-  std::string fingerprint;
-};
-
-CommandResult Gpg(const std::string& home, std::vector<std::string> args,
-                  absl::string_view input = "") {
-  std::vector<std::string> argv = {"gpg", "--homedir", home, "--batch",
-                                   "--quiet"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  absl::StatusOr<CommandResult> result = RunCommand(argv, input);
-  EXPECT_THAT(result, IsOk());
-  EXPECT_EQ(result->exit_code, 0) << result->stderr_data;
-  return *result;
-}
-
-TestKey MakeKey(const std::string& name) {
-  TestKey key;
-  // gpg-agent's socket lives in the home directory and a Unix socket path
-  // must be short: TEST_TMPDIR is too deep, so use a fresh directory in /tmp.
-  char dir_template[] = "/tmp/debrepo-gpg-XXXXXX";
-  fs::path dir = mkdtemp(dir_template);
-  fs::create_directories(dir / "home");
-  fs::permissions(dir / "home", fs::perms::owner_all);
-  key.home = (dir / "home").string();
-  Gpg(key.home,
-      {"--passphrase", "", "--quick-gen-key",
-       name + " <" + name + "@example.org>", "ed25519", "sign", "never"});
-  key.keyring = (dir / "keyring.gpg").string();
-  std::ofstream(key.keyring, std::ios::binary)
-      << Gpg(key.home, {"--export"}).stdout_data;
-  // "fpr:::::::::FINGERPRINT:" is the first fpr record, the primary key's.
-  std::string listing =
-      Gpg(key.home, {"--with-colons", "--fingerprint", "--list-keys"})
-          .stdout_data;
-  size_t fpr = listing.find("\nfpr:");
-  std::vector<std::string> fields = absl::StrSplit(
-      listing.substr(fpr + 1, listing.find('\n', fpr + 1) - fpr - 1), ':');
-  key.fingerprint = fields[9];
-  return key;
-}
-
 std::string ClearSign(const TestKey& key, absl::string_view text,
                       std::vector<std::string> options = {}) {
   options.push_back("--clearsign");
-  return Gpg(key.home, options, text).stdout_data;
+  return Gpg(key.home, options, text);
 }
 
 GpgvVerifier Verifier(std::vector<std::string> keyrings) {
@@ -88,14 +40,12 @@ GpgvVerifier Verifier(std::vector<std::string> keyrings) {
 class GpgvVerifierTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    signer_ = new TestKey(MakeKey("signer"));
-    stranger_ = new TestKey(MakeKey("stranger"));
+    signer_ = new TestKey(MakeTestKey("signer"));
+    stranger_ = new TestKey(MakeTestKey("stranger"));
   }
   static void TearDownTestSuite() {
     for (TestKey* key : {signer_, stranger_}) {
-      (void)RunCommand(
-          {"gpgconf", "--homedir", key->home, "--kill", "gpg-agent"});
-      fs::remove_all(fs::path(key->home).parent_path());
+      RemoveTestKey(*key);
       delete key;
     }
   }

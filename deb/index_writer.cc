@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -114,25 +116,39 @@ constexpr absl::string_view kSourceOrder[] = {"Package",
                                               "Checksums-Sha256",
                                               "Checksums-Sha512"};
 
-// Reorder returns `p` with the fields named in `order` first, in that order,
-// and the others after them in their original order.
+// FieldRanks maps each lower-cased name of `order` to its first position.
 template <size_t N>
-absl::StatusOr<Paragraph> Reorder(const Paragraph& p,
-                                  const absl::string_view (&order)[N]) {
+absl::flat_hash_map<std::string, size_t> FieldRanks(
+    const absl::string_view (&order)[N]) {
+  absl::flat_hash_map<std::string, size_t> ranks;
+  for (size_t i = 0; i < N; ++i)
+    ranks.emplace(absl::AsciiStrToLower(order[i]), i);
+  return ranks;
+}
+
+// Reorder returns `p` with the fields named in `order` (any case) first, in
+// that order, and the others after them in their original order. `ranks`
+// is FieldRanks(order): a lookup per field instead of comparing every field
+// with every name of the order (a quarter of a publish's formatting time).
+absl::StatusOr<Paragraph> Reorder(
+    const Paragraph& p, const absl::flat_hash_map<std::string, size_t>& ranks) {
+  const std::vector<Field>& fields = p.fields();
+  std::vector<std::pair<size_t, const Field*>> ranked;
+  ranked.reserve(fields.size());
+  std::string lower;
+  for (const Field& field : fields) {
+    lower = absl::AsciiStrToLower(field.name);
+    auto rank = ranks.find(lower);
+    ranked.emplace_back(rank == ranks.end() ? ranks.size() : rank->second,
+                        &field);
+  }
+  std::stable_sort(
+      ranked.begin(), ranked.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   Paragraph out;
   absl::Status status;
-  for (absl::string_view name : order) {
-    for (const Field& field : p.fields()) {
-      if (absl::EqualsIgnoreCase(field.name, name))
-        status.Update(out.Set(field.name, field.value));
-    }
-  }
-  for (const Field& field : p.fields()) {
-    bool known = std::any_of(std::begin(order), std::end(order),
-                             [&](absl::string_view n) {
-                               return absl::EqualsIgnoreCase(field.name, n);
-                             });
-    if (!known) status.Update(out.Set(field.name, field.value));
+  for (const auto& [rank, field] : ranked) {
+    status.Update(out.Set(field->name, field->value));
   }
   if (!status.ok()) return status;
   return out;
@@ -169,7 +185,9 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
   status.Update(stanza.Set("SHA256", checksums.sha256));
   status.Update(stanza.Set("SHA512", checksums.sha512));
   if (!status.ok()) return status;
-  return Reorder(stanza, kPackageOrder);
+  static const auto* const kPackageRanks =
+      new absl::flat_hash_map<std::string, size_t>(FieldRanks(kPackageOrder));
+  return Reorder(stanza, *kPackageRanks);
 }
 
 absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
@@ -214,7 +232,9 @@ absl::StatusOr<Paragraph> SourcesStanza(const UploadControl& dsc,
                              FileListValue(files, &Checksums::sha512)));
   }
   if (!status.ok()) return status;
-  return Reorder(stanza, kSourceOrder);
+  static const auto* const kSourceRanks =
+      new absl::flat_hash_map<std::string, size_t>(FieldRanks(kSourceOrder));
+  return Reorder(stanza, *kSourceRanks);
 }
 
 absl::Status ContentsWriter::Add(absl::string_view path,
@@ -323,6 +343,8 @@ absl::StatusOr<Paragraph> ReleaseParagraph(
   if (info.valid_until.has_value()) {
     set_if("Valid-Until", FormatReleaseDate(*info.valid_until));
   }
+  if (info.not_automatic) set_if("NotAutomatic", "yes");
+  if (info.but_automatic_upgrades) set_if("ButAutomaticUpgrades", "yes");
   if (info.acquire_by_hash) set_if("Acquire-By-Hash", "yes");
   set_if("Architectures", absl::StrJoin(info.architectures, " "));
   set_if("Components", absl::StrJoin(info.components, " "));

@@ -100,6 +100,11 @@ struct ReleaseInfo {
   std::string codename;
   absl::Time date;
   std::optional<absl::Time> valid_until;
+  // NotAutomatic: yes makes apt install from the archive only when asked
+  // (experimental, backports); ButAutomaticUpgrades: yes (with it) lets apt
+  // upgrade what was installed from it.
+  bool not_automatic = false;
+  bool but_automatic_upgrades = false;
   bool acquire_by_hash = false;
   std::vector<std::string> architectures;
   std::vector<std::string> components;

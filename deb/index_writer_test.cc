@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,33 +17,26 @@
 #include "deb/clearsign.h"
 #include "deb/deb_file.h"
 #include "deb/testing/commands.h"
+#include "deb/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::deb {
 namespace {
 
+using ::debrepo::deb::testing::BuildNativeSource;
 using ::debrepo::deb::testing::Shell;
 
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 
+using ::debrepo::deb::testing::ReadFile;
+using ::debrepo::deb::testing::WriteFile;
+
 namespace fs = std::filesystem;
 
 // How many packages from apt's cache to compare (spread over the cache).
 constexpr size_t kCachedDebs = 12;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream data;
-  data << in.rdbuf();
-  return data.str();
-}
-
-void WriteFile(const fs::path& path, absl::string_view data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << data;
-}
 
 // A repository directory whose pool holds a package built with dpkg-deb,
 // a sample of the .debs in apt's cache and a source package.
@@ -83,20 +74,13 @@ class IndexWriterTest : public ::testing::Test {
       fs::copy_file(deb, pool / deb.filename(),
                     fs::copy_options::skip_existing);
     }
-    fs::path source = *root_ / "pool/main/h/hello-src/hello-src-1.0";
-    WriteFile(source / "debian/control",
-              "Source: hello-src\nSection: devel\nPriority: optional\n"
-              "Maintainer: T <t@example.org>\nBuild-Depends: debhelper-compat "
-              "(= 13)\n"
-              "Homepage: https://example.org\nStandards-Version: 4.6.2\n"
-              "Vcs-Git: https://example.org/git\n\n"
-              "Package: hello-bin\nArchitecture: any\nDescription: t\n t\n");
-    WriteFile(source / "debian/changelog",
-              "hello-src (1.0) unstable; urgency=medium\n\n  * I.\n\n"
-              " -- T <t@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n");
-    WriteFile(source / "debian/source/format", "3.0 (native)\n");
-    Shell(source.parent_path(),
-          "dpkg-source -b hello-src-1.0 && rm -r hello-src-1.0");
+    BuildNativeSource(*root_ / "pool/main/h/hello-src", "hello-src",
+                      "Section: devel\nPriority: optional\n"
+                      "Maintainer: T <t@example.org>\n"
+                      "Build-Depends: debhelper-compat (= 13)\n"
+                      "Homepage: https://example.org\n"
+                      "Standards-Version: 4.6.2\n"
+                      "Vcs-Git: https://example.org/git\n");
     fs::remove_all(*root_ / "build");
   }
 
@@ -267,6 +251,25 @@ TEST(ReleaseTest, WritesValidUntilAndAllDigests) {
             "SHA1:\n s1     1234 main/binary-amd64/Packages\n"
             "SHA256:\n s256     1234 main/binary-amd64/Packages\n"
             "SHA512:\n s512     1234 main/binary-amd64/Packages\n");
+}
+
+// NotAutomatic and ButAutomaticUpgrades sit where Debian's backports Release
+// has them: after the dates, before Acquire-By-Hash.
+TEST(ReleaseTest, WritesNotAutomaticBeforeAcquireByHash) {
+  ReleaseInfo info;
+  info.suite = "bookworm-backports";
+  info.date = absl::FromUnixSeconds(0);
+  info.not_automatic = true;
+  info.but_automatic_upgrades = true;
+  info.acquire_by_hash = true;
+  info.architectures = {"amd64"};
+  EXPECT_EQ(ReleaseParagraph(info, {})->ToString(),
+            "Suite: bookworm-backports\n"
+            "Date: Thu, 01 Jan 1970 00:00:00 UTC\n"
+            "NotAutomatic: yes\n"
+            "ButAutomaticUpgrades: yes\n"
+            "Acquire-By-Hash: yes\n"
+            "Architectures: amd64\n");
 }
 
 // Values from API callers cannot inject fields or stanzas into indices.

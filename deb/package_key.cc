@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "deb/version.h"
 
 namespace debrepo::deb {
@@ -25,10 +26,14 @@ void Fnv1a(uint64_t& hash, absl::string_view bytes) {
   }
 }
 
-absl::Status CheckComponent(absl::string_view what, absl::string_view part) {
-  if (part.empty() || part == "." || part == ".." ||
-      part.find_first_of(absl::string_view("/\0", 2)) !=
-          absl::string_view::npos) {
+// CheckPlainName accepts `part` as one component of a pool path.
+absl::Status CheckPlainName(absl::string_view what, absl::string_view part) {
+  const bool plain =
+      !part.empty() && part != "." && part != ".." &&
+      std::none_of(part.begin(), part.end(), [](char c) {
+        return c == '/' || absl::ascii_iscntrl(c) || absl::ascii_isspace(c);
+      });
+  if (!plain) {
     return absl::InvalidArgumentError(absl::StrCat(
         "invalid ", what, " \"", absl::CHexEscape(part), "\" for a pool path"));
   }
@@ -110,6 +115,24 @@ absl::string_view StripSourceVersion(absl::string_view source_field) {
       source_field.substr(0, source_field.find('(')));
 }
 
+absl::Status ValidateSourceField(absl::string_view source_field) {
+  if (absl::Status s = ValidatePackageName(StripSourceVersion(source_field));
+      !s.ok()) {
+    return s;
+  }
+  const size_t open = source_field.find('(');
+  if (open == absl::string_view::npos) return absl::OkStatus();
+  absl::string_view version =
+      absl::StripAsciiWhitespace(source_field.substr(open));
+  if (!absl::ConsumePrefix(&version, "(") ||
+      !absl::ConsumeSuffix(&version, ")")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid source \"", absl::CHexEscape(source_field),
+                     "\": want \"name\" or \"name (version)\""));
+  }
+  return Version::Parse(version).status();
+}
+
 absl::string_view SourceName(const Paragraph& binary) {
   absl::string_view source = StripSourceVersion(binary.GetOrEmpty("Source"));
   return source.empty() ? binary.GetOrEmpty("Package") : source;
@@ -137,16 +160,24 @@ absl::string_view PoolPrefix(absl::string_view source) {
   return source.substr(0, 1);
 }
 
+absl::StatusOr<std::string> PoolDirectory(absl::string_view component,
+                                          absl::string_view source) {
+  if (absl::Status s = CheckPlainName("component", component); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckPlainName("source name", source); !s.ok()) {
+    return s;
+  }
+  return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source);
+}
+
 absl::StatusOr<std::string> PoolPath(absl::string_view component,
                                      absl::string_view source,
                                      absl::string_view file) {
-  for (auto [what, part] :
-       {std::pair{"component", component}, std::pair{"source name", source},
-        std::pair{"file name", file}}) {
-    if (absl::Status s = CheckComponent(what, part); !s.ok()) return s;
-  }
-  return absl::StrCat("pool/", component, "/", PoolPrefix(source), "/", source,
-                      "/", file);
+  absl::StatusOr<std::string> directory = PoolDirectory(component, source);
+  if (!directory.ok()) return directory.status();
+  if (absl::Status s = CheckPlainName("file name", file); !s.ok()) return s;
+  return absl::StrCat(*directory, "/", file);
 }
 
 }  // namespace debrepo::deb

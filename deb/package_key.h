@@ -55,6 +55,12 @@ absl::StatusOr<std::string> PackageKey(absl::string_view architecture,
 // source version differs ("glibc (2.36-9)" -> "glibc"), and without blanks.
 absl::string_view StripSourceVersion(absl::string_view source_field);
 
+// ValidateSourceField accepts a Source field as binary stanzas, .dsc and
+// .changes files carry it: a package name (ValidatePackageName), optionally
+// followed by a valid Debian version in parentheses ("glibc (2.36-9)").
+// Anything else is INVALID_ARGUMENT: the name becomes a pool directory.
+absl::Status ValidateSourceField(absl::string_view source_field);
+
 // SourceName returns the source package of a binary package stanza: its
 // Source field without a "(version)" suffix, or its Package name.
 absl::string_view SourceName(const Paragraph& binary);
@@ -74,9 +80,17 @@ std::string PackageFileName(absl::string_view name, absl::string_view version,
 // first letter (Debian's archive layout).
 absl::string_view PoolPrefix(absl::string_view source);
 
-// PoolPath returns "pool/<component>/<prefix>/<source>/<file>". The parts
-// must be non-empty single path components (no '/', not "." or ".."), else
-// INVALID_ARGUMENT: they come from uploaded control data.
+// PoolDirectory returns "pool/<component>/<prefix>/<source>", the directory,
+// relative to a publication's prefix, holding source package `source`'s
+// files in `component`. Both must be plain names (non-empty single path
+// components, not "." or "..", without control characters or blanks), else
+// INVALID_ARGUMENT: they come from uploaded control data, and must not take
+// a file out of the pool or break the index stanza naming it.
+absl::StatusOr<std::string> PoolDirectory(absl::string_view component,
+                                          absl::string_view source);
+
+// PoolPath returns PoolDirectory(component, source) + "/" + `file`, where
+// `file` must be a plain name too (else INVALID_ARGUMENT).
 absl::StatusOr<std::string> PoolPath(absl::string_view component,
                                      absl::string_view source,
                                      absl::string_view file);

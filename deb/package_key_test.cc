@@ -1,6 +1,7 @@
 // Package keys, files hashes and pool paths.
 #include "deb/package_key.h"
 
+#include "absl/strings/escaping.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -116,6 +117,31 @@ TEST(PoolPathTest, UsesDebiansPrefixRule) {
               IsOkAndHolds("pool/contrib/h/hello/hello_1.dsc"));
 }
 
+TEST(PoolDirectoryTest, UsesDebiansLayout) {
+  EXPECT_THAT(PoolDirectory("main", "hello"),
+              IsOkAndHolds("pool/main/h/hello"));
+  EXPECT_THAT(PoolDirectory("contrib", "libfoo"),
+              IsOkAndHolds("pool/contrib/libf/libfoo"));
+  EXPECT_THAT(PoolDirectory("main", "lib"), IsOkAndHolds("pool/main/l/lib"));
+}
+
+TEST(PoolDirectoryTest, RefusesWhatIsNotAPlainName) {
+  for (const std::string& source :
+       {std::string("../../../../etc/x"), std::string(".."), std::string("."),
+        std::string(""), std::string("a/b"), std::string("a\nFilename: x"),
+        std::string("a b"), std::string("a\0b", 3)}) {
+    EXPECT_THAT(PoolDirectory("main", source),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << absl::CHexEscape(source);
+    EXPECT_THAT(PoolDirectory(source, "hello"),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << absl::CHexEscape(source);
+    EXPECT_THAT(PoolPath("main", "hello", source),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << absl::CHexEscape(source);
+  }
+}
+
 TEST(PoolPathTest, RejectsPathsThatLeaveThePool) {
   EXPECT_THAT(PoolPath("main", "..", "x.deb"),
               StatusIs(absl::StatusCode::kInvalidArgument));
@@ -125,6 +151,19 @@ TEST(PoolPathTest, RejectsPathsThatLeaveThePool) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PoolPath("main", std::string("he\0llo", 6), "x.deb"),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ValidateSourceFieldTest, AcceptsANameAndAnOptionalVersion) {
+  EXPECT_THAT(ValidateSourceField("hello"), IsOk());
+  EXPECT_THAT(ValidateSourceField("openssl (3.0.11-1)"), IsOk());
+  EXPECT_THAT(ValidateSourceField("glibc (1:2.36-9+b1)"), IsOk());
+  for (const char* field : {"", "../../../../etc/x", "Hello", "hello world",
+                            "(1.0)", "hello (../x)", "hello (1.0", "hello 1.0)",
+                            "hello (1.0) (2.0)", "hello (1.0) x", "hello ()"}) {
+    EXPECT_THAT(ValidateSourceField(field),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << field;
+  }
 }
 
 TEST(SourceNameTest, StripsVersionAndFallsBackToPackage) {

@@ -78,10 +78,11 @@ absl::StatusOr<UploadControl> Parse(absl::string_view text, Kind kind) {
       return Invalid(field, "required field is missing");
   }
   // A .changes for a binNMU writes "Source: name (version)".
-  absl::string_view source = StripSourceVersion(paragraph.GetOrEmpty("Source"));
-  if (absl::Status valid = ValidatePackageName(source); !valid.ok()) {
+  if (absl::Status valid = ValidateSourceField(paragraph.GetOrEmpty("Source"));
+      !valid.ok()) {
     return Invalid("Source", valid.message());
   }
+  absl::string_view source = StripSourceVersion(paragraph.GetOrEmpty("Source"));
   ASSIGN_OR_RETURN(Version version,
                    Version::Parse(paragraph.GetOrEmpty("Version")));
   UploadControl control{

@@ -36,13 +36,12 @@ struct UploadControl {
 };
 
 // ParseDsc parses a .dsc, requiring Format, Source, Version and Files.
-// Clear-signed input is unwrapped (not verified). Source (without any
-// "(version)") must be a valid package name (ValidatePackageName). Each file
-// name must be a
-// plain name (no '/'), digests must be hex of the right length, and every
-// Checksums-Sha1/Sha256/Sha512 entry must name a file from Files with the
-// same size, at most once per field, and Checksums-Sha256 must list every
-// file; otherwise INVALID_ARGUMENT.
+// Clear-signed input is unwrapped (not verified). Source must be a valid
+// package name with an optional valid "(version)" (ValidateSourceField).
+// Each file name must be a plain name (no '/'), digests must be hex of the
+// right length, and every Checksums-Sha1/Sha256/Sha512 entry must name a
+// file from Files with the same size, at most once per field, and
+// Checksums-Sha256 must list every file; otherwise INVALID_ARGUMENT.
 absl::StatusOr<UploadControl> ParseDsc(absl::string_view text);
 
 // ParseChanges parses a .changes like ParseDsc, additionally requiring

@@ -4,14 +4,13 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/status_matchers.h"
 #include "deb/testing/commands.h"
+#include "deb/testing/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -24,19 +23,10 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
 
+using ::debrepo::deb::testing::ReadFile;
+using ::debrepo::deb::testing::WriteFile;
+
 namespace fs = std::filesystem;
-
-void WriteFile(const fs::path& path, absl::string_view data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream data;
-  data << in.rdbuf();
-  return data.str();
-}
 
 // A native source package "hello-src 1.0" built by dpkg-source, with the
 // source-only .changes dpkg-genchanges writes for it.
@@ -164,6 +154,12 @@ TEST_F(SourcePackageTest, RejectsDamagedFileLists) {
   expect_invalid(
       absl::StrReplaceAll(changes, {{"Source: hello-src", "Source: (1.0)"}}),
       "Source: invalid package name");
+  expect_invalid(absl::StrReplaceAll(changes, {{"Source: hello-src",
+                                                "Source: hello-src (1/../x)"}}),
+                 "invalid character in version");
+  expect_invalid(absl::StrReplaceAll(changes, {{"Source: hello-src",
+                                                "Source: hello-src (1) x"}}),
+                 "want \"name\" or \"name (version)\"");
   // Every file needs exactly one SHA-256.
   std::string sha256_line =
       absl::StrCat("\n ", tarball.checksums.sha256, " ", tarball.checksums.size,

@@ -11,6 +11,10 @@ namespace debrepo::jobs {
 // "noop/<resource>" when it names a resource.
 extern const JobKind<v1::NoopArgs> kNoop;
 
+// kCleanup ("gc") is garbage collection: it holds "gc" exclusively, which
+// every other job holds shared, so it runs alone.
+extern const JobKind<v1::CleanupArgs> kCleanup;
+
 }  // namespace debrepo::jobs
 
 #endif  // DEBREPO_JOBS_ADMIN_KINDS_H_

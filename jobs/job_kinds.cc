@@ -7,6 +7,7 @@
 
 #include "common/status_macros.h"
 #include "jobs/admin_kinds.h"
+#include "jobs/publish_kinds.h"
 #include "jobs/repo_kinds.h"
 #include "jobs/snapshot_kinds.h"
 #include "jobs/upload_kinds.h"
@@ -22,6 +23,7 @@ void SortUnique(std::vector<std::string>& keys) {
 JobKindRegistry ListAllJobKinds() {
   JobKindRegistry registry;
   registry.Add(kNoop);
+  registry.Add(kCleanup);
   registry.Add(kCreateRepo);
   registry.Add(kUpdateRepo);
   registry.Add(kDeleteRepo);
@@ -40,6 +42,10 @@ JobKindRegistry ListAllJobKinds() {
   registry.Add(kMergeSnapshots);
   registry.Add(kPullSnapshot);
   registry.Add(kFilterSnapshot);
+  registry.Add(kCreatePublication);
+  registry.Add(kUpdatePublication);
+  registry.Add(kSwitchPublication);
+  registry.Add(kDeletePublication);
   return registry;
 }
 

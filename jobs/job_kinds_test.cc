@@ -24,6 +24,16 @@ TEST(JobSpecTest, CreateLocksTheNameExclusively) {
   EXPECT_THAT(spec->shared_keys, ElementsAre("gc"));
 }
 
+TEST(JobSpecTest, CleanupHoldsGcExclusivelyAndNothingShared) {
+  v1::JobArgs args;
+  args.mutable_cleanup()->set_dry_run(true);
+  absl::StatusOr<JobSpec> spec = MakeJobSpec(args);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->kind, "gc");
+  EXPECT_THAT(spec->exclusive_keys, ElementsAre("gc"));
+  EXPECT_THAT(spec->shared_keys, ElementsAre());
+}
+
 TEST(JobSpecTest, RenameLocksOldAndNewNameInOrder) {
   v1::JobArgs args;
   v1::UpdateRepoArgs* update = args.mutable_update_repo();

@@ -16,4 +16,9 @@ std::string SnapshotKey(absl::string_view name) {
   return absl::StrCat("snapshot/", name);
 }
 
+std::string PublishedKey(absl::string_view storage, absl::string_view prefix,
+                         absl::string_view distribution) {
+  return absl::StrCat("published/", storage, "/", prefix, "/", distribution);
+}
+
 }  // namespace debrepo::jobs

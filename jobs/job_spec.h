@@ -31,6 +31,12 @@ std::string UploadKey(absl::string_view directory);
 // SnapshotKey is the resource key of a snapshot: "snapshot/<name>".
 std::string SnapshotKey(absl::string_view name);
 
+// PublishedKey is the resource key of a published distribution:
+// "published/<storage>/<prefix>/<distribution>" (storage and prefix
+// normalised: "filesystem:default", ".").
+std::string PublishedKey(absl::string_view storage, absl::string_view prefix,
+                         absl::string_view distribution);
+
 // JobSpec is a job ready to submit; MakeJobSpec (jobs/job_kinds.h) makes
 // one from a job's arguments.
 struct JobSpec {

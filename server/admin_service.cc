@@ -23,4 +23,13 @@ grpc::Status AdminService::SubmitNoop(grpc::ServerContext*,
                  response);
 }
 
+grpc::Status AdminService::Cleanup(grpc::ServerContext*,
+                                   const v1::CleanupRequest* request,
+                                   v1::Job* response) {
+  v1::JobArgs args;
+  args.mutable_cleanup()->set_dry_run(request->dry_run());
+  return Respond(submitter_.Submit(std::move(args), request->request_id()),
+                 response);
+}
+
 }  // namespace debrepo::server

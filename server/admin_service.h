@@ -15,6 +15,9 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status SubmitNoop(grpc::ServerContext* context,
                           const v1::SubmitNoopRequest* request,
                           v1::Job* response) override;
+  grpc::Status Cleanup(grpc::ServerContext* context,
+                       const v1::CleanupRequest* request,
+                       v1::Job* response) override;
 
  private:
   JobSubmitter& submitter_;

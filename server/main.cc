@@ -19,6 +19,7 @@
 #include "server/job_waiter.h"
 #include "server/jobs_service.h"
 #include "server/packages_service.h"
+#include "server/publish_service.h"
 #include "server/repos_service.h"
 #include "server/snapshots_service.h"
 #include "server/submit.h"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
       {.test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
   debrepo::server::ReposService repos_service(&db, &submitter);
   debrepo::server::SnapshotsService snapshots_service(&db, &submitter);
+  debrepo::server::PublishService publish_service(&db, &submitter);
   debrepo::server::AdminService admin_service(&submitter);
   debrepo::server::PackagesService packages_service(&db);
   debrepo::server::FilesService files_service(
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&files_service);
   builder.RegisterService(&packages_service);
   builder.RegisterService(&snapshots_service);
+  builder.RegisterService(&publish_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     debrepo::LogError("cannot listen on ", absl::GetFlag(FLAGS_listen),

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "jobs/job_kinds.h"
 
 namespace debrepo::server {
@@ -43,6 +44,41 @@ absl::StatusOr<v1::Job> JobSubmitter::Submit(v1::JobArgs args,
   }
   // Submit answers a retried request_id itself.
   return jobs_.Submit(spec, request_id);
+}
+
+absl::StatusOr<v1::Job> JobSubmitter::SubmitDerived(
+    absl::string_view request_id,
+    absl::FunctionRef<absl::StatusOr<v1::JobArgs>()> derive,
+    absl::FunctionRef<absl::StatusOr<v1::JobArgs>(const v1::JobArgs&)>
+        derive_from) {
+  ASSIGN_OR_RETURN(std::optional<v1::Job> earlier,
+                   FindDerived(request_id, derive_from));
+  if (earlier.has_value()) return *std::move(earlier);
+  if (options_.test_delay_fail_fast > absl::ZeroDuration()) {
+    absl::SleepFor(options_.test_delay_fail_fast);
+  }
+  absl::StatusOr<v1::JobArgs> args = derive();
+  if (!args.ok()) {
+    ASSIGN_OR_RETURN(earlier, FindDerived(request_id, derive_from));
+    if (earlier.has_value()) return *std::move(earlier);
+    return args.status();
+  }
+  return Submit(*std::move(args), request_id);
+}
+
+absl::StatusOr<std::optional<v1::Job>> JobSubmitter::FindDerived(
+    absl::string_view request_id,
+    absl::FunctionRef<absl::StatusOr<v1::JobArgs>(const v1::JobArgs&)>
+        derive_from) {
+  ASSIGN_OR_RETURN(std::optional<v1::Job> earlier,
+                   jobs_.FindRequest(request_id));
+  if (!earlier.has_value()) return std::nullopt;
+  absl::StatusOr<v1::JobArgs> asked = derive_from(earlier->args());
+  if (!asked.ok() || !google::protobuf::util::MessageDifferencer::Equals(
+                         *asked, earlier->args())) {
+    return storage::RequestIdUsedElsewhere(request_id, earlier->id());
+  }
+  return earlier;
 }
 
 }  // namespace debrepo::server

@@ -2,6 +2,9 @@
 #ifndef DEBREPO_SERVER_SUBMIT_H_
 #define DEBREPO_SERVER_SUBMIT_H_
 
+#include <optional>
+
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -14,8 +17,8 @@ namespace debrepo::server {
 // SubmitOptions configures a JobSubmitter.
 struct SubmitOptions {
   // Testing only: sleep this long between looking up a retried request_id
-  // and the fail-fast check, so that a test can land the same request
-  // through another server meanwhile.
+  // and the fail-fast check (or SubmitDerived's reads), so that a test can land
+  // the same request through another server meanwhile.
   absl::Duration test_delay_fail_fast = absl::ZeroDuration();
 };
 
@@ -37,9 +40,32 @@ class JobSubmitter {
   absl::StatusOr<v1::Job> Submit(v1::JobArgs args,
                                  absl::string_view request_id);
 
+  // SubmitDerived submits the job whose arguments `derive` makes from what
+  // it reads in the database (defaults, the sources a job will hold), for
+  // a handler that would otherwise read before Submit. A retried
+  // `request_id` is answered with its first job before `derive` runs, and
+  // again when `derive` fails (its first attempt, landing meanwhile
+  // through another server, may be what made it fail), as Submit does
+  // around the fail-fast check. `derive_from` makes the same arguments
+  // taking what `derive` reads from an earlier job's arguments instead; a
+  // request_id whose job's arguments differ from them (or that
+  // `derive_from` refuses) was used for another request: INVALID_ARGUMENT.
+  absl::StatusOr<v1::Job> SubmitDerived(
+      absl::string_view request_id,
+      absl::FunctionRef<absl::StatusOr<v1::JobArgs>()> derive,
+      absl::FunctionRef<absl::StatusOr<v1::JobArgs>(const v1::JobArgs&)>
+          derive_from);
+
  private:
   storage::Database& db_;
   storage::JobStore& jobs_;
+  // The job an earlier request with `request_id` created, checked
+  // against `derive_from` as SubmitDerived says.
+  absl::StatusOr<std::optional<v1::Job>> FindDerived(
+      absl::string_view request_id,
+      absl::FunctionRef<absl::StatusOr<v1::JobArgs>(const v1::JobArgs&)>
+          derive_from);
+
   const SubmitOptions options_;
 };
 

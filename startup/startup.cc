@@ -1,5 +1,6 @@
 #include "startup/startup.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "startup/storage_root_check.h"
 #include "storage/database.h"
@@ -17,6 +18,14 @@ absl::StatusOr<Started> StartUp(const StartupOptions& options) {
                               .path = options.blob_dir,
                               .description = "blob store",
                               .setting = "--blob_dir or DEBREPO_BLOB_DIR"}));
+    for (const auto& [storage, path] : options.publish_roots) {
+      RETURN_IF_ERROR(CheckStorageRoot(
+          db, {.kind = "publish",
+               .name = storage,
+               .path = path,
+               .description = absl::StrCat("publish root of ", storage),
+               .setting = "--publish_root or --publish_storage"}));
+    }
   }
   Started started;
   ASSIGN_OR_RETURN(started.blobs,

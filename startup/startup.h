@@ -4,6 +4,7 @@
 #ifndef DEBREPO_STARTUP_STARTUP_H_
 #define DEBREPO_STARTUP_STARTUP_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,9 @@ struct StartupOptions {
   std::string database_url;
   // The blob store directory (--blob_dir).
   std::string blob_dir;
+  // Publish roots, storage name → directory (a worker's --publish_root and
+  // --publish_storage), checked like the blob store under kind "publish".
+  std::map<std::string, std::string> publish_roots;
 };
 
 // Started is what a process needs once started.
@@ -26,7 +30,8 @@ struct Started {
 
 // StartUp waits for the database (logging while it is unreachable),
 // applies the schema migrations, checks that `blob_dir` is the blob store
-// the database knows (recording it on the first start) and opens it. Errors
+// the database knows (recording it on the first start) and opens it, and
+// checks each publish root the same way. Errors
 // say what to fix; the caller logs them and exits.
 absl::StatusOr<Started> StartUp(const StartupOptions& options);
 

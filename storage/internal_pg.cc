@@ -24,6 +24,23 @@ std::string PgTextArray(const std::vector<std::string>& values) {
   return out;
 }
 
+absl::Status FetchAll(pqxx::transaction_base& tx, absl::string_view cursor,
+                      int batch,
+                      const std::function<absl::Status(const pqxx::row&)>& fn) {
+  const std::string fetch = absl::StrCat("FETCH ", batch, " FROM ", cursor);
+  absl::Status status;
+  for (;;) {
+    const pqxx::result rows = tx.exec(fetch);
+    for (const pqxx::row& row : rows) {
+      status = fn(row);
+      if (!status.ok()) break;
+    }
+    if (!status.ok() || rows.size() < static_cast<size_t>(batch)) break;
+  }
+  tx.exec0(absl::StrCat("CLOSE ", cursor));
+  return status;
+}
+
 std::vector<std::string> ParseTextArray(const pqxx::field& field) {
   std::vector<std::string> values;
   if (field.is_null()) return values;

@@ -3,6 +3,7 @@
 #define DEBREPO_STORAGE_INTERNAL_PG_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,6 +44,14 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name,
   tx.conn().prepare(name, sql);
   return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
+
+// FetchAll reads the cursor `cursor`, declared in `tx`, to its end,
+// `batch` rows per FETCH, calling `fn` with each row: memory stays bounded
+// by one batch. An error from `fn` stops it and is returned. The cursor is
+// closed either way, so the transaction may declare it again.
+absl::Status FetchAll(pqxx::transaction_base& tx, absl::string_view cursor,
+                      int batch,
+                      const std::function<absl::Status(const pqxx::row&)>& fn);
 
 // PgTextArray renders `values` as a PostgreSQL text[] literal, quoting and
 // escaping every element (libpqxx 6 cannot bind arrays).

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
@@ -67,10 +68,7 @@ absl::StatusOr<std::optional<v1::Job>> FindByRequestId(
   if (existing.empty()) return std::nullopt;
   const int64_t id = existing[0][0].as<int64_t>();
   if (!existing[0][1].as<bool>()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request_id \"", request_id,
-                     "\" was already used for a different request (job ", id,
-                     "); use a new request_id for a new request"));
+    return RequestIdUsedElsewhere(request_id, id);
   }
   return LoadJob(tx, id, /*with_log=*/false);
 }
@@ -113,6 +111,35 @@ absl::StatusOr<std::optional<v1::Job>> JobStore::FindRetried(
         pqxx::nontransaction tx(connection);
         job =
             FindByRequestId(tx, spec, internal::ToJson(spec.args), request_id);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return job;
+}
+
+absl::Status RequestIdUsedElsewhere(absl::string_view request_id,
+                                    int64_t job_id) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("request_id \"", request_id,
+                   "\" was already used for a different request (job ", job_id,
+                   "); use a new request_id for a new request"));
+}
+
+absl::StatusOr<std::optional<v1::Job>> JobStore::FindRequest(
+    absl::string_view request_id) {
+  if (request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<v1::Job>> job;
+  absl::Status status =
+      db_.Run("looking up a request_id", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        pqxx::result existing =
+            tx.exec_params("SELECT id FROM jobs WHERE request_id = $1",
+                           std::string(request_id));
+        if (existing.empty()) {
+          job = std::nullopt;
+          return absl::OkStatus();
+        }
+        job = LoadJob(tx, existing[0][0].as<int64_t>(), /*with_log=*/false);
         return absl::OkStatus();
       });
   if (!status.ok()) return status;
@@ -231,6 +258,22 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
       });
   if (!status.ok()) return status;
   return job;
+}
+
+absl::StatusOr<std::vector<int64_t>> EndedJobs(
+    Transaction& tx, const std::vector<int64_t>& ids) {
+  return internal::Guard(
+      "finding ended jobs", [&]() -> absl::StatusOr<std::vector<int64_t>> {
+        std::vector<int64_t> ended;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 "SELECT i FROM unnest($1::bigint[]) i WHERE NOT EXISTS "
+                 "(SELECT 1 FROM jobs j WHERE j.id = i "
+                 "AND j.state IN ('queued', 'running')) ORDER BY i",
+                 absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
+          ended.push_back(row[0].as<int64_t>());
+        }
+        return ended;
+      });
 }
 
 }  // namespace debrepo::storage

@@ -13,8 +13,15 @@
 #include "jobs/job_spec.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/database.h"
+#include "storage/transaction.h"
 
 namespace debrepo::storage {
+
+// EndedJobs returns those of `ids` that name no queued or running job
+// (ended, or pruned): what such a job staged outside the database is no
+// longer needed, its after-commit step included.
+absl::StatusOr<std::vector<int64_t>> EndedJobs(Transaction& tx,
+                                               const std::vector<int64_t>& ids);
 
 // JobFilter selects jobs for ListJobs.
 struct JobFilter {
@@ -23,6 +30,11 @@ struct JobFilter {
   int64_t before_id = 0;                           // 0: from the newest
   int limit = 100;
 };
+
+// RequestIdUsedElsewhere is the INVALID_ARGUMENT for a request whose
+// `request_id` job `job_id` was created for, asking for something else.
+absl::Status RequestIdUsedElsewhere(absl::string_view request_id,
+                                    int64_t job_id);
 
 // JobStore is the server's side of the job queue, over a connection pool.
 // Thread safe.
@@ -35,6 +47,12 @@ class JobStore {
   // INVALID_ARGUMENT when that request differed from `spec`.
   absl::StatusOr<std::optional<v1::Job>> FindRetried(
       const jobs::JobSpec& spec, absl::string_view request_id);
+
+  // FindRequest returns the job an earlier request with `request_id`
+  // created, whatever it asked for; nullopt when there is none (or
+  // `request_id` is empty).
+  absl::StatusOr<std::optional<v1::Job>> FindRequest(
+      absl::string_view request_id);
 
   // Submit inserts a queued job with its resource keys and wakes workers.
   // With a non-empty `request_id` that was used before, returns the job it

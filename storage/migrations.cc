@@ -358,6 +358,72 @@ CREATE INDEX snapshot_sources_source_snapshot_id
   ON snapshot_sources (source_snapshot_id)
   WHERE source_snapshot_id IS NOT NULL;
 )sql"},
+    {12, "publications", R"sql(
+-- Published distributions: the tree <prefix>/dists/<distribution> under
+-- the publish root of `storage`. `settings` holds the Publication's
+-- options (origin, label, compressions, signing, ...) as proto JSON;
+-- `generation` is the id of the job that wrote the tree now recorded, so
+-- that an after-commit step replayed after a crash can tell whether the
+-- tree in place is its own already.
+CREATE TABLE publications (
+  id bigserial PRIMARY KEY,
+  storage text NOT NULL,
+  prefix text NOT NULL,
+  distribution text NOT NULL,
+  architectures text[] NOT NULL,
+  settings jsonb NOT NULL,
+  generation bigint NOT NULL,
+  create_time timestamptz NOT NULL DEFAULT now(),
+  update_time timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (storage, prefix, distribution)
+);
+
+-- Each component of a publication, from one snapshot or one repo. The
+-- foreign keys (without cascade) keep a published snapshot or repo from
+-- being dropped, even with force, as aptly refuses to. `package_ids` is
+-- the sorted set of packages the tree lists: the snapshot's, or the
+-- repo's when the publishing job held its lock; pool pruning and garbage
+-- collection read it, so a repo that changed since keeps its published
+-- packages until the publication is updated.
+CREATE TABLE publication_components (
+  publication_id bigint NOT NULL
+    REFERENCES publications (id) ON DELETE CASCADE,
+  position integer NOT NULL,
+  component text NOT NULL,
+  snapshot_id bigint REFERENCES snapshots (id),
+  repo_id bigint REFERENCES repos (id),
+  package_ids bigint[] NOT NULL,
+  PRIMARY KEY (publication_id, position),
+  UNIQUE (publication_id, component),
+  CHECK ((snapshot_id IS NULL) <> (repo_id IS NULL))
+);
+ALTER TABLE publication_components ALTER COLUMN package_ids
+  SET STORAGE EXTERNAL;
+CREATE INDEX publication_components_snapshot_id
+  ON publication_components (snapshot_id) WHERE snapshot_id IS NOT NULL;
+CREATE INDEX publication_components_repo_id
+  ON publication_components (repo_id) WHERE repo_id IS NOT NULL;
+)sql"},
+    {13, "package file lists", R"sql(
+-- The paths each binary package installs (data.tar's non-directories, as
+-- Contents indices list them), recorded when the package is added so that
+-- publishing never re-reads a .deb; a source package has no row. One row
+-- per package, the paths sorted in byte order and joined by newlines (a
+-- path never holds a control character). Measured with 10,000 real file
+-- lists (144 paths, 9.2 KB each on average): 17 MB and 0.62 s to insert
+-- as lz4-compressed text, against 15 MB and 1.03 s with pglz (and reading
+-- them back 0.68 s against 1.00 s), 21 MB as text[], 92 MB uncompressed,
+-- and 388 MB and 12.9 s as a row per path.
+-- No foreign key to packages: checking it was most of the cost of these
+-- rows (0.8-0.9 s against 0.4-0.6 s for 63,440 one-path lists in the add
+-- job's batches). Rows are written only with their package, by the add
+-- jobs, and deleted only with it, by garbage collection.
+CREATE TABLE package_contents (
+  package_id bigint PRIMARY KEY,
+  paths text NOT NULL
+);
+ALTER TABLE package_contents ALTER COLUMN paths SET COMPRESSION lz4;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "storage/query_sql.h"
 
 namespace debrepo::storage {
@@ -63,6 +64,12 @@ std::string PackageRow(const NewPackage& package) {
                     JsonString(field.value));
   }
   fields += "}";
+  // Source packages install nothing: no file list at all, unlike a binary
+  // package with an empty one.
+  const std::string paths =
+      package.package_type == "source"
+          ? "null"
+          : JsonString(absl::StrJoin(package.paths, "\n"));
   return absl::StrCat("{\"key\":", JsonString(package.key),
                       ",\"name\":", JsonString(package.name),
                       ",\"version\":", JsonString(package.version),
@@ -71,7 +78,8 @@ std::string PackageRow(const NewPackage& package) {
                       ",\"package_type\":", JsonString(package.package_type),
                       ",\"provides\":", provides,
                       ",\"stanza\":", JsonString(package.control.ToString()),
-                      ",\"fields\":", fields, ",\"files\":", files, "}");
+                      ",\"fields\":", fields, ",\"files\":", files,
+                      ",\"paths\":", paths, "}");
 }
 
 absl::Status SpoolError(absl::string_view what) {

@@ -29,6 +29,9 @@ struct NewPackage {
   // The control stanza as in the package.
   deb::Paragraph control;
   std::vector<v1::PackageFile> files;
+  // The paths a binary package installs (deb::DebFile::paths), sorted in
+  // byte order, for Contents indices; none for a source package.
+  std::vector<std::string> paths;
 };
 
 // PackageSpool holds packages in an unlinked temporary file under $TMPDIR

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/publication_store.h"
 #include "storage/snapshot_store.h"
 
 namespace debrepo::storage {
@@ -49,9 +50,17 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
         absl::StatusOr<std::vector<std::string>> snapshots =
             SnapshotsMadeFrom(transaction, v1::SnapshotSource::REPO, name);
         if (!snapshots.ok()) return snapshots.status();
+        v1::PublishedComponent source;
+        source.set_repo(std::string(name));
+        absl::StatusOr<std::vector<std::string>> publications =
+            PublicationsOfSource(transaction, source);
+        if (!publications.ok()) return publications.status();
         repo = **std::move(found);
         for (std::string& snapshot : *snapshots) {
           repo->add_snapshots(std::move(snapshot));
+        }
+        for (std::string& publication : *publications) {
+          repo->add_publications(std::move(publication));
         }
         return absl::OkStatus();
       });

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/publication_store.h"
 
 namespace debrepo::storage {
 namespace {
@@ -123,6 +124,15 @@ absl::StatusOr<v1::Snapshot> GetSnapshot(Database& db, absl::string_view name) {
         pqxx::read_transaction tx(connection);
         std::optional<v1::Snapshot> found = ReadSnapshot(tx, name);
         if (found.has_value()) {
+          Transaction transaction(tx);
+          v1::PublishedComponent source;
+          source.set_snapshot(std::string(name));
+          absl::StatusOr<std::vector<std::string>> publications =
+              PublicationsOfSource(transaction, source);
+          if (!publications.ok()) return publications.status();
+          for (std::string& publication : *publications) {
+            found->add_publications(std::move(publication));
+          }
           snapshot = *std::move(found);
         } else {
           snapshot = SnapshotNotFound(name);

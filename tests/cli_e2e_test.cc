@@ -25,6 +25,7 @@ namespace debrepo::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct CliResult {
   int exit_code = -1;
@@ -302,6 +303,34 @@ TEST_F(CliE2eTest, AsyncJsonAndTasks) {
   EXPECT_EQ(noop.exit_code, 0) << noop.output;
 }
 
+TEST_F(CliE2eTest, DbCleanupDeletesThePackagesNothingHolds) {
+  ASSERT_EQ(Cli("repo create gone").exit_code, 0);
+  ASSERT_EQ(Cli(absl::StrCat("repo add gone ",
+                             BuildDebFile("orphan", "1.0", "amd64")))
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli("repo drop gone").exit_code, 0);
+
+  CliResult dry = Cli("db cleanup -dry-run");
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  // The package's file was stored just now: within the workers' grace
+  // period, it stays.
+  EXPECT_EQ(dry.output,
+            "Deleting unreferenced packages (1)...\n"
+            "Skipped deletion, as -dry-run has been requested.\n"
+            "Deleting unreferenced files (0)...\n");
+  CliResult done = Cli("db cleanup -verbose");
+  ASSERT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_THAT(done.output,
+              ::testing::StartsWith("Deleting unreferenced packages (1)...\n"
+                                    "List of package keys to delete:\n"
+                                    " - Pamd64 orphan 1.0 "));
+  EXPECT_THAT(done.output, HasSubstr("\nDeleting unreferenced files (0)...\n"));
+  EXPECT_EQ(Cli("db cleanup").output,
+            "Deleting unreferenced packages (0)...\n"
+            "Deleting unreferenced files (0)...\n");
+}
+
 TEST_F(CliE2eTest, PackageSearchShowAndRepoCopyMove) {
   ASSERT_EQ(Cli("repo create from").exit_code, 0);
   ASSERT_EQ(Cli("repo create to").exit_code, 0);
@@ -444,7 +473,10 @@ TEST_F(CliE2eTest, SnapshotLifeCycleInAptlyGrammar) {
 
   CliResult created = Cli("snapshot create s1 from repo r1");
   ASSERT_EQ(created.exit_code, 0) << created.output;
-  EXPECT_EQ(created.output, "Snapshot s1 successfully created.\n");
+  EXPECT_EQ(created.output,
+            "Snapshot s1 successfully created.\n"
+            "You can run 'debrepo publish snapshot s1' to publish snapshot as "
+            "Debian repository.\n");
   ASSERT_EQ(Cli("snapshot create e empty").exit_code, 0);
   CliResult again = Cli("snapshot create e empty");
   EXPECT_EQ(again.exit_code, 1) << again.output;
@@ -567,7 +599,9 @@ TEST_F(CliE2eTest, SnapshotDiffMergePullFilterVerifyAsAptlyPrints) {
             "[-] app_1.0_amd64 removed\n"
             "[+] app_2.0_amd64 added\n"
             "[+] libz_2.0_amd64 added\n"
-            "\nSnapshot p successfully created.\n");
+            "\nSnapshot p successfully created.\n"
+            "You can run 'debrepo publish snapshot p' to publish snapshot as "
+            "Debian repository.\n");
   CliResult dry = Cli("snapshot pull -dry-run -no-deps a b q app");
   ASSERT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_THAT(dry.output,
@@ -577,7 +611,10 @@ TEST_F(CliE2eTest, SnapshotDiffMergePullFilterVerifyAsAptlyPrints) {
 
   CliResult filtered = Cli("snapshot filter -with-deps b f app");
   ASSERT_EQ(filtered.exit_code, 0) << filtered.output;
-  EXPECT_EQ(filtered.output, "Snapshot f successfully filtered.\n");
+  EXPECT_EQ(filtered.output,
+            "Snapshot f successfully filtered.\n"
+            "You can run 'debrepo publish snapshot f' to publish snapshot as "
+            "Debian repository.\n");
   EXPECT_EQ(Cli("snapshot search f").output, "app_2.0_amd64\nlibz_2.0_amd64\n");
   EXPECT_THAT(Cli("snapshot show f").output,
               HasSubstr("Description: Filtered 'b', query was: 'app'\n"));
@@ -719,6 +756,159 @@ TEST_F(CliE2eTest, TwoBuildsInOneRequestSayThatAndPoolNamesComeFromControl) {
 
 // The workers hold each job for a while, so that a test can act while a
 // job is queued or running.
+// CliPublishTest runs a worker that publishes into a publish root of the
+// test's, signing with a key of the test's.
+class CliPublishTest : public CliE2eTest {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(root_);
+    keyring_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/publisher.gpg");
+    signers_.ExportKeyring("publisher", keyring_);
+    stack_.StartServer();
+    stack_.StartWorker({absl::StrCat("--publish_root=", root_),
+                        absl::StrCat("--gpg_home=", signers_.home()),
+                        "--gpg_key=publisher@example.org"});
+  }
+
+  // AddPackage adds a package built from the arguments (see BuildDebFile)
+  // to `repo` and returns the .deb's path.
+  std::string AddPackage(const std::string& repo, const std::string& name,
+                         const std::string& version,
+                         const std::string& architecture) {
+    const std::string deb = BuildDebFile(name, version, architecture);
+    CliResult added = Cli(absl::StrCat("repo add ", repo, " ", deb));
+    EXPECT_EQ(added.exit_code, 0) << added.output;
+    return deb;
+  }
+
+  // Published returns the file at `path` under the publish root.
+  std::string Published(const std::string& path) {
+    return ReadFile(absl::StrCat(root_, "/", path));
+  }
+
+  // Verified reports whether gpgv accepts the signature of the file at
+  // `path` under the publish root (InRelease) or, with `detached_from`, of
+  // that file (Release) by `path` (Release.gpg), with the publisher's key.
+  bool Verified(const std::string& path,
+                const std::string& detached_from = "") {
+    return RunQuietly(absl::StrCat(
+               "gpgv --keyring ", keyring_, " ", root_, "/", path,
+               detached_from.empty()
+                   ? ""
+                   : absl::StrCat(" ", root_, "/", detached_from))) == 0;
+  }
+
+  TestSigners signers_{{"publisher"}};
+  std::string keyring_;
+  const std::string root_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/public");
+};
+
+TEST_F(CliPublishTest, PublishSnapshotsSwitchAndDropInAptlyGrammar) {
+  ASSERT_EQ(Cli("repo create r1").exit_code, 0);
+  const std::string deb = AddPackage("r1", "pa", "1.0", "amd64");
+  ASSERT_EQ(Cli("snapshot create s1 from repo r1").exit_code, 0);
+
+  CliResult published = Cli("publish snapshot -distribution=stable s1");
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_THAT(published.output,
+              HasSubstr("Snapshot s1 has been successfully published.\n"));
+  EXPECT_THAT(published.output,
+              HasSubstr("  deb http://your-server/ stable main\n"));
+  EXPECT_THAT(Published("dists/stable/main/binary-amd64/Packages"),
+              HasSubstr("Package: pa\n"));
+  EXPECT_TRUE(Verified("dists/stable/InRelease"));
+  EXPECT_TRUE(Verified("dists/stable/Release.gpg", "dists/stable/Release"));
+  EXPECT_EQ(Published("pool/main/p/pa/pa_1.0_amd64.deb"), ReadFile(deb));
+
+  CliResult again = Cli("publish snapshot -distribution=stable s1");
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("ALREADY_EXISTS"));
+
+  CliResult listed = Cli("publish list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(listed.output,
+            "Published repositories:\n"
+            "  * ./stable [amd64] publishes {main: [s1]: Snapshot from local "
+            "repo [r1]}\n");
+  CliResult shown = Cli("publish show stable");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_EQ(shown.output,
+            "Prefix: .\nDistribution: stable\nArchitectures: amd64\n"
+            "Sources:\n  main: s1 [snapshot]\n");
+
+  // A published snapshot stays, even with -force.
+  CliResult refused = Cli("snapshot drop -force s1");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("stable"));
+
+  AddPackage("r1", "pa", "2.0", "amd64");
+  ASSERT_EQ(Cli("snapshot create s2 from repo r1").exit_code, 0);
+  CliResult switched = Cli("publish switch stable s2");
+  ASSERT_EQ(switched.exit_code, 0) << switched.output;
+  EXPECT_EQ(switched.output,
+            "Publish for snapshot ./stable [amd64] publishes {main: [s2]: "
+            "Snapshot from local repo [r1]} has been successfully switched "
+            "to new snapshot.\n");
+  EXPECT_THAT(Published("dists/stable/main/binary-amd64/Packages"),
+              HasSubstr("Version: 2.0\n"));
+  EXPECT_TRUE(Verified("dists/stable/InRelease"));
+  ASSERT_EQ(Cli("snapshot drop s1").exit_code, 0);
+
+  CliResult dropped = Cli("publish drop stable");
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.output;
+  EXPECT_EQ(dropped.output,
+            "Published repository has been removed successfully.\n");
+  EXPECT_FALSE(std::filesystem::exists(absl::StrCat(root_, "/dists/stable")));
+  EXPECT_FALSE(std::filesystem::exists(
+      absl::StrCat(root_, "/pool/main/p/pa/pa_2.0_amd64.deb")));
+  EXPECT_EQ(Cli("publish list -raw").output, "");
+  EXPECT_EQ(Cli("publish show stable").exit_code, 1);
+}
+
+TEST_F(CliPublishTest, PublishReposUnsignedAtAPrefixAndUpdate) {
+  ASSERT_EQ(Cli("repo create -distribution=edge -component=extra r1").exit_code,
+            0);
+  ASSERT_EQ(Cli("repo create r2").exit_code, 0);
+  AddPackage("r1", "ua", "1.0", "amd64");
+  AddPackage("r2", "ub", "1.0", "all");
+  // Components must match the sources: a usage error, nothing sent.
+  EXPECT_EQ(Cli("publish repo -component=a,b,c r1 ppa").exit_code, 2);
+
+  CliResult published =
+      Cli("publish repo -skip-signing -component=,contrib -architectures=amd64 "
+          "r1 r2 ppa/x");
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_THAT(
+      published.output,
+      HasSubstr("Local repos r1, r2 have been successfully published."));
+  EXPECT_THAT(
+      published.output,
+      HasSubstr("  deb http://your-server/ppa/x/ edge contrib extra\n"));
+  EXPECT_THAT(published.output, HasSubstr("[trusted=yes]"));
+  EXPECT_FALSE(std::filesystem::exists(
+      absl::StrCat(root_, "/ppa/x/dists/edge/InRelease")));
+  EXPECT_THAT(Published("ppa/x/dists/edge/contrib/binary-amd64/Packages"),
+              HasSubstr("Package: ub\n"));
+  EXPECT_EQ(Cli("publish list -raw").output, "ppa/x edge\n");
+
+  // A published repo cannot be dropped.
+  EXPECT_EQ(Cli("repo drop -force r2").exit_code, 1);
+
+  AddPackage("r1", "uc", "1.0", "amd64");
+  EXPECT_THAT(Published("ppa/x/dists/edge/extra/binary-amd64/Packages"),
+              Not(HasSubstr("Package: uc\n")));
+  CliResult updated = Cli("publish update edge ppa/x");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  EXPECT_EQ(updated.output,
+            "Publish for local repo ppa/x/edge [amd64] publishes {contrib: "
+            "[r2]}, {extra: [r1]} has been successfully updated.\n");
+  EXPECT_THAT(Published("ppa/x/dists/edge/extra/binary-amd64/Packages"),
+              HasSubstr("Package: uc\n"));
+  // Turning signing on: the workers' key signs.
+  ASSERT_EQ(Cli("publish update -skip-signing=false edge ppa/x").exit_code, 0);
+  EXPECT_TRUE(Verified("ppa/x/dists/edge/InRelease"));
+}
+
 class CliSlowJobsTest : public CliE2eTest {
  protected:
   void SetUp() override {

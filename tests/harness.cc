@@ -155,6 +155,7 @@ void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   server.files = v1::Files::NewStub(server.channel);
   server.packages = v1::Packages::NewStub(server.channel);
   server.snapshots = v1::Snapshots::NewStub(server.channel);
+  server.publish = v1::Publish::NewStub(server.channel);
   servers_.push_back(std::move(server));
 }
 
@@ -185,6 +186,9 @@ v1::Admin::Stub& Stack::admin(int index) {
 }
 v1::Files::Stub& Stack::files(int index) {
   return *servers_[index % servers_.size()].files;
+}
+v1::Publish::Stub& Stack::publish(int index) {
+  return *servers_[index % servers_.size()].publish;
 }
 v1::Packages::Stub& Stack::packages(int index) {
   return *servers_[index % servers_.size()].packages;
@@ -218,6 +222,19 @@ v1::Job Stack::WaitJob(int64_t id, absl::Duration timeout, int server) {
   }
   ADD_FAILURE() << "job " << id << " did not end within " << timeout
                 << "; last seen: " << job.ShortDebugString();
+  return job;
+}
+
+v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
+  v1::GetJobRequest get;
+  get.set_id(id);
+  v1::Job job;
+  for (int i = 0; i < 400; ++i) {
+    grpc::Status status =
+        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
+    if (status.ok() && job.state() == v1::RUNNING) break;
+    absl::SleepFor(absl::Milliseconds(25));
+  }
   return job;
 }
 

@@ -19,6 +19,7 @@
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
+#include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 #include "proto/debrepo/v1/snapshots.grpc.pb.h"
 #include "tests/test_database.h"
@@ -78,6 +79,7 @@ class Stack {
   v1::Files::Stub& files(int index = 0);
   v1::Packages::Stub& packages(int index = 0);
   v1::Snapshots::Stub& snapshots(int index = 0);
+  v1::Publish::Stub& publish(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -92,6 +94,7 @@ class Stack {
     std::unique_ptr<v1::Repos::Stub> repos;
     std::unique_ptr<v1::Jobs::Stub> jobs;
     std::unique_ptr<v1::Admin::Stub> admin;
+    std::unique_ptr<v1::Publish::Stub> publish;
     std::unique_ptr<v1::Files::Stub> files;
     std::unique_ptr<v1::Packages::Stub> packages;
     std::unique_ptr<v1::Snapshots::Stub> snapshots;
@@ -101,6 +104,10 @@ class Stack {
   std::vector<Server> servers_;
   std::vector<std::unique_ptr<Process>> workers_;
 };
+
+// WaitUntilRunning polls job `id` until it runs (up to 10 s) and returns
+// it as last read.
+v1::Job WaitUntilRunning(Stack& stack, int64_t id);
 
 // Ended is true for SUCCEEDED, FAILED and CANCELLED.
 bool Ended(v1::JobState state);
@@ -188,6 +195,8 @@ class TestSigners {
   // ClearSign clear-signs the file at `path` in place with `name`'s key;
   // an empty `name` leaves it unsigned.
   void ClearSign(const std::string& path, const std::string& name);
+  // home is the GNUPGHOME holding the keys (for a worker's --gpg_home).
+  const std::string& home() const { return home_; }
 
  private:
   std::string home_;

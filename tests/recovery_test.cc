@@ -20,19 +20,6 @@
 namespace debrepo::testing {
 namespace {
 
-v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
-  v1::GetJobRequest get;
-  get.set_id(id);
-  v1::Job job;
-  for (int i = 0; i < 400; ++i) {
-    grpc::Status status =
-        stack.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job);
-    if (status.ok() && job.state() == v1::RUNNING) break;
-    absl::SleepFor(absl::Milliseconds(25));
-  }
-  return job;
-}
-
 TEST(RecoveryTest, KilledWorkersJobCompletesExactlyOnceElsewhere) {
   TestDatabase db;
   Stack stack(db.url());

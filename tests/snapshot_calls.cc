@@ -101,6 +101,18 @@ Result AddPackagesToRepo(Stack& stack, const std::string& repo,
   return Await(stack, rpc, job, server);
 }
 
+Result RemovePackagesFromRepo(Stack& stack, const std::string& repo,
+                              const std::vector<std::string>& keys,
+                              int server) {
+  v1::RemovePackagesRequest request;
+  request.set_name(repo);
+  for (const std::string& key : keys) request.add_keys(key);
+  v1::Job job;
+  grpc::Status rpc = stack.repos(server).RemovePackages(
+      Deadline(absl::Seconds(30)).get(), request, &job);
+  return Await(stack, rpc, job, server);
+}
+
 std::vector<std::string> UploadPackageSpecs(
     Stack& stack, const std::string& repo, const std::string& directory,
     const std::vector<PackageSpec>& specs) {
@@ -116,6 +128,12 @@ std::vector<std::string> UploadPackageSpecs(
                       spec.architecture, ".deb"),
          bytes, Sha256Hex(bytes)});
   }
+  return UploadFilesToRepo(stack, repo, directory, files);
+}
+
+std::vector<std::string> UploadFilesToRepo(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<FileToUpload>& files) {
   v1::Job job;
   Result uploaded =
       Await(stack, UploadFiles(stack, directory, files, &job), job);
@@ -130,7 +148,7 @@ std::vector<std::string> UploadPackageSpecs(
   EXPECT_EQ(added.code, absl::StatusCode::kOk) << added.message;
   if (added.code != absl::StatusCode::kOk) return {};
   const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
-  EXPECT_EQ(result.added_count(), static_cast<int64_t>(specs.size()));
+  EXPECT_EQ(result.added_count(), static_cast<int64_t>(files.size()));
   return {result.added().begin(), result.added().end()};
 }
 

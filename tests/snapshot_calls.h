@@ -43,6 +43,11 @@ std::vector<std::string> SnapshotKeys(Stack& stack, const std::string& name,
 Result AddPackagesToRepo(Stack& stack, const std::string& repo,
                          const std::vector<std::string>& keys, int server = 0);
 
+// RemovePackagesFromRepo removes the packages with `keys` from repo `repo`.
+Result RemovePackagesFromRepo(Stack& stack, const std::string& repo,
+                              const std::vector<std::string>& keys,
+                              int server = 0);
+
 // PackageSpec is a package to build: its name, version, architecture,
 // further control lines ("Depends: x\n"), and the payload that tells
 // builds of one version apart (name and version when empty).
@@ -53,6 +58,13 @@ struct PackageSpec {
   std::string extra_control;
   std::string payload;
 };
+
+// UploadFilesToRepo uploads `files` (package files) to directory
+// `directory`, adds them to repo `repo`, and returns their keys (empty
+// when a step failed, which also fails the test).
+std::vector<std::string> UploadFilesToRepo(
+    Stack& stack, const std::string& repo, const std::string& directory,
+    const std::vector<FileToUpload>& files);
 
 // UploadPackageSpecs builds `specs`, uploads them to directory
 // `directory`, adds them to repo `repo`, and returns their keys (empty

@@ -48,21 +48,10 @@ class SnapshotStoreTest : public ::testing::Test {
         "FROM generate_series(1, 3) g");
   }
 
-  // Runs `body` in a serializable transaction, committed when it succeeds.
-  absl::Status InTransaction(
-      absl::FunctionRef<absl::Status(storage::Transaction&)> body) {
-    pqxx::connection connection(db_.url());
-    pqxx::transaction<pqxx::isolation_level::serializable> work(connection);
-    storage::Transaction tx(work);
-    absl::Status status = body(tx);
-    if (status.ok()) work.commit();
-    return status;
-  }
-
   absl::Status Insert(const std::string& name,
                       const std::vector<v1::SnapshotSource>& sources,
                       const storage::SnapshotPackageIds& package_ids) {
-    return InTransaction([&](storage::Transaction& tx) {
+    return db_.InTransaction([&](storage::Transaction& tx) {
       return storage::InsertSnapshot(tx, Named(name), sources, package_ids)
           .status();
     });
@@ -99,27 +88,30 @@ TEST_F(SnapshotStoreTest,
             "{1,2,3}");
 
   std::vector<std::string> dependants;
-  ASSERT_TRUE(InTransaction([&](storage::Transaction& tx) {
-                absl::StatusOr<std::vector<std::string>> made =
-                    storage::SnapshotsMadeFrom(tx, v1::SnapshotSource::SNAPSHOT,
-                                               "a");
-                if (!made.ok()) return made.status();
-                dependants = *made;
-                return absl::OkStatus();
-              }).ok());
+  ASSERT_TRUE(db_.InTransaction([&](storage::Transaction& tx) {
+                   absl::StatusOr<std::vector<std::string>> made =
+                       storage::SnapshotsMadeFrom(
+                           tx, v1::SnapshotSource::SNAPSHOT, "a");
+                   if (!made.ok()) return made.status();
+                   dependants = *made;
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_THAT(dependants, ElementsAre("m"));
 
   // The foreign key keeps a source from vanishing under its dependants.
-  EXPECT_EQ(InTransaction([](storage::Transaction& tx) {
-              return storage::DeleteSnapshot(tx, "a");
-            }).code(),
+  EXPECT_EQ(db_.InTransaction([](storage::Transaction& tx) {
+                 return storage::DeleteSnapshot(tx, "a");
+               })
+                .code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(InTransaction([](storage::Transaction& tx) {
-                absl::Status marked = storage::MarkSourceDropped(
-                    tx, v1::SnapshotSource::SNAPSHOT, "a");
-                if (!marked.ok()) return marked;
-                return storage::DeleteSnapshot(tx, "a");
-              }).ok());
+  ASSERT_TRUE(db_.InTransaction([](storage::Transaction& tx) {
+                   absl::Status marked = storage::MarkSourceDropped(
+                       tx, v1::SnapshotSource::SNAPSHOT, "a");
+                   if (!marked.ok()) return marked;
+                   return storage::DeleteSnapshot(tx, "a");
+                 })
+                  .ok());
   m = storage::GetSnapshot(pool_, "m");
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_EQ(m->sources_size(), 2);

@@ -101,4 +101,14 @@ void TestDatabase::RestartServer() const {
   ADD_FAILURE() << "PostgreSQL did not come back within 60 s of a restart";
 }
 
+absl::Status TestDatabase::InTransaction(
+    absl::FunctionRef<absl::Status(storage::Transaction&)> body) const {
+  pqxx::connection connection(url_);
+  pqxx::transaction<pqxx::isolation_level::serializable> work(connection);
+  storage::Transaction tx(work);
+  absl::Status status = body(tx);
+  if (status.ok()) work.commit();
+  return status;
+}
+
 }  // namespace debrepo::testing

@@ -6,6 +6,10 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "storage/transaction.h"
+
 namespace debrepo::testing {
 
 // TestDatabase creates a fresh database and drops it when destroyed.
@@ -31,6 +35,11 @@ class TestDatabase {
   // Runs one SQL statement and returns the first column of the first row
   // ("" when no rows).
   std::string QueryValue(const std::string& sql) const;
+  // InTransaction runs `body` in a serializable transaction on a
+  // connection of its own, committed when `body` succeeds (a job's
+  // transaction, for storage tests).
+  absl::Status InTransaction(
+      absl::FunctionRef<absl::Status(storage::Transaction&)> body) const;
   // RestartServer restarts the whole PostgreSQL server (`pg_ctl restart -m
   // fast`, which drops every session) and returns once it accepts
   // connections again. The restart is started by the server itself, so

@@ -27,17 +27,6 @@ v1::Job GetJob(Stack& stack, int64_t id) {
   return job;
 }
 
-v1::Job WaitUntilRunning(Stack& stack, int64_t id) {
-  v1::Job job;
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  do {
-    job = GetJob(stack, id);
-    if (job.state() != v1::QUEUED) break;
-    absl::SleepFor(absl::Milliseconds(25));
-  } while (absl::Now() < deadline);
-  return job;
-}
-
 v1::Job SubmitNoop(Stack& stack, const std::string& resource) {
   v1::SubmitNoopRequest request;
   request.set_resource(resource);

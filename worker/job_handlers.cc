@@ -3,10 +3,15 @@
 #include <algorithm>
 
 #include "jobs/admin_kinds.h"
+#include "jobs/publish_kinds.h"
 #include "jobs/repo_kinds.h"
 #include "jobs/snapshot_kinds.h"
 #include "jobs/upload_kinds.h"
 #include "worker/admin/noop_job.h"
+#include "worker/publish/create_publication_job.h"
+#include "worker/publish/delete_publication_job.h"
+#include "worker/publish/switch_publication_job.h"
+#include "worker/publish/update_publication_job.h"
 #include "worker/repo/add_from_upload_job.h"
 #include "worker/repo/add_packages_job.h"
 #include "worker/repo/copy_packages_job.h"
@@ -55,9 +60,13 @@ std::vector<std::string> JobHandlers::kinds() const {
 
 JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier,
+                            const PublicationTrees* trees,
+                            absl::Duration blob_grace_period,
                             const std::string& test_after_commit_log) {
   JobHandlers handlers;
   handlers.Add(jobs::kNoop, std::make_unique<NoopJob>(test_after_commit_log));
+  handlers.Add(jobs::kCleanup,
+               std::make_unique<CleanupJob>(blobs, blob_grace_period));
   handlers.Add(jobs::kCreateRepo, std::make_unique<CreateRepoJob>());
   handlers.Add(jobs::kUpdateRepo, std::make_unique<UpdateRepoJob>());
   handlers.Add(jobs::kDeleteRepo, std::make_unique<DeleteRepoJob>());
@@ -78,6 +87,16 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.Add(jobs::kMergeSnapshots, std::make_unique<MergeSnapshotsJob>());
   handlers.Add(jobs::kPullSnapshot, std::make_unique<PullSnapshotJob>());
   handlers.Add(jobs::kFilterSnapshot, std::make_unique<FilterSnapshotJob>());
+  if (trees != nullptr) {
+    handlers.Add(jobs::kCreatePublication,
+                 std::make_unique<CreatePublicationJob>(trees));
+    handlers.Add(jobs::kUpdatePublication,
+                 std::make_unique<UpdatePublicationJob>(trees));
+    handlers.Add(jobs::kSwitchPublication,
+                 std::make_unique<SwitchPublicationJob>(trees));
+    handlers.Add(jobs::kDeletePublication,
+                 std::make_unique<DeletePublicationJob>(trees));
+  }
   return handlers;
 }
 

@@ -14,11 +14,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "blobstore/blob_store.h"
 #include "common/status_macros.h"
 #include "deb/gpgv_verifier.h"
 #include "jobs/job_kind.h"
+#include "worker/admin/cleanup_job.h"
 #include "worker/job_handler.h"
+#include "worker/publish/publication_tree.h"
 
 namespace debrepo::worker {
 namespace internal {
@@ -126,13 +129,18 @@ class JobHandlers {
 };
 
 // MakeJobHandlers lists every handler against its kind. Handlers that read
-// package files use `blobs`; signatures of .changes files are checked with
-// `verifier` (none: only unsigned or unchecked includes work). Testing
-// only: no-op jobs' after-commit steps append to `test_after_commit_log`
-// when it is set.
-JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
-                            std::optional<deb::GpgvVerifier> verifier,
-                            const std::string& test_after_commit_log = "");
+// package files use `blobs`; the publish handlers write trees with
+// `trees` (none: this worker has no publish root and runs no publish
+// jobs); signatures of .changes files are checked with
+// `verifier` (none: only unsigned or unchecked includes work); garbage
+// collection keeps unreferenced blobs younger than `blob_grace_period`.
+// Testing only: no-op jobs' after-commit steps append to
+// `test_after_commit_log` when it is set.
+JobHandlers MakeJobHandlers(
+    blobstore::BlobStore* blobs, std::optional<deb::GpgvVerifier> verifier,
+    const PublicationTrees* trees = nullptr,
+    absl::Duration blob_grace_period = kDefaultBlobGracePeriod,
+    const std::string& test_after_commit_log = "");
 
 }  // namespace debrepo::worker
 

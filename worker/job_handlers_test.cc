@@ -23,12 +23,16 @@ class JobHandlersTest : public ::testing::Test {
   }
 
   std::unique_ptr<blobstore::FsBlobStore> blobs_;
+  // Never connects: no job runs here.
+  storage::Database db_{"postgresql://unused"};
+  PublicationTrees trees_{PublishConfig(), blobs_.get(), &db_};
 };
 
 // A kind declared in jobs/ (and listed in AllJobKinds) that no handler
 // runs would wait forever for a worker.
 TEST_F(JobHandlersTest, EveryDeclaredKindHasAHandler) {
-  const JobHandlers handlers = MakeJobHandlers(blobs_.get(), std::nullopt);
+  const JobHandlers handlers =
+      MakeJobHandlers(blobs_.get(), std::nullopt, &trees_);
   for (const jobs::RegisteredJobKind& kind : jobs::AllJobKinds().kinds()) {
     EXPECT_NE(handlers.Find(kind.name()), nullptr)
         << kind.name()
@@ -40,7 +44,8 @@ TEST_F(JobHandlersTest, EveryDeclaredKindHasAHandler) {
 // A handler bound to a declaration missing from AllJobKinds runs jobs no
 // server can submit; one registered twice hides the other.
 TEST_F(JobHandlersTest, EveryHandlerRunsOneDeclaredKind) {
-  const JobHandlers handlers = MakeJobHandlers(blobs_.get(), std::nullopt);
+  const JobHandlers handlers =
+      MakeJobHandlers(blobs_.get(), std::nullopt, &trees_);
   absl::flat_hash_set<absl::string_view> declared;
   for (const jobs::RegisteredJobKind& kind : jobs::AllJobKinds().kinds()) {
     declared.insert(kind.name());
@@ -56,7 +61,8 @@ TEST_F(JobHandlersTest, EveryHandlerRunsOneDeclaredKind) {
 }
 
 TEST_F(JobHandlersTest, UnknownKindHasNoHandler) {
-  const JobHandlers handlers = MakeJobHandlers(blobs_.get(), std::nullopt);
+  const JobHandlers handlers =
+      MakeJobHandlers(blobs_.get(), std::nullopt, &trees_);
   EXPECT_EQ(handlers.Find("mirror.update"), nullptr);
 }
 

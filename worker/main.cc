@@ -1,7 +1,9 @@
 // debrepo-worker: claims jobs from PostgreSQL and runs them.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -16,7 +18,11 @@
 #include "common/logging.h"
 #include "common/stop_signals.h"
 #include "startup/startup.h"
+#include "storage/database.h"
+#include "worker/admin/cleanup_job.h"
 #include "worker/job_handlers.h"
+#include "worker/publish/publication_tree.h"
+#include "worker/publish/publish_roots.h"
 #include "worker/worker.h"
 
 ABSL_FLAG(std::string, database_url,
@@ -34,6 +40,30 @@ ABSL_FLAG(std::vector<std::string>, trusted_keyrings, {},
           "Comma-separated absolute paths of OpenPGP keyrings (gpg --export "
           "output) whose keys may sign included .changes files "
           "(DEBREPO_TRUSTED_KEYRINGS).");
+ABSL_FLAG(std::string, publish_root, "",
+          "Directory of the publish root of storage \"filesystem:default\" "
+          "(DEBREPO_PUBLISH_ROOT), shared by every worker; publish jobs "
+          "write <root>/<prefix>/dists and pool there. Empty: this worker "
+          "runs no publish jobs unless --publish_storage names a storage.");
+ABSL_FLAG(std::vector<std::string>, publish_storage, {},
+          "Comma-separated NAME=PATH publish roots of storages "
+          "\"filesystem:NAME\" (DEBREPO_PUBLISH_STORAGE).");
+ABSL_FLAG(std::string, gpg_home, "",
+          "GNUPGHOME holding the key that signs publications "
+          "(DEBREPO_GPG_HOME); empty: gpg's default.");
+ABSL_FLAG(std::string, gpg_key, "",
+          "Key id or fingerprint that signs publications (DEBREPO_GPG_KEY); "
+          "empty: the home's default key. A publication's gpg_key overrides "
+          "it.");
+ABSL_FLAG(std::string, gpg_key_file, "",
+          "Armored private key file that signs publications, instead of "
+          "--gpg_home (DEBREPO_GPG_KEY_FILE).");
+ABSL_FLAG(std::string, gpg_passphrase_file, "",
+          "File holding the signing key's passphrase "
+          "(DEBREPO_GPG_PASSPHRASE_FILE).");
+ABSL_FLAG(int, publish_threads, 2,
+          "Threads compressing one publication's indices at once "
+          "(DEBREPO_PUBLISH_THREADS).");
 ABSL_FLAG(int, concurrency, 2,
           "Jobs run at once, one database session each "
           "(DEBREPO_WORKER_CONCURRENCY).");
@@ -50,6 +80,11 @@ ABSL_FLAG(std::string, staging_dir, "",
           "every worker, so that another one can finish what a dead one "
           "committed; default: the blob store's staging/ (same file system, "
           "so staged files can be linked into place).");
+ABSL_FLAG(absl::Duration, cleanup_grace_period,
+          debrepo::worker::kDefaultBlobGracePeriod,
+          "Garbage collection keeps blob-store files that nothing refers to "
+          "until they are this old: an upload stores its files before the "
+          "job recording them commits (DEBREPO_CLEANUP_GRACE_PERIOD).");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
@@ -57,6 +92,9 @@ ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
 ABSL_FLAG(absl::Duration, test_stall_after_commit, absl::ZeroDuration(),
           "Testing only: wait this long between a job's commit and its "
           "after-commit step.");
+ABSL_FLAG(absl::Duration, test_stall_before_prune, absl::ZeroDuration(),
+          "Testing only: wait this long in a publish job's after-commit "
+          "step between putting its tree in place and pruning the pool.");
 ABSL_FLAG(std::string, test_after_commit_log, "",
           "Testing only: no-op jobs' after-commit steps append a line to "
           "this file.");
@@ -89,6 +127,14 @@ int main(int argc, char** argv) {
        {"trusted_keyrings", "DEBREPO_TRUSTED_KEYRINGS"},
        {"job_retention", "DEBREPO_JOB_RETENTION"},
        {"staging_dir", "DEBREPO_STAGING_DIR"},
+       {"cleanup_grace_period", "DEBREPO_CLEANUP_GRACE_PERIOD"},
+       {"publish_root", "DEBREPO_PUBLISH_ROOT"},
+       {"publish_storage", "DEBREPO_PUBLISH_STORAGE"},
+       {"gpg_home", "DEBREPO_GPG_HOME"},
+       {"gpg_key", "DEBREPO_GPG_KEY"},
+       {"gpg_key_file", "DEBREPO_GPG_KEY_FILE"},
+       {"gpg_passphrase_file", "DEBREPO_GPG_PASSPHRASE_FILE"},
+       {"publish_threads", "DEBREPO_PUBLISH_THREADS"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
   debrepo::worker::WorkerOptions options;
@@ -109,9 +155,17 @@ int main(int argc, char** argv) {
   options.test_stall_after_commit =
       absl::GetFlag(FLAGS_test_stall_after_commit);
 
+  absl::StatusOr<std::map<std::string, std::string>> publish_roots =
+      debrepo::worker::ParsePublishRoots(absl::GetFlag(FLAGS_publish_root),
+                                         absl::GetFlag(FLAGS_publish_storage));
+  if (!publish_roots.ok()) {
+    debrepo::LogError("cannot start: ", publish_roots.status().ToString());
+    return 1;
+  }
   absl::StatusOr<debrepo::startup::Started> started =
       debrepo::startup::StartUp({.database_url = options.database_url,
-                                 .blob_dir = absl::GetFlag(FLAGS_blob_dir)});
+                                 .blob_dir = absl::GetFlag(FLAGS_blob_dir),
+                                 .publish_roots = *publish_roots});
   if (!started.ok()) {
     debrepo::LogError("cannot start: ", started.status().ToString());
     return 1;
@@ -129,8 +183,30 @@ int main(int argc, char** argv) {
     }
     verifier = *std::move(created);
   }
+  // The pool lock of each publish job's after-commit step holds one
+  // connection while it links and prunes.
+  debrepo::storage::Database publish_db(options.database_url,
+                                        options.concurrency);
+  std::optional<debrepo::worker::PublicationTrees> trees;
+  if (!publish_roots->empty()) {
+    trees.emplace(
+        debrepo::worker::PublishConfig{
+            .roots = *std::move(publish_roots),
+            .signing_key = {.gnupg_home = absl::GetFlag(FLAGS_gpg_home),
+                            .key_id = absl::GetFlag(FLAGS_gpg_key),
+                            .key_file = absl::GetFlag(FLAGS_gpg_key_file),
+                            .passphrase_file =
+                                absl::GetFlag(FLAGS_gpg_passphrase_file)},
+            .compression_threads =
+                std::max(1, absl::GetFlag(FLAGS_publish_threads)),
+            .test_stall_before_prune =
+                absl::GetFlag(FLAGS_test_stall_before_prune)},
+        started->blobs.get(), &publish_db);
+  }
   debrepo::worker::JobHandlers handlers = debrepo::worker::MakeJobHandlers(
       started->blobs.get(), std::move(verifier),
+      trees.has_value() ? &*trees : nullptr,
+      absl::GetFlag(FLAGS_cleanup_grace_period),
       absl::GetFlag(FLAGS_test_after_commit_log));
   for (const std::string& kind : absl::GetFlag(FLAGS_test_skip_kinds)) {
     if (!handlers.Remove(kind)) {

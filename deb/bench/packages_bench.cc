@@ -109,8 +109,9 @@ int Main() {
   char dir_template[] = "/tmp/debrepo-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   for (auto [name, compression] :
-       {std::pair{"write + gzip -9 (zlib)", Compression::kGzip},
-        std::pair{"write + xz -6 (liblzma)", Compression::kXz}}) {
+       {std::pair{"write + gzip -6 (zlib)", Compression::kGzip},
+        std::pair{"write + xz -1 (liblzma)", Compression::kXz},
+        std::pair{"write + bzip2 -9 (libbz2)", Compression::kBzip2}}) {
     size_t compressed = 0;
     double seconds = BestOf(1, [&] {
       auto writer = CompressedWriter::Create(dir + "/Packages", {compression});

@@ -1,5 +1,6 @@
 // Running a helper program (gpgv, dpkg tools) and capturing its output, with
-// a time limit and a cap on what it may write. Private to //deb.
+// a time limit and a cap on what it may write. Private to //deb and
+// //publish.
 #ifndef DEBREPO_DEB_INTERNAL_SUBPROCESS_H_
 #define DEBREPO_DEB_INTERNAL_SUBPROCESS_H_
 

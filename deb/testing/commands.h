@@ -20,6 +20,14 @@ std::string RunOk(const std::vector<std::string>& argv,
 // Shell runs `command` with sh -c in directory `dir`, like RunOk.
 std::string Shell(const std::filesystem::path& dir, const std::string& command);
 
+// BuildNativeSource builds source package `source` 1.0 in format
+// "3.0 (native)" with dpkg-source in `dir`, whose debian/control starts
+// "Source: `source`\n" + `source_fields` and lists one binary package
+// "`source`-bin", and returns the path of its .dsc.
+std::filesystem::path BuildNativeSource(const std::filesystem::path& dir,
+                                        const std::string& source,
+                                        const std::string& source_fields);
+
 }  // namespace debrepo::deb::testing
 
 #endif  // DEBREPO_DEB_TESTING_COMMANDS_H_

@@ -1,30 +1,13 @@
 #include "tests/bench/aptly.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <vector>
-
-#include "absl/status/status.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 
 namespace debrepo::testing {
 
 Aptly::Aptly(const std::string& directory)
-    : directory_(directory),
-      config_path_(directory + "/aptly.conf"),
-      output_path_(directory + "/output.txt"),
-      peak_path_(directory + "/peak.txt") {
+    : directory_(directory), config_path_(directory + "/aptly.conf") {
   // Only rootDir is set: aptly's defaults for the rest (architectures from
   // the packages, Depends and Pre-Depends followed, first alternative).
   std::ofstream(config_path_)
@@ -35,74 +18,13 @@ Aptly::~Aptly() {
   std::error_code ignored;
   std::filesystem::remove_all(directory_ + "/root", ignored);
   std::filesystem::remove(config_path_, ignored);
-  std::filesystem::remove(output_path_, ignored);
-  std::filesystem::remove(peak_path_, ignored);
 }
 
-namespace {
-
-// The contents of the file at `path` ("" when unreadable).
-std::string Contents(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
-absl::StatusOr<AptlyRun> Aptly::Run(
+absl::StatusOr<TimedRun> Aptly::Run(
     const std::vector<std::string>& args) const {
-  // GNU time runs aptly from a fresh, small process and writes its peak
-  // (%M, KiB) to peak_path_, after a line of its own when aptly fails.
-  std::vector<std::string> argv = {
-      "/usr/bin/time",          "-f", "%M", "-o", peak_path_, "aptly",
-      "-config=" + config_path_};
+  std::vector<std::string> argv = {"aptly", "-config=" + config_path_};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> c_argv;
-  for (std::string& arg : argv) c_argv.push_back(arg.data());
-  c_argv.push_back(nullptr);
-  const int output = open(output_path_.c_str(),
-                          O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (output < 0) {
-    return absl::InternalError(
-        absl::StrCat("open ", output_path_, ": ", std::strerror(errno)));
-  }
-
-  const absl::Time start = absl::Now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(output, STDOUT_FILENO);
-    dup2(output, STDERR_FILENO);
-    execvp(c_argv[0], c_argv.data());
-    _exit(127);
-  }
-  close(output);
-  if (pid < 0) {
-    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      return absl::InternalError(
-          absl::StrCat("waitpid: ", std::strerror(errno)));
-    }
-  }
-  AptlyRun run;
-  run.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  run.exit_code =
-      WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.output = Contents(output_path_);
-  const std::string peak = Contents(peak_path_);
-  const std::vector<absl::string_view> lines =
-      absl::StrSplit(absl::StripTrailingAsciiWhitespace(peak), '\n');
-  if (!absl::SimpleAtoi(lines.back(), &run.peak_rss_kb)) {
-    return absl::InternalError(absl::StrCat(
-        "aptly or /usr/bin/time could not be started (tools/dev deps "
-        "installs them): ",
-        peak, run.output));
-  }
-  return run;
+  return RunTimed(argv, directory_);
 }
 
 }  // namespace debrepo::testing

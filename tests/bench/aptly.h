@@ -4,29 +4,13 @@
 #ifndef DEBREPO_TESTS_BENCH_APTLY_H_
 #define DEBREPO_TESTS_BENCH_APTLY_H_
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tests/bench/timed_command.h"
 
 namespace debrepo::testing {
-
-// AptlyRun is how one aptly command ended.
-struct AptlyRun {
-  // The exit status, or 128 + the signal that ended it.
-  int exit_code = -1;
-  // From fork to waitpid returning: the whole command, including opening
-  // and closing aptly's LevelDB database.
-  double seconds = 0;
-  // The command's peak resident set size in KiB, as GNU time reports it
-  // (its child's ru_maxrss). Not this process's own wait4: a child forked
-  // from a large process starts with that process's size as its maximum,
-  // which exec keeps.
-  int64_t peak_rss_kb = 0;
-  // What it wrote to stdout and stderr, interleaved.
-  std::string output;
-};
 
 // Aptly runs `aptly` (from PATH) against a configuration whose rootDir is
 // under a directory of its own, so that nothing of the user's aptly state
@@ -40,18 +24,15 @@ class Aptly {
   Aptly(const Aptly&) = delete;
   Aptly& operator=(const Aptly&) = delete;
 
-  // Run runs `aptly -config=<conf> args...` under /usr/bin/time, waits for
-  // it and returns how it ended (a command that fails is still OK: see
-  // exit_code). Its output goes to a file, not a pipe, so the timing does
-  // not depend on how fast this process reads. INTERNAL when it cannot be
-  // started.
-  absl::StatusOr<AptlyRun> Run(const std::vector<std::string>& args) const;
+  // Run runs `aptly -config=<conf> args...` with RunTimed.
+  absl::StatusOr<TimedRun> Run(const std::vector<std::string>& args) const;
+
+  // PublicDir is where aptly writes published trees.
+  std::string PublicDir() const { return directory_ + "/root/public"; }
 
  private:
   std::string directory_;
   std::string config_path_;
-  std::string output_path_;
-  std::string peak_path_;
 };
 
 }  // namespace debrepo::testing

@@ -15,7 +15,7 @@
 namespace debrepo::testing {
 namespace {
 
-absl::Status Failed(const std::vector<std::string>& args, const AptlyRun& run) {
+absl::Status Failed(const std::vector<std::string>& args, const TimedRun& run) {
   return absl::InternalError(absl::StrCat("aptly ", absl::StrJoin(args, " "),
                                           " exited ", run.exit_code, ": ",
                                           run.output.substr(0, 2000)));
@@ -23,7 +23,7 @@ absl::Status Failed(const std::vector<std::string>& args, const AptlyRun& run) {
 
 // Runs `args` and fails unless aptly exits 0.
 absl::Status RunOk(const Aptly& aptly, const std::vector<std::string>& args) {
-  ASSIGN_OR_RETURN(AptlyRun run, aptly.Run(args));
+  ASSIGN_OR_RETURN(TimedRun run, aptly.Run(args));
   if (run.exit_code != 0) return Failed(args, run);
   return absl::OkStatus();
 }
@@ -32,7 +32,7 @@ absl::Status RunOk(const Aptly& aptly, const std::vector<std::string>& args) {
 absl::StatusOr<int64_t> PackageCount(const Aptly& aptly,
                                      const std::string& snapshot) {
   const std::vector<std::string> args = {"snapshot", "show", snapshot};
-  ASSIGN_OR_RETURN(AptlyRun run, aptly.Run(args));
+  ASSIGN_OR_RETURN(TimedRun run, aptly.Run(args));
   if (run.exit_code != 0) return Failed(args, run);
   for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
     int64_t count = 0;
@@ -64,9 +64,9 @@ absl::Status AptlySnapshotOperations::Load(const SnapshotWorkload& workload) {
 
 Measured AptlySnapshotOperations::Timed(
     const std::vector<std::string>& args,
-    absl::FunctionRef<absl::StatusOr<int64_t>(const AptlyRun&)> count) {
+    absl::FunctionRef<absl::StatusOr<int64_t>(const TimedRun&)> count) {
   Measured measured;
-  absl::StatusOr<AptlyRun> run = aptly_.Run(args);
+  absl::StatusOr<TimedRun> run = aptly_.Run(args);
   if (!run.ok()) {
     measured.status = run.status();
     return measured;
@@ -89,7 +89,7 @@ Measured AptlySnapshotOperations::Timed(
 Measured AptlySnapshotOperations::TimedCreation(
     const std::vector<std::string>& args, const std::string& created) {
   return Timed(args,
-               [&](const AptlyRun&) { return PackageCount(aptly_, created); });
+               [&](const TimedRun&) { return PackageCount(aptly_, created); });
 }
 
 Measured AptlySnapshotOperations::CreateFromRepo(const std::string& snapshot,
@@ -109,7 +109,7 @@ Measured AptlySnapshotOperations::Diff(const std::string& left,
                                        const std::string& right) {
   return Timed(
       {"snapshot", "diff", left, right},
-      [](const AptlyRun& run) -> absl::StatusOr<int64_t> {
+      [](const TimedRun& run) -> absl::StatusOr<int64_t> {
         // Lines "! amd64  | name | 1.0 | 1.1", "+ ...", "- ...".
         int64_t lines = 0;
         for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
@@ -146,7 +146,7 @@ absl::StatusOr<std::vector<std::string>> AptlySnapshotOperations::PackageIds(
     const std::string& snapshot) {
   const std::vector<std::string> args = {"snapshot", "show", "-with-packages",
                                          snapshot};
-  ASSIGN_OR_RETURN(AptlyRun run, aptly_.Run(args));
+  ASSIGN_OR_RETURN(TimedRun run, aptly_.Run(args));
   if (run.exit_code != 0) return Failed(args, run);
   // The lines after "Packages:", each "  name_version_arch".
   std::vector<std::string> ids;

@@ -45,12 +45,15 @@ class AptlySnapshotOperations : public SnapshotOperations {
   absl::StatusOr<std::vector<std::string>> PackageIds(
       const std::string& snapshot) override;
 
+  // aptly is the aptly root the operations run in.
+  const Aptly& aptly() const { return aptly_; }
+
  private:
   // Timed runs `args`, timed; when aptly succeeds, `count` (untimed)
   // makes the Measured's count from the run.
   Measured Timed(
       const std::vector<std::string>& args,
-      absl::FunctionRef<absl::StatusOr<int64_t>(const AptlyRun&)> count);
+      absl::FunctionRef<absl::StatusOr<int64_t>(const TimedRun&)> count);
   // TimedCreation is Timed counting the packages of the snapshot `created`.
   Measured TimedCreation(const std::vector<std::string>& args,
                          const std::string& created);

@@ -26,7 +26,7 @@ TEST(AptlyTest, RunsInItsOwnRootAndReportsItsOwnPeak) {
 
   const std::string directory = NewDirectory("own");
   Aptly aptly(directory);
-  absl::StatusOr<AptlyRun> created = aptly.Run({"repo", "create", "r"});
+  absl::StatusOr<TimedRun> created = aptly.Run({"repo", "create", "r"});
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->exit_code, 0) << created->output;
   EXPECT_TRUE(std::filesystem::exists(directory + "/root/db"));
@@ -34,7 +34,7 @@ TEST(AptlyTest, RunsInItsOwnRootAndReportsItsOwnPeak) {
   EXPECT_GT(created->peak_rss_kb, 1 << 10);    // aptly: some MiB
   EXPECT_LT(created->peak_rss_kb, 200 << 10);  // not the ballast's 300
 
-  absl::StatusOr<AptlyRun> listed = aptly.Run({"repo", "list", "-raw"});
+  absl::StatusOr<TimedRun> listed = aptly.Run({"repo", "list", "-raw"});
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->output, "r\n");
   EXPECT_EQ(ballast[4096], 1);
@@ -42,7 +42,7 @@ TEST(AptlyTest, RunsInItsOwnRootAndReportsItsOwnPeak) {
 
 TEST(AptlyTest, AFailedCommandIsItsExitCodeAndOutput) {
   Aptly aptly(NewDirectory("failed"));
-  absl::StatusOr<AptlyRun> shown = aptly.Run({"snapshot", "show", "nothing"});
+  absl::StatusOr<TimedRun> shown = aptly.Run({"snapshot", "show", "nothing"});
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_NE(shown->exit_code, 0);
   EXPECT_TRUE(absl::StrContains(shown->output, "nothing")) << shown->output;

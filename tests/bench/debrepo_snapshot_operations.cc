@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -31,8 +32,9 @@ absl::Status StatusOf(const grpc::Status& rpc, absl::string_view what) {
 
 }  // namespace
 
-DebrepoSnapshotOperations::DebrepoSnapshotOperations(Stack& stack)
-    : stack_(stack) {}
+DebrepoSnapshotOperations::DebrepoSnapshotOperations(
+    Stack& stack, std::vector<std::string> worker_flags)
+    : stack_(stack), worker_flags_(std::move(worker_flags)) {}
 
 absl::Status DebrepoSnapshotOperations::Load(const SnapshotWorkload& workload) {
   for (const auto& [repo, files] :
@@ -51,7 +53,9 @@ absl::Status DebrepoSnapshotOperations::Load(const SnapshotWorkload& workload) {
 absl::Status DebrepoSnapshotOperations::StartAfresh() {
   stack_.StartServer();
   server_ = stack_.server_count() - 1;
-  worker_ = stack_.StartWorker({"--concurrency=1"});
+  std::vector<std::string> flags = {"--concurrency=1"};
+  flags.insert(flags.end(), worker_flags_.begin(), worker_flags_.end());
+  worker_ = stack_.StartWorker(flags);
   for (int earlier = 0; earlier < worker_; ++earlier) {
     if (!stack_.worker(earlier).Running()) continue;
     stack_.worker(earlier).Signal(SIGTERM);
@@ -75,15 +79,21 @@ Measured DebrepoSnapshotOperations::Measure(
   return measured;
 }
 
-Measured DebrepoSnapshotOperations::TimedJob(
+Measured DebrepoSnapshotOperations::MeasureJob(
     const std::string& rpc_name,
-    const std::function<grpc::Status(v1::Job*)>& submit,
-    const std::string& created) {
-  Measured measured = Measure([&](Measured& m) {
+    const std::function<grpc::Status(v1::Job*)>& submit) {
+  return Measure([&](Measured& m) {
     v1::Job job;
     const grpc::Status rpc = submit(&job);
     m.status = StatusOf(Await(stack_, rpc, job, server_), rpc_name);
   });
+}
+
+Measured DebrepoSnapshotOperations::TimedJob(
+    const std::string& rpc_name,
+    const std::function<grpc::Status(v1::Job*)>& submit,
+    const std::string& created) {
+  Measured measured = MeasureJob(rpc_name, submit);
   if (!measured.status.ok()) return measured;
   v1::GetSnapshotRequest get;
   get.set_name(created);

@@ -22,8 +22,10 @@ namespace debrepo::testing {
 class DebrepoSnapshotOperations : public SnapshotOperations {
  public:
   // DebrepoSnapshotOperations loads through server 0 and worker 0 of
-  // `stack`, which must be running and outlive it.
-  explicit DebrepoSnapshotOperations(Stack& stack);
+  // `stack`, which must be running and outlive it; the workers it starts
+  // get `worker_flags` too.
+  explicit DebrepoSnapshotOperations(
+      Stack& stack, std::vector<std::string> worker_flags = {});
 
   // Load uploads the workload's files (8 concurrent streams of 1,000
   // files) and adds them to repos "a" and "b", then starts afresh.
@@ -47,18 +49,26 @@ class DebrepoSnapshotOperations : public SnapshotOperations {
   absl::StatusOr<std::vector<std::string>> PackageIds(
       const std::string& snapshot) override;
 
+  // MeasureJob measures `submit` (the RPC `rpc_name`, returning a Job) and
+  // the wait for the job, on the server and worker the operations use;
+  // the status is the job's.
+  Measured MeasureJob(const std::string& rpc_name,
+                      const std::function<grpc::Status(v1::Job*)>& submit);
+  // server is the index of the server the operations use.
+  int server() const { return server_; }
+
  private:
   // Measure runs `operation` (which sets the Measured's status and count)
   // timed, with the peak memory of the server and worker during it.
   Measured Measure(const std::function<void(Measured&)>& operation);
-  // TimedJob measures `submit` (the RPC `rpc_name`, returning a Job) and
-  // the wait for the job; when it succeeds, counts the packages of
-  // snapshot `created`.
+  // TimedJob is MeasureJob that, when the job succeeds, counts the
+  // packages of snapshot `created`.
   Measured TimedJob(const std::string& rpc_name,
                     const std::function<grpc::Status(v1::Job*)>& submit,
                     const std::string& created);
 
   Stack& stack_;
+  const std::vector<std::string> worker_flags_;
   // The server and worker the operations use (and measure).
   int server_ = 0;
   int worker_ = 0;

@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +27,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "tests/bench/aptly_snapshot_operations.h"
 #include "tests/bench/bench_setup.h"
+#include "tests/bench/bench_table.h"
 #include "tests/bench/debrepo_snapshot_operations.h"
 #include "tests/bench/snapshot_workload.h"
 #include "tests/harness.h"
@@ -105,61 +104,6 @@ std::string Agreement(SnapshotOperations& ours, SnapshotOperations& aptly,
                snapshot.c_str(), absl::StrJoin(only_ours, " ").c_str(),
                snapshot.c_str(), absl::StrJoin(only_aptly, " ").c_str());
   return counts;
-}
-
-// Column is what one tool did in one operation over all runs.
-struct Column {
-  std::vector<double> seconds;             // of the timed runs
-  std::map<std::string, int64_t> peak_kb;  // of the memory run, by process
-  int64_t count = -1;                      // the last run's
-  absl::Status status;                     // the first failure
-};
-
-// AddTime adds a timed run's time and count.
-void AddTime(const Measured& measured, Column& column) {
-  if (!measured.status.ok()) {
-    if (column.status.ok()) column.status = measured.status;
-    return;
-  }
-  column.seconds.push_back(measured.seconds);
-  column.count = measured.count;
-}
-
-// AddPeak adds the memory run's peaks.
-void AddPeak(const Measured& measured, Column& column) {
-  if (!measured.status.ok()) {
-    if (column.status.ok()) column.status = measured.status;
-    return;
-  }
-  for (const auto& [process, kb] : measured.peak_kb) {
-    column.peak_kb[process] = kb;
-  }
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-std::string Seconds(const Column& column) {
-  if (column.seconds.empty()) {
-    return absl::StrCat("failed: ",
-                        absl::StatusCodeToString(column.status.code()));
-  }
-  return absl::StrFormat("%.3f", Median(column.seconds));
-}
-
-std::string PeakMb(const Column& column) {
-  if (column.seconds.empty()) return "-";
-  std::vector<std::string> parts;
-  for (const auto& [process, kb] : column.peak_kb) {
-    parts.push_back(absl::StrCat(process, " ", kb / 1024));
-  }
-  return absl::StrJoin(parts, ", ");
-}
-
-std::string Count(const Column& column) {
-  return column.seconds.empty() ? "-" : absl::StrCat(column.count);
 }
 
 struct Row {
@@ -291,11 +235,7 @@ int Main() {
       "| aptly peak MB | result: ours | result: aptly | same |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
-    std::string ratio = "-";
-    if (!row.ours.seconds.empty() && !row.aptly.seconds.empty()) {
-      ratio = absl::StrFormat(
-          "%.2f", Median(row.ours.seconds) / Median(row.aptly.seconds));
-    }
+    const std::string ratio = Ratio(row.ours, row.aptly);
     std::printf("| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                 row.operation.c_str(), row.packages, Seconds(row.ours).c_str(),
                 Seconds(row.aptly).c_str(), ratio.c_str(),

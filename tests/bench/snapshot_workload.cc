@@ -5,16 +5,19 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "deb/control.h"
 #include "tests/bench/generated_debs.h"
 
 namespace debrepo::testing {
 namespace {
 
-FileToUpload DebFile(size_t index, const deb::Paragraph& control) {
+// DebFile is the package of `control` as file "p<index><suffix>.deb".
+FileToUpload DebFile(size_t index, const deb::Paragraph& control,
+                     absl::string_view suffix = "") {
   std::string bytes = MakeDeb(control);
   std::string sha256 = Sha256Hex(bytes);
-  return {absl::StrCat("p", index, ".deb"), std::move(bytes),
+  return {absl::StrCat("p", index, suffix, ".deb"), std::move(bytes),
           std::move(sha256)};
 }
 
@@ -33,7 +36,9 @@ SnapshotWorkload MakeSnapshotWorkload(size_t count) {
     deb::Paragraph changed = controls[i];
     (void)changed.Set("Version",
                       absl::StrCat(changed.GetOrEmpty("Version"), "+bench1"));
-    workload.repo_b.push_back(DebFile(i, changed));
+    // A name of its own: aptly names pool files as they were added, and
+    // refuses to publish two files of one name in one pool.
+    workload.repo_b.push_back(DebFile(i, changed, "-bench1"));
     const std::string name(changed.GetOrEmpty("Package"));
     workload.changed_names.push_back(name);
     if (changed.GetOrEmpty("Depends").empty()) {

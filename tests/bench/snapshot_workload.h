@@ -27,7 +27,8 @@ struct SnapshotWorkload {
   // Repo "a": one .deb per stanza of the index, "p<i>.deb".
   std::vector<FileToUpload> repo_a;
   // Repo "b": repo_a's files, except that every tenth (i % 10 == 9) is
-  // rebuilt with "+bench1" appended to its version, a higher version.
+  // rebuilt with "+bench1" appended to its version, a higher version, as
+  // "p<i>-bench1.deb".
   std::vector<FileToUpload> repo_b;
   // The names of repo_b's changed packages.
   std::vector<std::string> changed_names;

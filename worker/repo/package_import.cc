@@ -1,5 +1,6 @@
 #include "worker/repo/package_import.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -240,6 +241,13 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
                            package.package_type);
   package.files.push_back(StoredFile(filename, deb.checksums));
   package.control = std::move(deb.control);
+  package.paths = std::move(deb.paths);
+  // PostgreSQL's text holds UTF-8 only: a path in another encoding (rare,
+  // in old packages) is left out of the package's Contents entries rather
+  // than refusing a package dpkg installs.
+  std::erase_if(package.paths,
+                [](const std::string& path) { return !IsStorableText(path); });
+  std::sort(package.paths.begin(), package.paths.end());
   RETURN_IF_ERROR(Keyed(package, {{filename, deb.checksums}}));
   return uploaded;
 }

@@ -5,14 +5,46 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "storage/publication_store.h"
 #include "storage/snapshot_store.h"
 #include "worker/repo/bounded_lists.h"
 
 namespace debrepo::worker {
+namespace {
+
+// FAILED_PRECONDITION naming the publications of the `kind` source `name`
+// while there are any, force or not (aptly refuses too): the published
+// tree lists its packages, and the foreign keys would refuse anyway.
+absl::Status RefuseWhilePublished(storage::Transaction& tx,
+                                  v1::SnapshotSource::Kind kind,
+                                  absl::string_view name) {
+  v1::PublishedComponent source;
+  if (kind == v1::SnapshotSource::REPO) {
+    source.set_repo(std::string(name));
+  } else {
+    source.set_snapshot(std::string(name));
+  }
+  ASSIGN_OR_RETURN(const std::vector<std::string> publications,
+                   storage::PublicationsOfSource(tx, source));
+  if (publications.empty()) return absl::OkStatus();
+  const absl::string_view what =
+      kind == v1::SnapshotSource::REPO ? "repo" : "snapshot";
+  return absl::FailedPreconditionError(absl::StrCat(
+      what, " \"", name, "\" is published as ", JoinAtMost(publications, ", "),
+      "; drop the publication", publications.size() == 1 ? "" : "s",
+      " first (`debrepo publish drop`)",
+      kind == v1::SnapshotSource::REPO
+          ? ""
+          : " or switch it to another snapshot; force does not drop a "
+            "published snapshot"));
+}
+
+}  // namespace
 
 absl::Status ReleaseDependants(storage::Transaction& tx,
                                v1::SnapshotSource::Kind kind,
                                absl::string_view name, bool force) {
+  RETURN_IF_ERROR(RefuseWhilePublished(tx, kind, name));
   if (force) return storage::MarkSourceDropped(tx, kind, name);
   ASSIGN_OR_RETURN(std::vector<std::string> dependants,
                    storage::SnapshotsMadeFrom(tx, kind, name));

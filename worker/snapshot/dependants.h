@@ -11,9 +11,10 @@
 namespace debrepo::worker {
 
 // ReleaseDependants readies the `kind` source `name` to be dropped: while
-// snapshots were made from it, FAILED_PRECONDITION naming them, unless
-// `force`, which marks their source entries dropped (their packages never
-// change).
+// it is published, FAILED_PRECONDITION naming the publications, even with
+// `force`; while snapshots were made from it, FAILED_PRECONDITION naming them,
+// unless `force`, which marks their source entries dropped (their packages
+// never change).
 absl::Status ReleaseDependants(storage::Transaction& tx,
                                v1::SnapshotSource::Kind kind,
                                absl::string_view name, bool force);

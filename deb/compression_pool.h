@@ -1,0 +1,57 @@
+// CompressionPool: the threads that compress index files for
+// CompressedWriters, and the budget of written data waiting for them.
+#ifndef DEBREPO_DEB_COMPRESSION_POOL_H_
+#define DEBREPO_DEB_COMPRESSION_POOL_H_
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace debrepo::deb {
+
+// CompressionPool runs tasks on a fixed set of threads, first come first
+// served, and bounds the data buffered for them: a writer Reserves the
+// bytes of a chunk before handing it over, and the chunk's last reader
+// Releases them. Thread-safe.
+class CompressionPool {
+ public:
+  // CompressionPool starts `threads` threads (at least one); at most
+  // `max_buffered_bytes` may be reserved at once, except that one
+  // reservation of any size is always let through, so a chunk larger than
+  // the budget cannot wait forever.
+  CompressionPool(int threads, size_t max_buffered_bytes);
+
+  // ~CompressionPool runs the tasks still queued, then joins the threads.
+  ~CompressionPool();
+
+  CompressionPool(const CompressionPool&) = delete;
+  CompressionPool& operator=(const CompressionPool&) = delete;
+
+  // Submit queues `task` to run on one of the threads.
+  void Submit(std::function<void()> task);
+
+  // Reserve waits until `bytes` fit in the budget and takes them.
+  void Reserve(size_t bytes);
+
+  // Release returns `bytes` reserved earlier to the budget.
+  void Release(size_t bytes);
+
+ private:
+  void Run();
+
+  const size_t max_buffered_bytes_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  size_t buffered_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace debrepo::deb
+
+#endif  // DEBREPO_DEB_COMPRESSION_POOL_H_

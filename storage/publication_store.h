@@ -1,0 +1,163 @@
+// Publication rows (migration 12): reads for the server, transactional
+// writes for the publish jobs, the packages a tree lists read in batches,
+// and the pool files of a storage's prefix read under the pool lock.
+#ifndef DEBREPO_STORAGE_PUBLICATION_STORE_H_
+#define DEBREPO_STORAGE_PUBLICATION_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/debrepo/v1/packages_types.pb.h"
+#include "proto/debrepo/v1/publish.pb.h"
+#include "proto/debrepo/v1/publish_types.pb.h"
+#include "storage/database.h"
+#include "storage/transaction.h"
+
+namespace debrepo::storage {
+
+// kDefaultPublishStorage is the storage an empty Publication.storage means.
+inline constexpr absl::string_view kDefaultPublishStorage =
+    "filesystem:default";
+
+// MakePublicationRef names the publication at `storage`, `prefix` and
+// `distribution`.
+v1::PublicationRef MakePublicationRef(absl::string_view storage,
+                                      absl::string_view prefix,
+                                      absl::string_view distribution);
+
+// PublicationName is how messages and Repo/Snapshot.publications name a
+// publication: "<prefix>/<distribution>", with "<storage>:" in front when
+// it is not on kDefaultPublishStorage.
+std::string PublicationName(absl::string_view storage, absl::string_view prefix,
+                            absl::string_view distribution);
+
+// PublicationNotFound is the NOT_FOUND for a publication `ref` names.
+absl::Status PublicationNotFound(const v1::PublicationRef& ref);
+
+// PublicationAlreadyExists is the ALREADY_EXISTS for publishing where
+// `ref` is published already.
+absl::Status PublicationAlreadyExists(const v1::PublicationRef& ref);
+
+// GetPublication reads one publication (`ref` normalised: storage and
+// prefix filled in) with its components; NOT_FOUND when there is none.
+absl::StatusOr<v1::Publication> GetPublication(Database& db,
+                                               const v1::PublicationRef& ref);
+
+// ListPublications returns up to `limit` publications (with components)
+// on `storage` (every storage when empty), ordered by storage, prefix and
+// distribution, after the one PublicationPosition gave `after` for ("" for
+// the first page).
+absl::StatusOr<std::vector<v1::Publication>> ListPublications(
+    Database& db, absl::string_view storage, absl::string_view after,
+    int limit);
+
+// PublicationPosition is where `publication` stands in ListPublications'
+// order, for its `after`.
+std::string PublicationPosition(const v1::Publication& publication);
+
+// StoredPublication is a publication as a job's transaction reads it.
+struct StoredPublication {
+  v1::Publication publication;
+  // The id of the job whose tree is recorded (migration 12).
+  int64_t generation = 0;
+};
+
+// FindPublication reads the publication `ref` names (normalised) inside a
+// job's transaction; nullopt when absent.
+absl::StatusOr<std::optional<StoredPublication>> FindPublication(
+    Transaction& tx, const v1::PublicationRef& ref);
+
+// LoadPublication is FindPublication, NOT_FOUND when absent.
+absl::StatusOr<StoredPublication> LoadPublication(
+    Transaction& tx, const v1::PublicationRef& ref);
+
+// SavePublication records `publication` (storage and prefix normalised,
+// architectures resolved) as written by job `generation`, replacing the
+// record of its storage, prefix and distribution if there is one. Each
+// component's packages are those of its source as the transaction sees
+// them (the caller holds the sources' keys, so they are the ones its tree
+// lists). NOT_FOUND for a source that does not exist. Returns the
+// publication as stored, with package counts and times.
+absl::StatusOr<v1::Publication> SavePublication(
+    Transaction& tx, const v1::Publication& publication, int64_t generation);
+
+// ConflictingPoolFiles returns, as "<component>/<source>/<file>" (at most
+// 20), the pool files that two
+// publications of `storage` and `prefix` (or two packages of one) would
+// fill with different bytes: the same component, source package and file
+// name, another SHA-256. Checked in the publishing transaction, since the
+// shared pool can hold only one of them.
+absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
+    Transaction& tx, absl::string_view storage, absl::string_view prefix);
+
+// DeletePublication removes the record of the publication `ref` names.
+absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref);
+
+// PublicationsOfSource returns, named as PublicationName does and sorted,
+// the publications with a component from `source` (a PublishedComponent
+// naming a snapshot or a repo).
+absl::StatusOr<std::vector<std::string>> PublicationsOfSource(
+    Transaction& tx, const v1::PublishedComponent& source);
+
+// SourceArchitectures is how many packages a source holds and of which
+// architectures, sorted.
+struct SourceArchitectures {
+  int64_t package_count = 0;
+  std::vector<std::string> architectures;
+};
+
+// ReadSourceArchitectures reads them for `source`; NOT_FOUND when it does
+// not exist.
+absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
+    Transaction& tx, const v1::PublishedComponent& source);
+
+// PublishedPackage is what a tree needs of one package.
+struct PublishedPackage {
+  int64_t id = 0;
+  std::string name;
+  std::string architecture;
+  // "deb", "udeb" or "source".
+  std::string package_type;
+  std::string source;
+  // The control stanza as stored.
+  std::string stanza;
+  std::vector<v1::PackageFile> files;
+};
+
+// ForEachSourcePackage calls `fn` with the packages of `source` (in no
+// particular order), `batch_size` at a time, so that memory stays bounded
+// however many there are. Stops at the first error `fn` returns. One call
+// at a time per transaction (it reads through a named cursor).
+absl::Status ForEachSourcePackage(
+    Transaction& tx, const v1::PublishedComponent& source, int batch_size,
+    const std::function<absl::Status(const std::vector<PublishedPackage>&)>&
+        fn);
+
+// PoolFile is one file the publications of a storage's prefix list.
+struct PoolFile {
+  std::string component;
+  // The package's source package (the pool directory).
+  std::string source;
+  std::string name;
+  std::string sha256;
+};
+
+// WithPoolLock takes the session advisory lock on "pool/<storage>/<prefix>"
+// on a connection of its own, reads fresh every file the publications of
+// that storage and prefix list (each once), calls `fn` with them, and
+// releases the lock. Pool linking and pruning run in `fn`: a sibling
+// distribution's job takes the same lock, so neither deletes a file the
+// other's committed publication lists.
+absl::Status WithPoolLock(
+    Database& db, absl::string_view storage, absl::string_view prefix,
+    const std::function<absl::Status(const std::vector<PoolFile>&)>& fn);
+
+}  // namespace debrepo::storage
+
+#endif  // DEBREPO_STORAGE_PUBLICATION_STORE_H_

@@ -1,0 +1,61 @@
+#include "tests/bench/bench_table.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace debrepo::testing {
+
+void AddTime(const Measured& measured, Column& column) {
+  if (!measured.status.ok()) {
+    if (column.status.ok()) column.status = measured.status;
+    return;
+  }
+  column.seconds.push_back(measured.seconds);
+  column.count = measured.count;
+}
+
+void AddPeak(const Measured& measured, Column& column) {
+  if (!measured.status.ok()) {
+    if (column.status.ok()) column.status = measured.status;
+    return;
+  }
+  for (const auto& [process, kb] : measured.peak_kb) {
+    column.peak_kb[process] = kb;
+  }
+}
+
+double Median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+std::string Seconds(const Column& column) {
+  if (column.seconds.empty()) {
+    return absl::StrCat("failed: ",
+                        absl::StatusCodeToString(column.status.code()));
+  }
+  return absl::StrFormat("%.3f", Median(column.seconds));
+}
+
+std::string Ratio(const Column& ours, const Column& theirs) {
+  if (ours.seconds.empty() || theirs.seconds.empty()) return "-";
+  return absl::StrFormat("%.2f", Median(ours.seconds) / Median(theirs.seconds));
+}
+
+std::string PeakMb(const Column& column) {
+  if (column.seconds.empty()) return "-";
+  std::vector<std::string> parts;
+  for (const auto& [process, kb] : column.peak_kb) {
+    parts.push_back(absl::StrCat(process, " ", kb / 1024));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string Count(const Column& column) {
+  return column.seconds.empty() ? "-" : absl::StrCat(column.count);
+}
+
+}  // namespace debrepo::testing

@@ -1,0 +1,47 @@
+// What the side-by-side benchmarks collect for one tool in one operation
+// over all runs, and how a table cell shows it.
+#ifndef DEBREPO_TESTS_BENCH_BENCH_TABLE_H_
+#define DEBREPO_TESTS_BENCH_BENCH_TABLE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "tests/bench/snapshot_operations.h"
+
+namespace debrepo::testing {
+
+// Column is what one tool did in one operation over all runs.
+struct Column {
+  std::vector<double> seconds;             // of the timed runs
+  std::map<std::string, int64_t> peak_kb;  // of the memory run, by process
+  int64_t count = -1;                      // the last run's
+  absl::Status status;                     // the first failure
+};
+
+// AddTime adds a timed run's time and count.
+void AddTime(const Measured& measured, Column& column);
+
+// AddPeak adds the memory run's peaks.
+void AddPeak(const Measured& measured, Column& column);
+
+// Median returns the median of `values`, which must not be empty.
+double Median(std::vector<double> values);
+
+// Seconds shows the median time, or the first failure's code.
+std::string Seconds(const Column& column);
+
+// Ratio shows median(ours) / median(theirs) with two decimals, or "-".
+std::string Ratio(const Column& ours, const Column& theirs);
+
+// PeakMb shows each process's peak in MiB ("server 40, worker 120").
+std::string PeakMb(const Column& column);
+
+// Count shows the last run's count.
+std::string Count(const Column& column);
+
+}  // namespace debrepo::testing
+
+#endif  // DEBREPO_TESTS_BENCH_BENCH_TABLE_H_

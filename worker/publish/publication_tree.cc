@@ -1,0 +1,597 @@
+#include "worker/publish/publication_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/file_sync.h"
+#include "common/status_macros.h"
+#include "deb/checksums.h"
+#include "deb/package_key.h"
+#include "publish/distribution_writer.h"
+#include "publish/signer.h"
+#include "storage/job_store.h"
+#include "storage/package_contents.h"
+#include "storage/publication_store.h"
+
+namespace debrepo::worker {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Packages read from the database at once while a tree is written.
+constexpr int kPackageBatch = 1000;
+// The file in a dists/<dist> directory naming the job that wrote it.
+constexpr char kGenerationFile[] = ".debrepo-generation";
+
+absl::Status FileError(absl::string_view what, const fs::path& path,
+                       const std::error_code& error) {
+  // A full disk or an unmounted shared file system: the after-commit step
+  // retries, and another worker may do better.
+  return absl::UnavailableError(
+      absl::StrCat(what, " ", path.string(), ": ", error.message()));
+}
+
+absl::Status ErrnoError(absl::string_view what, const fs::path& path) {
+  return FileError(what, path, std::error_code(errno, std::generic_category()));
+}
+
+// Where one publication's files are on this worker.
+struct TreePaths {
+  fs::path prefix_dir;
+  fs::path live;
+  fs::path job_staging;
+  fs::path attempt_staging;
+  fs::path staged;
+};
+
+absl::StatusOr<TreePaths> PathsOf(const PublishConfig& config,
+                                  const v1::PublicationRef& ref,
+                                  const JobContext& context) {
+  ASSIGN_OR_RETURN(const std::string root,
+                   PublishRootOf(config, ref.storage()));
+  TreePaths paths;
+  paths.prefix_dir =
+      ref.prefix() == "." ? fs::path(root) : fs::path(root) / ref.prefix();
+  paths.live = paths.prefix_dir / "dists" / ref.distribution();
+  paths.job_staging = fs::path(root) / ".debrepo-staging" /
+                      absl::StrCat("job-", context.job_id());
+  paths.attempt_staging =
+      paths.job_staging / absl::StrCat("attempt-", context.attempt());
+  paths.staged = paths.attempt_staging / "tree";
+  return paths;
+}
+
+absl::StatusOr<std::vector<deb::Compression>> CompressionsOf(
+    const v1::Publication& publication) {
+  std::vector<deb::Compression> compressions;
+  for (int compression : publication.compressions()) {
+    switch (compression) {
+      case v1::GZIP:
+        compressions.push_back(deb::Compression::kGzip);
+        break;
+      case v1::XZ:
+        compressions.push_back(deb::Compression::kXz);
+        break;
+      case v1::BZIP2:
+        compressions.push_back(deb::Compression::kBzip2);
+        break;
+      default:
+        return absl::UnimplementedError(
+            absl::StrCat("this worker cannot write ",
+                         v1::IndexCompression_Name(
+                             static_cast<v1::IndexCompression>(compression)),
+                         " indices"));
+    }
+  }
+  return compressions;
+}
+
+publish::IndexedPackage IndexedOf(const storage::PublishedPackage& package) {
+  publish::IndexedPackage indexed;
+  indexed.name = package.name;
+  indexed.architecture = package.architecture;
+  indexed.kind = package.package_type == "udeb" ? publish::PackageKind::kUdeb
+                 : package.package_type == "source"
+                     ? publish::PackageKind::kSource
+                     : publish::PackageKind::kDeb;
+  indexed.stanza = package.stanza;
+  indexed.source = package.source;
+  for (const v1::PackageFile& file : package.files) {
+    publish::PublishedFile& published = indexed.files.emplace_back();
+    published.name = file.name();
+    published.checksums = {.size = static_cast<uint64_t>(file.size()),
+                           .md5 = file.md5(),
+                           .sha1 = file.sha1(),
+                           .sha256 = file.sha256(),
+                           .sha512 = file.sha512()};
+  }
+  return indexed;
+}
+
+// The architectures of the packages of `publication`'s sources, "all" left
+// out (its packages go into every binary-<arch> index).
+absl::StatusOr<std::vector<std::string>> PackageArchitectures(
+    const v1::Publication& publication, JobContext& context) {
+  std::set<std::string> architectures;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    for (const v1::PublishedComponent& component : publication.components()) {
+      ASSIGN_OR_RETURN(storage::SourceArchitectures read,
+                       storage::ReadSourceArchitectures(tx, component));
+      architectures.insert(read.architectures.begin(),
+                           read.architectures.end());
+    }
+    return absl::OkStatus();
+  }));
+  architectures.erase("all");
+  if (architectures.empty()) {
+    return absl::FailedPreconditionError(
+        "the sources hold no packages of a specific architecture (or none "
+        "at all), so there is no architecture to publish; name them with "
+        "-architectures (e.g. amd64)");
+  }
+  return std::vector<std::string>(architectures.begin(), architectures.end());
+}
+
+absl::StatusOr<std::unique_ptr<publish::Signer>> SignerFor(
+    const PublishConfig& config, const v1::Publication& publication) {
+  if (publication.skip_signing()) return nullptr;
+  publish::SigningKey key = config.signing_key;
+  if (!publication.gpg_key().empty()) key.key_id = publication.gpg_key();
+  return publish::Signer::Create(key);
+}
+
+// The id of the job whose tree is at `dist_dir`, or 0.
+int64_t GenerationAt(const fs::path& dist_dir) {
+  int64_t generation = 0;
+  std::string text;
+  std::ifstream(dist_dir / kGenerationFile) >> text;
+  if (!absl::SimpleAtoi(text, &generation)) return 0;
+  return generation;
+}
+
+// HoldsBlob is true when the file at `path` is the blob at `blob`, whose
+// SHA-256 is `sha256`: a link to it, or, on another file system, a copy
+// of the same size and SHA-256.
+absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
+                               absl::string_view sha256) {
+  struct stat placed;
+  struct stat original;
+  if (stat(path.c_str(), &placed) != 0) return ErrnoError("cannot read", path);
+  if (stat(blob.c_str(), &original) != 0) {
+    return ErrnoError("cannot read", blob);
+  }
+  if (placed.st_dev == original.st_dev) {
+    return placed.st_ino == original.st_ino;
+  }
+  if (placed.st_size != original.st_size) return false;
+  ASSIGN_OR_RETURN(const deb::Checksums checksums,
+                   deb::ChecksumFile(path.string()));
+  return checksums.sha256 == sha256;
+}
+
+// Places the blob at `blob` (SHA-256 `sha256`) at `to` in the pool: a hard
+// link, or a copy when they are on different file systems. A file already
+// at `to` is kept when it holds the blob, and replaced when it does not:
+// another build of a package with the same file name, published after the
+// old one left every publication of the prefix (whose index lists the new
+// build's hashes, so keeping the old bytes fails apt's hash check).
+absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
+                         const fs::path& to) {
+  std::error_code error;
+  fs::create_directories(to.parent_path(), error);
+  if (error) return FileError("cannot create", to.parent_path(), error);
+  if (link(blob.c_str(), to.c_str()) == 0) return absl::OkStatus();
+  if (errno == EEXIST) {
+    ASSIGN_OR_RETURN(const bool holds, HoldsBlob(to, blob, sha256));
+    if (holds) return absl::OkStatus();
+  } else if (errno != EXDEV) {
+    return ErrnoError("cannot link", to);
+  }
+  // Linked or copied under a temporary name in the same directory and
+  // renamed over `to`, so readers find the old file or the whole new one,
+  // never a partial one or none.
+  const fs::path partial = absl::StrCat(to.string(), ".partial-", getpid());
+  fs::remove(partial, error);  // a crashed attempt's
+  if (link(blob.c_str(), partial.c_str()) != 0) {
+    if (errno != EXDEV) return ErrnoError("cannot link", partial);
+    fs::copy_file(blob, partial, fs::copy_options::overwrite_existing, error);
+    if (error) return FileError("cannot copy to", partial, error);
+  }
+  fs::rename(partial, to, error);
+  if (error) return FileError("cannot rename", partial, error);
+  return absl::OkStatus();
+}
+
+// Makes the files of the `staged` tree newer, in whole seconds, than the
+// `live` tree's Release. Web servers compare If-Modified-Since at one
+// second's resolution: a tree put in place within the second the old one
+// was written would be answered "304 Not Modified", and apt would keep the
+// old indices until the tree changes again.
+absl::Status KeepLastModifiedIncreasing(const fs::path& live,
+                                        const fs::path& staged) {
+  struct stat old_release;
+  struct stat new_release;
+  if (stat((live / "Release").c_str(), &old_release) != 0 ||
+      stat((staged / "Release").c_str(), &new_release) != 0 ||
+      new_release.st_mtim.tv_sec > old_release.st_mtim.tv_sec) {
+    return absl::OkStatus();
+  }
+  const struct timespec times[2] = {{old_release.st_mtim.tv_sec + 1, 0},
+                                    {old_release.st_mtim.tv_sec + 1, 0}};
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(staged, error);
+       !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file() &&
+        utimensat(AT_FDCWD, it->path().c_str(), times, 0) != 0) {
+      return ErrnoError("cannot set the time of", it->path());
+    }
+  }
+  if (error) return FileError("cannot read", staged, error);
+  return absl::OkStatus();
+}
+
+// Deletes the regular files under `prefix_dir`/pool whose path relative
+// to `prefix_dir` is not in `keep`, then the directories left empty.
+absl::Status PrunePool(const fs::path& prefix_dir,
+                       const std::set<std::string>& keep, JobContext& context) {
+  const fs::path pool = prefix_dir / "pool";
+  std::error_code error;
+  if (!fs::exists(pool, error)) return absl::OkStatus();
+  std::vector<fs::path> directories;
+  int64_t removed = 0;
+  for (auto it = fs::recursive_directory_iterator(pool, error);
+       !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_directory()) {
+      directories.push_back(it->path());
+      continue;
+    }
+    if (keep.count(it->path().lexically_relative(prefix_dir).string()) > 0) {
+      continue;
+    }
+    if (!fs::remove(it->path(), error) && error) {
+      return FileError("cannot remove", it->path(), error);
+    }
+    ++removed;
+  }
+  if (error) return FileError("cannot read", pool, error);
+  // Deepest first, so that a parent is empty once its children are gone.
+  std::sort(directories.begin(), directories.end(),
+            [](const fs::path& a, const fs::path& b) {
+              return a.string().size() > b.string().size();
+            });
+  for (const fs::path& directory : directories) {
+    if (fs::is_empty(directory, error)) fs::remove(directory, error);
+  }
+  if (removed > 0) {
+    context.Log(
+        absl::StrCat("removed ", removed, " pool files no publication lists"));
+  }
+  return absl::OkStatus();
+}
+
+// Removes what jobs that have ended left in `staging_root` (a job whose
+// transaction failed after its long phase staged a tree, or whose attempt
+// died before a later one failed): the engine cleans only its own staging
+// directory. Best effort; the next publish tries again.
+void RemoveStagingOfEndedJobs(const fs::path& staging_root,
+                              JobContext& context) {
+  std::vector<int64_t> ids;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(staging_root, error);
+       !error && it != fs::directory_iterator(); it.increment(error)) {
+    int64_t id = 0;
+    const std::string filename = it->path().filename().string();
+    absl::string_view name = filename;
+    if (absl::ConsumePrefix(&name, "job-") && absl::SimpleAtoi(name, &id) &&
+        id != context.job_id()) {
+      ids.push_back(id);
+    }
+  }
+  if (ids.empty()) return;
+  std::vector<int64_t> ended;
+  absl::Status read = context.Read([&](storage::Transaction& tx) {
+    ASSIGN_OR_RETURN(ended, storage::EndedJobs(tx, ids));
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return;
+  for (int64_t id : ended) {
+    fs::remove_all(staging_root / absl::StrCat("job-", id), error);
+  }
+}
+
+// Each component with its source, without output-only counts.
+std::vector<std::string> SourcesOf(
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
+        components) {
+  std::vector<std::string> sources;
+  for (const v1::PublishedComponent& component : components) {
+    sources.push_back(absl::StrCat(component.component(), "=",
+                                   component.snapshot(), "/",
+                                   component.repo()));
+  }
+  return sources;
+}
+
+}  // namespace
+
+v1::PublicationRef RefOf(const v1::Publication& publication) {
+  return storage::MakePublicationRef(
+      publication.storage(), publication.prefix(), publication.distribution());
+}
+
+absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
+                                              JobContext& context) {
+  v1::Publication publication;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(storage::StoredPublication stored,
+                     storage::LoadPublication(tx, ref));
+    publication = std::move(stored.publication);
+    return absl::OkStatus();
+  }));
+  return publication;
+}
+
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context) {
+  v1::JobResult result;
+  ASSIGN_OR_RETURN(*result.mutable_publication(),
+                   storage::SavePublication(tx, staged, context.job_id()));
+  ASSIGN_OR_RETURN(
+      const std::vector<std::string> conflicts,
+      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix()));
+  if (!conflicts.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the pool of prefix ", staged.prefix(), " on ", staged.storage(),
+        " would hold different files of the same name (component/source/"
+        "file): ",
+        absl::StrJoin(conflicts, ", "),
+        "; publish these packages under another prefix, or drop the "
+        "publication listing the other build first"));
+  }
+  return result;
+}
+
+absl::Status CheckSourcesUnchanged(
+    const v1::Publication& published,
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>& asked) {
+  if (SourcesOf(published.components()) == SourcesOf(asked)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the sources of publication ",
+      storage::PublicationName(published.storage(), published.prefix(),
+                               published.distribution()),
+      " changed since this job was asked for (published again, or a "
+      "snapshot or repo renamed); retry"));
+}
+
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    absl::FunctionRef<absl::Status(const v1::Publication&)> check_sources,
+    JobContext& context) {
+  ASSIGN_OR_RETURN(const storage::StoredPublication published,
+                   storage::LoadPublication(tx, RefOf(staged)));
+  RETURN_IF_ERROR(check_sources(published.publication));
+  return RecordTree(tx, staged, context);
+}
+
+absl::StatusOr<v1::Publication> PublicationTrees::Stage(
+    const v1::Publication& publication, JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths,
+                   PathsOf(config_, RefOf(publication), context));
+  v1::Publication resolved = publication;
+  if (resolved.architectures().empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> architectures,
+                     PackageArchitectures(resolved, context));
+    for (std::string& architecture : architectures) {
+      resolved.add_architectures(std::move(architecture));
+    }
+  }
+  ASSIGN_OR_RETURN(const std::unique_ptr<publish::Signer> signer,
+                   SignerFor(config_, resolved));
+  publish::DistributionOptions options;
+  options.directory = paths.staged.string();
+  deb::ReleaseInfo& release = options.release;
+  release.origin = resolved.origin();
+  release.label = resolved.label();
+  release.suite =
+      resolved.suite().empty() ? resolved.distribution() : resolved.suite();
+  release.codename = resolved.codename().empty() ? resolved.distribution()
+                                                 : resolved.codename();
+  release.date = absl::Now();
+  release.acquire_by_hash = resolved.acquire_by_hash();
+  release.architectures.assign(resolved.architectures().begin(),
+                               resolved.architectures().end());
+  for (const v1::PublishedComponent& component : resolved.components()) {
+    release.components.push_back(component.component());
+  }
+  release.not_automatic = resolved.not_automatic();
+  release.but_automatic_upgrades = resolved.but_automatic_upgrades();
+  ASSIGN_OR_RETURN(options.compressions, CompressionsOf(resolved));
+  options.contents = !resolved.skip_contents();
+  options.threads = std::max(1, config_.compression_threads);
+  // Its by-hash files stay reachable from the new tree (under this job's
+  // lock, nothing else replaces it meanwhile).
+  options.previous_directory = paths.live.string();
+
+  // No attempt of this job committed (or the step after the commit would
+  // run instead), so whatever an earlier attempt staged is garbage.
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  RemoveStagingOfEndedJobs(paths.job_staging.parent_path(), context);
+  fs::create_directories(paths.attempt_staging, error);
+  if (error) return FileError("cannot create", paths.attempt_staging, error);
+  absl::Status written = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::unique_ptr<publish::DistributionWriter> writer,
+                     publish::DistributionWriter::Create(options));
+    int64_t count = 0;
+    RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) {
+      for (const v1::PublishedComponent& component : resolved.components()) {
+        // The component's packages again for its Contents indices (8 bytes
+        // each), and whether it has udebs (Contents-udeb-<arch>).
+        storage::ContentsQuery contents;
+        bool udebs = false;
+        RETURN_IF_ERROR(storage::ForEachSourcePackage(
+            tx, component, kPackageBatch,
+            [&](const std::vector<storage::PublishedPackage>& batch)
+                -> absl::Status {
+              if (context.Interrupted()) {
+                return absl::CancelledError("the worker is stopping");
+              }
+              for (const storage::PublishedPackage& package : batch) {
+                RETURN_IF_ERROR(
+                    writer->Add(component.component(), IndexedOf(package)));
+                contents.package_ids.push_back(package.id);
+                udebs = udebs || package.package_type == "udeb";
+              }
+              count += static_cast<int64_t>(batch.size());
+              return absl::OkStatus();
+            }));
+        for (const std::string& architecture : resolved.architectures()) {
+          for (const bool udeb : {false, true}) {
+            if (udeb && !udebs) continue;
+            deb::ContentsWriter* index =
+                writer->Contents(component.component(), architecture, udeb);
+            if (index == nullptr) continue;  // skipped, or not binary
+            contents.architecture = architecture;
+            contents.udeb = udeb;
+            RETURN_IF_ERROR(storage::StreamContents(
+                tx, contents,
+                [&](absl::string_view path, absl::string_view package) {
+                  return index->Add(path, package);
+                }));
+          }
+        }
+      }
+      return absl::OkStatus();
+    }));
+    RETURN_IF_ERROR(writer->Finish(signer.get()));
+    std::ofstream generation(paths.staged / kGenerationFile);
+    generation << context.job_id() << "\n";
+    generation.close();
+    if (!generation) {
+      return ErrnoError("cannot write", paths.staged / kGenerationFile);
+    }
+    // Durable before the transaction records it: after a power loss the
+    // tree put in place must not hold files the crash emptied.
+    if (SyncFilesystem(paths.staged.string()) != 0) {
+      return ErrnoError("cannot sync", paths.staged);
+    }
+    context.Log(absl::StrCat("wrote the indices of ", count, " packages"));
+    return absl::OkStatus();
+  }();
+  if (!written.ok()) fs::remove_all(paths.attempt_staging, error);
+  if (!written.ok()) return written;
+  return resolved;
+}
+
+absl::Status PublicationTrees::WithPool(
+    const v1::PublicationRef& ref, const std::string& prefix_directory,
+    JobContext& context,
+    const std::function<absl::Status()>& switch_tree) const {
+  const fs::path prefix_dir(prefix_directory);
+  return storage::WithPoolLock(
+      db_, ref.storage(), ref.prefix(),
+      [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
+        std::set<std::string> keep;
+        for (const storage::PoolFile& file : files) {
+          // Refused here too: a stored package the import did not check
+          // must not place a file outside the pool.
+          ASSIGN_OR_RETURN(
+              std::string path,
+              deb::PoolPath(file.component, file.source, file.name));
+          ASSIGN_OR_RETURN(const std::string blob,
+                           blobs_.LocalPath(file.sha256));
+          RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
+          keep.insert(std::move(path));
+        }
+        RETURN_IF_ERROR(switch_tree());
+        absl::SleepFor(config_.test_stall_before_prune);
+        return PrunePool(prefix_dir, keep, context);
+      });
+}
+
+absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
+                                          JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
+  RETURN_IF_ERROR(
+      WithPool(ref, paths.prefix_dir.string(), context, [&]() -> absl::Status {
+        if (GenerationAt(paths.live) == context.job_id()) {
+          context.Log("the tree was in place already");
+          return absl::OkStatus();
+        }
+        std::error_code error;
+        if (!fs::exists(paths.staged, error)) {
+          return absl::DataLossError(absl::StrCat(
+              "the staged tree ", paths.staged.string(),
+              " is gone and dists/ does not hold it; publish again (update)"));
+        }
+        fs::create_directories(paths.live.parent_path(), error);
+        if (error)
+          return FileError("cannot create", paths.live.parent_path(), error);
+        // One rename: apt sees the old tree or the new one, never a mix. The
+        // old one ends up at the staged path, removed with the staging.
+        const bool exchange = fs::exists(paths.live, error);
+        if (exchange) {
+          RETURN_IF_ERROR(KeepLastModifiedIncreasing(paths.live, paths.staged));
+        }
+        if (renameat2(AT_FDCWD, paths.staged.c_str(), AT_FDCWD,
+                      paths.live.c_str(),
+                      exchange ? RENAME_EXCHANGE : RENAME_NOREPLACE) != 0) {
+          return ErrnoError("cannot put in place", paths.live);
+        }
+        // The switch is durable before the job shows as ended.
+        if (SyncFilesystem(paths.live.string()) != 0) {
+          return ErrnoError("cannot sync", paths.live);
+        }
+        context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
+        return absl::OkStatus();
+      }));
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  return absl::OkStatus();
+}
+
+absl::Status PublicationTrees::TakeDown(const v1::PublicationRef& ref,
+                                        JobContext& context) const {
+  ASSIGN_OR_RETURN(const TreePaths paths, PathsOf(config_, ref, context));
+  RETURN_IF_ERROR(
+      WithPool(ref, paths.prefix_dir.string(), context, [&]() -> absl::Status {
+        std::error_code error;
+        if (!fs::exists(paths.live, error)) return absl::OkStatus();
+        // Moved away in one rename, so apt never reads a half-deleted tree.
+        fs::create_directories(paths.attempt_staging, error);
+        if (error)
+          return FileError("cannot create", paths.attempt_staging, error);
+        fs::rename(paths.live, paths.attempt_staging / "removed", error);
+        if (error) return FileError("cannot move away", paths.live, error);
+        context.Log(absl::StrCat("removed ", paths.live.string()));
+        return absl::OkStatus();
+      }));
+  std::error_code error;
+  fs::remove_all(paths.job_staging, error);
+  return absl::OkStatus();
+}
+
+}  // namespace debrepo::worker

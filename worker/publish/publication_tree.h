@@ -1,0 +1,107 @@
+// PublicationTrees: what the publish jobs share. Stage writes a
+// publication's dists/<dist> tree in the long phase, under
+// <root>/.debrepo-staging/job-<id>/attempt-<n>/ (the root's file system, so
+// putting it in place is a rename); PutInPlace and TakeDown are the
+// after-commit steps that link pool files, switch or remove the tree, and
+// prune the pool, under the pool lock of the storage's prefix.
+#ifndef DEBREPO_WORKER_PUBLISH_PUBLICATION_TREE_H_
+#define DEBREPO_WORKER_PUBLISH_PUBLICATION_TREE_H_
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "blobstore/blob_store.h"
+#include "proto/debrepo/v1/publish.pb.h"
+#include "proto/debrepo/v1/publish_types.pb.h"
+#include "storage/database.h"
+#include "storage/transaction.h"
+#include "worker/job_handler.h"
+#include "worker/publish/publish_roots.h"
+
+namespace debrepo::worker {
+
+// RefOf names the distribution `publication` is published as.
+v1::PublicationRef RefOf(const v1::Publication& publication);
+
+// ReadPublished reads the publication `ref` names, for a long phase that
+// writes its tree again (the job holds its key, so it is still so at
+// commit); NOT_FOUND when there is none.
+absl::StatusOr<v1::Publication> ReadPublished(const v1::PublicationRef& ref,
+                                              JobContext& context);
+
+// RecordTree records `staged` as written by this job and returns it as the
+// job's result; FAILED_PRECONDITION, naming them, when its pool files
+// would collide with other files of the same name in its prefix's pool.
+absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
+                                         const v1::Publication& staged,
+                                         JobContext& context);
+
+// CheckSourcesUnchanged fails FAILED_PRECONDITION when `published` is no
+// longer published from the sources `asked` names (the components the
+// server saw when the job was asked for, whose sources the job holds).
+absl::Status CheckSourcesUnchanged(
+    const v1::Publication& published,
+    const google::protobuf::RepeatedPtrField<v1::PublishedComponent>& asked);
+
+// RecordRewrittenTree is RecordTree for a job that wrote an existing
+// publication's tree again (NOT_FOUND if it is gone), after
+// `check_sources` passes for the publication as `tx` reads it: so that the
+// package ids recorded are those of the sources the tree was written from.
+absl::StatusOr<v1::JobResult> RecordRewrittenTree(
+    storage::Transaction& tx, const v1::Publication& staged,
+    absl::FunctionRef<absl::Status(const v1::Publication&)> check_sources,
+    JobContext& context);
+
+// PublicationTrees writes and places trees. Thread-safe (stateless).
+class PublicationTrees {
+ public:
+  PublicationTrees(PublishConfig config, blobstore::BlobStore* blobs,
+                   storage::Database* db)
+      : config_(std::move(config)), blobs_(*blobs), db_(*db) {}
+
+  // Stage writes the tree of `publication` (storage and prefix normalised)
+  // into this attempt's staging directory, reading its sources' packages
+  // as they are now (the job holds them shared), and signs it unless
+  // skip_signing. Returns the publication with its architectures resolved
+  // (those of its packages when none were named). FAILED_PRECONDITION when
+  // there are no architectures to publish, the storage has no root here,
+  // or no usable signing key.
+  absl::StatusOr<v1::Publication> Stage(const v1::Publication& publication,
+                                        JobContext& context) const;
+
+  // PutInPlace is the after-commit step of a job that recorded a tree it
+  // staged: links every pool file the prefix's publications list, puts
+  // the staged dists/<dist> in place in one rename (unless a replay finds
+  // it there already), then deletes pool files no publication of the
+  // prefix lists.
+  absl::Status PutInPlace(const v1::PublicationRef& ref,
+                          JobContext& context) const;
+
+  // TakeDown is the after-commit step of a dropped publication: removes
+  // its dists/<dist> and the pool files no other publication of the
+  // prefix lists.
+  absl::Status TakeDown(const v1::PublicationRef& ref,
+                        JobContext& context) const;
+
+ private:
+  // Under the pool lock of `ref`'s prefix (at `prefix_directory`), links
+  // the pool files and prunes the ones nothing lists around `switch_tree`,
+  // which changes dists/ while the pool holds every file of the old and
+  // the new tree.
+  absl::Status WithPool(const v1::PublicationRef& ref,
+                        const std::string& prefix_directory,
+                        JobContext& context,
+                        const std::function<absl::Status()>& switch_tree) const;
+
+  const PublishConfig config_;
+  blobstore::BlobStore& blobs_;
+  storage::Database& db_;
+};
+
+}  // namespace debrepo::worker
+
+#endif  // DEBREPO_WORKER_PUBLISH_PUBLICATION_TREE_H_
