@@ -429,7 +429,7 @@ absl::Status ForEachSourcePackage(
   // One pass through a server-side cursor: the source's ids are read once
   // and each package row once, `batch_size` rows held at a time (pages by
   // id would read the whole id array again for every page).
-  RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
+  return Guard("reading the packages to publish", [&]() -> absl::Status {
     tx.pqxx().exec_params0(
         absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
                      "SELECT p.id, p.name, p.architecture, p.package_type, "
@@ -437,38 +437,30 @@ absl::Status ForEachSourcePackage(
                      kFileFieldsSql, " FROM unnest(", sql.package_ids,
                      ") AS u(id) JOIN packages p ON p.id = u.id"),
         sql.name);
-    return absl::OkStatus();
-  }));
-  const std::string fetch =
-      absl::StrCat("FETCH ", batch_size, " FROM published_packages");
-  absl::Status status;
-  for (;;) {
     std::vector<PublishedPackage> batch;
-    status = Guard("reading the packages to publish", [&]() {
-      for (const pqxx::row& row : tx.pqxx().exec(fetch)) {
-        PublishedPackage& package = batch.emplace_back();
-        package.id = row[0].as<int64_t>();
-        package.name = row[1].c_str();
-        package.architecture = row[2].c_str();
-        package.package_type = row[3].c_str();
-        package.source = row[4].c_str();
-        package.stanza = row[5].c_str();
-        for (const std::string& fields : internal::ParseTextArray(row[6])) {
-          RETURN_IF_ERROR(
-              ParseFileFields(fields, package.files.emplace_back()));
-        }
-      }
-      return absl::OkStatus();
-    });
-    if (!status.ok() || batch.empty()) break;
-    status = fn(batch);
-    if (!status.ok()) break;
-  }
-  RETURN_IF_ERROR(Guard("reading the packages to publish", [&]() {
-    tx.pqxx().exec0("CLOSE published_packages");
-    return absl::OkStatus();
-  }));
-  return status;
+    RETURN_IF_ERROR(internal::FetchAll(
+        tx.pqxx(), "published_packages", batch_size,
+        [&](const pqxx::row& row) -> absl::Status {
+          PublishedPackage& package = batch.emplace_back();
+          package.id = row[0].as<int64_t>();
+          package.name = row[1].c_str();
+          package.architecture = row[2].c_str();
+          package.package_type = row[3].c_str();
+          package.source = row[4].c_str();
+          package.stanza = row[5].c_str();
+          for (const std::string& fields : internal::ParseTextArray(row[6])) {
+            RETURN_IF_ERROR(
+                ParseFileFields(fields, package.files.emplace_back()));
+          }
+          if (batch.size() < static_cast<size_t>(batch_size)) {
+            return absl::OkStatus();
+          }
+          const absl::Status handled = fn(batch);
+          batch.clear();
+          return handled;
+        }));
+    return batch.empty() ? absl::OkStatus() : fn(batch);
+  });
 }
 
 absl::Status WithPoolLock(
