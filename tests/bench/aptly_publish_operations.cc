@@ -2,26 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tests/bench/bench_table.h"
 #include "tests/bench/snapshot_workload.h"
 
 namespace debrepo::testing {
 
 Measured AptlyPublishOperations::Timed(
     const std::vector<std::string>& args) const {
-  Measured measured;
-  absl::StatusOr<TimedRun> run = aptly_.Run(args);
-  if (!run.ok()) {
-    measured.status = run.status();
-    return measured;
-  }
-  measured.seconds = run->seconds;
-  measured.peak_kb = {{"aptly", run->peak_rss_kb}};
-  if (run->exit_code != 0) {
-    measured.status = absl::InternalError(
-        absl::StrCat("aptly ", absl::StrJoin(args, " "), " exited ",
-                     run->exit_code, ": ", run->output.substr(0, 2000)));
-  }
-  return measured;
+  return MeasuredRun(aptly_.Run(args), "aptly",
+                     absl::StrCat("aptly ", absl::StrJoin(args, " ")));
 }
 
 Measured AptlyPublishOperations::Publish(const std::string& prefix,

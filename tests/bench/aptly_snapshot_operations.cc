@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "tests/bench/bench_table.h"
 
 namespace debrepo::testing {
 namespace {
@@ -65,18 +66,10 @@ absl::Status AptlySnapshotOperations::Load(const SnapshotWorkload& workload) {
 Measured AptlySnapshotOperations::Timed(
     const std::vector<std::string>& args,
     absl::FunctionRef<absl::StatusOr<int64_t>(const TimedRun&)> count) {
-  Measured measured;
-  absl::StatusOr<TimedRun> run = aptly_.Run(args);
-  if (!run.ok()) {
-    measured.status = run.status();
-    return measured;
-  }
-  measured.seconds = run->seconds;
-  measured.peak_kb = {{"aptly", run->peak_rss_kb}};
-  if (run->exit_code != 0) {
-    measured.status = Failed(args, *run);
-    return measured;
-  }
+  const absl::StatusOr<TimedRun> run = aptly_.Run(args);
+  Measured measured = MeasuredRun(
+      run, "aptly", absl::StrCat("aptly ", absl::StrJoin(args, " ")));
+  if (!measured.status.ok()) return measured;
   absl::StatusOr<int64_t> counted = count(*run);
   if (counted.ok()) {
     measured.count = *counted;

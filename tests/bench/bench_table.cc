@@ -8,6 +8,23 @@
 
 namespace debrepo::testing {
 
+Measured MeasuredRun(const absl::StatusOr<TimedRun>& run,
+                     absl::string_view process, absl::string_view command) {
+  Measured measured;
+  if (!run.ok()) {
+    measured.status = run.status();
+    return measured;
+  }
+  measured.seconds = run->seconds;
+  measured.peak_kb = {{std::string(process), run->peak_rss_kb}};
+  if (run->exit_code != 0) {
+    measured.status =
+        absl::InternalError(absl::StrCat(command, " exited ", run->exit_code,
+                                         ": ", run->output.substr(0, 2000)));
+  }
+  return measured;
+}
+
 void AddTime(const Measured& measured, Column& column) {
   if (!measured.status.ok()) {
     if (column.status.ok()) column.status = measured.status;

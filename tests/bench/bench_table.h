@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "tests/bench/snapshot_operations.h"
+#include "tests/bench/timed_command.h"
 
 namespace debrepo::testing {
 
@@ -20,6 +23,12 @@ struct Column {
   int64_t count = -1;                      // the last run's
   absl::Status status;                     // the first failure
 };
+
+// MeasuredRun is the Measured of a command run of another tool whose peak
+// is process `process`'s: its time and peak, and INTERNAL naming `command`
+// with the start of its output when it did not exit 0.
+Measured MeasuredRun(const absl::StatusOr<TimedRun>& run,
+                     absl::string_view process, absl::string_view command);
 
 // AddTime adds a timed run's time and count.
 void AddTime(const Measured& measured, Column& column);

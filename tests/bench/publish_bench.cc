@@ -245,15 +245,9 @@ absl::Status RunReprepro(const SnapshotWorkload& workload,
   std::filesystem::remove_all(files, ignored);
   if (!included.ok()) return included;
   for (int run = 0; run <= runs; ++run) {
-    absl::StatusOr<TimedRun> exported = reprepro.Export();
-    Measured measured;
-    if (!exported.ok()) {
-      measured.status = exported.status();
-    } else if (exported->exit_code != 0) {
-      measured.status = absl::InternalError(exported->output.substr(0, 2000));
-    } else {
-      measured.seconds = exported->seconds;
-      measured.peak_kb = {{"reprepro", exported->peak_rss_kb}};
+    Measured measured =
+        MeasuredRun(reprepro.Export(), "reprepro", "reprepro export");
+    if (measured.status.ok()) {
       measured.count = ListedPackages(PackagesPath(reprepro.DistDir())).size();
     }
     if (run < runs) {

@@ -55,23 +55,6 @@ struct Row {
   Column add_job;
 };
 
-// Measured of a command run that must exit 0.
-Measured FromRun(const absl::StatusOr<TimedRun>& run, const char* process) {
-  Measured measured;
-  if (!run.ok()) {
-    measured.status = run.status();
-    return measured;
-  }
-  measured.seconds = run->seconds;
-  measured.peak_kb = {{process, run->peak_rss_kb}};
-  if (run->exit_code != 0) {
-    measured.status =
-        absl::InternalError(absl::StrCat(process, " exited ", run->exit_code,
-                                         ": ", run->output.substr(0, 2000)));
-  }
-  return measured;
-}
-
 // The "Number of packages: N" line of `repo show` (both tools print it).
 int64_t PackageCount(const std::string& output) {
   for (absl::string_view line : absl::StrSplit(output, '\n')) {
@@ -117,13 +100,15 @@ Measured AddWithDebrepo(const std::string& files_dir,
     args.insert(args.begin(), cli.begin(), cli.end());
     return RunTimed(args, scratch);
   };
-  Measured created = FromRun(run({"repo", "create", "bench"}), "cli");
+  Measured created =
+      MeasuredRun(run({"repo", "create", "bench"}), "cli", "repo create");
   if (!created.status.ok()) return created;
   const pid_t server = stack.server(0).pid();
   const pid_t worker = stack.worker(0).pid();
   ResetPeakRss(server);
   ResetPeakRss(worker);
-  Measured measured = FromRun(run({"repo", "add", "bench", files_dir}), "cli");
+  Measured measured =
+      MeasuredRun(run({"repo", "add", "bench", files_dir}), "cli", "repo add");
   measured.peak_kb.push_back({"server", PeakRssKb(server)});
   measured.peak_kb.push_back({"worker", PeakRssKb(worker)});
   if (measured.status.ok()) {
@@ -140,10 +125,12 @@ Measured AddWithAptly(const std::string& files_dir,
   const std::string directory = scratch + "/aptly";
   std::filesystem::create_directories(directory);
   Aptly aptly(directory);
-  Measured created = FromRun(aptly.Run({"repo", "create", "bench"}), "aptly");
+  Measured created = MeasuredRun(aptly.Run({"repo", "create", "bench"}),
+                                 "aptly", "aptly repo create");
   if (!created.status.ok()) return created;
   Measured measured =
-      FromRun(aptly.Run({"repo", "add", "bench", files_dir}), "aptly");
+      MeasuredRun(aptly.Run({"repo", "add", "bench", files_dir}), "aptly",
+                  "aptly repo add");
   if (measured.status.ok()) {
     absl::StatusOr<TimedRun> shown = aptly.Run({"repo", "show", "bench"});
     measured.count = shown.ok() ? PackageCount(shown->output) : -1;
