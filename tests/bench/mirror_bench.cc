@@ -1,0 +1,302 @@
+// mirror_bench: mirroring a large real index, debrepo's sync next to
+// aptly's `mirror update` of the same served archive in the same run. The
+// archive is the machine's bookworm main amd64 Packages index (about
+// 63,000 stanzas) with a signed Release, each stanza pointing at a small
+// generated file (tests/bench/bench_archive.h), served by nginx on
+// loopback. Two rows: a filter naming six packages, with their
+// dependencies, and everything. Each run starts from nothing (a new
+// database, blob store and stack of one server and one worker; a new aptly
+// root); creating the mirror is timed on its own, then the update: for
+// debrepo the SyncMirror job as a client sees it (submit to WaitJob
+// returning), with the peak memory of the server and the worker during it;
+// for aptly the `mirror update` process, with its own peak. Prints the
+// median over the runs, the ratio and how many packages each mirror holds
+// afterwards. Run with `tools/dev bench mirror`.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/debrepo/v1/mirrors.grpc.pb.h"
+#include "tests/bench/aptly.h"
+#include "tests/bench/bench_archive.h"
+#include "tests/bench/bench_setup.h"
+#include "tests/bench/bench_table.h"
+#include "tests/bench/loopback_nginx.h"
+#include "tests/bench/peak_memory.h"
+#include "tests/harness.h"
+
+ABSL_FLAG(int, runs, 1,
+          "Runs per row, each from nothing (the table shows the median).");
+ABSL_FLAG(std::string, filter,
+          "nginx | curl | git | openssh-server | python3 | vim",
+          "The filtered row's query (aptly's syntax), taken with its "
+          "dependencies.");
+ABSL_FLAG(bool, unfiltered, true,
+          "Also mirror the whole index (every one of its files is "
+          "downloaded).");
+
+namespace debrepo::testing {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+
+// The mirror's name in both tools.
+constexpr char kMirror[] = "bench";
+
+// How long a sync may take before the run counts as failed.
+constexpr absl::Duration kSyncTimeout = absl::Minutes(30);
+
+// Row is one filter's results.
+struct Row {
+  std::string label;
+  // Empty: mirror everything.
+  std::string filter;
+  Column ours;
+  Column aptly;
+  Column ours_create;
+  Column aptly_create;
+  // Of ours: the sync job alone, from its start to its end.
+  Column sync_job;
+};
+
+// The "Number of packages: N" line of aptly's `mirror show`.
+int64_t PackageCount(const std::string& output) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    int64_t count = 0;
+    if (absl::ConsumePrefix(&line, "Number of packages:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) {
+      return count;
+    }
+  }
+  return -1;
+}
+
+// The job's own run time, from its start to its end.
+double JobSeconds(const v1::Job& job) {
+  return absl::ToDoubleSeconds(
+      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.end_time())) -
+      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.start_time())));
+}
+
+// The Measured of job `job` submitted at `start` with RPC status `rpc`:
+// waits for it to end; the time is until WaitJob saw the end.
+Measured AwaitJob(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
+                  absl::Time start, absl::string_view what, v1::Job& ended) {
+  Measured measured;
+  if (!rpc.ok()) {
+    measured.status = absl::InternalError(
+        absl::StrCat(what, " refused: ",
+                     absl::StatusCodeToString(
+                         static_cast<absl::StatusCode>(rpc.error_code())),
+                     " ", rpc.error_message()));
+    return measured;
+  }
+  ended = stack.WaitJob(job.id(), kSyncTimeout);
+  measured.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (ended.state() != v1::SUCCEEDED) {
+    measured.status = absl::InternalError(absl::StrCat(
+        what, " job ", job.id(), " ended ", v1::JobState_Name(ended.state()),
+        ": ", ended.status_message()));
+  }
+  return measured;
+}
+
+// Mirrors the archive at `url` with debrepo into a new stack whose blob
+// store is under `scratch`; `create` and `sync_job` get the creation's
+// time and the sync job's own.
+Measured MirrorWithDebrepo(const BenchArchive& archive, const std::string& url,
+                           const std::string& filter,
+                           const std::string& scratch, Measured& create,
+                           Measured& sync_job) {
+  const std::string blob_dir = scratch + "/blobs";
+  TestDatabase db;
+  Stack stack(db.url(), blob_dir);
+  stack.StartServer();
+  stack.StartWorker({"--concurrency=1"});
+  std::unique_ptr<v1::Mirrors::Stub> mirrors =
+      v1::Mirrors::NewStub(grpc::CreateChannel(
+          stack.address(0), grpc::InsecureChannelCredentials()));
+
+  v1::CreateMirrorRequest create_request;
+  v1::Mirror& mirror = *create_request.mutable_mirror();
+  mirror.set_name(kMirror);
+  mirror.set_archive_url(url);
+  mirror.set_distribution(archive.distribution);
+  mirror.add_components(archive.component);
+  mirror.add_architectures(archive.architecture);
+  mirror.set_filter(filter);
+  mirror.set_filter_with_deps(!filter.empty());
+  mirror.set_keyring(ReadFile(archive.keyring_path));
+  v1::Job job;
+  v1::Job ended;
+  absl::Time start = absl::Now();
+  grpc::Status rpc = mirrors->CreateMirror(Deadline(absl::Seconds(30)).get(),
+                                           create_request, &job);
+  create = AwaitJob(stack, rpc, job, start, "CreateMirror", ended);
+  if (!create.status.ok()) return create;
+
+  const pid_t server = stack.server(0).pid();
+  const pid_t worker = stack.worker(0).pid();
+  ResetPeakRss(server);
+  ResetPeakRss(worker);
+  v1::SyncMirrorRequest sync_request;
+  sync_request.set_name(kMirror);
+  start = absl::Now();
+  rpc = mirrors->SyncMirror(Deadline(absl::Seconds(30)).get(), sync_request,
+                            &job);
+  Measured measured = AwaitJob(stack, rpc, job, start, "SyncMirror", ended);
+  measured.peak_kb.push_back({"server", PeakRssKb(server)});
+  measured.peak_kb.push_back({"worker", PeakRssKb(worker)});
+  if (measured.status.ok()) {
+    measured.count = ended.result().sync_mirror().package_count();
+    sync_job.seconds = JobSeconds(ended);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(blob_dir, ignored);
+  return measured;
+}
+
+// Mirrors the archive at `url` with aptly into a new root under
+// `scratch`; `create` gets `aptly mirror create`'s time.
+Measured MirrorWithAptly(const BenchArchive& archive, const std::string& url,
+                         const std::string& filter, const std::string& scratch,
+                         Measured& create) {
+  const std::string directory = scratch + "/aptly";
+  std::filesystem::create_directories(directory);
+  Aptly aptly(directory);
+  const std::string keyring = "-keyring=" + archive.keyring_path;
+  std::vector<std::string> create_args = {
+      "mirror", "create", keyring, "-architectures=" + archive.architecture};
+  if (!filter.empty()) {
+    create_args.push_back("-filter=" + filter);
+    create_args.push_back("-filter-with-deps");
+  }
+  for (const std::string& arg :
+       {std::string(kMirror), url, archive.distribution, archive.component}) {
+    create_args.push_back(arg);
+  }
+  create = MeasuredRun(aptly.Run(create_args), "aptly", "aptly mirror create");
+  if (!create.status.ok()) return create;
+  Measured measured =
+      MeasuredRun(aptly.Run({"mirror", "update", keyring, kMirror}), "aptly",
+                  "aptly mirror update");
+  if (measured.status.ok()) {
+    absl::StatusOr<TimedRun> shown = aptly.Run({"mirror", "show", kMirror});
+    measured.count = shown.ok() ? PackageCount(shown->output) : -1;
+  }
+  return measured;
+}
+
+void Measure(const BenchArchive& archive, const std::string& url,
+             const std::string& scratch, int runs, Row& row) {
+  for (int run = 0; run < runs; ++run) {
+    // Alternate who goes first, so neither always finds the archive's
+    // files in the page cache.
+    for (int turn = 0; turn < 2; ++turn) {
+      Measured create;
+      if ((turn == 0) == (run % 2 == 0)) {
+        Measured sync_job;
+        const Measured ours = MirrorWithDebrepo(archive, url, row.filter,
+                                                scratch, create, sync_job);
+        AddTime(create, row.ours_create);
+        AddTime(ours.status.ok() ? sync_job : ours, row.sync_job);
+        AddTime(ours, row.ours);
+        AddPeak(ours, row.ours);
+      } else {
+        const Measured aptly =
+            MirrorWithAptly(archive, url, row.filter, scratch, create);
+        AddTime(create, row.aptly_create);
+        AddTime(aptly, row.aptly);
+        AddPeak(aptly, row.aptly);
+      }
+    }
+  }
+  for (const auto& [tool, column] :
+       {std::pair{"debrepo", &row.ours}, std::pair{"aptly", &row.aptly}}) {
+    if (!column->status.ok()) {
+      std::fprintf(stderr, "  %s (%s): %s\n", row.label.c_str(), tool,
+                   column->status.ToString().c_str());
+    }
+  }
+}
+
+int Main() {
+  const std::optional<std::string> db_url = BenchDatabaseUrl("mirror_bench");
+  if (!db_url.has_value()) return 2;
+  setenv("DEBREPO_TEST_DATABASE_URL", db_url->c_str(), 1);
+  const int runs = std::max(1, absl::GetFlag(FLAGS_runs));
+  char scratch[] = "/var/tmp/debrepo-mirror-bench.XXXXXX";
+  if (mkdtemp(scratch) == nullptr) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+  std::vector<Row> rows;
+  {
+    TestSigners signers({"mirror-bench"});
+    std::fprintf(stderr, "  writing the archive (generated files, xz, gz)\n");
+    absl::StatusOr<BenchArchive> archive =
+        WriteBenchArchive(scratch, signers, "mirror-bench");
+    if (!archive.ok()) {
+      std::fprintf(stderr, "  %s\n", archive.status().ToString().c_str());
+      return 1;
+    }
+    absl::StatusOr<std::unique_ptr<LoopbackNginx>> nginx =
+        LoopbackNginx::Start(archive->root, scratch);
+    if (!nginx.ok()) {
+      std::fprintf(stderr, "  %s\n", nginx.status().ToString().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "  serving %lld stanzas, %lld files at %s\n",
+                 static_cast<long long>(archive->stanzas),
+                 static_cast<long long>(archive->files),
+                 (*nginx)->url().c_str());
+    rows.push_back(
+        {.label = "filter, with deps", .filter = absl::GetFlag(FLAGS_filter)});
+    if (absl::GetFlag(FLAGS_unfiltered))
+      rows.push_back({.label = "everything"});
+    for (Row& row : rows) {
+      Measure(*archive, (*nginx)->url(), scratch, runs, row);
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
+  std::printf(
+      "| mirror update | packages: ours | packages: aptly | ours s | of which "
+      "sync job s | aptly s | ours/aptly | ours peak MB | aptly peak MB | "
+      "create: ours s | create: aptly s |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const Row& row : rows) {
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                row.label.c_str(), Count(row.ours).c_str(),
+                Count(row.aptly).c_str(), Seconds(row.ours).c_str(),
+                Seconds(row.sync_job).c_str(), Seconds(row.aptly).c_str(),
+                Ratio(row.ours, row.aptly).c_str(), PeakMb(row.ours).c_str(),
+                PeakMb(row.aptly).c_str(), Seconds(row.ours_create).c_str(),
+                Seconds(row.aptly_create).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace debrepo::testing
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return debrepo::testing::Main();
+}
