@@ -3,13 +3,10 @@
 // signature.
 #include "deb/gpgv_verifier.h"
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -17,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "deb/clearsign.h"
+#include "deb/internal/scratch_dir.h"
 #include "deb/internal/subprocess.h"
 
 namespace debrepo::deb {
@@ -24,33 +22,10 @@ namespace {
 
 using ::debrepo::deb::internal::CommandResult;
 using ::debrepo::deb::internal::RunCommand;
+using ::debrepo::deb::internal::ScratchDir;
 
 // kGpgvTimeout bounds one gpgv run; it normally takes milliseconds.
 constexpr absl::Duration kGpgvTimeout = absl::Seconds(60);
-
-// EmptyHome is a fresh empty directory for gpgv's --homedir, removed with
-// the object.
-class EmptyHome {
- public:
-  EmptyHome() {
-    const char* tmp = getenv("TMPDIR");
-    std::string pattern = absl::StrCat(
-        tmp != nullptr && tmp[0] == '/' ? tmp : "/tmp", "/debrepo-gpgv-XXXXXX");
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~EmptyHome() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  EmptyHome(const EmptyHome&) = delete;
-  EmptyHome& operator=(const EmptyHome&) = delete;
-
-  // path is "" when the directory could not be made.
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // IsWeakDigest reports whether an OpenPGP hash algorithm number is one apt
 // no longer trusts: 1 MD5, 2 SHA-1, 3 RIPEMD-160.
@@ -92,7 +67,7 @@ absl::StatusOr<VerifiedMessage> GpgvVerifier::VerifyClearSigned(
   absl::StatusOr<ClearSigned> split = SplitClearSigned(message);
   if (!split.ok()) return split.status();
   if (keyrings_.empty()) return absl::InvalidArgumentError("no keyrings");
-  EmptyHome home;
+  ScratchDir home;
   if (home.path().empty()) {
     return absl::InternalError("cannot make a home directory for gpgv");
   }
