@@ -34,8 +34,8 @@ absl::StatusOr<std::string> RunGpg(const std::vector<std::string>& args,
   if (home.path().empty()) {
     return absl::InternalError("cannot make a home directory for gpg");
   }
-  std::vector<std::string> argv = {"gpg", "--homedir", home.path(), "--batch",
-                                   "--quiet", "--no-tty"};
+  std::vector<std::string> argv = {"gpg",     "--homedir", home.path(),
+                                   "--batch", "--quiet",   "--no-tty"};
   argv.insert(argv.end(), args.begin(), args.end());
   ASSIGN_OR_RETURN(CommandResult result,
                    RunCommand(argv, keyring, {.timeout = kGpgTimeout}));

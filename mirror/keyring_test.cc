@@ -53,10 +53,10 @@ TEST_F(KeyringTest, ListsBinaryAndArmouredKeyrings) {
   EXPECT_THAT(KeyringFingerprints(armoured),
               IsOkAndHolds(ElementsAre(first_->fingerprint)));
   // Two keys, as cat joins binary keyrings; subkeys are not listed.
-  EXPECT_THAT(KeyringFingerprints(ReadFile(first_->keyring) +
-                                  ReadFile(second_->keyring)),
-              IsOkAndHolds(ElementsAre(first_->fingerprint,
-                                       second_->fingerprint)));
+  EXPECT_THAT(
+      KeyringFingerprints(ReadFile(first_->keyring) +
+                          ReadFile(second_->keyring)),
+      IsOkAndHolds(ElementsAre(first_->fingerprint, second_->fingerprint)));
 }
 
 TEST_F(KeyringTest, ListsDebiansArchiveKeyring) {
@@ -64,9 +64,9 @@ TEST_F(KeyringTest, ListsDebiansArchiveKeyring) {
   std::string debian =
       ReadFile("/usr/share/keyrings/debian-archive-bookworm-stable.gpg");
   if (debian.empty()) GTEST_SKIP() << "debian-archive-keyring not installed";
-  EXPECT_THAT(KeyringFingerprints(debian),
-              IsOkAndHolds(ElementsAre(
-                  "4D64FEC119C2029067D6E791F8D2585B8783D481")));
+  EXPECT_THAT(
+      KeyringFingerprints(debian),
+      IsOkAndHolds(ElementsAre("4D64FEC119C2029067D6E791F8D2585B8783D481")));
 }
 
 TEST_F(KeyringTest, RejectsWhatHoldsNoPublicKey) {
@@ -74,12 +74,11 @@ TEST_F(KeyringTest, RejectsWhatHoldsNoPublicKey) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(KeyringFingerprints("not a keyring\n"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  std::string secret = Gpg(first_->home, {"--pinentry-mode", "loopback",
-                                          "--passphrase", "",
-                                          "--export-secret-keys"});
+  std::string secret =
+      Gpg(first_->home, {"--pinentry-mode", "loopback", "--passphrase", "",
+                         "--export-secret-keys"});
   ASSERT_FALSE(secret.empty());
-  absl::StatusOr<std::vector<std::string>> listed =
-      KeyringFingerprints(secret);
+  absl::StatusOr<std::vector<std::string>> listed = KeyringFingerprints(secret);
   EXPECT_THAT(listed, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(listed.status().message(), HasSubstr("no public key"));
   EXPECT_THAT(WriteBinaryKeyring("junk", ::testing::TempDir()),
@@ -97,9 +96,9 @@ TEST_F(KeyringTest, WritesAKeyringGpgvVerifiesWith) {
   ASSERT_THAT(path, IsOk());
   EXPECT_EQ(std::filesystem::path(*path).parent_path(), dir);
   // Binary: both keys, no armour.
-  EXPECT_THAT(KeyringFingerprints(ReadFile(*path)),
-              IsOkAndHolds(ElementsAre(first_->fingerprint,
-                                       second_->fingerprint)));
+  EXPECT_THAT(
+      KeyringFingerprints(ReadFile(*path)),
+      IsOkAndHolds(ElementsAre(first_->fingerprint, second_->fingerprint)));
   EXPECT_THAT(ReadFile(*path), ::testing::Not(HasSubstr("BEGIN PGP")));
   absl::StatusOr<deb::GpgvVerifier> verifier =
       deb::GpgvVerifier::Create({*path});
