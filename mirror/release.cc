@@ -143,6 +143,11 @@ absl::StatusOr<Release> ParseRelease(absl::string_view text) {
   release.acquire_by_hash =
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(
           paragraph->GetOrEmpty("Acquire-By-Hash"))) == "yes";
+  for (absl::string_view index :
+       absl::StrSplit(paragraph->GetOrEmpty("No-Support-for-Architecture-all"),
+                      absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
+    if (index == "Packages") release.all_in_architecture_indices = true;
+  }
   for (absl::string_view component :
        absl::StrSplit(paragraph->GetOrEmpty("Components"),
                       absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {

@@ -45,6 +45,10 @@ struct Release {
   // Acquire-By-Hash: yes — indices can also be fetched by their SHA-256
   // (<dir>/by-hash/SHA256/<hash>), which never changes under a reader.
   bool acquire_by_hash = false;
+  // No-Support-for-Architecture-all: Packages — packages of architecture
+  // "all" are listed in every binary-<arch>/Packages, so binary-all/Packages
+  // adds nothing (Debian since bookworm).
+  bool all_in_architecture_indices = false;
   // The SHA256 field's files, in order.
   std::vector<ReleaseIndexFile> files;
 

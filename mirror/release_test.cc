@@ -54,6 +54,7 @@ TEST(ParseReleaseTest, ReadsTheFieldsASyncNeeds) {
   EXPECT_THAT(release->components, ElementsAre("main", "contrib"));
   EXPECT_THAT(release->architectures, ElementsAre("amd64", "all"));
   EXPECT_FALSE(release->acquire_by_hash);
+  EXPECT_FALSE(release->all_in_architecture_indices);
   ASSERT_EQ(release->files.size(), 2);
   EXPECT_EQ(release->files[0].path, "main/binary-amd64/Packages");
   EXPECT_EQ(release->files[0].size, 0);
@@ -76,6 +77,7 @@ TEST(ParseReleaseTest, ReadsDebiansRelease) {
   EXPECT_THAT(release->components, Contains("main"));
   EXPECT_THAT(release->architectures, Contains("amd64"));
   EXPECT_TRUE(release->acquire_by_hash);
+  EXPECT_TRUE(release->all_in_architecture_indices);
   EXPECT_THAT(release->files.size(), Gt(500));
   const ReleaseIndexFile* packages =
       release->FindFile("main/binary-amd64/Packages.xz");
