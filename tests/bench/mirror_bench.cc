@@ -6,10 +6,10 @@
 // loopback. Two rows: a filter naming six packages, with their
 // dependencies, and everything. Each run starts from nothing (a new
 // database, blob store and stack of one server and one worker; a new aptly
-// root); creating the mirror is timed on its own, then the update: for
-// debrepo the SyncMirror job as a client sees it (submit to WaitJob
-// returning), with the peak memory of the server and the worker during it;
-// for aptly the `mirror update` process, with its own peak. Prints the
+// root); `mirror create` is timed on its own, then `mirror update`, each
+// tool's as a whole CLI process: for debrepo with the peak memory of the
+// server and the worker during it (and the sync job's own time), for aptly
+// with its process's peak. Prints the
 // median over the runs, the ratio and how many packages each mirror holds
 // afterwards. Run with `tools/dev bench mirror`.
 #include <stdlib.h>
@@ -28,17 +28,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
-#include "grpcpp/grpcpp.h"
-#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "tests/bench/aptly.h"
 #include "tests/bench/bench_archive.h"
 #include "tests/bench/bench_setup.h"
 #include "tests/bench/bench_table.h"
+#include "tests/bench/job_time.h"
 #include "tests/bench/loopback_nginx.h"
 #include "tests/bench/peak_memory.h"
+#include "tests/bench/timed_command.h"
 #include "tests/harness.h"
 
 ABSL_FLAG(int, runs, 1,
@@ -54,13 +52,8 @@ ABSL_FLAG(bool, unfiltered, true,
 namespace debrepo::testing {
 namespace {
 
-using ::google::protobuf::util::TimeUtil;
-
 // The mirror's name in both tools.
 constexpr char kMirror[] = "bench";
-
-// How long a sync may take before the run counts as failed.
-constexpr absl::Duration kSyncTimeout = absl::Minutes(30);
 
 // Row is one filter's results.
 struct Row {
@@ -87,39 +80,28 @@ int64_t PackageCount(const std::string& output) {
   return -1;
 }
 
-// The job's own run time, from its start to its end.
-double JobSeconds(const v1::Job& job) {
-  return absl::ToDoubleSeconds(
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.end_time())) -
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.start_time())));
+// The arguments of `mirror create` for both tools (their grammar is the
+// same): the filter with its dependencies when there is one.
+std::vector<std::string> CreateArgs(const BenchArchive& archive,
+                                    const std::string& url,
+                                    const std::string& filter) {
+  std::vector<std::string> args = {"mirror", "create",
+                                   "-keyring=" + archive.keyring_path,
+                                   "-architectures=" + archive.architecture};
+  if (!filter.empty()) {
+    args.push_back("-filter=" + filter);
+    args.push_back("-filter-with-deps");
+  }
+  for (const std::string& arg :
+       {std::string(kMirror), url, archive.distribution, archive.component}) {
+    args.push_back(arg);
+  }
+  return args;
 }
 
-// The Measured of job `job` submitted at `start` with RPC status `rpc`:
-// waits for it to end; the time is until WaitJob saw the end.
-Measured AwaitJob(Stack& stack, const grpc::Status& rpc, const v1::Job& job,
-                  absl::Time start, absl::string_view what, v1::Job& ended) {
-  Measured measured;
-  if (!rpc.ok()) {
-    measured.status = absl::InternalError(
-        absl::StrCat(what, " refused: ",
-                     absl::StatusCodeToString(
-                         static_cast<absl::StatusCode>(rpc.error_code())),
-                     " ", rpc.error_message()));
-    return measured;
-  }
-  ended = stack.WaitJob(job.id(), kSyncTimeout);
-  measured.seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  if (ended.state() != v1::SUCCEEDED) {
-    measured.status = absl::InternalError(absl::StrCat(
-        what, " job ", job.id(), " ended ", v1::JobState_Name(ended.state()),
-        ": ", ended.status_message()));
-  }
-  return measured;
-}
-
-// Mirrors the archive at `url` with debrepo into a new stack whose blob
-// store is under `scratch`; `create` and `sync_job` get the creation's
-// time and the sync job's own.
+// Mirrors the archive at `url` with debrepo's CLI into a new stack whose
+// blob store is under `scratch`; `create` and `sync_job` get the
+// creation's time and the sync job's own.
 Measured MirrorWithDebrepo(const BenchArchive& archive, const std::string& url,
                            const std::string& filter,
                            const std::string& scratch, Measured& create,
@@ -129,43 +111,27 @@ Measured MirrorWithDebrepo(const BenchArchive& archive, const std::string& url,
   Stack stack(db.url(), blob_dir);
   stack.StartServer();
   stack.StartWorker({"--concurrency=1"});
-  std::unique_ptr<v1::Mirrors::Stub> mirrors =
-      v1::Mirrors::NewStub(grpc::CreateChannel(
-          stack.address(0), grpc::InsecureChannelCredentials()));
-
-  v1::CreateMirrorRequest create_request;
-  v1::Mirror& mirror = *create_request.mutable_mirror();
-  mirror.set_name(kMirror);
-  mirror.set_archive_url(url);
-  mirror.set_distribution(archive.distribution);
-  mirror.add_components(archive.component);
-  mirror.add_architectures(archive.architecture);
-  mirror.set_filter(filter);
-  mirror.set_filter_with_deps(!filter.empty());
-  mirror.set_keyring(ReadFile(archive.keyring_path));
-  v1::Job job;
-  v1::Job ended;
-  absl::Time start = absl::Now();
-  grpc::Status rpc = mirrors->CreateMirror(Deadline(absl::Seconds(30)).get(),
-                                           create_request, &job);
-  create = AwaitJob(stack, rpc, job, start, "CreateMirror", ended);
+  const std::vector<std::string> cli = {RunfilePath("cli/debrepo"),
+                                        "-server=" + stack.address(0)};
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), cli.begin(), cli.end());
+    return RunTimed(args, scratch);
+  };
+  create = MeasuredRun(run(CreateArgs(archive, url, filter)), "cli",
+                       "debrepo mirror create");
   if (!create.status.ok()) return create;
-
   const pid_t server = stack.server(0).pid();
   const pid_t worker = stack.worker(0).pid();
   ResetPeakRss(server);
   ResetPeakRss(worker);
-  v1::SyncMirrorRequest sync_request;
-  sync_request.set_name(kMirror);
-  start = absl::Now();
-  rpc = mirrors->SyncMirror(Deadline(absl::Seconds(30)).get(), sync_request,
-                            &job);
-  Measured measured = AwaitJob(stack, rpc, job, start, "SyncMirror", ended);
+  Measured measured = MeasuredRun(run({"mirror", "update", kMirror}), "cli",
+                                  "debrepo mirror update");
   measured.peak_kb.push_back({"server", PeakRssKb(server)});
   measured.peak_kb.push_back({"worker", PeakRssKb(worker)});
   if (measured.status.ok()) {
-    measured.count = ended.result().sync_mirror().package_count();
-    sync_job.seconds = JobSeconds(ended);
+    absl::StatusOr<TimedRun> shown = run({"mirror", "show", kMirror});
+    measured.count = shown.ok() ? PackageCount(shown->output) : -1;
+    sync_job = JobTime(stack, "mirror.sync");
   }
   std::error_code ignored;
   std::filesystem::remove_all(blob_dir, ignored);

@@ -25,11 +25,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
-#include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "tests/bench/aptly.h"
 #include "tests/bench/bench_setup.h"
 #include "tests/bench/bench_table.h"
+#include "tests/bench/job_time.h"
 #include "tests/bench/peak_memory.h"
 #include "tests/bench/snapshot_workload.h"
 #include "tests/bench/timed_command.h"
@@ -42,8 +41,6 @@ ABSL_FLAG(int, runs, 1,
 
 namespace debrepo::testing {
 namespace {
-
-using ::google::protobuf::util::TimeUtil;
 
 // Row is one count's results.
 struct Row {
@@ -65,25 +62,6 @@ int64_t PackageCount(const std::string& output) {
     }
   }
   return -1;
-}
-
-// The add job's own time in `stack`: its start to its end.
-Measured AddJobTime(Stack& stack) {
-  v1::ListJobsRequest request;
-  request.set_kind("repo.add_from_upload");
-  v1::ListJobsResponse response;
-  Measured measured;
-  const grpc::Status listed = stack.jobs(0).ListJobs(
-      Deadline(absl::Seconds(30)).get(), request, &response);
-  if (!listed.ok() || response.jobs_size() != 1) {
-    measured.status = absl::InternalError("cannot find the add job");
-    return measured;
-  }
-  const v1::Job& job = response.jobs(0);
-  measured.seconds = absl::ToDoubleSeconds(
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.end_time())) -
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.start_time())));
-  return measured;
 }
 
 // Adds the files in `files_dir` with debrepo's CLI into a new stack;
@@ -114,7 +92,7 @@ Measured AddWithDebrepo(const std::string& files_dir,
   if (measured.status.ok()) {
     absl::StatusOr<TimedRun> shown = run({"repo", "show", "bench"});
     measured.count = shown.ok() ? PackageCount(shown->output) : -1;
-    add_job = AddJobTime(stack);
+    add_job = JobTime(stack, "repo.add_from_upload");
   }
   return measured;
 }
