@@ -189,13 +189,7 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
   package.package_type =
       absl::EndsWith(file.filename(), ".udeb") ? "udeb" : "deb";
   if (std::optional<absl::string_view> provides = deb.control.Get("Provides")) {
-    ASSIGN_OR_RETURN(deb::RelationList relations,
-                     deb::ParseRelations(*provides));
-    for (const deb::Alternatives& group : relations) {
-      for (const deb::Relation& relation : group) {
-        package.provides.push_back(relation.name);
-      }
-    }
+    ASSIGN_OR_RETURN(package.provides, deb::RelationNames(*provides));
   }
   // Stored under Debian's name for it, whatever it was uploaded as.
   const std::string filename =
