@@ -136,9 +136,12 @@ std::string MirrorArchive::pool_dir() const {
 std::string MirrorArchive::dist_dir() const {
   const std::string archive = absl::StrCat(root_, "/", kArchivePath);
   if (IsFlat(options_)) {
-    return fs::path(absl::StrCat(archive, "/", options_.distribution))
-        .lexically_normal()
-        .string();
+    std::string dir =
+        fs::path(absl::StrCat(archive, "/", options_.distribution))
+            .lexically_normal()
+            .string();
+    while (absl::EndsWith(dir, "/")) dir.pop_back();
+    return dir;
   }
   return absl::StrCat(archive, "/dists/", options_.distribution);
 }
@@ -221,16 +224,20 @@ void MirrorArchive::WriteIndices() {
   const std::string archive = absl::StrCat(root_, "/", kArchivePath);
   if (IsFlat(options_)) {
     // One Packages for all architectures and components (no udebs), one
-    // Sources.
+    // Sources; file names relative to the archive's root, as apt reads
+    // them.
+    std::string relative_dist =
+        fs::path(dist_dir()).lexically_relative(archive).string();
+    relative_dist = relative_dist == "." ? "" : relative_dist + "/";
     std::string packages, sources;
     for (const std::string& component : options_.components) {
-      const std::string pool = absl::StrCat("pool/", component);
+      const std::string pool = absl::StrCat(relative_dist, "pool/", component);
       absl::StrAppend(&packages,
-                      Shell(dist_dir(), absl::StrCat("apt-ftparchive packages ",
-                                                     pool, "/deb")));
-      absl::StrAppend(&sources,
-                      Shell(dist_dir(), absl::StrCat("apt-ftparchive sources ",
-                                                     pool, "/source")));
+                      Shell(archive, absl::StrCat("apt-ftparchive packages ",
+                                                  pool, "/deb")));
+      absl::StrAppend(
+          &sources, Shell(archive, absl::StrCat("apt-ftparchive sources ", pool,
+                                                "/source")));
     }
     WriteCompressed(dist_dir() + "/Packages", packages);
     WriteCompressed(dist_dir() + "/Sources", sources);

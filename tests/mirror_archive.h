@@ -75,7 +75,9 @@ struct ServedRequest {
 // MirrorArchiveOptions shape a MirrorArchive.
 struct MirrorArchiveOptions {
   // The distribution a mirror names: "stable" (dists/stable/...), or, for a
-  // flat repository, "./" (Release and indices beside the packages).
+  // flat repository, a path ending in '/' ("./", "flat/"): Release,
+  // indices and pool in that directory, file names in the indices relative
+  // to url(), as apt reads them.
   std::string distribution = "stable";
   std::string codename = "bookworm";
   // Listed in the Release; indices are written for each.

@@ -185,17 +185,24 @@ TEST(MirrorArchiveTest, HostileRulesAndRanges) {
 }
 
 TEST(MirrorArchiveTest, FlatRepository) {
-  MirrorArchive archive({.distribution = "./"});
+  MirrorArchive archive({.distribution = "flat/"});
   archive.Add(ArchiveBinary{.name = "a"});
   archive.Add(ArchiveBinary{.name = "b", .architecture = "arm64"});
   archive.Add(ArchiveSource{.name = "a"});
   archive.Publish();
-  const std::string packages = Fetch(archive.url() + "/Packages");
+  const std::string packages = Fetch(archive.url() + "/flat/Packages");
   EXPECT_EQ(CountStanzas(packages), 2);
-  EXPECT_TRUE(
-      absl::StrContains(packages, "Filename: pool/main/deb/a_1.0_amd64.deb"));
-  EXPECT_EQ(CountStanzas(Fetch(archive.url() + "/Sources")), 1);
-  const std::string release = Fetch(archive.url() + "/Release");
+  EXPECT_TRUE(absl::StrContains(packages,
+                                "Filename: flat/pool/main/deb/a_1.0_amd64.deb"))
+      << packages;
+  EXPECT_EQ(
+      Fetch(archive.url() + "/flat/pool/main/deb/a_1.0_amd64.deb"),
+      deb::testing::ReadFile(archive.pool_dir() + "/main/deb/a_1.0_amd64.deb"));
+  const std::string sources = Fetch(archive.url() + "/flat/Sources");
+  EXPECT_EQ(CountStanzas(sources), 1);
+  EXPECT_TRUE(absl::StrContains(sources, "Directory: flat/pool/main/source/a"))
+      << sources;
+  const std::string release = Fetch(archive.url() + "/flat/Release");
   EXPECT_TRUE(absl::StrContains(release, " Packages.xz")) << release;
   EXPECT_FALSE(absl::StrContains(release, "Components:")) << release;
   EXPECT_TRUE(GpgvAccepts(archive.Keyring(ArchiveSigner::kTrusted),
