@@ -285,9 +285,8 @@ void Client::PrintProgressLine(const v1::Job& job, ProgressLine& last) {
   if (options_.progress || !job.has_progress()) return;
   std::string summary = ProgressSummary(job.progress());
   const absl::Time now = absl::Now();
-  if (summary == last.summary ||
-      (job.progress().phase() == last.phase &&
-       now - last.printed < kProgressLineInterval)) {
+  if (summary == last.summary || (job.progress().phase() == last.phase &&
+                                  now - last.printed < kProgressLineInterval)) {
     return;
   }
   {

@@ -96,8 +96,7 @@ class Client {
       const Request& request,
       absl::FunctionRef<void(const debrepo::v1::Job&)> print_success) {
     debrepo::v1::Job job;
-    if (absl::Status status = Call(stub, method, request, &job);
-        !status.ok()) {
+    if (absl::Status status = Call(stub, method, request, &job); !status.ok()) {
       return status;
     }
     return FollowJob(job, print_success);

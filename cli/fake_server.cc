@@ -764,9 +764,8 @@ grpc::Status FakeServer::ListMirrorPackages(
   calls.push_back("ListMirrorPackages");
   if (!error.ok()) return error;
   list_mirror_packages_requests.push_back(*request);
-  response->set_next_page_token(ServePage(mirror_packages,
-                                          request->page_token(),
-                                          response->mutable_packages()));
+  response->set_next_page_token(ServePage(
+      mirror_packages, request->page_token(), response->mutable_packages()));
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 // FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files,
-// Packages, Snapshots, Publish, Mirrors) on a local port, for testing the CLI's commands
-// without PostgreSQL or workers.
+// Packages, Snapshots, Publish, Mirrors) on a local port, for testing the CLI's
+// commands without PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
 
@@ -144,8 +144,7 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
       switch_publication_requests;
   std::vector<debrepo::v1::DeletePublicationRequest>
       delete_publication_requests;
-  std::vector<debrepo::v1::ImportFromMirrorRequest>
-      import_from_mirror_requests;
+  std::vector<debrepo::v1::ImportFromMirrorRequest> import_from_mirror_requests;
   std::vector<debrepo::v1::CreateMirrorRequest> create_mirror_requests;
   std::vector<debrepo::v1::UpdateMirrorRequest> update_mirror_requests;
   std::vector<debrepo::v1::DeleteMirrorRequest> delete_mirror_requests;

@@ -84,8 +84,8 @@ int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
        {MirrorCommands(), SnapshotCommands(), PublishCommands(),
-        PackageCommands(),
-        FileCommands(), TaskCommands(), DbCommands(), AdminCommands()}) {
+        PackageCommands(), FileCommands(), TaskCommands(), DbCommands(),
+        AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

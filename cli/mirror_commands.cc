@@ -176,22 +176,23 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
         "/usr/share/keyrings/debian-archive-keyring.gpg), or "
         "-ignore-signatures to trust it unchecked");
   }
-  return client.Submit(
-      client.mirrors(), &v1::Mirrors::Stub::CreateMirror, request,
-      [&](const v1::Job& ended) {
-        client.out() << "Mirror " << MirrorLabel(Ended(ended, mirror))
-                     << " successfully added.\n"
-                     << "You can run 'debrepo mirror update " << mirror.name()
-                     << "' to download repository contents.\n";
-      });
+  return client.Submit(client.mirrors(), &v1::Mirrors::Stub::CreateMirror,
+                       request, [&](const v1::Job& ended) {
+                         client.out()
+                             << "Mirror " << MirrorLabel(Ended(ended, mirror))
+                             << " successfully added.\n"
+                             << "You can run 'debrepo mirror update "
+                             << mirror.name()
+                             << "' to download repository contents.\n";
+                       });
 }
 
 // PrintSync prints what a sync did, then aptly's last line.
 void PrintSync(std::ostream& out, absl::string_view name,
                const v1::SyncMirrorResult& result) {
   out << "Downloaded " << result.downloaded_files() << " files ("
-      << HumanBytes(result.downloaded_bytes()) << "); "
-      << result.reused_files() << " files were already stored.\n"
+      << HumanBytes(result.downloaded_bytes()) << "); " << result.reused_files()
+      << " files were already stored.\n"
       << "Number of packages: " << result.package_count() << " ("
       << result.added_count() << " added, " << result.removed_count()
       << " removed).\n";
@@ -324,11 +325,10 @@ absl::Status Show(const ParsedArgs& args, Client& client) {
                               request, &mirror));
   v1::ListMirrorPackagesResponse packages;
   if (with_packages) {
-    ASSIGN_OR_RETURN(
-        packages,
-        ListAllPackagesOf(client, client.mirrors(),
-                          &v1::Mirrors::Stub::ListMirrorPackages, mirror.name(),
-                          ""));
+    ASSIGN_OR_RETURN(packages,
+                     ListAllPackagesOf(client, client.mirrors(),
+                                       &v1::Mirrors::Stub::ListMirrorPackages,
+                                       mirror.name(), ""));
   }
   if (client.options().json) {
     if (with_packages) {
@@ -369,17 +369,17 @@ absl::Status Edit(const ParsedArgs& args, Client& client) {
   for (const std::string& field : fields) {
     request.mutable_update_mask()->add_paths(field);
   }
-  return client.Submit(
-      client.mirrors(), &v1::Mirrors::Stub::UpdateMirror, request,
-      [&](const v1::Job& ended) {
-        if (ended.result().has_mirror()) {
-          client.out() << "Mirror " << MirrorLabel(ended.result().mirror())
-                       << " successfully updated.\n";
-        } else {
-          client.out() << "Mirror [" << request.name()
-                       << "] successfully updated.\n";
-        }
-      });
+  return client.Submit(client.mirrors(), &v1::Mirrors::Stub::UpdateMirror,
+                       request, [&](const v1::Job& ended) {
+                         if (ended.result().has_mirror()) {
+                           client.out() << "Mirror "
+                                        << MirrorLabel(ended.result().mirror())
+                                        << " successfully updated.\n";
+                         } else {
+                           client.out() << "Mirror [" << request.name()
+                                        << "] successfully updated.\n";
+                         }
+                       });
 }
 
 absl::Status Rename(const ParsedArgs& args, Client& client) {
@@ -392,9 +392,9 @@ absl::Status Rename(const ParsedArgs& args, Client& client) {
   request.mutable_update_mask()->add_paths("name");
   return client.Submit(client.mirrors(), &v1::Mirrors::Stub::UpdateMirror,
                        request, [&](const v1::Job&) {
-                         client.out() << "Mirror " << old_name << " -> "
-                                      << new_name
-                                      << " has been successfully renamed.\n";
+                         client.out()
+                             << "Mirror " << old_name << " -> " << new_name
+                             << " has been successfully renamed.\n";
                        });
 }
 
@@ -406,17 +406,17 @@ absl::Status Drop(const ParsedArgs& args, Client& client) {
   request.set_force(args.GetBool("force"));
   return client.Submit(client.mirrors(), &v1::Mirrors::Stub::DeleteMirror,
                        request, [&](const v1::Job&) {
-                         client.out() << "Mirror `" << name
-                                      << "` has been removed.\n";
+                         client.out()
+                             << "Mirror `" << name << "` has been removed.\n";
                        });
 }
 
 }  // namespace
 
 std::string MirrorLabel(const v1::Mirror& mirror) {
-  std::string label = absl::StrCat("[", mirror.name(), "]: ",
-                                   mirror.archive_url(), " ",
-                                   mirror.distribution());
+  std::string label =
+      absl::StrCat("[", mirror.name(), "]: ", mirror.archive_url(), " ",
+                   mirror.distribution());
   if (mirror.with_sources()) absl::StrAppend(&label, " [src]");
   if (mirror.with_udebs()) absl::StrAppend(&label, " [udeb]");
   return label;

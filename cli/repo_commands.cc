@@ -764,8 +764,8 @@ absl::Status SubmitCopy(const ParsedArgs& args, Client& client,
                             grpc::ClientContext*, const Request&, v1::Job*),
                         const Request& request, absl::string_view verb) {
   bool dry_run = false;
-  RETURN_IF_ERROR(client.Submit(
-      client.repos(), method, request, [&](const v1::Job& ended) {
+  RETURN_IF_ERROR(
+      client.Submit(client.repos(), method, request, [&](const v1::Job& ended) {
         const v1::CopyPackagesResult& result = ended.result().copy_packages();
         dry_run = result.dry_run();
         for (const std::string& key : result.copied()) {

@@ -128,8 +128,8 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
     v1::GetMirrorRequest get;
     get.set_name(source[2]);
     v1::Mirror mirror;
-    RETURN_IF_ERROR(client.Call(client.mirrors(),
-                                &v1::Mirrors::Stub::GetMirror, get, &mirror));
+    RETURN_IF_ERROR(client.Call(client.mirrors(), &v1::Mirrors::Stub::GetMirror,
+                                get, &mirror));
     request.set_mirror(source[2]);
     request.mutable_snapshot()->set_description(
         absl::StrCat("Snapshot from mirror ", MirrorLabel(mirror)));

@@ -105,8 +105,7 @@ absl::Status ShowTask(const ParsedArgs& args, Client& client) {
   if (job.has_progress()) {
     out << "Progress: " << ProgressSummary(job.progress());
     if (job.progress().has_update_time()) {
-      out << " (at " << TimeUtil::ToString(job.progress().update_time())
-          << ")";
+      out << " (at " << TimeUtil::ToString(job.progress().update_time()) << ")";
     }
     out << "\n";
   }
@@ -172,7 +171,8 @@ std::vector<Command> TaskCommands() {
          {"kind", false, "KIND", "only tasks of this kind, e.g. repo.create"}},
         "List tasks, newest first."},
        &ListTasks},
-      {{"task", "show", {"ID"}, {}, "Show a task, with its progress and log."}, &ShowTask},
+      {{"task", "show", {"ID"}, {}, "Show a task, with its progress and log."},
+       &ShowTask},
       {{"task", "wait", {"ID"}, {}, "Wait until a task ends."}, &WaitTask},
       {{"task",
         "cancel",
