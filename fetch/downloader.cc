@@ -31,6 +31,12 @@ namespace {
 constexpr int64_t kBatchFiles = 256;
 constexpr int64_t kBatchBytes = int64_t{256} << 20;
 
+// Only files of this size and more get a partial file: a smaller one is
+// cheaper to fetch again than a file created and removed for it (on ext4,
+// creating files right after deleting many was what limited 5,000 small
+// downloads; in-run retries resume from the writer's bytes anyway).
+constexpr int64_t kPartialFileMinSize = int64_t{1} << 20;
+
 // How long to wait before trying again to lock a partial file that another
 // process holds.
 constexpr absl::Duration kLockedRetryDelay = absl::Milliseconds(250);
@@ -177,10 +183,13 @@ class Downloader {
       if (options_.interrupted && options_.interrupted()) {
         return absl::CancelledError("the downloads were interrupted");
       }
+      // Starting right before waiting keeps every slot busy: libcurl's
+      // wait returns at once for a transfer just added.
       RETURN_IF_ERROR(StartReady());
       if (running_ == 0 && ready_.empty() && waiting_.empty()) {
         return absl::OkStatus();
       }
+      Wait();
       int still_running = 0;
       const CURLMcode performed = curl_multi_perform(multi_, &still_running);
       if (performed != CURLM_OK) {
@@ -190,7 +199,6 @@ class Downloader {
       RETURN_IF_ERROR(HandleEnded());
       RETURN_IF_ERROR(CommitBatches(/*all=*/false));
       ReportProgress(/*force=*/false);
-      Wait();
     }
   }
 
@@ -249,7 +257,7 @@ class Downloader {
   // and starts a request for the rest.
   absl::Status Begin(Download& download) {
     const DownloadItem& item = *download.item;
-    if (!options_.partial_dir.empty()) {
+    if (!options_.partial_dir.empty() && item.size >= kPartialFileMinSize) {
       download.partial_path =
           absl::StrCat(options_.partial_dir, "/", item.sha256, ".partial");
       const int fd = open(download.partial_path.c_str(),

@@ -46,11 +46,13 @@ struct DownloadOptions {
   // Wait after a file's first failed request; it doubles with each failure
   // (jittered, at most 30 s).
   absl::Duration first_retry_delay = absl::Milliseconds(500);
-  // Where partial files live ("<sha256>.partial", created when missing),
-  // so that a later call (the job's next attempt) resumes them with HTTP
-  // Range. Each is locked (flock) while a download writes it: a file
-  // another process is downloading waits until that process is done with
-  // it. Empty: no partial files; a failed request starts its file over.
+  // Where partial files of files of 1 MiB and more live ("<sha256>.partial",
+  // created when missing), so that a later call (the job's next attempt)
+  // resumes them with HTTP Range. Each is locked (flock) while a download
+  // writes it: a file another process is downloading waits until that
+  // process is done with it. Smaller files, and all files when this is
+  // empty, start over in a later call. Within one call a failed request
+  // always resumes with Range.
   std::string partial_dir;
   // Called with the counts now and then (at most every 250 ms) and once at
   // the end; may be empty.

@@ -15,15 +15,14 @@
 #include <vector>
 
 #include "absl/random/random.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "blobstore/fs_blob_store.h"
 #include "common/status_matchers.h"
+#include "deb/checksums.h"
 #include "fetch/hostile_http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "openssl/sha.h"
 
 namespace debrepo::fetch {
 namespace {
@@ -32,12 +31,10 @@ using ::debrepo::testing::IsOk;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
 
-std::string Sha256Hex(absl::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+std::string Sha256Of(absl::string_view bytes) {
+  deb::ChecksumCalculator checksums;
+  checksums.Update(bytes);
+  return checksums.Finish().sha256;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -46,6 +43,9 @@ std::string ReadFile(const std::string& path) {
   bytes << in.rdbuf();
   return bytes.str();
 }
+
+// kPartialSize is the smallest size of a file that gets a partial file.
+constexpr int64_t kPartialSize = 1 << 20;
 
 // ServedFile is a file the test server has under its root.
 struct ServedFile {
@@ -82,7 +82,7 @@ class DownloaderTest : public ::testing::Test {
     file.name = absl::StrCat("pool/f", files++, ".deb");
     file.content.resize(size);
     for (char& c : file.content) c = absl::Uniform<unsigned char>(random);
-    file.sha256 = Sha256Hex(file.content);
+    file.sha256 = Sha256Of(file.content);
     std::filesystem::create_directories(*root_ + "/pool");
     std::ofstream(*root_ + "/" + file.name, std::ios::binary) << file.content;
     return file;
@@ -222,10 +222,10 @@ TEST_F(DownloaderTest, ResumesAfterAStall) {
 }
 
 TEST_F(DownloaderTest, ResumesAPartialFileOfAnEarlierAttempt) {
-  const ServedFile file = Serve(300000);
+  const ServedFile file = Serve(1500000);
   std::filesystem::create_directories(partial_dir_);
   std::ofstream(PartialPath(file), std::ios::binary)
-      << file.content.substr(0, 120000);
+      << file.content.substr(0, 1200000);
   const DownloadItem item = Item(file);
   std::vector<DownloadProgress> progress;
   DownloadOptions options = Quick();
@@ -234,13 +234,13 @@ TEST_F(DownloaderTest, ResumesAPartialFileOfAnEarlierAttempt) {
   };
   ASSERT_THAT(DownloadToBlobStore({item}, *store_, options), IsOk());
   EXPECT_EQ(Stored(file), file.content);
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("bytes=120000-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("bytes=1200000-"));
   EXPECT_FALSE(std::filesystem::exists(PartialPath(file)));
-  EXPECT_EQ(progress.back().bytes_done, 300000);
+  EXPECT_EQ(progress.back().bytes_done, 1500000);
 }
 
 TEST_F(DownloaderTest, CompletePartialFileNeedsNoRequest) {
-  const ServedFile file = Serve(3000);
+  const ServedFile file = Serve(kPartialSize);
   std::filesystem::create_directories(partial_dir_);
   std::ofstream(PartialPath(file), std::ios::binary) << file.content;
   const DownloadItem item = Item(file);
@@ -253,7 +253,7 @@ TEST_F(DownloaderTest, CompletePartialFileNeedsNoRequest) {
 }
 
 TEST_F(DownloaderTest, DamagedPartialFileStartsOver) {
-  const ServedFile file = Serve(300000);
+  const ServedFile file = Serve(1200000);
   std::filesystem::create_directories(partial_dir_);
   std::ofstream(PartialPath(file), std::ios::binary)
       << std::string(100000, 'x');
@@ -264,9 +264,10 @@ TEST_F(DownloaderTest, DamagedPartialFileStartsOver) {
 }
 
 TEST_F(DownloaderTest, LongerPartialFileStartsOver) {
-  const ServedFile file = Serve(1000);
+  const ServedFile file = Serve(kPartialSize);
   std::filesystem::create_directories(partial_dir_);
-  std::ofstream(PartialPath(file), std::ios::binary) << std::string(2000, 'x');
+  std::ofstream(PartialPath(file), std::ios::binary)
+      << std::string(kPartialSize + 1, 'x');
   const DownloadItem item = Item(file);
   ASSERT_THAT(DownloadToBlobStore({item}, *store_, Quick()), IsOk());
   EXPECT_EQ(Stored(file), file.content);
@@ -274,7 +275,7 @@ TEST_F(DownloaderTest, LongerPartialFileStartsOver) {
 }
 
 TEST_F(DownloaderTest, ServerIgnoringRangeSendsTheWholeFile) {
-  const ServedFile file = Serve(200000);
+  const ServedFile file = Serve(1200000);
   std::filesystem::create_directories(partial_dir_);
   std::ofstream(PartialPath(file), std::ios::binary)
       << file.content.substr(0, 50000);
@@ -336,7 +337,7 @@ TEST_F(DownloaderTest, MissingFileFailsWithoutRetry) {
 }
 
 TEST_F(DownloaderTest, PersistentStallIsADeadlineAfterTheTries) {
-  const ServedFile file = Serve(100000);
+  const ServedFile file = Serve(kPartialSize);
   const DownloadItem item = Item(file, "/stall/1000");
   DownloadOptions options = Quick();
   options.max_tries = 2;
@@ -350,6 +351,16 @@ TEST_F(DownloaderTest, PersistentStallIsADeadlineAfterTheTries) {
   EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("-", "bytes=1000-"));
   // What arrived stays for the next attempt.
   EXPECT_EQ(ReadFile(PartialPath(file)), file.content.substr(0, 2000));
+}
+
+TEST_F(DownloaderTest, SmallFilesGetNoPartialFile) {
+  const ServedFile file = Serve(kPartialSize - 1);
+  DownloadOptions options = Quick();
+  options.max_tries = 1;
+  EXPECT_THAT(
+      DownloadToBlobStore({Item(file, "/stall/1000")}, *store_, options),
+      StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_FALSE(std::filesystem::exists(PartialPath(file)));
 }
 
 TEST_F(DownloaderTest, ServerErrorsAreRetriedThenUnavailable) {
@@ -433,7 +444,7 @@ TEST_F(DownloaderTest, RateLimitHoldsForAllTransfers) {
 }
 
 TEST_F(DownloaderTest, WaitsForAPartialFileAnotherProcessHolds) {
-  const ServedFile file = Serve(1000);
+  const ServedFile file = Serve(kPartialSize);
   std::filesystem::create_directories(partial_dir_);
   // Another attempt's lock: flock locks belong to the open file, so this
   // open conflicts with the downloader's own.

@@ -30,6 +30,10 @@ class Process {
   int status_ = 0;  // once exited_
 };
 
+// FreePort returns a TCP port of 127.0.0.1 that nobody listened on a
+// moment ago (for a child server that needs its port on its command line).
+int FreePort();
+
 // RunfilePath resolves a workspace-relative path to a data dependency.
 std::string RunfilePath(const std::string& path);
 
