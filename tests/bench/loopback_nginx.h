@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "tests/harness.h"
+#include "tests/process.h"
 
 namespace debrepo::testing {
 
