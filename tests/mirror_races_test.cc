@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -172,6 +173,33 @@ class MirrorRacesTest : public ::testing::Test {
     return packages;
   }
 
+  // SlowDownloads serves the archive's packages at `bytes_per_second`, so
+  // that a sync stays in its long phase while other calls come.
+  void SlowDownloads(int64_t bytes_per_second) {
+    archive_.SetRules({{.path = "*/pool/*",
+                        .action = ServerRule::Action::kSlow,
+                        .bytes_per_second = bytes_per_second}});
+  }
+
+  // SyncRacing syncs `name` through one server while `other` runs through
+  // the next; in even rounds `other` starts 300 ms later (the sync goes
+  // first), in odd ones both start at once. Returns the sync's Result and
+  // sets `other_result`.
+  Result SyncRacing(const std::string& name, int round,
+                    const std::function<Result(int server)>& other,
+                    Result& other_result) {
+    Result sync;
+    RunConcurrently(2, [&](int i) {
+      if (i == 0) {
+        sync = Sync(name, round);
+        return;
+      }
+      if (round % 2 == 0) absl::SleepFor(absl::Milliseconds(300));
+      other_result = other(round + 1);
+    });
+    return sync;
+  }
+
   // The index of the worker whose runner is `runner` ("test-worker-N/R"),
   // or -1.
   static int WorkerIndex(absl::string_view runner) {
@@ -190,10 +218,7 @@ class MirrorRacesTest : public ::testing::Test {
 };
 
 TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
-  // Slow downloads keep each sync in its long phase while the edits come.
-  archive_.SetRules({{.path = "*/pool/*",
-                      .action = ServerRule::Action::kSlow,
-                      .bytes_per_second = 4096}});
+  SlowDownloads(4096);
   for (int round = 0; round < 3; ++round) {
     const std::string name = absl::StrCat("edited", round);
     ASSERT_EQ(Create(name).code, absl::StatusCode::kOk);
@@ -314,23 +339,15 @@ TEST_F(MirrorRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
 }
 
 TEST_F(MirrorRacesTest, DropRacingSyncLeavesNoMirror) {
-  archive_.SetRules({{.path = "*/pool/*",
-                      .action = ServerRule::Action::kSlow,
-                      .bytes_per_second = 8192}});
+  SlowDownloads(8192);
   int synced_first = 0;
   for (int round = 0; round < 4; ++round) {
     const std::string name = absl::StrCat("dropped", round);
     ASSERT_EQ(Create(name).code, absl::StatusCode::kOk);
-    Result sync, drop;
-    RunConcurrently(2, [&](int i) {
-      if (i == 0) {
-        sync = Sync(name, round);
-      } else {
-        // Let the sync go first in half the rounds.
-        if (round % 2 == 0) absl::SleepFor(absl::Milliseconds(300));
-        drop = Drop(name, false, round + 1);
-      }
-    });
+    Result drop;
+    const Result sync = SyncRacing(
+        name, round,
+        [&](int server) { return Drop(name, /*force=*/false, server); }, drop);
     EXPECT_EQ(drop.code, absl::StatusCode::kOk) << drop.message;
     // The sync ran before the drop, or found no mirror.
     EXPECT_THAT(sync.code, ::testing::AnyOf(absl::StatusCode::kOk,
@@ -411,23 +428,16 @@ TEST_F(MirrorRacesTest,
 }
 
 TEST_F(MirrorRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
-  archive_.SetRules({{.path = "*/pool/*",
-                      .action = ServerRule::Action::kSlow,
-                      .bytes_per_second = 8192}});
+  SlowDownloads(8192);
   int synced_first = 0;
   for (int round = 0; round < 4; ++round) {
     const std::string from = absl::StrCat("old", round);
     const std::string to = absl::StrCat("new", round);
     ASSERT_EQ(Create(from).code, absl::StatusCode::kOk);
-    Result sync, rename;
-    RunConcurrently(2, [&](int i) {
-      if (i == 0) {
-        sync = Sync(from, round);
-      } else {
-        if (round % 2 == 0) absl::SleepFor(absl::Milliseconds(300));
-        rename = Rename(from, to, round + 1);
-      }
-    });
+    Result rename;
+    const Result sync = SyncRacing(
+        from, round, [&](int server) { return Rename(from, to, server); },
+        rename);
     EXPECT_EQ(rename.code, absl::StatusCode::kOk) << rename.message;
     EXPECT_THAT(sync.code, ::testing::AnyOf(absl::StatusCode::kOk,
                                             absl::StatusCode::kNotFound))
@@ -451,9 +461,7 @@ TEST_F(MirrorRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
 }
 
 TEST_F(MirrorRacesTest, QueuedSyncsRunOneAfterTheOther) {
-  archive_.SetRules({{.path = "*/pool/*",
-                      .action = ServerRule::Action::kSlow,
-                      .bytes_per_second = 8192}});
+  SlowDownloads(8192);
   ASSERT_EQ(Create("queued").code, absl::StatusCode::kOk);
   std::vector<v1::Job> submitted(2);
   std::vector<grpc::Status> rpcs(2);

@@ -24,10 +24,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/bench/aptly.h"
@@ -72,18 +69,6 @@ struct Row {
   // Of ours: the sync job alone, from its start to its end.
   Column sync_job;
 };
-
-// The "Number of packages: N" line of aptly's `mirror show`.
-int64_t PackageCount(const std::string& output) {
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    int64_t count = 0;
-    if (absl::ConsumePrefix(&line, "Number of packages:") &&
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) {
-      return count;
-    }
-  }
-  return -1;
-}
 
 // The arguments of `mirror create` for both tools (their grammar is the
 // same): the filter with its dependencies when there is one.
@@ -151,22 +136,13 @@ Measured MirrorWithAptly(const BenchArchive& archive, const std::string& url,
   const std::string directory = scratch + "/aptly";
   std::filesystem::create_directories(directory);
   Aptly aptly(directory);
-  const std::string keyring = "-keyring=" + archive.keyring_path;
-  std::vector<std::string> create_args = {
-      "mirror", "create", keyring, "-architectures=" + archive.architecture};
-  if (!filter.empty()) {
-    create_args.push_back("-filter=" + filter);
-    create_args.push_back("-filter-with-deps");
-  }
-  for (const std::string& arg :
-       {std::string(kMirror), url, archive.distribution, archive.component}) {
-    create_args.push_back(arg);
-  }
-  create = MeasuredRun(aptly.Run(create_args), "aptly", "aptly mirror create");
+  create = MeasuredRun(aptly.Run(CreateArgs(archive, url, filter)), "aptly",
+                       "aptly mirror create");
   if (!create.status.ok()) return create;
   Measured measured =
-      MeasuredRun(aptly.Run({"mirror", "update", keyring, kMirror}), "aptly",
-                  "aptly mirror update");
+      MeasuredRun(aptly.Run({"mirror", "update",
+                             "-keyring=" + archive.keyring_path, kMirror}),
+                  "aptly", "aptly mirror update");
   if (measured.status.ok()) {
     absl::StatusOr<TimedRun> shown = aptly.Run({"mirror", "show", kMirror});
     measured.count = shown.ok() ? PackageCount(shown->output) : -1;

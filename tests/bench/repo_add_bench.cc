@@ -20,10 +20,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "tests/bench/aptly.h"
 #include "tests/bench/bench_setup.h"
@@ -51,18 +48,6 @@ struct Row {
   // hashing, uploading and waiting).
   Column add_job;
 };
-
-// The "Number of packages: N" line of `repo show` (both tools print it).
-int64_t PackageCount(const std::string& output) {
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    int64_t count = 0;
-    if (absl::ConsumePrefix(&line, "Number of packages:") &&
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) {
-      return count;
-    }
-  }
-  return -1;
-}
 
 // Adds the files in `files_dir` with debrepo's CLI into a new stack;
 // `add_job` gets the add job's own time.
