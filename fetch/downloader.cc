@@ -124,7 +124,9 @@ class BatchCommitter {
 // Download is the state of one distinct file.
 struct Download {
   const DownloadItem* item = nullptr;
-  std::string url;  // after redirects
+  // Where the last redirect pointed, if any (empty: item->url; not a copy
+  // of it, for the memory of 100,000s of downloads).
+  std::string redirect_url;
   int redirects = 0;
   int failed_tries = 0;
   absl::Time not_before;  // when it may be (re)started
@@ -141,6 +143,11 @@ struct Download {
 
   ~Download() {
     if (partial_fd >= 0) close(partial_fd);
+  }
+
+  // Url is where the next request goes.
+  const std::string& Url() const {
+    return redirect_url.empty() ? item->url : redirect_url;
   }
 };
 
@@ -228,7 +235,6 @@ class Downloader {
     for (const DownloadItem* item : distinct) {
       Download& download = downloads_.emplace_back();
       download.item = item;
-      download.url = item->url;
       progress_.files_total += 1;
       progress_.bytes_total += item->size;
       ASSIGN_OR_RETURN(const bool stored,
@@ -429,7 +435,7 @@ class Downloader {
       };
     }
     RETURN_IF_ERROR(download.transfer->Start(
-        download.url, download.have,
+        download.Url(), download.have,
         {options_.connect_timeout, options_.stall_timeout}, std::move(body)));
     curl_easy_setopt(download.transfer->handle(), CURLOPT_PRIVATE, &download);
     const CURLMcode added =
@@ -473,7 +479,7 @@ class Downloader {
 
   absl::Status TooLarge(const Download& download) const {
     return absl::FailedPreconditionError(absl::StrCat(
-        download.url, " is larger than the ", download.item->size,
+        download.Url(), " is larger than the ", download.item->size,
         " bytes its index lists; the archive changed under its index or "
         "serves something else: sync again later"));
   }
@@ -498,20 +504,20 @@ class Downloader {
       case TransferOutcome::Kind::kComplete:
         if (download.have != download.item->size) {
           return absl::FailedPreconditionError(absl::StrCat(
-              download.url, " ended after ", download.have,
+              download.Url(), " ended after ", download.have,
               " bytes, but its index lists ", download.item->size,
               "; the archive changed under its index or the server "
               "truncates files: sync again later"));
         }
         return Complete(download);
       case TransferOutcome::Kind::kRedirect:
-        RETURN_IF_ERROR(CheckRedirect(download.url, outcome.redirect_url));
+        RETURN_IF_ERROR(CheckRedirect(download.Url(), outcome.redirect_url));
         if (++download.redirects > kMaxRedirects) {
           return absl::FailedPreconditionError(absl::StrCat(
               download.item->url, " redirects more than ", kMaxRedirects,
               " times (last to ", outcome.redirect_url, ")"));
         }
-        download.url = outcome.redirect_url;
+        download.redirect_url = outcome.redirect_url;
         return StartRequest(download);
       case TransferOutcome::Kind::kRetryable:
         return Retry(download, outcome.status);
@@ -539,7 +545,7 @@ class Downloader {
                           absl::StrCat(why.message(), " (tried ",
                                        download.failed_tries, " times)"));
     }
-    download.url = download.item->url;
+    download.redirect_url.clear();
     download.redirects = 0;
     Defer(download, absl::Now() + RetryDelay(download.failed_tries,
                                              options_.first_retry_delay));
@@ -567,7 +573,7 @@ class Downloader {
       }
       if (!download.assembled) {
         return absl::FailedPreconditionError(absl::StrCat(
-            download.url, " does not have the SHA-256 ", item.sha256,
+            download.Url(), " does not have the SHA-256 ", item.sha256,
             " its index lists; the archive changed under its index or the "
             "file is damaged: sync again later"));
       }
