@@ -97,6 +97,18 @@ absl::Status SpoolError(absl::string_view what) {
 
 }  // namespace
 
+v1::PackageFile PackageFileOf(absl::string_view name,
+                              const deb::Checksums& checksums) {
+  v1::PackageFile file;
+  file.set_name(std::string(name));
+  file.set_size(static_cast<int64_t>(checksums.size));
+  file.set_md5(checksums.md5);
+  file.set_sha1(checksums.sha1);
+  file.set_sha256(checksums.sha256);
+  file.set_sha512(checksums.sha512);
+  return file;
+}
+
 absl::StatusOr<std::unique_ptr<PackageSpool>> PackageSpool::Create() {
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string directory =
