@@ -598,5 +598,41 @@ TEST_F(MirrorSyncE2eTest, ReleaseListingTenThousandComponents) {
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition, "components");
 }
 
+// The first stanza of a name, version and architecture wins, within an
+// index and across indices; later ones with other files are left out and
+// counted.
+TEST_F(MirrorSyncE2eTest, DuplicateStanzasFirstWins) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  const std::string main_index = "main/binary-amd64/Packages";
+  const std::string main_text =
+      deb::testing::ReadFile(archive.dist_dir() + "/" + main_index);
+  // orphan's stanza again, naming another file.
+  const size_t start = main_text.find("Package: orphan\n");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = main_text.find("\n\n", start);
+  const std::string orphan = main_text.substr(start, end - start + 1);
+  std::string again = absl::StrReplaceAll(
+      orphan, {{"orphan_1.0_amd64.deb", "orphan-again_1.0_amd64.deb"}});
+  const size_t sha256 = again.find("\nSHA256: ");
+  ASSERT_NE(sha256, std::string::npos);
+  again.replace(sha256 + 9, 64, std::string(64, 'a'));
+  archive.SetIndex(main_index, main_text + "\n" + again);
+  const Result synced = Sync("m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  EXPECT_EQ(synced.job.result().sync_mirror().duplicate_stanzas(), 1);
+  EXPECT_EQ(archive.CountRequests("*/orphan-again_1.0_amd64.deb"), 0);
+  EXPECT_THAT(Names("m"), ElementsAre("extra_1.0_amd64", "hello-doc_1.0_all",
+                                      "hello_1.0_amd64", "libhello_1.0_amd64",
+                                      "orphan_1.0_amd64"));
+  for (const v1::Package& package : Packages("m")) {
+    if (package.name() == "orphan") {
+      EXPECT_EQ(package.files(0).sha256(),
+                Sha256Hex(ReadFile(archive.pool_dir() +
+                                   "/main/deb/orphan_1.0_amd64.deb")));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace debrepo::testing
