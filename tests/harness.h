@@ -18,6 +18,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
@@ -80,6 +81,7 @@ class Stack {
   v1::Packages::Stub& packages(int index = 0);
   v1::Snapshots::Stub& snapshots(int index = 0);
   v1::Publish::Stub& publish(int index = 0);
+  v1::Mirrors::Stub& mirrors(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -98,6 +100,7 @@ class Stack {
     std::unique_ptr<v1::Files::Stub> files;
     std::unique_ptr<v1::Packages::Stub> packages;
     std::unique_ptr<v1::Snapshots::Stub> snapshots;
+    std::unique_ptr<v1::Mirrors::Stub> mirrors;
   };
   std::string database_url_;
   std::string blob_dir_;
