@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
@@ -242,6 +243,27 @@ void RunConcurrently(int n, Fn fn) {
 
 // Deadline returns a context with a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);
+
+// AllPackageKeys reads a package listing page by page: `list` is a call
+// like Snapshots.ListSnapshotPackages (context, request, response),
+// `request` its first page's request. Returns the keys in the order
+// listed; a failed call fails the test and ends the listing.
+template <typename Response, typename Request, typename List>
+std::vector<std::string> AllPackageKeys(Request request, List list) {
+  std::vector<std::string> keys;
+  do {
+    Response response;
+    grpc::Status status =
+        list(Deadline(absl::Seconds(10)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) break;
+    for (const auto& package : response.packages()) {
+      keys.push_back(package.key());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return keys;
+}
 
 }  // namespace debrepo::testing
 

@@ -79,24 +79,18 @@ Result CreateSnapshotFromMirror(Stack& stack, const std::string& name,
 
 std::vector<std::string> MirrorKeys(Stack& stack, const std::string& name,
                                     const std::string& query, int server) {
-  std::vector<std::string> keys;
   v1::ListMirrorPackagesRequest request;
   request.set_name(name);
   request.set_query(query);
   // Small pages, so that paging is exercised too.
   request.set_page_size(2);
-  do {
-    v1::ListMirrorPackagesResponse response;
-    grpc::Status status = stack.mirrors(server).ListMirrorPackages(
-        Deadline(absl::Seconds(10)).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    if (!status.ok()) break;
-    for (const v1::Package& package : response.packages()) {
-      keys.push_back(package.key());
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
-  return keys;
+  return AllPackageKeys<v1::ListMirrorPackagesResponse>(
+      std::move(request), [&](grpc::ClientContext* context,
+                              const v1::ListMirrorPackagesRequest& page,
+                              v1::ListMirrorPackagesResponse* response) {
+        return stack.mirrors(server).ListMirrorPackages(context, page,
+                                                        response);
+      });
 }
 
 void RecordMirrorPackages(const TestDatabase& db, const std::string& name,
