@@ -18,11 +18,11 @@
 #include "blobstore/fs_blob_store.h"
 #include "deb/testing/files.h"
 #include "gmock/gmock.h"
-#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "tests/harness.h"
 #include "tests/mirror_archive.h"
+#include "tests/mirror_calls.h"
 
 namespace debrepo::testing {
 namespace {
@@ -42,8 +42,6 @@ class MirrorSyncE2eTest : public ::testing::Test {
   void SetUp() override {
     stack_.StartServer();
     stack_.StartWorker(kWorkerFlags);
-    mirrors_ = v1::Mirrors::NewStub(grpc::CreateChannel(
-        stack_.address(), grpc::InsecureChannelCredentials()));
   }
 
   // MirrorOf is a mirror `name` of `archive` trusting its trusted key.
@@ -58,37 +56,10 @@ class MirrorSyncE2eTest : public ::testing::Test {
   }
 
   Result Create(const v1::Mirror& mirror) {
-    v1::CreateMirrorRequest request;
-    *request.mutable_mirror() = mirror;
-    v1::Job job;
-    grpc::Status rpc = mirrors_->CreateMirror(Deadline(absl::Seconds(10)).get(),
-                                              request, &job);
-    return Await(stack_, rpc, job);
+    return CreateMirror(stack_, mirror);
   }
-
-  Result Sync(const std::string& name) {
-    v1::SyncMirrorRequest request;
-    request.set_name(name);
-    v1::Job job;
-    grpc::Status rpc =
-        mirrors_->SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job);
-    if (!rpc.ok()) return Await(stack_, rpc, job);
-    Result result;
-    result.job = stack_.WaitJob(job.id(), absl::Seconds(120));
-    result.code = static_cast<absl::StatusCode>(result.job.status_code());
-    result.message = result.job.status_message();
-    return result;
-  }
-
-  v1::Mirror Get(const std::string& name) {
-    v1::GetMirrorRequest request;
-    request.set_name(name);
-    v1::Mirror mirror;
-    grpc::Status status = mirrors_->GetMirror(Deadline(absl::Seconds(10)).get(),
-                                              request, &mirror);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return mirror;
-  }
+  Result Sync(const std::string& name) { return SyncMirror(stack_, name); }
+  v1::Mirror Get(const std::string& name) { return GetMirror(stack_, name); }
 
   // Packages returns the mirror's packages (with details), by key.
   std::vector<v1::Package> Packages(const std::string& name) {
@@ -99,7 +70,7 @@ class MirrorSyncE2eTest : public ::testing::Test {
     request.set_page_size(1000);
     do {
       v1::ListMirrorPackagesResponse response;
-      grpc::Status status = mirrors_->ListMirrorPackages(
+      grpc::Status status = stack_.mirrors().ListMirrorPackages(
           Deadline(absl::Seconds(10)).get(), request, &response);
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
@@ -162,7 +133,6 @@ class MirrorSyncE2eTest : public ::testing::Test {
 
   TestDatabase db_;
   Stack stack_{db_.url()};
-  std::unique_ptr<v1::Mirrors::Stub> mirrors_;
   v1::Mirror before_;
 };
 
@@ -607,29 +577,40 @@ TEST_F(MirrorSyncE2eTest, DuplicateStanzasFirstWins) {
   const std::string main_index = "main/binary-amd64/Packages";
   const std::string main_text =
       deb::testing::ReadFile(archive.dist_dir() + "/" + main_index);
-  // orphan's stanza again, naming another file.
-  const size_t start = main_text.find("Package: orphan\n");
-  ASSERT_NE(start, std::string::npos);
-  const size_t end = main_text.find("\n\n", start);
-  const std::string orphan = main_text.substr(start, end - start + 1);
-  std::string again = absl::StrReplaceAll(
-      orphan, {{"orphan_1.0_amd64.deb", "orphan-again_1.0_amd64.deb"}});
-  const size_t sha256 = again.find("\nSHA256: ");
-  ASSERT_NE(sha256, std::string::npos);
-  again.replace(sha256 + 9, 64, std::string(64, 'a'));
-  archive.SetIndex(main_index, main_text + "\n" + again);
+  // The stanza of `name` in the main index again, naming another file.
+  auto again_with_other_file = [&](const std::string& name) {
+    const size_t start = main_text.find("Package: " + name + "\n");
+    const size_t end = main_text.find("\n\n", start);
+    EXPECT_NE(start, std::string::npos) << name;
+    std::string again = absl::StrReplaceAll(
+        main_text.substr(start, end - start + 1),
+        {{name + "_1.0_amd64.deb", name + "-again_1.0_amd64.deb"}});
+    const size_t sha256 = again.find("\nSHA256: ");
+    EXPECT_NE(sha256, std::string::npos) << name;
+    again.replace(sha256 + 9, 64, std::string(64, 'a'));
+    return again;
+  };
+  // Within one index, and in a later index (contrib comes after main).
+  const std::string contrib_index = "contrib/binary-amd64/Packages";
+  const std::string contrib_text =
+      deb::testing::ReadFile(archive.dist_dir() + "/" + contrib_index);
+  archive.SetIndex(main_index,
+                   main_text + "\n" + again_with_other_file("orphan"));
+  archive.SetIndex(contrib_index,
+                   contrib_text + "\n" + again_with_other_file("hello"));
   const Result synced = Sync("m");
   ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
-  EXPECT_EQ(synced.job.result().sync_mirror().duplicate_stanzas(), 1);
-  EXPECT_EQ(archive.CountRequests("*/orphan-again_1.0_amd64.deb"), 0);
+  EXPECT_EQ(synced.job.result().sync_mirror().duplicate_stanzas(), 2);
+  EXPECT_EQ(archive.CountRequests("*-again_1.0_amd64.deb"), 0);
   EXPECT_THAT(Names("m"), ElementsAre("extra_1.0_amd64", "hello-doc_1.0_all",
                                       "hello_1.0_amd64", "libhello_1.0_amd64",
                                       "orphan_1.0_amd64"));
   for (const v1::Package& package : Packages("m")) {
-    if (package.name() == "orphan") {
-      EXPECT_EQ(package.files(0).sha256(),
-                Sha256Hex(ReadFile(archive.pool_dir() +
-                                   "/main/deb/orphan_1.0_amd64.deb")));
+    if (package.name() == "orphan" || package.name() == "hello") {
+      EXPECT_EQ(
+          package.files(0).sha256(),
+          Sha256Hex(ReadFile(absl::StrCat(archive.pool_dir(), "/main/deb/",
+                                          package.name(), "_1.0_amd64.deb"))));
     }
   }
 }
