@@ -20,9 +20,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/debrepo/v1/mirrors.grpc.pb.h"
+#include "tests/apt_root.h"
 #include "tests/harness.h"
 #include "tests/mirror_archive.h"
 #include "tests/mirror_calls.h"
+#include "tests/publish_calls.h"
 
 namespace debrepo::testing {
 namespace {
@@ -612,6 +614,61 @@ TEST_F(MirrorSyncE2eTest, DuplicateStanzasFirstWins) {
           Sha256Hex(ReadFile(absl::StrCat(archive.pool_dir(), "/main/deb/",
                                           package.name(), "_1.0_amd64.deb"))));
     }
+  }
+}
+
+// What a mirror holds is what apt installs: a snapshot of the mirror,
+// published and signed, read by a real apt in a throw-away root.
+class MirrorPublishE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    signers_.ExportKeyring("publisher", keyring_);
+    stack_.StartServer();
+    std::vector<std::string> flags = kWorkerFlags;
+    flags.insert(flags.end(), {absl::StrCat("--publish_root=", root_),
+                               absl::StrCat("--gpg_home=", signers_.home()),
+                               "--gpg_key=publisher@example.org"});
+    stack_.StartWorker(flags);
+  }
+
+  TestDatabase db_;
+  Stack stack_{db_.url()};
+  TestSigners signers_{{"publisher"}};
+  const std::string root_ = TestDir("publish");
+  const std::string keyring_ = absl::StrCat(TestDir("keys"), "/publisher.gpg");
+};
+
+TEST_F(MirrorPublishE2eTest, AptInstallsFromAPublishedSnapshotOfTheMirror) {
+  MirrorArchive archive;
+  archive.AddStandardPackages();
+  archive.Publish();
+  v1::Mirror mirror;
+  mirror.set_name("m");
+  mirror.set_archive_url(archive.url());
+  mirror.set_distribution(archive.distribution());
+  mirror.set_keyring(archive.Keyring(ArchiveSigner::kTrusted));
+  mirror.add_components("main");
+  mirror.add_architectures("amd64");
+  ASSERT_EQ(CreateMirror(stack_, mirror).code, absl::StatusCode::kOk);
+  const Result synced = SyncMirror(stack_, "m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  const Result snapshot = CreateSnapshotFromMirror(stack_, "snap", "m");
+  ASSERT_EQ(snapshot.code, absl::StatusCode::kOk) << snapshot.message;
+  const Result published =
+      PublishSnapshot(stack_, "", "stable", "snap", /*signed_=*/true);
+  ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
+
+  AptRoot apt(root_, keyring_, "stable");
+  ASSERT_EQ(apt.AptGet("update"), 0) << apt.log();
+  // apt resolves hello's dependency on libhello from the published indices.
+  ASSERT_EQ(apt.AptGet("install -s -y hello"), 0) << apt.log();
+  EXPECT_THAT(apt.log(), HasSubstr("Inst libhello"));
+  ASSERT_EQ(apt.AptGet("download hello libhello orphan"), 0) << apt.log();
+  for (const char* file : {"hello_1.0_amd64.deb", "libhello_1.0_amd64.deb",
+                           "orphan_1.0_amd64.deb"}) {
+    EXPECT_EQ(ReadFile(apt.downloaded(file)),
+              ReadFile(absl::StrCat(archive.pool_dir(), "/main/deb/", file)))
+        << file;
   }
 }
 
