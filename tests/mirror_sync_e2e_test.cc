@@ -39,6 +39,15 @@ const std::vector<std::string> kWorkerFlags = {"--mirror_stall_timeout=2s",
                                                "--mirror_connect_timeout=5s",
                                                "--mirror_download_tries=2"};
 
+// RandomPayload is `size` bytes that compression cannot shrink, so that a
+// package's .deb is about that large.
+std::string RandomPayload(size_t size, int seed) {
+  std::mt19937 random(seed);
+  std::string payload(size, '\0');
+  for (char& c : payload) c = static_cast<char>(random());
+  return payload;
+}
+
 class MirrorSyncE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -474,12 +483,10 @@ TEST_F(MirrorSyncE2eTest, TruncatedOversizedAndCorruptDownloads) {
 TEST_F(MirrorSyncE2eTest, LargeFileCutShortIsResumed) {
   MirrorArchive archive;
   SyncedStandardMirror(archive);
-  // Random bytes: the package stays larger than the 1 MiB from which
-  // downloads keep partial files.
-  std::mt19937 random(12);
-  std::string payload(3 << 20, '\0');
-  for (char& c : payload) c = static_cast<char>(random());
-  archive.Add(ArchiveBinary{.name = "large", .payload = payload});
+  // The package stays larger than the 1 MiB from which downloads keep
+  // partial files.
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(3 << 20, 12)});
   archive.Publish();
   archive.SetRules({{.path = "*/large_1.0_amd64.deb",
                      .action = ServerRule::Action::kTruncate,
@@ -615,6 +622,67 @@ TEST_F(MirrorSyncE2eTest, DuplicateStanzasFirstWins) {
                                           package.name(), "_1.0_amd64.deb"))));
     }
   }
+}
+
+// A running sync shows how far it has come on its job.
+TEST_F(MirrorSyncE2eTest, ProgressShowsWhileItRuns) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(1 << 20, 1)});
+  archive.Publish();
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 256 << 10}});
+  v1::SyncMirrorRequest request;
+  request.set_name("m");
+  v1::Job job;
+  ASSERT_TRUE(stack_.mirrors()
+                  .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+                  .ok());
+  v1::JobProgress seen;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    v1::GetJobRequest get;
+    get.set_id(job.id());
+    ASSERT_TRUE(
+        stack_.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+    if (Ended(job.state())) break;
+    if (job.progress().phase() == "downloading" &&
+        job.progress().bytes_done() > 0 &&
+        job.progress().bytes_done() < job.progress().bytes_total()) {
+      seen = job.progress();
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(seen.phase(), "downloading") << job.ShortDebugString();
+  EXPECT_EQ(seen.indices_done(), 2);
+  EXPECT_EQ(seen.indices_total(), 2);
+  EXPECT_EQ(seen.files_total(), 6);
+  EXPECT_GT(seen.bytes_total(), 1 << 20);
+  job = stack_.WaitJob(job.id());
+  EXPECT_EQ(job.state(), v1::SUCCEEDED) << job.status_message();
+  EXPECT_EQ(job.progress().files_done(), 6);
+}
+
+// The mirror's download_limit holds a sync's downloads to that rate.
+TEST_F(MirrorSyncE2eTest, DownloadLimit) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(4 << 20, 2)});
+  archive.Publish();
+  v1::Mirror limited;
+  limited.set_download_limit(512 << 10);
+  ASSERT_EQ(UpdateMirror(stack_, "m", limited, {"download_limit"}).code,
+            absl::StatusCode::kOk);
+  const absl::Time start = absl::Now();
+  const Result synced = Sync("m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  // 4 MiB at 512 KiB/s: about 8 s (without the limit, well under 1 s).
+  EXPECT_GT(absl::Now() - start, absl::Seconds(6));
+  EXPECT_THAT(Names("m"), IsSupersetOf({"large_1.0_amd64"}));
 }
 
 // What a mirror holds is what apt installs: a snapshot of the mirror,
