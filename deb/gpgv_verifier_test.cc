@@ -30,6 +30,14 @@ std::string ClearSign(const TestKey& key, absl::string_view text,
   return Gpg(key.home, options, text);
 }
 
+// Keyring writes `bytes` to a file `name` in the test's temporary directory
+// and returns its path.
+std::string Keyring(const std::string& name, absl::string_view bytes) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
 GpgvVerifier Verifier(std::vector<std::string> keyrings) {
   absl::StatusOr<GpgvVerifier> verifier =
       GpgvVerifier::Create(std::move(keyrings));
@@ -142,6 +150,88 @@ TEST_F(GpgvVerifierTest, RejectsAnUnknownKey) {
 
 TEST_F(GpgvVerifierTest, RejectsUnsignedInput) {
   EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSigned(kRelease),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// An archive signed by its current and its next key, or by a key of the
+// keyring and one of another archive, verifies with the keyring's key alone.
+TEST_F(GpgvVerifierTest, ByAnyKeyAcceptsOneGoodSignatureAmongOthers) {
+  TestKey both = MakeTestKey("both");
+  for (const TestKey* key : {signer_, stranger_}) {
+    Gpg(both.home,
+        {"--pinentry-mode", "loopback", "--passphrase", "", "--import"},
+        Gpg(key->home, {"--pinentry-mode", "loopback", "--passphrase", "",
+                        "--export-secret-keys"}));
+  }
+  std::string message = ClearSign(
+      both, kRelease,
+      {"-u", stranger_->fingerprint + "!", "-u", signer_->fingerprint + "!"});
+  RemoveTestKey(both);
+  absl::StatusOr<VerifiedMessage> verified =
+      Verifier({signer_->keyring}).VerifyClearSignedByAnyKey(message);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->text, kRelease);
+  EXPECT_EQ(verified->signer.fingerprint, signer_->fingerprint);
+  // The all-good rule of uploads refuses the stranger's signature.
+  EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSigned(message),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Neither key known: the first signature's problem.
+  absl::StatusOr<VerifiedMessage> unknown =
+      Verifier({Keyring("none.gpg", "")}).VerifyClearSignedByAnyKey(message);
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("unknown key " + stranger_->fingerprint.substr(24)));
+  // Tampered: the keyring key's signature is BAD, which fails.
+  absl::StatusOr<VerifiedMessage> tampered =
+      Verifier({signer_->keyring})
+          .VerifyClearSignedByAnyKey(absl::StrReplaceAll(
+              message, {{"Suite: stable", "Suite: evil!"}}));
+  EXPECT_THAT(tampered, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      std::string(tampered.status().message()),
+      HasSubstr("bad signature by key " + signer_->fingerprint.substr(24)));
+}
+
+TEST_F(GpgvVerifierTest, ByAnyKeyRefusesOnlyStrangersAndWeakDigests) {
+  absl::StatusOr<VerifiedMessage> stranger =
+      Verifier({signer_->keyring})
+          .VerifyClearSignedByAnyKey(ClearSign(*stranger_, kRelease));
+  EXPECT_THAT(stranger, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(stranger.status().message()),
+              HasSubstr("unknown key"));
+  EXPECT_THAT(Verifier({signer_->keyring})
+                  .VerifyClearSignedByAnyKey(
+                      ClearSign(*signer_, kRelease, {"--digest-algo", "SHA1"})),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSignedByAnyKey(kRelease),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Release + Release.gpg: armoured or binary, over the exact bytes.
+TEST_F(GpgvVerifierTest, VerifiesDetachedSignatures) {
+  const std::string data = "Origin: Test\nSuite: stable  \n";
+  GpgvVerifier verifier = Verifier({signer_->keyring});
+  for (bool armor : {true, false}) {
+    std::vector<std::string> args = {"--detach-sign"};
+    if (armor) args.push_back("--armor");
+    std::string signature = Gpg(signer_->home, args, data);
+    absl::StatusOr<Signer> signer =
+        verifier.VerifyDetachedByAnyKey(data, signature);
+    ASSERT_THAT(signer, IsOk()) << armor;
+    EXPECT_EQ(signer->fingerprint, signer_->fingerprint);
+    // Trailing spaces are covered too: a detached signature is binary.
+    absl::StatusOr<Signer> changed = verifier.VerifyDetachedByAnyKey(
+        "Origin: Test\nSuite: stable\n", signature);
+    EXPECT_THAT(changed, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(std::string(changed.status().message()),
+                HasSubstr("bad signature"));
+  }
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(
+                  data, Gpg(stranger_->home, {"--detach-sign"}, data)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(data, "not a signature"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(data, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
