@@ -1123,7 +1123,7 @@ TEST_F(CliMirrorsTest, MirrorSettingsInAptlyGrammar) {
   // Nothing to snapshot before the first update.
   CliResult early = Cli("snapshot create s from mirror m2");
   EXPECT_EQ(early.exit_code, 1) << early.output;
-  EXPECT_THAT(early.output, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(early.output, HasSubstr("never been synced"));
   EXPECT_EQ(Cli("snapshot create s from mirror nope").exit_code, 1);
 
   CliResult dropped = Cli("mirror drop m2");
