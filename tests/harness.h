@@ -22,32 +22,10 @@
 #include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 #include "proto/debrepo/v1/snapshots.grpc.pb.h"
+#include "tests/process.h"
 #include "tests/test_database.h"
 
 namespace debrepo::testing {
-
-// Process is a child process, killed (SIGKILL) when destroyed if still
-// running.
-class Process {
- public:
-  Process(const std::string& binary, const std::vector<std::string>& args,
-          const std::string& log_path);
-  ~Process();
-  void Signal(int signal);
-  // Waits for exit; returns the exit status as waitpid gives it (also
-  // after Running() saw the exit).
-  int Wait();
-  bool Running();
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;  // once exited_
-};
-
-// RunfilePath resolves a workspace-relative path to a data dependency.
-std::string RunfilePath(const std::string& path);
 
 // Stack runs servers and workers against one TestDatabase.
 class Stack {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/harness.h"
+#include "tests/process.h"
 
 namespace debrepo::testing {
 

@@ -5,8 +5,6 @@
 // to a newer snapshot and see apt take it, update a published repo, drop;
 // refusals of drops of what is published, and hostile input.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,18 +42,6 @@ std::string TestDir(const std::string& name) {
       absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, "-", getpid());
   fs::create_directories(dir);
   return dir;
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 // AptRoot is a throw-away apt configuration whose one source is the

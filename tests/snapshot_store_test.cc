@@ -121,12 +121,17 @@ TEST_F(SnapshotStoreTest,
   EXPECT_EQ(m->package_count(), 3);
 }
 
-TEST_F(SnapshotStoreTest, SourcesMustExistAndBeRepoOrSnapshot) {
+TEST_F(SnapshotStoreTest, SourcesMustExistAndHaveAKind) {
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::SNAPSHOT, "absent")},
                    {"NULL", {}})
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "m")}, {"NULL", {}})
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")},
+                   {"NULL", {}})
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::KIND_UNSPECIFIED, "m")},
+                   {"NULL", {}})
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots"), "0");

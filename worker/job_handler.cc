@@ -4,11 +4,27 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 
 namespace debrepo::worker {
+namespace {
+
+// The payload AsJobFailure adds to a status.
+constexpr char kJobFailureUrl[] = "type.debrepo.dev/job_failure";
+
+}  // namespace
+
+absl::Status AsJobFailure(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kJobFailureUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsJobFailure(const absl::Status& status) {
+  return status.GetPayload(kJobFailureUrl).has_value();
+}
 
 JobContext::JobContext(Options options) : options_(std::move(options)) {}
 

@@ -167,6 +167,21 @@ class JobHandler {
 // NothingPrepared is the prepared state of kinds without a long phase.
 struct NothingPrepared {};
 
+// AsJobFailure marks a long phase's error as the job's own failure, to be
+// recorded as its outcome whatever its code. The engine otherwise takes an
+// UNAVAILABLE from Prepare for a lost database and abandons the attempt for
+// recovery to requeue; an upstream server that retries did not bring back
+// (a mirror's archive) is the job's failure, with a message naming it.
+absl::Status AsJobFailure(absl::Status status);
+template <typename T>
+absl::StatusOr<T> AsJobFailure(absl::StatusOr<T> result) {
+  if (result.ok()) return result;
+  return AsJobFailure(std::move(result).status());
+}
+
+// IsJobFailure is whether `status` was marked by AsJobFailure.
+bool IsJobFailure(const absl::Status& status);
+
 // TypedJobHandler is what each job file implements for its kind's
 // arguments `Args` (e.g. v1::CreateRepoArgs); `Prepared` is what its long
 // phase hands to its transaction (movable; read-only there). Register it

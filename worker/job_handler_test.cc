@@ -125,5 +125,20 @@ TEST(JobContextTest, ProgressWrittenAgainAfterTheInterval) {
   EXPECT_EQ(written, std::vector<int64_t>({1, 2}));
 }
 
+TEST(JobFailureTest, MarksAStatusAsTheJobsOwnFailure) {
+  const absl::Status unavailable =
+      absl::UnavailableError("http://archive/x: connection refused");
+  EXPECT_FALSE(IsJobFailure(unavailable));
+  const absl::Status marked = AsJobFailure(unavailable);
+  EXPECT_TRUE(IsJobFailure(marked));
+  EXPECT_EQ(marked.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(marked.message(), unavailable.message());
+  EXPECT_TRUE(AsJobFailure(absl::OkStatus()).ok());
+
+  absl::StatusOr<int> result = AsJobFailure(absl::StatusOr<int>(unavailable));
+  EXPECT_TRUE(IsJobFailure(result.status()));
+  EXPECT_EQ(*AsJobFailure(absl::StatusOr<int>(7)), 7);
+}
+
 }  // namespace
 }  // namespace debrepo::worker

@@ -67,7 +67,8 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier,
                             const PublicationTrees* trees,
                             absl::Duration blob_grace_period,
-                            const std::string& test_after_commit_log) {
+                            const std::string& test_after_commit_log,
+                            const MirrorSyncOptions& mirror_sync) {
   JobHandlers handlers;
   handlers.Add(jobs::kNoop, std::make_unique<NoopJob>(test_after_commit_log));
   handlers.Add(jobs::kCleanup,
@@ -97,6 +98,8 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.Add(jobs::kCreateMirror, std::make_unique<CreateMirrorJob>());
   handlers.Add(jobs::kUpdateMirror, std::make_unique<UpdateMirrorJob>());
   handlers.Add(jobs::kDeleteMirror, std::make_unique<DeleteMirrorJob>());
+  handlers.Add(jobs::kSyncMirror,
+               std::make_unique<SyncMirrorJob>(blobs, mirror_sync));
   if (trees != nullptr) {
     handlers.Add(jobs::kCreatePublication,
                  std::make_unique<CreatePublicationJob>(trees));

@@ -327,7 +327,8 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
   // Where the long phase ended shows, even when its last report came less
   // than a throttling interval after the one before.
   context.FlushProgress();
-  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
+  if (prepared.status().code() == absl::StatusCode::kUnavailable &&
+      !IsJobFailure(prepared.status())) {
     return prepared.status();
   }
   if (!prepared.ok()) {

@@ -1,0 +1,23 @@
+#include "common/storable_text.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace debrepo {
+namespace {
+
+TEST(IsStorableTextTest, AcceptsWellFormedUtf8WithoutNul) {
+  EXPECT_TRUE(IsStorableText(""));
+  EXPECT_TRUE(IsStorableText("Description: plain ASCII\n"));
+  EXPECT_TRUE(IsStorableText("Maintainer: Jérôme ☃ 𝄞"));
+  EXPECT_FALSE(IsStorableText(std::string("a\0b", 3)));
+  EXPECT_FALSE(IsStorableText("Latin-1 \xe9t\xe9"));
+  EXPECT_FALSE(IsStorableText("\xc0\xaf"));          // Overlong '/'.
+  EXPECT_FALSE(IsStorableText("\xed\xa0\x80"));      // A surrogate.
+  EXPECT_FALSE(IsStorableText("\xf4\x90\x80\x80"));  // Past U+10FFFF.
+  EXPECT_FALSE(IsStorableText("\xe2\x98"));          // Cut short.
+}
+
+}  // namespace
+}  // namespace debrepo

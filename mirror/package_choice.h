@@ -1,0 +1,68 @@
+// Which of a sync's stanzas a mirror keeps: duplicates left out by one rule,
+// the mirror's filter applied, with the filtered packages' dependencies when
+// asked — holding only what dependency resolution needs, not the stanzas.
+#ifndef DEBREPO_MIRROR_PACKAGE_CHOICE_H_
+#define DEBREPO_MIRROR_PACKAGE_CHOICE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "deb/package_selection.h"
+#include "deb/query.h"
+#include "mirror/index_package.h"
+
+namespace debrepo::mirror {
+
+// PackageChoice sees a sync's packages one at a time, in index order (that
+// of PlanIndices), and then says which to keep.
+//
+// Duplicates: the first stanza of a name, version and architecture wins;
+// a later one with another key (other files) is left out and counted as a
+// duplicate stanza, within an index or across indices; a later one with the
+// same key (an "all" package listed in every binary-<arch> index, say) is
+// simply the same package and is not counted.
+class PackageChoice {
+ public:
+  // `filter` (null: keep everything) must outlive the choice. With
+  // `with_deps`, the Pre-Depends and Depends of filtered packages are kept
+  // too, resolved among this sync's packages for each of `architectures`
+  // (the mirror's; empty: those the packages are built for). Binary
+  // packages of an architecture other than "all" and `architectures` (when
+  // not empty) are not kept: a flat repository's one index lists them all.
+  PackageChoice(const deb::Query* filter, bool with_deps,
+                std::vector<std::string> architectures);
+
+  // Add sees the next package. It returns true when the caller is to spool
+  // it (as the next entry), false when it is a duplicate, a package seen
+  // already, or of an architecture the mirror does not hold.
+  absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
+
+  // duplicates is the number of duplicate stanzas left out so far.
+  int64_t duplicates() const { return duplicates_; }
+
+  // Take returns, for each spooled entry (each Add that returned true, in
+  // order), whether the mirror keeps it. Call it once, after the last Add.
+  // FAILED_PRECONDITION naming the package when dependencies are resolved
+  // and a package's relation fields do not parse.
+  absl::StatusOr<std::vector<bool>> Take();
+
+ private:
+  const deb::Query* filter_;
+  bool with_deps_;
+  std::vector<std::string> architectures_;
+  // "<architecture> <name> <version>" -> the first key's files hash.
+  absl::flat_hash_map<std::string, std::string> seen_;
+  int64_t duplicates_ = 0;
+  // Per spooled entry: matched the filter.
+  std::vector<bool> matched_;
+  // With deps: the spooled binary packages, by entry number, with only the
+  // fields resolution reads.
+  std::vector<deb::StoredPackage> binaries_;
+};
+
+}  // namespace debrepo::mirror
+
+#endif  // DEBREPO_MIRROR_PACKAGE_CHOICE_H_
