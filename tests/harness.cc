@@ -77,6 +77,7 @@ void Stack::StartServer(const std::vector<std::string>& extra_flags) {
   server.packages = v1::Packages::NewStub(server.channel);
   server.snapshots = v1::Snapshots::NewStub(server.channel);
   server.publish = v1::Publish::NewStub(server.channel);
+  server.mirrors = v1::Mirrors::NewStub(server.channel);
   servers_.push_back(std::move(server));
 }
 
@@ -117,6 +118,9 @@ v1::Packages::Stub& Stack::packages(int index) {
 
 v1::Snapshots::Stub& Stack::snapshots(int index) {
   return *servers_[index % servers_.size()].snapshots;
+}
+v1::Mirrors::Stub& Stack::mirrors(int index) {
+  return *servers_[index % servers_.size()].mirrors;
 }
 std::string Stack::address(int index) const {
   return absl::StrCat("127.0.0.1:", servers_[index % servers_.size()].port);

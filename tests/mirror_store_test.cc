@@ -51,12 +51,7 @@ class MirrorStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Four stored packages p1..p4.
-    db_.QueryValue(
-        "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) "
-        "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
-        "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
-        "FROM generate_series(1, 4) g");
+    db_.StoreFakePackages(4);
     ASSERT_TRUE(db_.InTransaction([](storage::Transaction& tx) {
                      return storage::InsertMirror(tx, BookwormMain()).status();
                    })

@@ -40,12 +40,7 @@ class SnapshotStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Three stored packages, ids 1 to 3.
-    db_.QueryValue(
-        "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) "
-        "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
-        "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
-        "FROM generate_series(1, 3) g");
+    db_.StoreFakePackages(3);
   }
 
   absl::Status Insert(const std::string& name,
@@ -126,10 +121,10 @@ TEST_F(SnapshotStoreTest, SourcesMustExistAndHaveAKind) {
                    {"NULL", {}})
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")},
-                   {"NULL", {}})
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")}, {"NULL", {}})
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::KIND_UNSPECIFIED, "m")},
                    {"NULL", {}})
                 .code(),
