@@ -265,9 +265,10 @@ void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
   if (!options_.progress) return;
   if (job.has_progress()) {
     // The bar first: a long phase name or count is what the width cuts.
-    constexpr int kBarWidth = 20;
-    std::string line = absl::StrFormat("task %d %ds ", job.id(),
-                                       absl::ToInt64Seconds(elapsed));
+    // "task 12 [=====>      ]  42% downloading: files 120/500, 12.30
+    // MiB/29.10 MiB" fits 79 columns.
+    constexpr int kBarWidth = 12;
+    std::string line = absl::StrCat("task ", job.id(), " ");
     if (const std::optional<double> fraction =
             ProgressFraction(job.progress())) {
       absl::StrAppend(&line, ProgressBar(*fraction, kBarWidth), " ");

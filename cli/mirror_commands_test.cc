@@ -202,7 +202,7 @@ TEST_F(MirrorCommandsTest, UpdateDrawsABarOnATerminal) {
   Options options;
   options.progress = true;
   ASSERT_THAT(Run({"mirror", "update", "m"}, options), IsOk());
-  EXPECT_THAT(err_, HasSubstr("[====>               ]  25% downloading: "
+  EXPECT_THAT(err_, HasSubstr("task 1 [==>         ]  25% downloading: "
                               "files 1/4"));
   // Erased at the end.
   EXPECT_THAT(err_, ::testing::EndsWith("\r\033[K"));
