@@ -1204,5 +1204,27 @@ TEST_F(CliMirrorsTest, UpdateShowSnapshotAndImportFromAMirror) {
               HasSubstr("Sources:\n  m [mirror, dropped]\n"));
 }
 
+TEST_F(CliMirrorsTest, AnUntrustedReleaseFailsTheUpdateUntilTheMirrorIsEdited) {
+  archive_.AddStandardPackages();
+  archive_.Publish({ArchiveSigner::kUntrusted});
+  Create("m", "-architectures=amd64", "main");
+
+  CliResult refused = Cli("mirror update m");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output,
+              HasSubstr("does not verify with the mirror's keyring"));
+  EXPECT_THAT(refused.output, HasSubstr("-ignore-signatures"));
+  EXPECT_THAT(Cli("mirror show m").output, HasSubstr("Last update: never\n"));
+
+  // The edit applies to the next update.
+  ASSERT_EQ(Cli("mirror edit -ignore-signatures m").exit_code, 0);
+  CliResult updated = Cli("mirror update m");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Signatures: not checked (-ignore-signatures)\n"));
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Number of packages: 4\n"));
+}
+
 }  // namespace
 }  // namespace debrepo::testing
