@@ -190,9 +190,9 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
 // PrintSync prints what a sync did, then aptly's last line.
 void PrintSync(std::ostream& out, absl::string_view name,
                const v1::SyncMirrorResult& result) {
-  out << "Downloaded " << result.downloaded_files() << " files ("
-      << HumanBytes(result.downloaded_bytes()) << "); " << result.reused_files()
-      << " files were already stored.\n"
+  out << "Files: " << result.downloaded_files() << " downloaded ("
+      << HumanBytes(result.downloaded_bytes()) << "), " << result.reused_files()
+      << " already stored.\n"
       << "Number of packages: " << result.package_count() << " ("
       << result.added_count() << " added, " << result.removed_count()
       << " removed).\n";

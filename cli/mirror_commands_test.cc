@@ -176,7 +176,7 @@ TEST_F(MirrorCommandsTest, UpdatePrintsWhatTheSyncDid) {
   EXPECT_EQ(server_.sync_mirror_requests[0].download_limit(), 8192);
   EXPECT_FALSE(server_.sync_mirror_requests[0].request_id().empty());
   EXPECT_EQ(out_,
-            "Downloaded 20 files (3.00 MiB); 100 files were already stored.\n"
+            "Files: 20 downloaded (3.00 MiB), 100 already stored.\n"
             "Number of packages: 120 (20 added, 3 removed).\n"
             "Left out 2 duplicate stanzas (the same name, version and "
             "architecture as an earlier stanza).\n"

@@ -41,11 +41,15 @@ class CliE2eTest : public ::testing::Test {
   }
 
   // Runs `debrepo ARGS` against the stack's server (set through
-  // DEBREPO_SERVER, as users do).
-  CliResult Cli(const std::string& args) {
-    const std::string command =
-        absl::StrCat("DEBREPO_SERVER=", stack_.address(), " ",
-                     RunfilePath("cli/debrepo"), " ", args, " 2>&1");
+  // DEBREPO_SERVER, as users do); with `on_terminal` under script(1), so
+  // that its output streams are a terminal.
+  CliResult Cli(const std::string& args, bool on_terminal = false) {
+    std::string command = absl::StrCat("DEBREPO_SERVER=", stack_.address(), " ",
+                                       RunfilePath("cli/debrepo"), " ", args);
+    if (on_terminal) {
+      command = absl::StrCat("script -qec '", command, "' /dev/null");
+    }
+    absl::StrAppend(&command, " 2>&1");
     CliResult result;
     FILE* pipe = popen(command.c_str(), "r");
     std::array<char, 4096> buffer;
@@ -1144,7 +1148,7 @@ TEST_F(CliMirrorsTest, UpdateShowSnapshotAndImportFromAMirror) {
   EXPECT_THAT(updated.output,
               HasSubstr("Number of packages: 4 (4 added, 0 removed).\n\n"
                         "Mirror `m` has been successfully updated.\n"));
-  EXPECT_THAT(updated.output, HasSubstr("Downloaded 4 files ("));
+  EXPECT_THAT(updated.output, HasSubstr("Files: 4 downloaded ("));
 
   CliResult shown = Cli("mirror show m");
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
@@ -1224,6 +1228,34 @@ TEST_F(CliMirrorsTest, AnUntrustedReleaseFailsTheUpdateUntilTheMirrorIsEdited) {
               HasSubstr("Signatures: not checked (-ignore-signatures)\n"));
   EXPECT_THAT(Cli("mirror show m").output,
               HasSubstr("Number of packages: 4\n"));
+}
+
+TEST_F(CliMirrorsTest, UpdateShowsProgressAsLinesOrAsABarOnATerminal) {
+  archive_.AddStandardPackages();
+  archive_.Publish();
+  // Package files of about 600 bytes at 200 bytes a second: a download
+  // phase of seconds, which the client sees at its polls every second.
+  ServerRule slow;
+  slow.path = "*/pool/*";
+  slow.action = ServerRule::Action::kSlow;
+  slow.bytes_per_second = 200;
+  archive_.SetRules({slow});
+
+  Create("m", "-architectures=amd64", "main");
+  CliResult plain = Cli("mirror update m");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(plain.output, HasSubstr("(mirror.sync): downloading: files "));
+  EXPECT_THAT(plain.output, Not(HasSubstr("\r")));
+
+  // arm64 brings files the blob store lacks (hello-doc, of "all", it has).
+  Create("m2", "-architectures=arm64", "main");
+  CliResult terminal = Cli("mirror update m2", /*on_terminal=*/true);
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_THAT(terminal.output, HasSubstr("% downloading: files "));
+  EXPECT_THAT(terminal.output, HasSubstr("\r\033[K"));
+  EXPECT_THAT(terminal.output, Not(HasSubstr("(mirror.sync): ")));
+  EXPECT_THAT(terminal.output, HasSubstr("Mirror `m2` has been successfully "
+                                         "updated."));
 }
 
 }  // namespace
