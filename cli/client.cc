@@ -48,7 +48,7 @@ constexpr absl::string_view kServiceConfig = R"json({
 constexpr absl::Duration kProgressPoll = absl::Seconds(1);
 constexpr absl::Duration kQuietPoll = absl::Seconds(30);
 // For how long a wait polls at kProgressPoll before the job has reported
-// progress: a job's first report (a sync's, after it read the Release)
+// progress: a job's first report (a sync's, as it starts)
 // then shows within a second, and a job that reports none costs a few
 // calls more.
 constexpr absl::Duration kProgressWatch = absl::Seconds(10);
