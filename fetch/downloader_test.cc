@@ -427,6 +427,21 @@ TEST_F(DownloaderTest, InterruptionCancels) {
   EXPECT_LT(absl::Now() - stop_at, absl::Seconds(2));
 }
 
+TEST_F(DownloaderTest, RunsAtMostConcurrencyTransfers) {
+  std::vector<DownloadItem> items;
+  for (int i = 0; i < 10; ++i) items.push_back(Item(Serve(1000), "/stall/10"));
+  DownloadOptions options = Quick();
+  options.concurrency = 3;
+  options.stall_timeout = absl::Seconds(30);
+  const absl::Time stop_at = absl::Now() + absl::Seconds(1);
+  options.interrupted = [&] { return absl::Now() > stop_at; };
+  EXPECT_THAT(DownloadToBlobStore(items, *store_, options),
+              StatusIs(absl::StatusCode::kCancelled));
+  int requested = 0;
+  for (const DownloadItem& item : items) requested += RangesOf(item).size();
+  EXPECT_EQ(requested, 3);
+}
+
 TEST_F(DownloaderTest, RateLimitHoldsForAllTransfers) {
   const ServedFile a = Serve(300000);
   const ServedFile b = Serve(300000);

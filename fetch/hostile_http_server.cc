@@ -15,6 +15,16 @@ namespace debrepo::fetch {
 
 absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Start(
     const std::string& root) {
+  return Run(root, /*tls=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::StartTls(
+    const std::string& root) {
+  return Run(root, /*tls=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Run(
+    const std::string& root, bool tls) {
   static std::atomic<int> servers{0};
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string dir =
@@ -24,12 +34,30 @@ absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Start(
   const std::string port_file = dir + "/port";
   std::unique_ptr<HostileHttpServer> server(new HostileHttpServer());
   server->log_path_ = dir + "/requests.log";
+  server->tls_ = tls;
+  std::vector<std::string> args = {
+      testing::RunfilePath("fetch/testdata/hostile_http_server.py"),
+      "--root",
+      root,
+      "--port-file",
+      port_file,
+      "--log",
+      server->log_path_};
+  if (tls) {
+    const std::string cert = dir + "/cert.pem";
+    const std::string key = dir + "/key.pem";
+    const std::string make_cert = absl::StrCat(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+        "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout ",
+        key, " -out ", cert, " >", dir, "/openssl.log 2>&1");
+    if (std::system(make_cert.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat(
+          "making a certificate failed; see ", dir, "/openssl.log"));
+    }
+    args.insert(args.end(), {"--tls-cert", cert, "--tls-key", key});
+  }
   server->process_ = std::make_unique<testing::Process>(
-      "/usr/bin/python3",
-      std::vector<std::string>{
-          testing::RunfilePath("fetch/testdata/hostile_http_server.py"),
-          "--root", root, "--port-file", port_file, "--log", server->log_path_},
-      dir + "/server.log");
+      "/usr/bin/python3", args, dir + "/server.log");
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
     std::ifstream in(port_file);
@@ -44,7 +72,7 @@ absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Start(
 }
 
 std::string HostileHttpServer::Url(absl::string_view path) const {
-  return absl::StrCat("http://127.0.0.1:", port_, path);
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_, path);
 }
 
 std::vector<LoggedRequest> HostileHttpServer::Requests() const {

@@ -29,7 +29,12 @@ class HostileHttpServer {
   static absl::StatusOr<std::unique_ptr<HostileHttpServer>> Start(
       const std::string& root);
 
-  // Url is "http://127.0.0.1:<port>" followed by `path`.
+  // StartTls is Start speaking HTTPS with a self-signed certificate made
+  // for it, which no client trusts.
+  static absl::StatusOr<std::unique_ptr<HostileHttpServer>> StartTls(
+      const std::string& root);
+
+  // Url is "http://127.0.0.1:<port>" (https with TLS) followed by `path`.
   std::string Url(absl::string_view path) const;
 
   // Requests lists the requests received so far, in order.
@@ -37,10 +42,13 @@ class HostileHttpServer {
 
  private:
   HostileHttpServer() = default;
+  static absl::StatusOr<std::unique_ptr<HostileHttpServer>> Run(
+      const std::string& root, bool tls);
 
   std::unique_ptr<testing::Process> process_;
   std::string log_path_;
   int port_ = 0;
+  bool tls_ = false;
 };
 
 }  // namespace debrepo::fetch

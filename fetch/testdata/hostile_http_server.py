@@ -4,8 +4,9 @@ or badly, for tests of debrepo's fetching against broken and hostile
 upstreams.
 
     hostile_http_server.py --root DIR --port-file FILE --log FILE
+        [--tls-cert PEM --tls-key PEM]
 
-It binds port 0 and writes its port to --port-file (atomically) once it
+With --tls-cert and --tls-key it speaks HTTPS. It binds port 0 and writes its port to --port-file (atomically) once it
 accepts connections. Every request is appended to --log as one line,
 "<path>\t<Range header or ->". The first path segment picks the behaviour;
 <name> is a file under --root (may contain slashes), <n> a byte count:
@@ -33,6 +34,7 @@ import argparse
 import http.server
 import os
 import re
+import ssl
 import sys
 import threading
 import time
@@ -192,11 +194,17 @@ def main():
     parser.add_argument("--root", required=True)
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     Handler.root = os.path.realpath(args.root)
     Handler.log_path = args.log
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     temp = args.port_file + ".tmp"
     with open(temp, "w") as f:
         f.write(str(server.server_address[1]))
