@@ -10,8 +10,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "deb/package_selection.h"
 #include "deb/query.h"
+#include "deb/resolver.h"
 #include "mirror/index_package.h"
 
 namespace debrepo::mirror {
@@ -50,6 +50,19 @@ class PackageChoice {
   absl::StatusOr<std::vector<bool>> Take();
 
  private:
+  // Candidate is a binary package dependencies may be resolved among.
+  struct Candidate {
+    int64_t entry = 0;  // Its spool entry.
+    std::string key;
+    // Its Package, Version, Architecture, Provides, Pre-Depends and Depends
+    // fields, as deb822 text: a tenth of its stanza.
+    std::string fields;
+  };
+
+  // Parse parses a candidate's fields, with or without its dependencies.
+  absl::StatusOr<deb::PackageInfo> Parse(const Candidate& candidate,
+                                         bool with_dependencies) const;
+
   const deb::Query* filter_;
   bool with_deps_;
   std::vector<std::string> architectures_;
@@ -58,9 +71,8 @@ class PackageChoice {
   int64_t duplicates_ = 0;
   // Per spooled entry: matched the filter.
   std::vector<bool> matched_;
-  // With deps: the spooled binary packages, by entry number, with only the
-  // fields resolution reads.
-  std::vector<deb::StoredPackage> binaries_;
+  // With deps: the spooled binary packages, in spool order.
+  std::vector<Candidate> candidates_;
 };
 
 }  // namespace debrepo::mirror
