@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -270,8 +271,14 @@ void PrintMirror(std::ostream& out, const v1::Mirror& mirror) {
     out << "Status: In Update (a sync is queued or running)\n";
   }
   out << "Archive Root URL: " << mirror.archive_url() << "\n"
-      << "Distribution: " << mirror.distribution() << "\n"
-      << "Components: " << ListOrAll(mirror.components()) << "\n"
+      << "Distribution: " << mirror.distribution()
+      << "\n"
+      // A flat repository has none, as aptly shows it.
+      << "Components: "
+      << (absl::EndsWith(mirror.distribution(), "/")
+              ? ""
+              : ListOrAll(mirror.components()))
+      << "\n"
       << "Architectures: " << ListOrAll(mirror.architectures()) << "\n"
       << "Download Sources: " << YesNo(mirror.with_sources()) << "\n"
       << "Download .udebs: " << YesNo(mirror.with_udebs()) << "\n";

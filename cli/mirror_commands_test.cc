@@ -262,6 +262,14 @@ TEST_F(MirrorCommandsTest, ShowANeverSyncedMirror) {
             "yet.\n");
 }
 
+TEST_F(MirrorCommandsTest, ShowAFlatMirrorWithoutComponents) {
+  v1::Mirror mirror = MakeMirror("flat");
+  mirror.set_distribution("./");
+  server_.mirrors = {mirror};
+  ASSERT_THAT(Run({"mirror", "show", "flat"}), IsOk());
+  EXPECT_THAT(out_, HasSubstr("Distribution: ./\nComponents: \n"));
+}
+
 TEST_F(MirrorCommandsTest, ShowASyncedMirrorWithItsPackages) {
   v1::Mirror mirror = MakeMirror("m");
   mirror.set_status(v1::SYNCING);
