@@ -47,6 +47,11 @@ constexpr absl::string_view kServiceConfig = R"json({
 // longer otherwise.
 constexpr absl::Duration kProgressPoll = absl::Seconds(1);
 constexpr absl::Duration kQuietPoll = absl::Seconds(30);
+// For how long a wait polls at kProgressPoll before the job has reported
+// progress: a job's first report (a sync's, as it starts)
+// then shows within a second, and a job that reports none costs a few
+// calls more.
+constexpr absl::Duration kProgressWatch = absl::Seconds(10);
 // What a WaitJob call's deadline allows beyond its timeout.
 constexpr absl::Duration kWaitSlack = absl::Seconds(15);
 // The least time between two WaitJob calls, in case a server returns early.
@@ -149,9 +154,10 @@ absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
   bool reports_progress = false;
   ProgressLine last_line;
   while (true) {
-    const absl::Duration poll =
-        options_.progress || reports_progress ? kProgressPoll : kQuietPoll;
     const absl::Time call_start = absl::Now();
+    const bool watch = options_.progress || reports_progress ||
+                       call_start - start < kProgressWatch;
+    const absl::Duration poll = watch ? kProgressPoll : kQuietPoll;
     const absl::Duration wait =
         std::max(absl::ZeroDuration(), std::min(poll, give_up - call_start));
     v1::WaitJobRequest request;
@@ -259,9 +265,10 @@ void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
   if (!options_.progress) return;
   if (job.has_progress()) {
     // The bar first: a long phase name or count is what the width cuts.
-    constexpr int kBarWidth = 20;
-    std::string line = absl::StrFormat("task %d %ds ", job.id(),
-                                       absl::ToInt64Seconds(elapsed));
+    // "task 12 [=====>      ]  42% downloading: files 120/500, 12.30
+    // MiB/29.10 MiB" fits 79 columns.
+    constexpr int kBarWidth = 12;
+    std::string line = absl::StrCat("task ", job.id(), " ");
     if (const std::optional<double> fraction =
             ProgressFraction(job.progress())) {
       absl::StrAppend(&line, ProgressBar(*fraction, kBarWidth), " ");

@@ -134,11 +134,12 @@ class Client {
   absl::Status FromGrpc(const grpc::Status& status);
 
   // WaitForJob waits until job `id` ends (SUCCEEDED, FAILED or CANCELLED)
-  // and returns it; DEADLINE_EXCEEDED when --timeout passes first. While
-  // the job reports progress (Job.progress) it asks every second and shows
-  // it: as a bar on a terminal (see Options::progress), otherwise as a
-  // line "task ID (KIND): <ProgressSummary>" on the error stream when the
-  // phase changes, and at most every kProgressLineInterval otherwise.
+  // and returns it; DEADLINE_EXCEEDED when --timeout passes first. It asks
+  // every second while the job reports progress (Job.progress) and in the
+  // first seconds, before it may, and shows the progress: as a bar on a
+  // terminal (see Options::progress), otherwise as a line "task ID (KIND):
+  // <ProgressSummary>" on the error stream when the phase changes, and at
+  // most every kProgressLineInterval otherwise.
   absl::StatusOr<debrepo::v1::Job> WaitForJob(int64_t id);
 
   // AwaitJob waits for job `id` to end, prints it as JSON with --json, and
@@ -250,8 +251,9 @@ absl::Status EndedJobStatus(const debrepo::v1::Job& job);
 
 // InFlagTerms returns the server's `message` with the request fields its
 // hints name (e.g. force_replace, ignore_signature, no_remove,
-// follow_recommends) written as the flags that set them (-force-replace,
-// -ignore-signatures, -no-remove, -dep-follow-recommends). Only whole words
+// follow_recommends, a mirror's ignore_signatures) written as the flags that
+// set them (-force-replace, -ignore-signatures, -no-remove,
+// -dep-follow-recommends). Only whole words
 // are rewritten: a field name within a name or a quotation (a snapshot
 // called "force") stays as it is.
 std::string InFlagTerms(absl::string_view message);

@@ -17,7 +17,11 @@ namespace v1 = ::debrepo::v1;
 
 std::string ProgressCounts(const v1::JobProgress& progress) {
   std::vector<std::string> counts;
-  if (progress.indices_total() > 0) {
+  // Once files are counted, indices that are all read say nothing more.
+  const bool indices_done =
+      progress.indices_done() >= progress.indices_total() &&
+      progress.files_total() > 0;
+  if (progress.indices_total() > 0 && !indices_done) {
     counts.push_back(absl::StrCat("indices ", progress.indices_done(), "/",
                                   progress.indices_total()));
   }
@@ -26,7 +30,7 @@ std::string ProgressCounts(const v1::JobProgress& progress) {
                                   progress.files_total()));
   }
   if (progress.bytes_total() > 0) {
-    counts.push_back(absl::StrCat(HumanBytes(progress.bytes_done()), " of ",
+    counts.push_back(absl::StrCat(HumanBytes(progress.bytes_done()), "/",
                                   HumanBytes(progress.bytes_total())));
   }
   const std::string phase =

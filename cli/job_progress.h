@@ -11,9 +11,10 @@
 namespace debrepo::cli {
 
 // ProgressCounts returns the counts of `progress` after its phase, as a
-// person reads them: "downloading: indices 3/3, files 120/500, 1.20 MiB of
-// 4.56 MiB". Counts whose total is not known yet (0) are left out; just the
-// phase when none is known.
+// person reads them: "reading indices: indices 1/3", "downloading: files
+// 120/500, 1.20 MiB/4.56 MiB". Counts whose total is not known yet (0) are
+// left out, and indices all read once files are counted; just the phase
+// when no count is left.
 std::string ProgressCounts(const debrepo::v1::JobProgress& progress);
 
 // ProgressFraction returns how much of the work `progress` counts is done,

@@ -23,8 +23,17 @@ v1::JobProgress Downloading(int64_t files_done, int64_t files_total,
 }
 
 TEST(JobProgressTest, CountsNameEveryKnownTotal) {
+  v1::JobProgress progress = Downloading(120, 500, 1536, 3 << 20);
+  progress.set_indices_done(2);
+  EXPECT_EQ(ProgressCounts(progress),
+            "downloading: indices 2/3, files 120/500, 1.50 KiB/3.00 MiB");
+}
+
+TEST(JobProgressTest, CountsLeaveOutIndicesAllReadOnceFilesAreCounted) {
   EXPECT_EQ(ProgressCounts(Downloading(120, 500, 1536, 3 << 20)),
-            "downloading: indices 3/3, files 120/500, 1.50 KiB of 3.00 MiB");
+            "downloading: files 120/500, 1.50 KiB/3.00 MiB");
+  EXPECT_EQ(ProgressCounts(Downloading(0, 0, 0, 0)),
+            "downloading: indices 3/3");
 }
 
 TEST(JobProgressTest, CountsLeaveOutUnknownTotals) {
@@ -59,7 +68,7 @@ TEST(JobProgressTest, BarFillsInProportion) {
 
 TEST(JobProgressTest, SummaryAddsThePercentage) {
   EXPECT_EQ(ProgressSummary(Downloading(1, 4, 0, 0)),
-            "downloading: indices 3/3, files 1/4 (25%)");
+            "downloading: files 1/4 (25%)");
   v1::JobProgress recording;
   recording.set_phase("recording packages");
   EXPECT_EQ(ProgressSummary(recording), "recording packages");

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -190,9 +191,9 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
 // PrintSync prints what a sync did, then aptly's last line.
 void PrintSync(std::ostream& out, absl::string_view name,
                const v1::SyncMirrorResult& result) {
-  out << "Downloaded " << result.downloaded_files() << " files ("
-      << HumanBytes(result.downloaded_bytes()) << "); " << result.reused_files()
-      << " files were already stored.\n"
+  out << "Files: " << result.downloaded_files() << " downloaded ("
+      << HumanBytes(result.downloaded_bytes()) << "), " << result.reused_files()
+      << " already stored.\n"
       << "Number of packages: " << result.package_count() << " ("
       << result.added_count() << " added, " << result.removed_count()
       << " removed).\n";
@@ -270,8 +271,14 @@ void PrintMirror(std::ostream& out, const v1::Mirror& mirror) {
     out << "Status: In Update (a sync is queued or running)\n";
   }
   out << "Archive Root URL: " << mirror.archive_url() << "\n"
-      << "Distribution: " << mirror.distribution() << "\n"
-      << "Components: " << ListOrAll(mirror.components()) << "\n"
+      << "Distribution: " << mirror.distribution()
+      << "\n"
+      // A flat repository has none, as aptly shows it.
+      << "Components: "
+      << (absl::EndsWith(mirror.distribution(), "/")
+              ? ""
+              : ListOrAll(mirror.components()))
+      << "\n"
       << "Architectures: " << ListOrAll(mirror.architectures()) << "\n"
       << "Download Sources: " << YesNo(mirror.with_sources()) << "\n"
       << "Download .udebs: " << YesNo(mirror.with_udebs()) << "\n";

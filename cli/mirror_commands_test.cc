@@ -176,7 +176,7 @@ TEST_F(MirrorCommandsTest, UpdatePrintsWhatTheSyncDid) {
   EXPECT_EQ(server_.sync_mirror_requests[0].download_limit(), 8192);
   EXPECT_FALSE(server_.sync_mirror_requests[0].request_id().empty());
   EXPECT_EQ(out_,
-            "Downloaded 20 files (3.00 MiB); 100 files were already stored.\n"
+            "Files: 20 downloaded (3.00 MiB), 100 already stored.\n"
             "Number of packages: 120 (20 added, 3 removed).\n"
             "Left out 2 duplicate stanzas (the same name, version and "
             "architecture as an earlier stanza).\n"
@@ -202,7 +202,7 @@ TEST_F(MirrorCommandsTest, UpdateDrawsABarOnATerminal) {
   Options options;
   options.progress = true;
   ASSERT_THAT(Run({"mirror", "update", "m"}, options), IsOk());
-  EXPECT_THAT(err_, HasSubstr("[====>               ]  25% downloading: "
+  EXPECT_THAT(err_, HasSubstr("task 1 [==>         ]  25% downloading: "
                               "files 1/4"));
   // Erased at the end.
   EXPECT_THAT(err_, ::testing::EndsWith("\r\033[K"));
@@ -260,6 +260,14 @@ TEST_F(MirrorCommandsTest, ShowANeverSyncedMirror) {
             "Last update: never\n"
             "Unable to show package list, mirror hasn't been downloaded "
             "yet.\n");
+}
+
+TEST_F(MirrorCommandsTest, ShowAFlatMirrorWithoutComponents) {
+  v1::Mirror mirror = MakeMirror("flat");
+  mirror.set_distribution("./");
+  server_.mirrors = {mirror};
+  ASSERT_THAT(Run({"mirror", "show", "flat"}), IsOk());
+  EXPECT_THAT(out_, HasSubstr("Distribution: ./\nComponents: \n"));
 }
 
 TEST_F(MirrorCommandsTest, ShowASyncedMirrorWithItsPackages) {

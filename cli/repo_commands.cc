@@ -1027,8 +1027,8 @@ std::vector<Command> RepoCommands() {
           "(default: those of the mirror's packages)"},
          kDryRunFlag,
          kKeysFlag},
-        "Import the packages matching queries, and their dependencies, from "
-        "a mirror into a local repo."},
+        "Import the packages matching queries, with dependencies, from a "
+        "mirror."},
        &Import},
       {{"repo",
         "include",
