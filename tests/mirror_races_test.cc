@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <functional>
-#include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -21,9 +21,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
-#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "tests/harness.h"
 #include "tests/mirror_archive.h"
+#include "tests/mirror_calls.h"
 
 namespace debrepo::testing {
 namespace {
@@ -55,116 +55,53 @@ class MirrorRacesTest : public ::testing::Test {
     stack_.StartServer();
     stack_.StartServer();
     for (int i = 0; i < kWorkers; ++i) stack_.StartWorker();
-    for (int i = 0; i < stack_.server_count(); ++i) {
-      mirrors_.push_back(v1::Mirrors::NewStub(grpc::CreateChannel(
-          stack_.address(i), grpc::InsecureChannelCredentials())));
-    }
   }
 
-  v1::Mirrors::Stub& mirrors(int server) {
-    return *mirrors_[server % mirrors_.size()];
-  }
-
-  // Creates mirror `name` of the whole archive (every component and
+  // Create creates mirror `name` of the whole archive (every component and
   // architecture, binaries only) through server `server` and waits.
   Result Create(const std::string& name, int server = 0) {
-    v1::CreateMirrorRequest request;
-    v1::Mirror& mirror = *request.mutable_mirror();
+    v1::Mirror mirror;
     mirror.set_name(name);
     mirror.set_archive_url(archive_.url());
     mirror.set_distribution(archive_.distribution());
     mirror.set_keyring(archive_.Keyring(ArchiveSigner::kTrusted));
-    v1::Job job;
-    grpc::Status rpc = mirrors(server).CreateMirror(
-        Deadline(absl::Seconds(30)).get(), request, &job);
-    return Await(stack_, rpc, job, server);
+    return CreateMirror(stack_, mirror, server);
   }
 
-  // Submits a sync of `name` through server `server`; `job` gets its job.
+  // SubmitSync submits a sync of `name` through server `server` without
+  // waiting; `job` gets its job.
   grpc::Status SubmitSync(const std::string& name, v1::Job& job,
                           int server = 0) {
     v1::SyncMirrorRequest request;
     request.set_name(name);
-    return mirrors(server).SyncMirror(Deadline(absl::Seconds(30)).get(),
-                                      request, &job);
-  }
-
-  Result Sync(const std::string& name, int server = 0) {
-    v1::Job job;
-    grpc::Status rpc = SubmitSync(name, job, server);
-    return Await(stack_, rpc, job, server);
-  }
-
-  // Changes the fields of `mirror` named in `paths` of mirror `name`.
-  Result Update(const std::string& name, const v1::Mirror& mirror,
-                const std::vector<std::string>& paths, int server = 0) {
-    v1::UpdateMirrorRequest request;
-    request.set_name(name);
-    *request.mutable_mirror() = mirror;
-    for (const std::string& path : paths) {
-      request.mutable_update_mask()->add_paths(path);
-    }
-    v1::Job job;
-    grpc::Status rpc = mirrors(server).UpdateMirror(
-        Deadline(absl::Seconds(30)).get(), request, &job);
-    return Await(stack_, rpc, job, server);
+    return stack_.mirrors(server).SyncMirror(Deadline(absl::Seconds(30)).get(),
+                                             request, &job);
   }
 
   Result Rename(const std::string& from, const std::string& to,
                 int server = 0) {
     v1::Mirror mirror;
     mirror.set_name(to);
-    return Update(from, mirror, {"name"}, server);
+    return UpdateMirror(stack_, from, mirror, {"name"}, server);
   }
 
-  Result Drop(const std::string& name, bool force = false, int server = 0) {
-    v1::DeleteMirrorRequest request;
-    request.set_name(name);
-    request.set_force(force);
-    v1::Job job;
-    grpc::Status rpc = mirrors(server).DeleteMirror(
-        Deadline(absl::Seconds(30)).get(), request, &job);
-    return Await(stack_, rpc, job, server);
-  }
-
-  Result SnapshotMirror(const std::string& snapshot, const std::string& mirror,
-                        int server = 0) {
-    v1::CreateSnapshotRequest request;
-    request.mutable_snapshot()->set_name(snapshot);
-    request.set_mirror(mirror);
-    v1::Job job;
-    grpc::Status rpc = stack_.snapshots(server).CreateSnapshot(
-        Deadline(absl::Seconds(30)).get(), request, &job);
-    return Await(stack_, rpc, job, server);
-  }
-
-  // GetMirror's status code, and the mirror when it is OK.
-  absl::StatusCode Get(const std::string& name, v1::Mirror* mirror,
+  // Get returns GetMirror's status code and sets `mirror` when it is OK.
+  absl::StatusCode Get(const std::string& name, v1::Mirror* mirror = nullptr,
                        int server = 0) {
-    v1::GetMirrorRequest request;
-    request.set_name(name);
-    v1::Mirror ignored;
-    grpc::Status status =
-        mirrors(server).GetMirror(Deadline(absl::Seconds(10)).get(), request,
-                                  mirror != nullptr ? mirror : &ignored);
-    return static_cast<absl::StatusCode>(status.error_code());
+    grpc::Status rpc;
+    v1::Mirror got = GetMirror(stack_, name, &rpc, server);
+    if (mirror != nullptr) *mirror = std::move(got);
+    return static_cast<absl::StatusCode>(rpc.error_code());
   }
 
-  // The mirror's packages as "name_architecture", sorted.
+  // Packages returns the mirror's packages as "name_architecture", sorted.
   std::vector<std::string> Packages(const std::string& name, int server = 0) {
-    v1::ListMirrorPackagesRequest request;
-    request.set_name(name);
-    request.set_page_size(1000);
-    v1::ListMirrorPackagesResponse response;
-    grpc::Status status = mirrors(server).ListMirrorPackages(
-        Deadline(absl::Seconds(10)).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
     std::vector<std::string> packages;
-    for (const v1::Package& package : response.packages()) {
+    for (const std::string& key : MirrorKeys(stack_, name, "", server)) {
       // "P<arch> <name> <version> <files-hash>"
-      std::vector<std::string> parts = absl::StrSplit(package.key(), ' ');
+      std::vector<std::string> parts = absl::StrSplit(key, ' ');
       if (parts.size() != 4 || parts[0].size() < 2) {
-        ADD_FAILURE() << "unexpected key " << package.key();
+        ADD_FAILURE() << "unexpected key " << key;
         continue;
       }
       packages.push_back(absl::StrCat(parts[1], "_", parts[0].substr(1)));
@@ -191,7 +128,7 @@ class MirrorRacesTest : public ::testing::Test {
     Result sync;
     RunConcurrently(2, [&](int i) {
       if (i == 0) {
-        sync = Sync(name, round);
+        sync = SyncMirror(stack_, name, round);
         return;
       }
       if (round % 2 == 0) absl::SleepFor(absl::Milliseconds(300));
@@ -214,7 +151,6 @@ class MirrorRacesTest : public ::testing::Test {
   TestDatabase db_;
   Stack stack_{db_.url()};
   MirrorArchive archive_;
-  std::vector<std::unique_ptr<v1::Mirrors::Stub>> mirrors_;
 };
 
 TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
@@ -229,24 +165,26 @@ TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
       switch (i) {
         case 0:
         case 1:
-          results[i] = Sync(name, i);
+          results[i] = SyncMirror(stack_, name, i);
           return;
         case 2:
           mirror.set_filter("hello");
           mirror.set_filter_with_deps(true);
-          results[i] = Update(name, mirror, {"filter", "filter_with_deps"}, i);
+          results[i] = UpdateMirror(stack_, name, mirror,
+                                    {"filter", "filter_with_deps"}, i);
           return;
         case 3:
           mirror.set_download_limit(1 << 20);
-          results[i] = Update(name, mirror, {"download_limit"}, i);
+          results[i] =
+              UpdateMirror(stack_, name, mirror, {"download_limit"}, i);
           return;
         case 4:
           mirror.add_architectures("amd64");
-          results[i] = Update(name, mirror, {"architectures"}, i);
+          results[i] = UpdateMirror(stack_, name, mirror, {"architectures"}, i);
           return;
         default:
           mirror.add_components("main");
-          results[i] = Update(name, mirror, {"components"}, i);
+          results[i] = UpdateMirror(stack_, name, mirror, {"components"}, i);
           return;
       }
     });
@@ -263,7 +201,7 @@ TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
     EXPECT_THAT(mirror.components(), ElementsAre("main"));
     EXPECT_TRUE(mirror.has_last_sync_time());
     // The next sync follows every edit.
-    ASSERT_EQ(Sync(name, round).code, absl::StatusCode::kOk);
+    ASSERT_EQ(SyncMirror(stack_, name, round).code, absl::StatusCode::kOk);
     EXPECT_THAT(Packages(name), ElementsAre("hello_amd64", "libhello_amd64"))
         << "round " << round;
   }
@@ -271,7 +209,7 @@ TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
 
 TEST_F(MirrorRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
   ASSERT_EQ(Create("resumed").code, absl::StatusCode::kOk);
-  ASSERT_EQ(Sync("resumed").code, absl::StatusCode::kOk);
+  ASSERT_EQ(SyncMirror(stack_, "resumed").code, absl::StatusCode::kOk);
   const std::vector<std::string> old_packages = Packages("resumed");
   ASSERT_EQ(old_packages, StandardPackages());
 
@@ -347,14 +285,17 @@ TEST_F(MirrorRacesTest, DropRacingSyncLeavesNoMirror) {
     Result drop;
     const Result sync = SyncRacing(
         name, round,
-        [&](int server) { return Drop(name, /*force=*/false, server); }, drop);
+        [&](int server) {
+          return DeleteMirror(stack_, name, /*force=*/false, server);
+        },
+        drop);
     EXPECT_EQ(drop.code, absl::StatusCode::kOk) << drop.message;
     // The sync ran before the drop, or found no mirror.
     EXPECT_THAT(sync.code, ::testing::AnyOf(absl::StatusCode::kOk,
                                             absl::StatusCode::kNotFound))
         << sync.message;
     if (sync.code == absl::StatusCode::kOk) ++synced_first;
-    EXPECT_EQ(Get(name, nullptr), absl::StatusCode::kNotFound);
+    EXPECT_EQ(Get(name), absl::StatusCode::kNotFound);
     // A mirror made again under the name starts empty: nothing of the
     // dropped one, nor of its sync, survives under it.
     ASSERT_EQ(Create(name).code, absl::StatusCode::kOk);
@@ -377,13 +318,13 @@ TEST_F(MirrorRacesTest,
     // Rounds 3 to 5 force the drop.
     const bool force = round >= 3;
     ASSERT_EQ(Create(name).code, absl::StatusCode::kOk);
-    ASSERT_EQ(Sync(name).code, absl::StatusCode::kOk);
+    ASSERT_EQ(SyncMirror(stack_, name).code, absl::StatusCode::kOk);
     Result made, drop;
     RunConcurrently(2, [&](int i) {
       if (i == 0) {
-        made = SnapshotMirror(snapshot, name, round);
+        made = CreateSnapshotFromMirror(stack_, snapshot, name, round);
       } else {
-        drop = Drop(name, force, round + 1);
+        drop = DeleteMirror(stack_, name, force, round + 1);
       }
     });
     v1::GetSnapshotRequest get;
@@ -442,7 +383,7 @@ TEST_F(MirrorRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
     EXPECT_THAT(sync.code, ::testing::AnyOf(absl::StatusCode::kOk,
                                             absl::StatusCode::kNotFound))
         << sync.message;
-    EXPECT_EQ(Get(from, nullptr), absl::StatusCode::kNotFound);
+    EXPECT_EQ(Get(from), absl::StatusCode::kNotFound);
     v1::Mirror mirror;
     ASSERT_EQ(Get(to, &mirror), absl::StatusCode::kOk);
     if (sync.code == absl::StatusCode::kOk) {
