@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +48,12 @@ std::string Ratio(const Column& ours, const Column& theirs);
 
 // PeakMb shows each process's peak in MiB ("server 40, worker 120").
 std::string PeakMb(const Column& column);
+
+// PrintFailures writes "  <row> (<tool>): <first failure>" to stderr for
+// each of `columns` (tool, column) that failed.
+void PrintFailures(
+    absl::string_view row,
+    const std::vector<std::pair<absl::string_view, const Column*>>& columns);
 
 // Count shows the last run's count.
 std::string Count(const Column& column);

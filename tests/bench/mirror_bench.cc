@@ -174,13 +174,7 @@ void Measure(const BenchArchive& archive, const std::string& url,
       }
     }
   }
-  for (const auto& [tool, column] :
-       {std::pair{"debrepo", &row.ours}, std::pair{"aptly", &row.aptly}}) {
-    if (!column->status.ok()) {
-      std::fprintf(stderr, "  %s (%s): %s\n", row.label.c_str(), tool,
-                   column->status.ToString().c_str());
-    }
-  }
+  PrintFailures(row.label, {{"debrepo", &row.ours}, {"aptly", &row.aptly}});
 }
 
 int Main() {

@@ -138,13 +138,8 @@ Row Run(const std::string& admin_url, size_t count, int runs) {
   }
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
-  for (const auto& [tool, column] :
-       {std::pair{"debrepo", &row.ours}, std::pair{"aptly", &row.aptly}}) {
-    if (!column->status.ok()) {
-      std::fprintf(stderr, "  %zu files (%s): %s\n", row.files, tool,
-                   column->status.ToString().c_str());
-    }
-  }
+  PrintFailures(absl::StrCat(row.files, " files"),
+                {{"debrepo", &row.ours}, {"aptly", &row.aptly}});
   return row;
 }
 
