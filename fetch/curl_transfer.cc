@@ -215,6 +215,8 @@ size_t CurlTransfer::OnBody(char* data, size_t size, size_t count,
     return CURL_WRITEFUNC_PAUSE;
   }
   self->body_error_ = self->body_.chunk(absl::string_view(data, bytes));
+  // Time the chunk took (a slow sink) is ours, not a stall of the server's.
+  self->last_activity_ = absl::Now();
   return self->body_error_.ok() ? bytes : 0;
 }
 
