@@ -76,8 +76,8 @@ absl::Status Finish(const deb::Paragraph& stanza,
   // Field by field: the stanza's text is never needed whole.
   for (const deb::Field& field : package.control.fields()) {
     if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
-      return BadStanza(stanza, absl::StrCat("its field ", field.name,
-                                            " is not UTF-8 text"));
+      return BadStanza(
+          stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
     }
   }
   for (const deb::PackageFile& file : files) {
