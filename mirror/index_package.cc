@@ -73,8 +73,12 @@ absl::Status Finish(const deb::Paragraph& stanza,
                                "or a control character)"));
     }
   }
-  if (!IsStorableText(package.control.ToString())) {
-    return BadStanza(stanza, "its fields are not UTF-8 text");
+  // Field by field: the stanza's text is never needed whole.
+  for (const deb::Field& field : package.control.fields()) {
+    if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
+      return BadStanza(
+          stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
+    }
   }
   for (const deb::PackageFile& file : files) {
     package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
