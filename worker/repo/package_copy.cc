@@ -42,15 +42,14 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
     }
     if (root_architectures.empty()) root_architectures.insert("all");
   }
-  absl::flat_hash_set<size_t> members;
-  for (const std::string& architecture : root_architectures) {
-    for (size_t index :
-         deb::DependencyClosure(set, root_indices, architecture).packages) {
-      members.insert(index);
-    }
-  }
+  // Each root's dependencies are resolved for what it is built for (or,
+  // for "all", for each architecture).
+  std::vector<std::string> resolved_for(root_architectures.begin(),
+                                        root_architectures.end());
+  std::sort(resolved_for.begin(), resolved_for.end());
   std::vector<std::string> keys(roots.begin(), roots.end());
-  for (size_t index : members) {
+  for (size_t index :
+       deb::ClosureForArchitectures(set, root_indices, resolved_for).packages) {
     if (!roots.contains(stanzas[index].key)) {
       keys.push_back(stanzas[index].key);
     }
