@@ -3,14 +3,19 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "deb/resolver.h"
+#include "storage/package_store.h"
 #include "worker/repo/bounded_lists.h"
 #include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
+namespace {
 
+// The keys of `roots` and of their dependency closure within `stanzas`,
+// as ResolveWithDependencies says.
 absl::StatusOr<std::vector<std::string>> ClosureKeys(
     const std::vector<storage::RepoStanza>& stanzas,
     const absl::flat_hash_set<std::string>& roots,
@@ -57,6 +62,8 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
   std::sort(keys.begin(), keys.end());
   return keys;
 }
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::string>> SelectSourceKeys(
     storage::Transaction& tx, const CopySource& source,
