@@ -197,29 +197,53 @@ TEST_F(MirrorsE2eTest, SnapshotsAndImportsReadTheLastSyncedList) {
       stack_, "scratch", "incoming",
       {{.name = "hello", .extra_control = "Depends: libgreet (>= 1.0)\n"},
        {.name = "libgreet"},
-       {.name = "other"}});
-  ASSERT_THAT(keys, SizeIs(3));
+       {.name = "other"},
+       {.name = "libgreet", .architecture = "arm64"}});
+  ASSERT_THAT(keys, SizeIs(4));
   ASSERT_EQ(DeleteRepo(stack_, "scratch").code, absl::StatusCode::kOk);
+  // Whether GetPackage and SearchPackages say something holds "other".
+  auto held = [&](const std::string& key) {
+    v1::GetPackageRequest get;
+    get.set_key(key);
+    v1::Package package;
+    grpc::Status status = stack_.packages().GetPackage(
+        Deadline(absl::Seconds(10)).get(), get, &package);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::SearchPackagesRequest search;
+    search.set_query("Name (other)");
+    v1::SearchPackagesResponse found;
+    status = stack_.packages().SearchPackages(Deadline(absl::Seconds(10)).get(),
+                                              search, &found);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(found.packages(), SizeIs(1));
+    EXPECT_EQ(found.packages(0).in_no_repo(), package.in_no_repo());
+    return !package.in_no_repo();
+  };
+  EXPECT_FALSE(held(keys[2]));
   RecordMirrorPackages(db_, "upstream", keys);
+  // Garbage collection keeps what a mirror holds, and says so.
+  EXPECT_TRUE(held(keys[2]));
   v1::Mirror got = GetMirror(stack_, "upstream", nullptr, 1);
   EXPECT_EQ(got.status(), v1::IDLE);
-  EXPECT_EQ(got.package_count(), 3);
+  EXPECT_EQ(got.package_count(), 4);
   EXPECT_EQ(got.release_suite(), "test");
-  EXPECT_THAT(MirrorKeys(stack_, "upstream"), SizeIs(3));
+  EXPECT_THAT(MirrorKeys(stack_, "upstream"), SizeIs(4));
   EXPECT_THAT(MirrorKeys(stack_, "upstream", "Name (hello)", 1), SizeIs(1));
 
   // A snapshot of the mirror holds its list.
   Result snapshot = CreateSnapshotFromMirror(stack_, "upstream-1", "upstream");
   ASSERT_EQ(snapshot.code, absl::StatusCode::kOk) << snapshot.message;
   EXPECT_THAT(snapshot.job.shared_keys(), ElementsAre("gc", "mirror/upstream"));
-  EXPECT_THAT(SnapshotKeys(stack_, "upstream-1"), SizeIs(3));
+  EXPECT_THAT(SnapshotKeys(stack_, "upstream-1"), SizeIs(4));
   ASSERT_THAT(snapshot.job.result().snapshot().sources(), SizeIs(1));
   EXPECT_EQ(snapshot.job.result().snapshot().sources(0).kind(),
             v1::SnapshotSource::MIRROR);
   EXPECT_THAT(GetMirror(stack_, "upstream").snapshots(),
               ElementsAre("upstream-1"));
 
-  // Imports, with dependencies unless asked not to.
+  // Imports, with dependencies unless asked not to, resolved for each
+  // architecture the mirror has, each package's for what it is built for:
+  // hello (amd64) brings libgreet for amd64, not the arm64 build.
   ASSERT_EQ(CreateRepo(stack_, "local").code, absl::StatusCode::kOk);
   auto import = [&](bool no_deps, bool dry_run, int server) {
     v1::ImportFromMirrorRequest request;
@@ -245,8 +269,9 @@ TEST_F(MirrorsE2eTest, SnapshotsAndImportsReadTheLastSyncedList) {
   EXPECT_EQ(alone.job.result().copy_packages().copied_count(), 1);
   Result with_deps = import(/*no_deps=*/false, /*dry_run=*/false, 1);
   ASSERT_EQ(with_deps.code, absl::StatusCode::kOk) << with_deps.message;
-  EXPECT_THAT(with_deps.job.result().copy_packages().copied(),
-              ElementsAre(HasSubstr(" hello "), HasSubstr(" libgreet ")));
+  EXPECT_THAT(
+      with_deps.job.result().copy_packages().copied(),
+      ElementsAre(HasSubstr("Pamd64 hello "), HasSubstr("Pamd64 libgreet ")));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM repo_packages"), "2");
 
   // A mirror a snapshot was made from is dropped only with force; the
@@ -263,7 +288,7 @@ TEST_F(MirrorsE2eTest, SnapshotsAndImportsReadTheLastSyncedList) {
       stack_.snapshots()
           .GetSnapshot(Deadline(absl::Seconds(10)).get(), request, &kept)
           .ok());
-  EXPECT_EQ(kept.package_count(), 3);
+  EXPECT_EQ(kept.package_count(), 4);
   ASSERT_THAT(kept.sources(), SizeIs(1));
   EXPECT_TRUE(kept.sources(0).dropped());
   EXPECT_EQ(kept.sources(0).name(), "upstream");

@@ -3,12 +3,8 @@
 #ifndef DEBREPO_WORKER_REPO_IMPORT_FROM_MIRROR_JOB_H_
 #define DEBREPO_WORKER_REPO_IMPORT_FROM_MIRROR_JOB_H_
 
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "worker/job_handler.h"
-#include "worker/repo/copy_packages_job.h"
+#include "worker/repo/package_copy.h"
 
 namespace debrepo::worker {
 

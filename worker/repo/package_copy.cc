@@ -3,14 +3,19 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "deb/resolver.h"
+#include "storage/package_store.h"
 #include "worker/repo/bounded_lists.h"
 #include "worker/repo/conflict_error.h"
 
 namespace debrepo::worker {
+namespace {
 
+// The keys of `roots` and of their dependency closure within `stanzas`,
+// as ResolveWithDependencies says.
 absl::StatusOr<std::vector<std::string>> ClosureKeys(
     const std::vector<storage::RepoStanza>& stanzas,
     const absl::flat_hash_set<std::string>& roots,
@@ -42,15 +47,14 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
     }
     if (root_architectures.empty()) root_architectures.insert("all");
   }
-  absl::flat_hash_set<size_t> members;
-  for (const std::string& architecture : root_architectures) {
-    for (size_t index :
-         deb::DependencyClosure(set, root_indices, architecture).packages) {
-      members.insert(index);
-    }
-  }
+  // Each root's dependencies are resolved for what it is built for (or,
+  // for "all", for each architecture).
+  std::vector<std::string> resolved_for(root_architectures.begin(),
+                                        root_architectures.end());
+  std::sort(resolved_for.begin(), resolved_for.end());
   std::vector<std::string> keys(roots.begin(), roots.end());
-  for (size_t index : members) {
+  for (size_t index :
+       deb::ClosureForArchitectures(set, root_indices, resolved_for).packages) {
     if (!roots.contains(stanzas[index].key)) {
       keys.push_back(stanzas[index].key);
     }
@@ -58,6 +62,8 @@ absl::StatusOr<std::vector<std::string>> ClosureKeys(
   std::sort(keys.begin(), keys.end());
   return keys;
 }
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::string>> SelectSourceKeys(
     storage::Transaction& tx, const CopySource& source,
@@ -81,11 +87,24 @@ absl::StatusOr<std::vector<std::string>> ResolveWithDependencies(
     ASSIGN_OR_RETURN(selected, SelectSourceKeys(tx, source, parsed));
     return absl::OkStatus();
   }));
+  std::vector<std::string> resolved_for = architectures;
+  // An import resolves by default for every architecture the mirror has
+  // (ImportFromMirrorRequest), as aptly's `repo import` does; a copy for
+  // those its roots are built for.
+  if (resolved_for.empty() && source.kind == CopySource::Kind::kMirror) {
+    absl::flat_hash_set<std::string> seen;
+    for (const storage::RepoStanza& stanza : stanzas) {
+      const std::string architecture(stanza.control.GetOrEmpty("Architecture"));
+      if (architecture != "all" && seen.insert(architecture).second) {
+        resolved_for.push_back(architecture);
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> keys,
                    ClosureKeys(stanzas,
                                absl::flat_hash_set<std::string>(
                                    selected.begin(), selected.end()),
-                               architectures));
+                               resolved_for));
   context.Log(absl::StrCat(selected.size(), " packages match, ", keys.size(),
                            " with their dependencies"));
   return keys;

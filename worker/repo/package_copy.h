@@ -5,30 +5,25 @@
 #ifndef DEBREPO_WORKER_REPO_PACKAGE_COPY_H_
 #define DEBREPO_WORKER_REPO_PACKAGE_COPY_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "deb/query.h"
 #include "proto/debrepo/v1/jobs.pb.h"
-#include "storage/package_store.h"
 #include "storage/transaction.h"
 #include "worker/job_handler.h"
 
 namespace debrepo::worker {
 
-// ClosureKeys returns, sorted, the keys of `roots` and of their dependency
-// closure (Pre-Depends, Depends) within the binary packages `stanzas`,
-// resolved for each of `architectures`; when empty, for every architecture
-// the roots are built for ("all" roots: for every architecture of
-// `stanzas`, or as "all" when they have no other). Source packages among
-// the roots come alone.
-absl::StatusOr<std::vector<std::string>> ClosureKeys(
-    const std::vector<storage::RepoStanza>& stanzas,
-    const absl::flat_hash_set<std::string>& roots,
-    const std::vector<std::string>& architectures = {});
+// PreparedCopy is what a copy's long phase resolved.
+struct PreparedCopy {
+  // With dependencies: the keys of the selected packages and of their
+  // dependency closure within the source.
+  std::optional<std::vector<std::string>> closure;
+};
 
 // CopySource is what packages are copied from: a repo or a mirror.
 struct CopySource {
@@ -45,7 +40,14 @@ absl::StatusOr<std::vector<std::string>> SelectSourceKeys(
 
 // ResolveWithDependencies is the long phase of a copy with dependencies:
 // it reads `source` (locked by the job) in a short read transaction and
-// returns ClosureKeys of what `query` selects, logging the counts.
+// returns, sorted, the keys of what `query` selects and of their
+// dependency closure (Pre-Depends, Depends) within its binary packages,
+// logging the counts. Each selected package's dependencies are resolved
+// for those of `architectures` it is built for (all of them for "all").
+// When `architectures` is empty: for a mirror, every architecture its
+// packages are built for; for a repo, those the selected packages are
+// built for ("all" alone: every architecture the repo has, or "all").
+// Source packages come alone.
 absl::StatusOr<std::vector<std::string>> ResolveWithDependencies(
     JobContext& context, const CopySource& source, absl::string_view query,
     const std::vector<std::string>& architectures = {});
