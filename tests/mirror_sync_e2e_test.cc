@@ -4,6 +4,7 @@
 // uncompressed indices only, and every hostile upstream of issue 12 — each
 // failing clearly, in bounded time, with the previous package list intact.
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -683,6 +684,58 @@ TEST_F(MirrorSyncE2eTest, DownloadLimit) {
   // 4 MiB at 512 KiB/s: about 8 s (without the limit, well under 1 s).
   EXPECT_GT(absl::Now() - start, absl::Seconds(6));
   EXPECT_THAT(Names("m"), IsSupersetOf({"large_1.0_amd64"}));
+}
+
+// A worker killed mid-download: the previous list serves meanwhile, and
+// the job's next attempt (on another worker) resumes the partial file.
+TEST_F(MirrorSyncE2eTest, KilledMidDownloadTheNextAttemptResumes) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(4 << 20, 3)});
+  archive.Publish();
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 512 << 10}});
+  v1::SyncMirrorRequest request;
+  request.set_name("m");
+  v1::Job job;
+  ASSERT_TRUE(stack_.mirrors()
+                  .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+                  .ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline &&
+         job.progress().bytes_done() < job.progress().bytes_total() / 2 + 1) {
+    absl::SleepFor(absl::Milliseconds(200));
+    v1::GetJobRequest get;
+    get.set_id(job.id());
+    ASSERT_TRUE(
+        stack_.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+    ASSERT_EQ(job.state(), v1::RUNNING) << job.ShortDebugString();
+  }
+  ASSERT_GT(job.progress().bytes_done(), 2 << 20) << job.ShortDebugString();
+  EXPECT_EQ(Get("m").status(), v1::SYNCING);
+  stack_.worker(0).Signal(SIGKILL);
+  stack_.worker(0).Wait();
+  // The old list serves while no worker runs the job.
+  EXPECT_EQ(Names("m").size(), 5u);
+
+  archive.SetRules({});
+  archive.ClearRequests();
+  stack_.StartWorker(kWorkerFlags);
+  job = stack_.WaitJob(job.id(), absl::Seconds(120));
+  ASSERT_EQ(job.state(), v1::SUCCEEDED) << job.status_message();
+  EXPECT_EQ(job.attempts(), 2);
+  EXPECT_THAT(Names("m"), IsSupersetOf({"large_1.0_amd64"}));
+  std::vector<std::string> ranges;
+  for (const ServedRequest& request : archive.Requests()) {
+    if (absl::EndsWith(request.path, "/large_1.0_amd64.deb")) {
+      ranges.push_back(request.range);
+    }
+  }
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(ranges[0], "bytes=")) << ranges[0];
+  EXPECT_NE(ranges[0], "bytes=0-");
 }
 
 // What a mirror holds is what apt installs: a snapshot of the mirror,
