@@ -738,6 +738,54 @@ TEST_F(MirrorSyncE2eTest, KilledMidDownloadTheNextAttemptResumes) {
   EXPECT_NE(ranges[0], "bytes=0-");
 }
 
+// Two syncs of one mirror queued together run one after the other (the
+// second sees the first's list), and an edit queued behind a running sync
+// waits for it and is kept.
+TEST_F(MirrorSyncE2eTest, QueuedSyncsAndEditsRunInTurn) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(1 << 20, 4)});
+  archive.Publish();
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 512 << 10}});
+  std::vector<v1::Job> syncs(2);
+  for (v1::Job& job : syncs) {
+    v1::SyncMirrorRequest request;
+    request.set_name("m");
+    ASSERT_TRUE(
+        stack_.mirrors()
+            .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+            .ok());
+  }
+  WaitUntilRunning(stack_, syncs[0].id());
+  v1::Mirror edit;
+  edit.set_filter("large");
+  const Result edited = UpdateMirror(stack_, "m", edit, {"filter"});
+  ASSERT_EQ(edited.code, absl::StatusCode::kOk) << edited.message;
+  for (v1::Job& job : syncs) job = stack_.WaitJob(job.id());
+  ASSERT_EQ(syncs[0].state(), v1::SUCCEEDED) << syncs[0].status_message();
+  ASSERT_EQ(syncs[1].state(), v1::SUCCEEDED) << syncs[1].status_message();
+  const auto seconds = [](const google::protobuf::Timestamp& time) {
+    return absl::FromUnixSeconds(time.seconds()) +
+           absl::Nanoseconds(time.nanos());
+  };
+  EXPECT_LE(seconds(syncs[0].end_time()), seconds(syncs[1].start_time()));
+  EXPECT_LE(seconds(syncs[1].end_time()), seconds(edited.job.start_time()));
+  // The first sync added large under the old settings; the second found
+  // nothing new.
+  EXPECT_EQ(syncs[0].result().sync_mirror().added_count(), 1);
+  EXPECT_EQ(syncs[1].result().sync_mirror().added_count(), 0);
+  EXPECT_EQ(syncs[1].result().sync_mirror().downloaded_files(), 0);
+  EXPECT_EQ(syncs[1].result().sync_mirror().reused_files(), 6);
+  // The edit is kept; the next sync applies it.
+  EXPECT_EQ(Get("m").filter(), "large");
+  const Result synced = Sync("m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  EXPECT_THAT(Names("m"), ElementsAre("large_1.0_amd64"));
+}
+
 // What a mirror holds is what apt installs: a snapshot of the mirror,
 // published and signed, read by a real apt in a throw-away root.
 class MirrorPublishE2eTest : public ::testing::Test {
