@@ -370,14 +370,16 @@ absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
   // shared. One probe of repo_packages_package_id a package, and for those
-  // in no repo one of a hash of the ids snapshots hold, built once (a join
-  // with those ids is planned as a nested loop: 385 ms for a page with two
-  // snapshots of 63,440 packages, against 21 ms).
+  // in no repo one of a hash of the ids snapshots hold and one of those
+  // mirrors hold, each built once (a join with those ids is planned as a
+  // nested loop: 385 ms for a page with two snapshots of 63,440 packages,
+  // against 21 ms).
   return ListPackagesIn(
       db, "searching packages",
       "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
       "NOT EXISTS (SELECT 1 FROM repo_packages rp WHERE rp.package_id = p.id) "
-      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots)",
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots) "
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM mirrors)",
       query, after_key, limit, details);
 }
 
@@ -391,7 +393,8 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
             "p.package_type, p.stanza, p.files, ARRAY(SELECT r.name FROM "
             "repo_packages rp JOIN repos r ON r.id = rp.repo_id WHERE "
             "rp.package_id = p.id ORDER BY r.name), ARRAY(SELECT s.name FROM "
-            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name) "
+            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name), "
+            "EXISTS (SELECT 1 FROM mirrors m WHERE p.id = ANY(m.package_ids)) "
             "FROM packages p WHERE p.key = $1",
             std::string(key));
         if (rows.empty()) {
@@ -409,7 +412,8 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
           found.add_snapshots(std::move(snapshot));
         }
         found.set_in_no_repo(found.repos().empty() &&
-                             found.snapshots().empty());
+                             found.snapshots().empty() &&
+                             !rows[0][10].as<bool>());
         package = std::move(found);
         return absl::OkStatus();
       });

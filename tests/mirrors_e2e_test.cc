@@ -200,7 +200,28 @@ TEST_F(MirrorsE2eTest, SnapshotsAndImportsReadTheLastSyncedList) {
        {.name = "other"}});
   ASSERT_THAT(keys, SizeIs(3));
   ASSERT_EQ(DeleteRepo(stack_, "scratch").code, absl::StatusCode::kOk);
+  // Whether GetPackage and SearchPackages say something holds "other".
+  auto held = [&](const std::string& key) {
+    v1::GetPackageRequest get;
+    get.set_key(key);
+    v1::Package package;
+    grpc::Status status = stack_.packages().GetPackage(
+        Deadline(absl::Seconds(10)).get(), get, &package);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    v1::SearchPackagesRequest search;
+    search.set_query("Name (other)");
+    v1::SearchPackagesResponse found;
+    status = stack_.packages().SearchPackages(Deadline(absl::Seconds(10)).get(),
+                                              search, &found);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_THAT(found.packages(), SizeIs(1));
+    EXPECT_EQ(found.packages(0).in_no_repo(), package.in_no_repo());
+    return !package.in_no_repo();
+  };
+  EXPECT_FALSE(held(keys[2]));
   RecordMirrorPackages(db_, "upstream", keys);
+  // Garbage collection keeps what a mirror holds, and says so.
+  EXPECT_TRUE(held(keys[2]));
   v1::Mirror got = GetMirror(stack_, "upstream", nullptr, 1);
   EXPECT_EQ(got.status(), v1::IDLE);
   EXPECT_EQ(got.package_count(), 3);

@@ -81,11 +81,24 @@ absl::StatusOr<std::vector<std::string>> ResolveWithDependencies(
     ASSIGN_OR_RETURN(selected, SelectSourceKeys(tx, source, parsed));
     return absl::OkStatus();
   }));
+  std::vector<std::string> resolved_for = architectures;
+  // An import resolves by default for every architecture the mirror has
+  // (ImportFromMirrorRequest), as aptly's `repo import` does; a copy for
+  // those its roots are built for.
+  if (resolved_for.empty() && source.kind == CopySource::Kind::kMirror) {
+    absl::flat_hash_set<std::string> seen;
+    for (const storage::RepoStanza& stanza : stanzas) {
+      const std::string architecture(stanza.control.GetOrEmpty("Architecture"));
+      if (architecture != "all" && seen.insert(architecture).second) {
+        resolved_for.push_back(architecture);
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<std::string> keys,
                    ClosureKeys(stanzas,
                                absl::flat_hash_set<std::string>(
                                    selected.begin(), selected.end()),
-                               architectures));
+                               resolved_for));
   context.Log(absl::StrCat(selected.size(), " packages match, ", keys.size(),
                            " with their dependencies"));
   return keys;

@@ -45,7 +45,9 @@ absl::StatusOr<std::vector<std::string>> SelectSourceKeys(
 
 // ResolveWithDependencies is the long phase of a copy with dependencies:
 // it reads `source` (locked by the job) in a short read transaction and
-// returns ClosureKeys of what `query` selects, logging the counts.
+// returns ClosureKeys of what `query` selects, for `architectures` (when
+// empty: for a mirror, every architecture its packages are built for; for
+// a repo, as ClosureKeys says), logging the counts.
 absl::StatusOr<std::vector<std::string>> ResolveWithDependencies(
     JobContext& context, const CopySource& source, absl::string_view query,
     const std::vector<std::string>& architectures = {});
