@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -78,6 +79,13 @@ const char* ActionName(ServerRule::Action action) {
 }
 
 }  // namespace
+
+std::string RandomPayload(size_t size, int seed) {
+  std::mt19937 random(seed);
+  std::string payload(size, '\0');
+  for (char& c : payload) c = static_cast<char>(random());
+  return payload;
+}
 
 MirrorArchive::MirrorArchive(MirrorArchiveOptions options)
     : options_(std::move(options)) {

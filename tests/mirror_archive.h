@@ -31,6 +31,11 @@ struct ArchiveBinary {
   std::string payload = "payload";
 };
 
+// RandomPayload is `size` bytes that compression cannot shrink (the same
+// for the same `seed`), so that an ArchiveBinary with it as payload is a
+// .deb of about that size.
+std::string RandomPayload(size_t size, int seed);
+
 // ArchiveSource is a "3.0 (native)" source package `name` 1.0 (building
 // binary "`name`-bin") of a MirrorArchive.
 struct ArchiveSource {

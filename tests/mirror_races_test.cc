@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -214,11 +213,9 @@ TEST_F(MirrorRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
   ASSERT_EQ(old_packages, StandardPackages());
 
   // A package large enough to be downloaded through a partial file (1 MiB
-  // and more, fetch/downloader.h): 1.5 MiB of bytes no compressor shrinks.
-  std::mt19937_64 random(7);
-  std::string payload(3 << 19, '\0');
-  for (char& c : payload) c = static_cast<char>(random());
-  archive_.Add(ArchiveBinary{.name = "big", .payload = payload});
+  // and more, fetch/downloader.h).
+  archive_.Add(
+      ArchiveBinary{.name = "big", .payload = RandomPayload(3 << 19, 7)});
   archive_.Publish();
   // The first request for it stalls after 300,000 bytes.
   constexpr int64_t kStalledAfter = 300000;
