@@ -40,7 +40,9 @@ class PackageChoice {
 
   // Add sees the next package. It returns true when the caller is to spool
   // it (as the next entry), false when it is a duplicate, a package seen
-  // already, or of an architecture the mirror does not hold.
+  // already, of an architecture the mirror does not hold, or one the mirror
+  // cannot keep: the filter does not match it, and no dependency can pull
+  // it in (without `with_deps`, or a source package).
   // INVALID_ARGUMENT when its key is not a package key.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
