@@ -45,24 +45,7 @@ GpgvVerifier Verifier(std::vector<std::string> keyrings) {
   return *std::move(verifier);
 }
 
-class GpgvVerifierTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    signer_ = new TestKey(MakeTestKey("signer"));
-    stranger_ = new TestKey(MakeTestKey("stranger"));
-  }
-  static void TearDownTestSuite() {
-    for (TestKey* key : {signer_, stranger_}) {
-      RemoveTestKey(*key);
-      delete key;
-    }
-  }
-  static TestKey* signer_;
-  static TestKey* stranger_;
-};
-
-TestKey* GpgvVerifierTest::signer_ = nullptr;
-TestKey* GpgvVerifierTest::stranger_ = nullptr;
+class GpgvVerifierTest : public testing::TwoKeysTest {};
 
 constexpr absl::string_view kRelease =
     "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 "

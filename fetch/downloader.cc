@@ -14,10 +14,12 @@
 #include <list>
 #include <memory>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "fetch/curl_transfer.h"
 
@@ -27,7 +29,8 @@ namespace {
 // A batch of blobs is made durable together (two syncs of the file system
 // instead of an fsync of each file and directory) once it holds this many
 // files or bytes, and at the end: on loopback, 5,000 small files took
-// several times longer with one fsync each.
+// several times longer with one fsync each. BatchCommitter runs the syncs
+// beside the downloads.
 constexpr int64_t kBatchFiles = 256;
 constexpr int64_t kBatchBytes = int64_t{256} << 20;
 
@@ -58,10 +61,72 @@ struct OpenBatch {
   int64_t staged_bytes = 0;
 };
 
+// BatchCommitter commits blob batches in order on a thread of its own, so
+// that downloads go on while the file system syncs (on a busy machine the
+// syncs took a third of the time of 5,000 downloads when the download
+// loop waited for them). A batch handed over is used by that thread only.
+class BatchCommitter {
+ public:
+  BatchCommitter() : thread_([this] { Run(); }) {}
+  ~BatchCommitter() { Finish().IgnoreError(); }
+
+  void Add(std::unique_ptr<blobstore::BlobBatch> batch) {
+    absl::MutexLock lock(&mutex_);
+    queue_.push_back(std::move(batch));
+  }
+
+  // status is the first failed commit's, or OK.
+  absl::Status status() {
+    absl::MutexLock lock(&mutex_);
+    return status_;
+  }
+
+  // Finish commits every batch added and returns status().
+  absl::Status Finish() {
+    {
+      absl::MutexLock lock(&mutex_);
+      closed_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    return status();
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      std::unique_ptr<blobstore::BlobBatch> batch;
+      {
+        absl::MutexLock lock(&mutex_);
+        mutex_.Await(absl::Condition(
+            +[](BatchCommitter* self) {
+              return self->closed_ || !self->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // closed and done
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+        if (!status_.ok()) continue;  // after a failure: dropped
+      }
+      absl::Status committed = batch->Commit();
+      absl::MutexLock lock(&mutex_);
+      if (status_.ok()) status_ = std::move(committed);
+    }
+  }
+
+  absl::Mutex mutex_;
+  std::deque<std::unique_ptr<blobstore::BlobBatch>> queue_
+      ABSL_GUARDED_BY(mutex_);
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mutex_);
+  std::thread thread_;
+};
+
 // Download is the state of one distinct file.
 struct Download {
   const DownloadItem* item = nullptr;
-  std::string url;  // after redirects
+  // Where the last redirect pointed, if any (empty: item->url; not a copy
+  // of it, for the memory of 100,000s of downloads).
+  std::string redirect_url;
   int redirects = 0;
   int failed_tries = 0;
   absl::Time not_before;  // when it may be (re)started
@@ -78,6 +143,11 @@ struct Download {
 
   ~Download() {
     if (partial_fd >= 0) close(partial_fd);
+  }
+
+  // Url is where the next request goes.
+  const std::string& Url() const {
+    return redirect_url.empty() ? item->url : redirect_url;
   }
 };
 
@@ -122,7 +192,8 @@ class Downloader {
       }
       if (download.writer != nullptr) ReleaseWriter(download);
     }
-    absl::Status committed = CommitBatches(/*all=*/true);
+    CommitBatches(/*all=*/true);
+    absl::Status committed = committer_.Finish();
     if (status.ok()) status = committed;
     ReportProgress(/*force=*/true);
     if (!status.ok()) return status;
@@ -164,7 +235,6 @@ class Downloader {
     for (const DownloadItem* item : distinct) {
       Download& download = downloads_.emplace_back();
       download.item = item;
-      download.url = item->url;
       progress_.files_total += 1;
       progress_.bytes_total += item->size;
       ASSIGN_OR_RETURN(const bool stored,
@@ -197,7 +267,8 @@ class Downloader {
             absl::StrCat("libcurl multi: ", curl_multi_strerror(performed)));
       }
       RETURN_IF_ERROR(HandleEnded());
-      RETURN_IF_ERROR(CommitBatches(/*all=*/false));
+      CommitBatches(/*all=*/false);
+      RETURN_IF_ERROR(committer_.status());
       ReportProgress(/*force=*/false);
     }
   }
@@ -364,7 +435,7 @@ class Downloader {
       };
     }
     RETURN_IF_ERROR(download.transfer->Start(
-        download.url, download.have,
+        download.Url(), download.have,
         {options_.connect_timeout, options_.stall_timeout}, std::move(body)));
     curl_easy_setopt(download.transfer->handle(), CURLOPT_PRIVATE, &download);
     const CURLMcode added =
@@ -408,7 +479,7 @@ class Downloader {
 
   absl::Status TooLarge(const Download& download) const {
     return absl::FailedPreconditionError(absl::StrCat(
-        download.url, " is larger than the ", download.item->size,
+        download.Url(), " is larger than the ", download.item->size,
         " bytes its index lists; the archive changed under its index or "
         "serves something else: sync again later"));
   }
@@ -433,20 +504,20 @@ class Downloader {
       case TransferOutcome::Kind::kComplete:
         if (download.have != download.item->size) {
           return absl::FailedPreconditionError(absl::StrCat(
-              download.url, " ended after ", download.have,
+              download.Url(), " ended after ", download.have,
               " bytes, but its index lists ", download.item->size,
               "; the archive changed under its index or the server "
               "truncates files: sync again later"));
         }
         return Complete(download);
       case TransferOutcome::Kind::kRedirect:
-        RETURN_IF_ERROR(CheckRedirect(download.url, outcome.redirect_url));
+        RETURN_IF_ERROR(CheckRedirect(download.Url(), outcome.redirect_url));
         if (++download.redirects > kMaxRedirects) {
           return absl::FailedPreconditionError(absl::StrCat(
               download.item->url, " redirects more than ", kMaxRedirects,
               " times (last to ", outcome.redirect_url, ")"));
         }
-        download.url = outcome.redirect_url;
+        download.redirect_url = outcome.redirect_url;
         return StartRequest(download);
       case TransferOutcome::Kind::kRetryable:
         return Retry(download, outcome.status);
@@ -474,7 +545,7 @@ class Downloader {
                           absl::StrCat(why.message(), " (tried ",
                                        download.failed_tries, " times)"));
     }
-    download.url = download.item->url;
+    download.redirect_url.clear();
     download.redirects = 0;
     Defer(download, absl::Now() + RetryDelay(download.failed_tries,
                                              options_.first_retry_delay));
@@ -502,7 +573,7 @@ class Downloader {
       }
       if (!download.assembled) {
         return absl::FailedPreconditionError(absl::StrCat(
-            download.url, " does not have the SHA-256 ", item.sha256,
+            download.Url(), " does not have the SHA-256 ", item.sha256,
             " its index lists; the archive changed under its index or the "
             "file is damaged: sync again later"));
       }
@@ -544,9 +615,9 @@ class Downloader {
     return batches_.back();
   }
 
-  // CommitBatches commits the full batches nobody writes to any more (with
-  // `all`: every batch; no writer may be open then).
-  absl::Status CommitBatches(bool all) {
+  // CommitBatches hands the full batches nobody writes to any more to the
+  // committer (with `all`: every batch; no writer may be open then).
+  void CommitBatches(bool all) {
     for (auto it = batches_.begin(); it != batches_.end();) {
       const bool full =
           it->staged_files >= kBatchFiles || it->staged_bytes >= kBatchBytes;
@@ -554,10 +625,9 @@ class Downloader {
         ++it;
         continue;
       }
-      if (it->staged_files > 0) RETURN_IF_ERROR(it->batch->Commit());
+      if (it->staged_files > 0) committer_.Add(std::move(it->batch));
       it = batches_.erase(it);
     }
-    return absl::OkStatus();
   }
 
   void ReportProgress(bool force) {
@@ -576,8 +646,9 @@ class Downloader {
   std::deque<Download*> waiting_;   // to (re)start at not_before, in order
   int running_ = 0;                 // transfers on the multi handle
   std::list<OpenBatch> batches_;    // stable addresses
-  double tokens_ = 0;               // rate limit budget in bytes
-  std::vector<Download*> paused_;   // transfers paused by the rate limit
+  BatchCommitter committer_;
+  double tokens_ = 0;              // rate limit budget in bytes
+  std::vector<Download*> paused_;  // transfers paused by the rate limit
   absl::Time last_refill_ = absl::Now();
   absl::Time last_progress_ = absl::InfinitePast();
   DownloadProgress progress_;

@@ -47,6 +47,55 @@ std::string ReadFile(const std::string& path) {
 // kPartialSize is the smallest size of a file that gets a partial file.
 constexpr int64_t kPartialSize = 1 << 20;
 
+// UnsyncableStore is a blob store whose batches fail to commit (a full or
+// broken disk at the end).
+class UnsyncableStore final : public blobstore::BlobStore {
+ public:
+  explicit UnsyncableStore(blobstore::BlobStore& store) : store_(store) {}
+
+  absl::StatusOr<std::unique_ptr<blobstore::BlobWriter>> NewWriter(
+      uint64_t max_size) override {
+    return store_.NewWriter(max_size);
+  }
+  std::unique_ptr<blobstore::BlobBatch> NewBatch() override {
+    return std::make_unique<Batch>(store_.NewBatch());
+  }
+  absl::StatusOr<bool> Contains(absl::string_view sha256) override {
+    return store_.Contains(sha256);
+  }
+  absl::StatusOr<std::string> LocalPath(absl::string_view sha256) override {
+    return store_.LocalPath(sha256);
+  }
+  absl::Status ForEachBlob(
+      const std::function<absl::Status(const blobstore::StoredBlob&)>& fn)
+      override {
+    return store_.ForEachBlob(fn);
+  }
+  absl::StatusOr<bool> DeleteUnlessWrittenSince(absl::string_view sha256,
+                                                absl::Time cutoff) override {
+    return store_.DeleteUnlessWrittenSince(sha256, cutoff);
+  }
+
+ private:
+  class Batch final : public blobstore::BlobBatch {
+   public:
+    explicit Batch(std::unique_ptr<blobstore::BlobBatch> batch)
+        : batch_(std::move(batch)) {}
+    absl::StatusOr<std::unique_ptr<blobstore::BlobWriter>> NewWriter(
+        uint64_t max_size) override {
+      return batch_->NewWriter(max_size);
+    }
+    absl::Status Commit() override {
+      return absl::DataLossError("the disk is gone");
+    }
+
+   private:
+    std::unique_ptr<blobstore::BlobBatch> batch_;
+  };
+
+  blobstore::BlobStore& store_;
+};
+
 // ServedFile is a file the test server has under its root.
 struct ServedFile {
   std::string name;
@@ -425,6 +474,14 @@ TEST_F(DownloaderTest, InterruptionCancels) {
       DownloadToBlobStore({Item(file, "/stall/10")}, *store_, options);
   EXPECT_THAT(report, StatusIs(absl::StatusCode::kCancelled));
   EXPECT_LT(absl::Now() - stop_at, absl::Seconds(2));
+}
+
+TEST_F(DownloaderTest, FailedCommitFailsTheDownloads) {
+  UnsyncableStore unsyncable(*store_);
+  std::vector<DownloadItem> items;
+  for (int i = 0; i < 3; ++i) items.push_back(Item(Serve(1000)));
+  EXPECT_THAT(DownloadToBlobStore(items, unsyncable, Quick()),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST_F(DownloaderTest, RunsAtMostConcurrencyTransfers) {

@@ -60,18 +60,6 @@ absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
   return digest;
 }
 
-v1::PackageFile StoredFile(absl::string_view name,
-                           const deb::Checksums& checksums) {
-  v1::PackageFile stored;
-  stored.set_name(std::string(name));
-  stored.set_size(static_cast<int64_t>(checksums.size));
-  stored.set_md5(checksums.md5);
-  stored.set_sha1(checksums.sha1);
-  stored.set_sha256(checksums.sha256);
-  stored.set_sha512(checksums.sha512);
-  return stored;
-}
-
 // Finish checks what every package needs and computes its key from `files`.
 absl::Status Finish(const deb::Paragraph& stanza,
                     const std::vector<deb::PackageFile>& files,
@@ -89,7 +77,7 @@ absl::Status Finish(const deb::Paragraph& stanza,
     return BadStanza(stanza, "its fields are not UTF-8 text");
   }
   for (const deb::PackageFile& file : files) {
-    package.files.push_back(StoredFile(file.name, file.checksums));
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
   }
   absl::StatusOr<std::string> key =
       deb::PackageKey(package.architecture, package.name, package.version,

@@ -16,47 +16,27 @@ namespace debrepo::mirror {
 namespace {
 
 using ::debrepo::deb::testing::Gpg;
-using ::debrepo::deb::testing::MakeTestKey;
 using ::debrepo::deb::testing::ReadFile;
-using ::debrepo::deb::testing::RemoveTestKey;
-using ::debrepo::deb::testing::TestKey;
 using ::debrepo::testing::IsOk;
 using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class KeyringTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    first_ = new TestKey(MakeTestKey("first"));
-    second_ = new TestKey(MakeTestKey("second"));
-  }
-  static void TearDownTestSuite() {
-    for (TestKey* key : {first_, second_}) {
-      RemoveTestKey(*key);
-      delete key;
-    }
-  }
-  static TestKey* first_;
-  static TestKey* second_;
-};
-
-TestKey* KeyringTest::first_ = nullptr;
-TestKey* KeyringTest::second_ = nullptr;
+class KeyringTest : public deb::testing::TwoKeysTest {};
 
 TEST_F(KeyringTest, ListsBinaryAndArmouredKeyrings) {
-  EXPECT_THAT(KeyringFingerprints(ReadFile(first_->keyring)),
-              IsOkAndHolds(ElementsAre(first_->fingerprint)));
-  std::string armoured = Gpg(first_->home, {"--armor", "--export"});
+  EXPECT_THAT(KeyringFingerprints(ReadFile(signer_->keyring)),
+              IsOkAndHolds(ElementsAre(signer_->fingerprint)));
+  std::string armoured = Gpg(signer_->home, {"--armor", "--export"});
   ASSERT_THAT(armoured, HasSubstr("BEGIN PGP PUBLIC KEY BLOCK"));
   EXPECT_THAT(KeyringFingerprints(armoured),
-              IsOkAndHolds(ElementsAre(first_->fingerprint)));
+              IsOkAndHolds(ElementsAre(signer_->fingerprint)));
   // Two keys, as cat joins binary keyrings; subkeys are not listed.
   EXPECT_THAT(
-      KeyringFingerprints(ReadFile(first_->keyring) +
-                          ReadFile(second_->keyring)),
-      IsOkAndHolds(ElementsAre(first_->fingerprint, second_->fingerprint)));
+      KeyringFingerprints(ReadFile(signer_->keyring) +
+                          ReadFile(stranger_->keyring)),
+      IsOkAndHolds(ElementsAre(signer_->fingerprint, stranger_->fingerprint)));
 }
 
 TEST_F(KeyringTest, ListsDebiansArchiveKeyring) {
@@ -75,8 +55,8 @@ TEST_F(KeyringTest, RejectsWhatHoldsNoPublicKey) {
   EXPECT_THAT(KeyringFingerprints("not a keyring\n"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   std::string secret =
-      Gpg(first_->home, {"--pinentry-mode", "loopback", "--passphrase", "",
-                         "--export-secret-keys"});
+      Gpg(signer_->home, {"--pinentry-mode", "loopback", "--passphrase", "",
+                          "--export-secret-keys"});
   ASSERT_FALSE(secret.empty());
   absl::StatusOr<std::vector<std::string>> listed = KeyringFingerprints(secret);
   EXPECT_THAT(listed, StatusIs(absl::StatusCode::kInvalidArgument));
@@ -87,9 +67,9 @@ TEST_F(KeyringTest, RejectsWhatHoldsNoPublicKey) {
 
 TEST_F(KeyringTest, WritesAKeyringGpgvVerifiesWith) {
   std::string message =
-      Gpg(first_->home, {"--clearsign"}, "Suite: stable\nCodename: test\n");
-  std::string armoured = Gpg(first_->home, {"--armor", "--export"}) +
-                         Gpg(second_->home, {"--armor", "--export"});
+      Gpg(signer_->home, {"--clearsign"}, "Suite: stable\nCodename: test\n");
+  std::string armoured = Gpg(signer_->home, {"--armor", "--export"}) +
+                         Gpg(stranger_->home, {"--armor", "--export"});
   std::string dir = ::testing::TempDir() + "/armoured";
   std::filesystem::create_directories(dir);
   absl::StatusOr<std::string> path = WriteBinaryKeyring(armoured, dir);
@@ -98,22 +78,22 @@ TEST_F(KeyringTest, WritesAKeyringGpgvVerifiesWith) {
   // Binary: both keys, no armour.
   EXPECT_THAT(
       KeyringFingerprints(ReadFile(*path)),
-      IsOkAndHolds(ElementsAre(first_->fingerprint, second_->fingerprint)));
+      IsOkAndHolds(ElementsAre(signer_->fingerprint, stranger_->fingerprint)));
   EXPECT_THAT(ReadFile(*path), ::testing::Not(HasSubstr("BEGIN PGP")));
   absl::StatusOr<deb::GpgvVerifier> verifier =
       deb::GpgvVerifier::Create({*path});
   ASSERT_THAT(verifier, IsOk());
   EXPECT_THAT(verifier->VerifyClearSigned(message), IsOk());
   // Writing again replaces the file.
-  ASSERT_THAT(WriteBinaryKeyring(ReadFile(second_->keyring), dir), IsOk());
+  ASSERT_THAT(WriteBinaryKeyring(ReadFile(stranger_->keyring), dir), IsOk());
   EXPECT_THAT(KeyringFingerprints(ReadFile(*path)),
-              IsOkAndHolds(ElementsAre(second_->fingerprint)));
+              IsOkAndHolds(ElementsAre(stranger_->fingerprint)));
   EXPECT_THAT(deb::GpgvVerifier::Create({*path})->VerifyClearSigned(message),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_F(KeyringTest, FailsForADirectoryThatDoesNotExist) {
-  EXPECT_THAT(WriteBinaryKeyring(ReadFile(first_->keyring),
+  EXPECT_THAT(WriteBinaryKeyring(ReadFile(signer_->keyring),
                                  ::testing::TempDir() + "/missing/dir"),
               StatusIs(absl::StatusCode::kInternal));
 }

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "deb/package_selection.h"
 #include "deb/query.h"
+#include "deb/resolver.h"
 #include "mirror/index_package.h"
 
 namespace debrepo::mirror {
@@ -50,17 +52,33 @@ class PackageChoice {
   absl::StatusOr<std::vector<bool>> Take();
 
  private:
+  // Candidate is a binary package dependencies may be resolved among.
+  struct Candidate {
+    int64_t entry = 0;  // Its spool entry.
+    // Its Package, Version, Architecture, Provides, Pre-Depends and Depends
+    // fields, as deb822 text: a tenth of its stanza.
+    std::string fields;
+  };
+
+  // Parse parses a candidate's fields, with or without its dependencies.
+  absl::StatusOr<deb::PackageInfo> Parse(uint32_t candidate,
+                                         bool with_dependencies) const;
+
   const deb::Query* filter_;
   bool with_deps_;
   std::vector<std::string> architectures_;
-  // "<architecture> <name> <version>" -> the first key's files hash.
-  absl::flat_hash_map<std::string, std::string> seen_;
+  // Two hashes of "<architecture> <name> <version>" -> the first key's
+  // files hash.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> seen_;
   int64_t duplicates_ = 0;
   // Per spooled entry: matched the filter.
   std::vector<bool> matched_;
-  // With deps: the spooled binary packages, by entry number, with only the
-  // fields resolution reads.
-  std::vector<deb::StoredPackage> binaries_;
+  // With deps: the spooled binary packages, in spool order; the hash of
+  // each name each goes by (its own and those it provides) with its
+  // candidate number; the architectures they are built for.
+  std::vector<Candidate> candidates_;
+  std::vector<std::pair<uint64_t, uint32_t>> names_;
+  absl::btree_set<std::string> built_architectures_;
 };
 
 }  // namespace debrepo::mirror

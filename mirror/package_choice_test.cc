@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "deb/control.h"
+#include "deb/package_selection.h"
 #include "deb/query.h"
 #include "deb/testing/apt_lists.h"
 #include "gmock/gmock.h"
@@ -131,34 +132,63 @@ TEST(PackageChoiceTest, FailsOnRelationsThatDoNotParse) {
   EXPECT_THAT(choice.Take(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
-// Six named packages of bookworm main with their dependencies: a few
-// hundred of about 63,000.
-TEST(PackageChoiceTest, ChoosesFromDebiansIndex) {
+// Filters over bookworm main (about 63,000 stanzas) choose exactly what
+// deb::WithDependencies chooses over the whole parsed index.
+TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
   absl::StatusOr<std::string> text =
       deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
   ASSERT_THAT(text, IsOk());
-  deb::Query query = *deb::Query::Parse(
-      "nginx | curl | openssh-server | postgresql-15 | python3 | git");
-  PackageChoice choice(&query, true, {"amd64"});
-  PackageChoice everything(nullptr, false, {"amd64"});
-  std::vector<std::string> names;
+  std::vector<MirroredPackage> packages;
   deb::ParagraphReader reader(*text);
   deb::Paragraph stanza;
   while (*reader.Next(&stanza)) {
     absl::StatusOr<MirroredPackage> package =
         PackageFromPackagesStanza(stanza, IndexKind::kPackages);
     ASSERT_THAT(package, IsOk());
-    ASSERT_THAT(everything.Add(*package), IsOkAndHolds(true));
-    absl::StatusOr<bool> spooled = choice.Add(*package);
-    ASSERT_THAT(spooled, IsOkAndHolds(true));
-    names.push_back(package->package.name);
+    packages.push_back(*std::move(package));
+  }
+  std::vector<deb::StoredPackage> stored;
+  for (size_t i = 0; i < packages.size(); ++i) {
+    stored.push_back({static_cast<int64_t>(i), packages[i].package.key,
+                      packages[i].package.control});
+  }
+  for (absl::string_view text :
+       {"nginx | curl | openssh-server | postgresql-15 | python3 | git",
+        "Priority (required)", "mail-transport-agent"}) {
+    SCOPED_TRACE(text);
+    deb::Query query = *deb::Query::Parse(text);
+    PackageChoice choice(&query, true, {"amd64"});
+    std::vector<int64_t> matched;
+    for (size_t i = 0; i < packages.size(); ++i) {
+      ASSERT_THAT(choice.Add(packages[i]), IsOkAndHolds(true));
+      if (query.Matches(packages[i].package.control)) matched.push_back(i);
+    }
+    absl::StatusOr<std::vector<bool>> take = choice.Take();
+    ASSERT_THAT(take, IsOk());
+    std::vector<int64_t> taken;
+    for (size_t i = 0; i < take->size(); ++i) {
+      if ((*take)[i]) taken.push_back(i);
+    }
+    absl::StatusOr<std::vector<int64_t>> expected =
+        deb::WithDependencies(stored, matched, {"amd64"});
+    ASSERT_THAT(expected, IsOk());
+    EXPECT_EQ(taken, *expected);
+    EXPECT_GT(taken.size(), matched.size());
+  }
+  // The six with their dependencies: a few hundred packages.
+  deb::Query six = *deb::Query::Parse(
+      "nginx | curl | openssh-server | postgresql-15 | python3 | git");
+  PackageChoice choice(&six, true, {"amd64"});
+  PackageChoice everything(nullptr, false, {"amd64"});
+  for (const MirroredPackage& package : packages) {
+    ASSERT_THAT(choice.Add(package), IsOkAndHolds(true));
+    ASSERT_THAT(everything.Add(package), IsOkAndHolds(true));
   }
   absl::StatusOr<std::vector<bool>> take = choice.Take();
   ASSERT_THAT(take, IsOk());
-  ASSERT_EQ(take->size(), names.size());
   std::vector<std::string> taken;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if ((*take)[i]) taken.push_back(names[i]);
+  for (size_t i = 0; i < packages.size(); ++i) {
+    if ((*take)[i]) taken.push_back(packages[i].package.name);
   }
   EXPECT_THAT(taken,
               IsSupersetOf({"nginx", "curl", "openssh-server", "postgresql-15",
@@ -168,7 +198,7 @@ TEST(PackageChoiceTest, ChoosesFromDebiansIndex) {
   EXPECT_LT(taken.size(), 1000);
   absl::StatusOr<std::vector<bool>> all = everything.Take();
   ASSERT_THAT(all, IsOk());
-  EXPECT_EQ(std::count(all->begin(), all->end(), true), names.size());
+  EXPECT_EQ(std::count(all->begin(), all->end(), true), packages.size());
   EXPECT_EQ(everything.duplicates(), 0);
 }
 

@@ -196,29 +196,12 @@ TEST(VerifyInReleaseTest, VerifiesDebiansInReleaseWithDebiansKeys) {
   EXPECT_THAT(refused.status().message(), HasSubstr("unknown key"));
 }
 
-class SignedReleaseTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    archive_ = new TestKey(MakeTestKey("archive"));
-    stranger_ = new TestKey(MakeTestKey("stranger"));
-  }
-  static void TearDownTestSuite() {
-    for (TestKey* key : {archive_, stranger_}) {
-      RemoveTestKey(*key);
-      delete key;
-    }
-  }
-  static TestKey* archive_;
-  static TestKey* stranger_;
-};
-
-TestKey* SignedReleaseTest::archive_ = nullptr;
-TestKey* SignedReleaseTest::stranger_ = nullptr;
+class SignedReleaseTest : public deb::testing::TwoKeysTest {};
 
 TEST_F(SignedReleaseTest, VerifiesInReleaseWithAnArmouredKeyring) {
   std::string release = SmallRelease();
-  std::string in_release = Gpg(archive_->home, {"--clearsign"}, release);
-  std::string armoured = Gpg(archive_->home, {"--armor", "--export"});
+  std::string in_release = Gpg(signer_->home, {"--clearsign"}, release);
+  std::string armoured = Gpg(signer_->home, {"--armor", "--export"});
   EXPECT_THAT(VerifyInRelease(in_release, armoured), IsOkAndHolds(release));
   // Tampered, signed by a stranger, unsigned, or checked with a keyring
   // that holds nothing: the sync's error.
@@ -239,8 +222,8 @@ TEST_F(SignedReleaseTest, VerifiesInReleaseWithAnArmouredKeyring) {
 TEST_F(SignedReleaseTest, VerifiesReleaseWithReleaseGpg) {
   std::string release = SmallRelease();
   std::string signature =
-      Gpg(archive_->home, {"--armor", "--detach-sign"}, release);
-  std::string keyring = ReadFile(archive_->keyring);
+      Gpg(signer_->home, {"--armor", "--detach-sign"}, release);
+  std::string keyring = ReadFile(signer_->keyring);
   EXPECT_THAT(VerifyDetachedRelease(release, signature, keyring),
               IsOkAndHolds(release));
   EXPECT_THAT(

@@ -4,6 +4,7 @@
 // uncompressed indices only, and every hostile upstream of issue 12 — each
 // failing clearly, in bounded time, with the previous package list intact.
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -683,6 +684,106 @@ TEST_F(MirrorSyncE2eTest, DownloadLimit) {
   // 4 MiB at 512 KiB/s: about 8 s (without the limit, well under 1 s).
   EXPECT_GT(absl::Now() - start, absl::Seconds(6));
   EXPECT_THAT(Names("m"), IsSupersetOf({"large_1.0_amd64"}));
+}
+
+// A worker killed mid-download: the previous list serves meanwhile, and
+// the job's next attempt (on another worker) resumes the partial file.
+TEST_F(MirrorSyncE2eTest, KilledMidDownloadTheNextAttemptResumes) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(4 << 20, 3)});
+  archive.Publish();
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 512 << 10}});
+  v1::SyncMirrorRequest request;
+  request.set_name("m");
+  v1::Job job;
+  ASSERT_TRUE(stack_.mirrors()
+                  .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+                  .ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline &&
+         job.progress().bytes_done() < job.progress().bytes_total() / 2 + 1) {
+    absl::SleepFor(absl::Milliseconds(200));
+    v1::GetJobRequest get;
+    get.set_id(job.id());
+    ASSERT_TRUE(
+        stack_.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+    ASSERT_EQ(job.state(), v1::RUNNING) << job.ShortDebugString();
+  }
+  ASSERT_GT(job.progress().bytes_done(), 2 << 20) << job.ShortDebugString();
+  EXPECT_EQ(Get("m").status(), v1::SYNCING);
+  stack_.worker(0).Signal(SIGKILL);
+  stack_.worker(0).Wait();
+  // The old list serves while no worker runs the job.
+  EXPECT_EQ(Names("m").size(), 5u);
+
+  archive.SetRules({});
+  archive.ClearRequests();
+  stack_.StartWorker(kWorkerFlags);
+  job = stack_.WaitJob(job.id(), absl::Seconds(120));
+  ASSERT_EQ(job.state(), v1::SUCCEEDED) << job.status_message();
+  EXPECT_EQ(job.attempts(), 2);
+  EXPECT_THAT(Names("m"), IsSupersetOf({"large_1.0_amd64"}));
+  std::vector<std::string> ranges;
+  for (const ServedRequest& request : archive.Requests()) {
+    if (absl::EndsWith(request.path, "/large_1.0_amd64.deb")) {
+      ranges.push_back(request.range);
+    }
+  }
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(ranges[0], "bytes=")) << ranges[0];
+  EXPECT_NE(ranges[0], "bytes=0-");
+}
+
+// Two syncs of one mirror queued together run one after the other (the
+// second sees the first's list), and an edit queued behind a running sync
+// waits for it and is kept.
+TEST_F(MirrorSyncE2eTest, QueuedSyncsAndEditsRunInTurn) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(1 << 20, 4)});
+  archive.Publish();
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 512 << 10}});
+  std::vector<v1::Job> syncs(2);
+  for (v1::Job& job : syncs) {
+    v1::SyncMirrorRequest request;
+    request.set_name("m");
+    ASSERT_TRUE(
+        stack_.mirrors()
+            .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+            .ok());
+  }
+  WaitUntilRunning(stack_, syncs[0].id());
+  v1::Mirror edit;
+  edit.set_filter("large");
+  const Result edited = UpdateMirror(stack_, "m", edit, {"filter"});
+  ASSERT_EQ(edited.code, absl::StatusCode::kOk) << edited.message;
+  for (v1::Job& job : syncs) job = stack_.WaitJob(job.id());
+  ASSERT_EQ(syncs[0].state(), v1::SUCCEEDED) << syncs[0].status_message();
+  ASSERT_EQ(syncs[1].state(), v1::SUCCEEDED) << syncs[1].status_message();
+  const auto seconds = [](const google::protobuf::Timestamp& time) {
+    return absl::FromUnixSeconds(time.seconds()) +
+           absl::Nanoseconds(time.nanos());
+  };
+  EXPECT_LE(seconds(syncs[0].end_time()), seconds(syncs[1].start_time()));
+  EXPECT_LE(seconds(syncs[1].end_time()), seconds(edited.job.start_time()));
+  // The first sync added large under the old settings; the second found
+  // nothing new.
+  EXPECT_EQ(syncs[0].result().sync_mirror().added_count(), 1);
+  EXPECT_EQ(syncs[1].result().sync_mirror().added_count(), 0);
+  EXPECT_EQ(syncs[1].result().sync_mirror().downloaded_files(), 0);
+  EXPECT_EQ(syncs[1].result().sync_mirror().reused_files(), 6);
+  // The edit is kept; the next sync applies it.
+  EXPECT_EQ(Get("m").filter(), "large");
+  const Result synced = Sync("m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  EXPECT_THAT(Names("m"), ElementsAre("large_1.0_amd64"));
 }
 
 // What a mirror holds is what apt installs: a snapshot of the mirror,

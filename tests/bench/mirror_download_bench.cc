@@ -181,8 +181,8 @@ Row TimeCurl(const ServedFiles& served, const std::string& scratch,
   Row row;
   row.what = "curl -Z (no hashing, no store)";
   row.concurrency = concurrency;
-  const std::string out = scratch + "/curl-out";
-  fs::remove_all(out);
+  static int runs = 0;
+  const std::string out = absl::StrCat(scratch, "/curl-out-", runs++);
   fs::create_directories(out);
   const std::string config = scratch + "/curl.conf";
   {
@@ -205,7 +205,6 @@ Row TimeCurl(const ServedFiles& served, const std::string& scratch,
   row.files = served.items.size();
   row.bytes = served.bytes;
   row.peak_growth_kb = run->peak_rss_kb;
-  fs::remove_all(out);
   return row;
 }
 
@@ -224,6 +223,15 @@ Row Repeat(const std::function<Row()>& once) {
   Row median = rows[rows.size() / 2];
   median.peak_growth_kb = peak_kb;
   return median;
+}
+
+// LoadAverage is the first three fields of /proc/loadavg: on a shared
+// machine, what else competed for the cores and the disk.
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return absl::StrCat(one, " ", five, " ", fifteen);
 }
 
 void Print(const Row& row) {
@@ -255,11 +263,14 @@ int Main() {
                absl::GetFlag(FLAGS_files), root.c_str());
   const ServedFiles served = WriteFiles(root, base_url);
   std::unique_ptr<Process> nginx = StartNginx(scratch, root, port);
+  // Nothing is removed before the end: ext4 creates files more slowly
+  // right after many were removed, which would slow the later rows.
   std::printf(
       "Download of %zu files (%.1f MB, %d-%d KiB each, log-uniform) from nginx "
       "on loopback into a new blob store\n",
       served.items.size(), served.bytes / 1e6, absl::GetFlag(FLAGS_min_kib),
       absl::GetFlag(FLAGS_max_kib));
+  const std::string load_before = LoadAverage();
   std::printf("%-40s %4s %8s %9s %9s %8s\n", "run", "par", "seconds", "files/s",
               "MB/s", "peak MB");
   int stores = 0;
@@ -267,10 +278,8 @@ int Main() {
   for (int concurrency : ParseInts(absl::GetFlag(FLAGS_concurrency))) {
     Print(Repeat([&] {
       const std::string blob_dir = absl::StrCat(scratch, "/blobs-", stores++);
-      Row row = TimeDownload("DownloadToBlobStore", served, blob_dir,
-                             partial_dir, concurrency);
-      fs::remove_all(blob_dir);
-      return row;
+      return TimeDownload("DownloadToBlobStore", served, blob_dir, partial_dir,
+                          concurrency);
     }));
   }
   const std::string filled = absl::StrCat(scratch, "/blobs-", stores++);
@@ -280,8 +289,9 @@ int Main() {
                         filled, partial_dir, 8);
   })
                              : fill);
-  fs::remove_all(filled);
   Print(Repeat([&] { return TimeCurl(served, scratch, 8); }));
+  std::printf("load average before: %s, after: %s\n", load_before.c_str(),
+              LoadAverage().c_str());
   nginx->Signal(SIGTERM);
   nginx->Wait();
   fs::remove_all(scratch);

@@ -93,18 +93,6 @@ absl::StatusOr<deb::Checksums> ChecksumBlob(blobstore::BlobStore& blobs,
   return checksums;
 }
 
-v1::PackageFile StoredFile(absl::string_view name,
-                           const deb::Checksums& checksums) {
-  v1::PackageFile stored;
-  stored.set_name(std::string(name));
-  stored.set_size(static_cast<int64_t>(checksums.size));
-  stored.set_md5(checksums.md5);
-  stored.set_sha1(checksums.sha1);
-  stored.set_sha256(checksums.sha256);
-  stored.set_sha512(checksums.sha512);
-  return stored;
-}
-
 // Keyed fills in a package's key from its files and checks that its
 // control data can be stored.
 absl::Status Keyed(storage::NewPackage& package,
@@ -195,7 +183,7 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
   const std::string filename =
       deb::PackageFileName(package.name, package.version, package.architecture,
                            package.package_type);
-  package.files.push_back(StoredFile(filename, deb.checksums));
+  package.files.push_back(storage::PackageFileOf(filename, deb.checksums));
   package.control = std::move(deb.control);
   package.paths = std::move(deb.paths);
   // PostgreSQL's text holds UTF-8 only: a path in another encoding (rare,
@@ -246,7 +234,7 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
   package.source = parsed.source;
   package.package_type = "source";
   for (const deb::PackageFile& file : files) {
-    package.files.push_back(StoredFile(file.name, file.checksums));
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
   }
   package.control = std::move(parsed.paragraph);
   RETURN_IF_ERROR(Keyed(package, files));
