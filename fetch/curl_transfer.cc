@@ -141,6 +141,7 @@ absl::Status CurlTransfer::Start(const std::string& url, int64_t range_start,
   response_seen_ = false;
   body_started_ = false;
   discarding_ = false;
+  paused_ = false;
   stalled_ = false;
   last_activity_ = absl::Now();
   body_error_ = absl::OkStatus();
@@ -209,13 +210,19 @@ size_t CurlTransfer::OnBody(char* data, size_t size, size_t count,
     if (!self->body_error_.ok()) return 0;  // aborts with CURLE_WRITE_ERROR
   }
   if (self->discarding_) return bytes;
-  if (self->body_.pause && self->body_.pause()) return CURL_WRITEFUNC_PAUSE;
+  if (self->body_.pause && self->body_.pause()) {
+    self->paused_ = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   self->body_error_ = self->body_.chunk(absl::string_view(data, bytes));
+  // Time the chunk took (a slow sink) is ours, not a stall of the server's.
+  self->last_activity_ = absl::Now();
   return self->body_error_.ok() ? bytes : 0;
 }
 
 void CurlTransfer::Resume() {
   // Paused time is not a stall of the server's.
+  paused_ = false;
   last_activity_ = absl::Now();
   curl_easy_pause(handle_, CURLPAUSE_CONT);
 }
@@ -223,6 +230,7 @@ void CurlTransfer::Resume() {
 int CurlTransfer::OnProgress(void* self_pointer, curl_off_t, curl_off_t,
                              curl_off_t, curl_off_t) {
   auto* self = static_cast<CurlTransfer*>(self_pointer);
+  if (self->paused_) return 0;  // we, not the server, hold it up
   if (absl::Now() - self->last_activity_ > self->timeouts_.stall_timeout) {
     self->stalled_ = true;
     return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK

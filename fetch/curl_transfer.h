@@ -134,6 +134,7 @@ class CurlTransfer {
   bool response_seen_ = false;  // the first body callback ran
   bool body_started_ = false;   // body_.begin was called
   bool discarding_ = false;     // an error response's body
+  bool paused_ = false;         // by TransferBody::pause, until Resume
   bool stalled_ = false;
   absl::Time last_activity_;
   absl::Status body_error_;

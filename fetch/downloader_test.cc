@@ -515,6 +515,17 @@ TEST_F(DownloaderTest, RateLimitHoldsForAllTransfers) {
   EXPECT_EQ(Stored(b), b.content);
 }
 
+TEST_F(DownloaderTest, TimePausedByTheRateLimitIsNoStall) {
+  // One chunk (16 KiB or more) puts the download over three seconds in
+  // debt, three times the stall timeout.
+  const ServedFile file = Serve(30000);
+  DownloadOptions options = Quick();
+  options.bytes_per_second = 5000;
+  options.max_tries = 1;
+  ASSERT_THAT(DownloadToBlobStore({Item(file)}, *store_, options), IsOk());
+  EXPECT_EQ(Stored(file), file.content);
+}
+
 TEST_F(DownloaderTest, WaitsForAPartialFileAnotherProcessHolds) {
   const ServedFile file = Serve(kPartialSize);
   std::filesystem::create_directories(partial_dir_);

@@ -89,6 +89,19 @@ TEST_F(HttpFetchTest, StreamsChunksInOrder) {
   EXPECT_GT(chunks, 1);
 }
 
+TEST_F(HttpFetchTest, TimeInTheSinkIsNotTheServersStall) {
+  // The server sends 999 bytes, then nothing; the sink takes 2.5 s over
+  // them. The 1 s stall is counted from when the sink returned.
+  const absl::Time start = absl::Now();
+  const absl::Status status = FetchStream(
+      server_->Url("/stall/999/Release"), Quick(), [](absl::string_view) {
+        absl::SleepFor(absl::Milliseconds(2500));
+        return absl::OkStatus();
+      });
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(3400));
+}
+
 TEST_F(HttpFetchTest, SinkErrorStopsTheFetch) {
   const absl::Status status = FetchStream(
       server_->Url("/files/Release"), Quick(),
