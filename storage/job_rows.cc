@@ -7,6 +7,8 @@
 
 namespace debrepo::storage::internal {
 
+// The last column is the job's last progress (JobProgress JSON, NULL when
+// it reported none: storage/job_progress.h).
 const char kJobColumns[] =
     "j.id, j.kind, j.args, j.state, j.request_id, "
     DEBREPO_SQL_MICROS("j.create_time") ", "
@@ -14,7 +16,8 @@ const char kJobColumns[] =
     DEBREPO_SQL_MICROS("j.end_time") ", "
     "j.attempts, j.worker, j.result, j.status_code, j.status_message, "
     "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id), "
-    "j.exclusive_keys, j.shared_keys";
+    "j.exclusive_keys, j.shared_keys, "
+    "(SELECT jp.progress FROM job_progress jp WHERE jp.job_id = j.id)";
 
 absl::string_view StateName(v1::JobState state) {
   switch (state) {
@@ -77,6 +80,12 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   for (std::string& key : ParseTextArray(row[15])) {
     job.add_shared_keys(std::move(key));
   }
+  if (!row[16].is_null()) {
+    if (absl::Status status = FromJson(row[16].c_str(), job.mutable_progress());
+        !status.ok()) {
+      return status;
+    }
+  }
   return job;
 }
 
@@ -99,7 +108,7 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
   }
   absl::StatusOr<v1::Job> job = JobFromRow(rows[0]);
   if (!job.ok()) return job;
-  for (std::string& line : ParseTextArray(rows[0][16])) {
+  for (std::string& line : ParseTextArray(rows[0][17])) {
     job->add_log(std::move(line));
   }
   return job;

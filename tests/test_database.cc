@@ -101,6 +101,16 @@ void TestDatabase::RestartServer() const {
   ADD_FAILURE() << "PostgreSQL did not come back within 60 s of a restart";
 }
 
+void TestDatabase::StoreFakePackages(int count) const {
+  QueryValue(absl::StrCat(
+      "INSERT INTO packages (key, name, version, architecture, source, "
+      "package_type, provides, stanza, fields, files) "
+      "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
+      "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
+      "FROM generate_series(1, ",
+      count, ") g"));
+}
+
 absl::Status TestDatabase::InTransaction(
     absl::FunctionRef<absl::Status(storage::Transaction&)> body) const {
   pqxx::connection connection(url_);

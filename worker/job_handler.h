@@ -15,19 +15,29 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/transaction.h"
 
 namespace debrepo::worker {
 
 // JobContext is what a running job has besides its arguments: who it is
-// (job and attempt), a log, read access and a staging directory for its
-// long phase, and whether the worker wants it to stop.
+// (job and attempt), a log, read access, staging directories and progress
+// reports for its long phase, and whether the worker wants it to stop.
 class JobContext {
  public:
   // A Reader runs a function in a short read-only transaction.
   using Reader = std::function<absl::Status(
       const std::function<absl::Status(storage::Transaction&)>&)>;
+  // A ProgressWriter records a job's progress (storage::WriteJobProgress);
+  // called from any thread.
+  using ProgressWriter = std::function<absl::Status(const v1::JobProgress&)>;
+
+  // The least time between two progress writes of one job: a client
+  // polling once a second sees each, and the job_progress row is updated
+  // no more often than that however fast a download reports.
+  static constexpr absl::Duration kProgressInterval = absl::Seconds(1);
 
   // Options are what the engine knows of the job it runs.
   struct Options {
@@ -38,6 +48,8 @@ class JobContext {
     Reader reader;
     // True once the worker stops and its grace period has passed.
     std::function<bool()> interrupted;
+    // Null: progress reports are dropped.
+    ProgressWriter progress_writer;
   };
 
   explicit JobContext(Options options);
@@ -62,6 +74,25 @@ class JobContext {
   // UNAVAILABLE when it cannot be created (another worker may do better).
   absl::StatusOr<std::string> StagingDir();
 
+  // SharedStagingDir returns "<staging_root>/job-<id>/shared", creating it
+  // on the first call: kept across the job's attempts and removed when the
+  // job ends, for partial downloads a retried attempt resumes. A stale
+  // attempt (its worker lost its session but still runs) may still be
+  // writing there: guard each file with flock, or name it by its content.
+  // UNAVAILABLE when it cannot be created.
+  absl::StatusOr<std::string> SharedStagingDir();
+
+  // ReportProgress records how far the long phase has come, for
+  // Jobs.GetJob/WaitJob (Job.progress). Thread safe. Throttled: written
+  // at most once per kProgressInterval; the last report is always written
+  // before the job's transaction (FlushProgress). A failed write is
+  // logged, never the job's failure.
+  void ReportProgress(const v1::JobProgress& progress);
+
+  // FlushProgress writes the last report if it has not been written yet;
+  // the engine calls it when the long phase ends.
+  void FlushProgress();
+
   // Interrupted is true once the worker stops and its grace period has
   // passed. Long phases check it between steps and return
   // absl::CancelledError early.
@@ -70,9 +101,23 @@ class JobContext {
   }
 
  private:
+  // Creates "<staging_root>/job-<id>/<leaf>".
+  absl::StatusOr<std::string> MakeStagingDir(absl::string_view leaf) const;
+  // Writes pending_progress_.
+  void WriteProgressLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress_mu_);
+
   const Options options_;
   std::vector<std::string> log_;
   std::optional<std::string> staging_dir_;
+  std::optional<std::string> shared_staging_dir_;
+
+  absl::Mutex progress_mu_;
+  // The last report, and whether it has been written.
+  std::optional<v1::JobProgress> pending_progress_
+      ABSL_GUARDED_BY(progress_mu_);
+  bool progress_written_ ABSL_GUARDED_BY(progress_mu_) = true;
+  absl::Time last_progress_write_ ABSL_GUARDED_BY(progress_mu_) =
+      absl::InfinitePast();
 };
 
 // PreparedJob is what a job's long phase produced, ready for the
@@ -121,6 +166,21 @@ class JobHandler {
 
 // NothingPrepared is the prepared state of kinds without a long phase.
 struct NothingPrepared {};
+
+// AsJobFailure marks a long phase's error as the job's own failure, to be
+// recorded as its outcome whatever its code. The engine otherwise takes an
+// UNAVAILABLE from Prepare for a lost database and abandons the attempt for
+// recovery to requeue; an upstream server that retries did not bring back
+// (a mirror's archive) is the job's failure, with a message naming it.
+absl::Status AsJobFailure(absl::Status status);
+template <typename T>
+absl::StatusOr<T> AsJobFailure(absl::StatusOr<T> result) {
+  if (result.ok()) return result;
+  return AsJobFailure(std::move(result).status());
+}
+
+// IsJobFailure is whether `status` was marked by AsJobFailure.
+bool IsJobFailure(const absl::Status& status);
 
 // TypedJobHandler is what each job file implements for its kind's
 // arguments `Args` (e.g. v1::CreateRepoArgs); `Prepared` is what its long

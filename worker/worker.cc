@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
+#include "storage/job_progress.h"
 #include "storage/notification_listener.h"
 #include "worker/after_commit.h"
 
@@ -26,7 +27,9 @@ constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
 }  // namespace
 
 Worker::Worker(WorkerOptions options, JobHandlers handlers)
-    : options_(std::move(options)), handlers_(std::move(handlers)) {}
+    : options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      progress_db_(options_.database_url, options_.concurrency) {}
 
 void Worker::Stop() {
   stopping_.store(true);
@@ -215,12 +218,16 @@ bool Worker::RunJob(storage::JobSession& session,
         return session.ReadOnly(fn);
       };
   auto interrupted = [this] { return PastShutdownGrace(); };
+  auto progress_writer = [this, id = job.id](const v1::JobProgress& progress) {
+    return storage::WriteJobProgress(progress_db_, id, progress);
+  };
   JobContext context({
       .job_id = job.id,
       .attempt = job.attempt,
       .staging_root = options_.staging_root,
       .reader = reader,
       .interrupted = interrupted,
+      .progress_writer = progress_writer,
   });
   context.Log(
       absl::StrCat("attempt ", job.attempt, " on worker ", options_.worker_id));
@@ -277,6 +284,7 @@ bool Worker::RunJob(storage::JobSession& session,
         .staging_root = options_.staging_root,
         .reader = reader,
         .interrupted = interrupted,
+        .progress_writer = progress_writer,
     });
     absl::Status done = RunAfterCommit(
         handler, job.args, outcome->result, step, options_.after_commit_backoff,
@@ -316,7 +324,11 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
                              "cancelled before it started running; "
                              "nothing was changed")
                        : handler.Prepare(job.args, context);
-  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
+  // Where the long phase ended shows, even when its last report came less
+  // than a throttling interval after the one before.
+  context.FlushProgress();
+  if (prepared.status().code() == absl::StatusCode::kUnavailable &&
+      !IsJobFailure(prepared.status())) {
     return prepared.status();
   }
   if (!prepared.ok()) {
