@@ -2,6 +2,8 @@
 // publishes it, and hostile indices: wrong hashes, sizes, bombs, garbage.
 #include "mirror/index_decoder.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -192,6 +194,22 @@ TEST(IndexDecoderTest, StopsDecompressionBombs) {
   EXPECT_LT(decoded.stanzas.size(), 1000);
   // And a plain index is bounded by its Size.
   EXPECT_THAT(Decode(Listed("Packages", index), index, 100).status, IsOk());
+}
+
+// An xz header may ask for a dictionary of up to 4 GiB, which the decoder
+// would allocate before the first byte of text.
+TEST(IndexDecoderTest, RefusesXzDictionariesPastTheMemoryLimit) {
+  std::string xz = RunOk({"xz", "-0", "-T1", "-c"}, kIndex);
+  // The block header follows the 12-byte stream header: its size byte,
+  // flags (one filter, no sizes), then LZMA2's id 0x21, one byte of
+  // properties, the dictionary size code, padding and the header's CRC32.
+  ASSERT_EQ(xz.substr(13, 3), std::string("\x00\x21\x01", 3));
+  xz[16] = 40;  // 4 GiB - 1.
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(xz.data() + 12), 8);
+  for (int i = 0; i < 4; ++i) xz[20 + i] = static_cast<char>(crc >> (8 * i));
+  Decoded decoded = Decode(Listed("main/Packages.xz", xz), xz, 1 << 20);
+  EXPECT_THAT(decoded.status, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(decoded.status.message(), HasSubstr("more than 80 MiB"));
 }
 
 TEST(IndexDecoderTest, FailsOnStanzasTooLargeOrUnparsable) {

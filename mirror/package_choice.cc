@@ -84,9 +84,13 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
     if (it->second != files_hash) ++duplicates_;
     return false;
   }
+  const bool matched = filter_ == nullptr ||
+                       filter_->Matches(package.control, package.package_type);
+  // Only a binary package can be pulled in as a dependency: the others the
+  // filter does not match need not be spooled at all.
+  if (!matched && !(with_deps_ && binary)) return false;
   const int64_t entry = static_cast<int64_t>(matched_.size());
-  matched_.push_back(filter_ == nullptr ||
-                     filter_->Matches(package.control, package.package_type));
+  matched_.push_back(matched);
   if (with_deps_ && binary) {
     const uint32_t candidate = static_cast<uint32_t>(candidates_.size());
     Candidate& added = candidates_.emplace_back();

@@ -31,7 +31,8 @@ class PackageChoice {
   // `filter` (null: keep everything) must outlive the choice. With
   // `with_deps`, the Pre-Depends and Depends of filtered packages are kept
   // too, resolved among this sync's packages for each of `architectures`
-  // (the mirror's; empty: those the packages are built for). Binary
+  // (the mirror's; empty: those the packages are built for): the packages
+  // deb::WithDependencies would choose, in far less memory. Binary
   // packages of an architecture other than "all" and `architectures` (when
   // not empty) are not kept: a flat repository's one index lists them all.
   PackageChoice(const deb::Query* filter, bool with_deps,
@@ -39,7 +40,10 @@ class PackageChoice {
 
   // Add sees the next package. It returns true when the caller is to spool
   // it (as the next entry), false when it is a duplicate, a package seen
-  // already, or of an architecture the mirror does not hold.
+  // already, of an architecture the mirror does not hold, or one the mirror
+  // cannot keep: the filter does not match it, and no dependency can pull
+  // it in (without `with_deps`, or a source package).
+  // INVALID_ARGUMENT when its key is not a package key.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
   // duplicates is the number of duplicate stanzas left out so far.

@@ -105,24 +105,29 @@ TEST(PackageChoiceTest, FiltersWithAndWithoutDependencies) {
       Source("libfoo"),
   };
   deb::Query query = *deb::Query::Parse("app");
+  // Without dependencies only what matches is spooled. A name matches the
+  // source package of that name too, as in aptly.
   PackageChoice plain(&query, false, {"amd64"});
-  AddAll(plain, packages);
-  // A name matches the source package of that name too, as in aptly.
-  EXPECT_THAT(plain.Take(),
-              IsOkAndHolds(ElementsAre(true, false, false, false, false, false,
-                                       false, true, false)));
+  EXPECT_THAT(
+      AddAll(plain, packages),
+      ElementsAre(true, false, false, false, false, false, false, true, false));
+  EXPECT_THAT(plain.Take(), IsOkAndHolds(ElementsAre(true, true)));
+  // With them, every binary package is (any may be needed), and source
+  // packages only when they match.
   PackageChoice with_deps(&query, true, {"amd64"});
-  AddAll(with_deps, packages);
+  EXPECT_THAT(
+      AddAll(with_deps, packages),
+      ElementsAre(true, true, true, true, true, true, true, true, false));
   EXPECT_THAT(with_deps.Take(),
               IsOkAndHolds(ElementsAre(true, false, true, false, true, true,
-                                       false, true, false)));
-  // Source packages match by their name, and pull in nothing.
+                                       false, true)));
+  // Source packages pull in nothing.
   deb::Query sources = *deb::Query::Parse("$PackageType (source), Name (app)");
   PackageChoice source_choice(&sources, true, {"amd64"});
   AddAll(source_choice, packages);
   EXPECT_THAT(source_choice.Take(),
               IsOkAndHolds(ElementsAre(false, false, false, false, false, false,
-                                       false, true, false)));
+                                       false, true)));
 }
 
 TEST(PackageChoiceTest, FailsOnRelationsThatDoNotParse) {

@@ -107,7 +107,12 @@ absl::StatusOr<v1::Job> UpdateMirror(JobSubmitter& submitter,
   }
   *update.mutable_mirror() = std::move(mirror);
   RETURN_IF_ERROR(jobs::ValidateMirrorSettings(UpdateCandidate(update)));
-  RETURN_IF_ERROR(FingerprintKeyring(*update.mutable_mirror()));
+  if (absl::c_linear_search(update.fields(), "keyring")) {
+    RETURN_IF_ERROR(FingerprintKeyring(*update.mutable_mirror()));
+  } else {
+    // Not applied: not carried in the job's arguments either.
+    update.mutable_mirror()->clear_keyring();
+  }
   v1::JobArgs args;
   *args.mutable_update_mirror() = std::move(update);
   return submitter.Submit(std::move(args), request.request_id());

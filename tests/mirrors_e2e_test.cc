@@ -105,6 +105,8 @@ TEST_F(MirrorsE2eTest, CreateGetListEditRenameDrop) {
   v1::Mirror edit;
   edit.set_filter("Name (hello)");
   edit.set_download_limit(1 << 20);
+  // Fields the mask does not name are not read, a keyring included.
+  edit.set_keyring("not a keyring");
   Result edited =
       UpdateMirror(stack_, "signed", edit, {"filter", "download_limit"}, 1);
   ASSERT_EQ(edited.code, absl::StatusCode::kOk) << edited.message;
