@@ -72,6 +72,19 @@ std::string PeakMb(const Column& column) {
   return absl::StrJoin(parts, ", ");
 }
 
+void Alternate(int runs, const std::function<void()>& ours,
+               const std::function<void()>& theirs) {
+  for (int run = 0; run < runs; ++run) {
+    if (run % 2 == 0) {
+      ours();
+      theirs();
+    } else {
+      theirs();
+      ours();
+    }
+  }
+}
+
 void PrintFailures(
     absl::string_view row,
     const std::vector<std::pair<absl::string_view, const Column*>>& columns) {

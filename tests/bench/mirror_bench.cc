@@ -152,12 +152,10 @@ Measured MirrorWithAptly(const BenchArchive& archive, const std::string& url,
 
 void Measure(const BenchArchive& archive, const std::string& url,
              const std::string& scratch, int runs, Row& row) {
-  for (int run = 0; run < runs; ++run) {
-    // Alternate who goes first, so neither always finds the archive's
-    // files in the page cache.
-    for (int turn = 0; turn < 2; ++turn) {
-      Measured create;
-      if ((turn == 0) == (run % 2 == 0)) {
+  Alternate(
+      runs,
+      [&] {
+        Measured create;
         Measured sync_job;
         const Measured ours = MirrorWithDebrepo(archive, url, row.filter,
                                                 scratch, create, sync_job);
@@ -165,15 +163,15 @@ void Measure(const BenchArchive& archive, const std::string& url,
         AddTime(ours.status.ok() ? sync_job : ours, row.sync_job);
         AddTime(ours, row.ours);
         AddPeak(ours, row.ours);
-      } else {
+      },
+      [&] {
+        Measured create;
         const Measured aptly =
             MirrorWithAptly(archive, url, row.filter, scratch, create);
         AddTime(create, row.aptly_create);
         AddTime(aptly, row.aptly);
         AddPeak(aptly, row.aptly);
-      }
-    }
-  }
+      });
   PrintFailures(row.label, {{"debrepo", &row.ours}, {"aptly", &row.aptly}});
 }
 

@@ -119,23 +119,20 @@ Row Run(const std::string& admin_url, size_t count, int runs) {
       std::exit(1);
     }
   }
-  for (int run = 0; run < runs; ++run) {
-    // Alternate who goes first, so neither always finds the files in the
-    // page cache.
-    for (int turn = 0; turn < 2; ++turn) {
-      if ((turn == 0) == (run % 2 == 0)) {
+  Alternate(
+      runs,
+      [&] {
         Measured add_job;
         const Measured ours = AddWithDebrepo(files_dir, scratch, add_job);
         AddTime(add_job, row.add_job);
         AddTime(ours, row.ours);
         AddPeak(ours, row.ours);
-      } else {
+      },
+      [&] {
         const Measured aptly = AddWithAptly(files_dir, scratch);
         AddTime(aptly, row.aptly);
         AddPeak(aptly, row.aptly);
-      }
-    }
-  }
+      });
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   PrintFailures(absl::StrCat(row.files, " files"),
