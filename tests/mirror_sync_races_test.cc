@@ -1,7 +1,8 @@
 // The mirror races of issue 12, with two servers and three workers (two
 // runners each) against one PostgreSQL and a signed archive served on
-// loopback (tests/mirror_archive.h): edits, drops, renames, snapshots and
-// kills racing syncs, each asserting its invariant afterwards.
+// loopback (tests/mirror_archive.h): edits, drops, renames and kills
+// racing syncs, each asserting its invariant afterwards. Races that need
+// no sync are in mirror_names_races_test.
 #include <signal.h>
 
 #include <algorithm>
@@ -46,7 +47,7 @@ absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
 }
 
-class MirrorRacesTest : public ::testing::Test {
+class MirrorSyncRacesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     archive_.AddStandardPackages();
@@ -152,7 +153,7 @@ class MirrorRacesTest : public ::testing::Test {
   MirrorArchive archive_;
 };
 
-TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
+TEST_F(MirrorSyncRacesTest, EditsRacingSyncsAreNotLost) {
   SlowDownloads(4096);
   for (int round = 0; round < 3; ++round) {
     const std::string name = absl::StrCat("edited", round);
@@ -206,7 +207,7 @@ TEST_F(MirrorRacesTest, EditsRacingSyncsAreNotLost) {
   }
 }
 
-TEST_F(MirrorRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
+TEST_F(MirrorSyncRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
   ASSERT_EQ(Create("resumed").code, absl::StatusCode::kOk);
   ASSERT_EQ(SyncMirror(stack_, "resumed").code, absl::StatusCode::kOk);
   const std::vector<std::string> old_packages = Packages("resumed");
@@ -273,7 +274,7 @@ TEST_F(MirrorRacesTest, WorkerKilledMidDownloadResumesAndOldListServes) {
   EXPECT_EQ(result.removed_count(), 0);
 }
 
-TEST_F(MirrorRacesTest, DropRacingSyncLeavesNoMirror) {
+TEST_F(MirrorSyncRacesTest, DropRacingSyncLeavesNoMirror) {
   SlowDownloads(8192);
   int synced_first = 0;
   for (int round = 0; round < 4; ++round) {
@@ -307,65 +308,7 @@ TEST_F(MirrorRacesTest, DropRacingSyncLeavesNoMirror) {
   EXPECT_GT(synced_first, 0);
 }
 
-TEST_F(MirrorRacesTest,
-       DropRacingSnapshotFromMirrorNeverLeavesADanglingSource) {
-  for (int round = 0; round < 6; ++round) {
-    const std::string name = absl::StrCat("source", round);
-    const std::string snapshot = absl::StrCat("snap", round);
-    // Rounds 3 to 5 force the drop.
-    const bool force = round >= 3;
-    ASSERT_EQ(Create(name).code, absl::StatusCode::kOk);
-    ASSERT_EQ(SyncMirror(stack_, name).code, absl::StatusCode::kOk);
-    Result made, drop;
-    RunConcurrently(2, [&](int i) {
-      if (i == 0) {
-        made = CreateSnapshotFromMirror(stack_, snapshot, name, round);
-      } else {
-        drop = DeleteMirror(stack_, name, force, round + 1);
-      }
-    });
-    v1::GetSnapshotRequest get;
-    get.set_name(snapshot);
-    v1::Snapshot got;
-    const grpc::Status snapshot_status = stack_.snapshots().GetSnapshot(
-        Deadline(absl::Seconds(10)).get(), get, &got);
-    v1::Mirror mirror;
-    const absl::StatusCode mirror_code = Get(name, &mirror);
-    if (made.code == absl::StatusCode::kOk) {
-      ASSERT_TRUE(snapshot_status.ok()) << snapshot_status.error_message();
-      EXPECT_EQ(got.package_count(), 7);
-      ASSERT_EQ(got.sources_size(), 1);
-      EXPECT_EQ(got.sources(0).kind(), v1::SnapshotSource::MIRROR);
-      EXPECT_EQ(got.sources(0).name(), name);
-      if (drop.code == absl::StatusCode::kOk) {
-        // Only a forced drop goes past a snapshot, and says so on it.
-        EXPECT_TRUE(force) << "round " << round;
-        EXPECT_TRUE(got.sources(0).dropped());
-        EXPECT_EQ(mirror_code, absl::StatusCode::kNotFound);
-      } else {
-        EXPECT_EQ(drop.code, absl::StatusCode::kFailedPrecondition)
-            << drop.message;
-        EXPECT_FALSE(force) << "round " << round;
-        EXPECT_FALSE(got.sources(0).dropped());
-        ASSERT_EQ(mirror_code, absl::StatusCode::kOk);
-        EXPECT_THAT(mirror.snapshots(), ElementsAre(snapshot));
-      }
-    } else {
-      // The drop went first: the snapshot found no mirror.
-      EXPECT_EQ(made.code, absl::StatusCode::kNotFound) << made.message;
-      EXPECT_EQ(drop.code, absl::StatusCode::kOk) << drop.message;
-      EXPECT_EQ(static_cast<absl::StatusCode>(snapshot_status.error_code()),
-                absl::StatusCode::kNotFound);
-      EXPECT_EQ(mirror_code, absl::StatusCode::kNotFound);
-    }
-  }
-  // Every source row of a mirror points at one, or says it was dropped.
-  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshot_sources WHERE kind "
-                           "= 'mirror' AND NOT dropped AND mirror_id IS NULL"),
-            "0");
-}
-
-TEST_F(MirrorRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
+TEST_F(MirrorSyncRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
   SlowDownloads(8192);
   int synced_first = 0;
   for (int round = 0; round < 4; ++round) {
@@ -398,7 +341,7 @@ TEST_F(MirrorRacesTest, RenameRacingSyncKeepsTheSyncUnderTheNewName) {
   EXPECT_GT(synced_first, 0);
 }
 
-TEST_F(MirrorRacesTest, QueuedSyncsRunOneAfterTheOther) {
+TEST_F(MirrorSyncRacesTest, QueuedSyncsRunOneAfterTheOther) {
   SlowDownloads(8192);
   ASSERT_EQ(Create("queued").code, absl::StatusCode::kOk);
   std::vector<v1::Job> submitted(2);
