@@ -526,6 +526,47 @@ TEST_F(DownloaderTest, TimePausedByTheRateLimitIsNoStall) {
   EXPECT_EQ(Stored(file), file.content);
 }
 
+TEST_F(DownloaderTest, TimePausedByTheRateLimitIsNotSlowness) {
+  // The rate limit holds the transfer paused most of the time, far below
+  // the (high) floor; the server itself is fast.
+  const ServedFile file = Serve(30000);
+  DownloadOptions options = Quick();
+  options.bytes_per_second = 5000;
+  options.min_bytes_per_second = 100000;
+  options.max_tries = 1;
+  ASSERT_THAT(DownloadToBlobStore({Item(file)}, *store_, options), IsOk());
+  EXPECT_EQ(Stored(file), file.content);
+}
+
+TEST_F(DownloaderTest, TrickleBelowTheMinimumThroughputIsADeadline) {
+  const ServedFile file = Serve(100);
+  DownloadOptions options = Quick();
+  options.max_tries = 1;
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<DownloadReport> report =
+      DownloadToBlobStore({Item(file, "/trickle/20")}, *store_, options);
+  EXPECT_THAT(report, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(report.status().message(), HasSubstr("/trickle/20/"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(DownloaderTest, EndlessErrorBodyEndsAtItsStatus) {
+  const ServedFile file = Serve(1000);
+  DownloadOptions options = Quick();
+  options.max_tries = 2;
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<DownloadReport> report = DownloadToBlobStore(
+      {Item(file, "/endless-status/503")}, *store_, options);
+  EXPECT_THAT(report, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(report.status().message(), HasSubstr("HTTP 503"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  // A redirect with an endless body is still followed.
+  ASSERT_THAT(DownloadToBlobStore({Item(file, "/endless-status/302")}, *store_,
+                                  Quick()),
+              IsOk());
+  EXPECT_EQ(Stored(file), file.content);
+}
+
 TEST_F(DownloaderTest, WaitsForAPartialFileAnotherProcessHolds) {
   const ServedFile file = Serve(kPartialSize);
   std::filesystem::create_directories(partial_dir_);

@@ -24,9 +24,15 @@ accepts connections. Every request is appended to --log as one line,
   /endless/<name>          no Content-Length, the file then zeros forever
   /corrupt/<name>          the file with its first byte changed (same size)
   /status/<code>/<name>    an empty response with that status code
+  /endless-status/<code>/<name>
+                           that status code (a 3xx to /files/<name>) with a
+                           body of zeros that never ends
+  /trickle/<n>/<name>      the file (its length announced) at n bytes a
+                           second, one byte at a time
   /flaky/<k>/<name>        503 for the first k requests of this path, then
                            like files
-  /redirect/<target>       302 to the percent-decoded target (any scheme)
+  /redirect/<target>       302 to the percent-decoded target (any scheme;
+                           %XX is the byte XX, not UTF-8)
   /loop/<n>                302 to /loop/<n+1>, endlessly
 """
 
@@ -128,7 +134,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         mode = parts[0]
         try:
             if mode == "redirect":
-                target = urllib.parse.unquote(self.path.split("/", 2)[2])
+                target = urllib.parse.unquote(self.path.split("/", 2)[2],
+                                              encoding="latin-1")
                 self.send_head(302, 0, [("Location", target)])
                 return
             if mode == "loop":
@@ -138,13 +145,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(3600)
                 return
             if mode in ("drop", "droponce", "stall", "stallonce", "short",
-                        "oversize", "status", "flaky"):
+                        "oversize", "status", "endless-status", "trickle",
+                        "flaky"):
                 number, name = int(parts[1]), "/".join(parts[2:])
             else:
                 number, name = 0, "/".join(parts[1:])
             if mode == "status":
                 self.send_head(number, 0)
                 return
+            if mode == "endless-status":
+                extra = [("Connection", "close")]
+                if 300 <= number < 400:
+                    extra.append(("Location", "/files/" + name))
+                self.send_head(number, None, extra)
+                self.close_connection = True
+                zeros = b"\0" * 65536
+                while True:
+                    self.wfile.write(zeros)
             data = self.read_file(name)
             if data is None:
                 self.not_found()
@@ -175,6 +192,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 zeros = b"\0" * 65536
                 while True:
                     self.wfile.write(zeros)
+            elif mode == "trickle":
+                self.send_head(200, len(data))
+                for i in range(len(data)):
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(1.0 / number)
             elif mode == "corrupt":
                 self.send_head(200, len(data))
                 self.wfile.write(bytes([data[0] ^ 0xFF]) + data[1:])
