@@ -174,6 +174,9 @@ size_t CurlTransfer::OnHeader(char* data, size_t size, size_t count,
                               void* self_pointer) {
   auto* self = static_cast<CurlTransfer*>(self_pointer);
   self->last_activity_ = absl::Now();
+  // Throughput counts from the server's first byte: connecting has its own
+  // timeout.
+  if (self->window_bytes_ == 0) self->window_start_ = self->last_activity_;
   self->window_bytes_ += size * count;
   const absl::string_view line(data, size * count);
   if (absl::StartsWith(line, "HTTP/")) {
