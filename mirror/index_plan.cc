@@ -31,8 +31,9 @@ absl::StatusOr<std::vector<std::string>> Choose(
   for (const std::string& name : asked) {
     if (!Contains(offered, name)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the archive's Release has no ", what, " \"", name, "\"; it offers: ",
-          absl::CHexEscape(absl::StrJoin(offered, " ")), "; edit the mirror's ", what, "s"));
+          "the archive's Release has no ", what, " \"", name,
+          "\"; it offers: ", absl::CHexEscape(absl::StrJoin(offered, " ")),
+          "; edit the mirror's ", what, "s"));
     }
   }
   return std::vector<std::string>(asked.begin(), asked.end());

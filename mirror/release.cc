@@ -8,10 +8,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/storable_text.h"
@@ -175,8 +175,8 @@ absl::StatusOr<absl::Time> ParseReleaseTime(absl::string_view text) {
   std::string numeric(date);
   for (absl::string_view zone : {" UTC", " GMT", " Z"}) {
     if (absl::EndsWith(date, zone)) {
-      numeric = absl::StrCat(date.substr(0, date.size() - zone.size()),
-                             " +0000");
+      numeric =
+          absl::StrCat(date.substr(0, date.size() - zone.size()), " +0000");
       break;
     }
   }
@@ -206,8 +206,7 @@ absl::Status CheckReleaseFreshness(const Release& release,
   if (recorded.ok() && *release.date_time < *recorded) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the archive's Release is dated ", ShowTime(*release.date_time),
-        ", older than the one the mirror last synced (",
-        ShowTime(*recorded),
+        ", older than the one the mirror last synced (", ShowTime(*recorded),
         "); the archive or a proxy serves an old Release: sync again when "
         "the archive has been updated"));
   }
@@ -237,8 +236,7 @@ absl::StatusOr<Release> ParseRelease(absl::string_view text) {
   ASSIGN_OR_RETURN(release.suite, RecordedField(*paragraph, "Suite"));
   ASSIGN_OR_RETURN(release.codename, RecordedField(*paragraph, "Codename"));
   ASSIGN_OR_RETURN(release.date_time, ReleaseTime(*paragraph, "Date"));
-  ASSIGN_OR_RETURN(release.valid_until,
-                   ReleaseTime(*paragraph, "Valid-Until"));
+  ASSIGN_OR_RETURN(release.valid_until, ReleaseTime(*paragraph, "Valid-Until"));
   release.acquire_by_hash =
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(
           paragraph->GetOrEmpty("Acquire-By-Hash"))) == "yes";

@@ -5,14 +5,14 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/storable_text.h"
 #include "common/status_matchers.h"
+#include "common/storable_text.h"
 #include "deb/testing/apt_lists.h"
 #include "deb/testing/files.h"
 #include "deb/testing/gpg_keys.h"
@@ -117,25 +117,26 @@ TEST(ParseReleaseTest, RefusesFieldsASyncCannotStore) {
     absl::StrAppend(&many_architectures, " arch", i);
   }
   for (const std::string& bad : {
-           absl::StrReplaceAll(release, {{"Suite: stable", "Suite: st\xe9ble"}}),
+           absl::StrReplaceAll(release, {{"Suite: stable",
+                                          "Suite: st\xe9"
+                                          "ble"}}),
            absl::StrReplaceAll(release,
                                {{"Suite: stable", "Suite: \x1b[2Jstable"}}),
            absl::StrReplaceAll(
-               release, {{"Codename: test",
-                          "Codename: " + std::string(201, 'x')}}),
+               release,
+               {{"Codename: test", "Codename: " + std::string(201, 'x')}}),
            absl::StrReplaceAll(release, {{"UTC", "UTC \xff"}}),
            absl::StrReplaceAll(release, {{"Date: Sat, 11", "Date: Sat, 41"}}),
-           absl::StrReplaceAll(release, {{"Date:", "Valid-Until: never\nDate:"}}),
+           absl::StrReplaceAll(release,
+                               {{"Date:", "Valid-Until: never\nDate:"}}),
            absl::StrReplaceAll(release, {{"amd64 all", "amd64 AMD64"}}),
            absl::StrReplaceAll(release, {{"amd64 all", "amd64 \xe9"}}),
-           absl::StrReplaceAll(release,
-                               {{"Architectures: amd64 all",
-                                 many_architectures}}),
+           absl::StrReplaceAll(
+               release, {{"Architectures: amd64 all", many_architectures}}),
            absl::StrReplaceAll(release, {{" 20 ", " 2\xe9 "}}),
        }) {
     absl::StatusOr<Release> parsed = ParseRelease(bad);
-    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kFailedPrecondition))
-        << bad;
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kFailedPrecondition)) << bad;
     // The message names the upstream text escaped, so that it can be
     // stored as the job's failure.
     EXPECT_TRUE(IsStorableText(parsed.status().message()))
@@ -191,15 +192,15 @@ TEST(CheckReleaseFreshnessTest, RefusesAnExpiredOrOlderRelease) {
   // The same Release again, or a newer one, is fine.
   EXPECT_THAT(CheckReleaseFreshness(*release, release->date, before_expiry),
               IsOk());
-  EXPECT_THAT(CheckReleaseFreshness(
-                  *release, "Fri, 10 Jul 2026 10:16:37 UTC", before_expiry),
+  EXPECT_THAT(CheckReleaseFreshness(*release, "Fri, 10 Jul 2026 10:16:37 UTC",
+                                    before_expiry),
               IsOk());
   // A recorded date that does not parse (or none) checks nothing.
   EXPECT_THAT(CheckReleaseFreshness(*release, "unknown", before_expiry),
               IsOk());
 
-  absl::Status expired = CheckReleaseFreshness(
-      *release, "", before_expiry + absl::Hours(24 * 7));
+  absl::Status expired =
+      CheckReleaseFreshness(*release, "", before_expiry + absl::Hours(24 * 7));
   EXPECT_THAT(expired, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(expired.message(),
               HasSubstr("expired on Sat, 18 Jul 2026 10:16:37 UTC"));
