@@ -36,6 +36,15 @@ bool IsWeakDigest(absl::string_view algorithm) {
   return algorithm == "1" || algorithm == "2" || algorithm == "3";
 }
 
+// IsSignatureKeyword reports whether a gpgv status keyword speaks of one
+// signature (doc/DETAILS: the lines a signature's verdict starts with).
+bool IsSignatureKeyword(absl::string_view keyword) {
+  return keyword == "GOODSIG" || keyword == "BADSIG" || keyword == "ERRSIG" ||
+         keyword == "EXPSIG" || keyword == "EXPKEYSIG" ||
+         keyword == "REVKEYSIG" || keyword == "VALIDSIG" ||
+         keyword == "NO_PUBKEY";
+}
+
 // SignatureCheck is what gpgv's status lines said about one signature.
 struct SignatureCheck {
   // key is the long key id of the (sub)key that made the signature.
@@ -135,9 +144,17 @@ absl::StatusOr<GpgvRun> RunGpgv(
     absl::string_view keyword = words[0];
     absl::string_view key = words.size() > 1 ? words[1] : "";
     // NEWSIG starts each signature's lines; older gpgv versions do not
-    // write it for the first one.
-    if (keyword == "NEWSIG" || run.checks.empty()) run.checks.emplace_back();
-    if (keyword == "NEWSIG") continue;
+    // write it for the first one, which then starts with its first
+    // per-signature line. Other lines before it (KEY_CONSIDERED, say)
+    // belong to no signature.
+    if (keyword == "NEWSIG") {
+      run.checks.emplace_back();
+      continue;
+    }
+    if (run.checks.empty()) {
+      if (!IsSignatureKeyword(keyword)) continue;
+      run.checks.emplace_back();
+    }
     SignatureCheck& check = run.checks.back();
     if (keyword == "GOODSIG") {
       check.good = true;

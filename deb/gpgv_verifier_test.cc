@@ -1,6 +1,8 @@
 // Signs messages with a throw-away GnuPG key and checks them with gpgv.
 #include "deb/gpgv_verifier.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -89,6 +91,30 @@ TEST(GpgvVerifierCreateTest, RejectsEmptyAndRelativeKeyrings) {
       std::string(std::getenv("TEST_TMPDIR")) + "/empty.gpg";
   std::ofstream(keyring) << "";
   EXPECT_THAT(GpgvVerifier::Create({keyring}), IsOk());
+}
+
+// A gpgv that writes a status line before the first signature's (as some
+// builds write KEY_CONSIDERED) reports no signature of its own.
+TEST_F(GpgvVerifierTest, IgnoresStatusLinesBeforeTheFirstSignature) {
+  const std::string bin = std::string(std::getenv("TEST_TMPDIR")) + "/bin";
+  ASSERT_EQ(mkdir(bin.c_str(), 0755), 0);
+  std::ofstream(bin + "/gpgv") << "#!/bin/sh\n"
+                                  "echo '[GNUPG:] KEY_CONSIDERED "
+                                  "0123456789ABCDEF0123456789ABCDEF01234567"
+                                  " 0'\n"
+                                  "exec /usr/bin/gpgv \"$@\"\n";
+  ASSERT_EQ(chmod((bin + "/gpgv").c_str(), 0755), 0);
+  const std::string path = std::getenv("PATH");
+  setenv("PATH", (bin + ":" + path).c_str(), 1);
+  std::string message = ClearSign(*signer_, kRelease);
+  GpgvVerifier verifier = Verifier({signer_->keyring});
+  absl::StatusOr<VerifiedMessage> all = verifier.VerifyClearSigned(message);
+  absl::StatusOr<VerifiedMessage> any =
+      verifier.VerifyClearSignedByAnyKey(message);
+  setenv("PATH", path.c_str(), 1);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->signer.fingerprint, signer_->fingerprint);
+  EXPECT_THAT(any, IsOk());
 }
 
 TEST_F(GpgvVerifierTest, RejectsWeakDigests) {

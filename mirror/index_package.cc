@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "common/storable_text.h"
 #include "deb/checksums.h"
@@ -42,7 +43,7 @@ absl::Status BadStanza(const deb::Paragraph& stanza,
       "; the archive's index is broken or hostile: tell its maintainers"));
 }
 
-// Lower returns the field `name` as a lower-case hex digest of `length`
+// Digest returns the field `name` as a lower-case hex digest of `length`
 // digits, "" when absent; `required` makes absence an error.
 absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
                                    absl::string_view name, size_t length,
@@ -179,6 +180,8 @@ absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
   const deb::ListedFile& dsc = *dscs[0];
   std::optional<absl::string_view> directory = stanza.Get("Directory");
   if (!directory.has_value()) return BadStanza(stanza, "no Directory field");
+  // Some third-party archives write "Directory: pool/main/h/hello/".
+  absl::ConsumeSuffix(&*directory, "/");
 
   MirroredPackage mirrored;
   storage::NewPackage& package = mirrored.package;

@@ -257,6 +257,12 @@ TEST(PackageFromSourcesStanzaTest, RefusesHostileOrBrokenStanzas) {
   ASSERT_THAT(good, IsOk());
   EXPECT_EQ(good->package.files[0].sha256(), std::string(64, '1'));
   EXPECT_EQ(good->package.files[1].size(), 2000);
+  absl::StatusOr<MirroredPackage> slash = PackageFromSourcesStanza(Stanza(
+      absl::StrReplaceAll(kSource, {{"Directory: pool/main/h/hello",
+                                     "Directory: pool/main/h/hello/"}})));
+  ASSERT_THAT(slash, IsOk());
+  EXPECT_EQ(slash->archive_paths[1],
+            "pool/main/h/hello/hello_2.10.orig.tar.gz");
   for (const auto& [from, to] :
        std::vector<std::pair<std::string, std::string>>{
            {"Directory: pool/main/h/hello", "Directory: ../../etc"},

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -30,8 +31,9 @@ absl::StatusOr<std::vector<std::string>> Choose(
   for (const std::string& name : asked) {
     if (!Contains(offered, name)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the archive's Release has no ", what, " \"", name, "\"; it offers: ",
-          absl::StrJoin(offered, " "), "; edit the mirror's ", what, "s"));
+          "the archive's Release has no ", what, " \"", name,
+          "\"; it offers: ", absl::CHexEscape(absl::StrJoin(offered, " ")),
+          "; edit the mirror's ", what, "s"));
     }
   }
   return std::vector<std::string>(asked.begin(), asked.end());

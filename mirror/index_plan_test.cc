@@ -28,7 +28,7 @@ Release ReleaseListing(std::vector<std::string> components,
   release.components = std::move(components);
   release.architectures = std::move(architectures);
   for (const std::string& path : paths) {
-    release.files.push_back({path, 10, std::string(kSha)});
+    release.AddFile({path, 10, std::string(kSha)});
   }
   return release;
 }
@@ -104,6 +104,11 @@ TEST(PlanIndicesTest, RefusesWhatTheReleaseDoesNotOffer) {
   EXPECT_THAT(plan, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(plan.status().message(),
               HasSubstr("no component \"non-free\"; it offers: main"));
+  // What the archive offers is named escaped.
+  Release latin1 = ReleaseListing({"main", "m\xe9"}, {"amd64"},
+                                  {"main/binary-amd64/Packages.xz"});
+  EXPECT_THAT(PlanIndices(latin1, mirror).status().message(),
+              HasSubstr("it offers: main m\\xe9;"));
   mirror.clear_components();
   mirror.add_architectures("arm64");
   plan = PlanIndices(release, mirror);

@@ -7,7 +7,9 @@
 // name it goes by, and the closure runs over the packages its dependencies
 // name: start from the filtered packages; parse the dependencies of what
 // the closure reached; add every package going by a name those dependencies
-// mention; repeat until the closure reaches nothing new. The last run had
+// mention; repeat until the closure reaches nothing new (past a few rounds,
+// as for a hostile chain of 200,000 packages, expand by name alone to a
+// fixpoint first, so that time stays linear). The last run had
 // every package any of its lookups could find, in index order, and the
 // dependencies of every package it reached: it is the closure of the whole
 // set. mirror/bench/index_pipeline_bench measures the whole metadata
@@ -29,6 +31,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace debrepo::mirror {
 namespace {
@@ -43,6 +46,12 @@ const std::vector<std::string>& DependencyFields() {
   return *kFields;
 }
 
+// kClosureRounds bounds the closures run over growing members, each
+// expanding only what the last one reached (which keeps the dependencies
+// parsed few); real archives need a handful. Past it Take expands by name
+// alone, in time linear in what it parses.
+constexpr int kClosureRounds = 16;
+
 uint64_t NameHash(absl::string_view name) {
   return absl::Hash<absl::string_view>()(name);
 }
@@ -50,12 +59,20 @@ uint64_t NameHash(absl::string_view name) {
 }  // namespace
 
 PackageChoice::PackageChoice(const deb::Query* filter, bool with_deps,
-                             std::vector<std::string> architectures)
+                             std::vector<std::string> architectures,
+                             int64_t max_stanzas)
     : filter_(filter),
       with_deps_(with_deps && filter != nullptr),
-      architectures_(std::move(architectures)) {}
+      architectures_(std::move(architectures)),
+      max_stanzas_(max_stanzas) {}
 
 absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
+  if (++stanzas_ > max_stanzas_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the archive's indices list more than ", max_stanzas_,
+        " stanzas in all, more than a sync accepts; mirror fewer components "
+        "or architectures"));
+  }
   const storage::NewPackage& package = mirrored.package;
   const bool binary = package.package_type != "source";
   if (binary && package.architecture != "all" && !architectures_.empty() &&
@@ -156,7 +173,47 @@ absl::StatusOr<std::vector<bool>> PackageChoice::Take() {
     if (!info.ok()) return info.status();
     members.emplace(candidate, *std::move(info));
   }
-  while (true) {
+  // Expand parses the dependencies of `candidate`, a member, and adds every
+  // package going by a name they mention to the members (and to `added`).
+  auto expand = [&](uint32_t candidate,
+                    std::vector<uint32_t>& added) -> absl::Status {
+    absl::StatusOr<deb::PackageInfo> info = Parse(candidate, true);
+    if (!info.ok()) return info.status();
+    for (const deb::Alternatives& group : info->depends) {
+      for (const deb::Relation& relation : group) {
+        const uint64_t name = NameHash(relation.name);
+        if (!expanded_names.insert(name).second) continue;
+        for (auto it = std::lower_bound(names_.begin(), names_.end(),
+                                        std::make_pair(name, uint32_t{0}));
+             it != names_.end() && it->first == name; ++it) {
+          if (members.contains(it->second)) continue;
+          absl::StatusOr<deb::PackageInfo> named = Parse(it->second, false);
+          if (!named.ok()) return named.status();
+          members.emplace(it->second, *std::move(named));
+          added.push_back(it->second);
+        }
+      }
+    }
+    members.insert_or_assign(candidate, *std::move(info));
+    return absl::OkStatus();
+  };
+  for (int round = 0;; ++round) {
+    if (round == kClosureRounds) {
+      // A deep chain of dependencies: rather than a round for each level,
+      // expand every member by name until no name adds one. The next
+      // closure then reaches only packages whose dependencies are parsed.
+      std::vector<uint32_t> pending;
+      for (const auto& [candidate, info] : members) {
+        if (!with_dependencies.contains(candidate))
+          pending.push_back(candidate);
+      }
+      while (!pending.empty()) {
+        const uint32_t candidate = pending.back();
+        pending.pop_back();
+        if (!with_dependencies.insert(candidate).second) continue;
+        RETURN_IF_ERROR(expand(candidate, pending));
+      }
+    }
     // In candidate order, as the whole set would have them.
     deb::PackageSet set;
     set.Reserve(members.size());
@@ -170,27 +227,12 @@ absl::StatusOr<std::vector<bool>> PackageChoice::Take() {
     deb::Closure closure =
         deb::ClosureForArchitectures(set, roots, architectures);
     bool reached_new = false;
+    std::vector<uint32_t> added;
     for (size_t index : closure.packages) {
       const uint32_t candidate = candidate_of[index];
       if (!with_dependencies.insert(candidate).second) continue;
       reached_new = true;
-      absl::StatusOr<deb::PackageInfo> info = Parse(candidate, true);
-      if (!info.ok()) return info.status();
-      for (const deb::Alternatives& group : info->depends) {
-        for (const deb::Relation& relation : group) {
-          const uint64_t name = NameHash(relation.name);
-          if (!expanded_names.insert(name).second) continue;
-          for (auto it = std::lower_bound(names_.begin(), names_.end(),
-                                          std::make_pair(name, uint32_t{0}));
-               it != names_.end() && it->first == name; ++it) {
-            if (members.contains(it->second)) continue;
-            absl::StatusOr<deb::PackageInfo> named = Parse(it->second, false);
-            if (!named.ok()) return named.status();
-            members.emplace(it->second, *std::move(named));
-          }
-        }
-      }
-      members.insert_or_assign(candidate, *std::move(info));
+      RETURN_IF_ERROR(expand(candidate, added));
     }
     if (!reached_new) {
       for (size_t index : closure.packages) {

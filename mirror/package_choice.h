@@ -18,6 +18,11 @@
 
 namespace debrepo::mirror {
 
+// kMaxSyncStanzas bounds the stanzas a sync reads, in all its indices: the
+// memory a sync holds grows with them (the largest real archives list about
+// 250,000 per architecture).
+inline constexpr int64_t kMaxSyncStanzas = 2000000;
+
 // PackageChoice sees a sync's packages one at a time, in index order (that
 // of PlanIndices), and then says which to keep.
 //
@@ -35,15 +40,18 @@ class PackageChoice {
   // deb::WithDependencies would choose, in far less memory. Binary
   // packages of an architecture other than "all" and `architectures` (when
   // not empty) are not kept: a flat repository's one index lists them all.
+  // At most `max_stanzas` stanzas are added.
   PackageChoice(const deb::Query* filter, bool with_deps,
-                std::vector<std::string> architectures);
+                std::vector<std::string> architectures,
+                int64_t max_stanzas = kMaxSyncStanzas);
 
   // Add sees the next package. It returns true when the caller is to spool
   // it (as the next entry), false when it is a duplicate, a package seen
   // already, of an architecture the mirror does not hold, or one the mirror
   // cannot keep: the filter does not match it, and no dependency can pull
   // it in (without `with_deps`, or a source package).
-  // INVALID_ARGUMENT when its key is not a package key.
+  // INVALID_ARGUMENT when its key is not a package key; RESOURCE_EXHAUSTED
+  // past the choice's `max_stanzas`.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
   // duplicates is the number of duplicate stanzas left out so far.
@@ -71,6 +79,8 @@ class PackageChoice {
   const deb::Query* filter_;
   bool with_deps_;
   std::vector<std::string> architectures_;
+  int64_t max_stanzas_;
+  int64_t stanzas_ = 0;  // Added so far.
   // Two hashes of "<architecture> <name> <version>" -> the first key's
   // files hash.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> seen_;

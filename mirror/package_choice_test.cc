@@ -1,10 +1,13 @@
 // Chooses among this machine's bookworm packages and small made-up indices.
 #include "mirror/package_choice.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status_matchers.h"
 #include "deb/control.h"
 #include "deb/package_selection.h"
@@ -128,6 +131,34 @@ TEST(PackageChoiceTest, FiltersWithAndWithoutDependencies) {
   EXPECT_THAT(source_choice.Take(),
               IsOkAndHolds(ElementsAre(false, false, false, false, false, false,
                                        false, true)));
+}
+
+TEST(PackageChoiceTest, ResolvesADeepChainInLinearTime) {
+  constexpr int kChain = 50000;
+  std::vector<MirroredPackage> packages;
+  for (int i = 0; i < kChain; ++i) {
+    packages.push_back(Binary(absl::StrCat("p", i), "1.0", "amd64", 'a',
+                              absl::StrCat("Depends: p", i + 1, "\n")));
+  }
+  deb::Query query = *deb::Query::Parse("p0");
+  PackageChoice choice(&query, true, {"amd64"});
+  AddAll(choice, packages);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<bool>> take = choice.Take();
+  // A round for each level would take hours.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(60));
+  ASSERT_THAT(take, IsOk());
+  EXPECT_EQ(std::count(take->begin(), take->end(), true), kChain);
+}
+
+TEST(PackageChoiceTest, RefusesMoreStanzasThanASyncAccepts) {
+  PackageChoice choice(nullptr, false, {"amd64"}, /*max_stanzas=*/2);
+  EXPECT_THAT(AddAll(choice, {Binary("aa", "1.0", "amd64"),
+                              Binary("aa", "1.0", "i386")}),
+              ElementsAre(true, false));
+  absl::StatusOr<bool> third = choice.Add(Binary("bb", "1.0", "amd64"));
+  EXPECT_THAT(third, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(third.status().message(), ::testing::HasSubstr("more than 2 "));
 }
 
 TEST(PackageChoiceTest, FailsOnRelationsThatDoNotParse) {

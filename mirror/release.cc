@@ -1,5 +1,6 @@
 #include "mirror/release.h"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -7,14 +8,18 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "common/storable_text.h"
 #include "deb/clearsign.h"
 #include "deb/control.h"
 #include "deb/gpgv_verifier.h"
 #include "deb/internal/scratch_dir.h"
+#include "deb/package_key.h"
 #include "mirror/keyring.h"
 
 namespace debrepo::mirror {
@@ -54,8 +59,8 @@ absl::Status ParseFiles(absl::string_view value, Release& release) {
     std::string hash = words.empty() ? "" : absl::AsciiStrToLower(words[0]);
     if (words.size() != 3 || hash.size() != 64 || !IsLowerHex(hash) ||
         !absl::SimpleAtoi(words[1], &file.size) || file.size < 0) {
-      return Hostile(
-          absl::StrCat("has a malformed SHA256 line \"", line, "\""));
+      return Hostile(absl::StrCat("has a malformed SHA256 line \"",
+                                  absl::CHexEscape(line), "\""));
     }
     if (!IsSafeArchivePath(words[2])) {
       return Hostile(absl::StrCat("lists an unsafe path \"",
@@ -63,7 +68,7 @@ absl::Status ParseFiles(absl::string_view value, Release& release) {
     }
     file.path = std::string(words[2]);
     file.sha256 = std::move(hash);
-    release.files.push_back(std::move(file));
+    release.AddFile(std::move(file));
   }
   return absl::OkStatus();
 }
@@ -109,13 +114,103 @@ absl::Status CheckSize(absl::string_view what, absl::string_view bytes) {
       " MiB, more than debrepo reads; check the mirror's URL"));
 }
 
+// RecordedField returns the field `name` of `paragraph` ("" when absent),
+// which the sync stores and shows: FAILED_PRECONDITION unless it is
+// storable text without control characters, of at most
+// kMaxReleaseFieldBytes.
+absl::StatusOr<std::string> RecordedField(const deb::Paragraph& paragraph,
+                                          absl::string_view name) {
+  absl::string_view value = paragraph.GetOrEmpty(name);
+  const bool control = std::any_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (value.size() > kMaxReleaseFieldBytes || control ||
+      !IsStorableText(value)) {
+    return Hostile(absl::StrCat(
+        "has a ", name, " field that is not a line of UTF-8 text of at most ",
+        kMaxReleaseFieldBytes, " bytes (\"",
+        absl::CHexEscape(value.substr(0, kMaxReleaseFieldBytes)), "\")"));
+  }
+  return std::string(value);
+}
+
+// ReleaseTime returns the field `name` of `paragraph` as a time, nullopt
+// when absent.
+absl::StatusOr<std::optional<absl::Time>> ReleaseTime(
+    const deb::Paragraph& paragraph, absl::string_view name) {
+  std::optional<absl::string_view> value = paragraph.Get(name);
+  if (!value.has_value()) return std::nullopt;
+  absl::StatusOr<absl::Time> time = ParseReleaseTime(*value);
+  if (!time.ok()) {
+    return Hostile(absl::StrCat("has a ", name, " field that is not a date (",
+                                time.status().message(), ")"));
+  }
+  return *time;
+}
+
+// ShowTime formats a Release's time for a message, as apt writes it.
+std::string ShowTime(absl::Time time) {
+  return absl::FormatTime("%a, %d %b %Y %H:%M:%S UTC", time,
+                          absl::UTCTimeZone());
+}
+
 }  // namespace
 
+void Release::AddFile(ReleaseIndexFile file) {
+  file_by_path_.try_emplace(file.path, files.size());
+  files.push_back(std::move(file));
+}
+
 const ReleaseIndexFile* Release::FindFile(absl::string_view path) const {
-  for (const ReleaseIndexFile& file : files) {
-    if (file.path == path) return &file;
+  auto it = file_by_path_.find(path);
+  return it == file_by_path_.end() ? nullptr : &files[it->second];
+}
+
+absl::StatusOr<absl::Time> ParseReleaseTime(absl::string_view text) {
+  absl::string_view date = absl::StripAsciiWhitespace(text);
+  // The day name carries nothing the date does not.
+  if (size_t comma = date.find(','); comma != absl::string_view::npos) {
+    date = absl::StripLeadingAsciiWhitespace(date.substr(comma + 1));
   }
-  return nullptr;
+  std::string numeric(date);
+  for (absl::string_view zone : {" UTC", " GMT", " Z"}) {
+    if (absl::EndsWith(date, zone)) {
+      numeric =
+          absl::StrCat(date.substr(0, date.size() - zone.size()), " +0000");
+      break;
+    }
+  }
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%d %b %Y %H:%M:%S %z", numeric, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", absl::CHexEscape(text.substr(0, kMaxReleaseFieldBytes)),
+        "\" is not a date like \"Sat, 10 Jun 2023 08:52:07 UTC\""));
+  }
+  return time;
+}
+
+absl::Status CheckReleaseFreshness(const Release& release,
+                                   absl::string_view recorded_date,
+                                   absl::Time now) {
+  if (release.valid_until.has_value() && *release.valid_until < now) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the archive's Release expired on ", ShowTime(*release.valid_until),
+        " (its Valid-Until); the archive or a proxy serves a stale Release: "
+        "sync again when the archive has been updated"));
+  }
+  if (recorded_date.empty() || !release.date_time.has_value()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<absl::Time> recorded = ParseReleaseTime(recorded_date);
+  if (recorded.ok() && *release.date_time < *recorded) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the archive's Release is dated ", ShowTime(*release.date_time),
+        ", older than the one the mirror last synced (", ShowTime(*recorded),
+        "); the archive or a proxy serves an old Release: sync again when "
+        "the archive has been updated"));
+  }
+  return absl::OkStatus();
 }
 
 bool IsSafeArchivePath(absl::string_view path) {
@@ -137,9 +232,11 @@ absl::StatusOr<Release> ParseRelease(absl::string_view text) {
         absl::StrCat("does not parse (", paragraph.status().message(), ")"));
   }
   Release release;
-  release.date = std::string(paragraph->GetOrEmpty("Date"));
-  release.suite = std::string(paragraph->GetOrEmpty("Suite"));
-  release.codename = std::string(paragraph->GetOrEmpty("Codename"));
+  ASSIGN_OR_RETURN(release.date, RecordedField(*paragraph, "Date"));
+  ASSIGN_OR_RETURN(release.suite, RecordedField(*paragraph, "Suite"));
+  ASSIGN_OR_RETURN(release.codename, RecordedField(*paragraph, "Codename"));
+  ASSIGN_OR_RETURN(release.date_time, ReleaseTime(*paragraph, "Date"));
+  ASSIGN_OR_RETURN(release.valid_until, ReleaseTime(*paragraph, "Valid-Until"));
   release.acquire_by_hash =
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(
           paragraph->GetOrEmpty("Acquire-By-Hash"))) == "yes";
@@ -161,9 +258,19 @@ absl::StatusOr<Release> ParseRelease(absl::string_view text) {
     }
     release.components.emplace_back(component);
   }
-  release.architectures =
-      absl::StrSplit(paragraph->GetOrEmpty("Architectures"),
-                     absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+  for (absl::string_view architecture :
+       absl::StrSplit(paragraph->GetOrEmpty("Architectures"),
+                      absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
+    if (release.architectures.size() >= kMaxReleaseArchitectures) {
+      return Hostile(absl::StrCat("lists more than ", kMaxReleaseArchitectures,
+                                  " architectures, more than debrepo mirrors"));
+    }
+    if (!deb::ValidateArchitecture(architecture).ok()) {
+      return Hostile(absl::StrCat("lists an invalid architecture \"",
+                                  absl::CHexEscape(architecture), "\""));
+    }
+    release.architectures.emplace_back(architecture);
+  }
   std::optional<absl::string_view> sha256 = paragraph->Get("SHA256");
   if (!sha256.has_value()) {
     return Hostile(

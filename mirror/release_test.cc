@@ -5,9 +5,14 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status_matchers.h"
+#include "common/storable_text.h"
 #include "deb/testing/apt_lists.h"
 #include "deb/testing/files.h"
 #include "deb/testing/gpg_keys.h"
@@ -103,6 +108,108 @@ TEST(ParseReleaseTest, RefusesWhatIsNotARelease) {
                 StatusIs(absl::StatusCode::kFailedPrecondition))
         << bad;
   }
+}
+
+TEST(ParseReleaseTest, RefusesFieldsASyncCannotStore) {
+  std::string release = SmallRelease();
+  std::string many_architectures = "Architectures:";
+  for (int i = 0; i <= kMaxReleaseArchitectures; ++i) {
+    absl::StrAppend(&many_architectures, " arch", i);
+  }
+  for (const std::string& bad : {
+           absl::StrReplaceAll(release, {{"Suite: stable",
+                                          "Suite: st\xe9"
+                                          "ble"}}),
+           absl::StrReplaceAll(release,
+                               {{"Suite: stable", "Suite: \x1b[2Jstable"}}),
+           absl::StrReplaceAll(
+               release,
+               {{"Codename: test", "Codename: " + std::string(201, 'x')}}),
+           absl::StrReplaceAll(release, {{"UTC", "UTC \xff"}}),
+           absl::StrReplaceAll(release, {{"Date: Sat, 11", "Date: Sat, 41"}}),
+           absl::StrReplaceAll(release,
+                               {{"Date:", "Valid-Until: never\nDate:"}}),
+           absl::StrReplaceAll(release, {{"amd64 all", "amd64 AMD64"}}),
+           absl::StrReplaceAll(release, {{"amd64 all", "amd64 \xe9"}}),
+           absl::StrReplaceAll(
+               release, {{"Architectures: amd64 all", many_architectures}}),
+           absl::StrReplaceAll(release, {{" 20 ", " 2\xe9 "}}),
+       }) {
+    absl::StatusOr<Release> parsed = ParseRelease(bad);
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kFailedPrecondition)) << bad;
+    // The message names the upstream text escaped, so that it can be
+    // stored as the job's failure.
+    EXPECT_TRUE(IsStorableText(parsed.status().message()))
+        << parsed.status().message();
+    EXPECT_FALSE(absl::StrContains(parsed.status().message(), "\x1b")) << bad;
+  }
+}
+
+TEST(ParseReleaseTest, FindsAmongTheMostFilesQuickly) {
+  std::string release =
+      "Suite: big\nArchitectures: amd64\nComponents: main\nSHA256:\n";
+  constexpr int kFiles = 150000;
+  for (int i = 0; i < kFiles; ++i) {
+    absl::StrAppend(&release, " ", kSha, " 1 main/i", i, "/Packages\n");
+  }
+  absl::StatusOr<Release> parsed = ParseRelease(release);
+  ASSERT_THAT(parsed, IsOk());
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kFiles; ++i) {
+    ASSERT_NE(parsed->FindFile(absl::StrCat("main/i", i, "/Packages")),
+              nullptr);
+  }
+  EXPECT_EQ(parsed->FindFile("main/i0/Packages.xz"), nullptr);
+  // A scan of the list for each would take minutes.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(ParseReleaseTimeTest, ReadsTheDatesArchivesWrite) {
+  const absl::Time expected = absl::FromCivil(
+      absl::CivilSecond(2023, 6, 10, 8, 52, 7), absl::UTCTimeZone());
+  for (absl::string_view date :
+       {"Sat, 10 Jun 2023 08:52:07 UTC", "Sat, 10 Jun 2023 08:52:07 GMT",
+        "10 Jun 2023 08:52:07 UTC", " Sat, 10 Jun 2023 08:52:07 +0000 ",
+        "Sat, 10 Jun 2023 10:52:07 +0200", "Sat, 10 Jun 2023 08:52:07 Z"}) {
+    EXPECT_THAT(ParseReleaseTime(date), IsOkAndHolds(expected)) << date;
+  }
+  for (absl::string_view date : {"", "yesterday", "2023-06-10 08:52:07",
+                                 "Sat, 10 Jun 2023 08:52:07 CEST"}) {
+    EXPECT_THAT(ParseReleaseTime(date),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << date;
+  }
+}
+
+TEST(CheckReleaseFreshnessTest, RefusesAnExpiredOrOlderRelease) {
+  absl::StatusOr<Release> release = ParseRelease(absl::StrReplaceAll(
+      SmallRelease(),
+      {{"Date:", "Valid-Until: Sat, 18 Jul 2026 10:16:37 UTC\nDate:"}}));
+  ASSERT_THAT(release, IsOk());
+  const absl::Time before_expiry = absl::FromCivil(
+      absl::CivilSecond(2026, 7, 12, 0, 0, 0), absl::UTCTimeZone());
+  EXPECT_THAT(CheckReleaseFreshness(*release, "", before_expiry), IsOk());
+  // The same Release again, or a newer one, is fine.
+  EXPECT_THAT(CheckReleaseFreshness(*release, release->date, before_expiry),
+              IsOk());
+  EXPECT_THAT(CheckReleaseFreshness(*release, "Fri, 10 Jul 2026 10:16:37 UTC",
+                                    before_expiry),
+              IsOk());
+  // A recorded date that does not parse (or none) checks nothing.
+  EXPECT_THAT(CheckReleaseFreshness(*release, "unknown", before_expiry),
+              IsOk());
+
+  absl::Status expired =
+      CheckReleaseFreshness(*release, "", before_expiry + absl::Hours(24 * 7));
+  EXPECT_THAT(expired, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(expired.message(),
+              HasSubstr("expired on Sat, 18 Jul 2026 10:16:37 UTC"));
+
+  absl::Status older = CheckReleaseFreshness(
+      *release, "Sun, 12 Jul 2026 10:16:37 UTC", before_expiry);
+  EXPECT_THAT(older, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(older.message(), HasSubstr("older than the one the mirror "
+                                         "last synced"));
 }
 
 TEST(ParseReleaseTest, RefusesUnsafePaths) {

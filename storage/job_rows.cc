@@ -1,6 +1,7 @@
 #include "storage/job_rows.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/storable_text.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 #include "storage/job_channels.h"
@@ -172,7 +173,7 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
       ON CONFLICT (job_id) DO NOTHING)sql",
       id,
       status.code() == absl::StatusCode::kCancelled ? "cancelled" : "failed",
-      static_cast<int>(status.code()), std::string(status.message()));
+      static_cast<int>(status.code()), StorableText(status.message()));
 }
 
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "common/storable_text.h"
 #include "pqxx/pqxx"
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
@@ -253,7 +254,7 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
           internal::ExecPrepared(tx, "insert_failure_outcome",
                                  kInsertFailureOrCancellation, job.id,
                                  static_cast<int>(failure.code()),
-                                 std::string(failure.message()), job.attempt);
+                                 StorableText(failure.message()), job.attempt);
         }
         tx.commit();
         if (!failure.ok()) {

@@ -195,9 +195,20 @@ absl::StatusOr<v1::Mirror> ReplaceMirrorSettings(Transaction& tx,
                                                  absl::string_view name,
                                                  const v1::Mirror& mirror) {
   return Guard("updating a mirror", [&]() -> absl::StatusOr<v1::Mirror> {
+    // The recorded Release belongs to the archive and distribution it came
+    // from: a sync compares the next one's Date with it (an older one is a
+    // replay), which must not hold a mirror moved elsewhere.
     return MirrorFromRow(tx.pqxx().exec_params1(
         "UPDATE mirrors AS m SET name = $2, settings = $3::jsonb, "
-        "keyring = $4 WHERE m.name = $1 RETURNING " DEBREPO_MIRROR_COLUMNS,
+        "keyring = $4, "
+        "release_date = CASE WHEN same THEN release_date ELSE '' END, "
+        "release_suite = CASE WHEN same THEN release_suite ELSE '' END, "
+        "release_codename = CASE WHEN same THEN release_codename ELSE '' END "
+        "FROM (SELECT settings->'archive_url' IS NOT DISTINCT FROM "
+        "$3::jsonb->'archive_url' AND settings->'distribution' IS NOT "
+        "DISTINCT FROM $3::jsonb->'distribution' AS same "
+        "FROM mirrors WHERE name = $1) AS source "
+        "WHERE m.name = $1 RETURNING " DEBREPO_MIRROR_COLUMNS,
         std::string(name), mirror.name(), internal::ToJson(SettingsOf(mirror)),
         pqxx::binarystring(mirror.keyring())));
   });

@@ -55,7 +55,9 @@ absl::StatusOr<v1::Mirror> InsertMirror(Transaction& tx,
 
 // ReplaceMirrorSettings sets the name, settings and keyring of the mirror
 // called `name` to those of `mirror`, keeping its packages and what its
-// last sync recorded, and returns it as stored (without its keyring).
+// last sync recorded (but the Release's Date, Suite and Codename only when
+// archive_url and distribution stay the same), and returns it as stored
+// (without its keyring).
 absl::StatusOr<v1::Mirror> ReplaceMirrorSettings(Transaction& tx,
                                                  absl::string_view name,
                                                  const v1::Mirror& mirror);

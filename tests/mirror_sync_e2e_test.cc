@@ -568,6 +568,63 @@ TEST_F(MirrorSyncE2eTest, ReleaseListingTenThousandComponents) {
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition, "components");
 }
 
+// apt's defence against a man in the middle serving an old, validly signed
+// Release: one past its Valid-Until, or older than the last one synced,
+// fails; an old Release is fine once the mirror points elsewhere.
+// WithField returns `release` with its field `name` set to `value`.
+std::string WithField(const std::string& release, const std::string& name,
+                      const std::string& value) {
+  const std::string line = absl::StrCat(name, ": ", value, "\n");
+  const size_t at = release.find(name + ": ");
+  if (at != 0 && (at == std::string::npos || release[at - 1] != '\n')) {
+    return line + release;
+  }
+  std::string with = release;
+  with.replace(at, release.find('\n', at) + 1 - at, line);
+  return with;
+}
+
+TEST_F(MirrorSyncE2eTest, ExpiredOrOlderReleaseIsRefused) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  const std::string release =
+      deb::testing::ReadFile(archive.dist_dir() + "/Release");
+  const std::string old_date = "Sat, 01 Jan 2000 00:00:00 UTC";
+  archive.SetRelease(WithField(release, "Valid-Until", old_date));
+  ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
+                         "expired on " + old_date);
+
+  ASSERT_THAT(release, HasSubstr("\nDate: "));
+  archive.SetRelease(WithField(release, "Date", old_date));
+  ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
+                         "older than the one the mirror last synced");
+
+  // The same archive under another name is another archive to the mirror.
+  v1::Mirror moved;
+  moved.set_archive_url(
+      absl::StrReplaceAll(archive.url(), {{"127.0.0.1", "localhost"}}));
+  ASSERT_EQ(UpdateMirror(stack_, "m", moved, {"archive_url"}).code,
+            absl::StatusCode::kOk);
+  EXPECT_EQ(Get("m").release_date(), "");
+  const Result synced = Sync("m");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  EXPECT_EQ(Get("m").release_date(), old_date);
+}
+
+// A Release field the mirror records that is not UTF-8 fails the sync with
+// a message that is stored (not an attempt lost to PostgreSQL's refusal).
+TEST_F(MirrorSyncE2eTest, ReleaseWithALatin1Suite) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  const std::string release =
+      deb::testing::ReadFile(archive.dist_dir() + "/Release");
+  archive.SetRelease(WithField(release, "Suite",
+                               "st\xe9"
+                               "ble"));
+  ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
+                         "has a Suite field that is not a line of UTF-8 text");
+}
+
 // The first stanza of a name, version and architecture wins, within an
 // index and across indices; later ones with other files are left out and
 // counted.

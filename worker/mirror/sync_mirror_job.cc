@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "deb/query.h"
 #include "fetch/downloader.h"
@@ -180,6 +181,13 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
                                      parsed.status().message()));
   }
   const mirror::Release& release = *parsed;
+  if (absl::Status fresh = mirror::CheckReleaseFreshness(
+          release, mirror.release_date(), absl::Now());
+      !fresh.ok()) {
+    return absl::Status(
+        fresh.code(),
+        absl::StrCat(mirror::DistributionUrl(mirror), ": ", fresh.message()));
+  }
   prepared.release = {.date = release.date,
                       .suite = release.suite,
                       .codename = release.codename};
@@ -214,8 +222,14 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
             absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror),
                          ": ", package.status().message()));
       }
-      ASSIGN_OR_RETURN(const bool added, choice.Add(*package));
-      if (!added) return absl::OkStatus();
+      absl::StatusOr<bool> added = choice.Add(*package);
+      if (!added.ok()) {
+        return absl::Status(
+            added.status().code(),
+            absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror),
+                         ": ", added.status().message()));
+      }
+      if (!*added) return absl::OkStatus();
       RETURN_IF_ERROR(prepared.spool->Append(package->package));
       SpooledEntry& entry = entries.emplace_back();
       entry.key = package->package.key;
