@@ -667,6 +667,54 @@ TEST_F(MirrorSyncE2eTest, ProgressShowsWhileItRuns) {
   EXPECT_EQ(job.progress().files_done(), 6);
 }
 
+// A sync cancelled while it downloads stops within seconds, not once every
+// file is in: it ends CANCELLED and the previous list stays.
+TEST_F(MirrorSyncE2eTest, CancelledDuringASlowDownloadEndsWithinSeconds) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(4 << 20, 4)});
+  archive.Publish();
+  // 4 MiB at 64 KiB/s: about a minute without the cancel.
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 64 << 10}});
+  v1::SyncMirrorRequest request;
+  request.set_name("m");
+  v1::Job job;
+  ASSERT_TRUE(stack_.mirrors()
+                  .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+                  .ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline && job.progress().bytes_done() == 0) {
+    absl::SleepFor(absl::Milliseconds(200));
+    v1::GetJobRequest get;
+    get.set_id(job.id());
+    ASSERT_TRUE(
+        stack_.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
+    ASSERT_EQ(job.state(), v1::RUNNING) << job.ShortDebugString();
+  }
+  ASSERT_EQ(job.progress().phase(), "downloading") << job.ShortDebugString();
+
+  const absl::Time cancelled_at = absl::Now();
+  v1::CancelJobRequest cancel;
+  cancel.set_id(job.id());
+  v1::Job cancelled;
+  ASSERT_TRUE(
+      stack_.jobs()
+          .CancelJob(Deadline(absl::Seconds(10)).get(), cancel, &cancelled)
+          .ok());
+  job = stack_.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(10));
+  EXPECT_EQ(job.state(), v1::CANCELLED) << job.status_message();
+  EXPECT_EQ(Names("m").size(), 5u);
+  const v1::Mirror after = Get("m");
+  EXPECT_EQ(after.package_count(), 5);
+  EXPECT_EQ(after.last_sync_time().seconds(),
+            before_.last_sync_time().seconds());
+  EXPECT_EQ(after.status(), v1::IDLE);
+}
+
 // The mirror's download_limit holds a sync's downloads to that rate.
 TEST_F(MirrorSyncE2eTest, DownloadLimit) {
   MirrorArchive archive;

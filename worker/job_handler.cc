@@ -42,6 +42,38 @@ absl::StatusOr<std::string> JobContext::MakeStagingDir(
   return path;
 }
 
+absl::Status JobContext::Read(
+    const std::function<absl::Status(storage::Transaction&)>& fn) {
+  absl::MutexLock lock(&session_mu_);
+  return options_.reader(fn);
+}
+
+bool JobContext::CancelRequested() {
+  absl::MutexLock lock(&session_mu_);
+  if (cancel_requested_ || options_.cancel_reader == nullptr ||
+      absl::Now() - last_cancel_check_ < kCancelCheckInterval) {
+    return cancel_requested_;
+  }
+  last_cancel_check_ = absl::Now();
+  absl::StatusOr<bool> requested = options_.cancel_reader();
+  if (!requested.ok()) {
+    LogWarning("job ", options_.job_id, ": cannot check for a cancel: ",
+               requested.status().ToString());
+    return false;
+  }
+  cancel_requested_ = *requested;
+  return cancel_requested_;
+}
+
+absl::Status JobContext::StopRequested() {
+  if (Interrupted()) return absl::CancelledError("the worker is stopping");
+  if (CancelRequested()) {
+    return absl::CancelledError(
+        "cancelled while it ran; nothing was recorded");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> JobContext::StagingDir() {
   if (!staging_dir_.has_value()) {
     absl::StatusOr<std::string> path =

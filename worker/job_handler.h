@@ -33,11 +33,18 @@ class JobContext {
   // A ProgressWriter records a job's progress (storage::WriteJobProgress);
   // called from any thread.
   using ProgressWriter = std::function<absl::Status(const v1::JobProgress&)>;
+  // A CancelReader asks the database whether someone asked to cancel the
+  // job (storage::JobSession::CancelRequested).
+  using CancelReader = std::function<absl::StatusOr<bool>()>;
 
   // The least time between two progress writes of one job: a client
   // polling once a second sees each, and the job_progress row is updated
   // no more often than that however fast a download reports.
   static constexpr absl::Duration kProgressInterval = absl::Seconds(1);
+
+  // The least time between two reads of whether the job was cancelled: a
+  // cancel lands within about that, however often a download loop asks.
+  static constexpr absl::Duration kCancelCheckInterval = absl::Seconds(1);
 
   // Options are what the engine knows of the job it runs.
   struct Options {
@@ -50,6 +57,10 @@ class JobContext {
     std::function<bool()> interrupted;
     // Null: progress reports are dropped.
     ProgressWriter progress_writer;
+    // Null: the job is never seen as cancelled before its transaction.
+    // Uses the same session as `reader`: JobContext never runs the two at
+    // once.
+    CancelReader cancel_reader;
   };
 
   explicit JobContext(Options options);
@@ -63,9 +74,7 @@ class JobContext {
 
   // Read runs `fn` in a short read-only transaction (for Prepare).
   absl::Status Read(
-      const std::function<absl::Status(storage::Transaction&)>& fn) {
-    return options_.reader(fn);
-  }
+      const std::function<absl::Status(storage::Transaction&)>& fn);
 
   // StagingDir returns "<staging_root>/job-<id>/attempt-<n>", creating it
   // (and its parents) on the first call. Keyed by job and attempt, so a
@@ -100,6 +109,18 @@ class JobContext {
     return options_.interrupted != nullptr && options_.interrupted();
   }
 
+  // CancelRequested is whether someone asked to cancel the job, read from
+  // the database at most once per kCancelCheckInterval (a cheap call in a
+  // loop). Thread safe. A failed read is logged and counts as no (the
+  // job's transaction checks again).
+  bool CancelRequested();
+
+  // StopRequested is absl::CancelledError when the job should stop its
+  // long phase now (Interrupted, or CancelRequested), else OK. Long
+  // phases check it between steps; the engine records a cancelled job as
+  // CANCELLED and gives an interrupted one back to the queue.
+  absl::Status StopRequested();
+
  private:
   // Creates "<staging_root>/job-<id>/<leaf>".
   absl::StatusOr<std::string> MakeStagingDir(absl::string_view leaf) const;
@@ -110,6 +131,12 @@ class JobContext {
   std::vector<std::string> log_;
   std::optional<std::string> staging_dir_;
   std::optional<std::string> shared_staging_dir_;
+
+  // Serializes Read and the cancel reads, which share the job's session.
+  absl::Mutex session_mu_;
+  absl::Time last_cancel_check_ ABSL_GUARDED_BY(session_mu_) =
+      absl::InfinitePast();
+  bool cancel_requested_ ABSL_GUARDED_BY(session_mu_) = false;
 
   absl::Mutex progress_mu_;
   // The last report, and whether it has been written.

@@ -221,6 +221,9 @@ bool Worker::RunJob(storage::JobSession& session,
   auto progress_writer = [this, id = job.id](const v1::JobProgress& progress) {
     return storage::WriteJobProgress(progress_db_, id, progress);
   };
+  auto cancel_reader = [&session, id = job.id] {
+    return session.CancelRequested(id);
+  };
   JobContext context({
       .job_id = job.id,
       .attempt = job.attempt,
@@ -228,6 +231,7 @@ bool Worker::RunJob(storage::JobSession& session,
       .reader = reader,
       .interrupted = interrupted,
       .progress_writer = progress_writer,
+      .cancel_reader = cancel_reader,
   });
   context.Log(
       absl::StrCat("attempt ", job.attempt, " on worker ", options_.worker_id));
@@ -316,7 +320,8 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
     storage::JobSession& session, const storage::ClaimedJob& job,
     const JobHandler& handler, JobContext& context) {
   // A job cancelled while it waited for its locks stops here; one
-  // cancelled later stops at its transaction, which checks again.
+  // cancelled later stops where its long phase next checks
+  // (JobContext::StopRequested), or at its transaction, which checks again.
   ASSIGN_OR_RETURN(const bool cancelled_before,
                    session.CancelRequested(job.id));
   absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
@@ -333,8 +338,11 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
   }
   if (!prepared.ok()) {
     // A long phase that stopped because the worker is stopping is given
-    // back, not failed.
-    if (!cancelled_before && context.Interrupted()) return std::nullopt;
+    // back, not failed; one the user cancelled meanwhile ends CANCELLED.
+    if (!cancelled_before && context.Interrupted() &&
+        !context.CancelRequested()) {
+      return std::nullopt;
+    }
     return session.Fail(job, prepared.status());
   }
   absl::StatusOr<storage::JobOutcome> outcome = session.Commit(

@@ -104,7 +104,8 @@ absl::StatusOr<std::string> FetchVerifiedRelease(
 absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
                        const mirror::PlannedIndex& index,
                        const MirrorSyncOptions& options,
-                       const mirror::IndexDecoder::StanzaCallback& on_stanza) {
+                       const mirror::IndexDecoder::StanzaCallback& on_stanza,
+                       JobContext& context) {
   std::vector<std::string> tried;
   for (const mirror::ReleaseIndexFile& form : index.candidates) {
     std::vector<std::string> urls;
@@ -118,7 +119,11 @@ absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
       // One byte over the Size lets the decoder say the index is too long.
       absl::Status fetched = fetch::FetchStream(
           url, FetchOptionsFor(options, form.size + 1),
-          [&](absl::string_view chunk) { return decoder->Feed(chunk); });
+          [&](absl::string_view chunk) {
+            // An index can take long: a cancel lands within it.
+            RETURN_IF_ERROR(context.StopRequested());
+            return decoder->Feed(chunk);
+          });
       if (fetched.code() == absl::StatusCode::kNotFound) {
         tried.push_back(url);
         continue;
@@ -173,6 +178,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
 
   ASSIGN_OR_RETURN(const std::string release_text,
                    AsJobFailure(FetchVerifiedRelease(mirror, options_)));
+  RETURN_IF_ERROR(context.StopRequested());
   absl::StatusOr<mirror::Release> parsed = mirror::ParseRelease(release_text);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
@@ -200,9 +206,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   progress.set_indices_total(static_cast<int64_t>(plan.size()));
   context.ReportProgress(progress);
   for (const mirror::PlannedIndex& index : plan) {
-    if (context.Interrupted()) {
-      return absl::CancelledError("the worker is stopping");
-    }
+    RETURN_IF_ERROR(context.StopRequested());
     auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
       absl::StatusOr<mirror::MirroredPackage> package =
           index.kind == mirror::IndexKind::kSources
@@ -228,11 +232,12 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
       return absl::OkStatus();
     };
     RETURN_IF_ERROR(
-        AsJobFailure(ReadIndex(mirror, release, index, options_, on_stanza)));
+        AsJobFailure(ReadIndex(mirror, release, index, options_, on_stanza, context)));
     progress.set_indices_done(progress.indices_done() + 1);
     context.ReportProgress(progress);
   }
   ASSIGN_OR_RETURN(prepared.take, choice.Take());
+  RETURN_IF_ERROR(context.StopRequested());
   prepared.duplicate_stanzas = choice.duplicates();
 
   std::vector<fetch::DownloadItem> downloads;
@@ -255,8 +260,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   context.ReportProgress(progress);
   const int64_t limit = sync.download_limit() > 0 ? sync.download_limit()
                                                   : mirror.download_limit();
-  ASSIGN_OR_RETURN(
-      const fetch::DownloadReport report,
+  absl::StatusOr<fetch::DownloadReport> downloaded =
       AsJobFailure(fetch::DownloadToBlobStore(
           downloads, *blobs_,
           fetch::DownloadOptions{
@@ -276,8 +280,14 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
                     now.set_bytes_total(done.bytes_total);
                     context.ReportProgress(now);
                   },
-              .interrupted = [&context] { return context.Interrupted(); },
-          })));
+              .interrupted =
+                  [&context] { return !context.StopRequested().ok(); },
+          }));
+  // Files downloaded before a cancel stay stored: a later sync reuses them.
+  if (downloaded.status().code() == absl::StatusCode::kCancelled) {
+    RETURN_IF_ERROR(context.StopRequested());
+  }
+  ASSIGN_OR_RETURN(const fetch::DownloadReport report, std::move(downloaded));
   prepared.downloaded_files = report.downloaded_files;
   prepared.downloaded_bytes = report.downloaded_bytes;
   prepared.reused_files = report.reused_files;
