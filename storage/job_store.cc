@@ -42,6 +42,7 @@ v1::Job NewJob(const jobs::JobSpec& spec, absl::string_view request_id,
   job.set_id(inserted[0].as<int64_t>());
   job.set_kind(spec.kind);
   *job.mutable_args() = spec.args;
+  internal::RedactJobArgs(*job.mutable_args());
   job.set_state(v1::QUEUED);
   job.set_request_id(std::string(request_id));
   if (auto time = internal::TimestampFrom(inserted[1])) {
