@@ -42,11 +42,13 @@ constexpr char kOrphanCandidates[] = R"sql(
         AND l.objid::bigint = j.id % 2147483648)
   ORDER BY j.id)sql";
 
-// Puts a running job back in the queue, with `why` in its log. It keeps
-// its place: its keys stay, so no job it conflicts with overtakes it.
+// Puts a running job back in the queue, with `why` in its log, and
+// deletes the progress of its dead attempt. It keeps its place: its keys
+// stay, so no job it conflicts with overtakes it.
 void Requeue(pqxx::transaction_base& tx, int64_t id, const std::string& why) {
   tx.exec_params0("UPDATE jobs SET state = 'queued', worker = '' WHERE id = $1",
                   id);
+  tx.exec_params0("DELETE FROM job_progress WHERE job_id = $1", id);
   tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)", id,
                   why);
 }

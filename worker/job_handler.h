@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -91,15 +92,24 @@ class JobContext {
   // UNAVAILABLE when it cannot be created.
   absl::StatusOr<std::string> SharedStagingDir();
 
+  JobContext(const JobContext&) = delete;
+  JobContext& operator=(const JobContext&) = delete;
+  // Stops the progress writer (without writing what is left: see
+  // FlushProgress).
+  ~JobContext();
+
   // ReportProgress records how far the long phase has come, for
-  // Jobs.GetJob/WaitJob (Job.progress). Thread safe. Throttled: written
-  // at most once per kProgressInterval; the last report is always written
-  // before the job's transaction (FlushProgress). A failed write is
-  // logged, never the job's failure.
+  // Jobs.GetJob/WaitJob (Job.progress). Thread safe, and never waits for
+  // the database: it keeps the latest report, which a writer thread of
+  // its own writes at most once per kProgressInterval (a download loop
+  // calling this is not held up by a slow database). The last report is
+  // always written before the job's transaction (FlushProgress). A failed
+  // write is logged, never the job's failure.
   void ReportProgress(const v1::JobProgress& progress);
 
-  // FlushProgress writes the last report if it has not been written yet;
-  // the engine calls it when the long phase ends.
+  // FlushProgress writes the last report now if it has not been written
+  // yet, and returns once it is; the engine calls it when the long phase
+  // ends.
   void FlushProgress();
 
   // Interrupted is true once the worker stops and its grace period has
@@ -124,8 +134,11 @@ class JobContext {
  private:
   // Creates "<staging_root>/job-<id>/<leaf>".
   absl::StatusOr<std::string> MakeStagingDir(absl::string_view leaf) const;
-  // Writes pending_progress_.
-  void WriteProgressLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress_mu_);
+  // The progress writer thread: writes the latest report once it is
+  // newer than the last written and kProgressInterval has passed.
+  void ProgressWriterLoop();
+  // Writes the latest report unless it was written already.
+  void WriteLatestProgress() ABSL_LOCKS_EXCLUDED(progress_mu_);
 
   const Options options_;
   std::vector<std::string> log_;
@@ -138,13 +151,21 @@ class JobContext {
       absl::InfinitePast();
   bool cancel_requested_ ABSL_GUARDED_BY(session_mu_) = false;
 
+  // Held across a write, so that writes go out one at a time, each of the
+  // latest report at its time: a later write is never of an older report.
+  // Taken before progress_mu_.
+  absl::Mutex progress_write_mu_ ABSL_ACQUIRED_BEFORE(progress_mu_);
   absl::Mutex progress_mu_;
-  // The last report, and whether it has been written.
-  std::optional<v1::JobProgress> pending_progress_
+  // The last report, and the numbers of the reports made and written.
+  std::optional<v1::JobProgress> latest_progress_
       ABSL_GUARDED_BY(progress_mu_);
-  bool progress_written_ ABSL_GUARDED_BY(progress_mu_) = true;
+  int64_t progress_reported_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  int64_t progress_written_ ABSL_GUARDED_BY(progress_mu_) = 0;
   absl::Time last_progress_write_ ABSL_GUARDED_BY(progress_mu_) =
       absl::InfinitePast();
+  bool closing_ ABSL_GUARDED_BY(progress_mu_) = false;
+  // Started by the first report.
+  std::thread progress_writer_ ABSL_GUARDED_BY(progress_mu_);
 };
 
 // PreparedJob is what a job's long phase produced, ready for the

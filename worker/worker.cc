@@ -218,8 +218,9 @@ bool Worker::RunJob(storage::JobSession& session,
         return session.ReadOnly(fn);
       };
   auto interrupted = [this] { return PastShutdownGrace(); };
-  auto progress_writer = [this, id = job.id](const v1::JobProgress& progress) {
-    return storage::WriteJobProgress(progress_db_, id, progress);
+  auto progress_writer = [this, id = job.id, attempt = job.attempt](
+                             const v1::JobProgress& progress) {
+    return storage::WriteJobProgress(progress_db_, id, attempt, progress);
   };
   auto cancel_reader = [&session, id = job.id] {
     return session.CancelRequested(id);
