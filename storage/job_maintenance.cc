@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "storage/database.h"
@@ -70,6 +71,32 @@ absl::StatusOr<std::unique_ptr<JobMaintenance>> JobMaintenance::Open(
 
 JobMaintenance::JobMaintenance(std::unique_ptr<pqxx::connection> connection)
     : connection_(std::move(connection)) {}
+
+absl::StatusOr<std::vector<int64_t>> EndedJobs(
+    Transaction& tx, const std::vector<int64_t>& ids) {
+  return internal::Guard(
+      "finding ended jobs", [&]() -> absl::StatusOr<std::vector<int64_t>> {
+        std::vector<int64_t> ended;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 "SELECT i FROM unnest($1::bigint[]) i WHERE NOT EXISTS "
+                 "(SELECT 1 FROM jobs j WHERE j.id = i "
+                 "AND j.state IN ('queued', 'running')) ORDER BY i",
+                 absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
+          ended.push_back(row[0].as<int64_t>());
+        }
+        return ended;
+      });
+}
+
+absl::StatusOr<std::vector<int64_t>> JobMaintenance::EndedJobs(
+    const std::vector<int64_t>& ids) {
+  return Guard("finding ended jobs",
+               [&]() -> absl::StatusOr<std::vector<int64_t>> {
+                 pqxx::read_transaction tx(*connection_);
+                 Transaction transaction(tx);
+                 return storage::EndedJobs(transaction, ids);
+               });
+}
 
 bool JobMaintenance::Healthy() const { return connection_->is_open(); }
 

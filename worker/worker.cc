@@ -18,11 +18,17 @@
 #include "storage/job_progress.h"
 #include "storage/notification_listener.h"
 #include "worker/after_commit.h"
+#include "worker/staging_sweep.h"
 
 namespace debrepo::worker {
 namespace {
 
 constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
+
+// How often a worker sweeps its staging root of what ended jobs left (also
+// once at start-up): leftovers are rare (jobs that ended away from the
+// worker that staged them), and a sweep lists the whole root.
+constexpr absl::Duration kStagingSweepInterval = absl::Minutes(10);
 
 }  // namespace
 
@@ -142,7 +148,12 @@ void Worker::ListenerLoop() {
 void Worker::MaintenanceLoop() {
   std::unique_ptr<storage::JobMaintenance> maintenance;
   absl::Time next_prune = absl::Now();
-  while (SleepUnlessStopping(options_.maintenance_interval)) {
+  absl::Time next_sweep = absl::Now();
+  // The first pass runs at once: a restarted worker sweeps before its
+  // first heartbeat interval.
+  bool first = true;
+  while (std::exchange(first, false) ||
+         SleepUnlessStopping(options_.maintenance_interval)) {
     if (maintenance == nullptr || !maintenance->Healthy()) {
       auto opened = storage::JobMaintenance::Open(options_.database_url);
       if (!opened.ok()) {
@@ -150,6 +161,10 @@ void Worker::MaintenanceLoop() {
         continue;
       }
       maintenance = *std::move(opened);
+    }
+    if (absl::Now() >= next_sweep) {
+      SweepStaging(*maintenance);
+      next_sweep = absl::Now() + kStagingSweepInterval;
     }
     absl::StatusOr<storage::RecoveryReport> report =
         maintenance->RecoverOrphans(options_.max_attempts);
@@ -382,6 +397,20 @@ bool Worker::GiveBack(storage::JobSession& session,
   }
   LogInfo("job ", job.id, " given back on shutdown ", where);
   return true;
+}
+
+void Worker::SweepStaging(storage::JobMaintenance& maintenance) {
+  absl::StatusOr<int> removed = RemoveStagingOfEndedJobs(
+      options_.staging_root, [&maintenance](const std::vector<int64_t>& ids) {
+        return maintenance.EndedJobs(ids);
+      });
+  if (!removed.ok()) {
+    LogWarning("sweeping ", options_.staging_root, ": ",
+               removed.status().ToString());
+  } else if (*removed > 0) {
+    LogInfo("removed the staging directories of ", *removed,
+            " ended jobs from ", options_.staging_root);
+  }
 }
 
 void Worker::RemoveStaging(const std::string& path) {
