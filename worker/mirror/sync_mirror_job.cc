@@ -9,6 +9,7 @@
 #include "deb/query.h"
 #include "fetch/downloader.h"
 #include "fetch/http_fetch.h"
+#include "jobs/mirror_update.h"
 #include "mirror/index_decoder.h"
 #include "mirror/index_package.h"
 #include "mirror/index_plan.h"
@@ -142,17 +143,11 @@ absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
 // fields (what a sync's choice depends on).
 bool SameSettings(const v1::Mirror& a, const v1::Mirror& b) {
   auto settings = [](const v1::Mirror& mirror) {
-    v1::Mirror copy;
-    copy.set_archive_url(mirror.archive_url());
-    copy.set_distribution(mirror.distribution());
-    *copy.mutable_components() = mirror.components();
-    *copy.mutable_architectures() = mirror.architectures();
-    copy.set_with_sources(mirror.with_sources());
-    copy.set_with_udebs(mirror.with_udebs());
-    copy.set_filter(mirror.filter());
-    copy.set_filter_with_deps(mirror.filter_with_deps());
-    copy.set_keyring(mirror.keyring());
-    copy.set_ignore_signatures(mirror.ignore_signatures());
+    // The name is the one the sync loaded; the download limit does not
+    // change what is chosen.
+    v1::Mirror copy = jobs::MirrorInputFields(mirror);
+    copy.clear_name();
+    copy.clear_download_limit();
     return copy.SerializeAsString();
   };
   return settings(a) == settings(b);
