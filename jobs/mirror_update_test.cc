@@ -139,9 +139,9 @@ TEST(ApplyMirrorUpdateTest, ChangesOnlyTheNamedFields) {
 // fails here until it is one or the other.
 TEST(MirrorInputFieldsTest, CopiesEveryInputFieldAndNoOutputField) {
   const absl::flat_hash_set<std::string> output_only = {
-      "create_time",   "keyring_fingerprints", "status",
-      "last_sync_time", "package_count",       "release_date",
-      "release_suite", "release_codename",     "snapshots"};
+      "create_time",    "keyring_fingerprints", "status",
+      "last_sync_time", "package_count",        "release_date",
+      "release_suite",  "release_codename",     "snapshots"};
   const google::protobuf::Descriptor& descriptor = *v1::Mirror::descriptor();
   for (int i = 0; i < descriptor.field_count(); ++i) {
     const google::protobuf::FieldDescriptor& field = *descriptor.field(i);

@@ -185,10 +185,9 @@ absl::StatusOr<v1::Job> ImportFromMirror(
   }
   RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
   if (request.architectures_size() > jobs::kMaxMirrorArchitectures) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(request.architectures_size(),
-                     " architectures; name at most ",
-                     jobs::kMaxMirrorArchitectures));
+    return absl::InvalidArgumentError(absl::StrCat(
+        request.architectures_size(), " architectures; name at most ",
+        jobs::kMaxMirrorArchitectures));
   }
   for (const std::string& architecture : request.architectures()) {
     RETURN_IF_ERROR(deb::ValidateArchitecture(architecture));

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <utility>
 
-#include "jobs/mirror_update.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "jobs/mirror_update.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 #include "storage/snapshot_store.h"

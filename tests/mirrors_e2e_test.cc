@@ -85,10 +85,10 @@ TEST_F(MirrorsE2eTest, CreateGetListEditRenameDrop) {
   v1::GetJobRequest get_job;
   get_job.set_id(created.job.id());
   v1::Job create_job;
-  ASSERT_TRUE(stack_.jobs(1)
-                  .GetJob(Deadline(absl::Seconds(10)).get(), get_job,
-                          &create_job)
-                  .ok());
+  ASSERT_TRUE(
+      stack_.jobs(1)
+          .GetJob(Deadline(absl::Seconds(10)).get(), get_job, &create_job)
+          .ok());
   EXPECT_TRUE(create_job.args().create_mirror().mirror().keyring().empty());
   EXPECT_THAT(create_job.args().create_mirror().mirror().keyring_fingerprints(),
               SizeIs(1));

@@ -81,7 +81,8 @@ TEST(RecoveryTest, AStartingWorkerSweepsTheStagingOfEndedJobs) {
     std::ofstream(staging + "/" + directory + "/partial") << "bytes";
     return staging + "/" + directory;
   };
-  const std::string ended = stage(absl::StrCat("job-", done.job.id(), "/shared"));
+  const std::string ended =
+      stage(absl::StrCat("job-", done.job.id(), "/shared"));
   const std::string pruned = stage("job-999999/attempt-1");
   const std::string running = stage(absl::StrCat("job-", held.id(), "/shared"));
   const std::string other = stage("not-a-job");
@@ -91,8 +92,8 @@ TEST(RecoveryTest, AStartingWorkerSweepsTheStagingOfEndedJobs) {
          (std::filesystem::exists(ended) || std::filesystem::exists(pruned))) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_FALSE(std::filesystem::exists(
-      absl::StrCat(staging, "/job-", done.job.id())));
+  EXPECT_FALSE(
+      std::filesystem::exists(absl::StrCat(staging, "/job-", done.job.id())));
   EXPECT_FALSE(std::filesystem::exists(staging + "/job-999999"));
   EXPECT_TRUE(std::filesystem::exists(running + "/partial"));
   EXPECT_TRUE(std::filesystem::exists(other + "/partial"));

@@ -57,8 +57,8 @@ bool JobContext::CancelRequested() {
   last_cancel_check_ = absl::Now();
   absl::StatusOr<bool> requested = options_.cancel_reader();
   if (!requested.ok()) {
-    LogWarning("job ", options_.job_id, ": cannot check for a cancel: ",
-               requested.status().ToString());
+    LogWarning("job ", options_.job_id,
+               ": cannot check for a cancel: ", requested.status().ToString());
     return false;
   }
   cancel_requested_ = *requested;
@@ -68,8 +68,7 @@ bool JobContext::CancelRequested() {
 absl::Status JobContext::StopRequested() {
   if (Interrupted()) return absl::CancelledError("the worker is stopping");
   if (CancelRequested()) {
-    return absl::CancelledError(
-        "cancelled while it ran; nothing was recorded");
+    return absl::CancelledError("cancelled while it ran; nothing was recorded");
   }
   return absl::OkStatus();
 }

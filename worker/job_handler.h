@@ -157,8 +157,7 @@ class JobContext {
   absl::Mutex progress_write_mu_ ABSL_ACQUIRED_BEFORE(progress_mu_);
   absl::Mutex progress_mu_;
   // The last report, and the numbers of the reports made and written.
-  std::optional<v1::JobProgress> latest_progress_
-      ABSL_GUARDED_BY(progress_mu_);
+  std::optional<v1::JobProgress> latest_progress_ ABSL_GUARDED_BY(progress_mu_);
   int64_t progress_reported_ ABSL_GUARDED_BY(progress_mu_) = 0;
   int64_t progress_written_ ABSL_GUARDED_BY(progress_mu_) = 0;
   absl::Time last_progress_write_ ABSL_GUARDED_BY(progress_mu_) =

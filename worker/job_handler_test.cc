@@ -152,11 +152,11 @@ TEST(JobContextTest, ReportingNeverWaitsForAWrite) {
   absl::Notification release;
   ProgressLog log;
   JobContext::Options options = OptionsFor(1, 1, TestRoot("progress3"));
-  options.progress_writer = [&release, writer = log.Writer()](
-                                const v1::JobProgress& progress) {
-    release.WaitForNotificationWithTimeout(absl::Seconds(10));
-    return writer(progress);
-  };
+  options.progress_writer =
+      [&release, writer = log.Writer()](const v1::JobProgress& progress) {
+        release.WaitForNotificationWithTimeout(absl::Seconds(10));
+        return writer(progress);
+      };
   JobContext context(std::move(options));
   const absl::Time start = absl::Now();
   for (int64_t done = 1; done <= 50; ++done) {

@@ -118,13 +118,14 @@ absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
       ASSIGN_OR_RETURN(std::unique_ptr<mirror::IndexDecoder> decoder,
                        mirror::IndexDecoder::Create(form, url, on_stanza));
       // One byte over the Size lets the decoder say the index is too long.
-      absl::Status fetched = fetch::FetchStream(
-          url, FetchOptionsFor(options, form.size + 1),
-          [&](absl::string_view chunk) {
-            // An index can take long: a cancel lands within it.
-            RETURN_IF_ERROR(context.StopRequested());
-            return decoder->Feed(chunk);
-          });
+      absl::Status fetched =
+          fetch::FetchStream(url, FetchOptionsFor(options, form.size + 1),
+                             [&](absl::string_view chunk) {
+                               // An index can take long: a cancel lands within
+                               // it.
+                               RETURN_IF_ERROR(context.StopRequested());
+                               return decoder->Feed(chunk);
+                             });
       if (fetched.code() == absl::StatusCode::kNotFound) {
         tried.push_back(url);
         continue;
@@ -226,8 +227,8 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
       }
       return absl::OkStatus();
     };
-    RETURN_IF_ERROR(
-        AsJobFailure(ReadIndex(mirror, release, index, options_, on_stanza, context)));
+    RETURN_IF_ERROR(AsJobFailure(
+        ReadIndex(mirror, release, index, options_, on_stanza, context)));
     progress.set_indices_done(progress.indices_done() + 1);
     context.ReportProgress(progress);
   }
