@@ -6,6 +6,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -78,8 +79,8 @@ int64_t ContentRangeStart(absl::string_view value) {
 
 absl::Status CheckHttpUrl(absl::string_view url) {
   if (!IsHttpScheme(SchemeOf(url)) || !absl::StrContains(url, "://")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", url, "\" is not an http:// or https:// URL"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", absl::CHexEscape(url), "\" is not an http:// or https:// URL"));
   }
   return absl::OkStatus();
 }
@@ -89,15 +90,15 @@ absl::Status CheckRedirect(absl::string_view from_url,
   const std::string to_scheme = SchemeOf(to_url);
   if (!IsHttpScheme(to_scheme)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        from_url, " redirects to ", to_url,
+        absl::CHexEscape(from_url), " redirects to ", absl::CHexEscape(to_url),
         ", which is not an http or https URL; only http and https redirects "
         "are followed: use the archive's final http(s) URL"));
   }
   if (SchemeOf(from_url) == "https" && to_scheme == "http") {
-    return absl::FailedPreconditionError(
-        absl::StrCat(from_url, " redirects to ", to_url,
-                     ", from https to plain http; such redirects are refused: "
-                     "use an archive URL that stays on https, or an http URL"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        absl::CHexEscape(from_url), " redirects to ", absl::CHexEscape(to_url),
+        ", from https to plain http; such redirects are refused: "
+        "use an archive URL that stays on https, or an http URL"));
   }
   return absl::OkStatus();
 }
@@ -133,7 +134,7 @@ absl::Status CurlTransfer::Start(const std::string& url, int64_t range_start,
                                  const TransferTimeouts& timeouts,
                                  TransferBody body) {
   curl_easy_reset(handle_);
-  url_ = url;
+  display_url_ = absl::CHexEscape(url);
   range_start_ = range_start;
   timeouts_ = timeouts;
   body_ = std::move(body);
@@ -141,9 +142,15 @@ absl::Status CurlTransfer::Start(const std::string& url, int64_t range_start,
   response_seen_ = false;
   body_started_ = false;
   discarding_ = false;
+  discarded_ = 0;
+  location_header_.clear();
+  discard_limit_reached_ = false;
   paused_ = false;
   stalled_ = false;
+  too_slow_ = false;
   last_activity_ = absl::Now();
+  window_start_ = last_activity_;
+  window_bytes_ = 0;
   body_error_ = absl::OkStatus();
   error_buffer_[0] = '\0';
   if (absl::Status checked = CheckHttpUrl(url); !checked.ok()) return checked;
@@ -167,9 +174,17 @@ size_t CurlTransfer::OnHeader(char* data, size_t size, size_t count,
                               void* self_pointer) {
   auto* self = static_cast<CurlTransfer*>(self_pointer);
   self->last_activity_ = absl::Now();
+  // Throughput counts from the server's first byte: connecting has its own
+  // timeout.
+  if (self->window_bytes_ == 0) self->window_start_ = self->last_activity_;
+  self->window_bytes_ += size * count;
   const absl::string_view line(data, size * count);
   if (absl::StartsWith(line, "HTTP/")) {
     self->content_range_start_ = -1;  // a new response (after a 100)
+    self->location_header_.clear();
+  } else if (absl::StartsWithIgnoreCase(line, "location:")) {
+    self->location_header_ = std::string(
+        absl::StripAsciiWhitespace(line.substr(strlen("location:"))));
   } else if (absl::StartsWithIgnoreCase(line, "content-range:")) {
     self->content_range_start_ =
         ContentRangeStart(line.substr(strlen("content-range:")));
@@ -188,7 +203,7 @@ absl::Status CurlTransfer::BeginBody() {
   if (http_code == 206) {
     if (content_range_start_ != range_start_) {
       return absl::FailedPreconditionError(absl::StrCat(
-          url_, " answered a request for bytes from ", range_start_,
+          display_url_, " answered a request for bytes from ", range_start_,
           " on with a partial response starting at ", content_range_start_));
     }
     start = content_range_start_;
@@ -209,21 +224,54 @@ size_t CurlTransfer::OnBody(char* data, size_t size, size_t count,
     self->body_error_ = self->BeginBody();
     if (!self->body_error_.ok()) return 0;  // aborts with CURLE_WRITE_ERROR
   }
-  if (self->discarding_) return bytes;
+  if (self->discarding_) {
+    self->window_bytes_ += bytes;
+    self->discarded_ += bytes;
+    if (self->discarded_ > kMaxDiscardedBytes) {
+      self->discard_limit_reached_ = true;
+      return 0;  // aborts with CURLE_WRITE_ERROR; Finish knows why
+    }
+    return bytes;
+  }
   if (self->body_.pause && self->body_.pause()) {
     self->paused_ = true;
+    self->paused_at_ = absl::Now();
     return CURL_WRITEFUNC_PAUSE;
   }
+  self->window_bytes_ += bytes;
+  const absl::Time before_sink = absl::Now();
   self->body_error_ = self->body_.chunk(absl::string_view(data, bytes));
-  // Time the chunk took (a slow sink) is ours, not a stall of the server's.
+  // Time the chunk took (a slow sink) is ours, not a stall of the server's
+  // nor its slowness.
   self->last_activity_ = absl::Now();
+  self->window_start_ += self->last_activity_ - before_sink;
   return self->body_error_.ok() ? bytes : 0;
 }
 
+std::string CurlTransfer::ResolveLocation() const {
+  char* effective_url = nullptr;
+  curl_easy_getinfo(handle_, CURLINFO_EFFECTIVE_URL, &effective_url);
+  if (effective_url == nullptr) return "";
+  CURLU* url = curl_url();
+  if (url == nullptr) return "";
+  std::string resolved;
+  char* text = nullptr;
+  if (curl_url_set(url, CURLUPART_URL, effective_url, 0) == CURLUE_OK &&
+      curl_url_set(url, CURLUPART_URL, location_header_.c_str(),
+                   CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE) == CURLUE_OK &&
+      curl_url_get(url, CURLUPART_URL, &text, 0) == CURLUE_OK) {
+    resolved = text;
+    curl_free(text);
+  }
+  curl_url_cleanup(url);
+  return resolved;
+}
+
 void CurlTransfer::Resume() {
-  // Paused time is not a stall of the server's.
+  // Paused time is not a stall of the server's, nor its slowness.
   paused_ = false;
   last_activity_ = absl::Now();
+  window_start_ += last_activity_ - paused_at_;
   curl_easy_pause(handle_, CURLPAUSE_CONT);
 }
 
@@ -231,9 +279,20 @@ int CurlTransfer::OnProgress(void* self_pointer, curl_off_t, curl_off_t,
                              curl_off_t, curl_off_t) {
   auto* self = static_cast<CurlTransfer*>(self_pointer);
   if (self->paused_) return 0;  // we, not the server, hold it up
-  if (absl::Now() - self->last_activity_ > self->timeouts_.stall_timeout) {
+  const absl::Time now = absl::Now();
+  if (now - self->last_activity_ > self->timeouts_.stall_timeout) {
     self->stalled_ = true;
     return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
+  }
+  const absl::Duration window = now - self->window_start_;
+  if (window >= self->timeouts_.stall_timeout) {
+    if (self->window_bytes_ <
+        self->timeouts_.min_bytes_per_second * absl::ToDoubleSeconds(window)) {
+      self->too_slow_ = true;
+      return 1;
+    }
+    self->window_start_ = now;
+    self->window_bytes_ = 0;
   }
   return 0;
 }
@@ -251,15 +310,27 @@ TransferOutcome CurlTransfer::Finish(CURLcode code) {
   if (stalled_) {
     outcome.kind = TransferOutcome::Kind::kRetryable;
     outcome.status = absl::DeadlineExceededError(
-        absl::StrCat(url_, " sent no data for ",
+        absl::StrCat(display_url_, " sent no data for ",
                      absl::FormatDuration(timeouts_.stall_timeout),
                      " (the server or the network stalled)"));
     return outcome;
   }
-  if (code != CURLE_OK) {
-    const std::string detail =
-        error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(code);
-    const std::string message = absl::StrCat("fetching ", url_, ": ", detail);
+  if (too_slow_) {
+    outcome.kind = TransferOutcome::Kind::kRetryable;
+    outcome.status = absl::DeadlineExceededError(absl::StrCat(
+        display_url_, " sent less than ", timeouts_.min_bytes_per_second,
+        " bytes a second over ", absl::FormatDuration(timeouts_.stall_timeout),
+        " (the server or the network is too slow)"));
+    return outcome;
+  }
+  // Past kMaxDiscardedBytes the body was cut off on purpose: the response
+  // itself (an error or a redirect) is the outcome.
+  if (code != CURLE_OK && !discard_limit_reached_) {
+    // curl's message may quote the server (a host name, a header).
+    const std::string detail = absl::CHexEscape(
+        error_buffer_[0] != '\0' ? error_buffer_ : curl_easy_strerror(code));
+    const std::string message =
+        absl::StrCat("fetching ", display_url_, ": ", detail);
     switch (code) {
       case CURLE_UNSUPPORTED_PROTOCOL:
       case CURLE_URL_MALFORMAT:
@@ -297,10 +368,16 @@ TransferOutcome CurlTransfer::Finish(CURLcode code) {
     case 308: {
       char* location = nullptr;
       curl_easy_getinfo(handle_, CURLINFO_REDIRECT_URL, &location);
+      // libcurl resolves the Location only for a body read to its end.
+      std::string resolved;
+      if (location == nullptr && !location_header_.empty()) {
+        resolved = ResolveLocation();
+        if (!resolved.empty()) location = resolved.data();
+      }
       if (location == nullptr) {
         outcome.kind = TransferOutcome::Kind::kFailed;
         outcome.status = absl::FailedPreconditionError(absl::StrCat(
-            url_, " answered HTTP ", http_code, " without a Location"));
+            display_url_, " answered HTTP ", http_code, " without a Location"));
         return outcome;
       }
       outcome.kind = TransferOutcome::Kind::kRedirect;
@@ -311,7 +388,7 @@ TransferOutcome CurlTransfer::Finish(CURLcode code) {
     case 410:
       outcome.kind = TransferOutcome::Kind::kFailed;
       outcome.status = absl::NotFoundError(
-          absl::StrCat(url_, " does not exist (HTTP ", http_code, ")"));
+          absl::StrCat(display_url_, " does not exist (HTTP ", http_code, ")"));
       return outcome;
     case 408:
     case 429:
@@ -320,13 +397,13 @@ TransferOutcome CurlTransfer::Finish(CURLcode code) {
       if (http_code < 500) {
         outcome.kind = TransferOutcome::Kind::kFailed;
         outcome.status = absl::FailedPreconditionError(
-            absl::StrCat(url_, " answered HTTP ", http_code));
+            absl::StrCat(display_url_, " answered HTTP ", http_code));
         return outcome;
       }
   }
   outcome.kind = TransferOutcome::Kind::kRetryable;
-  outcome.status =
-      absl::UnavailableError(absl::StrCat(url_, " answered HTTP ", http_code));
+  outcome.status = absl::UnavailableError(
+      absl::StrCat(display_url_, " answered HTTP ", http_code));
   return outcome;
 }
 

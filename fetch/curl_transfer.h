@@ -44,13 +44,23 @@ absl::Duration RetryDelay(int failed_tries, absl::Duration first_delay);
 struct TransferTimeouts {
   // Until the TCP (and TLS) connection is up.
   absl::Duration connect_timeout = absl::Seconds(30);
-  // Longest time without receiving a byte (headers or body) once started.
+  // Longest time without receiving a byte (headers or body) once started;
+  // also the window over which min_bytes_per_second is measured.
   absl::Duration stall_timeout = absl::Seconds(60);
+  // Slowest throughput accepted over a stall_timeout window (time paused by
+  // TransferBody::pause excluded): a server trickling a byte now and then
+  // must not hold a transfer forever (curl's LOW_SPEED_LIMIT).
+  int64_t min_bytes_per_second = 1024;
 };
 
+// kMaxDiscardedBytes is how much of an error or redirect response's body is
+// read (and thrown away) before the transfer ends anyway: such bodies are
+// not needed, and an endless one must not hold a transfer forever.
+inline constexpr int64_t kMaxDiscardedBytes = 64 * 1024;
+
 // TransferBody receives the body of a successful (200 or 206) response;
-// error responses' bodies are discarded. An error from either function
-// aborts the transfer and becomes its result.
+// other responses' bodies are discarded (at most kMaxDiscardedBytes read). An
+// error from either function aborts the transfer and becomes its result.
 struct TransferBody {
   // Begin is called once before the first body byte (or at the end for an
   // empty body) with the offset in the file at which the body starts (0,
@@ -74,7 +84,8 @@ struct TransferOutcome {
   };
   Kind kind = Kind::kFailed;
   // Why, for kRetryable and kFailed: UNAVAILABLE for network trouble and
-  // server errors, DEADLINE_EXCEEDED for a stall, NOT_FOUND for 404 and
+  // server errors, DEADLINE_EXCEEDED for a stall or a trickle below
+  // TransferTimeouts::min_bytes_per_second, NOT_FOUND for 404 and
   // 410, FAILED_PRECONDITION for other refusals, or the body's error.
   absl::Status status;
   std::string redirect_url;
@@ -120,12 +131,18 @@ class CurlTransfer {
                         curl_off_t download_now, curl_off_t upload_total,
                         curl_off_t upload_now);
 
+  // ResolveLocation is location_header_ resolved against the request's
+  // URL, or "" when it cannot be.
+  std::string ResolveLocation() const;
+
   // BeginBody decides whether this response's body is the file's and, if
   // so, calls body_.begin.
   absl::Status BeginBody();
 
   CURL* const handle_;
-  std::string url_;
+  // The URL as messages show it (CHexEscape'd: after a redirect it is the
+  // server's text, which may be anything).
+  std::string display_url_;
   int64_t range_start_ = 0;
   TransferTimeouts timeouts_;
   TransferBody body_;
@@ -134,9 +151,18 @@ class CurlTransfer {
   bool response_seen_ = false;  // the first body callback ran
   bool body_started_ = false;   // body_.begin was called
   bool discarding_ = false;     // an error response's body
-  bool paused_ = false;         // by TransferBody::pause, until Resume
+  int64_t discarded_ = 0;       // bytes of it read
+  bool discard_limit_reached_ = false;
+  std::string location_header_;  // of the current response
+  bool paused_ = false;          // by TransferBody::pause, until Resume
+  absl::Time paused_at_;
   bool stalled_ = false;
+  bool too_slow_ = false;  // below min_bytes_per_second
   absl::Time last_activity_;
+  // The current throughput window: when it began (moved on by the time
+  // paused) and the bytes received in it.
+  absl::Time window_start_;
+  int64_t window_bytes_ = 0;
   absl::Status body_error_;
   char error_buffer_[CURL_ERROR_SIZE];
 };

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
@@ -149,6 +150,10 @@ struct Download {
   const std::string& Url() const {
     return redirect_url.empty() ? item->url : redirect_url;
   }
+
+  // DisplayUrl is Url as messages show it (after a redirect it is the
+  // server's text).
+  std::string DisplayUrl() const { return absl::CHexEscape(Url()); }
 };
 
 absl::Status WriteAll(int fd, int64_t offset, absl::string_view bytes,
@@ -436,7 +441,9 @@ class Downloader {
     }
     RETURN_IF_ERROR(download.transfer->Start(
         download.Url(), download.have,
-        {options_.connect_timeout, options_.stall_timeout}, std::move(body)));
+        {options_.connect_timeout, options_.stall_timeout,
+         options_.min_bytes_per_second},
+        std::move(body)));
     curl_easy_setopt(download.transfer->handle(), CURLOPT_PRIVATE, &download);
     const CURLMcode added =
         curl_multi_add_handle(multi_, download.transfer->handle());
@@ -479,7 +486,7 @@ class Downloader {
 
   absl::Status TooLarge(const Download& download) const {
     return absl::FailedPreconditionError(absl::StrCat(
-        download.Url(), " is larger than the ", download.item->size,
+        download.DisplayUrl(), " is larger than the ", download.item->size,
         " bytes its index lists; the archive changed under its index or "
         "serves something else: sync again later"));
   }
@@ -504,7 +511,7 @@ class Downloader {
       case TransferOutcome::Kind::kComplete:
         if (download.have != download.item->size) {
           return absl::FailedPreconditionError(absl::StrCat(
-              download.Url(), " ended after ", download.have,
+              download.DisplayUrl(), " ended after ", download.have,
               " bytes, but its index lists ", download.item->size,
               "; the archive changed under its index or the server "
               "truncates files: sync again later"));
@@ -515,7 +522,7 @@ class Downloader {
         if (++download.redirects > kMaxRedirects) {
           return absl::FailedPreconditionError(absl::StrCat(
               download.item->url, " redirects more than ", kMaxRedirects,
-              " times (last to ", outcome.redirect_url, ")"));
+              " times (last to ", absl::CHexEscape(outcome.redirect_url), ")"));
         }
         download.redirect_url = outcome.redirect_url;
         return StartRequest(download);
@@ -573,7 +580,7 @@ class Downloader {
       }
       if (!download.assembled) {
         return absl::FailedPreconditionError(absl::StrCat(
-            download.Url(), " does not have the SHA-256 ", item.sha256,
+            download.DisplayUrl(), " does not have the SHA-256 ", item.sha256,
             " its index lists; the archive changed under its index or the "
             "file is damaged: sync again later"));
       }

@@ -43,6 +43,10 @@ struct DownloadOptions {
   absl::Duration connect_timeout = absl::Seconds(30);
   // Longest time one transfer may go without a byte.
   absl::Duration stall_timeout = absl::Seconds(60);
+  // Slowest throughput one transfer may have over a stall_timeout window
+  // (time paused by bytes_per_second excluded): a server trickling bytes
+  // must not hold a download forever.
+  int64_t min_bytes_per_second = 1024;
   // Wait after a file's first failed request; it doubles with each failure
   // (jittered, at most 30 s).
   absl::Duration first_retry_delay = absl::Milliseconds(500);

@@ -259,7 +259,7 @@ TEST_F(DownloaderTest, ResumesADroppedConnectionWithRange) {
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->downloaded_files, 1);
   EXPECT_EQ(Stored(file), file.content);
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("-", "bytes=100000-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("", "bytes=100000-"));
 }
 
 TEST_F(DownloaderTest, ResumesAfterAStall) {
@@ -267,7 +267,7 @@ TEST_F(DownloaderTest, ResumesAfterAStall) {
   const DownloadItem item = Item(file, "/stallonce/150000");
   ASSERT_THAT(DownloadToBlobStore({item}, *store_, Quick()), IsOk());
   EXPECT_EQ(Stored(file), file.content);
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("-", "bytes=150000-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("", "bytes=150000-"));
 }
 
 TEST_F(DownloaderTest, ResumesAPartialFileOfAnEarlierAttempt) {
@@ -309,7 +309,7 @@ TEST_F(DownloaderTest, DamagedPartialFileStartsOver) {
   const DownloadItem item = Item(file);
   ASSERT_THAT(DownloadToBlobStore({item}, *store_, Quick()), IsOk());
   EXPECT_EQ(Stored(file), file.content);
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("bytes=100000-", "-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("bytes=100000-", ""));
 }
 
 TEST_F(DownloaderTest, LongerPartialFileStartsOver) {
@@ -320,7 +320,7 @@ TEST_F(DownloaderTest, LongerPartialFileStartsOver) {
   const DownloadItem item = Item(file);
   ASSERT_THAT(DownloadToBlobStore({item}, *store_, Quick()), IsOk());
   EXPECT_EQ(Stored(file), file.content);
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre(""));
 }
 
 TEST_F(DownloaderTest, ServerIgnoringRangeSendsTheWholeFile) {
@@ -397,7 +397,7 @@ TEST_F(DownloaderTest, PersistentStallIsADeadlineAfterTheTries) {
   EXPECT_THAT(report.status().message(), HasSubstr(item.url));
   EXPECT_LT(absl::Now() - start, absl::Seconds(8));
   // The second try asked for the rest only.
-  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("-", "bytes=1000-"));
+  EXPECT_THAT(RangesOf(item), ::testing::ElementsAre("", "bytes=1000-"));
   // What arrived stays for the next attempt.
   EXPECT_EQ(ReadFile(PartialPath(file)), file.content.substr(0, 2000));
 }
@@ -523,6 +523,47 @@ TEST_F(DownloaderTest, TimePausedByTheRateLimitIsNoStall) {
   options.bytes_per_second = 5000;
   options.max_tries = 1;
   ASSERT_THAT(DownloadToBlobStore({Item(file)}, *store_, options), IsOk());
+  EXPECT_EQ(Stored(file), file.content);
+}
+
+TEST_F(DownloaderTest, TimePausedByTheRateLimitIsNotSlowness) {
+  // The rate limit holds the transfer paused most of the time, far below
+  // the (high) floor; the server itself is fast.
+  const ServedFile file = Serve(30000);
+  DownloadOptions options = Quick();
+  options.bytes_per_second = 5000;
+  options.min_bytes_per_second = 100000;
+  options.max_tries = 1;
+  ASSERT_THAT(DownloadToBlobStore({Item(file)}, *store_, options), IsOk());
+  EXPECT_EQ(Stored(file), file.content);
+}
+
+TEST_F(DownloaderTest, TrickleBelowTheMinimumThroughputIsADeadline) {
+  const ServedFile file = Serve(100);
+  DownloadOptions options = Quick();
+  options.max_tries = 1;
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<DownloadReport> report =
+      DownloadToBlobStore({Item(file, "/trickle/20")}, *store_, options);
+  EXPECT_THAT(report, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(report.status().message(), HasSubstr("/trickle/20/"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(DownloaderTest, EndlessErrorBodyEndsAtItsStatus) {
+  const ServedFile file = Serve(1000);
+  DownloadOptions options = Quick();
+  options.max_tries = 2;
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<DownloadReport> report = DownloadToBlobStore(
+      {Item(file, "/endless-status/503")}, *store_, options);
+  EXPECT_THAT(report, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(report.status().message(), HasSubstr("HTTP 503"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  // A redirect with an endless body is still followed.
+  ASSERT_THAT(DownloadToBlobStore({Item(file, "/endless-status/302")}, *store_,
+                                  Quick()),
+              IsOk());
   EXPECT_EQ(Stored(file), file.content);
 }
 

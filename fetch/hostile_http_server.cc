@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -15,16 +17,22 @@ namespace debrepo::fetch {
 
 absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Start(
     const std::string& root) {
-  return Run(root, /*tls=*/false);
+  return Run(root, /*tls=*/false, /*rules_path=*/"");
+}
+
+absl::StatusOr<std::unique_ptr<HostileHttpServer>>
+HostileHttpServer::StartWithRules(const std::string& root,
+                                  const std::string& rules_path) {
+  return Run(root, /*tls=*/false, rules_path);
 }
 
 absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::StartTls(
     const std::string& root) {
-  return Run(root, /*tls=*/true);
+  return Run(root, /*tls=*/true, /*rules_path=*/"");
 }
 
 absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Run(
-    const std::string& root, bool tls) {
+    const std::string& root, bool tls, const std::string& rules_path) {
   static std::atomic<int> servers{0};
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string dir =
@@ -43,6 +51,7 @@ absl::StatusOr<std::unique_ptr<HostileHttpServer>> HostileHttpServer::Run(
       port_file,
       "--log",
       server->log_path_};
+  if (!rules_path.empty()) args.insert(args.end(), {"--rules", rules_path});
   if (tls) {
     const std::string cert = dir + "/cert.pem";
     const std::string key = dir + "/key.pem";
@@ -81,10 +90,17 @@ std::vector<LoggedRequest> HostileHttpServer::Requests() const {
   std::string line;
   while (std::getline(in, line)) {
     std::vector<std::string> fields = absl::StrSplit(line, '\t');
-    if (fields.size() != 2) continue;  // a line being written
-    requests.push_back({fields[0], fields[1]});
+    LoggedRequest request;
+    if (fields.size() != 3 || !absl::SimpleAtoi(fields[2], &request.status)) {
+      continue;  // a line being written
+    }
+    request.path = std::move(fields[0]);
+    request.range = std::move(fields[1]);
+    requests.push_back(std::move(request));
   }
   return requests;
 }
+
+void HostileHttpServer::ClearRequests() { std::filesystem::remove(log_path_); }
 
 }  // namespace debrepo::fetch

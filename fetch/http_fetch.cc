@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "fetch/curl_transfer.h"
@@ -11,10 +12,10 @@ namespace debrepo::fetch {
 namespace {
 
 absl::Status TooLarge(absl::string_view url, int64_t max_bytes) {
-  return absl::FailedPreconditionError(
-      absl::StrCat(url, " is larger than the limit of ", max_bytes,
-                   " bytes for it; the server sends something else than "
-                   "the file, or the file is not what it should be"));
+  return absl::FailedPreconditionError(absl::StrCat(
+      absl::CHexEscape(url), " is larger than the limit of ", max_bytes,
+      " bytes for it; the server sends something else than "
+      "the file, or the file is not what it should be"));
 }
 
 }  // namespace
@@ -26,7 +27,8 @@ absl::Status FetchStream(
   ASSIGN_OR_RETURN(std::unique_ptr<CurlTransfer> transfer,
                    CurlTransfer::Create());
   const TransferTimeouts timeouts = {options.connect_timeout,
-                                     options.stall_timeout};
+                                     options.stall_timeout,
+                                     options.min_bytes_per_second};
   bool sink_took_bytes = false;
   int64_t received = 0;
   std::string current_url;
@@ -55,9 +57,9 @@ absl::Status FetchStream(
       if (outcome.kind != TransferOutcome::Kind::kRedirect) break;
       RETURN_IF_ERROR(CheckRedirect(current_url, outcome.redirect_url));
       if (redirects == kMaxRedirects) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(url, " redirects more than ", kMaxRedirects,
-                         " times (last to ", outcome.redirect_url, ")"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            url, " redirects more than ", kMaxRedirects, " times (last to ",
+            absl::CHexEscape(outcome.redirect_url), ")"));
       }
       current_url = outcome.redirect_url;
     }

@@ -26,6 +26,10 @@ struct FetchOptions {
   // Longest time without a byte from the server (DEADLINE_EXCEEDED naming
   // the URL when no try is left).
   absl::Duration stall_timeout = absl::Seconds(60);
+  // Slowest throughput accepted over a stall_timeout window
+  // (DEADLINE_EXCEEDED naming the URL when no try is left): a server
+  // trickling bytes must not hold a fetch forever.
+  int64_t min_bytes_per_second = 1024;
   // Tries in all (at least 1); see FetchStream for which failures retry.
   int max_tries = 5;
   // Wait after the first failed try; it doubles with each failure (jittered,

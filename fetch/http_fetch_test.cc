@@ -26,6 +26,17 @@ using ::testing::SizeIs;
 
 // kFileSize is large enough that a body takes several chunks.
 constexpr int kFileSize = 300 * 1000;
+// kSmallFileSize is the size of "Small", which a trickle takes seconds over.
+constexpr int kSmallFileSize = 100;
+
+// IsPrintableAscii is true when `text` has no byte outside 0x20-0x7e (what
+// a message quoting a hostile server must be).
+bool IsPrintableAscii(absl::string_view text) {
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 class HttpFetchTest : public ::testing::Test {
  protected:
@@ -36,6 +47,8 @@ class HttpFetchTest : public ::testing::Test {
     content_ = new std::string(kFileSize, '\0');
     for (char& c : *content_) c = absl::Uniform<unsigned char>(random);
     std::ofstream(*root_ + "/Release", std::ios::binary) << *content_;
+    std::ofstream(*root_ + "/Small", std::ios::binary)
+        << std::string(kSmallFileSize, 's');
     auto server = HostileHttpServer::Start(*root_);
     ASSERT_THAT(server, IsOk());
     server_ = server->release();
@@ -139,6 +152,24 @@ TEST_F(HttpFetchTest, ServerErrorsBeyondTheTriesAreUnavailable) {
   EXPECT_EQ(RequestsOf("/flaky/5/Release"), 3);
 }
 
+TEST_F(HttpFetchTest, EndlessErrorBodyEndsAtItsStatus) {
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<std::string> body =
+      FetchToString(server_->Url("/endless-status/503/Release"), Quick());
+  EXPECT_THAT(body, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(body.status().message(), HasSubstr("HTTP 503"));
+  EXPECT_EQ(RequestsOf("/endless-status/503/Release"), 3);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
+TEST_F(HttpFetchTest, EndlessRedirectBodyIsStillFollowed) {
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(
+      FetchToString(server_->Url("/endless-status/302/Release"), Quick()),
+      IsOkAndHolds(*content_));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 TEST_F(HttpFetchTest, RefusedConnectionIsUnavailable) {
   // Port 1 on loopback: nothing listens there.
   FetchOptions options = Quick();
@@ -207,6 +238,25 @@ TEST_F(HttpFetchTest, StallMidBodyIsADeadlineNotRetriedAfterBytes) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+TEST_F(HttpFetchTest, TrickleBelowTheMinimumThroughputIsADeadline) {
+  // 20 bytes a second would take 5 s over the file; the floor of 1 KiB/s
+  // over the 1 s window ends it after about a second.
+  const absl::Time start = absl::Now();
+  const absl::StatusOr<std::string> body =
+      FetchToString(server_->Url("/trickle/20/Small"), Quick());
+  EXPECT_THAT(body, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(body.status().message(), HasSubstr("/trickle/20/Small"));
+  EXPECT_THAT(body.status().message(), HasSubstr("bytes a second"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST_F(HttpFetchTest, SlowButSteadyServerIsNotATrickle) {
+  FetchOptions options = Quick();
+  options.min_bytes_per_second = 10;
+  EXPECT_THAT(FetchToString(server_->Url("/trickle/50/Small"), options),
+              IsOkAndHolds(std::string(kSmallFileSize, 's')));
+}
+
 TEST_F(HttpFetchTest, StallBeforeAnswerIsRetriedThenADeadline) {
   const absl::Time start = absl::Now();
   const absl::Status status =
@@ -255,6 +305,16 @@ TEST_F(HttpFetchTest, RefusesRedirectsToOtherSchemes) {
         << target;
     EXPECT_THAT(status.message(), HasSubstr("only http and https redirects"));
   }
+}
+
+TEST_F(HttpFetchTest, HostileLocationIsEscapedInTheMessage) {
+  const absl::Status status =
+      FetchToString(server_->Url("/redirect/ftp%3A%2F%2F%FF%FE%1B%5B2J%2Fx"),
+                    Quick())
+          .status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(status.message(), HasSubstr("ftp://\\xff\\xfe"));
+  EXPECT_TRUE(IsPrintableAscii(status.message())) << status.message();
 }
 
 TEST_F(HttpFetchTest, EndlessRedirectsEnd) {

@@ -5,13 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "deb/testing/commands.h"
 #include "deb/testing/files.h"
 #include "deb/testing/gpg_keys.h"
@@ -44,19 +43,6 @@ std::string JsonString(const std::string& text) {
   return quoted + "\"";
 }
 
-// JsonField returns the string value of "`name`" in a flat JSON object as
-// the server writes it (json.dumps: no escapes in our paths or ranges).
-std::string JsonField(const std::string& line, const std::string& name) {
-  const std::string key = absl::StrCat("\"", name, "\": ");
-  size_t at = line.find(key);
-  if (at == std::string::npos) return "";
-  at += key.size();
-  if (line[at] != '"') {
-    return line.substr(at, line.find_first_of(",}", at) - at);
-  }
-  return line.substr(at + 1, line.find('"', at + 1) - at - 1);
-}
-
 const char* ActionName(ServerRule::Action action) {
   switch (action) {
     case ServerRule::Action::kNotFound:
@@ -79,6 +65,13 @@ const char* ActionName(ServerRule::Action action) {
 
 }  // namespace
 
+std::string RandomPayload(size_t size, int seed) {
+  std::mt19937 random(seed);
+  std::string payload(size, '\0');
+  for (char& c : payload) c = static_cast<char>(random());
+  return payload;
+}
+
 MirrorArchive::MirrorArchive(MirrorArchiveOptions options)
     : options_(std::move(options)) {
   const char* tmp = std::getenv("TEST_TMPDIR");
@@ -88,7 +81,6 @@ MirrorArchive::MirrorArchive(MirrorArchiveOptions options)
   dir_ = dir_template;
   root_ = dir_ + "/www";
   rules_path_ = dir_ + "/rules.json";
-  log_path_ = dir_ + "/requests.log";
   for (const std::string& component : options_.components) {
     for (const char* kind : {"deb", "udeb", "source"}) {
       fs::create_directories(
@@ -100,21 +92,11 @@ MirrorArchive::MirrorArchive(MirrorArchiveOptions options)
   signers_ = std::make_unique<TestSigners>(
       std::vector<std::string>{"archive-trusted", "archive-untrusted"});
 
-  const std::string port_file = dir_ + "/port";
-  server_ = std::make_unique<Process>(
-      "/usr/bin/python3",
-      std::vector<std::string>{RunfilePath("tests/mirror_archive_server.py"),
-                               root_, port_file, rules_path_, log_path_},
-      dir_ + "/server.log");
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline) {
-    std::ifstream in(port_file);
-    if (in >> port_ && port_ > 0) break;
-    if (!server_->Running()) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  EXPECT_GT(port_, 0) << "the archive's server did not start: "
-                      << ReadFile(dir_ + "/server.log");
+  absl::StatusOr<std::unique_ptr<fetch::HostileHttpServer>> server =
+      fetch::HostileHttpServer::StartWithRules(root_, rules_path_);
+  EXPECT_TRUE(server.ok()) << "the archive's server did not start: "
+                           << server.status();
+  if (server.ok()) server_ = *std::move(server);
 }
 
 MirrorArchive::~MirrorArchive() {
@@ -124,7 +106,8 @@ MirrorArchive::~MirrorArchive() {
 }
 
 std::string MirrorArchive::url() const {
-  return absl::StrCat("http://127.0.0.1:", port_, "/", kArchivePath);
+  return server_ != nullptr ? server_->Url(absl::StrCat("/", kArchivePath))
+                            : "http://127.0.0.1:1/server-did-not-start";
 }
 
 std::string MirrorArchive::pool_dir() const {
@@ -372,20 +355,13 @@ void MirrorArchive::SetRules(const std::vector<ServerRule>& rules) {
 }
 
 std::vector<ServedRequest> MirrorArchive::Requests() const {
-  std::vector<ServedRequest> requests;
-  std::ifstream log(log_path_);
-  std::string line;
-  while (std::getline(log, line)) {
-    ServedRequest request;
-    request.path = JsonField(line, "path");
-    request.range = JsonField(line, "range");
-    request.status = std::atoi(JsonField(line, "status").c_str());
-    requests.push_back(std::move(request));
-  }
-  return requests;
+  return server_ != nullptr ? server_->Requests()
+                            : std::vector<ServedRequest>();
 }
 
-void MirrorArchive::ClearRequests() { fs::remove(log_path_); }
+void MirrorArchive::ClearRequests() {
+  if (server_ != nullptr) server_->ClearRequests();
+}
 
 int MirrorArchive::CountRequests(const std::string& pattern) const {
   int count = 0;

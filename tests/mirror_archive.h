@@ -1,8 +1,8 @@
 // A Debian archive for mirror tests: built in a temporary directory with
 // dpkg-deb, dpkg-source and apt-ftparchive, signed with gpg by one or both of
 // two keys (the trusted keyring holds only one of them), served on loopback
-// by tests/mirror_archive_server.py, which can also play a hostile upstream
-// (stalls, truncated or wrong bytes, redirects, missing files).
+// by fetch/hostile_http_server (with rules), which can also play a hostile
+// upstream (stalls, truncated or wrong bytes, redirects, missing files).
 #ifndef DEBREPO_TESTS_MIRROR_ARCHIVE_H_
 #define DEBREPO_TESTS_MIRROR_ARCHIVE_H_
 
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "fetch/hostile_http_server.h"
 #include "tests/harness.h"
-#include "tests/process.h"
 
 namespace debrepo::testing {
 
@@ -30,6 +30,11 @@ struct ArchiveBinary {
   // Goes into a file the package installs: another payload, another .deb.
   std::string payload = "payload";
 };
+
+// RandomPayload is `size` bytes that compression cannot shrink (the same
+// for the same `seed`), so that an ArchiveBinary with it as payload is a
+// .deb of about that size.
+std::string RandomPayload(size_t size, int seed);
 
 // ArchiveSource is a "3.0 (native)" source package `name` 1.0 (building
 // binary "`name`-bin") of a MirrorArchive.
@@ -64,14 +69,9 @@ struct ServerRule {
   int times = -1;
 };
 
-// ServedRequest is one request the archive's server answered.
-struct ServedRequest {
-  // The URL path, e.g. "/debian/pool/main/deb/hello_1.0_amd64.deb".
-  std::string path;
-  // The Range header as sent ("" for none).
-  std::string range;
-  int status = 0;
-};
+// ServedRequest is one request the archive's server answered; its path is
+// the URL path, e.g. "/debian/pool/main/deb/hello_1.0_amd64.deb".
+using ServedRequest = fetch::LoggedRequest;
 
 // MirrorArchiveOptions shape a MirrorArchive.
 struct MirrorArchiveOptions {
@@ -170,10 +170,8 @@ class MirrorArchive {
   std::string dir_;   // everything: build, archive, server files
   std::string root_;  // served: dir_/www
   std::string rules_path_;
-  std::string log_path_;
-  int port_ = 0;
   std::unique_ptr<TestSigners> signers_;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<fetch::HostileHttpServer> server_;
 };
 
 }  // namespace debrepo::testing

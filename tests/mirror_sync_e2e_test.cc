@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -40,15 +39,6 @@ using ::testing::UnorderedElementsAre;
 const std::vector<std::string> kWorkerFlags = {"--mirror_stall_timeout=2s",
                                                "--mirror_connect_timeout=5s",
                                                "--mirror_download_tries=2"};
-
-// RandomPayload is `size` bytes that compression cannot shrink, so that a
-// package's .deb is about that large.
-std::string RandomPayload(size_t size, int seed) {
-  std::mt19937 random(seed);
-  std::string payload(size, '\0');
-  for (char& c : payload) c = static_cast<char>(random());
-  return payload;
-}
 
 class MirrorSyncE2eTest : public ::testing::Test {
  protected:

@@ -9,7 +9,6 @@
 // and peak memory per row (of DownloadToBlobStore: how much this process's
 // peak grew; of curl: its peak) — medians of --runs runs. No database. Run
 // with `tools/dev bench mirror-download`.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,9 +34,9 @@
 #include "deb/checksums.h"
 #include "fetch/downloader.h"
 #include "tests/bench/bench_setup.h"
+#include "tests/bench/loopback_nginx.h"
 #include "tests/bench/peak_memory.h"
 #include "tests/bench/timed_command.h"
-#include "tests/process.h"
 
 ABSL_FLAG(int, files, 5000, "How many files to download.");
 ABSL_FLAG(int, min_kib, 1, "Smallest file size in KiB.");
@@ -96,38 +95,6 @@ ServedFiles WriteFiles(const std::string& root, const std::string& base_url) {
     served.bytes += size;
   }
   return served;
-}
-
-// StartNginx serves `root` on `port` with the settings of `tools/dev up`.
-std::unique_ptr<Process> StartNginx(const std::string& scratch,
-                                    const std::string& root, int port) {
-  const std::string conf = scratch + "/nginx.conf";
-  fs::create_directories(scratch + "/nginx-tmp");
-  std::ofstream(conf) << absl::StrCat(
-      "daemon off;\nworker_processes 1;\n",
-      geteuid() == 0 ? "user root;\n" : "", "pid ", scratch,
-      "/nginx.pid;\nerror_log ", scratch,
-      "/nginx-error.log warn;\n"
-      "events { worker_connections 256; }\n"
-      "http {\n  default_type application/octet-stream;\n"
-      "  access_log off;\n  sendfile on;\n  keepalive_requests 100000;\n"
-      "  client_body_temp_path ",
-      scratch, "/nginx-tmp/body;\n  proxy_temp_path ", scratch,
-      "/nginx-tmp/proxy;\n  fastcgi_temp_path ", scratch,
-      "/nginx-tmp/fastcgi;\n  uwsgi_temp_path ", scratch,
-      "/nginx-tmp/uwsgi;\n  scgi_temp_path ", scratch,
-      "/nginx-tmp/scgi;\n  server {\n    listen 127.0.0.1:", port,
-      ";\n    root ", root, ";\n  }\n}\n");
-  auto nginx = std::make_unique<Process>(
-      "/usr/sbin/nginx",
-      std::vector<std::string>{"-p", scratch, "-e",
-                               scratch + "/nginx-error.log", "-c", conf},
-      scratch + "/nginx.log");
-  for (int i = 0; i < 100 && !fs::exists(scratch + "/nginx.pid"); ++i) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  absl::SleepFor(absl::Milliseconds(100));
-  return nginx;
 }
 
 // Row is one timed run.
@@ -257,12 +224,16 @@ int Main() {
                                fs::perms::group_exec | fs::perms::others_read |
                                fs::perms::others_exec);
   const std::string root = scratch + "/archive";
-  const int port = FreePort();
-  const std::string base_url = absl::StrCat("http://127.0.0.1:", port);
+  fs::create_directories(root);
+  absl::StatusOr<std::unique_ptr<LoopbackNginx>> nginx =
+      LoopbackNginx::Start(root, scratch);
+  if (!nginx.ok()) {
+    std::fprintf(stderr, "%s\n", nginx.status().ToString().c_str());
+    return 1;
+  }
   std::fprintf(stderr, "writing %d files under %s\n",
                absl::GetFlag(FLAGS_files), root.c_str());
-  const ServedFiles served = WriteFiles(root, base_url);
-  std::unique_ptr<Process> nginx = StartNginx(scratch, root, port);
+  const ServedFiles served = WriteFiles(root, (*nginx)->url());
   // Nothing is removed before the end: ext4 creates files more slowly
   // right after many were removed, which would slow the later rows.
   std::printf(
@@ -292,8 +263,7 @@ int Main() {
   Print(Repeat([&] { return TimeCurl(served, scratch, 8); }));
   std::printf("load average before: %s, after: %s\n", load_before.c_str(),
               LoadAverage().c_str());
-  nginx->Signal(SIGTERM);
-  nginx->Wait();
+  nginx->reset();
   fs::remove_all(scratch);
   return 0;
 }

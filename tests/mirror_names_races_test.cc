@@ -3,7 +3,7 @@
 // asserting its invariant afterwards: one name, one mirror (creates and
 // renames); concurrent edits of one mirror all land; a drop racing
 // snapshots of the mirror never leaves a snapshot naming a mirror that is
-// gone. The races with syncs are in mirror_sync_e2e_test.
+// gone. The races with syncs are in mirror_sync_races_test.
 #include <string>
 #include <vector>
 
@@ -28,7 +28,7 @@ v1::Mirror Unsigned(const std::string& name) {
   return mirror;
 }
 
-class MirrorsRacesTest : public ::testing::Test {
+class MirrorNamesRacesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     stack_.StartServer();
@@ -42,7 +42,7 @@ class MirrorsRacesTest : public ::testing::Test {
   Stack stack_{db_.url()};
 };
 
-TEST_F(MirrorsRacesTest, CreatesAndRenamesOntoOneNameMakeExactlyOne) {
+TEST_F(MirrorNamesRacesTest, CreatesAndRenamesOntoOneNameMakeExactlyOne) {
   for (int i = 0; i < kClients / 2; ++i) {
     ASSERT_EQ(CreateMirror(stack_, Unsigned(absl::StrCat("old", i))).code,
               absl::StatusCode::kOk);
@@ -77,7 +77,7 @@ TEST_F(MirrorsRacesTest, CreatesAndRenamesOntoOneNameMakeExactlyOne) {
             kClients / 2 + (winner % 2 == 0 ? 1 : 0));
 }
 
-TEST_F(MirrorsRacesTest, ConcurrentEditsOfOneMirrorAllLand) {
+TEST_F(MirrorNamesRacesTest, ConcurrentEditsOfOneMirrorAllLand) {
   ASSERT_EQ(CreateMirror(stack_, Unsigned("edited")).code,
             absl::StatusCode::kOk);
   // Each client changes a field of its own, through either server.
@@ -114,7 +114,8 @@ TEST_F(MirrorsRacesTest, ConcurrentEditsOfOneMirrorAllLand) {
   EXPECT_TRUE(got.with_sources());
 }
 
-TEST_F(MirrorsRacesTest, DropRacingSnapshotsNeverLeavesOneNamingAGoneMirror) {
+TEST_F(MirrorNamesRacesTest,
+       DropRacingSnapshotsNeverLeavesOneNamingAGoneMirror) {
   ASSERT_EQ(CreateRepo(stack_, "scratch").code, absl::StatusCode::kOk);
   const std::vector<std::string> keys =
       UploadPackages(stack_, "scratch", "incoming", {"one", "two"});
