@@ -19,6 +19,7 @@
 #include "cli/queries.h"
 #include "cli/upload.h"
 #include "common/status_macros.h"
+#include "jobs/mirror_update.h"
 
 namespace debrepo::cli {
 namespace {
@@ -275,7 +276,7 @@ void PrintMirror(std::ostream& out, const v1::Mirror& mirror) {
       << "\n"
       // A flat repository has none, as aptly shows it.
       << "Components: "
-      << (absl::EndsWith(mirror.distribution(), "/")
+      << (jobs::IsFlatDistribution(mirror.distribution())
               ? ""
               : ListOrAll(mirror.components()))
       << "\n"

@@ -21,7 +21,6 @@ constexpr size_t kMaxUrlLength = 2000;
 constexpr size_t kMaxDistributionLength = 200;
 // As a sync accepts from a Release (mirror/release.h).
 constexpr int kMaxComponents = 1000;
-constexpr int kMaxArchitectures = 64;
 constexpr size_t kMaxFilterLength = 10000;
 
 absl::Status InvalidUrl(absl::string_view url, absl::string_view problem) {
@@ -119,6 +118,23 @@ absl::Status ValidateNames(
 
 }  // namespace
 
+v1::Mirror MirrorInputFields(const v1::Mirror& mirror) {
+  v1::Mirror input;
+  input.set_name(mirror.name());
+  input.set_archive_url(mirror.archive_url());
+  input.set_distribution(mirror.distribution());
+  *input.mutable_components() = mirror.components();
+  *input.mutable_architectures() = mirror.architectures();
+  input.set_with_sources(mirror.with_sources());
+  input.set_with_udebs(mirror.with_udebs());
+  input.set_filter(mirror.filter());
+  input.set_filter_with_deps(mirror.filter_with_deps());
+  input.set_keyring(mirror.keyring());
+  input.set_ignore_signatures(mirror.ignore_signatures());
+  input.set_download_limit(mirror.download_limit());
+  return input;
+}
+
 bool IsFlatDistribution(absl::string_view distribution) {
   return absl::EndsWith(distribution, "/");
 }
@@ -139,7 +155,7 @@ absl::Status ValidateMirrorSettings(const v1::Mirror& mirror) {
                       return ValidateResourceName("component", component);
                     }));
   RETURN_IF_ERROR(ValidateNames(
-      "architectures", mirror.architectures(), kMaxArchitectures,
+      "architectures", mirror.architectures(), kMaxMirrorArchitectures,
       [](absl::string_view architecture) -> absl::Status {
         RETURN_IF_ERROR(deb::ValidateArchitecture(architecture));
         if (architecture == "all" || architecture == "source") {

@@ -13,6 +13,16 @@ namespace debrepo::jobs {
 // The largest keyring a mirror takes (Mirror.keyring).
 inline constexpr size_t kMaxMirrorKeyringBytes = 1 << 20;
 
+// The most architectures a mirror's settings, or an import from a mirror,
+// name (as many as a sync accepts from a Release).
+inline constexpr int kMaxMirrorArchitectures = 64;
+
+// MirrorInputFields returns the input fields of `mirror` (those a user
+// sets: name through download_limit, keyring included), without the
+// output-only ones. The one list of them: what is stored, compared and
+// updated starts from it.
+v1::Mirror MirrorInputFields(const v1::Mirror& mirror);
+
 // ValidateMirrorSettings checks the name and input fields of `mirror`
 // (not whether its keyring parses: servers ask mirror/keyring for that):
 // INVALID_ARGUMENT saying what is wrong and what to do.

@@ -2,9 +2,11 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 
 namespace debrepo::jobs {
@@ -130,6 +132,63 @@ TEST(ApplyMirrorUpdateTest, ChangesOnlyTheNamedFields) {
   EXPECT_EQ(mirror.archive_url(), "http://deb.debian.org/debian");
   EXPECT_TRUE(IsUpdatableMirrorField("download_limit"));
   EXPECT_FALSE(IsUpdatableMirrorField("package_count"));
+}
+
+// Every field of Mirror is either output-only or an input field that
+// MirrorInputFields copies and an update may change: a field added later
+// fails here until it is one or the other.
+TEST(MirrorInputFieldsTest, CopiesEveryInputFieldAndNoOutputField) {
+  const absl::flat_hash_set<std::string> output_only = {
+      "create_time",    "keyring_fingerprints", "status",
+      "last_sync_time", "package_count",        "release_date",
+      "release_suite",  "release_codename",     "snapshots"};
+  const google::protobuf::Descriptor& descriptor = *v1::Mirror::descriptor();
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *descriptor.field(i);
+    SCOPED_TRACE(field.name());
+    // Only this field set, to a value other than its default.
+    v1::Mirror mirror;
+    const google::protobuf::Reflection& reflection = *mirror.GetReflection();
+    if (field.is_repeated()) {
+      ASSERT_EQ(field.cpp_type(),
+                google::protobuf::FieldDescriptor::CPPTYPE_STRING);
+      reflection.AddString(&mirror, &field, "x");
+    } else {
+      switch (field.cpp_type()) {
+        case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
+          reflection.SetString(&mirror, &field, "x");
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
+          reflection.SetBool(&mirror, &field, true);
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
+          reflection.SetInt64(&mirror, &field, 7);
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
+          reflection.SetEnumValue(&mirror, &field, 1);
+          break;
+        case google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE:
+          reflection.MutableMessage(&mirror, &field);
+          break;
+        default:
+          FAIL() << "a field of a type this test does not set";
+      }
+    }
+    const bool input = !output_only.contains(field.name());
+    const v1::Mirror copied = MirrorInputFields(mirror);
+    EXPECT_EQ(copied.SerializeAsString() == mirror.SerializeAsString(), input);
+    if (!input) {
+      EXPECT_EQ(copied.ByteSizeLong(), 0);
+      continue;
+    }
+    EXPECT_TRUE(IsUpdatableMirrorField(field.name()));
+    v1::UpdateMirrorArgs update;
+    *update.mutable_mirror() = mirror;
+    update.add_fields(field.name());
+    v1::Mirror updated;
+    ApplyMirrorUpdate(update, updated);
+    EXPECT_EQ(updated.SerializeAsString(), mirror.SerializeAsString());
+  }
 }
 
 }  // namespace

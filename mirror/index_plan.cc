@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "jobs/mirror_update.h"
 
 namespace debrepo::mirror {
 namespace {
@@ -94,14 +95,10 @@ std::string ArchiveRoot(const v1::Mirror& mirror) {
 
 }  // namespace
 
-bool IsFlatRepository(const v1::Mirror& mirror) {
-  return absl::EndsWith(mirror.distribution(), "/");
-}
-
 absl::StatusOr<std::vector<PlannedIndex>> PlanIndices(
     const Release& release, const v1::Mirror& mirror) {
   std::vector<PlannedIndex> plan;
-  if (IsFlatRepository(mirror)) {
+  if (jobs::IsFlatDistribution(mirror.distribution())) {
     if (!mirror.components().empty()) {
       return absl::FailedPreconditionError(
           "a flat repository has no components; edit the mirror's "
@@ -160,7 +157,7 @@ absl::StatusOr<std::vector<PlannedIndex>> PlanIndices(
 
 std::string DistributionUrl(const v1::Mirror& mirror) {
   std::string url = ArchiveRoot(mirror);
-  if (!IsFlatRepository(mirror)) url += "dists/";
+  if (!jobs::IsFlatDistribution(mirror.distribution())) url += "dists/";
   size_t before = url.size();
   AppendEscaped(mirror.distribution(), url);
   if (url.size() > before && url.back() != '/') url.push_back('/');

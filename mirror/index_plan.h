@@ -52,10 +52,6 @@ struct PlannedIndex {
 absl::StatusOr<std::vector<PlannedIndex>> PlanIndices(const Release& release,
                                                       const v1::Mirror& mirror);
 
-// IsFlatRepository reports whether `mirror`'s distribution is a path ending
-// in '/' (e.g. "./"), apt's flat repository format.
-bool IsFlatRepository(const v1::Mirror& mirror);
-
 // DistributionUrl is the URL of the directory holding `mirror`'s InRelease,
 // Release and Release.gpg, ending in '/': <archive_url>/dists/<dist>/, or
 // for a flat repository <archive_url>/<dist> ("./" adds nothing).

@@ -20,21 +20,6 @@
 namespace debrepo::server {
 namespace {
 
-// The input fields of `mirror` (output-only ones dropped).
-v1::Mirror InputFields(const v1::Mirror& mirror) {
-  v1::Mirror input = mirror;
-  input.clear_create_time();
-  input.clear_keyring_fingerprints();
-  input.clear_status();
-  input.clear_last_sync_time();
-  input.clear_package_count();
-  input.clear_release_date();
-  input.clear_release_suite();
-  input.clear_release_codename();
-  input.clear_snapshots();
-  return input;
-}
-
 // Sets the fingerprints of `mirror`'s keyring, which must hold a public
 // key when given (checked once here, so that every Get shows them without
 // running gpg).
@@ -58,7 +43,7 @@ absl::Status FingerprintKeyring(v1::Mirror& mirror) {
 
 absl::StatusOr<v1::Job> CreateMirror(JobSubmitter& submitter,
                                      const v1::CreateMirrorRequest& request) {
-  v1::Mirror mirror = InputFields(request.mirror());
+  v1::Mirror mirror = jobs::MirrorInputFields(request.mirror());
   RETURN_IF_ERROR(jobs::ValidateMirrorSettings(mirror));
   RETURN_IF_ERROR(FingerprintKeyring(mirror));
   v1::JobArgs args;
@@ -101,7 +86,7 @@ absl::StatusOr<v1::Job> UpdateMirror(JobSubmitter& submitter,
     }
     update.add_fields(field);
   }
-  v1::Mirror mirror = InputFields(request.mirror());
+  v1::Mirror mirror = jobs::MirrorInputFields(request.mirror());
   if (!absl::c_linear_search(update.fields(), "name")) {
     mirror.set_name(request.name());
   }

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "deb/package_key.h"
 #include "deb/query.h"
+#include "jobs/mirror_update.h"
 #include "jobs/repo_update.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
@@ -176,7 +177,6 @@ absl::StatusOr<v1::Job> CopyPackages(JobSubmitter& submitter,
 
 absl::StatusOr<v1::Job> ImportFromMirror(
     JobSubmitter& submitter, const v1::ImportFromMirrorRequest& request) {
-  constexpr int kMaxArchitectures = 64;
   RETURN_IF_ERROR(ValidateResourceName("mirror", request.mirror()));
   RETURN_IF_ERROR(ValidateResourceName("repo", request.repo()));
   if (request.query().empty()) {
@@ -184,10 +184,10 @@ absl::StatusOr<v1::Job> ImportFromMirror(
         "name the packages to import with a query, e.g. \"nginx\"");
   }
   RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
-  if (request.architectures_size() > kMaxArchitectures) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(request.architectures_size(),
-                     " architectures; name at most ", kMaxArchitectures));
+  if (request.architectures_size() > jobs::kMaxMirrorArchitectures) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        request.architectures_size(), " architectures; name at most ",
+        jobs::kMaxMirrorArchitectures));
   }
   for (const std::string& architecture : request.architectures()) {
     RETURN_IF_ERROR(deb::ValidateArchitecture(architecture));

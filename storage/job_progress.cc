@@ -8,7 +8,7 @@
 
 namespace debrepo::storage {
 
-absl::Status WriteJobProgress(Database& db, int64_t job_id,
+absl::Status WriteJobProgress(Database& db, int64_t job_id, int attempt,
                               const v1::JobProgress& progress) {
   v1::JobProgress stamped = progress;
   *stamped.mutable_update_time() =
@@ -18,10 +18,14 @@ absl::Status WriteJobProgress(Database& db, int64_t job_id,
                 [&](pqxx::connection& connection) {
                   pqxx::nontransaction tx(connection);
                   internal::ExecPrepared(tx, "write_job_progress", R"sql(
-        INSERT INTO job_progress (job_id, progress) VALUES ($1, $2::jsonb)
+        INSERT INTO job_progress (job_id, attempt, progress)
+        SELECT $1, $3, $2::jsonb FROM jobs
+        WHERE id = $1 AND state = 'running' AND attempts = $3
         ON CONFLICT (job_id) DO UPDATE
-        SET progress = excluded.progress, update_time = now())sql",
-                                         job_id, json);
+        SET attempt = excluded.attempt, progress = excluded.progress,
+            update_time = now()
+        WHERE job_progress.attempt <= excluded.attempt)sql",
+                                         job_id, json, attempt);
                   return absl::OkStatus();
                 });
 }

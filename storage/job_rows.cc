@@ -45,6 +45,15 @@ v1::JobState StateFromName(absl::string_view name) {
   return v1::JOB_STATE_UNSPECIFIED;
 }
 
+void RedactJobArgs(v1::JobArgs& args) {
+  if (args.has_create_mirror()) {
+    args.mutable_create_mirror()->mutable_mirror()->clear_keyring();
+  }
+  if (args.has_update_mirror()) {
+    args.mutable_update_mirror()->mutable_mirror()->clear_keyring();
+  }
+}
+
 absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   v1::Job job;
   job.set_id(row[0].as<int64_t>());
@@ -53,6 +62,7 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
       !status.ok()) {
     return status;
   }
+  RedactJobArgs(*job.mutable_args());
   job.set_state(StateFromName(row[3].c_str()));
   if (!row[4].is_null()) job.set_request_id(row[4].c_str());
   if (auto time = TimestampFrom(row[5])) {

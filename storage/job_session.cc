@@ -354,6 +354,8 @@ absl::Status JobSession::Requeue(const ClaimedJob& job,
         "UPDATE jobs SET state = 'queued', worker = '', "
         "attempts = attempts - 1 WHERE id = $1 AND state = 'running'",
         job.id);
+    // A queued job shows no progress of an attempt that is over.
+    tx.exec_params0("DELETE FROM job_progress WHERE job_id = $1", job.id);
     tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)",
                     job.id, absl::StrCat("worker ", worker_id_, " ", reason));
     tx.commit();

@@ -464,12 +464,18 @@ CREATE INDEX snapshot_sources_mirror_id ON snapshot_sources (mirror_id)
 -- The last progress a job's long phase reported (a JobProgress as proto
 -- JSON), written outside any job transaction, at most about once a second
 -- per job: a row of its own, so that these writes never touch the hot
--- jobs table that claims scan. Pruned with its job.
+-- jobs table that claims scan. Pruned with its job, deleted when the job
+-- is requeued; `attempt` is the attempt that wrote it (a stale attempt
+-- never overwrites a newer one's). Updated about once a second per running
+-- job: autovacuumed like the other queue tables.
 CREATE TABLE job_progress (
   job_id bigint PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
   progress jsonb NOT NULL,
   update_time timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE job_progress SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 200, autovacuum_vacuum_cost_delay = 0);
 )sql"},
 };
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "jobs/mirror_update.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 #include "storage/snapshot_store.h"
@@ -43,17 +44,9 @@ constexpr int kMaxNamedKeys = 20;
 // (computed once, when the keyring was checked), without the name and
 // the keyring, which have columns of their own.
 v1::Mirror SettingsOf(const v1::Mirror& mirror) {
-  v1::Mirror settings;
-  settings.set_archive_url(mirror.archive_url());
-  settings.set_distribution(mirror.distribution());
-  *settings.mutable_components() = mirror.components();
-  *settings.mutable_architectures() = mirror.architectures();
-  settings.set_with_sources(mirror.with_sources());
-  settings.set_with_udebs(mirror.with_udebs());
-  settings.set_filter(mirror.filter());
-  settings.set_filter_with_deps(mirror.filter_with_deps());
-  settings.set_ignore_signatures(mirror.ignore_signatures());
-  settings.set_download_limit(mirror.download_limit());
+  v1::Mirror settings = jobs::MirrorInputFields(mirror);
+  settings.clear_name();
+  settings.clear_keyring();
   *settings.mutable_keyring_fingerprints() = mirror.keyring_fingerprints();
   return settings;
 }
@@ -96,10 +89,11 @@ absl::StatusOr<v1::Mirror> MirrorWithKeyringFromRow(const pqxx::row& row) {
 
 }  // namespace
 
-absl::Status MirrorNotFound(absl::string_view name) {
+absl::Status MirrorNotFound(absl::string_view name, bool meanwhile) {
   return absl::NotFoundError(absl::StrCat(
-      "mirror \"", name,
-      "\" does not exist; `debrepo mirror list` shows the mirrors"));
+      "mirror \"", name, "\" does not exist",
+      meanwhile ? " (it may have been renamed or dropped meanwhile)" : "",
+      "; `debrepo mirror list` shows the mirrors"));
 }
 
 absl::Status MirrorAlreadyExists(absl::string_view name) {
@@ -171,12 +165,7 @@ absl::StatusOr<std::optional<v1::Mirror>> FindMirror(Transaction& tx,
 
 absl::StatusOr<v1::Mirror> LoadMirror(Transaction& tx, absl::string_view name) {
   ASSIGN_OR_RETURN(std::optional<v1::Mirror> mirror, FindMirror(tx, name));
-  if (!mirror.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        "mirror \"", name,
-        "\" does not exist (it may have been renamed or dropped meanwhile); "
-        "`debrepo mirror list` shows the mirrors"));
-  }
+  if (!mirror.has_value()) return MirrorNotFound(name, /*meanwhile=*/true);
   return *std::move(mirror);
 }
 

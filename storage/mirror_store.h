@@ -29,8 +29,9 @@ absl::StatusOr<v1::Mirror> GetMirror(Database& db, absl::string_view name);
 absl::StatusOr<std::vector<v1::Mirror>> ListMirrors(
     Database& db, absl::string_view after_name, int limit);
 
-// MirrorNotFound is the NOT_FOUND for a mirror name no mirror has.
-absl::Status MirrorNotFound(absl::string_view name);
+// MirrorNotFound is the NOT_FOUND for a mirror name no mirror has;
+// `meanwhile` for a job that found it gone after it was queued.
+absl::Status MirrorNotFound(absl::string_view name, bool meanwhile = false);
 
 // MirrorAlreadyExists is the ALREADY_EXISTS for creating (or renaming to)
 // a name that mirror `name` holds.

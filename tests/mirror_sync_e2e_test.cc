@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,6 +110,31 @@ class MirrorSyncE2eTest : public ::testing::Test {
                                         "hello_1.0_amd64", "libhello_1.0_amd64",
                                         "orphan_1.0_amd64"));
     before_ = Get("m");
+  }
+
+  // SyncRunningUntil submits a sync of "m" and returns its job once
+  // `reached` holds for it (within 30 s), failing the test should the job
+  // stop running first.
+  v1::Job SyncRunningUntil(const std::function<bool(const v1::Job&)>& reached) {
+    v1::SyncMirrorRequest request;
+    request.set_name("m");
+    v1::Job job;
+    EXPECT_TRUE(
+        stack_.mirrors()
+            .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
+            .ok());
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline && !reached(job)) {
+      absl::SleepFor(absl::Milliseconds(200));
+      v1::GetJobRequest get;
+      get.set_id(job.id());
+      EXPECT_TRUE(stack_.jobs()
+                      .GetJob(Deadline(absl::Seconds(5)).get(), get, &job)
+                      .ok());
+      EXPECT_EQ(job.state(), v1::RUNNING) << job.ShortDebugString();
+      if (job.state() != v1::RUNNING) break;
+    }
+    return job;
   }
 
   // ExpectFailsKeepingList syncs "m", expects the sync to fail with `code`
@@ -714,6 +740,41 @@ TEST_F(MirrorSyncE2eTest, ProgressShowsWhileItRuns) {
   EXPECT_EQ(job.progress().files_done(), 6);
 }
 
+// A sync cancelled while it downloads stops within seconds, not once every
+// file is in: it ends CANCELLED and the previous list stays.
+TEST_F(MirrorSyncE2eTest, CancelledDuringASlowDownloadEndsWithinSeconds) {
+  MirrorArchive archive;
+  SyncedStandardMirror(archive);
+  archive.Add(
+      ArchiveBinary{.name = "large", .payload = RandomPayload(4 << 20, 4)});
+  archive.Publish();
+  // 4 MiB at 64 KiB/s: about a minute without the cancel.
+  archive.SetRules({{.path = "*/large_1.0_amd64.deb",
+                     .action = ServerRule::Action::kSlow,
+                     .bytes_per_second = 64 << 10}});
+  v1::Job job = SyncRunningUntil(
+      [](const v1::Job& job) { return job.progress().bytes_done() > 0; });
+  ASSERT_EQ(job.progress().phase(), "downloading") << job.ShortDebugString();
+
+  const absl::Time cancelled_at = absl::Now();
+  v1::CancelJobRequest cancel;
+  cancel.set_id(job.id());
+  v1::Job cancelled;
+  ASSERT_TRUE(
+      stack_.jobs()
+          .CancelJob(Deadline(absl::Seconds(10)).get(), cancel, &cancelled)
+          .ok());
+  job = stack_.WaitJob(job.id(), absl::Seconds(60));
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(10));
+  EXPECT_EQ(job.state(), v1::CANCELLED) << job.status_message();
+  EXPECT_EQ(Names("m").size(), 5u);
+  const v1::Mirror after = Get("m");
+  EXPECT_EQ(after.package_count(), 5);
+  EXPECT_EQ(after.last_sync_time().seconds(),
+            before_.last_sync_time().seconds());
+  EXPECT_EQ(after.status(), v1::IDLE);
+}
+
 // The mirror's download_limit holds a sync's downloads to that rate.
 TEST_F(MirrorSyncE2eTest, DownloadLimit) {
   MirrorArchive archive;
@@ -744,22 +805,9 @@ TEST_F(MirrorSyncE2eTest, KilledMidDownloadTheNextAttemptResumes) {
   archive.SetRules({{.path = "*/large_1.0_amd64.deb",
                      .action = ServerRule::Action::kSlow,
                      .bytes_per_second = 512 << 10}});
-  v1::SyncMirrorRequest request;
-  request.set_name("m");
-  v1::Job job;
-  ASSERT_TRUE(stack_.mirrors()
-                  .SyncMirror(Deadline(absl::Seconds(10)).get(), request, &job)
-                  .ok());
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < deadline &&
-         job.progress().bytes_done() < job.progress().bytes_total() / 2 + 1) {
-    absl::SleepFor(absl::Milliseconds(200));
-    v1::GetJobRequest get;
-    get.set_id(job.id());
-    ASSERT_TRUE(
-        stack_.jobs().GetJob(Deadline(absl::Seconds(5)).get(), get, &job).ok());
-    ASSERT_EQ(job.state(), v1::RUNNING) << job.ShortDebugString();
-  }
+  v1::Job job = SyncRunningUntil([](const v1::Job& job) {
+    return job.progress().bytes_done() > job.progress().bytes_total() / 2;
+  });
   ASSERT_GT(job.progress().bytes_done(), 2 << 20) << job.ShortDebugString();
   EXPECT_EQ(Get("m").status(), v1::SYNCING);
   stack_.worker(0).Signal(SIGKILL);

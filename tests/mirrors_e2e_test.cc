@@ -80,6 +80,18 @@ TEST_F(MirrorsE2eTest, CreateGetListEditRenameDrop) {
   EXPECT_THAT(created.job.exclusive_keys(), ElementsAre("mirror/signed"));
   EXPECT_EQ(created.job.result().mirror().name(), "signed");
   EXPECT_TRUE(created.job.result().mirror().keyring().empty());
+  // Nor do the job's arguments, read back through the Jobs API: only the
+  // fingerprints say which key it holds.
+  v1::GetJobRequest get_job;
+  get_job.set_id(created.job.id());
+  v1::Job create_job;
+  ASSERT_TRUE(
+      stack_.jobs(1)
+          .GetJob(Deadline(absl::Seconds(10)).get(), get_job, &create_job)
+          .ok());
+  EXPECT_TRUE(create_job.args().create_mirror().mirror().keyring().empty());
+  EXPECT_THAT(create_job.args().create_mirror().mirror().keyring_fingerprints(),
+              SizeIs(1));
 
   // Read through the other server: settings, the key's fingerprint, never
   // the keyring.

@@ -42,6 +42,37 @@ absl::StatusOr<std::string> JobContext::MakeStagingDir(
   return path;
 }
 
+absl::Status JobContext::Read(
+    const std::function<absl::Status(storage::Transaction&)>& fn) {
+  absl::MutexLock lock(&session_mu_);
+  return options_.reader(fn);
+}
+
+bool JobContext::CancelRequested() {
+  absl::MutexLock lock(&session_mu_);
+  if (cancel_requested_ || options_.cancel_reader == nullptr ||
+      absl::Now() - last_cancel_check_ < kCancelCheckInterval) {
+    return cancel_requested_;
+  }
+  last_cancel_check_ = absl::Now();
+  absl::StatusOr<bool> requested = options_.cancel_reader();
+  if (!requested.ok()) {
+    LogWarning("job ", options_.job_id,
+               ": cannot check for a cancel: ", requested.status().ToString());
+    return false;
+  }
+  cancel_requested_ = *requested;
+  return cancel_requested_;
+}
+
+absl::Status JobContext::StopRequested() {
+  if (Interrupted()) return absl::CancelledError("the worker is stopping");
+  if (CancelRequested()) {
+    return absl::CancelledError("cancelled while it ran; nothing was recorded");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> JobContext::StagingDir() {
   if (!staging_dir_.has_value()) {
     absl::StatusOr<std::string> path =
@@ -61,29 +92,65 @@ absl::StatusOr<std::string> JobContext::SharedStagingDir() {
   return *shared_staging_dir_;
 }
 
+JobContext::~JobContext() {
+  std::thread writer;
+  {
+    absl::MutexLock lock(&progress_mu_);
+    closing_ = true;
+    writer = std::move(progress_writer_);
+  }
+  if (writer.joinable()) writer.join();
+}
+
 void JobContext::ReportProgress(const v1::JobProgress& progress) {
+  if (options_.progress_writer == nullptr) return;
   absl::MutexLock lock(&progress_mu_);
-  pending_progress_ = progress;
-  progress_written_ = false;
-  if (absl::Now() - last_progress_write_ >= kProgressInterval) {
-    WriteProgressLocked();
+  latest_progress_ = progress;
+  ++progress_reported_;
+  if (!progress_writer_.joinable() && !closing_) {
+    progress_writer_ = std::thread([this] { ProgressWriterLoop(); });
   }
 }
 
-void JobContext::FlushProgress() {
-  absl::MutexLock lock(&progress_mu_);
-  if (!progress_written_) WriteProgressLocked();
+void JobContext::FlushProgress() { WriteLatestProgress(); }
+
+void JobContext::ProgressWriterLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&progress_mu_);
+      auto unwritten = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress_mu_) {
+        return closing_ || progress_written_ < progress_reported_;
+      };
+      progress_mu_.Await(absl::Condition(&unwritten));
+      auto closing = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(progress_mu_) {
+        return closing_;
+      };
+      progress_mu_.AwaitWithDeadline(absl::Condition(&closing),
+                                     last_progress_write_ + kProgressInterval);
+      if (closing_) return;
+    }
+    WriteLatestProgress();
+  }
 }
 
-void JobContext::WriteProgressLocked() {
-  progress_written_ = true;
-  last_progress_write_ = absl::Now();
-  if (options_.progress_writer == nullptr) return;
-  if (absl::Status written = options_.progress_writer(*pending_progress_);
+void JobContext::WriteLatestProgress() {
+  absl::MutexLock write_lock(&progress_write_mu_);
+  v1::JobProgress progress;
+  int64_t number = 0;
+  {
+    absl::MutexLock lock(&progress_mu_);
+    if (progress_written_ == progress_reported_) return;
+    progress = *latest_progress_;
+    number = progress_reported_;
+  }
+  if (absl::Status written = options_.progress_writer(progress);
       !written.ok()) {
     LogWarning("job ", options_.job_id,
                ": progress not recorded: ", written.ToString());
   }
+  absl::MutexLock lock(&progress_mu_);
+  progress_written_ = number;
+  last_progress_write_ = absl::Now();
 }
 
 }  // namespace debrepo::worker

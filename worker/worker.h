@@ -88,6 +88,9 @@ class Worker {
   // was lost.
   bool GiveBack(storage::JobSession& session, const storage::ClaimedJob& job,
                 absl::string_view where);
+  // Removes the staging directories of jobs that have ended
+  // (RemoveStagingOfEndedJobs), logging what it did.
+  void SweepStaging(storage::JobMaintenance& maintenance);
   // Deletes a staging directory tree, logging what it cannot delete.
   void RemoveStaging(const std::string& path);
   // Sleeps up to `duration`; returns early (false) when stopping.

@@ -10,6 +10,7 @@
 #include "deb/query.h"
 #include "fetch/downloader.h"
 #include "fetch/http_fetch.h"
+#include "jobs/mirror_update.h"
 #include "mirror/index_decoder.h"
 #include "mirror/index_package.h"
 #include "mirror/index_plan.h"
@@ -105,7 +106,8 @@ absl::StatusOr<std::string> FetchVerifiedRelease(
 absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
                        const mirror::PlannedIndex& index,
                        const MirrorSyncOptions& options,
-                       const mirror::IndexDecoder::StanzaCallback& on_stanza) {
+                       const mirror::IndexDecoder::StanzaCallback& on_stanza,
+                       JobContext& context) {
   std::vector<std::string> tried;
   for (const mirror::ReleaseIndexFile& form : index.candidates) {
     std::vector<std::string> urls;
@@ -117,9 +119,14 @@ absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
       ASSIGN_OR_RETURN(std::unique_ptr<mirror::IndexDecoder> decoder,
                        mirror::IndexDecoder::Create(form, url, on_stanza));
       // One byte over the Size lets the decoder say the index is too long.
-      absl::Status fetched = fetch::FetchStream(
-          url, FetchOptionsFor(options, form.size + 1),
-          [&](absl::string_view chunk) { return decoder->Feed(chunk); });
+      absl::Status fetched =
+          fetch::FetchStream(url, FetchOptionsFor(options, form.size + 1),
+                             [&](absl::string_view chunk) {
+                               // An index can take long: a cancel lands within
+                               // it.
+                               RETURN_IF_ERROR(context.StopRequested());
+                               return decoder->Feed(chunk);
+                             });
       if (fetched.code() == absl::StatusCode::kNotFound) {
         tried.push_back(url);
         continue;
@@ -138,17 +145,11 @@ absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
 // fields (what a sync's choice depends on).
 bool SameSettings(const v1::Mirror& a, const v1::Mirror& b) {
   auto settings = [](const v1::Mirror& mirror) {
-    v1::Mirror copy;
-    copy.set_archive_url(mirror.archive_url());
-    copy.set_distribution(mirror.distribution());
-    *copy.mutable_components() = mirror.components();
-    *copy.mutable_architectures() = mirror.architectures();
-    copy.set_with_sources(mirror.with_sources());
-    copy.set_with_udebs(mirror.with_udebs());
-    copy.set_filter(mirror.filter());
-    copy.set_filter_with_deps(mirror.filter_with_deps());
-    copy.set_keyring(mirror.keyring());
-    copy.set_ignore_signatures(mirror.ignore_signatures());
+    // The name is the one the sync loaded; the download limit does not
+    // change what is chosen.
+    v1::Mirror copy = jobs::MirrorInputFields(mirror);
+    copy.clear_name();
+    copy.clear_download_limit();
     return copy.SerializeAsString();
   };
   return settings(a) == settings(b);
@@ -174,6 +175,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
 
   ASSIGN_OR_RETURN(const std::string release_text,
                    AsJobFailure(FetchVerifiedRelease(mirror, options_)));
+  RETURN_IF_ERROR(context.StopRequested());
   absl::StatusOr<mirror::Release> parsed = mirror::ParseRelease(release_text);
   if (!parsed.ok()) {
     return absl::Status(parsed.status().code(),
@@ -208,9 +210,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   progress.set_indices_total(static_cast<int64_t>(plan.size()));
   context.ReportProgress(progress);
   for (const mirror::PlannedIndex& index : plan) {
-    if (context.Interrupted()) {
-      return absl::CancelledError("the worker is stopping");
-    }
+    RETURN_IF_ERROR(context.StopRequested());
     auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
       absl::StatusOr<mirror::MirroredPackage> package =
           index.kind == mirror::IndexKind::kSources
@@ -241,12 +241,13 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
       }
       return absl::OkStatus();
     };
-    RETURN_IF_ERROR(
-        AsJobFailure(ReadIndex(mirror, release, index, options_, on_stanza)));
+    RETURN_IF_ERROR(AsJobFailure(
+        ReadIndex(mirror, release, index, options_, on_stanza, context)));
     progress.set_indices_done(progress.indices_done() + 1);
     context.ReportProgress(progress);
   }
   ASSIGN_OR_RETURN(prepared.take, choice.Take());
+  RETURN_IF_ERROR(context.StopRequested());
   prepared.duplicate_stanzas = choice.duplicates();
 
   std::vector<fetch::DownloadItem> downloads;
@@ -269,8 +270,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   context.ReportProgress(progress);
   const int64_t limit = sync.download_limit() > 0 ? sync.download_limit()
                                                   : mirror.download_limit();
-  ASSIGN_OR_RETURN(
-      const fetch::DownloadReport report,
+  absl::StatusOr<fetch::DownloadReport> downloaded =
       AsJobFailure(fetch::DownloadToBlobStore(
           downloads, *blobs_,
           fetch::DownloadOptions{
@@ -290,8 +290,14 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
                     now.set_bytes_total(done.bytes_total);
                     context.ReportProgress(now);
                   },
-              .interrupted = [&context] { return context.Interrupted(); },
-          })));
+              .interrupted =
+                  [&context] { return !context.StopRequested().ok(); },
+          }));
+  // Files downloaded before a cancel stay stored: a later sync reuses them.
+  if (downloaded.status().code() == absl::StatusCode::kCancelled) {
+    RETURN_IF_ERROR(context.StopRequested());
+  }
+  ASSIGN_OR_RETURN(const fetch::DownloadReport report, std::move(downloaded));
   prepared.downloaded_files = report.downloaded_files;
   prepared.downloaded_bytes = report.downloaded_bytes;
   prepared.reused_files = report.reused_files;
