@@ -5,11 +5,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace debrepo::cli {
@@ -103,6 +105,15 @@ std::string ParsedArgs::Get(absl::string_view flag) const {
 
 bool ParsedArgs::GetBool(absl::string_view flag) const {
   return Get(flag) == "true";
+}
+
+std::vector<std::string> ParsedArgs::GetList(absl::string_view flag) const {
+  std::vector<std::string> items;
+  for (absl::string_view item : absl::StrSplit(Get(flag), ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (!item.empty()) items.emplace_back(item);
+  }
+  return items;
 }
 
 absl::Status UsageError(absl::string_view message) {

@@ -75,6 +75,9 @@ struct ParsedArgs {
   std::string Get(absl::string_view flag) const;
   // GetBool reports whether boolean `flag` was given and true.
   bool GetBool(absl::string_view flag) const;
+  // GetList returns the items of the comma-separated `flag` ("amd64,
+  // i386"), without blanks and empty items; none when it was not given.
+  std::vector<std::string> GetList(absl::string_view flag) const;
 };
 
 // ParseArgs parses `args` (the command line without argv[0]). Flags before

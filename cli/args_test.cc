@@ -316,5 +316,12 @@ TEST(FormatUsageTest, Topics) {
                         "Delete a local repo.\n"));
 }
 
+TEST(ParsedArgsTest, GetListSplitsAtCommasWithoutBlanks) {
+  ParsedArgs parsed;
+  EXPECT_THAT(parsed.GetList("architectures"), ::testing::IsEmpty());
+  parsed.flags["architectures"] = " amd64, ,i386 ,";
+  EXPECT_THAT(parsed.GetList("architectures"), ElementsAre("amd64", "i386"));
+}
+
 }  // namespace
 }  // namespace debrepo::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/job_progress.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
@@ -29,7 +31,8 @@ constexpr absl::string_view kServiceConfig = R"json({
              {"service": "debrepo.v1.Files"},
              {"service": "debrepo.v1.Packages"},
              {"service": "debrepo.v1.Snapshots"},
-             {"service": "debrepo.v1.Publish"}],
+             {"service": "debrepo.v1.Publish"},
+             {"service": "debrepo.v1.Mirrors"}],
     "retryPolicy": {
       "maxAttempts": 5,
       "initialBackoff": "0.2s",
@@ -40,10 +43,15 @@ constexpr absl::string_view kServiceConfig = R"json({
   }]
 })json";
 
-// How long one WaitJob call waits: short when a progress line wants
-// refreshing, longer otherwise.
+// How long one WaitJob call waits: short when progress wants showing,
+// longer otherwise.
 constexpr absl::Duration kProgressPoll = absl::Seconds(1);
 constexpr absl::Duration kQuietPoll = absl::Seconds(30);
+// For how long a wait polls at kProgressPoll before the job has reported
+// progress: a job's first report (a sync's, as it starts)
+// then shows within a second, and a job that reports none costs a few
+// calls more.
+constexpr absl::Duration kProgressWatch = absl::Seconds(10);
 // What a WaitJob call's deadline allows beyond its timeout.
 constexpr absl::Duration kWaitSlack = absl::Seconds(15);
 // The least time between two WaitJob calls, in case a server returns early.
@@ -72,6 +80,10 @@ constexpr std::pair<absl::string_view, absl::string_view> kFlagsOfFields[] = {
     {"skip_contents", "-skip-contents"},
     {"acquire_by_hash", "-acquire-by-hash"},
     {"gpg_key", "-gpg-key"},
+    {"ignore_signatures", "-ignore-signatures"},
+    {"filter_with_deps", "-filter-with-deps"},
+    {"with_sources", "-with-sources"},
+    {"with_udebs", "-with-udebs"},
 };
 
 bool IsWordChar(char c) {
@@ -101,7 +113,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string target,
       files_(v1::Files::NewStub(channel_)),
       packages_(v1::Packages::NewStub(channel_)),
       snapshots_(v1::Snapshots::NewStub(channel_)),
-      publish_(v1::Publish::NewStub(channel_)) {}
+      publish_(v1::Publish::NewStub(channel_)),
+      mirrors_(v1::Mirrors::NewStub(channel_)) {}
 
 std::shared_ptr<grpc::Channel> Client::Dial(const std::string& target) {
   grpc::ChannelArguments arguments;
@@ -138,9 +151,13 @@ absl::Status Client::FromGrpc(const grpc::Status& status) {
 absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
   const absl::Time start = absl::Now();
   const absl::Time give_up = start + options_.timeout;
-  const absl::Duration poll = options_.progress ? kProgressPoll : kQuietPoll;
+  bool reports_progress = false;
+  ProgressLine last_line;
   while (true) {
     const absl::Time call_start = absl::Now();
+    const bool watch = options_.progress || reports_progress ||
+                       call_start - start < kProgressWatch;
+    const absl::Duration poll = watch ? kProgressPoll : kQuietPoll;
     const absl::Duration wait =
         std::max(absl::ZeroDuration(), std::min(poll, give_up - call_start));
     v1::WaitJobRequest request;
@@ -176,7 +193,9 @@ absl::StatusOr<v1::Job> Client::WaitForJob(int64_t id) {
           v1::JobState_Name(job.state()),
           " and goes on); run 'debrepo task wait ", id, "' to wait again"));
     }
+    reports_progress = job.has_progress();
     ShowJobProgress(job, now - start);
+    PrintProgressLine(job, last_line);
     if (now - call_start < kMinPoll) {
       absl::SleepFor(kMinPoll - (now - call_start));
     }
@@ -244,6 +263,20 @@ void Client::PrintJson(const google::protobuf::Message& message) {
 
 void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
   if (!options_.progress) return;
+  if (job.has_progress()) {
+    // The bar first: a long phase name or count is what the width cuts.
+    // "task 12 [=====>      ]  42% downloading: files 120/500, 12.30
+    // MiB/29.10 MiB" fits 79 columns.
+    constexpr int kBarWidth = 12;
+    std::string line = absl::StrCat("task ", job.id(), " ");
+    if (const std::optional<double> fraction =
+            ProgressFraction(job.progress())) {
+      absl::StrAppend(&line, ProgressBar(*fraction, kBarWidth), " ");
+    }
+    absl::StrAppend(&line, ProgressCounts(job.progress()));
+    ShowProgress(line);
+    return;
+  }
   std::string line = absl::StrFormat("task %d (%s): %s, %ds", job.id(),
                                      job.kind(), v1::JobState_Name(job.state()),
                                      absl::ToInt64Seconds(elapsed));
@@ -253,6 +286,23 @@ void Client::ShowJobProgress(const v1::Job& job, absl::Duration elapsed) {
     absl::StrAppend(&line, ": ", job.log(job.log_size() - 1));
   }
   ShowProgress(line);
+}
+
+void Client::PrintProgressLine(const v1::Job& job, ProgressLine& last) {
+  if (options_.progress || !job.has_progress()) return;
+  std::string summary = ProgressSummary(job.progress());
+  const absl::Time now = absl::Now();
+  if (summary == last.summary || (job.progress().phase() == last.phase &&
+                                  now - last.printed < kProgressLineInterval)) {
+    return;
+  }
+  {
+    absl::MutexLock lock(&progress_mu_);
+    err_ << "task " << job.id() << " (" << job.kind() << "): " << summary
+         << "\n"
+         << std::flush;
+  }
+  last = {job.progress().phase(), std::move(summary), now};
 }
 
 void Client::ShowProgress(absl::string_view line) {

@@ -22,6 +22,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
@@ -37,7 +38,9 @@ struct Options {
   bool async = false;
   // How long to wait for a job in total.
   absl::Duration timeout = absl::InfiniteDuration();
-  // Show a progress line on the error stream while waiting.
+  // Whether the error stream is a terminal: while waiting, redraw a
+  // progress line there (a bar for jobs that report progress). Otherwise
+  // jobs that report progress get a plain line now and then.
   bool progress = false;
 };
 
@@ -67,6 +70,7 @@ class Client {
   debrepo::v1::Packages::Stub& packages() { return *packages_; }
   debrepo::v1::Snapshots::Stub& snapshots() { return *snapshots_; }
   debrepo::v1::Publish::Stub& publish() { return *publish_; }
+  debrepo::v1::Mirrors::Stub& mirrors() { return *mirrors_; }
 
   // Call runs the unary RPC `method` on `stub` with a deadline, returning
   // its error as described in FromGrpc.
@@ -79,6 +83,23 @@ class Client {
     context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
     const Interruptible interruptible(*this, context);
     return FromGrpc((stub.*method)(&context, request, response));
+  }
+
+  // Submit calls the mutation `method` of `stub` with `request` and follows
+  // the job it returns (see FollowJob), calling `print_success` once it
+  // has succeeded.
+  template <typename Stub, typename Request>
+  absl::Status Submit(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                   debrepo::v1::Job*),
+      const Request& request,
+      absl::FunctionRef<void(const debrepo::v1::Job&)> print_success) {
+    debrepo::v1::Job job;
+    if (absl::Status status = Call(stub, method, request, &job); !status.ok()) {
+      return status;
+    }
+    return FollowJob(job, print_success);
   }
 
   // CallForAllPages runs the List RPC `method` for every page of `request`
@@ -113,7 +134,12 @@ class Client {
   absl::Status FromGrpc(const grpc::Status& status);
 
   // WaitForJob waits until job `id` ends (SUCCEEDED, FAILED or CANCELLED)
-  // and returns it; DEADLINE_EXCEEDED when --timeout passes first.
+  // and returns it; DEADLINE_EXCEEDED when --timeout passes first. It asks
+  // every second while the job reports progress (Job.progress) and in the
+  // first seconds, before it may, and shows the progress: as a bar on a
+  // terminal (see Options::progress), otherwise as a line "task ID (KIND):
+  // <ProgressSummary>" on the error stream when the phase changes, and at
+  // most every kProgressLineInterval otherwise.
   absl::StatusOr<debrepo::v1::Job> WaitForJob(int64_t id);
 
   // AwaitJob waits for job `id` to end, prints it as JSON with --json, and
@@ -168,7 +194,21 @@ class Client {
   // The deadline of calls that do not wait for jobs.
   static constexpr absl::Duration kCallDeadline = absl::Seconds(60);
 
+  // The least time between two plain progress lines of one phase: a log
+  // gets a line every 10 s of a long download, not one a poll.
+  static constexpr absl::Duration kProgressLineInterval = absl::Seconds(10);
+
+  // The last plain progress line WaitForJob printed.
+  struct ProgressLine {
+    std::string phase;
+    std::string summary;
+    absl::Time printed = absl::InfinitePast();
+  };
+
   void ShowJobProgress(const debrepo::v1::Job& job, absl::Duration elapsed);
+  // PrintProgressLine prints `job`'s progress as a plain line when it is
+  // due (see WaitForJob), updating `last`.
+  void PrintProgressLine(const debrepo::v1::Job& job, ProgressLine& last);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::string target_;
@@ -182,6 +222,7 @@ class Client {
   std::unique_ptr<debrepo::v1::Packages::Stub> packages_;
   std::unique_ptr<debrepo::v1::Snapshots::Stub> snapshots_;
   std::unique_ptr<debrepo::v1::Publish::Stub> publish_;
+  std::unique_ptr<debrepo::v1::Mirrors::Stub> mirrors_;
   // Guards the progress line, which several upload streams draw.
   absl::Mutex progress_mu_;
   bool progress_shown_ ABSL_GUARDED_BY(progress_mu_) = false;
@@ -210,8 +251,9 @@ absl::Status EndedJobStatus(const debrepo::v1::Job& job);
 
 // InFlagTerms returns the server's `message` with the request fields its
 // hints name (e.g. force_replace, ignore_signature, no_remove,
-// follow_recommends) written as the flags that set them (-force-replace,
-// -ignore-signatures, -no-remove, -dep-follow-recommends). Only whole words
+// follow_recommends, a mirror's ignore_signatures) written as the flags that
+// set them (-force-replace, -ignore-signatures, -no-remove,
+// -dep-follow-recommends). Only whole words
 // are rewritten: a field name within a name or a quotation (a snapshot
 // called "force") stays as it is.
 std::string InFlagTerms(absl::string_view message);

@@ -112,6 +112,12 @@ TEST(ClientTest, HintsAreInFlagTerms) {
             "publication's -gpg-key) or publish with -skip-signing");
   EXPECT_EQ(InFlagTerms("left files in place (force_drop)"),
             "left files in place (-force-drop)");
+  // A mirror's settings.
+  EXPECT_EQ(InFlagTerms("a keyring is required unless ignore_signatures; "
+                        "filter_with_deps needs a filter; with_udebs, "
+                        "with_sources"),
+            "a keyring is required unless -ignore-signatures; "
+            "-filter-with-deps needs a filter; -with-udebs, -with-sources");
   // Names and quotations keep their words.
   EXPECT_EQ(InFlagTerms("snapshot \"force\" and repo a.force, "
                         "no_remove_files, force.x, dry_run-2, -force"),

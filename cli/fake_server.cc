@@ -80,6 +80,7 @@ FakeServer::FakeServer() {
   builder.RegisterService(static_cast<v1::Packages::Service*>(this));
   builder.RegisterService(static_cast<v1::Snapshots::Service*>(this));
   builder.RegisterService(static_cast<v1::Publish::Service*>(this));
+  builder.RegisterService(static_cast<v1::Mirrors::Service*>(this));
   server_ = builder.BuildAndStart();
 }
 
@@ -176,6 +177,11 @@ grpc::Status FakeServer::WaitJob(grpc::ServerContext*,
       job.set_state(v1::RUNNING);
       job.set_worker("fake-worker");
       job.set_attempts(1);
+      if (!progress_script.empty()) {
+        const size_t poll = running_polls - polls_left_[job.id()] - 1;
+        *job.mutable_progress() =
+            progress_script[std::min(poll, progress_script.size() - 1)];
+      }
     } else if (auto end = end_by_kind.find(job.kind());
                end != end_by_kind.end()) {
       job.set_state(end->second.state());
@@ -329,6 +335,17 @@ grpc::Status FakeServer::MovePackages(grpc::ServerContext*,
   if (!error.ok()) return error;
   move_packages_requests.push_back(*request);
   *response = NewJob("repo.move_packages", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ImportFromMirror(
+    grpc::ServerContext*, const v1::ImportFromMirrorRequest* request,
+    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ImportFromMirror");
+  if (!error.ok()) return error;
+  import_from_mirror_requests.push_back(*request);
+  *response = NewJob("repo.import", request->request_id());
   return grpc::Status::OK;
 }
 
@@ -665,6 +682,90 @@ grpc::Status FakeServer::DeletePublication(
   if (!error.ok()) return error;
   delete_publication_requests.push_back(*request);
   *response = NewJob("publish.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::CreateMirror(grpc::ServerContext*,
+                                      const v1::CreateMirrorRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("CreateMirror");
+  if (!error.ok()) return error;
+  create_mirror_requests.push_back(*request);
+  *response = NewJob("mirror.create", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::GetMirror(grpc::ServerContext*,
+                                   const v1::GetMirrorRequest* request,
+                                   v1::Mirror* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("GetMirror");
+  if (!error.ok()) return error;
+  for (const v1::Mirror& mirror : mirrors) {
+    if (mirror.name() == request->name()) {
+      *response = mirror;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(
+      grpc::StatusCode::NOT_FOUND,
+      absl::StrCat("mirror \"", request->name(), "\" does not exist"));
+}
+
+grpc::Status FakeServer::ListMirrors(grpc::ServerContext*,
+                                     const v1::ListMirrorsRequest* request,
+                                     v1::ListMirrorsResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListMirrors");
+  if (!error.ok()) return error;
+  response->set_next_page_token(
+      ServePage(mirrors, request->page_token(), response->mutable_mirrors()));
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::UpdateMirror(grpc::ServerContext*,
+                                      const v1::UpdateMirrorRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("UpdateMirror");
+  if (!error.ok()) return error;
+  update_mirror_requests.push_back(*request);
+  *response = NewJob("mirror.update", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::DeleteMirror(grpc::ServerContext*,
+                                      const v1::DeleteMirrorRequest* request,
+                                      v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("DeleteMirror");
+  if (!error.ok()) return error;
+  delete_mirror_requests.push_back(*request);
+  *response = NewJob("mirror.delete", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::SyncMirror(grpc::ServerContext*,
+                                    const v1::SyncMirrorRequest* request,
+                                    v1::Job* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("SyncMirror");
+  if (!error.ok()) return error;
+  sync_mirror_requests.push_back(*request);
+  *response = NewJob("mirror.sync", request->request_id());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeServer::ListMirrorPackages(
+    grpc::ServerContext*, const v1::ListMirrorPackagesRequest* request,
+    v1::ListMirrorPackagesResponse* response) {
+  absl::MutexLock lock(&mu_);
+  calls.push_back("ListMirrorPackages");
+  if (!error.ok()) return error;
+  list_mirror_packages_requests.push_back(*request);
+  response->set_next_page_token(ServePage(
+      mirror_packages, request->page_token(), response->mutable_packages()));
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 // FakeServer: an in-memory debrepo-server (Jobs, Repos, Admin, Files,
-// Packages, Snapshots, Publish) on a local port, for testing the CLI's commands
-// without PostgreSQL or workers.
+// Packages, Snapshots, Publish, Mirrors) on a local port, for testing the CLI's
+// commands without PostgreSQL or workers.
 #ifndef DEBREPO_CLI_FAKE_SERVER_H_
 #define DEBREPO_CLI_FAKE_SERVER_H_
 
@@ -19,6 +19,7 @@
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
@@ -33,16 +34,19 @@ namespace debrepo::cli {
 // GetPackage the package of `packages` with the key asked for,
 // `upload_directories` and `upload_files`, and `snapshots`,
 // `snapshot_packages`, `snapshot_changes` and `unsatisfied`, two to a page,
-// and `publications` (GetPublication by storage, prefix and distribution,
-// the defaults "filesystem:default" and "." alike to empty ones). Set
-// the public fields before calls; read them after.
+// `publications` (GetPublication by storage, prefix and distribution,
+// the defaults "filesystem:default" and "." alike to empty ones), and
+// `mirrors` and `mirror_packages`. A running job reports the progress
+// `progress_script` gives for its poll. Set the public fields before
+// calls; read them after.
 class FakeServer final : public debrepo::v1::Jobs::Service,
                          public debrepo::v1::Repos::Service,
                          public debrepo::v1::Admin::Service,
                          public debrepo::v1::Files::Service,
                          public debrepo::v1::Packages::Service,
                          public debrepo::v1::Snapshots::Service,
-                         public debrepo::v1::Publish::Service {
+                         public debrepo::v1::Publish::Service,
+                         public debrepo::v1::Mirrors::Service {
  public:
   // FakeServer starts listening on a free port of 127.0.0.1.
   FakeServer();
@@ -87,6 +91,15 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   std::vector<debrepo::v1::UnsatisfiedDependency> unsatisfied;
   // Served by GetPublication and ListPublications (in this order).
   std::vector<debrepo::v1::Publication> publications;
+  // Served by GetMirror (by name) and ListMirrors (in this order, two to a
+  // page).
+  std::vector<debrepo::v1::Mirror> mirrors;
+  // Served by ListMirrorPackages for any mirror and query.
+  std::vector<debrepo::v1::Package> mirror_packages;
+  // The progress a job reports on the WaitJob calls that find it running:
+  // the first on the first, and so on; the last one from then on. None
+  // when empty.
+  std::vector<debrepo::v1::JobProgress> progress_script;
   // ListUploadDirectories and ListUploadFiles answer pages of at most this
   // many items.
   int page_limit = 1000;
@@ -131,6 +144,13 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
       switch_publication_requests;
   std::vector<debrepo::v1::DeletePublicationRequest>
       delete_publication_requests;
+  std::vector<debrepo::v1::ImportFromMirrorRequest> import_from_mirror_requests;
+  std::vector<debrepo::v1::CreateMirrorRequest> create_mirror_requests;
+  std::vector<debrepo::v1::UpdateMirrorRequest> update_mirror_requests;
+  std::vector<debrepo::v1::DeleteMirrorRequest> delete_mirror_requests;
+  std::vector<debrepo::v1::SyncMirrorRequest> sync_mirror_requests;
+  std::vector<debrepo::v1::ListMirrorPackagesRequest>
+      list_mirror_packages_requests;
   int wait_calls = 0;
   // The methods called, in order, e.g. "Upload", "WaitJob 1" (with the job
   // ID), "AddFromUpload".
@@ -185,6 +205,10 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
   grpc::Status IncludeChanges(grpc::ServerContext* context,
                               const debrepo::v1::IncludeChangesRequest* request,
                               debrepo::v1::Job* response) override;
+  grpc::Status ImportFromMirror(
+      grpc::ServerContext* context,
+      const debrepo::v1::ImportFromMirrorRequest* request,
+      debrepo::v1::Job* response) override;
   grpc::Status GetPackage(grpc::ServerContext* context,
                           const debrepo::v1::GetPackageRequest* request,
                           debrepo::v1::Package* response) override;
@@ -272,6 +296,29 @@ class FakeServer final : public debrepo::v1::Jobs::Service,
       grpc::ServerContext* context,
       const debrepo::v1::DeletePublicationRequest* request,
       debrepo::v1::Job* response) override;
+
+  grpc::Status CreateMirror(grpc::ServerContext* context,
+                            const debrepo::v1::CreateMirrorRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status GetMirror(grpc::ServerContext* context,
+                         const debrepo::v1::GetMirrorRequest* request,
+                         debrepo::v1::Mirror* response) override;
+  grpc::Status ListMirrors(grpc::ServerContext* context,
+                           const debrepo::v1::ListMirrorsRequest* request,
+                           debrepo::v1::ListMirrorsResponse* response) override;
+  grpc::Status UpdateMirror(grpc::ServerContext* context,
+                            const debrepo::v1::UpdateMirrorRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status DeleteMirror(grpc::ServerContext* context,
+                            const debrepo::v1::DeleteMirrorRequest* request,
+                            debrepo::v1::Job* response) override;
+  grpc::Status SyncMirror(grpc::ServerContext* context,
+                          const debrepo::v1::SyncMirrorRequest* request,
+                          debrepo::v1::Job* response) override;
+  grpc::Status ListMirrorPackages(
+      grpc::ServerContext* context,
+      const debrepo::v1::ListMirrorPackagesRequest* request,
+      debrepo::v1::ListMirrorPackagesResponse* response) override;
 
  private:
   // NewJob adds a QUEUED job of `kind` and returns it.

@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "cli/db_commands.h"
 #include "cli/file_commands.h"
+#include "cli/mirror_commands.h"
 #include "cli/package_commands.h"
 #include "cli/publish_commands.h"
 #include "cli/repo_commands.h"
@@ -82,8 +83,9 @@ void WatchInterrupts(const sigset_t& signals, Client& client) {
 int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = RepoCommands();
   for (std::vector<Command> more :
-       {SnapshotCommands(), PublishCommands(), PackageCommands(),
-        FileCommands(), TaskCommands(), DbCommands(), AdminCommands()}) {
+       {MirrorCommands(), SnapshotCommands(), PublishCommands(),
+        PackageCommands(), FileCommands(), TaskCommands(), DbCommands(),
+        AdminCommands()}) {
     commands.insert(commands.end(), more.begin(), more.end());
   }
   std::vector<CommandSpec> specs;

@@ -755,9 +755,33 @@ absl::Status CheckDryRun(const ParsedArgs& args, bool result_dry_run) {
       "version?): the changes above WERE made");
 }
 
+// SubmitCopy submits `method` of the Repos service with `request` (a copy,
+// move or import) and prints "[o] NAME <verb>" for each package the job
+// copied (its CopyPackagesResult).
+template <typename Request>
+absl::Status SubmitCopy(const ParsedArgs& args, Client& client,
+                        grpc::Status (v1::Repos::Stub::*method)(
+                            grpc::ClientContext*, const Request&, v1::Job*),
+                        const Request& request, absl::string_view verb) {
+  bool dry_run = false;
+  RETURN_IF_ERROR(
+      client.Submit(client.repos(), method, request, [&](const v1::Job& ended) {
+        const v1::CopyPackagesResult& result = ended.result().copy_packages();
+        dry_run = result.dry_run();
+        for (const std::string& key : result.copied()) {
+          client.out() << "[o] " << PackageLabel(args, key) << " " << verb
+                       << "\n";
+        }
+        PrintUnlisted(client.out(), "[o]", result.copied_count(),
+                      result.copied_size(), verb);
+        if (dry_run) client.out() << kDryRunNote;
+      }));
+  if (client.options().json || client.options().async) return absl::OkStatus();
+  return CheckDryRun(args, dry_run);
+}
+
 // CopyOrMove submits `method` (CopyPackages or MovePackages) for
-// `repo copy|move SRC DST QUERY...` and prints "[o] NAME <verb>" for each
-// package it copied.
+// `repo copy|move SRC DST QUERY...` (see SubmitCopy).
 absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
                         grpc::Status (v1::Repos::Stub::*method)(
                             grpc::ClientContext*,
@@ -772,21 +796,7 @@ absl::Status CopyOrMove(const ParsedArgs& args, Client& client,
       QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(2)));
   request.set_with_deps(args.GetBool("with-deps"));
   request.set_dry_run(args.GetBool(kDryRunFlag.name));
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.repos(), method, request, &job));
-  bool dry_run = false;
-  RETURN_IF_ERROR(client.FollowJob(job, [&](const v1::Job& ended) {
-    const v1::CopyPackagesResult& result = ended.result().copy_packages();
-    dry_run = result.dry_run();
-    for (const std::string& key : result.copied()) {
-      client.out() << "[o] " << PackageLabel(args, key) << " " << verb << "\n";
-    }
-    PrintUnlisted(client.out(), "[o]", result.copied_count(),
-                  result.copied_size(), verb);
-    if (dry_run) client.out() << kDryRunNote;
-  }));
-  if (client.options().json || client.options().async) return absl::OkStatus();
-  return CheckDryRun(args, dry_run);
+  return SubmitCopy(args, client, method, request, verb);
 }
 
 absl::Status Copy(const ParsedArgs& args, Client& client) {
@@ -795,6 +805,28 @@ absl::Status Copy(const ParsedArgs& args, Client& client) {
 
 absl::Status Move(const ParsedArgs& args, Client& client) {
   return CopyOrMove(args, client, &v1::Repos::Stub::MovePackages, "moved");
+}
+
+absl::Status Import(const ParsedArgs& args, Client& client) {
+  if (args.GetBool("with-deps") && args.GetBool("no-deps")) {
+    return UsageError(
+        "repo import: -with-deps and -no-deps exclude each other "
+        "(dependencies are imported unless -no-deps)");
+  }
+  v1::ImportFromMirrorRequest request;
+  request.set_request_id(NewRequestId());
+  request.set_mirror(args.arguments[0]);
+  request.set_repo(args.arguments[1]);
+  ASSIGN_OR_RETURN(
+      *request.mutable_query(),
+      QueryFromArguments(absl::MakeConstSpan(args.arguments).subspan(2)));
+  request.set_no_deps(args.GetBool("no-deps"));
+  for (std::string& architecture : args.GetList("architectures")) {
+    request.add_architectures(std::move(architecture));
+  }
+  request.set_dry_run(args.GetBool(kDryRunFlag.name));
+  return SubmitCopy(args, client, &v1::Repos::Stub::ImportFromMirror, request,
+                    "imported");
 }
 
 absl::Status Remove(const ParsedArgs& args, Client& client) {
@@ -982,6 +1014,22 @@ std::vector<Command> RepoCommands() {
          kKeysFlag},
         "Move the packages matching queries from one local repo to another."},
        &Move},
+      {{"repo",
+        "import",
+        {"MIRROR", "REPO", "QUERY..."},
+        {{"no-deps", true, "",
+          "import only the matching packages, not what they depend on"},
+         {"with-deps", true, "",
+          "accepted for aptly's scripts: dependencies are imported unless "
+          "-no-deps"},
+         {"architectures", false, "LIST",
+          "comma-separated architectures to resolve dependencies for "
+          "(default: those of the mirror's packages)"},
+         kDryRunFlag,
+         kKeysFlag},
+        "Import the packages matching queries, with dependencies, from a "
+        "mirror."},
+       &Import},
       {{"repo",
         "include",
         {"CHANGES|DIR..."},

@@ -909,6 +909,57 @@ TEST_F(RepoCommandsTest, CopyAsyncPrintsTheJobId) {
   EXPECT_EQ(out_, "1\n");
 }
 
+TEST_F(RepoCommandsTest, ImportTakesDependenciesUnlessNoDeps) {
+  v1::Job& end = server_.end_by_kind["repo.import"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pamd64 a 1 0a");
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall b 2 0b");
+  ASSERT_THAT(Run({"repo", "import", "m", "dst", "a", "b",
+                   "-architectures=amd64, i386"}),
+              IsOk());
+  ASSERT_EQ(server_.import_from_mirror_requests.size(), 1);
+  const v1::ImportFromMirrorRequest& request =
+      server_.import_from_mirror_requests[0];
+  EXPECT_EQ(request.mirror(), "m");
+  EXPECT_EQ(request.repo(), "dst");
+  EXPECT_EQ(request.query(), "(a) | (b)");
+  EXPECT_FALSE(request.no_deps());
+  EXPECT_FALSE(request.dry_run());
+  EXPECT_THAT(request.architectures(), ElementsAre("amd64", "i386"));
+  EXPECT_FALSE(request.request_id().empty());
+  EXPECT_EQ(out_, "[o] a_1_amd64 imported\n[o] b_2_all imported\n");
+
+  // aptly's -with-deps is the default.
+  ASSERT_THAT(Run({"repo", "import", "-with-deps", "m", "dst", "a"}), IsOk());
+  EXPECT_FALSE(server_.import_from_mirror_requests[1].no_deps());
+  ASSERT_THAT(Run({"repo", "import", "-no-deps", "m", "dst", "a"}), IsOk());
+  EXPECT_TRUE(server_.import_from_mirror_requests[2].no_deps());
+  const absl::Status both =
+      Run({"repo", "import", "-no-deps", "-with-deps", "m", "dst", "a"});
+  EXPECT_TRUE(IsUsageError(both));
+  EXPECT_THAT(both.message(), HasSubstr("exclude each other"));
+  EXPECT_EQ(server_.import_from_mirror_requests.size(), 3);
+}
+
+TEST_F(RepoCommandsTest, ImportDryRunSaysNothingWasSaved) {
+  v1::Job& end = server_.end_by_kind["repo.import"];
+  end.set_state(v1::SUCCEEDED);
+  end.mutable_result()->mutable_copy_packages()->add_copied("Pall b 2 0b");
+  end.mutable_result()->mutable_copy_packages()->set_dry_run(true);
+  ASSERT_THAT(Run({"repo", "import", "-dry-run", "m", "dst", "b"}), IsOk());
+  EXPECT_TRUE(server_.import_from_mirror_requests[0].dry_run());
+  EXPECT_EQ(out_,
+            "[o] b_2_all imported\n\n"
+            "Changes not saved, as dry run has been requested.\n");
+}
+
+TEST_F(RepoCommandsTest, ImportNeedsAQuery) {
+  const absl::Status missing = Run({"repo", "import", "m", "dst"});
+  EXPECT_TRUE(IsUsageError(missing));
+  EXPECT_THAT(missing.message(), HasSubstr("missing argument QUERY"));
+  EXPECT_THAT(server_.calls, IsEmpty());
+}
+
 // ChangesText returns a .changes listing `files` (name and contents).
 std::string ChangesText(
     const std::vector<std::pair<std::string, std::string>>& files,

@@ -11,7 +11,6 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "cli/mirror_commands.h"
 #include "cli/package_commands.h"
 #include "cli/queries.h"
 #include "common/status_macros.h"
@@ -41,10 +41,8 @@ const FlagSpec kArchitecturesFlag = {
 // `field`, without blanks.
 void AddArchitectures(const ParsedArgs& args,
                       google::protobuf::RepeatedPtrField<std::string>* field) {
-  for (absl::string_view architecture :
-       absl::StrSplit(args.Get(kArchitecturesFlag.name), ',')) {
-    architecture = absl::StripAsciiWhitespace(architecture);
-    if (!architecture.empty()) field->Add(std::string(architecture));
+  for (std::string& architecture : args.GetList(kArchitecturesFlag.name)) {
+    field->Add(std::move(architecture));
   }
 }
 
@@ -57,9 +55,7 @@ absl::Status Submit(Client& client,
                         grpc::ClientContext*, const Request&, v1::Job*),
                     const Request& request,
                     absl::FunctionRef<void(const v1::Job&)> print_success) {
-  v1::Job job;
-  RETURN_IF_ERROR(client.Call(client.snapshots(), method, request, &job));
-  return client.FollowJob(job, print_success);
+  return client.Submit(client.snapshots(), method, request, print_success);
 }
 
 // kMaxDescriptionBytes is the longest description the server takes.
@@ -128,16 +124,24 @@ absl::Status Create(const ParsedArgs& args, Client& client) {
         absl::StrCat("Snapshot from local repo [", source[2], "]"));
   } else if (source.size() == 3 && source[0] == "from" &&
              source[1] == "mirror") {
-    return UsageError(
-        "snapshot create: there are no mirrors yet; create snapshots from "
-        "local repos (from repo REPO)");
+    // aptly's description names the mirror's archive.
+    v1::GetMirrorRequest get;
+    get.set_name(source[2]);
+    v1::Mirror mirror;
+    RETURN_IF_ERROR(client.Call(client.mirrors(), &v1::Mirrors::Stub::GetMirror,
+                                get, &mirror));
+    request.set_mirror(source[2]);
+    request.mutable_snapshot()->set_description(
+        absl::StrCat("Snapshot from mirror ", MirrorLabel(mirror)));
   } else if (source.empty()) {
     return UsageError(
-        "snapshot create: missing `from repo REPO` or `empty` after NAME");
+        "snapshot create: missing `from repo REPO`, `from mirror MIRROR` or "
+        "`empty` after NAME");
   } else {
-    return UsageError(absl::StrCat(
-        "snapshot create: after NAME give `from repo REPO` or `empty`, not \"",
-        absl::StrJoin(source, " "), "\""));
+    return UsageError(
+        absl::StrCat("snapshot create: after NAME give `from repo REPO`, "
+                     "`from mirror MIRROR` or `empty`, not \"",
+                     absl::StrJoin(source, " "), "\""));
   }
   return Submit(client, &v1::Snapshots::Stub::CreateSnapshot, request,
                 [&](const v1::Job&) { PrintCreated(client, name, "created"); });
@@ -544,8 +548,8 @@ std::vector<Command> SnapshotCommands() {
         "create",
         {"NAME", "[SOURCE]..."},
         {},
-        "Create a snapshot of a local repo, or an empty one.",
-        "NAME from repo REPO | empty"},
+        "Create a snapshot of a local repo or a mirror, or an empty one.",
+        "NAME from repo REPO | NAME from mirror MIRROR | NAME empty"},
        &Create},
       {{"snapshot",
         "list",

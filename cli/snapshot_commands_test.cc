@@ -129,19 +129,47 @@ TEST_F(SnapshotCommandsTest, CreateInAnotherFormIsAUsageError) {
            {"snapshot", "create", "s", "from", "repo"},
            {"snapshot", "create", "s", "empty", "x"},
            {"snapshot", "create", "s", "from", "repo", "r1", "r2"},
-           {"snapshot", "create", "s", "from", "mirror", "m"}}) {
+           {"snapshot", "create", "s", "from", "mirror"},
+           {"snapshot", "create", "s", "from", "mirror", "m", "n"}}) {
     const absl::Status status = Run(args);
     EXPECT_TRUE(IsUsageError(status)) << status;
     EXPECT_THAT(status.message(),
                 HasSubstr("Usage: debrepo snapshot create NAME from repo "
-                          "REPO | empty"));
+                          "REPO | NAME from mirror MIRROR | NAME empty"));
   }
-  EXPECT_THAT(Run({"snapshot", "create", "s", "from", "mirror", "m"}).message(),
-              HasSubstr("no mirrors"));
   const absl::Status missing = Run({"snapshot", "create", "s"});
   EXPECT_TRUE(IsUsageError(missing));
   EXPECT_THAT(missing.message(),
-              HasSubstr("missing `from repo REPO` or `empty` after NAME"));
+              HasSubstr("missing `from repo REPO`, `from mirror MIRROR` or "
+                        "`empty` after NAME"));
+  EXPECT_THAT(server_.create_snapshot_requests, IsEmpty());
+}
+
+TEST_F(SnapshotCommandsTest, CreateFromMirrorDescribesItAsAptly) {
+  v1::Mirror mirror;
+  mirror.set_name("m");
+  mirror.set_archive_url("http://deb.debian.org/debian");
+  mirror.set_distribution("bookworm");
+  mirror.set_with_sources(true);
+  server_.mirrors = {mirror};
+  ASSERT_THAT(Run({"snapshot", "create", "s", "from", "mirror", "m"}), IsOk());
+  ASSERT_EQ(server_.create_snapshot_requests.size(), 1);
+  const v1::CreateSnapshotRequest& request =
+      server_.create_snapshot_requests[0];
+  EXPECT_EQ(request.mirror(), "m");
+  EXPECT_EQ(request.snapshot().name(), "s");
+  EXPECT_EQ(request.snapshot().description(),
+            "Snapshot from mirror [m]: http://deb.debian.org/debian bookworm "
+            "[src]");
+  EXPECT_EQ(out_,
+            "Snapshot s successfully created.\n"
+            "You can run 'debrepo publish snapshot s' to publish snapshot as "
+            "Debian repository.\n");
+}
+
+TEST_F(SnapshotCommandsTest, CreateFromAMissingMirrorSubmitsNothing) {
+  EXPECT_THAT(Run({"snapshot", "create", "s", "from", "mirror", "nope"}),
+              StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(server_.create_snapshot_requests, IsEmpty());
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/job_progress.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -101,6 +102,13 @@ absl::Status ShowTask(const ParsedArgs& args, Client& client) {
   if (!job.shared_keys().empty()) {
     out << "Shared keys: " << absl::StrJoin(job.shared_keys(), ", ") << "\n";
   }
+  if (job.has_progress()) {
+    out << "Progress: " << ProgressSummary(job.progress());
+    if (job.progress().has_update_time()) {
+      out << " (at " << TimeUtil::ToString(job.progress().update_time()) << ")";
+    }
+    out << "\n";
+  }
   if (JobEnded(job.state()))
     out << "Status: " << JobStatusToString(job) << "\n";
   if (!job.log().empty()) {
@@ -163,7 +171,8 @@ std::vector<Command> TaskCommands() {
          {"kind", false, "KIND", "only tasks of this kind, e.g. repo.create"}},
         "List tasks, newest first."},
        &ListTasks},
-      {{"task", "show", {"ID"}, {}, "Show a task, with its log."}, &ShowTask},
+      {{"task", "show", {"ID"}, {}, "Show a task, with its progress and log."},
+       &ShowTask},
       {{"task", "wait", {"ID"}, {}, "Wait until a task ends."}, &WaitTask},
       {{"task",
         "cancel",

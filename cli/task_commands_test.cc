@@ -102,6 +102,25 @@ TEST_F(TaskCommandsTest, ShowSaysWhatAQueuedJobWaitsFor) {
             "Attempts: 0\n");
 }
 
+TEST_F(TaskCommandsTest, ShowPrintsProgress) {
+  v1::Job job;
+  job.set_id(9);
+  job.set_kind("mirror.sync");
+  job.set_state(v1::RUNNING);
+  job.set_attempts(1);
+  v1::JobProgress& progress = *job.mutable_progress();
+  progress.set_phase("downloading");
+  progress.set_files_done(1);
+  progress.set_files_total(4);
+  progress.mutable_update_time()->set_seconds(1700000000);
+  server_.jobs[9] = job;
+  ASSERT_THAT(Run({"task", "show", "9"}), IsOk());
+  EXPECT_EQ(out_,
+            "ID: 9\nKind: mirror.sync\nState: RUNNING\nAttempts: 1\n"
+            "Progress: downloading: files 1/4 (25%) (at "
+            "2023-11-14T22:13:20Z)\n");
+}
+
 TEST_F(TaskCommandsTest, ShowMissingAndBadId) {
   EXPECT_THAT(Run({"task", "show", "99"}),
               StatusIs(absl::StatusCode::kNotFound));

@@ -47,6 +47,23 @@ class GpgvVerifier {
   absl::StatusOr<VerifiedMessage> VerifyClearSigned(
       absl::string_view message) const;
 
+  // VerifyClearSignedByAnyKey checks a clear-signed message, such as an
+  // InRelease file, by apt's rule for archives: it is good when at least one
+  // of its signatures is a good one (a key of the keyrings, not expired or
+  // revoked, a digest apt accepts), whatever its other signatures are,
+  // except that a BAD signature by a key of the keyrings (a tampered
+  // message) fails. The signer is that of the first good signature. Errors
+  // when no signature is good are those of VerifyClearSigned for the first
+  // signature.
+  absl::StatusOr<VerifiedMessage> VerifyClearSignedByAnyKey(
+      absl::string_view message) const;
+
+  // VerifyDetachedByAnyKey checks `signature`, a detached signature
+  // (armoured or binary, such as Release.gpg) over exactly the bytes of
+  // `data`, by the rule of VerifyClearSignedByAnyKey, and returns the signer.
+  absl::StatusOr<Signer> VerifyDetachedByAnyKey(
+      absl::string_view data, absl::string_view signature) const;
+
  private:
   explicit GpgvVerifier(std::vector<std::string> keyrings)
       : keyrings_(std::move(keyrings)) {}

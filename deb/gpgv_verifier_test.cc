@@ -1,6 +1,8 @@
 // Signs messages with a throw-away GnuPG key and checks them with gpgv.
 #include "deb/gpgv_verifier.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -30,6 +32,14 @@ std::string ClearSign(const TestKey& key, absl::string_view text,
   return Gpg(key.home, options, text);
 }
 
+// Keyring writes `bytes` to a file `name` in the test's temporary directory
+// and returns its path.
+std::string Keyring(const std::string& name, absl::string_view bytes) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
 GpgvVerifier Verifier(std::vector<std::string> keyrings) {
   absl::StatusOr<GpgvVerifier> verifier =
       GpgvVerifier::Create(std::move(keyrings));
@@ -37,24 +47,7 @@ GpgvVerifier Verifier(std::vector<std::string> keyrings) {
   return *std::move(verifier);
 }
 
-class GpgvVerifierTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    signer_ = new TestKey(MakeTestKey("signer"));
-    stranger_ = new TestKey(MakeTestKey("stranger"));
-  }
-  static void TearDownTestSuite() {
-    for (TestKey* key : {signer_, stranger_}) {
-      RemoveTestKey(*key);
-      delete key;
-    }
-  }
-  static TestKey* signer_;
-  static TestKey* stranger_;
-};
-
-TestKey* GpgvVerifierTest::signer_ = nullptr;
-TestKey* GpgvVerifierTest::stranger_ = nullptr;
+class GpgvVerifierTest : public testing::TwoKeysTest {};
 
 constexpr absl::string_view kRelease =
     "Origin: Test\nSuite: stable\n- Dashed: line\nSHA256:\n abc 1 "
@@ -100,6 +93,30 @@ TEST(GpgvVerifierCreateTest, RejectsEmptyAndRelativeKeyrings) {
   EXPECT_THAT(GpgvVerifier::Create({keyring}), IsOk());
 }
 
+// A gpgv that writes a status line before the first signature's (as some
+// builds write KEY_CONSIDERED) reports no signature of its own.
+TEST_F(GpgvVerifierTest, IgnoresStatusLinesBeforeTheFirstSignature) {
+  const std::string bin = std::string(std::getenv("TEST_TMPDIR")) + "/bin";
+  ASSERT_EQ(mkdir(bin.c_str(), 0755), 0);
+  std::ofstream(bin + "/gpgv") << "#!/bin/sh\n"
+                                  "echo '[GNUPG:] KEY_CONSIDERED "
+                                  "0123456789ABCDEF0123456789ABCDEF01234567"
+                                  " 0'\n"
+                                  "exec /usr/bin/gpgv \"$@\"\n";
+  ASSERT_EQ(chmod((bin + "/gpgv").c_str(), 0755), 0);
+  const std::string path = std::getenv("PATH");
+  setenv("PATH", (bin + ":" + path).c_str(), 1);
+  std::string message = ClearSign(*signer_, kRelease);
+  GpgvVerifier verifier = Verifier({signer_->keyring});
+  absl::StatusOr<VerifiedMessage> all = verifier.VerifyClearSigned(message);
+  absl::StatusOr<VerifiedMessage> any =
+      verifier.VerifyClearSignedByAnyKey(message);
+  setenv("PATH", path.c_str(), 1);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->signer.fingerprint, signer_->fingerprint);
+  EXPECT_THAT(any, IsOk());
+}
+
 TEST_F(GpgvVerifierTest, RejectsWeakDigests) {
   std::string message =
       ClearSign(*signer_, kRelease, {"--digest-algo", "SHA1"});
@@ -142,6 +159,88 @@ TEST_F(GpgvVerifierTest, RejectsAnUnknownKey) {
 
 TEST_F(GpgvVerifierTest, RejectsUnsignedInput) {
   EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSigned(kRelease),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// An archive signed by its current and its next key, or by a key of the
+// keyring and one of another archive, verifies with the keyring's key alone.
+TEST_F(GpgvVerifierTest, ByAnyKeyAcceptsOneGoodSignatureAmongOthers) {
+  TestKey both = MakeTestKey("both");
+  for (const TestKey* key : {signer_, stranger_}) {
+    Gpg(both.home,
+        {"--pinentry-mode", "loopback", "--passphrase", "", "--import"},
+        Gpg(key->home, {"--pinentry-mode", "loopback", "--passphrase", "",
+                        "--export-secret-keys"}));
+  }
+  std::string message = ClearSign(
+      both, kRelease,
+      {"-u", stranger_->fingerprint + "!", "-u", signer_->fingerprint + "!"});
+  RemoveTestKey(both);
+  absl::StatusOr<VerifiedMessage> verified =
+      Verifier({signer_->keyring}).VerifyClearSignedByAnyKey(message);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->text, kRelease);
+  EXPECT_EQ(verified->signer.fingerprint, signer_->fingerprint);
+  // The all-good rule of uploads refuses the stranger's signature.
+  EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSigned(message),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Neither key known: the first signature's problem.
+  absl::StatusOr<VerifiedMessage> unknown =
+      Verifier({Keyring("none.gpg", "")}).VerifyClearSignedByAnyKey(message);
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("unknown key " + stranger_->fingerprint.substr(24)));
+  // Tampered: the keyring key's signature is BAD, which fails.
+  absl::StatusOr<VerifiedMessage> tampered =
+      Verifier({signer_->keyring})
+          .VerifyClearSignedByAnyKey(absl::StrReplaceAll(
+              message, {{"Suite: stable", "Suite: evil!"}}));
+  EXPECT_THAT(tampered, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      std::string(tampered.status().message()),
+      HasSubstr("bad signature by key " + signer_->fingerprint.substr(24)));
+}
+
+TEST_F(GpgvVerifierTest, ByAnyKeyRefusesOnlyStrangersAndWeakDigests) {
+  absl::StatusOr<VerifiedMessage> stranger =
+      Verifier({signer_->keyring})
+          .VerifyClearSignedByAnyKey(ClearSign(*stranger_, kRelease));
+  EXPECT_THAT(stranger, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(stranger.status().message()),
+              HasSubstr("unknown key"));
+  EXPECT_THAT(Verifier({signer_->keyring})
+                  .VerifyClearSignedByAnyKey(
+                      ClearSign(*signer_, kRelease, {"--digest-algo", "SHA1"})),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Verifier({signer_->keyring}).VerifyClearSignedByAnyKey(kRelease),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Release + Release.gpg: armoured or binary, over the exact bytes.
+TEST_F(GpgvVerifierTest, VerifiesDetachedSignatures) {
+  const std::string data = "Origin: Test\nSuite: stable  \n";
+  GpgvVerifier verifier = Verifier({signer_->keyring});
+  for (bool armor : {true, false}) {
+    std::vector<std::string> args = {"--detach-sign"};
+    if (armor) args.push_back("--armor");
+    std::string signature = Gpg(signer_->home, args, data);
+    absl::StatusOr<Signer> signer =
+        verifier.VerifyDetachedByAnyKey(data, signature);
+    ASSERT_THAT(signer, IsOk()) << armor;
+    EXPECT_EQ(signer->fingerprint, signer_->fingerprint);
+    // Trailing spaces are covered too: a detached signature is binary.
+    absl::StatusOr<Signer> changed = verifier.VerifyDetachedByAnyKey(
+        "Origin: Test\nSuite: stable\n", signature);
+    EXPECT_THAT(changed, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(std::string(changed.status().message()),
+                HasSubstr("bad signature"));
+  }
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(
+                  data, Gpg(stranger_->home, {"--detach-sign"}, data)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(data, "not a signature"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(verifier.VerifyDetachedByAnyKey(data, ""),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

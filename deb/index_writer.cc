@@ -4,6 +4,7 @@
 #include "deb/index_writer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -180,10 +181,14 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
   }
   status.Update(stanza.Set("Filename", filename));
   status.Update(stanza.Set("Size", absl::StrCat(checksums.size)));
-  status.Update(stanza.Set("MD5sum", checksums.md5));
-  status.Update(stanza.Set("SHA1", checksums.sha1));
-  status.Update(stanza.Set("SHA256", checksums.sha256));
-  status.Update(stanza.Set("SHA512", checksums.sha512));
+  // A mirrored package has only the digests its archive listed (Debian's
+  // list no SHA-1): an empty field would be a wrong digest to apt.
+  for (const auto& [name, digest] :
+       {std::pair{"MD5sum", &checksums.md5}, std::pair{"SHA1", &checksums.sha1},
+        std::pair{"SHA256", &checksums.sha256},
+        std::pair{"SHA512", &checksums.sha512}}) {
+    if (!digest->empty()) status.Update(stanza.Set(name, *digest));
+  }
   if (!status.ok()) return status;
   static const auto* const kPackageRanks =
       new absl::flat_hash_map<std::string, size_t>(FieldRanks(kPackageOrder));

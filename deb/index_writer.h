@@ -23,7 +23,8 @@ namespace debrepo::deb {
 // PackagesStanza returns the Packages index entry for a binary package with
 // control data `control`, stored at `filename` (relative to the repository
 // root) with `checksums`: the control fields plus Filename, Size, MD5sum,
-// SHA1, SHA256 and SHA512 (any such fields in `control` are replaced), in
+// SHA1, SHA256 and SHA512 (any such fields in `control` are replaced; an
+// empty digest, as mirrored packages may have, is left out), in
 // apt's canonical order (apt-pkg/tagfile-order.c); fields apt does not know
 // follow in their original order. A `filename` that holds a newline (and
 // so would inject fields) is INVALID_ARGUMENT.

@@ -325,5 +325,19 @@ TEST(ReleaseTest, RejectsInjectedFields) {
               StatusIs(kInvalid));
 }
 
+// A package mirrored from Debian has no SHA-1 (nor SHA-512) to publish.
+TEST(PackagesStanzaTest, LeavesOutDigestsItDoesNotHave) {
+  Paragraph control = *ParseParagraph(
+      "Package: ab\nVersion: 1\nArchitecture: all\nSHA1: stale\n");
+  Checksums checksums{10, std::string(32, 'a'), "", std::string(64, 'b'), ""};
+  absl::StatusOr<Paragraph> stanza =
+      PackagesStanza(control, "pool/ab_1_all.deb", checksums);
+  ASSERT_THAT(stanza, IsOk());
+  EXPECT_EQ(stanza->GetOrEmpty("MD5sum"), std::string(32, 'a'));
+  EXPECT_EQ(stanza->GetOrEmpty("SHA256"), std::string(64, 'b'));
+  EXPECT_FALSE(stanza->Has("SHA1"));
+  EXPECT_FALSE(stanza->Has("SHA512"));
+}
+
 }  // namespace
 }  // namespace debrepo::deb

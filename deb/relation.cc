@@ -273,6 +273,16 @@ absl::StatusOr<RelationList> ParseRelations(absl::string_view text) {
   return RelationParser(text).Parse();
 }
 
+absl::StatusOr<std::vector<std::string>> RelationNames(absl::string_view text) {
+  absl::StatusOr<RelationList> relations = ParseRelations(text);
+  if (!relations.ok()) return relations.status();
+  std::vector<std::string> names;
+  for (const Alternatives& group : *relations) {
+    for (const Relation& relation : group) names.push_back(relation.name);
+  }
+  return names;
+}
+
 std::string FormatRelations(const RelationList& relations) {
   return absl::StrJoin(
       relations, ", ", [](std::string* out, const Alternatives& group) {

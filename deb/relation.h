@@ -73,6 +73,10 @@ using RelationList = std::vector<Alternatives>;
 // naming the offset of the problem.
 absl::StatusOr<RelationList> ParseRelations(absl::string_view text);
 
+// RelationNames returns the package name of every relation of a field
+// value, in order (a Provides field's provided names), by ParseRelations.
+absl::StatusOr<std::vector<std::string>> RelationNames(absl::string_view text);
+
 // FormatRelations writes a list as "a (>= 1) | b, c".
 std::string FormatRelations(const RelationList& relations);
 

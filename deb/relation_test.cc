@@ -11,7 +11,9 @@ namespace debrepo::deb {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 RelationList Parse(absl::string_view text) {
@@ -142,6 +144,14 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair("a", "invalid package name"),
                       std::make_pair("Foo", "expected a package name"),
                       std::make_pair("ab cd", "offset 3: expected ','")));
+
+TEST(RelationNamesTest, ListsEveryAlternativesName) {
+  EXPECT_THAT(RelationNames("mail-transport-agent, awk (= 1:5) | mawk:any,"),
+              IsOkAndHolds(ElementsAre("mail-transport-agent", "awk", "mawk")));
+  EXPECT_THAT(RelationNames(""), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(RelationNames("a (>> "),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
 
 }  // namespace
 }  // namespace debrepo::deb

@@ -61,6 +61,17 @@ size_t PackageSet::Add(PackageInfo package) {
   return index;
 }
 
+void PackageSet::Reserve(size_t packages) {
+  packages_.reserve(packages);
+  by_name_.reserve(packages);
+}
+
+void PackageSet::SetDependencies(size_t index, RelationList depends,
+                                 std::vector<std::string> depends_fields) {
+  packages_[index].depends = std::move(depends);
+  packages_[index].depends_fields = std::move(depends_fields);
+}
+
 bool PackageSet::ArchitectureFits(const PackageInfo& package,
                                   const Relation& relation,
                                   absl::string_view architecture) const {

@@ -46,6 +46,19 @@ class PackageSet {
   // Duplicates are not detected: each Add makes a new entry.
   size_t Add(PackageInfo package);
 
+  // Reserve makes room for `packages` packages in all, so that adding them
+  // does not copy the ones added before (a set of tens of thousands would
+  // briefly need twice its memory).
+  void Reserve(size_t packages);
+
+  // SetDependencies replaces the dependency groups of package `index`
+  // (PackageInfo::depends and depends_fields, parallel). A caller holding
+  // tens of thousands of packages parses their dependencies only once a
+  // closure reaches them: DependencyClosure reads the groups of packages in
+  // its result only (see mirror/package_choice).
+  void SetDependencies(size_t index, RelationList depends,
+                       std::vector<std::string> depends_fields);
+
   // package returns the package with `index`, which must be below size().
   const PackageInfo& package(size_t index) const { return packages_[index]; }
 

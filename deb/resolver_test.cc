@@ -179,6 +179,17 @@ TEST_F(ResolverTest, ClosurePicksHighestVersionsAndReportsGaps) {
   EXPECT_THAT(gaps.unsatisfied, ElementsAre("aa: missing (>= 1) | gone"));
 }
 
+TEST_F(ResolverTest, DependenciesCanBeSetOnceReached) {
+  PackageSet set;
+  size_t aa = AddStanza(set, "Package: aa\nVersion: 1\nArchitecture: all\n");
+  size_t bb = AddStanza(set, "Package: bb\nVersion: 1\nArchitecture: all\n");
+  EXPECT_THAT(DependencyClosure(set, {aa}, "amd64").packages, ElementsAre(aa));
+  set.SetDependencies(aa, *ParseRelations("bb"), {"Depends"});
+  EXPECT_THAT(DependencyClosure(set, {aa}, "amd64").packages,
+              ElementsAre(aa, bb));
+  EXPECT_THAT(set.package(aa).depends_fields, ElementsAre("Depends"));
+}
+
 TEST(PackageInfoTest, RejectsIncompleteStanzas) {
   EXPECT_THAT(
       PackageInfoFromParagraph(*ParseParagraph("Package: a\nVersion: 1\n")),

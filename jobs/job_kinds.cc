@@ -7,6 +7,7 @@
 
 #include "common/status_macros.h"
 #include "jobs/admin_kinds.h"
+#include "jobs/mirror_kinds.h"
 #include "jobs/publish_kinds.h"
 #include "jobs/repo_kinds.h"
 #include "jobs/snapshot_kinds.h"
@@ -33,6 +34,7 @@ JobKindRegistry ListAllJobKinds() {
   registry.Add(kRemovePackages);
   registry.Add(kCopyPackages);
   registry.Add(kMovePackages);
+  registry.Add(kImportFromMirror);
   registry.Add(kAddUploadFile);
   registry.Add(kAddUploadFiles);
   registry.Add(kDeleteUpload);
@@ -46,6 +48,10 @@ JobKindRegistry ListAllJobKinds() {
   registry.Add(kUpdatePublication);
   registry.Add(kSwitchPublication);
   registry.Add(kDeletePublication);
+  registry.Add(kCreateMirror);
+  registry.Add(kUpdateMirror);
+  registry.Add(kDeleteMirror);
+  registry.Add(kSyncMirror);
   return registry;
 }
 

@@ -16,6 +16,10 @@ std::string SnapshotKey(absl::string_view name) {
   return absl::StrCat("snapshot/", name);
 }
 
+std::string MirrorKey(absl::string_view name) {
+  return absl::StrCat("mirror/", name);
+}
+
 std::string PublishedKey(absl::string_view storage, absl::string_view prefix,
                          absl::string_view distribution) {
   return absl::StrCat("published/", storage, "/", prefix, "/", distribution);

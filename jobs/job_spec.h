@@ -31,6 +31,9 @@ std::string UploadKey(absl::string_view directory);
 // SnapshotKey is the resource key of a snapshot: "snapshot/<name>".
 std::string SnapshotKey(absl::string_view name);
 
+// MirrorKey is the resource key of a mirror: "mirror/<name>".
+std::string MirrorKey(absl::string_view name);
+
 // PublishedKey is the resource key of a published distribution:
 // "published/<storage>/<prefix>/<distribution>" (storage and prefix
 // normalised: "filesystem:default", ".").

@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "jobs/job_spec.h"
 #include "storage/database.h"
+#include "storage/mirror_store.h"
 #include "storage/repo_store.h"
 #include "storage/upload_store.h"
 
@@ -191,6 +192,24 @@ const JobKind<v1::CopyPackagesArgs> kMovePackages = {
     .keys = CopyPackagesKeys,
     .selects = [](const v1::CopyPackagesArgs& copy) { return copy.move(); },
     .fail_fast = CheckCopyRepos,
+};
+
+const JobKind<v1::ImportFromMirrorArgs> kImportFromMirror = {
+    .name = "repo.import",
+    .args_case = v1::JobArgs::kImportFromMirror,
+    .args = &v1::JobArgs::import_from_mirror,
+    .keys =
+        [](const v1::ImportFromMirrorArgs& import, ResourceKeys& keys) {
+          // The mirror is only read: syncs wait, other readers do not.
+          keys.exclusive.push_back(RepoKey(import.repo()));
+          keys.shared.push_back(MirrorKey(import.mirror()));
+          return absl::OkStatus();
+        },
+    .fail_fast =
+        [](storage::Database& db, const v1::ImportFromMirrorArgs& import) {
+          RETURN_IF_ERROR(storage::GetMirror(db, import.mirror()).status());
+          return CheckRepoExists(db, import.repo());
+        },
 };
 
 }  // namespace debrepo::jobs

@@ -28,6 +28,9 @@ extern const JobKind<v1::RemovePackagesArgs> kRemovePackages;
 // ("repo.move_packages") share CopyPackagesArgs: a move has `move` set.
 extern const JobKind<v1::CopyPackagesArgs> kCopyPackages;
 extern const JobKind<v1::CopyPackagesArgs> kMovePackages;
+// kImportFromMirror ("repo.import") copies packages of a mirror into a
+// repo, holding the mirror shared.
+extern const JobKind<v1::ImportFromMirrorArgs> kImportFromMirror;
 
 }  // namespace debrepo::jobs
 

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "jobs/job_spec.h"
 #include "storage/database.h"
+#include "storage/mirror_store.h"
 #include "storage/repo_store.h"
 #include "storage/snapshot_store.h"
 
@@ -41,6 +42,9 @@ absl::Status CreateSnapshotKeys(const v1::CreateSnapshotArgs& create,
   if (create.from_case() == v1::CreateSnapshotArgs::kRepo) {
     keys.shared.push_back(RepoKey(create.repo()));
   }
+  if (create.from_case() == v1::CreateSnapshotArgs::kMirror) {
+    keys.shared.push_back(MirrorKey(create.mirror()));
+  }
   return absl::OkStatus();
 }
 
@@ -48,6 +52,9 @@ absl::Status CheckCreatable(storage::Database& db,
                             const v1::CreateSnapshotArgs& create) {
   if (create.from_case() == v1::CreateSnapshotArgs::kRepo) {
     RETURN_IF_ERROR(storage::GetRepo(db, create.repo()).status());
+  }
+  if (create.from_case() == v1::CreateSnapshotArgs::kMirror) {
+    RETURN_IF_ERROR(storage::GetMirror(db, create.mirror()).status());
   }
   return CheckSnapshotAbsent(db, create.snapshot().name());
 }

@@ -7,9 +7,9 @@
 
 namespace debrepo::jobs {
 
-// kCreateSnapshot ("snapshot.create") makes a snapshot of a repo (holding
-// the repo shared, so it sees a whole job's changes or none), of package
-// keys, or empty.
+// kCreateSnapshot ("snapshot.create") makes a snapshot of a repo or a
+// mirror (holding it shared, so it sees a whole job's changes or none),
+// of package keys, or empty.
 extern const JobKind<v1::CreateSnapshotArgs> kCreateSnapshot;
 // kUpdateSnapshot ("snapshot.update") edits a snapshot's description, or
 // renames it (holding the old and the new name).

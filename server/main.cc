@@ -18,6 +18,7 @@
 #include "server/files_service.h"
 #include "server/job_waiter.h"
 #include "server/jobs_service.h"
+#include "server/mirrors_service.h"
 #include "server/packages_service.h"
 #include "server/publish_service.h"
 #include "server/repos_service.h"
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
       {.test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
   debrepo::server::ReposService repos_service(&db, &submitter);
   debrepo::server::SnapshotsService snapshots_service(&db, &submitter);
+  debrepo::server::MirrorsService mirrors_service(&db, &submitter);
   debrepo::server::PublishService publish_service(&db, &submitter);
   debrepo::server::AdminService admin_service(&submitter);
   debrepo::server::PackagesService packages_service(&db);
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&files_service);
   builder.RegisterService(&packages_service);
   builder.RegisterService(&snapshots_service);
+  builder.RegisterService(&mirrors_service);
   builder.RegisterService(&publish_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

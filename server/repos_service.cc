@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "deb/package_key.h"
 #include "deb/query.h"
+#include "jobs/mirror_update.h"
 #include "jobs/repo_update.h"
 #include "server/grpc_status.h"
 #include "server/page_token.h"
@@ -173,6 +175,34 @@ absl::StatusOr<v1::Job> CopyPackages(JobSubmitter& submitter,
   return submitter.Submit(std::move(args), request.request_id());
 }
 
+absl::StatusOr<v1::Job> ImportFromMirror(
+    JobSubmitter& submitter, const v1::ImportFromMirrorRequest& request) {
+  RETURN_IF_ERROR(ValidateResourceName("mirror", request.mirror()));
+  RETURN_IF_ERROR(ValidateResourceName("repo", request.repo()));
+  if (request.query().empty()) {
+    return absl::InvalidArgumentError(
+        "name the packages to import with a query, e.g. \"nginx\"");
+  }
+  RETURN_IF_ERROR(deb::Query::Parse(request.query()).status());
+  if (request.architectures_size() > jobs::kMaxMirrorArchitectures) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        request.architectures_size(), " architectures; name at most ",
+        jobs::kMaxMirrorArchitectures));
+  }
+  for (const std::string& architecture : request.architectures()) {
+    RETURN_IF_ERROR(deb::ValidateArchitecture(architecture));
+  }
+  v1::JobArgs args;
+  v1::ImportFromMirrorArgs& import = *args.mutable_import_from_mirror();
+  import.set_mirror(request.mirror());
+  import.set_repo(request.repo());
+  import.set_query(request.query());
+  import.set_no_deps(request.no_deps());
+  *import.mutable_architectures() = request.architectures();
+  import.set_dry_run(request.dry_run());
+  return submitter.Submit(std::move(args), request.request_id());
+}
+
 absl::Status ListRepoPackages(storage::Database& db,
                               const v1::ListRepoPackagesRequest& request,
                               v1::ListRepoPackagesResponse& response) {
@@ -241,6 +271,12 @@ grpc::Status ReposService::MovePackages(grpc::ServerContext*,
                                         v1::Job* response) {
   return Respond(server::CopyPackages(submitter_, *request, /*move=*/true),
                  response);
+}
+
+grpc::Status ReposService::ImportFromMirror(
+    grpc::ServerContext*, const v1::ImportFromMirrorRequest* request,
+    v1::Job* response) {
+  return Respond(server::ImportFromMirror(submitter_, *request), response);
 }
 
 grpc::Status ReposService::IncludeChanges(

@@ -45,6 +45,9 @@ class ReposService final : public v1::Repos::Service {
   grpc::Status MovePackages(grpc::ServerContext* context,
                             const v1::CopyPackagesRequest* request,
                             v1::Job* response) override;
+  grpc::Status ImportFromMirror(grpc::ServerContext* context,
+                                const v1::ImportFromMirrorRequest* request,
+                                v1::Job* response) override;
   grpc::Status IncludeChanges(grpc::ServerContext* context,
                               const v1::IncludeChangesRequest* request,
                               v1::Job* response) override;

@@ -60,6 +60,10 @@ absl::StatusOr<v1::Job> CreateSnapshot(
       RETURN_IF_ERROR(ValidateResourceName("repo", request.repo()));
       create.set_repo(request.repo());
       break;
+    case v1::CreateSnapshotRequest::kMirror:
+      RETURN_IF_ERROR(ValidateResourceName("mirror", request.mirror()));
+      create.set_mirror(request.mirror());
+      break;
     case v1::CreateSnapshotRequest::kPackages:
       RETURN_IF_ERROR(ValidatePackageKeys(request.packages().keys()));
       *create.mutable_packages()->mutable_keys() = request.packages().keys();
@@ -69,8 +73,8 @@ absl::StatusOr<v1::Job> CreateSnapshot(
       break;
     case v1::CreateSnapshotRequest::FROM_NOT_SET:
       return absl::InvalidArgumentError(
-          "say what the snapshot is made from: a repo, package keys, or "
-          "empty");
+          "say what the snapshot is made from: a repo, a mirror, package "
+          "keys, or empty");
   }
   return submitter.Submit(std::move(args), request.request_id());
 }

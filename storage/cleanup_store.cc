@@ -8,13 +8,14 @@ namespace {
 
 using internal::Guard;
 
-// The ids of the packages something holds, as `held (id)`. Snapshots and
-// publications hold theirs in arrays, which no foreign key guards: this is
-// where they count. (Mirrors will hold theirs here too.)
+// The ids of the packages something holds, as `held (id)`. Snapshots,
+// mirrors and publications hold theirs in arrays, which no foreign key
+// guards: this is where they count.
 constexpr char kHeldPackages[] = R"sql(
   held (id) AS (
     SELECT package_id FROM repo_packages
     UNION ALL SELECT unnest(package_ids) FROM snapshots
+    UNION ALL SELECT unnest(package_ids) FROM mirrors
     UNION ALL SELECT unnest(package_ids) FROM publication_components))sql";
 
 // Rows per FETCH of referenced digests (65 bytes each).

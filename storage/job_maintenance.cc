@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
 #include "storage/database.h"
@@ -42,11 +43,13 @@ constexpr char kOrphanCandidates[] = R"sql(
         AND l.objid::bigint = j.id % 2147483648)
   ORDER BY j.id)sql";
 
-// Puts a running job back in the queue, with `why` in its log. It keeps
-// its place: its keys stay, so no job it conflicts with overtakes it.
+// Puts a running job back in the queue, with `why` in its log, and
+// deletes the progress of its dead attempt. It keeps its place: its keys
+// stay, so no job it conflicts with overtakes it.
 void Requeue(pqxx::transaction_base& tx, int64_t id, const std::string& why) {
   tx.exec_params0("UPDATE jobs SET state = 'queued', worker = '' WHERE id = $1",
                   id);
+  tx.exec_params0("DELETE FROM job_progress WHERE job_id = $1", id);
   tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)", id,
                   why);
 }
@@ -68,6 +71,32 @@ absl::StatusOr<std::unique_ptr<JobMaintenance>> JobMaintenance::Open(
 
 JobMaintenance::JobMaintenance(std::unique_ptr<pqxx::connection> connection)
     : connection_(std::move(connection)) {}
+
+absl::StatusOr<std::vector<int64_t>> EndedJobs(
+    Transaction& tx, const std::vector<int64_t>& ids) {
+  return internal::Guard(
+      "finding ended jobs", [&]() -> absl::StatusOr<std::vector<int64_t>> {
+        std::vector<int64_t> ended;
+        for (const pqxx::row& row : tx.pqxx().exec_params(
+                 "SELECT i FROM unnest($1::bigint[]) i WHERE NOT EXISTS "
+                 "(SELECT 1 FROM jobs j WHERE j.id = i "
+                 "AND j.state IN ('queued', 'running')) ORDER BY i",
+                 absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
+          ended.push_back(row[0].as<int64_t>());
+        }
+        return ended;
+      });
+}
+
+absl::StatusOr<std::vector<int64_t>> JobMaintenance::EndedJobs(
+    const std::vector<int64_t>& ids) {
+  return Guard("finding ended jobs",
+               [&]() -> absl::StatusOr<std::vector<int64_t>> {
+                 pqxx::read_transaction tx(*connection_);
+                 Transaction transaction(tx);
+                 return storage::EndedJobs(transaction, ids);
+               });
+}
 
 bool JobMaintenance::Healthy() const { return connection_->is_open(); }
 

@@ -11,8 +11,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "pqxx/connection"
+#include "storage/transaction.h"
 
 namespace debrepo::storage {
+
+// EndedJobs returns those of `ids` that name no queued or running job
+// (ended, or pruned): what such a job staged outside the database is no
+// longer needed, its after-commit step included.
+absl::StatusOr<std::vector<int64_t>> EndedJobs(Transaction& tx,
+                                               const std::vector<int64_t>& ids);
 
 // RecoveryReport counts what RecoverOrphans did.
 struct RecoveryReport {
@@ -67,6 +74,10 @@ class JobMaintenance {
   // `kinds`, by kind.
   absl::StatusOr<std::vector<KindCount>> QueuedJobsOfOtherKinds(
       const std::vector<std::string>& kinds);
+
+  // EndedJobs is storage::EndedJobs in a read-only transaction of its own.
+  absl::StatusOr<std::vector<int64_t>> EndedJobs(
+      const std::vector<int64_t>& ids);
 
   // Healthy is false once the connection is lost; open a new one.
   bool Healthy() const;

@@ -1,12 +1,15 @@
 #include "storage/job_rows.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/storable_text.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
 #include "storage/job_channels.h"
 
 namespace debrepo::storage::internal {
 
+// The last column is the job's last progress (JobProgress JSON, NULL when
+// it reported none: storage/job_progress.h).
 const char kJobColumns[] =
     "j.id, j.kind, j.args, j.state, j.request_id, "
     DEBREPO_SQL_MICROS("j.create_time") ", "
@@ -14,7 +17,8 @@ const char kJobColumns[] =
     DEBREPO_SQL_MICROS("j.end_time") ", "
     "j.attempts, j.worker, j.result, j.status_code, j.status_message, "
     "EXISTS (SELECT 1 FROM job_cancellations c WHERE c.job_id = j.id), "
-    "j.exclusive_keys, j.shared_keys";
+    "j.exclusive_keys, j.shared_keys, "
+    "(SELECT jp.progress FROM job_progress jp WHERE jp.job_id = j.id)";
 
 absl::string_view StateName(v1::JobState state) {
   switch (state) {
@@ -41,6 +45,15 @@ v1::JobState StateFromName(absl::string_view name) {
   return v1::JOB_STATE_UNSPECIFIED;
 }
 
+void RedactJobArgs(v1::JobArgs& args) {
+  if (args.has_create_mirror()) {
+    args.mutable_create_mirror()->mutable_mirror()->clear_keyring();
+  }
+  if (args.has_update_mirror()) {
+    args.mutable_update_mirror()->mutable_mirror()->clear_keyring();
+  }
+}
+
 absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   v1::Job job;
   job.set_id(row[0].as<int64_t>());
@@ -49,6 +62,7 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
       !status.ok()) {
     return status;
   }
+  RedactJobArgs(*job.mutable_args());
   job.set_state(StateFromName(row[3].c_str()));
   if (!row[4].is_null()) job.set_request_id(row[4].c_str());
   if (auto time = TimestampFrom(row[5])) {
@@ -77,6 +91,12 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   for (std::string& key : ParseTextArray(row[15])) {
     job.add_shared_keys(std::move(key));
   }
+  if (!row[16].is_null()) {
+    if (absl::Status status = FromJson(row[16].c_str(), job.mutable_progress());
+        !status.ok()) {
+      return status;
+    }
+  }
   return job;
 }
 
@@ -99,7 +119,7 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
   }
   absl::StatusOr<v1::Job> job = JobFromRow(rows[0]);
   if (!job.ok()) return job;
-  for (std::string& line : ParseTextArray(rows[0][16])) {
+  for (std::string& line : ParseTextArray(rows[0][17])) {
     job->add_log(std::move(line));
   }
   return job;
@@ -163,7 +183,7 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
       ON CONFLICT (job_id) DO NOTHING)sql",
       id,
       status.code() == absl::StatusCode::kCancelled ? "cancelled" : "failed",
-      static_cast<int>(status.code()), std::string(status.message()));
+      static_cast<int>(status.code()), StorableText(status.message()));
 }
 
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {

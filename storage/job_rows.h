@@ -25,7 +25,13 @@ extern const char kJobColumns[];
 absl::string_view StateName(v1::JobState state);
 v1::JobState StateFromName(absl::string_view name);
 
-// JobFromRow builds a job from a row of kJobColumns.
+// RedactJobArgs clears from `args` what the Jobs API never returns: a
+// mirror's keyring (up to 1 MiB in every read of the job; its
+// keyring_fingerprints stay and say which keys it holds).
+void RedactJobArgs(v1::JobArgs& args);
+
+// JobFromRow builds a job from a row of kJobColumns, its args redacted
+// (RedactJobArgs).
 absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row);
 
 // LoadJob reads one job (with its log when `with_log`); NOT_FOUND when

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "common/storable_text.h"
 #include "pqxx/pqxx"
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
@@ -253,7 +254,7 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
           internal::ExecPrepared(tx, "insert_failure_outcome",
                                  kInsertFailureOrCancellation, job.id,
                                  static_cast<int>(failure.code()),
-                                 std::string(failure.message()), job.attempt);
+                                 StorableText(failure.message()), job.attempt);
         }
         tx.commit();
         if (!failure.ok()) {
@@ -353,6 +354,8 @@ absl::Status JobSession::Requeue(const ClaimedJob& job,
         "UPDATE jobs SET state = 'queued', worker = '', "
         "attempts = attempts - 1 WHERE id = $1 AND state = 'running'",
         job.id);
+    // A queued job shows no progress of an attempt that is over.
+    tx.exec_params0("DELETE FROM job_progress WHERE job_id = $1", job.id);
     tx.exec_params0("INSERT INTO job_logs (job_id, line) VALUES ($1, $2)",
                     job.id, absl::StrCat("worker ", worker_id_, " ", reason));
     tx.commit();

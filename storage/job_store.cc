@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
@@ -42,6 +41,7 @@ v1::Job NewJob(const jobs::JobSpec& spec, absl::string_view request_id,
   job.set_id(inserted[0].as<int64_t>());
   job.set_kind(spec.kind);
   *job.mutable_args() = spec.args;
+  internal::RedactJobArgs(*job.mutable_args());
   job.set_state(v1::QUEUED);
   job.set_request_id(std::string(request_id));
   if (auto time = internal::TimestampFrom(inserted[1])) {
@@ -258,22 +258,6 @@ absl::StatusOr<v1::Job> JobStore::Cancel(int64_t id) {
       });
   if (!status.ok()) return status;
   return job;
-}
-
-absl::StatusOr<std::vector<int64_t>> EndedJobs(
-    Transaction& tx, const std::vector<int64_t>& ids) {
-  return internal::Guard(
-      "finding ended jobs", [&]() -> absl::StatusOr<std::vector<int64_t>> {
-        std::vector<int64_t> ended;
-        for (const pqxx::row& row : tx.pqxx().exec_params(
-                 "SELECT i FROM unnest($1::bigint[]) i WHERE NOT EXISTS "
-                 "(SELECT 1 FROM jobs j WHERE j.id = i "
-                 "AND j.state IN ('queued', 'running')) ORDER BY i",
-                 absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
-          ended.push_back(row[0].as<int64_t>());
-        }
-        return ended;
-      });
 }
 
 }  // namespace debrepo::storage

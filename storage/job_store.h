@@ -17,12 +17,6 @@
 
 namespace debrepo::storage {
 
-// EndedJobs returns those of `ids` that name no queued or running job
-// (ended, or pruned): what such a job staged outside the database is no
-// longer needed, its after-commit step included.
-absl::StatusOr<std::vector<int64_t>> EndedJobs(Transaction& tx,
-                                               const std::vector<int64_t>& ids);
-
 // JobFilter selects jobs for ListJobs.
 struct JobFilter {
   v1::JobState state = v1::JOB_STATE_UNSPECIFIED;  // any

@@ -424,6 +424,59 @@ CREATE TABLE package_contents (
 );
 ALTER TABLE package_contents ALTER COLUMN paths SET COMPRESSION lz4;
 )sql"},
+    {14, "mirrors and job progress", R"sql(
+-- Mirrors of remote archives. Each sync replaces a mirror's package list
+-- whole and nothing edits it in place, so, as for snapshots, it is one
+-- sorted array of distinct package ids. `settings` holds the Mirror's
+-- input fields but the keyring, as proto JSON; the keyring is its own
+-- column so that listings never carry it.
+CREATE TABLE mirrors (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  settings jsonb NOT NULL,
+  keyring bytea NOT NULL DEFAULT '',
+  create_time timestamptz NOT NULL DEFAULT now(),
+  -- Set by each successful sync, with what its Release said.
+  last_sync_time timestamptz,
+  release_date text NOT NULL DEFAULT '',
+  release_suite text NOT NULL DEFAULT '',
+  release_codename text NOT NULL DEFAULT '',
+  package_ids bigint[] NOT NULL DEFAULT '{}',
+  package_count integer NOT NULL
+    GENERATED ALWAYS AS (coalesce(array_length(package_ids, 1), 0)) STORED
+);
+ALTER TABLE mirrors ALTER COLUMN package_ids SET STORAGE EXTERNAL;
+
+-- Snapshots made from a mirror name it as a source; the foreign key keeps
+-- the mirror from being dropped under them, as for repos and snapshots.
+ALTER TABLE snapshot_sources ADD COLUMN mirror_id bigint
+  REFERENCES mirrors (id);
+ALTER TABLE snapshot_sources DROP CONSTRAINT snapshot_sources_check;
+ALTER TABLE snapshot_sources ADD CONSTRAINT snapshot_sources_check
+  CHECK (CASE WHEN dropped
+    THEN repo_id IS NULL AND source_snapshot_id IS NULL AND mirror_id IS NULL
+    ELSE (kind = 'repo') = (repo_id IS NOT NULL) AND
+         (kind = 'snapshot') = (source_snapshot_id IS NOT NULL) AND
+         (kind = 'mirror') = (mirror_id IS NOT NULL) END);
+CREATE INDEX snapshot_sources_mirror_id ON snapshot_sources (mirror_id)
+  WHERE mirror_id IS NOT NULL;
+
+-- The last progress a job's long phase reported (a JobProgress as proto
+-- JSON), written outside any job transaction, at most about once a second
+-- per job: a row of its own, so that these writes never touch the hot
+-- jobs table that claims scan. Pruned with its job, deleted when the job
+-- is requeued; `attempt` is the attempt that wrote it (a stale attempt
+-- never overwrites a newer one's). Updated about once a second per running
+-- job: autovacuumed like the other queue tables.
+CREATE TABLE job_progress (
+  job_id bigint PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
+  progress jsonb NOT NULL,
+  update_time timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE job_progress SET (autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 200, autovacuum_vacuum_cost_delay = 0);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

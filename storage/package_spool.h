@@ -12,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/checksums.h"
 #include "deb/control.h"
 #include "proto/debrepo/v1/packages_types.pb.h"
 
@@ -33,6 +35,11 @@ struct NewPackage {
   // byte order, for Contents indices; none for a source package.
   std::vector<std::string> paths;
 };
+
+// PackageFileOf is the file of a new package named `name` with
+// `checksums` (those it lacks stay empty).
+v1::PackageFile PackageFileOf(absl::string_view name,
+                              const deb::Checksums& checksums);
 
 // PackageSpool holds packages in an unlinked temporary file under $TMPDIR
 // (or /tmp), one row per package in the form the package store inserts;

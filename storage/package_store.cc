@@ -55,6 +55,12 @@ constexpr char kRepoMembers[] = R"sql(
   JOIN repo_packages rp ON rp.package_id = p.id
   WHERE rp.repo_id = (SELECT id FROM repos WHERE name = $1))sql";
 
+// Members of mirror $1, as packages p: tested against one hash of its
+// ids (see ListSnapshotPackages).
+constexpr char kMirrorMembers[] = R"sql(
+  FROM packages p WHERE (p.id IN (
+    SELECT unnest(package_ids) FROM mirrors WHERE name = $1)) IS TRUE)sql";
+
 // QueryCondition compiles `query` (all packages when null) to a condition
 // over packages p whose values go to the end of `parameters`.
 std::string QueryCondition(const deb::Query* query,
@@ -297,6 +303,13 @@ absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
                         snapshot, "FALSE", query, after_key, limit, details);
 }
 
+absl::StatusOr<std::vector<v1::Package>> ListMirrorPackages(
+    Database& db, absl::string_view mirror, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details) {
+  return ListPackagesIn(db, "listing a mirror's packages", kMirrorMembers,
+                        mirror, "FALSE", query, after_key, limit, details);
+}
+
 absl::StatusOr<std::vector<v1::SnapshotPackage>> SearchSnapshots(
     Database& db, const deb::Query* query,
     const std::vector<std::string>& snapshots, absl::string_view after_key,
@@ -357,14 +370,16 @@ absl::StatusOr<std::vector<v1::Package>> SearchPackages(
     int limit, bool details) {
   // $1 is unused here; "($1::text IS NULL OR TRUE)" keeps the numbering
   // shared. One probe of repo_packages_package_id a package, and for those
-  // in no repo one of a hash of the ids snapshots hold, built once (a join
-  // with those ids is planned as a nested loop: 385 ms for a page with two
-  // snapshots of 63,440 packages, against 21 ms).
+  // in no repo one of a hash of the ids snapshots hold and one of those
+  // mirrors hold, each built once (a join with those ids is planned as a
+  // nested loop: 385 ms for a page with two snapshots of 63,440 packages,
+  // against 21 ms).
   return ListPackagesIn(
       db, "searching packages",
       "FROM packages p WHERE ($1::text IS NULL OR TRUE)", "",
       "NOT EXISTS (SELECT 1 FROM repo_packages rp WHERE rp.package_id = p.id) "
-      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots)",
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM snapshots) "
+      "AND p.id NOT IN (SELECT unnest(package_ids) FROM mirrors)",
       query, after_key, limit, details);
 }
 
@@ -378,7 +393,8 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
             "p.package_type, p.stanza, p.files, ARRAY(SELECT r.name FROM "
             "repo_packages rp JOIN repos r ON r.id = rp.repo_id WHERE "
             "rp.package_id = p.id ORDER BY r.name), ARRAY(SELECT s.name FROM "
-            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name) "
+            "snapshots s WHERE p.id = ANY(s.package_ids) ORDER BY s.name), "
+            "EXISTS (SELECT 1 FROM mirrors m WHERE p.id = ANY(m.package_ids)) "
             "FROM packages p WHERE p.key = $1",
             std::string(key));
         if (rows.empty()) {
@@ -396,7 +412,8 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
           found.add_snapshots(std::move(snapshot));
         }
         found.set_in_no_repo(found.repos().empty() &&
-                             found.snapshots().empty());
+                             found.snapshots().empty() &&
+                             !rows[0][10].as<bool>());
         package = std::move(found);
         return absl::OkStatus();
       });
@@ -404,41 +421,70 @@ absl::StatusOr<v1::Package> GetPackage(Database& db, absl::string_view key) {
   return package;
 }
 
+namespace {
+
+// The binary packages in `members` (a FROM ... WHERE fragment over packages
+// p whose only placeholder is $1 = `name`), with their stanzas, by key.
+absl::StatusOr<std::vector<RepoStanza>> LoadBinaryStanzasIn(
+    Transaction& tx, absl::string_view what, absl::string_view members,
+    absl::string_view name) {
+  return Guard(what, [&]() -> absl::StatusOr<std::vector<RepoStanza>> {
+    std::vector<RepoStanza> stanzas;
+    for (const pqxx::row& row : tx.pqxx().exec_params(
+             absl::StrCat("SELECT p.key, p.stanza ", members,
+                          " AND p.package_type <> 'source' ORDER BY p.key"),
+             std::string(name))) {
+      ASSIGN_OR_RETURN(deb::Paragraph stanza,
+                       StoredStanza(row[0].c_str(), row[1].c_str()));
+      stanzas.push_back({row[0].c_str(), std::move(stanza)});
+    }
+    return stanzas;
+  });
+}
+
+// The keys of the packages in `members` (as for LoadBinaryStanzasIn)
+// matching `query` (all when null), by key.
+absl::StatusOr<std::vector<std::string>> SelectPackageKeysIn(
+    Transaction& tx, absl::string_view what, absl::string_view members,
+    absl::string_view name, const deb::Query* query) {
+  return Guard(what, [&]() -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> parameters = {std::string(name)};
+    const std::string condition = QueryCondition(query, parameters);
+    std::vector<std::string> keys;
+    for (const pqxx::row& row : tx.pqxx().exec_params(
+             absl::StrCat("SELECT p.key ", members, " AND (", condition,
+                          ") ORDER BY p.key"),
+             pqxx::prepare::make_dynamic_params(parameters))) {
+      keys.push_back(row[0].c_str());
+    }
+    return keys;
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<RepoStanza>> LoadRepoBinaryStanzas(
     Transaction& tx, absl::string_view repo) {
-  return Guard("reading a repo's packages",
-               [&]() -> absl::StatusOr<std::vector<RepoStanza>> {
-                 std::vector<RepoStanza> stanzas;
-                 for (const pqxx::row& row : tx.pqxx().exec_params(
-                          absl::StrCat("SELECT p.key, p.stanza ", kRepoMembers,
-                                       " AND p.package_type <> 'source' "
-                                       "ORDER BY p.key"),
-                          std::string(repo))) {
-                   ASSIGN_OR_RETURN(
-                       deb::Paragraph stanza,
-                       StoredStanza(row[0].c_str(), row[1].c_str()));
-                   stanzas.push_back({row[0].c_str(), std::move(stanza)});
-                 }
-                 return stanzas;
-               });
+  return LoadBinaryStanzasIn(tx, "reading a repo's packages", kRepoMembers,
+                             repo);
 }
 
 absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
     Transaction& tx, absl::string_view repo, const deb::Query* query) {
-  return Guard("selecting a repo's packages",
-               [&]() -> absl::StatusOr<std::vector<std::string>> {
-                 std::vector<std::string> parameters = {std::string(repo)};
-                 const std::string condition =
-                     QueryCondition(query, parameters);
-                 std::vector<std::string> keys;
-                 for (const pqxx::row& row : tx.pqxx().exec_params(
-                          absl::StrCat("SELECT p.key ", kRepoMembers, " AND (",
-                                       condition, ") ORDER BY p.key"),
-                          pqxx::prepare::make_dynamic_params(parameters))) {
-                   keys.push_back(row[0].c_str());
-                 }
-                 return keys;
-               });
+  return SelectPackageKeysIn(tx, "selecting a repo's packages", kRepoMembers,
+                             repo, query);
+}
+
+absl::StatusOr<std::vector<RepoStanza>> LoadMirrorBinaryStanzas(
+    Transaction& tx, absl::string_view mirror) {
+  return LoadBinaryStanzasIn(tx, "reading a mirror's packages", kMirrorMembers,
+                             mirror);
+}
+
+absl::StatusOr<std::vector<std::string>> SelectMirrorPackageKeys(
+    Transaction& tx, absl::string_view mirror, const deb::Query* query) {
+  return SelectPackageKeysIn(tx, "selecting a mirror's packages",
+                             kMirrorMembers, mirror, query);
 }
 
 }  // namespace debrepo::storage

@@ -67,6 +67,12 @@ absl::StatusOr<std::vector<v1::Package>> ListSnapshotPackages(
     Database& db, absl::string_view snapshot, const deb::Query* query,
     absl::string_view after_key, int limit, bool details);
 
+// ListMirrorPackages is ListRepoPackages for mirror `mirror` (its last
+// synced list).
+absl::StatusOr<std::vector<v1::Package>> ListMirrorPackages(
+    Database& db, absl::string_view mirror, const deb::Query* query,
+    absl::string_view after_key, int limit, bool details);
+
 // SearchSnapshots returns up to `limit` packages with keys after
 // `after_key`, by key, that match `query` (all when null) and that one of
 // `snapshots` holds (any snapshot when empty), each with the names of
@@ -101,6 +107,13 @@ absl::StatusOr<std::vector<RepoStanza>> LoadRepoBinaryStanzas(
 // `query` (all when null), inside a job's transaction.
 absl::StatusOr<std::vector<std::string>> SelectRepoPackageKeys(
     Transaction& tx, absl::string_view repo, const deb::Query* query);
+
+// LoadMirrorBinaryStanzas and SelectMirrorPackageKeys are
+// LoadRepoBinaryStanzas and SelectRepoPackageKeys for mirror `mirror`.
+absl::StatusOr<std::vector<RepoStanza>> LoadMirrorBinaryStanzas(
+    Transaction& tx, absl::string_view mirror);
+absl::StatusOr<std::vector<std::string>> SelectMirrorPackageKeys(
+    Transaction& tx, absl::string_view mirror, const deb::Query* query);
 
 }  // namespace debrepo::storage
 

@@ -61,6 +61,8 @@ absl::StatusOr<SourceKindSql> SqlOfKind(v1::SnapshotSource::Kind kind) {
       return SourceKindSql{"repo", "repo_id", "repos"};
     case v1::SnapshotSource::SNAPSHOT:
       return SourceKindSql{"snapshot", "source_snapshot_id", "snapshots"};
+    case v1::SnapshotSource::MIRROR:
+      return SourceKindSql{"mirror", "mirror_id", "mirrors"};
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("snapshots cannot be made from a source of kind ",
@@ -81,10 +83,11 @@ void ReadSources(pqxx::transaction_base& tx, int64_t id,
                  v1::Snapshot& snapshot) {
   for (const pqxx::row& row : internal::ExecPrepared(
            tx, "get_snapshot_sources",
-           "SELECT ss.kind, coalesce(r.name, s.name, ss.name), ss.dropped "
-           "FROM snapshot_sources ss "
+           "SELECT ss.kind, coalesce(r.name, s.name, m.name, ss.name), "
+           "ss.dropped FROM snapshot_sources ss "
            "LEFT JOIN repos r ON r.id = ss.repo_id "
            "LEFT JOIN snapshots s ON s.id = ss.source_snapshot_id "
+           "LEFT JOIN mirrors m ON m.id = ss.mirror_id "
            "WHERE ss.snapshot_id = $1 ORDER BY ss.position",
            id)) {
     v1::SnapshotSource& source = *snapshot.add_sources();
@@ -221,6 +224,12 @@ SnapshotPackageIds SnapshotPackageIdsOfRepo(absl::string_view repo) {
       {std::string(repo)}};
 }
 
+SnapshotPackageIds SnapshotPackageIdsOfMirror(absl::string_view mirror) {
+  // Stored sorted and distinct, as a snapshot's: taken as it is.
+  return {"(SELECT package_ids FROM mirrors WHERE name = $1)",
+          {std::string(mirror)}};
+}
+
 SnapshotPackageIds SnapshotPackageIdsOfKeys(
     const std::vector<std::string>& keys) {
   return {
@@ -260,12 +269,15 @@ absl::StatusOr<v1::Snapshot> InsertSnapshot(
       placeholder(0), ", ", placeholder(1), ", coalesce(", package_ids.sql,
       ", '{}'::bigint[])) RETURNING ", kSnapshotColumns,
       "), sources AS (INSERT INTO snapshot_sources "
-      "(snapshot_id, position, kind, name, repo_id, source_snapshot_id) "
+      "(snapshot_id, position, kind, name, repo_id, source_snapshot_id, "
+      "mirror_id) "
       "SELECT new.id, s.position, s.kind, s.name, "
       "CASE s.kind WHEN 'repo' THEN "
       "(SELECT id FROM repos r WHERE r.name = s.name) END, "
       "CASE s.kind WHEN 'snapshot' THEN "
-      "(SELECT id FROM snapshots o WHERE o.name = s.name) END "
+      "(SELECT id FROM snapshots o WHERE o.name = s.name) END, "
+      "CASE s.kind WHEN 'mirror' THEN "
+      "(SELECT id FROM mirrors m WHERE m.name = s.name) END "
       "FROM new, unnest(",
       placeholder(2), "::text[], ", placeholder(3),
       "::text[]) WITH ORDINALITY AS s (kind, name, position)) "
@@ -327,10 +339,12 @@ absl::Status MarkSourceDropped(Transaction& tx, v1::SnapshotSource::Kind kind,
   if (!source.ok()) return source.status();
   return Guard("marking a dropped source", [&]() -> absl::Status {
     tx.pqxx().exec_params0(
-        absl::StrCat("UPDATE snapshot_sources SET dropped = true, name = $1, "
-                     "repo_id = NULL, source_snapshot_id = NULL WHERE ",
-                     source->column, " = (SELECT id FROM ", source->table,
-                     " WHERE name = $1)"),
+        absl::StrCat(
+            "UPDATE snapshot_sources SET dropped = true, name = $1, "
+            "repo_id = NULL, source_snapshot_id = NULL, mirror_id = NULL "
+            "WHERE ",
+            source->column, " = (SELECT id FROM ", source->table,
+            " WHERE name = $1)"),
         std::string(name));
     return absl::OkStatus();
   });

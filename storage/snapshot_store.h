@@ -71,6 +71,10 @@ struct SnapshotPackageIds {
 // the transaction.
 SnapshotPackageIds SnapshotPackageIdsOfRepo(absl::string_view repo);
 
+// SnapshotPackageIdsOfMirror is every package of mirror `mirror`, as its
+// last successful sync left it.
+SnapshotPackageIds SnapshotPackageIdsOfMirror(absl::string_view mirror);
+
 // SnapshotPackageIdsOfKeys is the stored packages with `keys` (unknown keys
 // are left out; check with MissingPackages first).
 SnapshotPackageIds SnapshotPackageIdsOfKeys(
@@ -94,8 +98,8 @@ absl::StatusOr<v1::Snapshot> ReplaceSnapshot(Transaction& tx,
                                              const v1::Snapshot& snapshot);
 
 // SnapshotsMadeFrom returns, by name, the snapshots that name the `kind`
-// source `name` (a repo or a snapshot) as one of their sources and were
-// not told it was dropped.
+// source `name` (a repo, a snapshot or a mirror) as one of their sources and
+// were not told it was dropped.
 absl::StatusOr<std::vector<std::string>> SnapshotsMadeFrom(
     Transaction& tx, v1::SnapshotSource::Kind kind, absl::string_view name);
 

@@ -78,10 +78,11 @@ class CleanupStoreTest : public ::testing::Test {
   pqxx::connection connection_;
 };
 
-TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotOrPublicationHolds) {
+TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotMirrorOrPublicationHolds) {
   const int64_t in_repo = Package("in-repo", {Digest('1')});
   const int64_t in_snapshot = Package("in-snapshot", {Digest('2')});
   const int64_t published = Package("published", {Digest('3')});
+  const int64_t mirrored = Package("mirrored", {Digest('7')});
   // Orphans; one shares its file with a held package.
   Package("orphan-b", {Digest('4'), Digest('1')});
   Package("orphan-a", {Digest('5')});
@@ -92,6 +93,10 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotOrPublicationHolds) {
       ");"
       "INSERT INTO snapshots (name, package_ids) VALUES ('s', '{",
       in_snapshot,
+      "}');"
+      "INSERT INTO mirrors (name, settings, package_ids) VALUES ('m', '{}', "
+      "'{",
+      mirrored,
       "}');"
       "INSERT INTO publications (storage, prefix, distribution, "
       "architectures, settings, generation) VALUES ('', '.', 'd', '{}', "
@@ -106,10 +111,11 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotOrPublicationHolds) {
       Digest('6'), "')"));
 
   EXPECT_THAT(Referenced(storage::BlobReferrers::kHeldPackages),
-              ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('6')));
+              ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('6'),
+                          Digest('7')));
   EXPECT_THAT(Referenced(storage::BlobReferrers::kAllPackages),
               ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('4'),
-                          Digest('5'), Digest('6')));
+                          Digest('5'), Digest('6'), Digest('7')));
 
   storage::DeletedPackages deleted;
   ASSERT_TRUE(database_
@@ -125,12 +131,13 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotOrPublicationHolds) {
   EXPECT_EQ(tx.exec1("SELECT string_agg(name, ',' ORDER BY name) FROM "
                      "packages")[0]
                 .as<std::string>(),
-            "in-repo,in-snapshot,published");
+            "in-repo,in-snapshot,mirrored,published");
   // Their file lists went with them.
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM package_contents")[0].as<int>(), 3);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM package_contents")[0].as<int>(), 4);
   tx.commit();
   EXPECT_THAT(Referenced(storage::BlobReferrers::kAllPackages),
-              ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('6')));
+              ElementsAre(Digest('1'), Digest('2'), Digest('3'), Digest('6'),
+                          Digest('7')));
 }
 
 TEST_F(CleanupStoreTest, NothingToDelete) {

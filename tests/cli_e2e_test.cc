@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
+#include "tests/mirror_archive.h"
 
 namespace debrepo::testing {
 namespace {
@@ -40,11 +41,15 @@ class CliE2eTest : public ::testing::Test {
   }
 
   // Runs `debrepo ARGS` against the stack's server (set through
-  // DEBREPO_SERVER, as users do).
-  CliResult Cli(const std::string& args) {
-    const std::string command =
-        absl::StrCat("DEBREPO_SERVER=", stack_.address(), " ",
-                     RunfilePath("cli/debrepo"), " ", args, " 2>&1");
+  // DEBREPO_SERVER, as users do); with `on_terminal` under script(1), so
+  // that its output streams are a terminal.
+  CliResult Cli(const std::string& args, bool on_terminal = false) {
+    std::string command = absl::StrCat("DEBREPO_SERVER=", stack_.address(), " ",
+                                       RunfilePath("cli/debrepo"), " ", args);
+    if (on_terminal) {
+      command = absl::StrCat("script -qec '", command, "' /dev/null");
+    }
+    absl::StrAppend(&command, " 2>&1");
     CliResult result;
     FILE* pipe = popen(command.c_str(), "r");
     std::array<char, 4096> buffer;
@@ -1030,6 +1035,227 @@ TEST_F(CliSlowJobsTest, TaskShowKnowsNoTimesItLacksAndPendingCancels) {
   CliResult pending = Cli(absl::StrCat("task show ", running));
   EXPECT_THAT(pending.output, HasSubstr("State: RUNNING\n"));
   EXPECT_THAT(pending.output, HasSubstr("Cancel requested: yes\n"));
+}
+
+// CliMirrorsTest runs the mirror commands against an archive served on
+// loopback (tests/mirror_archive), signed by the key of `keyring_`.
+class CliMirrorsTest : public CliE2eTest {
+ protected:
+  void SetUp() override {
+    CliE2eTest::SetUp();
+    keyring_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/trusted.gpg");
+    std::ofstream(keyring_, std::ios::binary)
+        << archive_.Keyring(ArchiveSigner::kTrusted);
+  }
+
+  // Create runs `mirror create` of a mirror `name` of the archive with the
+  // trusted keyring and `flags`, and checks that it succeeded.
+  void Create(const std::string& name, const std::string& flags,
+              const std::string& components) {
+    CliResult created = Cli(absl::StrCat(
+        "mirror create -keyring ", keyring_, " ", flags, " ", name, " ",
+        archive_.url(), " ", archive_.distribution(), " ", components));
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+  }
+
+  MirrorArchive archive_;
+  std::string keyring_;
+};
+
+TEST_F(CliMirrorsTest, MirrorSettingsInAptlyGrammar) {
+  CliResult created =
+      Cli(absl::StrCat("mirror create -keyring ", keyring_, " m ",
+                       archive_.url(), " stable main contrib"));
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_EQ(created.output,
+            absl::StrCat("Mirror [m]: ", archive_.url(),
+                         " stable successfully added.\n"
+                         "You can run 'debrepo mirror update m' to download "
+                         "repository contents.\n"));
+  // Neither a keyring nor -ignore-signatures: a usage error; a taken name
+  // or a bad URL: the server's error.
+  EXPECT_EQ(Cli(absl::StrCat("mirror create n ", archive_.url(), " stable"))
+                .exit_code,
+            2);
+  CliResult taken = Cli(absl::StrCat("mirror create -keyring ", keyring_, " m ",
+                                     archive_.url(), " stable"));
+  EXPECT_EQ(taken.exit_code, 1) << taken.output;
+  EXPECT_THAT(taken.output, HasSubstr("already exists"));
+  CliResult ftp =
+      Cli("mirror create -ignore-signatures n ftp://x/debian stable");
+  EXPECT_EQ(ftp.exit_code, 1) << ftp.output;
+  EXPECT_THAT(ftp.output, HasSubstr("INVALID_ARGUMENT"));
+
+  CliResult shown = Cli("mirror show m");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_EQ(shown.output,
+            absl::StrCat("Name: m\n"
+                         "Archive Root URL: ",
+                         archive_.url(),
+                         "\n"
+                         "Distribution: stable\n"
+                         "Components: main, contrib\n"
+                         "Architectures: all the Release lists\n"
+                         "Download Sources: no\n"
+                         "Download .udebs: no\n"
+                         "Keyring: ",
+                         archive_.Fingerprint(ArchiveSigner::kTrusted),
+                         "\n"
+                         "Last update: never\n"));
+
+  CliResult edited =
+      Cli("mirror edit -with-sources -architectures=amd64 -download-limit=64 "
+          "m");
+  ASSERT_EQ(edited.exit_code, 0) << edited.output;
+  EXPECT_EQ(edited.output, absl::StrCat("Mirror [m]: ", archive_.url(),
+                                        " stable [src] successfully "
+                                        "updated.\n"));
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Architectures: amd64\nDownload Sources: yes\n"));
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Download Limit: 64 KiB/s\n"));
+
+  CliResult renamed = Cli("mirror rename m m2");
+  ASSERT_EQ(renamed.exit_code, 0) << renamed.output;
+  EXPECT_EQ(renamed.output, "Mirror m -> m2 has been successfully renamed.\n");
+  CliResult listed = Cli("mirror list");
+  EXPECT_EQ(listed.output,
+            absl::StrCat("List of mirrors:\n * [m2]: ", archive_.url(),
+                         " stable [src]\n\nTo get more information about "
+                         "mirror, run `debrepo mirror show <name>`.\n"));
+
+  // Nothing to snapshot before the first update.
+  CliResult early = Cli("snapshot create s from mirror m2");
+  EXPECT_EQ(early.exit_code, 1) << early.output;
+  EXPECT_THAT(early.output, HasSubstr("never been synced"));
+  EXPECT_EQ(Cli("snapshot create s from mirror nope").exit_code, 1);
+
+  CliResult dropped = Cli("mirror drop m2");
+  ASSERT_EQ(dropped.exit_code, 0) << dropped.output;
+  EXPECT_EQ(dropped.output, "Mirror `m2` has been removed.\n");
+  EXPECT_EQ(Cli("mirror list").output,
+            "No mirrors found, create one with `debrepo mirror create ...`.\n");
+}
+
+TEST_F(CliMirrorsTest, UpdateShowSnapshotAndImportFromAMirror) {
+  archive_.AddStandardPackages();
+  archive_.Publish();
+  Create("m", "-architectures=amd64", "main");
+
+  CliResult updated = Cli("mirror update m");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  // amd64 of main: hello, libhello, orphan, and hello-doc (all).
+  EXPECT_THAT(updated.output,
+              HasSubstr("Number of packages: 4 (4 added, 0 removed).\n\n"
+                        "Mirror `m` has been successfully updated.\n"));
+  EXPECT_THAT(updated.output, HasSubstr("Files: 4 downloaded ("));
+
+  CliResult shown = Cli("mirror show m");
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("Number of packages: 4\n"));
+  EXPECT_THAT(shown.output, HasSubstr("\nInformation from release file:\n"
+                                      "Codename: bookworm\nDate: "));
+  EXPECT_THAT(shown.output, HasSubstr("\nSuite: stable\n"));
+  EXPECT_EQ(Cli("mirror search m 'Name (~ hello)'").output,
+            "hello-doc_1.0_all\nhello_1.0_amd64\nlibhello_1.0_amd64\n");
+
+  CliResult snapshot = Cli("snapshot create s from mirror m");
+  ASSERT_EQ(snapshot.exit_code, 0) << snapshot.output;
+  CliResult snapshot_shown = Cli("snapshot show s");
+  EXPECT_THAT(snapshot_shown.output,
+              HasSubstr(absl::StrCat(
+                  "Description: Snapshot from mirror [m]: ", archive_.url(),
+                  " stable\nNumber of packages: 4\n"
+                  "Sources:\n  m [mirror]\n")));
+
+  // repo import takes the dependencies unless -no-deps.
+  ASSERT_EQ(Cli("repo create r").exit_code, 0);
+  CliResult dry = Cli("repo import -dry-run m r hello");
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_THAT(dry.output, HasSubstr("Changes not saved"));
+  EXPECT_THAT(Cli("repo show r").output, HasSubstr("Number of packages: 0\n"));
+  CliResult imported = Cli("repo import m r hello");
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_THAT(imported.output, HasSubstr("[o] hello_1.0_amd64 imported\n"));
+  EXPECT_THAT(imported.output, HasSubstr("[o] libhello_1.0_amd64 imported\n"));
+  ASSERT_EQ(Cli("repo create bare").exit_code, 0);
+  CliResult alone = Cli("repo import -no-deps m bare hello");
+  ASSERT_EQ(alone.exit_code, 0) << alone.output;
+  EXPECT_EQ(alone.output, "[o] hello_1.0_amd64 imported\n");
+
+  // A second update, submitted with -async: nothing new to fetch, and the
+  // task keeps its progress.
+  CliResult submitted = Cli("-async mirror update m");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  const std::string id(absl::StripAsciiWhitespace(submitted.output));
+  CliResult waited = Cli(absl::StrCat("task wait ", id));
+  ASSERT_EQ(waited.exit_code, 0) << waited.output;
+  CliResult task = Cli(absl::StrCat("task show ", id));
+  EXPECT_THAT(task.output, HasSubstr("Kind: mirror.sync\n"));
+  EXPECT_THAT(task.output, HasSubstr("\nProgress: "));
+  // Every file was stored by the first update (JSON leaves out the 0
+  // downloaded_files).
+  const std::string json = Cli("-json task show " + id).output;
+  EXPECT_THAT(json, HasSubstr("\"reused_files\":\"4\""));
+  EXPECT_THAT(json, Not(HasSubstr("\"downloaded_files\"")));
+
+  // Snapshots made from it keep it until -force.
+  CliResult refused = Cli("mirror drop m");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("-force"));
+  ASSERT_EQ(Cli("mirror drop -force m").exit_code, 0);
+  EXPECT_THAT(Cli("snapshot show s").output,
+              HasSubstr("Sources:\n  m [mirror, dropped]\n"));
+}
+
+TEST_F(CliMirrorsTest, AnUntrustedReleaseFailsTheUpdateUntilTheMirrorIsEdited) {
+  archive_.AddStandardPackages();
+  archive_.Publish({ArchiveSigner::kUntrusted});
+  Create("m", "-architectures=amd64", "main");
+
+  CliResult refused = Cli("mirror update m");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output,
+              HasSubstr("does not verify with the mirror's keyring"));
+  EXPECT_THAT(refused.output, HasSubstr("-ignore-signatures"));
+  EXPECT_THAT(Cli("mirror show m").output, HasSubstr("Last update: never\n"));
+
+  // The edit applies to the next update.
+  ASSERT_EQ(Cli("mirror edit -ignore-signatures m").exit_code, 0);
+  CliResult updated = Cli("mirror update m");
+  ASSERT_EQ(updated.exit_code, 0) << updated.output;
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Signatures: not checked (-ignore-signatures)\n"));
+  EXPECT_THAT(Cli("mirror show m").output,
+              HasSubstr("Number of packages: 4\n"));
+}
+
+TEST_F(CliMirrorsTest, UpdateShowsProgressAsLinesOrAsABarOnATerminal) {
+  archive_.AddStandardPackages();
+  archive_.Publish();
+  // Package files of about 600 bytes at 200 bytes a second: a download
+  // phase of seconds, which the client sees at its polls every second.
+  ServerRule slow;
+  slow.path = "*/pool/*";
+  slow.action = ServerRule::Action::kSlow;
+  slow.bytes_per_second = 200;
+  archive_.SetRules({slow});
+
+  Create("m", "-architectures=amd64", "main");
+  CliResult plain = Cli("mirror update m");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_THAT(plain.output, HasSubstr("(mirror.sync): downloading: files "));
+  EXPECT_THAT(plain.output, Not(HasSubstr("\r")));
+
+  // arm64 brings files the blob store lacks (hello-doc, of "all", it has).
+  Create("m2", "-architectures=arm64", "main");
+  CliResult terminal = Cli("mirror update m2", /*on_terminal=*/true);
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_THAT(terminal.output, HasSubstr("% downloading: files "));
+  EXPECT_THAT(terminal.output, HasSubstr("\r\033[K"));
+  EXPECT_THAT(terminal.output, Not(HasSubstr("(mirror.sync): ")));
+  EXPECT_THAT(terminal.output, HasSubstr("Mirror `m2` has been successfully "
+                                         "updated."));
 }
 
 }  // namespace

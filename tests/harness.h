@@ -15,39 +15,19 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "proto/debrepo/v1/admin.grpc.pb.h"
 #include "proto/debrepo/v1/files.grpc.pb.h"
 #include "proto/debrepo/v1/jobs.grpc.pb.h"
+#include "proto/debrepo/v1/mirrors.grpc.pb.h"
 #include "proto/debrepo/v1/packages.grpc.pb.h"
 #include "proto/debrepo/v1/publish.grpc.pb.h"
 #include "proto/debrepo/v1/repos.grpc.pb.h"
 #include "proto/debrepo/v1/snapshots.grpc.pb.h"
+#include "tests/process.h"
 #include "tests/test_database.h"
 
 namespace debrepo::testing {
-
-// Process is a child process, killed (SIGKILL) when destroyed if still
-// running.
-class Process {
- public:
-  Process(const std::string& binary, const std::vector<std::string>& args,
-          const std::string& log_path);
-  ~Process();
-  void Signal(int signal);
-  // Waits for exit; returns the exit status as waitpid gives it (also
-  // after Running() saw the exit).
-  int Wait();
-  bool Running();
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;  // once exited_
-};
-
-// RunfilePath resolves a workspace-relative path to a data dependency.
-std::string RunfilePath(const std::string& path);
 
 // Stack runs servers and workers against one TestDatabase.
 class Stack {
@@ -80,6 +60,7 @@ class Stack {
   v1::Packages::Stub& packages(int index = 0);
   v1::Snapshots::Stub& snapshots(int index = 0);
   v1::Publish::Stub& publish(int index = 0);
+  v1::Mirrors::Stub& mirrors(int index = 0);
   std::string address(int index = 0) const;
 
   // WaitJob waits (up to `timeout`) for a job to end and returns it.
@@ -98,6 +79,7 @@ class Stack {
     std::unique_ptr<v1::Files::Stub> files;
     std::unique_ptr<v1::Packages::Stub> packages;
     std::unique_ptr<v1::Snapshots::Stub> snapshots;
+    std::unique_ptr<v1::Mirrors::Stub> mirrors;
   };
   std::string database_url_;
   std::string blob_dir_;
@@ -239,6 +221,27 @@ void RunConcurrently(int n, Fn fn) {
 
 // Deadline returns a context with a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout);
+
+// AllPackageKeys reads a package listing page by page: `list` is a call
+// like Snapshots.ListSnapshotPackages (context, request, response),
+// `request` its first page's request. Returns the keys in the order
+// listed; a failed call fails the test and ends the listing.
+template <typename Response, typename Request, typename List>
+std::vector<std::string> AllPackageKeys(Request request, List list) {
+  std::vector<std::string> keys;
+  do {
+    Response response;
+    grpc::Status status =
+        list(Deadline(absl::Seconds(10)).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) break;
+    for (const auto& package : response.packages()) {
+      keys.push_back(package.key());
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return keys;
+}
 
 }  // namespace debrepo::testing
 

@@ -540,6 +540,38 @@ TEST_F(JobQueueTest, ACommitAfterAFailureReturnsTheFailure) {
   EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
 }
 
+// Upstream bytes in a failure (a mirror's Latin-1 Suite, a NUL) are
+// stored escaped: PostgreSQL's text refuses them, and the failure would
+// otherwise be lost and the job rerun.
+TEST_F(JobQueueTest, FailuresQuotingUnstorableBytesAreRecorded) {
+  const std::string message(
+      "Suite \"st\xe9"
+      "ble\" \0end",
+      19);
+  Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> failed = Claim(*a);
+  ASSERT_TRUE(failed.has_value());
+  absl::StatusOr<JobOutcome> outcome =
+      a->Fail(*failed, absl::FailedPreconditionError(message));
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->state, v1::FAILED);
+  EXPECT_EQ(outcome->status.message(), "Suite \"st\\xe9ble\" \\x00end");
+
+  Submit(JobSpecOf({"l"}));
+  std::optional<ClaimedJob> committed = Claim(*a);
+  ASSERT_TRUE(committed.has_value());
+  outcome =
+      a->Commit(*committed,
+                [&](storage::Transaction&) -> absl::StatusOr<v1::JobResult> {
+                  return absl::FailedPreconditionError(message);
+                },
+                {});
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->state, v1::FAILED);
+  EXPECT_EQ(outcome->status.message(), "Suite \"st\\xe9ble\" \\x00end");
+}
+
 TEST_F(JobQueueTest, ALaterAttemptReturnsTheOutcomeWithoutRunningTheBody) {
   Submit(JobSpecOf({"k"}));
   std::unique_ptr<JobSession> a = OpenSession();

@@ -5,8 +5,6 @@
 // to a newer snapshot and see apt take it, update a published repo, drop;
 // refusals of drops of what is published, and hostile input.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/apt_root.h"
 #include "tests/harness.h"
 #include "tests/publish_calls.h"
 #include "tests/snapshot_calls.h"
@@ -37,83 +36,6 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string TestDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir =
-      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, "-", getpid());
-  fs::create_directories(dir);
-  return dir;
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-// AptRoot is a throw-away apt configuration whose one source is the
-// published tree, served by python3's http.server, signed-by `keyring`.
-class AptRoot {
- public:
-  AptRoot(const std::string& publish_root, const std::string& keyring,
-          const std::string& distribution)
-      : dir_(TestDir("apt")), port_(FreePort()) {
-    server_ = std::make_unique<Process>(
-        "/usr/bin/python3",
-        std::vector<std::string>{"-m", "http.server", std::to_string(port_),
-                                 "--bind", "127.0.0.1", "--directory",
-                                 publish_root},
-        absl::StrCat(dir_, "/http.log"));
-    for (const char* sub : {"etc/apt/sources.list.d", "etc/apt/preferences.d",
-                            "var/lib/apt/lists/partial",
-                            "var/cache/apt/archives/partial", "download"}) {
-      fs::create_directories(absl::StrCat(dir_, "/", sub));
-    }
-    std::ofstream(absl::StrCat(dir_, "/status"));
-    std::ofstream(absl::StrCat(dir_, "/etc/apt/sources.list"))
-        << "deb [arch=amd64 signed-by=" << keyring
-        << "] http://127.0.0.1:" << port_ << "/ " << distribution << " main\n";
-    // Wait until the server answers.
-    for (int i = 0; i < 100; ++i) {
-      if (RunQuietly(absl::StrCat("python3 -c \"import urllib.request;"
-                                  "urllib.request.urlopen('http://127.0.0.1:",
-                                  port_, "/')\"")) == 0) {
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-  }
-  ~AptRoot() {
-    server_->Signal(SIGTERM);
-    server_->Wait();
-  }
-
-  // AptGet runs apt-get `command` against this root; returns its status.
-  int AptGet(const std::string& command) {
-    return RunQuietly(
-        absl::StrCat("cd ", dir_, "/download && apt-get -q -o Dir=", dir_,
-                     " -o Dir::State::status=", dir_, "/status",
-                     " -o Debug::NoLocking=1 -o APT::Architecture=amd64",
-                     " -o APT::Sandbox::User=$(id -un) ", command, " >>", dir_,
-                     "/apt.log 2>&1"));
-  }
-  std::string downloaded(const std::string& file) const {
-    return absl::StrCat(dir_, "/download/", file);
-  }
-  std::string log() const { return ReadFile(absl::StrCat(dir_, "/apt.log")); }
-
- private:
-  const std::string dir_;
-  const int port_;
-  std::unique_ptr<Process> server_;
-};
 
 class PublishE2eTest : public ::testing::Test {
  protected:

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +51,52 @@ TEST(RecoveryTest, KilledWorkersJobCompletesExactlyOnceElsewhere) {
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM repos"), "1");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_outcomes"), "1");
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM job_keys"), "0");
+}
+
+// A job that ended away from the worker that staged it (finalized or
+// failed by recovery, retried elsewhere) leaves its staging directory: a
+// worker sweeps those of ended (or pruned) jobs when it starts, and keeps
+// those of jobs that still run.
+TEST(RecoveryTest, AStartingWorkerSweepsTheStagingOfEndedJobs) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartWorker();
+  const Result done = CreateRepo(stack, "done");
+  ASSERT_EQ(done.code, absl::StatusCode::kOk) << done.message;
+  stack.worker(0).Signal(SIGTERM);
+  stack.worker(0).Wait();
+  stack.StartWorker({"--test_stall=60s"});
+  v1::CreateRepoRequest create;
+  create.mutable_repo()->set_name("held");
+  v1::Job held;
+  ASSERT_TRUE(stack.repos()
+                  .CreateRepo(Deadline(absl::Seconds(10)).get(), create, &held)
+                  .ok());
+  ASSERT_EQ(WaitUntilRunning(stack, held.id()).state(), v1::RUNNING);
+
+  const std::string staging = stack.blob_dir() + "/staging";
+  auto stage = [&](const std::string& directory) {
+    std::filesystem::create_directories(staging + "/" + directory);
+    std::ofstream(staging + "/" + directory + "/partial") << "bytes";
+    return staging + "/" + directory;
+  };
+  const std::string ended =
+      stage(absl::StrCat("job-", done.job.id(), "/shared"));
+  const std::string pruned = stage("job-999999/attempt-1");
+  const std::string running = stage(absl::StrCat("job-", held.id(), "/shared"));
+  const std::string other = stage("not-a-job");
+  stack.StartWorker();
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline &&
+         (std::filesystem::exists(ended) || std::filesystem::exists(pruned))) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_FALSE(
+      std::filesystem::exists(absl::StrCat(staging, "/job-", done.job.id())));
+  EXPECT_FALSE(std::filesystem::exists(staging + "/job-999999"));
+  EXPECT_TRUE(std::filesystem::exists(running + "/partial"));
+  EXPECT_TRUE(std::filesystem::exists(other + "/partial"));
 }
 
 TEST(RecoveryTest, WorkerDyingBetweenCommitAndFinishIsSettledWithoutRerun) {

@@ -49,9 +49,10 @@ TEST(ServerServicesTest, HealthAndReflection) {
   for (const auto& service : response.list_services_response().service()) {
     services.push_back(service.name());
   }
-  EXPECT_THAT(services,
-              IsSupersetOf({"debrepo.v1.Jobs", "debrepo.v1.Repos",
-                            "debrepo.v1.Admin", "debrepo.v1.Snapshots"}));
+  EXPECT_THAT(
+      services,
+      IsSupersetOf({"debrepo.v1.Jobs", "debrepo.v1.Repos", "debrepo.v1.Admin",
+                    "debrepo.v1.Snapshots", "debrepo.v1.Mirrors"}));
   EXPECT_TRUE(stream->Finish().ok());
 }
 

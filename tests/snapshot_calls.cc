@@ -1,5 +1,7 @@
 #include "tests/snapshot_calls.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
@@ -70,24 +72,18 @@ Result DeleteSnapshot(Stack& stack, const std::string& name, bool force,
 
 std::vector<std::string> SnapshotKeys(Stack& stack, const std::string& name,
                                       const std::string& query, int server) {
-  std::vector<std::string> keys;
   v1::ListSnapshotPackagesRequest request;
   request.set_name(name);
   request.set_query(query);
   // Small pages, so that paging is exercised too.
   request.set_page_size(7);
-  do {
-    v1::ListSnapshotPackagesResponse response;
-    grpc::Status status = stack.snapshots(server).ListSnapshotPackages(
-        Deadline(absl::Seconds(10)).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    if (!status.ok()) break;
-    for (const v1::Package& package : response.packages()) {
-      keys.push_back(package.key());
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
-  return keys;
+  return AllPackageKeys<v1::ListSnapshotPackagesResponse>(
+      std::move(request), [&](grpc::ClientContext* context,
+                              const v1::ListSnapshotPackagesRequest& page,
+                              v1::ListSnapshotPackagesResponse* response) {
+        return stack.snapshots(server).ListSnapshotPackages(context, page,
+                                                            response);
+      });
 }
 
 Result AddPackagesToRepo(Stack& stack, const std::string& repo,

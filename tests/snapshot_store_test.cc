@@ -40,12 +40,7 @@ class SnapshotStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Three stored packages, ids 1 to 3.
-    db_.QueryValue(
-        "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) "
-        "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
-        "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
-        "FROM generate_series(1, 3) g");
+    db_.StoreFakePackages(3);
   }
 
   absl::Status Insert(const std::string& name,
@@ -121,12 +116,17 @@ TEST_F(SnapshotStoreTest,
   EXPECT_EQ(m->package_count(), 3);
 }
 
-TEST_F(SnapshotStoreTest, SourcesMustExistAndBeRepoOrSnapshot) {
+TEST_F(SnapshotStoreTest, SourcesMustExistAndHaveAKind) {
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::SNAPSHOT, "absent")},
                    {"NULL", {}})
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "m")}, {"NULL", {}})
+  EXPECT_EQ(
+      Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")}, {"NULL", {}})
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::KIND_UNSPECIFIED, "m")},
+                   {"NULL", {}})
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots"), "0");

@@ -86,7 +86,10 @@ void TestDatabase::RestartServer() const {
         "cd / && setsid sh -c 'sleep 0.2; exec /usr/lib/postgresql/", major,
         "/bin/pg_ctl -D ", data_directory,
         " restart -m fast -w' >/dev/null 2>&1 </dev/null &");
-    tx.exec(absl::StrCat("COPY (SELECT 1) TO PROGRAM ", tx.quote(command)));
+    // No rows: the backgrounding shell exits without reading its stdin,
+    // and a row written to it would fail the COPY with a broken pipe.
+    tx.exec(absl::StrCat("COPY (SELECT 1 WHERE false) TO PROGRAM ",
+                         tx.quote(command)));
   }
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   absl::SleepFor(absl::Seconds(1));
@@ -99,6 +102,16 @@ void TestDatabase::RestartServer() const {
     }
   }
   ADD_FAILURE() << "PostgreSQL did not come back within 60 s of a restart";
+}
+
+void TestDatabase::StoreFakePackages(int count) const {
+  QueryValue(absl::StrCat(
+      "INSERT INTO packages (key, name, version, architecture, source, "
+      "package_type, provides, stanza, fields, files) "
+      "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
+      "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
+      "FROM generate_series(1, ",
+      count, ") g"));
 }
 
 absl::Status TestDatabase::InTransaction(

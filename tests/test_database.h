@@ -35,6 +35,10 @@ class TestDatabase {
   // Runs one SQL statement and returns the first column of the first row
   // ("" when no rows).
   std::string QueryValue(const std::string& sql) const;
+  // StoreFakePackages stores `count` binary packages "Pamd64 p<i> 1.0 h"
+  // named p<i>, i from 1 (ids 1 to `count` in a fresh database), with no
+  // files: rows for storage tests of what holds packages.
+  void StoreFakePackages(int count) const;
   // InTransaction runs `body` in a serializable transaction on a
   // connection of its own, committed when `body` succeeds (a job's
   // transaction, for storage tests).

@@ -77,13 +77,13 @@ TEST(WorkerKindsTest, QueuedJobSaysWhenNoLiveWorkerRunsItsKind) {
   // A kind no version of the worker runs yet (a newer server's, say).
   const std::string unknown = db.QueryValue(
       "WITH j AS (INSERT INTO jobs (kind, args, exclusive_keys, shared_keys) "
-      "VALUES ('mirror.update', '{}', '{mirror/m}', '{gc}') RETURNING id), "
+      "VALUES ('future.kind', '{}', '{future/m}', '{gc}') RETURNING id), "
       "k AS (INSERT INTO job_keys (key, job_id, exclusive) "
-      "SELECT 'mirror/m', id, true FROM j UNION ALL "
+      "SELECT 'future/m', id, true FROM j UNION ALL "
       "SELECT 'gc', id, false FROM j) SELECT id FROM j");
   ASSERT_NE(unknown, "");
   EXPECT_THAT(GetJob(stack, std::stoll(unknown)).waiting_reason(),
-              HasSubstr("waiting for a worker that runs mirror.update"));
+              HasSubstr("waiting for a worker that runs future.kind"));
 
   // A worker that runs repo.create: the job runs.
   const int full = stack.StartWorker();
@@ -94,11 +94,11 @@ TEST(WorkerKindsTest, QueuedJobSaysWhenNoLiveWorkerRunsItsKind) {
   job = GetJob(stack, std::stoll(unknown));
   EXPECT_EQ(job.state(), v1::QUEUED);
   EXPECT_THAT(job.waiting_reason(),
-              AllOf(HasSubstr("waiting for a worker that runs mirror.update"),
+              AllOf(HasSubstr("waiting for a worker that runs future.kind"),
                     HasSubstr("none of the 2 live workers does")));
   // The new worker said at start-up that it leaves that job alone.
   EXPECT_THAT(ReadFile(stack.worker_log(full)),
-              HasSubstr("1 queued jobs of kind mirror.update wait for a "
+              HasSubstr("1 queued jobs of kind future.kind wait for a "
                         "worker that runs that kind; this one does not"));
 }
 

@@ -3,11 +3,15 @@
 #include <algorithm>
 
 #include "jobs/admin_kinds.h"
+#include "jobs/mirror_kinds.h"
 #include "jobs/publish_kinds.h"
 #include "jobs/repo_kinds.h"
 #include "jobs/snapshot_kinds.h"
 #include "jobs/upload_kinds.h"
 #include "worker/admin/noop_job.h"
+#include "worker/mirror/create_mirror_job.h"
+#include "worker/mirror/delete_mirror_job.h"
+#include "worker/mirror/update_mirror_job.h"
 #include "worker/publish/create_publication_job.h"
 #include "worker/publish/delete_publication_job.h"
 #include "worker/publish/switch_publication_job.h"
@@ -17,6 +21,7 @@
 #include "worker/repo/copy_packages_job.h"
 #include "worker/repo/create_repo_job.h"
 #include "worker/repo/delete_repo_job.h"
+#include "worker/repo/import_from_mirror_job.h"
 #include "worker/repo/include_changes_job.h"
 #include "worker/repo/remove_packages_job.h"
 #include "worker/repo/update_repo_job.h"
@@ -62,7 +67,8 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
                             std::optional<deb::GpgvVerifier> verifier,
                             const PublicationTrees* trees,
                             absl::Duration blob_grace_period,
-                            const std::string& test_after_commit_log) {
+                            const std::string& test_after_commit_log,
+                            const MirrorSyncOptions& mirror_sync) {
   JobHandlers handlers;
   handlers.Add(jobs::kNoop, std::make_unique<NoopJob>(test_after_commit_log));
   handlers.Add(jobs::kCleanup,
@@ -78,6 +84,8 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   // One handler for both: a move is a copy that also removes.
   handlers.Add(jobs::kCopyPackages, std::make_unique<CopyPackagesJob>());
   handlers.Add(jobs::kMovePackages, std::make_unique<CopyPackagesJob>());
+  handlers.Add(jobs::kImportFromMirror,
+               std::make_unique<ImportFromMirrorJob>());
   handlers.Add(jobs::kAddUploadFile, std::make_unique<AddUploadFileJob>());
   handlers.Add(jobs::kAddUploadFiles, std::make_unique<AddUploadFilesJob>());
   handlers.Add(jobs::kDeleteUpload, std::make_unique<DeleteUploadJob>());
@@ -87,6 +95,11 @@ JobHandlers MakeJobHandlers(blobstore::BlobStore* blobs,
   handlers.Add(jobs::kMergeSnapshots, std::make_unique<MergeSnapshotsJob>());
   handlers.Add(jobs::kPullSnapshot, std::make_unique<PullSnapshotJob>());
   handlers.Add(jobs::kFilterSnapshot, std::make_unique<FilterSnapshotJob>());
+  handlers.Add(jobs::kCreateMirror, std::make_unique<CreateMirrorJob>());
+  handlers.Add(jobs::kUpdateMirror, std::make_unique<UpdateMirrorJob>());
+  handlers.Add(jobs::kDeleteMirror, std::make_unique<DeleteMirrorJob>());
+  handlers.Add(jobs::kSyncMirror,
+               std::make_unique<SyncMirrorJob>(blobs, mirror_sync));
   if (trees != nullptr) {
     handlers.Add(jobs::kCreatePublication,
                  std::make_unique<CreatePublicationJob>(trees));

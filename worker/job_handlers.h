@@ -21,6 +21,7 @@
 #include "jobs/job_kind.h"
 #include "worker/admin/cleanup_job.h"
 #include "worker/job_handler.h"
+#include "worker/mirror/sync_mirror_job.h"
 #include "worker/publish/publication_tree.h"
 
 namespace debrepo::worker {
@@ -135,12 +136,14 @@ class JobHandlers {
 // `verifier` (none: only unsigned or unchecked includes work); garbage
 // collection keeps unreferenced blobs younger than `blob_grace_period`.
 // Testing only: no-op jobs' after-commit steps append to
-// `test_after_commit_log` when it is set.
+// `test_after_commit_log` when it is set. Mirror syncs download into
+// `blobs` within the bounds of `mirror_sync`.
 JobHandlers MakeJobHandlers(
     blobstore::BlobStore* blobs, std::optional<deb::GpgvVerifier> verifier,
     const PublicationTrees* trees = nullptr,
     absl::Duration blob_grace_period = kDefaultBlobGracePeriod,
-    const std::string& test_after_commit_log = "");
+    const std::string& test_after_commit_log = "",
+    const MirrorSyncOptions& mirror_sync = {});
 
 }  // namespace debrepo::worker
 

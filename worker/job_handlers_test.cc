@@ -63,7 +63,7 @@ TEST_F(JobHandlersTest, EveryHandlerRunsOneDeclaredKind) {
 TEST_F(JobHandlersTest, UnknownKindHasNoHandler) {
   const JobHandlers handlers =
       MakeJobHandlers(blobs_.get(), std::nullopt, &trees_);
-  EXPECT_EQ(handlers.Find("mirror.update"), nullptr);
+  EXPECT_EQ(handlers.Find("no.such_kind"), nullptr);
 }
 
 }  // namespace

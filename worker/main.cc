@@ -85,6 +85,18 @@ ABSL_FLAG(absl::Duration, cleanup_grace_period,
           "Garbage collection keeps blob-store files that nothing refers to "
           "until they are this old: an upload stores its files before the "
           "job recording them commits (DEBREPO_CLEANUP_GRACE_PERIOD).");
+ABSL_FLAG(int, mirror_download_concurrency, 8,
+          "Files a mirror sync downloads at once "
+          "(DEBREPO_MIRROR_DOWNLOAD_CONCURRENCY).");
+ABSL_FLAG(int, mirror_download_tries, 5,
+          "Requests per file a mirror sync may lose to network trouble "
+          "before it fails (DEBREPO_MIRROR_DOWNLOAD_TRIES).");
+ABSL_FLAG(absl::Duration, mirror_connect_timeout, absl::Seconds(30),
+          "How long a mirror sync waits for a connection to an archive "
+          "(DEBREPO_MIRROR_CONNECT_TIMEOUT).");
+ABSL_FLAG(absl::Duration, mirror_stall_timeout, absl::Seconds(60),
+          "How long a mirror sync waits for the next byte from an archive "
+          "before it gives the request up (DEBREPO_MIRROR_STALL_TIMEOUT).");
 ABSL_FLAG(absl::Duration, test_stall, absl::ZeroDuration(),
           "Testing only: hold each job this long under its locks before its "
           "transaction (DEBREPO_TEST_STALL).");
@@ -135,6 +147,10 @@ int main(int argc, char** argv) {
        {"gpg_key_file", "DEBREPO_GPG_KEY_FILE"},
        {"gpg_passphrase_file", "DEBREPO_GPG_PASSPHRASE_FILE"},
        {"publish_threads", "DEBREPO_PUBLISH_THREADS"},
+       {"mirror_download_concurrency", "DEBREPO_MIRROR_DOWNLOAD_CONCURRENCY"},
+       {"mirror_download_tries", "DEBREPO_MIRROR_DOWNLOAD_TRIES"},
+       {"mirror_connect_timeout", "DEBREPO_MIRROR_CONNECT_TIMEOUT"},
+       {"mirror_stall_timeout", "DEBREPO_MIRROR_STALL_TIMEOUT"},
        {"test_stall", "DEBREPO_TEST_STALL"}});
 
   debrepo::worker::WorkerOptions options;
@@ -207,7 +223,13 @@ int main(int argc, char** argv) {
       started->blobs.get(), std::move(verifier),
       trees.has_value() ? &*trees : nullptr,
       absl::GetFlag(FLAGS_cleanup_grace_period),
-      absl::GetFlag(FLAGS_test_after_commit_log));
+      absl::GetFlag(FLAGS_test_after_commit_log),
+      debrepo::worker::MirrorSyncOptions{
+          .download_concurrency =
+              std::max(1, absl::GetFlag(FLAGS_mirror_download_concurrency)),
+          .max_tries = std::max(1, absl::GetFlag(FLAGS_mirror_download_tries)),
+          .connect_timeout = absl::GetFlag(FLAGS_mirror_connect_timeout),
+          .stall_timeout = absl::GetFlag(FLAGS_mirror_stall_timeout)});
   for (const std::string& kind : absl::GetFlag(FLAGS_test_skip_kinds)) {
     if (!handlers.Remove(kind)) {
       debrepo::LogError("cannot start: --test_skip_kinds names ", kind,

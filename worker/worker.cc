@@ -15,18 +15,27 @@
 #include "common/status_macros.h"
 #include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
+#include "storage/job_progress.h"
 #include "storage/notification_listener.h"
 #include "worker/after_commit.h"
+#include "worker/staging_sweep.h"
 
 namespace debrepo::worker {
 namespace {
 
 constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
 
+// How often a worker sweeps its staging root of what ended jobs left (also
+// once at start-up): leftovers are rare (jobs that ended away from the
+// worker that staged them), and a sweep lists the whole root.
+constexpr absl::Duration kStagingSweepInterval = absl::Minutes(10);
+
 }  // namespace
 
 Worker::Worker(WorkerOptions options, JobHandlers handlers)
-    : options_(std::move(options)), handlers_(std::move(handlers)) {}
+    : options_(std::move(options)),
+      handlers_(std::move(handlers)),
+      progress_db_(options_.database_url, options_.concurrency) {}
 
 void Worker::Stop() {
   stopping_.store(true);
@@ -139,7 +148,12 @@ void Worker::ListenerLoop() {
 void Worker::MaintenanceLoop() {
   std::unique_ptr<storage::JobMaintenance> maintenance;
   absl::Time next_prune = absl::Now();
-  while (SleepUnlessStopping(options_.maintenance_interval)) {
+  absl::Time next_sweep = absl::Now();
+  // The first pass runs at once: a restarted worker sweeps before its
+  // first heartbeat interval.
+  bool first = true;
+  while (std::exchange(first, false) ||
+         SleepUnlessStopping(options_.maintenance_interval)) {
     if (maintenance == nullptr || !maintenance->Healthy()) {
       auto opened = storage::JobMaintenance::Open(options_.database_url);
       if (!opened.ok()) {
@@ -147,6 +161,10 @@ void Worker::MaintenanceLoop() {
         continue;
       }
       maintenance = *std::move(opened);
+    }
+    if (absl::Now() >= next_sweep) {
+      SweepStaging(*maintenance);
+      next_sweep = absl::Now() + kStagingSweepInterval;
     }
     absl::StatusOr<storage::RecoveryReport> report =
         maintenance->RecoverOrphans(options_.max_attempts);
@@ -215,12 +233,21 @@ bool Worker::RunJob(storage::JobSession& session,
         return session.ReadOnly(fn);
       };
   auto interrupted = [this] { return PastShutdownGrace(); };
+  auto progress_writer = [this, id = job.id, attempt = job.attempt](
+                             const v1::JobProgress& progress) {
+    return storage::WriteJobProgress(progress_db_, id, attempt, progress);
+  };
+  auto cancel_reader = [&session, id = job.id] {
+    return session.CancelRequested(id);
+  };
   JobContext context({
       .job_id = job.id,
       .attempt = job.attempt,
       .staging_root = options_.staging_root,
       .reader = reader,
       .interrupted = interrupted,
+      .progress_writer = progress_writer,
+      .cancel_reader = cancel_reader,
   });
   context.Log(
       absl::StrCat("attempt ", job.attempt, " on worker ", options_.worker_id));
@@ -277,6 +304,7 @@ bool Worker::RunJob(storage::JobSession& session,
         .staging_root = options_.staging_root,
         .reader = reader,
         .interrupted = interrupted,
+        .progress_writer = progress_writer,
     });
     absl::Status done = RunAfterCommit(
         handler, job.args, outcome->result, step, options_.after_commit_backoff,
@@ -308,7 +336,8 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
     storage::JobSession& session, const storage::ClaimedJob& job,
     const JobHandler& handler, JobContext& context) {
   // A job cancelled while it waited for its locks stops here; one
-  // cancelled later stops at its transaction, which checks again.
+  // cancelled later stops where its long phase next checks
+  // (JobContext::StopRequested), or at its transaction, which checks again.
   ASSIGN_OR_RETURN(const bool cancelled_before,
                    session.CancelRequested(job.id));
   absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
@@ -316,13 +345,20 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
                              "cancelled before it started running; "
                              "nothing was changed")
                        : handler.Prepare(job.args, context);
-  if (prepared.status().code() == absl::StatusCode::kUnavailable) {
+  // Where the long phase ended shows, even when its last report came less
+  // than a throttling interval after the one before.
+  context.FlushProgress();
+  if (prepared.status().code() == absl::StatusCode::kUnavailable &&
+      !IsJobFailure(prepared.status())) {
     return prepared.status();
   }
   if (!prepared.ok()) {
     // A long phase that stopped because the worker is stopping is given
-    // back, not failed.
-    if (!cancelled_before && context.Interrupted()) return std::nullopt;
+    // back, not failed; one the user cancelled meanwhile ends CANCELLED.
+    if (!cancelled_before && context.Interrupted() &&
+        !context.CancelRequested()) {
+      return std::nullopt;
+    }
     return session.Fail(job, prepared.status());
   }
   absl::StatusOr<storage::JobOutcome> outcome = session.Commit(
@@ -361,6 +397,20 @@ bool Worker::GiveBack(storage::JobSession& session,
   }
   LogInfo("job ", job.id, " given back on shutdown ", where);
   return true;
+}
+
+void Worker::SweepStaging(storage::JobMaintenance& maintenance) {
+  absl::StatusOr<int> removed = RemoveStagingOfEndedJobs(
+      options_.staging_root, [&maintenance](const std::vector<int64_t>& ids) {
+        return maintenance.EndedJobs(ids);
+      });
+  if (!removed.ok()) {
+    LogWarning("sweeping ", options_.staging_root, ": ",
+               removed.status().ToString());
+  } else if (*removed > 0) {
+    LogInfo("removed the staging directories of ", *removed,
+            " ended jobs from ", options_.staging_root);
+  }
 }
 
 void Worker::RemoveStaging(const std::string& path) {

@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "storage/database.h"
 #include "storage/job_maintenance.h"
 #include "storage/job_session.h"
 #include "worker/after_commit.h"
@@ -87,6 +88,9 @@ class Worker {
   // was lost.
   bool GiveBack(storage::JobSession& session, const storage::ClaimedJob& job,
                 absl::string_view where);
+  // Removes the staging directories of jobs that have ended
+  // (RemoveStagingOfEndedJobs), logging what it did.
+  void SweepStaging(storage::JobMaintenance& maintenance);
   // Deletes a staging directory tree, logging what it cannot delete.
   void RemoveStaging(const std::string& path);
   // Sleeps up to `duration`; returns early (false) when stopping.
@@ -106,6 +110,11 @@ class Worker {
   absl::Mutex wake_mu_;
   absl::Time stop_time_ ABSL_GUARDED_BY(wake_mu_) = absl::InfiniteFuture();
   uint64_t wake_generation_ ABSL_GUARDED_BY(wake_mu_) = 0;
+
+  // Progress reports are written through connections of their own: the
+  // long phase may report from its download threads while it reads on
+  // the job's session.
+  storage::Database progress_db_;
 
   std::atomic<int64_t> jobs_done_{0};
   std::atomic<int64_t> transactions_{0};

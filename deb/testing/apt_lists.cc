@@ -39,6 +39,28 @@ absl::StatusOr<std::string> FindAptPackagesIndex() {
   return best;
 }
 
+absl::StatusOr<std::string> FindAptInRelease() {
+  absl::StatusOr<std::string> index = FindAptPackagesIndex();
+  if (!index.ok()) return index.status();
+  // apt names lists by URL with '/' as '_': ..._dists_bookworm_main_binary-
+  // amd64_Packages.lz4 beside ..._dists_bookworm_InRelease.
+  size_t dists = index->find("_dists_");
+  size_t distribution_end =
+      dists == std::string::npos ? dists : index->find('_', dists + 7);
+  if (distribution_end == std::string::npos) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot tell the distribution of ", *index));
+  }
+  std::string path =
+      absl::StrCat(index->substr(0, distribution_end), "_InRelease");
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return absl::NotFoundError(
+        absl::StrCat("no ", path, "; run apt-get update"));
+  }
+  return path;
+}
+
 absl::StatusOr<std::string> ReadDecompressedFile(const std::string& path) {
   std::unique_ptr<archive, decltype(&archive_read_free)> reader(
       archive_read_new(), archive_read_free);

@@ -14,6 +14,11 @@ namespace debrepo::deb::testing {
 // there is none.
 absl::StatusOr<std::string> FindAptPackagesIndex();
 
+// FindAptInRelease returns the path of the InRelease file of the
+// distribution FindAptPackagesIndex's index belongs to (on Debian 12:
+// bookworm, signed by Debian's archive keys), NOT_FOUND when there is none.
+absl::StatusOr<std::string> FindAptInRelease();
+
 // ReadDecompressedFile returns the contents of a file compressed with any
 // filter libarchive knows (lz4, gz, xz, zstd, ...) or not compressed at all.
 absl::StatusOr<std::string> ReadDecompressedFile(const std::string& path);

@@ -58,4 +58,20 @@ void RemoveTestKey(const TestKey& key) {
   fs::remove_all(fs::path(key.home).parent_path());
 }
 
+TestKey* TwoKeysTest::signer_ = nullptr;
+TestKey* TwoKeysTest::stranger_ = nullptr;
+
+void TwoKeysTest::SetUpTestSuite() {
+  signer_ = new TestKey(MakeTestKey("signer"));
+  stranger_ = new TestKey(MakeTestKey("stranger"));
+}
+
+void TwoKeysTest::TearDownTestSuite() {
+  for (TestKey** key : {&signer_, &stranger_}) {
+    RemoveTestKey(**key);
+    delete *key;
+    *key = nullptr;
+  }
+}
+
 }  // namespace debrepo::deb::testing

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 
 namespace debrepo::deb::testing {
 
@@ -39,6 +40,18 @@ TestKey MakeTestKey(const std::string& name,
 
 // RemoveTestKey stops the key's gpg-agent and deletes its directory.
 void RemoveTestKey(const TestKey& key);
+
+// TwoKeysTest is a test suite with two throw-away keys made once for the
+// suite (making keys takes a while): `signer_`, the key a test trusts, and
+// `stranger_`, one it does not.
+class TwoKeysTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  static TestKey* signer_;
+  static TestKey* stranger_;
+};
 
 // Gpg runs gpg --batch in `home` with `args` and `input`, returning its
 // stdout; a failure is a test failure.

@@ -4,6 +4,10 @@
 #include <fstream>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
 namespace debrepo::testing {
 
 Aptly::Aptly(const std::string& directory)
@@ -25,6 +29,17 @@ absl::StatusOr<TimedRun> Aptly::Run(
   std::vector<std::string> argv = {"aptly", "-config=" + config_path_};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunTimed(argv, directory_);
+}
+
+int64_t PackageCount(const std::string& output) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    int64_t count = 0;
+    if (absl::ConsumePrefix(&line, "Number of packages:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) {
+      return count;
+    }
+  }
+  return -1;
 }
 
 }  // namespace debrepo::testing

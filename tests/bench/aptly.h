@@ -4,6 +4,7 @@
 #ifndef DEBREPO_TESTS_BENCH_APTLY_H_
 #define DEBREPO_TESTS_BENCH_APTLY_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ class Aptly {
   std::string directory_;
   std::string config_path_;
 };
+
+// PackageCount returns N of the "Number of packages: N" line that
+// `aptly repo show` and `aptly mirror show` print (debrepo's CLI prints it
+// too), or -1 when `output` has none.
+int64_t PackageCount(const std::string& output);
 
 }  // namespace debrepo::testing
 

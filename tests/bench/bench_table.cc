@@ -1,6 +1,7 @@
 #include "tests/bench/bench_table.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -69,6 +70,31 @@ std::string PeakMb(const Column& column) {
     parts.push_back(absl::StrCat(process, " ", kb / 1024));
   }
   return absl::StrJoin(parts, ", ");
+}
+
+void Alternate(int runs, const std::function<void()>& ours,
+               const std::function<void()>& theirs) {
+  for (int run = 0; run < runs; ++run) {
+    if (run % 2 == 0) {
+      ours();
+      theirs();
+    } else {
+      theirs();
+      ours();
+    }
+  }
+}
+
+void PrintFailures(
+    absl::string_view row,
+    const std::vector<std::pair<absl::string_view, const Column*>>& columns) {
+  for (const auto& [tool, column] : columns) {
+    if (!column->status.ok()) {
+      std::fprintf(stderr, "  %s (%s): %s\n", std::string(row).c_str(),
+                   std::string(tool).c_str(),
+                   column->status.ToString().c_str());
+    }
+  }
 }
 
 std::string Count(const Column& column) {

@@ -4,8 +4,10 @@
 #define DEBREPO_TESTS_BENCH_BENCH_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +49,18 @@ std::string Ratio(const Column& ours, const Column& theirs);
 
 // PeakMb shows each process's peak in MiB ("server 40, worker 120").
 std::string PeakMb(const Column& column);
+
+// Alternate calls `ours` and `theirs` `runs` times each, `ours` first in
+// even runs and second in odd ones, so that neither tool always finds the
+// input files in the page cache.
+void Alternate(int runs, const std::function<void()>& ours,
+               const std::function<void()>& theirs);
+
+// PrintFailures writes "  <row> (<tool>): <first failure>" to stderr for
+// each of `columns` (tool, column) that failed.
+void PrintFailures(
+    absl::string_view row,
+    const std::vector<std::pair<absl::string_view, const Column*>>& columns);
 
 // Count shows the last run's count.
 std::string Count(const Column& column);

@@ -337,14 +337,9 @@ std::vector<Row> Run(const std::string& admin_url, size_t count, int runs) {
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
   for (const Row& row : rows) {
-    for (const auto& [tool, column] :
-         {std::pair{"debrepo", &row.ours}, std::pair{"aptly", &row.aptly},
-          std::pair{"reprepro", &row.reprepro}}) {
-      if (!column->status.ok()) {
-        std::fprintf(stderr, "  %s (%s): %s\n", Name(row.operation), tool,
-                     column->status.ToString().c_str());
-      }
-    }
+    PrintFailures(Name(row.operation), {{"debrepo", &row.ours},
+                                        {"aptly", &row.aptly},
+                                        {"reprepro", &row.reprepro}});
   }
   return rows;
 }

@@ -20,16 +20,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
-#include "proto/debrepo/v1/jobs.grpc.pb.h"
 #include "tests/bench/aptly.h"
 #include "tests/bench/bench_setup.h"
 #include "tests/bench/bench_table.h"
+#include "tests/bench/job_time.h"
 #include "tests/bench/peak_memory.h"
 #include "tests/bench/snapshot_workload.h"
 #include "tests/bench/timed_command.h"
@@ -43,8 +39,6 @@ ABSL_FLAG(int, runs, 1,
 namespace debrepo::testing {
 namespace {
 
-using ::google::protobuf::util::TimeUtil;
-
 // Row is one count's results.
 struct Row {
   size_t files = 0;
@@ -54,37 +48,6 @@ struct Row {
   // hashing, uploading and waiting).
   Column add_job;
 };
-
-// The "Number of packages: N" line of `repo show` (both tools print it).
-int64_t PackageCount(const std::string& output) {
-  for (absl::string_view line : absl::StrSplit(output, '\n')) {
-    int64_t count = 0;
-    if (absl::ConsumePrefix(&line, "Number of packages:") &&
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &count)) {
-      return count;
-    }
-  }
-  return -1;
-}
-
-// The add job's own time in `stack`: its start to its end.
-Measured AddJobTime(Stack& stack) {
-  v1::ListJobsRequest request;
-  request.set_kind("repo.add_from_upload");
-  v1::ListJobsResponse response;
-  Measured measured;
-  const grpc::Status listed = stack.jobs(0).ListJobs(
-      Deadline(absl::Seconds(30)).get(), request, &response);
-  if (!listed.ok() || response.jobs_size() != 1) {
-    measured.status = absl::InternalError("cannot find the add job");
-    return measured;
-  }
-  const v1::Job& job = response.jobs(0);
-  measured.seconds = absl::ToDoubleSeconds(
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.end_time())) -
-      absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(job.start_time())));
-  return measured;
-}
 
 // Adds the files in `files_dir` with debrepo's CLI into a new stack;
 // `add_job` gets the add job's own time.
@@ -114,7 +77,7 @@ Measured AddWithDebrepo(const std::string& files_dir,
   if (measured.status.ok()) {
     absl::StatusOr<TimedRun> shown = run({"repo", "show", "bench"});
     measured.count = shown.ok() ? PackageCount(shown->output) : -1;
-    add_job = AddJobTime(stack);
+    add_job = JobTime(stack, "repo.add_from_upload");
   }
   return measured;
 }
@@ -156,32 +119,24 @@ Row Run(const std::string& admin_url, size_t count, int runs) {
       std::exit(1);
     }
   }
-  for (int run = 0; run < runs; ++run) {
-    // Alternate who goes first, so neither always finds the files in the
-    // page cache.
-    for (int turn = 0; turn < 2; ++turn) {
-      if ((turn == 0) == (run % 2 == 0)) {
+  Alternate(
+      runs,
+      [&] {
         Measured add_job;
         const Measured ours = AddWithDebrepo(files_dir, scratch, add_job);
         AddTime(add_job, row.add_job);
         AddTime(ours, row.ours);
         AddPeak(ours, row.ours);
-      } else {
+      },
+      [&] {
         const Measured aptly = AddWithAptly(files_dir, scratch);
         AddTime(aptly, row.aptly);
         AddPeak(aptly, row.aptly);
-      }
-    }
-  }
+      });
   std::error_code ignored;
   std::filesystem::remove_all(scratch, ignored);
-  for (const auto& [tool, column] :
-       {std::pair{"debrepo", &row.ours}, std::pair{"aptly", &row.aptly}}) {
-    if (!column->status.ok()) {
-      std::fprintf(stderr, "  %zu files (%s): %s\n", row.files, tool,
-                   column->status.ToString().c_str());
-    }
-  }
+  PrintFailures(absl::StrCat(row.files, " files"),
+                {{"debrepo", &row.ours}, {"aptly", &row.aptly}});
   return row;
 }
 

@@ -27,9 +27,10 @@
 #include "deb/package_key.h"
 #include "publish/distribution_writer.h"
 #include "publish/signer.h"
-#include "storage/job_store.h"
+#include "storage/job_maintenance.h"
 #include "storage/package_contents.h"
 #include "storage/publication_store.h"
+#include "worker/staging_sweep.h"
 
 namespace debrepo::worker {
 namespace {
@@ -289,36 +290,6 @@ absl::Status PrunePool(const fs::path& prefix_dir,
   return absl::OkStatus();
 }
 
-// Removes what jobs that have ended left in `staging_root` (a job whose
-// transaction failed after its long phase staged a tree, or whose attempt
-// died before a later one failed): the engine cleans only its own staging
-// directory. Best effort; the next publish tries again.
-void RemoveStagingOfEndedJobs(const fs::path& staging_root,
-                              JobContext& context) {
-  std::vector<int64_t> ids;
-  std::error_code error;
-  for (auto it = fs::directory_iterator(staging_root, error);
-       !error && it != fs::directory_iterator(); it.increment(error)) {
-    int64_t id = 0;
-    const std::string filename = it->path().filename().string();
-    absl::string_view name = filename;
-    if (absl::ConsumePrefix(&name, "job-") && absl::SimpleAtoi(name, &id) &&
-        id != context.job_id()) {
-      ids.push_back(id);
-    }
-  }
-  if (ids.empty()) return;
-  std::vector<int64_t> ended;
-  absl::Status read = context.Read([&](storage::Transaction& tx) {
-    ASSIGN_OR_RETURN(ended, storage::EndedJobs(tx, ids));
-    return absl::OkStatus();
-  });
-  if (!read.ok()) return;
-  for (int64_t id : ended) {
-    fs::remove_all(staging_root / absl::StrCat("job-", id), error);
-  }
-}
-
 // Each component with its source, without output-only counts.
 std::vector<std::string> SourcesOf(
     const google::protobuf::RepeatedPtrField<v1::PublishedComponent>&
@@ -439,7 +410,20 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   // run instead), so whatever an earlier attempt staged is garbage.
   std::error_code error;
   fs::remove_all(paths.job_staging, error);
-  RemoveStagingOfEndedJobs(paths.job_staging.parent_path(), context);
+  // What jobs that have ended left (a job whose transaction failed after
+  // its long phase staged a tree, or whose attempt died before a later one
+  // failed). Best effort; the next publish tries again.
+  (void)RemoveStagingOfEndedJobs(
+      paths.job_staging.parent_path().string(),
+      [&context](const std::vector<int64_t>& ids)
+          -> absl::StatusOr<std::vector<int64_t>> {
+        std::vector<int64_t> ended;
+        RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) {
+          ASSIGN_OR_RETURN(ended, storage::EndedJobs(tx, ids));
+          return absl::OkStatus();
+        }));
+        return ended;
+      });
   fs::create_directories(paths.attempt_staging, error);
   if (error) return FileError("cannot create", paths.attempt_staging, error);
   absl::Status written = [&]() -> absl::Status {

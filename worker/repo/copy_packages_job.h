@@ -3,20 +3,10 @@
 #ifndef DEBREPO_WORKER_REPO_COPY_PACKAGES_JOB_H_
 #define DEBREPO_WORKER_REPO_COPY_PACKAGES_JOB_H_
 
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "worker/job_handler.h"
+#include "worker/repo/package_copy.h"
 
 namespace debrepo::worker {
-
-// PreparedCopy is what a copy's long phase resolved.
-struct PreparedCopy {
-  // With with_deps: the keys of the selected packages and of their
-  // dependency closure within the source.
-  std::optional<std::vector<std::string>> closure;
-};
 
 // CopyPackagesJob runs repo.copy_packages and repo.move_packages (a copy
 // that also removes from the source).

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/storable_text.h"
 #include "deb/checksums.h"
 #include "deb/deb_file.h"
 #include "deb/package_key.h"
@@ -72,45 +73,6 @@ namespace {
 // A .dsc or .changes names a handful of files; a huge one is neither.
 constexpr int64_t kMaxControlFileBytes = 1 << 20;
 
-// IsStorableText is true for UTF-8 without NUL bytes, as PostgreSQL's text
-// and jsonb accept it: no overlong forms, surrogates or code points past
-// U+10FFFF (RFC 3629's table of well-formed sequences).
-bool IsStorableText(absl::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == 0) return false;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    // The range of the second byte; later ones are always 0x80..0xBF.
-    unsigned char low = 0x80, high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t j = 1; j < length; ++j) {
-      const unsigned char next = static_cast<unsigned char>(text[i + j]);
-      if (j == 1 ? (next < low || next > high) : (next >> 6) != 0x2) {
-        return false;
-      }
-    }
-    i += length;
-  }
-  return true;
-}
-
 // CheckBlobAddress fails when a blob's bytes no longer hash to the address
 // they were stored under.
 absl::Status CheckBlobAddress(const v1::UploadFile& file,
@@ -129,18 +91,6 @@ absl::StatusOr<deb::Checksums> ChecksumBlob(blobstore::BlobStore& blobs,
   ASSIGN_OR_RETURN(deb::Checksums checksums, deb::ChecksumFile(path));
   RETURN_IF_ERROR(CheckBlobAddress(file, checksums));
   return checksums;
-}
-
-v1::PackageFile StoredFile(absl::string_view name,
-                           const deb::Checksums& checksums) {
-  v1::PackageFile stored;
-  stored.set_name(std::string(name));
-  stored.set_size(static_cast<int64_t>(checksums.size));
-  stored.set_md5(checksums.md5);
-  stored.set_sha1(checksums.sha1);
-  stored.set_sha256(checksums.sha256);
-  stored.set_sha512(checksums.sha512);
-  return stored;
 }
 
 // Keyed fills in a package's key from its files and checks that its
@@ -227,19 +177,13 @@ absl::StatusOr<UploadedPackage> ReadBinaryPackage(blobstore::BlobStore& blobs,
   package.package_type =
       absl::EndsWith(file.filename(), ".udeb") ? "udeb" : "deb";
   if (std::optional<absl::string_view> provides = deb.control.Get("Provides")) {
-    ASSIGN_OR_RETURN(deb::RelationList relations,
-                     deb::ParseRelations(*provides));
-    for (const deb::Alternatives& group : relations) {
-      for (const deb::Relation& relation : group) {
-        package.provides.push_back(relation.name);
-      }
-    }
+    ASSIGN_OR_RETURN(package.provides, deb::RelationNames(*provides));
   }
   // Stored under Debian's name for it, whatever it was uploaded as.
   const std::string filename =
       deb::PackageFileName(package.name, package.version, package.architecture,
                            package.package_type);
-  package.files.push_back(StoredFile(filename, deb.checksums));
+  package.files.push_back(storage::PackageFileOf(filename, deb.checksums));
   package.control = std::move(deb.control);
   package.paths = std::move(deb.paths);
   // PostgreSQL's text holds UTF-8 only: a path in another encoding (rare,
@@ -290,7 +234,7 @@ absl::StatusOr<UploadedPackage> ReadSourcePackage(
   package.source = parsed.source;
   package.package_type = "source";
   for (const deb::PackageFile& file : files) {
-    package.files.push_back(StoredFile(file.name, file.checksums));
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
   }
   package.control = std::move(parsed.paragraph);
   RETURN_IF_ERROR(Keyed(package, files));

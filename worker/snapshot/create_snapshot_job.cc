@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "storage/mirror_store.h"
 #include "storage/package_store.h"
 #include "storage/repo_store.h"
 #include "storage/snapshot_store.h"
@@ -53,6 +55,24 @@ absl::StatusOr<v1::JobResult> CreateSnapshotJob::Apply(
       source.set_kind(v1::SnapshotSource::REPO);
       source.set_name(create.repo());
       package_ids = storage::SnapshotPackageIdsOfRepo(create.repo());
+      break;
+    }
+    case v1::CreateSnapshotArgs::kMirror: {
+      // The mirror is held shared: no sync replaces its list until this
+      // job ends, so the snapshot holds one sync's list whole.
+      ASSIGN_OR_RETURN(const v1::Mirror mirror,
+                       storage::LoadMirror(tx, create.mirror()));
+      if (mirror.status() == v1::NEVER_SYNCED) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "mirror \"", create.mirror(),
+            "\" has never been synced, so it has no packages to snapshot; "
+            "run `debrepo mirror update ",
+            create.mirror(), "` first"));
+      }
+      v1::SnapshotSource& source = sources.emplace_back();
+      source.set_kind(v1::SnapshotSource::MIRROR);
+      source.set_name(create.mirror());
+      package_ids = storage::SnapshotPackageIdsOfMirror(create.mirror());
       break;
     }
     case v1::CreateSnapshotArgs::kPackages: {

@@ -1,5 +1,5 @@
-// snapshot.create: makes a snapshot of a local repo, of stored packages
-// named by key, or an empty one.
+// snapshot.create: makes a snapshot of a local repo, of a mirror (its
+// last synced list), of stored packages named by key, or an empty one.
 #ifndef DEBREPO_WORKER_SNAPSHOT_CREATE_SNAPSHOT_JOB_H_
 #define DEBREPO_WORKER_SNAPSHOT_CREATE_SNAPSHOT_JOB_H_
 

@@ -12,12 +12,26 @@
 namespace debrepo::worker {
 namespace {
 
+// How a message names a source of `kind`.
+absl::string_view KindName(v1::SnapshotSource::Kind kind) {
+  switch (kind) {
+    case v1::SnapshotSource::REPO:
+      return "repo";
+    case v1::SnapshotSource::MIRROR:
+      return "mirror";
+    default:
+      return "snapshot";
+  }
+}
+
 // FAILED_PRECONDITION naming the publications of the `kind` source `name`
 // while there are any, force or not (aptly refuses too): the published
 // tree lists its packages, and the foreign keys would refuse anyway.
 absl::Status RefuseWhilePublished(storage::Transaction& tx,
                                   v1::SnapshotSource::Kind kind,
                                   absl::string_view name) {
+  // Mirrors are published through snapshots of them only.
+  if (kind == v1::SnapshotSource::MIRROR) return absl::OkStatus();
   v1::PublishedComponent source;
   if (kind == v1::SnapshotSource::REPO) {
     source.set_repo(std::string(name));
@@ -27,12 +41,10 @@ absl::Status RefuseWhilePublished(storage::Transaction& tx,
   ASSIGN_OR_RETURN(const std::vector<std::string> publications,
                    storage::PublicationsOfSource(tx, source));
   if (publications.empty()) return absl::OkStatus();
-  const absl::string_view what =
-      kind == v1::SnapshotSource::REPO ? "repo" : "snapshot";
   return absl::FailedPreconditionError(absl::StrCat(
-      what, " \"", name, "\" is published as ", JoinAtMost(publications, ", "),
-      "; drop the publication", publications.size() == 1 ? "" : "s",
-      " first (`debrepo publish drop`)",
+      KindName(kind), " \"", name, "\" is published as ",
+      JoinAtMost(publications, ", "), "; drop the publication",
+      publications.size() == 1 ? "" : "s", " first (`debrepo publish drop`)",
       kind == v1::SnapshotSource::REPO
           ? ""
           : " or switch it to another snapshot; force does not drop a "
@@ -52,10 +64,8 @@ absl::Status ReleaseDependants(storage::Transaction& tx,
   for (std::string& dependant : dependants) {
     dependant = absl::StrCat("\"", dependant, "\"");
   }
-  const absl::string_view what =
-      kind == v1::SnapshotSource::REPO ? "repo" : "snapshot";
   return absl::FailedPreconditionError(absl::StrCat(
-      what, " \"", name, "\" is the source of snapshot",
+      KindName(kind), " \"", name, "\" is the source of snapshot",
       dependants.size() == 1 ? " " : "s ", JoinAtMost(dependants, ", "),
       "; drop them first, or drop it with force (they keep their packages "
       "and say their source was dropped)"));

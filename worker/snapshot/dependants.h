@@ -1,5 +1,5 @@
-// What dropping a snapshot's source (a repo or a snapshot) does to the
-// snapshots made from it.
+// What dropping a snapshot's source (a repo, a snapshot or a mirror) does
+// to the snapshots made from it.
 #ifndef DEBREPO_WORKER_SNAPSHOT_DEPENDANTS_H_
 #define DEBREPO_WORKER_SNAPSHOT_DEPENDANTS_H_
 

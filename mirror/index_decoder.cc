@@ -1,0 +1,346 @@
+// Decompression runs in fixed-size output blocks, so the text in memory at
+// any time is one block plus the stanza being received, however large the
+// index or its compression ratio.
+#include "mirror/index_decoder.h"
+
+#include <lzma.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace debrepo::mirror {
+namespace internal {
+
+// Decompressor turns compressed bytes into text, handing it to `out` in
+// blocks of at most kBlockBytes.
+class Decompressor {
+ public:
+  using Output = std::function<absl::Status(absl::string_view text)>;
+  static constexpr size_t kBlockBytes = 256 << 10;
+
+  virtual ~Decompressor() = default;
+  // Decompress consumes all of `in`. Errors: DATA_LOSS for corrupt data;
+  // RESOURCE_EXHAUSTED when the decoder needs more memory than allowed;
+  // whatever `out` returns.
+  virtual absl::Status Decompress(absl::string_view in, const Output& out) = 0;
+  // Finish flushes the rest; DATA_LOSS when the data ends early.
+  virtual absl::Status Finish(const Output& out) = 0;
+};
+
+}  // namespace internal
+
+namespace {
+
+using ::debrepo::mirror::internal::Decompressor;
+
+// kXzMemoryLimit bounds xz's decoder: `xz -9` needs 65 MiB, Debian's
+// indices (xz -6) 9 MiB. A header asking for more is hostile.
+constexpr uint64_t kXzMemoryLimit = uint64_t{80} << 20;
+
+class PlainText : public Decompressor {
+ public:
+  absl::Status Decompress(absl::string_view in, const Output& out) override {
+    while (!in.empty()) {
+      size_t n = std::min(in.size(), kBlockBytes);
+      RETURN_IF_ERROR(out(in.substr(0, n)));
+      in.remove_prefix(n);
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Finish(const Output&) override { return absl::OkStatus(); }
+};
+
+// XzText decodes .xz, concatenated streams included (as xz does).
+class XzText : public Decompressor {
+ public:
+  XzText() : block_(kBlockBytes, '\0') {}
+  ~XzText() override { lzma_end(&stream_); }
+
+  absl::Status Init() {
+    if (lzma_stream_decoder(&stream_, kXzMemoryLimit, LZMA_CONCATENATED) !=
+        LZMA_OK) {
+      return absl::InternalError("cannot start an xz decoder");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Decompress(absl::string_view in, const Output& out) override {
+    stream_.next_in = reinterpret_cast<const uint8_t*>(in.data());
+    stream_.avail_in = in.size();
+    while (stream_.avail_in > 0) RETURN_IF_ERROR(Step(LZMA_RUN, out));
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(const Output& out) override {
+    stream_.avail_in = 0;
+    while (!ended_) RETURN_IF_ERROR(Step(LZMA_FINISH, out));
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Step(lzma_action action, const Output& out) {
+    stream_.next_out = reinterpret_cast<uint8_t*>(block_.data());
+    stream_.avail_out = block_.size();
+    lzma_ret ret = lzma_code(&stream_, action);
+    size_t produced = block_.size() - stream_.avail_out;
+    if (produced > 0) {
+      RETURN_IF_ERROR(out(absl::string_view(block_.data(), produced)));
+    }
+    switch (ret) {
+      case LZMA_OK:
+        return absl::OkStatus();
+      case LZMA_STREAM_END:
+        ended_ = true;
+        return absl::OkStatus();
+      case LZMA_MEMLIMIT_ERROR:
+        return absl::ResourceExhaustedError(
+            absl::StrCat("its xz data needs more than ", kXzMemoryLimit >> 20,
+                         " MiB to decompress"));
+      case LZMA_BUF_ERROR:
+        return absl::DataLossError("its xz data ends early");
+      default:
+        return absl::DataLossError(
+            absl::StrCat("its xz data is corrupt (liblzma error ",
+                         static_cast<int>(ret), ")"));
+    }
+  }
+
+  lzma_stream stream_ = LZMA_STREAM_INIT;
+  std::string block_;
+  bool ended_ = false;
+};
+
+// GzipText decodes .gz, with several members (as gzip does).
+class GzipText : public Decompressor {
+ public:
+  GzipText() : block_(kBlockBytes, '\0') {}
+  ~GzipText() override {
+    if (initialised_) inflateEnd(&stream_);
+  }
+
+  absl::Status Init() {
+    if (inflateInit2(&stream_, 15 + 16) != Z_OK) {
+      return absl::InternalError("cannot start a gzip decoder");
+    }
+    initialised_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status Decompress(absl::string_view in, const Output& out) override {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    stream_.avail_in = static_cast<uInt>(in.size());
+    while (stream_.avail_in > 0) {
+      if (member_ended_) {
+        // Another member follows.
+        inflateReset(&stream_);
+        member_ended_ = false;
+      }
+      stream_.next_out = reinterpret_cast<Bytef*>(block_.data());
+      stream_.avail_out = static_cast<uInt>(block_.size());
+      int ret = inflate(&stream_, Z_NO_FLUSH);
+      size_t produced = block_.size() - stream_.avail_out;
+      if (produced > 0) {
+        RETURN_IF_ERROR(out(absl::string_view(block_.data(), produced)));
+      }
+      if (ret == Z_STREAM_END) {
+        member_ended_ = true;
+      } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+        return absl::DataLossError(absl::StrCat(
+            "its gzip data is corrupt (",
+            stream_.msg != nullptr ? stream_.msg : "zlib error", ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Finish(const Output& out) override {
+    // inflate keeps no output back once its input is consumed with room to
+    // spare, so only the member's end is left to check.
+    (void)out;
+    if (!member_ended_) {
+      return absl::DataLossError("its gzip data ends early");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  z_stream stream_ = {};
+  bool initialised_ = false;
+  std::string block_;
+  bool member_ended_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<Decompressor>> MakeDecompressor(
+    absl::string_view path) {
+  absl::string_view base = path.substr(path.rfind('/') + 1);
+  if (absl::EndsWith(base, ".xz")) {
+    auto xz = std::make_unique<XzText>();
+    RETURN_IF_ERROR(xz->Init());
+    return xz;
+  }
+  if (absl::EndsWith(base, ".gz")) {
+    auto gzip = std::make_unique<GzipText>();
+    RETURN_IF_ERROR(gzip->Init());
+    return gzip;
+  }
+  if (absl::StrContains(base, '.')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot decompress ", path, ": only .xz and .gz are read"));
+  }
+  return std::make_unique<PlainText>();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<IndexDecoder>> IndexDecoder::Create(
+    const ReleaseIndexFile& file, std::string name, StanzaCallback on_stanza,
+    const IndexLimits& limits) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Decompressor> decompressor,
+                   MakeDecompressor(file.path));
+  return std::unique_ptr<IndexDecoder>(
+      new IndexDecoder(file, std::move(name), std::move(on_stanza), limits,
+                       std::move(decompressor)));
+}
+
+IndexDecoder::IndexDecoder(const ReleaseIndexFile& file, std::string name,
+                           StanzaCallback on_stanza, const IndexLimits& limits,
+                           std::unique_ptr<Decompressor> decompressor)
+    : file_(file),
+      name_(std::move(name)),
+      on_stanza_(std::move(on_stanza)),
+      limits_(limits),
+      // Saturating: a hostile Size near 2^63 must not overflow the product.
+      max_decompressed_bytes_(
+          file.size > limits.max_bytes / std::max<int64_t>(limits.max_ratio, 1)
+              ? limits.max_bytes
+              : std::min(limits.max_bytes, file.size * limits.max_ratio)),
+      decompressor_(std::move(decompressor)) {}
+
+IndexDecoder::~IndexDecoder() = default;
+
+absl::Status IndexDecoder::Fail(absl::Status status) {
+  if (status.ok()) return status;
+  if (text_failed_) {
+    // From the text side (limits, parsing, the callback): final already.
+    status_ = std::move(status);
+    return status_;
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kDataLoss:
+      status_ = absl::FailedPreconditionError(absl::StrCat(
+          "index ", name_, " cannot be decompressed: ", status.message(),
+          "; the archive is damaged or changed while it was read: try again "
+          "later"));
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      status_ = absl::ResourceExhaustedError(absl::StrCat(
+          "index ", name_, ": ", status.message(), "; check the archive"));
+      break;
+    default:
+      status_ = std::move(status);
+  }
+  return status_;
+}
+
+absl::Status IndexDecoder::Feed(absl::string_view chunk) {
+  if (!status_.ok()) return status_;
+  if (finished_) return absl::FailedPreconditionError("index already finished");
+  compressed_bytes_ += static_cast<int64_t>(chunk.size());
+  if (compressed_bytes_ > file_.size) {
+    return Fail(absl::FailedPreconditionError(absl::StrCat(
+        "index ", name_, " is larger than the ", file_.size,
+        " bytes the Release lists; the archive is inconsistent or changing: "
+        "try again later")));
+  }
+  checksums_.Update(chunk);
+  return Fail(decompressor_->Decompress(chunk, TextOutput()));
+}
+
+std::function<absl::Status(absl::string_view)> IndexDecoder::TextOutput() {
+  return [this](absl::string_view text) {
+    absl::Status status = FeedText(text);
+    text_failed_ = !status.ok();
+    return status;
+  };
+}
+
+absl::Status IndexDecoder::FeedText(absl::string_view text) {
+  decompressed_bytes_ += static_cast<int64_t>(text.size());
+  if (decompressed_bytes_ > max_decompressed_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "index ", name_, " decompresses to more than ", max_decompressed_bytes_,
+        " bytes (at most ", limits_.max_ratio, " times its ", file_.size,
+        " bytes, and at most ", limits_.max_bytes,
+        "): a decompression bomb? check the archive"));
+  }
+  // Find the last blank line among the new lines: everything before it is
+  // complete stanzas.
+  size_t scan = pending_.size();
+  pending_.append(text.data(), text.size());
+  size_t complete = 0;
+  for (size_t newline = pending_.find('\n', scan); newline != std::string::npos;
+       newline = pending_.find('\n', newline + 1)) {
+    absl::string_view line(pending_.data() + line_start_,
+                           newline - line_start_);
+    if (line.find_first_not_of(" \t\r") == absl::string_view::npos) {
+      complete = newline + 1;
+    }
+    line_start_ = newline + 1;
+  }
+  if (complete > 0) {
+    RETURN_IF_ERROR(ParseStanzas(absl::string_view(pending_.data(), complete)));
+    pending_.erase(0, complete);
+    line_start_ -= complete;
+  }
+  if (pending_.size() > limits_.max_stanza_bytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "index ", name_, " has a stanza larger than ", limits_.max_stanza_bytes,
+        " bytes near line ", lines_before_ + 1, "; check the archive"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexDecoder::ParseStanzas(absl::string_view text) {
+  deb::ParagraphReader reader(text, limits_.max_stanza_bytes);
+  deb::Paragraph stanza;
+  while (true) {
+    absl::StatusOr<bool> next = reader.Next(&stanza);
+    if (!next.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "index ", name_, " does not parse (", next.status().message(),
+          ", counting from line ", lines_before_ + 1, "); check the archive"));
+    }
+    if (!*next) break;
+    ++stanzas_;
+    RETURN_IF_ERROR(on_stanza_(stanza));
+  }
+  lines_before_ += std::count(text.begin(), text.end(), '\n');
+  return absl::OkStatus();
+}
+
+absl::Status IndexDecoder::Finish() {
+  if (!status_.ok()) return status_;
+  if (finished_) return absl::FailedPreconditionError("index already finished");
+  finished_ = true;
+  deb::Checksums checksums = checksums_.Finish();
+  if (compressed_bytes_ != file_.size || checksums.sha256 != file_.sha256) {
+    return Fail(absl::FailedPreconditionError(absl::StrCat(
+        "index ", name_, " does not match the Release (", compressed_bytes_,
+        " bytes with SHA-256 ", checksums.sha256, ", not ", file_.size,
+        " bytes with SHA-256 ", file_.sha256,
+        "); the archive is inconsistent or changing: try again later")));
+  }
+  RETURN_IF_ERROR(Fail(decompressor_->Finish(TextOutput())));
+  // The last stanza need not end in a blank line.
+  text_failed_ = true;
+  RETURN_IF_ERROR(Fail(ParseStanzas(pending_)));
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+}  // namespace debrepo::mirror

@@ -1,0 +1,110 @@
+// Streaming decoding of a remote archive's index (Packages, Sources) as its
+// compressed bytes arrive: checked against the Release's size and SHA-256,
+// decompressed within bounds (a hostile archive's decompression bomb fails
+// early), and split into stanzas without ever holding the whole index.
+#ifndef DEBREPO_MIRROR_INDEX_DECODER_H_
+#define DEBREPO_MIRROR_INDEX_DECODER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/checksums.h"
+#include "deb/control.h"
+#include "mirror/release.h"
+
+namespace debrepo::mirror {
+namespace internal {
+// Decompressor turns compressed bytes into text; one per compression.
+class Decompressor;
+}  // namespace internal
+
+// IndexLimits bound what one index may hold.
+struct IndexLimits {
+  // max_bytes bounds the decompressed index (Debian's largest, main's
+  // Sources, is about 50 MB).
+  int64_t max_bytes = int64_t{4} << 30;
+  // max_ratio bounds the decompressed size as a multiple of the compressed
+  // Size in the Release (real indices compress 5 to 10 times).
+  int64_t max_ratio = 200;
+  // max_stanza_bytes bounds one stanza (real ones are a few KiB; the
+  // largest Sources stanzas about 100 KiB).
+  size_t max_stanza_bytes = size_t{8} << 20;
+};
+
+// IndexDecoder decodes one index file, by the compression its path's
+// extension names (".xz", ".gz", or none), calling a callback with each
+// stanza in index order.
+class IndexDecoder {
+ public:
+  // StanzaCallback receives each stanza; an error it returns stops the
+  // decoding and is returned unchanged by Feed or Finish.
+  using StanzaCallback = std::function<absl::Status(const deb::Paragraph&)>;
+
+  // Create returns a decoder of `file`, named `name` (its URL, say) in
+  // errors. INVALID_ARGUMENT for an extension other than .xz and .gz.
+  static absl::StatusOr<std::unique_ptr<IndexDecoder>> Create(
+      const ReleaseIndexFile& file, std::string name, StanzaCallback on_stanza,
+      const IndexLimits& limits = {});
+
+  ~IndexDecoder();
+  IndexDecoder(const IndexDecoder&) = delete;
+  IndexDecoder& operator=(const IndexDecoder&) = delete;
+
+  // Feed decodes the next compressed bytes, calling the callback for every
+  // stanza they complete. Errors (after one, every call returns it):
+  // FAILED_PRECONDITION when the bytes exceed the Release's Size, are not
+  // valid compressed data or do not parse as stanzas; RESOURCE_EXHAUSTED
+  // when the index decompresses to more than the limits allow.
+  absl::Status Feed(absl::string_view chunk);
+
+  // Finish ends the index: it checks the size and SHA-256 against the
+  // Release (FAILED_PRECONDITION naming the index when they differ), that
+  // the compressed data is complete, and delivers the last stanza.
+  absl::Status Finish();
+
+  // stanzas is the number of stanzas delivered so far.
+  int64_t stanzas() const { return stanzas_; }
+
+  // decompressed_bytes is the size of the index text decoded so far.
+  int64_t decompressed_bytes() const { return decompressed_bytes_; }
+
+ private:
+  IndexDecoder(const ReleaseIndexFile& file, std::string name,
+               StanzaCallback on_stanza, const IndexLimits& limits,
+               std::unique_ptr<internal::Decompressor> decompressor);
+
+  std::function<absl::Status(absl::string_view)> TextOutput();
+  absl::Status FeedText(absl::string_view text);
+  absl::Status ParseStanzas(absl::string_view text);
+  absl::Status Fail(absl::Status status);
+
+  ReleaseIndexFile file_;
+  std::string name_;
+  StanzaCallback on_stanza_;
+  IndexLimits limits_;
+  int64_t max_decompressed_bytes_;
+  std::unique_ptr<internal::Decompressor> decompressor_;
+  deb::ChecksumCalculator checksums_;
+  int64_t compressed_bytes_ = 0;
+  int64_t decompressed_bytes_ = 0;
+  int64_t stanzas_ = 0;
+  // Text of the stanza being received: lines after the last blank line.
+  std::string pending_;
+  // Where in pending_ the line being received starts.
+  size_t line_start_ = 0;
+  // Lines parsed before pending_ (for error messages).
+  int64_t lines_before_ = 0;
+  absl::Status status_;
+  // Whether status_ came from the text side, not the decompressor.
+  bool text_failed_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace debrepo::mirror
+
+#endif  // DEBREPO_MIRROR_INDEX_DECODER_H_

@@ -1,0 +1,214 @@
+#include "mirror/index_package.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "common/storable_text.h"
+#include "deb/checksums.h"
+#include "deb/package_key.h"
+#include "deb/relation.h"
+#include "deb/upload_control.h"
+#include "mirror/release.h"
+
+namespace debrepo::mirror {
+namespace {
+
+// kArchiveFields are a Packages stanza's fields that say where and what the
+// file is in the archive, not what the package is.
+constexpr absl::string_view kArchiveFields[] = {"Filename", "Size",   "MD5sum",
+                                                "SHA1",     "SHA256", "SHA512"};
+
+// kFileListFields are a Sources stanza's file lists.
+constexpr absl::string_view kFileListFields[] = {
+    "Files", "Checksums-Sha1", "Checksums-Sha256", "Checksums-Sha512"};
+
+// BadStanza returns the error for `stanza` whose `problem` the archive has.
+absl::Status BadStanza(const deb::Paragraph& stanza,
+                       absl::string_view problem) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "index stanza \"", absl::CHexEscape(stanza.GetOrEmpty("Package")), " ",
+      absl::CHexEscape(stanza.GetOrEmpty("Version")), " ",
+      absl::CHexEscape(stanza.GetOrEmpty("Architecture")), "\": ", problem,
+      "; the archive's index is broken or hostile: tell its maintainers"));
+}
+
+// Digest returns the field `name` as a lower-case hex digest of `length`
+// digits, "" when absent; `required` makes absence an error.
+absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
+                                   absl::string_view name, size_t length,
+                                   bool required) {
+  std::optional<absl::string_view> value = stanza.Get(name);
+  if (!value.has_value() && !required) return std::string();
+  std::string digest =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(value.value_or("")));
+  if (digest.size() != length ||
+      !std::all_of(digest.begin(), digest.end(), absl::ascii_isxdigit)) {
+    return BadStanza(
+        stanza,
+        absl::StrCat(value.has_value() ? "invalid " : "no ", name, " field"));
+  }
+  return digest;
+}
+
+// Finish checks what every package needs and computes its key from `files`.
+absl::Status Finish(const deb::Paragraph& stanza,
+                    const std::vector<deb::PackageFile>& files,
+                    MirroredPackage& mirrored) {
+  storage::NewPackage& package = mirrored.package;
+  for (const std::string& path : mirrored.archive_paths) {
+    if (!IsSafeArchivePath(path)) {
+      return BadStanza(
+          stanza, absl::StrCat("unsafe file path \"", absl::CHexEscape(path),
+                               "\" (absolute, \"..\", an empty segment "
+                               "or a control character)"));
+    }
+  }
+  // Field by field: the stanza's text is never needed whole.
+  for (const deb::Field& field : package.control.fields()) {
+    if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
+      return BadStanza(
+          stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
+    }
+  }
+  for (const deb::PackageFile& file : files) {
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
+  }
+  absl::StatusOr<std::string> key =
+      deb::PackageKey(package.architecture, package.name, package.version,
+                      deb::FilesHash(files));
+  if (!key.ok()) return BadStanza(stanza, key.status().message());
+  package.key = *std::move(key);
+  return absl::OkStatus();
+}
+
+// WithoutLine returns a file list value without the line naming `file`.
+std::string WithoutLine(absl::string_view value, absl::string_view file) {
+  std::vector<absl::string_view> kept;
+  for (absl::string_view line : absl::StrSplit(value, '\n')) {
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (!words.empty() && words.back() == file) continue;
+    kept.push_back(line);
+  }
+  return absl::StrJoin(kept, "\n");
+}
+
+}  // namespace
+
+absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
+    const deb::Paragraph& stanza, IndexKind kind) {
+  MirroredPackage mirrored;
+  storage::NewPackage& package = mirrored.package;
+  package.name = std::string(stanza.GetOrEmpty("Package"));
+  package.version = std::string(stanza.GetOrEmpty("Version"));
+  package.architecture = std::string(stanza.GetOrEmpty("Architecture"));
+  package.package_type = kind == IndexKind::kInstallerPackages ? "udeb" : "deb";
+  if (std::optional<absl::string_view> source = stanza.Get("Source")) {
+    if (absl::Status valid = deb::ValidateSourceField(*source); !valid.ok()) {
+      return BadStanza(stanza, valid.message());
+    }
+  }
+  package.source = std::string(deb::SourceName(stanza));
+  if (std::optional<absl::string_view> provides = stanza.Get("Provides")) {
+    absl::StatusOr<std::vector<std::string>> names =
+        deb::RelationNames(*provides);
+    if (!names.ok()) {
+      return BadStanza(
+          stanza, absl::StrCat("invalid Provides: ", names.status().message()));
+    }
+    package.provides = *std::move(names);
+  }
+  deb::Checksums checksums;
+  absl::string_view size =
+      absl::StripAsciiWhitespace(stanza.GetOrEmpty("Size"));
+  if (size.empty() || !absl::ascii_isdigit(size[0]) ||
+      !absl::SimpleAtoi(size, &checksums.size) ||
+      checksums.size > static_cast<uint64_t>(INT64_MAX)) {
+    return BadStanza(stanza, "no valid Size field");
+  }
+  ASSIGN_OR_RETURN(checksums.md5, Digest(stanza, "MD5sum", 32, false));
+  ASSIGN_OR_RETURN(checksums.sha1, Digest(stanza, "SHA1", 40, false));
+  ASSIGN_OR_RETURN(checksums.sha256, Digest(stanza, "SHA256", 64, true));
+  ASSIGN_OR_RETURN(checksums.sha512, Digest(stanza, "SHA512", 128, false));
+  std::optional<absl::string_view> filename = stanza.Get("Filename");
+  if (!filename.has_value()) return BadStanza(stanza, "no Filename field");
+  mirrored.archive_paths.emplace_back(*filename);
+  package.control = stanza;
+  for (absl::string_view field : kArchiveFields) package.control.Remove(field);
+  // Stored under Debian's name for it, as an upload is.
+  const std::string name =
+      deb::PackageFileName(package.name, package.version, package.architecture,
+                           package.package_type);
+  RETURN_IF_ERROR(Finish(stanza, {{name, checksums}}, mirrored));
+  return mirrored;
+}
+
+absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
+    const deb::Paragraph& stanza) {
+  // The .dsc's own paragraph, with the .dsc still in its file lists so that
+  // ParseDsc checks and reads every file's digests.
+  deb::Paragraph dsc_paragraph;
+  for (const deb::Field& field : stanza.fields()) {
+    if (absl::EqualsIgnoreCase(field.name, "Directory")) continue;
+    absl::Status set = dsc_paragraph.Set(
+        absl::EqualsIgnoreCase(field.name, "Package") ? "Source" : field.name,
+        field.value);
+    if (!set.ok()) return BadStanza(stanza, set.message());
+  }
+  absl::StatusOr<deb::UploadControl> listed =
+      deb::ParseDsc(dsc_paragraph.ToString());
+  if (!listed.ok()) return BadStanza(stanza, listed.status().message());
+  std::vector<const deb::ListedFile*> dscs;
+  for (const deb::ListedFile& file : listed->files) {
+    if (absl::EndsWith(file.name, ".dsc")) dscs.push_back(&file);
+  }
+  if (dscs.size() != 1) {
+    return BadStanza(stanza, absl::StrCat("its files hold ", dscs.size(),
+                                          " .dsc files, not one"));
+  }
+  const deb::ListedFile& dsc = *dscs[0];
+  std::optional<absl::string_view> directory = stanza.Get("Directory");
+  if (!directory.has_value()) return BadStanza(stanza, "no Directory field");
+  // Some third-party archives write "Directory: pool/main/h/hello/".
+  absl::ConsumeSuffix(&*directory, "/");
+
+  MirroredPackage mirrored;
+  storage::NewPackage& package = mirrored.package;
+  package.name = listed->source;
+  package.version = std::string(stanza.GetOrEmpty("Version"));
+  package.architecture = "source";
+  package.source = listed->source;
+  package.package_type = "source";
+  // The .dsc first, under Debian's name for it, as an upload stores it.
+  std::vector<deb::PackageFile> files = {
+      {deb::PackageFileName(package.name, package.version, "source", "dsc"),
+       dsc.checksums}};
+  mirrored.archive_paths.push_back(absl::StrCat(*directory, "/", dsc.name));
+  for (const deb::ListedFile& file : listed->files) {
+    if (&file == &dsc) continue;
+    files.push_back({file.name, file.checksums});
+    mirrored.archive_paths.push_back(absl::StrCat(*directory, "/", file.name));
+  }
+  package.control = std::move(dsc_paragraph);
+  for (absl::string_view field : kFileListFields) {
+    if (std::optional<absl::string_view> value = package.control.Get(field)) {
+      RETURN_IF_ERROR(
+          package.control.Set(field, WithoutLine(*value, dsc.name)));
+    }
+  }
+  RETURN_IF_ERROR(Finish(stanza, files, mirrored));
+  return mirrored;
+}
+
+}  // namespace debrepo::mirror

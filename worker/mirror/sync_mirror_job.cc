@@ -1,0 +1,343 @@
+#include "worker/mirror/sync_mirror_job.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "deb/query.h"
+#include "fetch/downloader.h"
+#include "fetch/http_fetch.h"
+#include "jobs/mirror_update.h"
+#include "mirror/index_decoder.h"
+#include "mirror/index_package.h"
+#include "mirror/index_plan.h"
+#include "mirror/package_choice.h"
+#include "mirror/release.h"
+#include "storage/package_store.h"
+
+namespace debrepo::worker {
+namespace {
+
+// ArchiveFile is a file of a chosen package: where it is in the archive
+// and what the index says it is.
+struct ArchiveFile {
+  std::string path;
+  int64_t size = 0;
+  std::string sha256;
+};
+
+// SpooledEntry is what the sync keeps in memory of a spooled package: its
+// key and files (the stanza itself waits on disk).
+struct SpooledEntry {
+  std::string key;
+  std::vector<ArchiveFile> files;
+};
+
+fetch::FetchOptions FetchOptionsFor(const MirrorSyncOptions& options,
+                                    int64_t max_bytes) {
+  return fetch::FetchOptions{
+      .max_bytes = max_bytes,
+      .connect_timeout = options.connect_timeout,
+      .stall_timeout = options.stall_timeout,
+      .max_tries = options.max_tries,
+      .first_retry_delay = options.first_retry_delay,
+  };
+}
+
+// FetchVerifiedRelease returns the text of the mirror's Release, its
+// signature checked against the mirror's keyring unless it ignores
+// signatures: InRelease, else Release with Release.gpg (apt's order).
+absl::StatusOr<std::string> FetchVerifiedRelease(
+    const v1::Mirror& mirror, const MirrorSyncOptions& options) {
+  const fetch::FetchOptions limits =
+      FetchOptionsFor(options, mirror::kMaxReleaseBytes);
+  const std::string dist = mirror::DistributionUrl(mirror);
+  absl::StatusOr<std::string> in_release =
+      fetch::FetchToString(dist + "InRelease", limits);
+  if (in_release.ok()) {
+    absl::StatusOr<std::string> text =
+        mirror.ignore_signatures()
+            ? mirror::UnverifiedInReleaseText(*in_release)
+            : mirror::VerifyInRelease(*in_release, mirror.keyring());
+    if (!text.ok()) {
+      return absl::Status(
+          text.status().code(),
+          absl::StrCat(dist, "InRelease: ", text.status().message()));
+    }
+    return text;
+  }
+  if (in_release.status().code() != absl::StatusCode::kNotFound) {
+    return in_release.status();
+  }
+  absl::StatusOr<std::string> release =
+      fetch::FetchToString(dist + "Release", limits);
+  if (release.status().code() == absl::StatusCode::kNotFound) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the archive has neither ", dist, "InRelease nor ", dist,
+        "Release; check the mirror's archive_url and distribution"));
+  }
+  if (!release.ok() || mirror.ignore_signatures()) return release;
+  absl::StatusOr<std::string> signature =
+      fetch::FetchToString(dist + "Release.gpg", limits);
+  if (signature.status().code() == absl::StatusCode::kNotFound) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dist, "Release is not signed (there is no InRelease and no ",
+        "Release.gpg); sync it with ignore_signatures if you trust it "
+        "anyway"));
+  }
+  if (!signature.ok()) return signature.status();
+  absl::StatusOr<std::string> text =
+      mirror::VerifyDetachedRelease(*release, *signature, mirror.keyring());
+  if (!text.ok()) {
+    return absl::Status(
+        text.status().code(),
+        absl::StrCat(dist, "Release.gpg: ", text.status().message()));
+  }
+  return text;
+}
+
+// ReadIndex streams `index` from the archive into `on_stanza`, trying its
+// forms best first and falling back to the next when the archive does not
+// have one (apt's way: Debian lists indices it does not serve). With
+// Acquire-By-Hash, each form is tried by hash first.
+absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
+                       const mirror::PlannedIndex& index,
+                       const MirrorSyncOptions& options,
+                       const mirror::IndexDecoder::StanzaCallback& on_stanza,
+                       JobContext& context) {
+  std::vector<std::string> tried;
+  for (const mirror::ReleaseIndexFile& form : index.candidates) {
+    std::vector<std::string> urls;
+    if (release.acquire_by_hash) {
+      urls.push_back(mirror::IndexUrl(mirror, form, /*by_hash=*/true));
+    }
+    urls.push_back(mirror::IndexUrl(mirror, form, /*by_hash=*/false));
+    for (const std::string& url : urls) {
+      ASSIGN_OR_RETURN(std::unique_ptr<mirror::IndexDecoder> decoder,
+                       mirror::IndexDecoder::Create(form, url, on_stanza));
+      // One byte over the Size lets the decoder say the index is too long.
+      absl::Status fetched =
+          fetch::FetchStream(url, FetchOptionsFor(options, form.size + 1),
+                             [&](absl::string_view chunk) {
+                               // An index can take long: a cancel lands within
+                               // it.
+                               RETURN_IF_ERROR(context.StopRequested());
+                               return decoder->Feed(chunk);
+                             });
+      if (fetched.code() == absl::StatusCode::kNotFound) {
+        tried.push_back(url);
+        continue;
+      }
+      RETURN_IF_ERROR(fetched);
+      return decoder->Finish();
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "the archive serves none of the forms of ", index.name,
+      " that its Release lists (tried ", absl::StrJoin(tried, ", "),
+      "); the archive is incomplete or being updated: sync again later"));
+}
+
+// SameSettings is whether two readings of a mirror have the same input
+// fields (what a sync's choice depends on).
+bool SameSettings(const v1::Mirror& a, const v1::Mirror& b) {
+  auto settings = [](const v1::Mirror& mirror) {
+    // The name is the one the sync loaded; the download limit does not
+    // change what is chosen.
+    v1::Mirror copy = jobs::MirrorInputFields(mirror);
+    copy.clear_name();
+    copy.clear_download_limit();
+    return copy.SerializeAsString();
+  };
+  return settings(a) == settings(b);
+}
+
+}  // namespace
+
+SyncMirrorJob::SyncMirrorJob(blobstore::BlobStore* blobs,
+                             MirrorSyncOptions options)
+    : blobs_(blobs), options_(std::move(options)) {}
+
+absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
+    const v1::SyncMirrorArgs& sync, JobContext& context) const {
+  PreparedSync prepared;
+  RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(prepared.mirror, storage::LoadMirror(tx, sync.name()));
+    return absl::OkStatus();
+  }));
+  const v1::Mirror& mirror = prepared.mirror;
+  v1::JobProgress progress;
+  progress.set_phase("reading the Release");
+  context.ReportProgress(progress);
+
+  ASSIGN_OR_RETURN(const std::string release_text,
+                   AsJobFailure(FetchVerifiedRelease(mirror, options_)));
+  RETURN_IF_ERROR(context.StopRequested());
+  absl::StatusOr<mirror::Release> parsed = mirror::ParseRelease(release_text);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat(mirror::DistributionUrl(mirror), ": ",
+                                     parsed.status().message()));
+  }
+  const mirror::Release& release = *parsed;
+  if (absl::Status fresh = mirror::CheckReleaseFreshness(
+          release, mirror.release_date(), absl::Now());
+      !fresh.ok()) {
+    return absl::Status(
+        fresh.code(),
+        absl::StrCat(mirror::DistributionUrl(mirror), ": ", fresh.message()));
+  }
+  prepared.release = {.date = release.date,
+                      .suite = release.suite,
+                      .codename = release.codename};
+  ASSIGN_OR_RETURN(const std::vector<mirror::PlannedIndex> plan,
+                   mirror::PlanIndices(release, mirror));
+
+  std::optional<deb::Query> filter;
+  if (!mirror.filter().empty()) {
+    ASSIGN_OR_RETURN(filter, deb::Query::Parse(mirror.filter()));
+  }
+  mirror::PackageChoice choice(
+      filter.has_value() ? &*filter : nullptr, mirror.filter_with_deps(),
+      {mirror.architectures().begin(), mirror.architectures().end()});
+  ASSIGN_OR_RETURN(prepared.spool, storage::PackageSpool::Create());
+  std::vector<SpooledEntry> entries;
+
+  progress.set_phase("reading indices");
+  progress.set_indices_total(static_cast<int64_t>(plan.size()));
+  context.ReportProgress(progress);
+  for (const mirror::PlannedIndex& index : plan) {
+    RETURN_IF_ERROR(context.StopRequested());
+    auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
+      absl::StatusOr<mirror::MirroredPackage> package =
+          index.kind == mirror::IndexKind::kSources
+              ? mirror::PackageFromSourcesStanza(stanza)
+              : mirror::PackageFromPackagesStanza(stanza, index.kind);
+      if (!package.ok()) {
+        return absl::Status(
+            package.status().code(),
+            absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror),
+                         ": ", package.status().message()));
+      }
+      absl::StatusOr<bool> added = choice.Add(*package);
+      if (!added.ok()) {
+        return absl::Status(
+            added.status().code(),
+            absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror),
+                         ": ", added.status().message()));
+      }
+      if (!*added) return absl::OkStatus();
+      RETURN_IF_ERROR(prepared.spool->Append(package->package));
+      SpooledEntry& entry = entries.emplace_back();
+      entry.key = package->package.key;
+      for (size_t i = 0; i < package->package.files.size(); ++i) {
+        const v1::PackageFile& file = package->package.files[i];
+        entry.files.push_back({.path = package->archive_paths[i],
+                               .size = file.size(),
+                               .sha256 = file.sha256()});
+      }
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(AsJobFailure(
+        ReadIndex(mirror, release, index, options_, on_stanza, context)));
+    progress.set_indices_done(progress.indices_done() + 1);
+    context.ReportProgress(progress);
+  }
+  ASSIGN_OR_RETURN(prepared.take, choice.Take());
+  RETURN_IF_ERROR(context.StopRequested());
+  prepared.duplicate_stanzas = choice.duplicates();
+
+  std::vector<fetch::DownloadItem> downloads;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!prepared.take[i]) continue;
+    prepared.keys.push_back(std::move(entries[i].key));
+    for (const ArchiveFile& file : entries[i].files) {
+      downloads.push_back({.url = mirror::ArchiveFileUrl(mirror, file.path),
+                           .size = file.size,
+                           .sha256 = file.sha256});
+    }
+  }
+  entries.clear();
+  context.Log(absl::StrCat(prepared.keys.size(), " packages chosen from ",
+                           plan.size(), " indices, ", downloads.size(),
+                           " files"));
+
+  ASSIGN_OR_RETURN(const std::string partial_dir, context.SharedStagingDir());
+  progress.set_phase("downloading");
+  context.ReportProgress(progress);
+  const int64_t limit = sync.download_limit() > 0 ? sync.download_limit()
+                                                  : mirror.download_limit();
+  absl::StatusOr<fetch::DownloadReport> downloaded =
+      AsJobFailure(fetch::DownloadToBlobStore(
+          downloads, *blobs_,
+          fetch::DownloadOptions{
+              .concurrency = options_.download_concurrency,
+              .max_tries = options_.max_tries,
+              .bytes_per_second = limit,
+              .connect_timeout = options_.connect_timeout,
+              .stall_timeout = options_.stall_timeout,
+              .first_retry_delay = options_.first_retry_delay,
+              .partial_dir = partial_dir,
+              .progress =
+                  [&context, progress](const fetch::DownloadProgress& done) {
+                    v1::JobProgress now = progress;
+                    now.set_files_done(done.files_done);
+                    now.set_files_total(done.files_total);
+                    now.set_bytes_done(done.bytes_done);
+                    now.set_bytes_total(done.bytes_total);
+                    context.ReportProgress(now);
+                  },
+              .interrupted =
+                  [&context] { return !context.StopRequested().ok(); },
+          }));
+  // Files downloaded before a cancel stay stored: a later sync reuses them.
+  if (downloaded.status().code() == absl::StatusCode::kCancelled) {
+    RETURN_IF_ERROR(context.StopRequested());
+  }
+  ASSIGN_OR_RETURN(const fetch::DownloadReport report, std::move(downloaded));
+  prepared.downloaded_files = report.downloaded_files;
+  prepared.downloaded_bytes = report.downloaded_bytes;
+  prepared.reused_files = report.reused_files;
+  context.Log(absl::StrCat("downloaded ", report.downloaded_files, " files (",
+                           report.downloaded_bytes, " bytes), ",
+                           report.reused_files, " already stored"));
+  return prepared;
+}
+
+absl::StatusOr<v1::JobResult> SyncMirrorJob::Apply(
+    const v1::SyncMirrorArgs& sync, const PreparedSync& prepared,
+    storage::Transaction& tx, JobContext& /*context*/) const {
+  ASSIGN_OR_RETURN(const v1::Mirror current,
+                   storage::LoadMirror(tx, sync.name()));
+  // The sync has held the mirror's key since before Prepare read it, so an
+  // edit cannot have slipped in; should one have, the packages chosen
+  // under the old settings must not be recorded under the new ones.
+  if (!SameSettings(current, prepared.mirror)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "mirror \"", sync.name(),
+        "\" was edited while it synced; nothing was recorded: sync it "
+        "again"));
+  }
+  RETURN_IF_ERROR(storage::InsertPackages(tx, *prepared.spool, prepared.take));
+  ASSIGN_OR_RETURN(const storage::MirrorPackagesChange change,
+                   storage::ReplaceMirrorPackages(
+                       tx, sync.name(), prepared.keys, prepared.release));
+  ASSIGN_OR_RETURN(v1::Mirror synced, storage::LoadMirror(tx, sync.name()));
+  synced.clear_keyring();  // never returned
+  v1::JobResult result;
+  v1::SyncMirrorResult& done = *result.mutable_sync_mirror();
+  *done.mutable_mirror() = std::move(synced);
+  done.set_package_count(change.package_count);
+  done.set_added_count(change.added_count);
+  done.set_removed_count(change.removed_count);
+  done.set_downloaded_files(prepared.downloaded_files);
+  done.set_downloaded_bytes(prepared.downloaded_bytes);
+  done.set_reused_files(prepared.reused_files);
+  done.set_duplicate_stanzas(prepared.duplicate_stanzas);
+  return result;
+}
+
+}  // namespace debrepo::worker
