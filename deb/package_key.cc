@@ -80,11 +80,14 @@ absl::Status ValidateArchitecture(absl::string_view architecture) {
   auto allowed = [](char c) {
     return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z') || c == '-';
   };
-  if (architecture.empty() ||
+  if (architecture.empty() || architecture.size() > kMaxArchitectureLength ||
       !std::all_of(architecture.begin(), architecture.end(), allowed)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid architecture \"", absl::CHexEscape(architecture),
-                     "\": want one word of a-z 0-9 -"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid architecture \"",
+        absl::CHexEscape(architecture.substr(0, kMaxArchitectureLength)),
+        architecture.size() > kMaxArchitectureLength ? "...\"" : "\"",
+        ": want one word of a-z 0-9 - (at most ", kMaxArchitectureLength,
+        " characters), e.g. amd64"));
   }
   return absl::OkStatus();
 }

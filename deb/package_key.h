@@ -36,9 +36,14 @@ std::string FilesHash(std::vector<PackageFile> files);
 // starting with a letter or digit. Anything else is INVALID_ARGUMENT.
 absl::Status ValidatePackageName(absl::string_view name);
 
-// ValidateArchitecture accepts one architecture name ([a-z0-9-]+, e.g.
-// "amd64", "all", "source", "kfreebsd-i386"); anything else, e.g. a list
-// "amd64 i386", is INVALID_ARGUMENT.
+// kMaxArchitectureLength bounds an architecture name (real ones have at
+// most 15 characters), so that no message echoes a huge one.
+inline constexpr size_t kMaxArchitectureLength = 64;
+
+// ValidateArchitecture accepts one architecture name ([a-z0-9-]+, at most
+// kMaxArchitectureLength characters, e.g. "amd64", "all", "source",
+// "kfreebsd-i386"); anything else, e.g. a list "amd64 i386", is
+// INVALID_ARGUMENT.
 absl::Status ValidateArchitecture(absl::string_view architecture);
 
 // PackageKey returns "P<architecture> <name> <version> <files_hash>". The

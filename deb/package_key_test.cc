@@ -86,6 +86,15 @@ TEST(PackageKeyTest, RejectsPartsThatWouldMakeKeysAmbiguous) {
   for (const char* arch : {"amd64", "all", "source", "kfreebsd-i386"}) {
     EXPECT_THAT(ValidateArchitecture(arch), IsOk()) << arch;
   }
+  EXPECT_THAT(
+      ValidateArchitecture(std::string(kMaxArchitectureLength + 1, 'a')),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  // A huge name is refused without being echoed whole.
+  const absl::Status huge = ValidateArchitecture(std::string(100000, 'a'));
+  EXPECT_THAT(huge, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_LT(huge.message().size(), 300u);
+  EXPECT_THAT(ValidateArchitecture(std::string(kMaxArchitectureLength, 'a')),
+              IsOk());
   EXPECT_THAT(PackageKey("amd64 i386", "hello", "1", "00"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PackageKey("amd64", "hello x", "1", "00"),

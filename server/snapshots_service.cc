@@ -7,12 +7,11 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
 #include "common/status_macros.h"
+#include "deb/package_key.h"
 #include "deb/package_selection.h"
 #include "deb/query.h"
 #include "jobs/job_spec.h"
@@ -195,10 +194,8 @@ absl::Status SearchSnapshots(storage::Database& db,
   return absl::OkStatus();
 }
 
-// The most architectures a pull, filter or verify names, and the longest
-// name of one.
+// The most architectures a pull, filter or verify names.
 constexpr int kMaxArchitectures = 64;
-constexpr size_t kMaxArchitectureLength = 64;
 // Diff and verify pages: default and largest sizes.
 constexpr int kDefaultChangePage = 1000;
 constexpr int kMaxChangePage = 10000;
@@ -213,18 +210,7 @@ absl::Status ValidateArchitectures(
                      kMaxArchitectures));
   }
   for (const std::string& architecture : architectures) {
-    const bool valid =
-        !architecture.empty() &&
-        architecture.size() <= kMaxArchitectureLength &&
-        absl::c_all_of(architecture, [](char c) {
-          return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
-        });
-    if (!valid) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"",
-          absl::CHexEscape(architecture.substr(0, kMaxArchitectureLength)),
-          "\" is not an architecture name (e.g. amd64, arm64, all)"));
-    }
+    RETURN_IF_ERROR(deb::ValidateArchitecture(architecture));
   }
   return absl::OkStatus();
 }
