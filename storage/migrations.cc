@@ -519,26 +519,29 @@ ALTER TABLE repo_packages DROP CONSTRAINT repo_packages_pkey;
 ALTER TABLE repo_packages ADD PRIMARY KEY (repo_id, package_id)
   INCLUDE (pair_id);
 
-ALTER TABLE snapshots ADD COLUMN package_pairs integer[];
-UPDATE snapshots s SET package_pairs = coalesce(
-  (SELECT array_agg(p.pair_id ORDER BY p.id)
-   FROM unnest(s.package_ids) AS u (id) JOIN packages p ON p.id = u.id),
-  '{}');
-ALTER TABLE snapshots ALTER COLUMN package_pairs SET NOT NULL;
-ALTER TABLE snapshots ALTER COLUMN package_pairs SET STORAGE EXTERNAL;
-ALTER TABLE snapshots ADD CONSTRAINT snapshots_package_pairs_check
-  CHECK (cardinality(package_pairs) = cardinality(package_ids));
-
-ALTER TABLE mirrors ADD COLUMN package_pairs integer[];
-UPDATE mirrors m SET package_pairs = coalesce(
-  (SELECT array_agg(p.pair_id ORDER BY p.id)
-   FROM unnest(m.package_ids) AS u (id) JOIN packages p ON p.id = u.id),
-  '{}');
-ALTER TABLE mirrors ALTER COLUMN package_pairs SET NOT NULL;
+-- Snapshots and mirrors: package_pairs[i] is the pair of package_ids[i].
+DO $$
+DECLARE
+  holder text;
+BEGIN
+  FOREACH holder IN ARRAY ARRAY['snapshots', 'mirrors'] LOOP
+    EXECUTE format('ALTER TABLE %I ADD COLUMN package_pairs integer[]',
+                   holder);
+    EXECUTE format(
+      'UPDATE %I h SET package_pairs = coalesce(
+         (SELECT array_agg(p.pair_id ORDER BY p.id)
+          FROM unnest(h.package_ids) AS u (id)
+          JOIN packages p ON p.id = u.id), ''{}'')', holder);
+    EXECUTE format(
+      'ALTER TABLE %I ALTER COLUMN package_pairs SET NOT NULL,
+         ALTER COLUMN package_pairs SET STORAGE EXTERNAL,
+         ADD CONSTRAINT %I
+           CHECK (cardinality(package_pairs) = cardinality(package_ids))',
+      holder, holder || '_package_pairs_check');
+  END LOOP;
+END $$;
+-- A mirror starts with no packages, as its package_ids says.
 ALTER TABLE mirrors ALTER COLUMN package_pairs SET DEFAULT '{}';
-ALTER TABLE mirrors ALTER COLUMN package_pairs SET STORAGE EXTERNAL;
-ALTER TABLE mirrors ADD CONSTRAINT mirrors_package_pairs_check
-  CHECK (cardinality(package_pairs) = cardinality(package_ids));
 )sql"},
 };
 
