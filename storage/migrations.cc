@@ -479,18 +479,20 @@ ALTER TABLE job_progress SET (autovacuum_vacuum_scale_factor = 0,
 )sql"},
     {15, "name-and-architecture pairs of members", R"sql(
 -- A merge keeps, for each name and architecture, the packages of the last
--- source holding that pair. Finding the pairs of 63,440 members took the
--- merge of two such snapshots most of its 0.10 s: one index probe of
--- packages per package a later source may override, and another for its
--- rivals (6,344 of each for a 10% upgrade; 0.014 ms a probe, each taking
--- a predicate lock in the job's serializable transaction). So every
--- package gets a small integer naming its pair, interned here, and every
--- membership list carries its members' pairs beside their ids: a repo's
--- rows, and a snapshot's or a mirror's parallel array (element i is the
--- pair of package_ids[i]). A merge then reads two arrays per source and
--- never looks at packages. The pairs cost creating a snapshot from a repo
--- a second aggregate and a 4-byte array (254 KB at 63,440, stored like
--- package_ids).
+-- source holding that pair. Finding the pairs was most of the merge of two
+-- 63,440-package snapshots: an index probe of packages for each package a
+-- later source may override and another for its rivals (6,344 of each for
+-- a 10% upgrade), each with a predicate lock in the job's serializable
+-- transaction. Measured on a loaded machine, in such a transaction: 10 ms
+-- to read the two id arrays, 91 ms for the probes, 18 ms to write the
+-- result. So every package gets a small integer naming its pair, interned
+-- here, and every membership list carries its members' pairs beside their
+-- ids: a repo's rows, and a snapshot's or a mirror's parallel array
+-- (element i is the pair of package_ids[i]). A merge reads two arrays per
+-- source and never looks at packages: 25 ms to read the four arrays, 3 ms
+-- to merge, 10 ms to write ids and pairs (binary). The cost is a 4-byte
+-- array beside the ids (254 KB at 63,440, stored like package_ids) and a
+-- second scan when snapshotting a repo.
 CREATE TABLE package_pairs (
   id integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
   name text NOT NULL,
