@@ -135,6 +135,12 @@ absl::StatusOr<std::vector<deb::PairedIds>> LoadIds(
     ASSIGN_OR_RETURN(source.ids, ParseIntegerArray<int64_t>(row[1]));
     if (with_pairs) {
       ASSIGN_OR_RETURN(source.pairs, ParseIntegerArray<int32_t>(row[2]));
+      if (source.pairs.size() != source.ids.size()) {
+        return absl::DataLossError(
+            absl::StrCat("snapshot \"", row[0].c_str(), "\" lists ",
+                         source.ids.size(), " packages but ",
+                         source.pairs.size(), " pairs"));
+      }
     }
   }
   return members;
