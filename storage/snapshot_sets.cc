@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <type_traits>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -136,10 +136,9 @@ absl::StatusOr<std::vector<deb::PairedIds>> LoadIds(
     if (with_pairs) {
       ASSIGN_OR_RETURN(source.pairs, ParseIntegerArray<int32_t>(row[2]));
       if (source.pairs.size() != source.ids.size()) {
-        return absl::DataLossError(
-            absl::StrCat("snapshot \"", row[0].c_str(), "\" lists ",
-                         source.ids.size(), " packages but ",
-                         source.pairs.size(), " pairs"));
+        return absl::DataLossError(absl::StrCat(
+            "snapshot \"", row[0].c_str(), "\" lists ", source.ids.size(),
+            " packages but ", source.pairs.size(), " pairs"));
       }
     }
   }
@@ -179,8 +178,7 @@ absl::StatusOr<deb::PairedIds> MergeSnapshotPackages(
         const std::vector<deb::SortedIds> ids = IdsOf(members);
         ASSIGN_OR_RETURN(
             const deb::SortedIds latest,
-            deb::MergeLatest(ids,
-                             LoadHeads(tx.pqxx(), deb::SortedUnion(ids))));
+            deb::MergeLatest(ids, LoadHeads(tx.pqxx(), deb::SortedUnion(ids))));
         return deb::PairsOf(members, latest);
       }
       case MergeRule::kLastSourceWins:
@@ -193,13 +191,12 @@ absl::StatusOr<deb::PairedIds> MergeSnapshotPackages(
 absl::StatusOr<deb::PairedIds> PairSnapshotPackages(
     Transaction& tx, const std::vector<std::string>& sources,
     const std::vector<int64_t>& ids) {
-  return Guard("reading snapshots' packages",
-               [&]() -> absl::StatusOr<deb::PairedIds> {
-                 ASSIGN_OR_RETURN(
-                     std::vector<deb::PairedIds> members,
-                     LoadIds(tx.pqxx(), sources, /*with_pairs=*/true));
-                 return deb::PairsOf(members, ids);
-               });
+  return Guard(
+      "reading snapshots' packages", [&]() -> absl::StatusOr<deb::PairedIds> {
+        ASSIGN_OR_RETURN(std::vector<deb::PairedIds> members,
+                         LoadIds(tx.pqxx(), sources, /*with_pairs=*/true));
+        return deb::PairsOf(members, ids);
+      });
 }
 
 SnapshotPackageIds SnapshotPackageIdsOf(const deb::PairedIds& packages) {

@@ -267,8 +267,8 @@ absl::StatusOr<v1::Snapshot> InsertSnapshot(
   }
   // Our parameters follow the package ids' own.
   std::vector<std::string> parameters;
-  const size_t first = package_ids.parameters.size() +
-                       package_ids.binary_parameters.size() + 1;
+  const size_t first =
+      package_ids.parameters.size() + package_ids.binary_parameters.size() + 1;
   for (std::string value :
        {snapshot.name(), snapshot.description(), internal::PgTextArray(kinds),
         internal::PgTextArray(names)}) {

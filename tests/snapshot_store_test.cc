@@ -54,11 +54,12 @@ class SnapshotStoreTest : public ::testing::Test {
 
   // The stored packages with ids `ids` ("1, 2").
   static storage::SnapshotPackageIds PackagesWithIds(const std::string& ids) {
-    return {"SELECT array_agg(id ORDER BY id) AS ids, "
-            "array_agg(pair_id ORDER BY id) AS pairs FROM packages WHERE id "
-            "IN (" +
-                ids + ")",
-            {}};
+    return {
+        "SELECT array_agg(id ORDER BY id) AS ids, "
+        "array_agg(pair_id ORDER BY id) AS pairs FROM packages WHERE id "
+        "IN (" +
+            ids + ")",
+        {}};
   }
 
   TestDatabase db_{TestDatabase::Schema::kMigrated};
@@ -132,10 +133,10 @@ TEST_F(SnapshotStoreTest, SourcesMustExistAndHaveAKind) {
                    storage::NoSnapshotPackages())
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(
-      Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")}, storage::NoSnapshotPackages())
-          .code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")},
+                   storage::NoSnapshotPackages())
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::KIND_UNSPECIFIED, "m")},
                    storage::NoSnapshotPackages())
                 .code(),
