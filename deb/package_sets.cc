@@ -65,6 +65,32 @@ absl::StatusOr<std::map<PairKey, std::vector<Versioned>>> GroupByPair(
   return groups;
 }
 
+// PairedIdsOf returns `members` (id, pair) as PairedIds, sorted by id
+// without repeats (an id has one pair, whichever source listed it).
+PairedIds PairedIdsOf(std::vector<std::pair<int64_t, int32_t>> members) {
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end(),
+                            [](const auto& a, const auto& b) {
+                              return a.first == b.first;
+                            }),
+                members.end());
+  PairedIds paired;
+  paired.ids.reserve(members.size());
+  paired.pairs.reserve(members.size());
+  for (const auto& [id, pair] : members) {
+    paired.ids.push_back(id);
+    paired.pairs.push_back(pair);
+  }
+  return paired;
+}
+
+// TotalSize is the number of ids `sources` list together.
+size_t TotalSize(const std::vector<PairedIds>& sources) {
+  size_t total = 0;
+  for (const PairedIds& source : sources) total += source.ids.size();
+  return total;
+}
+
 }  // namespace
 
 SortedIds SortedUnion(const std::vector<SortedIds>& sets) {
@@ -84,28 +110,64 @@ SortedIds SortedDifference(const SortedIds& a, const SortedIds& b) {
   return difference;
 }
 
-SortedIds OverridableIds(const std::vector<SortedIds>& sources) {
-  if (sources.size() < 2) return {};
-  return SortedDifference(SortedUnion({sources.begin(), sources.end() - 1}),
-                          sources.back());
-}
-
-SortedIds MergeLastSourceWins(
-    const std::vector<SortedIds>& sources,
-    const std::vector<std::pair<int64_t, int64_t>>& same_pair) {
-  const SortedIds overridable = OverridableIds(sources);
-  SortedIds dropped;
-  for (const auto& [id, other] : same_pair) {
-    if (!std::binary_search(overridable.begin(), overridable.end(), id)) {
-      continue;
-    }
-    if (LastPosition(sources, other) > LastPosition(sources, id)) {
-      dropped.push_back(id);
+PairedIds PairedUnion(const std::vector<PairedIds>& sources) {
+  if (sources.size() == 1) return sources[0];
+  std::vector<std::pair<int64_t, int32_t>> members;
+  members.reserve(TotalSize(sources));
+  for (const PairedIds& source : sources) {
+    for (size_t i = 0; i < source.ids.size(); ++i) {
+      members.emplace_back(source.ids[i], source.pairs[i]);
     }
   }
-  std::sort(dropped.begin(), dropped.end());
-  dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
-  return SortedDifference(SortedUnion(sources), dropped);
+  return PairedIdsOf(std::move(members));
+}
+
+PairedIds MergeLastSourceWins(const std::vector<PairedIds>& sources) {
+  if (sources.size() == 1) return sources[0];
+  // The last source holding each pair.
+  absl::flat_hash_map<int32_t, int> last_holder;
+  last_holder.reserve(TotalSize(sources));
+  for (int position = 0; position < static_cast<int>(sources.size());
+       ++position) {
+    for (int32_t pair : sources[position].pairs) {
+      last_holder[pair] = position;
+    }
+  }
+  std::vector<std::pair<int64_t, int32_t>> kept;
+  kept.reserve(last_holder.size());
+  for (int position = 0; position < static_cast<int>(sources.size());
+       ++position) {
+    const PairedIds& source = sources[position];
+    for (size_t i = 0; i < source.ids.size(); ++i) {
+      if (last_holder.at(source.pairs[i]) == position) {
+        kept.emplace_back(source.ids[i], source.pairs[i]);
+      }
+    }
+  }
+  return PairedIdsOf(std::move(kept));
+}
+
+absl::StatusOr<PairedIds> PairsOf(const std::vector<PairedIds>& sources,
+                                  const SortedIds& ids) {
+  PairedIds paired;
+  paired.ids = ids;
+  paired.pairs.reserve(ids.size());
+  for (int64_t id : ids) {
+    bool found = false;
+    for (const PairedIds& source : sources) {
+      auto it = std::lower_bound(source.ids.begin(), source.ids.end(), id);
+      if (it != source.ids.end() && *it == id) {
+        paired.pairs.push_back(source.pairs[it - source.ids.begin()]);
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      return absl::InternalError(absl::StrCat(
+          "package id ", id, " is in none of the sources it was taken from"));
+    }
+  }
+  return paired;
 }
 
 absl::StatusOr<SortedIds> MergeLatest(const std::vector<SortedIds>& sources,

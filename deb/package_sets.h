@@ -1,7 +1,7 @@
 // Set operations over snapshots' sorted package-id arrays: the merge rules
 // and the pairing of a diff. They run in the caller's process over arrays
 // read in one statement each: measured at 63,440 packages, merging two
-// such arrays here takes about a millisecond, where the same GROUP BY or
+// such arrays here takes a few milliseconds, where the same GROUP BY or
 // anti-join inside PostgreSQL took 110 ms to seconds (an unnest of 127,000
 // memberships aggregated or joined on text), and a diff's pairing by
 // dpkg order cannot be an ORDER BY in SQL at all (debversion_cmp is a
@@ -37,19 +37,27 @@ SortedIds SortedUnion(const std::vector<SortedIds>& sets);
 // SortedDifference returns the ids of `a` not in `b`.
 SortedIds SortedDifference(const SortedIds& a, const SortedIds& b);
 
-// OverridableIds returns, sorted, the ids of `sources` (in merge order)
-// that the last source does not hold: those a later source may override.
-// Their heads' rivals decide MergeLastSourceWins.
-SortedIds OverridableIds(const std::vector<SortedIds>& sources);
+// PairedIds is a membership list: sorted, distinct package ids and, at the
+// same index in `pairs`, each one's name-and-architecture pair (an
+// integer that two packages share exactly when they share name and
+// architecture; storage interns them).
+struct PairedIds {
+  SortedIds ids;
+  std::vector<int32_t> pairs;
+};
 
-// MergeLastSourceWins merges `sources` so that for each name and
-// architecture the last source holding the pair gives all its packages of
-// it. `same_pair` lists, for the OverridableIds, (id, other id) for every
-// other stored package of the same name and architecture (others are
-// ignored).
-SortedIds MergeLastSourceWins(
-    const std::vector<SortedIds>& sources,
-    const std::vector<std::pair<int64_t, int64_t>>& same_pair);
+// PairedUnion returns the packages in any of `sources`.
+PairedIds PairedUnion(const std::vector<PairedIds>& sources);
+
+// MergeLastSourceWins merges `sources` (in merge order) so that for each
+// name and architecture the last source holding the pair gives all its
+// packages of it.
+PairedIds MergeLastSourceWins(const std::vector<PairedIds>& sources);
+
+// PairsOf returns `ids` (sorted, distinct) with their pairs as `sources`
+// list them; INTERNAL naming an id that none of them holds.
+absl::StatusOr<PairedIds> PairsOf(const std::vector<PairedIds>& sources,
+                                  const SortedIds& ids);
 
 // MergeLatest keeps, of the union of `sources`, the highest version (dpkg
 // order) of each name and architecture; between equal versions, the one

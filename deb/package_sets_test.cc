@@ -28,21 +28,38 @@ PackageHead Head(int64_t id, const std::string& name,
 TEST(PackageSetsTest, UnionAndDifference) {
   EXPECT_THAT(SortedUnion({{1, 4, 9}, {2, 4}, {}}), ElementsAre(1, 2, 4, 9));
   EXPECT_THAT(SortedDifference({1, 2, 4, 9}, {2, 3, 9}), ElementsAre(1, 4));
-  EXPECT_THAT(OverridableIds({{1, 2, 3}, {2, 5}, {3}}), ElementsAre(1, 2, 5));
-  EXPECT_THAT(OverridableIds({{1, 2}}), ElementsAre());
 }
 
 TEST(PackageSetsTest, LastSourceWinsDropsWhatALaterSourceOverrides) {
-  // 1 and 2 share a pair with 5 (in the last source): dropped. 3 shares
-  // one with 4, which only the first source holds: both stay. 6 shares
-  // one with 7, which no source holds.
-  const std::vector<SortedIds> sources = {{1, 2, 3, 4}, {6}, {5}};
-  EXPECT_THAT(MergeLastSourceWins(
-                  sources, {{1, 5}, {2, 5}, {3, 4}, {4, 3}, {6, 7}, {9, 1}}),
-              ElementsAre(3, 4, 5, 6));
+  // Ids 1 and 2 share pair 10 with 5 (in the last source): dropped. 3
+  // and 4 share pair 30, which only the first source holds: both stay. 6
+  // (pair 60) is in the middle source only.
+  const std::vector<PairedIds> sources = {
+      {{1, 2, 3, 4}, {10, 10, 30, 30}}, {{6}, {60}}, {{5}, {10}}};
+  const PairedIds merged = MergeLastSourceWins(sources);
+  EXPECT_THAT(merged.ids, ElementsAre(3, 4, 5, 6));
+  EXPECT_THAT(merged.pairs, ElementsAre(30, 30, 10, 60));
   // The first source holds two versions of a pair, the last one of them:
   // the last source's (that one) is all that is kept.
-  EXPECT_THAT(MergeLastSourceWins({{1, 2}, {2}}, {{1, 2}}), ElementsAre(2));
+  EXPECT_THAT(MergeLastSourceWins({{{1, 2}, {7, 7}}, {{2}, {7}}}).ids,
+              ElementsAre(2));
+  // A middle source overrides the first for a pair the last lacks.
+  EXPECT_THAT(
+      MergeLastSourceWins({{{1, 4}, {7, 8}}, {{2}, {7}}, {{3}, {9}}}).ids,
+      ElementsAre(2, 3, 4));
+}
+
+TEST(PackageSetsTest, PairedUnionAndPairsOfKeepEachIdsPair) {
+  const std::vector<PairedIds> sources = {{{1, 4}, {10, 40}},
+                                          {{2, 4, 9}, {20, 40, 90}}};
+  const PairedIds all = PairedUnion(sources);
+  EXPECT_THAT(all.ids, ElementsAre(1, 2, 4, 9));
+  EXPECT_THAT(all.pairs, ElementsAre(10, 20, 40, 90));
+  absl::StatusOr<PairedIds> some = PairsOf(sources, {2, 4});
+  ASSERT_THAT(some, IsOk());
+  EXPECT_THAT(some->pairs, ElementsAre(20, 40));
+  EXPECT_THAT(PairsOf(sources, {3}).status(),
+              StatusIs(absl::StatusCode::kInternal));
 }
 
 TEST(PackageSetsTest, LatestOrdersLikeDpkgAndPrefersTheLaterSource) {

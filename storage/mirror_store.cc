@@ -222,11 +222,14 @@ absl::StatusOr<MirrorPackagesChange> ReplaceMirrorPackages(
   // list (a hashed EXCEPT each way: 63,000 ids take milliseconds).
   constexpr char kReplace[] = R"sql(
     WITH new AS MATERIALIZED (
-      SELECT coalesce(array_agg(id ORDER BY id), '{}'::bigint[]) AS ids
+      SELECT coalesce(array_agg(id ORDER BY id), '{}'::bigint[]) AS ids,
+             coalesce(array_agg(pair_id ORDER BY id), '{}'::integer[])
+               AS pairs
       FROM packages WHERE key = ANY($2::text[])),
     old AS MATERIALIZED (SELECT package_ids FROM mirrors WHERE name = $1),
     updated AS (
-      UPDATE mirrors m SET package_ids = new.ids, last_sync_time = now(),
+      UPDATE mirrors m SET package_ids = new.ids, package_pairs = new.pairs,
+          last_sync_time = now(),
           release_date = $3, release_suite = $4, release_codename = $5
       FROM new WHERE m.name = $1 AND cardinality(new.ids) = $6
       RETURNING m.id)

@@ -1,8 +1,8 @@
 // Snapshots' packages for the operations that make snapshots from others
-// or compare them: merges and diffs (each array read in one statement, the
-// set work done by deb/package_sets.h, which says why), query selection,
-// and the dependency-relevant fields of a snapshot's packages for pull,
-// filter and verify.
+// or compare them: merges and diffs (each source's arrays read in one
+// statement, the set work done by deb/package_sets.h, which says why),
+// query selection, and the dependency-relevant fields of a snapshot's
+// packages for pull, filter and verify.
 #ifndef DEBREPO_STORAGE_SNAPSHOT_SETS_H_
 #define DEBREPO_STORAGE_SNAPSHOT_SETS_H_
 
@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "deb/package_selection.h"
+#include "deb/package_sets.h"
 #include "deb/query.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
 #include "storage/database.h"
@@ -36,15 +37,24 @@ enum class MergeRule {
   kKeepAll,
 };
 
-// MergeSnapshotPackages returns the sorted, distinct package ids of the
-// snapshots `sources` (by name, in order) merged by `rule`, as they are in
-// `tx`; NOT_FOUND naming the first source that does not exist.
-absl::StatusOr<std::vector<int64_t>> MergeSnapshotPackages(
+// MergeSnapshotPackages returns the packages of the snapshots `sources`
+// (by name, in order) merged by `rule`, as they are in `tx`; NOT_FOUND
+// naming the first source that does not exist.
+absl::StatusOr<deb::PairedIds> MergeSnapshotPackages(
     Transaction& tx, const std::vector<std::string>& sources, MergeRule rule);
 
-// SnapshotPackageIdsOf is `ids` (sorted, distinct) as the packages of a
-// new snapshot, for InsertSnapshot.
-SnapshotPackageIds SnapshotPackageIdsOf(const std::vector<int64_t>& ids);
+// PairSnapshotPackages returns `ids` (sorted, distinct) with their pairs,
+// taken from the snapshots `sources` they all come from (as pull and
+// filter take theirs); NOT_FOUND naming a source that does not exist,
+// INTERNAL for an id none of them holds.
+absl::StatusOr<deb::PairedIds> PairSnapshotPackages(
+    Transaction& tx, const std::vector<std::string>& sources,
+    const std::vector<int64_t>& ids);
+
+// SnapshotPackageIdsOf is `packages` as the packages of a new snapshot,
+// for InsertSnapshot: sent in PostgreSQL's binary array format, which it
+// reads without parsing text.
+SnapshotPackageIds SnapshotPackageIdsOf(const deb::PairedIds& packages);
 
 // SelectSnapshotPackageIds returns the sorted ids of the packages of
 // snapshot `name` matching `query`; NOT_FOUND when it does not exist.

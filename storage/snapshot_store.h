@@ -59,13 +59,21 @@ absl::StatusOr<v1::Snapshot> LoadSnapshot(Transaction& tx,
 absl::Status SnapshotAlreadyExists(absl::string_view name);
 
 // SnapshotPackageIds computes the packages of a new snapshot inside
-// PostgreSQL: `sql` is an expression of type bigint[] holding sorted,
-// distinct package ids (NULL for none), e.g. "(SELECT array_agg(id ORDER
-// BY id) FROM ...)", whose placeholders $1, $2, ... are `parameters`.
+// PostgreSQL: `sql` is a query returning at most one row (none or NULLs
+// for no packages) with columns `ids`, a bigint[] of sorted, distinct
+// package ids, and `pairs`, an integer[] holding at each index the
+// name-and-architecture pair of that id (packages.pair_id), e.g.
+// "SELECT array_agg(id ORDER BY id) AS ids, array_agg(pair_id ORDER BY
+// id) AS pairs FROM ...". Its placeholders $1, $2, ... are `parameters`,
+// then `binary_parameters` (values in PostgreSQL's binary format).
 struct SnapshotPackageIds {
   std::string sql;
   std::vector<std::string> parameters;
+  std::vector<std::string> binary_parameters;
 };
+
+// NoSnapshotPackages is no packages at all (an empty snapshot).
+SnapshotPackageIds NoSnapshotPackages();
 
 // SnapshotPackageIdsOfRepo is every package of repo `repo`, as it is in
 // the transaction.

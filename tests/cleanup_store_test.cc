@@ -41,10 +41,12 @@ class CleanupStoreTest : public ::testing::Test {
     pqxx::work tx(connection_);
     const int64_t id =
         tx.exec_params1(
+              "WITH pair AS (INSERT INTO package_pairs (name, architecture) "
+              "VALUES ($2, 'all') RETURNING id) "
               "INSERT INTO packages (key, name, version, architecture, "
-              "source, package_type, provides, stanza, fields, files) VALUES "
-              "($1, $2, '1', 'all', $2, 'deb', '{}', '', '{}', $3::jsonb) "
-              "RETURNING id",
+              "source, package_type, provides, stanza, fields, files, "
+              "pair_id) SELECT $1, $2, '1', 'all', $2, 'deb', '{}', '', "
+              "'{}', $3::jsonb, id FROM pair RETURNING id",
               "Pall " + name + " 1 h", name, files)[0]
             .as<int64_t>();
     tx.exec_params0(
@@ -88,16 +90,18 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotMirrorOrPublicationHolds) {
   Package("orphan-a", {Digest('5')});
   Exec(absl::StrCat(
       "INSERT INTO repos (name) VALUES ('r');"
-      "INSERT INTO repo_packages VALUES ((SELECT id FROM repos), ",
+      "INSERT INTO repo_packages SELECT (SELECT id FROM repos), id, pair_id "
+      "FROM packages WHERE id = ",
       in_repo,
-      ");"
-      "INSERT INTO snapshots (name, package_ids) VALUES ('s', '{",
+      ";"
+      "INSERT INTO snapshots (name, package_ids, package_pairs) "
+      "SELECT 's', ARRAY[id], ARRAY[pair_id] FROM packages WHERE id = ",
       in_snapshot,
-      "}');"
-      "INSERT INTO mirrors (name, settings, package_ids) VALUES ('m', '{}', "
-      "'{",
+      ";"
+      "INSERT INTO mirrors (name, settings, package_ids, package_pairs) "
+      "SELECT 'm', '{}', ARRAY[id], ARRAY[pair_id] FROM packages WHERE id = ",
       mirrored,
-      "}');"
+      ";"
       "INSERT INTO publications (storage, prefix, distribution, "
       "architectures, settings, generation) VALUES ('', '.', 'd', '{}', "
       "'{}', 1);"
@@ -143,8 +147,9 @@ TEST_F(CleanupStoreTest, DeletesWhatNoRepoSnapshotMirrorOrPublicationHolds) {
 TEST_F(CleanupStoreTest, NothingToDelete) {
   Package("kept", {Digest('a')});
   Exec(
-      "INSERT INTO snapshots (name, package_ids) VALUES ('s', "
-      "(SELECT array_agg(id) FROM packages))");
+      "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT 's', "
+      "array_agg(id ORDER BY id), array_agg(pair_id ORDER BY id) "
+      "FROM packages");
   storage::DeletedPackages deleted;
   ASSERT_TRUE(database_
                   .InTransaction([&](storage::Transaction& tx) {

@@ -237,6 +237,8 @@ TEST_F(MirrorStoreTest, SnapshotsHoldTheMirrorUntilTheirSourceIsDropped) {
          })
           .ok());
   EXPECT_EQ(db_.QueryValue("SELECT package_ids::text FROM snapshots"), "{1,2}");
+  // The mirror's pairs and the snapshot's, beside their ids.
+  EXPECT_EQ(db_.MisplacedPairs(), 0);
   absl::StatusOr<v1::Mirror> got = storage::GetMirror(pool_, "bookworm-main");
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_THAT(got->snapshots(), ElementsAre("s1"));

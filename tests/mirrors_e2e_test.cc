@@ -60,6 +60,10 @@ class MirrorsE2eTest : public ::testing::Test {
     return names;
   }
 
+  // Whatever the test did, every membership it wrote carries its
+  // packages' pairs (a merge relies on them).
+  void TearDown() override { EXPECT_EQ(db_.MisplacedPairs(), 0); }
+
   TestDatabase db_;
   Stack stack_{db_.url()};
 };

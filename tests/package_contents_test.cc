@@ -182,9 +182,12 @@ TEST_F(PackageContentsTest, AddingAgainRecordsOnlyMissingFileLists) {
   {
     pqxx::work tx(connection_);
     tx.exec0(
+        "WITH pair AS (INSERT INTO package_pairs (name, architecture) "
+        "VALUES ('old', 'amd64') RETURNING id) "
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) VALUES ('Pamd64 old "
-        "1 h', 'old', '1', 'amd64', 'old', 'deb', '{}', '', '{}', '[]')");
+        "package_type, provides, stanza, fields, files, pair_id) SELECT "
+        "'Pamd64 old 1 h', 'old', '1', 'amd64', 'old', 'deb', '{}', '', "
+        "'{}', '[]', id FROM pair");
     tx.commit();
   }
   Spool("kept", "amd64", "deb", "", {"bin/kept"});

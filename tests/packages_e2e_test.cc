@@ -75,6 +75,10 @@ class PackagesE2eTest : public ::testing::Test {
     return Await(stack_, rpc, job, server);
   }
 
+  // Whatever the test did, every membership it wrote carries its
+  // packages' pairs (a merge relies on them).
+  void TearDown() override { EXPECT_EQ(db_.MisplacedPairs(), 0); }
+
   TestDatabase db_;
   Stack stack_{db_.url()};
 };
@@ -290,18 +294,24 @@ TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
   // 10,050 packages straight into the database: building as many .debs
   // would take minutes, and the bound is about the result, not the files.
   ASSERT_EQ(db_.QueryValue(R"sql(
-    WITH stored AS (
+    WITH pairs AS (
+      INSERT INTO package_pairs (name, architecture)
+      SELECT 'pkg' || i, 'all' FROM generate_series(1, 10050) AS i
+      RETURNING id, name),
+    stored AS (
       INSERT INTO packages (key, name, version, architecture, source,
-                            package_type, provides, stanza, fields, files)
-      SELECT 'Pall pkg' || i || ' 1.0 00000000', 'pkg' || i, '1.0', 'all',
-             'pkg' || i, 'deb', '{}',
-             'Package: pkg' || i || E'\nVersion: 1.0\nArchitecture: all\n',
-             jsonb_build_object('package', 'pkg' || i), '[]'
-      FROM generate_series(1, 10050) AS i
-      RETURNING id),
+                            package_type, provides, stanza, fields, files,
+                            pair_id)
+      SELECT 'Pall ' || name || ' 1.0 00000000', name, '1.0', 'all',
+             name, 'deb', '{}',
+             'Package: ' || name || E'\nVersion: 1.0\nArchitecture: all\n',
+             jsonb_build_object('package', name), '[]', id
+      FROM pairs
+      RETURNING id, pair_id),
     members AS (
-      INSERT INTO repo_packages (repo_id, package_id)
-      SELECT (SELECT id FROM repos WHERE name = 'big'), id FROM stored
+      INSERT INTO repo_packages (repo_id, package_id, pair_id)
+      SELECT (SELECT id FROM repos WHERE name = 'big'), id, pair_id
+      FROM stored
       RETURNING 1)
     SELECT count(*) FROM members)sql"),
             "10050");
@@ -386,11 +396,16 @@ TEST_F(PackagesE2eTest, ControlDataPostgresCannotStoreIsSetAsideByName) {
 
 TEST_F(PackagesE2eTest, ARowDamagedInTheDatabaseIsDataLossNotEmptyDetails) {
   ASSERT_EQ(db_.QueryValue(R"sql(
-    WITH stored AS (
+    WITH pair AS (
+      INSERT INTO package_pairs (name, architecture)
+      VALUES ('damaged', 'all') RETURNING id),
+    stored AS (
       INSERT INTO packages (key, name, version, architecture, source,
-                            package_type, provides, stanza, fields, files)
-      VALUES ('Pall damaged 1.0 00000000', 'damaged', '1.0', 'all',
-              'damaged', 'deb', '{}', 'not a control stanza', '{}', '[]')
+                            package_type, provides, stanza, fields, files,
+                            pair_id)
+      SELECT 'Pall damaged 1.0 00000000', 'damaged', '1.0', 'all',
+             'damaged', 'deb', '{}', 'not a control stanza', '{}', '[]', id
+      FROM pair
       RETURNING 1)
     SELECT count(*) FROM stored)sql"),
             "1");

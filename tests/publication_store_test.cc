@@ -58,20 +58,26 @@ class PublicationStoreTest : public ::testing::Test {
   void SetUp() override {
     // Packages 1 to 5: amd64 but 4 (all) and 5 (i386), one file each.
     db_.QueryValue(
+        "WITH pairs AS (INSERT INTO package_pairs (name, architecture) "
+        "SELECT 'p' || g, CASE g WHEN 4 THEN 'all' WHEN 5 THEN 'i386' ELSE "
+        "'amd64' END FROM generate_series(1, 5) g RETURNING id, name, "
+        "architecture) "
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) "
-        "SELECT 'P' || a || ' p' || g || ' 1.0 h', 'p' || g, '1.0', a, "
-        "'src' || g, 'deb', '{}', 'Package: p' || g, '{}', "
-        "jsonb_build_array(jsonb_build_object('name', 'p' || g || '.deb', "
-        "'size', '1', 'sha256', 'h' || g)) "
-        "FROM generate_series(1, 5) g, LATERAL (SELECT CASE g WHEN 4 THEN "
-        "'all' WHEN 5 THEN 'i386' ELSE 'amd64' END AS a) arch");
+        "package_type, provides, stanza, fields, files, pair_id) "
+        "SELECT 'P' || architecture || ' ' || name || ' 1.0 h', name, '1.0', "
+        "architecture, 'src' || substr(name, 2), 'deb', '{}', "
+        "'Package: ' || name, '{}', "
+        "jsonb_build_array(jsonb_build_object('name', name || '.deb', "
+        "'size', '1', 'sha256', 'h' || substr(name, 2))), id "
+        "FROM pairs ORDER BY id");
     db_.QueryValue(
         "WITH r AS (INSERT INTO repos (name) VALUES ('r') RETURNING id) "
-        "INSERT INTO repo_packages SELECT r.id, p FROM r, "
-        "unnest(ARRAY[1, 2, 4]) p");
+        "INSERT INTO repo_packages SELECT r.id, p.id, p.pair_id FROM r, "
+        "packages p WHERE p.id IN (1, 2, 4)");
     db_.QueryValue(
-        "INSERT INTO snapshots (name, package_ids) VALUES ('s', '{1,3,5}')");
+        "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT "
+        "'s', array_agg(id ORDER BY id), array_agg(pair_id ORDER BY id) "
+        "FROM packages WHERE id IN (1, 3, 5)");
   }
 
   absl::StatusOr<v1::Publication> Save(const v1::Publication& publication,

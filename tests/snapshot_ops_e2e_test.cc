@@ -110,6 +110,10 @@ class SnapshotOpsE2eTest : public ::testing::Test {
 
   int Count(const std::string& sql) { return std::stoi(db_.QueryValue(sql)); }
 
+  // Whatever the test did, every membership it wrote carries its
+  // packages' pairs (a merge relies on them).
+  void TearDown() override { EXPECT_EQ(db_.MisplacedPairs(), 0); }
+
   TestDatabase db_;
   Stack stack_{db_.url()};
   std::map<std::string, std::string> keys_;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "deb/package_sets.h"
 #include "deb/query.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -46,10 +47,15 @@ class SnapshotSetsTest : public ::testing::Test {
       absl::StrAppend(&fields, ",\"provides\":\"", provides, "\"");
     }
     fields += "}";
+    tx.exec_params0(
+        "INSERT INTO package_pairs (name, architecture) VALUES ($1, $2) "
+        "ON CONFLICT DO NOTHING",
+        name, architecture);
     pqxx::result row = tx.exec_params(
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files) VALUES ($1, $2, $3, "
-        "$4, $2, 'deb', '{}', '', $5::jsonb, '[]') RETURNING id",
+        "package_type, provides, stanza, fields, files, pair_id) VALUES ($1, "
+        "$2, $3, $4, $2, 'deb', '{}', '', $5::jsonb, '[]', (SELECT id FROM "
+        "package_pairs WHERE name = $2 AND architecture = $4)) RETURNING id",
         key, name, version, architecture, fields);
     ids_[key] = row[0][0].as<int64_t>();
     tx.commit();
@@ -62,8 +68,11 @@ class SnapshotSetsTest : public ::testing::Test {
     for (const std::string& key : keys) ids.push_back(ids_.at(key));
     std::sort(ids.begin(), ids.end());
     pqxx::work tx(connection_);
-    tx.exec_params("INSERT INTO snapshots (name, package_ids) VALUES ($1, $2)",
-                   name, absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
+    tx.exec_params(
+        "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT $1, "
+        "$2::bigint[], (SELECT coalesce(array_agg(pair_id ORDER BY id), "
+        "'{}') FROM packages WHERE id = ANY($2::bigint[]))",
+        name, absl::StrCat("{", absl::StrJoin(ids, ","), "}"));
     tx.commit();
   }
 
@@ -82,11 +91,20 @@ class SnapshotSetsTest : public ::testing::Test {
       const std::vector<std::string>& sources, storage::MergeRule rule) {
     pqxx::work tx(connection_);
     storage::Transaction wrapped(tx);
-    absl::StatusOr<std::vector<int64_t>> ids =
+    absl::StatusOr<deb::PairedIds> merged =
         storage::MergeSnapshotPackages(wrapped, sources, rule);
-    if (!ids.ok()) return ids.status();
-    EXPECT_TRUE(std::is_sorted(ids->begin(), ids->end()));
-    return Keys(*ids);
+    if (!merged.ok()) return merged.status();
+    EXPECT_TRUE(std::is_sorted(merged->ids.begin(), merged->ids.end()));
+    // Each id with its own stored pair.
+    EXPECT_EQ(merged->pairs.size(), merged->ids.size());
+    for (size_t i = 0; i < merged->ids.size() && i < merged->pairs.size();
+         ++i) {
+      EXPECT_EQ(merged->pairs[i],
+                tx.exec_params1("SELECT pair_id FROM packages WHERE id = $1",
+                                merged->ids[i])[0]
+                    .as<int32_t>());
+    }
+    return Keys(merged->ids);
   }
 
   // The diff as aptly-like lines: "! name arch lv rv", "+ ...", "- ...".

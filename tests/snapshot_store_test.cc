@@ -52,18 +52,30 @@ class SnapshotStoreTest : public ::testing::Test {
     });
   }
 
+  // The stored packages with ids `ids` ("1, 2").
+  static storage::SnapshotPackageIds PackagesWithIds(const std::string& ids) {
+    return {
+        "SELECT array_agg(id ORDER BY id) AS ids, "
+        "array_agg(pair_id ORDER BY id) AS pairs FROM packages WHERE id "
+        "IN (" +
+            ids + ")",
+        {}};
+  }
+
   TestDatabase db_{TestDatabase::Schema::kMigrated};
   storage::Database pool_{db_.url()};
 };
 
 TEST_F(SnapshotStoreTest,
        SnapshotOfSnapshotsKeepsItsSourcesUntilTheyAreDropped) {
-  ASSERT_TRUE(Insert("a", {}, {"ARRAY[1, 2]::bigint[]", {}}).ok());
-  ASSERT_TRUE(Insert("b", {}, {"ARRAY[3]::bigint[]", {}}).ok());
-  // As a merge computes its packages: inside PostgreSQL, from its sources.
+  ASSERT_TRUE(Insert("a", {}, PackagesWithIds("1, 2")).ok());
+  ASSERT_TRUE(Insert("b", {}, PackagesWithIds("3")).ok());
+  // Computed inside PostgreSQL, from the sources.
   const storage::SnapshotPackageIds merged = {
-      "(SELECT array_agg(DISTINCT m.id ORDER BY m.id) FROM snapshots s, "
-      "unnest(s.package_ids) AS m (id) WHERE s.name = ANY($1::text[]))",
+      "SELECT array_agg(m.id ORDER BY m.id) AS ids, "
+      "array_agg(m.pair ORDER BY m.id) AS pairs FROM (SELECT DISTINCT m.id, "
+      "m.pair FROM snapshots s, unnest(s.package_ids, s.package_pairs) AS m "
+      "(id, pair) WHERE s.name = ANY($1::text[])) m",
       {"{b,a}"}};
   const absl::Status inserted =
       Insert("m",
@@ -118,15 +130,15 @@ TEST_F(SnapshotStoreTest,
 
 TEST_F(SnapshotStoreTest, SourcesMustExistAndHaveAKind) {
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::SNAPSHOT, "absent")},
-                   {"NULL", {}})
+                   storage::NoSnapshotPackages())
                 .code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(
-      Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")}, {"NULL", {}})
-          .code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::MIRROR, "absent")},
+                   storage::NoSnapshotPackages())
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Insert("x", {Source(v1::SnapshotSource::KIND_UNSPECIFIED, "m")},
-                   {"NULL", {}})
+                   storage::NoSnapshotPackages())
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM snapshots"), "0");

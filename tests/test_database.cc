@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -106,12 +107,35 @@ void TestDatabase::RestartServer() const {
 
 void TestDatabase::StoreFakePackages(int count) const {
   QueryValue(absl::StrCat(
+      "WITH pairs AS (INSERT INTO package_pairs (name, architecture) "
+      "SELECT 'p' || g, 'amd64' FROM generate_series(1, ",
+      count,
+      ") g RETURNING id, name) "
       "INSERT INTO packages (key, name, version, architecture, source, "
-      "package_type, provides, stanza, fields, files) "
-      "SELECT 'Pamd64 p' || g || ' 1.0 h', 'p' || g, '1.0', 'amd64', "
-      "'p' || g, 'deb', '{}', 'Package: p' || g, '{}', '[]' "
-      "FROM generate_series(1, ",
-      count, ") g"));
+      "package_type, provides, stanza, fields, files, pair_id) "
+      "SELECT 'Pamd64 ' || name || ' 1.0 h', name, '1.0', 'amd64', name, "
+      "'deb', '{}', 'Package: ' || name, '{}', '[]', id FROM pairs "
+      "ORDER BY id"));
+}
+
+int TestDatabase::MisplacedPairs() const {
+  return std::stoi(QueryValue(R"sql(
+    WITH pairs_of AS (
+      SELECT 'snapshot' AS holder, package_ids, package_pairs FROM snapshots
+      UNION ALL
+      SELECT 'mirror', package_ids, package_pairs FROM mirrors)
+    SELECT
+      (SELECT count(*) FROM packages p LEFT JOIN package_pairs pp
+         ON pp.id = p.pair_id
+       WHERE pp.name IS DISTINCT FROM p.name
+          OR pp.architecture IS DISTINCT FROM p.architecture) +
+      (SELECT count(*) FROM repo_packages rp JOIN packages p
+         ON p.id = rp.package_id WHERE rp.pair_id <> p.pair_id) +
+      (SELECT count(*) FROM pairs_of h
+       WHERE h.package_pairs IS DISTINCT FROM coalesce(
+         (SELECT array_agg(p.pair_id ORDER BY u.position)
+          FROM unnest(h.package_ids) WITH ORDINALITY AS u (id, position)
+          LEFT JOIN packages p ON p.id = u.id), '{}')))sql"));
 }
 
 absl::Status TestDatabase::InTransaction(

@@ -39,6 +39,12 @@ class TestDatabase {
   // named p<i>, i from 1 (ids 1 to `count` in a fresh database), with no
   // files: rows for storage tests of what holds packages.
   void StoreFakePackages(int count) const;
+  // MisplacedPairs counts the memberships whose name-and-architecture pair
+  // (migration 15) is not their package's: packages whose pair names
+  // another name or architecture, repo rows whose pair is not their
+  // package's, and snapshots and mirrors whose pair array is not their
+  // packages' pairs in id order. 0 when every writer kept them right.
+  int MisplacedPairs() const;
   // InTransaction runs `body` in a serializable transaction on a
   // connection of its own, committed when `body` succeeds (a job's
   // transaction, for storage tests).

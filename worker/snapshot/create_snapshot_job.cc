@@ -80,7 +80,7 @@ absl::StatusOr<v1::JobResult> CreateSnapshotJob::Apply(
       break;
     }
     case v1::CreateSnapshotArgs::kEmpty:
-      package_ids.sql = "NULL";
+      package_ids = storage::NoSnapshotPackages();
       break;
     case v1::CreateSnapshotArgs::FROM_NOT_SET:
       return absl::InvalidArgumentError(

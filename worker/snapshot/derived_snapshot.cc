@@ -18,8 +18,7 @@ absl::Status CheckSnapshotNameFree(storage::Transaction& tx,
 
 absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
     storage::Transaction& tx, const v1::Snapshot& destination,
-    const std::vector<std::string>& sources,
-    const std::vector<int64_t>& package_ids) {
+    const std::vector<std::string>& sources, const deb::PairedIds& packages) {
   std::vector<v1::SnapshotSource> entries;
   for (const std::string& name : sources) {
     v1::SnapshotSource& entry = entries.emplace_back();
@@ -27,7 +26,16 @@ absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
     entry.set_name(name);
   }
   return storage::InsertSnapshot(tx, destination, entries,
-                                 storage::SnapshotPackageIdsOf(package_ids));
+                                 storage::SnapshotPackageIdsOf(packages));
+}
+
+absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
+    storage::Transaction& tx, const v1::Snapshot& destination,
+    const std::vector<std::string>& sources,
+    const std::vector<int64_t>& package_ids) {
+  ASSIGN_OR_RETURN(const deb::PairedIds packages,
+                   storage::PairSnapshotPackages(tx, sources, package_ids));
+  return InsertDerivedSnapshot(tx, destination, sources, packages);
 }
 
 }  // namespace debrepo::worker

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "deb/package_sets.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
 #include "storage/transaction.h"
 
@@ -21,9 +22,15 @@ namespace debrepo::worker {
 absl::Status CheckSnapshotNameFree(storage::Transaction& tx,
                                    absl::string_view name);
 
+// InsertDerivedSnapshot inserts `destination` holding `packages`, made
+// from the snapshots `sources` (in order; they must exist, which the job's
+// shared locks keep true once checked).
+absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
+    storage::Transaction& tx, const v1::Snapshot& destination,
+    const std::vector<std::string>& sources, const deb::PairedIds& packages);
+
 // InsertDerivedSnapshot inserts `destination` holding `package_ids`
-// (sorted, distinct), made from the snapshots `sources` (in order; they
-// must exist, which the job's shared locks keep true once checked).
+// (sorted, distinct, each held by one of `sources`, whose pairs it takes).
 absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
     storage::Transaction& tx, const v1::Snapshot& destination,
     const std::vector<std::string>& sources,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "deb/package_sets.h"
 #include "storage/snapshot_sets.h"
 #include "storage/snapshot_store.h"
 #include "worker/snapshot/derived_snapshot.h"
@@ -23,14 +24,14 @@ absl::StatusOr<v1::JobResult> MergeSnapshotsJob::Apply(
                                       : storage::MergeRule::kLastSourceWins;
   // Each source as it is now, under the job's shared lock on it: NOT_FOUND
   // if a drop or rename was queued before this merge.
-  ASSIGN_OR_RETURN(std::vector<int64_t> package_ids,
+  ASSIGN_OR_RETURN(const deb::PairedIds packages,
                    storage::MergeSnapshotPackages(tx, sources, rule));
   context.Log(absl::StrCat("merged ", sources.size(), " snapshots into ",
-                           package_ids.size(), " packages"));
+                           packages.ids.size(), " packages"));
   v1::JobResult result;
   ASSIGN_OR_RETURN(
       *result.mutable_snapshot(),
-      InsertDerivedSnapshot(tx, merge.destination(), sources, package_ids));
+      InsertDerivedSnapshot(tx, merge.destination(), sources, packages));
   return result;
 }
 
