@@ -206,9 +206,10 @@ TEST_F(MirrorSyncE2eTest, FullSyncOfEveryComponentAndArchitecture) {
   EXPECT_FALSE(mirror.release_date().empty());
   EXPECT_GT(mirror.last_sync_time().seconds(), 0);
 
-  // The best form of each index, and every file checked into the store.
-  EXPECT_EQ(archive.CountRequests("*/Packages.xz"), 4);
-  EXPECT_EQ(archive.CountRequests("*/Packages.gz"), 0);
+  // The best form of each index (.gz: the cheapest to decompress), and
+  // every file checked into the store.
+  EXPECT_EQ(archive.CountRequests("*/Packages.gz"), 4);
+  EXPECT_EQ(archive.CountRequests("*/Packages.xz"), 0);
   EXPECT_EQ(archive.CountRequests("*/pool/*"), 7);
   absl::StatusOr<std::unique_ptr<blobstore::FsBlobStore>> blobs =
       blobstore::FsBlobStore::Open(stack_.blob_dir());
@@ -350,6 +351,24 @@ TEST_F(MirrorSyncE2eTest, FlatRepository) {
   EXPECT_THAT(Names("sub"), ElementsAre("gamma_1.0_amd64"));
 }
 
+TEST_F(MirrorSyncE2eTest, IndicesServedWithoutGzipAreReadAsXz) {
+  MirrorArchive archive;
+  archive.AddStandardPackages();
+  archive.Publish();
+  // The Release lists .gz, the sync's first choice, but the server has not
+  // got it: the next form listed, .xz, is read.
+  archive.SetRules({{.path = "*.gz"}});
+  v1::Mirror mirror = MirrorOf(archive, "xz");
+  mirror.add_architectures("amd64");
+  ASSERT_EQ(Create(mirror).code, absl::StatusCode::kOk);
+  const Result synced = Sync("xz");
+  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+  EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
+  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2);
+  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2);
+  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"), 0);
+}
+
 TEST_F(MirrorSyncE2eTest, IndicesServedOnlyUncompressed) {
   MirrorArchive archive;
   archive.AddStandardPackages();
@@ -446,13 +465,13 @@ TEST_F(MirrorSyncE2eTest, IndexWhoseHashDoesNotMatch) {
   // Another valid index in place of the one the Release lists.
   const std::string path = archive.dist_dir() + "/main/binary-amd64/Packages";
   deb::testing::WriteFile(path, deb::testing::ReadFile(path) + "\n");
-  std::filesystem::remove(path + ".xz");
-  ASSERT_EQ(RunQuietly("xz -k " + path), 0);
+  std::filesystem::remove(path + ".gz");
+  ASSERT_EQ(RunQuietly("gzip -k -n " + path), 0);
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
                          "main/binary-amd64/Packages");
   // Corrupt bytes on the wire.
   archive.Publish();
-  archive.SetRules({{.path = "*/main/binary-amd64/Packages.xz",
+  archive.SetRules({{.path = "*/main/binary-amd64/Packages.gz",
                      .action = ServerRule::Action::kCorrupt,
                      .after_bytes = 40}});
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
@@ -546,11 +565,11 @@ TEST_F(MirrorSyncE2eTest, ServerStallingMidBody) {
   ExpectFailsKeepingList(absl::StatusCode::kDeadlineExceeded,
                          "newcomer_1.0_amd64", absl::Seconds(30));
   // An index stalling.
-  archive.SetRules({{.path = "*/main/binary-amd64/Packages.xz",
+  archive.SetRules({{.path = "*/main/binary-amd64/Packages.gz",
                      .action = ServerRule::Action::kStall,
                      .after_bytes = 10}});
   ExpectFailsKeepingList(absl::StatusCode::kDeadlineExceeded,
-                         "main/binary-amd64/Packages.xz", absl::Seconds(30));
+                         "main/binary-amd64/Packages.gz", absl::Seconds(30));
 }
 
 TEST_F(MirrorSyncE2eTest, RedirectsToAnotherScheme) {
