@@ -192,6 +192,8 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
     return absl::OkStatus();
   }));
   const v1::Mirror& mirror = prepared.mirror;
+  // Each phase's time goes to the job's log: where a slow sync spends it.
+  const absl::Time started = absl::Now();
   v1::JobProgress progress;
   progress.set_phase("reading the Release");
   context.ReportProgress(progress);
@@ -305,9 +307,11 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
     }
   }
   entries.clear();
+  const absl::Time chosen_at = absl::Now();
   context.Log(absl::StrCat(prepared.keys.size(), " packages chosen from ",
                            plan.size(), " indices, ", downloads.size(),
-                           " files"));
+                           " files, in ",
+                           absl::FormatDuration(chosen_at - started)));
 
   ASSIGN_OR_RETURN(const std::string partial_dir, context.SharedStagingDir());
   progress.set_phase("downloading");
@@ -347,7 +351,8 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   prepared.reused_files = report.reused_files;
   context.Log(absl::StrCat("downloaded ", report.downloaded_files, " files (",
                            report.downloaded_bytes, " bytes), ",
-                           report.reused_files, " already stored"));
+                           report.reused_files, " already stored, in ",
+                           absl::FormatDuration(absl::Now() - chosen_at)));
   return prepared;
 }
 
