@@ -351,40 +351,29 @@ TEST_F(MirrorSyncE2eTest, FlatRepository) {
   EXPECT_THAT(Names("sub"), ElementsAre("gamma_1.0_amd64"));
 }
 
-TEST_F(MirrorSyncE2eTest, IndicesServedWithoutGzipAreReadAsXz) {
+TEST_F(MirrorSyncE2eTest, IndicesFallBackToTheFormsTheServerHas) {
   MirrorArchive archive;
   archive.AddStandardPackages();
   archive.Publish();
-  // The Release lists .gz, the sync's first choice, but the server has not
-  // got it: the next form listed, .xz, is read.
-  archive.SetRules({{.path = "*.gz"}});
-  v1::Mirror mirror = MirrorOf(archive, "xz");
+  v1::Mirror mirror = MirrorOf(archive, "fallback");
   mirror.add_architectures("amd64");
   ASSERT_EQ(Create(mirror).code, absl::StatusCode::kOk);
-  const Result synced = Sync("xz");
-  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
-  EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"), 0);
-}
-
-TEST_F(MirrorSyncE2eTest, IndicesServedOnlyUncompressed) {
-  MirrorArchive archive;
-  archive.AddStandardPackages();
-  archive.Publish();
-  // The Release lists .xz and .gz, but the server has only the plain
-  // indices.
-  archive.SetRules({{.path = "*.xz"}, {.path = "*.gz"}});
-  v1::Mirror mirror = MirrorOf(archive, "plain");
-  mirror.add_architectures("amd64");
-  ASSERT_EQ(Create(mirror).code, absl::StatusCode::kOk);
-  const Result synced = Sync("plain");
-  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
-  EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"), 2);
+  // The Release lists .gz, .xz and plain indices. The server lacks the
+  // .gz, the sync's first choice: the .xz is read; then it lacks both, and
+  // only the plain indices are left.
+  const std::vector<std::vector<ServerRule>> missing = {
+      {{.path = "*.gz"}}, {{.path = "*.gz"}, {.path = "*.xz"}}};
+  const std::vector<int> plain_requests = {0, 2};
+  for (size_t i = 0; i < missing.size(); ++i) {
+    archive.SetRules(missing[i]);
+    const Result synced = Sync("fallback");
+    ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+    EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2 * (i + 1));
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2 * (i + 1));
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"),
+              plain_requests[i]);
+  }
 }
 
 // apt's rule: good when one signature is a good one by a key of the
