@@ -231,7 +231,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   ASSIGN_OR_RETURN(prepared.spool, storage::PackageSpool::Create());
   // With dependencies, every binary package may be chosen until Take, and
   // converting each into a spooled row cost a third of a filtered sync's
-  // time for the few hundred of 63,000 that are kept: the stanzas wait as
+  // CPU for the few hundred of 63,000 that are kept: the stanzas wait as
   // text, and only the chosen are spooled.
   std::unique_ptr<mirror::StanzaSpool> stanzas;
   if (choice.decides_at_take()) {
@@ -245,6 +245,8 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   for (size_t i = 0; i < plan.size(); ++i) {
     const mirror::PlannedIndex& index = plan[i];
     RETURN_IF_ERROR(context.StopRequested());
+    // It runs on the decoder's parsing thread; nothing else touches what it
+    // changes until ReadIndex has returned.
     auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
       ASSIGN_OR_RETURN(const mirror::MirroredPackage package,
                        PackageFromStanza(stanza, index, mirror));
