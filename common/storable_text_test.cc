@@ -19,6 +19,23 @@ TEST(IsStorableTextTest, AcceptsWellFormedUtf8WithoutNul) {
   EXPECT_FALSE(IsStorableText("\xe2\x98"));          // Cut short.
 }
 
+TEST(IsStorableTextTest, FindsABadByteAnywhereInLongText) {
+  // Each position of a word checked at once, and the bytes after it.
+  const std::string ascii(40, 'a');
+  EXPECT_TRUE(IsStorableText(ascii));
+  for (size_t i = 0; i < ascii.size(); ++i) {
+    std::string text = ascii;
+    text[i] = '\0';
+    EXPECT_FALSE(IsStorableText(text)) << i;
+    text[i] = '\xe9';
+    EXPECT_FALSE(IsStorableText(text)) << i;
+    text[i] = '\x7f';
+    EXPECT_TRUE(IsStorableText(text)) << i;
+    text.replace(i, 1, "\xc3\xa9");
+    EXPECT_TRUE(IsStorableText(text)) << i;
+  }
+}
+
 TEST(StorableTextTest, EscapesWhatIsNotStorable) {
   EXPECT_EQ(StorableText("Maintainer: Jérôme ☃ 𝄞"), "Maintainer: Jérôme ☃ 𝄞");
   EXPECT_EQ(StorableText(std::string("a\0b", 3)), "a\\x00b");

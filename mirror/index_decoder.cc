@@ -1,6 +1,6 @@
 // Decompression runs in fixed-size output blocks, so the text in memory at
-// any time is one block plus the stanza being received, however large the
-// index or its compression ratio.
+// any time is a few blocks (those queued for the parsing thread) plus the
+// stanza being received, however large the index or its compression ratio.
 #include "mirror/index_decoder.h"
 
 #include <lzma.h>
@@ -37,6 +37,11 @@ class Decompressor {
 namespace {
 
 using ::debrepo::mirror::internal::Decompressor;
+
+// kQueuedBlocks bounds the decompressed blocks waiting for the parsing
+// thread: enough to ride out the unevenness of both sides, and a megabyte
+// of memory.
+constexpr size_t kQueuedBlocks = 4;
 
 // kXzMemoryLimit bounds xz's decoder: `xz -9` needs 65 MiB, Debian's
 // indices (xz -6) 9 MiB. A header asking for more is hostile.
@@ -219,12 +224,69 @@ IndexDecoder::IndexDecoder(const ReleaseIndexFile& file, std::string name,
           file.size > limits.max_bytes / std::max<int64_t>(limits.max_ratio, 1)
               ? limits.max_bytes
               : std::min(limits.max_bytes, file.size * limits.max_ratio)),
-      decompressor_(std::move(decompressor)) {}
+      decompressor_(std::move(decompressor)),
+      parser_([this] { ParseQueued(); }) {}
 
-IndexDecoder::~IndexDecoder() = default;
+IndexDecoder::~IndexDecoder() { Abandon(); }
+
+void IndexDecoder::Abandon() {
+  {
+    // What is queued is not wanted any more.
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued_.clear();
+  }
+  StopParsing().IgnoreError();
+}
+
+absl::Status IndexDecoder::Queue(absl::string_view text) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] {
+    return queued_.size() < kQueuedBlocks || parsing_ended_;
+  });
+  if (!parse_status_.ok()) return parse_status_;
+  if (parsing_ended_) return absl::InternalError("index parsing has ended");
+  queued_.emplace_back(text);
+  changed_.notify_all();
+  return absl::OkStatus();
+}
+
+void IndexDecoder::ParseQueued() {
+  absl::Status status;
+  while (status.ok()) {
+    std::string block;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [this] { return !queued_.empty(); });
+      block = std::move(queued_.front());
+      queued_.pop_front();
+      changed_.notify_all();
+    }
+    if (block.empty()) break;  // The end.
+    status = FeedText(block);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  parse_status_ = std::move(status);
+  parsing_ended_ = true;
+  queued_.clear();
+  changed_.notify_all();
+}
+
+absl::Status IndexDecoder::StopParsing() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!parsing_ended_) {
+      queued_.emplace_back();  // The end, after what is queued.
+      changed_.notify_all();
+    }
+  }
+  if (parser_.joinable()) parser_.join();
+  return parse_status_;
+}
 
 absl::Status IndexDecoder::Fail(absl::Status status) {
   if (status.ok()) return status;
+  // No callback runs once an error is returned.
+  Abandon();
   if (text_failed_) {
     // From the text side (limits, parsing, the callback): final already.
     status_ = std::move(status);
@@ -250,6 +312,17 @@ absl::Status IndexDecoder::Fail(absl::Status status) {
 absl::Status IndexDecoder::Feed(absl::string_view chunk) {
   if (!status_.ok()) return status_;
   if (finished_) return absl::FailedPreconditionError("index already finished");
+  absl::Status parsed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    parsed = parse_status_;
+  }
+  if (!parsed.ok()) {
+    // The parsing's error (the callback's, say) ends the decoding as soon
+    // as it is known.
+    text_failed_ = true;
+    return Fail(std::move(parsed));
+  }
   compressed_bytes_ += static_cast<int64_t>(chunk.size());
   if (compressed_bytes_ > file_.size) {
     return Fail(absl::FailedPreconditionError(absl::StrCat(
@@ -263,21 +336,23 @@ absl::Status IndexDecoder::Feed(absl::string_view chunk) {
 
 std::function<absl::Status(absl::string_view)> IndexDecoder::TextOutput() {
   return [this](absl::string_view text) {
-    absl::Status status = FeedText(text);
+    decompressed_bytes_ += static_cast<int64_t>(text.size());
+    absl::Status status;
+    if (decompressed_bytes_ > max_decompressed_bytes_) {
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          "index ", name_, " decompresses to more than ",
+          max_decompressed_bytes_, " bytes (at most ", limits_.max_ratio,
+          " times its ", file_.size, " bytes, and at most ", limits_.max_bytes,
+          "): a decompression bomb? check the archive"));
+    } else {
+      status = Queue(text);
+    }
     text_failed_ = !status.ok();
     return status;
   };
 }
 
 absl::Status IndexDecoder::FeedText(absl::string_view text) {
-  decompressed_bytes_ += static_cast<int64_t>(text.size());
-  if (decompressed_bytes_ > max_decompressed_bytes_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "index ", name_, " decompresses to more than ", max_decompressed_bytes_,
-        " bytes (at most ", limits_.max_ratio, " times its ", file_.size,
-        " bytes, and at most ", limits_.max_bytes,
-        "): a decompression bomb? check the archive"));
-  }
   // Find the last blank line among the new lines: everything before it is
   // complete stanzas.
   size_t scan = pending_.size();
@@ -287,7 +362,11 @@ absl::Status IndexDecoder::FeedText(absl::string_view text) {
        newline = pending_.find('\n', newline + 1)) {
     absl::string_view line(pending_.data() + line_start_,
                            newline - line_start_);
-    if (line.find_first_not_of(" \t\r") == absl::string_view::npos) {
+    // Most lines start with a field name: only one starting with blank
+    // space (or empty) needs the whole look.
+    if (line.empty() ||
+        ((line[0] == ' ' || line[0] == '\t' || line[0] == '\r') &&
+         line.find_first_not_of(" \t\r") == absl::string_view::npos)) {
       complete = newline + 1;
     }
     line_start_ = newline + 1;
@@ -336,8 +415,10 @@ absl::Status IndexDecoder::Finish() {
         "); the archive is inconsistent or changing: try again later")));
   }
   RETURN_IF_ERROR(Fail(decompressor_->Finish(TextOutput())));
-  // The last stanza need not end in a blank line.
   text_failed_ = true;
+  RETURN_IF_ERROR(Fail(StopParsing()));
+  // The last stanza need not end in a blank line; the parsing thread has
+  // ended, so its text is this thread's.
   RETURN_IF_ERROR(Fail(ParseStanzas(pending_)));
   pending_.clear();
   return absl::OkStatus();

@@ -5,10 +5,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_matchers.h"
 #include "deb/checksums.h"
 #include "deb/compressed_writer.h"
@@ -230,16 +232,47 @@ TEST(IndexDecoderTest, FailsOnStanzasTooLargeOrUnparsable) {
 
 TEST(IndexDecoderTest, PassesTheCallbacksErrorUnchanged) {
   std::string index = "Package: a\n\nPackage: b\n\nPackage: c\n";
+  std::vector<std::string> seen;
   absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder = IndexDecoder::Create(
-      Listed("Packages", index), "idx", [](const deb::Paragraph& stanza) {
+      Listed("Packages", index), "idx", [&](const deb::Paragraph& stanza) {
+        seen.emplace_back(stanza.GetOrEmpty("Package"));
         return stanza.GetOrEmpty("Package") == "b"
                    ? absl::ResourceExhaustedError("spool full")
                    : absl::OkStatus();
       });
   ASSERT_THAT(decoder, IsOk());
-  EXPECT_EQ((*decoder)->Feed(index),
-            absl::ResourceExhaustedError("spool full"));
+  // The parsing thread may not have reached "b" when Feed returns.
+  const absl::Status fed = (*decoder)->Feed(index);
+  EXPECT_TRUE(fed.ok() || fed == absl::ResourceExhaustedError("spool full"))
+      << fed;
   EXPECT_EQ((*decoder)->Finish(), absl::ResourceExhaustedError("spool full"));
+  EXPECT_THAT(seen, ElementsAre("a", "b"));
+  EXPECT_EQ((*decoder)->Feed("more"),
+            absl::ResourceExhaustedError("spool full"));
+}
+
+// A decoder given up half-way (its download failed, say) stops calling
+// back when it is destroyed.
+TEST(IndexDecoderTest, StopsWhenDestroyedHalfWay) {
+  std::string index;
+  for (int i = 0; i < 20000; ++i)
+    absl::StrAppend(&index, "Package: p", i, "\n\n");
+  std::atomic<int> seen = 0;
+  {
+    absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder =
+        IndexDecoder::Create(Listed("Packages", index), "idx",
+                             [&](const deb::Paragraph&) {
+                               ++seen;
+                               return absl::OkStatus();
+                             });
+    ASSERT_THAT(decoder, IsOk());
+    ASSERT_THAT((*decoder)->Feed(absl::string_view(index).substr(0, 100000)),
+                IsOk());
+  }
+  const int at_destruction = seen.load();
+  EXPECT_LE(at_destruction, 20000);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(seen.load(), at_destruction);
 }
 
 // bookworm main amd64 (about 63,000 stanzas), compressed by debrepo's own

@@ -15,8 +15,14 @@
 namespace debrepo::mirror {
 namespace {
 
-// kCompressions are the index forms a sync can read, best first.
-constexpr absl::string_view kCompressions[] = {".xz", ".gz", ""};
+// kCompressions are the index forms a sync can read, best first. "Best" is
+// the cheapest sync, not the smallest download: zlib inflates bookworm
+// main's 50 MB Packages in 0.23 s of CPU, liblzma in 0.53 s (measured
+// 2026-12-04), which was a third of a filtered sync's time; the .xz saves
+// 2.8 MB (25%) of the 11.7 MB .gz, less than that CPU time costs on links
+// faster than about 10 MB/s. aptly reads .gz before .xz too; apt prefers
+// .xz. Plain text comes last: four times the bytes of either.
+constexpr absl::string_view kCompressions[] = {".gz", ".xz", ""};
 
 bool Contains(const std::vector<std::string>& list, absl::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -60,7 +66,7 @@ absl::Status Require(const PlannedIndex& index) {
   if (!index.candidates.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "the archive's Release lists no ", index.name,
-      " index (neither .xz, .gz nor plain); check the mirror's components "
+      " index (neither .gz, .xz nor plain); check the mirror's components "
       "and architectures"));
 }
 

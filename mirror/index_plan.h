@@ -26,7 +26,8 @@ struct PlannedIndex {
   // binary-all, "" for Sources and in a flat repository).
   std::string component, architecture;
   IndexKind kind = IndexKind::kPackages;
-  // The forms of the index the Release lists, best first: .xz, .gz, plain.
+  // The forms of the index the Release lists, best first: .gz, .xz, plain
+  // (the cheapest sync on fast links; see kCompressions).
   // A sync tries the next when the archive does not have one (apt's
   // fallback: Debian lists the plain Packages but does not serve it).
   std::vector<ReleaseIndexFile> candidates;

@@ -72,8 +72,8 @@ TEST(PlanIndicesTest, PlansInTheDuplicateRulesOrder) {
   EXPECT_THAT(
       Names(*plan),
       ElementsAre(
-          "main|amd64|0|main/binary-amd64/Packages.xz,main/binary-amd64/"
-          "Packages.gz,main/binary-amd64/Packages",
+          "main|amd64|0|main/binary-amd64/Packages.gz,main/binary-amd64/"
+          "Packages.xz,main/binary-amd64/Packages",
           "main|i386|0|main/binary-i386/Packages.gz",
           "main|all|0|main/binary-all/Packages.xz",
           "main|amd64|1|main/debian-installer/binary-amd64/Packages.xz",
@@ -155,10 +155,11 @@ TEST(PlanIndicesTest, PlansDebiansBookworm) {
       PlanIndices(*release, mirror);
   ASSERT_THAT(plan, IsOk());
   ASSERT_EQ(plan->size(), 3);
-  EXPECT_EQ((*plan)[0].candidates[0].path, "main/binary-amd64/Packages.xz");
+  EXPECT_EQ((*plan)[0].candidates[0].path, "main/binary-amd64/Packages.gz");
+  EXPECT_EQ((*plan)[0].candidates[1].path, "main/binary-amd64/Packages.xz");
   EXPECT_EQ((*plan)[0].candidates.size(), 3);
   EXPECT_EQ((*plan)[1].kind, IndexKind::kInstallerPackages);
-  EXPECT_EQ((*plan)[2].candidates[0].path, "main/source/Sources.xz");
+  EXPECT_EQ((*plan)[2].candidates[0].path, "main/source/Sources.gz");
 }
 
 TEST(UrlTest, BuildsDistributionIndexAndFileUrls) {

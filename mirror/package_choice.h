@@ -54,6 +54,11 @@ class PackageChoice {
   // past the choice's `max_stanzas`.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
+  // decides_at_take is whether an Add returning true may still be left out
+  // by Take (dependencies are resolved), rather than always kept: a caller
+  // may then put off the costly part of spooling until Take.
+  bool decides_at_take() const { return with_deps_; }
+
   // duplicates is the number of duplicate stanzas left out so far.
   int64_t duplicates() const { return duplicates_; }
 

@@ -1,13 +1,10 @@
 #include "storage/package_spool.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/temp_file.h"
 #include "storage/query_sql.h"
 
 namespace debrepo::storage {
@@ -84,15 +81,11 @@ std::string PackageRow(const NewPackage& package) {
                       ",\"paths\":", paths, "}");
 }
 
+// kSpoolFile names the spool's file in errors.
+constexpr absl::string_view kSpoolFile = "the package spool file";
+
 absl::Status SpoolError(absl::string_view what) {
-  const int error = errno;
-  return absl::ErrnoToStatus(
-      error, absl::StrCat("cannot ", what, " the package spool file (",
-                          error == ENOSPC || error == EDQUOT
-                              ? "free space in $TMPDIR, or point TMPDIR at a "
-                                "larger disk"
-                              : "point TMPDIR at a writable directory",
-                          ")"));
+  return TempFileError(what, kSpoolFile);
 }
 
 }  // namespace
@@ -110,24 +103,9 @@ v1::PackageFile PackageFileOf(absl::string_view name,
 }
 
 absl::StatusOr<std::unique_ptr<PackageSpool>> PackageSpool::Create() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::string directory =
-      tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-  int fd = open(directory.c_str(), O_TMPFILE | O_RDWR, 0600);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-    // A file system without O_TMPFILE (some NFS and overlay mounts): a
-    // named file, unlinked at once.
-    std::string path = directory + "/debrepo-spool-XXXXXX";
-    fd = mkstemp(path.data());
-    if (fd >= 0) unlink(path.c_str());
-  }
-  if (fd < 0) return SpoolError(absl::StrCat("create in ", directory));
-  std::FILE* file = fdopen(fd, "w+");
-  if (file == nullptr) {
-    close(fd);
-    return SpoolError("open");
-  }
-  return std::unique_ptr<PackageSpool>(new PackageSpool(file));
+  absl::StatusOr<std::FILE*> file = OpenUnlinkedTempFile(kSpoolFile);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<PackageSpool>(new PackageSpool(*file));
 }
 
 PackageSpool::~PackageSpool() { std::fclose(file_); }

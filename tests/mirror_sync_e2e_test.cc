@@ -206,9 +206,10 @@ TEST_F(MirrorSyncE2eTest, FullSyncOfEveryComponentAndArchitecture) {
   EXPECT_FALSE(mirror.release_date().empty());
   EXPECT_GT(mirror.last_sync_time().seconds(), 0);
 
-  // The best form of each index, and every file checked into the store.
-  EXPECT_EQ(archive.CountRequests("*/Packages.xz"), 4);
-  EXPECT_EQ(archive.CountRequests("*/Packages.gz"), 0);
+  // The best form of each index (.gz: the cheapest to decompress), and
+  // every file checked into the store.
+  EXPECT_EQ(archive.CountRequests("*/Packages.gz"), 4);
+  EXPECT_EQ(archive.CountRequests("*/Packages.xz"), 0);
   EXPECT_EQ(archive.CountRequests("*/pool/*"), 7);
   absl::StatusOr<std::unique_ptr<blobstore::FsBlobStore>> blobs =
       blobstore::FsBlobStore::Open(stack_.blob_dir());
@@ -350,22 +351,29 @@ TEST_F(MirrorSyncE2eTest, FlatRepository) {
   EXPECT_THAT(Names("sub"), ElementsAre("gamma_1.0_amd64"));
 }
 
-TEST_F(MirrorSyncE2eTest, IndicesServedOnlyUncompressed) {
+TEST_F(MirrorSyncE2eTest, IndicesFallBackToTheFormsTheServerHas) {
   MirrorArchive archive;
   archive.AddStandardPackages();
   archive.Publish();
-  // The Release lists .xz and .gz, but the server has only the plain
-  // indices.
-  archive.SetRules({{.path = "*.xz"}, {.path = "*.gz"}});
-  v1::Mirror mirror = MirrorOf(archive, "plain");
+  v1::Mirror mirror = MirrorOf(archive, "fallback");
   mirror.add_architectures("amd64");
   ASSERT_EQ(Create(mirror).code, absl::StatusCode::kOk);
-  const Result synced = Sync("plain");
-  ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
-  EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2);
-  EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"), 2);
+  // The Release lists .gz, .xz and plain indices. The server lacks the
+  // .gz, the sync's first choice: the .xz is read; then it lacks both, and
+  // only the plain indices are left.
+  const std::vector<std::vector<ServerRule>> missing = {
+      {{.path = "*.gz"}}, {{.path = "*.gz"}, {.path = "*.xz"}}};
+  const std::vector<int> plain_requests = {0, 2};
+  for (size_t i = 0; i < missing.size(); ++i) {
+    archive.SetRules(missing[i]);
+    const Result synced = Sync("fallback");
+    ASSERT_EQ(synced.code, absl::StatusCode::kOk) << synced.message;
+    EXPECT_EQ(synced.job.result().sync_mirror().package_count(), 5);
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.gz"), 2 * (i + 1));
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages.xz"), 2 * (i + 1));
+    EXPECT_EQ(archive.CountRequests("*/binary-amd64/Packages"),
+              plain_requests[i]);
+  }
 }
 
 // apt's rule: good when one signature is a good one by a key of the
@@ -446,13 +454,13 @@ TEST_F(MirrorSyncE2eTest, IndexWhoseHashDoesNotMatch) {
   // Another valid index in place of the one the Release lists.
   const std::string path = archive.dist_dir() + "/main/binary-amd64/Packages";
   deb::testing::WriteFile(path, deb::testing::ReadFile(path) + "\n");
-  std::filesystem::remove(path + ".xz");
-  ASSERT_EQ(RunQuietly("xz -k " + path), 0);
+  std::filesystem::remove(path + ".gz");
+  ASSERT_EQ(RunQuietly("gzip -k -n " + path), 0);
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
                          "main/binary-amd64/Packages");
   // Corrupt bytes on the wire.
   archive.Publish();
-  archive.SetRules({{.path = "*/main/binary-amd64/Packages.xz",
+  archive.SetRules({{.path = "*/main/binary-amd64/Packages.gz",
                      .action = ServerRule::Action::kCorrupt,
                      .after_bytes = 40}});
   ExpectFailsKeepingList(absl::StatusCode::kFailedPrecondition,
@@ -546,11 +554,11 @@ TEST_F(MirrorSyncE2eTest, ServerStallingMidBody) {
   ExpectFailsKeepingList(absl::StatusCode::kDeadlineExceeded,
                          "newcomer_1.0_amd64", absl::Seconds(30));
   // An index stalling.
-  archive.SetRules({{.path = "*/main/binary-amd64/Packages.xz",
+  archive.SetRules({{.path = "*/main/binary-amd64/Packages.gz",
                      .action = ServerRule::Action::kStall,
                      .after_bytes = 10}});
   ExpectFailsKeepingList(absl::StatusCode::kDeadlineExceeded,
-                         "main/binary-amd64/Packages.xz", absl::Seconds(30));
+                         "main/binary-amd64/Packages.gz", absl::Seconds(30));
 }
 
 TEST_F(MirrorSyncE2eTest, RedirectsToAnotherScheme) {

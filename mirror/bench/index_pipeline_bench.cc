@@ -1,12 +1,13 @@
 // The metadata half of a mirror sync over the machine's real Packages index
 // (bookworm main amd64 on Debian 12, about 63,000 stanzas), as the sync job
-// runs it: the index compressed with xz is read from disk in 64 KiB chunks
+// runs it: the index compressed with gzip is read from disk in 64 KiB chunks
 // into an IndexDecoder, each stanza becomes a MirroredPackage, goes through
-// a PackageChoice and into a PackageSpool, then the choice is taken. Prints
+// a PackageChoice and into a PackageSpool (with dependencies: into a
+// StanzaSpool, and the chosen into the PackageSpool after Take). Prints
 // the time and the peak resident memory of each run (measured from a reset
 // of the peak after the index was prepared), and the peak before Take. Build
-// with -c opt. An argument names an xz-compressed Packages index to read
-// instead (compressing the machine's takes a minute).
+// with -c opt. An argument names a gzip- or (ending in .xz) xz-compressed
+// Packages index to read instead.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "deb/checksums.h"
 #include "deb/compressed_writer.h"
@@ -25,6 +28,7 @@
 #include "mirror/index_decoder.h"
 #include "mirror/index_package.h"
 #include "mirror/package_choice.h"
+#include "mirror/stanza_spool.h"
 #include "storage/package_spool.h"
 #include "tests/bench/peak_memory.h"
 
@@ -60,6 +64,15 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
       storage::PackageSpool::Create();
   if (!spool.ok()) return spool.status();
   PackageChoice choice(filter, with_deps, {"amd64"});
+  // As the sync job: with dependencies, stanzas wait as text until Take.
+  std::unique_ptr<StanzaSpool> stanzas;
+  std::vector<StanzaSpool::Location> waiting;
+  if (choice.decides_at_take()) {
+    absl::StatusOr<std::unique_ptr<StanzaSpool>> created =
+        StanzaSpool::Create();
+    if (!created.ok()) return created.status();
+    stanzas = *std::move(created);
+  }
   absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder = IndexDecoder::Create(
       listed, listed.path, [&](const deb::Paragraph& stanza) -> absl::Status {
         ++run.stanzas;
@@ -70,7 +83,11 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
         if (!spool_it.ok()) return spool_it.status();
         if (!*spool_it) return absl::OkStatus();
         ++run.spooled;
-        return (*spool)->Append(package->package);
+        if (stanzas == nullptr) return (*spool)->Append(package->package);
+        absl::StatusOr<StanzaSpool::Location> at = stanzas->Append(stanza);
+        if (!at.ok()) return at.status();
+        waiting.push_back(*at);
+        return absl::OkStatus();
       });
   if (!decoder.ok()) return decoder.status();
   std::ifstream in(path, std::ios::binary);
@@ -88,6 +105,18 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
   absl::StatusOr<std::vector<bool>> take = choice.Take();
   if (!take.ok()) return take.status();
   run.taken = std::count(take->begin(), take->end(), true);
+  for (size_t i = 0; stanzas != nullptr && i < waiting.size(); ++i) {
+    if (!(*take)[i]) continue;
+    absl::StatusOr<deb::Paragraph> stanza = stanzas->Read(waiting[i]);
+    if (!stanza.ok()) return stanza.status();
+    absl::StatusOr<MirroredPackage> package =
+        PackageFromPackagesStanza(*stanza, IndexKind::kPackages);
+    if (!package.ok()) return package.status();
+    if (absl::Status appended = (*spool)->Append(package->package);
+        !appended.ok()) {
+      return appended;
+    }
+  }
   run.duplicates = choice.duplicates();
   run.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -97,8 +126,9 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
   return run;
 }
 
-// PrepareIndex writes the machine's Packages index compressed with xz into
-// `dir` and returns how a Release would list it.
+// PrepareIndex writes the machine's Packages index compressed with gzip
+// (the form a sync reads first) into `dir` and returns how a Release would
+// list it.
 absl::StatusOr<ReleaseIndexFile> PrepareIndex(const std::string& dir) {
   absl::StatusOr<std::string> apt_list = deb::testing::FindAptPackagesIndex();
   if (!apt_list.ok()) return apt_list.status();
@@ -107,15 +137,15 @@ absl::StatusOr<ReleaseIndexFile> PrepareIndex(const std::string& dir) {
   if (!text.ok()) return text.status();
   absl::PrintF("Index: %s (%.1f MB uncompressed)\n", *apt_list,
                text->size() / 1e6);
-  auto writer =
-      deb::CompressedWriter::Create(dir + "/Packages", {deb::Compression::kXz});
+  auto writer = deb::CompressedWriter::Create(dir + "/Packages",
+                                              {deb::Compression::kGzip});
   if (!writer.ok()) return writer.status();
   if (absl::Status written = (*writer)->Write(*text); !written.ok()) {
     return written;
   }
   absl::StatusOr<std::vector<deb::WrittenFile>> written = (*writer)->Finish();
   if (!written.ok()) return written.status();
-  return ReleaseIndexFile{"main/binary-amd64/Packages.xz",
+  return ReleaseIndexFile{"main/binary-amd64/Packages.gz",
                           static_cast<int64_t>((*written)[0].checksums.size),
                           (*written)[0].checksums.sha256};
 }
@@ -123,15 +153,17 @@ absl::StatusOr<ReleaseIndexFile> PrepareIndex(const std::string& dir) {
 int Main(int argc, char** argv) {
   char dir_template[] = "/tmp/debrepo-mirror-bench-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
-  std::string path = dir + "/Packages.xz";
+  std::string path = dir + "/Packages.gz";
   absl::StatusOr<ReleaseIndexFile> listed;
   if (argc > 1) {
     path = argv[1];
     absl::StatusOr<deb::Checksums> checksums = deb::ChecksumFile(path);
     if (checksums.ok()) {
-      listed = ReleaseIndexFile{"main/binary-amd64/Packages.xz",
-                                static_cast<int64_t>(checksums->size),
-                                checksums->sha256};
+      // Decompressed by its extension, as the sync does.
+      listed = ReleaseIndexFile{
+          absl::StrCat("main/binary-amd64/Packages",
+                       absl::EndsWith(path, ".xz") ? ".xz" : ".gz"),
+          static_cast<int64_t>(checksums->size), checksums->sha256};
     } else {
       listed = checksums.status();
     }
@@ -142,7 +174,7 @@ int Main(int argc, char** argv) {
     absl::FPrintF(stderr, "%s\n", listed.status().ToString());
     return 1;
   }
-  absl::PrintF("As xz: %.1f MB\n\n", listed->size / 1e6);
+  absl::PrintF("As %s: %.1f MB\n\n", listed->path, listed->size / 1e6);
 
   deb::Query six = *deb::Query::Parse(
       "nginx | curl | openssh-server | postgresql-15 | python3 | git");

@@ -89,6 +89,32 @@ std::vector<std::string> CreateArgs(const BenchArchive& archive,
   return args;
 }
 
+// PrintJobLog writes the log of the one job of `kind` in `stack` to
+// stderr: the sync's log says how long each of its phases took.
+void PrintJobLog(Stack& stack, absl::string_view kind) {
+  v1::ListJobsRequest request;
+  request.set_kind(std::string(kind));
+  v1::ListJobsResponse listed;
+  if (!stack.jobs(0)
+           .ListJobs(Deadline(absl::Seconds(30)).get(), request, &listed)
+           .ok() ||
+      listed.jobs_size() != 1) {
+    return;
+  }
+  v1::GetJobRequest get;
+  get.set_id(listed.jobs(0).id());
+  v1::Job job;
+  if (!stack.jobs(0)
+           .GetJob(Deadline(absl::Seconds(30)).get(), get, &job)
+           .ok()) {
+    return;
+  }
+  for (const std::string& line : job.log()) {
+    std::fprintf(stderr, "  %s job: %s\n", std::string(kind).c_str(),
+                 line.c_str());
+  }
+}
+
 // Mirrors the archive at `url` with debrepo's CLI into a new stack whose
 // blob store is under `scratch`; `create` and `sync_job` get the
 // creation's time and the sync job's own.
@@ -122,6 +148,7 @@ Measured MirrorWithDebrepo(const BenchArchive& archive, const std::string& url,
     absl::StatusOr<TimedRun> shown = run({"mirror", "show", kMirror});
     measured.count = shown.ok() ? PackageCount(shown->output) : -1;
     sync_job = JobTime(stack, "mirror.sync");
+    PrintJobLog(stack, "mirror.sync");
   }
   std::error_code ignored;
   std::filesystem::remove_all(blob_dir, ignored);
