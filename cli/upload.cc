@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
@@ -33,6 +35,12 @@ namespace v1 = ::debrepo::v1;
 
 // The size of the pieces a file is read and sent in.
 constexpr size_t kChunkSize = 1 << 20;
+
+// How many files HashFiles reads at once. A directory of many small
+// packages costs an open, a read and a close per file more than it costs
+// hashing: several at once keep both cores and the disk queue busy (63,440
+// files: 4.6 s alone, see docs/benchmarks.md).
+constexpr size_t kHashThreads = 8;
 
 absl::Status ReadError(absl::string_view path, int error_number) {
   return absl::ErrnoToStatus(error_number, absl::StrCat("cannot read ", path));
@@ -181,15 +189,31 @@ absl::StatusOr<LocalFile> HashFile(const std::string& path) {
 
 absl::StatusOr<std::vector<LocalFile>> HashFiles(
     absl::Span<const std::string> paths) {
+  // Every file below the first that fails is hashed, so that the error is
+  // that file's whatever the threads' timing; files past it are skipped.
+  std::vector<absl::StatusOr<LocalFile>> hashed(paths.size());
+  std::atomic<size_t> first_failed{paths.size()};
+  ParallelFor(paths.size(), kHashThreads, [&](size_t i) {
+    if (i > first_failed.load()) return;
+    hashed[i] = HashFile(paths[i]);
+    if (hashed[i].ok()) return;
+    size_t lowest = first_failed.load();
+    while (i < lowest && !first_failed.compare_exchange_weak(lowest, i)) {
+    }
+  });
+
   std::vector<LocalFile> files;
+  files.reserve(paths.size());
   absl::flat_hash_map<std::string, std::string> by_stored_name;
-  for (const std::string& path : paths) {
-    ASSIGN_OR_RETURN(LocalFile file, HashFile(path));
-    auto [it, inserted] = by_stored_name.emplace(file.stored_name, path);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    // Skipped (default, not OK) entries only follow the first failure.
+    RETURN_IF_ERROR(hashed[i].status());
+    LocalFile& file = *hashed[i];
+    auto [it, inserted] = by_stored_name.emplace(file.stored_name, paths[i]);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrCat(
           "two files would be stored as ", it->first, ": ", it->second, " and ",
-          path, "; send them in separate commands"));
+          paths[i], "; send them in separate commands"));
     }
     files.push_back(std::move(file));
   }

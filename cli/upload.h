@@ -32,8 +32,9 @@ struct LocalFile {
 // unreadable file is "cannot read PATH: <reason>".
 absl::StatusOr<LocalFile> HashFile(const std::string& path);
 
-// HashFiles hashes every file of `paths` (see HashFile), so that a missing
-// or unreadable one stops the command before anything is sent. Two files
+// HashFiles hashes every file of `paths` (see HashFile), several at once,
+// so that a missing or unreadable one stops the command before anything is
+// sent (the error names the first such path in `paths`' order). Two files
 // with the same stored name, which would share a name in the upload
 // directory, are an error.
 absl::StatusOr<std::vector<LocalFile>> HashFiles(

@@ -1,7 +1,11 @@
 #include "cli/upload.h"
 
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jobs/job_spec.h"
@@ -10,6 +14,63 @@ namespace debrepo::cli {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// WriteTestFile writes `contents` to a new file named `name` in the test's
+// temporary directory and returns its path.
+std::string WriteTestFile(const std::string& name,
+                          const std::string& contents) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path, std::ios::binary) << contents;
+  return path;
+}
+
+TEST(HashFilesTest, HashesEveryFileInOrder) {
+  std::vector<std::string> paths;
+  for (int i = 0; i < 300; ++i) {
+    paths.push_back(WriteTestFile(absl::StrCat("ordered-", i, ".deb"),
+                                  absl::StrCat("contents ", i)));
+  }
+  const absl::StatusOr<std::vector<LocalFile>> files = HashFiles(paths);
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const absl::StatusOr<LocalFile> alone = HashFile(paths[i]);
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    EXPECT_EQ((*files)[i].path, paths[i]);
+    EXPECT_EQ((*files)[i].stored_name, absl::StrCat("ordered-", i, ".deb"));
+    EXPECT_EQ((*files)[i].size, alone->size);
+    EXPECT_EQ((*files)[i].sha256, alone->sha256);
+  }
+  // printf 'contents 0' | sha256sum
+  EXPECT_EQ((*files)[0].sha256,
+            "1f4fe5127dfec7ccffd5ee098586041663ca74980bf8eeab18ea7719b7ee3d1d");
+  EXPECT_EQ((*files)[0].size, 10);
+}
+
+TEST(HashFilesTest, NamesTheFirstUnreadableFile) {
+  std::vector<std::string> paths;
+  for (int i = 0; i < 300; ++i) {
+    paths.push_back(WriteTestFile(absl::StrCat("missing-", i, ".deb"), "x"));
+  }
+  // Many missing files after the first: whichever thread fails first, the
+  // error is the first one's in the list.
+  for (int i = 120; i < 300; i += 7) std::remove(paths[i].c_str());
+  const absl::StatusOr<std::vector<LocalFile>> files = HashFiles(paths);
+  EXPECT_TRUE(absl::IsNotFound(files.status())) << files.status();
+  EXPECT_THAT(files.status().message(),
+              HasSubstr(absl::StrCat("cannot read ", paths[120])));
+}
+
+TEST(HashFilesTest, TwoFilesWithOneStoredNameAreAnError) {
+  const std::string first = WriteTestFile("same name.deb", "a");
+  const std::string second = WriteTestFile("same_name.deb", "b");
+  const absl::StatusOr<std::vector<LocalFile>> files =
+      HashFiles({first, second});
+  EXPECT_TRUE(absl::IsInvalidArgument(files.status())) << files.status();
+  EXPECT_THAT(files.status().message(),
+              HasSubstr("two files would be stored as same_name.deb"));
+}
 
 // BatchSizes returns how many files each upload of UploadBatches carries
 // for files of these sizes.
