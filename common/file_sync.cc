@@ -9,27 +9,26 @@
 
 namespace debrepo {
 
-int SyncFilesystem(const std::string& path) {
+namespace {
+
+// SyncOpened opens `path` read-only and calls `sync` (fsync or syncfs) on
+// it, keeping the call's errno.
+int SyncOpened(const std::string& path, int (*sync)(int)) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
-  const int result = syncfs(fd);
-  // close() may set errno of its own: keep syncfs's.
+  const int result = sync(fd);
+  // close() may set errno of its own: keep the sync's.
   const int sync_errno = errno;
   close(fd);
   errno = sync_errno;
   return result == 0 ? 0 : -1;
 }
 
-int SyncPath(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  const int result = fsync(fd);
-  // close() may set errno of its own: keep fsync's.
-  const int sync_errno = errno;
-  close(fd);
-  errno = sync_errno;
-  return result == 0 ? 0 : -1;
-}
+}  // namespace
+
+int SyncFilesystem(const std::string& path) { return SyncOpened(path, syncfs); }
+
+int SyncPath(const std::string& path) { return SyncOpened(path, fsync); }
 
 int SyncTree(const std::string& directory) {
   std::error_code error;
