@@ -32,7 +32,8 @@ int SyncPath(const std::string& path) { return SyncOpened(path, fsync); }
 
 int SyncTree(const std::string& directory) {
   std::error_code error;
-  for (auto it = std::filesystem::recursive_directory_iterator(directory, error);
+  for (auto it =
+           std::filesystem::recursive_directory_iterator(directory, error);
        !error && it != std::filesystem::recursive_directory_iterator();
        it.increment(error)) {
     const std::filesystem::file_status status = it->symlink_status(error);

@@ -329,8 +329,8 @@ TEST(ReleaseTest, RejectsInjectedFields) {
   EXPECT_THAT(PackagesStanza(control, "pool/a.deb\n\nPackage: evil", sums),
               StatusIs(kInvalid));
   std::string appended;
-  EXPECT_THAT(AppendPackagesStanza(control, "pool/a.deb\n\nPackage: evil",
-                                   sums, &appended),
+  EXPECT_THAT(AppendPackagesStanza(control, "pool/a.deb\n\nPackage: evil", sums,
+                                   &appended),
               StatusIs(kInvalid));
   EXPECT_EQ(appended, "");
 }
@@ -357,18 +357,19 @@ TEST(PackagesStanzaTest, AppendsFieldsInAptsOrder) {
       "Description: d\n more\nArchitecture: all\nX-Other:\n z\n");
   Checksums checksums{10, std::string(32, 'a'), "", std::string(64, 'b'), ""};
   std::string appended;
-  ASSERT_THAT(AppendPackagesStanza(control, "pool/ab_1_all.deb", checksums,
-                                   &appended),
-              IsOk());
+  ASSERT_THAT(
+      AppendPackagesStanza(control, "pool/ab_1_all.deb", checksums, &appended),
+      IsOk());
   EXPECT_EQ(appended, absl::StrCat("Package: ab\nArchitecture: all\n"
                                    "Version: 1\nFilename: pool/ab_1_all.deb\n"
                                    "Size: 10\nMD5sum: ",
-                                   std::string(32, 'a'), "\nSHA256: ",
-                                   std::string(64, 'b'),
+                                   std::string(32, 'a'),
+                                   "\nSHA256: ", std::string(64, 'b'),
                                    "\nDescription: d\n more\nX-Custom: y\n"
                                    "X-Other:\n z\n"));
-  EXPECT_EQ(appended, PackagesStanza(control, "pool/ab_1_all.deb", checksums)
-                          ->ToString());
+  EXPECT_EQ(
+      appended,
+      PackagesStanza(control, "pool/ab_1_all.deb", checksums)->ToString());
 }
 
 }  // namespace

@@ -605,14 +605,14 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     auto seconds = [](absl::Duration duration) {
       return absl::StrFormat("%.2f s", absl::ToDoubleSeconds(duration));
     };
-    context.Log(absl::StrCat(
-        "wrote the indices of ", count, " packages in ",
-        seconds(synced - start), " (packages read and listed in ",
-        seconds(packages_listed - start), ", Contents in ",
-        seconds(contents_listed - packages_listed),
-        ", compression finished and signed in ",
-        seconds(finished - contents_listed), ", synced in ",
-        seconds(synced - finished), ")"));
+    context.Log(absl::StrCat("wrote the indices of ", count, " packages in ",
+                             seconds(synced - start),
+                             " (packages read and listed in ",
+                             seconds(packages_listed - start), ", Contents in ",
+                             seconds(contents_listed - packages_listed),
+                             ", compression finished and signed in ",
+                             seconds(finished - contents_listed),
+                             ", synced in ", seconds(synced - finished), ")"));
     return absl::OkStatus();
   }();
   if (!written.ok()) fs::remove_all(paths.attempt_staging, error);
