@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -21,6 +22,26 @@ TEST(SyncFilesystemTest, SyncsTheFileSystemOfAFileOrDirectory) {
 TEST(SyncFilesystemTest, AMissingPathFailsWithItsErrno) {
   errno = 0;
   EXPECT_EQ(SyncFilesystem(::testing::TempDir() + "/missing"), -1);
+  EXPECT_EQ(errno, ENOENT);
+}
+
+TEST(SyncTreeTest, SyncsEveryFileAndDirectoryOfATree) {
+  const std::string tree = ::testing::TempDir() + "/tree";
+  std::filesystem::create_directories(tree + "/a/b");
+  std::ofstream(tree + "/a/b/file") << "bytes";
+  std::ofstream(tree + "/top") << "bytes";
+  std::filesystem::create_hard_link(tree + "/top", tree + "/a/link");
+  std::filesystem::create_symlink("/nonexistent", tree + "/a/dangling");
+  EXPECT_EQ(SyncTree(tree), 0);
+  EXPECT_EQ(SyncPath(tree + "/a/b/file"), 0);
+}
+
+TEST(SyncTreeTest, AMissingTreeFailsWithItsErrno) {
+  errno = 0;
+  EXPECT_EQ(SyncTree(::testing::TempDir() + "/missing-tree"), -1);
+  EXPECT_EQ(errno, ENOENT);
+  errno = 0;
+  EXPECT_EQ(SyncPath(::testing::TempDir() + "/missing-file"), -1);
   EXPECT_EQ(errno, ENOENT);
 }
 

@@ -32,6 +32,14 @@ absl::StatusOr<Paragraph> PackagesStanza(const Paragraph& control,
                                          absl::string_view filename,
                                          const Checksums& checksums);
 
+// AppendPackagesStanza appends PackagesStanza(control, filename,
+// checksums) to `out` as Paragraph::AppendTo writes it (no blank line
+// after it), without building the Paragraph: what a publish does for
+// every package. Errors as PackagesStanza's, `out` then unchanged.
+absl::Status AppendPackagesStanza(const Paragraph& control,
+                                  absl::string_view filename,
+                                  const Checksums& checksums, std::string* out);
+
 // SourcesStanza returns the Sources index entry for the source package
 // described by `dsc`, whose .dsc file is `dsc_name` with `dsc_checksums`,
 // all files living in `directory`: Source becomes Package, Directory is

@@ -114,6 +114,11 @@ TEST_F(IndexWriterTest, PackagesStanzasMatchAptFtparchive) {
     Paragraph ours = *PackagesStanza(file->control, filename, file->checksums);
     ASSERT_TRUE(by_filename.contains(filename)) << filename;
     EXPECT_EQ(ours.ToString(), by_filename[filename].ToString());
+    std::string appended = "before\n";
+    ASSERT_THAT(AppendPackagesStanza(file->control, filename, file->checksums,
+                                     &appended),
+                IsOk());
+    EXPECT_EQ(appended, "before\n" + by_filename[filename].ToString());
   }
 }
 
@@ -323,6 +328,11 @@ TEST(ReleaseTest, RejectsInjectedFields) {
   Paragraph control = *ParseParagraph("Package: ab\nVersion: 1\n");
   EXPECT_THAT(PackagesStanza(control, "pool/a.deb\n\nPackage: evil", sums),
               StatusIs(kInvalid));
+  std::string appended;
+  EXPECT_THAT(AppendPackagesStanza(control, "pool/a.deb\n\nPackage: evil", sums,
+                                   &appended),
+              StatusIs(kInvalid));
+  EXPECT_EQ(appended, "");
 }
 
 // A package mirrored from Debian has no SHA-1 (nor SHA-512) to publish.
@@ -337,6 +347,29 @@ TEST(PackagesStanzaTest, LeavesOutDigestsItDoesNotHave) {
   EXPECT_EQ(stanza->GetOrEmpty("SHA256"), std::string(64, 'b'));
   EXPECT_FALSE(stanza->Has("SHA1"));
   EXPECT_FALSE(stanza->Has("SHA512"));
+}
+
+// Fields replaced whatever their case, apt's order first, unknown fields
+// after it in their own order, multi-line values kept.
+TEST(PackagesStanzaTest, AppendsFieldsInAptsOrder) {
+  Paragraph control = *ParseParagraph(
+      "Package: ab\nX-Custom: y\nVersion: 1\nsha1: stale\nFILENAME: old\n"
+      "Description: d\n more\nArchitecture: all\nX-Other:\n z\n");
+  Checksums checksums{10, std::string(32, 'a'), "", std::string(64, 'b'), ""};
+  std::string appended;
+  ASSERT_THAT(
+      AppendPackagesStanza(control, "pool/ab_1_all.deb", checksums, &appended),
+      IsOk());
+  EXPECT_EQ(appended, absl::StrCat("Package: ab\nArchitecture: all\n"
+                                   "Version: 1\nFilename: pool/ab_1_all.deb\n"
+                                   "Size: 10\nMD5sum: ",
+                                   std::string(32, 'a'),
+                                   "\nSHA256: ", std::string(64, 'b'),
+                                   "\nDescription: d\n more\nX-Custom: y\n"
+                                   "X-Other:\n z\n"));
+  EXPECT_EQ(
+      appended,
+      PackagesStanza(control, "pool/ab_1_all.deb", checksums)->ToString());
 }
 
 }  // namespace

@@ -205,15 +205,14 @@ class TreeWriter : public DistributionWriter {
     absl::StatusOr<deb::Paragraph> control =
         deb::ParseParagraph(package.stanza);
     if (!control.ok()) return StanzaError(package, control.status());
-    ASSIGN_OR_RETURN(
-        deb::Paragraph stanza,
-        deb::PackagesStanza(*control,
-                            absl::StrCat(directory, "/", package.files[0].name),
-                            package.files[0].checksums));
+    // Formatted once, though an "all" package goes into every index.
+    std::string text;
+    RETURN_IF_ERROR(deb::AppendPackagesStanza(
+        *control, absl::StrCat(directory, "/", package.files[0].name),
+        package.files[0].checksums, &text));
+    text.push_back('\n');
     absl::string_view installer =
         package.kind == PackageKind::kUdeb ? "/debian-installer" : "";
-    // Formatted once, though an "all" package goes into every index.
-    std::string text = StanzaText(stanza);
     for (const std::string& arch : binary_architectures_) {
       if (package.architecture != kAll && package.architecture != arch) {
         continue;

@@ -423,8 +423,7 @@ absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
 
 absl::Status ForEachSourcePackage(
     Transaction& tx, const v1::PublishedComponent& source, int batch_size,
-    const std::function<absl::Status(const std::vector<PublishedPackage>&)>&
-        fn) {
+    const std::function<absl::Status(std::vector<PublishedPackage>&)>& fn) {
   ASSIGN_OR_RETURN(const SourceSql sql, SqlOfSource(source));
   // One pass through a server-side cursor: the source's ids are read once
   // and each package row once, `batch_size` rows held at a time (pages by

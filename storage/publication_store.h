@@ -132,12 +132,12 @@ struct PublishedPackage {
 
 // ForEachSourcePackage calls `fn` with the packages of `source` (in no
 // particular order), `batch_size` at a time, so that memory stays bounded
-// however many there are. Stops at the first error `fn` returns. One call
+// however many there are; `fn` may move the packages out of the batch
+// (say, to another thread). Stops at the first error `fn` returns. One call
 // at a time per transaction (it reads through a named cursor).
 absl::Status ForEachSourcePackage(
     Transaction& tx, const v1::PublishedComponent& source, int batch_size,
-    const std::function<absl::Status(const std::vector<PublishedPackage>&)>&
-        fn);
+    const std::function<absl::Status(std::vector<PublishedPackage>&)>& fn);
 
 // PoolFile is one file the publications of a storage's prefix list.
 struct PoolFile {
