@@ -250,39 +250,34 @@ absl::Status KeepLastModifiedIncreasing(const fs::path& live,
   return absl::OkStatus();
 }
 
-// Deletes the regular files under `prefix_dir`/pool whose path relative
-// to `prefix_dir` is not in `keep`, then the directories left empty.
-absl::Status PrunePool(const fs::path& prefix_dir,
-                       const std::set<std::string>& keep, JobContext& context) {
+// Deletes the files at `paths` (relative to `prefix_dir`, in its pool),
+// then the directories of the pool they leave empty.
+absl::Status RemoveFromPool(const fs::path& prefix_dir,
+                            const std::vector<std::string>& paths,
+                            JobContext& context) {
   const fs::path pool = prefix_dir / "pool";
-  std::error_code error;
-  if (!fs::exists(pool, error)) return absl::OkStatus();
-  std::vector<fs::path> directories;
+  std::set<fs::path> directories;
   int64_t removed = 0;
-  for (auto it = fs::recursive_directory_iterator(pool, error);
-       !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    if (it->is_directory()) {
-      directories.push_back(it->path());
-      continue;
+  for (const std::string& path : paths) {
+    const fs::path file = prefix_dir / path;
+    if (unlink(file.c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {  // gone already in a replay
+      return ErrnoError("cannot remove", file);
     }
-    if (keep.count(it->path().lexically_relative(prefix_dir).string()) > 0) {
-      continue;
+    for (fs::path directory = file.parent_path();
+         directory != pool && directories.insert(directory).second;
+         directory = directory.parent_path()) {
     }
-    if (!fs::remove(it->path(), error) && error) {
-      return FileError("cannot remove", it->path(), error);
-    }
-    ++removed;
   }
-  if (error) return FileError("cannot read", pool, error);
-  // Deepest first, so that a parent is empty once its children are gone.
-  std::sort(directories.begin(), directories.end(),
+  // Deepest first, so that a parent is empty once its children are gone;
+  // a directory that is not empty stays.
+  std::vector<fs::path> deepest_first(directories.begin(), directories.end());
+  std::sort(deepest_first.begin(), deepest_first.end(),
             [](const fs::path& a, const fs::path& b) {
               return a.string().size() > b.string().size();
             });
-  for (const fs::path& directory : directories) {
-    if (fs::is_empty(directory, error)) fs::remove(directory, error);
-  }
+  for (const fs::path& directory : deepest_first) rmdir(directory.c_str());
   if (removed > 0) {
     context.Log(
         absl::StrCat("removed ", removed, " pool files no publication lists"));
@@ -328,9 +323,10 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
   v1::JobResult result;
   ASSIGN_OR_RETURN(*result.mutable_publication(),
                    storage::SavePublication(tx, staged, context.job_id()));
-  ASSIGN_OR_RETURN(
-      const std::vector<std::string> conflicts,
-      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix()));
+  ASSIGN_OR_RETURN(const std::vector<std::string> conflicts,
+                   storage::ConflictingPoolFiles(tx, staged.storage(),
+                                                 staged.prefix(),
+                                                 context.job_id()));
   if (!conflicts.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the pool of prefix ", staged.prefix(), " on ", staged.storage(),
@@ -496,23 +492,27 @@ absl::Status PublicationTrees::WithPool(
     const std::function<absl::Status()>& switch_tree) const {
   const fs::path prefix_dir(prefix_directory);
   return storage::WithPoolLock(
-      db_, ref.storage(), ref.prefix(),
-      [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
-        std::set<std::string> keep;
-        for (const storage::PoolFile& file : files) {
+      db_, ref.storage(), ref.prefix(), context.job_id(),
+      [&](const storage::PoolChanges& changes) -> absl::Status {
+        for (const storage::PoolFile& file : changes.added) {
           // Refused here too: a stored package the import did not check
           // must not place a file outside the pool.
           ASSIGN_OR_RETURN(
-              std::string path,
+              const std::string path,
               deb::PoolPath(file.component, file.source, file.name));
           ASSIGN_OR_RETURN(const std::string blob,
                            blobs_.LocalPath(file.sha256));
           RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
-          keep.insert(std::move(path));
         }
         RETURN_IF_ERROR(switch_tree());
         absl::SleepFor(config_.test_stall_before_prune);
-        return PrunePool(prefix_dir, keep, context);
+        std::vector<std::string> unlisted;
+        for (const storage::PoolFile& file : changes.unlisted) {
+          ASSIGN_OR_RETURN(
+              unlisted.emplace_back(),
+              deb::PoolPath(file.component, file.source, file.name));
+        }
+        return RemoveFromPool(prefix_dir, unlisted, context);
       });
 }
 

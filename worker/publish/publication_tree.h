@@ -2,8 +2,9 @@
 // publication's dists/<dist> tree in the long phase, under
 // <root>/.debrepo-staging/job-<id>/attempt-<n>/ (the root's file system, so
 // putting it in place is a rename); PutInPlace and TakeDown are the
-// after-commit steps that link pool files, switch or remove the tree, and
-// prune the pool, under the pool lock of the storage's prefix.
+// after-commit steps that link the pool files a job added, switch or
+// remove the tree, and prune the pool files it removed, under the pool lock
+// of the storage's prefix.
 #ifndef DEBREPO_WORKER_PUBLISH_PUBLICATION_TREE_H_
 #define DEBREPO_WORKER_PUBLISH_PUBLICATION_TREE_H_
 
@@ -74,22 +75,24 @@ class PublicationTrees {
                                         JobContext& context) const;
 
   // PutInPlace is the after-commit step of a job that recorded a tree it
-  // staged: links every pool file the prefix's publications list, puts
-  // the staged dists/<dist> in place in one rename (unless a replay finds
-  // it there already), then deletes pool files no publication of the
-  // prefix lists.
+  // staged: links the pool files of the packages its tree lists and the
+  // one before did not, puts the staged dists/<dist> in place in one
+  // rename (unless a replay finds it there already), then deletes the pool
+  // files of the packages the tree before listed that no publication of
+  // the prefix lists now.
   absl::Status PutInPlace(const v1::PublicationRef& ref,
                           JobContext& context) const;
 
   // TakeDown is the after-commit step of a dropped publication: removes
-  // its dists/<dist> and the pool files no other publication of the
-  // prefix lists.
+  // its dists/<dist> and those of its pool files no other publication of
+  // the prefix lists.
   absl::Status TakeDown(const v1::PublicationRef& ref,
                         JobContext& context) const;
 
  private:
   // Under the pool lock of `ref`'s prefix (at `prefix_directory`), links
-  // the pool files and prunes the ones nothing lists around `switch_tree`,
+  // the pool files the job added and prunes those it removed that nothing
+  // lists any more (storage::PoolChanges) around `switch_tree`,
   // which changes dists/ while the pool holds every file of the old and
   // the new tree.
   absl::Status WithPool(const v1::PublicationRef& ref,
