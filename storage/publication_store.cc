@@ -29,13 +29,17 @@ constexpr char kListPublications[] =
     "AND ($4 = '' OR storage = $4) "
     "ORDER BY storage, prefix, distribution LIMIT $5";
 
-// The (component, id) of each package the publications of storage $1 and
-// prefix $2 list.
-constexpr char kListedIdsSql[] =
-    "SELECT pc.component, u.id FROM publications pub "
-    "JOIN publication_components pc ON pc.publication_id = pub.id "
-    "CROSS JOIN LATERAL unnest(pc.package_ids) AS u(id) "
-    "WHERE pub.storage = $1 AND pub.prefix = $2";
+// The (component, id) of each package the publications of the storage and
+// prefix in the parameters named list.
+std::string ListedIdsSql(absl::string_view storage_parameter,
+                         absl::string_view prefix_parameter) {
+  return absl::StrCat(
+      "SELECT pc.component, u.id FROM publications pub "
+      "JOIN publication_components pc ON pc.publication_id = pub.id "
+      "CROSS JOIN LATERAL unnest(pc.package_ids) AS u(id) "
+      "WHERE pub.storage = ",
+      storage_parameter, " AND pub.prefix = ", prefix_parameter);
+}
 
 // The (component, id) of each package in the `column` (added_ids or
 // removed_ids) of the pool changes of the job whose id is `job_parameter`.
@@ -387,7 +391,7 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
   // the later of them checked it).
   const std::string kConflictsSql = absl::StrCat(
       "WITH added_ids AS (", ChangedIdsSql("added_ids", "$3"),
-      "), listed AS (", kListedIdsSql,
+      "), listed AS (", ListedIdsSql("$1", "$2"),
       "), added AS (SELECT DISTINCT a.component, p.source, "
       "f->>'name' AS name, f->>'sha256' AS sha256 FROM ",
       FilesOfSql("added_ids", "a"),
@@ -414,6 +418,36 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
         }
         return conflicts;
       });
+}
+
+absl::StatusOr<std::vector<PoolDirectory>> AddedPoolDirectories(
+    Database& db, const v1::Publication& publication) {
+  std::vector<PoolDirectory> directories;
+  RETURN_IF_ERROR(db.Run(
+      "reading the pool directories a publication adds",
+      [&](pqxx::connection& connection) -> absl::Status {
+        pqxx::read_transaction tx(connection);
+        for (const v1::PublishedComponent& component :
+             publication.components()) {
+          ASSIGN_OR_RETURN(const SourceSql source, SqlOfSource(component));
+          // The source's own parameter is $1 in its package_ids expression.
+          for (const pqxx::row& row : tx.exec_params(
+                   absl::StrCat(
+                       "SELECT DISTINCT p.source FROM unnest(coalesce(",
+                       source.package_ids,
+                       ", '{}'::bigint[])) AS u(id) JOIN packages p ON "
+                       "p.id = u.id EXCEPT SELECT p.source FROM (",
+                       ListedIdsSql("$2", "$3"),
+                       ") l JOIN packages p ON p.id = l.id "
+                       "WHERE l.component = $4"),
+                   source.name, publication.storage(), publication.prefix(),
+                   component.component())) {
+            directories.push_back({component.component(), row[0].c_str()});
+          }
+        }
+        return absl::OkStatus();
+      }));
+  return directories;
 }
 
 absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref,
@@ -538,7 +572,7 @@ absl::Status WithPoolLock(
   // revision of a source package sharing its .orig.tar).
   const std::string kUnlistedFilesSql = absl::StrCat(
       "WITH removed_ids AS (", ChangedIdsSql("removed_ids", "$3"),
-      "), listed AS (", kListedIdsSql,
+      "), listed AS (", ListedIdsSql("$1", "$2"),
       "), removed AS (SELECT DISTINCT r.component, p.source, "
       "f->>'name' AS name FROM ",
       FilesOfSql("removed_ids", "r"),

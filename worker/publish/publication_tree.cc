@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/file_sync.h"
 #include "common/status_macros.h"
 #include "deb/checksums.h"
@@ -197,9 +200,16 @@ absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
 absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
                          const fs::path& to) {
   std::error_code error;
-  fs::create_directories(to.parent_path(), error);
-  if (error) return FileError("cannot create", to.parent_path(), error);
-  if (link(blob.c_str(), to.c_str()) == 0) return absl::OkStatus();
+  // Its directory is there already unless this is its source package's
+  // first file in the pool and the long phase did not make it
+  // (MakePoolDirectories): linking first saves a stat of it per file.
+  int linked = link(blob.c_str(), to.c_str());
+  if (linked != 0 && errno == ENOENT) {
+    fs::create_directories(to.parent_path(), error);
+    if (error) return FileError("cannot create", to.parent_path(), error);
+    linked = link(blob.c_str(), to.c_str());
+  }
+  if (linked == 0) return absl::OkStatus();
   if (errno == EEXIST) {
     ASSIGN_OR_RETURN(const bool holds, HoldsBlob(to, blob, sha256));
     if (holds) return absl::OkStatus();
@@ -219,6 +229,24 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   fs::rename(partial, to, error);
   if (error) return FileError("cannot rename", partial, error);
   return absl::OkStatus();
+}
+
+// Creates the directories `directories` under `prefix_dir`, until `stop`.
+// Returns how many it created.
+absl::StatusOr<int64_t> MakePoolDirectories(
+    const fs::path& prefix_dir,
+    const std::vector<storage::PoolDirectory>& directories,
+    const std::atomic<bool>& stop) {
+  int64_t made = 0;
+  for (const storage::PoolDirectory& directory : directories) {
+    if (stop.load(std::memory_order_relaxed)) break;
+    ASSIGN_OR_RETURN(const std::string path,
+                     deb::PoolDirectory(directory.component, directory.source));
+    std::error_code error;
+    if (fs::create_directories(prefix_dir / path, error)) ++made;
+    if (error) return FileError("cannot create", prefix_dir / path, error);
+  }
+  return made;
 }
 
 // Makes the files of the `staged` tree newer, in whole seconds, than the
@@ -486,14 +514,49 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   return resolved;
 }
 
+absl::StatusOr<v1::Publication> PublicationTrees::StageWithPoolDirectories(
+    const v1::Publication& publication, JobContext& context) const {
+  absl::StatusOr<TreePaths> paths =
+      PathsOf(config_, RefOf(publication), context);
+  if (!paths.ok()) return Stage(publication, context);  // which says why
+  std::atomic<bool> stop{false};
+  absl::StatusOr<int64_t> made = 0;
+  absl::Duration making;
+  std::thread directories([&] {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::vector<storage::PoolDirectory>> added =
+        storage::AddedPoolDirectories(db_, publication);
+    made = added.ok() ? MakePoolDirectories(paths->prefix_dir, *added, stop)
+                      : added.status();
+    making = absl::Now() - start;
+  });
+  absl::StatusOr<v1::Publication> staged = Stage(publication, context);
+  // Directories for a tree that will not be recorded would stay empty.
+  if (!staged.ok()) stop.store(true);
+  directories.join();
+  if (made.ok()) {
+    context.Log(absl::StrCat("made ", *made, " pool directories in ",
+                             absl::FormatDuration(making)));
+  } else {
+    // The after-commit step makes what is missing.
+    context.Log(absl::StrCat("made no pool directories ahead: ",
+                             made.status().ToString()));
+  }
+  return staged;
+}
+
 absl::Status PublicationTrees::WithPool(
     const v1::PublicationRef& ref, const std::string& prefix_directory,
     JobContext& context,
     const std::function<absl::Status()>& switch_tree) const {
   const fs::path prefix_dir(prefix_directory);
+  const absl::Time locking = absl::Now();
   return storage::WithPoolLock(
       db_, ref.storage(), ref.prefix(), context.job_id(),
       [&](const storage::PoolChanges& changes) -> absl::Status {
+        const absl::Time start = absl::Now();
+        context.Log(absl::StrCat("took the pool lock and read the changes in ",
+                                 absl::FormatDuration(start - locking)));
         for (const storage::PoolFile& file : changes.added) {
           // Refused here too: a stored package the import did not check
           // must not place a file outside the pool.
@@ -504,6 +567,9 @@ absl::Status PublicationTrees::WithPool(
                            blobs_.LocalPath(file.sha256));
           RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
         }
+        context.Log(absl::StrCat("placed ", changes.added.size(),
+                                 " pool files in ",
+                                 absl::FormatDuration(absl::Now() - start)));
         RETURN_IF_ERROR(switch_tree());
         absl::SleepFor(config_.test_stall_before_prune);
         std::vector<std::string> unlisted;
@@ -546,10 +612,13 @@ absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
           return ErrnoError("cannot put in place", paths.live);
         }
         // The switch is durable before the job shows as ended.
+        const absl::Time sync_start = absl::Now();
         if (SyncFilesystem(paths.live.string()) != 0) {
           return ErrnoError("cannot sync", paths.live);
         }
-        context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
+        context.Log(absl::StrCat(
+            "put ", paths.live.string(), " in place (synced in ",
+            absl::FormatDuration(absl::Now() - sync_start), ")"));
         return absl::OkStatus();
       }));
   std::error_code error;
