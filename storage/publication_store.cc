@@ -51,11 +51,24 @@ std::string ChangedIdsSql(absl::string_view column,
       column, ") AS u(id) WHERE c.job_id = ", job_parameter);
 }
 
-// FROM and joins giving each file `f` of each package `p` of the relation
-// `ids` (component, id), aliased `alias`.
-std::string FilesOfSql(absl::string_view ids, absl::string_view alias) {
-  return absl::StrCat(ids, " ", alias, " JOIN packages p ON p.id = ", alias,
-                      ".id CROSS JOIN LATERAL jsonb_array_elements(p.files) f");
+// "WITH <column> AS (...), listed AS (...)": the (component, id) of the
+// packages in the `column` (added_ids or removed_ids) of job $3's pool
+// changes, and of those the publications of storage $1 and prefix $2 list.
+std::string ChangedAndListedIdsSql(absl::string_view column) {
+  return absl::StrCat("WITH ", column, " AS (", ChangedIdsSql(column, "$3"),
+                      "), listed AS (", ListedIdsSql("$1", "$2"), ")");
+}
+
+// A query of the distinct component, source and name (and, when
+// `with_sha256`, sha256) of each file `f` of each package `p` of the
+// relation `ids` (component, id), aliased `alias`; `where` may follow.
+std::string PoolFilesSql(absl::string_view ids, absl::string_view alias,
+                         bool with_sha256) {
+  return absl::StrCat(
+      "SELECT DISTINCT ", alias, ".component, p.source, f->>'name' AS name",
+      with_sha256 ? ", f->>'sha256' AS sha256" : "", " FROM ", ids, " ", alias,
+      " JOIN packages p ON p.id = ", alias,
+      ".id CROSS JOIN LATERAL jsonb_array_elements(p.files) f");
 }
 
 // A package's files as text[], each "name size md5 sha1 sha256 sha512"
@@ -390,14 +403,9 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
   // packages the job did not add cannot conflict (the job that recorded
   // the later of them checked it).
   const std::string kConflictsSql = absl::StrCat(
-      "WITH added_ids AS (", ChangedIdsSql("added_ids", "$3"),
-      "), listed AS (", ListedIdsSql("$1", "$2"),
-      "), added AS (SELECT DISTINCT a.component, p.source, "
-      "f->>'name' AS name, f->>'sha256' AS sha256 FROM ",
-      FilesOfSql("added_ids", "a"),
-      "), others AS (SELECT DISTINCT l.component, p.source, "
-      "f->>'name' AS name, f->>'sha256' AS sha256 FROM ",
-      FilesOfSql("listed", "l"),
+      ChangedAndListedIdsSql("added_ids"), ", added AS (",
+      PoolFilesSql("added_ids", "a", true), "), others AS (",
+      PoolFilesSql("listed", "l", true),
       " WHERE EXISTS (SELECT 1 FROM added WHERE added.component = "
       "l.component AND added.source = p.source) "
       "AND NOT EXISTS (SELECT 1 FROM added_ids a WHERE a.component = "
@@ -561,26 +569,21 @@ absl::Status WithPoolLock(
     Database& db, absl::string_view storage, absl::string_view prefix,
     int64_t job_id, const std::function<absl::Status(const PoolChanges&)>& fn) {
   // The files of the packages the job added, each once.
-  const std::string kAddedFilesSql = absl::StrCat(
-      "SELECT DISTINCT a.component, p.source, f->>'name', f->>'sha256' FROM ",
-      FilesOfSql(absl::StrCat("(", ChangedIdsSql("added_ids", "$1"), ")"),
-                 "a"));
+  // The files of the packages the job added, each once.
+  const std::string kAddedFilesSql = PoolFilesSql(
+      absl::StrCat("(", ChangedIdsSql("added_ids", "$1"), ")"), "a", true);
   // The pool paths of the packages the job removed that no package the
   // prefix lists now has: neither the same package (in the same
   // component) nor another of the same component and source package with
   // a file of that name (e.g. the next build of a package, or the next
   // revision of a source package sharing its .orig.tar).
   const std::string kUnlistedFilesSql = absl::StrCat(
-      "WITH removed_ids AS (", ChangedIdsSql("removed_ids", "$3"),
-      "), listed AS (", ListedIdsSql("$1", "$2"),
-      "), removed AS (SELECT DISTINCT r.component, p.source, "
-      "f->>'name' AS name FROM ",
-      FilesOfSql("removed_ids", "r"),
+      ChangedAndListedIdsSql("removed_ids"), ", removed AS (",
+      PoolFilesSql("removed_ids", "r", false),
       " WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.component = "
       "r.component AND l.id = r.id)) "
-      "SELECT component, source, name FROM removed EXCEPT "
-      "SELECT l.component, p.source, f->>'name' FROM ",
-      FilesOfSql("listed", "l"),
+      "SELECT component, source, name FROM removed EXCEPT ",
+      PoolFilesSql("listed", "l", false),
       " WHERE EXISTS (SELECT 1 FROM removed WHERE removed.component = "
       "l.component AND removed.source = p.source)");
   const int64_t key =
