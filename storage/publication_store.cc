@@ -51,6 +51,13 @@ std::string ChangedIdsSql(absl::string_view column,
       column, ") AS u(id) WHERE c.job_id = ", job_parameter);
 }
 
+// The pool queries filter one set of (component, id) rows by another with
+// NOT IN and with IN wrapped in IS TRUE, which PostgreSQL evaluates as a
+// hashed subplan, one pass over each: as joins, which it plans from its
+// estimate of 10 rows for each unnest, they became nested loops over
+// 57,096 x 6,344 rows (minutes) where the subplans take 0.4 s. None of
+// these columns is ever NULL.
+
 // "WITH <column> AS (...), listed AS (...)": the (component, id) of the
 // packages in the `column` (added_ids or removed_ids) of job $3's pool
 // changes, and of those the publications of storage $1 and prefix $2 list.
@@ -406,10 +413,9 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
       ChangedAndListedIdsSql("added_ids"), ", added AS (",
       PoolFilesSql("added_ids", "a", true), "), others AS (",
       PoolFilesSql("listed", "l", true),
-      " WHERE EXISTS (SELECT 1 FROM added WHERE added.component = "
-      "l.component AND added.source = p.source) "
-      "AND NOT EXISTS (SELECT 1 FROM added_ids a WHERE a.component = "
-      "l.component AND a.id = l.id)) "
+      " WHERE ((l.component, p.source) IN (SELECT component, source FROM "
+      "added)) IS TRUE AND (l.component, l.id) NOT IN "
+      "(SELECT component, id FROM added_ids)) "
       "SELECT component, source, name FROM "
       "(SELECT * FROM added UNION SELECT * FROM others) files "
       "GROUP BY component, source, name HAVING count(*) > 1 "
@@ -580,12 +586,11 @@ absl::Status WithPoolLock(
   const std::string kUnlistedFilesSql = absl::StrCat(
       ChangedAndListedIdsSql("removed_ids"), ", removed AS (",
       PoolFilesSql("removed_ids", "r", false),
-      " WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.component = "
-      "r.component AND l.id = r.id)) "
-      "SELECT component, source, name FROM removed EXCEPT ",
+      " WHERE (r.component, r.id) NOT IN (SELECT component, id FROM "
+      "listed)) SELECT component, source, name FROM removed EXCEPT ",
       PoolFilesSql("listed", "l", false),
-      " WHERE EXISTS (SELECT 1 FROM removed WHERE removed.component = "
-      "l.component AND removed.source = p.source)");
+      " WHERE ((l.component, p.source) IN (SELECT component, source FROM "
+      "removed)) IS TRUE");
   const int64_t key =
       AdvisoryLockKey(absl::StrCat("pool/", storage, "/", prefix));
   return db.Run("holding the pool lock", [&](pqxx::connection& connection) {
