@@ -176,6 +176,11 @@ absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {
         "DELETE FROM job_outcomes o USING jobs j WHERE j.id = o.job_id "
         "AND j.end_time < now() - make_interval(secs => $1::double precision)",
         cutoff_seconds);
+    tx.exec_params0(
+        "DELETE FROM publication_pool_changes c USING jobs j "
+        "WHERE j.id = c.job_id AND j.end_time < now() - "
+        "make_interval(secs => $1::double precision)",
+        cutoff_seconds);
     pqxx::result deleted = tx.exec_params(
         "DELETE FROM jobs WHERE end_time < now() - "
         "make_interval(secs => $1::double precision) RETURNING id",

@@ -59,9 +59,10 @@ class JobMaintenance {
   // `max_attempts` attempts.
   absl::StatusOr<RecoveryReport> RecoverOrphans(int max_attempts);
 
-  // PruneFinished deletes jobs (with their logs and outcomes) that ended
-  // more than `retention` ago, and cancellation requests of jobs that are
-  // no longer queued or running. Returns how many jobs.
+  // PruneFinished deletes jobs (with their logs, outcomes and publication
+  // pool changes) that ended more than `retention` ago, and cancellation
+  // requests of jobs that are no longer queued or running. Returns how
+  // many jobs.
   absl::StatusOr<int> PruneFinished(absl::Duration retention);
 
   // Heartbeat records that worker `worker_id` is alive, with its counters

@@ -545,6 +545,30 @@ END $$;
 -- A mirror starts with no packages, as its package_ids says.
 ALTER TABLE mirrors ALTER COLUMN package_pairs SET DEFAULT '{}';
 )sql"},
+    {16, "publication pool changes", R"sql(
+-- What each publish job changed in its prefix's pool, per component: the
+-- packages its tree lists that the tree before it did not (`added_ids`,
+-- whose files its after-commit step links) and those the tree before
+-- listed that it does not (`removed_ids`, whose files that step deletes
+-- unless a publication of the prefix still lists them), as sorted id
+-- arrays written in the job's transaction. With them the step's pool work
+-- is proportional to what changed: relinking every file the prefix lists
+-- and walking the whole pool took 4.75 s of a 12.9 s switch of 63,440
+-- packages. A replayed step reads the same rows. Pruned with the job's
+-- outcome; no foreign key to jobs (the job's transaction must not lock
+-- its hot row). The arrays are stored uncompressed, as snapshots' are.
+CREATE TABLE publication_pool_changes (
+  job_id bigint NOT NULL,
+  component text NOT NULL,
+  added_ids bigint[] NOT NULL,
+  removed_ids bigint[] NOT NULL,
+  PRIMARY KEY (job_id, component)
+);
+ALTER TABLE publication_pool_changes ALTER COLUMN added_ids
+  SET STORAGE EXTERNAL;
+ALTER TABLE publication_pool_changes ALTER COLUMN removed_ids
+  SET STORAGE EXTERNAL;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

@@ -1,6 +1,7 @@
 // Publication rows (migration 12): reads for the server, transactional
 // writes for the publish jobs, the packages a tree lists read in batches,
-// and the pool files of a storage's prefix read under the pool lock.
+// and what a job changed in a storage's prefix's pool (migration 16), read
+// under the pool lock.
 #ifndef DEBREPO_STORAGE_PUBLICATION_STORE_H_
 #define DEBREPO_STORAGE_PUBLICATION_STORE_H_
 
@@ -82,22 +83,44 @@ absl::StatusOr<StoredPublication> LoadPublication(
 // record of its storage, prefix and distribution if there is one. Each
 // component's packages are those of its source as the transaction sees
 // them (the caller holds the sources' keys, so they are the ones its tree
-// lists). NOT_FOUND for a source that does not exist. Returns the
-// publication as stored, with package counts and times.
+// lists). Records the job's pool changes: per component, the packages
+// added and removed against the record it replaces. NOT_FOUND for a
+// source that does not exist. Returns the publication as stored, with
+// package counts and times.
 absl::StatusOr<v1::Publication> SavePublication(
     Transaction& tx, const v1::Publication& publication, int64_t generation);
 
 // ConflictingPoolFiles returns, as "<component>/<source>/<file>" (at most
-// 20), the pool files that two
-// publications of `storage` and `prefix` (or two packages of one) would
-// fill with different bytes: the same component, source package and file
-// name, another SHA-256. Checked in the publishing transaction, since the
-// shared pool can hold only one of them.
+// 20), the pool files that the packages job `generation` added to a
+// publication of `storage` and `prefix` (SavePublication) would fill with
+// other bytes than another package the prefix lists (or than each other):
+// the same component, source package and file name, another SHA-256.
+// Checked in the publishing transaction, since the shared pool can hold
+// only one of them.
 absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
-    Transaction& tx, absl::string_view storage, absl::string_view prefix);
+    Transaction& tx, absl::string_view storage, absl::string_view prefix,
+    int64_t generation);
 
-// DeletePublication removes the record of the publication `ref` names.
-absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref);
+// PoolDirectory is the directory of a source package's files in one
+// component of a storage's prefix's pool.
+struct PoolDirectory {
+  std::string component;
+  std::string source;
+};
+
+// AddedPoolDirectories returns the pool directories of the source packages
+// that `publication`'s sources hold now (storage and prefix normalised) and
+// that no publication of its storage and prefix lists in the same
+// component: those its tree would add. Read in a short transaction of its
+// own, apart from the job's, for work that overlaps its long phase.
+absl::StatusOr<std::vector<PoolDirectory>> AddedPoolDirectories(
+    Database& db, const v1::Publication& publication);
+
+// DeletePublication removes the record of the publication `ref` names,
+// recording as the pool changes of job `job_id` that its packages were
+// removed.
+absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref,
+                               int64_t job_id);
 
 // PublicationsOfSource returns, named as PublicationName does and sorted,
 // the publications with a component from `source` (a PublishedComponent
@@ -139,24 +162,37 @@ absl::Status ForEachSourcePackage(
     Transaction& tx, const v1::PublishedComponent& source, int batch_size,
     const std::function<absl::Status(std::vector<PublishedPackage>&)>& fn);
 
-// PoolFile is one file the publications of a storage's prefix list.
+// PoolFile is one file in a storage's prefix's pool.
 struct PoolFile {
   std::string component;
   // The package's source package (the pool directory).
   std::string source;
   std::string name;
+  // Empty in PoolChanges::unlisted.
   std::string sha256;
 };
 
+// PoolChanges is what one job's after-commit step does to its prefix's
+// pool.
+struct PoolChanges {
+  // The files of the packages the job's publication lists and the one it
+  // replaced did not: to link.
+  std::vector<PoolFile> added;
+  // The files of the packages the replaced (or dropped) publication listed
+  // that no publication of the prefix lists now: to delete.
+  std::vector<PoolFile> unlisted;
+};
+
 // WithPoolLock takes the session advisory lock on "pool/<storage>/<prefix>"
-// on a connection of its own, reads fresh every file the publications of
-// that storage and prefix list (each once), calls `fn` with them, and
-// releases the lock. Pool linking and pruning run in `fn`: a sibling
-// distribution's job takes the same lock, so neither deletes a file the
-// other's committed publication lists.
+// on a connection of its own, reads fresh the pool changes job `job_id`
+// recorded (SavePublication, DeletePublication) for a publication of that
+// storage and prefix, calls `fn` with them, and releases the lock. Pool
+// linking and pruning run in `fn`: a sibling distribution's job takes the
+// same lock, so neither deletes a file the other's committed publication
+// lists. Reading the same rows again, a replayed step does the same work.
 absl::Status WithPoolLock(
     Database& db, absl::string_view storage, absl::string_view prefix,
-    const std::function<absl::Status(const std::vector<PoolFile>&)>& fn);
+    int64_t job_id, const std::function<absl::Status(const PoolChanges&)>& fn);
 
 }  // namespace debrepo::storage
 

@@ -1,9 +1,12 @@
 // storage/publication_store against a real PostgreSQL, without processes:
 // a publication is recorded with the packages of its sources as the
 // transaction sees them, replaced whole, read, listed in pages, named for
-// its sources; the packages of a source come in bounded batches; and the
-// pool lock of a prefix is held by one caller at a time, who reads every
-// pool file the prefix's publications list.
+// its sources; the packages of a source come in bounded batches; the pool
+// lock of a prefix is held by one caller at a time, who reads the pool
+// changes of a job: the files it added, and those it removed that nothing
+// lists; a job's added files are checked against the prefix's; and the
+// pool directories a publication would add are those of the source
+// packages nothing in its prefix lists.
 #include "storage/publication_store.h"
 
 #include <atomic>
@@ -13,7 +16,9 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -135,15 +140,16 @@ TEST_F(PublicationStoreTest, RecordsSourcesPackagesAndSettingsAndReplaces) {
 }
 
 TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
+  int64_t job = 0;
   for (const char* dist : {"c", "a", "b"}) {
     v1::Publication publication = At("debian", dist);
     *publication.add_components() = FromSnapshot("main", "s");
-    ASSERT_THAT(Save(publication, 1).status(), IsOk());
+    ASSERT_THAT(Save(publication, ++job).status(), IsOk());
   }
   v1::Publication elsewhere = At("x", "d");
   elsewhere.set_storage("filesystem:mirror");
   *elsewhere.add_components() = FromSnapshot("main", "s");
-  ASSERT_THAT(Save(elsewhere, 1).status(), IsOk());
+  ASSERT_THAT(Save(elsewhere, ++job).status(), IsOk());
 
   std::vector<std::string> seen;
   std::string after;
@@ -212,7 +218,7 @@ TEST_F(PublicationStoreTest, ReadsArchitecturesAndPackagesInBatches) {
               IsOk());
 }
 
-TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsThePrefixFiles) {
+TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsTheJobsPoolChanges) {
   v1::Publication a = At("shared", "a");
   *a.add_components() = FromSnapshot("main", "s");
   v1::Publication b = At("shared", "b");
@@ -222,34 +228,183 @@ TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsThePrefixFiles) {
 
   std::atomic<bool> first_inside{false};
   std::atomic<bool> first_done{false};
-  std::vector<std::string> listed;
+  std::vector<std::string> added;
   std::thread first([&] {
     EXPECT_THAT(
-        storage::WithPoolLock(pool_, "filesystem:default", "shared",
-                              [&](const std::vector<storage::PoolFile>& files) {
-                                for (const storage::PoolFile& file : files) {
-                                  listed.push_back(file.name);
-                                }
-                                first_inside = true;
-                                absl::SleepFor(absl::Milliseconds(300));
-                                first_done = true;
-                                return absl::OkStatus();
-                              }),
+        storage::WithPoolLock(
+            pool_, "filesystem:default", "shared", 1,
+            [&](const storage::PoolChanges& changes) {
+              for (const storage::PoolFile& file : changes.added) {
+                added.push_back(absl::StrCat(file.component, "/", file.source,
+                                             "/", file.name, " ", file.sha256));
+              }
+              EXPECT_THAT(changes.unlisted, ::testing::IsEmpty());
+              first_inside = true;
+              absl::SleepFor(absl::Milliseconds(300));
+              first_done = true;
+              return absl::OkStatus();
+            }),
         IsOk());
   });
   while (!first_inside.load()) absl::SleepFor(absl::Milliseconds(5));
   bool waited = false;
-  EXPECT_THAT(storage::WithPoolLock(pool_, "filesystem:default", "shared",
-                                    [&](const std::vector<storage::PoolFile>&) {
+  EXPECT_THAT(storage::WithPoolLock(pool_, "filesystem:default", "shared", 2,
+                                    [&](const storage::PoolChanges&) {
                                       waited = first_done.load();
                                       return absl::OkStatus();
                                     }),
               IsOk());
   first.join();
   EXPECT_TRUE(waited);
-  // Packages 1, 3, 5 of s and 1, 2, 4 of r, each file once.
-  EXPECT_THAT(listed, UnorderedElementsAre("p1.deb", "p2.deb", "p3.deb",
-                                           "p4.deb", "p5.deb"));
+  // Job 1 published packages 1, 3 and 5 of s.
+  EXPECT_THAT(added,
+              UnorderedElementsAre("main/src1/p1.deb h1", "main/src3/p3.deb h3",
+                                   "main/src5/p5.deb h5"));
+}
+
+// The names (component/source/file) of the files job `job` added and of
+// those it removed that nothing in prefix "shared" lists.
+struct ChangedNames {
+  std::vector<std::string> added;
+  std::vector<std::string> unlisted;
+};
+
+TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
+  auto changed = [&](int64_t job) {
+    ChangedNames names;
+    EXPECT_THAT(storage::WithPoolLock(
+                    pool_, "filesystem:default", "shared", job,
+                    [&](const storage::PoolChanges& changes) {
+                      for (const storage::PoolFile& file : changes.added) {
+                        names.added.push_back(absl::StrCat(
+                            file.component, "/", file.source, "/", file.name));
+                      }
+                      for (const storage::PoolFile& file : changes.unlisted) {
+                        names.unlisted.push_back(absl::StrCat(
+                            file.component, "/", file.source, "/", file.name));
+                      }
+                      return absl::OkStatus();
+                    }),
+                IsOk());
+    return names;
+  };
+  // Package 6: another build of package 3 (its file name, other bytes).
+  db_.QueryValue(
+      "INSERT INTO packages (id, key, name, version, architecture, source, "
+      "package_type, provides, stanza, fields, files) VALUES (6, 'Pamd64 p3 "
+      "1.0 other', 'p3', '1.0', 'amd64', 'src3', 'deb', '{}', 'Package: p3', "
+      "'{}', jsonb_build_array(jsonb_build_object('name', 'p3.deb', 'size', "
+      "'1', 'sha256', 'other')))");
+  db_.QueryValue(
+      "INSERT INTO snapshots (name, package_ids) VALUES ('rebuilt', '{1,6}')");
+
+  v1::Publication a = At("shared", "a");
+  *a.add_components() = FromSnapshot("main", "s");  // 1, 3, 5
+  v1::Publication b = At("shared", "b");
+  *b.add_components() = FromRepo("main", "r");  // 1, 2, 4
+  // b's directories, and then those of a's packages that b does not list.
+  auto directories = [&](const v1::Publication& publication) {
+    std::vector<std::string> names;
+    absl::StatusOr<std::vector<storage::PoolDirectory>> added =
+        storage::AddedPoolDirectories(pool_, publication);
+    EXPECT_THAT(added.status(), IsOk());
+    for (const storage::PoolDirectory& directory :
+         added.value_or(std::vector<storage::PoolDirectory>())) {
+      names.push_back(absl::StrCat(directory.component, "/", directory.source));
+    }
+    return names;
+  };
+  EXPECT_THAT(directories(b),
+              UnorderedElementsAre("main/src1", "main/src2", "main/src4"));
+  ASSERT_THAT(Save(b, 2).status(), IsOk());
+  EXPECT_THAT(directories(a), UnorderedElementsAre("main/src3", "main/src5"));
+  ASSERT_THAT(Save(a, 1).status(), IsOk());
+  EXPECT_THAT(directories(a), ::testing::IsEmpty());
+  EXPECT_THAT(changed(2).added,
+              UnorderedElementsAre("main/src1/p1.deb", "main/src2/p2.deb",
+                                   "main/src4/p4.deb"));
+
+  // a to r: 2 and 4 added; 3 and 5 removed, which b does not list.
+  v1::Publication a_from_r = At("shared", "a");
+  *a_from_r.add_components() = FromRepo("main", "r");
+  ASSERT_THAT(Save(a_from_r, 3).status(), IsOk());
+  ChangedNames names = changed(3);
+  EXPECT_THAT(names.added,
+              UnorderedElementsAre("main/src2/p2.deb", "main/src4/p4.deb"));
+  EXPECT_THAT(names.unlisted,
+              UnorderedElementsAre("main/src3/p3.deb", "main/src5/p5.deb"));
+
+  // b to s: 2 and 4 removed, but a lists them now.
+  v1::Publication b_from_s = At("shared", "b");
+  *b_from_s.add_components() = FromSnapshot("main", "s");
+  ASSERT_THAT(Save(b_from_s, 4).status(), IsOk());
+  names = changed(4);
+  EXPECT_THAT(names.added,
+              UnorderedElementsAre("main/src3/p3.deb", "main/src5/p5.deb"));
+  EXPECT_THAT(names.unlisted, ::testing::IsEmpty());
+
+  // Another component is another pool directory: b's main removed whole.
+  v1::Publication b_contrib = At("shared", "b");
+  *b_contrib.add_components() = FromSnapshot("contrib", "s");
+  ASSERT_THAT(Save(b_contrib, 5).status(), IsOk());
+  names = changed(5);
+  EXPECT_THAT(names.added,
+              UnorderedElementsAre("contrib/src1/p1.deb", "contrib/src3/p3.deb",
+                                   "contrib/src5/p5.deb"));
+  EXPECT_THAT(names.unlisted,
+              UnorderedElementsAre("main/src3/p3.deb", "main/src5/p5.deb"));
+
+  // The rebuild of 3 conflicts with contrib's 3, not with anything in
+  // main, nor in another prefix.
+  auto conflicts = [&](const v1::Publication& publication, int64_t job) {
+    std::vector<std::string> found;
+    EXPECT_THAT(
+        db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
+          RETURN_IF_ERROR(
+              storage::SavePublication(tx, publication, job).status());
+          ASSIGN_OR_RETURN(
+              found, storage::ConflictingPoolFiles(tx, publication.storage(),
+                                                   publication.prefix(), job));
+          return absl::AbortedError("rolled back");
+        }),
+        StatusIs(absl::StatusCode::kAborted));
+    return found;
+  };
+  v1::Publication rebuilt_main = At("shared", "c");
+  *rebuilt_main.add_components() = FromSnapshot("main", "rebuilt");
+  EXPECT_THAT(conflicts(rebuilt_main, 6), ::testing::IsEmpty());
+  v1::Publication rebuilt_contrib = At("shared", "c");
+  *rebuilt_contrib.add_components() = FromSnapshot("contrib", "rebuilt");
+  EXPECT_THAT(conflicts(rebuilt_contrib, 6),
+              ElementsAre("contrib/src3/p3.deb"));
+  v1::Publication both = At("elsewhere", "c");
+  *both.add_components() = FromSnapshot("main", "rebuilt");
+  *both.add_components() = FromSnapshot("contrib", "s");
+  EXPECT_THAT(conflicts(both, 6), ::testing::IsEmpty());
+  v1::Publication b_rebuilt = At("shared", "b");
+  *b_rebuilt.add_components() = FromSnapshot("contrib", "rebuilt");
+  // b itself switched to the rebuild: its old 3 leaves, no conflict.
+  EXPECT_THAT(conflicts(b_rebuilt, 6), ::testing::IsEmpty());
+
+  // b's contrib to the rebuild for real: its 3 is removed, but its pool
+  // path is the rebuild's, which b lists now; 5 is unlisted.
+  ASSERT_THAT(Save(b_rebuilt, 7).status(), IsOk());
+  names = changed(7);
+  EXPECT_THAT(names.added, UnorderedElementsAre("contrib/src3/p3.deb"));
+  EXPECT_THAT(names.unlisted, UnorderedElementsAre("contrib/src5/p5.deb"));
+
+  // Dropped: a's packages leave main, which nothing else lists now.
+  ASSERT_THAT(db_.InTransaction([&](storage::Transaction& tx) {
+    return storage::DeletePublication(
+        tx, storage::MakePublicationRef("filesystem:default", "shared", "a"),
+        8);
+  }),
+              IsOk());
+  names = changed(8);
+  EXPECT_THAT(names.added, ::testing::IsEmpty());
+  EXPECT_THAT(names.unlisted,
+              UnorderedElementsAre("main/src1/p1.deb", "main/src2/p2.deb",
+                                   "main/src4/p4.deb"));
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ absl::StatusOr<v1::Publication> CreatePublicationJob::Prepare(
     if (existing.has_value()) return storage::PublicationAlreadyExists(ref);
     return absl::OkStatus();
   }));
-  return trees_.Stage(create.publication(), context);
+  return trees_.StageWithPoolDirectories(create.publication(), context);
 }
 
 absl::StatusOr<v1::JobResult> CreatePublicationJob::Apply(

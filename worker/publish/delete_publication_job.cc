@@ -16,9 +16,10 @@ v1::PublicationRef RefOfDrop(const v1::DeletePublicationArgs& drop) {
 
 absl::StatusOr<v1::JobResult> DeletePublicationJob::Apply(
     const v1::DeletePublicationArgs& drop, const NothingPrepared& /*prepared*/,
-    storage::Transaction& tx, JobContext& /*context*/) const {
+    storage::Transaction& tx, JobContext& context) const {
   RETURN_IF_ERROR(storage::LoadPublication(tx, RefOfDrop(drop)).status());
-  RETURN_IF_ERROR(storage::DeletePublication(tx, RefOfDrop(drop)));
+  RETURN_IF_ERROR(
+      storage::DeletePublication(tx, RefOfDrop(drop), context.job_id()));
   return v1::JobResult();
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/file_sync.h"
 #include "common/status_macros.h"
 #include "deb/checksums.h"
@@ -275,9 +277,16 @@ absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
 absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
                          const fs::path& to) {
   std::error_code error;
-  fs::create_directories(to.parent_path(), error);
-  if (error) return FileError("cannot create", to.parent_path(), error);
-  if (link(blob.c_str(), to.c_str()) == 0) return absl::OkStatus();
+  // Its directory is there already unless this is its source package's
+  // first file in the pool and the long phase did not make it
+  // (MakePoolDirectories): linking first saves a stat of it per file.
+  int linked = link(blob.c_str(), to.c_str());
+  if (linked != 0 && errno == ENOENT) {
+    fs::create_directories(to.parent_path(), error);
+    if (error) return FileError("cannot create", to.parent_path(), error);
+    linked = link(blob.c_str(), to.c_str());
+  }
+  if (linked == 0) return absl::OkStatus();
   if (errno == EEXIST) {
     ASSIGN_OR_RETURN(const bool holds, HoldsBlob(to, blob, sha256));
     if (holds) return absl::OkStatus();
@@ -297,6 +306,24 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   fs::rename(partial, to, error);
   if (error) return FileError("cannot rename", partial, error);
   return absl::OkStatus();
+}
+
+// Creates the directories `directories` under `prefix_dir`, until `stop`.
+// Returns how many it created.
+absl::StatusOr<int64_t> MakePoolDirectories(
+    const fs::path& prefix_dir,
+    const std::vector<storage::PoolDirectory>& directories,
+    const std::atomic<bool>& stop) {
+  int64_t made = 0;
+  for (const storage::PoolDirectory& directory : directories) {
+    if (stop.load(std::memory_order_relaxed)) break;
+    ASSIGN_OR_RETURN(const std::string path,
+                     deb::PoolDirectory(directory.component, directory.source));
+    std::error_code error;
+    if (fs::create_directories(prefix_dir / path, error)) ++made;
+    if (error) return FileError("cannot create", prefix_dir / path, error);
+  }
+  return made;
 }
 
 // Makes the files of the `staged` tree newer, in whole seconds, than the
@@ -328,39 +355,34 @@ absl::Status KeepLastModifiedIncreasing(const fs::path& live,
   return absl::OkStatus();
 }
 
-// Deletes the regular files under `prefix_dir`/pool whose path relative
-// to `prefix_dir` is not in `keep`, then the directories left empty.
-absl::Status PrunePool(const fs::path& prefix_dir,
-                       const std::set<std::string>& keep, JobContext& context) {
+// Deletes the files at `paths` (relative to `prefix_dir`, in its pool),
+// then the directories of the pool they leave empty.
+absl::Status RemoveFromPool(const fs::path& prefix_dir,
+                            const std::vector<std::string>& paths,
+                            JobContext& context) {
   const fs::path pool = prefix_dir / "pool";
-  std::error_code error;
-  if (!fs::exists(pool, error)) return absl::OkStatus();
-  std::vector<fs::path> directories;
+  std::set<fs::path> directories;
   int64_t removed = 0;
-  for (auto it = fs::recursive_directory_iterator(pool, error);
-       !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    if (it->is_directory()) {
-      directories.push_back(it->path());
-      continue;
+  for (const std::string& path : paths) {
+    const fs::path file = prefix_dir / path;
+    if (unlink(file.c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {  // gone already in a replay
+      return ErrnoError("cannot remove", file);
     }
-    if (keep.count(it->path().lexically_relative(prefix_dir).string()) > 0) {
-      continue;
+    for (fs::path directory = file.parent_path();
+         directory != pool && directories.insert(directory).second;
+         directory = directory.parent_path()) {
     }
-    if (!fs::remove(it->path(), error) && error) {
-      return FileError("cannot remove", it->path(), error);
-    }
-    ++removed;
   }
-  if (error) return FileError("cannot read", pool, error);
-  // Deepest first, so that a parent is empty once its children are gone.
-  std::sort(directories.begin(), directories.end(),
+  // Deepest first, so that a parent is empty once its children are gone;
+  // a directory that is not empty stays.
+  std::vector<fs::path> deepest_first(directories.begin(), directories.end());
+  std::sort(deepest_first.begin(), deepest_first.end(),
             [](const fs::path& a, const fs::path& b) {
               return a.string().size() > b.string().size();
             });
-  for (const fs::path& directory : directories) {
-    if (fs::is_empty(directory, error)) fs::remove(directory, error);
-  }
+  for (const fs::path& directory : deepest_first) rmdir(directory.c_str());
   if (removed > 0) {
     context.Log(
         absl::StrCat("removed ", removed, " pool files no publication lists"));
@@ -408,7 +430,8 @@ absl::StatusOr<v1::JobResult> RecordTree(storage::Transaction& tx,
                    storage::SavePublication(tx, staged, context.job_id()));
   ASSIGN_OR_RETURN(
       const std::vector<std::string> conflicts,
-      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix()));
+      storage::ConflictingPoolFiles(tx, staged.storage(), staged.prefix(),
+                                    context.job_id()));
   if (!conflicts.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the pool of prefix ", staged.prefix(), " on ", staged.storage(),
@@ -620,29 +643,71 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   return resolved;
 }
 
+absl::StatusOr<v1::Publication> PublicationTrees::StageWithPoolDirectories(
+    const v1::Publication& publication, JobContext& context) const {
+  absl::StatusOr<TreePaths> paths =
+      PathsOf(config_, RefOf(publication), context);
+  if (!paths.ok()) return Stage(publication, context);  // which says why
+  std::atomic<bool> stop{false};
+  absl::StatusOr<int64_t> made = 0;
+  absl::Duration making;
+  std::thread directories([&] {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::vector<storage::PoolDirectory>> added =
+        storage::AddedPoolDirectories(db_, publication);
+    made = added.ok() ? MakePoolDirectories(paths->prefix_dir, *added, stop)
+                      : added.status();
+    making = absl::Now() - start;
+  });
+  absl::StatusOr<v1::Publication> staged = Stage(publication, context);
+  // Directories for a tree that will not be recorded would stay empty.
+  if (!staged.ok()) stop.store(true);
+  directories.join();
+  if (made.ok()) {
+    context.Log(absl::StrCat("made ", *made, " pool directories in ",
+                             absl::FormatDuration(making)));
+  } else {
+    // The after-commit step makes what is missing.
+    context.Log(absl::StrCat("made no pool directories ahead: ",
+                             made.status().ToString()));
+  }
+  return staged;
+}
+
 absl::Status PublicationTrees::WithPool(
     const v1::PublicationRef& ref, const std::string& prefix_directory,
     JobContext& context,
     const std::function<absl::Status()>& switch_tree) const {
   const fs::path prefix_dir(prefix_directory);
+  const absl::Time locking = absl::Now();
   return storage::WithPoolLock(
-      db_, ref.storage(), ref.prefix(),
-      [&](const std::vector<storage::PoolFile>& files) -> absl::Status {
-        std::set<std::string> keep;
-        for (const storage::PoolFile& file : files) {
+      db_, ref.storage(), ref.prefix(), context.job_id(),
+      [&](const storage::PoolChanges& changes) -> absl::Status {
+        const absl::Time start = absl::Now();
+        context.Log(absl::StrCat("took the pool lock and read the changes in ",
+                                 absl::FormatDuration(start - locking)));
+        for (const storage::PoolFile& file : changes.added) {
           // Refused here too: a stored package the import did not check
           // must not place a file outside the pool.
           ASSIGN_OR_RETURN(
-              std::string path,
+              const std::string path,
               deb::PoolPath(file.component, file.source, file.name));
           ASSIGN_OR_RETURN(const std::string blob,
                            blobs_.LocalPath(file.sha256));
           RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
-          keep.insert(std::move(path));
         }
+        context.Log(absl::StrCat("placed ", changes.added.size(),
+                                 " pool files in ",
+                                 absl::FormatDuration(absl::Now() - start)));
         RETURN_IF_ERROR(switch_tree());
         absl::SleepFor(config_.test_stall_before_prune);
-        return PrunePool(prefix_dir, keep, context);
+        std::vector<std::string> unlisted;
+        for (const storage::PoolFile& file : changes.unlisted) {
+          ASSIGN_OR_RETURN(
+              unlisted.emplace_back(),
+              deb::PoolPath(file.component, file.source, file.name));
+        }
+        return RemoveFromPool(prefix_dir, unlisted, context);
       });
 }
 
@@ -676,10 +741,13 @@ absl::Status PublicationTrees::PutInPlace(const v1::PublicationRef& ref,
           return ErrnoError("cannot put in place", paths.live);
         }
         // The switch is durable before the job shows as ended.
+        const absl::Time sync_start = absl::Now();
         if (SyncFilesystem(paths.live.string()) != 0) {
           return ErrnoError("cannot sync", paths.live);
         }
-        context.Log(absl::StrCat("put ", paths.live.string(), " in place"));
+        context.Log(
+            absl::StrCat("put ", paths.live.string(), " in place (synced in ",
+                         absl::FormatDuration(absl::Now() - sync_start), ")"));
         return absl::OkStatus();
       }));
   std::error_code error;

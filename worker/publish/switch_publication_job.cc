@@ -74,7 +74,7 @@ absl::StatusOr<v1::Publication> SwitchPublicationJob::Prepare(
   // The job holds shared the sources the server saw; another source since
   // (published again, a rename) may be changing under it.
   RETURN_IF_ERROR(CheckSwitchedSources(switched, switch_));
-  return trees_.Stage(switched, context);
+  return trees_.StageWithPoolDirectories(switched, context);
 }
 
 absl::StatusOr<v1::JobResult> SwitchPublicationJob::Apply(

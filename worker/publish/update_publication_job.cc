@@ -31,7 +31,7 @@ absl::StatusOr<v1::Publication> UpdatePublicationJob::Prepare(
   FieldMaskUtil::MergeOptions options;
   options.set_replace_repeated_fields(true);
   FieldMaskUtil::MergeMessageTo(update.settings(), mask, options, &next);
-  return trees_.Stage(next, context);
+  return trees_.StageWithPoolDirectories(next, context);
 }
 
 absl::StatusOr<v1::JobResult> UpdatePublicationJob::Apply(
