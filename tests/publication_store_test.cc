@@ -291,12 +291,15 @@ TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
   // Package 6: another build of package 3 (its file name, other bytes).
   db_.QueryValue(
       "INSERT INTO packages (id, key, name, version, architecture, source, "
-      "package_type, provides, stanza, fields, files) VALUES (6, 'Pamd64 p3 "
-      "1.0 other', 'p3', '1.0', 'amd64', 'src3', 'deb', '{}', 'Package: p3', "
-      "'{}', jsonb_build_array(jsonb_build_object('name', 'p3.deb', 'size', "
-      "'1', 'sha256', 'other')))");
+      "package_type, provides, stanza, fields, files, pair_id) SELECT 6, "
+      "'Pamd64 p3 1.0 other', 'p3', '1.0', 'amd64', 'src3', 'deb', '{}', "
+      "'Package: p3', '{}', jsonb_build_array(jsonb_build_object('name', "
+      "'p3.deb', 'size', '1', 'sha256', 'other')), pair_id FROM packages "
+      "WHERE id = 3");
   db_.QueryValue(
-      "INSERT INTO snapshots (name, package_ids) VALUES ('rebuilt', '{1,6}')");
+      "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT "
+      "'rebuilt', array_agg(id ORDER BY id), array_agg(pair_id ORDER BY id) "
+      "FROM packages WHERE id IN (1, 6)");
 
   v1::Publication a = At("shared", "a");
   *a.add_components() = FromSnapshot("main", "s");  // 1, 3, 5
