@@ -129,11 +129,13 @@ namespace {
 
 // One statement: data-modifying CTEs all run, atomically. Ends the job only
 // if it has an outcome, has not ended yet, and owes no after-commit step
-// unless $3 says the caller ran it.
+// unless $3 says the caller ran it. The job's end time is this
+// statement's clock: the outcome's time is its transaction's start
+// (PostgreSQL's now()), before the job's own work and after-commit step.
 // The statement's select list follows (its FROM is the finished rows).
 constexpr char kFinishJob[] = R"sql(
       WITH finished AS (
-        UPDATE jobs j SET state = o.state, end_time = o.end_time,
+        UPDATE jobs j SET state = o.state, end_time = clock_timestamp(),
             status_code = o.status_code, status_message = o.status_message,
             result = o.result
         FROM job_outcomes o

@@ -265,6 +265,27 @@ TEST(RecoveryTest, AJobShowsAsEndedOnlyAfterItsAfterCommitStep) {
   EXPECT_EQ(ReadFile(steps), absl::StrCat("job ", job.id(), " attempt 1\n"));
 }
 
+TEST(RecoveryTest, AJobsEndTimeIsWhenItEndedNotWhenItsTransactionBegan) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  // Two seconds between the job's commit and its after-commit step: the
+  // job ends after both, and its times must say so.
+  stack.StartWorker({"--test_stall_after_commit=2s"});
+  v1::SubmitNoopRequest noop;
+  noop.set_after_commit(true);
+  v1::Job job;
+  ASSERT_TRUE(stack.admin()
+                  .SubmitNoop(Deadline(absl::Seconds(10)).get(), noop, &job)
+                  .ok());
+  v1::Job done = stack.WaitJob(job.id(), absl::Seconds(60));
+  ASSERT_EQ(done.state(), v1::SUCCEEDED) << done.status_message();
+  const absl::Duration ran =
+      absl::Seconds(done.end_time().seconds() - done.start_time().seconds()) +
+      absl::Nanoseconds(done.end_time().nanos() - done.start_time().nanos());
+  EXPECT_GE(ran, absl::Seconds(2));
+}
+
 TEST(RecoveryTest, SigtermGivesBackAJobStillInItsLongPhaseAfterTheGrace) {
   TestDatabase db;
   Stack stack(db.url());
