@@ -13,6 +13,7 @@
 #include "tests/harness.h"
 #include "tests/mirror_calls.h"
 #include "tests/snapshot_calls.h"
+#include "tests/two_front_stack.h"
 
 namespace debrepo::testing {
 namespace {
@@ -28,19 +29,7 @@ v1::Mirror Unsigned(const std::string& name) {
   return mirror;
 }
 
-class MirrorNamesRacesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    stack_.StartServer();
-    stack_.StartServer();
-    for (int i = 0; i < 3; ++i) stack_.StartWorker();
-  }
-
-  int Count(const std::string& sql) { return std::stoi(db_.QueryValue(sql)); }
-
-  TestDatabase db_;
-  Stack stack_{db_.url()};
-};
+class MirrorNamesRacesTest : public TwoFrontStackTest {};
 
 TEST_F(MirrorNamesRacesTest, CreatesAndRenamesOntoOneNameMakeExactlyOne) {
   for (int i = 0; i < kClients / 2; ++i) {

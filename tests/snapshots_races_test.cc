@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/harness.h"
 #include "tests/snapshot_calls.h"
+#include "tests/two_front_stack.h"
 
 namespace debrepo::testing {
 namespace {
@@ -21,19 +22,7 @@ using ::testing::ElementsAre;
 
 constexpr int kClients = 32;
 
-class SnapshotsRacesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    stack_.StartServer();
-    stack_.StartServer();
-    for (int i = 0; i < 3; ++i) stack_.StartWorker();
-  }
-
-  int Count(const std::string& sql) { return std::stoi(db_.QueryValue(sql)); }
-
-  TestDatabase db_;
-  Stack stack_{db_.url()};
-};
+class SnapshotsRacesTest : public TwoFrontStackTest {};
 
 TEST_F(SnapshotsRacesTest, ConcurrentCreatesOfOneNameMakeExactlyOne) {
   ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
