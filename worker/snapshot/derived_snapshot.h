@@ -1,5 +1,6 @@
 // What the jobs making a snapshot from other snapshots (merge, pull,
-// filter) share: the checks and the insert of their transaction.
+// filter) share: the checks and the insert of their transaction, and the
+// architectures a pull or filter resolves dependencies for.
 #ifndef DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 #define DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 
@@ -11,7 +12,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "deb/package_sets.h"
+#include "google/protobuf/repeated_field.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
+#include "storage/snapshot_sets.h"
 #include "storage/transaction.h"
 
 namespace debrepo::worker {
@@ -35,6 +38,16 @@ absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
     storage::Transaction& tx, const v1::Snapshot& destination,
     const std::vector<std::string>& sources,
     const std::vector<int64_t>& package_ids);
+
+// ArchitecturesToResolve returns `requested`, else the built architectures
+// of the first of the snapshots at `positions` of `snapshots` that has
+// any, else "all": those a pull (base, then source) or a filter (source)
+// resolves dependencies for. The snapshots' architectures are read only
+// when none are requested.
+absl::StatusOr<std::vector<std::string>> ArchitecturesToResolve(
+    const google::protobuf::RepeatedPtrField<std::string>& requested,
+    storage::SnapshotPackagesByName& snapshots,
+    const std::vector<size_t>& positions);
 
 }  // namespace debrepo::worker
 
