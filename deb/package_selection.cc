@@ -182,29 +182,6 @@ std::vector<size_t> HighestPerPair(const IndexedSet& indexed,
   return kept;
 }
 
-// FollowDependencies is WithDependencies that also sets `reached_names` to
-// the ReachedNames of its closure.
-absl::StatusOr<std::vector<int64_t>> FollowDependencies(
-    const std::vector<StoredPackage>& source,
-    const std::vector<int64_t>& matched,
-    const std::vector<std::string>& architectures,
-    std::vector<std::string>& reached_names) {
-  IndexedSet indexed;
-  absl::StatusOr<std::vector<size_t>> added = indexed.Add(source, PullFields());
-  if (!added.ok()) return added.status();
-  const Closure closure = ClosureForArchitectures(
-      indexed.set, indexed.Indices(matched),
-      ArchitecturesOr(architectures, indexed.set, *added));
-  reached_names = ReachedNames(indexed.set, closure.packages);
-  std::vector<int64_t> ids;
-  ids.reserve(closure.packages.size());
-  for (size_t index : closure.packages) {
-    ids.push_back(indexed.stored[index]->id);
-  }
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
 // PlanPullReaching is PlanPull that also sets `reached_names` to the
 // ReachedNames of the packages it pulls or follows.
 absl::StatusOr<PullPlan> PlanPullReaching(
@@ -270,29 +247,19 @@ absl::StatusOr<std::vector<int64_t>> WithDependencies(
     const std::vector<StoredPackage>& source,
     const std::vector<int64_t>& matched,
     const std::vector<std::string>& architectures) {
-  std::vector<std::string> reached_names;
-  return FollowDependencies(source, matched, architectures, reached_names);
-}
-
-absl::StatusOr<std::vector<int64_t>> WithDependenciesByName(
-    const PackageLookup& lookup, const std::vector<std::string>& matched_names,
-    const std::vector<int64_t>& matched,
-    const std::vector<std::string>& architectures) {
-  NamedSubset subset(lookup);
-  absl::StatusOr<bool> read = subset.Read(matched_names);
-  if (!read.ok()) return read.status();
-  for (;;) {
-    std::vector<std::string> reached_names;
-    absl::StatusOr<std::vector<int64_t>> ids = FollowDependencies(
-        subset.packages().source, matched, architectures, reached_names);
-    if (!ids.ok()) return ids.status();
-    // Once every name the closure asked about has been read, it saw each
-    // name's whole list of packages, and so took what it takes over the
-    // whole source.
-    read = subset.Read(reached_names);
-    if (!read.ok()) return read.status();
-    if (!*read) return ids;
+  IndexedSet indexed;
+  absl::StatusOr<std::vector<size_t>> added = indexed.Add(source, PullFields());
+  if (!added.ok()) return added.status();
+  const Closure closure = ClosureForArchitectures(
+      indexed.set, indexed.Indices(matched),
+      ArchitecturesOr(architectures, indexed.set, *added));
+  std::vector<int64_t> ids;
+  ids.reserve(closure.packages.size());
+  for (size_t index : closure.packages) {
+    ids.push_back(indexed.stored[index]->id);
   }
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,

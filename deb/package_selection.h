@@ -75,8 +75,8 @@ struct Unsatisfied {
   std::string dependency;
 };
 
-// NamedPackages are the packages of a pull's source and base (none for a
-// filter) that are called, or provide, one of some names.
+// NamedPackages are the packages of a pull's source and base that are
+// called, or provide, one of some names.
 struct NamedPackages {
   std::vector<StoredPackage> source;
   std::vector<StoredPackage> base;
@@ -84,30 +84,21 @@ struct NamedPackages {
 
 // PackageLookup returns the packages of the source and the base that are
 // called or provide one of `names` (each list in id order). It lets a pull
-// or a filter read only the packages its closure reaches: at 63,440
-// packages, reading and parsing the relation fields of every package of
-// both snapshots was most of a pull of 100 (see docs/benchmarks.md).
+// read only the packages its closure reaches: at 63,440 packages, reading
+// and parsing the relation fields of every package of both snapshots was
+// most of a pull of 100 (see docs/benchmarks.md).
 using PackageLookup = std::function<absl::StatusOr<NamedPackages>(
     const std::vector<std::string>& names)>;
 
-// WithDependenciesByName is WithDependencies over the source that `lookup`
-// reads, given the names `matched_names` of the packages `matched` and the
-// architectures to resolve for (not empty: WithDependencies' default
-// depends on the whole source): it reads the packages of the
-// names the closure reaches, round by round, until a round reaches no
-// name it has not read, and returns what WithDependencies returns over the
-// whole source then (a package's own fields are parsed only once it is
-// read, so one that does not parse fails only a closure reaching it).
-absl::StatusOr<std::vector<int64_t>> WithDependenciesByName(
-    const PackageLookup& lookup, const std::vector<std::string>& matched_names,
-    const std::vector<int64_t>& matched,
-    const std::vector<std::string>& architectures);
-
 // PlanPullByName is PlanPull over the base and source that `lookup` reads,
-// name by name as WithDependenciesByName reads them, given all the ids of
-// the base (`base_ids`, sorted), the names `matched_names` of the packages
-// `matched`, and options whose architectures are not empty (PlanPull's default
-// depends on the whole snapshots). Its plan is PlanPull's over both snapshots.
+// given all the ids of the base (`base_ids`, sorted), the names
+// `matched_names` of the packages `matched`, and options whose
+// architectures are not empty (PlanPull's default depends on the whole
+// snapshots). It reads the packages of the names the pull reaches, round
+// by round, until a round reaches no name it has not read, and returns
+// PlanPull's plan over both whole snapshots (a package's own fields are
+// parsed only once read, so one that does not parse fails only a pull
+// reaching it).
 absl::StatusOr<PullPlan> PlanPullByName(
     const PackageLookup& lookup, const std::vector<int64_t>& base_ids,
     const std::vector<std::string>& matched_names,

@@ -355,7 +355,7 @@ TEST_F(ByNameTest, ReadingByNameGivesWhatTheWholeSnapshotsGive) {
                               .all_matches = Chance(0.3),
                               .architectures = architectures};
     SCOPED_TRACE(absl::StrCat("seed ", seed));
-    whole += source.size() + base.size() + source.size();
+    whole += source.size() + base.size();
 
     absl::StatusOr<PullPlan> expected =
         PlanPull(base, source, matched, options);
@@ -367,18 +367,9 @@ TEST_F(ByNameTest, ReadingByNameGivesWhatTheWholeSnapshotsGive) {
     EXPECT_EQ(by_name->added, expected->added);
     EXPECT_EQ(by_name->removed, expected->removed);
     EXPECT_EQ(by_name->unsatisfied, expected->unsatisfied);
-
-    absl::StatusOr<std::vector<int64_t>> filtered =
-        WithDependencies(source, matched, architectures);
-    absl::StatusOr<std::vector<int64_t>> filtered_by_name =
-        WithDependenciesByName(Lookup(source, {}), matched_names, matched,
-                               architectures);
-    ASSERT_THAT(filtered, IsOk());
-    ASSERT_THAT(filtered_by_name, IsOk());
-    EXPECT_EQ(*filtered_by_name, *filtered);
   }
   // Reading by name reads a part of the snapshots (`whole` is what the
-  // pulls and filters would have read of them in all).
+  // pulls would have read of them in all).
   EXPECT_LT(read_, whole / 2);
 }
 

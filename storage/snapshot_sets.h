@@ -71,8 +71,8 @@ absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name);
 
 // SnapshotPackagesByName reads the packages of some snapshots by the names
-// they have or provide (a deb::PackageLookup's work), so that a pull or a
-// filter with dependencies reads only the packages its closure reaches.
+// they have or provide (a deb::PackageLookup's work), so that a pull with
+// dependencies reads only the packages its closure reaches.
 // It reads in the transaction it was opened with, which must outlive it.
 class SnapshotPackagesByName {
  public:

@@ -1,6 +1,6 @@
 // What the jobs making a snapshot from other snapshots (merge, pull,
 // filter) share: the checks and the insert of their transaction, and the
-// architectures a pull or filter resolves dependencies for.
+// architectures dependencies are resolved for.
 #ifndef DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 #define DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 
@@ -41,9 +41,9 @@ absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
 
 // ArchitecturesToResolve returns `requested`, else the built architectures
 // of the first of the snapshots at `positions` of `snapshots` that has
-// any, else "all": those a pull (base, then source) or a filter (source)
-// resolves dependencies for. The snapshots' architectures are read only
-// when none are requested.
+// any, else "all": those a pull resolves dependencies for (its base's,
+// then its source's). The snapshots' architectures are read only when
+// none are requested.
 absl::StatusOr<std::vector<std::string>> ArchitecturesToResolve(
     const google::protobuf::RepeatedPtrField<std::string>& requested,
     storage::SnapshotPackagesByName& snapshots,

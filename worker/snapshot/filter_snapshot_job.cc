@@ -1,8 +1,6 @@
 #include "worker/snapshot/filter_snapshot_job.h"
 
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -18,31 +16,18 @@ absl::StatusOr<PreparedFilter> FilterSnapshotJob::Prepare(
     const v1::FilterSnapshotArgs& filter, JobContext& context) const {
   ASSIGN_OR_RETURN(deb::Query query, deb::Query::Parse(filter.query()));
   if (!filter.with_deps()) return PreparedFilter();
+  std::vector<deb::StoredPackage> source;
   std::vector<int64_t> matched;
-  std::vector<int64_t> package_ids;
   RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) -> absl::Status {
-    constexpr size_t kSource = 0;
-    ASSIGN_OR_RETURN(
-        storage::SnapshotPackagesByName snapshots,
-        storage::SnapshotPackagesByName::Open(tx, {filter.source()}));
+    ASSIGN_OR_RETURN(source, storage::LoadSnapshotMembers(tx, filter.source()));
     ASSIGN_OR_RETURN(
         matched, storage::SelectSnapshotPackageIds(tx, filter.source(), query));
-    ASSIGN_OR_RETURN(const std::vector<std::string> matched_names,
-                     snapshots.NamesOf(matched));
-    ASSIGN_OR_RETURN(
-        const std::vector<std::string> architectures,
-        ArchitecturesToResolve(filter.architectures(), snapshots, {kSource}));
-    const deb::PackageLookup lookup = [&](const std::vector<std::string>& names)
-        -> absl::StatusOr<deb::NamedPackages> {
-      ASSIGN_OR_RETURN(std::vector<std::vector<deb::StoredPackage>> read,
-                       snapshots.Read(names));
-      return deb::NamedPackages{.source = std::move(read[kSource])};
-    };
-    ASSIGN_OR_RETURN(package_ids,
-                     deb::WithDependenciesByName(lookup, matched_names, matched,
-                                                 architectures));
     return absl::OkStatus();
   }));
+  ASSIGN_OR_RETURN(std::vector<int64_t> package_ids,
+                   deb::WithDependencies(source, matched,
+                                         {filter.architectures().begin(),
+                                          filter.architectures().end()}));
   context.Log(absl::StrCat(matched.size(), " packages match, ",
                            package_ids.size(), " with their dependencies"));
   return PreparedFilter{.package_ids = std::move(package_ids)};
