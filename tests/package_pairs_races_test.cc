@@ -4,7 +4,10 @@
 // between them, each job interning them in its serializable transaction
 // (storage/package_store.cc, INSERT ... ON CONFLICT DO NOTHING). Whichever
 // job interns a pair, every package ends with the one pair row of its name
-// and architecture, and no job fails for it.
+// and architecture, and no job fails for it. The jobs do collide: with
+// serialization failures not retried (storage::IsRetryable false), adds
+// fail here with "could not serialize access due to read/write
+// dependencies among transactions".
 #include <string>
 #include <vector>
 
