@@ -38,17 +38,4 @@ absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
   return InsertDerivedSnapshot(tx, destination, sources, packages);
 }
 
-absl::StatusOr<std::vector<std::string>> ArchitecturesToResolve(
-    const google::protobuf::RepeatedPtrField<std::string>& requested,
-    storage::SnapshotPackagesByName& snapshots,
-    const std::vector<size_t>& positions) {
-  std::vector<std::string> architectures(requested.begin(), requested.end());
-  for (size_t position : positions) {
-    if (!architectures.empty()) break;
-    ASSIGN_OR_RETURN(architectures, snapshots.BuiltArchitectures(position));
-  }
-  if (architectures.empty()) architectures.push_back("all");
-  return architectures;
-}
-
 }  // namespace debrepo::worker

@@ -1,6 +1,5 @@
 // What the jobs making a snapshot from other snapshots (merge, pull,
-// filter) share: the checks and the insert of their transaction, and the
-// architectures dependencies are resolved for.
+// filter) share: the checks and the insert of their transaction.
 #ifndef DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 #define DEBREPO_WORKER_SNAPSHOT_DERIVED_SNAPSHOT_H_
 
@@ -12,9 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "deb/package_sets.h"
-#include "google/protobuf/repeated_field.h"
 #include "proto/debrepo/v1/snapshots_types.pb.h"
-#include "storage/snapshot_sets.h"
 #include "storage/transaction.h"
 
 namespace debrepo::worker {
@@ -38,16 +35,6 @@ absl::StatusOr<v1::Snapshot> InsertDerivedSnapshot(
     storage::Transaction& tx, const v1::Snapshot& destination,
     const std::vector<std::string>& sources,
     const std::vector<int64_t>& package_ids);
-
-// ArchitecturesToResolve returns `requested`, else the built architectures
-// of the first of the snapshots at `positions` of `snapshots` that has
-// any, else "all": those a pull resolves dependencies for (its base's,
-// then its source's). The snapshots' architectures are read only when
-// none are requested.
-absl::StatusOr<std::vector<std::string>> ArchitecturesToResolve(
-    const google::protobuf::RepeatedPtrField<std::string>& requested,
-    storage::SnapshotPackagesByName& snapshots,
-    const std::vector<size_t>& positions);
 
 }  // namespace debrepo::worker
 

@@ -7,12 +7,34 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "deb/query.h"
+#include "google/protobuf/repeated_field.h"
 #include "storage/snapshot_sets.h"
 #include "storage/snapshot_store.h"
 #include "worker/repo/bounded_lists.h"
 #include "worker/snapshot/derived_snapshot.h"
 
 namespace debrepo::worker {
+namespace {
+
+// ArchitecturesToResolve returns `requested`, else the built architectures
+// of the first of the snapshots at `positions` of `snapshots` that has
+// any, else "all": those a pull resolves dependencies for (its base's,
+// then its source's). The snapshots' architectures are read only when
+// none are requested.
+absl::StatusOr<std::vector<std::string>> ArchitecturesToResolve(
+    const google::protobuf::RepeatedPtrField<std::string>& requested,
+    storage::SnapshotPackagesByName& snapshots,
+    const std::vector<size_t>& positions) {
+  std::vector<std::string> architectures(requested.begin(), requested.end());
+  for (size_t position : positions) {
+    if (!architectures.empty()) break;
+    ASSIGN_OR_RETURN(architectures, snapshots.BuiltArchitectures(position));
+  }
+  if (architectures.empty()) architectures.push_back("all");
+  return architectures;
+}
+
+}  // namespace
 
 absl::StatusOr<deb::PullPlan> PullSnapshotJob::Prepare(
     const v1::PullSnapshotArgs& pull, JobContext& context) const {
