@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "deb/package_sets.h"
 #include "deb/resolver.h"
 
 namespace debrepo::deb {
@@ -80,6 +81,76 @@ std::vector<std::string> ArchitecturesOr(
   return architectures;
 }
 
+// ReachedNames returns, sorted and each once, the names a closure's result
+// depends on when it reached the packages `reached` of `set`: theirs, and
+// those of every relation of their dependency groups (in force or not).
+// The closure's lookups (PackageSet::FindSatisfying) ask for no others, and
+// a pull's removals look at the base's packages of the pulled names only.
+std::vector<std::string> ReachedNames(const PackageSet& set,
+                                      const std::vector<size_t>& reached) {
+  std::vector<std::string> names;
+  for (size_t index : reached) {
+    const PackageInfo& package = set.package(index);
+    names.push_back(package.name);
+    for (const Alternatives& group : package.depends) {
+      for (const Relation& relation : group) names.push_back(relation.name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+// AddNew adds to `into` (in id order) those of `more` (in id order) it
+// lacks; returns whether there were any.
+bool AddNew(std::vector<StoredPackage>& into, std::vector<StoredPackage> more) {
+  const size_t before = into.size();
+  absl::flat_hash_set<int64_t> held;
+  held.reserve(before);
+  for (const StoredPackage& package : into) held.insert(package.id);
+  for (StoredPackage& package : more) {
+    if (!held.contains(package.id)) into.push_back(std::move(package));
+  }
+  if (into.size() == before) return false;
+  std::inplace_merge(into.begin(), into.begin() + before, into.end(),
+                     [](const StoredPackage& a, const StoredPackage& b) {
+                       return a.id < b.id;
+                     });
+  return true;
+}
+
+// NamedSubset holds what a PackageLookup returned so far, each package
+// once, in id order: a subsequence of the whole snapshots' lists, so that
+// resolving over it indexes the packages in the same relative order as
+// over the whole (the resolver breaks ties by that order).
+class NamedSubset {
+ public:
+  explicit NamedSubset(const PackageLookup& lookup) : lookup_(lookup) {}
+
+  // Read asks the lookup for those of `names` not asked for before;
+  // returns whether that added a package.
+  absl::StatusOr<bool> Read(const std::vector<std::string>& names) {
+    std::vector<std::string> fresh;
+    for (const std::string& name : names) {
+      if (asked_.insert(name).second) fresh.push_back(name);
+    }
+    if (fresh.empty()) return false;
+    absl::StatusOr<NamedPackages> more = lookup_(fresh);
+    if (!more.ok()) return more.status();
+    const bool source_grew = AddNew(packages_.source, std::move(more->source));
+    const bool base_grew = AddNew(packages_.base, std::move(more->base));
+    return source_grew || base_grew;
+  }
+
+  // packages returns what was read.
+  const NamedPackages& packages() const { return packages_; }
+
+ private:
+  const PackageLookup& lookup_;
+  absl::flat_hash_set<std::string> asked_;
+  NamedPackages packages_;
+};
+
 // The (name, architecture) of a package.
 std::pair<std::string, std::string> Pair(const PackageInfo& package) {
   return {package.name, package.architecture};
@@ -111,31 +182,13 @@ std::vector<size_t> HighestPerPair(const IndexedSet& indexed,
   return kept;
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<int64_t>> WithDependencies(
+// PlanPullReaching is PlanPull that also sets `reached_names` to the
+// ReachedNames of the packages it pulls or follows.
+absl::StatusOr<PullPlan> PlanPullReaching(
+    const std::vector<StoredPackage>& base,
     const std::vector<StoredPackage>& source,
-    const std::vector<int64_t>& matched,
-    const std::vector<std::string>& architectures) {
-  IndexedSet indexed;
-  absl::StatusOr<std::vector<size_t>> added = indexed.Add(source, PullFields());
-  if (!added.ok()) return added.status();
-  const Closure closure = ClosureForArchitectures(
-      indexed.set, indexed.Indices(matched),
-      ArchitecturesOr(architectures, indexed.set, *added));
-  std::vector<int64_t> ids;
-  ids.reserve(closure.packages.size());
-  for (size_t index : closure.packages) {
-    ids.push_back(indexed.stored[index]->id);
-  }
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
-absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,
-                                  const std::vector<StoredPackage>& source,
-                                  const std::vector<int64_t>& matched,
-                                  const PullOptions& options) {
+    const std::vector<int64_t>& matched, const PullOptions& options,
+    std::vector<std::string>& reached_names) {
   IndexedSet indexed;
   absl::StatusOr<std::vector<size_t>> source_indices =
       indexed.Add(source, PullFields());
@@ -157,6 +210,7 @@ absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,
     pulled = std::move(closure.packages);
     plan.unsatisfied = std::move(closure.unsatisfied);
   }
+  reached_names = ReachedNames(indexed.set, pulled);
   if (!options.all_matches) pulled = HighestPerPair(indexed, pulled);
 
   const absl::flat_hash_set<size_t> pulled_set(pulled.begin(), pulled.end());
@@ -185,6 +239,64 @@ absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,
   std::sort(plan.added.begin(), plan.added.end());
   std::sort(plan.removed.begin(), plan.removed.end());
   return plan;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int64_t>> WithDependencies(
+    const std::vector<StoredPackage>& source,
+    const std::vector<int64_t>& matched,
+    const std::vector<std::string>& architectures) {
+  IndexedSet indexed;
+  absl::StatusOr<std::vector<size_t>> added = indexed.Add(source, PullFields());
+  if (!added.ok()) return added.status();
+  const Closure closure = ClosureForArchitectures(
+      indexed.set, indexed.Indices(matched),
+      ArchitecturesOr(architectures, indexed.set, *added));
+  std::vector<int64_t> ids;
+  ids.reserve(closure.packages.size());
+  for (size_t index : closure.packages) {
+    ids.push_back(indexed.stored[index]->id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+absl::StatusOr<PullPlan> PlanPull(const std::vector<StoredPackage>& base,
+                                  const std::vector<StoredPackage>& source,
+                                  const std::vector<int64_t>& matched,
+                                  const PullOptions& options) {
+  std::vector<std::string> reached_names;
+  return PlanPullReaching(base, source, matched, options, reached_names);
+}
+
+absl::StatusOr<PullPlan> PlanPullByName(
+    const PackageLookup& lookup, const std::vector<int64_t>& base_ids,
+    const std::vector<std::string>& matched_names,
+    const std::vector<int64_t>& matched, const PullOptions& options) {
+  NamedSubset subset(lookup);
+  absl::StatusOr<bool> read = subset.Read(matched_names);
+  if (!read.ok()) return read.status();
+  for (;;) {
+    std::vector<std::string> reached_names;
+    absl::StatusOr<PullPlan> plan =
+        PlanPullReaching(subset.packages().base, subset.packages().source,
+                         matched, options, reached_names);
+    if (!plan.ok()) return plan.status();
+    read = subset.Read(reached_names);
+    if (!read.ok()) return read.status();
+    if (*read) continue;
+    // The base's packages not read are neither replaced nor pulled: they
+    // stay as they are.
+    std::vector<int64_t> read_base_ids;
+    read_base_ids.reserve(subset.packages().base.size());
+    for (const StoredPackage& package : subset.packages().base) {
+      read_base_ids.push_back(package.id);
+    }
+    std::vector<int64_t> kept = SortedDifference(base_ids, read_base_ids);
+    plan->package_ids = SortedUnion({std::move(kept), plan->package_ids});
+    return plan;
+  }
 }
 
 absl::StatusOr<std::vector<Unsatisfied>> FindUnsatisfiedDependencies(

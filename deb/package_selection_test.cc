@@ -2,11 +2,16 @@
 // right answers are worked out in each test.
 #include "deb/package_selection.h"
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_matchers.h"
+#include "deb/relation.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -224,6 +229,148 @@ TEST_F(PackageSelectionTest, VerifyReportsUnsatisfiedGroupsPerArchitecture) {
                           "Pamd64 app 1 amd64 Pre-Depends: dpkg (>= 1.19)",
                           "Pamd64 app 1 amd64 Depends: libx (>= 2) | liby",
                           "Pamd64 app 1 amd64 Recommends: fancy"));
+}
+
+// Snapshots made at random from a small pool of names, so that packages
+// share names, provide each other's names and depend on them with
+// alternatives, version constraints, architecture qualifiers and
+// restrictions, "all" and "source" packages.
+class ByNameTest : public PackageSelectionTest {
+ protected:
+  std::string Pick(const std::vector<std::string>& among) {
+    return among[std::uniform_int_distribution<size_t>(
+        0, among.size() - 1)(random_)];
+  }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(random_); }
+
+  // A name: one of packages (pN) or only provided (vN).
+  std::string Name() {
+    return Chance(0.8) ? absl::StrCat("p", Count(60))
+                       : absl::StrCat("v", Count(6));
+  }
+  int Count(int n) {
+    return std::uniform_int_distribution<int>(0, n - 1)(random_);
+  }
+
+  std::string Relation() {
+    std::string relation = Name();
+    if (Chance(0.1)) relation += Pick({":any", ":amd64", ":i386"});
+    if (Chance(0.3)) {
+      absl::StrAppend(&relation, " (", Pick({">=", "<<", "=", ">>", "<="}), " ",
+                      Pick(kVersions), ")");
+    }
+    if (Chance(0.1)) relation += Pick({" [amd64]", " [!amd64]", " [i386]"});
+    return relation;
+  }
+
+  std::string Field(const std::string& field, int groups, int alternatives) {
+    std::vector<std::string> parts;
+    for (int g = 0; g < groups; ++g) {
+      std::vector<std::string> group;
+      const int n = 1 + Count(alternatives);
+      for (int a = 0; a < n; ++a) group.push_back(Relation());
+      parts.push_back(absl::StrJoin(group, " | "));
+    }
+    return parts.empty()
+               ? ""
+               : absl::StrCat(field, ": ", absl::StrJoin(parts, ", "), "\n");
+  }
+
+  StoredPackage Random() {
+    std::string provides;
+    if (Chance(0.3)) {
+      std::vector<std::string> provided;
+      for (int i = 0, n = 1 + Count(2); i < n; ++i) {
+        provided.push_back(
+            Chance(0.5) ? Name()
+                        : absl::StrCat(Name(), " (= ", Pick(kVersions), ")"));
+      }
+      provides =
+          absl::StrCat("Provides: ", absl::StrJoin(provided, ", "), "\n");
+    }
+    return Make(absl::StrCat("p", Count(60)), Pick(kVersions),
+                Pick({"amd64", "amd64", "i386", "all", "source"}),
+                absl::StrCat(provides, Field("Pre-Depends", Count(2), 2),
+                             Field("Depends", Count(3), 3)));
+  }
+
+  // A lookup of `source` and `base` that counts the packages it returns.
+  PackageLookup Lookup(const std::vector<StoredPackage>& source,
+                       const std::vector<StoredPackage>& base) {
+    return [&source, &base, this](const std::vector<std::string>& names)
+               -> absl::StatusOr<NamedPackages> {
+      const absl::flat_hash_set<std::string> wanted(names.begin(), names.end());
+      auto named = [&](const std::vector<StoredPackage>& packages) {
+        std::vector<StoredPackage> found;
+        for (const StoredPackage& package : packages) {
+          bool hit = wanted.contains(package.control.GetOrEmpty("Package"));
+          absl::StatusOr<std::vector<std::string>> provided =
+              RelationNames(package.control.GetOrEmpty("Provides"));
+          for (const std::string& name : *provided)
+            hit |= wanted.contains(name);
+          if (hit) found.push_back(package);
+        }
+        read_ += found.size();
+        return found;
+      };
+      return NamedPackages{.source = named(source), .base = named(base)};
+    };
+  }
+
+  const std::vector<std::string> kVersions = {"1", "2", "1:0", "2~rc1", "1.5"};
+  std::mt19937 random_;
+  size_t read_ = 0;
+};
+
+TEST_F(ByNameTest, ReadingByNameGivesWhatTheWholeSnapshotsGive) {
+  size_t whole = 0;
+  for (int seed = 0; seed < 300; ++seed) {
+    random_.seed(seed);
+    std::vector<StoredPackage> source;
+    std::vector<StoredPackage> base;
+    for (int i = 0, n = 10 + Count(120); i < n; ++i) {
+      StoredPackage package = Random();
+      if (Chance(0.25)) base.push_back(package);
+      if (Chance(0.85) || base.empty() || base.back().id != package.id) {
+        source.push_back(std::move(package));
+      }
+    }
+    std::vector<int64_t> matched;
+    for (const StoredPackage& package : source) {
+      if (Chance(0.05)) matched.push_back(package.id);
+    }
+    std::vector<std::string> matched_names;
+    for (const StoredPackage& package : source) {
+      if (std::binary_search(matched.begin(), matched.end(), package.id)) {
+        matched_names.emplace_back(package.control.GetOrEmpty("Package"));
+      }
+    }
+    std::vector<int64_t> base_ids;
+    for (const StoredPackage& package : base) base_ids.push_back(package.id);
+    const std::vector<std::string> architectures =
+        Chance(0.5) ? std::vector<std::string>{"amd64"}
+                    : std::vector<std::string>{"i386", "amd64"};
+    const PullOptions options{.no_deps = Chance(0.2),
+                              .no_remove = Chance(0.2),
+                              .all_matches = Chance(0.3),
+                              .architectures = architectures};
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    whole += source.size() + base.size();
+
+    absl::StatusOr<PullPlan> expected =
+        PlanPull(base, source, matched, options);
+    absl::StatusOr<PullPlan> by_name = PlanPullByName(
+        Lookup(source, base), base_ids, matched_names, matched, options);
+    ASSERT_THAT(expected, IsOk());
+    ASSERT_THAT(by_name, IsOk());
+    EXPECT_EQ(by_name->package_ids, expected->package_ids);
+    EXPECT_EQ(by_name->added, expected->added);
+    EXPECT_EQ(by_name->removed, expected->removed);
+    EXPECT_EQ(by_name->unsatisfied, expected->unsatisfied);
+  }
+  // Reading by name reads a part of the snapshots (`whole` is what the
+  // pulls would have read of them in all).
+  EXPECT_LT(read_, whole / 2);
 }
 
 }  // namespace

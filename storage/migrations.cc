@@ -569,6 +569,19 @@ ALTER TABLE publication_pool_changes ALTER COLUMN added_ids
 ALTER TABLE publication_pool_changes ALTER COLUMN removed_ids
   SET STORAGE EXTERNAL;
 )sql"},
+    {21, "providers of a name", R"sql(
+-- A pull with dependencies reads the packages of the names its closure
+-- reaches, round by round (deb::PlanPullByName): by name
+-- through package_pairs and the snapshot's pair array, and those that
+-- provide a name through this index of the names packages.provides lists
+-- (what the package's Provides field names, filled by the package store's
+-- single insert). Before it, it read the relation fields of every
+-- package of both snapshots: most of a 1.1 s pull of 100 at 63,440
+-- packages. Only packages that provide something are indexed (about one
+-- in ten of Debian's); a query states the same condition to use it.
+CREATE INDEX packages_provides ON packages USING gin (provides)
+  WHERE provides <> '{}';
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

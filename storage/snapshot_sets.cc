@@ -40,9 +40,38 @@ constexpr char kSnapshotMembers[] = R"sql(
   FROM (SELECT unnest(package_ids) AS id FROM snapshots WHERE name = $1) u
   JOIN packages p ON p.id = u.id)sql";
 
+// The packages $1 (bigint[]), as packages p.
+constexpr char kListedPackages[] = R"sql(
+  FROM unnest($1::bigint[]) AS u (id) JOIN packages p ON p.id = u.id)sql";
+
 // The fields LoadSnapshotMembers reads, by their stored (lower-case) names.
 constexpr const char* kRelationFields[] = {"Provides", "Pre-Depends", "Depends",
                                            "Recommends", "Suggests"};
+
+// The pairs called $1 (text[]) and the packages providing one of those
+// names (through the index packages_provides, whose condition the second
+// half repeats): the packages of a name that a snapshot holds are those
+// of its members whose pair is one of these, the providers among them
+// those it holds.
+constexpr char kNamedCandidates[] = R"sql(
+  SELECT true, id FROM package_pairs WHERE name = ANY($1::text[])
+  UNION ALL
+  SELECT false, id FROM packages
+  WHERE provides && $1::text[] AND provides <> '{}')sql";
+
+// The names of the packages $1 (bigint[]).
+constexpr char kNamesOf[] = R"sql(
+  SELECT DISTINCT p.name FROM unnest($1::bigint[]) AS u (id)
+  JOIN packages p ON p.id = u.id ORDER BY 1)sql";
+
+// The architectures of the pairs of snapshot $1 but "all" and "source".
+constexpr char kBuiltArchitectures[] = R"sql(
+  SELECT DISTINCT pp.architecture
+  FROM package_pairs pp
+  WHERE pp.id IN (SELECT unnest(package_pairs) FROM snapshots
+                  WHERE name = $1)
+    AND pp.architecture NOT IN ('all', 'source')
+  ORDER BY 1)sql";
 
 // CheckSnapshotExists is NOT_FOUND when no snapshot is called `name`.
 absl::Status CheckSnapshotExists(pqxx::transaction_base& tx,
@@ -164,6 +193,45 @@ std::vector<deb::PackageHead> LoadHeads(pqxx::transaction_base& tx,
   return heads;
 }
 
+// LoadRelationFields returns the packages `from` (a FROM clause naming
+// them p, with the one parameter `parameter`) in id order, with the fields
+// dependency resolution reads (see LoadSnapshotMembers).
+absl::StatusOr<std::vector<deb::StoredPackage>> LoadRelationFields(
+    pqxx::transaction_base& tx, absl::string_view from,
+    const std::string& parameter) {
+  // One jsonb_to_record a package reads the fields out of `fields` with one
+  // detoasting of it, where a ->> each detoasted it again: 63,440 packages
+  // in 856-1,548 ms that way.
+  std::string columns = "SELECT p.id, p.key, p.name, p.version, p.architecture";
+  std::string record;
+  for (const char* field : kRelationFields) {
+    const std::string stored = CanonicalFieldName(field);
+    absl::StrAppend(&columns, ", r.\"", stored, "\"");
+    absl::StrAppend(&record, record.empty() ? "" : ", ", "\"", stored,
+                    "\" text");
+  }
+  std::vector<deb::StoredPackage> packages;
+  for (const pqxx::row& row : tx.exec_params(
+           absl::StrCat(columns, from,
+                        " CROSS JOIN LATERAL jsonb_to_record(p.fields) AS r (",
+                        record, ") ORDER BY p.id"),
+           parameter)) {
+    deb::StoredPackage package;
+    package.id = row[0].as<int64_t>();
+    package.key = row[1].c_str();
+    RETURN_IF_ERROR(package.control.Set("Package", row[2].c_str()));
+    RETURN_IF_ERROR(package.control.Set("Version", row[3].c_str()));
+    RETURN_IF_ERROR(package.control.Set("Architecture", row[4].c_str()));
+    for (int i = 0; i < static_cast<int>(std::size(kRelationFields)); ++i) {
+      const pqxx::field value = row[5 + i];
+      if (value.is_null()) continue;
+      RETURN_IF_ERROR(package.control.Set(kRelationFields[i], value.c_str()));
+    }
+    packages.push_back(std::move(package));
+  }
+  return packages;
+}
+
 }  // namespace
 
 absl::StatusOr<deb::PairedIds> MergeSnapshotPackages(
@@ -229,45 +297,120 @@ absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
 
 absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name) {
-  // One jsonb_to_record a package reads the fields out of `fields` with one
-  // detoasting of it, where a ->> each detoasted it again: 63,440 packages
-  // in 856-1,548 ms that way.
-  std::string columns = "SELECT p.id, p.key, p.name, p.version, p.architecture";
-  std::string record;
-  for (const char* field : kRelationFields) {
-    const std::string stored = CanonicalFieldName(field);
-    absl::StrAppend(&columns, ", r.\"", stored, "\"");
-    absl::StrAppend(&record, record.empty() ? "" : ", ", "\"", stored,
-                    "\" text");
+  return Guard("reading a snapshot's packages",
+               [&]() -> absl::StatusOr<std::vector<deb::StoredPackage>> {
+                 RETURN_IF_ERROR(CheckSnapshotExists(tx.pqxx(), name));
+                 return LoadRelationFields(tx.pqxx(), kSnapshotMembers,
+                                           std::string(name));
+               });
+}
+
+SnapshotPackagesByName::SnapshotPackagesByName(
+    Transaction& tx, std::vector<std::string> snapshots,
+    std::vector<deb::PairedIds> members)
+    : tx_(&tx), snapshots_(std::move(snapshots)), members_(std::move(members)) {
+  by_pair_.reserve(members_.size());
+  for (const deb::PairedIds& source : members_) {
+    std::vector<std::pair<int32_t, int64_t>>& pairs = by_pair_.emplace_back();
+    pairs.reserve(source.ids.size());
+    for (size_t i = 0; i < source.ids.size(); ++i) {
+      pairs.emplace_back(source.pairs[i], source.ids[i]);
+    }
+    std::sort(pairs.begin(), pairs.end());
   }
+}
+
+absl::StatusOr<SnapshotPackagesByName> SnapshotPackagesByName::Open(
+    Transaction& tx, const std::vector<std::string>& snapshots) {
   return Guard(
-      "reading a snapshot's packages",
-      [&]() -> absl::StatusOr<std::vector<deb::StoredPackage>> {
-        RETURN_IF_ERROR(CheckSnapshotExists(tx.pqxx(), name));
-        std::vector<deb::StoredPackage> members;
-        for (const pqxx::row& row : tx.pqxx().exec_params(
-                 absl::StrCat(columns, kSnapshotMembers,
-                              " CROSS JOIN LATERAL jsonb_to_record(p.fields) "
-                              "AS r (",
-                              record, ") ORDER BY p.id"),
-                 std::string(name))) {
-          deb::StoredPackage member;
-          member.id = row[0].as<int64_t>();
-          member.key = row[1].c_str();
-          RETURN_IF_ERROR(member.control.Set("Package", row[2].c_str()));
-          RETURN_IF_ERROR(member.control.Set("Version", row[3].c_str()));
-          RETURN_IF_ERROR(member.control.Set("Architecture", row[4].c_str()));
-          for (int i = 0; i < static_cast<int>(std::size(kRelationFields));
-               ++i) {
-            const pqxx::field value = row[5 + i];
-            if (value.is_null()) continue;
-            RETURN_IF_ERROR(
-                member.control.Set(kRelationFields[i], value.c_str()));
-          }
-          members.push_back(std::move(member));
-        }
-        return members;
+      "reading snapshots' packages",
+      [&]() -> absl::StatusOr<SnapshotPackagesByName> {
+        ASSIGN_OR_RETURN(std::vector<deb::PairedIds> members,
+                         LoadIds(tx.pqxx(), snapshots, /*with_pairs=*/true));
+        return SnapshotPackagesByName(tx, snapshots, std::move(members));
       });
+}
+
+absl::StatusOr<std::vector<std::vector<deb::StoredPackage>>>
+SnapshotPackagesByName::Read(const std::vector<std::string>& names) {
+  using Packages = std::vector<std::vector<deb::StoredPackage>>;
+  return Guard(
+      "reading snapshots' packages by name", [&]() -> absl::StatusOr<Packages> {
+        std::vector<int32_t> pairs;
+        std::vector<int64_t> providers;
+        for (const pqxx::row& row : tx_->pqxx().exec_params(
+                 kNamedCandidates, internal::PgTextArray(names))) {
+          if (row[0].as<bool>()) {
+            pairs.push_back(row[1].as<int32_t>());
+          } else {
+            providers.push_back(row[1].as<int64_t>());
+          }
+        }
+        // Each snapshot's packages of those pairs and those providers.
+        std::vector<deb::SortedIds> held(members_.size());
+        for (size_t position = 0; position < members_.size(); ++position) {
+          const std::vector<std::pair<int32_t, int64_t>>& by_pair =
+              by_pair_[position];
+          for (int32_t pair : pairs) {
+            for (auto it = std::lower_bound(by_pair.begin(), by_pair.end(),
+                                            std::make_pair(pair, int64_t{0}));
+                 it != by_pair.end() && it->first == pair; ++it) {
+              held[position].push_back(it->second);
+            }
+          }
+          const deb::SortedIds& ids = members_[position].ids;
+          for (int64_t id : providers) {
+            if (std::binary_search(ids.begin(), ids.end(), id)) {
+              held[position].push_back(id);
+            }
+          }
+          std::sort(held[position].begin(), held[position].end());
+          held[position].erase(
+              std::unique(held[position].begin(), held[position].end()),
+              held[position].end());
+        }
+        Packages packages(members_.size());
+        const deb::SortedIds all = deb::SortedUnion(held);
+        if (all.empty()) return packages;
+        ASSIGN_OR_RETURN(
+            std::vector<deb::StoredPackage> loaded,
+            LoadRelationFields(tx_->pqxx(), kListedPackages, PgIdArray(all)));
+        for (deb::StoredPackage& package : loaded) {
+          for (size_t position = 0; position < held.size(); ++position) {
+            if (std::binary_search(held[position].begin(), held[position].end(),
+                                   package.id)) {
+              packages[position].push_back(package);
+            }
+          }
+        }
+        return packages;
+      });
+}
+
+absl::StatusOr<std::vector<std::string>> SnapshotPackagesByName::NamesOf(
+    const std::vector<int64_t>& ids) {
+  return Guard("reading package names",
+               [&]() -> absl::StatusOr<std::vector<std::string>> {
+                 std::vector<std::string> names;
+                 for (const pqxx::row& row :
+                      tx_->pqxx().exec_params(kNamesOf, PgIdArray(ids))) {
+                   names.emplace_back(row[0].c_str());
+                 }
+                 return names;
+               });
+}
+
+absl::StatusOr<std::vector<std::string>>
+SnapshotPackagesByName::BuiltArchitectures(size_t position) {
+  return Guard("reading a snapshot's architectures",
+               [&]() -> absl::StatusOr<std::vector<std::string>> {
+                 std::vector<std::string> architectures;
+                 for (const pqxx::row& row : tx_->pqxx().exec_params(
+                          kBuiltArchitectures, snapshots_[position])) {
+                   architectures.emplace_back(row[0].c_str());
+                 }
+                 return architectures;
+               });
 }
 
 absl::Status ReadSnapshots(

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -68,6 +69,48 @@ absl::StatusOr<std::vector<int64_t>> SelectSnapshotPackageIds(
 // a fraction of whole stanzas. NOT_FOUND when it does not exist.
 absl::StatusOr<std::vector<deb::StoredPackage>> LoadSnapshotMembers(
     Transaction& tx, absl::string_view name);
+
+// SnapshotPackagesByName reads the packages of some snapshots by the names
+// they have or provide (a deb::PackageLookup's work), so that a pull with
+// dependencies reads only the packages its closure reaches.
+// It reads in the transaction it was opened with, which must outlive it.
+class SnapshotPackagesByName {
+ public:
+  // Open reads which packages the snapshots `snapshots` hold; NOT_FOUND
+  // naming the first that does not exist.
+  static absl::StatusOr<SnapshotPackagesByName> Open(
+      Transaction& tx, const std::vector<std::string>& snapshots);
+
+  // ids returns the sorted package ids of the snapshot at `position` in
+  // Open's list.
+  const deb::SortedIds& ids(size_t position) const {
+    return members_[position].ids;
+  }
+
+  // Read returns, for each snapshot in Open's order, its packages called
+  // or providing one of `names`, in id order, with the fields
+  // LoadSnapshotMembers reads.
+  absl::StatusOr<std::vector<std::vector<deb::StoredPackage>>> Read(
+      const std::vector<std::string>& names);
+
+  // NamesOf returns, sorted, the names of the packages `ids`.
+  absl::StatusOr<std::vector<std::string>> NamesOf(
+      const std::vector<int64_t>& ids);
+
+  // BuiltArchitectures returns, sorted, the architectures of the packages
+  // of the snapshot at `position` other than "all" and "source".
+  absl::StatusOr<std::vector<std::string>> BuiltArchitectures(size_t position);
+
+ private:
+  SnapshotPackagesByName(Transaction& tx, std::vector<std::string> snapshots,
+                         std::vector<deb::PairedIds> members);
+
+  Transaction* tx_;
+  std::vector<std::string> snapshots_;
+  std::vector<deb::PairedIds> members_;
+  // For each snapshot, its (pair, package id)s, sorted.
+  std::vector<std::vector<std::pair<int32_t, int64_t>>> by_pair_;
+};
 
 // ReadSnapshots runs `fn` in one read-only transaction (for reads outside
 // jobs that need several statements, e.g. Verify).

@@ -35,6 +35,7 @@ class SnapshotSetsTest : public ::testing::Test {
   std::string Package(const std::string& name, const std::string& version,
                       const std::string& architecture,
                       const std::string& depends = "",
+                      // Comma-separated names, without spaces.
                       const std::string& provides = "") {
     const std::string key =
         absl::StrCat("P", architecture, " ", name, " ", version, " h");
@@ -54,9 +55,13 @@ class SnapshotSetsTest : public ::testing::Test {
     pqxx::result row = tx.exec_params(
         "INSERT INTO packages (key, name, version, architecture, source, "
         "package_type, provides, stanza, fields, files, pair_id) VALUES ($1, "
-        "$2, $3, $4, $2, 'deb', '{}', '', $5::jsonb, '[]', (SELECT id FROM "
-        "package_pairs WHERE name = $2 AND architecture = $4)) RETURNING id",
-        key, name, version, architecture, fields);
+        "$2, $3, $4, $2, 'deb', $6::text[], '', $5::jsonb, '[]', (SELECT id "
+        "FROM package_pairs WHERE name = $2 AND architecture = $4)) "
+        "RETURNING id",
+        key, name, version, architecture, fields,
+        // The provided names, as the package store keeps them (plain
+        // names only here).
+        absl::StrCat("{", provides, "}"));
     ids_[key] = row[0][0].as<int64_t>();
     tx.commit();
     return key;
@@ -291,6 +296,62 @@ TEST_F(SnapshotSetsTest, SelectsAndLoadsMembers) {
             "Package: app\nVersion: 1\nArchitecture: amd64\n"
             "Provides: app-virtual\nDepends: libx (>= 2) | liby\n");
   EXPECT_EQ(storage::LoadSnapshotMembers(wrapped, "t").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SnapshotSetsTest, ReadsMembersByTheNamesTheyHaveOrProvide) {
+  const std::string app = Package("app", "1", "amd64", "libx", "app-virtual");
+  const std::string libx_amd64 = Package("libx", "2", "amd64");
+  const std::string libx_i386 = Package("libx", "2", "i386");
+  const std::string old_libx = Package("libx", "1", "amd64");
+  const std::string postfix =
+      Package("postfix", "1", "amd64", "", "mail-transport-agent,smtp");
+  const std::string doc = Package("doc", "1", "all");
+  // In neither snapshot: never read.
+  Package("libx", "3", "amd64");
+  Package("exim", "1", "amd64", "", "mail-transport-agent");
+  Snapshot("s", {app, libx_amd64, libx_i386, postfix, doc});
+  Snapshot("t", {app, old_libx});
+
+  pqxx::work tx(connection_);
+  storage::Transaction wrapped(tx);
+  absl::StatusOr<storage::SnapshotPackagesByName> snapshots =
+      storage::SnapshotPackagesByName::Open(wrapped, {"s", "t"});
+  ASSERT_TRUE(snapshots.ok()) << snapshots.status();
+  EXPECT_THAT(Keys(snapshots->ids(1)), ElementsAre(app, old_libx));
+  auto keys = [this](const std::vector<deb::StoredPackage>& packages) {
+    std::vector<std::string> keys;
+    for (const deb::StoredPackage& package : packages) {
+      keys.push_back(package.key);
+    }
+    return keys;
+  };
+  absl::StatusOr<std::vector<std::vector<deb::StoredPackage>>> read =
+      snapshots->Read({"libx", "mail-transport-agent", "nothing"});
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_THAT(keys((*read)[0]), ElementsAre(libx_amd64, libx_i386, postfix));
+  EXPECT_THAT(keys((*read)[1]), ElementsAre(old_libx));
+  read = snapshots->Read({"app-virtual"});
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_THAT(keys((*read)[0]), ElementsAre(app));
+  ASSERT_THAT(keys((*read)[1]), ElementsAre(app));
+  EXPECT_EQ((*read)[1][0].control.ToString(),
+            "Package: app\nVersion: 1\nArchitecture: amd64\n"
+            "Provides: app-virtual\nDepends: libx\n");
+
+  absl::StatusOr<std::vector<std::string>> names =
+      snapshots->NamesOf({ids_.at(libx_i386), ids_.at(app), ids_.at(old_libx)});
+  ASSERT_TRUE(names.ok()) << names.status();
+  EXPECT_THAT(*names, ElementsAre("app", "libx"));
+  absl::StatusOr<std::vector<std::string>> architectures =
+      snapshots->BuiltArchitectures(0);
+  ASSERT_TRUE(architectures.ok()) << architectures.status();
+  EXPECT_THAT(*architectures, ElementsAre("amd64", "i386"));
+
+  EXPECT_EQ(storage::SnapshotPackagesByName::Open(wrapped, {"s", "u"})
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
 }
 
