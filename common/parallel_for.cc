@@ -22,4 +22,28 @@ void ParallelFor(size_t count, size_t threads,
   for (std::thread& helper : helpers) helper.join();
 }
 
+absl::Status ParallelForInChunks(
+    size_t count, size_t threads, size_t chunk,
+    absl::FunctionRef<absl::Status(size_t i)> step) {
+  chunk = std::max<size_t>(chunk, 1);
+  const size_t chunks = (count + chunk - 1) / chunk;
+  std::vector<absl::Status> failures(chunks);
+  std::atomic<bool> failed{false};
+  ParallelFor(chunks, threads, [&](size_t c) {
+    const size_t end = std::min(count, (c + 1) * chunk);
+    for (size_t i = c * chunk; i < end; ++i) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      failures[c] = step(i);
+      if (!failures[c].ok()) {
+        failed.store(true, std::memory_order_relaxed);
+        return;
+      }
+    }
+  });
+  for (absl::Status& failure : failures) {
+    if (!failure.ok()) return failure;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace debrepo

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 
 namespace debrepo {
 
@@ -16,6 +17,16 @@ namespace debrepo {
 // lowest i that failed so far.
 void ParallelFor(size_t count, size_t threads,
                  absl::FunctionRef<void(size_t i)> step);
+
+// ParallelForInChunks calls `step(i)` for i in [0, count) on up to
+// `threads` threads, each taking `chunk` consecutive i at a time (steps on
+// neighbouring items, e.g. files in one directory, then mostly run on one
+// thread), until a step fails. Returns the failure of the lowest chunk
+// that failed (steps after a failure are not called, unless already under
+// way on another thread), or OK when every step succeeded.
+absl::Status ParallelForInChunks(
+    size_t count, size_t threads, size_t chunk,
+    absl::FunctionRef<absl::Status(size_t i)> step);
 
 }  // namespace debrepo
 

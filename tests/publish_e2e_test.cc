@@ -292,6 +292,37 @@ TEST_F(PublishE2eTest, SwitchRemovesPackagesNoLongerListedFromThePool) {
   EXPECT_THAT(packages, ::testing::Not(HasSubstr("Version: 1.0")));
 }
 
+TEST_F(PublishE2eTest, APoolOfManySourcePackagesIsWhole) {
+  // More directories and files than one take of the pool's threads (256
+  // entries), so that both threads make directories and link files, some
+  // into a directory the other made.
+  constexpr int kPackages = 700;
+  ASSERT_EQ(CreateRepo(stack_, "r").code, absl::StatusCode::kOk);
+  std::vector<PackageSpec> specs;
+  for (int i = 0; i < kPackages; ++i) {
+    specs.push_back(
+        {.name = absl::StrCat("many", i),
+         .extra_control = absl::StrCat("Source: src", i / 2, "\n")});
+  }
+  ASSERT_EQ(UploadPackageSpecs(stack_, "r", "u", specs).size(),
+            static_cast<size_t>(kPackages));
+  ASSERT_EQ(PublishRepo(stack_, "many", "d", "r").code, absl::StatusCode::kOk);
+  EXPECT_THAT(PoolFileMismatches(root_, "many", "d"), IsEmpty());
+  int directories = 0;
+  int files = 0;
+  for (const fs::directory_entry& entry :
+       fs::recursive_directory_iterator(Path("many/pool/main"))) {
+    if (entry.is_directory() &&
+        entry.path().parent_path().filename() != "main") {
+      ++directories;
+    } else if (entry.is_regular_file()) {
+      ++files;
+    }
+  }
+  EXPECT_EQ(directories, kPackages / 2);
+  EXPECT_EQ(files, kPackages);
+}
+
 TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
   ASSERT_EQ(CreateRepo(stack_, "ppa").code, absl::StatusCode::kOk);
   ASSERT_THAT(UploadPackageSpecs(stack_, "ppa", "u1", {{.name = "alpha"}}),

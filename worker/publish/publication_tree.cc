@@ -30,6 +30,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/file_sync.h"
+#include "common/parallel_for.h"
 #include "common/status_macros.h"
 #include "deb/checksums.h"
 #include "deb/package_key.h"
@@ -51,6 +52,13 @@ constexpr int kPackageBatch = 1000;
 // thread rarely waits, few enough to bound memory (a batch of real
 // packages is about 1 MB).
 constexpr size_t kBatchesAhead = 2;
+// Threads that make a pool's directories and links: each mkdir or link is
+// mostly the kernel's work (ext4 allocating an inode or a directory
+// block), which a second core shares. Each thread takes kPoolChunk
+// entries at a time: consecutive ones mostly share a source package's
+// directory, whose lock two threads would otherwise take turns at.
+constexpr size_t kPoolThreads = 2;
+constexpr size_t kPoolChunk = 256;
 // The file in a dists/<dist> directory naming the job that wrote it.
 constexpr char kGenerationFile[] = ".debrepo-generation";
 
@@ -268,6 +276,20 @@ absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
   return checksums.sha256 == sha256;
 }
 
+// Makes the directory `directory` and those leading to it that are
+// missing. Returns whether it made `directory`. One mkdir(2) when only
+// the last is missing, as for all but the first of a pool's source
+// package directories under one letter (create_directories would stat
+// each component of the path first).
+absl::StatusOr<bool> MakeDirectory(const fs::path& directory) {
+  if (mkdir(directory.c_str(), 0777) == 0) return true;
+  if (errno == EEXIST) return false;
+  std::error_code error;
+  const bool created = fs::create_directories(directory, error);
+  if (error) return FileError("cannot create", directory, error);
+  return created;
+}
+
 // Places the blob at `blob` (SHA-256 `sha256`) at `to` in the pool: a hard
 // link, or a copy when they are on different file systems. A file already
 // at `to` is kept when it holds the blob, and replaced when it does not:
@@ -282,8 +304,7 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   // (MakePoolDirectories): linking first saves a stat of it per file.
   int linked = link(blob.c_str(), to.c_str());
   if (linked != 0 && errno == ENOENT) {
-    fs::create_directories(to.parent_path(), error);
-    if (error) return FileError("cannot create", to.parent_path(), error);
+    RETURN_IF_ERROR(MakeDirectory(to.parent_path()).status());
     linked = link(blob.c_str(), to.c_str());
   }
   if (linked == 0) return absl::OkStatus();
@@ -308,22 +329,25 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   return absl::OkStatus();
 }
 
-// Creates the directories `directories` under `prefix_dir`, until `stop`.
-// Returns how many it created.
+// Creates the directories `directories` under `prefix_dir` on
+// kPoolThreads threads, until `stop`. Returns how many it created.
 absl::StatusOr<int64_t> MakePoolDirectories(
     const fs::path& prefix_dir,
     const std::vector<storage::PoolDirectory>& directories,
     const std::atomic<bool>& stop) {
-  int64_t made = 0;
-  for (const storage::PoolDirectory& directory : directories) {
-    if (stop.load(std::memory_order_relaxed)) break;
-    ASSIGN_OR_RETURN(const std::string path,
-                     deb::PoolDirectory(directory.component, directory.source));
-    std::error_code error;
-    if (fs::create_directories(prefix_dir / path, error)) ++made;
-    if (error) return FileError("cannot create", prefix_dir / path, error);
-  }
-  return made;
+  std::atomic<int64_t> made{0};
+  RETURN_IF_ERROR(ParallelForInChunks(
+      directories.size(), kPoolThreads, kPoolChunk, [&](size_t i) {
+        if (stop.load(std::memory_order_relaxed)) return absl::OkStatus();
+        const storage::PoolDirectory& directory = directories[i];
+        ASSIGN_OR_RETURN(
+            const std::string path,
+            deb::PoolDirectory(directory.component, directory.source));
+        ASSIGN_OR_RETURN(const bool created, MakeDirectory(prefix_dir / path));
+        if (created) made.fetch_add(1, std::memory_order_relaxed);
+        return absl::OkStatus();
+      }));
+  return made.load();
 }
 
 // Makes the files of the `staged` tree newer, in whole seconds, than the
@@ -686,16 +710,19 @@ absl::Status PublicationTrees::WithPool(
         const absl::Time start = absl::Now();
         context.Log(absl::StrCat("took the pool lock and read the changes in ",
                                  absl::FormatDuration(start - locking)));
-        for (const storage::PoolFile& file : changes.added) {
-          // Refused here too: a stored package the import did not check
-          // must not place a file outside the pool.
-          ASSIGN_OR_RETURN(
-              const std::string path,
-              deb::PoolPath(file.component, file.source, file.name));
-          ASSIGN_OR_RETURN(const std::string blob,
-                           blobs_.LocalPath(file.sha256));
-          RETURN_IF_ERROR(PlaceInPool(blob, file.sha256, prefix_dir / path));
-        }
+        RETURN_IF_ERROR(ParallelForInChunks(
+            changes.added.size(), kPoolThreads, kPoolChunk,
+            [&](size_t i) -> absl::Status {
+              const storage::PoolFile& file = changes.added[i];
+              // Refused here too: a stored package the import did not
+              // check must not place a file outside the pool.
+              ASSIGN_OR_RETURN(
+                  const std::string path,
+                  deb::PoolPath(file.component, file.source, file.name));
+              ASSIGN_OR_RETURN(const std::string blob,
+                               blobs_.LocalPath(file.sha256));
+              return PlaceInPool(blob, file.sha256, prefix_dir / path);
+            }));
         context.Log(absl::StrCat("placed ", changes.added.size(),
                                  " pool files in ",
                                  absl::FormatDuration(absl::Now() - start)));

@@ -74,9 +74,10 @@ class PublicationTrees {
   absl::StatusOr<v1::Publication> Stage(const v1::Publication& publication,
                                         JobContext& context) const;
 
-  // StageWithPoolDirectories is Stage while, on a thread of its own, the
-  // pool directories of the source packages the tree adds to its prefix's
-  // pool are created (storage::AddedPoolDirectories): a mkdir per source
+  // StageWithPoolDirectories is Stage while, on threads of their own (two
+  // mkdirs at a time), the pool directories of the source packages the
+  // tree adds to its prefix's pool are created
+  // (storage::AddedPoolDirectories): a mkdir per source
   // package was most of a first publish's pool work (4.9 s of 63,440
   // under load, against 1.0 s for linking their files into them), and it
   // overlaps the long phase here. Safe before the commit: apt reaches pool
@@ -88,10 +89,10 @@ class PublicationTrees {
 
   // PutInPlace is the after-commit step of a job that recorded a tree it
   // staged: links the pool files of the packages its tree lists and the
-  // one before did not, puts the staged dists/<dist> in place in one
-  // rename (unless a replay finds it there already), then deletes the pool
-  // files of the packages the tree before listed that no publication of
-  // the prefix lists now.
+  // one before did not (two links at a time), puts the staged dists/<dist> in
+  // place in one rename (unless a replay finds it there already), then deletes
+  // the pool files of the packages the tree before listed that no publication
+  // of the prefix lists now.
   absl::Status PutInPlace(const v1::PublicationRef& ref,
                           JobContext& context) const;
 
