@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 #include "common/status_macros.h"
 #include "common/storable_text.h"
 #include "deb/checksums.h"
@@ -61,35 +62,55 @@ absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
   return digest;
 }
 
-// Finish checks what every package needs and computes its key from `files`.
-absl::Status Finish(const deb::Paragraph& stanza,
-                    const std::vector<deb::PackageFile>& files,
-                    MirroredPackage& mirrored) {
-  storage::NewPackage& package = mirrored.package;
-  for (const std::string& path : mirrored.archive_paths) {
-    if (!IsSafeArchivePath(path)) {
-      return BadStanza(
-          stanza, absl::StrCat("unsafe file path \"", absl::CHexEscape(path),
-                               "\" (absolute, \"..\", an empty segment "
-                               "or a control character)"));
+// CheckArchivePath checks that `path`, a file's path in the archive, is
+// safe to use under the archive's URL.
+absl::Status CheckArchivePath(const deb::Paragraph& stanza,
+                              absl::string_view path) {
+  if (IsSafeArchivePath(path)) return absl::OkStatus();
+  return BadStanza(
+      stanza, absl::StrCat("unsafe file path \"", absl::CHexEscape(path),
+                           "\" (absolute, \"..\", an empty segment "
+                           "or a control character)"));
+}
+
+// CheckStorableText checks that the fields of `control` other than those
+// `left_out` names are UTF-8 text, field by field: the stanza's text is
+// never needed whole.
+absl::Status CheckStorableText(const deb::Paragraph& stanza,
+                               const deb::Paragraph& control,
+                               absl::Span<const absl::string_view> left_out) {
+  for (const deb::Field& field : control.fields()) {
+    if (std::any_of(left_out.begin(), left_out.end(),
+                    [&](absl::string_view name) {
+                      return absl::EqualsIgnoreCase(field.name, name);
+                    })) {
+      continue;
     }
-  }
-  // Field by field: the stanza's text is never needed whole.
-  for (const deb::Field& field : package.control.fields()) {
     if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
       return BadStanza(
           stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
     }
   }
-  for (const deb::PackageFile& file : files) {
-    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
-  }
-  absl::StatusOr<std::string> key =
-      deb::PackageKey(package.architecture, package.name, package.version,
-                      deb::FilesHash(files));
-  if (!key.ok()) return BadStanza(stanza, key.status().message());
-  package.key = *std::move(key);
   return absl::OkStatus();
+}
+
+// KeyOf returns the key of the package `stanza` describes, with `files`.
+absl::StatusOr<std::string> KeyOf(const deb::Paragraph& stanza,
+                                  absl::string_view architecture,
+                                  absl::string_view name,
+                                  absl::string_view version,
+                                  std::vector<deb::PackageFile> files) {
+  absl::StatusOr<std::string> key = deb::PackageKey(
+      architecture, name, version, deb::FilesHash(std::move(files)));
+  if (!key.ok()) return BadStanza(stanza, key.status().message());
+  return key;
+}
+
+// PackagesFileName is Debian's name for the file of `read`, under which it
+// is stored, as an upload is.
+std::string PackagesFileName(const IndexedBinary& read) {
+  return deb::PackageFileName(read.name, read.version, read.architecture,
+                              read.package_type);
 }
 
 // WithoutLine returns a file list value without the line naming `file`.
@@ -106,20 +127,35 @@ std::string WithoutLine(absl::string_view value, absl::string_view file) {
 
 }  // namespace
 
-absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
-    const deb::Paragraph& stanza, IndexKind kind) {
-  MirroredPackage mirrored;
-  storage::NewPackage& package = mirrored.package;
-  package.name = std::string(stanza.GetOrEmpty("Package"));
-  package.version = std::string(stanza.GetOrEmpty("Version"));
-  package.architecture = std::string(stanza.GetOrEmpty("Architecture"));
-  package.package_type = kind == IndexKind::kInstallerPackages ? "udeb" : "deb";
+bool ReadsArchiveFields(const deb::Query& filter) {
+  std::vector<const deb::QueryNode*> pending = {&filter.root()};
+  while (!pending.empty()) {
+    const deb::QueryNode& node = *pending.back();
+    pending.pop_back();
+    if (node.kind == deb::QueryNode::Kind::kField &&
+        std::any_of(std::begin(kArchiveFields), std::end(kArchiveFields),
+                    [&](absl::string_view name) {
+                      return absl::EqualsIgnoreCase(node.field, name);
+                    })) {
+      return true;
+    }
+    for (const deb::QueryNode& child : node.children) pending.push_back(&child);
+  }
+  return false;
+}
+
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
+                                                 IndexKind kind) {
+  IndexedBinary read;
+  read.name = stanza.GetOrEmpty("Package");
+  read.version = stanza.GetOrEmpty("Version");
+  read.architecture = stanza.GetOrEmpty("Architecture");
+  read.package_type = kind == IndexKind::kInstallerPackages ? "udeb" : "deb";
   if (std::optional<absl::string_view> source = stanza.Get("Source")) {
     if (absl::Status valid = deb::ValidateSourceField(*source); !valid.ok()) {
       return BadStanza(stanza, valid.message());
     }
   }
-  package.source = std::string(deb::SourceName(stanza));
   if (std::optional<absl::string_view> provides = stanza.Get("Provides")) {
     absl::StatusOr<std::vector<std::string>> names =
         deb::RelationNames(*provides);
@@ -127,9 +163,9 @@ absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
       return BadStanza(
           stanza, absl::StrCat("invalid Provides: ", names.status().message()));
     }
-    package.provides = *std::move(names);
+    read.provides = *std::move(names);
   }
-  deb::Checksums checksums;
+  deb::Checksums& checksums = read.checksums;
   absl::string_view size =
       absl::StripAsciiWhitespace(stanza.GetOrEmpty("Size"));
   if (size.empty() || !absl::ascii_isdigit(size[0]) ||
@@ -143,14 +179,35 @@ absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
   ASSIGN_OR_RETURN(checksums.sha512, Digest(stanza, "SHA512", 128, false));
   std::optional<absl::string_view> filename = stanza.Get("Filename");
   if (!filename.has_value()) return BadStanza(stanza, "no Filename field");
-  mirrored.archive_paths.emplace_back(*filename);
+  read.archive_path = *filename;
+  RETURN_IF_ERROR(CheckArchivePath(stanza, read.archive_path));
+  // The archive's fields are not the package's: they are not stored.
+  RETURN_IF_ERROR(CheckStorableText(stanza, stanza, kArchiveFields));
+  // Keyed under Debian's name for its file, as an upload is.
+  ASSIGN_OR_RETURN(
+      read.key,
+      KeyOf(stanza, read.architecture, read.name, read.version,
+            {{PackagesFileName(read), checksums}}));
+  return read;
+}
+
+absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
+    const deb::Paragraph& stanza, IndexKind kind) {
+  ASSIGN_OR_RETURN(IndexedBinary read, ReadPackagesStanza(stanza, kind));
+  MirroredPackage mirrored;
+  storage::NewPackage& package = mirrored.package;
+  package.name = std::string(read.name);
+  package.version = std::string(read.version);
+  package.architecture = std::string(read.architecture);
+  package.package_type = std::string(read.package_type);
+  package.source = std::string(deb::SourceName(stanza));
+  package.provides = std::move(read.provides);
+  mirrored.archive_paths.emplace_back(read.archive_path);
   package.control = stanza;
   for (absl::string_view field : kArchiveFields) package.control.Remove(field);
-  // Stored under Debian's name for it, as an upload is.
-  const std::string name =
-      deb::PackageFileName(package.name, package.version, package.architecture,
-                           package.package_type);
-  RETURN_IF_ERROR(Finish(stanza, {{name, checksums}}, mirrored));
+  package.files.push_back(storage::PackageFileOf(
+      PackagesFileName(read), read.checksums));
+  package.key = std::move(read.key);
   return mirrored;
 }
 
@@ -207,7 +264,16 @@ absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
           package.control.Set(field, WithoutLine(*value, dsc.name)));
     }
   }
-  RETURN_IF_ERROR(Finish(stanza, files, mirrored));
+  for (const std::string& path : mirrored.archive_paths) {
+    RETURN_IF_ERROR(CheckArchivePath(stanza, path));
+  }
+  RETURN_IF_ERROR(CheckStorableText(stanza, package.control, {}));
+  for (const deb::PackageFile& file : files) {
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
+  }
+  ASSIGN_OR_RETURN(package.key,
+                   KeyOf(stanza, package.architecture, package.name,
+                         package.version, std::move(files)));
   return mirrored;
 }
 

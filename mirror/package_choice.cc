@@ -66,14 +66,13 @@ PackageChoice::PackageChoice(const deb::Query* filter, bool with_deps,
       architectures_(std::move(architectures)),
       max_stanzas_(max_stanzas) {}
 
-absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
+absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
   if (++stanzas_ > max_stanzas_) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the archive's indices list more than ", max_stanzas_,
         " stanzas in all, more than a sync accepts; mirror fewer components "
         "or architectures"));
   }
-  const storage::NewPackage& package = mirrored.package;
   const bool binary = package.package_type != "source";
   if (binary && package.architecture != "all" && !architectures_.empty() &&
       std::find(architectures_.begin(), architectures_.end(),
@@ -84,10 +83,9 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
   // 64-bit hashes stand for the first three: no collision in practice, at
   // a fifth of the memory of the text.
   const size_t hash_at = package.key.rfind(' ');
-  const absl::string_view identity =
-      absl::string_view(package.key).substr(1, hash_at - 1);
+  const absl::string_view identity = package.key.substr(1, hash_at - 1);
   uint64_t files_hash = 0;
-  if (!absl::SimpleHexAtoi(absl::string_view(package.key).substr(hash_at + 1),
+  if (!absl::SimpleHexAtoi(package.key.substr(hash_at + 1),
                            &files_hash)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a package key: ", package.key));
@@ -102,7 +100,7 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
     return false;
   }
   const bool matched = filter_ == nullptr ||
-                       filter_->Matches(package.control, package.package_type);
+                       filter_->Matches(*package.control, package.package_type);
   // Only a binary package can be pulled in as a dependency: the others the
   // filter does not match need not be spooled at all.
   if (!matched && !(with_deps_ && binary)) return false;
@@ -113,7 +111,8 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
     Candidate& added = candidates_.emplace_back();
     added.entry = entry;
     for (absl::string_view field : kCandidateFields) {
-      if (std::optional<absl::string_view> value = package.control.Get(field)) {
+      if (std::optional<absl::string_view> value =
+              package.control->Get(field)) {
         absl::StrAppend(&added.fields, field, ": ", *value, "\n");
       }
     }
@@ -122,10 +121,20 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
       names_.emplace_back(NameHash(provided), candidate);
     }
     if (package.architecture != "all") {
-      built_architectures_.insert(package.architecture);
+      built_architectures_.insert(std::string(package.architecture));
     }
   }
   return true;
+}
+
+absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
+  const storage::NewPackage& package = mirrored.package;
+  return Add(ChoosablePackage{.key = package.key,
+                              .name = package.name,
+                              .architecture = package.architecture,
+                              .package_type = package.package_type,
+                              .provides = package.provides,
+                              .control = &package.control});
 }
 
 absl::StatusOr<deb::PackageInfo> PackageChoice::Parse(

@@ -238,5 +238,47 @@ TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
   EXPECT_EQ(everything.duplicates(), 0);
 }
 
+// A sync with dependencies chooses from the stanzas as they are (see
+// ReadPackagesStanza) what it chose from the converted packages, over
+// bookworm main, with filters by name, by field and by pseudo-field.
+TEST(PackageChoiceTest, ChoosesFromStanzasAsFromConvertedPackages) {
+  absl::StatusOr<std::string> text =
+      deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
+  ASSERT_THAT(text, IsOk());
+  for (absl::string_view filter :
+       {"nginx | curl | openssh-server | postgresql-15 | python3 | git",
+        "Priority (required)", "mail-transport-agent, $Version (>= 1)",
+        "Section (% *mail)"}) {
+    SCOPED_TRACE(filter);
+    deb::Query query = *deb::Query::Parse(filter);
+    PackageChoice converted(&query, true, {"amd64"});
+    PackageChoice unconverted(&query, true, {"amd64"});
+    deb::ParagraphReader reader(*text);
+    deb::Paragraph stanza;
+    while (*reader.Next(&stanza)) {
+      absl::StatusOr<MirroredPackage> package =
+          PackageFromPackagesStanza(stanza, IndexKind::kPackages);
+      ASSERT_THAT(package, IsOk());
+      absl::StatusOr<IndexedBinary> read =
+          ReadPackagesStanza(stanza, IndexKind::kPackages);
+      ASSERT_THAT(read, IsOk());
+      absl::StatusOr<bool> added = converted.Add(*package);
+      ASSERT_THAT(added, IsOk());
+      EXPECT_THAT(unconverted.Add(ChoosablePackage{
+                      .key = read->key,
+                      .name = read->name,
+                      .architecture = read->architecture,
+                      .package_type = read->package_type,
+                      .provides = read->provides,
+                      .control = &stanza}),
+                  IsOkAndHolds(*added));
+    }
+    absl::StatusOr<std::vector<bool>> expected = converted.Take();
+    ASSERT_THAT(expected, IsOk());
+    EXPECT_THAT(unconverted.Take(), IsOkAndHolds(*expected));
+    EXPECT_GT(std::count(expected->begin(), expected->end(), true), 10);
+  }
+}
+
 }  // namespace
 }  // namespace debrepo::mirror
