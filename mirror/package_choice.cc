@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -110,10 +112,25 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
     const uint32_t candidate = static_cast<uint32_t>(candidates_.size());
     Candidate& added = candidates_.emplace_back();
     added.entry = entry;
-    for (absl::string_view field : kCandidateFields) {
-      if (std::optional<absl::string_view> value =
-              package.control->Get(field)) {
-        absl::StrAppend(&added.fields, field, ": ", *value, "\n");
+    // One pass over the stanza's fields finds those resolution reads
+    // (a Paragraph::Get for each compared every name six times).
+    std::optional<absl::string_view> values[std::size(kCandidateFields)];
+    size_t size = 0;
+    for (const deb::Field& field : package.control->fields()) {
+      for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
+        if (field.name.size() == kCandidateFields[i].size() &&
+            absl::EqualsIgnoreCase(field.name, kCandidateFields[i])) {
+          values[i] = field.value;
+          size += field.name.size() + field.value.size() + 3;
+          break;
+        }
+      }
+    }
+    added.fields.reserve(size);
+    for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
+      if (values[i].has_value()) {
+        absl::StrAppend(&added.fields, kCandidateFields[i], ": ", *values[i],
+                        "\n");
       }
     }
     names_.emplace_back(NameHash(package.name), candidate);
