@@ -87,8 +87,7 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
   const size_t hash_at = package.key.rfind(' ');
   const absl::string_view identity = package.key.substr(1, hash_at - 1);
   uint64_t files_hash = 0;
-  if (!absl::SimpleHexAtoi(package.key.substr(hash_at + 1),
-                           &files_hash)) {
+  if (!absl::SimpleHexAtoi(package.key.substr(hash_at + 1), &files_hash)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a package key: ", package.key));
   }
@@ -142,6 +141,16 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
     }
   }
   return true;
+}
+
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::Paragraph& stanza) {
+  return {.key = read.key,
+          .name = read.name,
+          .architecture = read.architecture,
+          .package_type = read.package_type,
+          .provides = read.provides,
+          .control = &stanza};
 }
 
 absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {

@@ -41,6 +41,11 @@ struct ChoosablePackage {
   const deb::Paragraph* control = nullptr;
 };
 
+// ChoosableStanza is the view of a Packages stanza `stanza` that
+// ReadPackagesStanza read as `read`; both must outlive it.
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::Paragraph& stanza);
+
 // PackageChoice sees a sync's packages one at a time, in index order (that
 // of PlanIndices), and then says which to keep.
 //

@@ -172,8 +172,7 @@ TEST(PackageChoiceTest, FailsOnRelationsThatDoNotParse) {
 // ForEachDebianPackage calls `visit` with each stanza of this machine's
 // bookworm main index (about 63,000) and the package it converts to.
 void ForEachDebianPackage(
-    const std::function<void(const deb::Paragraph&, MirroredPackage)>&
-        visit) {
+    const std::function<void(const deb::Paragraph&, MirroredPackage)>& visit) {
   absl::StatusOr<std::string> text =
       deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
   ASSERT_THAT(text, IsOk());
@@ -262,22 +261,16 @@ TEST(PackageChoiceTest, ChoosesFromStanzasAsFromConvertedPackages) {
     deb::Query query = *deb::Query::Parse(filter);
     PackageChoice converted(&query, true, {"amd64"});
     PackageChoice unconverted(&query, true, {"amd64"});
-    ForEachDebianPackage([&](const deb::Paragraph& stanza,
-                             MirroredPackage package) {
-      absl::StatusOr<IndexedBinary> read =
-          ReadPackagesStanza(stanza, IndexKind::kPackages);
-      ASSERT_THAT(read, IsOk());
-      absl::StatusOr<bool> added = converted.Add(package);
-      ASSERT_THAT(added, IsOk());
-      EXPECT_THAT(unconverted.Add(ChoosablePackage{
-                      .key = read->key,
-                      .name = read->name,
-                      .architecture = read->architecture,
-                      .package_type = read->package_type,
-                      .provides = read->provides,
-                      .control = &stanza}),
-                  IsOkAndHolds(*added));
-    });
+    ForEachDebianPackage(
+        [&](const deb::Paragraph& stanza, MirroredPackage package) {
+          absl::StatusOr<IndexedBinary> read =
+              ReadPackagesStanza(stanza, IndexKind::kPackages);
+          ASSERT_THAT(read, IsOk());
+          absl::StatusOr<bool> added = converted.Add(package);
+          ASSERT_THAT(added, IsOk());
+          EXPECT_THAT(unconverted.Add(ChoosableStanza(*read, stanza)),
+                      IsOkAndHolds(*added));
+        });
     absl::StatusOr<std::vector<bool>> expected = converted.Take();
     ASSERT_THAT(expected, IsOk());
     EXPECT_THAT(unconverted.Take(), IsOkAndHolds(*expected));

@@ -91,13 +91,8 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
         absl::StatusOr<IndexedBinary> read =
             ReadPackagesStanza(stanza, IndexKind::kPackages);
         if (!read.ok()) return read.status();
-        absl::StatusOr<bool> spool_it = choice.Add(
-            ChoosablePackage{.key = read->key,
-                             .name = read->name,
-                             .architecture = read->architecture,
-                             .package_type = read->package_type,
-                             .provides = read->provides,
-                             .control = &stanza});
+        absl::StatusOr<bool> spool_it =
+            choice.Add(ChoosableStanza(*read, stanza));
         if (!spool_it.ok()) return spool_it.status();
         if (!*spool_it) return absl::OkStatus();
         ++run.spooled;

@@ -50,9 +50,9 @@ absl::Status InIndex(const absl::Status& status,
                      const v1::Mirror& mirror) {
   if (status.ok()) return status;
   return absl::Status(
-      status.code(), absl::StrCat(index.name, " of ",
-                                  mirror::DistributionUrl(mirror), ": ",
-                                  status.message()));
+      status.code(),
+      absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror), ": ",
+                   status.message()));
 }
 
 // PackageFromStanza converts a stanza of `index`, which is of `mirror`.
@@ -280,13 +280,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
         absl::StatusOr<mirror::IndexedBinary> read =
             mirror::ReadPackagesStanza(stanza, index.kind);
         RETURN_IF_ERROR(InIndex(read.status(), index, mirror));
-        added = choice.Add(mirror::ChoosablePackage{
-            .key = read->key,
-            .name = read->name,
-            .architecture = read->architecture,
-            .package_type = read->package_type,
-            .provides = read->provides,
-            .control = &stanza});
+        added = choice.Add(mirror::ChoosableStanza(*read, stanza));
       } else {
         ASSIGN_OR_RETURN(package, PackageFromStanza(stanza, index, mirror));
         added = choice.Add(*package);
