@@ -76,6 +76,7 @@ class PackageChoice {
   // INVALID_ARGUMENT when its key is not a package key; RESOURCE_EXHAUSTED
   // past the choice's `max_stanzas`.
   absl::StatusOr<bool> Add(const ChoosablePackage& package);
+  // Add sees a converted package, as Add of its view.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
   // decides_at_take is whether an Add returning true may still be left out
