@@ -43,12 +43,12 @@ absl::Status BadStanza(const deb::Paragraph& stanza,
       "; the archive's index is broken or hostile: tell its maintainers"));
 }
 
-// Digest returns the field `name` as a lower-case hex digest of `length`
-// digits, "" when absent; `required` makes absence an error.
+// Digest returns `value`, the field `name`, as a lower-case hex digest of
+// `length` digits, "" when absent; `required` makes absence an error.
 absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
-                                   absl::string_view name, size_t length,
-                                   bool required) {
-  std::optional<absl::string_view> value = stanza.Get(name);
+                                   absl::string_view name,
+                                   std::optional<absl::string_view> value,
+                                   size_t length, bool required) {
   if (!value.has_value() && !required) return std::string();
   std::string digest =
       absl::AsciiStrToLower(absl::StripAsciiWhitespace(value.value_or("")));
@@ -61,35 +61,104 @@ absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
   return digest;
 }
 
-// Finish checks what every package needs and computes its key from `files`.
-absl::Status Finish(const deb::Paragraph& stanza,
-                    const std::vector<deb::PackageFile>& files,
-                    MirroredPackage& mirrored) {
-  storage::NewPackage& package = mirrored.package;
-  for (const std::string& path : mirrored.archive_paths) {
-    if (!IsSafeArchivePath(path)) {
-      return BadStanza(
-          stanza, absl::StrCat("unsafe file path \"", absl::CHexEscape(path),
-                               "\" (absolute, \"..\", an empty segment "
-                               "or a control character)"));
+// CheckArchivePath checks that `path`, a file's path in the archive, is
+// safe to use under the archive's URL.
+absl::Status CheckArchivePath(const deb::Paragraph& stanza,
+                              absl::string_view path) {
+  if (IsSafeArchivePath(path)) return absl::OkStatus();
+  return BadStanza(stanza,
+                   absl::StrCat("unsafe file path \"", absl::CHexEscape(path),
+                                "\" (absolute, \"..\", an empty segment "
+                                "or a control character)"));
+}
+
+// PackagesFields are the fields of a Packages stanza ReadPackagesStanza
+// reads, found in one pass over its fields (a Paragraph::Get searches them
+// all, and these are eleven of about twenty: in perf, those searches and
+// the text check's comparisons were a large share of a filtered sync's
+// parsing thread).
+struct PackagesFields {
+  std::optional<absl::string_view> package, version, architecture, source,
+      provides, size, md5sum, sha1, sha256, sha512, filename;
+  // not_text is the first field that is not UTF-8 text, Filename aside.
+  const deb::Field* not_text = nullptr;
+};
+
+// FindPackagesFields returns the fields of `stanza` that PackagesFields
+// holds.
+PackagesFields FindPackagesFields(const deb::Paragraph& stanza) {
+  using Slot = std::optional<absl::string_view> PackagesFields::*;
+  static constexpr std::pair<absl::string_view, Slot> kSlots[] = {
+      {"Package", &PackagesFields::package},
+      {"Version", &PackagesFields::version},
+      {"Architecture", &PackagesFields::architecture},
+      {"Source", &PackagesFields::source},
+      {"Provides", &PackagesFields::provides},
+      {"Size", &PackagesFields::size},
+      {"MD5sum", &PackagesFields::md5sum},
+      {"SHA1", &PackagesFields::sha1},
+      {"SHA256", &PackagesFields::sha256},
+      {"SHA512", &PackagesFields::sha512},
+      {"Filename", &PackagesFields::filename}};
+  PackagesFields found;
+  for (const deb::Field& field : stanza.fields()) {
+    Slot slot = nullptr;
+    for (const auto& [name, candidate] : kSlots) {
+      if (field.name.size() == name.size() &&
+          absl::EqualsIgnoreCase(field.name, name)) {
+        slot = candidate;
+        found.*slot = field.value;
+        break;
+      }
+    }
+    // The archive's fields are not stored, so need not be text; but those
+    // other than Filename are checked as a size and digests before the
+    // text is (an invalid one is refused as such), so only Filename is
+    // left out here.
+    if (found.not_text == nullptr && slot != &PackagesFields::filename &&
+        (!IsStorableText(field.name) || !IsStorableText(field.value))) {
+      found.not_text = &field;
     }
   }
-  // Field by field: the stanza's text is never needed whole.
-  for (const deb::Field& field : package.control.fields()) {
+  return found;
+}
+
+// NotTextError is the error for `field` of `stanza`, not UTF-8 text.
+absl::Status NotTextError(const deb::Paragraph& stanza,
+                          const deb::Field& field) {
+  return BadStanza(
+      stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
+}
+
+// CheckStorableText checks that the fields of `control` are UTF-8 text,
+// field by field: the stanza's text is never needed whole.
+absl::Status CheckStorableText(const deb::Paragraph& stanza,
+                               const deb::Paragraph& control) {
+  for (const deb::Field& field : control.fields()) {
     if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
-      return BadStanza(
-          stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
+      return NotTextError(stanza, field);
     }
   }
-  for (const deb::PackageFile& file : files) {
-    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
-  }
-  absl::StatusOr<std::string> key =
-      deb::PackageKey(package.architecture, package.name, package.version,
-                      deb::FilesHash(files));
-  if (!key.ok()) return BadStanza(stanza, key.status().message());
-  package.key = *std::move(key);
   return absl::OkStatus();
+}
+
+// KeyOf returns the key of the package `stanza` describes, with `files`.
+absl::StatusOr<std::string> KeyOf(const deb::Paragraph& stanza,
+                                  absl::string_view architecture,
+                                  absl::string_view name,
+                                  absl::string_view version,
+                                  std::vector<deb::PackageFile> files) {
+  absl::StatusOr<std::string> key = deb::PackageKey(
+      architecture, name, version, deb::FilesHash(std::move(files)));
+  if (!key.ok()) return BadStanza(stanza, key.status().message());
+  return key;
+}
+
+// PackagesFileName is Debian's name for the file of `read`, under which it
+// is stored, as an upload is.
+std::string PackagesFileName(const IndexedBinary& read) {
+  return deb::PackageFileName(read.name, read.version, read.architecture,
+                              read.package_type);
 }
 
 // WithoutLine returns a file list value without the line naming `file`.
@@ -106,51 +175,91 @@ std::string WithoutLine(absl::string_view value, absl::string_view file) {
 
 }  // namespace
 
-absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
-    const deb::Paragraph& stanza, IndexKind kind) {
-  MirroredPackage mirrored;
-  storage::NewPackage& package = mirrored.package;
-  package.name = std::string(stanza.GetOrEmpty("Package"));
-  package.version = std::string(stanza.GetOrEmpty("Version"));
-  package.architecture = std::string(stanza.GetOrEmpty("Architecture"));
-  package.package_type = kind == IndexKind::kInstallerPackages ? "udeb" : "deb";
-  if (std::optional<absl::string_view> source = stanza.Get("Source")) {
-    if (absl::Status valid = deb::ValidateSourceField(*source); !valid.ok()) {
+bool ReadsArchiveFields(const deb::Query& filter) {
+  std::vector<const deb::QueryNode*> pending = {&filter.root()};
+  while (!pending.empty()) {
+    const deb::QueryNode& node = *pending.back();
+    pending.pop_back();
+    if (node.kind == deb::QueryNode::Kind::kField &&
+        std::any_of(std::begin(kArchiveFields), std::end(kArchiveFields),
+                    [&](absl::string_view name) {
+                      return absl::EqualsIgnoreCase(node.field, name);
+                    })) {
+      return true;
+    }
+    for (const deb::QueryNode& child : node.children) pending.push_back(&child);
+  }
+  return false;
+}
+
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
+                                                 IndexKind kind) {
+  const PackagesFields fields = FindPackagesFields(stanza);
+  IndexedBinary read;
+  read.name = fields.package.value_or("");
+  read.version = fields.version.value_or("");
+  read.architecture = fields.architecture.value_or("");
+  read.package_type = kind == IndexKind::kInstallerPackages ? "udeb" : "deb";
+  if (fields.source.has_value()) {
+    if (absl::Status valid = deb::ValidateSourceField(*fields.source);
+        !valid.ok()) {
       return BadStanza(stanza, valid.message());
     }
   }
-  package.source = std::string(deb::SourceName(stanza));
-  if (std::optional<absl::string_view> provides = stanza.Get("Provides")) {
+  if (fields.provides.has_value()) {
     absl::StatusOr<std::vector<std::string>> names =
-        deb::RelationNames(*provides);
+        deb::RelationNames(*fields.provides);
     if (!names.ok()) {
       return BadStanza(
           stanza, absl::StrCat("invalid Provides: ", names.status().message()));
     }
-    package.provides = *std::move(names);
+    read.provides = *std::move(names);
   }
-  deb::Checksums checksums;
-  absl::string_view size =
-      absl::StripAsciiWhitespace(stanza.GetOrEmpty("Size"));
+  deb::Checksums& checksums = read.checksums;
+  absl::string_view size = absl::StripAsciiWhitespace(fields.size.value_or(""));
   if (size.empty() || !absl::ascii_isdigit(size[0]) ||
       !absl::SimpleAtoi(size, &checksums.size) ||
       checksums.size > static_cast<uint64_t>(INT64_MAX)) {
     return BadStanza(stanza, "no valid Size field");
   }
-  ASSIGN_OR_RETURN(checksums.md5, Digest(stanza, "MD5sum", 32, false));
-  ASSIGN_OR_RETURN(checksums.sha1, Digest(stanza, "SHA1", 40, false));
-  ASSIGN_OR_RETURN(checksums.sha256, Digest(stanza, "SHA256", 64, true));
-  ASSIGN_OR_RETURN(checksums.sha512, Digest(stanza, "SHA512", 128, false));
-  std::optional<absl::string_view> filename = stanza.Get("Filename");
-  if (!filename.has_value()) return BadStanza(stanza, "no Filename field");
-  mirrored.archive_paths.emplace_back(*filename);
+  ASSIGN_OR_RETURN(checksums.md5,
+                   Digest(stanza, "MD5sum", fields.md5sum, 32, false));
+  ASSIGN_OR_RETURN(checksums.sha1,
+                   Digest(stanza, "SHA1", fields.sha1, 40, false));
+  ASSIGN_OR_RETURN(checksums.sha256,
+                   Digest(stanza, "SHA256", fields.sha256, 64, true));
+  ASSIGN_OR_RETURN(checksums.sha512,
+                   Digest(stanza, "SHA512", fields.sha512, 128, false));
+  if (!fields.filename.has_value()) {
+    return BadStanza(stanza, "no Filename field");
+  }
+  read.archive_path = *fields.filename;
+  RETURN_IF_ERROR(CheckArchivePath(stanza, read.archive_path));
+  if (fields.not_text != nullptr) return NotTextError(stanza, *fields.not_text);
+  // Keyed under Debian's name for its file, as an upload is.
+  ASSIGN_OR_RETURN(read.key,
+                   KeyOf(stanza, read.architecture, read.name, read.version,
+                         {{PackagesFileName(read), checksums}}));
+  return read;
+}
+
+absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
+    const deb::Paragraph& stanza, IndexKind kind) {
+  ASSIGN_OR_RETURN(IndexedBinary read, ReadPackagesStanza(stanza, kind));
+  MirroredPackage mirrored;
+  storage::NewPackage& package = mirrored.package;
+  package.name = std::string(read.name);
+  package.version = std::string(read.version);
+  package.architecture = std::string(read.architecture);
+  package.package_type = std::string(read.package_type);
+  package.source = std::string(deb::SourceName(stanza));
+  package.provides = std::move(read.provides);
+  mirrored.archive_paths.emplace_back(read.archive_path);
   package.control = stanza;
   for (absl::string_view field : kArchiveFields) package.control.Remove(field);
-  // Stored under Debian's name for it, as an upload is.
-  const std::string name =
-      deb::PackageFileName(package.name, package.version, package.architecture,
-                           package.package_type);
-  RETURN_IF_ERROR(Finish(stanza, {{name, checksums}}, mirrored));
+  package.files.push_back(
+      storage::PackageFileOf(PackagesFileName(read), read.checksums));
+  package.key = std::move(read.key);
   return mirrored;
 }
 
@@ -207,7 +316,16 @@ absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
           package.control.Set(field, WithoutLine(*value, dsc.name)));
     }
   }
-  RETURN_IF_ERROR(Finish(stanza, files, mirrored));
+  for (const std::string& path : mirrored.archive_paths) {
+    RETURN_IF_ERROR(CheckArchivePath(stanza, path));
+  }
+  RETURN_IF_ERROR(CheckStorableText(stanza, package.control));
+  for (const deb::PackageFile& file : files) {
+    package.files.push_back(storage::PackageFileOf(file.name, file.checksums));
+  }
+  ASSIGN_OR_RETURN(package.key,
+                   KeyOf(stanza, package.architecture, package.name,
+                         package.version, std::move(files)));
   return mirrored;
 }
 

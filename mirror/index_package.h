@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "deb/checksums.h"
 #include "deb/control.h"
+#include "deb/query.h"
 #include "mirror/index_plan.h"
 #include "storage/package_spool.h"
 
@@ -35,6 +38,37 @@ struct MirroredPackage {
   // archive (relative to the archive's URL; see ArchiveFileUrl).
   std::vector<std::string> archive_paths;
 };
+
+// IndexedBinary is what choosing among a Packages index's stanzas needs of
+// one, read without copying it: views into the stanza, which must outlive
+// it, and the package's key.
+struct IndexedBinary {
+  absl::string_view name;
+  absl::string_view version;
+  absl::string_view architecture;
+  // package_type is "deb", or "udeb" in an installer index.
+  absl::string_view package_type;
+  // provides holds the names the Provides field lists.
+  std::vector<std::string> provides;
+  // checksums and archive_path describe the package's one file.
+  deb::Checksums checksums;
+  absl::string_view archive_path;
+  // key is the package's key (deb/package_key.h), as an upload's.
+  std::string key;
+};
+
+// ReadPackagesStanza checks a stanza of a Packages index as
+// PackageFromPackagesStanza does, with the same errors, and reads what a
+// choice needs of it: a sync with dependencies converts only the stanzas
+// it keeps, a few hundred of 63,000.
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
+                                                 IndexKind kind);
+
+// ReadsArchiveFields is whether `filter` reads a field of a Packages
+// stanza that describes the archive's file (Filename, Size, the digests),
+// which a converted package's control data no longer has: matched against
+// the stanza ReadPackagesStanza read, it could choose differently.
+bool ReadsArchiveFields(const deb::Query& filter);
 
 // PackageFromPackagesStanza converts a stanza of a Packages index of `kind`
 // (kPackages: a .deb; kInstallerPackages: a .udeb). Errors are

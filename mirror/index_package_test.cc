@@ -13,6 +13,7 @@
 #include "deb/control.h"
 #include "deb/deb_file.h"
 #include "deb/package_key.h"
+#include "deb/query.h"
 #include "deb/testing/apt_lists.h"
 #include "deb/testing/commands.h"
 #include "deb/testing/files.h"
@@ -68,6 +69,16 @@ TEST(PackageFromPackagesStanzaTest, ConvertsEveryStanzaOfDebiansIndex) {
     ASSERT_THAT(mirrored, IsOk()) << stanza.ToString();
     ++converted;
     const storage::NewPackage& package = mirrored->package;
+    // What a choice reads of the stanza unconverted is the same.
+    absl::StatusOr<IndexedBinary> read =
+        ReadPackagesStanza(stanza, IndexKind::kPackages);
+    ASSERT_THAT(read, IsOk());
+    EXPECT_EQ(read->key, package.key);
+    EXPECT_EQ(read->name, package.name);
+    EXPECT_EQ(read->version, package.version);
+    EXPECT_EQ(read->architecture, package.architecture);
+    EXPECT_EQ(read->package_type, package.package_type);
+    EXPECT_EQ(read->provides, package.provides);
     ASSERT_EQ(package.files.size(), 1);
     ASSERT_EQ(mirrored->archive_paths.size(), 1);
     EXPECT_EQ(mirrored->archive_paths[0], stanza.GetOrEmpty("Filename"));
@@ -230,6 +241,9 @@ TEST(PackageFromPackagesStanzaTest, RefusesHostileOrBrokenStanzas) {
     EXPECT_THAT(mirrored, StatusIs(absl::StatusCode::kFailedPrecondition))
         << text;
     EXPECT_THAT(mirrored.status().message(), HasSubstr("index stanza \""));
+    // A sync that reads stanzas without converting them refuses the same.
+    EXPECT_EQ(ReadPackagesStanza(Stanza(text), IndexKind::kPackages).status(),
+              mirrored.status());
   }
   absl::StatusOr<MirroredPackage> unsafe = PackageFromPackagesStanza(
       Stanza(absl::StrReplaceAll(kBinary, {{"pool/main", "../pool"}})),
@@ -237,6 +251,19 @@ TEST(PackageFromPackagesStanzaTest, RefusesHostileOrBrokenStanzas) {
   EXPECT_THAT(unsafe.status().message(),
               HasSubstr("index stanza \"hello 2.10-3 amd64\": unsafe file "
                         "path \"../pool/h/hello/hello_2.10-3_amd64.deb\""));
+}
+
+TEST(ReadsArchiveFieldsTest, FindsTheArchivesFieldsAnywhereInAFilter) {
+  for (absl::string_view text :
+       {"Size (> 1000)", "nginx | !(Priority (required), Sha256 (% a*))",
+        "Filename", "$Version (>= 1), MD5sum"}) {
+    EXPECT_TRUE(ReadsArchiveFields(*deb::Query::Parse(text))) << text;
+  }
+  for (absl::string_view text :
+       {"nginx | curl", "Priority (required), !Section (libs)",
+        "Installed-Size (> 1000)", "$Architecture (amd64)"}) {
+    EXPECT_FALSE(ReadsArchiveFields(*deb::Query::Parse(text))) << text;
+  }
 }
 
 constexpr absl::string_view kSource =

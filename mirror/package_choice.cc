@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -66,14 +68,13 @@ PackageChoice::PackageChoice(const deb::Query* filter, bool with_deps,
       architectures_(std::move(architectures)),
       max_stanzas_(max_stanzas) {}
 
-absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
+absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
   if (++stanzas_ > max_stanzas_) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the archive's indices list more than ", max_stanzas_,
         " stanzas in all, more than a sync accepts; mirror fewer components "
         "or architectures"));
   }
-  const storage::NewPackage& package = mirrored.package;
   const bool binary = package.package_type != "source";
   if (binary && package.architecture != "all" && !architectures_.empty() &&
       std::find(architectures_.begin(), architectures_.end(),
@@ -84,11 +85,9 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
   // 64-bit hashes stand for the first three: no collision in practice, at
   // a fifth of the memory of the text.
   const size_t hash_at = package.key.rfind(' ');
-  const absl::string_view identity =
-      absl::string_view(package.key).substr(1, hash_at - 1);
+  const absl::string_view identity = package.key.substr(1, hash_at - 1);
   uint64_t files_hash = 0;
-  if (!absl::SimpleHexAtoi(absl::string_view(package.key).substr(hash_at + 1),
-                           &files_hash)) {
+  if (!absl::SimpleHexAtoi(package.key.substr(hash_at + 1), &files_hash)) {
     return absl::InvalidArgumentError(
         absl::StrCat("not a package key: ", package.key));
   }
@@ -102,7 +101,7 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
     return false;
   }
   const bool matched = filter_ == nullptr ||
-                       filter_->Matches(package.control, package.package_type);
+                       filter_->Matches(*package.control, package.package_type);
   // Only a binary package can be pulled in as a dependency: the others the
   // filter does not match need not be spooled at all.
   if (!matched && !(with_deps_ && binary)) return false;
@@ -112,9 +111,25 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
     const uint32_t candidate = static_cast<uint32_t>(candidates_.size());
     Candidate& added = candidates_.emplace_back();
     added.entry = entry;
-    for (absl::string_view field : kCandidateFields) {
-      if (std::optional<absl::string_view> value = package.control.Get(field)) {
-        absl::StrAppend(&added.fields, field, ": ", *value, "\n");
+    // One pass over the stanza's fields finds those resolution reads
+    // (a Paragraph::Get for each compared every name six times).
+    std::optional<absl::string_view> values[std::size(kCandidateFields)];
+    size_t size = 0;
+    for (const deb::Field& field : package.control->fields()) {
+      for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
+        if (field.name.size() == kCandidateFields[i].size() &&
+            absl::EqualsIgnoreCase(field.name, kCandidateFields[i])) {
+          values[i] = field.value;
+          size += field.name.size() + field.value.size() + 3;
+          break;
+        }
+      }
+    }
+    added.fields.reserve(size);
+    for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
+      if (values[i].has_value()) {
+        absl::StrAppend(&added.fields, kCandidateFields[i], ": ", *values[i],
+                        "\n");
       }
     }
     names_.emplace_back(NameHash(package.name), candidate);
@@ -122,10 +137,30 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
       names_.emplace_back(NameHash(provided), candidate);
     }
     if (package.architecture != "all") {
-      built_architectures_.insert(package.architecture);
+      built_architectures_.insert(std::string(package.architecture));
     }
   }
   return true;
+}
+
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::Paragraph& stanza) {
+  return {.key = read.key,
+          .name = read.name,
+          .architecture = read.architecture,
+          .package_type = read.package_type,
+          .provides = read.provides,
+          .control = &stanza};
+}
+
+absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
+  const storage::NewPackage& package = mirrored.package;
+  return Add(ChoosablePackage{.key = package.key,
+                              .name = package.name,
+                              .architecture = package.architecture,
+                              .package_type = package.package_type,
+                              .provides = package.provides,
+                              .control = &package.control});
 }
 
 absl::StatusOr<deb::PackageInfo> PackageChoice::Parse(

@@ -12,6 +12,8 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "deb/query.h"
 #include "deb/resolver.h"
 #include "mirror/index_package.h"
@@ -22,6 +24,27 @@ namespace debrepo::mirror {
 // memory a sync holds grows with them (the largest real archives list about
 // 250,000 per architecture).
 inline constexpr int64_t kMaxSyncStanzas = 2000000;
+
+// ChoosablePackage is what PackageChoice reads of a package: views into a
+// MirroredPackage, or into an index stanza a sync has not converted (see
+// ReadPackagesStanza), which must outlive the call to Add.
+struct ChoosablePackage {
+  absl::string_view key;
+  absl::string_view name;
+  absl::string_view architecture;
+  absl::string_view package_type;
+  // provides holds the names the package provides.
+  absl::Span<const std::string> provides;
+  // control is the stanza the filter is matched against and resolution's
+  // fields are read from: its fields as MirroredPackage::package.control
+  // has them, at least those the filter reads.
+  const deb::Paragraph* control = nullptr;
+};
+
+// ChoosableStanza is the view of a Packages stanza `stanza` that
+// ReadPackagesStanza read as `read`; both must outlive it.
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::Paragraph& stanza);
 
 // PackageChoice sees a sync's packages one at a time, in index order (that
 // of PlanIndices), and then says which to keep.
@@ -52,6 +75,8 @@ class PackageChoice {
   // it in (without `with_deps`, or a source package).
   // INVALID_ARGUMENT when its key is not a package key; RESOURCE_EXHAUSTED
   // past the choice's `max_stanzas`.
+  absl::StatusOr<bool> Add(const ChoosablePackage& package);
+  // Add sees a converted package, as Add of its view.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
 
   // decides_at_take is whether an Add returning true may still be left out

@@ -2,6 +2,7 @@
 #include "mirror/package_choice.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -168,21 +169,31 @@ TEST(PackageChoiceTest, FailsOnRelationsThatDoNotParse) {
   EXPECT_THAT(choice.Take(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
-// Filters over bookworm main (about 63,000 stanzas) choose exactly what
-// deb::WithDependencies chooses over the whole parsed index.
-TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
+// ForEachDebianPackage calls `visit` with each stanza of this machine's
+// bookworm main index (about 63,000) and the package it converts to.
+void ForEachDebianPackage(
+    const std::function<void(const deb::Paragraph&, MirroredPackage)>& visit) {
   absl::StatusOr<std::string> text =
       deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
   ASSERT_THAT(text, IsOk());
-  std::vector<MirroredPackage> packages;
   deb::ParagraphReader reader(*text);
   deb::Paragraph stanza;
   while (*reader.Next(&stanza)) {
     absl::StatusOr<MirroredPackage> package =
         PackageFromPackagesStanza(stanza, IndexKind::kPackages);
     ASSERT_THAT(package, IsOk());
-    packages.push_back(*std::move(package));
+    visit(stanza, *std::move(package));
   }
+}
+
+// Filters over bookworm main choose exactly what deb::WithDependencies
+// chooses over the whole parsed index.
+TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
+  std::vector<MirroredPackage> packages;
+  ForEachDebianPackage([&](const deb::Paragraph&, MirroredPackage package) {
+    packages.push_back(std::move(package));
+  });
+  ASSERT_FALSE(packages.empty());
   std::vector<deb::StoredPackage> stored;
   for (size_t i = 0; i < packages.size(); ++i) {
     stored.push_back({static_cast<int64_t>(i), packages[i].package.key,
@@ -236,6 +247,35 @@ TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
   ASSERT_THAT(all, IsOk());
   EXPECT_EQ(std::count(all->begin(), all->end(), true), packages.size());
   EXPECT_EQ(everything.duplicates(), 0);
+}
+
+// A sync with dependencies chooses from the stanzas as they are (see
+// ReadPackagesStanza) what it chose from the converted packages, over
+// bookworm main, with filters by name, by field and by pseudo-field.
+TEST(PackageChoiceTest, ChoosesFromStanzasAsFromConvertedPackages) {
+  for (absl::string_view filter :
+       {"nginx | curl | openssh-server | postgresql-15 | python3 | git",
+        "Priority (required)", "mail-transport-agent, $Version (>= 1)",
+        "Section (% *mail)"}) {
+    SCOPED_TRACE(filter);
+    deb::Query query = *deb::Query::Parse(filter);
+    PackageChoice converted(&query, true, {"amd64"});
+    PackageChoice unconverted(&query, true, {"amd64"});
+    ForEachDebianPackage(
+        [&](const deb::Paragraph& stanza, MirroredPackage package) {
+          absl::StatusOr<IndexedBinary> read =
+              ReadPackagesStanza(stanza, IndexKind::kPackages);
+          ASSERT_THAT(read, IsOk());
+          absl::StatusOr<bool> added = converted.Add(package);
+          ASSERT_THAT(added, IsOk());
+          EXPECT_THAT(unconverted.Add(ChoosableStanza(*read, stanza)),
+                      IsOkAndHolds(*added));
+        });
+    absl::StatusOr<std::vector<bool>> expected = converted.Take();
+    ASSERT_THAT(expected, IsOk());
+    EXPECT_THAT(unconverted.Take(), IsOkAndHolds(*expected));
+    EXPECT_GT(std::count(expected->begin(), expected->end(), true), 10);
+  }
 }
 
 }  // namespace

@@ -13,11 +13,17 @@ namespace {
 // kSpoolFile names the spool's file in errors.
 constexpr absl::string_view kSpoolFile = "the stanza spool file";
 
+// kSpoolBufferBytes is the size of the spool's writes.
+constexpr size_t kSpoolBufferBytes = size_t{1} << 20;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StanzaSpool>> StanzaSpool::Create() {
   absl::StatusOr<std::FILE*> file = OpenUnlinkedTempFile(kSpoolFile);
   if (!file.ok()) return file.status();
+  // A filtered sync of bookworm main spools about 45 MB: in stdio's
+  // default 4 KiB writes, the system calls cost more than the copying.
+  std::setvbuf(*file, nullptr, _IOFBF, kSpoolBufferBytes);
   return std::unique_ptr<StanzaSpool>(new StanzaSpool(*file));
 }
 

@@ -34,13 +34,26 @@ struct ArchiveFile {
 // key and files (the stanza itself waits on disk). When the choice is made
 // at its end (with dependencies), the package is converted and spooled only
 // if chosen: until then its stanza waits in the stanza spool, at `stanza`
-// (read from index number `index` of the plan).
+// (read from index number `index` of the plan), and its key and files are
+// set once it is converted.
 struct SpooledEntry {
   std::string key;
   std::vector<ArchiveFile> files;
   std::optional<mirror::StanzaSpool::Location> stanza;
   size_t index = 0;
 };
+
+// InIndex returns `status`, an error about a stanza of `index` (of
+// `mirror`), naming the index.
+absl::Status InIndex(const absl::Status& status,
+                     const mirror::PlannedIndex& index,
+                     const v1::Mirror& mirror) {
+  if (status.ok()) return status;
+  return absl::Status(
+      status.code(),
+      absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror), ": ",
+                   status.message()));
+}
 
 // PackageFromStanza converts a stanza of `index`, which is of `mirror`.
 absl::StatusOr<mirror::MirroredPackage> PackageFromStanza(
@@ -50,13 +63,20 @@ absl::StatusOr<mirror::MirroredPackage> PackageFromStanza(
       index.kind == mirror::IndexKind::kSources
           ? mirror::PackageFromSourcesStanza(stanza)
           : mirror::PackageFromPackagesStanza(stanza, index.kind);
-  if (!package.ok()) {
-    return absl::Status(
-        package.status().code(),
-        absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror), ": ",
-                     package.status().message()));
-  }
+  if (!package.ok()) return InIndex(package.status(), index, mirror);
   return package;
+}
+
+// SetKeyAndFiles records in `entry` the key and files of `package`.
+void SetKeyAndFiles(const mirror::MirroredPackage& package,
+                    SpooledEntry& entry) {
+  entry.key = package.package.key;
+  for (size_t j = 0; j < package.package.files.size(); ++j) {
+    const v1::PackageFile& file = package.package.files[j];
+    entry.files.push_back({.path = package.archive_paths[j],
+                           .size = file.size(),
+                           .sha256 = file.sha256()});
+  }
 }
 
 fetch::FetchOptions FetchOptionsFor(const MirrorSyncOptions& options,
@@ -237,6 +257,12 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   if (choice.decides_at_take()) {
     ASSIGN_OR_RETURN(stanzas, mirror::StanzaSpool::Create());
   }
+  // Then a binary package is not even converted for the choice (its copy
+  // and the allocations of its fields were most of the parsing thread's
+  // time): the choice reads its stanza as it is, unless the filter reads
+  // fields a converted package no longer has.
+  const bool choose_from_stanzas =
+      stanzas != nullptr && !mirror::ReadsArchiveFields(*filter);
   std::vector<SpooledEntry> entries;
 
   progress.set_phase("reading indices");
@@ -248,30 +274,27 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
     // It runs on the decoder's parsing thread; nothing else touches what it
     // changes until ReadIndex has returned.
     auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
-      ASSIGN_OR_RETURN(const mirror::MirroredPackage package,
-                       PackageFromStanza(stanza, index, mirror));
-      absl::StatusOr<bool> added = choice.Add(package);
-      if (!added.ok()) {
-        return absl::Status(
-            added.status().code(),
-            absl::StrCat(index.name, " of ", mirror::DistributionUrl(mirror),
-                         ": ", added.status().message()));
+      std::optional<mirror::MirroredPackage> package;
+      absl::StatusOr<bool> added;
+      if (choose_from_stanzas && index.kind != mirror::IndexKind::kSources) {
+        absl::StatusOr<mirror::IndexedBinary> read =
+            mirror::ReadPackagesStanza(stanza, index.kind);
+        RETURN_IF_ERROR(InIndex(read.status(), index, mirror));
+        added = choice.Add(mirror::ChoosableStanza(*read, stanza));
+      } else {
+        ASSIGN_OR_RETURN(package, PackageFromStanza(stanza, index, mirror));
+        added = choice.Add(*package);
       }
+      RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
       if (!*added) return absl::OkStatus();
       SpooledEntry& entry = entries.emplace_back();
       if (stanzas != nullptr) {
         ASSIGN_OR_RETURN(entry.stanza, stanzas->Append(stanza));
         entry.index = i;
-      } else {
-        RETURN_IF_ERROR(prepared.spool->Append(package.package));
+        return absl::OkStatus();
       }
-      entry.key = package.package.key;
-      for (size_t j = 0; j < package.package.files.size(); ++j) {
-        const v1::PackageFile& file = package.package.files[j];
-        entry.files.push_back({.path = package.archive_paths[j],
-                               .size = file.size(),
-                               .sha256 = file.sha256()});
-      }
+      RETURN_IF_ERROR(prepared.spool->Append(package->package));
+      SetKeyAndFiles(*package, entry);
       return absl::OkStatus();
     };
     RETURN_IF_ERROR(AsJobFailure(
@@ -293,6 +316,7 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
                        AsJobFailure(PackageFromStanza(
                            stanza, plan[entries[i].index], mirror)));
       RETURN_IF_ERROR(prepared.spool->Append(package.package));
+      SetKeyAndFiles(package, entries[i]);
     }
     stanzas.reset();
     prepared.take.assign(prepared.spool->size(), true);
