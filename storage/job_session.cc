@@ -28,7 +28,10 @@ using internal::Guard;
 // (either side exclusive) with a running job or an older queued one. The
 // two EXISTS branches keep the shared "gc" key that every job holds from
 // turning the check quadratic: a shared key only looks for exclusive
-// holders, through the (key, exclusive) index.
+// holders, through the (key, exclusive) index. Each probe starts from the
+// key's rows and looks a job up (by primary key) only for a younger
+// holder, which conflicts only while it runs: joined to jobs instead, the
+// planner scanned the jobs table once per probe.
 //
 // Why this is FIFO per key and never runs two conflicting jobs at once: a
 // job is claimed only when no job that conflicts with it is running and
@@ -72,15 +75,19 @@ constexpr char kClaimTemplate[] = R"sql(
           AND (
             -- Anyone holding or queued before us exclusively on our key.
             EXISTS (
-              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              SELECT 1 FROM job_keys other
               WHERE other.key = mine.key AND other.exclusive
                 AND other.job_id <> j.id
-                AND (o.state = 'running' OR o.id < j.id))
+                AND (other.job_id < j.id OR EXISTS (
+                  SELECT 1 FROM jobs o
+                  WHERE o.id = other.job_id AND o.state = 'running')))
             -- For our exclusive keys, anyone at all.
             OR (mine.exclusive AND EXISTS (
-              SELECT 1 FROM job_keys other JOIN jobs o ON o.id = other.job_id
+              SELECT 1 FROM job_keys other
               WHERE other.key = mine.key AND other.job_id <> j.id
-                AND (o.state = 'running' OR o.id < j.id)))))
+                AND (other.job_id < j.id OR EXISTS (
+                  SELECT 1 FROM jobs o
+                  WHERE o.id = other.job_id AND o.state = 'running'))))))
     ORDER BY j.id
     LIMIT 1
     FOR UPDATE OF j SKIP LOCKED),
