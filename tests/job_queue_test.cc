@@ -301,18 +301,19 @@ TEST_F(JobQueueTest, AnOlderQueuedJobBlocksItsKeysFifo) {
 TEST_F(JobQueueTest, AClaimFindsAClaimableJobBehindManyBlockedOnes) {
   // A claim looks at the oldest few queued jobs first; a claimable job
   // queued behind more blocked ones than that must still be found, and
-  // the blocked ones must stay blocked.
+  // the blocked ones must stay blocked, then run in order.
   const int64_t holder = Submit(JobSpecOf({"k"}));
-  for (int i = 0; i < 40; ++i) Submit(JobSpecOf({"k"}));
+  std::vector<int64_t> blocked;
+  for (int i = 0; i < 40; ++i) blocked.push_back(Submit(JobSpecOf({"k"})));
   const int64_t unrelated = Submit(JobSpecOf({"other"}));
-  std::unique_ptr<JobSession> a = OpenSession();
-  std::unique_ptr<JobSession> b = OpenSession();
-  std::optional<ClaimedJob> running = Claim(*a);
+  std::vector<std::unique_ptr<JobSession>> sessions;
+  for (int i = 0; i < 3; ++i) sessions.push_back(OpenSession());
+  std::optional<ClaimedJob> running = Claim(*sessions[0]);
   ASSERT_EQ(IdOf(running), holder);
-  EXPECT_EQ(IdOf(Claim(*b)), unrelated);
-  EXPECT_EQ(IdOf(Claim(*b)), std::nullopt);
-  Complete(*a, *running);
-  EXPECT_EQ(IdOf(Claim(*b)), holder + 1);
+  EXPECT_EQ(IdOf(Claim(*sessions[1])), unrelated);
+  EXPECT_EQ(IdOf(Claim(*sessions[2])), std::nullopt);
+  Complete(*sessions[0], *running);
+  EXPECT_EQ(IdOf(Claim(*sessions[2])), blocked.front());
 }
 
 TEST_F(JobQueueTest, AnOlderQueuedSharedJobBlocksOnlyExclusiveOnes) {
