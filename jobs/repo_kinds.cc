@@ -15,17 +15,14 @@ namespace {
 
 // Fails fast when the repo exists.
 absl::Status CheckRepoAbsent(storage::Database& db, absl::string_view name) {
-  absl::StatusOr<v1::Repo> existing = storage::GetRepo(db, name);
-  if (existing.ok()) return storage::RepoAlreadyExists(name);
-  if (existing.status().code() == absl::StatusCode::kNotFound) {
-    return absl::OkStatus();
-  }
-  return existing.status();
+  ASSIGN_OR_RETURN(const bool exists, storage::RepoExists(db, name));
+  return exists ? storage::RepoAlreadyExists(name) : absl::OkStatus();
 }
 
 // Fails fast when the repo is missing.
 absl::Status CheckRepoExists(storage::Database& db, absl::string_view name) {
-  return storage::GetRepo(db, name).status();
+  ASSIGN_OR_RETURN(const bool exists, storage::RepoExists(db, name));
+  return exists ? absl::OkStatus() : storage::RepoNotFound(name);
 }
 
 // Fails fast when the repo or the upload directory is missing.

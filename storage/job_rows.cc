@@ -188,15 +188,34 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
       static_cast<int>(status.code()), StorableText(status.message()));
 }
 
+namespace {
+
+// A notification's own transaction commits without waiting for its WAL
+// flush (synchronous_commit off for that transaction alone: set_config's
+// third argument). It makes nothing durable (NOTIFY only gives it a
+// transaction id to commit), and a crash that loses it also drops every
+// listener, which reconnects and re-reads (workers poll, waiters look the
+// job up again). Waiting cost more than the flush: PostgreSQL holds a
+// database-wide lock from a notifying transaction's pre-commit to the end of
+// its commit, so with a durable commit every notification in the database
+// waited for the one before it to reach the disk, one fsync at a time.
+constexpr char kCommitWithoutFlush[] =
+    "set_config('synchronous_commit', 'off', true)";
+
+}  // namespace
+
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
   ExecPrepared(tx, "notify_job_ended",
-               "SELECT pg_notify($1, $2::text), pg_notify($3, '')",
+               absl::StrCat("SELECT ", kCommitWithoutFlush,
+                            ", pg_notify($1, $2::text), pg_notify($3, '')"),
                kJobDoneChannel, id, kJobQueuedChannel);
 }
 
 void NotifyJobQueued(pqxx::transaction_base& tx) {
-  ExecPrepared(tx, "notify_job_queued", "SELECT pg_notify($1, '')",
-               kJobQueuedChannel);
+  ExecPrepared(
+      tx, "notify_job_queued",
+      absl::StrCat("SELECT ", kCommitWithoutFlush, ", pg_notify($1, '')"),
+      kJobQueuedChannel);
 }
 
 }  // namespace debrepo::storage::internal

@@ -77,7 +77,10 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
 // WAL flush included, so notifying inside the writing transaction would
 // serialize every job's commit behind one fsync at a time. A notification
 // lost to a crash between the two is covered by the listeners' polling.
-// Pass a pqxx::nontransaction opened after the change committed.
+// For the same reason the notifying transaction itself commits without
+// waiting for its flush: it makes nothing durable.
+// Pass a pqxx::nontransaction opened after the change committed (a
+// transaction that wrote would lose its durability).
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id);
 void NotifyJobQueued(pqxx::transaction_base& tx);
 

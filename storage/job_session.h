@@ -32,6 +32,16 @@ struct ClaimedJob {
   int attempt = 0;
 };
 
+// ResourcesLocked is how JobSession::LockResources ended.
+struct ResourcesLocked {
+  // True once every lock is held; false when the caller's `give_up` said
+  // yes first.
+  bool held = false;
+  // Whether someone had asked to cancel the job when its locks were
+  // granted (read in the same round trip as the locks).
+  bool cancel_requested = false;
+};
+
 // JobOutcome is how a job ended, as committed.
 struct JobOutcome {
   v1::JobState state = v1::JOB_STATE_UNSPECIFIED;
@@ -86,10 +96,11 @@ class JobSession {
   // LockResources takes the job's advisory locks (exclusive and shared, in
   // ascending key order), waiting for holders to finish. Must be called
   // before Commit: a transaction's snapshot must not predate the lock.
-  // While it waits, it asks `give_up` about once a second; returns false
-  // when that said yes (the job should be given back with Requeue), true
-  // once every lock is held.
-  absl::StatusOr<bool> LockResources(
+  // While it waits, it asks `give_up` about once a second; `held` is false
+  // when that said yes (the job should be given back with Requeue). Once
+  // the locks are held it reads, in the same round trip, whether the job's
+  // cancellation was requested meanwhile.
+  absl::StatusOr<ResourcesLocked> LockResources(
       const ClaimedJob& job, const std::function<bool()>& give_up = nullptr);
 
   // Commit runs `body` in a SERIALIZABLE transaction and inserts the job's

@@ -31,6 +31,27 @@ std::string SelectRepoSql() {
 
 }  // namespace
 
+absl::StatusOr<bool> RepoExists(Database& db, absl::string_view name) {
+  bool exists = false;
+  absl::Status status =
+      db.Run("looking up a repo", [&](pqxx::connection& connection) {
+        pqxx::nontransaction tx(connection);
+        exists = !internal::ExecPrepared(tx, "repo_exists",
+                                         "SELECT 1 FROM repos WHERE name = $1",
+                                         std::string(name))
+                      .empty();
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return exists;
+}
+
+absl::Status RepoNotFound(absl::string_view name) {
+  return absl::NotFoundError(
+      absl::StrCat("repo \"", name,
+                   "\" does not exist; `debrepo repo list` shows the repos"));
+}
+
 absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
   absl::StatusOr<v1::Repo> repo;
   absl::Status status =
@@ -42,9 +63,7 @@ absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name) {
             FindRepo(transaction, name);
         if (!found.ok()) return found.status();
         if (!found->has_value()) {
-          repo = absl::NotFoundError(absl::StrCat(
-              "repo \"", name,
-              "\" does not exist; `debrepo repo list` shows the repos"));
+          repo = RepoNotFound(name);
           return absl::OkStatus();
         }
         absl::StatusOr<std::vector<std::string>> snapshots =

@@ -19,6 +19,15 @@ namespace debrepo::storage {
 // there is none of that name.
 absl::StatusOr<v1::Repo> GetRepo(Database& db, absl::string_view name);
 
+// RepoExists says whether a repo called `name` exists, in one statement
+// outside any transaction: for the fail-fast checks before a job is
+// submitted, which the job makes again in its own transaction.
+absl::StatusOr<bool> RepoExists(Database& db, absl::string_view name);
+
+// RepoNotFound is the NOT_FOUND for a request naming repo `name`, which
+// does not exist.
+absl::Status RepoNotFound(absl::string_view name);
+
 // ListRepos returns up to `limit` repos whose names sort after
 // `after_name`, by name.
 absl::StatusOr<std::vector<v1::Repo>> ListRepos(Database& db,

@@ -88,10 +88,10 @@ ClaimedJob LockOnly(std::vector<std::string> exclusive,
 // fails the test instead of hanging it).
 absl::Status Lock(JobSession& session, const ClaimedJob& job) {
   const absl::Time deadline = absl::Now() + kPatience;
-  absl::StatusOr<bool> locked =
+  absl::StatusOr<storage::ResourcesLocked> locked =
       session.LockResources(job, [deadline] { return absl::Now() > deadline; });
   if (!locked.ok()) return locked.status();
-  if (!*locked) {
+  if (!locked->held) {
     return absl::DeadlineExceededError(
         absl::StrCat("the locks of job ", job.id, " were not granted within ",
                      absl::FormatDuration(kPatience)));
@@ -296,6 +296,24 @@ TEST_F(JobQueueTest, AnOlderQueuedJobBlocksItsKeysFifo) {
   EXPECT_EQ(IdOf(Claim(*b)), std::nullopt);
   Complete(*a, *running);
   EXPECT_EQ(IdOf(Claim(*b)), exclusive_behind);
+}
+
+TEST_F(JobQueueTest, AClaimFindsAClaimableJobBehindManyBlockedOnes) {
+  // A claim looks at the oldest few queued jobs first; a claimable job
+  // queued behind more blocked ones than that must still be found, and
+  // the blocked ones must stay blocked, then run in order.
+  const int64_t holder = Submit(JobSpecOf({"k"}));
+  std::vector<int64_t> blocked;
+  for (int i = 0; i < 40; ++i) blocked.push_back(Submit(JobSpecOf({"k"})));
+  const int64_t unrelated = Submit(JobSpecOf({"other"}));
+  std::vector<std::unique_ptr<JobSession>> sessions;
+  for (int i = 0; i < 3; ++i) sessions.push_back(OpenSession());
+  std::optional<ClaimedJob> running = Claim(*sessions[0]);
+  ASSERT_EQ(IdOf(running), holder);
+  EXPECT_EQ(IdOf(Claim(*sessions[1])), unrelated);
+  EXPECT_EQ(IdOf(Claim(*sessions[2])), std::nullopt);
+  Complete(*sessions[0], *running);
+  EXPECT_EQ(IdOf(Claim(*sessions[2])), blocked.front());
 }
 
 TEST_F(JobQueueTest, AnOlderQueuedSharedJobBlocksOnlyExclusiveOnes) {

@@ -258,10 +258,10 @@ bool Worker::RunJob(storage::JobSession& session,
                ") abandoned: ", status.ToString());
     return false;
   };
-  absl::StatusOr<bool> locked =
+  absl::StatusOr<storage::ResourcesLocked> locked =
       session.LockResources(job, [this] { return PastShutdownGrace(); });
   if (!locked.ok()) return abandon(locked.status());
-  if (!*locked) {
+  if (!locked->held) {
     return GiveBack(session, job, "while it waited for its resources");
   }
   const JobHandler& handler = *handlers_.Find(job.kind);  // Claim filters kinds
@@ -281,8 +281,8 @@ bool Worker::RunJob(storage::JobSession& session,
       HoldUnlessPastShutdownGrace(options_.test_stall);
     }
     if (PastShutdownGrace()) return GiveBack(session, job, "in its long phase");
-    absl::StatusOr<std::optional<storage::JobOutcome>> ran =
-        PrepareAndCommit(session, job, handler, context);
+    absl::StatusOr<std::optional<storage::JobOutcome>> ran = PrepareAndCommit(
+        session, job, handler, locked->cancel_requested, context);
     if (!ran.ok()) return abandon(ran.status());
     if (!ran->has_value()) return GiveBack(session, job, "in its long phase");
     outcome = **std::move(ran);
@@ -334,12 +334,10 @@ bool Worker::RunJob(storage::JobSession& session,
 
 absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
     storage::JobSession& session, const storage::ClaimedJob& job,
-    const JobHandler& handler, JobContext& context) {
+    const JobHandler& handler, bool cancelled_before, JobContext& context) {
   // A job cancelled while it waited for its locks stops here; one
   // cancelled later stops where its long phase next checks
   // (JobContext::StopRequested), or at its transaction, which checks again.
-  ASSIGN_OR_RETURN(const bool cancelled_before,
-                   session.CancelRequested(job.id));
   absl::StatusOr<std::unique_ptr<PreparedJob>> prepared =
       cancelled_before ? absl::CancelledError(
                              "cancelled before it started running; "

@@ -80,10 +80,11 @@ class Worker {
   bool RunJob(storage::JobSession& session, const storage::ClaimedJob& job);
   // Runs the long phase and the transaction of a job no attempt has
   // committed yet; nullopt when the long phase stopped because the worker
-  // is stopping (the job is to be given back).
+  // is stopping (the job is to be given back). `cancelled_before`: a
+  // cancellation was requested before the job's locks were granted.
   absl::StatusOr<std::optional<storage::JobOutcome>> PrepareAndCommit(
       storage::JobSession& session, const storage::ClaimedJob& job,
-      const JobHandler& handler, JobContext& context);
+      const JobHandler& handler, bool cancelled_before, JobContext& context);
   // Requeues a job on shutdown, saying `where` it was; false if the session
   // was lost.
   bool GiveBack(storage::JobSession& session, const storage::ClaimedJob& job,
