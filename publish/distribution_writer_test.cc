@@ -613,14 +613,17 @@ TEST_F(DistributionWriterTest, WritesTheContentsItIsFed) {
 TEST_F(DistributionWriterTest, AptUpdatesFromTheSignedTree) {
   std::unique_ptr<Signer> signer = MakeSigner();
   ASSERT_NE(signer, nullptr);
-  // apt takes .xz when there is one, else .bz2.
+  // apt takes .xz when there is one, else .bz2, else .gz (all three
+  // written by the pool, gzip and bzip2 in pieces joined into one stream).
   for (const auto& [dist, compressions] :
        {std::pair{"apt",
                   std::vector<deb::Compression>{deb::Compression::kGzip,
                                                 deb::Compression::kXz,
                                                 deb::Compression::kBzip2}},
         std::pair{"apt-bzip2",
-                  std::vector<deb::Compression>{deb::Compression::kBzip2}}}) {
+                  std::vector<deb::Compression>{deb::Compression::kBzip2}},
+        std::pair{"apt-gzip",
+                  std::vector<deb::Compression>{deb::Compression::kGzip}}}) {
     SCOPED_TRACE(dist);
     DistributionOptions options = Options(dist);
     options.release.acquire_by_hash = true;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -85,7 +86,13 @@ Measured DebrepoSnapshotOperations::MeasureJob(
   return Measure([&](Measured& m) {
     v1::Job job;
     const grpc::Status rpc = submit(&job);
-    m.status = StatusOf(Await(stack_, rpc, job, server_), rpc_name);
+    const Result result = Await(stack_, rpc, job, server_);
+    m.status = StatusOf(result, rpc_name);
+    // Where the job spent its time, as its phases logged it.
+    for (const std::string& line : result.job.log()) {
+      std::fprintf(stderr, "  %s job %lld: %s\n", rpc_name.c_str(),
+                   static_cast<long long>(result.job.id()), line.c_str());
+    }
   });
 }
 
