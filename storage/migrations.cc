@@ -569,7 +569,7 @@ ALTER TABLE publication_pool_changes ALTER COLUMN added_ids
 ALTER TABLE publication_pool_changes ALTER COLUMN removed_ids
   SET STORAGE EXTERNAL;
 )sql"},
-    {21, "providers of a name", R"sql(
+    {17, "providers of a name", R"sql(
 -- A pull with dependencies reads the packages of the names its closure
 -- reaches, round by round (deb::PlanPullByName): by name
 -- through package_pairs and the snapshot's pair array, and those that
