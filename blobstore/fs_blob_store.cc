@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -46,8 +48,22 @@ absl::Status FsyncPath(const std::string& path, int flags) {
   return absl::OkStatus();
 }
 
-// BlobPathUnder is where the blob `sha256` lives in the store at `root`.
+// BlobPathUnder is where the blob `sha256` lives in the store at `root`:
+// one level of 256 fan-out directories. Each new directory costs as much
+// as a new file or more (an inode and a block, which ext4 places apart
+// from its parent's): a second level of 65,536 meant about 41,000 more
+// inodes for 63,440 blobs, and mkdir was a third of the server's time
+// uploading them (docs/benchmarks.md).
 std::string BlobPathUnder(absl::string_view root, absl::string_view sha256) {
+  return absl::StrCat(root, "/sha256/", sha256.substr(0, 2), "/", sha256);
+}
+
+// LegacyBlobPathUnder is where stores written before that kept the blob
+// `sha256`, two levels down ("sha256/ab/cd/<digest>"). Those blobs stay
+// where they are: every lookup tries both places, new ones go to the
+// first.
+std::string LegacyBlobPathUnder(absl::string_view root,
+                                absl::string_view sha256) {
   return absl::StrCat(root, "/sha256/", sha256.substr(0, 2), "/",
                       sha256.substr(2, 2), "/", sha256);
 }
@@ -57,19 +73,21 @@ std::string BlobPathUnder(absl::string_view root, absl::string_view sha256) {
 struct StagedBlob {
   std::string temp_path;
   std::string path;
+  // Where a store written before the one-level layout may hold it.
+  std::string legacy_path;
 };
 
 // PlaceAndSync moves a staged blob whose bytes are durable into place and
 // makes its name durable: fsync of its directory, and of the fan-out
 // directories it needed. A blob stored already -- by an earlier upload or
-// a concurrent writer of the same bytes -- is kept, with its modification
-// time set to now: link(2), unlike rename(2), never replaces a name
-// (replacing would give readers on NFS stale handles). Its directory is synced
-// all the same, since the writer that named it may not have made the name
-// durable yet.
+// a concurrent writer of the same bytes, in either layout -- is kept, with
+// its modification time set to now: link(2), unlike rename(2), never
+// replaces a name (replacing would give readers on NFS stale handles). Its
+// directory is synced all the same, since the writer that named it may not
+// have made the name durable yet.
 absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
-  const std::filesystem::path directory =
-      std::filesystem::path(blob.path).parent_path();
+  std::filesystem::path placed = blob.path;
+  const std::filesystem::path directory = placed.parent_path();
   std::error_code error;
   const bool created = std::filesystem::create_directories(directory, error);
   if (error) {
@@ -77,21 +95,23 @@ absl::Status PlaceAndSync(const StagedBlob& blob, bool sync_directories) {
         absl::StrCat("creating ", directory.string(), ": ", error.message()));
   }
   for (;;) {
-    if (link(blob.temp_path.c_str(), blob.path.c_str()) == 0) break;
-    if (errno != EEXIST) return ErrnoError("moving a blob to", blob.path);
     // Stored already: its bytes count as written now (see FsBlobStore),
     // unless garbage collection removed them meanwhile; then store them
     // again.
+    if (utimensat(AT_FDCWD, blob.legacy_path.c_str(), nullptr, 0) == 0) {
+      placed = blob.legacy_path;
+      break;
+    }
+    if (errno != ENOENT) return ErrnoError("touching", blob.legacy_path);
+    if (link(blob.temp_path.c_str(), blob.path.c_str()) == 0) break;
+    if (errno != EEXIST) return ErrnoError("moving a blob to", blob.path);
     if (utimensat(AT_FDCWD, blob.path.c_str(), nullptr, 0) == 0) break;
     if (errno != ENOENT) return ErrnoError("touching", blob.path);
   }
   unlink(blob.temp_path.c_str());
   if (!sync_directories) return absl::OkStatus();
-  std::vector<std::filesystem::path> to_sync = {directory};
-  if (created) {
-    to_sync.push_back(directory.parent_path());
-    to_sync.push_back(directory.parent_path().parent_path());
-  }
+  std::vector<std::filesystem::path> to_sync = {placed.parent_path()};
+  if (created) to_sync.push_back(directory.parent_path());
   for (const std::filesystem::path& dir : to_sync) {
     RETURN_IF_ERROR(FsyncPath(dir.string(), O_RDONLY | O_DIRECTORY));
   }
@@ -170,7 +190,8 @@ class FsBlobWriter final : public BlobWriter {
           expected_sha256,
           "; the file changed or was damaged in transit, send it again"));
     }
-    const StagedBlob staged = {temp_path_, BlobPathUnder(root_, info.sha256)};
+    const StagedBlob staged = {temp_path_, BlobPathUnder(root_, info.sha256),
+                               LegacyBlobPathUnder(root_, info.sha256)};
     if (batch_ != nullptr) {
       // The batch syncs it with the others: no flush here.
       close(fd_);
@@ -296,6 +317,10 @@ bool IsFanOutName(absl::string_view name) {
 
 bool IsBlobName(absl::string_view name) { return IsSha256Hex(name); }
 
+bool IsBlobOrFanOutName(absl::string_view name) {
+  return IsBlobName(name) || IsFanOutName(name);
+}
+
 // A blob being deleted waits in tmp/ under this prefix, its digest and a
 // random suffix (FsBlobStore::DeleteUnlessWrittenSince).
 constexpr absl::string_view kDeletingPrefix = "deleting-";
@@ -316,9 +341,10 @@ absl::Status RestoreDeletions(const std::string& root) {
                    SortedNames(tmp, &IsDeletingName));
   for (const std::string& name : names) {
     const std::string moved = absl::StrCat(tmp, "/", name);
-    const StagedBlob blob = {
-        moved, BlobPathUnder(root, absl::string_view(name).substr(
-                                       kDeletingPrefix.size(), 64))};
+    const absl::string_view sha256 =
+        absl::string_view(name).substr(kDeletingPrefix.size(), 64);
+    const StagedBlob blob = {moved, BlobPathUnder(root, sha256),
+                             LegacyBlobPathUnder(root, sha256)};
     RETURN_IF_ERROR(PlaceAndSync(blob, /*sync_directories=*/true));
   }
   return absl::OkStatus();
@@ -345,8 +371,18 @@ absl::StatusOr<std::unique_ptr<FsBlobStore>> FsBlobStore::Open(
   return std::unique_ptr<FsBlobStore>(new FsBlobStore(std::move(root)));
 }
 
-std::string FsBlobStore::BlobPath(absl::string_view sha256) const {
-  return BlobPathUnder(root_, sha256);
+absl::StatusOr<std::optional<std::string>> FsBlobStore::FindBlob(
+    absl::string_view sha256) const {
+  if (!IsSha256Hex(sha256)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", sha256, "\" is not a SHA-256 in lowercase hex"));
+  }
+  for (std::string path :
+       {BlobPathUnder(root_, sha256), LegacyBlobPathUnder(root_, sha256)}) {
+    struct stat info;
+    if (stat(path.c_str(), &info) == 0) return path;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::unique_ptr<BlobWriter>> FsBlobStore::NewWriter(
@@ -359,22 +395,17 @@ std::unique_ptr<BlobBatch> FsBlobStore::NewBatch() {
 }
 
 absl::StatusOr<bool> FsBlobStore::Contains(absl::string_view sha256) {
-  if (!IsSha256Hex(sha256)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", sha256, "\" is not a SHA-256 in lowercase hex"));
-  }
-  struct stat info;
-  return stat(BlobPath(sha256).c_str(), &info) == 0;
+  ASSIGN_OR_RETURN(const std::optional<std::string> path, FindBlob(sha256));
+  return path.has_value();
 }
 
 absl::StatusOr<std::string> FsBlobStore::LocalPath(absl::string_view sha256) {
-  absl::StatusOr<bool> present = Contains(sha256);
-  if (!present.ok()) return present.status();
-  if (!*present) {
+  ASSIGN_OR_RETURN(std::optional<std::string> path, FindBlob(sha256));
+  if (!path) {
     return absl::NotFoundError(
         absl::StrCat("blob ", sha256, " is missing from the blob store"));
   }
-  return BlobPath(sha256);
+  return *std::move(path);
 }
 
 absl::Status FsBlobStore::ForEachBlob(
@@ -386,29 +417,48 @@ absl::Status FsBlobStore::ForEachBlob(
   ASSIGN_OR_RETURN(const std::vector<std::string> firsts,
                    SortedNames(top, &IsFanOutName));
   for (const std::string& first : firsts) {
+    // The blobs of one fan-out directory, and those of the legacy
+    // directories under it, merged into digest order; a blob in both
+    // places once, with the later write time.
+    std::map<std::string, StoredBlob> blobs;
+    auto add = [&](const std::string& directory,
+                   const std::string& name) -> absl::Status {
+      // A blob elsewhere than its address says is not one of ours.
+      if (!IsBlobName(name) || name.compare(0, 2, first) != 0) {
+        return absl::OkStatus();
+      }
+      const std::string path = absl::StrCat(directory, "/", name);
+      struct stat info;
+      if (stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT) return absl::OkStatus();  // deleted meanwhile
+        return ErrnoError("reading", path);
+      }
+      const StoredBlob blob = {.sha256 = name,
+                               .size = static_cast<uint64_t>(info.st_size),
+                               .write_time = ModifyTime(info)};
+      auto [it, added] = blobs.emplace(name, blob);
+      if (!added)
+        it->second.write_time =
+            std::max(it->second.write_time, blob.write_time);
+      return absl::OkStatus();
+    };
     const std::string middle = absl::StrCat(top, "/", first);
-    ASSIGN_OR_RETURN(const std::vector<std::string> seconds,
-                     SortedNames(middle, &IsFanOutName));
-    for (const std::string& second : seconds) {
-      const std::string directory = absl::StrCat(middle, "/", second);
-      ASSIGN_OR_RETURN(const std::vector<std::string> names,
-                       SortedNames(directory, &IsBlobName));
-      for (const std::string& name : names) {
-        // A blob elsewhere than its address says is not one of ours.
-        if (name.compare(0, 2, first) != 0 || name.compare(2, 2, second) != 0) {
-          continue;
-        }
-        const std::string path = absl::StrCat(directory, "/", name);
-        struct stat info;
-        if (stat(path.c_str(), &info) != 0) {
-          if (errno == ENOENT) continue;  // deleted meanwhile
-          return ErrnoError("reading", path);
-        }
-        RETURN_IF_ERROR(fn({.sha256 = name,
-                            .size = static_cast<uint64_t>(info.st_size),
-                            .write_time = ModifyTime(info)}));
+    ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                     SortedNames(middle, &IsBlobOrFanOutName));
+    for (const std::string& name : names) {
+      if (!IsFanOutName(name)) {
+        RETURN_IF_ERROR(add(middle, name));
+        continue;
+      }
+      const std::string legacy = absl::StrCat(middle, "/", name);
+      ASSIGN_OR_RETURN(const std::vector<std::string> legacy_names,
+                       SortedNames(legacy, &IsBlobName));
+      for (const std::string& legacy_name : legacy_names) {
+        if (legacy_name.compare(2, 2, name) != 0) continue;
+        RETURN_IF_ERROR(add(legacy, legacy_name));
       }
     }
+    for (const auto& [name, blob] : blobs) RETURN_IF_ERROR(fn(blob));
   }
   return absl::OkStatus();
 }
@@ -417,10 +467,24 @@ absl::StatusOr<bool> FsBlobStore::DeleteUnlessWrittenSince(
     absl::string_view sha256, absl::Time cutoff) {
   ASSIGN_OR_RETURN(const bool present, Contains(sha256));
   if (!present) return false;
-  const std::string path = BlobPath(sha256);
+  // Each place the blob may be is deleted on its own; the blob is gone
+  // when it was deleted from one and kept in none.
+  bool deleted = false, kept = false;
+  for (const std::string& path :
+       {BlobPathUnder(root_, sha256), LegacyBlobPathUnder(root_, sha256)}) {
+    ASSIGN_OR_RETURN(const std::optional<bool> deleted_here,
+                     DeleteAtUnlessWrittenSince(path, sha256, cutoff));
+    if (!deleted_here.has_value()) continue;
+    (*deleted_here ? deleted : kept) = true;
+  }
+  return deleted && !kept;
+}
+
+absl::StatusOr<std::optional<bool>> FsBlobStore::DeleteAtUnlessWrittenSince(
+    const std::string& path, absl::string_view sha256, absl::Time cutoff) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT) return std::nullopt;
     return ErrnoError("reading", path);
   }
   if (ModifyTime(info) >= cutoff) return false;
@@ -433,7 +497,7 @@ absl::StatusOr<bool> FsBlobStore::DeleteUnlessWrittenSince(
       root_, "/tmp/", kDeletingPrefix, sha256, "-",
       absl::Hex(absl::Uniform<uint64_t>(random), absl::kZeroPad16));
   if (rename(path.c_str(), moved.c_str()) != 0) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT) return std::nullopt;
     return ErrnoError("moving aside", path);
   }
   if (stat(moved.c_str(), &info) != 0) return ErrnoError("reading", moved);

@@ -4,14 +4,17 @@
 #define DEBREPO_BLOBSTORE_FS_BLOB_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "blobstore/blob_store.h"
 
 namespace debrepo::blobstore {
 
-// Layout under the root: "sha256/ab/cd/<digest>" for blobs and "tmp/" for
-// blobs being written. A blob is written to tmp/, fsynced, then renamed
+// Layout under the root: "sha256/ab/<digest>" for blobs and "tmp/" for
+// blobs being written; blobs that stores kept two levels down before,
+// "sha256/ab/cd/<digest>", are found, refreshed and deleted where they
+// are. A blob is written to tmp/, fsynced, then renamed
 // into place and its directory fsynced: readers never see a partial blob,
 // and a crash leaves at most a stray temporary file. A blob's modification
 // time is when its bytes were last written: storing bytes that are stored
@@ -38,7 +41,13 @@ class FsBlobStore final : public BlobStore {
 
  private:
   explicit FsBlobStore(std::string root) : root_(std::move(root)) {}
-  std::string BlobPath(absl::string_view sha256) const;
+  // FindBlob returns where blob `sha256` is, if anywhere.
+  absl::StatusOr<std::optional<std::string>> FindBlob(
+      absl::string_view sha256) const;
+  // DeleteAtUnlessWrittenSince is DeleteUnlessWrittenSince of the copy of
+  // blob `sha256` at `path`: nullopt when there is none.
+  absl::StatusOr<std::optional<bool>> DeleteAtUnlessWrittenSince(
+      const std::string& path, absl::string_view sha256, absl::Time cutoff);
 
   const std::string root_;
 };

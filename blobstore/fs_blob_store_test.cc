@@ -131,8 +131,7 @@ TEST(FsBlobStoreTest, ConcurrentWritersOfTheSameBytesKeepOneFile) {
     absl::StatusOr<BlobInfo> expected = (*probe_writer)->Commit();
     ASSERT_TRUE(expected.ok());
     const std::string& sha = expected->sha256;
-    const std::string path = root + "/sha256/" + sha.substr(0, 2) + "/" +
-                             sha.substr(2, 2) + "/" + sha;
+    const std::string path = root + "/sha256/" + sha.substr(0, 2) + "/" + sha;
     std::atomic<bool> done = false;
     std::set<ino_t> inodes;
     std::thread watcher([&] {
@@ -233,6 +232,20 @@ std::string Store(BlobStore& store, const std::string& bytes) {
   return info->sha256;
 }
 
+// StoreInBatch writes each of `contents` as a blob of `store`, in one
+// batch.
+void StoreInBatch(BlobStore& store,
+                  std::initializer_list<const char*> contents) {
+  std::unique_ptr<BlobBatch> batch = store.NewBatch();
+  for (const char* bytes : contents) {
+    auto writer = batch->NewWriter(1 << 20);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_THAT((*writer)->Append(bytes), IsOk());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_THAT(batch->Commit(), IsOk());
+}
+
 // Backdate sets the modification time of blob `sha256` to `age` ago.
 void Backdate(BlobStore& store, const std::string& sha256, absl::Duration age) {
   absl::StatusOr<std::string> path = store.LocalPath(sha256);
@@ -252,8 +265,8 @@ TEST(FsBlobStoreTest, ForEachBlobWalksInDigestOrder) {
   }
   // Not blobs: a stray file in a fan-out directory and a temporary file.
   const std::string first = *stored.begin();
-  std::ofstream(absl::StrCat(root, "/sha256/", first.substr(0, 2), "/",
-                             first.substr(2, 2), "/notes.txt"));
+  std::ofstream(
+      absl::StrCat(root, "/sha256/", first.substr(0, 2), "/notes.txt"));
   std::vector<std::string> walked;
   ASSERT_THAT((*store)->ForEachBlob([&](const StoredBlob& blob) {
     walked.push_back(blob.sha256);
@@ -307,14 +320,7 @@ TEST(FsBlobStoreTest, StoringBytesAgainCountsAsWritingThemNow) {
               IsOkAndHolds(false));
   // In a batch too.
   Backdate(**store, digest, absl::Hours(2));
-  std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
-  for (const char* bytes : {"same bytes", "other bytes"}) {
-    auto writer = batch->NewWriter(1 << 20);
-    ASSERT_TRUE(writer.ok());
-    ASSERT_THAT((*writer)->Append(bytes), IsOk());
-    ASSERT_TRUE((*writer)->Commit().ok());
-  }
-  ASSERT_THAT(batch->Commit(), IsOk());
+  StoreInBatch(**store, {"same bytes", "other bytes"});
   EXPECT_THAT((*store)->DeleteUnlessWrittenSince(digest, cutoff),
               IsOkAndHolds(false));
 }
@@ -374,6 +380,76 @@ TEST(FsBlobStoreTest, OpenPutsBackABlobAnInterruptedDeletionMovedAside) {
   }),
               IsOk());
   EXPECT_EQ(walked, std::vector<std::string>{digest});
+}
+
+// MoveToLegacyPlace moves blob `sha256` of the store at `root` to where
+// stores kept blobs before the one-level layout, and returns that path.
+std::string MoveToLegacyPlace(const std::string& root,
+                              const std::string& sha256) {
+  const std::string directory = absl::StrCat(
+      root, "/sha256/", sha256.substr(0, 2), "/", sha256.substr(2, 2));
+  std::filesystem::create_directories(directory);
+  const std::string legacy = absl::StrCat(directory, "/", sha256);
+  EXPECT_EQ(
+      rename(absl::StrCat(root, "/sha256/", sha256.substr(0, 2), "/", sha256)
+                 .c_str(),
+             legacy.c_str()),
+      0);
+  return legacy;
+}
+
+TEST(FsBlobStoreTest, BlobsOfTheTwoLevelLayoutAreFoundKeptAndDeleted) {
+  const std::string root = TempRoot("legacy");
+  auto store = FsBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  const std::string legacy_digest = Store(**store, "legacy");
+  const std::string legacy = MoveToLegacyPlace(root, legacy_digest);
+  const std::string new_digest = Store(**store, "new");
+  EXPECT_THAT((*store)->LocalPath(legacy_digest), IsOkAndHolds(legacy));
+  EXPECT_EQ(ReadAll(legacy), "legacy");
+
+  // Storing the same bytes again refreshes the legacy copy, not a second
+  // one.
+  Backdate(**store, legacy_digest, absl::Hours(2));
+  const absl::Time cutoff = absl::Now() - absl::Hours(1);
+  StoreInBatch(**store, {"legacy", "other"});
+  EXPECT_EQ(CountFiles(root + "/sha256"), 3);
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(legacy_digest, cutoff),
+              IsOkAndHolds(false));
+
+  // The walk reports both layouts in digest order, and once a blob held
+  // in both.
+  const std::string both_digest = Store(**store, "both");
+  const std::string both_path = absl::StrCat(
+      root, "/sha256/", both_digest.substr(0, 2), "/", both_digest);
+  const std::string both_legacy = MoveToLegacyPlace(root, both_digest);
+  ASSERT_EQ(link(both_legacy.c_str(), both_path.c_str()), 0);
+  std::set<std::string> expected = {new_digest, legacy_digest, both_digest};
+  expected.insert(Store(**store, "other"));
+  std::vector<std::string> walked;
+  ASSERT_THAT((*store)->ForEachBlob([&](const StoredBlob& blob) {
+    walked.push_back(blob.sha256);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(walked, std::vector<std::string>(expected.begin(), expected.end()));
+
+  // Old enough, a blob goes from wherever it is, both places at once.
+  Backdate(**store, legacy_digest, absl::Hours(2));
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(legacy_digest, cutoff),
+              IsOkAndHolds(true));
+  EXPECT_THAT((*store)->Contains(legacy_digest), IsOkAndHolds(false));
+  for (const std::string& path : {both_path, both_legacy}) {
+    const timespec when = absl::ToTimespec(absl::Now() - absl::Hours(2));
+    const timespec times[2] = {when, when};
+    ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  }
+  ASSERT_EQ(CountFiles(root + "/sha256"), 4);
+  EXPECT_THAT((*store)->DeleteUnlessWrittenSince(both_digest, cutoff),
+              IsOkAndHolds(true));
+  EXPECT_THAT((*store)->Contains(both_digest), IsOkAndHolds(false));
+  EXPECT_EQ(CountFiles(root + "/sha256"), 2);
+  EXPECT_EQ(CountFiles(root + "/tmp"), 0);
 }
 
 }  // namespace

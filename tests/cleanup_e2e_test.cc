@@ -52,7 +52,7 @@ class CleanupE2eTest : public ::testing::Test {
 
   std::string BlobPath(const std::string& sha256) {
     return absl::StrCat(stack_.blob_dir(), "/sha256/", sha256.substr(0, 2), "/",
-                        sha256.substr(2, 2), "/", sha256);
+                        sha256);
   }
 
   bool BlobExists(const std::string& sha256) {
