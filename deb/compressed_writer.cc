@@ -267,8 +267,8 @@ class CompressedWriter::Output {
     }
     absl::string_view earlier(gzip_window_);
     std::string dictionary(earlier.substr(
-        earlier.size() - std::min(earlier.size(), internal::kGzipWindowBytes -
-                                                      before.size())));
+        earlier.size() -
+        std::min(earlier.size(), internal::kGzipWindowBytes - before.size())));
     dictionary.append(before.data(), before.size());
     return dictionary;
   }

@@ -50,9 +50,9 @@ absl::StatusOr<GzipPiece> CompressGzipPiece(absl::string_view data,
   GzipPiece piece;
   absl::Status status;
   if (!dictionary.empty() &&
-      deflateSetDictionary(
-          &zlib, reinterpret_cast<const Bytef*>(dictionary.data()),
-          static_cast<uInt>(dictionary.size())) != Z_OK) {
+      deflateSetDictionary(&zlib,
+                           reinterpret_cast<const Bytef*>(dictionary.data()),
+                           static_cast<uInt>(dictionary.size())) != Z_OK) {
     status = absl::InternalError("deflateSetDictionary failed");
   }
   // deflateBound covers the data and a last block; a sync flush adds at
