@@ -1,5 +1,8 @@
 #include "worker/publish/publish_roots.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -27,6 +30,47 @@ absl::Status AddRoot(std::map<std::string, std::string>& roots,
   return absl::OkStatus();
 }
 
+// ComparablePath is `path` with symbolic links of its existing part
+// resolved, "." and ".." folded and no trailing "/", so that two spellings
+// of one directory compare equal.
+std::filesystem::path ComparablePath(absl::string_view path) {
+  std::error_code error;
+  std::filesystem::path resolved =
+      std::filesystem::weakly_canonical(std::string(path), error);
+  if (error) resolved = std::filesystem::path(std::string(path));
+  resolved = resolved.lexically_normal();
+  if (!resolved.has_filename()) resolved = resolved.parent_path();
+  return resolved;
+}
+
+// IsWithin says whether `inner` is `outer` or lies below it.
+bool IsWithin(const std::filesystem::path& inner,
+              const std::filesystem::path& outer) {
+  return std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end())
+             .first == outer.end();
+}
+
+// RejectSharedTrees fails when one storage's root is another's or lies
+// inside it: each storage's publications prune their prefix's pool by what
+// that storage alone lists, so two storages over one tree would delete
+// each other's pool files, and a prefix of one could be the other's tree.
+absl::Status RejectSharedTrees(
+    const std::map<std::string, std::string>& roots) {
+  for (const auto& [storage, path] : roots) {
+    for (const auto& [other_storage, other_path] : roots) {
+      if (storage == other_storage) continue;
+      if (IsWithin(ComparablePath(other_path), ComparablePath(path))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the publish root of ", other_storage, " (", other_path,
+            ") is the publish root of ", storage, " (", path,
+            ") or inside it; give each storage a directory of its own, "
+            "outside the others"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::map<std::string, std::string>> ParsePublishRoots(
@@ -47,6 +91,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParsePublishRoots(
                             absl::StrCat(kFilesystem, entry.substr(0, equals)),
                             absl::string_view(entry).substr(equals + 1)));
   }
+  RETURN_IF_ERROR(RejectSharedTrees(roots));
   return roots;
 }
 

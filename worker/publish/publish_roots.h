@@ -31,7 +31,8 @@ struct PublishConfig {
 // ParsePublishRoots builds the storage → directory map from --publish_root
 // (may be empty: no default storage) and --publish_storage entries
 // ("NAME=PATH"); INVALID_ARGUMENT for a malformed entry, a bad name, a
-// relative path or a storage named twice.
+// relative path, a storage named twice, or two storages whose roots are
+// one directory or one inside the other.
 absl::StatusOr<std::map<std::string, std::string>> ParsePublishRoots(
     absl::string_view publish_root,
     const std::vector<std::string>& publish_storages);

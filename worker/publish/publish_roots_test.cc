@@ -32,6 +32,29 @@ TEST(PublishRootsTest, RejectsBadEntries) {
   }
 }
 
+TEST(PublishRootsTest, RejectsStoragesSharingATree) {
+  for (const std::vector<std::string>& storages :
+       std::vector<std::vector<std::string>>{{"same=/srv/public"},
+                                             {"slash=/srv/public/"},
+                                             {"dots=/srv/x/../public"},
+                                             {"inside=/srv/public/mirror"}}) {
+    absl::StatusOr<std::map<std::string, std::string>> roots =
+        ParsePublishRoots("/srv/public", storages);
+    EXPECT_THAT(roots.status(), StatusIs(absl::StatusCode::kInvalidArgument))
+        << storages.front();
+    EXPECT_THAT(roots.status().message(), HasSubstr("of its own"))
+        << storages.front();
+  }
+  // A root that contains the default one is refused too.
+  EXPECT_THAT(
+      ParsePublishRoots("/srv/public/a", {"outer=/srv/public"}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+  // Siblings, even with a common name prefix, are separate trees.
+  EXPECT_THAT(
+      ParsePublishRoots("/srv/public", {"other=/srv/public-mirror"}).status(),
+      IsOk());
+}
+
 TEST(PublishRootsTest, MissingRootSaysWhatToConfigure) {
   PublishConfig config;
   config.roots = {{"filesystem:default", "/srv/public"}};
