@@ -1,9 +1,12 @@
 #include "storage/publication_store.h"
 
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "pqxx/pqxx"
@@ -181,23 +184,29 @@ absl::StatusOr<PublicationRow> PublicationFromRow(const pqxx::row& row) {
   return read;
 }
 
-// Adds the components of publication `id` to `publication`, their sources
-// under their current names.
-void ReadComponents(pqxx::transaction_base& tx, int64_t id,
-                    v1::Publication& publication) {
+// Adds the components of the publications `ids` to `publications` (the
+// same length: the components of ids[i] go to *publications[i]), their
+// sources under their current names, in one statement for the lot.
+void ReadComponents(pqxx::transaction_base& tx, const std::vector<int64_t>& ids,
+                    const std::vector<v1::Publication*>& publications) {
+  if (ids.empty()) return;
+  absl::flat_hash_map<int64_t, v1::Publication*> by_id;
+  for (size_t i = 0; i < ids.size(); ++i) by_id[ids[i]] = publications[i];
   for (const pqxx::row& row : internal::ExecPrepared(
            tx, "get_publication_components",
-           "SELECT pc.component, s.name, r.name, "
+           "SELECT pc.publication_id, pc.component, s.name, r.name, "
            "cardinality(pc.package_ids) FROM publication_components pc "
            "LEFT JOIN snapshots s ON s.id = pc.snapshot_id "
            "LEFT JOIN repos r ON r.id = pc.repo_id "
-           "WHERE pc.publication_id = $1 ORDER BY pc.position",
-           id)) {
-    v1::PublishedComponent& component = *publication.add_components();
-    component.set_component(row[0].c_str());
-    if (!row[1].is_null()) component.set_snapshot(row[1].c_str());
-    if (!row[2].is_null()) component.set_repo(row[2].c_str());
-    component.set_package_count(row[3].as<int64_t>());
+           "WHERE pc.publication_id = ANY($1::bigint[]) "
+           "ORDER BY pc.publication_id, pc.position",
+           absl::StrCat("{", absl::StrJoin(ids, ","), "}"))) {
+    v1::PublishedComponent& component =
+        *by_id.at(row[0].as<int64_t>())->add_components();
+    component.set_component(row[1].c_str());
+    if (!row[2].is_null()) component.set_snapshot(row[2].c_str());
+    if (!row[3].is_null()) component.set_repo(row[3].c_str());
+    component.set_package_count(row[4].as<int64_t>());
   }
 }
 
@@ -211,7 +220,7 @@ absl::StatusOr<std::optional<StoredPublication>> ReadPublication(
       ref.storage(), ref.prefix(), ref.distribution());
   if (rows.empty()) return std::nullopt;
   ASSIGN_OR_RETURN(PublicationRow row, PublicationFromRow(rows[0]));
-  ReadComponents(tx, row.id, row.stored.publication);
+  ReadComponents(tx, {row.id}, {&row.stored.publication});
   return std::move(row.stored);
 }
 
@@ -306,13 +315,19 @@ absl::StatusOr<std::vector<v1::Publication>> ListPublications(
   RETURN_IF_ERROR(
       db.Run("listing publications", [&](pqxx::connection& connection) {
         pqxx::read_transaction tx(connection);
+        std::vector<int64_t> ids;
         for (const pqxx::row& row :
              tx.exec_params(kListPublications, position[0], position[1],
                             position[2], std::string(storage), limit)) {
           ASSIGN_OR_RETURN(PublicationRow read, PublicationFromRow(row));
-          ReadComponents(tx, read.id, read.stored.publication);
+          ids.push_back(read.id);
           publications.push_back(std::move(read.stored.publication));
         }
+        std::vector<v1::Publication*> listed;
+        for (v1::Publication& publication : publications) {
+          listed.push_back(&publication);
+        }
+        ReadComponents(tx, ids, listed);
         return absl::OkStatus();
       }));
   return publications;

@@ -144,6 +144,11 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
   for (const char* dist : {"c", "a", "b"}) {
     v1::Publication publication = At("debian", dist);
     *publication.add_components() = FromSnapshot("main", "s");
+    // One publication with two components: each listed publication gets
+    // its own components, in their order, from the page's one read.
+    if (std::string(dist) == "b") {
+      *publication.add_components() = FromRepo("contrib", "r");
+    }
     ASSERT_THAT(Save(publication, ++job).status(), IsOk());
   }
   v1::Publication elsewhere = At("x", "d");
@@ -158,15 +163,22 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
         storage::ListPublications(pool_, "", after, 2);
     ASSERT_THAT(page.status(), IsOk());
     for (const v1::Publication& publication : *page) {
-      seen.push_back(storage::PublicationName(publication.storage(),
-                                              publication.prefix(),
-                                              publication.distribution()));
+      std::string components;
+      for (const v1::PublishedComponent& component : publication.components()) {
+        absl::StrAppend(&components, " ", component.component(), "=",
+                        component.snapshot(), component.repo());
+      }
+      seen.push_back(absl::StrCat(
+          storage::PublicationName(publication.storage(), publication.prefix(),
+                                   publication.distribution()),
+          components));
       after = storage::PublicationPosition(publication);
     }
     if (page->size() < 2) break;
   }
-  EXPECT_THAT(seen, ElementsAre("debian/a", "debian/b", "debian/c",
-                                "filesystem:mirror:x/d"));
+  EXPECT_THAT(seen,
+              ElementsAre("debian/a main=s", "debian/b main=s contrib=r",
+                          "debian/c main=s", "filesystem:mirror:x/d main=s"));
   absl::StatusOr<std::vector<v1::Publication>> mirror =
       storage::ListPublications(pool_, "filesystem:mirror", "", 10);
   ASSERT_THAT(mirror.status(), IsOk());
@@ -179,7 +191,7 @@ TEST_F(PublicationStoreTest, ListsInPagesAndNamesPublicationsOfASource) {
     EXPECT_THAT(*names, ElementsAre("debian/a", "debian/b", "debian/c",
                                     "filesystem:mirror:x/d"));
     names = storage::PublicationsOfSource(tx, FromRepo("", "r"));
-    EXPECT_THAT(*names, ::testing::IsEmpty());
+    EXPECT_THAT(*names, ElementsAre("debian/b"));
     return absl::OkStatus();
   }),
               IsOk());
