@@ -589,7 +589,6 @@ absl::Status WithPoolLock(
     Database& db, absl::string_view storage, absl::string_view prefix,
     int64_t job_id, const std::function<absl::Status(const PoolChanges&)>& fn) {
   // The files of the packages the job added, each once.
-  // The files of the packages the job added, each once.
   const std::string kAddedFilesSql = PoolFilesSql(
       absl::StrCat("(", ChangedIdsSql("added_ids", "$1"), ")"), "a", true);
   // The pool paths of the packages the job removed that no package the

@@ -306,6 +306,13 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   if (linked != 0 && errno == ENOENT) {
     RETURN_IF_ERROR(MakeDirectory(to.parent_path()).status());
     linked = link(blob.c_str(), to.c_str());
+    // With its directory there, ENOENT can only mean the blob is gone.
+    if (linked != 0 && errno == ENOENT) {
+      return ErrnoError(
+          "a package's file is missing from the blob store (re-add the "
+          "package or restore the blob store); looked at",
+          blob);
+    }
   }
   if (linked == 0) return absl::OkStatus();
   if (errno == EEXIST) {
