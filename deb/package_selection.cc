@@ -274,6 +274,13 @@ absl::StatusOr<PullPlan> PlanPullByName(
     const PackageLookup& lookup, const std::vector<int64_t>& base_ids,
     const std::vector<std::string>& matched_names,
     const std::vector<int64_t>& matched, const PullOptions& options) {
+  if (options.architectures.empty()) {
+    // PlanPull's default would come from the packages read so far, not
+    // from the whole snapshots, and could differ.
+    return absl::InvalidArgumentError(
+        "PlanPullByName needs the architectures to resolve for; pass the "
+        "requested ones, or the snapshots' built architectures");
+  }
   NamedSubset subset(lookup);
   absl::StatusOr<bool> read = subset.Read(matched_names);
   if (!read.ok()) return read.status();

@@ -373,5 +373,12 @@ TEST_F(ByNameTest, ReadingByNameGivesWhatTheWholeSnapshotsGive) {
   EXPECT_LT(read_, whole / 2);
 }
 
+TEST_F(ByNameTest, NeedsTheArchitectures) {
+  const std::vector<StoredPackage> none;
+  EXPECT_THAT(
+      PlanPullByName(Lookup(none, none), {}, {}, {}, PullOptions{}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace debrepo::deb
