@@ -14,7 +14,7 @@ namespace debrepo::blobstore {
 // Layout under the root: "sha256/ab/<digest>" for blobs and "tmp/" for
 // blobs being written; blobs that stores kept two levels down before,
 // "sha256/ab/cd/<digest>", are found, refreshed and deleted where they
-// are. A blob is written to tmp/, fsynced, then renamed
+// are. A blob is written to tmp/, fsynced, then linked
 // into place and its directory fsynced: readers never see a partial blob,
 // and a crash leaves at most a stray temporary file. A blob's modification
 // time is when its bytes were last written: storing bytes that are stored

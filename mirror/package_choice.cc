@@ -13,9 +13,9 @@
 // every package any of its lookups could find, in index order, and the
 // dependencies of every package it reached: it is the closure of the whole
 // set. mirror/bench/index_pipeline_bench measures the whole metadata
-// pipeline over bookworm main (read as .gz): 44 MB peak resident with six
-// packages and their dependencies, 27 MB without a filter, in a process
-// that starts at 17 MB.
+// pipeline over bookworm main (read as .gz): 41 MB peak resident with six
+// packages and their dependencies, 40 MB without a filter (commit 559928f,
+// docs/benchmarks.md).
 #include "mirror/package_choice.h"
 
 #include <algorithm>
