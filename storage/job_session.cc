@@ -44,8 +44,8 @@ using internal::Guard;
 // worker takes next (LockResources) are the second line of defence, for
 // whatever outlives a job's row state (a requeued job whose old session
 // is still going). Keys are dropped in the statement that ends the job
-// and releases its locks (FinishOwnJob), so no claimer finds the keys free
-// and the locks still held.
+// and releases its locks (FinishOwnJobAndNotify), so no claimer finds the keys
+// free and the locks still held.
 //
 // The candidates are the oldest queued jobs, `window` of them (the
 // statement's LIMIT, ALL for every queued job). Measured (EXPLAIN ANALYZE,
@@ -118,16 +118,19 @@ std::string ClaimStatement(int window) {
       {{"$window", window > 0 ? absl::StrCat(window) : std::string("ALL")}});
 }
 
-// The success outcome, unless a cancellation was requested first: reading
-// job_cancellations by primary key inside the serializable transaction
-// keeps the predicate lock narrow. Runs inside the body's savepoint, so a
-// cancellation found here rolls the body's writes back with it.
-constexpr char kInsertSuccessUnlessCancelled[] = R"sql(
+// Whether a cancellation was requested for job $1, read by primary key
+// inside the job's serializable transaction, which keeps the predicate
+// lock narrow. Every read of that transaction sees its one snapshot, so
+// reading this before the body decides what reading it after did.
+constexpr char kCancellationRequested[] =
+    "SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)";
+
+// The success outcome, in the transaction that found no cancellation. Its
+// primary key makes completion exactly-once.
+constexpr char kInsertSuccess[] = R"sql(
   INSERT INTO job_outcomes (job_id, state, status_code, status_message, result,
       attempt, after_commit)
-  SELECT $1, 'succeeded', 0, '', $2::jsonb, $3, $4
-  WHERE NOT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
-  RETURNING job_id)sql";
+  VALUES ($1, 'succeeded', 0, '', $2::jsonb, $3, $4))sql";
 
 // The outcome of a job whose body failed or was cancelled, decided in the
 // same serializable transaction as the body (after its writes were rolled
@@ -226,23 +229,23 @@ absl::StatusOr<ResourcesLocked> JobSession::LockResources(
   // counted, on the next try); Finish and Requeue release them all. The
   // last statement reads the cancellation with a snapshot taken after the
   // locks were granted (each statement of the block takes its own).
-  const std::string cancellation = absl::StrCat(
-      "SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = ", job.id,
-      ")");
-  const std::string statement =
-      locks.empty() ? cancellation
+  const std::string lock_statement =
+      locks.empty() ? std::string()
                     : absl::StrCat("SET lock_timeout = '", kLockWaitTimeout,
                                    "'; ", LockStatement(locks),
-                                   "; RESET lock_timeout; ", cancellation);
+                                   "; RESET lock_timeout; ");
   for (;;) {
     absl::StatusOr<ResourcesLocked> locked =
         Guard("locking the job's resources",
               [&]() -> absl::StatusOr<ResourcesLocked> {
                 ResourcesLocked result;
+                pqxx::nontransaction tx(*connection_);
+                const std::string statement = absl::StrCat(
+                    lock_statement,
+                    internal::PreparedCall(tx, "cancellation_requested",
+                                           kCancellationRequested, job.id));
                 try {
-                  result.cancel_requested = pqxx::nontransaction(*connection_)
-                                                .exec1(statement)[0]
-                                                .as<bool>();
+                  result.cancel_requested = tx.exec1(statement)[0].as<bool>();
                 } catch (const pqxx::sql_error& e) {
                   if (e.sqlstate() != "55P03") throw;  // lock_not_available
                   return result;
@@ -282,60 +285,74 @@ absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
 absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
                                                   const Body& body,
                                                   bool after_commit) {
-  return Guard(
-      "running the job's transaction", [&]() -> absl::StatusOr<JobOutcome> {
-        pqxx::transaction<pqxx::serializable> tx(*connection_);
-        absl::Status failure;
-        JobOutcome outcome;
-        // The body's writes are kept only if it succeeds and no
-        // cancellation came first; otherwise they are rolled back to here,
-        // and the failure is recorded on this same snapshot. A plain
-        // SAVEPOINT, not a pqxx::subtransaction: libpqxx 6 issues a
+  // The outcome of a success; nullopt when a failure was recorded (read
+  // back below, once the transaction's pqxx::nontransaction is closed).
+  absl::StatusOr<std::optional<JobOutcome>> committed = Guard(
+      "running the job's transaction",
+      [&]() -> absl::StatusOr<std::optional<JobOutcome>> {
+        // Two round trips besides the body's statements: one opens the
+        // block, sets the savepoint and reads whether a cancellation came
+        // first; one writes the outcome and commits. The body's writes are kept only if it succeeds and no
+        // cancellation came first; otherwise they are rolled back to the
+        // savepoint, and the failure is recorded on this same snapshot. A
+        // plain SAVEPOINT, not a pqxx::subtransaction: libpqxx 6 issues a
         // subtransaction's SAVEPOINT only on its first exec(), and the
         // exec_params / exec_prepared that storage runs do not trigger it.
-        tx.exec0("SAVEPOINT job_body");
-        Transaction transaction(tx);
-        absl::StatusOr<v1::JobResult> result = body(transaction);
-        if (!result.ok()) {
-          if (IsRetryable(result.status()) ||
-              result.status().code() == absl::StatusCode::kUnavailable) {
-            return result.status();
+        pqxx::nontransaction tx(*connection_);
+        internal::TransactionBlock block(tx);
+        const bool cancelled =
+            block
+                .Exec(absl::StrCat(
+                    "BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT job_body; ",
+                    internal::PreparedCall(tx, "cancellation_requested",
+                                           kCancellationRequested, job.id)))
+                    [0][0]
+                .as<bool>();
+        absl::Status failure = absl::CancelledError(
+            "cancelled while running; nothing was changed");
+        if (!cancelled) {
+          Transaction transaction(tx);
+          absl::StatusOr<v1::JobResult> result = body(transaction);
+          if (!result.ok() && (IsRetryable(result.status()) ||
+                               result.status().code() ==
+                                   absl::StatusCode::kUnavailable)) {
+            return result.status();  // rolled back by `block`
+          }
+          if (result.ok()) {
+            block.End(absl::StrCat(
+                internal::PreparedCall(tx, "insert_success", kInsertSuccess,
+                                       job.id, internal::ToJson(*result),
+                                       job.attempt, after_commit),
+                "; COMMIT"));
+            JobOutcome outcome;
+            outcome.state = v1::SUCCEEDED;
+            outcome.result = *std::move(result);
+            outcome.attempt = job.attempt;
+            outcome.after_commit = after_commit;
+            return outcome;
           }
           failure = result.status();
-        } else if (internal::ExecPrepared(tx, "insert_success_outcome",
-                                          kInsertSuccessUnlessCancelled, job.id,
-                                          internal::ToJson(*result),
-                                          job.attempt, after_commit)
-                       .empty()) {
-          failure = absl::CancelledError(
-              "cancelled while running; nothing was changed");
-        } else {
-          outcome.state = v1::SUCCEEDED;
-          outcome.result = *std::move(result);
-          outcome.attempt = job.attempt;
-          outcome.after_commit = after_commit;
         }
-        if (!failure.ok()) tx.exec0("ROLLBACK TO SAVEPOINT job_body");
-        if (!failure.ok()) {
-          internal::ExecPrepared(tx, "insert_failure_outcome",
-                                 kInsertFailureOrCancellation, job.id,
-                                 static_cast<int>(failure.code()),
-                                 StorableText(failure.message()), job.attempt);
-        }
-        tx.commit();
-        if (!failure.ok()) {
-          // The row stored: ours, or one committed before (then the insert
-          // did nothing), or the cancellation that won.
-          ASSIGN_OR_RETURN(std::optional<JobOutcome> stored,
-                           LoadOutcome(job.id));
-          if (!stored.has_value()) {
-            return absl::InternalError(absl::StrCat(
-                "job ", job.id, ": outcome vanished after insert"));
-          }
-          return *stored;
-        }
-        return outcome;
+        block.End(absl::StrCat(
+            "ROLLBACK TO SAVEPOINT job_body; ",
+            internal::PreparedCall(tx, "insert_failure_outcome",
+                                   kInsertFailureOrCancellation, job.id,
+                                   static_cast<int>(failure.code()),
+                                   StorableText(failure.message()),
+                                   job.attempt),
+            "; COMMIT"));
+        return std::nullopt;
       });
+  if (!committed.ok()) return committed.status();
+  if (committed->has_value()) return **std::move(committed);
+  // The row stored: ours, or one committed before (then the insert did
+  // nothing), or the cancellation that won.
+  ASSIGN_OR_RETURN(std::optional<JobOutcome> stored, LoadOutcome(job.id));
+  if (!stored.has_value()) {
+    return absl::InternalError(
+        absl::StrCat("job ", job.id, ": outcome vanished after insert"));
+  }
+  return *stored;
 }
 
 absl::StatusOr<std::optional<JobOutcome>> JobSession::CommittedOutcome(
@@ -405,8 +422,7 @@ absl::Status JobSession::Finish(int64_t job_id,
                                 const std::vector<std::string>& log) {
   return Guard("finishing a job", [&]() -> absl::Status {
     pqxx::nontransaction tx(*connection_);
-    internal::FinishOwnJob(tx, job_id, log);
-    internal::NotifyJobEnded(tx, job_id);
+    internal::FinishOwnJobAndNotify(tx, job_id, log);
     return absl::OkStatus();
   });
 }
