@@ -34,9 +34,11 @@
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
+#include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
 #include "storage/job_session.h"
 #include "storage/job_store.h"
+#include "storage/notification_listener.h"
 #include "storage/repo_store.h"
 #include "storage/transaction.h"
 #include "tests/test_database.h"
@@ -494,6 +496,67 @@ TEST_F(JobQueueTest, FinishReleasesTheLocks) {
   ASSERT_THAT(a->Commit(*job, Succeed, storage::RetryPolicy()), IsOk());
   ASSERT_THAT(a->Finish(id, {}), IsOk());
   EXPECT_TRUE(lock.Taken());
+}
+
+// A finish wakes the claimers only when a job left conflicts with one of
+// the finished job's keys: no other job can have waited for it, and its own
+// runner claims again by itself.
+TEST_F(JobQueueTest, AFinishWakesClaimersOnlyWhenAJobWaitsForItsKeys) {
+  const int64_t exclusive = Submit(JobSpecOf({"k"}, {"gc"}));
+  const int64_t blocked = Submit(JobSpecOf({"k"}, {"gc"}));
+  const int64_t shared = Submit(JobSpecOf({"other"}, {"gc"}));
+  absl::StatusOr<std::unique_ptr<storage::NotificationListener>> listener =
+      storage::NotificationListener::Open(db_.url(),
+                                          storage::kJobQueuedChannel);
+  ASSERT_THAT(listener, IsOk());
+  std::unique_ptr<JobSession> a = OpenSession();
+  // `blocked` waits for `k`: finishing its holder wakes the claimers.
+  std::optional<ClaimedJob> first = Claim(*a);
+  ASSERT_EQ(IdOf(first), exclusive);
+  Complete(*a, *first);
+  absl::StatusOr<std::vector<std::string>> woken = (*listener)->Wait(kPatience);
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, ElementsAre(""));
+  // Nothing left conflicts with `blocked`'s keys (`gc` is shared by all):
+  // its finish wakes nobody.
+  std::optional<ClaimedJob> second = Claim(*a);
+  ASSERT_EQ(IdOf(second), blocked);
+  Complete(*a, *second);
+  woken = (*listener)->Wait(absl::Milliseconds(500));
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, IsEmpty());
+  // A job queued with `gc` exclusive waits for every holder of `gc`.
+  const int64_t collector = Submit(JobSpecOf({"gc"}));
+  woken = (*listener)->Wait(kPatience);  // its submit
+  ASSERT_THAT(woken, IsOk());
+  std::optional<ClaimedJob> third = Claim(*a);
+  ASSERT_EQ(IdOf(third), shared);
+  Complete(*a, *third);
+  woken = (*listener)->Wait(kPatience);
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, ElementsAre(""));
+  EXPECT_EQ(IdOf(Claim(*a)), collector);
+}
+
+// A create of a name taken is refused by the unique index, without a read
+// of the name first, with the same error as the read gave.
+TEST_F(JobQueueTest, ACreateOfATakenNameFailsAsAlreadyExisting) {
+  Submit(JobSpecOf({"repo/x"}));
+  Submit(JobSpecOf({"repo/x"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> first = Claim(*a);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(a->Commit(*first, CreateRepoBody("x"), {}), IsOk());
+  ASSERT_THAT(a->Finish(first->id, {}), IsOk());
+  std::optional<ClaimedJob> second = Claim(*a);
+  ASSERT_TRUE(second.has_value());
+  absl::StatusOr<JobOutcome> outcome =
+      a->Commit(*second, CreateRepoBody("x"), {});
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->state, v1::FAILED);
+  EXPECT_EQ(outcome->status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(outcome->status.message(), storage::RepoAlreadyExists("x").message());
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 1);
 }
 
 // ------------------------------------------------------- outcome, once
