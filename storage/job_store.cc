@@ -18,7 +18,8 @@ namespace {
 using internal::LoadJob;
 
 // Inserts the job with its keys in one statement, unless its request_id
-// exists; returns the new id and creation time, or nothing.
+// exists; returns how many jobs it inserted (kNotifySubmitted reads the
+// job back after the commit).
 constexpr char kInsertJob[] = R"sql(
   WITH inserted AS (
     INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
