@@ -559,6 +559,86 @@ TEST_F(JobQueueTest, ACreateOfATakenNameFailsAsAlreadyExisting) {
   EXPECT_EQ(Count("SELECT count(*) FROM repos"), 1);
 }
 
+// LockAndCommit waits for a lock held elsewhere, and its transaction's
+// snapshot is taken after the lock was granted: it sees what the holder
+// committed, at its first try. (Taken before the locks, the snapshot would
+// miss the holder's repo, and the insert would fail serializably and retry.)
+TEST_F(JobQueueTest, LockAndCommitTakesItsSnapshotAfterItsLocks) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::unique_ptr<JobSession> holder = OpenSession();
+  ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
+  std::optional<ClaimedJob> job = Claim(*a);
+  ASSERT_EQ(IdOf(job), id);
+  const absl::Time deadline = absl::Now() + kPatience;
+  absl::StatusOr<std::optional<JobOutcome>> outcome;
+  std::thread runner([&] {
+    outcome = a->LockAndCommit(*job, CreateRepoBody("x"),
+                               storage::RetryPolicy(), false,
+                               [deadline] { return absl::Now() > deadline; });
+  });
+  while (Count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+               "AND NOT granted AND database = (SELECT oid FROM pg_database "
+               "WHERE datname = current_database())") == 0 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_THAT(db_.InTransaction([](storage::Transaction& tx) {
+    v1::Repo repo;
+    repo.set_name("x");
+    return storage::InsertRepo(tx, repo).status();
+  }),
+              IsOk());
+  holder.reset();  // its session's locks go with it
+  runner.join();
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::FAILED);
+  EXPECT_EQ((*outcome)->status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ((*outcome)->serialization_retries, 0);
+}
+
+// LockAndCommit gives up waiting for a lock when asked to, and the job is
+// then given back as it would be by LockResources.
+TEST_F(JobQueueTest, LockAndCommitGivesUpWaitingWhenAsked) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::unique_ptr<JobSession> holder = OpenSession();
+  ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
+  std::optional<ClaimedJob> job = Claim(*a);
+  ASSERT_EQ(IdOf(job), id);
+  std::atomic<int> runs = 0;
+  absl::StatusOr<std::optional<JobOutcome>> outcome =
+      a->LockAndCommit(*job, CreateRepoBody("x", &runs), storage::RetryPolicy(),
+                       false, [] { return true; });
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_FALSE(outcome->has_value());
+  EXPECT_EQ(runs, 0);
+  ASSERT_THAT(a->Requeue(*job, "stopping"), IsOk());
+  EXPECT_EQ(Get(id).state(), v1::QUEUED);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
+}
+
+// A job cancelled before LockAndCommit's snapshot ends CANCELLED without
+// running its body, saying it never started.
+TEST_F(JobQueueTest, LockAndCommitOfACancelledJobEndsCancelledBeforeRunning) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> job = Claim(*a);
+  ASSERT_EQ(IdOf(job), id);
+  ASSERT_THAT(store_.Cancel(id), IsOk());
+  std::atomic<int> runs = 0;
+  absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
+      *job, CreateRepoBody("x", &runs), storage::RetryPolicy(), false);
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::CANCELLED);
+  EXPECT_EQ((*outcome)->status.message(),
+            "cancelled before it started running; nothing was changed");
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
+}
+
 // ------------------------------------------------------- outcome, once
 
 TEST_F(JobQueueTest, TwoCommitsOfOneJobKeepTheFirst) {
