@@ -9,6 +9,12 @@
 
 namespace debrepo::storage::internal {
 
+void PrepareStatement(pqxx::transaction_base& tx, const char* name,
+                      const std::string& sql) {
+  tx.conn().prepare(name, sql);
+  tx.conn().prepare_now(name);
+}
+
 TransactionBlock::~TransactionBlock() {
   if (ended_) return;
   try {

@@ -47,6 +47,14 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name,
   return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
+// PrepareStatement prepares `sql` as `name` on the connection of `tx`
+// unless it was already (a round trip the first time only). PostgreSQL
+// refuses to prepare inside a failed transaction block: a statement that
+// runs after one may fail (e.g. the outcome of a job whose body's SQL
+// failed) must be prepared before the block opens.
+void PrepareStatement(pqxx::transaction_base& tx, const char* name,
+                      const std::string& sql);
+
 // PreparedCall renders an SQL EXECUTE of the prepared statement `name`
 // (defined by `sql` as for ExecPrepared, and prepared on the connection now
 // if it was not yet) with `args` quoted as literals. A simple query binds
@@ -56,8 +64,7 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name,
 template <typename... Args>
 std::string PreparedCall(pqxx::transaction_base& tx, const char* name,
                          const std::string& sql, const Args&... args) {
-  tx.conn().prepare(name, sql);
-  tx.conn().prepare_now(name);
+  PrepareStatement(tx, name, sql);
   const std::vector<std::string> literals = {tx.quote(args)...};
   return absl::StrCat("EXECUTE ", name, "(", absl::StrJoin(literals, ", "),
                       ")");

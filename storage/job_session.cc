@@ -310,6 +310,10 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
         // exec(), and the exec_params / exec_prepared that storage runs do
         // not trigger it.
         pqxx::nontransaction tx(*connection_);
+        // A body whose SQL failed leaves the block failed: its outcome's
+        // statement must be prepared already.
+        internal::PrepareStatement(tx, "insert_failure_outcome",
+                                   kInsertFailureOrCancellation);
         internal::TransactionBlock block(tx);
         bool cancelled = false;
         try {

@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jobs/job_spec.h"
+#include "pqxx/pqxx"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
@@ -637,6 +638,33 @@ TEST_F(JobQueueTest, LockAndCommitOfACancelledJobEndsCancelledBeforeRunning) {
             "cancelled before it started running; nothing was changed");
   EXPECT_EQ(runs, 0);
   EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
+}
+
+// A body whose SQL failed (its transaction block with it) is the job's
+// failure, recorded with the body's own error; the outcome's statement
+// does not run into the failed block.
+TEST_F(JobQueueTest, ABodyWhoseStatementFailedEndsFailedWithItsError) {
+  const int64_t id = Submit(JobSpecOf({"k"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> job = Claim(*a);
+  ASSERT_EQ(IdOf(job), id);
+  absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
+      *job,
+      [](storage::Transaction& tx) -> absl::StatusOr<v1::JobResult> {
+        try {
+          tx.pqxx().exec("SELECT 1 / 0");
+        } catch (const pqxx::sql_error& e) {
+          return absl::InvalidArgumentError(e.what());
+        }
+        return v1::JobResult();
+      },
+      storage::RetryPolicy(), false);
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::FAILED);
+  EXPECT_EQ((*outcome)->status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string((*outcome)->status.message()),
+              ::testing::HasSubstr("division by zero"));
 }
 
 // ------------------------------------------------------- outcome, once
