@@ -155,6 +155,18 @@ class JobQueueTest : public ::testing::Test {
     return job.ok() ? *job : std::nullopt;
   }
 
+  // SubmitAndClaim queues a job with `keys` exclusive and claims it with
+  // `session` (nothing else is queued); nullopt, failing the test, when
+  // the claim takes anything else.
+  std::optional<ClaimedJob> SubmitAndClaim(JobSession& session,
+                                           std::vector<std::string> keys) {
+    const int64_t id = Submit(JobSpecOf(std::move(keys)));
+    std::optional<ClaimedJob> job = Claim(session);
+    EXPECT_EQ(IdOf(job), id);
+    if (IdOf(job) != id) return std::nullopt;
+    return job;
+  }
+
   // Complete runs a claimed job to its end as a worker does: locks,
   // transaction, finish.
   static void Complete(JobSession& session, const ClaimedJob& job) {
@@ -565,12 +577,11 @@ TEST_F(JobQueueTest, ACreateOfATakenNameFailsAsAlreadyExisting) {
 // committed, at its first try. (Taken before the locks, the snapshot would
 // miss the holder's repo, and the insert would fail serializably and retry.)
 TEST_F(JobQueueTest, LockAndCommitTakesItsSnapshotAfterItsLocks) {
-  const int64_t id = Submit(JobSpecOf({"k"}));
   std::unique_ptr<JobSession> a = OpenSession();
   std::unique_ptr<JobSession> holder = OpenSession();
   ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
-  std::optional<ClaimedJob> job = Claim(*a);
-  ASSERT_EQ(IdOf(job), id);
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
   const absl::Time deadline = absl::Now() + kPatience;
   absl::StatusOr<std::optional<JobOutcome>> outcome;
   std::thread runner([&] {
@@ -602,12 +613,12 @@ TEST_F(JobQueueTest, LockAndCommitTakesItsSnapshotAfterItsLocks) {
 // LockAndCommit gives up waiting for a lock when asked to, and the job is
 // then given back as it would be by LockResources.
 TEST_F(JobQueueTest, LockAndCommitGivesUpWaitingWhenAsked) {
-  const int64_t id = Submit(JobSpecOf({"k"}));
   std::unique_ptr<JobSession> a = OpenSession();
   std::unique_ptr<JobSession> holder = OpenSession();
   ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
-  std::optional<ClaimedJob> job = Claim(*a);
-  ASSERT_EQ(IdOf(job), id);
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  const int64_t id = job->id;
   std::atomic<int> runs = 0;
   absl::StatusOr<std::optional<JobOutcome>> outcome =
       a->LockAndCommit(*job, CreateRepoBody("x", &runs), storage::RetryPolicy(),
@@ -623,10 +634,10 @@ TEST_F(JobQueueTest, LockAndCommitGivesUpWaitingWhenAsked) {
 // A job cancelled before LockAndCommit's snapshot ends CANCELLED without
 // running its body, saying it never started.
 TEST_F(JobQueueTest, LockAndCommitOfACancelledJobEndsCancelledBeforeRunning) {
-  const int64_t id = Submit(JobSpecOf({"k"}));
   std::unique_ptr<JobSession> a = OpenSession();
-  std::optional<ClaimedJob> job = Claim(*a);
-  ASSERT_EQ(IdOf(job), id);
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  const int64_t id = job->id;
   ASSERT_THAT(store_.Cancel(id), IsOk());
   std::atomic<int> runs = 0;
   absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
@@ -644,10 +655,9 @@ TEST_F(JobQueueTest, LockAndCommitOfACancelledJobEndsCancelledBeforeRunning) {
 // failure, recorded with the body's own error; the outcome's statement
 // does not run into the failed block.
 TEST_F(JobQueueTest, ABodyWhoseStatementFailedEndsFailedWithItsError) {
-  const int64_t id = Submit(JobSpecOf({"k"}));
   std::unique_ptr<JobSession> a = OpenSession();
-  std::optional<ClaimedJob> job = Claim(*a);
-  ASSERT_EQ(IdOf(job), id);
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
   absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
       *job,
       [](storage::Transaction& tx) -> absl::StatusOr<v1::JobResult> {
