@@ -18,6 +18,22 @@ bool Ended(v1::JobState state) {
          state == v1::CANCELLED;
 }
 
+// How long a submit, and a job's end, are remembered for a Wait that
+// follows. A submit is forgotten before the end of its job (noted after
+// it), so an end is never forgotten while its submit is remembered.
+constexpr absl::Duration kRememberFor = absl::Seconds(30);
+
+// Drops the entries of `order` noted before `horizon` from `entries`.
+template <typename Entries>
+void ForgetBefore(absl::Time horizon,
+                  std::deque<std::pair<absl::Time, int64_t>>& order,
+                  Entries& entries) {
+  while (!order.empty() && order.front().first < horizon) {
+    entries.erase(order.front().second);
+    order.pop_front();
+  }
+}
+
 }  // namespace
 
 JobWaiter::JobWaiter(std::string database_url, storage::JobStore* jobs,
@@ -37,6 +53,25 @@ void JobWaiter::Shutdown() {
   stopping_ = true;
 }
 
+uint64_t JobWaiter::ListenEpoch() {
+  absl::MutexLock lock(&mu_);
+  return epoch_;
+}
+
+void JobWaiter::Submitted(int64_t id, uint64_t epoch) {
+  absl::MutexLock lock(&mu_);
+  Forget();
+  if (epoch == 0 || epoch != epoch_) return;
+  submitted_[id] = epoch;
+  submitted_order_.emplace_back(absl::Now(), id);
+}
+
+void JobWaiter::Forget() {
+  const absl::Time horizon = absl::Now() - kRememberFor;
+  ForgetBefore(horizon, submitted_order_, submitted_);
+  ForgetBefore(horizon, ended_order_, ended_);
+}
+
 void JobWaiter::ListenLoop() {
   auto stopping = [this] {
     absl::MutexLock lock(&mu_);
@@ -50,48 +85,69 @@ void JobWaiter::ListenLoop() {
       absl::SleepFor(absl::Seconds(1));
       continue;
     }
+    {
+      // LISTEN has committed: every end notified from now on reaches us.
+      absl::MutexLock lock(&mu_);
+      epoch_ = ++connections_;
+    }
     while (!stopping()) {
       absl::StatusOr<std::vector<std::string>> payloads =
           (*listener)->Wait(absl::Milliseconds(500));
       if (!payloads.ok()) {
         LogWarning("job waiter: ", payloads.status().ToString());
+        absl::MutexLock lock(&mu_);
+        epoch_ = 0;  // ends may go unnoticed until the next connection
         break;
       }
       if (payloads->empty()) continue;
       absl::MutexLock lock(&mu_);
+      const absl::Time now = absl::Now();
       for (const std::string& payload : *payloads) {
         int64_t id = 0;
         if (!absl::SimpleAtoi(payload, &id)) continue;
         auto it = generation_.find(id);
         if (it != generation_.end()) ++it->second;
+        if (ended_.insert(id).second) ended_order_.emplace_back(now, id);
       }
+      Forget();
     }
   }
 }
 
 absl::StatusOr<v1::Job> JobWaiter::Wait(
     int64_t id, absl::Time deadline, const std::function<bool()>& abandoned) {
+  uint64_t seen;
+  // A job submitted here lately, under the listener's current connection,
+  // whose end has not been notified, has not ended: the first read is
+  // skipped, and the wait starts from the generation noted here.
+  bool read = true;
   {
     absl::MutexLock lock(&mu_);
     ++waiters_[id];
-    generation_.try_emplace(id, 0);
+    seen = generation_.try_emplace(id, 0).first->second;
+    auto submitted = submitted_.find(id);
+    if (submitted != submitted_.end()) {
+      read = submitted->second != epoch_ || ended_.contains(id);
+      submitted_.erase(submitted);
+    }
   }
   absl::StatusOr<v1::Job> job;
-  for (;;) {
-    uint64_t seen;
-    {
-      absl::MutexLock lock(&mu_);
-      seen = generation_[id];
-    }
-    // Read after noting the generation: a notification that lands after
-    // this read bumps it, so the wait below cannot miss it.
-    job = jobs_.Get(id);
-    if (!job.ok() || Ended(job->state()) || absl::Now() >= deadline ||
-        abandoned()) {
-      break;
+  for (;; read = true) {
+    if (read) {
+      {
+        absl::MutexLock lock(&mu_);
+        seen = generation_[id];
+      }
+      // Read after noting the generation: a notification that lands after
+      // this read bumps it, so the wait below cannot miss it.
+      job = jobs_.Get(id);
+      if (!job.ok() || Ended(job->state()) || absl::Now() >= deadline ||
+          abandoned()) {
+        break;
+      }
     }
     absl::MutexLock lock(&mu_);
-    if (stopping_) break;
+    if (stopping_ && read) break;  // else read once first
     auto notified = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ || generation_[id] != seen;
     };

@@ -4,11 +4,14 @@
 #define DEBREPO_SERVER_JOB_WAITER_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -34,8 +37,22 @@ class JobWaiter {
   // Shutdown answers every current and future Wait at once.
   void Shutdown();
 
+  // ListenEpoch names the listener's current connection; 0 while it is not
+  // listening. Read it before a submit and pass it to Submitted after.
+  uint64_t ListenEpoch();
+
+  // Submitted notes that job `id` was queued by a submit begun at `epoch`
+  // (ListenEpoch). While the listener keeps that connection, the job's end
+  // cannot pass unnoticed: a Wait for it soon after (the usual submit and
+  // WaitJob) waits for that notification without reading the job first,
+  // one round trip fewer per job.
+  void Submitted(int64_t id, uint64_t epoch);
+
  private:
   void ListenLoop();
+  // Drops what Submitted and the notifications noted longer than
+  // kRememberFor ago.
+  void Forget() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string database_url_;
   storage::JobStore& jobs_;
@@ -46,6 +63,18 @@ class JobWaiter {
   // Per waited-for job: how many notifications it has had.
   absl::flat_hash_map<int64_t, uint64_t> generation_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<int64_t, int> waiters_ ABSL_GUARDED_BY(mu_);
+  // The listener's connections so far; epoch_ is the current one's number,
+  // 0 while there is none.
+  uint64_t connections_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  // Jobs Submitted and not yet waited for, with their submit's epoch; and
+  // the jobs whose end was notified lately. Both in the order noted, for
+  // Forget.
+  absl::flat_hash_map<int64_t, uint64_t> submitted_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<int64_t> ended_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<absl::Time, int64_t>> submitted_order_
+      ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<absl::Time, int64_t>> ended_order_ ABSL_GUARDED_BY(mu_);
   std::thread listener_;
 };
 

@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   debrepo::server::JobsService jobs_service(&jobs, &waiter);
   debrepo::server::JobSubmitter submitter(
       &db, &jobs,
-      {.test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
+      {.waiter = &waiter,
+       .test_delay_fail_fast = absl::GetFlag(FLAGS_test_delay_fail_fast)});
   debrepo::server::ReposService repos_service(&db, &submitter);
   debrepo::server::SnapshotsService snapshots_service(&db, &submitter);
   debrepo::server::MirrorsService mirrors_service(&db, &submitter);

@@ -42,8 +42,16 @@ absl::StatusOr<v1::Job> JobSubmitter::Submit(v1::JobArgs args,
       return refused;
     }
   }
+  // Noted before the insert commits: the listener of that epoch hears the
+  // job's end.
+  const uint64_t epoch =
+      options_.waiter != nullptr ? options_.waiter->ListenEpoch() : 0;
   // Submit answers a retried request_id itself.
-  return jobs_.Submit(spec, request_id);
+  absl::StatusOr<v1::Job> job = jobs_.Submit(spec, request_id);
+  if (job.ok() && job->state() == v1::QUEUED && options_.waiter != nullptr) {
+    options_.waiter->Submitted(job->id(), epoch);
+  }
+  return job;
 }
 
 absl::StatusOr<v1::Job> JobSubmitter::SubmitDerived(

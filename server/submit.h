@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "proto/debrepo/v1/jobs.pb.h"
+#include "server/job_waiter.h"
 #include "storage/database.h"
 #include "storage/job_store.h"
 
@@ -16,6 +17,9 @@ namespace debrepo::server {
 
 // SubmitOptions configures a JobSubmitter.
 struct SubmitOptions {
+  // The server's JobWaiter, told of each job queued (JobWaiter::Submitted)
+  // so that waiting for it right after needs no first read; may be null.
+  JobWaiter* waiter = nullptr;
   // Testing only: sleep this long between looking up a retried request_id
   // and the fail-fast check (or SubmitDerived's reads), so that a test can land
   // the same request through another server meanwhile.

@@ -9,6 +9,31 @@
 
 namespace debrepo::storage::internal {
 
+void PrepareStatement(pqxx::transaction_base& tx, const char* name,
+                      const std::string& sql) {
+  tx.conn().prepare(name, sql);
+  tx.conn().prepare_now(name);
+}
+
+TransactionBlock::~TransactionBlock() {
+  if (ended_) return;
+  try {
+    tx_.exec0("ROLLBACK");
+  } catch (const std::exception&) {
+    // The session is broken; its owner drops it on the error being handled.
+  }
+}
+
+pqxx::result TransactionBlock::Exec(const std::string& statements) {
+  return tx_.exec(statements);
+}
+
+pqxx::result TransactionBlock::End(const std::string& statements) {
+  pqxx::result rows = tx_.exec(statements);
+  ended_ = true;
+  return rows;
+}
+
 std::string PgTextArray(const std::vector<std::string>& values) {
   std::string out = "{";
   for (size_t i = 0; i < values.size(); ++i) {

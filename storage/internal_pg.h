@@ -11,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -44,6 +46,57 @@ pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name,
   tx.conn().prepare(name, sql);
   return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
+
+// PrepareStatement prepares `sql` as `name` on the connection of `tx`
+// unless it was already (a round trip the first time only). PostgreSQL
+// refuses to prepare inside a failed transaction block: a statement that
+// runs after one may fail (e.g. the outcome of a job whose body's SQL
+// failed) must be prepared before the block opens.
+void PrepareStatement(pqxx::transaction_base& tx, const char* name,
+                      const std::string& sql);
+
+// PreparedCall renders an SQL EXECUTE of the prepared statement `name`
+// (defined by `sql` as for ExecPrepared, and prepared on the connection now
+// if it was not yet) with `args` quoted as literals. A simple query binds
+// no parameters but may hold several statements: this lets a hot statement
+// keep its prepared plan and still share a round trip with others (see
+// TransactionBlock).
+template <typename... Args>
+std::string PreparedCall(pqxx::transaction_base& tx, const char* name,
+                         const std::string& sql, const Args&... args) {
+  PrepareStatement(tx, name, sql);
+  const std::vector<std::string> literals = {tx.quote(args)...};
+  return absl::StrCat("EXECUTE ", name, "(", absl::StrJoin(literals, ", "),
+                      ")");
+}
+
+// TransactionBlock is a transaction block that the caller's own statements
+// open and end (BEGIN ... COMMIT), run through a pqxx::nontransaction, so
+// that BEGIN and COMMIT share round trips with the statements next to them
+// (a pqxx transaction sends each on its own). Each Exec is one simple
+// query: PostgreSQL runs its statements in order and skips the rest after
+// one fails. Until End succeeds, destruction rolls the block back, so that
+// a failed statement does not leave the session in a failed block.
+class TransactionBlock {
+ public:
+  explicit TransactionBlock(pqxx::transaction_base& tx) : tx_(tx) {}
+  TransactionBlock(const TransactionBlock&) = delete;
+  TransactionBlock& operator=(const TransactionBlock&) = delete;
+  ~TransactionBlock();
+
+  // Exec runs `statements` (the first Exec's start with BEGIN) and returns
+  // the last one's rows.
+  pqxx::result Exec(const std::string& statements);
+
+  // End runs `statements`, which end the block (with COMMIT; statements
+  // after it run in transactions of their own), and returns the last one's
+  // rows.
+  pqxx::result End(const std::string& statements);
+
+ private:
+  pqxx::transaction_base& tx_;
+  bool ended_ = false;
+};
 
 // FetchAll reads the cursor `cursor`, declared in `tx`, to its end,
 // `batch` rows per FETCH, calling `fn` with each row: memory stays bounded

@@ -100,17 +100,17 @@ absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row) {
   return job;
 }
 
-absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
-                                bool with_log) {
-  pqxx::result rows = ExecPrepared(
-      tx, with_log ? "load_job_with_log" : "load_job",
-      absl::StrCat(
-          "SELECT ", kJobColumns, ", ",
-          with_log ? "ARRAY(SELECT line FROM job_logs l WHERE l.job_id = j.id "
-                     "ORDER BY seq)"
-                   : "NULL",
-          " FROM jobs j WHERE j.id = $1"),
-      id);
+std::string LoadJobSql(bool with_log, absl::string_view more_columns) {
+  return absl::StrCat(
+      "SELECT ", kJobColumns, ", ",
+      with_log ? "ARRAY(SELECT line FROM job_logs l WHERE l.job_id = j.id "
+                 "ORDER BY seq)"
+               : "NULL",
+      more_columns, " FROM jobs j WHERE j.id = $1");
+}
+
+absl::StatusOr<v1::Job> JobFromLoadedRows(const pqxx::result& rows,
+                                          int64_t id) {
   if (rows.empty()) {
     return absl::NotFoundError(absl::StrCat(
         "job ", id,
@@ -119,10 +119,18 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
   }
   absl::StatusOr<v1::Job> job = JobFromRow(rows[0]);
   if (!job.ok()) return job;
-  for (std::string& line : ParseTextArray(rows[0][17])) {
+  for (std::string& line : ParseTextArray(rows[0][kLoadedJobLogColumn])) {
     job->add_log(std::move(line));
   }
   return job;
+}
+
+absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
+                                bool with_log) {
+  return JobFromLoadedRows(
+      ExecPrepared(tx, with_log ? "load_job_with_log" : "load_job",
+                   LoadJobSql(with_log), id),
+      id);
 }
 
 namespace {
@@ -153,6 +161,39 @@ constexpr char kFinishJob[] = R"sql(
         DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
       SELECT count(*) > 0)sql";
 
+// A notification's own transaction commits without waiting for its WAL
+// flush (synchronous_commit off for that transaction alone: set_config's
+// third argument). It makes nothing durable (NOTIFY only gives it a
+// transaction id to commit), and a crash that loses it also drops every
+// listener, which reconnects and re-reads (workers poll, waiters look the
+// job up again). Waiting cost more than the flush: PostgreSQL holds a
+// database-wide lock from a notifying transaction's pre-commit to the end of
+// its commit, so with a durable commit every notification in the database
+// waited for the one before it to reach the disk, one fsync at a time.
+#define DEBREPO_COMMIT_WITHOUT_FLUSH \
+  "set_config('synchronous_commit', 'off', true)"
+
+// The statement that notifies that job $2 ended (its keys dropped and
+// committed), as a PreparedCall. Claimers are woken only when a job left
+// holds or waits for one of its keys in a conflicting way (either side
+// exclusive): only those can have been blocked by it. A runner that
+// finishes claims again by itself; without this test every finish woke
+// every worker. The read runs after the finish committed, so a conflicting
+// job submitted later is not missed either: its own submit notifies.
+constexpr char kNotifyJobEnded[] = R"sql(
+  SELECT )sql" DEBREPO_COMMIT_WITHOUT_FLUSH R"sql(, pg_notify($1, $2::text),
+    (SELECT pg_notify($3, '') FROM jobs ended
+     WHERE ended.id = $2::bigint
+       AND (EXISTS (SELECT 1 FROM job_keys k
+                    WHERE k.key = ANY (ended.exclusive_keys))
+         OR EXISTS (SELECT 1 FROM job_keys k
+                    WHERE k.key = ANY (ended.shared_keys) AND k.exclusive))))sql";
+
+std::string NotifyJobEndedCall(pqxx::transaction_base& tx, int64_t id) {
+  return PreparedCall(tx, "notify_job_ended", kNotifyJobEnded,
+                      kJobDoneChannel, id, kJobQueuedChannel);
+}
+
 }  // namespace
 
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
@@ -163,17 +204,22 @@ bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
       .as<bool>();
 }
 
-bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
-                  const std::vector<std::string>& log) {
+void FinishOwnJobAndNotify(pqxx::transaction_base& tx, int64_t id,
+                           const std::vector<std::string>& log) {
   // The select list is evaluated after the aggregate has read every
   // finished row: the job's row is updated (and row-locked until the
-  // statement commits, so recovery's probe skips it) before its owner's
-  // locks go.
-  return ExecPrepared(tx, "finish_own_job",
-                      absl::StrCat(kFinishJob,
-                                   ", pg_advisory_unlock_all() FROM finished"),
-                      id, PgTextArray(log), true)[0][0]
-      .as<bool>();
+  // COMMIT right after, so recovery's probe skips it) before its owner's
+  // locks go. One round trip: the finish commits durably, then the
+  // notification commits in a transaction of its own, as NotifyJobEnded
+  // explains.
+  TransactionBlock block(tx);
+  block.End(absl::StrCat(
+      "BEGIN; ",
+      PreparedCall(tx, "finish_own_job",
+                   absl::StrCat(kFinishJob,
+                                ", pg_advisory_unlock_all() FROM finished"),
+                   id, PgTextArray(log), true),
+      "; COMMIT; ", NotifyJobEndedCall(tx, id)));
 }
 
 void RecordFailure(pqxx::transaction_base& tx, int64_t id,
@@ -188,33 +234,14 @@ void RecordFailure(pqxx::transaction_base& tx, int64_t id,
       static_cast<int>(status.code()), StorableText(status.message()));
 }
 
-namespace {
-
-// A notification's own transaction commits without waiting for its WAL
-// flush (synchronous_commit off for that transaction alone: set_config's
-// third argument). It makes nothing durable (NOTIFY only gives it a
-// transaction id to commit), and a crash that loses it also drops every
-// listener, which reconnects and re-reads (workers poll, waiters look the
-// job up again). Waiting cost more than the flush: PostgreSQL holds a
-// database-wide lock from a notifying transaction's pre-commit to the end of
-// its commit, so with a durable commit every notification in the database
-// waited for the one before it to reach the disk, one fsync at a time.
-constexpr char kCommitWithoutFlush[] =
-    "set_config('synchronous_commit', 'off', true)";
-
-}  // namespace
-
 void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
-  ExecPrepared(tx, "notify_job_ended",
-               absl::StrCat("SELECT ", kCommitWithoutFlush,
-                            ", pg_notify($1, $2::text), pg_notify($3, '')"),
-               kJobDoneChannel, id, kJobQueuedChannel);
+  tx.exec(NotifyJobEndedCall(tx, id));
 }
 
 void NotifyJobQueued(pqxx::transaction_base& tx) {
   ExecPrepared(
       tx, "notify_job_queued",
-      absl::StrCat("SELECT ", kCommitWithoutFlush, ", pg_notify($1, '')"),
+      "SELECT " DEBREPO_COMMIT_WITHOUT_FLUSH ", pg_notify($1, '')",
       kJobQueuedChannel);
 }
 

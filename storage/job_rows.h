@@ -34,6 +34,17 @@ void RedactJobArgs(v1::JobArgs& args);
 // (RedactJobArgs).
 absl::StatusOr<v1::Job> JobFromRow(const pqxx::row& row);
 
+// LoadJobSql is the statement that reads job $1: kJobColumns, its log
+// (column kLoadedJobLogColumn; NULL unless `with_log`), then
+// `more_columns` (", " and SQL over `j`) for the caller to read.
+std::string LoadJobSql(bool with_log, absl::string_view more_columns = "");
+inline constexpr int kLoadedJobLogColumn = 17;
+
+// JobFromLoadedRows builds job `id`, log included, from the rows of
+// LoadJobSql; NOT_FOUND when there are none.
+absl::StatusOr<v1::Job> JobFromLoadedRows(const pqxx::result& rows,
+                                          int64_t id);
+
 // LoadJob reads one job (with its log when `with_log`); NOT_FOUND when
 // absent.
 absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
@@ -56,12 +67,13 @@ absl::StatusOr<v1::Job> LoadJob(pqxx::transaction_base& tx, int64_t id,
 bool FinalizeJob(pqxx::transaction_base& tx, int64_t id,
                  const std::vector<std::string>& log = {});
 
-// FinishOwnJob is FinalizeJob for the worker that ran the job, its
-// after-commit step included; the same statement then releases every
-// advisory lock of the session, so keys and locks go together and no
-// claimer finds the keys free and the locks still held.
-bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
-                  const std::vector<std::string>& log);
+// FinishOwnJobAndNotify is FinalizeJob for the worker that ran the job,
+// its after-commit step included, committed, then NotifyJobEnded, in one
+// round trip. The finishing statement also releases every advisory lock of
+// the session, so keys and locks go together and no claimer finds the keys
+// free and the locks still held. Pass a pqxx::nontransaction.
+void FinishOwnJobAndNotify(pqxx::transaction_base& tx, int64_t id,
+                           const std::vector<std::string>& log);
 
 // RecordFailure inserts job `id`'s outcome for an error `status` (CANCELLED
 // for a cancellation, FAILED otherwise) unless the job has an outcome
@@ -69,8 +81,9 @@ bool FinishOwnJob(pqxx::transaction_base& tx, int64_t id,
 void RecordFailure(pqxx::transaction_base& tx, int64_t id,
                    const absl::Status& status);
 
-// NotifyJobEnded wakes Wait callers of job `id` and workers (its resources
-// are free). NotifyJobQueued wakes workers.
+// NotifyJobEnded wakes Wait callers of job `id`, and workers when a job
+// left conflicts with one of its keys (its resources are free; no other
+// job can have waited for it). NotifyJobQueued wakes workers.
 //
 // Both run as their own statement after the change has committed: a
 // transaction that NOTIFYs holds a database-wide lock through its commit,

@@ -44,8 +44,8 @@ using internal::Guard;
 // worker takes next (LockResources) are the second line of defence, for
 // whatever outlives a job's row state (a requeued job whose old session
 // is still going). Keys are dropped in the statement that ends the job
-// and releases its locks (FinishOwnJob), so no claimer finds the keys free
-// and the locks still held.
+// and releases its locks (FinishOwnJobAndNotify), so no claimer finds the keys
+// free and the locks still held.
 //
 // The candidates are the oldest queued jobs, `window` of them (the
 // statement's LIMIT, ALL for every queued job). Measured (EXPLAIN ANALYZE,
@@ -118,29 +118,32 @@ std::string ClaimStatement(int window) {
       {{"$window", window > 0 ? absl::StrCat(window) : std::string("ALL")}});
 }
 
-// The success outcome, unless a cancellation was requested first: reading
-// job_cancellations by primary key inside the serializable transaction
-// keeps the predicate lock narrow. Runs inside the body's savepoint, so a
-// cancellation found here rolls the body's writes back with it.
-constexpr char kInsertSuccessUnlessCancelled[] = R"sql(
+// Whether a cancellation was requested for job $1, read by primary key
+// inside the job's serializable transaction, which keeps the predicate
+// lock narrow. Every read of that transaction sees its one snapshot, so
+// reading this before the body decides what reading it after did.
+constexpr char kCancellationRequested[] =
+    "SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)";
+
+// The success outcome, in the transaction that found no cancellation. Its
+// primary key makes completion exactly-once.
+constexpr char kInsertSuccess[] = R"sql(
   INSERT INTO job_outcomes (job_id, state, status_code, status_message, result,
       attempt, after_commit)
-  SELECT $1, 'succeeded', 0, '', $2::jsonb, $3, $4
-  WHERE NOT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
-  RETURNING job_id)sql";
+  VALUES ($1, 'succeeded', 0, '', $2::jsonb, $3, $4))sql";
 
 // The outcome of a job whose body failed or was cancelled, decided in the
 // same serializable transaction as the body (after its writes were rolled
 // back to the savepoint): a cancellation that committed before this
-// transaction's snapshot wins over the failure, as it does over success.
+// transaction's snapshot wins over the failure, as it does over success,
+// with the message $5.
 constexpr char kInsertFailureOrCancellation[] = R"sql(
   INSERT INTO job_outcomes (job_id, state, status_code, status_message,
       attempt)
   SELECT $1,
     CASE WHEN cancelled THEN 'cancelled' ELSE 'failed' END,
     CASE WHEN cancelled THEN 1 ELSE $2 END,
-    CASE WHEN cancelled THEN 'cancelled while running; nothing was changed'
-         ELSE $3 END,
+    CASE WHEN cancelled THEN $5 ELSE $3 END,
     $4
   FROM (SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = $1)
         AS cancelled) request
@@ -149,6 +152,14 @@ constexpr char kInsertFailureOrCancellation[] = R"sql(
 // How long one wait for a job's resource locks lasts before the worker
 // checks whether it should give the job back (on shutdown).
 constexpr char kLockWaitTimeout[] = "1s";
+
+// What a job cancelled before its transaction's snapshot ends with: after
+// its long phase (Commit), or before anything of it ran (LockAndCommit; the
+// worker words a cancellation that LockResources read the same way).
+constexpr char kCancelledWhileRunning[] =
+    "cancelled while running; nothing was changed";
+constexpr char kCancelledBeforeRunning[] =
+    "cancelled before it started running; nothing was changed";
 
 absl::Status StatusFromOutcomeRow(const pqxx::row& row) {
   return absl::Status(static_cast<absl::StatusCode>(row[1].as<int>()),
@@ -226,23 +237,23 @@ absl::StatusOr<ResourcesLocked> JobSession::LockResources(
   // counted, on the next try); Finish and Requeue release them all. The
   // last statement reads the cancellation with a snapshot taken after the
   // locks were granted (each statement of the block takes its own).
-  const std::string cancellation = absl::StrCat(
-      "SELECT EXISTS (SELECT 1 FROM job_cancellations WHERE job_id = ", job.id,
-      ")");
-  const std::string statement =
-      locks.empty() ? cancellation
+  const std::string lock_statement =
+      locks.empty() ? std::string()
                     : absl::StrCat("SET lock_timeout = '", kLockWaitTimeout,
                                    "'; ", LockStatement(locks),
-                                   "; RESET lock_timeout; ", cancellation);
+                                   "; RESET lock_timeout; ");
   for (;;) {
     absl::StatusOr<ResourcesLocked> locked =
         Guard("locking the job's resources",
               [&]() -> absl::StatusOr<ResourcesLocked> {
                 ResourcesLocked result;
+                pqxx::nontransaction tx(*connection_);
+                const std::string statement = absl::StrCat(
+                    lock_statement,
+                    internal::PreparedCall(tx, "cancellation_requested",
+                                           kCancellationRequested, job.id));
                 try {
-                  result.cancel_requested = pqxx::nontransaction(*connection_)
-                                                .exec1(statement)[0]
-                                                .as<bool>();
+                  result.cancel_requested = tx.exec1(statement)[0].as<bool>();
                 } catch (const pqxx::sql_error& e) {
                   if (e.sqlstate() != "55P03") throw;  // lock_not_available
                   return result;
@@ -281,61 +292,91 @@ absl::StatusOr<std::optional<JobOutcome>> JobSession::LoadOutcome(
 
 absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
                                                   const Body& body,
-                                                  bool after_commit) {
-  return Guard(
-      "running the job's transaction", [&]() -> absl::StatusOr<JobOutcome> {
-        pqxx::transaction<pqxx::serializable> tx(*connection_);
-        absl::Status failure;
-        JobOutcome outcome;
-        // The body's writes are kept only if it succeeds and no
-        // cancellation came first; otherwise they are rolled back to here,
-        // and the failure is recorded on this same snapshot. A plain
-        // SAVEPOINT, not a pqxx::subtransaction: libpqxx 6 issues a
-        // subtransaction's SAVEPOINT only on its first exec(), and the
-        // exec_params / exec_prepared that storage runs do not trigger it.
-        tx.exec0("SAVEPOINT job_body");
-        Transaction transaction(tx);
-        absl::StatusOr<v1::JobResult> result = body(transaction);
-        if (!result.ok()) {
-          if (IsRetryable(result.status()) ||
-              result.status().code() == absl::StatusCode::kUnavailable) {
-            return result.status();
+                                                  const CommitOptions& options,
+                                                  bool& lock_timed_out) {
+  // The outcome of a success; nullopt when a failure was recorded (read
+  // back below, once the transaction's pqxx::nontransaction is closed).
+  absl::StatusOr<std::optional<JobOutcome>> committed = Guard(
+      "running the job's transaction",
+      [&]() -> absl::StatusOr<std::optional<JobOutcome>> {
+        // Two round trips besides the body's statements: one (taking the
+        // job's locks first, for LockAndCommit) opens the block, sets the
+        // savepoint and reads whether a cancellation came first; one writes
+        // the outcome and commits. The body's writes are kept only if it
+        // succeeds and no cancellation came first; otherwise they are
+        // rolled back to the savepoint, and the failure is recorded on this
+        // same snapshot. A plain SAVEPOINT, not a pqxx::subtransaction:
+        // libpqxx 6 issues a subtransaction's SAVEPOINT only on its first
+        // exec(), and the exec_params / exec_prepared that storage runs do
+        // not trigger it.
+        pqxx::nontransaction tx(*connection_);
+        // A body whose SQL failed leaves the block failed: its outcome's
+        // statement must be prepared already.
+        internal::PrepareStatement(tx, "insert_failure_outcome",
+                                   kInsertFailureOrCancellation);
+        internal::TransactionBlock block(tx);
+        bool cancelled = false;
+        try {
+          cancelled =
+              block
+                  .Exec(absl::StrCat(
+                      options.take_locks,
+                      "BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT job_body; ",
+                      internal::PreparedCall(tx, "cancellation_requested",
+                                             kCancellationRequested, job.id)))
+                      [0][0]
+                  .as<bool>();
+        } catch (const pqxx::sql_error& e) {
+          // lock_not_available: the locks' own transaction timed out, and
+          // `block` rolls it back (the locks granted so far stay held).
+          if (options.take_locks.empty() || e.sqlstate() != "55P03") throw;
+          lock_timed_out = true;
+          return absl::DeadlineExceededError("waiting for the job's locks");
+        }
+        absl::Status failure = absl::CancelledError(options.cancelled_message);
+        if (!cancelled) {
+          Transaction transaction(tx);
+          absl::StatusOr<v1::JobResult> result = body(transaction);
+          if (!result.ok() && (IsRetryable(result.status()) ||
+                               result.status().code() ==
+                                   absl::StatusCode::kUnavailable)) {
+            return result.status();  // rolled back by `block`
+          }
+          if (result.ok()) {
+            block.End(absl::StrCat(
+                internal::PreparedCall(tx, "insert_success", kInsertSuccess,
+                                       job.id, internal::ToJson(*result),
+                                       job.attempt, options.after_commit),
+                "; COMMIT"));
+            JobOutcome outcome;
+            outcome.state = v1::SUCCEEDED;
+            outcome.result = *std::move(result);
+            outcome.attempt = job.attempt;
+            outcome.after_commit = options.after_commit;
+            return outcome;
           }
           failure = result.status();
-        } else if (internal::ExecPrepared(tx, "insert_success_outcome",
-                                          kInsertSuccessUnlessCancelled, job.id,
-                                          internal::ToJson(*result),
-                                          job.attempt, after_commit)
-                       .empty()) {
-          failure = absl::CancelledError(
-              "cancelled while running; nothing was changed");
-        } else {
-          outcome.state = v1::SUCCEEDED;
-          outcome.result = *std::move(result);
-          outcome.attempt = job.attempt;
-          outcome.after_commit = after_commit;
         }
-        if (!failure.ok()) tx.exec0("ROLLBACK TO SAVEPOINT job_body");
-        if (!failure.ok()) {
-          internal::ExecPrepared(tx, "insert_failure_outcome",
-                                 kInsertFailureOrCancellation, job.id,
-                                 static_cast<int>(failure.code()),
-                                 StorableText(failure.message()), job.attempt);
-        }
-        tx.commit();
-        if (!failure.ok()) {
-          // The row stored: ours, or one committed before (then the insert
-          // did nothing), or the cancellation that won.
-          ASSIGN_OR_RETURN(std::optional<JobOutcome> stored,
-                           LoadOutcome(job.id));
-          if (!stored.has_value()) {
-            return absl::InternalError(absl::StrCat(
-                "job ", job.id, ": outcome vanished after insert"));
-          }
-          return *stored;
-        }
-        return outcome;
+        block.End(absl::StrCat(
+            "ROLLBACK TO SAVEPOINT job_body; ",
+            internal::PreparedCall(
+                tx, "insert_failure_outcome", kInsertFailureOrCancellation,
+                job.id, static_cast<int>(failure.code()),
+                StorableText(failure.message()), job.attempt,
+                std::string(options.cancelled_message)),
+            "; COMMIT"));
+        return std::nullopt;
       });
+  if (!committed.ok()) return committed.status();
+  if (committed->has_value()) return **std::move(committed);
+  // The row stored: ours, or one committed before (then the insert did
+  // nothing), or the cancellation that won.
+  ASSIGN_OR_RETURN(std::optional<JobOutcome> stored, LoadOutcome(job.id));
+  if (!stored.has_value()) {
+    return absl::InternalError(
+        absl::StrCat("job ", job.id, ": outcome vanished after insert"));
+  }
+  return *stored;
 }
 
 absl::StatusOr<std::optional<JobOutcome>> JobSession::CommittedOutcome(
@@ -351,24 +392,70 @@ absl::StatusOr<JobOutcome> JobSession::Commit(const ClaimedJob& job,
                                               bool after_commit) {
   ASSIGN_OR_RETURN(std::optional<JobOutcome> earlier, CommittedOutcome(job));
   if (earlier.has_value()) return *earlier;
+  ASSIGN_OR_RETURN(
+      std::optional<JobOutcome> outcome,
+      CommitWithRetries(job, body, policy,
+                        {.after_commit = after_commit,
+                         .cancelled_message = kCancelledWhileRunning},
+                        nullptr));
+  return *std::move(outcome);  // never nullopt without locks to wait for
+}
+
+absl::StatusOr<std::optional<JobOutcome>> JobSession::LockAndCommit(
+    const ClaimedJob& job, const Body& body, const RetryPolicy& policy,
+    bool after_commit, const std::function<bool()>& give_up) {
+  if (job.attempt > 1) {
+    return absl::InternalError(absl::StrCat(
+        "job ", job.id, ": LockAndCommit runs first attempts only"));
+  }
+  const std::vector<AdvisoryLock> locks =
+      PlanLocks(job.exclusive_keys, job.shared_keys);
+  CommitOptions options = {.after_commit = after_commit,
+                           .cancelled_message = kCancelledBeforeRunning};
+  // The locks come first, in a READ COMMITTED transaction of their own that
+  // commits before BEGIN ISOLATION LEVEL SERIALIZABLE, in the same simple
+  // query: the job's snapshot is taken by the statement after that BEGIN,
+  // so it never predates the locks (LockResources' order, one round trip
+  // fewer). Session locks outlive the transaction that took them. They are
+  // taken again on each retry: a lock this session holds is granted at
+  // once (and counted; Finish releases them all), and a retry never runs
+  // without them, whatever failed.
+  if (!locks.empty()) {
+    options.take_locks =
+        absl::StrCat("BEGIN; SET LOCAL lock_timeout = '", kLockWaitTimeout,
+                     "'; ", LockStatement(locks), "; COMMIT; ");
+  }
+  return CommitWithRetries(job, body, policy, options, give_up);
+}
+
+absl::StatusOr<std::optional<JobOutcome>> JobSession::CommitWithRetries(
+    const ClaimedJob& job, const Body& body, const RetryPolicy& policy,
+    const CommitOptions& options, const std::function<bool()>& give_up) {
   absl::BitGen random;
   absl::Duration backoff = policy.initial_backoff;
   absl::Status last_conflict;
-  for (int attempt = 0; attempt < policy.max_attempts; ++attempt) {
-    absl::StatusOr<JobOutcome> outcome = CommitOnce(job, body, after_commit);
+  for (int attempt = 0; attempt < policy.max_attempts;) {
+    bool lock_timed_out = false;
+    absl::StatusOr<JobOutcome> outcome =
+        CommitOnce(job, body, options, lock_timed_out);
+    if (lock_timed_out) {
+      if (give_up && give_up()) return std::nullopt;
+      continue;  // waiting for the locks is no attempt
+    }
     if (outcome.ok()) {
       outcome->serialization_retries = attempt;
-      return outcome;
+      return *std::move(outcome);
     }
     if (outcome.status().code() == absl::StatusCode::kAlreadyExists) {
       // Our outcome insert hit an existing one: the job completed already.
-      ASSIGN_OR_RETURN(earlier, LoadOutcome(job.id));
-      if (earlier.has_value()) return *earlier;
+      ASSIGN_OR_RETURN(std::optional<JobOutcome> earlier, LoadOutcome(job.id));
+      if (earlier.has_value()) return earlier;
     }
     if (!IsRetryable(outcome.status())) return outcome.status();
     last_conflict = outcome.status();
     absl::SleepFor(backoff * absl::Uniform(random, 0.0, 1.0));  // full jitter
     backoff = std::min(backoff * 2, policy.max_backoff);
+    ++attempt;
   }
   ASSIGN_OR_RETURN(
       JobOutcome outcome,
@@ -405,8 +492,7 @@ absl::Status JobSession::Finish(int64_t job_id,
                                 const std::vector<std::string>& log) {
   return Guard("finishing a job", [&]() -> absl::Status {
     pqxx::nontransaction tx(*connection_);
-    internal::FinishOwnJob(tx, job_id, log);
-    internal::NotifyJobEnded(tx, job_id);
+    internal::FinishOwnJobAndNotify(tx, job_id, log);
     return absl::OkStatus();
   });
 }

@@ -118,6 +118,18 @@ class JobSession {
                                     const RetryPolicy& policy,
                                     bool after_commit = false);
 
+  // LockAndCommit is LockResources then Commit for a job without a long
+  // phase, one round trip fewer: the locks are taken in the round trip
+  // that opens the job's transaction, before its snapshot. nullopt when
+  // `give_up` said yes while it waited for the locks (give the job back
+  // with Requeue). A job cancelled before its transaction's snapshot ends
+  // CANCELLED "before it started running". First attempts only (a later
+  // one must read CommittedOutcome under its locks first: use
+  // LockResources).
+  absl::StatusOr<std::optional<JobOutcome>> LockAndCommit(
+      const ClaimedJob& job, const Body& body, const RetryPolicy& policy,
+      bool after_commit, const std::function<bool()>& give_up = nullptr);
+
   // CommittedOutcome returns the outcome an earlier attempt of `job`
   // committed, if any (a job requeued after its worker died).
   absl::StatusOr<std::optional<JobOutcome>> CommittedOutcome(
@@ -160,9 +172,28 @@ class JobSession {
   JobSession(std::unique_ptr<pqxx::connection> connection,
              std::string worker_id, std::string kinds);
 
+  // How CommitOnce runs a job's transaction.
+  struct CommitOptions {
+    // Whether a success still owes its after-commit step (see Commit).
+    bool after_commit = false;
+    // The outcome's message when a cancellation came first.
+    absl::string_view cancelled_message;
+    // Statements that take the job's locks in a transaction of their own,
+    // sent before the job's transaction opens; empty when they are held.
+    std::string take_locks;
+  };
+
   // Runs the body once; a serialization failure (IsRetryable) means retry.
+  // Sets `lock_timed_out` when the wait for `take_locks` timed out (nothing
+  // else ran).
   absl::StatusOr<JobOutcome> CommitOnce(const ClaimedJob& job, const Body& body,
-                                        bool after_commit);
+                                        const CommitOptions& options,
+                                        bool& lock_timed_out);
+  // Runs CommitOnce until it commits (retrying serialization failures per
+  // `policy`); nullopt when `give_up` said yes while it waited for locks.
+  absl::StatusOr<std::optional<JobOutcome>> CommitWithRetries(
+      const ClaimedJob& job, const Body& body, const RetryPolicy& policy,
+      const CommitOptions& options, const std::function<bool()>& give_up);
   // Inserts an outcome unless one exists, and returns the one stored.
   absl::StatusOr<JobOutcome> RecordOutcome(int64_t job_id,
                                            const absl::Status& status);

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "pqxx/pqxx"
 #include "storage/internal_pg.h"
+#include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
 #include "storage/job_rows.h"
 
@@ -17,7 +18,8 @@ namespace {
 using internal::LoadJob;
 
 // Inserts the job with its keys in one statement, unless its request_id
-// exists; returns the new id and creation time, or nothing.
+// exists; returns how many jobs it inserted (kNotifySubmitted reads the
+// job back after the commit).
 constexpr char kInsertJob[] = R"sql(
   WITH inserted AS (
     INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
@@ -29,7 +31,21 @@ constexpr char kInsertJob[] = R"sql(
     SELECT key, inserted.id, true FROM inserted, unnest($4::text[]) AS key
     UNION ALL
     SELECT key, inserted.id, false FROM inserted, unnest($5::text[]) AS key)
-  SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql( FROM inserted)sql";
+  SELECT count(*) FROM inserted)sql";
+
+// After kInsertJob committed, in a transaction of its own: the job it
+// inserted (its id is the session's last value of the jobs sequence;
+// nothing when the insert yielded to an earlier request with its
+// request_id), and the notification that wakes the workers for it, only
+// then. It makes nothing durable, so it commits without waiting for the WAL
+// flush, as NotifyJobQueued does (job_rows.h says why that matters).
+constexpr char kNotifySubmitted[] = R"sql(
+  SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql(,
+    set_config('synchronous_commit', 'off', true), pg_notify($1, '')
+  FROM jobs
+  -- A subquery, evaluated once: the volatile currval() compared row by
+  -- row would scan the table instead of its primary key.
+  WHERE id = (SELECT currval('jobs_id_seq')))sql";
 
 constexpr char kFindByRequestId[] = R"sql(
   SELECT id, kind = $2 AND args = $3::jsonb FROM jobs WHERE request_id = $1)sql";
@@ -73,21 +89,26 @@ absl::StatusOr<std::optional<v1::Job>> FindByRequestId(
   return LoadJob(tx, id, /*with_log=*/false);
 }
 
-// Counts the live workers, and those of them that run kind $1 (a worker
-// older than the kinds column may run any).
-constexpr char kLiveWorkersForKind[] = R"sql(
-  SELECT count(*), count(*) FILTER (WHERE kinds IS NULL OR $1 = ANY (kinds))
-  FROM workers
-  WHERE last_seen > now() - make_interval(secs => $2::double precision))sql";
+// Read with a queued job (LoadJobSql's more columns), in the statement
+// that loads it: the live workers, and those of them that run its kind (a
+// worker older than the kinds column may run any). Zeros for a job in any
+// other state, which is not looked at.
+constexpr char kLiveWorkersForKind[] = R"sql(,
+  (SELECT count(*) FROM workers w
+   WHERE j.state = 'queued'
+     AND w.last_seen > now() - make_interval(secs => $2::double precision)),
+  (SELECT count(*) FROM workers w
+   WHERE j.state = 'queued'
+     AND w.last_seen > now() - make_interval(secs => $2::double precision)
+     AND (w.kinds IS NULL OR j.kind = ANY (w.kinds))))sql";
 
 // Why a queued job of `kind` waits beyond its turn: "" unless no live
 // worker runs its kind (during a rolling upgrade, or a kind whose workers
 // are all stopped), which would otherwise look like a stuck queue.
-std::string WaitingReason(pqxx::transaction_base& tx, const std::string& kind) {
-  const pqxx::row live = tx.exec_params1(
-      kLiveWorkersForKind, kind, absl::ToDoubleSeconds(kWorkerLiveness));
-  const int64_t workers = live[0].as<int64_t>();
-  if (live[1].as<int64_t>() > 0) return "";
+// `workers` and `for_kind` are the counts of kLiveWorkersForKind.
+std::string WaitingReason(const std::string& kind, int64_t workers,
+                          int64_t for_kind) {
+  if (for_kind > 0) return "";
   if (workers == 0) {
     return absl::StrCat(
         "waiting for a worker that runs ", kind,
@@ -155,12 +176,18 @@ absl::StatusOr<v1::Job> JobStore::Submit(const jobs::JobSpec& spec,
   absl::Status status =
       db_.Run("submitting a job", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        pqxx::result inserted = internal::ExecPrepared(
-            tx, "insert_job", kInsertJob, spec.kind, args,
-            std::string(request_id), exclusive, shared);
+        // One round trip: the insert commits durably, then the job is read
+        // back and the workers are woken.
+        internal::TransactionBlock block(tx);
+        const pqxx::result inserted = block.End(absl::StrCat(
+            "BEGIN; ",
+            internal::PreparedCall(tx, "insert_job", kInsertJob, spec.kind,
+                                   args, std::string(request_id), exclusive,
+                                   shared),
+            "; COMMIT; ",
+            internal::PreparedCall(tx, "notify_submitted", kNotifySubmitted,
+                                   kJobQueuedChannel)));
         if (!inserted.empty()) {
-          // Autocommit: the insert has committed; now wake the workers.
-          internal::NotifyJobQueued(tx);
           job = NewJob(spec, request_id, inserted[0]);
           return absl::OkStatus();
         }
@@ -186,9 +213,16 @@ absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
   absl::Status status =
       db_.Run("reading a job", [&](pqxx::connection& connection) {
         pqxx::nontransaction tx(connection);
-        job = LoadJob(tx, id, /*with_log=*/true);
+        const pqxx::result rows = internal::ExecPrepared(
+            tx, "load_job_to_show",
+            internal::LoadJobSql(/*with_log=*/true, kLiveWorkersForKind), id,
+            absl::ToDoubleSeconds(kWorkerLiveness));
+        job = internal::JobFromLoadedRows(rows, id);
         if (job.ok() && job->state() == v1::QUEUED) {
-          job->set_waiting_reason(WaitingReason(tx, job->kind()));
+          constexpr int kLive = internal::kLoadedJobLogColumn + 1;
+          job->set_waiting_reason(WaitingReason(job->kind(),
+                                                rows[0][kLive].as<int64_t>(),
+                                                rows[0][kLive + 1].as<int64_t>()));
         }
         return absl::OkStatus();
       });

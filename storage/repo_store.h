@@ -46,7 +46,8 @@ absl::Status RepoAlreadyExists(absl::string_view name);
 // may have been renamed or dropped since the request) when absent.
 absl::StatusOr<v1::Repo> LoadRepo(Transaction& tx, absl::string_view name);
 
-// InsertRepo adds a repo and returns it as stored (with create_time).
+// InsertRepo adds a repo and returns it as stored (with create_time);
+// ALREADY_EXISTS (RepoAlreadyExists) when the name is taken.
 absl::StatusOr<v1::Repo> InsertRepo(Transaction& tx, const v1::Repo& repo);
 
 // ReplaceRepo overwrites the name, comment and defaults of the repo called

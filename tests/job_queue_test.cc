@@ -31,12 +31,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jobs/job_spec.h"
+#include "pqxx/pqxx"
 #include "proto/debrepo/v1/jobs.pb.h"
 #include "storage/advisory_lock.h"
 #include "storage/database.h"
+#include "storage/job_channels.h"
 #include "storage/job_maintenance.h"
 #include "storage/job_session.h"
 #include "storage/job_store.h"
+#include "storage/notification_listener.h"
 #include "storage/repo_store.h"
 #include "storage/transaction.h"
 #include "tests/test_database.h"
@@ -150,6 +153,18 @@ class JobQueueTest : public ::testing::Test {
     absl::StatusOr<std::optional<ClaimedJob>> job = session.Claim();
     EXPECT_THAT(job, IsOk());
     return job.ok() ? *job : std::nullopt;
+  }
+
+  // SubmitAndClaim queues a job with `keys` exclusive and claims it with
+  // `session` (nothing else is queued); nullopt, failing the test, when
+  // the claim takes anything else.
+  std::optional<ClaimedJob> SubmitAndClaim(JobSession& session,
+                                           std::vector<std::string> keys) {
+    const int64_t id = Submit(JobSpecOf(std::move(keys)));
+    std::optional<ClaimedJob> job = Claim(session);
+    EXPECT_EQ(IdOf(job), id);
+    if (IdOf(job) != id) return std::nullopt;
+    return job;
   }
 
   // Complete runs a claimed job to its end as a worker does: locks,
@@ -494,6 +509,172 @@ TEST_F(JobQueueTest, FinishReleasesTheLocks) {
   ASSERT_THAT(a->Commit(*job, Succeed, storage::RetryPolicy()), IsOk());
   ASSERT_THAT(a->Finish(id, {}), IsOk());
   EXPECT_TRUE(lock.Taken());
+}
+
+// A finish wakes the claimers only when a job left conflicts with one of
+// the finished job's keys: no other job can have waited for it, and its own
+// runner claims again by itself.
+TEST_F(JobQueueTest, AFinishWakesClaimersOnlyWhenAJobWaitsForItsKeys) {
+  const int64_t exclusive = Submit(JobSpecOf({"k"}, {"gc"}));
+  const int64_t blocked = Submit(JobSpecOf({"k"}, {"gc"}));
+  const int64_t shared = Submit(JobSpecOf({"other"}, {"gc"}));
+  absl::StatusOr<std::unique_ptr<storage::NotificationListener>> listener =
+      storage::NotificationListener::Open(db_.url(),
+                                          storage::kJobQueuedChannel);
+  ASSERT_THAT(listener, IsOk());
+  std::unique_ptr<JobSession> a = OpenSession();
+  // `blocked` waits for `k`: finishing its holder wakes the claimers.
+  std::optional<ClaimedJob> first = Claim(*a);
+  ASSERT_EQ(IdOf(first), exclusive);
+  Complete(*a, *first);
+  absl::StatusOr<std::vector<std::string>> woken = (*listener)->Wait(kPatience);
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, ElementsAre(""));
+  // Nothing left conflicts with `blocked`'s keys (`gc` is shared by all):
+  // its finish wakes nobody.
+  std::optional<ClaimedJob> second = Claim(*a);
+  ASSERT_EQ(IdOf(second), blocked);
+  Complete(*a, *second);
+  woken = (*listener)->Wait(absl::Milliseconds(500));
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, IsEmpty());
+  // A job queued with `gc` exclusive waits for every holder of `gc`.
+  const int64_t collector = Submit(JobSpecOf({"gc"}));
+  woken = (*listener)->Wait(kPatience);  // its submit
+  ASSERT_THAT(woken, IsOk());
+  std::optional<ClaimedJob> third = Claim(*a);
+  ASSERT_EQ(IdOf(third), shared);
+  Complete(*a, *third);
+  woken = (*listener)->Wait(kPatience);
+  ASSERT_THAT(woken, IsOk());
+  EXPECT_THAT(*woken, ElementsAre(""));
+  EXPECT_EQ(IdOf(Claim(*a)), collector);
+}
+
+// A create of a name taken is refused by the unique index, without a read
+// of the name first, with the same error as the read gave.
+TEST_F(JobQueueTest, ACreateOfATakenNameFailsAsAlreadyExisting) {
+  Submit(JobSpecOf({"repo/x"}));
+  Submit(JobSpecOf({"repo/x"}));
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> first = Claim(*a);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(a->Commit(*first, CreateRepoBody("x"), {}), IsOk());
+  ASSERT_THAT(a->Finish(first->id, {}), IsOk());
+  std::optional<ClaimedJob> second = Claim(*a);
+  ASSERT_TRUE(second.has_value());
+  absl::StatusOr<JobOutcome> outcome =
+      a->Commit(*second, CreateRepoBody("x"), {});
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->state, v1::FAILED);
+  EXPECT_EQ(outcome->status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(outcome->status.message(), storage::RepoAlreadyExists("x").message());
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 1);
+}
+
+// LockAndCommit waits for a lock held elsewhere, and its transaction's
+// snapshot is taken after the lock was granted: it sees what the holder
+// committed, at its first try. (Taken before the locks, the snapshot would
+// miss the holder's repo, and the insert would fail serializably and retry.)
+TEST_F(JobQueueTest, LockAndCommitTakesItsSnapshotAfterItsLocks) {
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::unique_ptr<JobSession> holder = OpenSession();
+  ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  const absl::Time deadline = absl::Now() + kPatience;
+  absl::StatusOr<std::optional<JobOutcome>> outcome;
+  std::thread runner([&] {
+    outcome = a->LockAndCommit(*job, CreateRepoBody("x"),
+                               storage::RetryPolicy(), false,
+                               [deadline] { return absl::Now() > deadline; });
+  });
+  while (Count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+               "AND NOT granted AND database = (SELECT oid FROM pg_database "
+               "WHERE datname = current_database())") == 0 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_THAT(db_.InTransaction([](storage::Transaction& tx) {
+    v1::Repo repo;
+    repo.set_name("x");
+    return storage::InsertRepo(tx, repo).status();
+  }),
+              IsOk());
+  holder.reset();  // its session's locks go with it
+  runner.join();
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::FAILED);
+  EXPECT_EQ((*outcome)->status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ((*outcome)->serialization_retries, 0);
+}
+
+// LockAndCommit gives up waiting for a lock when asked to, and the job is
+// then given back as it would be by LockResources.
+TEST_F(JobQueueTest, LockAndCommitGivesUpWaitingWhenAsked) {
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::unique_ptr<JobSession> holder = OpenSession();
+  ASSERT_THAT(Lock(*holder, LockOnly({"k"})), IsOk());
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  const int64_t id = job->id;
+  std::atomic<int> runs = 0;
+  absl::StatusOr<std::optional<JobOutcome>> outcome =
+      a->LockAndCommit(*job, CreateRepoBody("x", &runs), storage::RetryPolicy(),
+                       false, [] { return true; });
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_FALSE(outcome->has_value());
+  EXPECT_EQ(runs, 0);
+  ASSERT_THAT(a->Requeue(*job, "stopping"), IsOk());
+  EXPECT_EQ(Get(id).state(), v1::QUEUED);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
+}
+
+// A job cancelled before LockAndCommit's snapshot ends CANCELLED without
+// running its body, saying it never started.
+TEST_F(JobQueueTest, LockAndCommitOfACancelledJobEndsCancelledBeforeRunning) {
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  const int64_t id = job->id;
+  ASSERT_THAT(store_.Cancel(id), IsOk());
+  std::atomic<int> runs = 0;
+  absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
+      *job, CreateRepoBody("x", &runs), storage::RetryPolicy(), false);
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::CANCELLED);
+  EXPECT_EQ((*outcome)->status.message(),
+            "cancelled before it started running; nothing was changed");
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM repos"), 0);
+}
+
+// A body whose SQL failed (its transaction block with it) is the job's
+// failure, recorded with the body's own error; the outcome's statement
+// does not run into the failed block.
+TEST_F(JobQueueTest, ABodyWhoseStatementFailedEndsFailedWithItsError) {
+  std::unique_ptr<JobSession> a = OpenSession();
+  std::optional<ClaimedJob> job = SubmitAndClaim(*a, {"k"});
+  ASSERT_TRUE(job.has_value());
+  absl::StatusOr<std::optional<JobOutcome>> outcome = a->LockAndCommit(
+      *job,
+      [](storage::Transaction& tx) -> absl::StatusOr<v1::JobResult> {
+        try {
+          tx.pqxx().exec("SELECT 1 / 0");
+        } catch (const pqxx::sql_error& e) {
+          return absl::InvalidArgumentError(e.what());
+        }
+        return v1::JobResult();
+      },
+      storage::RetryPolicy(), false);
+  ASSERT_THAT(outcome, IsOk());
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_EQ((*outcome)->state, v1::FAILED);
+  EXPECT_EQ((*outcome)->status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string((*outcome)->status.message()),
+              ::testing::HasSubstr("division by zero"));
 }
 
 // ------------------------------------------------------- outcome, once

@@ -197,6 +197,11 @@ class JobHandler {
   virtual absl::StatusOr<std::unique_ptr<PreparedJob>> Prepare(
       const v1::JobArgs& args, JobContext& context) const = 0;
 
+  // HasLongPhase is false for kinds whose Prepare does no work (their
+  // prepared state is NothingPrepared): the worker then takes the job's
+  // locks in the round trip that opens its transaction.
+  virtual bool HasLongPhase() const { return true; }
+
   // HasAfterCommit is whether a job with `args` has an after-commit step.
   virtual bool HasAfterCommit(const v1::JobArgs& args) const { return false; }
 

@@ -67,6 +67,10 @@ class TypedJobAdapter final : public JobHandler {
                                                    std::move(prepared)));
   }
 
+  bool HasLongPhase() const override {
+    return !std::is_same_v<Prepared, NothingPrepared>;
+  }
+
   bool HasAfterCommit(const v1::JobArgs& args) const override {
     absl::StatusOr<const Args*> typed = ArgsOf(args);
     return typed.ok() && handler_->HasAfterCommit(**typed);

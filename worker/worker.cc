@@ -258,34 +258,52 @@ bool Worker::RunJob(storage::JobSession& session,
                ") abandoned: ", status.ToString());
     return false;
   };
-  absl::StatusOr<storage::ResourcesLocked> locked =
-      session.LockResources(job, [this] { return PastShutdownGrace(); });
-  if (!locked.ok()) return abandon(locked.status());
-  if (!locked->held) {
-    return GiveBack(session, job, "while it waited for its resources");
-  }
   const JobHandler& handler = *handlers_.Find(job.kind);  // Claim filters kinds
-
-  // A job requeued after its worker died may have committed already: then
-  // only its after-commit step is left, and nothing else runs again.
-  absl::StatusOr<std::optional<storage::JobOutcome>> committed =
-      session.CommittedOutcome(job);
-  if (!committed.ok()) return abandon(committed.status());
-  std::optional<storage::JobOutcome> outcome = *std::move(committed);
-  if (outcome.has_value()) {
-    context.Log(absl::StrCat("attempt ", outcome->attempt,
-                             " had committed; only what follows the commit "
-                             "is left"));
-  } else {
-    if (options_.test_stall > absl::ZeroDuration()) {
-      HoldUnlessPastShutdownGrace(options_.test_stall);
-    }
-    if (PastShutdownGrace()) return GiveBack(session, job, "in its long phase");
-    absl::StatusOr<std::optional<storage::JobOutcome>> ran = PrepareAndCommit(
-        session, job, handler, locked->cancel_requested, context);
+  std::optional<storage::JobOutcome> outcome;
+  // A first attempt of a kind without a long phase takes its locks in the
+  // round trip that opens its transaction. A stall for tests holds a job
+  // under its locks before its transaction: that takes the path below.
+  if (job.attempt == 1 && !handler.HasLongPhase() &&
+      options_.test_stall == absl::ZeroDuration()) {
+    absl::StatusOr<std::optional<storage::JobOutcome>> ran =
+        LockAndCommit(session, job, handler, context);
     if (!ran.ok()) return abandon(ran.status());
-    if (!ran->has_value()) return GiveBack(session, job, "in its long phase");
+    if (!ran->has_value()) {
+      return GiveBack(session, job, "while it waited for its resources");
+    }
     outcome = **std::move(ran);
+  } else {
+    absl::StatusOr<storage::ResourcesLocked> locked =
+        session.LockResources(job, [this] { return PastShutdownGrace(); });
+    if (!locked.ok()) return abandon(locked.status());
+    if (!locked->held) {
+      return GiveBack(session, job, "while it waited for its resources");
+    }
+    // A job requeued after its worker died may have committed already:
+    // then only its after-commit step is left, and nothing else runs again.
+    absl::StatusOr<std::optional<storage::JobOutcome>> committed =
+        session.CommittedOutcome(job);
+    if (!committed.ok()) return abandon(committed.status());
+    outcome = *std::move(committed);
+    if (outcome.has_value()) {
+      context.Log(absl::StrCat("attempt ", outcome->attempt,
+                               " had committed; only what follows the "
+                               "commit is left"));
+    } else {
+      if (options_.test_stall > absl::ZeroDuration()) {
+        HoldUnlessPastShutdownGrace(options_.test_stall);
+      }
+      if (PastShutdownGrace()) {
+        return GiveBack(session, job, "in its long phase");
+      }
+      absl::StatusOr<std::optional<storage::JobOutcome>> ran = PrepareAndCommit(
+          session, job, handler, locked->cancel_requested, context);
+      if (!ran.ok()) return abandon(ran.status());
+      if (!ran->has_value()) {
+        return GiveBack(session, job, "in its long phase");
+      }
+      outcome = **std::move(ran);
+    }
   }
   if (options_.test_exit_after_commit) {
     LogError("job ", job.id,
@@ -359,10 +377,45 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
     }
     return session.Fail(job, prepared.status());
   }
-  absl::StatusOr<storage::JobOutcome> outcome = session.Commit(
-      job,
-      [&](storage::Transaction& tx) { return (*prepared)->Apply(tx, context); },
-      options_.retry_policy, handler.HasAfterCommit(job.args));
+  return Committed(
+      session, job,
+      session.Commit(
+          job,
+          [&](storage::Transaction& tx) {
+            return (*prepared)->Apply(tx, context);
+          },
+          options_.retry_policy, handler.HasAfterCommit(job.args)),
+      context);
+}
+
+absl::StatusOr<std::optional<storage::JobOutcome>> Worker::LockAndCommit(
+    storage::JobSession& session, const storage::ClaimedJob& job,
+    const JobHandler& handler, JobContext& context) {
+  // The kind has no long phase: its Prepare only binds the arguments, and
+  // runs in the first try of the transaction's body (under the locks).
+  std::unique_ptr<PreparedJob> prepared;
+  absl::StatusOr<std::optional<storage::JobOutcome>> committed =
+      session.LockAndCommit(
+          job,
+          [&](storage::Transaction& tx) -> absl::StatusOr<v1::JobResult> {
+            if (prepared == nullptr) {
+              ASSIGN_OR_RETURN(prepared, handler.Prepare(job.args, context));
+            }
+            return prepared->Apply(tx, context);
+          },
+          options_.retry_policy, handler.HasAfterCommit(job.args),
+          [this] { return PastShutdownGrace(); });
+  if (committed.ok() && !committed->has_value()) return std::nullopt;
+  return Committed(session, job,
+                   committed.ok() ? absl::StatusOr<storage::JobOutcome>(
+                                        **std::move(committed))
+                                  : committed.status(),
+                   context);
+}
+
+absl::StatusOr<std::optional<storage::JobOutcome>> Worker::Committed(
+    storage::JobSession& session, const storage::ClaimedJob& job,
+    absl::StatusOr<storage::JobOutcome> outcome, JobContext& context) {
   // Anything but a lost database is the job's failure, not the worker's:
   // record it rather than have other workers retry it in vain.
   if (!outcome.ok() &&

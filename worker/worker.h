@@ -85,6 +85,18 @@ class Worker {
   absl::StatusOr<std::optional<storage::JobOutcome>> PrepareAndCommit(
       storage::JobSession& session, const storage::ClaimedJob& job,
       const JobHandler& handler, bool cancelled_before, JobContext& context);
+  // Takes the locks and runs the transaction of a first attempt of a kind
+  // without a long phase (JobSession::LockAndCommit); nullopt when the
+  // worker started stopping while it waited for the locks.
+  absl::StatusOr<std::optional<storage::JobOutcome>> LockAndCommit(
+      storage::JobSession& session, const storage::ClaimedJob& job,
+      const JobHandler& handler, JobContext& context);
+  // What a job's transaction ended with, `outcome`, once a failure to
+  // commit is recorded as the job's (unless the database was lost) and
+  // counted.
+  absl::StatusOr<std::optional<storage::JobOutcome>> Committed(
+      storage::JobSession& session, const storage::ClaimedJob& job,
+      absl::StatusOr<storage::JobOutcome> outcome, JobContext& context);
   // Requeues a job on shutdown, saying `where` it was; false if the session
   // was lost.
   bool GiveBack(storage::JobSession& session, const storage::ClaimedJob& job,

@@ -1,7 +1,5 @@
 #include "worker/repo/create_repo_job.h"
 
-#include <optional>
-
 #include "common/status_macros.h"
 #include "storage/repo_store.h"
 
@@ -10,16 +8,12 @@ namespace debrepo::worker {
 absl::StatusOr<v1::JobResult> CreateRepoJob::Apply(
     const v1::CreateRepoArgs& create, const NothingPrepared& /*prepared*/,
     storage::Transaction& tx, JobContext& /*context*/) const {
-  const v1::Repo& wanted = create.repo();
-  // Invariant: repo names are unique. The name's exclusive lock and this
-  // serializable read make the check and the insert one atomic step.
-  ASSIGN_OR_RETURN(std::optional<v1::Repo> existing,
-                   storage::FindRepo(tx, wanted.name()));
-  if (existing.has_value()) {
-    return storage::RepoAlreadyExists(wanted.name());
-  }
+  // Invariant: repo names are unique. The name's exclusive lock orders
+  // creates of one name; the unique index refuses a name taken (InsertRepo
+  // says why it is not read first).
   v1::JobResult result;
-  ASSIGN_OR_RETURN(*result.mutable_repo(), storage::InsertRepo(tx, wanted));
+  ASSIGN_OR_RETURN(*result.mutable_repo(),
+                   storage::InsertRepo(tx, create.repo()));
   return result;
 }
 
