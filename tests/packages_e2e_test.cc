@@ -1,6 +1,7 @@
 // Packages in local repos end to end: real .deb files built by dpkg-deb,
 // uploaded, added, listed with queries, removed; conflicts, hostile files,
 // and concurrent adders and removers.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -360,6 +362,57 @@ TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), HasSubstr("at most 10000"));
   EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM jobs"), jobs_before);
+}
+
+TEST_F(PackagesE2eTest, ADirectoryOfManyReadingWindowsIsAddedAsFileByFile) {
+  // The add job reads the packages a window of files at a time (256 now,
+  // 1,000 in a version tried): 2,500 files, several windows and a partial
+  // last one, are taken in the directory's order as one by one. Copies of
+  // one .deb (the first is added, the others leave with it), a broken .deb
+  // and a text file set aside in later windows, and packages first seen in
+  // later windows.
+  ASSERT_EQ(CreateRepo(stack_, "main").code, absl::StatusCode::kOk);
+  const std::string first = BuildDeb("first", "1.0", "amd64");
+  const std::string second = BuildDeb("second", "1.0", "amd64");
+  const std::string third = BuildDeb("third", "1.0", "all");
+  std::vector<FileToUpload> files;
+  for (int i = 0; i < 2500; ++i) {
+    FileToUpload& file = files.emplace_back();
+    file.filename = absl::StrFormat("f%04d.deb", i);
+    file.bytes = i == 1500 ? second : i == 2499 ? third : first;
+    if (i == 1200) file.bytes = "this is not an ar archive";
+    if (i == 2001) {
+      file.filename = "f2001.txt";
+      file.bytes = "notes";
+    }
+  }
+  for (size_t start = 0; start < files.size(); start += 1000) {
+    const std::vector<FileToUpload> upload(
+        files.begin() + start,
+        files.begin() + std::min(files.size(), start + 1000));
+    v1::Job job;
+    Result uploaded =
+        Await(stack_, UploadFiles(stack_, "incoming", upload, &job), job);
+    ASSERT_EQ(uploaded.code, absl::StatusCode::kOk) << uploaded.message;
+  }
+
+  Result added = AddFromUpload("main", "incoming");
+  ASSERT_EQ(added.code, absl::StatusCode::kOk) << added.message;
+  const v1::AddFromUploadResult& result = added.job.result().add_from_upload();
+  ASSERT_EQ(result.added_size(), 3);
+  EXPECT_THAT(result.added(0), HasSubstr("Pamd64 first 1.0 "));
+  EXPECT_THAT(result.added(1), HasSubstr("Pamd64 second 1.0 "));
+  EXPECT_THAT(result.added(2), HasSubstr("Pall third 1.0 "));
+  ASSERT_EQ(result.failed_size(), 2);
+  EXPECT_EQ(result.failed(0).filename(), "f1200.deb");
+  EXPECT_EQ(result.failed(1).filename(), "f2001.txt");
+  EXPECT_THAT(ListKeys("main"), UnorderedElementsAreArray(result.added()));
+  EXPECT_EQ(db_.QueryValue("SELECT count(*) FROM packages"), "3");
+  // Every copy left the directory with the package; the files set aside
+  // stay.
+  EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ',' ORDER BY "
+                           "filename) FROM upload_files"),
+            "f1200.deb,f2001.txt");
 }
 
 TEST_F(PackagesE2eTest, ControlDataPostgresCannotStoreIsSetAsideByName) {
