@@ -81,6 +81,27 @@ std::string PoolFilesSql(absl::string_view ids, absl::string_view alias,
                       ".id CROSS JOIN LATERAL jsonb_array_elements(p.files) f");
 }
 
+// A query of the distinct component, source and name (and, when
+// `with_sha256`, sha256) of each file `f` of each package `p` the prefix
+// lists (`listed`) in a component and source package of the relation
+// `sources` (component, source), aliased `s`; more conditions may follow
+// with AND. The packages come from packages_source (migration 21), a
+// probe per source package: finding the sources of all the listed
+// packages instead took a probe of packages per listed package, 56,880
+// for a switch of 63,440, two thirds of the 0.3 s each of the conflict
+// check and of the pruning's read.
+std::string ListedFilesOfSourcesSql(absl::string_view sources,
+                                    bool with_sha256) {
+  return absl::StrCat(
+      "SELECT DISTINCT s.component, p.source, f->>'name' AS name",
+      with_sha256 ? ", f->>'sha256' AS sha256" : "",
+      " FROM (SELECT DISTINCT component, source FROM ", sources,
+      ") s JOIN packages p ON p.source = s.source "
+      "CROSS JOIN LATERAL jsonb_array_elements(p.files) f "
+      "WHERE ((s.component, p.id) IN (SELECT component, id FROM listed)) "
+      "IS TRUE");
+}
+
 // Positions join storage, prefix and distribution with a character none of
 // them may hold.
 constexpr char kPositionSeparator = '\n';
@@ -394,17 +415,16 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
   // a pool path with two digests among them is a conflict. Two files of
   // packages the job did not add cannot conflict (the job that recorded
   // the later of them checked it).
-  const std::string kConflictsSql = absl::StrCat(
-      ChangedAndListedIdsSql("added_ids"), ", added AS (",
-      PoolFilesSql("added_ids", "a", true), "), others AS (",
-      PoolFilesSql("listed", "l", true),
-      " WHERE ((l.component, p.source) IN (SELECT component, source FROM "
-      "added)) IS TRUE AND (l.component, l.id) NOT IN "
-      "(SELECT component, id FROM added_ids)) "
-      "SELECT component, source, name FROM "
-      "(SELECT * FROM added UNION SELECT * FROM others) files "
-      "GROUP BY component, source, name HAVING count(*) > 1 "
-      "ORDER BY component, source, name LIMIT 20");
+  const std::string kConflictsSql =
+      absl::StrCat(ChangedAndListedIdsSql("added_ids"), ", added AS (",
+                   PoolFilesSql("added_ids", "a", true), "), others AS (",
+                   ListedFilesOfSourcesSql("added", true),
+                   " AND (s.component, p.id) NOT IN (SELECT component, id FROM "
+                   "added_ids)) "
+                   "SELECT component, source, name FROM "
+                   "(SELECT * FROM added UNION SELECT * FROM others) files "
+                   "GROUP BY component, source, name HAVING count(*) > 1 "
+                   "ORDER BY component, source, name LIMIT 20");
   return Guard(
       "checking the pool files of a prefix",
       [&]() -> absl::StatusOr<std::vector<std::string>> {
@@ -569,9 +589,7 @@ absl::Status WithPoolLock(
       PoolFilesSql("removed_ids", "r", false),
       " WHERE (r.component, r.id) NOT IN (SELECT component, id FROM "
       "listed)) SELECT component, source, name FROM removed EXCEPT ",
-      PoolFilesSql("listed", "l", false),
-      " WHERE ((l.component, p.source) IN (SELECT component, source FROM "
-      "removed)) IS TRUE");
+      ListedFilesOfSourcesSql("removed", false));
   const int64_t key =
       AdvisoryLockKey(absl::StrCat("pool/", storage, "/", prefix));
   return db.Run("holding the pool lock", [&](pqxx::connection& connection) {
