@@ -19,7 +19,9 @@
 // 900 kB blocks after its run-length stage), cost 1.1% (9.19 MB against
 // 9.09 MB) and no CPU. On that file, in CPU seconds of one core: bzip2 -9
 // 3.6-3.8 (-5 3.1, -1 2.75 for 15% more), gzip -6 0.9-1.0 (-1 0.5 for 18%
-// more): no cheaper preset saves enough to give up the size.
+// more): no cheaper preset saves enough to give up the size. A faster
+// encoder does: lbzip2 -n 1 -9, 2.06 CPU-s on the same pieces for 0.23%
+// fewer bytes, run on each piece when it is on PATH.
 #include "deb/compressed_writer.h"
 
 #include <bzlib.h>
