@@ -39,8 +39,8 @@ uint64_t BitsAt(absl::string_view data, size_t offset, int count) {
 const std::string& Lbzip2Path() {
   static const std::string* const path = [] {
     const char* env = std::getenv("PATH");
-    for (absl::string_view dir : absl::StrSplit(env == nullptr ? "" : env,
-                                                ':', absl::SkipEmpty())) {
+    for (absl::string_view dir :
+         absl::StrSplit(env == nullptr ? "" : env, ':', absl::SkipEmpty())) {
       std::string candidate = absl::StrCat(dir, "/lbzip2");
       if (access(candidate.c_str(), X_OK) == 0) {
         return new std::string(std::move(candidate));
@@ -62,8 +62,9 @@ absl::StatusOr<std::string> CompressBzip2Piece(absl::string_view data,
     absl::StatusOr<CommandResult> result =
         RunCommand({lbzip2, "-n", "1", "-9", "-c"}, data);
     if (!result.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "bzip2 compression with ", lbzip2, " failed: ", result.status().message()));
+      return absl::InternalError(
+          absl::StrCat("bzip2 compression with ", lbzip2,
+                       " failed: ", result.status().message()));
     }
     if (result->exit_code != 0) {
       return absl::InternalError(
