@@ -582,6 +582,36 @@ ALTER TABLE publication_pool_changes ALTER COLUMN removed_ids
 CREATE INDEX packages_provides ON packages USING gin (provides)
   WHERE provides <> '{}';
 )sql"},
+    {21, "what publishing reads of packages", R"sql(
+-- What publishing reads of a package's files, as text: one line per file,
+-- "name size md5 sha1 sha256 sha512", "-" for a missing digest (the form
+-- of storage/package_file_fields.h, which the package store's insert
+-- writes). PostgreSQL took each package's files jsonb apart for every
+-- publish instead, building that text for all of a source's packages:
+-- about 0.2 s of server time of a 0.4 s read of 63,440 packages. The
+-- function fills the rows stored before this column; tests compare the
+-- store's rows with it.
+CREATE FUNCTION package_file_fields(files jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(string_agg(concat_ws(' ', f->>'name',
+           coalesce(f->>'size', '0'), coalesce(nullif(f->>'md5', ''), '-'),
+           coalesce(nullif(f->>'sha1', ''), '-'),
+           coalesce(nullif(f->>'sha256', ''), '-'),
+           coalesce(nullif(f->>'sha512', ''), '-')), E'\n' ORDER BY i), '')
+  FROM jsonb_array_elements(files) WITH ORDINALITY AS e (f, i)
+$$;
+ALTER TABLE packages ADD COLUMN file_fields text;
+UPDATE packages SET file_fields = package_file_fields(files);
+ALTER TABLE packages ALTER COLUMN file_fields SET NOT NULL;
+
+-- The packages of a source package, for the pool queries of publishing
+-- (the conflict check in the job's transaction, the pruning's read after
+-- it): the other packages of a prefix sharing a pool directory with those
+-- a job adds or removes. Without it, they looked up the source of every
+-- package the prefix lists, a probe of packages each: about 0.2 s of each
+-- query for a switch of 63,440 packages, against a few hundredths.
+CREATE INDEX packages_source ON packages (source);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

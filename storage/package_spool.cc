@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/temp_file.h"
+#include "storage/package_file_fields.h"
 #include "storage/query_sql.h"
 
 namespace debrepo::storage {
@@ -69,6 +70,8 @@ std::string PackageRow(const NewPackage& package) {
       package.package_type == "source"
           ? "null"
           : JsonString(absl::StrJoin(package.paths, "\n"));
+  // What publishing reads of the files (packages.file_fields).
+  const std::string file_fields = JsonString(PackageFileFields(package.files));
   return absl::StrCat("{\"key\":", JsonString(package.key),
                       ",\"name\":", JsonString(package.name),
                       ",\"version\":", JsonString(package.version),
@@ -78,7 +81,8 @@ std::string PackageRow(const NewPackage& package) {
                       ",\"provides\":", provides,
                       ",\"stanza\":", JsonString(package.control.ToString()),
                       ",\"fields\":", fields, ",\"files\":", files,
-                      ",\"paths\":", paths, "}");
+                      ",\"file_fields\":", file_fields, ",\"paths\":", paths,
+                      "}");
 }
 
 // kSpoolFile names the spool's file in errors.

@@ -31,7 +31,7 @@ constexpr char kInsertPackages[] = R"sql(
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x (
       key text, name text, version text, architecture text, source text,
       package_type text, provides jsonb, stanza text, fields jsonb,
-      files jsonb, paths text)),
+      files jsonb, file_fields text, paths text)),
   new_pairs AS (
     INSERT INTO package_pairs (name, architecture)
     SELECT DISTINCT name, architecture FROM batch b
@@ -49,11 +49,11 @@ constexpr char kInsertPackages[] = R"sql(
   inserted AS (
     INSERT INTO packages (key, name, version, architecture, source,
                           package_type, provides, stanza, fields, files,
-                          pair_id)
+                          file_fields, pair_id)
     SELECT b.key, b.name, b.version, b.architecture, b.source,
            b.package_type,
            ARRAY(SELECT jsonb_array_elements_text(b.provides)), b.stanza,
-           b.fields, b.files, pairs.id
+           b.fields, b.files, b.file_fields, pairs.id
     FROM batch b
     LEFT JOIN pairs ON pairs.name = b.name
       AND pairs.architecture = b.architecture

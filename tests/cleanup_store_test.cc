@@ -45,8 +45,9 @@ class CleanupStoreTest : public ::testing::Test {
               "VALUES ($2, 'all') RETURNING id) "
               "INSERT INTO packages (key, name, version, architecture, "
               "source, package_type, provides, stanza, fields, files, "
-              "pair_id) SELECT $1, $2, '1', 'all', $2, 'deb', '{}', '', "
-              "'{}', $3::jsonb, id FROM pair RETURNING id",
+              "file_fields, pair_id) SELECT $1, $2, '1', 'all', $2, 'deb', "
+              "'{}', '', '{}', $3::jsonb, package_file_fields($3::jsonb), id "
+              "FROM pair RETURNING id",
               "Pall " + name + " 1 h", name, files)[0]
             .as<int64_t>();
     tx.exec_params0(

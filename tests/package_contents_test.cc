@@ -185,9 +185,9 @@ TEST_F(PackageContentsTest, AddingAgainRecordsOnlyMissingFileLists) {
         "WITH pair AS (INSERT INTO package_pairs (name, architecture) "
         "VALUES ('old', 'amd64') RETURNING id) "
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files, pair_id) SELECT "
-        "'Pamd64 old 1 h', 'old', '1', 'amd64', 'old', 'deb', '{}', '', "
-        "'{}', '[]', id FROM pair");
+        "package_type, provides, stanza, fields, files, file_fields, pair_id) "
+        "SELECT 'Pamd64 old 1 h', 'old', '1', 'amd64', 'old', 'deb', '{}', "
+        "'', '{}', '[]', '', id FROM pair");
     tx.commit();
   }
   Spool("kept", "amd64", "deb", "", {"bin/kept"});

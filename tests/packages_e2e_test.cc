@@ -229,6 +229,18 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
   EXPECT_THAT(sources[0], ::testing::StartsWith("Psource hello 1.0-1 "));
   EXPECT_EQ(ListKeys("main", "$Architecture (source)"), sources);
   EXPECT_EQ(ListKeys("main", "hello (= 1.0-1), $PackageType (deb)").size(), 1u);
+  // The store writes each package's file fields (what publishing reads of
+  // its files) as migration 21's function, which filled the rows stored
+  // before them, makes them from the files: the .dsc's three on three
+  // lines.
+  EXPECT_EQ(db_.QueryValue(
+                "SELECT count(*) FILTER (WHERE file_fields = "
+                "package_file_fields(files)) || '/' || count(*) FROM packages"),
+            "2/2");
+  EXPECT_EQ(db_.QueryValue("SELECT array_length(string_to_array(file_fields, "
+                           "E'\\n'), 1) FROM packages "
+                           "WHERE package_type = 'source'"),
+            "3");
   // hello's files were consumed; the failed files wait in the directory.
   EXPECT_EQ(db_.QueryValue("SELECT string_agg(filename, ' ' ORDER BY filename) "
                            "FROM upload_files"),
@@ -303,11 +315,11 @@ TEST_F(PackagesE2eTest, ResultsOfBulkOperationsStayBounded) {
     stored AS (
       INSERT INTO packages (key, name, version, architecture, source,
                             package_type, provides, stanza, fields, files,
-                            pair_id)
+                            file_fields, pair_id)
       SELECT 'Pall ' || name || ' 1.0 00000000', name, '1.0', 'all',
              name, 'deb', '{}',
              'Package: ' || name || E'\nVersion: 1.0\nArchitecture: all\n',
-             jsonb_build_object('package', name), '[]', id
+             jsonb_build_object('package', name), '[]', '', id
       FROM pairs
       RETURNING id, pair_id),
     members AS (
@@ -455,9 +467,10 @@ TEST_F(PackagesE2eTest, ARowDamagedInTheDatabaseIsDataLossNotEmptyDetails) {
     stored AS (
       INSERT INTO packages (key, name, version, architecture, source,
                             package_type, provides, stanza, fields, files,
-                            pair_id)
+                            file_fields, pair_id)
       SELECT 'Pall damaged 1.0 00000000', 'damaged', '1.0', 'all',
-             'damaged', 'deb', '{}', 'not a control stanza', '{}', '[]', id
+             'damaged', 'deb', '{}', 'not a control stanza', '{}', '[]', '',
+             id
       FROM pair
       RETURNING 1)
     SELECT count(*) FROM stored)sql"),

@@ -68,13 +68,15 @@ class PublicationStoreTest : public ::testing::Test {
         "'amd64' END FROM generate_series(1, 5) g RETURNING id, name, "
         "architecture) "
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files, pair_id) "
+        "package_type, provides, stanza, fields, files, file_fields, "
+        "pair_id) "
         "SELECT 'P' || architecture || ' ' || name || ' 1.0 h', name, '1.0', "
         "architecture, 'src' || substr(name, 2), 'deb', '{}', "
-        "'Package: ' || name, '{}', "
+        "'Package: ' || name, '{}', files, package_file_fields(files), id "
+        "FROM pairs CROSS JOIN LATERAL (SELECT "
         "jsonb_build_array(jsonb_build_object('name', name || '.deb', "
-        "'size', '1', 'sha256', 'h' || substr(name, 2))), id "
-        "FROM pairs ORDER BY id");
+        "'size', '1', 'sha256', 'h' || substr(name, 2))) AS files) f "
+        "ORDER BY id");
     db_.QueryValue(
         "WITH r AS (INSERT INTO repos (name) VALUES ('r') RETURNING id) "
         "INSERT INTO repo_packages SELECT r.id, p.id, p.pair_id FROM r, "
@@ -303,10 +305,12 @@ TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
   // Package 6: another build of package 3 (its file name, other bytes).
   db_.QueryValue(
       "INSERT INTO packages (id, key, name, version, architecture, source, "
-      "package_type, provides, stanza, fields, files, pair_id) SELECT 6, "
-      "'Pamd64 p3 1.0 other', 'p3', '1.0', 'amd64', 'src3', 'deb', '{}', "
-      "'Package: p3', '{}', jsonb_build_array(jsonb_build_object('name', "
-      "'p3.deb', 'size', '1', 'sha256', 'other')), pair_id FROM packages "
+      "package_type, provides, stanza, fields, files, file_fields, pair_id) "
+      "SELECT 6, 'Pamd64 p3 1.0 other', 'p3', '1.0', 'amd64', 'src3', "
+      "'deb', '{}', 'Package: p3', '{}', f.other, "
+      "package_file_fields(f.other), "
+      "pair_id FROM packages, (SELECT jsonb_build_array(jsonb_build_object("
+      "'name', 'p3.deb', 'size', '1', 'sha256', 'other')) AS other) f "
       "WHERE id = 3");
   db_.QueryValue(
       "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT "

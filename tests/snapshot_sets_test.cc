@@ -54,8 +54,9 @@ class SnapshotSetsTest : public ::testing::Test {
         name, architecture);
     pqxx::result row = tx.exec_params(
         "INSERT INTO packages (key, name, version, architecture, source, "
-        "package_type, provides, stanza, fields, files, pair_id) VALUES ($1, "
-        "$2, $3, $4, $2, 'deb', $6::text[], '', $5::jsonb, '[]', (SELECT id "
+        "package_type, provides, stanza, fields, files, file_fields, pair_id) "
+        "VALUES ($1, $2, $3, $4, $2, 'deb', $6::text[], '', $5::jsonb, '[]', "
+        "'', (SELECT id "
         "FROM package_pairs WHERE name = $2 AND architecture = $4)) "
         "RETURNING id",
         key, name, version, architecture, fields,

@@ -112,9 +112,9 @@ void TestDatabase::StoreFakePackages(int count) const {
       count,
       ") g RETURNING id, name) "
       "INSERT INTO packages (key, name, version, architecture, source, "
-      "package_type, provides, stanza, fields, files, pair_id) "
+      "package_type, provides, stanza, fields, files, file_fields, pair_id) "
       "SELECT 'Pamd64 ' || name || ' 1.0 h', name, '1.0', 'amd64', name, "
-      "'deb', '{}', 'Package: ' || name, '{}', '[]', id FROM pairs "
+      "'deb', '{}', 'Package: ' || name, '{}', '[]', '', id FROM pairs "
       "ORDER BY id"));
 }
 

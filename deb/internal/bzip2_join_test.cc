@@ -28,11 +28,14 @@ std::string Decompress(const std::string& data, size_t size) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& pieces) {
+// Join compresses `pieces` with lbzip2 at `lbzip2`, or libbz2 when it is
+// empty, and splices them.
+std::string Join(const std::vector<std::string>& pieces,
+                 const std::string& lbzip2 = "") {
   Bzip2Joiner joiner;
   std::string out;
   for (const std::string& piece : pieces) {
-    absl::StatusOr<std::string> stream = CompressBzip2Piece(piece);
+    absl::StatusOr<std::string> stream = CompressBzip2Piece(piece, lbzip2);
     EXPECT_THAT(stream, IsOk());
     EXPECT_THAT(joiner.Append(*stream, &out), IsOk());
   }
@@ -40,11 +43,11 @@ std::string Join(const std::vector<std::string>& pieces) {
   return out;
 }
 
-TEST(Bzip2JoinTest, JoinedPiecesAreOneStreamOfTheWholeInput) {
+// Pieces of different sizes, so blocks end at every bit offset; one of
+// the largest size, all one byte (the run-length stage's worst case), and
+// one of runs of four (its largest expansion).
+std::vector<std::string> VariedPieces() {
   std::vector<std::string> pieces;
-  std::string whole;
-  // Pieces of different sizes, so blocks end at every bit offset; one of
-  // the largest size, all one byte (the run-length stage's worst case).
   for (int p = 0; p < 12; ++p) {
     std::string piece;
     for (int i = 0; piece.size() < 1000 + p * 7919; ++i) {
@@ -53,10 +56,50 @@ TEST(Bzip2JoinTest, JoinedPiecesAreOneStreamOfTheWholeInput) {
     pieces.push_back(piece);
   }
   pieces.push_back(std::string(kMaxBzip2PieceBytes, 'a'));
+  std::string runs_of_four;
+  for (int i = 0; runs_of_four.size() < kMaxBzip2PieceBytes; ++i) {
+    runs_of_four.append(4, static_cast<char>(i % 251));
+  }
+  runs_of_four.resize(kMaxBzip2PieceBytes);
+  pieces.push_back(runs_of_four);
   pieces.push_back("x");
+  return pieces;
+}
+
+TEST(Bzip2JoinTest, JoinedPiecesAreOneStreamOfTheWholeInput) {
+  std::vector<std::string> pieces = VariedPieces();
+  std::string whole;
   for (const std::string& piece : pieces) whole += piece;
   std::string joined = Join(pieces);
   EXPECT_EQ(Decompress(joined, whole.size()), whole);
+}
+
+// lbzip2's pieces are one block each too, spliced into one stream that
+// decompresses to what libbz2's does: the input.
+TEST(Bzip2JoinTest, Lbzip2PiecesJoinLikeLibbz2s) {
+  // Installed with the worker's packages (tools/dev, the images).
+  ASSERT_NE(Lbzip2Path(), "");
+  std::vector<std::string> pieces = VariedPieces();
+  std::string whole;
+  for (const std::string& piece : pieces) whole += piece;
+  absl::StatusOr<std::string> one = CompressBzip2Piece(pieces[3], Lbzip2Path());
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(Decompress(*one, pieces[3].size()), pieces[3]);
+  std::string with_lbzip2 = Join(pieces, Lbzip2Path());
+  EXPECT_EQ(Decompress(with_lbzip2, whole.size()), whole);
+  EXPECT_EQ(Decompress(with_lbzip2, whole.size()),
+            Decompress(Join(pieces), whole.size()));
+}
+
+// A failing encoder fails the piece, with the program named.
+TEST(Bzip2JoinTest, FailingLbzip2FailsThePiece) {
+  EXPECT_THAT(CompressBzip2Piece("data", "/bin/false"),
+              StatusIs(absl::StatusCode::kInternal));
+  absl::StatusOr<std::string> missing =
+      CompressBzip2Piece("data", "/nonexistent/lbzip2");
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(std::string(missing.status().message()),
+              ::testing::HasSubstr("/nonexistent/lbzip2"));
 }
 
 TEST(Bzip2JoinTest, NoPiecesIsTheEmptyStream) {

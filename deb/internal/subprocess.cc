@@ -1,4 +1,4 @@
-// fork/exec with three pipes, drained with poll() so that neither side can
+// posix_spawn with three pipes, drained with poll() so that neither side can
 // block the other on a full pipe; the poll timeout enforces the deadline.
 #include "deb/internal/subprocess.h"
 
@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,25 +112,41 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
     args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
-  pid_t pid = fork();
-  if (pid < 0) {
+  // posix_spawn, not fork: glibc starts the child with vfork semantics,
+  // without copying the parent's page tables and without the parent's
+  // copy-on-write faults afterwards, which for a worker of 150 MB cost
+  // about 10 ms a command (1 CPU-s for a 50 MB bzip2 index in 95 lbzip2
+  // pieces). The child gets a process group of its own, so that a timeout
+  // kills what it started too (sh -c "...", dpkg-source's tar, ...).
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  pid_t pid = -1;
+  int spawn_error =
+      posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) {
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1],
                    err_pipe[0], err_pipe[1]}) {
       close(fd);
     }
-    return ErrnoError("fork");
-  }
-  if (pid == 0) {
-    // A process group of its own, so that a timeout kills what it started
-    // too (sh -c "...", dpkg-source's tar, ...).
-    setpgid(0, 0);
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    execvp(args[0], args.data());
-    const char message[] = "exec failed\n";
-    (void)!write(2, message, sizeof(message) - 1);
-    _exit(127);
+    if (spawn_error == EAGAIN || spawn_error == ENOMEM) {
+      errno = spawn_error;
+      return ErrnoError("posix_spawn");
+    }
+    // The program could not be executed: a shell's exit status for it.
+    CommandResult result;
+    result.exit_code = 127;
+    result.stderr_data =
+        absl::StrCat("exec failed: ", std::strerror(spawn_error), "\n");
+    return result;
   }
   // Also from this side, so that the group exists before any kill(-pid).
   setpgid(pid, pid);

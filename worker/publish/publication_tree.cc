@@ -590,8 +590,16 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
         return absl::OkStatus();
       }));
     });
+    // How long this thread waited for the reader: the rest of the listing
+    // is formatting and waiting for the compressors' budget, which tells
+    // which side a slow listing waits on.
+    absl::Duration waiting_for_reader;
     absl::Status added = [&]() -> absl::Status {
-      while (std::optional<ReadBatch> batch = pipe.Take()) {
+      while (true) {
+        const absl::Time taking = absl::Now();
+        std::optional<ReadBatch> batch = pipe.Take();
+        waiting_for_reader += absl::Now() - taking;
+        if (!batch.has_value()) break;
         const v1::PublishedComponent& component =
             resolved.components(batch->component);
         for (const storage::PublishedPackage& package : batch->packages) {
@@ -659,14 +667,15 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     auto seconds = [](absl::Duration duration) {
       return absl::StrFormat("%.2f s", absl::ToDoubleSeconds(duration));
     };
-    context.Log(absl::StrCat("wrote the indices of ", count, " packages in ",
-                             seconds(synced - start),
-                             " (packages read and listed in ",
-                             seconds(packages_listed - start), ", Contents in ",
-                             seconds(contents_listed - packages_listed),
-                             ", compression finished and signed in ",
-                             seconds(finished - contents_listed),
-                             ", synced in ", seconds(synced - finished), ")"));
+    context.Log(absl::StrCat(
+        "wrote the indices of ", count, " packages in ",
+        seconds(synced - start), " (packages read and listed in ",
+        seconds(packages_listed - start), " of which waiting for the database ",
+        seconds(waiting_for_reader), ", Contents in ",
+        seconds(contents_listed - packages_listed),
+        ", compression finished and signed in ",
+        seconds(finished - contents_listed), ", synced in ",
+        seconds(synced - finished), ")"));
     return absl::OkStatus();
   }();
   if (!written.ok()) fs::remove_all(paths.attempt_staging, error);
