@@ -582,7 +582,7 @@ ALTER TABLE publication_pool_changes ALTER COLUMN removed_ids
 CREATE INDEX packages_provides ON packages USING gin (provides)
   WHERE provides <> '{}';
 )sql"},
-    {21, "what publishing reads of packages", R"sql(
+    {18, "what publishing reads of packages", R"sql(
 -- What publishing reads of a package's files, as text: one line per file,
 -- "name size md5 sha1 sha256 sha512", "-" for a missing digest (the form
 -- of storage/package_file_fields.h, which the package store's insert

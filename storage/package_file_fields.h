@@ -1,5 +1,5 @@
 // A package's files in the compact text form of packages.file_fields
-// (migration 21): what publishing reads of them, without PostgreSQL taking
+// (migration 18): what publishing reads of them, without PostgreSQL taking
 // the files' jsonb apart for every package of every publish.
 #ifndef DEBREPO_STORAGE_PACKAGE_FILE_FIELDS_H_
 #define DEBREPO_STORAGE_PACKAGE_FILE_FIELDS_H_
@@ -17,7 +17,7 @@ namespace debrepo::storage {
 // per file, in order, "name size md5 sha1 sha256 sha512", a missing digest
 // written "-", lines joined by newlines. A file name with a space or a
 // control character, which deb::PoolPath refuses to publish, does not
-// parse back. Migration 21's package_file_fields(files jsonb) writes the
+// parse back. Migration 18's package_file_fields(files jsonb) writes the
 // same text.
 std::string PackageFileFields(const std::vector<v1::PackageFile>& files);
 

@@ -85,7 +85,7 @@ std::string PoolFilesSql(absl::string_view ids, absl::string_view alias,
 // `with_sha256`, sha256) of each file `f` of each package `p` the prefix
 // lists (`listed`) in a component and source package of the relation
 // `sources` (component, source), aliased `s`; more conditions may follow
-// with AND. The packages come from packages_source (migration 21), a
+// with AND. The packages come from packages_source (migration 18), a
 // probe per source package: finding the sources of all the listed
 // packages instead took a probe of packages per listed package, 56,880
 // for a switch of 63,440, two thirds of the 0.3 s each of the conflict

@@ -230,7 +230,7 @@ TEST_F(PackagesE2eTest, SourcePackagesComeWithTheFilesTheyList) {
   EXPECT_EQ(ListKeys("main", "$Architecture (source)"), sources);
   EXPECT_EQ(ListKeys("main", "hello (= 1.0-1), $PackageType (deb)").size(), 1u);
   // The store writes each package's file fields (what publishing reads of
-  // its files) as migration 21's function, which filled the rows stored
+  // its files) as migration 18's function, which filled the rows stored
   // before them, makes them from the files: the .dsc's three on three
   // lines.
   EXPECT_EQ(db_.QueryValue(
