@@ -250,30 +250,51 @@ TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
 }
 
 // A sync with dependencies chooses from the stanzas as they are (see
-// ReadPackagesStanza) what it chose from the converted packages, over
-// bookworm main, with filters by name, by field and by pseudo-field.
+// ReadPackagesStanza), read as Paragraphs or as views, what it chose from
+// the converted packages, over bookworm main, with filters by name, by
+// field and by pseudo-field.
 TEST(PackageChoiceTest, ChoosesFromStanzasAsFromConvertedPackages) {
+  absl::StatusOr<std::string> text =
+      deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
+  ASSERT_THAT(text, IsOk());
   for (absl::string_view filter :
        {"nginx | curl | openssh-server | postgresql-15 | python3 | git",
         "Priority (required)", "mail-transport-agent, $Version (>= 1)",
-        "Section (% *mail)"}) {
+        "Section (% *mail)", "$Source (% openssl*) | Description (~ IMAP)",
+        "Multi-Arch (foreign), Essential (yes)"}) {
     SCOPED_TRACE(filter);
     deb::Query query = *deb::Query::Parse(filter);
     PackageChoice converted(&query, true, {"amd64"});
     PackageChoice unconverted(&query, true, {"amd64"});
-    ForEachDebianPackage(
-        [&](const deb::Paragraph& stanza, MirroredPackage package) {
-          absl::StatusOr<IndexedBinary> read =
-              ReadPackagesStanza(stanza, IndexKind::kPackages);
-          ASSERT_THAT(read, IsOk());
-          absl::StatusOr<bool> added = converted.Add(package);
-          ASSERT_THAT(added, IsOk());
-          EXPECT_THAT(unconverted.Add(ChoosableStanza(*read, stanza)),
-                      IsOkAndHolds(*added));
-        });
+    PackageChoice viewed(&query, true, {"amd64"});
+    deb::ParagraphReader reader(*text);
+    deb::ParagraphReader view_reader(*text);
+    deb::Paragraph stanza;
+    deb::ParagraphView view;
+    while (*reader.Next(&stanza)) {
+      ASSERT_THAT(view_reader.Next(&view), IsOkAndHolds(true));
+      absl::StatusOr<MirroredPackage> package =
+          PackageFromPackagesStanza(stanza, IndexKind::kPackages);
+      ASSERT_THAT(package, IsOk());
+      absl::StatusOr<IndexedBinary> read =
+          ReadPackagesStanza(stanza, IndexKind::kPackages);
+      ASSERT_THAT(read, IsOk());
+      absl::StatusOr<IndexedBinary> read_view =
+          ReadPackagesStanza(view, IndexKind::kPackages);
+      ASSERT_THAT(read_view, IsOk());
+      EXPECT_EQ(read_view->key, package->package.key);
+      EXPECT_EQ(read_view->provides, package->package.provides);
+      absl::StatusOr<bool> added = converted.Add(*package);
+      ASSERT_THAT(added, IsOk());
+      EXPECT_THAT(unconverted.Add(ChoosableStanza(*read, stanza)),
+                  IsOkAndHolds(*added));
+      EXPECT_THAT(viewed.Add(*read_view, view), IsOkAndHolds(*added));
+    }
+    EXPECT_THAT(view_reader.Next(&view), IsOkAndHolds(false));
     absl::StatusOr<std::vector<bool>> expected = converted.Take();
     ASSERT_THAT(expected, IsOk());
     EXPECT_THAT(unconverted.Take(), IsOkAndHolds(*expected));
+    EXPECT_THAT(viewed.Take(), IsOkAndHolds(*expected));
     EXPECT_GT(std::count(expected->begin(), expected->end(), true), 10);
   }
 }

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "deb/control.h"
 
 namespace debrepo::mirror {
@@ -33,9 +34,13 @@ class StanzaSpool {
 
   // Append writes `stanza` and returns where it is, for Read.
   absl::StatusOr<Location> Append(const deb::Paragraph& stanza);
+  // Append writes `text`, a stanza's deb822 text (a ParagraphView's, say),
+  // as it is, and returns where it is, for Read.
+  absl::StatusOr<Location> Append(absl::string_view text);
 
   // Read returns the stanza Append wrote at `at`: the same fields, in the
-  // same order (deb::Paragraph::AppendTo's promise).
+  // same order (deb::Paragraph::AppendTo's promise; a text appended as it
+  // is parses as it did).
   absl::StatusOr<deb::Paragraph> Read(Location at);
 
  private:

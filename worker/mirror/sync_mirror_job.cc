@@ -145,12 +145,13 @@ absl::StatusOr<std::string> FetchVerifiedRelease(
 // ReadIndex streams `index` from the archive into `on_stanza`, trying its
 // forms best first and falling back to the next when the archive does not
 // have one (apt's way: Debian lists indices it does not serve). With
-// Acquire-By-Hash, each form is tried by hash first.
+// Acquire-By-Hash, each form is tried by hash first. `on_stanza` is an
+// IndexDecoder's StanzaCallback or StanzaViewCallback.
+template <typename StanzaCallback>
 absl::Status ReadIndex(const v1::Mirror& mirror, const mirror::Release& release,
                        const mirror::PlannedIndex& index,
                        const MirrorSyncOptions& options,
-                       const mirror::IndexDecoder::StanzaCallback& on_stanza,
-                       JobContext& context) {
+                       const StanzaCallback& on_stanza, JobContext& context) {
   std::vector<std::string> tried;
   for (const mirror::ReleaseIndexFile& form : index.candidates) {
     std::vector<std::string> urls;
@@ -271,34 +272,46 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
   for (size_t i = 0; i < plan.size(); ++i) {
     const mirror::PlannedIndex& index = plan[i];
     RETURN_IF_ERROR(context.StopRequested());
-    // It runs on the decoder's parsing thread; nothing else touches what it
-    // changes until ReadIndex has returned.
-    auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
-      std::optional<mirror::MirroredPackage> package;
-      absl::StatusOr<bool> added;
-      if (choose_from_stanzas && index.kind != mirror::IndexKind::kSources) {
-        absl::StatusOr<mirror::IndexedBinary> read =
-            mirror::ReadPackagesStanza(stanza, index.kind);
-        RETURN_IF_ERROR(InIndex(read.status(), index, mirror));
-        added = choice.Add(mirror::ChoosableStanza(*read, stanza));
-      } else {
-        ASSIGN_OR_RETURN(package, PackageFromStanza(stanza, index, mirror));
-        added = choice.Add(*package);
-      }
-      RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
-      if (!*added) return absl::OkStatus();
+    // The callbacks run on the decoder's parsing thread; nothing else
+    // touches what they change until ReadIndex has returned.
+    // wait_for_take records a stanza the choice may keep, as its text in
+    // the stanza spool.
+    auto wait_for_take = [&](const auto& stanza) -> absl::Status {
       SpooledEntry& entry = entries.emplace_back();
-      if (stanzas != nullptr) {
-        ASSIGN_OR_RETURN(entry.stanza, stanzas->Append(stanza));
-        entry.index = i;
-        return absl::OkStatus();
-      }
-      RETURN_IF_ERROR(prepared.spool->Append(package->package));
-      SetKeyAndFiles(*package, entry);
+      ASSIGN_OR_RETURN(entry.stanza, stanzas->Append(stanza));
+      entry.index = i;
       return absl::OkStatus();
     };
-    RETURN_IF_ERROR(AsJobFailure(
-        ReadIndex(mirror, release, index, options_, on_stanza, context)));
+    absl::Status read;
+    if (choose_from_stanzas && index.kind != mirror::IndexKind::kSources) {
+      // Stanzas are read as views: only the fields the choice reads are
+      // copied, and a stanza that may be kept is spooled as it is.
+      auto on_stanza = [&](const deb::ParagraphView& stanza) -> absl::Status {
+        absl::StatusOr<mirror::IndexedBinary> binary =
+            mirror::ReadPackagesStanza(stanza, index.kind);
+        RETURN_IF_ERROR(InIndex(binary.status(), index, mirror));
+        absl::StatusOr<bool> added = choice.Add(*binary, stanza);
+        RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
+        if (!*added) return absl::OkStatus();
+        return wait_for_take(stanza.text());
+      };
+      read = ReadIndex(mirror, release, index, options_, on_stanza, context);
+    } else {
+      auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
+        ASSIGN_OR_RETURN(const mirror::MirroredPackage package,
+                         PackageFromStanza(stanza, index, mirror));
+        absl::StatusOr<bool> added = choice.Add(package);
+        RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
+        if (!*added) return absl::OkStatus();
+        if (stanzas != nullptr) return wait_for_take(stanza);
+        SpooledEntry& entry = entries.emplace_back();
+        RETURN_IF_ERROR(prepared.spool->Append(package.package));
+        SetKeyAndFiles(package, entry);
+        return absl::OkStatus();
+      };
+      read = ReadIndex(mirror, release, index, options_, on_stanza, context);
+    }
+    RETURN_IF_ERROR(AsJobFailure(std::move(read)));
     progress.set_indices_done(progress.indices_done() + 1);
     context.ReportProgress(progress);
   }
