@@ -210,28 +210,30 @@ absl::StatusOr<std::unique_ptr<IndexDecoder>> IndexDecoder::Create(
                    MakeDecompressor(file.path));
   return std::unique_ptr<IndexDecoder>(
       new IndexDecoder(file, std::move(name), std::move(on_stanza), nullptr,
-                       limits, std::move(decompressor)));
+                       nullptr, limits, std::move(decompressor)));
 }
 
 absl::StatusOr<std::unique_ptr<IndexDecoder>> IndexDecoder::Create(
     const ReleaseIndexFile& file, std::string name,
-    StanzaViewCallback on_stanza, const IndexLimits& limits) {
+    StanzaViewCallback on_stanza, TextCallback on_text,
+    const IndexLimits& limits) {
   ASSIGN_OR_RETURN(std::unique_ptr<Decompressor> decompressor,
                    MakeDecompressor(file.path));
   return std::unique_ptr<IndexDecoder>(
       new IndexDecoder(file, std::move(name), nullptr, std::move(on_stanza),
-                       limits, std::move(decompressor)));
+                       std::move(on_text), limits, std::move(decompressor)));
 }
 
 IndexDecoder::IndexDecoder(const ReleaseIndexFile& file, std::string name,
                            StanzaCallback on_stanza,
                            StanzaViewCallback on_stanza_view,
-                           const IndexLimits& limits,
+                           TextCallback on_text, const IndexLimits& limits,
                            std::unique_ptr<Decompressor> decompressor)
     : file_(file),
       name_(std::move(name)),
       on_stanza_(std::move(on_stanza)),
       on_stanza_view_(std::move(on_stanza_view)),
+      on_text_(std::move(on_text)),
       limits_(limits),
       // Saturating: a hostile Size near 2^63 must not overflow the product.
       max_decompressed_bytes_(
@@ -358,9 +360,12 @@ std::function<absl::Status(absl::string_view)> IndexDecoder::TextOutput() {
           max_decompressed_bytes_, " bytes (at most ", limits_.max_ratio,
           " times its ", file_.size, " bytes, and at most ", limits_.max_bytes,
           "): a decompression bomb? check the archive"));
-    } else {
-      status = Queue(text);
+    } else if (on_text_ != nullptr) {
+      // Before queueing: while the parsing thread is busy, not after
+      // waiting for room in the queue.
+      status = on_text_(text);
     }
+    if (status.ok()) status = Queue(text);
     text_failed_ = !status.ok();
     return status;
   };
@@ -401,6 +406,7 @@ absl::Status IndexDecoder::FeedText(absl::string_view text) {
   if (complete > 0) {
     RETURN_IF_ERROR(ParseStanzas(absl::string_view(pending_.data(), complete)));
     pending_.erase(0, complete);
+    pending_offset_ += static_cast<int64_t>(complete);
     line_start_ -= complete;
   }
   if (pending_.size() > limits_.max_stanza_bytes) {
@@ -429,8 +435,13 @@ absl::Status IndexDecoder::ParseStanzas(absl::string_view text) {
     }
   };
   if (on_stanza_view_ != nullptr) {
+    // `text` starts pending_.
     deb::ParagraphView stanza;
-    RETURN_IF_ERROR(deliver(stanza, on_stanza_view_));
+    RETURN_IF_ERROR(
+        deliver(stanza, [&](const deb::ParagraphView& view) -> absl::Status {
+          return on_stanza_view_(
+              view, pending_offset_ + (view.text().data() - text.data()));
+        }));
   } else {
     deb::Paragraph stanza;
     RETURN_IF_ERROR(deliver(stanza, on_stanza_));

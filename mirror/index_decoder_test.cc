@@ -64,7 +64,8 @@ void DecodeWith(absl::StatusOr<std::unique_ptr<IndexDecoder>> created,
 
 // Decode feeds `bytes` to a decoder of `file` in chunks of `chunk` bytes;
 // and to one calling back with views, which must give the same status and
-// (when it is OK) the same stanzas: their texts parse to them.
+// (when it is OK) the same stanzas: their texts parse to them and are where
+// their offsets say in the decoded text.
 Decoded Decode(const ReleaseIndexFile& file, absl::string_view bytes,
                size_t chunk, const IndexLimits& limits = {}) {
   const std::string name = "http://example.org/" + file.path;
@@ -78,9 +79,13 @@ Decoded Decode(const ReleaseIndexFile& file, absl::string_view bytes,
                  limits),
              bytes, chunk, decoded);
   Decoded viewed;
+  std::string text;
+  std::vector<std::pair<int64_t, std::string>> texts;
   DecodeWith(IndexDecoder::Create(
                  file, name,
-                 [&](const deb::ParagraphView& stanza) -> absl::Status {
+                 [&](const deb::ParagraphView& stanza,
+                     int64_t offset) -> absl::Status {
+                   texts.emplace_back(offset, stanza.text());
                    absl::StatusOr<deb::Paragraph> parsed =
                        deb::ParseParagraph(stanza.text());
                    EXPECT_THAT(parsed, IsOk());
@@ -92,8 +97,17 @@ Decoded Decode(const ReleaseIndexFile& file, absl::string_view bytes,
                    viewed.stanzas.push_back(*std::move(parsed));
                    return absl::OkStatus();
                  },
+                 [&](absl::string_view block) {
+                   text.append(block.data(), block.size());
+                   return absl::OkStatus();
+                 },
                  limits),
              bytes, chunk, viewed);
+  // Each stanza's text is at its offset in the text.
+  for (const auto& [offset, stanza_text] : texts) {
+    EXPECT_EQ(absl::string_view(text).substr(offset, stanza_text.size()),
+              stanza_text);
+  }
   EXPECT_EQ(viewed.status, decoded.status);
   // After an error, how many stanzas were parsed depends on the threads.
   if (decoded.status.ok()) EXPECT_TRUE(viewed.stanzas == decoded.stanzas);

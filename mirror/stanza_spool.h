@@ -38,6 +38,9 @@ class StanzaSpool {
   // as it is, and returns where it is, for Read.
   absl::StatusOr<Location> Append(absl::string_view text);
 
+  // size is the number of bytes appended: where the next Append writes.
+  int64_t size() const { return size_; }
+
   // Read returns the stanza Append wrote at `at`: the same fields, in the
   // same order (deb::Paragraph::AppendTo's promise; a text appended as it
   // is parses as it did).
