@@ -17,6 +17,7 @@ namespace debrepo::deb {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -267,26 +268,23 @@ void ExpectViewsMatchParagraphs(absl::string_view text) {
   ParagraphReader view_reader(text);
   Paragraph paragraph;
   ParagraphView view;
-  int count = 0;
-  while (true) {
-    absl::StatusOr<bool> more_paragraph = paragraph_reader.Next(&paragraph);
-    absl::StatusOr<bool> more_view = view_reader.Next(&view);
-    ASSERT_THAT(more_paragraph, IsOk());
-    ASSERT_THAT(more_view, IsOk());
-    ASSERT_EQ(*more_paragraph, *more_view);
-    if (!*more_view) break;
-    ++count;
-    ASSERT_EQ(view.fields().size(), paragraph.fields().size()) << count;
-    for (size_t i = 0; i < view.fields().size(); ++i) {
-      EXPECT_EQ(view.fields()[i].name, paragraph.fields()[i].name) << count;
-      EXPECT_EQ(view.fields()[i].value, paragraph.fields()[i].value) << count;
+  for (int number = 1;; ++number) {
+    SCOPED_TRACE(number);
+    absl::StatusOr<bool> viewed = view_reader.Next(&view);
+    ASSERT_THAT(viewed, IsOk());
+    ASSERT_THAT(paragraph_reader.Next(&paragraph), IsOkAndHolds(*viewed));
+    EXPECT_EQ(view_reader.line(), paragraph_reader.line());
+    if (!*viewed) {
+      EXPECT_GT(number, 1) << "no paragraph";
+      return;
     }
-    absl::StatusOr<Paragraph> reparsed = ParseParagraph(view.text());
-    ASSERT_THAT(reparsed, IsOk());
-    EXPECT_EQ(*reparsed, paragraph) << count;
-    EXPECT_EQ(paragraph_reader.line(), view_reader.line());
+    ASSERT_EQ(view.fields().size(), paragraph.fields().size());
+    for (size_t i = 0; i < view.fields().size(); ++i) {
+      EXPECT_EQ(view.fields()[i].name, paragraph.fields()[i].name);
+      EXPECT_EQ(view.fields()[i].value, paragraph.fields()[i].value);
+    }
+    EXPECT_THAT(ParseParagraph(view.text()), IsOkAndHolds(paragraph));
   }
-  EXPECT_GT(count, 0);
 }
 
 TEST(ParagraphViewTest, HasTheFieldsOfAParagraph) {
