@@ -98,7 +98,6 @@ class ParagraphView {
   // fields returns the fields in order; names and values as a Paragraph
   // would hold them.
   const std::vector<FieldView>& fields() const { return fields_; }
-  bool empty() const { return fields_.empty(); }
 
   // text is the paragraph's lines as the input has them, from the start of
   // its first line to the end of its last: ParseParagraph(text()) returns

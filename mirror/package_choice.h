@@ -114,7 +114,7 @@ class PackageChoice {
   const deb::Query* filter_;
   bool with_deps_;
   // The fields the filter and resolution read; and, for Add of a view, a
-  // paragraph of those of its stanza (reused: its memory stays).
+  // paragraph of those of its stanza.
   std::vector<std::string> read_fields_;
   deb::Paragraph read_stanza_;
   std::vector<std::string> architectures_;

@@ -34,8 +34,9 @@ class StanzaSpool {
 
   // Append writes `stanza` and returns where it is, for Read.
   absl::StatusOr<Location> Append(const deb::Paragraph& stanza);
-  // Append writes `text`, a stanza's deb822 text (a ParagraphView's, say),
-  // as it is, and returns where it is, for Read.
+  // Append writes `text` as it is and returns where it is: a stanza's
+  // deb822 text (a ParagraphView's, say), for Read; or a run of an index's
+  // text, whose stanzas the caller then reads at their own offsets in it.
   absl::StatusOr<Location> Append(absl::string_view text);
 
   // size is the number of bytes appended: where the next Append writes.
