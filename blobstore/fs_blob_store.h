@@ -21,8 +21,10 @@ namespace debrepo::blobstore {
 // already sets it to now, which is what lets garbage collection spare the
 // blobs of uploads that no job has recorded yet. Open and ForEachBlob put
 // back the blobs that a deletion interrupted by a crash had moved aside. A
-// batch writes all its blobs to tmp/, syncs the filesystem once (syncfs),
-// renames them into place, and syncs it again.
+// batch writes all its blobs to tmp/; a small one fsyncs them (several at
+// once), links them into place and fsyncs their directories (several at
+// once); a large one syncs the filesystem once (syncfs), links them into
+// place, and syncs it again.
 class FsBlobStore final : public BlobStore {
  public:
   // Open creates the layout under `root` if needed, and puts back the

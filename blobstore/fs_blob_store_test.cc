@@ -255,6 +255,37 @@ void Backdate(BlobStore& store, const std::string& sha256, absl::Duration age) {
   ASSERT_EQ(utimensat(AT_FDCWD, path->c_str(), times, 0), 0);
 }
 
+// A small batch fsyncs each blob, a large one syncs the filesystem: both
+// place every blob, the one stored already among them, and leave nothing
+// in tmp/.
+TEST(FsBlobStoreTest, SmallAndLargeBatchesStoreEveryBlob) {
+  for (const int count : {2, 121, 300}) {
+    const std::string root = TempRoot(absl::StrCat("batch_", count));
+    auto store = FsBlobStore::Open(root);
+    ASSERT_TRUE(store.ok());
+    StoreInBatch(**store, {"blob 0"});
+    std::unique_ptr<BlobBatch> batch = (*store)->NewBatch();
+    std::vector<std::string> digests;
+    for (int i = 0; i < count; ++i) {
+      auto writer = batch->NewWriter(1 << 20);
+      ASSERT_TRUE(writer.ok());
+      ASSERT_THAT((*writer)->Append(absl::StrCat("blob ", i)), IsOk());
+      absl::StatusOr<BlobInfo> info = (*writer)->Commit();
+      ASSERT_TRUE(info.ok()) << info.status();
+      digests.push_back(info->sha256);
+    }
+    ASSERT_THAT(batch->Commit(), IsOk());
+    batch.reset();
+    EXPECT_EQ(CountFiles(root + "/sha256"), count) << count;
+    EXPECT_EQ(CountFiles(root + "/tmp"), 0) << count;
+    for (int i = 0; i < count; ++i) {
+      absl::StatusOr<std::string> path = (*store)->LocalPath(digests[i]);
+      ASSERT_TRUE(path.ok()) << path.status();
+      EXPECT_EQ(ReadAll(*path), absl::StrCat("blob ", i)) << count;
+    }
+  }
+}
+
 TEST(FsBlobStoreTest, ForEachBlobWalksInDigestOrder) {
   const std::string root = TempRoot("walk");
   auto store = FsBlobStore::Open(root);

@@ -167,22 +167,88 @@ absl::Status ParagraphReader::Refill() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// ParagraphBuilder reads a paragraph's fields into a Paragraph, copying
+// them.
+class ParagraphBuilder {
+ public:
+  explicit ParagraphBuilder(std::vector<Field>& fields) : fields_(fields) {}
+  void Clear() { fields_.clear(); }
+  size_t size() const { return fields_.size(); }
+  absl::string_view name(size_t i) const { return fields_[i].name; }
+  void AddField(absl::string_view name) {
+    fields_.push_back(Field{std::string(name), std::string()});
+  }
+  // AppendToValue appends `span` of the input to the last field's value.
+  void AppendToValue(absl::string_view span) {
+    fields_.back().value.append(span.data(), span.size());
+  }
+  void SetText(absl::string_view) {}
+
+ private:
+  std::vector<Field>& fields_;
+};
+
+// ParagraphViewBuilder reads a paragraph's fields into a ParagraphView's
+// members: views of the input, a value joined only when it is not one span
+// of it.
+class ParagraphViewBuilder {
+ public:
+  ParagraphViewBuilder(std::vector<FieldView>& fields,
+                       std::deque<std::string>& joined, absl::string_view& text)
+      : fields_(fields), joined_(joined), text_(text) {}
+  void Clear() {
+    fields_.clear();
+    if (!joined_.empty()) joined_.clear();
+    text_ = absl::string_view();
+  }
+  size_t size() const { return fields_.size(); }
+  absl::string_view name(size_t i) const { return fields_[i].name; }
+  void AddField(absl::string_view name) {
+    fields_.push_back(FieldView{name, absl::string_view()});
+  }
+  void AppendToValue(absl::string_view span) {
+    absl::string_view& value = fields_.back().value;
+    if (span.empty()) return;
+    if (value.empty()) {
+      value = span;
+      return;
+    }
+    joined_.push_back(absl::StrCat(value, span));
+    value = joined_.back();
+  }
+  void SetText(absl::string_view text) { text_ = text; }
+
+ private:
+  std::vector<FieldView>& fields_;
+  std::deque<std::string>& joined_;
+  absl::string_view& text_;
+};
+
+}  // namespace
+
+template <typename Builder>
 absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
-    Paragraph* paragraph) {
-  paragraph->Clear();
+    Builder& paragraph) {
+  paragraph.Clear();
   absl::string_view rest = data_;
   int64_t line = line_;
-  Field* current = nullptr;
+  bool in_field = false;
   // The current field's value is copied from the input only when the field
   // ends: while its continuation lines follow each other unchanged (no
   // trailing whitespace to drop), the value is one span of the input, and
-  // one copy beats an append per line.
+  // one copy beats an append per line (a view needs no copy at all).
   const char* span_begin = nullptr;
   const char* span_end = nullptr;
   absl::flat_hash_set<std::string> seen;
   const char* paragraph_begin = rest.data();
+  const char* paragraph_end = rest.data();
   auto flush_span = [&] {
-    if (span_begin != nullptr) current->value.append(span_begin, span_end);
+    if (span_begin != nullptr) {
+      paragraph.AppendToValue(
+          absl::string_view(span_begin, span_end - span_begin));
+    }
     span_begin = nullptr;
   };
   while (true) {
@@ -197,20 +263,21 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
     rest.remove_prefix(newline == nullptr ? length : length + 1);
     ++line;
     if (IsBlankLine(text)) {
-      if (paragraph->empty()) {
+      if (paragraph.size() == 0) {
         // Separator lines before a paragraph are consumed with it.
         continue;
       }
       break;
     }
-    if (paragraph->empty()) paragraph_begin = text.data();
-    if (static_cast<size_t>(text.data() + text.size() - paragraph_begin) >
+    if (paragraph.size() == 0) paragraph_begin = text.data();
+    paragraph_end = text.data() + text.size();
+    if (static_cast<size_t>(paragraph_end - paragraph_begin) >
         max_paragraph_bytes_) {
       return LineError(line, absl::StrCat("paragraph exceeds ",
                                           max_paragraph_bytes_, " bytes"));
     }
     if (IsFieldSpace(text[0])) {
-      if (current == nullptr) {
+      if (!in_field) {
         return LineError(line, "continuation line outside of a field");
       }
       absl::string_view continuation = StripTrailingSpace(text);
@@ -232,43 +299,49 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
       return LineError(line, absl::StrCat("invalid field name \"",
                                           absl::CEscape(name), "\""));
     }
-    if (paragraph->fields_.size() >= kMaxFieldsPerParagraph) {
+    if (paragraph.size() >= kMaxFieldsPerParagraph) {
       return LineError(line, absl::StrCat("paragraph has more than ",
                                           kMaxFieldsPerParagraph, " fields"));
     }
     // Small paragraphs (all real ones) are searched linearly; past
     // kLinearFieldSearch fields a set of lower-cased names keeps the
     // duplicate check linear overall on hostile input.
-    bool duplicate;
-    if (paragraph->fields_.size() < kLinearFieldSearch) {
-      duplicate = paragraph->Find(name) != nullptr;
+    bool duplicate = false;
+    if (paragraph.size() < kLinearFieldSearch) {
+      for (size_t i = 0; i < paragraph.size() && !duplicate; ++i) {
+        duplicate = absl::EqualsIgnoreCase(paragraph.name(i), name);
+      }
     } else {
       if (seen.empty()) {
-        for (const Field& f : paragraph->fields_)
-          seen.insert(absl::AsciiStrToLower(f.name));
+        for (size_t i = 0; i < paragraph.size(); ++i) {
+          seen.insert(absl::AsciiStrToLower(paragraph.name(i)));
+        }
       }
       duplicate = !seen.insert(absl::AsciiStrToLower(name)).second;
     }
     if (duplicate) {
       return LineError(line, absl::StrCat("duplicate field \"", name, "\""));
     }
-    if (current != nullptr) flush_span();
+    if (in_field) flush_span();
     absl::string_view value =
         StripTrailingSpace(StripLeadingSpace(text.substr(colon + 1)));
-    paragraph->fields_.push_back(Field{std::string(name), std::string()});
-    current = &paragraph->fields_.back();
+    paragraph.AddField(name);
+    in_field = true;
     span_begin = value.data();
     span_end = value.data() + value.size();
   }
-  if (current != nullptr) flush_span();
+  if (in_field) flush_span();
+  paragraph.SetText(
+      absl::string_view(paragraph_begin, paragraph_end - paragraph_begin));
   data_ = rest;
   line_ = line;
-  return paragraph->empty() ? Step::kEnd : Step::kParagraph;
+  return paragraph.size() == 0 ? Step::kEnd : Step::kParagraph;
 }
 
-absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
+template <typename Target>
+absl::StatusOr<bool> ParagraphReader::NextInto(Target* target) {
   while (true) {
-    absl::StatusOr<Step> step = ParseParagraph(paragraph);
+    absl::StatusOr<Step> step = ParseParagraph(*target);
     if (!step.ok()) return step.status();
     switch (*step) {
       case Step::kParagraph:
@@ -280,6 +353,16 @@ absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
         break;
     }
   }
+}
+
+absl::StatusOr<bool> ParagraphReader::Next(Paragraph* paragraph) {
+  ParagraphBuilder builder(paragraph->fields_);
+  return NextInto(&builder);
+}
+
+absl::StatusOr<bool> ParagraphReader::Next(ParagraphView* view) {
+  ParagraphViewBuilder builder(view->fields_, view->joined_, view->text_);
+  return NextInto(&builder);
 }
 
 absl::StatusOr<std::vector<Paragraph>> ParseParagraphs(absl::string_view text) {

@@ -11,6 +11,7 @@
 #define DEBREPO_DEB_CONTROL_H_
 
 #include <cstdint>
+#include <deque>
 #include <istream>
 #include <optional>
 #include <string>
@@ -81,6 +82,38 @@ class Paragraph {
   std::vector<Field> fields_;
 };
 
+// FieldView is one field of a ParagraphView.
+struct FieldView {
+  absl::string_view name;
+  absl::string_view value;
+};
+
+// ParagraphView is a paragraph read without copying it: the same fields a
+// Paragraph read from the same text would have, as views into the reader's
+// input. It is valid while that input is (for a stream, until the reader's
+// next call); reading the next paragraph into it reuses its memory, so a
+// whole index can be read without an allocation per field.
+class ParagraphView {
+ public:
+  // fields returns the fields in order; names and values as a Paragraph
+  // would hold them.
+  const std::vector<FieldView>& fields() const { return fields_; }
+
+  // text is the paragraph's lines as the input has them, from the start of
+  // its first line to the end of its last: ParseParagraph(text()) returns
+  // the same fields.
+  absl::string_view text() const { return text_; }
+
+ private:
+  friend class ParagraphReader;
+
+  std::vector<FieldView> fields_;
+  // The values that are not one span of the input (continuation lines
+  // whose trailing space was dropped), joined; rare.
+  std::deque<std::string> joined_;
+  absl::string_view text_;
+};
+
 // ParagraphReader reads paragraphs one at a time from a buffer or a stream,
 // so that a whole index never has to be held as parsed objects. Paragraphs
 // are separated by lines that are empty or hold only spaces and tabs.
@@ -109,13 +142,22 @@ class ParagraphReader {
   // paragraph was read, false at the end of the input.
   absl::StatusOr<bool> Next(Paragraph* paragraph);
 
+  // Next reads the next paragraph into `*view`, as Next of a Paragraph with
+  // the same errors, without copying its fields.
+  absl::StatusOr<bool> Next(ParagraphView* view);
+
   // line returns the 1-based number of the next line to be read.
   int64_t line() const { return line_ + 1; }
 
  private:
   enum class Step { kParagraph, kEnd, kNeedMore };
 
-  absl::StatusOr<Step> ParseParagraph(Paragraph* paragraph);
+  // Builder is a ParagraphBuilder or a ParagraphViewBuilder (control.cc):
+  // what a paragraph's fields are read into.
+  template <typename Builder>
+  absl::StatusOr<Step> ParseParagraph(Builder& paragraph);
+  template <typename Target>
+  absl::StatusOr<bool> NextInto(Target* target);
   absl::Status Refill();
 
   std::istream* in_ = nullptr;

@@ -17,6 +17,7 @@ namespace debrepo::deb {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -146,6 +147,14 @@ TEST_P(MalformedTest, IsRejectedNamingTheLine) {
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(result.status().message()),
               HasSubstr(GetParam().message));
+  // Read as views, the same error.
+  ParagraphReader reader(GetParam().text);
+  ParagraphView view;
+  absl::StatusOr<bool> next;
+  do {
+    next = reader.Next(&view);
+  } while (next.ok() && *next);
+  EXPECT_EQ(next.status(), result.status());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -250,6 +259,47 @@ TEST(ParagraphReaderTest, BoundsFieldsPerParagraph) {
               InvalidWith("line 5001: duplicate field"));
   EXPECT_THAT(ParseParagraph(many + "field-3: w\n"),
               InvalidWith("duplicate field \"field-3\""));
+}
+
+// ExpectViewsMatchParagraphs checks that reading `text` as views gives the
+// fields reading it as Paragraphs does, and texts that parse back to them.
+void ExpectViewsMatchParagraphs(absl::string_view text) {
+  ParagraphReader paragraph_reader(text);
+  ParagraphReader view_reader(text);
+  Paragraph paragraph;
+  ParagraphView view;
+  for (int number = 1;; ++number) {
+    SCOPED_TRACE(number);
+    absl::StatusOr<bool> viewed = view_reader.Next(&view);
+    ASSERT_THAT(viewed, IsOk());
+    ASSERT_THAT(paragraph_reader.Next(&paragraph), IsOkAndHolds(*viewed));
+    EXPECT_EQ(view_reader.line(), paragraph_reader.line());
+    if (!*viewed) {
+      EXPECT_GT(number, 1) << "no paragraph";
+      return;
+    }
+    ASSERT_EQ(view.fields().size(), paragraph.fields().size());
+    for (size_t i = 0; i < view.fields().size(); ++i) {
+      EXPECT_EQ(view.fields()[i].name, paragraph.fields()[i].name);
+      EXPECT_EQ(view.fields()[i].value, paragraph.fields()[i].value);
+    }
+    EXPECT_THAT(ParseParagraph(view.text()), IsOkAndHolds(paragraph));
+  }
+}
+
+TEST(ParagraphViewTest, HasTheFieldsOfAParagraph) {
+  ExpectViewsMatchParagraphs(
+      "\n \t\nPackage: a  \nDescription:   short \t\n long, \n .\n"
+      " trailing\t\r\n end\nFiles:\n x 1\n y 2\r\n\n"
+      "Package: b\nEmpty:\nDepends: c,\n d\n \nPackage: c\r\nX: y");
+}
+
+TEST(ParagraphViewTest, HasTheFieldsOfTheRealPackagesIndex) {
+  absl::StatusOr<std::string> path = testing::FindAptPackagesIndex();
+  ASSERT_THAT(path, IsOk());
+  absl::StatusOr<std::string> index = testing::ReadDecompressedFile(*path);
+  ASSERT_THAT(index, IsOk());
+  ExpectViewsMatchParagraphs(*index);
 }
 
 // The real archive index is canonical deb822, so parsing and writing it back

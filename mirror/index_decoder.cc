@@ -4,6 +4,7 @@
 #include "mirror/index_decoder.h"
 
 #include <lzma.h>
+#include <string.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -208,16 +209,31 @@ absl::StatusOr<std::unique_ptr<IndexDecoder>> IndexDecoder::Create(
   ASSIGN_OR_RETURN(std::unique_ptr<Decompressor> decompressor,
                    MakeDecompressor(file.path));
   return std::unique_ptr<IndexDecoder>(
-      new IndexDecoder(file, std::move(name), std::move(on_stanza), limits,
-                       std::move(decompressor)));
+      new IndexDecoder(file, std::move(name), std::move(on_stanza), nullptr,
+                       nullptr, limits, std::move(decompressor)));
+}
+
+absl::StatusOr<std::unique_ptr<IndexDecoder>> IndexDecoder::Create(
+    const ReleaseIndexFile& file, std::string name,
+    StanzaViewCallback on_stanza, TextCallback on_text,
+    const IndexLimits& limits) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Decompressor> decompressor,
+                   MakeDecompressor(file.path));
+  return std::unique_ptr<IndexDecoder>(
+      new IndexDecoder(file, std::move(name), nullptr, std::move(on_stanza),
+                       std::move(on_text), limits, std::move(decompressor)));
 }
 
 IndexDecoder::IndexDecoder(const ReleaseIndexFile& file, std::string name,
-                           StanzaCallback on_stanza, const IndexLimits& limits,
+                           StanzaCallback on_stanza,
+                           StanzaViewCallback on_stanza_view,
+                           TextCallback on_text, const IndexLimits& limits,
                            std::unique_ptr<Decompressor> decompressor)
     : file_(file),
       name_(std::move(name)),
       on_stanza_(std::move(on_stanza)),
+      on_stanza_view_(std::move(on_stanza_view)),
+      on_text_(std::move(on_text)),
       limits_(limits),
       // Saturating: a hostile Size near 2^63 must not overflow the product.
       max_decompressed_bytes_(
@@ -344,9 +360,12 @@ std::function<absl::Status(absl::string_view)> IndexDecoder::TextOutput() {
           max_decompressed_bytes_, " bytes (at most ", limits_.max_ratio,
           " times its ", file_.size, " bytes, and at most ", limits_.max_bytes,
           "): a decompression bomb? check the archive"));
-    } else {
-      status = Queue(text);
+    } else if (on_text_ != nullptr) {
+      // Before queueing: while the parsing thread is busy, not after
+      // waiting for room in the queue.
+      status = on_text_(text);
     }
+    if (status.ok()) status = Queue(text);
     text_failed_ = !status.ok();
     return status;
   };
@@ -354,26 +373,40 @@ std::function<absl::Status(absl::string_view)> IndexDecoder::TextOutput() {
 
 absl::Status IndexDecoder::FeedText(absl::string_view text) {
   // Find the last blank line among the new lines: everything before it is
-  // complete stanzas.
-  size_t scan = pending_.size();
+  // complete stanzas. From the end backwards, it is usually in the last
+  // stanza (the parsing reads each line anyway; a second forward scan of
+  // every line cost as much as a tenth of it).
+  const size_t scan = pending_.size();
   pending_.append(text.data(), text.size());
   size_t complete = 0;
-  for (size_t newline = pending_.find('\n', scan); newline != std::string::npos;
-       newline = pending_.find('\n', newline + 1)) {
-    absl::string_view line(pending_.data() + line_start_,
-                           newline - line_start_);
-    // Most lines start with a field name: only one starting with blank
-    // space (or empty) needs the whole look.
-    if (line.empty() ||
-        ((line[0] == ' ' || line[0] == '\t' || line[0] == '\r') &&
-         line.find_first_not_of(" \t\r") == absl::string_view::npos)) {
-      complete = newline + 1;
+  const char* const begin = pending_.data();
+  const size_t last_newline = pending_.rfind('\n');
+  if (last_newline != std::string::npos && last_newline >= scan) {
+    // Each line, from the last complete one back to the first new one.
+    size_t end = last_newline;
+    while (complete == 0 && end >= scan && end >= line_start_) {
+      const void* previous =
+          memrchr(begin + line_start_, '\n', end - line_start_);
+      const size_t start = previous == nullptr
+                               ? line_start_
+                               : static_cast<const char*>(previous) - begin + 1;
+      absl::string_view line(begin + start, end - start);
+      // Most lines start with a field name: only one starting with blank
+      // space (or empty) needs the whole look.
+      if (line.empty() ||
+          ((line[0] == ' ' || line[0] == '\t' || line[0] == '\r') &&
+           line.find_first_not_of(" \t\r") == absl::string_view::npos)) {
+        complete = end + 1;
+      }
+      if (start == line_start_) break;
+      end = start - 1;
     }
-    line_start_ = newline + 1;
+    line_start_ = last_newline + 1;
   }
   if (complete > 0) {
     RETURN_IF_ERROR(ParseStanzas(absl::string_view(pending_.data(), complete)));
     pending_.erase(0, complete);
+    pending_offset_ += static_cast<int64_t>(complete);
     line_start_ -= complete;
   }
   if (pending_.size() > limits_.max_stanza_bytes) {
@@ -386,19 +419,36 @@ absl::Status IndexDecoder::FeedText(absl::string_view text) {
 
 absl::Status IndexDecoder::ParseStanzas(absl::string_view text) {
   deb::ParagraphReader reader(text, limits_.max_stanza_bytes);
-  deb::Paragraph stanza;
-  while (true) {
-    absl::StatusOr<bool> next = reader.Next(&stanza);
-    if (!next.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "index ", name_, " does not parse (", next.status().message(),
-          ", counting from line ", lines_before_ + 1, "); check the archive"));
+  // The stanza type is the callback's: a Paragraph, or a view.
+  auto deliver = [&](auto& stanza, const auto& on_stanza) -> absl::Status {
+    while (true) {
+      absl::StatusOr<bool> next = reader.Next(&stanza);
+      if (!next.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("index ", name_, " does not parse (",
+                         next.status().message(), ", counting from line ",
+                         lines_before_ + 1, "); check the archive"));
+      }
+      if (!*next) return absl::OkStatus();
+      ++stanzas_;
+      RETURN_IF_ERROR(on_stanza(stanza));
     }
-    if (!*next) break;
-    ++stanzas_;
-    RETURN_IF_ERROR(on_stanza_(stanza));
+  };
+  if (on_stanza_view_ != nullptr) {
+    // `text` starts pending_.
+    deb::ParagraphView stanza;
+    RETURN_IF_ERROR(
+        deliver(stanza, [&](const deb::ParagraphView& view) -> absl::Status {
+          return on_stanza_view_(
+              view, pending_offset_ + (view.text().data() - text.data()));
+        }));
+  } else {
+    deb::Paragraph stanza;
+    RETURN_IF_ERROR(deliver(stanza, on_stanza_));
   }
-  lines_before_ += std::count(text.begin(), text.end(), '\n');
+  // The reader has read every line of `text`, which ends with one (but
+  // for the index's last stanza, after which the count is not used).
+  lines_before_ += reader.line() - 1;
   return absl::OkStatus();
 }
 

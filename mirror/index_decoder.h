@@ -57,11 +57,28 @@ class IndexDecoder {
   // decoding and is returned unchanged by Feed (a later call, as the
   // parsing lags the decompression) or Finish.
   using StanzaCallback = std::function<absl::Status(const deb::Paragraph&)>;
+  // StanzaViewCallback receives each stanza as a view into the decoded
+  // text, valid during the call, as StanzaCallback does its Paragraph: the
+  // same stanzas and errors, without copying every field (a filtered sync
+  // reads a few of 63,000 stanzas' fields); and `offset`, where the
+  // stanza's text starts in the decoded index.
+  using StanzaViewCallback = std::function<absl::Status(
+      const deb::ParagraphView& stanza, int64_t offset)>;
+  // TextCallback receives the decoded index, a block at a time, in order,
+  // on the thread of Feed and Finish (beside the parsing); its error stops
+  // the decoding as the stanza callback's does.
+  using TextCallback = std::function<absl::Status(absl::string_view text)>;
 
   // Create returns a decoder of `file`, named `name` (its URL, say) in
   // errors. INVALID_ARGUMENT for an extension other than .xz and .gz.
   static absl::StatusOr<std::unique_ptr<IndexDecoder>> Create(
       const ReleaseIndexFile& file, std::string name, StanzaCallback on_stanza,
+      const IndexLimits& limits = {});
+  // Create returns a decoder calling `on_stanza` with views, and `on_text`
+  // (unless null) with the text.
+  static absl::StatusOr<std::unique_ptr<IndexDecoder>> Create(
+      const ReleaseIndexFile& file, std::string name,
+      StanzaViewCallback on_stanza, TextCallback on_text,
       const IndexLimits& limits = {});
 
   ~IndexDecoder();
@@ -88,8 +105,10 @@ class IndexDecoder {
   int64_t decompressed_bytes() const { return decompressed_bytes_; }
 
  private:
+  // One of `on_stanza` and `on_stanza_view` is set.
   IndexDecoder(const ReleaseIndexFile& file, std::string name,
-               StanzaCallback on_stanza, const IndexLimits& limits,
+               StanzaCallback on_stanza, StanzaViewCallback on_stanza_view,
+               TextCallback on_text, const IndexLimits& limits,
                std::unique_ptr<internal::Decompressor> decompressor);
 
   std::function<absl::Status(absl::string_view)> TextOutput();
@@ -111,6 +130,8 @@ class IndexDecoder {
   ReleaseIndexFile file_;
   std::string name_;
   StanzaCallback on_stanza_;
+  StanzaViewCallback on_stanza_view_;
+  TextCallback on_text_;
   IndexLimits limits_;
   int64_t max_decompressed_bytes_;
   std::unique_ptr<internal::Decompressor> decompressor_;
@@ -129,9 +150,11 @@ class IndexDecoder {
   std::string pending_;
   // Where in pending_ the line being received starts.
   size_t line_start_ = 0;
+  // Where pending_ starts in the decoded index.
+  int64_t pending_offset_ = 0;
   // Lines parsed before pending_ (for error messages).
   int64_t lines_before_ = 0;
-  // pending_, line_start_ and lines_before_ are the parsing thread's
+  // pending_ and the three above are the parsing thread's
   // until it has ended.
   absl::Status status_;
   // Whether status_ came from the text side, not the decompressor.

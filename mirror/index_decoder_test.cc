@@ -45,27 +45,72 @@ struct Decoded {
   std::vector<deb::Paragraph> stanzas;
 };
 
-// Decode feeds `bytes` to a decoder of `file` in chunks of `chunk` bytes.
+// DecodeWith feeds `bytes` to `decoder` (created as `created`) in chunks
+// of `chunk` bytes, into `decoded`.
+void DecodeWith(absl::StatusOr<std::unique_ptr<IndexDecoder>> created,
+                absl::string_view bytes, size_t chunk, Decoded& decoded) {
+  if (!created.ok()) {
+    decoded.status = created.status();
+    return;
+  }
+  IndexDecoder& decoder = **created;
+  for (size_t at = 0; at < bytes.size(); at += chunk) {
+    decoded.status = decoder.Feed(bytes.substr(at, chunk));
+    if (!decoded.status.ok()) return;
+  }
+  decoded.status = decoder.Finish();
+  EXPECT_EQ(decoder.stanzas(), decoded.stanzas.size());
+}
+
+// Decode feeds `bytes` to a decoder of `file` in chunks of `chunk` bytes;
+// and to one calling back with views, which must give the same status and
+// (when it is OK) the same stanzas: their texts parse to them and are where
+// their offsets say in the decoded text.
 Decoded Decode(const ReleaseIndexFile& file, absl::string_view bytes,
                size_t chunk, const IndexLimits& limits = {}) {
+  const std::string name = "http://example.org/" + file.path;
   Decoded decoded;
-  absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder = IndexDecoder::Create(
-      file, "http://example.org/" + file.path,
-      [&](const deb::Paragraph& stanza) {
-        decoded.stanzas.push_back(stanza);
-        return absl::OkStatus();
-      },
-      limits);
-  if (!decoder.ok()) {
-    decoded.status = decoder.status();
-    return decoded;
+  DecodeWith(IndexDecoder::Create(
+                 file, name,
+                 [&](const deb::Paragraph& stanza) {
+                   decoded.stanzas.push_back(stanza);
+                   return absl::OkStatus();
+                 },
+                 limits),
+             bytes, chunk, decoded);
+  Decoded viewed;
+  std::string text;
+  std::vector<std::pair<int64_t, std::string>> texts;
+  DecodeWith(IndexDecoder::Create(
+                 file, name,
+                 [&](const deb::ParagraphView& stanza,
+                     int64_t offset) -> absl::Status {
+                   texts.emplace_back(offset, stanza.text());
+                   absl::StatusOr<deb::Paragraph> parsed =
+                       deb::ParseParagraph(stanza.text());
+                   EXPECT_THAT(parsed, IsOk());
+                   EXPECT_EQ(parsed->fields().size(), stanza.fields().size());
+                   for (size_t i = 0; i < stanza.fields().size(); ++i) {
+                     EXPECT_EQ(stanza.fields()[i].value,
+                               parsed->fields()[i].value);
+                   }
+                   viewed.stanzas.push_back(*std::move(parsed));
+                   return absl::OkStatus();
+                 },
+                 [&](absl::string_view block) {
+                   text.append(block.data(), block.size());
+                   return absl::OkStatus();
+                 },
+                 limits),
+             bytes, chunk, viewed);
+  // Each stanza's text is at its offset in the text.
+  for (const auto& [offset, stanza_text] : texts) {
+    EXPECT_EQ(absl::string_view(text).substr(offset, stanza_text.size()),
+              stanza_text);
   }
-  for (size_t at = 0; at < bytes.size(); at += chunk) {
-    decoded.status = (*decoder)->Feed(bytes.substr(at, chunk));
-    if (!decoded.status.ok()) return decoded;
-  }
-  decoded.status = (*decoder)->Finish();
-  EXPECT_EQ((*decoder)->stanzas(), decoded.stanzas.size());
+  EXPECT_EQ(viewed.status, decoded.status);
+  // After an error, how many stanzas were parsed depends on the threads.
+  if (decoded.status.ok()) EXPECT_TRUE(viewed.stanzas == decoded.stanzas);
   return decoded;
 }
 

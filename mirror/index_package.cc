@@ -33,19 +33,32 @@ constexpr absl::string_view kArchiveFields[] = {"Filename", "Size",   "MD5sum",
 constexpr absl::string_view kFileListFields[] = {
     "Files", "Checksums-Sha1", "Checksums-Sha256", "Checksums-Sha512"};
 
-// BadStanza returns the error for `stanza` whose `problem` the archive has.
-absl::Status BadStanza(const deb::Paragraph& stanza,
-                       absl::string_view problem) {
+// StanzaName is what an error names a stanza by: its Package, Version and
+// Architecture ("" when absent).
+struct StanzaName {
+  absl::string_view package, version, architecture;
+};
+
+// NameOf returns the name of `stanza`.
+StanzaName NameOf(const deb::Paragraph& stanza) {
+  return {.package = stanza.GetOrEmpty("Package"),
+          .version = stanza.GetOrEmpty("Version"),
+          .architecture = stanza.GetOrEmpty("Architecture")};
+}
+
+// BadStanza returns the error for the stanza named `stanza` whose `problem`
+// the archive has.
+absl::Status BadStanza(const StanzaName& stanza, absl::string_view problem) {
   return absl::FailedPreconditionError(absl::StrCat(
-      "index stanza \"", absl::CHexEscape(stanza.GetOrEmpty("Package")), " ",
-      absl::CHexEscape(stanza.GetOrEmpty("Version")), " ",
-      absl::CHexEscape(stanza.GetOrEmpty("Architecture")), "\": ", problem,
+      "index stanza \"", absl::CHexEscape(stanza.package), " ",
+      absl::CHexEscape(stanza.version), " ",
+      absl::CHexEscape(stanza.architecture), "\": ", problem,
       "; the archive's index is broken or hostile: tell its maintainers"));
 }
 
 // Digest returns `value`, the field `name`, as a lower-case hex digest of
 // `length` digits, "" when absent; `required` makes absence an error.
-absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
+absl::StatusOr<std::string> Digest(const StanzaName& stanza,
                                    absl::string_view name,
                                    std::optional<absl::string_view> value,
                                    size_t length, bool required) {
@@ -63,7 +76,7 @@ absl::StatusOr<std::string> Digest(const deb::Paragraph& stanza,
 
 // CheckArchivePath checks that `path`, a file's path in the archive, is
 // safe to use under the archive's URL.
-absl::Status CheckArchivePath(const deb::Paragraph& stanza,
+absl::Status CheckArchivePath(const StanzaName& stanza,
                               absl::string_view path) {
   if (IsSafeArchivePath(path)) return absl::OkStatus();
   return BadStanza(stanza,
@@ -80,13 +93,21 @@ absl::Status CheckArchivePath(const deb::Paragraph& stanza,
 struct PackagesFields {
   std::optional<absl::string_view> package, version, architecture, source,
       provides, size, md5sum, sha1, sha256, sha512, filename;
-  // not_text is the first field that is not UTF-8 text, Filename aside.
-  const deb::Field* not_text = nullptr;
+  // not_text names the first field that is not UTF-8 text, Filename aside.
+  std::optional<absl::string_view> not_text;
+
+  StanzaName name() const {
+    return {.package = package.value_or(""),
+            .version = version.value_or(""),
+            .architecture = architecture.value_or("")};
+  }
 };
 
-// FindPackagesFields returns the fields of `stanza` that PackagesFields
-// holds.
-PackagesFields FindPackagesFields(const deb::Paragraph& stanza) {
+// FindPackagesFields returns the fields among `fields` (a Paragraph's or a
+// ParagraphView's) that PackagesFields holds. `all_text` says they are all
+// UTF-8 text already.
+template <typename Fields>
+PackagesFields FindPackagesFields(const Fields& fields, bool all_text) {
   using Slot = std::optional<absl::string_view> PackagesFields::*;
   static constexpr std::pair<absl::string_view, Slot> kSlots[] = {
       {"Package", &PackagesFields::package},
@@ -101,7 +122,7 @@ PackagesFields FindPackagesFields(const deb::Paragraph& stanza) {
       {"SHA512", &PackagesFields::sha512},
       {"Filename", &PackagesFields::filename}};
   PackagesFields found;
-  for (const deb::Field& field : stanza.fields()) {
+  for (const auto& field : fields) {
     Slot slot = nullptr;
     for (const auto& [name, candidate] : kSlots) {
       if (field.name.size() == name.size() &&
@@ -115,35 +136,35 @@ PackagesFields FindPackagesFields(const deb::Paragraph& stanza) {
     // other than Filename are checked as a size and digests before the
     // text is (an invalid one is refused as such), so only Filename is
     // left out here.
-    if (found.not_text == nullptr && slot != &PackagesFields::filename &&
+    if (!all_text && !found.not_text.has_value() &&
+        slot != &PackagesFields::filename &&
         (!IsStorableText(field.name) || !IsStorableText(field.value))) {
-      found.not_text = &field;
+      found.not_text = field.name;
     }
   }
   return found;
 }
 
 // NotTextError is the error for `field` of `stanza`, not UTF-8 text.
-absl::Status NotTextError(const deb::Paragraph& stanza,
-                          const deb::Field& field) {
-  return BadStanza(
-      stanza, absl::StrCat("its field ", field.name, " is not UTF-8 text"));
+absl::Status NotTextError(const StanzaName& stanza, absl::string_view field) {
+  return BadStanza(stanza,
+                   absl::StrCat("its field ", field, " is not UTF-8 text"));
 }
 
 // CheckStorableText checks that the fields of `control` are UTF-8 text,
 // field by field: the stanza's text is never needed whole.
-absl::Status CheckStorableText(const deb::Paragraph& stanza,
+absl::Status CheckStorableText(const StanzaName& stanza,
                                const deb::Paragraph& control) {
   for (const deb::Field& field : control.fields()) {
     if (!IsStorableText(field.name) || !IsStorableText(field.value)) {
-      return NotTextError(stanza, field);
+      return NotTextError(stanza, field.name);
     }
   }
   return absl::OkStatus();
 }
 
 // KeyOf returns the key of the package `stanza` describes, with `files`.
-absl::StatusOr<std::string> KeyOf(const deb::Paragraph& stanza,
+absl::StatusOr<std::string> KeyOf(const StanzaName& stanza,
                                   absl::string_view architecture,
                                   absl::string_view name,
                                   absl::string_view version,
@@ -192,9 +213,13 @@ bool ReadsArchiveFields(const deb::Query& filter) {
   return false;
 }
 
-absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
+namespace {
+
+// ReadPackagesFields is ReadPackagesStanza of a stanza whose fields
+// FindPackagesFields found as `fields`.
+absl::StatusOr<IndexedBinary> ReadPackagesFields(const PackagesFields& fields,
                                                  IndexKind kind) {
-  const PackagesFields fields = FindPackagesFields(stanza);
+  const StanzaName stanza = fields.name();
   IndexedBinary read;
   read.name = fields.package.value_or("");
   read.version = fields.version.value_or("");
@@ -235,12 +260,30 @@ absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
   }
   read.archive_path = *fields.filename;
   RETURN_IF_ERROR(CheckArchivePath(stanza, read.archive_path));
-  if (fields.not_text != nullptr) return NotTextError(stanza, *fields.not_text);
+  if (fields.not_text.has_value()) {
+    return NotTextError(stanza, *fields.not_text);
+  }
   // Keyed under Debian's name for its file, as an upload is.
   ASSIGN_OR_RETURN(read.key,
                    KeyOf(stanza, read.architecture, read.name, read.version,
                          {{PackagesFileName(read), checksums}}));
   return read;
+}
+
+}  // namespace
+
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
+                                                 IndexKind kind) {
+  return ReadPackagesFields(FindPackagesFields(stanza.fields(), false), kind);
+}
+
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(
+    const deb::ParagraphView& stanza, IndexKind kind) {
+  // Names and values are pieces of the text cut at ASCII bytes: when it is
+  // all text, so are they, and one pass over it beats one per field (most
+  // of a field's cost was its tail bytes, checked one at a time).
+  return ReadPackagesFields(
+      FindPackagesFields(stanza.fields(), IsStorableText(stanza.text())), kind);
 }
 
 absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
@@ -264,11 +307,12 @@ absl::StatusOr<MirroredPackage> PackageFromPackagesStanza(
 }
 
 absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
-    const deb::Paragraph& stanza) {
+    const deb::Paragraph& paragraph) {
+  const StanzaName stanza = NameOf(paragraph);
   // The .dsc's own paragraph, with the .dsc still in its file lists so that
   // ParseDsc checks and reads every file's digests.
   deb::Paragraph dsc_paragraph;
-  for (const deb::Field& field : stanza.fields()) {
+  for (const deb::Field& field : paragraph.fields()) {
     if (absl::EqualsIgnoreCase(field.name, "Directory")) continue;
     absl::Status set = dsc_paragraph.Set(
         absl::EqualsIgnoreCase(field.name, "Package") ? "Source" : field.name,
@@ -287,7 +331,7 @@ absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
                                           " .dsc files, not one"));
   }
   const deb::ListedFile& dsc = *dscs[0];
-  std::optional<absl::string_view> directory = stanza.Get("Directory");
+  std::optional<absl::string_view> directory = paragraph.Get("Directory");
   if (!directory.has_value()) return BadStanza(stanza, "no Directory field");
   // Some third-party archives write "Directory: pool/main/h/hello/".
   absl::ConsumeSuffix(&*directory, "/");
@@ -295,7 +339,7 @@ absl::StatusOr<MirroredPackage> PackageFromSourcesStanza(
   MirroredPackage mirrored;
   storage::NewPackage& package = mirrored.package;
   package.name = listed->source;
-  package.version = std::string(stanza.GetOrEmpty("Version"));
+  package.version = std::string(paragraph.GetOrEmpty("Version"));
   package.architecture = "source";
   package.source = listed->source;
   package.package_type = "source";

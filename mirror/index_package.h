@@ -63,6 +63,9 @@ struct IndexedBinary {
 // it keeps, a few hundred of 63,000.
 absl::StatusOr<IndexedBinary> ReadPackagesStanza(const deb::Paragraph& stanza,
                                                  IndexKind kind);
+// ReadPackagesStanza reads a stanza read as a view, as of its Paragraph.
+absl::StatusOr<IndexedBinary> ReadPackagesStanza(
+    const deb::ParagraphView& stanza, IndexKind kind);
 
 // ReadsArchiveFields is whether `filter` reads a field of a Packages
 // stanza that describes the archive's file (Filename, Size, the digests),

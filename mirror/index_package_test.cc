@@ -31,6 +31,7 @@ using ::debrepo::deb::testing::ReadFile;
 using ::debrepo::deb::testing::Shell;
 using ::debrepo::deb::testing::WriteFile;
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -243,6 +244,12 @@ TEST(PackageFromPackagesStanzaTest, RefusesHostileOrBrokenStanzas) {
     EXPECT_THAT(mirrored.status().message(), HasSubstr("index stanza \""));
     // A sync that reads stanzas without converting them refuses the same.
     EXPECT_EQ(ReadPackagesStanza(Stanza(text), IndexKind::kPackages).status(),
+              mirrored.status());
+    // Read as a view, the same.
+    deb::ParagraphReader reader(text);
+    deb::ParagraphView view;
+    ASSERT_THAT(reader.Next(&view), IsOkAndHolds(true));
+    EXPECT_EQ(ReadPackagesStanza(view, IndexKind::kPackages).status(),
               mirrored.status());
   }
   absl::StatusOr<MirroredPackage> unsafe = PackageFromPackagesStanza(

@@ -33,6 +33,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace debrepo::mirror {
@@ -54,6 +55,26 @@ const std::vector<std::string>& DependencyFields() {
 // alone, in time linear in what it parses.
 constexpr int kClosureRounds = 16;
 
+// ReadFields returns the fields a choice with `filter` reads of a stanza:
+// those resolution reads, Source ($Source) and those the filter names.
+std::vector<std::string> ReadFields(const deb::Query* filter) {
+  std::vector<std::string> fields(std::begin(kCandidateFields),
+                                  std::end(kCandidateFields));
+  fields.push_back("Source");
+  std::vector<const deb::QueryNode*> pending;
+  if (filter != nullptr) pending.push_back(&filter->root());
+  while (!pending.empty()) {
+    const deb::QueryNode& node = *pending.back();
+    pending.pop_back();
+    if (node.kind == deb::QueryNode::Kind::kField) {
+      // "$Name" reads "Name"; the other pseudo-fields read fields above.
+      fields.push_back(std::string(absl::StripPrefix(node.field, "$")));
+    }
+    for (const deb::QueryNode& child : node.children) pending.push_back(&child);
+  }
+  return fields;
+}
+
 uint64_t NameHash(absl::string_view name) {
   return absl::Hash<absl::string_view>()(name);
 }
@@ -65,6 +86,7 @@ PackageChoice::PackageChoice(const deb::Query* filter, bool with_deps,
                              int64_t max_stanzas)
     : filter_(filter),
       with_deps_(with_deps && filter != nullptr),
+      read_fields_(ReadFields(filter)),
       architectures_(std::move(architectures)),
       max_stanzas_(max_stanzas) {}
 
@@ -161,6 +183,22 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
                               .package_type = package.package_type,
                               .provides = package.provides,
                               .control = &package.control});
+}
+
+absl::StatusOr<bool> PackageChoice::Add(const IndexedBinary& read,
+                                        const deb::ParagraphView& stanza) {
+  read_stanza_.Clear();
+  for (const deb::FieldView& field : stanza.fields()) {
+    if (std::none_of(read_fields_.begin(), read_fields_.end(),
+                     [&](const std::string& name) {
+                       return field.name.size() == name.size() &&
+                              absl::EqualsIgnoreCase(field.name, name);
+                     })) {
+      continue;
+    }
+    RETURN_IF_ERROR(read_stanza_.Set(field.name, field.value));
+  }
+  return Add(ChoosableStanza(read, read_stanza_));
 }
 
 absl::StatusOr<deb::PackageInfo> PackageChoice::Parse(

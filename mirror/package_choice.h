@@ -78,6 +78,11 @@ class PackageChoice {
   absl::StatusOr<bool> Add(const ChoosablePackage& package);
   // Add sees a converted package, as Add of its view.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
+  // Add sees the Packages stanza `stanza` that ReadPackagesStanza read as
+  // `read`, as Add of ChoosableStanza of its Paragraph: only the fields the
+  // choice reads are copied out of it.
+  absl::StatusOr<bool> Add(const IndexedBinary& read,
+                           const deb::ParagraphView& stanza);
 
   // decides_at_take is whether an Add returning true may still be left out
   // by Take (dependencies are resolved), rather than always kept: a caller
@@ -108,6 +113,10 @@ class PackageChoice {
 
   const deb::Query* filter_;
   bool with_deps_;
+  // The fields the filter and resolution read; and, for Add of a view, a
+  // paragraph of those of its stanza.
+  std::vector<std::string> read_fields_;
+  deb::Paragraph read_stanza_;
   std::vector<std::string> architectures_;
   int64_t max_stanzas_;
   int64_t stanzas_ = 0;  // Added so far.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -250,30 +251,86 @@ TEST(PackageChoiceTest, ChoosesFromDebiansIndexAsWithDependencies) {
 }
 
 // A sync with dependencies chooses from the stanzas as they are (see
-// ReadPackagesStanza) what it chose from the converted packages, over
-// bookworm main, with filters by name, by field and by pseudo-field.
+// ReadPackagesStanza), read as Paragraphs or as views, what it chose from
+// the converted packages, and converts the same packages from the views'
+// texts, over bookworm main, with filters by name, by field and by
+// pseudo-field.
 TEST(PackageChoiceTest, ChoosesFromStanzasAsFromConvertedPackages) {
-  for (absl::string_view filter :
-       {"nginx | curl | openssh-server | postgresql-15 | python3 | git",
-        "Priority (required)", "mail-transport-agent, $Version (>= 1)",
-        "Section (% *mail)"}) {
-    SCOPED_TRACE(filter);
-    deb::Query query = *deb::Query::Parse(filter);
-    PackageChoice converted(&query, true, {"amd64"});
-    PackageChoice unconverted(&query, true, {"amd64"});
-    ForEachDebianPackage(
-        [&](const deb::Paragraph& stanza, MirroredPackage package) {
-          absl::StatusOr<IndexedBinary> read =
-              ReadPackagesStanza(stanza, IndexKind::kPackages);
-          ASSERT_THAT(read, IsOk());
-          absl::StatusOr<bool> added = converted.Add(package);
-          ASSERT_THAT(added, IsOk());
-          EXPECT_THAT(unconverted.Add(ChoosableStanza(*read, stanza)),
-                      IsOkAndHolds(*added));
-        });
-    absl::StatusOr<std::vector<bool>> expected = converted.Take();
+  absl::StatusOr<std::string> text =
+      deb::testing::ReadDecompressedFile(*deb::testing::FindAptPackagesIndex());
+  ASSERT_THAT(text, IsOk());
+  // Each filter's three choices: from the converted packages, from the
+  // stanzas as Paragraphs, from the stanzas as views.
+  struct Choices {
+    explicit Choices(const deb::Query* query)
+        : converted(query, true, {"amd64"}),
+          unconverted(query, true, {"amd64"}),
+          viewed(query, true, {"amd64"}) {}
+    PackageChoice converted, unconverted, viewed;
+  };
+  std::vector<std::string> filters = {
+      "nginx | curl | openssh-server | postgresql-15 | python3 | git",
+      "Priority (required)",
+      "mail-transport-agent, $Version (>= 1)",
+      "Section (% *mail)",
+      "$Source (% openssl*) | Description (~ IMAP)",
+      "Multi-Arch (foreign), Essential (yes)"};
+  std::vector<deb::Query> queries;
+  for (const std::string& filter : filters) {
+    queries.push_back(*deb::Query::Parse(filter));
+  }
+  std::vector<std::unique_ptr<Choices>> choices;
+  for (const deb::Query& query : queries) {
+    choices.push_back(std::make_unique<Choices>(&query));
+  }
+  deb::ParagraphReader reader(*text);
+  deb::ParagraphReader view_reader(*text);
+  deb::Paragraph stanza;
+  deb::ParagraphView view;
+  while (*reader.Next(&stanza)) {
+    ASSERT_THAT(view_reader.Next(&view), IsOkAndHolds(true));
+    absl::StatusOr<MirroredPackage> package =
+        PackageFromPackagesStanza(stanza, IndexKind::kPackages);
+    ASSERT_THAT(package, IsOk());
+    absl::StatusOr<IndexedBinary> read =
+        ReadPackagesStanza(stanza, IndexKind::kPackages);
+    ASSERT_THAT(read, IsOk());
+    absl::StatusOr<IndexedBinary> read_view =
+        ReadPackagesStanza(view, IndexKind::kPackages);
+    ASSERT_THAT(read_view, IsOk());
+    EXPECT_EQ(read_view->key, package->package.key);
+    EXPECT_EQ(read_view->provides, package->package.provides);
+    bool kept = false;
+    for (size_t i = 0; i < choices.size(); ++i) {
+      SCOPED_TRACE(filters[i]);
+      absl::StatusOr<bool> added = choices[i]->converted.Add(*package);
+      ASSERT_THAT(added, IsOk());
+      EXPECT_THAT(choices[i]->unconverted.Add(ChoosableStanza(*read, stanza)),
+                  IsOkAndHolds(*added));
+      EXPECT_THAT(choices[i]->viewed.Add(*read_view, view),
+                  IsOkAndHolds(*added));
+      kept = kept || *added;
+    }
+    if (kept) {
+      // A stanza that may be kept is converted from its text, as the sync
+      // reads it back from the stanza spool: the same package.
+      absl::StatusOr<deb::Paragraph> spooled = deb::ParseParagraph(view.text());
+      ASSERT_THAT(spooled, IsOk());
+      absl::StatusOr<MirroredPackage> from_text =
+          PackageFromPackagesStanza(*spooled, IndexKind::kPackages);
+      ASSERT_THAT(from_text, IsOk());
+      EXPECT_EQ(from_text->package.key, package->package.key);
+      EXPECT_EQ(from_text->package.control, package->package.control);
+      EXPECT_EQ(from_text->archive_paths, package->archive_paths);
+    }
+  }
+  EXPECT_THAT(view_reader.Next(&view), IsOkAndHolds(false));
+  for (size_t i = 0; i < choices.size(); ++i) {
+    SCOPED_TRACE(filters[i]);
+    absl::StatusOr<std::vector<bool>> expected = choices[i]->converted.Take();
     ASSERT_THAT(expected, IsOk());
-    EXPECT_THAT(unconverted.Take(), IsOkAndHolds(*expected));
+    EXPECT_THAT(choices[i]->unconverted.Take(), IsOkAndHolds(*expected));
+    EXPECT_THAT(choices[i]->viewed.Take(), IsOkAndHolds(*expected));
     EXPECT_GT(std::count(expected->begin(), expected->end(), true), 10);
   }
 }

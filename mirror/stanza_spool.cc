@@ -33,16 +33,21 @@ absl::StatusOr<StanzaSpool::Location> StanzaSpool::Append(
     const deb::Paragraph& stanza) {
   text_.clear();
   stanza.AppendTo(&text_);
-  if (text_.size() > std::numeric_limits<uint32_t>::max()) {
+  return Append(text_);
+}
+
+absl::StatusOr<StanzaSpool::Location> StanzaSpool::Append(
+    absl::string_view text) {
+  if (text.size() > std::numeric_limits<uint32_t>::max()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("a stanza of ", text_.size(), " bytes is too large"));
+        absl::StrCat("a stanza of ", text.size(), " bytes is too large"));
   }
-  if (std::fwrite(text_.data(), 1, text_.size(), file_) != text_.size()) {
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
     return TempFileError("write", kSpoolFile);
   }
   const Location at{.offset = size_,
-                    .length = static_cast<uint32_t>(text_.size())};
-  size_ += static_cast<int64_t>(text_.size());
+                    .length = static_cast<uint32_t>(text.size())};
+  size_ += static_cast<int64_t>(text.size());
   flushed_ = false;
   return at;
 }

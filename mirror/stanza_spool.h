@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "deb/control.h"
 
 namespace debrepo::mirror {
@@ -33,9 +34,17 @@ class StanzaSpool {
 
   // Append writes `stanza` and returns where it is, for Read.
   absl::StatusOr<Location> Append(const deb::Paragraph& stanza);
+  // Append writes `text` as it is and returns where it is: a stanza's
+  // deb822 text (a ParagraphView's, say), for Read; or a run of an index's
+  // text, whose stanzas the caller then reads at their own offsets in it.
+  absl::StatusOr<Location> Append(absl::string_view text);
+
+  // size is the number of bytes appended: where the next Append writes.
+  int64_t size() const { return size_; }
 
   // Read returns the stanza Append wrote at `at`: the same fields, in the
-  // same order (deb::Paragraph::AppendTo's promise).
+  // same order (deb::Paragraph::AppendTo's promise; a text appended as it
+  // is parses as it did).
   absl::StatusOr<deb::Paragraph> Read(Location at);
 
  private:

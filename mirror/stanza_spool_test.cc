@@ -10,6 +10,7 @@ namespace debrepo::mirror {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 
 deb::Paragraph Parsed(absl::string_view text) {
@@ -46,6 +47,29 @@ TEST(StanzaSpoolTest, ReadsBackEachStanzaAsAppended) {
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(*again, stanzas[1]);
   EXPECT_EQ((*spool)->Read(at[0])->GetOrEmpty("Package"), "hello");
+}
+
+// A view's text, appended as it is (trailing space and all), reads back as
+// the stanza it is.
+TEST(StanzaSpoolTest, ReadsBackAViewsText) {
+  absl::StatusOr<std::unique_ptr<StanzaSpool>> spool = StanzaSpool::Create();
+  ASSERT_THAT(spool, IsOk());
+  const std::string text =
+      "\nPackage: a \nDescription: short\n long \n .\n end\n\nPackage: b\n";
+  deb::ParagraphReader reader(text);
+  deb::ParagraphView view;
+  std::vector<StanzaSpool::Location> at;
+  while (*reader.Next(&view)) {
+    absl::StatusOr<StanzaSpool::Location> location =
+        (*spool)->Append(view.text());
+    ASSERT_THAT(location, IsOk());
+    at.push_back(*location);
+  }
+  ASSERT_EQ(at.size(), 2);
+  EXPECT_THAT((*spool)->Read(at[0]),
+              IsOkAndHolds(Parsed("Package: a\nDescription: short\n"
+                                  " long\n .\n end\n")));
+  EXPECT_THAT((*spool)->Read(at[1]), IsOkAndHolds(Parsed("Package: b")));
 }
 
 TEST(StanzaSpoolTest, RefusesALocationPastItsEnd) {

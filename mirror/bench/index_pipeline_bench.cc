@@ -3,8 +3,9 @@
 // runs it: the index compressed with gzip is read from disk in 64 KiB chunks
 // into an IndexDecoder, each stanza becomes a MirroredPackage, goes through
 // a PackageChoice and into a PackageSpool (with dependencies: the choice
-// reads the stanza unconverted, it goes into a StanzaSpool, and the chosen
-// are converted into the PackageSpool after Take). Prints
+// reads the stanza unconverted, as a view, the index's text goes into a
+// StanzaSpool, and the chosen are converted into the PackageSpool after
+// Take). Prints
 // the time and the peak resident memory of each run (measured from a reset
 // of the peak after the index was prepared), and the peak before Take. Build
 // with -c opt. An argument names a gzip- or (ending in .xz) xz-compressed
@@ -74,33 +75,40 @@ absl::StatusOr<Run> RunOnce(const std::string& path,
     if (!created.ok()) return created.status();
     stanzas = *std::move(created);
   }
-  absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder = IndexDecoder::Create(
-      listed, listed.path, [&](const deb::Paragraph& stanza) -> absl::Status {
-        ++run.stanzas;
-        if (stanzas == nullptr) {
-          absl::StatusOr<MirroredPackage> package =
-              PackageFromPackagesStanza(stanza, IndexKind::kPackages);
-          if (!package.ok()) return package.status();
-          absl::StatusOr<bool> spool_it = choice.Add(*package);
-          if (!spool_it.ok()) return spool_it.status();
-          if (!*spool_it) return absl::OkStatus();
-          ++run.spooled;
-          return (*spool)->Append(package->package);
-        }
-        // The choice reads the stanza unconverted.
-        absl::StatusOr<IndexedBinary> read =
-            ReadPackagesStanza(stanza, IndexKind::kPackages);
-        if (!read.ok()) return read.status();
-        absl::StatusOr<bool> spool_it =
-            choice.Add(ChoosableStanza(*read, stanza));
-        if (!spool_it.ok()) return spool_it.status();
-        if (!*spool_it) return absl::OkStatus();
-        ++run.spooled;
-        absl::StatusOr<StanzaSpool::Location> at = stanzas->Append(stanza);
-        if (!at.ok()) return at.status();
-        waiting.push_back(*at);
-        return absl::OkStatus();
-      });
+  auto convert = [&](const deb::Paragraph& stanza) -> absl::Status {
+    ++run.stanzas;
+    absl::StatusOr<MirroredPackage> package =
+        PackageFromPackagesStanza(stanza, IndexKind::kPackages);
+    if (!package.ok()) return package.status();
+    absl::StatusOr<bool> spool_it = choice.Add(*package);
+    if (!spool_it.ok()) return spool_it.status();
+    if (!*spool_it) return absl::OkStatus();
+    ++run.spooled;
+    return (*spool)->Append(package->package);
+  };
+  // The choice reads the stanza unconverted, as a view; the text goes into
+  // the stanza spool whole.
+  auto choose = [&](const deb::ParagraphView& stanza,
+                    int64_t offset) -> absl::Status {
+    ++run.stanzas;
+    absl::StatusOr<IndexedBinary> read =
+        ReadPackagesStanza(stanza, IndexKind::kPackages);
+    if (!read.ok()) return read.status();
+    absl::StatusOr<bool> spool_it = choice.Add(*read, stanza);
+    if (!spool_it.ok()) return spool_it.status();
+    if (!*spool_it) return absl::OkStatus();
+    ++run.spooled;
+    waiting.push_back({.offset = offset,
+                       .length = static_cast<uint32_t>(stanza.text().size())});
+    return absl::OkStatus();
+  };
+  auto spool_text = [&](absl::string_view text) {
+    return stanzas->Append(text).status();
+  };
+  absl::StatusOr<std::unique_ptr<IndexDecoder>> decoder =
+      stanzas == nullptr
+          ? IndexDecoder::Create(listed, listed.path, convert)
+          : IndexDecoder::Create(listed, listed.path, choose, spool_text);
   if (!decoder.ok()) return decoder.status();
   std::ifstream in(path, std::ios::binary);
   std::string chunk(64 << 10, '\0');
