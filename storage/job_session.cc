@@ -238,10 +238,10 @@ absl::StatusOr<ResourcesLocked> JobSession::LockResources(
   // last statement reads the cancellation with a snapshot taken after the
   // locks were granted (each statement of the block takes its own).
   const std::string lock_statement =
-      locks.empty() ? std::string()
-                    : absl::StrCat("SET lock_timeout = '", kLockWaitTimeout,
-                                   "'; ", LockStatement(locks),
-                                   "; RESET lock_timeout; ");
+      locks.empty()
+          ? std::string()
+          : absl::StrCat("SET lock_timeout = '", kLockWaitTimeout, "'; ",
+                         LockStatement(locks), "; RESET lock_timeout; ");
   for (;;) {
     absl::StatusOr<ResourcesLocked> locked =
         Guard("locking the job's resources",
@@ -319,12 +319,12 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
         try {
           cancelled =
               block
-                  .Exec(absl::StrCat(
-                      options.take_locks,
-                      "BEGIN ISOLATION LEVEL SERIALIZABLE; SAVEPOINT job_body; ",
-                      internal::PreparedCall(tx, "cancellation_requested",
-                                             kCancellationRequested, job.id)))
-                      [0][0]
+                  .Exec(absl::StrCat(options.take_locks,
+                                     "BEGIN ISOLATION LEVEL SERIALIZABLE; "
+                                     "SAVEPOINT job_body; ",
+                                     internal::PreparedCall(
+                                         tx, "cancellation_requested",
+                                         kCancellationRequested, job.id)))[0][0]
                   .as<bool>();
         } catch (const pqxx::sql_error& e) {
           // lock_not_available: the locks' own transaction timed out, and
@@ -337,9 +337,9 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
         if (!cancelled) {
           Transaction transaction(tx);
           absl::StatusOr<v1::JobResult> result = body(transaction);
-          if (!result.ok() && (IsRetryable(result.status()) ||
-                               result.status().code() ==
-                                   absl::StatusCode::kUnavailable)) {
+          if (!result.ok() &&
+              (IsRetryable(result.status()) ||
+               result.status().code() == absl::StatusCode::kUnavailable)) {
             return result.status();  // rolled back by `block`
           }
           if (result.ok()) {
@@ -359,11 +359,11 @@ absl::StatusOr<JobOutcome> JobSession::CommitOnce(const ClaimedJob& job,
         }
         block.End(absl::StrCat(
             "ROLLBACK TO SAVEPOINT job_body; ",
-            internal::PreparedCall(
-                tx, "insert_failure_outcome", kInsertFailureOrCancellation,
-                job.id, static_cast<int>(failure.code()),
-                StorableText(failure.message()), job.attempt,
-                std::string(options.cancelled_message)),
+            internal::PreparedCall(tx, "insert_failure_outcome",
+                                   kInsertFailureOrCancellation, job.id,
+                                   static_cast<int>(failure.code()),
+                                   StorableText(failure.message()), job.attempt,
+                                   std::string(options.cancelled_message)),
             "; COMMIT"));
         return std::nullopt;
       });

@@ -568,7 +568,8 @@ TEST_F(JobQueueTest, ACreateOfATakenNameFailsAsAlreadyExisting) {
   ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(outcome->state, v1::FAILED);
   EXPECT_EQ(outcome->status.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(outcome->status.message(), storage::RepoAlreadyExists("x").message());
+  EXPECT_EQ(outcome->status.message(),
+            storage::RepoAlreadyExists("x").message());
   EXPECT_EQ(Count("SELECT count(*) FROM repos"), 1);
 }
 
@@ -585,9 +586,9 @@ TEST_F(JobQueueTest, LockAndCommitTakesItsSnapshotAfterItsLocks) {
   const absl::Time deadline = absl::Now() + kPatience;
   absl::StatusOr<std::optional<JobOutcome>> outcome;
   std::thread runner([&] {
-    outcome = a->LockAndCommit(*job, CreateRepoBody("x"),
-                               storage::RetryPolicy(), false,
-                               [deadline] { return absl::Now() > deadline; });
+    outcome =
+        a->LockAndCommit(*job, CreateRepoBody("x"), storage::RetryPolicy(),
+                         false, [deadline] { return absl::Now() > deadline; });
   });
   while (Count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                "AND NOT granted AND database = (SELECT oid FROM pg_database "

@@ -117,8 +117,8 @@ TEST_F(JobWaiterTest, AWaitForAJustSubmittedJobThatEndedFirstReturnsAtOnce) {
 // notified or at its deadline.
 TEST_F(JobWaiterTest, AWaitForAJustSubmittedJobDoesNotReadItFirst) {
   const int64_t id = Submit();
-  db_.QueryValue(absl::StrCat("DELETE FROM jobs WHERE id = ", id,
-                              " RETURNING id"));
+  db_.QueryValue(
+      absl::StrCat("DELETE FROM jobs WHERE id = ", id, " RETURNING id"));
   const absl::Time start = absl::Now();
   absl::StatusOr<v1::Job> waited =
       waiter_.Wait(id, start + absl::Seconds(2), [] { return false; });
@@ -132,8 +132,8 @@ TEST_F(JobWaiterTest, AWaitForAnotherJobReadsItFirst) {
   spec.kind = "a";
   absl::StatusOr<v1::Job> job = store_.Submit(spec, "");
   ASSERT_THAT(job, IsOk());
-  db_.QueryValue(absl::StrCat("DELETE FROM jobs WHERE id = ", job->id(),
-                              " RETURNING id"));
+  db_.QueryValue(
+      absl::StrCat("DELETE FROM jobs WHERE id = ", job->id(), " RETURNING id"));
   const absl::Time start = absl::Now();
   absl::StatusOr<v1::Job> waited =
       waiter_.Wait(job->id(), start + kPatience, [] { return false; });

@@ -377,15 +377,14 @@ absl::StatusOr<std::optional<storage::JobOutcome>> Worker::PrepareAndCommit(
     }
     return session.Fail(job, prepared.status());
   }
-  return Committed(
-      session, job,
-      session.Commit(
-          job,
-          [&](storage::Transaction& tx) {
-            return (*prepared)->Apply(tx, context);
-          },
-          options_.retry_policy, handler.HasAfterCommit(job.args)),
-      context);
+  return Committed(session, job,
+                   session.Commit(
+                       job,
+                       [&](storage::Transaction& tx) {
+                         return (*prepared)->Apply(tx, context);
+                       },
+                       options_.retry_policy, handler.HasAfterCommit(job.args)),
+                   context);
 }
 
 absl::StatusOr<std::optional<storage::JobOutcome>> Worker::LockAndCommit(
