@@ -215,7 +215,14 @@ class ParagraphViewBuilder {
       value = span;
       return;
     }
-    joined_.push_back(absl::StrCat(value, span));
+    // The second piece copies the value into a string of its own and later
+    // pieces append to it: one copy per field, so a hostile field of many
+    // pieces (continuation lines ending in whitespace) costs linear time
+    // and memory, not a new joined copy per piece.
+    if (joined_.empty() || value.data() != joined_.back().data()) {
+      joined_.emplace_back(value);
+    }
+    joined_.back().append(span.data(), span.size());
     value = joined_.back();
   }
   void SetText(absl::string_view text) { text_ = text; }

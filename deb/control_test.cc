@@ -294,6 +294,15 @@ TEST(ParagraphViewTest, HasTheFieldsOfAParagraph) {
       "Package: b\nEmpty:\nDepends: c,\n d\n \nPackage: c\r\nX: y");
 }
 
+TEST(ParagraphViewTest, JoinsAValueOfManyPiecesAsAParagraphDoes) {
+  // Every continuation line ends in whitespace, which is dropped, so the
+  // value is not one span of the input: each line is a piece of its own.
+  std::string text = "Package: a\nDescription: first \n";
+  for (int i = 0; i < 2000; ++i) absl::StrAppend(&text, " line ", i, " \t\n");
+  absl::StrAppend(&text, "Version: 1\n\nPackage: b\nX: y \n z \n");
+  ExpectViewsMatchParagraphs(text);
+}
+
 TEST(ParagraphViewTest, HasTheFieldsOfTheRealPackagesIndex) {
   absl::StatusOr<std::string> path = testing::FindAptPackagesIndex();
   ASSERT_THAT(path, IsOk());
