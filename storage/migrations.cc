@@ -600,9 +600,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
            coalesce(nullif(f->>'sha512', ''), '-')), E'\n' ORDER BY i), '')
   FROM jsonb_array_elements(files) WITH ORDINALITY AS e (f, i)
 $$;
+-- The column may be NULL: a worker of the release before this one, still
+-- running during a rolling upgrade, inserts packages without it, and
+-- publishing computes the text of such a row when it reads it.
 ALTER TABLE packages ADD COLUMN file_fields text;
 UPDATE packages SET file_fields = package_file_fields(files);
-ALTER TABLE packages ALTER COLUMN file_fields SET NOT NULL;
 
 -- The packages of a source package, for the pool queries of publishing
 -- (the conflict check in the job's transaction, the pruning's read after

@@ -545,7 +545,9 @@ absl::Status ForEachSourcePackage(
     tx.pqxx().exec_params0(
         absl::StrCat("DECLARE published_packages NO SCROLL CURSOR FOR "
                      "SELECT p.id, p.name, p.architecture, p.package_type, "
-                     "p.source, p.stanza, p.file_fields FROM unnest(",
+                     "p.source, p.stanza, "
+                     "coalesce(p.file_fields, package_file_fields(p.files)) "
+                     "FROM unnest(",
                      sql.package_ids,
                      ") AS u(id) JOIN packages p ON p.id = u.id"),
         sql.name);

@@ -232,6 +232,30 @@ TEST_F(PublicationStoreTest, ReadsArchitecturesAndPackagesInBatches) {
               IsOk());
 }
 
+// A package inserted by a worker of the release before migration 18 (a
+// rolling upgrade) has no file_fields: publishing reads its files anyway.
+TEST_F(PublicationStoreTest, ReadsTheFilesOfAPackageStoredWithoutFileFields) {
+  db_.QueryValue("UPDATE packages SET file_fields = NULL WHERE id = 3");
+  ASSERT_THAT(db_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
+    std::vector<std::string> sha256s;
+    EXPECT_THAT(storage::ForEachSourcePackage(
+                    tx, FromSnapshot("", "s"), 10,
+                    [&](const std::vector<storage::PublishedPackage>& batch) {
+                      for (const storage::PublishedPackage& package : batch) {
+                        EXPECT_EQ(package.files.size(), 1) << package.name;
+                        for (const auto& file : package.files) {
+                          sha256s.push_back(file.sha256());
+                        }
+                      }
+                      return absl::OkStatus();
+                    }),
+                IsOk());
+    EXPECT_THAT(sha256s, UnorderedElementsAre("h1", "h3", "h5"));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
 TEST_F(PublicationStoreTest, PoolLockIsHeldByOneAndReadsTheJobsPoolChanges) {
   v1::Publication a = At("shared", "a");
   *a.add_components() = FromSnapshot("main", "s");
