@@ -81,9 +81,10 @@ struct StagedBlob {
 
 // PlaceBlob moves a staged blob whose bytes are durable into place and
 // returns the directories whose fsync makes its name durable: its own, and
-// the fan-out directory's parent when it had to be created. A blob stored
-// already -- by an earlier upload or a concurrent writer of the same bytes,
-// in either layout -- is kept, with its modification time set to now:
+// the fan-out directory's parent, whether this writer created the fan-out
+// directory or a concurrent one did that may not have synced it yet. A blob
+// stored already -- by an earlier upload or a concurrent writer of the same
+// bytes, in either layout -- is kept, with its modification time set to now:
 // link(2), unlike rename(2), never replaces a name (replacing would give
 // readers on NFS stale handles). Its directory is to be synced all the
 // same, since the writer that named it may not have made the name durable
@@ -92,7 +93,7 @@ absl::StatusOr<std::vector<std::string>> PlaceBlob(const StagedBlob& blob) {
   std::filesystem::path placed = blob.path;
   const std::filesystem::path directory = placed.parent_path();
   std::error_code error;
-  const bool created = std::filesystem::create_directories(directory, error);
+  std::filesystem::create_directories(directory, error);
   if (error) {
     return absl::InternalError(
         absl::StrCat("creating ", directory.string(), ": ", error.message()));
@@ -112,15 +113,13 @@ absl::StatusOr<std::vector<std::string>> PlaceBlob(const StagedBlob& blob) {
     if (errno != ENOENT) return ErrnoError("touching", blob.path);
   }
   unlink(blob.temp_path.c_str());
-  std::vector<std::string> to_sync = {placed.parent_path().string()};
-  if (created) to_sync.push_back(directory.parent_path().string());
-  return to_sync;
+  return std::vector<std::string>{placed.parent_path().string(),
+                                  directory.parent_path().string()};
 }
 
 // PlaceAndSync is PlaceBlob, then the fsync of its directories.
 absl::Status PlaceAndSync(const StagedBlob& blob) {
-  ASSIGN_OR_RETURN(const std::vector<std::string> directories,
-                   PlaceBlob(blob));
+  ASSIGN_OR_RETURN(const std::vector<std::string> directories, PlaceBlob(blob));
   for (const std::string& directory : directories) {
     RETURN_IF_ERROR(FsyncPath(directory, O_RDONLY | O_DIRECTORY));
   }
@@ -301,9 +300,8 @@ class FsBlobBatch final : public BlobBatch {
   // so that the disk takes them together.
   absl::Status StoreSyncingEach() {
     RETURN_IF_ERROR(ParallelForInChunks(
-        staged_.size(), kSyncThreads, 1, [&](size_t i) {
-          return FsyncPath(staged_[i].temp_path, O_RDONLY);
-        }));
+        staged_.size(), kSyncThreads, 1,
+        [&](size_t i) { return FsyncPath(staged_[i].temp_path, O_RDONLY); }));
     absl::btree_set<std::string> directories;
     for (const StagedBlob& blob : staged_) {
       ASSIGN_OR_RETURN(const std::vector<std::string> placed_in,
@@ -312,10 +310,9 @@ class FsBlobBatch final : public BlobBatch {
     }
     const std::vector<std::string> to_sync(directories.begin(),
                                            directories.end());
-    return ParallelForInChunks(
-        to_sync.size(), kSyncThreads, 1, [&](size_t i) {
-          return FsyncPath(to_sync[i], O_RDONLY | O_DIRECTORY);
-        });
+    return ParallelForInChunks(to_sync.size(), kSyncThreads, 1, [&](size_t i) {
+      return FsyncPath(to_sync[i], O_RDONLY | O_DIRECTORY);
+    });
   }
 
   const std::string root_;
