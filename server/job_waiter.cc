@@ -61,7 +61,9 @@ uint64_t JobWaiter::ListenEpoch() {
 void JobWaiter::Submitted(int64_t id, uint64_t epoch) {
   absl::MutexLock lock(&mu_);
   Forget();
-  if (epoch == 0 || epoch != epoch_) return;
+  // A job that ended before its submit returned is read as any other: its
+  // end may be forgotten before this submit would be.
+  if (epoch == 0 || epoch != epoch_ || ended_.contains(id)) return;
   submitted_[id] = epoch;
   submitted_order_.emplace_back(absl::Now(), id);
 }

@@ -161,18 +161,6 @@ constexpr char kFinishJob[] = R"sql(
         DELETE FROM job_cancellations WHERE job_id IN (SELECT id FROM finished))
       SELECT count(*) > 0)sql";
 
-// A notification's own transaction commits without waiting for its WAL
-// flush (synchronous_commit off for that transaction alone: set_config's
-// third argument). It makes nothing durable (NOTIFY only gives it a
-// transaction id to commit), and a crash that loses it also drops every
-// listener, which reconnects and re-reads (workers poll, waiters look the
-// job up again). Waiting cost more than the flush: PostgreSQL holds a
-// database-wide lock from a notifying transaction's pre-commit to the end of
-// its commit, so with a durable commit every notification in the database
-// waited for the one before it to reach the disk, one fsync at a time.
-#define DEBREPO_COMMIT_WITHOUT_FLUSH \
-  "set_config('synchronous_commit', 'off', true)"
-
 // The statement that notifies that job $2 ended (its keys dropped and
 // committed), as a PreparedCall. Claimers are woken only when a job left
 // holds or waits for one of its keys in a conflicting way (either side
@@ -190,8 +178,8 @@ constexpr char kNotifyJobEnded[] = R"sql(
                     WHERE k.key = ANY (ended.shared_keys) AND k.exclusive))))sql";
 
 std::string NotifyJobEndedCall(pqxx::transaction_base& tx, int64_t id) {
-  return PreparedCall(tx, "notify_job_ended", kNotifyJobEnded,
-                      kJobDoneChannel, id, kJobQueuedChannel);
+  return PreparedCall(tx, "notify_job_ended", kNotifyJobEnded, kJobDoneChannel,
+                      id, kJobQueuedChannel);
 }
 
 }  // namespace
@@ -215,10 +203,10 @@ void FinishOwnJobAndNotify(pqxx::transaction_base& tx, int64_t id,
   TransactionBlock block(tx);
   block.End(absl::StrCat(
       "BEGIN; ",
-      PreparedCall(tx, "finish_own_job",
-                   absl::StrCat(kFinishJob,
-                                ", pg_advisory_unlock_all() FROM finished"),
-                   id, PgTextArray(log), true),
+      PreparedCall(
+          tx, "finish_own_job",
+          absl::StrCat(kFinishJob, ", pg_advisory_unlock_all() FROM finished"),
+          id, PgTextArray(log), true),
       "; COMMIT; ", NotifyJobEndedCall(tx, id)));
 }
 
@@ -239,10 +227,9 @@ void NotifyJobEnded(pqxx::transaction_base& tx, int64_t id) {
 }
 
 void NotifyJobQueued(pqxx::transaction_base& tx) {
-  ExecPrepared(
-      tx, "notify_job_queued",
-      "SELECT " DEBREPO_COMMIT_WITHOUT_FLUSH ", pg_notify($1, '')",
-      kJobQueuedChannel);
+  ExecPrepared(tx, "notify_job_queued",
+               "SELECT " DEBREPO_COMMIT_WITHOUT_FLUSH ", pg_notify($1, '')",
+               kJobQueuedChannel);
 }
 
 }  // namespace debrepo::storage::internal

@@ -12,6 +12,18 @@
 #include "pqxx/pqxx"
 #include "proto/debrepo/v1/jobs.pb.h"
 
+// A notification's own transaction commits without waiting for its WAL
+// flush (synchronous_commit off for that transaction alone: set_config's
+// third argument). It makes nothing durable (NOTIFY only gives it a
+// transaction id to commit), and a crash that loses it also drops every
+// listener, which reconnects and re-reads (workers poll, waiters look the
+// job up again). Waiting cost more than the flush: PostgreSQL holds a
+// database-wide lock from a notifying transaction's pre-commit to the end of
+// its commit, so with a durable commit every notification in the database
+// waited for the one before it to reach the disk, one fsync at a time.
+#define DEBREPO_COMMIT_WITHOUT_FLUSH \
+  "set_config('synchronous_commit', 'off', true)"
+
 namespace debrepo::storage::internal {
 
 // The columns JobFromRow reads, from `jobs j`. A job is shown as ended only
@@ -42,8 +54,7 @@ inline constexpr int kLoadedJobLogColumn = 17;
 
 // JobFromLoadedRows builds job `id`, log included, from the rows of
 // LoadJobSql; NOT_FOUND when there are none.
-absl::StatusOr<v1::Job> JobFromLoadedRows(const pqxx::result& rows,
-                                          int64_t id);
+absl::StatusOr<v1::Job> JobFromLoadedRows(const pqxx::result& rows, int64_t id);
 
 // LoadJob reads one job (with its log when `with_log`); NOT_FOUND when
 // absent.

@@ -41,7 +41,7 @@ constexpr char kInsertJob[] = R"sql(
 // flush, as NotifyJobQueued does (job_rows.h says why that matters).
 constexpr char kNotifySubmitted[] = R"sql(
   SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql(,
-    set_config('synchronous_commit', 'off', true), pg_notify($1, '')
+    )sql" DEBREPO_COMMIT_WITHOUT_FLUSH R"sql(, pg_notify($1, '')
   FROM jobs
   -- A subquery, evaluated once: the volatile currval() compared row by
   -- row would scan the table instead of its primary key.
@@ -220,9 +220,9 @@ absl::StatusOr<v1::Job> JobStore::Get(int64_t id) {
         job = internal::JobFromLoadedRows(rows, id);
         if (job.ok() && job->state() == v1::QUEUED) {
           constexpr int kLive = internal::kLoadedJobLogColumn + 1;
-          job->set_waiting_reason(WaitingReason(job->kind(),
-                                                rows[0][kLive].as<int64_t>(),
-                                                rows[0][kLive + 1].as<int64_t>()));
+          job->set_waiting_reason(
+              WaitingReason(job->kind(), rows[0][kLive].as<int64_t>(),
+                            rows[0][kLive + 1].as<int64_t>()));
         }
         return absl::OkStatus();
       });
