@@ -248,7 +248,8 @@ class TypedJobHandler {
   virtual ~TypedJobHandler() = default;
 
   // Prepare is the long phase (see JobHandler::Prepare); by default there
-  // is none.
+  // is none. It is never called for a Prepared of NothingPrepared: such a
+  // kind has no long phase, whatever an override would do.
   virtual absl::StatusOr<Prepared> Prepare(const Args& args,
                                            JobContext& context) const {
     return Prepared{};

@@ -61,6 +61,13 @@ class TypedJobAdapter final : public JobHandler {
   absl::StatusOr<std::unique_ptr<PreparedJob>> Prepare(
       const v1::JobArgs& args, JobContext& context) const override {
     ASSIGN_OR_RETURN(const Args* typed, ArgsOf(args));
+    if constexpr (std::is_same_v<Prepared, NothingPrepared>) {
+      // No long phase (HasLongPhase): the job's locks may already be held
+      // in its transaction's round trip, so nothing may run here.
+      return std::unique_ptr<PreparedJob>(
+          std::make_unique<BoundJob<Args, Prepared>>(*handler_, *typed,
+                                                     NothingPrepared{}));
+    }
     ASSIGN_OR_RETURN(Prepared prepared, handler_->Prepare(*typed, context));
     return std::unique_ptr<PreparedJob>(
         std::make_unique<BoundJob<Args, Prepared>>(*handler_, *typed,
