@@ -296,31 +296,35 @@ absl::StatusOr<PreparedSync> SyncMirrorJob::Prepare(
       // decompressing thread (the parsing thread is the slower: writing a
       // stanza there at a time was a sixth of its time), and a stanza the
       // choice may keep is where the index's text put it.
-      const int64_t index_at = stanzas->size();
-      auto on_stanza = [&, index_at](const deb::ParagraphView& stanza,
-                                     int64_t offset) -> absl::Status {
-        absl::StatusOr<mirror::IndexedBinary> binary =
-            mirror::ReadPackagesStanza(stanza, index.kind);
-        RETURN_IF_ERROR(InIndex(binary.status(), index, mirror));
-        absl::StatusOr<bool> added = choice.Add(*binary, stanza);
-        RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
-        if (!*added) return absl::OkStatus();
-        entries.push_back(
-            {.stanza =
-                 mirror::StanzaSpool::Location{
-                     .offset = index_at + offset,
-                     .length = static_cast<uint32_t>(stanza.text().size())},
-             .index = i});
-        return absl::OkStatus();
+      // A decoder's offsets count from where its own text starts in the
+      // spool: taken when the decoder is created, so that a form that fell
+      // back (to another compression) cannot shift them.
+      auto on_stanza_at = [&](int64_t text_at) {
+        return [&, text_at](const deb::ParagraphView& stanza,
+                            int64_t offset) -> absl::Status {
+          absl::StatusOr<mirror::IndexedBinary> binary =
+              mirror::ReadPackagesStanza(stanza, index.kind);
+          RETURN_IF_ERROR(InIndex(binary.status(), index, mirror));
+          absl::StatusOr<bool> added = choice.Add(*binary, stanza);
+          RETURN_IF_ERROR(InIndex(added.status(), index, mirror));
+          if (!*added) return absl::OkStatus();
+          entries.push_back(
+              {.stanza =
+                   mirror::StanzaSpool::Location{
+                       .offset = text_at + offset,
+                       .length = static_cast<uint32_t>(stanza.text().size())},
+               .index = i});
+          return absl::OkStatus();
+        };
       };
       auto on_text = [&](absl::string_view text) {
         return stanzas->Append(text).status();
       };
-      create_decoder = [on_stanza, on_text](
+      create_decoder = [on_stanza_at, on_text, spool = stanzas.get()](
                            const mirror::ReleaseIndexFile& form,
                            std::string url) {
-        return mirror::IndexDecoder::Create(form, std::move(url), on_stanza,
-                                            on_text);
+        return mirror::IndexDecoder::Create(
+            form, std::move(url), on_stanza_at(spool->size()), on_text);
       };
     } else {
       auto on_stanza = [&](const deb::Paragraph& stanza) -> absl::Status {
