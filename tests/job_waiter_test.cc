@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status_matchers.h"
@@ -17,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "jobs/job_spec.h"
 #include "proto/debrepo/v1/jobs.pb.h"
+#include "server/submit.h"
 #include "storage/database.h"
 #include "storage/job_session.h"
 #include "storage/job_store.h"
@@ -48,22 +50,23 @@ class JobWaiterTest : public ::testing::Test {
     return 0;
   }
 
-  // Submits a job as the server does, telling the waiter; returns its id.
+  // Submits a repo create through the server's submitter, which tells the
+  // waiter; returns its id.
   int64_t Submit() {
-    const uint64_t epoch = ListeningEpoch();
-    jobs::JobSpec spec;
-    spec.kind = "a";
-    absl::StatusOr<v1::Job> job = store_.Submit(spec, "");
+    if (ListeningEpoch() == 0) return 0;
+    v1::JobArgs args;
+    args.mutable_create_repo()->mutable_repo()->set_name(
+        absl::StrCat("r", ++submitted_));
+    absl::StatusOr<v1::Job> job = submitter_.Submit(args, "");
     EXPECT_THAT(job, IsOk());
     if (!job.ok()) return 0;
-    waiter_.Submitted(job->id(), epoch);
     return job->id();
   }
 
   // Runs job `id` to its end as a worker does.
   void Complete(int64_t id) {
     absl::StatusOr<std::unique_ptr<JobSession>> session =
-        JobSession::Open(db_.url(), "worker-1", {"a"});
+        JobSession::Open(db_.url(), "worker-1", {"a", "repo.create"});
     ASSERT_THAT(session, IsOk());
     absl::StatusOr<std::optional<ClaimedJob>> job = (*session)->Claim();
     ASSERT_THAT(job, IsOk());
@@ -83,6 +86,9 @@ class JobWaiterTest : public ::testing::Test {
   storage::Database pool_{db_.url(), 4};
   storage::JobStore store_{&pool_};
   server::JobWaiter waiter_{db_.url(), &store_, kPoll};
+  server::JobSubmitter submitter_{&pool_, &store_,
+                                  server::SubmitOptions{.waiter = &waiter_}};
+  int submitted_ = 0;
 };
 
 TEST_F(JobWaiterTest, AWaitForAJustSubmittedJobWakesOnItsEnd) {
