@@ -81,28 +81,32 @@ Decoded Decode(const ReleaseIndexFile& file, absl::string_view bytes,
   Decoded viewed;
   std::string text;
   std::vector<std::pair<int64_t, std::string>> texts;
-  DecodeWith(IndexDecoder::Create(
-                 file, name,
-                 [&](const deb::ParagraphView& stanza,
-                     int64_t offset) -> absl::Status {
-                   texts.emplace_back(offset, stanza.text());
-                   absl::StatusOr<deb::Paragraph> parsed =
-                       deb::ParseParagraph(stanza.text());
-                   EXPECT_THAT(parsed, IsOk());
-                   EXPECT_EQ(parsed->fields().size(), stanza.fields().size());
-                   for (size_t i = 0; i < stanza.fields().size(); ++i) {
-                     EXPECT_EQ(stanza.fields()[i].value,
-                               parsed->fields()[i].value);
-                   }
-                   viewed.stanzas.push_back(*std::move(parsed));
-                   return absl::OkStatus();
-                 },
-                 [&](absl::string_view block) {
-                   text.append(block.data(), block.size());
-                   return absl::OkStatus();
-                 },
-                 limits),
-             bytes, chunk, viewed);
+  DecodeWith(
+      IndexDecoder::Create(
+          file, name,
+          [&](const deb::ParagraphView& stanza,
+              int64_t offset) -> absl::Status {
+            texts.emplace_back(offset, stanza.text());
+            absl::StatusOr<deb::Paragraph> parsed =
+                deb::ParseParagraph(stanza.text());
+            EXPECT_THAT(parsed, IsOk());
+            if (!parsed.ok()) return parsed.status();
+            EXPECT_EQ(parsed->fields().size(), stanza.fields().size());
+            for (size_t i = 0;
+                 i < std::min(stanza.fields().size(), parsed->fields().size());
+                 ++i) {
+              EXPECT_EQ(stanza.fields()[i].name, parsed->fields()[i].name);
+              EXPECT_EQ(stanza.fields()[i].value, parsed->fields()[i].value);
+            }
+            viewed.stanzas.push_back(*std::move(parsed));
+            return absl::OkStatus();
+          },
+          [&](absl::string_view block) {
+            text.append(block.data(), block.size());
+            return absl::OkStatus();
+          },
+          limits),
+      bytes, chunk, viewed);
   // Each stanza's text is at its offset in the text.
   for (const auto& [offset, stanza_text] : texts) {
     EXPECT_EQ(absl::string_view(text).substr(offset, stanza_text.size()),
