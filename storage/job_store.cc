@@ -18,8 +18,8 @@ namespace {
 using internal::LoadJob;
 
 // Inserts the job with its keys in one statement, unless its request_id
-// exists; returns how many jobs it inserted (kNotifySubmitted reads the
-// job back after the commit).
+// exists. Its own result is not read: kNotifySubmitted reads the job back
+// after the commit, and finds none when the insert yielded.
 constexpr char kInsertJob[] = R"sql(
   WITH inserted AS (
     INSERT INTO jobs (kind, args, request_id, exclusive_keys, shared_keys)
@@ -31,7 +31,7 @@ constexpr char kInsertJob[] = R"sql(
     SELECT key, inserted.id, true FROM inserted, unnest($4::text[]) AS key
     UNION ALL
     SELECT key, inserted.id, false FROM inserted, unnest($5::text[]) AS key)
-  SELECT count(*) FROM inserted)sql";
+  SELECT 1)sql";
 
 // After kInsertJob committed, in a transaction of its own: the job it
 // inserted (its id is the session's last value of the jobs sequence;
