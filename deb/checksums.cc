@@ -14,13 +14,16 @@
 namespace debrepo::deb {
 
 struct ChecksumCalculator::Digests {
-  // In the order of the Checksums fields.
-  EVP_MD_CTX* contexts[4];
+  // In the order of the Checksums fields; null for a digest not computed.
+  EVP_MD_CTX* contexts[4] = {};
 };
 
-ChecksumCalculator::ChecksumCalculator() : digests_(new Digests) {
+ChecksumCalculator::ChecksumCalculator(DigestSet digests)
+    : digests_(new Digests) {
   const EVP_MD* kinds[4] = {EVP_md5(), EVP_sha1(), EVP_sha256(), EVP_sha512()};
+  constexpr int kSha256 = 2;
   for (int i = 0; i < 4; ++i) {
+    if (digests == DigestSet::kSha256Only && i != kSha256) continue;
     digests_->contexts[i] = EVP_MD_CTX_new();
     EVP_DigestInit_ex(digests_->contexts[i], kinds[i], nullptr);
   }
@@ -33,13 +36,14 @@ ChecksumCalculator::~ChecksumCalculator() {
 void ChecksumCalculator::Update(absl::string_view data) {
   size_ += data.size();
   for (EVP_MD_CTX* context : digests_->contexts) {
-    EVP_DigestUpdate(context, data.data(), data.size());
+    if (context != nullptr) EVP_DigestUpdate(context, data.data(), data.size());
   }
 }
 
 Checksums ChecksumCalculator::Finish() {
   std::string hex[4];
   for (int i = 0; i < 4; ++i) {
+    if (digests_->contexts[i] == nullptr) continue;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     EVP_DigestFinal_ex(digests_->contexts[i], digest, &length);

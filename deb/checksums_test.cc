@@ -43,6 +43,11 @@ TEST(ChecksumsTest, MatchesCoreutilsOnAFileFedInPieces) {
     pieces.Update(absl::string_view(data).substr(i, 1000));
   }
   EXPECT_EQ(pieces.Finish(), *sums);
+
+  ChecksumCalculator sha256_only(DigestSet::kSha256Only);
+  sha256_only.Update(data);
+  EXPECT_EQ(sha256_only.Finish(),
+            (Checksums{.size = sums->size, .sha256 = sums->sha256}));
 }
 
 TEST(ChecksumsTest, KnownEmptyDigests) {

@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -58,7 +57,7 @@ bool IsValidFieldName(absl::string_view name) {
 
 const Field* Paragraph::Find(absl::string_view name) const {
   for (const Field& field : fields_) {
-    if (absl::EqualsIgnoreCase(field.name, name)) return &field;
+    if (FieldNamesEqual(field.name, name)) return &field;
   }
   return nullptr;
 }
@@ -76,6 +75,18 @@ std::optional<absl::string_view> Paragraph::Get(absl::string_view name) const {
 absl::string_view Paragraph::GetOrEmpty(absl::string_view name) const {
   const Field* field = Find(name);
   return field == nullptr ? absl::string_view() : field->value;
+}
+
+std::optional<absl::string_view> ParagraphView::Get(
+    absl::string_view name) const {
+  for (const FieldView& field : fields_) {
+    if (FieldNamesEqual(field.name, name)) return field.value;
+  }
+  return std::nullopt;
+}
+
+absl::string_view ParagraphView::GetOrEmpty(absl::string_view name) const {
+  return Get(name).value_or(absl::string_view());
 }
 
 absl::Status ValidateField(absl::string_view name, absl::string_view value) {
@@ -110,7 +121,7 @@ absl::Status Paragraph::Set(absl::string_view name, absl::string_view value) {
 
 bool Paragraph::Remove(absl::string_view name) {
   auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) {
-    return absl::EqualsIgnoreCase(f.name, name);
+    return FieldNamesEqual(f.name, name);
   });
   if (it == fields_.end()) return false;
   fields_.erase(it);
@@ -316,7 +327,7 @@ absl::StatusOr<ParagraphReader::Step> ParagraphReader::ParseParagraph(
     bool duplicate = false;
     if (paragraph.size() < kLinearFieldSearch) {
       for (size_t i = 0; i < paragraph.size() && !duplicate; ++i) {
-        duplicate = absl::EqualsIgnoreCase(paragraph.name(i), name);
+        duplicate = FieldNamesEqual(paragraph.name(i), name);
       }
     } else {
       if (seen.empty()) {

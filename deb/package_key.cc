@@ -136,9 +136,22 @@ absl::Status ValidateSourceField(absl::string_view source_field) {
   return Version::Parse(version).status();
 }
 
-absl::string_view SourceName(const Paragraph& binary) {
+namespace {
+
+template <typename Stanza>
+absl::string_view SourceNameOf(const Stanza& binary) {
   absl::string_view source = StripSourceVersion(binary.GetOrEmpty("Source"));
   return source.empty() ? binary.GetOrEmpty("Package") : source;
+}
+
+}  // namespace
+
+absl::string_view SourceName(const Paragraph& binary) {
+  return SourceNameOf(binary);
+}
+
+absl::string_view SourceName(const ParagraphView& binary) {
+  return SourceNameOf(binary);
 }
 
 std::string PackageFileName(absl::string_view name, absl::string_view version,

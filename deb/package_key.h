@@ -69,6 +69,7 @@ absl::Status ValidateSourceField(absl::string_view source_field);
 // SourceName returns the source package of a binary package stanza: its
 // Source field without a "(version)" suffix, or its Package name.
 absl::string_view SourceName(const Paragraph& binary);
+absl::string_view SourceName(const ParagraphView& binary);
 
 // PackageFileName returns the name Debian gives a package's file,
 // "<name>_<version>_<architecture>.<extension>" with the version's epoch

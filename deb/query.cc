@@ -359,9 +359,12 @@ class QueryParser {
   int depth_ = 0;
 };
 
+// The helpers below read a Paragraph or a ParagraphView (Stanza) alike.
+
 // Architecture returns a package's architecture as $Architecture and the
 // architecture column hold it: "source" for source packages.
-std::optional<absl::string_view> Architecture(const Paragraph& stanza,
+template <typename Stanza>
+std::optional<absl::string_view> Architecture(const Stanza& stanza,
                                               absl::string_view package_type) {
   if (package_type == "source") return absl::string_view("source");
   return stanza.Get("Architecture");
@@ -369,14 +372,16 @@ std::optional<absl::string_view> Architecture(const Paragraph& stanza,
 
 // PackageName returns a package's name as Name and the name column hold it:
 // a .dsc's Source for source packages, which have no Package field.
-absl::string_view PackageName(const Paragraph& stanza,
+template <typename Stanza>
+absl::string_view PackageName(const Stanza& stanza,
                               absl::string_view package_type) {
   return stanza.GetOrEmpty(package_type == "source" ? "Source" : "Package");
 }
 
 // FieldValue returns what a field condition looks at, or nullopt if absent.
+template <typename Stanza>
 std::optional<absl::string_view> FieldValue(const QueryNode& node,
-                                            const Paragraph& stanza,
+                                            const Stanza& stanza,
                                             absl::string_view package_type) {
   absl::string_view field = node.field;
   if (absl::EqualsIgnoreCase(field, "$PackageType")) return package_type;
@@ -393,7 +398,8 @@ std::optional<absl::string_view> FieldValue(const QueryNode& node,
 
 // Provides reports whether the stanza's Provides field names `name`
 // (versioned provides "name (= 1.0)" included).
-bool Provides(const Paragraph& stanza, absl::string_view name) {
+template <typename Stanza>
+bool Provides(const Stanza& stanza, absl::string_view name) {
   for (absl::string_view entry :
        absl::StrSplit(stanza.GetOrEmpty("Provides"), ',')) {
     entry = absl::StripLeadingAsciiWhitespace(entry);
@@ -416,7 +422,8 @@ bool VersionMatches(absl::string_view text, VersionOp op,
   return version.ok() && Satisfies(*version, op, wanted);
 }
 
-bool Evaluate(const QueryNode& node, const Paragraph& stanza,
+template <typename Stanza>
+bool Evaluate(const QueryNode& node, const Stanza& stanza,
               absl::string_view package_type) {
   switch (node.kind) {
     case QueryNode::Kind::kAnd:
@@ -488,6 +495,11 @@ absl::StatusOr<Query> Query::Parse(absl::string_view text) {
 }
 
 bool Query::Matches(const Paragraph& stanza,
+                    absl::string_view package_type) const {
+  return Evaluate(root_, stanza, package_type);
+}
+
+bool Query::Matches(const ParagraphView& stanza,
                     absl::string_view package_type) const {
   return Evaluate(root_, stanza, package_type);
 }

@@ -100,6 +100,10 @@ class Query {
   // `package_type` is the value of $PackageType.
   bool Matches(const Paragraph& stanza,
                absl::string_view package_type = "deb") const;
+  // Matches evaluates the query against a stanza read as a view, as
+  // against its Paragraph.
+  bool Matches(const ParagraphView& stanza,
+               absl::string_view package_type = "deb") const;
 
   // root returns the parsed tree, e.g. for compiling it to SQL.
   const QueryNode& root() const { return root_; }

@@ -13,6 +13,7 @@ namespace debrepo::deb {
 namespace {
 
 using ::debrepo::testing::IsOk;
+using ::debrepo::testing::IsOkAndHolds;
 using ::debrepo::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -32,11 +33,20 @@ const Paragraph& Libc() {
   return *p;
 }
 
+// Matches evaluates `query` against `stanza`, and against the same stanza
+// read as a view, which must give the same answer.
 bool Matches(absl::string_view query, const Paragraph& stanza,
              absl::string_view type = "deb") {
   absl::StatusOr<Query> q = Query::Parse(query);
   EXPECT_THAT(q, IsOk()) << query;
-  return q.ok() && q->Matches(stanza, type);
+  if (!q.ok()) return false;
+  const std::string text = stanza.ToString();
+  ParagraphReader reader(text);
+  ParagraphView view;
+  EXPECT_THAT(reader.Next(&view), IsOkAndHolds(true)) << text;
+  const bool matched = q->Matches(stanza, type);
+  EXPECT_EQ(q->Matches(view, type), matched) << query << " of " << text;
+  return matched;
 }
 
 TEST(QueryTest, FieldConditions) {

@@ -63,14 +63,16 @@ absl::StatusOr<std::string> Digest(const StanzaName& stanza,
                                    std::optional<absl::string_view> value,
                                    size_t length, bool required) {
   if (!value.has_value() && !required) return std::string();
-  std::string digest =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(value.value_or("")));
-  if (digest.size() != length ||
-      !std::all_of(digest.begin(), digest.end(), absl::ascii_isxdigit)) {
+  const absl::string_view text = absl::StripAsciiWhitespace(value.value_or(""));
+  if (text.size() != length ||
+      !std::all_of(text.begin(), text.end(), absl::ascii_isxdigit)) {
     return BadStanza(
         stanza,
         absl::StrCat(value.has_value() ? "invalid " : "no ", name, " field"));
   }
+  // Checked first and lowered in place: one copy, no call per digest.
+  std::string digest(text);
+  for (char& c : digest) c = absl::ascii_tolower(static_cast<unsigned char>(c));
   return digest;
 }
 
@@ -125,8 +127,7 @@ PackagesFields FindPackagesFields(const Fields& fields, bool all_text) {
   for (const auto& field : fields) {
     Slot slot = nullptr;
     for (const auto& [name, candidate] : kSlots) {
-      if (field.name.size() == name.size() &&
-          absl::EqualsIgnoreCase(field.name, name)) {
+      if (deb::FieldNamesEqual(field.name, name)) {
         slot = candidate;
         found.*slot = field.value;
         break;

@@ -30,10 +30,8 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace debrepo::mirror {
@@ -55,26 +53,6 @@ const std::vector<std::string>& DependencyFields() {
 // alone, in time linear in what it parses.
 constexpr int kClosureRounds = 16;
 
-// ReadFields returns the fields a choice with `filter` reads of a stanza:
-// those resolution reads, Source ($Source) and those the filter names.
-std::vector<std::string> ReadFields(const deb::Query* filter) {
-  std::vector<std::string> fields(std::begin(kCandidateFields),
-                                  std::end(kCandidateFields));
-  fields.push_back("Source");
-  std::vector<const deb::QueryNode*> pending;
-  if (filter != nullptr) pending.push_back(&filter->root());
-  while (!pending.empty()) {
-    const deb::QueryNode& node = *pending.back();
-    pending.pop_back();
-    if (node.kind == deb::QueryNode::Kind::kField) {
-      // "$Name" reads "Name"; the other pseudo-fields read fields above.
-      fields.push_back(std::string(absl::StripPrefix(node.field, "$")));
-    }
-    for (const deb::QueryNode& child : node.children) pending.push_back(&child);
-  }
-  return fields;
-}
-
 uint64_t NameHash(absl::string_view name) {
   return absl::Hash<absl::string_view>()(name);
 }
@@ -86,7 +64,6 @@ PackageChoice::PackageChoice(const deb::Query* filter, bool with_deps,
                              int64_t max_stanzas)
     : filter_(filter),
       with_deps_(with_deps && filter != nullptr),
-      read_fields_(ReadFields(filter)),
       architectures_(std::move(architectures)),
       max_stanzas_(max_stanzas) {}
 
@@ -122,8 +99,13 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
     if (it->second != files_hash) ++duplicates_;
     return false;
   }
-  const bool matched = filter_ == nullptr ||
-                       filter_->Matches(*package.control, package.package_type);
+  const bool matched =
+      filter_ == nullptr ||
+      std::visit(
+          [&](const auto* control) {
+            return filter_->Matches(*control, package.package_type);
+          },
+          package.control);
   // Only a binary package can be pulled in as a dependency: the others the
   // filter does not match need not be spooled at all.
   if (!matched && !(with_deps_ && binary)) return false;
@@ -137,16 +119,19 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
     // (a Paragraph::Get for each compared every name six times).
     std::optional<absl::string_view> values[std::size(kCandidateFields)];
     size_t size = 0;
-    for (const deb::Field& field : package.control->fields()) {
-      for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
-        if (field.name.size() == kCandidateFields[i].size() &&
-            absl::EqualsIgnoreCase(field.name, kCandidateFields[i])) {
-          values[i] = field.value;
-          size += field.name.size() + field.value.size() + 3;
-          break;
-        }
-      }
-    }
+    std::visit(
+        [&](const auto* control) {
+          for (const auto& field : control->fields()) {
+            for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
+              if (deb::FieldNamesEqual(field.name, kCandidateFields[i])) {
+                values[i] = field.value;
+                size += field.name.size() + field.value.size() + 3;
+                break;
+              }
+            }
+          }
+        },
+        package.control);
     added.fields.reserve(size);
     for (size_t i = 0; i < std::size(kCandidateFields); ++i) {
       if (values[i].has_value()) {
@@ -165,14 +150,28 @@ absl::StatusOr<bool> PackageChoice::Add(const ChoosablePackage& package) {
   return true;
 }
 
-ChoosablePackage ChoosableStanza(const IndexedBinary& read,
-                                 const deb::Paragraph& stanza) {
+namespace {
+
+template <typename Stanza>
+ChoosablePackage ChoosableOf(const IndexedBinary& read, const Stanza& stanza) {
   return {.key = read.key,
           .name = read.name,
           .architecture = read.architecture,
           .package_type = read.package_type,
           .provides = read.provides,
           .control = &stanza};
+}
+
+}  // namespace
+
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::Paragraph& stanza) {
+  return ChoosableOf(read, stanza);
+}
+
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::ParagraphView& stanza) {
+  return ChoosableOf(read, stanza);
 }
 
 absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
@@ -183,22 +182,6 @@ absl::StatusOr<bool> PackageChoice::Add(const MirroredPackage& mirrored) {
                               .package_type = package.package_type,
                               .provides = package.provides,
                               .control = &package.control});
-}
-
-absl::StatusOr<bool> PackageChoice::Add(const IndexedBinary& read,
-                                        const deb::ParagraphView& stanza) {
-  read_stanza_.Clear();
-  for (const deb::FieldView& field : stanza.fields()) {
-    if (std::none_of(read_fields_.begin(), read_fields_.end(),
-                     [&](const std::string& name) {
-                       return field.name.size() == name.size() &&
-                              absl::EqualsIgnoreCase(field.name, name);
-                     })) {
-      continue;
-    }
-    RETURN_IF_ERROR(read_stanza_.Set(field.name, field.value));
-  }
-  return Add(ChoosableStanza(read, read_stanza_));
 }
 
 absl::StatusOr<deb::PackageInfo> PackageChoice::Parse(

@@ -5,8 +5,10 @@
 #define DEBREPO_MIRROR_PACKAGE_CHOICE_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/container/btree_set.h"
@@ -37,14 +39,17 @@ struct ChoosablePackage {
   absl::Span<const std::string> provides;
   // control is the stanza the filter is matched against and resolution's
   // fields are read from: its fields as MirroredPackage::package.control
-  // has them, at least those the filter reads.
-  const deb::Paragraph* control = nullptr;
+  // has them, at least those the filter reads; a Packages stanza read as a
+  // view is matched where it is, without a copy.
+  std::variant<const deb::Paragraph*, const deb::ParagraphView*> control;
 };
 
 // ChoosableStanza is the view of a Packages stanza `stanza` that
 // ReadPackagesStanza read as `read`; both must outlive it.
 ChoosablePackage ChoosableStanza(const IndexedBinary& read,
                                  const deb::Paragraph& stanza);
+ChoosablePackage ChoosableStanza(const IndexedBinary& read,
+                                 const deb::ParagraphView& stanza);
 
 // PackageChoice sees a sync's packages one at a time, in index order (that
 // of PlanIndices), and then says which to keep.
@@ -79,10 +84,11 @@ class PackageChoice {
   // Add sees a converted package, as Add of its view.
   absl::StatusOr<bool> Add(const MirroredPackage& mirrored);
   // Add sees the Packages stanza `stanza` that ReadPackagesStanza read as
-  // `read`, as Add of ChoosableStanza of its Paragraph: only the fields the
-  // choice reads are copied out of it.
+  // `read`, as Add of ChoosableStanza of its Paragraph.
   absl::StatusOr<bool> Add(const IndexedBinary& read,
-                           const deb::ParagraphView& stanza);
+                           const deb::ParagraphView& stanza) {
+    return Add(ChoosableStanza(read, stanza));
+  }
 
   // decides_at_take is whether an Add returning true may still be left out
   // by Take (dependencies are resolved), rather than always kept: a caller
@@ -113,10 +119,6 @@ class PackageChoice {
 
   const deb::Query* filter_;
   bool with_deps_;
-  // The fields the filter and resolution read; and, for Add of a view, a
-  // paragraph of those of its stanza.
-  std::vector<std::string> read_fields_;
-  deb::Paragraph read_stanza_;
   std::vector<std::string> architectures_;
   int64_t max_stanzas_;
   int64_t stanzas_ = 0;  // Added so far.
@@ -129,7 +131,8 @@ class PackageChoice {
   // With deps: the spooled binary packages, in spool order; the hash of
   // each name each goes by (its own and those it provides) with its
   // candidate number; the architectures they are built for.
-  std::vector<Candidate> candidates_;
+  // (A deque: growing it moves no candidate's text.)
+  std::deque<Candidate> candidates_;
   std::vector<std::pair<uint64_t, uint32_t>> names_;
   absl::btree_set<std::string> built_architectures_;
 };
