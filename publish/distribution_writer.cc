@@ -22,6 +22,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "deb/compression_pool.h"
 #include "deb/control.h"
@@ -144,6 +145,7 @@ class TreeWriter : public DistributionWriter {
 
   // Open creates the directory and the indices every tree has.
   absl::Status Open() {
+    absl::MutexLock lock(&indices_mu_);
     std::error_code error;
     fs::create_directories(fs::path(options_.directory).parent_path(), error);
     if (!fs::create_directory(options_.directory, error)) {
@@ -234,6 +236,7 @@ class TreeWriter : public DistributionWriter {
     }
     std::string path = absl::StrCat(component, "/Contents-",
                                     udeb ? "udeb-" : "", architecture);
+    absl::MutexLock lock(&indices_mu_);
     auto it = indices_.find(path);
     if (it == indices_.end()) {
       absl::StatusOr<Index*> index = OpenIndex(path, {deb::Compression::kGzip});
@@ -250,6 +253,7 @@ class TreeWriter : public DistributionWriter {
   }
 
   absl::Status Finish(const Signer* signer) override {
+    absl::MutexLock lock(&indices_mu_);
     RETURN_IF_ERROR(deferred_error_);
     // Every architecture gets a debian-installer index once one has udebs.
     for (const std::string& component : options_.release.components) {
@@ -333,8 +337,9 @@ class TreeWriter : public DistributionWriter {
 
   // OpenIndex starts the index at `path` (relative to the tree) in
   // `variants`, or in every configured variant when `variants` is empty.
-  absl::StatusOr<Index*> OpenIndex(
-      const std::string& path, std::vector<deb::Compression> variants = {}) {
+  absl::StatusOr<Index*> OpenIndex(const std::string& path,
+                                   std::vector<deb::Compression> variants = {})
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(indices_mu_) {
     fs::path full = fs::path(options_.directory) / path;
     std::error_code error;
     fs::create_directories(full.parent_path(), error);
@@ -361,13 +366,18 @@ class TreeWriter : public DistributionWriter {
 
   // Write appends `text` to the index at `path`, opening it on first use.
   absl::Status Write(const std::string& path, absl::string_view text) {
-    auto it = indices_.find(path);
     Index* index = nullptr;
-    if (it != indices_.end()) {
-      index = &it->second;
-    } else {
-      ASSIGN_OR_RETURN(index, OpenIndex(path));
+    {
+      absl::MutexLock lock(&indices_mu_);
+      auto it = indices_.find(path);
+      if (it != indices_.end()) {
+        index = &it->second;
+      } else {
+        ASSIGN_OR_RETURN(index, OpenIndex(path));
+      }
     }
+    // Outside the lock: writing may wait for the compressors, and the
+    // thread feeding the Contents indices must not wait for that too.
     return index->writer->Write(text);
   }
 
@@ -441,10 +451,13 @@ class TreeWriter : public DistributionWriter {
   std::vector<deb::Compression> variants_;
   std::vector<std::string> binary_architectures_;
   bool sources_ = false;
+  // Guards the map, not the indices: each is written by one thread (the
+  // one adding packages, or the one feeding a Contents index).
+  absl::Mutex indices_mu_;
   // Open indices by path relative to the tree, e.g.
   // "main/binary-amd64/Packages".
-  std::map<std::string, Index> indices_;
-  absl::Status deferred_error_;
+  std::map<std::string, Index> indices_ ABSL_GUARDED_BY(indices_mu_);
+  absl::Status deferred_error_ ABSL_GUARDED_BY(indices_mu_);
 };
 
 }  // namespace

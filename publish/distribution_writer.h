@@ -78,8 +78,11 @@ struct DistributionOptions {
 };
 
 // DistributionWriter writes a tree. Add every package, feed each
-// Contents index, then Finish once. Not thread-safe: one caller feeds it,
-// and it runs its compressions on its own threads.
+// Contents index, then Finish once. Add is called from one thread at a
+// time; Contents, and feeding the writers it returns, may happen on
+// another thread at the same time (so that Contents indices are read and
+// written beside the packages), each writer fed by one thread; Finish is
+// called once both are done. It runs its compressions on its own threads.
 class DistributionWriter {
  public:
   // Create makes options.directory and opens the indices every tree has.

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -605,6 +606,64 @@ TEST_F(DistributionWriterTest, WritesTheContentsItIsFed) {
   writer = DistributionWriter::Create(options);
   ASSERT_THAT(writer, IsOk());
   EXPECT_EQ((*writer)->Contents("main", "amd64", false), nullptr);
+}
+
+// The Contents indices may be opened and fed on a thread of their own
+// while packages are added (a publish reads them beside its listing), the
+// debian-installer indices opening as the first udeb comes: every index
+// then holds all it was given.
+TEST_F(DistributionWriterTest, FeedsContentsOnAnotherThreadWhileAdding) {
+  DistributionOptions options = Options("contents-beside");
+  options.threads = 2;
+  absl::StatusOr<std::unique_ptr<DistributionWriter>> writer =
+      DistributionWriter::Create(options);
+  ASSERT_THAT(writer, IsOk());
+  constexpr int kRounds = 200;
+  constexpr int kPaths = 20000;
+  absl::Status fed;
+  std::thread contents([&] {
+    for (const bool udeb : {true, false}) {
+      for (const char* architecture : {"amd64", "arm64"}) {
+        deb::ContentsWriter* index =
+            (*writer)->Contents("main", architecture, udeb);
+        if (index == nullptr) {
+          fed = absl::InternalError("no Contents index");
+          return;
+        }
+        for (int i = 0; i < kPaths && fed.ok(); ++i) {
+          fed = index->Add(absl::StrCat("usr/share/", 100000 + i), "misc/p");
+        }
+      }
+    }
+  });
+  for (int round = 0; round < kRounds; ++round) {
+    for (const IndexedPackage& package : *packages_) {
+      EXPECT_THAT((*writer)->Add("main", package), IsOk()) << package.name;
+    }
+  }
+  contents.join();
+  ASSERT_THAT(fed, IsOk());
+  ASSERT_THAT((*writer)->Finish(nullptr), IsOk());
+
+  const fs::path dist = options.directory;
+  for (const char* index :
+       {"main/Contents-amd64.gz", "main/Contents-arm64.gz",
+        "main/Contents-udeb-amd64.gz", "main/Contents-udeb-arm64.gz"}) {
+    const std::string lines =
+        RunOk({"sh", "-c", "zcat " + (dist / index).string() + " | wc -l"});
+    EXPECT_EQ(lines, absl::StrCat(kPaths, "\n")) << index;
+  }
+  auto stanzas = [&](const std::string& index) {
+    absl::StatusOr<std::vector<deb::Paragraph>> read =
+        deb::ParseParagraphs(ReadFile(dist / index));
+    EXPECT_THAT(read, IsOk()) << index;
+    return read.ok() ? read->size() : 0;
+  };
+  // hello, hello-doc (all) and a udeb on amd64; libfoo1 and hello-doc on
+  // arm64; the udeb in its own index.
+  EXPECT_EQ(stanzas("main/binary-amd64/Packages"), 2 * kRounds);
+  EXPECT_EQ(stanzas("main/binary-arm64/Packages"), 2 * kRounds);
+  EXPECT_EQ(stanzas("main/debian-installer/binary-amd64/Packages"), kRounds);
 }
 
 // apt itself reads the tree: a throw-away apt root with the tree as a

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -530,6 +531,43 @@ absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
         SourceArchitectures read;
         read.package_count = rows[0][1].as<int64_t>();
         read.architectures = internal::ParseTextArray(rows[0][2]);
+        return read;
+      });
+}
+
+absl::Status ReadApart(Database& db, absl::string_view what,
+                       const std::function<absl::Status(Transaction&)>& fn) {
+  return db.Run(what, [&](pqxx::connection& connection) -> absl::Status {
+    pqxx::read_transaction tx(connection);
+    Transaction transaction(tx);
+    RETURN_IF_ERROR(fn(transaction));
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<SourcePackageIds> ReadSourcePackageIds(
+    Transaction& tx, const v1::PublishedComponent& source) {
+  ASSIGN_OR_RETURN(const SourceSql sql, SqlOfSource(source));
+  return Guard(
+      "reading the packages of a source",
+      [&]() -> absl::StatusOr<SourcePackageIds> {
+        const pqxx::row row = tx.pqxx().exec_params1(
+            absl::StrCat("SELECT array_to_string(ids, ','), EXISTS (SELECT 1 "
+                         "FROM unnest(ids) AS u(id) JOIN packages p ON p.id = "
+                         "u.id WHERE p.package_type = 'udeb') FROM (SELECT "
+                         "coalesce(",
+                         sql.package_ids, ", '{}'::bigint[]) AS ids) s"),
+            sql.name);
+        SourcePackageIds read;
+        for (absl::string_view id :
+             absl::StrSplit(row[0].c_str(), ',', absl::SkipEmpty())) {
+          if (!absl::SimpleAtoi(id, &read.ids.emplace_back())) {
+            return absl::InternalError(
+                absl::StrCat("a package id that is no number: ", id));
+          }
+        }
+        read.udebs = row[1].as<bool>();
         return read;
       });
 }

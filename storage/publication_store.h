@@ -140,6 +140,28 @@ struct SourceArchitectures {
 absl::StatusOr<SourceArchitectures> ReadSourceArchitectures(
     Transaction& tx, const v1::PublishedComponent& source);
 
+// ReadApart runs `fn` in a short read-only transaction on a connection of
+// `db`, not on the job's session: for what a publish reads on a thread
+// beside its long phase (the job's session belongs to the job's thread).
+// `what` names the read in errors.
+absl::Status ReadApart(Database& db, absl::string_view what,
+                       const std::function<absl::Status(Transaction&)>& fn);
+
+// SourcePackageIds is what a component's Contents indices are read from:
+// its source's packages.
+struct SourcePackageIds {
+  // Sorted.
+  std::vector<int64_t> ids;
+  // Whether any of them is a udeb: the component then has a
+  // Contents-udeb-<arch> for each architecture.
+  bool udebs = false;
+};
+
+// ReadSourcePackageIds reads them for `source` (none when it does not
+// exist).
+absl::StatusOr<SourcePackageIds> ReadSourcePackageIds(
+    Transaction& tx, const v1::PublishedComponent& source);
+
 // PublishedPackage is what a tree needs of one package.
 struct PublishedPackage {
   int64_t id = 0;

@@ -6,7 +6,8 @@
 // changes of a job: the files it added, and those it removed that nothing
 // lists; a job's added files are checked against the prefix's; and the
 // pool directories a publication would add are those of the source
-// packages nothing in its prefix lists.
+// packages nothing in its prefix lists. A source's package ids (what its
+// Contents indices are read from) are read apart from a job's session.
 #include "storage/publication_store.h"
 
 #include <atomic>
@@ -230,6 +231,44 @@ TEST_F(PublicationStoreTest, ReadsArchitecturesAndPackagesInBatches) {
     return absl::OkStatus();
   }),
               IsOk());
+}
+
+// What a component's Contents indices are read from: its source's package
+// ids, sorted, and whether a udeb is among them; read apart from any job's
+// session, on a connection of the pool.
+TEST_F(PublicationStoreTest, ReadsTheSourcePackageIdsApart) {
+  db_.QueryValue("UPDATE packages SET package_type = 'udeb' WHERE id = 5");
+  auto read = [&](const v1::PublishedComponent& source) {
+    absl::StatusOr<storage::SourcePackageIds> ids;
+    EXPECT_THAT(storage::ReadApart(pool_, "reading a test source",
+                                   [&](storage::Transaction& tx) {
+                                     ids = storage::ReadSourcePackageIds(
+                                         tx, source);
+                                     return ids.status();
+                                   }),
+                IsOk());
+    return ids;
+  };
+  absl::StatusOr<storage::SourcePackageIds> repo = read(FromRepo("", "r"));
+  ASSERT_THAT(repo.status(), IsOk());
+  EXPECT_THAT(repo->ids, ElementsAre(1, 2, 4));
+  EXPECT_FALSE(repo->udebs);
+  absl::StatusOr<storage::SourcePackageIds> snapshot =
+      read(FromSnapshot("", "s"));
+  ASSERT_THAT(snapshot.status(), IsOk());
+  EXPECT_THAT(snapshot->ids, ElementsAre(1, 3, 5));
+  EXPECT_TRUE(snapshot->udebs);
+  absl::StatusOr<storage::SourcePackageIds> gone =
+      read(FromSnapshot("", "gone"));
+  ASSERT_THAT(gone.status(), IsOk());
+  EXPECT_THAT(gone->ids, ::testing::IsEmpty());
+  EXPECT_FALSE(gone->udebs);
+  // An error of the function read apart is its outcome.
+  EXPECT_THAT(storage::ReadApart(pool_, "failing",
+                                 [](storage::Transaction&) {
+                                   return absl::DataLossError("stop");
+                                 }),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 // A package inserted by a worker of the release before migration 18 (a

@@ -239,6 +239,48 @@ absl::StatusOr<std::vector<std::string>> PackageArchitectures(
   return std::vector<std::string>(architectures.begin(), architectures.end());
 }
 
+// WriteContents feeds the Contents indices of `publication` to `writer`,
+// reading each component's packages in a transaction of its own on `db`:
+// run beside the listing of the packages (on another thread and another
+// connection), so that PostgreSQL's sorting of the paths and their
+// compression overlap the Packages indices' (after them, they took 0.43 s
+// of a switch's 4.1 s at 63,440 packages). Stops, CANCELLED, once `stop`
+// is set.
+absl::Status WriteContents(storage::Database& db,
+                           const v1::Publication& publication,
+                           publish::DistributionWriter& writer,
+                           const std::atomic<bool>& stop) {
+  return storage::ReadApart(
+      db, "reading the packages' file lists",
+      [&](storage::Transaction& tx) -> absl::Status {
+        for (const v1::PublishedComponent& component :
+             publication.components()) {
+          ASSIGN_OR_RETURN(storage::SourcePackageIds packages,
+                           storage::ReadSourcePackageIds(tx, component));
+          storage::ContentsQuery query{.package_ids = std::move(packages.ids)};
+          for (const std::string& architecture : publication.architectures()) {
+            for (const bool udeb : {false, true}) {
+              if (udeb && !packages.udebs) continue;
+              deb::ContentsWriter* index =
+                  writer.Contents(component.component(), architecture, udeb);
+              if (index == nullptr) continue;  // skipped, or not binary
+              query.architecture = architecture;
+              query.udeb = udeb;
+              RETURN_IF_ERROR(storage::StreamContents(
+                  tx, query,
+                  [&](absl::string_view path, absl::string_view package) {
+                    if (stop.load()) {
+                      return absl::CancelledError("the tree is not written");
+                    }
+                    return index->Add(path, package);
+                  }));
+            }
+          }
+        }
+        return absl::OkStatus();
+      });
+}
+
 absl::StatusOr<std::unique_ptr<publish::Signer>> SignerFor(
     const PublishConfig& config, const v1::Publication& publication) {
   if (publication.skip_signing()) return nullptr;
@@ -561,14 +603,19 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
   absl::Status written = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<publish::DistributionWriter> writer,
                      publish::DistributionWriter::Create(options));
-    // Each component's packages again for its Contents indices (8 bytes
-    // each), and whether it has udebs (Contents-udeb-<arch>).
-    std::vector<storage::ContentsQuery> contents(resolved.components_size());
-    std::vector<bool> udebs(resolved.components_size(), false);
     int64_t count = 0;
     // When each step ended, for the log: where a slow publish spends its
     // time (reading, compressing, syncing) depends on the machine.
     const absl::Time start = absl::Now();
+    std::atomic<bool> stop_contents{false};
+    absl::Status contents_written;
+    absl::Time contents_listed = start;
+    std::thread contents([&] {
+      if (options.contents) {
+        contents_written = WriteContents(db_, resolved, *writer, stop_contents);
+      }
+      contents_listed = absl::Now();
+    });
     BatchPipe pipe;
     // The job's session is this thread's alone until it is joined.
     std::thread reader([&] {
@@ -605,9 +652,6 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
         for (const storage::PublishedPackage& package : batch->packages) {
           RETURN_IF_ERROR(
               writer->Add(component.component(), IndexedOf(package)));
-          contents[batch->component].package_ids.push_back(package.id);
-          udebs[batch->component] =
-              udebs[batch->component] || package.package_type == "udeb";
         }
         count += static_cast<int64_t>(batch->packages.size());
       }
@@ -615,30 +659,13 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     }();
     if (!added.ok()) pipe.Abandon();
     reader.join();
+    const absl::Time packages_listed = absl::Now();
+    if (!added.ok() || !pipe.status().ok()) stop_contents.store(true);
+    contents.join();
     RETURN_IF_ERROR(added);
     RETURN_IF_ERROR(pipe.status());
-    const absl::Time packages_listed = absl::Now();
-    RETURN_IF_ERROR(context.Read([&](storage::Transaction& tx) {
-      for (int i = 0; i < resolved.components_size(); ++i) {
-        for (const std::string& architecture : resolved.architectures()) {
-          for (const bool udeb : {false, true}) {
-            if (udeb && !udebs[i]) continue;
-            deb::ContentsWriter* index = writer->Contents(
-                resolved.components(i).component(), architecture, udeb);
-            if (index == nullptr) continue;  // skipped, or not binary
-            contents[i].architecture = architecture;
-            contents[i].udeb = udeb;
-            RETURN_IF_ERROR(storage::StreamContents(
-                tx, contents[i],
-                [&](absl::string_view path, absl::string_view package) {
-                  return index->Add(path, package);
-                }));
-          }
-        }
-      }
-      return absl::OkStatus();
-    }));
-    const absl::Time contents_listed = absl::Now();
+    RETURN_IF_ERROR(contents_written);
+    const absl::Time both_listed = absl::Now();
     RETURN_IF_ERROR(writer->Finish(signer.get()));
     const absl::Time finished = absl::Now();
     std::ofstream generation(paths.staged / kGenerationFile);
@@ -671,10 +698,11 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
         "wrote the indices of ", count, " packages in ",
         seconds(synced - start), " (packages read and listed in ",
         seconds(packages_listed - start), " of which waiting for the database ",
-        seconds(waiting_for_reader), ", Contents in ",
-        seconds(contents_listed - packages_listed),
+        seconds(waiting_for_reader), ", Contents beside them in ",
+        seconds(contents_listed - start), ", waited for after them ",
+        seconds(both_listed - packages_listed),
         ", compression finished and signed in ",
-        seconds(finished - contents_listed), ", synced in ",
+        seconds(finished - both_listed), ", synced in ",
         seconds(synced - finished), ")"));
     return absl::OkStatus();
   }();
