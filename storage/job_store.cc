@@ -60,12 +60,14 @@ constexpr char kInsertJob[] = R"sql(
 // After kInsertJob committed, in a transaction of its own: the job it
 // inserted (by the id it drew; nothing when the insert yielded to an
 // earlier request with its request_id or was refused by a requirement),
-// and the notification that wakes the workers for it, only then. It makes
-// nothing durable, so it commits without waiting for the WAL flush, as
-// NotifyJobQueued does (job_rows.h says why that matters).
+// and, only then, the notification that wakes the workers for it if one
+// of their runners waits for work (DEBREPO_SQL_WAKE_IDLE_CLAIMERS). It
+// makes nothing durable, so it commits without waiting for the WAL flush,
+// as NotifyJobQueued does (job_rows.h says why that matters).
 constexpr char kNotifySubmitted[] = R"sql(
   SELECT id, )sql" DEBREPO_SQL_MICROS("create_time") R"sql(,
-    )sql" DEBREPO_COMMIT_WITHOUT_FLUSH R"sql(, pg_notify($1, '')
+    )sql" DEBREPO_COMMIT_WITHOUT_FLUSH R"sql(,
+    )sql" DEBREPO_SQL_WAKE_IDLE_CLAIMERS("$1") R"sql(
   FROM jobs
   -- A subquery, evaluated once: the volatile currval() compared row by
   -- row would scan the table instead of its primary key.

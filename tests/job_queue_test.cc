@@ -512,10 +512,62 @@ TEST_F(JobQueueTest, FinishReleasesTheLocks) {
   EXPECT_TRUE(lock.Taken());
 }
 
+// NotificationsUntil returns the payloads `listener` receives until one is
+// `last` (included).
+std::vector<std::string> NotificationsUntil(
+    storage::NotificationListener& listener, const std::string& last) {
+  std::vector<std::string> received;
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (absl::Now() < deadline &&
+         (received.empty() || received.back() != last)) {
+    absl::StatusOr<std::vector<std::string>> batch =
+        listener.Wait(deadline - absl::Now());
+    EXPECT_THAT(batch, IsOk());
+    if (!batch.ok()) break;
+    received.insert(received.end(), batch->begin(), batch->end());
+  }
+  return received;
+}
+
+// A submit wakes the claimers only while a runner waits for work (is
+// marked idle); a busy runner claims again when its job ends. A marked
+// runner's claim of a job clears its mark. Notifications arrive in commit
+// order, so a marker notification sent after a submit tells whether the
+// submit notified.
+TEST_F(JobQueueTest, ASubmitWakesClaimersOnlyWhileARunnerWaitsForWork) {
+  absl::StatusOr<std::unique_ptr<storage::NotificationListener>> listener =
+      storage::NotificationListener::Open(db_.url(),
+                                          storage::kJobQueuedChannel);
+  ASSERT_THAT(listener, IsOk());
+  auto mark = [&](const std::string& payload) {
+    db_.QueryValue(absl::StrCat("SELECT pg_notify('",
+                                storage::kJobQueuedChannel, "', '", payload,
+                                "')"));
+  };
+  std::unique_ptr<JobSession> runner = OpenSession();
+  const int64_t unseen = Submit(JobSpecOf({"k/1"}));
+  mark("busy");
+  EXPECT_THAT(NotificationsUntil(**listener, "busy"), ElementsAre("busy"));
+
+  ASSERT_THAT(runner->MarkIdle(), IsOk());
+  Submit(JobSpecOf({"k/2"}));
+  mark("idle");
+  EXPECT_THAT(NotificationsUntil(**listener, "idle"), ElementsAre("", "idle"));
+
+  EXPECT_EQ(IdOf(Claim(*runner)), unseen);
+  Submit(JobSpecOf({"k/3"}));
+  mark("busy again");
+  EXPECT_THAT(NotificationsUntil(**listener, "busy again"),
+              ElementsAre("busy again"));
+}
+
 // A finish wakes the claimers only when a job left conflicts with one of
 // the finished job's keys: no other job can have waited for it, and its own
 // runner claims again by itself.
 TEST_F(JobQueueTest, AFinishWakesClaimersOnlyWhenAJobWaitsForItsKeys) {
+  // A runner waits for work: claimers are worth waking.
+  std::unique_ptr<JobSession> waiting = OpenSession();
+  ASSERT_THAT(waiting->MarkIdle(), IsOk());
   const int64_t exclusive = Submit(JobSpecOf({"k"}, {"gc"}));
   const int64_t blocked = Submit(JobSpecOf({"k"}, {"gc"}));
   const int64_t shared = Submit(JobSpecOf({"other"}, {"gc"}));
