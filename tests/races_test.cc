@@ -306,7 +306,6 @@ TEST(WakeUpTest, JobsRunWithoutPollingWhetherRunnersWaitOrAreBusy) {
   Stack stack(db.url());
   stack.StartServer();
   stack.StartWorker({"--poll_interval=1h", "--concurrency=1"});
-  stack.StartWorker({"--poll_interval=1h", "--concurrency=2"});
   std::atomic<int> unfinished{0};
   auto create_and_wait = [&](const std::string& name) {
     v1::CreateRepoRequest request;
@@ -320,7 +319,9 @@ TEST(WakeUpTest, JobsRunWithoutPollingWhetherRunnersWaitOrAreBusy) {
       ++unfinished;
     }
   };
-  for (int i = 0; i < 20; ++i) create_and_wait(absl::StrCat("alone-", i));
+  // One runner: each submit races its claim after the previous job.
+  for (int i = 0; i < 30; ++i) create_and_wait(absl::StrCat("alone-", i));
+  stack.StartWorker({"--poll_interval=1h", "--concurrency=2"});
   for (int burst = 0; burst < 5; ++burst) {
     std::vector<std::thread> clients;
     for (int client = 0; client < 12; ++client) {
