@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "jobs/job_spec.h"
 #include "proto/debrepo/v1/jobs.pb.h"
 
 namespace debrepo::storage {
@@ -53,6 +54,12 @@ struct JobKind {
   // job would certainly refuse (NOT_FOUND, ALREADY_EXISTS). The job checks
   // again under its locks; this only spares callers a queued failure.
   absl::Status (*fail_fast)(storage::Database& db, const Args& args) = nullptr;
+  // requirements, when set, adds the checks that the job's insert makes
+  // itself, in the order they are answered (Requirement says what they
+  // are). A kind whose checks all have this form declares them so, rather
+  // than as a fail_fast read: the submit then takes one round trip.
+  void (*requirements)(const Args& args,
+                       std::vector<Requirement>& requirements) = nullptr;
 
   // ArgsOf returns this kind's arguments from `job_args`, whose case must
   // be args_case.

@@ -87,6 +87,7 @@ absl::StatusOr<JobSpec> MakeJobSpec(v1::JobArgs args) {
   SortUnique(keys.shared);
   JobSpec spec;
   spec.kind = std::string(kind->name());
+  kind->AddRequirements(args, spec.requirements);
   spec.exclusive_keys = std::move(keys.exclusive);
   // A key held exclusively is not also held shared.
   std::set_difference(keys.shared.begin(), keys.shared.end(),

@@ -36,6 +36,12 @@ class RegisteredJobKind {
         return kind.fail_fast(db, kind.ArgsOf(args));
       };
     }
+    if (kind.requirements != nullptr) {
+      requirements_ = [&kind](const v1::JobArgs& args,
+                              std::vector<Requirement>& requirements) {
+        kind.requirements(kind.ArgsOf(args), requirements);
+      };
+    }
   }
 
   absl::string_view name() const { return name_; }
@@ -57,6 +63,12 @@ class RegisteredJobKind {
   absl::Status FailFast(storage::Database& db, const v1::JobArgs& args) const {
     return fail_fast_ ? fail_fast_(db, args) : absl::OkStatus();
   }
+  // AddRequirements adds the checks the job's insert makes on `args` (this
+  // kind's) to `requirements`; none when the kind declares none.
+  void AddRequirements(const v1::JobArgs& args,
+                       std::vector<Requirement>& requirements) const {
+    if (requirements_) requirements_(args, requirements);
+  }
 
  private:
   absl::string_view name_;
@@ -66,6 +78,8 @@ class RegisteredJobKind {
   std::function<absl::Status(const v1::JobArgs&, ResourceKeys&)> keys_;
   std::function<absl::Status(storage::Database&, const v1::JobArgs&)>
       fail_fast_;
+  std::function<void(const v1::JobArgs&, std::vector<Requirement>&)>
+      requirements_;
 };
 
 // JobKindRegistry holds declared kinds, in the order they were added.

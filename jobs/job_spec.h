@@ -40,6 +40,21 @@ std::string MirrorKey(absl::string_view name);
 std::string PublishedKey(absl::string_view storage, absl::string_view prefix,
                          absl::string_view distribution);
 
+// Requirement is a fail-fast check of a job kind that the job's own insert
+// makes (JobStore::Submit): a named resource that must exist, or must not,
+// for the job to be worth queuing. A job refused by one is answered with
+// the NOT_FOUND or ALREADY_EXISTS that the job itself would end with.
+// Checked as a condition of the insert, it costs no round trip of its own
+// (measured in docs/benchmarks.md, "The fail-fast check in the submit").
+struct Requirement {
+  enum class Resource { kRepo };
+  Resource resource;
+  std::string name;
+  // True: the resource must exist (NOT_FOUND otherwise); false: it must
+  // not (ALREADY_EXISTS otherwise).
+  bool exists;
+};
+
 // JobSpec is a job ready to submit; MakeJobSpec (jobs/job_kinds.h) makes
 // one from a job's arguments.
 struct JobSpec {
@@ -48,6 +63,8 @@ struct JobSpec {
   // Sorted, without duplicates; a key never appears in both lists.
   std::vector<std::string> exclusive_keys;
   std::vector<std::string> shared_keys;
+  // Checked in this order; the first unmet one is the answer.
+  std::vector<Requirement> requirements;
 };
 
 }  // namespace debrepo::jobs

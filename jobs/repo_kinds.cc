@@ -13,10 +13,9 @@
 namespace debrepo::jobs {
 namespace {
 
-// Fails fast when the repo exists.
-absl::Status CheckRepoAbsent(storage::Database& db, absl::string_view name) {
-  ASSIGN_OR_RETURN(const bool exists, storage::RepoExists(db, name));
-  return exists ? storage::RepoAlreadyExists(name) : absl::OkStatus();
+// Requires repo `name` to exist (or, with `exists` false, not to).
+Requirement RepoRequirement(absl::string_view name, bool exists) {
+  return {Requirement::Resource::kRepo, std::string(name), exists};
 }
 
 // Fails fast when the repo is missing.
@@ -47,11 +46,13 @@ absl::Status UpdateRepoKeys(const v1::UpdateRepoArgs& update,
   return absl::OkStatus();
 }
 
-absl::Status CheckUpdatable(storage::Database& db,
-                            const v1::UpdateRepoArgs& update) {
-  RETURN_IF_ERROR(CheckRepoExists(db, update.name()));
-  if (!IsRename(update)) return absl::OkStatus();
-  return CheckRepoAbsent(db, update.repo().name());
+void UpdatableRepo(const v1::UpdateRepoArgs& update,
+                   std::vector<Requirement>& requirements) {
+  requirements.push_back(RepoRequirement(update.name(), /*exists=*/true));
+  if (IsRename(update)) {
+    requirements.push_back(
+        RepoRequirement(update.repo().name(), /*exists=*/false));
+  }
 }
 
 absl::Status CopyPackagesKeys(const v1::CopyPackagesArgs& copy,
@@ -63,10 +64,16 @@ absl::Status CopyPackagesKeys(const v1::CopyPackagesArgs& copy,
   return absl::OkStatus();
 }
 
-absl::Status CheckCopyRepos(storage::Database& db,
-                            const v1::CopyPackagesArgs& copy) {
-  RETURN_IF_ERROR(CheckRepoExists(db, copy.source()));
-  return CheckRepoExists(db, copy.destination());
+void CopiedRepos(const v1::CopyPackagesArgs& copy,
+                 std::vector<Requirement>& requirements) {
+  requirements.push_back(RepoRequirement(copy.source(), /*exists=*/true));
+  requirements.push_back(RepoRequirement(copy.destination(), /*exists=*/true));
+}
+
+// The requirement of a job on one existing repo, `name`.
+template <typename Args, const std::string& (Args::*name)() const>
+void ExistingRepo(const Args& args, std::vector<Requirement>& requirements) {
+  requirements.push_back(RepoRequirement((args.*name)(), /*exists=*/true));
 }
 
 }  // namespace
@@ -80,9 +87,11 @@ const JobKind<v1::CreateRepoArgs> kCreateRepo = {
           keys.exclusive.push_back(RepoKey(create.repo().name()));
           return absl::OkStatus();
         },
-    .fail_fast =
-        [](storage::Database& db, const v1::CreateRepoArgs& create) {
-          return CheckRepoAbsent(db, create.repo().name());
+    .requirements =
+        [](const v1::CreateRepoArgs& create,
+           std::vector<Requirement>& requirements) {
+          requirements.push_back(
+              RepoRequirement(create.repo().name(), /*exists=*/false));
         },
 };
 
@@ -91,7 +100,7 @@ const JobKind<v1::UpdateRepoArgs> kUpdateRepo = {
     .args_case = v1::JobArgs::kUpdateRepo,
     .args = &v1::JobArgs::update_repo,
     .keys = UpdateRepoKeys,
-    .fail_fast = CheckUpdatable,
+    .requirements = UpdatableRepo,
 };
 
 const JobKind<v1::DeleteRepoArgs> kDeleteRepo = {
@@ -103,10 +112,7 @@ const JobKind<v1::DeleteRepoArgs> kDeleteRepo = {
           keys.exclusive.push_back(RepoKey(drop.name()));
           return absl::OkStatus();
         },
-    .fail_fast =
-        [](storage::Database& db, const v1::DeleteRepoArgs& drop) {
-          return CheckRepoExists(db, drop.name());
-        },
+    .requirements = ExistingRepo<v1::DeleteRepoArgs, &v1::DeleteRepoArgs::name>,
 };
 
 const JobKind<v1::AddFromUploadArgs> kAddFromUpload = {
@@ -152,10 +158,8 @@ const JobKind<v1::AddPackagesArgs> kAddPackages = {
           keys.exclusive.push_back(RepoKey(add.name()));
           return absl::OkStatus();
         },
-    .fail_fast =
-        [](storage::Database& db, const v1::AddPackagesArgs& add) {
-          return CheckRepoExists(db, add.name());
-        },
+    .requirements =
+        ExistingRepo<v1::AddPackagesArgs, &v1::AddPackagesArgs::name>,
 };
 
 const JobKind<v1::RemovePackagesArgs> kRemovePackages = {
@@ -167,10 +171,8 @@ const JobKind<v1::RemovePackagesArgs> kRemovePackages = {
           keys.exclusive.push_back(RepoKey(remove.name()));
           return absl::OkStatus();
         },
-    .fail_fast =
-        [](storage::Database& db, const v1::RemovePackagesArgs& remove) {
-          return CheckRepoExists(db, remove.name());
-        },
+    .requirements =
+        ExistingRepo<v1::RemovePackagesArgs, &v1::RemovePackagesArgs::name>,
 };
 
 const JobKind<v1::CopyPackagesArgs> kCopyPackages = {
@@ -179,7 +181,7 @@ const JobKind<v1::CopyPackagesArgs> kCopyPackages = {
     .args = &v1::JobArgs::copy_packages,
     .keys = CopyPackagesKeys,
     .selects = [](const v1::CopyPackagesArgs& copy) { return !copy.move(); },
-    .fail_fast = CheckCopyRepos,
+    .requirements = CopiedRepos,
 };
 
 const JobKind<v1::CopyPackagesArgs> kMovePackages = {
@@ -188,7 +190,7 @@ const JobKind<v1::CopyPackagesArgs> kMovePackages = {
     .args = &v1::JobArgs::copy_packages,
     .keys = CopyPackagesKeys,
     .selects = [](const v1::CopyPackagesArgs& copy) { return copy.move(); },
-    .fail_fast = CheckCopyRepos,
+    .requirements = CopiedRepos,
 };
 
 const JobKind<v1::ImportFromMirrorArgs> kImportFromMirror = {

@@ -41,6 +41,10 @@ absl::StatusOr<v1::Job> JobSubmitter::Submit(v1::JobArgs args,
       if (earlier.has_value()) return *std::move(earlier);
       return refused;
     }
+  } else if (!spec.requirements.empty() &&
+             options_.test_delay_fail_fast > absl::ZeroDuration()) {
+    // The insert below checks them, and answers a retried request_id.
+    absl::SleepFor(options_.test_delay_fail_fast);
   }
   // Noted before the insert commits: the listener of that epoch hears the
   // job's end.

@@ -21,8 +21,9 @@ struct SubmitOptions {
   // so that waiting for it right after needs no first read; may be null.
   JobWaiter* waiter = nullptr;
   // Testing only: sleep this long between looking up a retried request_id
-  // and the fail-fast check (or SubmitDerived's reads), so that a test can land
-  // the same request through another server meanwhile.
+  // and the fail-fast check (or SubmitDerived's reads; for a kind whose
+  // checks are requirements, before the insert that makes them), so that a
+  // test can land the same request through another server meanwhile.
   absl::Duration test_delay_fail_fast = absl::ZeroDuration();
 };
 
@@ -35,12 +36,13 @@ class JobSubmitter {
 
   // Submit computes the job's kind and resource keys from `args` and
   // queues it. A retry (a `request_id` seen before) returns the first job
-  // straight away; otherwise the kind's fail-fast check runs first, to
-  // reject with NOT_FOUND or ALREADY_EXISTS what the job would certainly
-  // refuse. A retry must not be refused because its own first attempt
-  // made the check fail (a create that succeeded), even when that attempt
-  // lands through another server while this one checks: a failed check is
-  // answered with that attempt's job when one has appeared meanwhile.
+  // straight away; otherwise the kind's fail-fast check runs first (or, for
+  // its requirements, in the job's insert), to reject with NOT_FOUND or
+  // ALREADY_EXISTS what the job would certainly refuse. A retry must not be
+  // refused because its own first attempt made the check fail (a create that
+  // succeeded), even when that attempt lands through another server while this
+  // one checks: a failed check is answered with that attempt's job when one has
+  // appeared meanwhile.
   absl::StatusOr<v1::Job> Submit(v1::JobArgs args,
                                  absl::string_view request_id);
 

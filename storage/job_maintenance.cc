@@ -190,6 +190,11 @@ absl::StatusOr<int> JobMaintenance::PruneFinished(absl::Duration retention) {
     tx.exec0(
         "DELETE FROM job_cancellations c WHERE NOT EXISTS (SELECT 1 FROM jobs "
         "j WHERE j.id = c.job_id AND j.state IN ('queued', 'running'))");
+    // A runner's idle mark that outlived its session would only make every
+    // submit notify.
+    tx.exec0(
+        "DELETE FROM idle_runners WHERE pid NOT IN "
+        "(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)");
     tx.commit();
     return static_cast<int>(deleted.size());
   });

@@ -60,8 +60,9 @@ class JobMaintenance {
   absl::StatusOr<RecoveryReport> RecoverOrphans(int max_attempts);
 
   // PruneFinished deletes jobs (with their logs, outcomes and publication
-  // pool changes) that ended more than `retention` ago, and cancellation
-  // requests of jobs that are no longer queued or running. Returns how
+  // pool changes) that ended more than `retention` ago, cancellation
+  // requests of jobs that are no longer queued or running, and idle marks
+  // of runner sessions that are gone (JobSession::MarkIdle). Returns how
   // many jobs.
   absl::StatusOr<int> PruneFinished(absl::Duration retention);
 

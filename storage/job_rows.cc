@@ -164,13 +164,14 @@ constexpr char kFinishJob[] = R"sql(
 // The statement that notifies that job $2 ended (its keys dropped and
 // committed), as a PreparedCall. Claimers are woken only when a job left
 // holds or waits for one of its keys in a conflicting way (either side
-// exclusive): only those can have been blocked by it. A runner that
-// finishes claims again by itself; without this test every finish woke
+// exclusive): only those can have been blocked by it; and only when some
+// runner waits for work (DEBREPO_SQL_WAKE_IDLE_CLAIMERS). A runner that
+// finishes claims again by itself; without these tests every finish woke
 // every worker. The read runs after the finish committed, so a conflicting
 // job submitted later is not missed either: its own submit notifies.
 constexpr char kNotifyJobEnded[] = R"sql(
   SELECT )sql" DEBREPO_COMMIT_WITHOUT_FLUSH R"sql(, pg_notify($1, $2::text),
-    (SELECT pg_notify($3, '') FROM jobs ended
+    (SELECT )sql" DEBREPO_SQL_WAKE_IDLE_CLAIMERS("$3") R"sql( FROM jobs ended
      WHERE ended.id = $2::bigint
        AND (EXISTS (SELECT 1 FROM job_keys k
                     WHERE k.key = ANY (ended.exclusive_keys))

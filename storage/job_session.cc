@@ -118,6 +118,14 @@ std::string ClaimStatement(int window) {
       {{"$window", window > 0 ? absl::StrCat(window) : std::string("ALL")}});
 }
 
+// A runner's idle mark (JobSession::MarkIdle), committed on its own: an
+// unlogged row, so the commit waits for no WAL flush.
+constexpr char kMarkIdle[] =
+    "INSERT INTO idle_runners (pid) VALUES (pg_backend_pid()) "
+    "ON CONFLICT DO NOTHING";
+constexpr char kUnmarkIdle[] =
+    "DELETE FROM idle_runners WHERE pid = pg_backend_pid()";
+
 // Whether a cancellation was requested for job $1, read by primary key
 // inside the job's serializable transaction, which keeps the predicate
 // lock narrow. Every read of that transaction sees its one snapshot, so
@@ -215,6 +223,11 @@ absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
         }
         const pqxx::row& row = rows[0];
         if (row[0].is_null()) return std::nullopt;
+        if (marked_idle_) {
+          // A round trip only when the runner turns busy, rare under load.
+          internal::ExecPrepared(tx, "unmark_idle", kUnmarkIdle);
+          marked_idle_ = false;
+        }
         ClaimedJob job;
         job.id = row[0].as<int64_t>();
         job.kind = row[1].c_str();
@@ -224,6 +237,16 @@ absl::StatusOr<std::optional<ClaimedJob>> JobSession::Claim() {
         job.attempt = row[5].as<int>();
         return job;
       });
+}
+
+absl::Status JobSession::MarkIdle() {
+  if (marked_idle_) return absl::OkStatus();
+  return Guard("marking the runner idle", [&]() -> absl::Status {
+    pqxx::nontransaction tx(*connection_);
+    internal::ExecPrepared(tx, "mark_idle", kMarkIdle);
+    marked_idle_ = true;
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<ResourcesLocked> JobSession::LockResources(

@@ -91,7 +91,17 @@ class JobSession {
   // Claim takes the oldest queued job of a known kind that conflicts with
   // no running job and no older queued one, marks it running and takes its
   // job lock, in one statement. nullopt when there is nothing to claim.
+  // A claim that takes a job removes the session's idle mark (MarkIdle).
   absl::StatusOr<std::optional<ClaimedJob>> Claim();
+
+  // MarkIdle records, committed, that this session waits for work: from
+  // then on submits and finishes that may make a job claimable notify
+  // (they do not when no runner waits). Call it when a claim found nothing,
+  // then claim once more before waiting for a notification: whatever was
+  // committed before the mark and not seen by that claim is notified.
+  // Marking a marked session does nothing.
+  absl::Status MarkIdle();
+  bool marked_idle() const { return marked_idle_; }
 
   // LockResources takes the job's advisory locks (exclusive and shared, in
   // ascending key order), waiting for holders to finish. Must be called
@@ -203,6 +213,8 @@ class JobSession {
   const std::string worker_id_;
   // The kinds this worker runs, as a text[] literal.
   const std::string kinds_;
+  // Whether this session's idle mark is in idle_runners (MarkIdle).
+  bool marked_idle_ = false;
 };
 
 }  // namespace debrepo::storage

@@ -48,9 +48,13 @@ class JobStore {
   absl::StatusOr<std::optional<v1::Job>> FindRequest(
       absl::string_view request_id);
 
-  // Submit inserts a queued job with its resource keys and wakes workers.
-  // With a non-empty `request_id` that was used before, returns the job it
-  // created instead (INVALID_ARGUMENT if the earlier request differed).
+  // Submit inserts a queued job with its resource keys and wakes workers,
+  // in one round trip. With a non-empty `request_id` that was used before,
+  // returns the job it created instead (INVALID_ARGUMENT if the earlier
+  // request differed). A job whose requirements (spec.requirements) are
+  // not all met is not inserted: the first unmet one's NOT_FOUND or
+  // ALREADY_EXISTS is returned, unless `request_id` names an earlier job
+  // (which may be what made it unmet), which is then returned.
   absl::StatusOr<v1::Job> Submit(const jobs::JobSpec& spec,
                                  absl::string_view request_id);
 

@@ -614,6 +614,16 @@ UPDATE packages SET file_fields = package_file_fields(files);
 -- query for a switch of 63,440 packages, against a few hundredths.
 CREATE INDEX packages_source ON packages (source);
 )sql"},
+    {19, "idle job runners", R"sql(
+-- The sessions of job runners waiting for work (JobSession::MarkIdle):
+-- a submit, or a finish that frees a waiting job, notifies the claimers
+-- only when one is here (every notification wakes every listening
+-- session of the database; a busy runner claims again when its job ends
+-- without one). Unlogged: a crash that empties it also ends the sessions
+-- it names, and a runner marks itself again before it waits. A mark that
+-- outlives its session only costs notifications (pruned by maintenance).
+CREATE UNLOGGED TABLE idle_runners (pid int PRIMARY KEY);
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

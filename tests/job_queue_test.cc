@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -511,10 +512,62 @@ TEST_F(JobQueueTest, FinishReleasesTheLocks) {
   EXPECT_TRUE(lock.Taken());
 }
 
+// NotificationsUntil returns the payloads `listener` receives until one is
+// `last` (included).
+std::vector<std::string> NotificationsUntil(
+    storage::NotificationListener& listener, const std::string& last) {
+  std::vector<std::string> received;
+  const absl::Time deadline = absl::Now() + kPatience;
+  while (absl::Now() < deadline &&
+         (received.empty() || received.back() != last)) {
+    absl::StatusOr<std::vector<std::string>> batch =
+        listener.Wait(deadline - absl::Now());
+    EXPECT_THAT(batch, IsOk());
+    if (!batch.ok()) break;
+    received.insert(received.end(), batch->begin(), batch->end());
+  }
+  return received;
+}
+
+// A submit wakes the claimers only while a runner waits for work (is
+// marked idle); a busy runner claims again when its job ends. A marked
+// runner's claim of a job clears its mark. Notifications arrive in commit
+// order, so a marker notification sent after a submit tells whether the
+// submit notified.
+TEST_F(JobQueueTest, ASubmitWakesClaimersOnlyWhileARunnerWaitsForWork) {
+  absl::StatusOr<std::unique_ptr<storage::NotificationListener>> listener =
+      storage::NotificationListener::Open(db_.url(),
+                                          storage::kJobQueuedChannel);
+  ASSERT_THAT(listener, IsOk());
+  auto mark = [&](const std::string& payload) {
+    db_.QueryValue(absl::StrCat("SELECT pg_notify('",
+                                storage::kJobQueuedChannel, "', '", payload,
+                                "')"));
+  };
+  std::unique_ptr<JobSession> runner = OpenSession();
+  const int64_t unseen = Submit(JobSpecOf({"k/1"}));
+  mark("busy");
+  EXPECT_THAT(NotificationsUntil(**listener, "busy"), ElementsAre("busy"));
+
+  ASSERT_THAT(runner->MarkIdle(), IsOk());
+  Submit(JobSpecOf({"k/2"}));
+  mark("idle");
+  EXPECT_THAT(NotificationsUntil(**listener, "idle"), ElementsAre("", "idle"));
+
+  EXPECT_EQ(IdOf(Claim(*runner)), unseen);
+  Submit(JobSpecOf({"k/3"}));
+  mark("busy again");
+  EXPECT_THAT(NotificationsUntil(**listener, "busy again"),
+              ElementsAre("busy again"));
+}
+
 // A finish wakes the claimers only when a job left conflicts with one of
 // the finished job's keys: no other job can have waited for it, and its own
 // runner claims again by itself.
 TEST_F(JobQueueTest, AFinishWakesClaimersOnlyWhenAJobWaitsForItsKeys) {
+  // A runner waits for work: claimers are worth waking.
+  std::unique_ptr<JobSession> waiting = OpenSession();
+  ASSERT_THAT(waiting->MarkIdle(), IsOk());
   const int64_t exclusive = Submit(JobSpecOf({"k"}, {"gc"}));
   const int64_t blocked = Submit(JobSpecOf({"k"}, {"gc"}));
   const int64_t shared = Submit(JobSpecOf({"other"}, {"gc"}));
@@ -549,6 +602,62 @@ TEST_F(JobQueueTest, AFinishWakesClaimersOnlyWhenAJobWaitsForItsKeys) {
   ASSERT_THAT(woken, IsOk());
   EXPECT_THAT(*woken, ElementsAre(""));
   EXPECT_EQ(IdOf(Claim(*a)), collector);
+}
+
+// ---------------------------------------------------------------- submits
+
+// SpecRequiring is a job whose submit requires repo `name` to exist (or,
+// with `exists` false, not to).
+jobs::JobSpec SpecRequiring(
+    std::vector<std::pair<std::string, bool>> repos_required) {
+  jobs::JobSpec spec = JobSpecOf({"k"});
+  for (auto& [name, exists] : repos_required) {
+    spec.requirements.push_back(
+        {jobs::Requirement::Resource::kRepo, std::move(name), exists});
+  }
+  return spec;
+}
+
+// A submit whose requirements are unmet queues nothing and answers with the
+// first unmet one's error, the one the job would end with; one whose
+// requirements are met queues its job. Through one connection, so that a
+// refused submit follows an accepted one on the same session (whose last
+// job id must not be taken for the refused one's).
+TEST_F(JobQueueTest, ASubmitIsRefusedWithItsFirstUnmetRequirementsError) {
+  storage::Database one_connection(db_.url(), 1);
+  storage::JobStore store(&one_connection);
+  db_.QueryValue("INSERT INTO repos (name) VALUES ('taken')");
+  absl::StatusOr<v1::Job> queued =
+      store.Submit(SpecRequiring({{"taken", true}, {"free", false}}), "");
+  ASSERT_THAT(queued, IsOk());
+  EXPECT_EQ(Get(queued->id()).state(), v1::QUEUED);
+
+  absl::StatusOr<v1::Job> refused =
+      store.Submit(SpecRequiring({{"taken", false}}), "");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(refused.status().message(),
+            storage::RepoAlreadyExists("taken").message());
+  refused = store.Submit(
+      SpecRequiring({{"taken", true}, {"free", true}, {"taken", false}}), "");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(refused.status().message(),
+            storage::RepoNotFound("free").message());
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM job_keys"), 1);
+}
+
+// A retry whose first attempt made its requirement unmet (a create that
+// succeeded) gets that attempt's job, not the error (issue 8 item 4).
+TEST_F(JobQueueTest, ARetryRefusedByItsOwnFirstAttemptGetsThatJob) {
+  const jobs::JobSpec create = SpecRequiring({{"landing", false}});
+  absl::StatusOr<v1::Job> first = store_.Submit(create, "retried-request");
+  ASSERT_THAT(first, IsOk());
+  db_.QueryValue("INSERT INTO repos (name) VALUES ('landing')");
+  EXPECT_THAT(store_.Submit(create, "retried-request"),
+              IsOkAndHolds(::testing::Property(&v1::Job::id, first->id())));
+  EXPECT_THAT(store_.Submit(create, "another-request"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 1);
 }
 
 // A create of a name taken is refused by the unique index, without a read

@@ -297,5 +297,41 @@ TEST(RetryRaceTest, RetryWhoseFirstAttemptLandsMeanwhileGetsThatJob) {
   EXPECT_EQ(db.QueryValue("SELECT count(*) FROM jobs"), "1");
 }
 
+// No wake-up is lost: with the workers' polling an hour apart, every job
+// still runs at once, whether it is submitted alone (the runners wait for
+// work) or in a burst (most runners are busy and claim again when their
+// job ends; submits notify only while one waits).
+TEST(WakeUpTest, JobsRunWithoutPollingWhetherRunnersWaitOrAreBusy) {
+  TestDatabase db;
+  Stack stack(db.url());
+  stack.StartServer();
+  stack.StartWorker({"--poll_interval=1h", "--concurrency=1"});
+  std::atomic<int> unfinished{0};
+  auto create_and_wait = [&](const std::string& name) {
+    v1::CreateRepoRequest request;
+    request.mutable_repo()->set_name(name);
+    v1::Job job;
+    grpc::Status status = stack.repos().CreateRepo(
+        Deadline(absl::Seconds(10)).get(), request, &job);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    // Far longer than a job takes; a lost wake-up waits for the poll.
+    if (stack.WaitJob(job.id(), absl::Seconds(30)).state() != v1::SUCCEEDED) {
+      ++unfinished;
+    }
+  };
+  // One runner: each submit races its claim after the previous job.
+  for (int i = 0; i < 30; ++i) create_and_wait(absl::StrCat("alone-", i));
+  stack.StartWorker({"--poll_interval=1h", "--concurrency=2"});
+  for (int burst = 0; burst < 5; ++burst) {
+    std::vector<std::thread> clients;
+    for (int client = 0; client < 12; ++client) {
+      clients.emplace_back(create_and_wait,
+                           absl::StrCat("burst-", burst, "-", client));
+    }
+    for (std::thread& client : clients) client.join();
+  }
+  EXPECT_EQ(unfinished.load(), 0);
+}
+
 }  // namespace
 }  // namespace debrepo::testing

@@ -71,6 +71,9 @@ ABSL_FLAG(int, max_attempts, 3,
           "A job whose worker dies this many times fails with ABORTED.");
 ABSL_FLAG(absl::Duration, job_retention, absl::Hours(24 * 7),
           "How long finished jobs are kept (DEBREPO_JOB_RETENTION).");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Seconds(1),
+          "An idle runner looks for work at least this often, notified or "
+          "not (the safety net for notifications lost with a connection).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM, a job still in its long phase after this is "
           "requeued for another worker.");
@@ -161,6 +164,7 @@ int main(int argc, char** argv) {
   options.max_attempts = std::max(1, absl::GetFlag(FLAGS_max_attempts));
   options.job_retention = absl::GetFlag(FLAGS_job_retention);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.staging_root = absl::GetFlag(FLAGS_staging_dir);
   if (options.staging_root.empty()) {
     options.staging_root =

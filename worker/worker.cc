@@ -64,9 +64,13 @@ bool Worker::SleepUnlessStopping(absl::Duration duration) {
   return !stopping_.load();
 }
 
-void Worker::WaitForWork() {
+uint64_t Worker::WakeGeneration() {
   absl::MutexLock lock(&wake_mu_);
-  const uint64_t seen = wake_generation_;
+  return wake_generation_;
+}
+
+void Worker::WaitForWork(uint64_t seen) {
+  absl::MutexLock lock(&wake_mu_);
   auto woken = [&] { return wake_generation_ != seen; };
   wake_mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
 }
@@ -129,6 +133,12 @@ void Worker::ListenerLoop() {
       LogWarning("listener: ", listener.status().ToString());
       SleepUnlessStopping(kReconnectBackoff);
       continue;
+    }
+    {
+      // Whatever was notified before this listener listened (at start-up,
+      // or while it reconnected) is lost: the runners look again now.
+      absl::MutexLock lock(&wake_mu_);
+      ++wake_generation_;
     }
     while (!stopping()) {
       absl::StatusOr<std::vector<std::string>> payloads =
@@ -210,6 +220,9 @@ void Worker::RunnerLoop(int slot) {
       }
       session = *std::move(opened);
     }
+    // Read before the claim: a notification that arrives while it runs
+    // (of a job its snapshot missed) ends the wait below at once.
+    const uint64_t wake_generation = WakeGeneration();
     absl::StatusOr<std::optional<storage::ClaimedJob>> claimed =
         session->Claim();
     if (!claimed.ok()) {
@@ -219,7 +232,18 @@ void Worker::RunnerLoop(int slot) {
       continue;
     }
     if (!claimed->has_value()) {
-      WaitForWork();
+      if (session->marked_idle()) {
+        WaitForWork(wake_generation);
+        continue;
+      }
+      // Submits notify only while some runner is marked idle: mark, then
+      // claim once more, so that a job committed before the mark (whose
+      // submit may not have notified) is not left waiting for the poll.
+      if (absl::Status marked = session->MarkIdle(); !marked.ok()) {
+        LogWarning(runner_id, ": ", marked.ToString());
+        session.reset();
+        SleepUnlessStopping(kReconnectBackoff);
+      }
       continue;
     }
     if (!RunJob(*session, **claimed)) session.reset();

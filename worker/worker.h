@@ -111,7 +111,10 @@ class Worker {
   // Sleeps up to `duration`, less once stopping and past the grace period
   // (the test stall stands for a long phase that checks between steps).
   void HoldUnlessPastShutdownGrace(absl::Duration duration);
-  void WaitForWork();
+  // The count of wake-ups so far, and a wait (up to the poll interval)
+  // until it differs from `seen`.
+  uint64_t WakeGeneration();
+  void WaitForWork(uint64_t seen);
   bool stopping() const { return stopping_.load(); }
 
   const WorkerOptions options_;
