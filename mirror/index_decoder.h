@@ -136,7 +136,7 @@ class IndexDecoder {
   int64_t max_decompressed_bytes_;
   std::unique_ptr<internal::Decompressor> decompressor_;
   // Only SHA-256 is checked against the Release: the other digests were a
-  // sixth of the decompressing thread's time.
+  // fifth of the decompressing thread's time.
   deb::ChecksumCalculator checksums_{deb::DigestSet::kSha256Only};
   int64_t compressed_bytes_ = 0;
   int64_t decompressed_bytes_ = 0;
