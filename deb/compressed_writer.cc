@@ -20,8 +20,11 @@
 // 9.09 MB) and no CPU. On that file, in CPU seconds of one core: bzip2 -9
 // 3.6-3.8 (-5 3.1, -1 2.75 for 15% more), gzip -6 0.9-1.0 (-1 0.5 for 18%
 // more): no cheaper preset saves enough to give up the size. A faster
-// encoder does: lbzip2 -n 1 -9, 2.06 CPU-s on the same pieces for 0.23%
-// fewer bytes, run on each piece when it is on PATH.
+// encoder does: when the pool names lbzip2, each bzip2 variant is one
+// lbzip2 process on the pool's thread count, fed as the index is written
+// (2.0-2.5 CPU-s on that file for 9.06 MB). One lbzip2 per 700,000-byte
+// piece was tried and cost more than libbz2 (4.2 against 3.3 CPU-s):
+// each process pays its start and the page faults of its sort arrays.
 #include "deb/compressed_writer.h"
 
 #include <bzlib.h>
@@ -42,8 +45,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "deb/internal/bzip2_join.h"
 #include "deb/internal/gzip_join.h"
+#include "deb/internal/subprocess.h"
 
 namespace debrepo::deb {
 namespace {
@@ -52,11 +57,10 @@ constexpr int kGzipLevel = 6;
 constexpr uint32_t kXzPreset = 1;
 constexpr int kBzip2BlockSize100k = 9;
 
-// kMinLbzip2PieceBytes is the smallest pooled bzip2 piece given to lbzip2
-// when it is on PATH (smaller ones go through libbz2): starting lbzip2
-// costs 1-2 ms, what its encoder saves over libbz2's (about 30 ns a byte)
-// on some 50 kB.
-constexpr size_t kMinLbzip2PieceBytes = 64 << 10;
+// kLbzip2FinishTimeout bounds the wait for lbzip2 after its input ended:
+// it then holds at most a few blocks per thread, a second's work at most
+// on a loaded machine; past this it is stuck, and the index fails.
+constexpr absl::Duration kLbzip2FinishTimeout = absl::Minutes(5);
 
 // kChunkBytes is how much a pooled writer buffers before handing the data
 // to its variants' compressors.
@@ -90,11 +94,17 @@ absl::string_view CompressionSuffix(Compression compression) {
 // bzip2 and gzip, the slowest of the variants a publication usually
 // writes, whose pieces are compressed at once on every thread and spliced
 // in order into one stream (internal/bzip2_join.h, internal/gzip_join.h).
-// xz, whose pieces cannot be spliced into one stream, stays serial.
+// xz, whose pieces cannot be spliced into one stream, stays serial; so
+// does bzip2 through lbzip2, whose own threads compress its blocks.
 class CompressedWriter::Output {
  public:
   Output(std::string path, Compression compression, CompressionPool* pool)
-      : path_(std::move(path)), compression_(compression), pool_(pool) {}
+      : path_(std::move(path)),
+        compression_(compression),
+        pool_(pool),
+        lbzip2_path_(pool != nullptr && compression == Compression::kBzip2
+                         ? pool->lbzip2()
+                         : "") {}
 
   ~Output() {
     if (pool_ != nullptr) {
@@ -128,6 +138,15 @@ class CompressedWriter::Output {
     }
     // Pooled pieces each have a compressor of their own.
     if (Pieced()) return absl::OkStatus();
+    if (!lbzip2_path_.empty()) {
+      absl::StatusOr<std::unique_ptr<internal::StreamingCommand>> started =
+          internal::StreamingCommand::Start(
+              {lbzip2_path_, "-n", absl::StrCat(pool_->threads()), "-9", "-c"},
+              [this](absl::string_view bytes) { return Emit(bytes); });
+      if (!started.ok()) return Lbzip2Error(started.status().message());
+      lbzip2_ = *std::move(started);
+      return absl::OkStatus();
+    }
     switch (compression_) {
       case Compression::kGzip:
         // windowBits 15 + 16 selects the gzip wrapper.
@@ -256,8 +275,9 @@ class CompressedWriter::Output {
 
   // Pieced says that pooled chunks are compressed in pieces at once.
   bool Pieced() const {
-    return pool_ != nullptr && (compression_ == Compression::kBzip2 ||
-                                compression_ == Compression::kGzip);
+    return pool_ != nullptr &&
+           ((compression_ == Compression::kBzip2 && lbzip2_path_.empty()) ||
+            compression_ == Compression::kGzip);
   }
 
   // Piece is one compressed piece: a one-block bzip2 stream, or gzip's
@@ -287,10 +307,7 @@ class CompressedWriter::Output {
     if (compression_ == Compression::kGzip) {
       return internal::CompressGzipPiece(data, dictionary, kGzipLevel);
     }
-    if (data.size() < kMinLbzip2PieceBytes) {
-      return internal::CompressBzip2Piece(data);
-    }
-    return internal::CompressBzip2Piece(data, internal::Lbzip2Path());
+    return internal::CompressBzip2Piece(data);
   }
 
   // SubmitPieces queues the compression of `chunk`'s pieces, or, for the
@@ -441,6 +458,7 @@ class CompressedWriter::Output {
   }
 
   absl::Status Bzip2(absl::string_view data, bool finish) {
+    if (lbzip2_ != nullptr) return Lbzip2(data, finish);
     bzip2_.next_in = const_cast<char*>(data.data());
     bzip2_.avail_in = static_cast<unsigned int>(data.size());
     while (true) {
@@ -461,9 +479,35 @@ class CompressedWriter::Output {
     }
   }
 
+  // Lbzip2 feeds `data` to the lbzip2 process, whose output Emit writes;
+  // `finish` ends its input and checks that it exited well.
+  absl::Status Lbzip2(absl::string_view data, bool finish) {
+    if (!finish) return lbzip2_->Write(data);
+    std::string stderr_data;
+    absl::StatusOr<int> exit_code =
+        lbzip2_->Finish(kLbzip2FinishTimeout, &stderr_data);
+    if (!exit_code.ok()) return Lbzip2Error(exit_code.status().message());
+    if (*exit_code != 0) {
+      return Lbzip2Error(absl::StrCat("exit ", *exit_code, ": ", stderr_data));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Lbzip2Error(absl::string_view what) const {
+    return absl::InternalError(
+        absl::StrCat("cannot write ", path_, ": bzip2 compression with ",
+                     lbzip2_path_, " failed (", what,
+                     "); check that lbzip2 runs on this worker, or take "
+                     "it off its PATH to use libbz2"));
+  }
+
   std::string path_;
   Compression compression_;
   CompressionPool* pool_;
+  // lbzip2's path when this pooled bzip2 variant goes through it, else "".
+  const std::string lbzip2_path_;
+  // The running lbzip2 (after Open, when lbzip2_path_ is set).
+  std::unique_ptr<internal::StreamingCommand> lbzip2_;
   FILE* file_ = nullptr;
   bool stream_open_ = false;
   z_stream zlib_{};

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_matchers.h"
 #include "deb/compression_pool.h"
-#include "deb/internal/bzip2_join.h"
+#include "deb/internal/subprocess.h"
 #include "deb/testing/commands.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -53,22 +53,23 @@ TEST(CompressedWriterTest, WritesVariantsThatGzipXzAndBzip2Decompress) {
 }
 
 // Many writers sharing a pool with a small budget: every file is whole and
-// in order, and the checksums are those of the files.
-// With lbzip2 on PATH (the worker's packages install it), the bzip2 pieces
-// go through it; deb/internal/bzip2_join_test compares them with libbz2's.
-TEST(CompressedWriterTest, PooledWritersCompressInParallel) {
-  ASSERT_NE(internal::Lbzip2Path(), "");
-  CompressionPool pool(3, size_t{3} << 20);
+// in order, and the checksums are those of the files. Returns the bases of
+// their paths.
+std::vector<std::string> WritePooled(const std::string& name,
+                                     CompressionPool& pool) {
   const std::string dir = std::getenv("TEST_TMPDIR");
   std::vector<std::unique_ptr<CompressedWriter>> writers;
+  std::vector<std::string> bases;
   std::vector<std::string> expected(4);
   for (int w = 0; w < 4; ++w) {
+    bases.push_back(absl::StrCat(dir, "/", name, w));
     auto writer =
-        CompressedWriter::Create(absl::StrCat(dir, "/Pooled", w),
+        CompressedWriter::Create(bases.back(),
                                  {Compression::kNone, Compression::kGzip,
                                   Compression::kXz, Compression::kBzip2},
                                  &pool);
-    ASSERT_THAT(writer, IsOk());
+    EXPECT_THAT(writer, IsOk());
+    if (!writer.ok()) return {};
     writers.push_back(*std::move(writer));
   }
   // Interleaved writes, several chunks per file.
@@ -76,16 +77,17 @@ TEST(CompressedWriterTest, PooledWritersCompressInParallel) {
     int w = i % 4;
     std::string stanza = absl::StrCat(
         "Package: p", i, "\nVersion: ", i * 31 % 977, "\nWriter: ", w, "\n\n");
-    ASSERT_THAT(writers[w]->Write(stanza), IsOk());
+    EXPECT_THAT(writers[w]->Write(stanza), IsOk());
     expected[w] += stanza;
   }
   for (int w = 0; w < 4; ++w) {
     absl::StatusOr<std::vector<WrittenFile>> files = writers[w]->Finish();
-    ASSERT_THAT(files, IsOk());
-    ASSERT_EQ(files->size(), 4);
-    std::string base = absl::StrCat(dir, "/Pooled", w);
+    EXPECT_THAT(files, IsOk());
+    if (!files.ok()) return {};
+    EXPECT_EQ(files->size(), 4);
+    const std::string& base = bases[w];
     // More than a chunk: several gzip and bzip2 pieces to join.
-    ASSERT_GT(expected[w].size(), size_t{1} << 20);
+    EXPECT_GT(expected[w].size(), size_t{1} << 20);
     EXPECT_EQ(RunOk({"cat", base}), expected[w]);
     EXPECT_EQ(RunOk({"xz", "-dc", base + ".xz"}), expected[w]);
     // One gzip member and one bzip2 stream, not several concatenated:
@@ -112,18 +114,68 @@ TEST(CompressedWriterTest, PooledWritersCompressInParallel) {
                 RunOk({"sha256sum", file.path}).substr(0, 64));
     }
   }
+  return bases;
 }
 
-// A pooled writer abandoned before Finish waits for its work when destroyed.
-TEST(CompressedWriterTest, AbandonedPooledWriterIsSafe) {
-  CompressionPool pool(2, size_t{4} << 20);
+// Without lbzip2, bzip2 goes in libbz2 pieces on the pool's threads.
+TEST(CompressedWriterTest, PooledWritersCompressInParallel) {
+  CompressionPool pool(3, size_t{3} << 20);
+  for (const std::string& base : WritePooled("Pieces", pool)) {
+    // Pieces of at most 700,000 bytes: more blocks than lbzip2 makes.
+    EXPECT_NE(RunOk({"cat", base + ".bz2"}),
+              RunOk({"lbzip2", "-9", "-c", base}));
+  }
+}
+
+// With lbzip2 (the worker's packages install it), each .bz2 is its stream.
+TEST(CompressedWriterTest, PooledWritersCompressBzip2ThroughLbzip2) {
+  const std::string lbzip2 = internal::FindOnPath("lbzip2");
+  ASSERT_NE(lbzip2, "");
+  CompressionPool pool(3, size_t{3} << 20, lbzip2);
+  std::vector<std::string> bases = WritePooled("Lbzip2", pool);
+  ASSERT_EQ(bases.size(), 4);
+  for (const std::string& base : bases) {
+    EXPECT_EQ(RunOk({"cat", base + ".bz2"}),
+              RunOk({"lbzip2", "-9", "-c", base}));
+  }
+}
+
+// A failing lbzip2 fails the index, naming it; it is never skipped.
+TEST(CompressedWriterTest, FailingLbzip2FailsTheIndex) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  CompressionPool failing(2, size_t{4} << 20, "/bin/false");
   auto writer = CompressedWriter::Create(
-      std::string(std::getenv("TEST_TMPDIR")) + "/Abandoned",
-      {Compression::kXz, Compression::kBzip2}, &pool);
+      dir + "/Failing", {Compression::kGzip, Compression::kBzip2}, &failing);
   ASSERT_THAT(writer, IsOk());
-  std::string data(size_t{5} << 20, 'x');
-  ASSERT_THAT((*writer)->Write(data), IsOk());
-  writer->reset();
+  std::string data(size_t{3} << 20, 'x');
+  absl::Status written = (*writer)->Write(data);
+  absl::Status finished = written.ok() ? (*writer)->Finish().status() : written;
+  EXPECT_THAT(finished, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(finished.message(), ::testing::HasSubstr("/bin/false"));
+  EXPECT_THAT(finished.message(), ::testing::HasSubstr("exit 1"));
+
+  CompressionPool missing(2, size_t{4} << 20, "/nonexistent/lbzip2");
+  auto not_started = CompressedWriter::Create(dir + "/Missing",
+                                              {Compression::kBzip2}, &missing);
+  EXPECT_THAT(not_started, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(not_started.status().message(),
+              ::testing::HasSubstr("/nonexistent/lbzip2"));
+}
+
+// A pooled writer abandoned before Finish waits for its work when
+// destroyed, and stops its lbzip2.
+TEST(CompressedWriterTest, AbandonedPooledWriterIsSafe) {
+  for (const std::string& lbzip2 :
+       {std::string(), internal::FindOnPath("lbzip2")}) {
+    CompressionPool pool(2, size_t{4} << 20, lbzip2);
+    auto writer = CompressedWriter::Create(
+        std::string(std::getenv("TEST_TMPDIR")) + "/Abandoned",
+        {Compression::kXz, Compression::kBzip2}, &pool);
+    ASSERT_THAT(writer, IsOk());
+    std::string data(size_t{5} << 20, 'x');
+    ASSERT_THAT((*writer)->Write(data), IsOk());
+    writer->reset();
+  }
 }
 
 // One Write larger than the chunk the compressors are fed at a time.

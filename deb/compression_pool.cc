@@ -5,8 +5,9 @@
 
 namespace debrepo::deb {
 
-CompressionPool::CompressionPool(int threads, size_t max_buffered_bytes)
-    : max_buffered_bytes_(max_buffered_bytes) {
+CompressionPool::CompressionPool(int threads, size_t max_buffered_bytes,
+                                 std::string lbzip2)
+    : max_buffered_bytes_(max_buffered_bytes), lbzip2_(std::move(lbzip2)) {
   for (int i = 0; i < std::max(threads, 1); ++i) {
     threads_.emplace_back([this] { Run(); });
   }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,14 +24,21 @@ class CompressionPool {
   // CompressionPool starts `threads` threads (at least one); at most
   // `max_buffered_bytes` may be reserved at once, except that one
   // reservation of any size is always let through, so a chunk larger than
-  // the budget cannot wait forever.
-  CompressionPool(int threads, size_t max_buffered_bytes);
+  // the budget cannot wait forever. `lbzip2`, when not empty, is the path
+  // of lbzip2(1): the writers' bzip2 variants then each go through one
+  // lbzip2 process on as many threads of its own, instead of libbz2 pieces
+  // on these.
+  CompressionPool(int threads, size_t max_buffered_bytes,
+                  std::string lbzip2 = "");
 
   // ~CompressionPool runs the tasks still queued, then joins the threads.
   ~CompressionPool();
 
   CompressionPool(const CompressionPool&) = delete;
   CompressionPool& operator=(const CompressionPool&) = delete;
+
+  int threads() const { return static_cast<int>(threads_.size()); }
+  const std::string& lbzip2() const { return lbzip2_; }
 
   // Submit queues `task` to run on one of the threads.
   void Submit(std::function<void()> task);
@@ -45,6 +53,7 @@ class CompressionPool {
   void Run();
 
   const size_t max_buffered_bytes_;
+  const std::string lbzip2_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   size_t buffered_bytes_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,14 +5,10 @@
 #include "deb/internal/bzip2_join.h"
 
 #include <bzlib.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "deb/internal/subprocess.h"
 
 namespace debrepo::deb::internal {
 namespace {
@@ -36,42 +32,11 @@ uint64_t BitsAt(absl::string_view data, size_t offset, int count) {
 
 }  // namespace
 
-const std::string& Lbzip2Path() {
-  static const std::string* const path = [] {
-    const char* env = std::getenv("PATH");
-    for (absl::string_view dir :
-         absl::StrSplit(env == nullptr ? "" : env, ':', absl::SkipEmpty())) {
-      std::string candidate = absl::StrCat(dir, "/lbzip2");
-      if (access(candidate.c_str(), X_OK) == 0) {
-        return new std::string(std::move(candidate));
-      }
-    }
-    return new std::string();
-  }();
-  return *path;
-}
-
-absl::StatusOr<std::string> CompressBzip2Piece(absl::string_view data,
-                                               const std::string& lbzip2) {
+absl::StatusOr<std::string> CompressBzip2Piece(absl::string_view data) {
   if (data.empty() || data.size() > kMaxBzip2PieceBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("a bzip2 piece must hold 1 to ", kMaxBzip2PieceBytes,
                      " bytes, not ", data.size()));
-  }
-  if (!lbzip2.empty()) {
-    absl::StatusOr<CommandResult> result =
-        RunCommand({lbzip2, "-n", "1", "-9", "-c"}, data);
-    if (!result.ok()) {
-      return absl::InternalError(
-          absl::StrCat("bzip2 compression with ", lbzip2,
-                       " failed: ", result.status().message()));
-    }
-    if (result->exit_code != 0) {
-      return absl::InternalError(
-          absl::StrCat("bzip2 compression with ", lbzip2, " failed (exit ",
-                       result->exit_code, "): ", result->stderr_data));
-    }
-    return std::move(result->stdout_data);
   }
   // bzip2's documented bound: 1% more than the input plus 600 bytes.
   std::string out(data.size() + data.size() / 100 + 600, '\0');

@@ -22,19 +22,9 @@ namespace debrepo::deb::internal {
 // always fits in one block.
 inline constexpr size_t kMaxBzip2PieceBytes = 700000;
 
-// Lbzip2Path returns the path of lbzip2(1) on PATH, looked up once per
-// process, or "" when there is none. lbzip2's encoder makes the same
-// format as libbz2 (standard -9 blocks, which bzip2 -d reads) for about 40%
-// less CPU.
-const std::string& Lbzip2Path();
-
-// CompressBzip2Piece compresses `data` (1 to kMaxBzip2PieceBytes bytes) at
-// block size 9 into a complete bzip2 stream of one block: by running
-// `lbzip2 -n 1 -9` at the path `lbzip2` when it is not empty, else with
-// libbz2. INTERNAL when lbzip2 fails (exits non-zero or is killed): no
-// silent fallback, the caller's write fails.
-absl::StatusOr<std::string> CompressBzip2Piece(absl::string_view data,
-                                               const std::string& lbzip2 = "");
+// CompressBzip2Piece compresses `data` (1 to kMaxBzip2PieceBytes bytes)
+// with libbz2 at block size 9 into a complete bzip2 stream of one block.
+absl::StatusOr<std::string> CompressBzip2Piece(absl::string_view data);
 
 // Bzip2Joiner splices the blocks of pieces' streams into one stream, in
 // the order they are appended.

@@ -28,14 +28,12 @@ std::string Decompress(const std::string& data, size_t size) {
   return out;
 }
 
-// Join compresses `pieces` with lbzip2 at `lbzip2`, or libbz2 when it is
-// empty, and splices them.
-std::string Join(const std::vector<std::string>& pieces,
-                 const std::string& lbzip2 = "") {
+// Join compresses `pieces` and splices them.
+std::string Join(const std::vector<std::string>& pieces) {
   Bzip2Joiner joiner;
   std::string out;
   for (const std::string& piece : pieces) {
-    absl::StatusOr<std::string> stream = CompressBzip2Piece(piece, lbzip2);
+    absl::StatusOr<std::string> stream = CompressBzip2Piece(piece);
     EXPECT_THAT(stream, IsOk());
     EXPECT_THAT(joiner.Append(*stream, &out), IsOk());
   }
@@ -72,34 +70,6 @@ TEST(Bzip2JoinTest, JoinedPiecesAreOneStreamOfTheWholeInput) {
   for (const std::string& piece : pieces) whole += piece;
   std::string joined = Join(pieces);
   EXPECT_EQ(Decompress(joined, whole.size()), whole);
-}
-
-// lbzip2's pieces are one block each too, spliced into one stream that
-// decompresses to what libbz2's does: the input.
-TEST(Bzip2JoinTest, Lbzip2PiecesJoinLikeLibbz2s) {
-  // Installed with the worker's packages (tools/dev, the images).
-  ASSERT_NE(Lbzip2Path(), "");
-  std::vector<std::string> pieces = VariedPieces();
-  std::string whole;
-  for (const std::string& piece : pieces) whole += piece;
-  absl::StatusOr<std::string> one = CompressBzip2Piece(pieces[3], Lbzip2Path());
-  ASSERT_THAT(one, IsOk());
-  EXPECT_EQ(Decompress(*one, pieces[3].size()), pieces[3]);
-  std::string with_lbzip2 = Join(pieces, Lbzip2Path());
-  EXPECT_EQ(Decompress(with_lbzip2, whole.size()), whole);
-  EXPECT_EQ(Decompress(with_lbzip2, whole.size()),
-            Decompress(Join(pieces), whole.size()));
-}
-
-// A failing encoder fails the piece, with the program named.
-TEST(Bzip2JoinTest, FailingLbzip2FailsThePiece) {
-  EXPECT_THAT(CompressBzip2Piece("data", "/bin/false"),
-              StatusIs(absl::StatusCode::kInternal));
-  absl::StatusOr<std::string> missing =
-      CompressBzip2Piece("data", "/nonexistent/lbzip2");
-  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kInternal));
-  EXPECT_THAT(std::string(missing.status().message()),
-              ::testing::HasSubstr("/nonexistent/lbzip2"));
 }
 
 TEST(Bzip2JoinTest, NoPiecesIsTheEmptyStream) {

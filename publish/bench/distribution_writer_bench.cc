@@ -6,7 +6,9 @@
 // its own; on a machine shared with other work, CPU time says more than
 // the wall clock.
 // Prints a Markdown table. Build with -c opt:
-//   bazel run -c opt //publish/bench:distribution_writer_bench
+//   bazel run -c opt //publish/bench:distribution_writer_bench [WORD]
+// With WORD, only the rows whose outputs name it run (e.g. "aptly"), to
+// profile one of them.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "deb/control.h"
@@ -96,7 +99,7 @@ int Publish(const std::vector<IndexedPackage>& packages,
   return 0;
 }
 
-int Main() {
+int Main(absl::string_view only) {
   absl::StatusOr<std::string> path = deb::testing::FindAptPackagesIndex();
   if (!path.ok()) {
     absl::FPrintF(stderr, "%s\n", path.status().ToString());
@@ -133,6 +136,7 @@ int Main() {
              {Compression::kGzip, Compression::kBzip2}},
         Case{"Packages .gz .xz (default)",
              {Compression::kGzip, Compression::kXz}}}) {
+    if (!absl::StrContains(c.name, only)) continue;
     for (int threads : c.threads) {
       std::string directory = absl::StrFormat("%s/dists/run-%d", dir, ++run);
       auto start = std::chrono::steady_clock::now();
@@ -163,4 +167,6 @@ int Main() {
 }  // namespace
 }  // namespace debrepo::publish
 
-int main() { return debrepo::publish::Main(); }
+int main(int argc, char** argv) {
+  return debrepo::publish::Main(argc > 1 ? argv[1] : "");
+}
