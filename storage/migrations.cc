@@ -624,6 +624,26 @@ CREATE INDEX packages_source ON packages (source);
 -- outlives its session only costs notifications (pruned by maintenance).
 CREATE UNLOGGED TABLE idle_runners (pid int PRIMARY KEY);
 )sql"},
+    {20, "what Contents indices read of packages", R"sql(
+-- A Contents index names the package of each path section/name, and
+-- lists the packages of one type and of its architecture or "all". Read
+-- through packages, that was a probe of packages and a decompression of
+-- its fields jsonb per package: 0.9 s of the 1.2 s that reading the
+-- 63,440 file lists of a switch took (0.28 s without), on the database's
+-- side of every publish. Packages never change once stored, so their
+-- file list rows keep a copy. The columns may be NULL: a worker of the
+-- release before this one, still running during a rolling upgrade,
+-- writes file lists without them, and the read then looks at the package.
+CREATE FUNCTION contents_name(fields jsonb, name text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(nullif(fields->>'section', '') || '/', '') || name
+$$;
+ALTER TABLE package_contents ADD COLUMN qualified_name text,
+  ADD COLUMN architecture text, ADD COLUMN package_type text;
+UPDATE package_contents c SET qualified_name = contents_name(p.fields, p.name),
+  architecture = p.architecture, package_type = p.package_type
+  FROM packages p WHERE p.id = c.package_id;
+)sql"},
 };
 
 absl::Status ApplyLocked(pqxx::connection& connection) {

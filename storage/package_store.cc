@@ -60,12 +60,15 @@ constexpr char kInsertPackages[] = R"sql(
     ORDER BY b.key
     ON CONFLICT (key) DO NOTHING
     RETURNING id, key)
-  INSERT INTO package_contents (package_id, paths)
-  SELECT id, paths FROM (
+  INSERT INTO package_contents (package_id, paths, qualified_name,
+                                architecture, package_type)
+  SELECT id, paths, qualified_name, architecture, package_type FROM (
     SELECT coalesce(inserted.id,
                     (SELECT stored.id FROM packages stored
                      WHERE stored.key = batch.key)) AS id,
-           batch.paths
+           batch.paths, contents_name(batch.fields, batch.name)
+             AS qualified_name,
+           batch.architecture, batch.package_type
     FROM batch LEFT JOIN inserted ON inserted.key = batch.key
     WHERE batch.paths IS NOT NULL) AS lists
   WHERE id IS NOT NULL

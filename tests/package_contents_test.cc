@@ -141,6 +141,40 @@ TEST_F(PackageContentsTest, SamePathInSeveralPackagesSortsByName) {
       ElementsAre(Pair("etc/shared", "x/a"), Pair("etc/shared", "x/b")));
 }
 
+// The file list rows keep what the index needs of their packages, as
+// contents_name (which filled the rows of before) makes it; a row without
+// it, as a worker of the release before writes during a rolling upgrade,
+// is read through its package, to the same entries.
+TEST_F(PackageContentsTest, RowsWithoutTheirPackagesCopyReadThePackage) {
+  Spool("tool", "amd64", "deb", "utils", {"usr/bin/tool"});
+  Spool("data", "all", "deb", "", {"usr/share/data"});
+  Spool("other", "i386", "deb", "utils", {"usr/bin/other"});
+  Spool("installer", "amd64", "udeb", "debian-installer", {"bin/installer"});
+  std::map<std::string, int64_t> ids = Store();
+  const std::vector<int64_t> all = {ids["tool"], ids["data"], ids["other"],
+                                    ids["installer"]};
+  const Entries expected = {{"usr/bin/tool", "utils/tool"},
+                            {"usr/share/data", "data"}};
+  ASSERT_EQ(Stream(all, "amd64"), expected);
+  {
+    pqxx::work tx(connection_);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM package_contents c "
+                       "JOIN packages p ON p.id = c.package_id "
+                       "WHERE c.qualified_name = contents_name(p.fields, "
+                       "p.name) AND c.architecture = p.architecture "
+                       "AND c.package_type = p.package_type")[0]
+                  .as<int>(),
+              4);
+    tx.exec0(
+        "UPDATE package_contents SET qualified_name = NULL, "
+        "architecture = NULL, package_type = NULL");
+    tx.commit();
+  }
+  EXPECT_EQ(Stream(all, "amd64"), expected);
+  EXPECT_THAT(Stream(all, "amd64", /*udeb=*/true),
+              ElementsAre(Pair("bin/installer", "debian-installer/installer")));
+}
+
 TEST_F(PackageContentsTest, StreamsMoreThanOneBatchAndStopsOnSinkError) {
   std::vector<std::string> paths;
   for (int i = 0; i < 12000; ++i) {
