@@ -415,7 +415,11 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
   // package of the prefix with a component and source package of theirs:
   // a pool path with two digests among them is a conflict. Two files of
   // packages the job did not add cannot conflict (the job that recorded
-  // the later of them checked it).
+  // the later of them checked it). When the prefix lists nothing but what
+  // the job added (its first publication), nothing is read: the job's own
+  // packages are its long phase's to check (PoolPathCheck), which saw them
+  // all; reading their files here took 0.85 s of a first publish of
+  // 63,440.
   const std::string kConflictsSql =
       absl::StrCat(ChangedAndListedIdsSql("added_ids"), ", added AS (",
                    PoolFilesSql("added_ids", "a", true), "), others AS (",
@@ -424,6 +428,8 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
                    "added_ids)) "
                    "SELECT component, source, name FROM "
                    "(SELECT * FROM added UNION SELECT * FROM others) files "
+                   "WHERE EXISTS (SELECT FROM listed WHERE (component, id) "
+                   "NOT IN (SELECT component, id FROM added_ids)) "
                    "GROUP BY component, source, name HAVING count(*) > 1 "
                    "ORDER BY component, source, name LIMIT 20");
   return Guard(

@@ -93,10 +93,12 @@ absl::StatusOr<v1::Publication> SavePublication(
 // ConflictingPoolFiles returns, as "<component>/<source>/<file>" (at most
 // 20), the pool files that the packages job `generation` added to a
 // publication of `storage` and `prefix` (SavePublication) would fill with
-// other bytes than another package the prefix lists (or than each other):
-// the same component, source package and file name, another SHA-256.
-// Checked in the publishing transaction, since the shared pool can hold
-// only one of them.
+// other bytes than another package the prefix lists: the same component,
+// source package and file name, another SHA-256. Checked in the
+// publishing transaction, since the shared pool can hold only one of
+// them. Two of the added packages are checked against each other only
+// when the prefix lists others: the job checks its own publication whole
+// (worker/publish/pool_path_check.h).
 absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
     Transaction& tx, absl::string_view storage, absl::string_view prefix,
     int64_t generation);

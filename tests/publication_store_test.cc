@@ -463,6 +463,19 @@ TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
   *both.add_components() = FromSnapshot("main", "rebuilt");
   *both.add_components() = FromSnapshot("contrib", "s");
   EXPECT_THAT(conflicts(both, 6), ::testing::IsEmpty());
+  // A publication's own packages against each other are its job's to
+  // check (PoolPathCheck) when the prefix lists nothing else; with others
+  // listed, the transaction's check sees them too.
+  db_.QueryValue(
+      "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT "
+      "'both-builds', array_agg(id ORDER BY id), array_agg(pair_id ORDER BY "
+      "id) FROM packages WHERE id IN (3, 6)");
+  v1::Publication two_builds = At("elsewhere", "c");
+  *two_builds.add_components() = FromSnapshot("main", "both-builds");
+  EXPECT_THAT(conflicts(two_builds, 6), ::testing::IsEmpty());
+  v1::Publication two_builds_shared = At("shared", "c");
+  *two_builds_shared.add_components() = FromSnapshot("main", "both-builds");
+  EXPECT_THAT(conflicts(two_builds_shared, 6), ElementsAre("main/src3/p3.deb"));
   v1::Publication b_rebuilt = At("shared", "b");
   *b_rebuilt.add_components() = FromSnapshot("contrib", "rebuilt");
   // b itself switched to the rebuild: its old 3 leaves, no conflict.

@@ -39,6 +39,7 @@
 #include "storage/job_maintenance.h"
 #include "storage/package_contents.h"
 #include "storage/publication_store.h"
+#include "worker/publish/pool_path_check.h"
 #include "worker/staging_sweep.h"
 
 namespace debrepo::worker {
@@ -641,6 +642,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
     // is formatting and waiting for the compressors' budget, which tells
     // which side a slow listing waits on.
     absl::Duration waiting_for_reader;
+    PoolPathCheck pool_paths;
     absl::Status added = [&]() -> absl::Status {
       while (true) {
         const absl::Time taking = absl::Now();
@@ -650,12 +652,17 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
         const v1::PublishedComponent& component =
             resolved.components(batch->component);
         for (const storage::PublishedPackage& package : batch->packages) {
+          for (const v1::PackageFile& file : package.files) {
+            pool_paths.Add(component.component(), package.source, file.name(),
+                           file.sha256());
+          }
           RETURN_IF_ERROR(
               writer->Add(component.component(), IndexedOf(package)));
         }
         count += static_cast<int64_t>(batch->packages.size());
       }
-      return absl::OkStatus();
+      return pool_paths.Result(storage::PublicationName(
+          resolved.storage(), resolved.prefix(), resolved.distribution()));
     }();
     if (!added.ok()) pipe.Abandon();
     reader.join();
