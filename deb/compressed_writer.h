@@ -35,9 +35,11 @@ struct WrittenFile {
 // Without a pool, Write compresses every variant before it returns. With
 // one, Write buffers up to a chunk (1 MiB) and hands full chunks to the
 // pool, where each variant is compressed in order on whichever thread is
-// free -- gzip and bzip2 in pieces on every thread at once, joined into
-// one stream (so a pooled .gz is not byte for byte gzip(1)'s, though it
-// decompresses to the same) -- while the caller goes on; the pool's
+// free -- gzip, and bzip2 when the pool names no lbzip2, in pieces on
+// every thread at once, joined into one stream (so a pooled .gz is not
+// byte for byte gzip(1)'s, though it decompresses to the same); bzip2
+// through one lbzip2 process per variant when it does -- while the
+// caller goes on; the pool's
 // budget bounds the chunks in flight (Write waits for it). One thread uses
 // a writer at a time.
 class CompressedWriter {

@@ -120,9 +120,8 @@ std::vector<std::string> ListedPackages(const std::string& path) {
 // Runs `operation` with `tool` in `run`; the count is how many packages
 // its binary-amd64/Packages lists (counted untimed).
 // Each timed operation starts with the dirty data of what came before
-// written back (sync(2), untimed): otherwise whichever tool goes first
-// after loading pays for the loading's writeback (the first publish's
-// 34,169 pool mkdirs took 5.2 s against 1.9 s later in the same run).
+// written back (sync(2), untimed), so that none pays for the writeback of
+// the loading or of the other tool's run.
 Measured RunOperation(PublishOperations& tool, Operation operation, int run) {
   const std::string prefix = Prefix(operation, run);
   Measured measured;
@@ -249,9 +248,10 @@ absl::Status RunReprepro(const SnapshotWorkload& workload,
                absl::ToDoubleSeconds(absl::Now() - start),
                included.ToString().c_str());
   // The .debs stay until the scratch directory goes, after every run:
-  // deleting 63,440 files here, just before the first timed publish, made
-  // its 34,169 pool mkdirs take 10.2 s instead of 1.9-2.6 s (this file
-  // system searches past recently freed inodes for a new one).
+  // deleting 63,440 files here, just before the first timed publish,
+  // slowed its pool mkdirs (this ext4 searches past recently freed inodes
+  // for new ones: 34,169 mkdirs took 1.54 s right after such a deletion,
+  // 0.97 s without).
   if (!included.ok()) return included;
   for (int run = 0; run <= runs; ++run) {
     sync();  // as RunOperation does
