@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/status_matchers.h"
@@ -87,6 +88,18 @@ bool ProcessGone(const std::string& pid) {
          text[paren + 2] == 'Z';
 }
 
+// ExpectGoneSoon expects the process `pid` to exit within 2 s (`what`
+// says what it should not outlive), and kills it if it does not.
+void ExpectGoneSoon(const std::string& pid, absl::string_view what) {
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = ProcessGone(pid);
+    if (!gone) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << "sleep " << pid << " outlived " << what;
+  if (!gone) kill(std::stoi(pid), SIGKILL);
+}
+
 TEST(RunCommandTest, TimeoutKillsWhatTheCommandStarted) {
   std::string pid_file =
       std::string(std::getenv("TEST_TMPDIR")) + "/grandchild.pid";
@@ -97,13 +110,7 @@ TEST(RunCommandTest, TimeoutKillsWhatTheCommandStarted) {
   std::string pid;
   std::ifstream(pid_file) >> pid;
   ASSERT_FALSE(pid.empty());
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = ProcessGone(pid);
-    if (!gone) absl::SleepFor(absl::Milliseconds(20));
-  }
-  EXPECT_TRUE(gone) << "sleep " << pid << " outlived the timeout";
-  if (!gone) kill(std::stoi(pid), SIGKILL);
+  ExpectGoneSoon(pid, "the timeout");
 }
 
 TEST(RunCommandTest, RejectsStdoutBeyondTheCap) {
@@ -269,13 +276,7 @@ TEST(StreamingCommandTest, DroppingItKillsTheCommand) {
   }
   ASSERT_FALSE(pid.empty());
   command.reset();
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = ProcessGone(pid);
-    if (!gone) absl::SleepFor(absl::Milliseconds(20));
-  }
-  EXPECT_TRUE(gone) << "sleep " << pid << " outlived its command";
-  if (!gone) kill(std::stoi(pid), SIGKILL);
+  ExpectGoneSoon(pid, "its command");
 }
 
 }  // namespace
