@@ -20,9 +20,10 @@
 // 9.09 MB) and no CPU. On that file, in CPU seconds of one core: bzip2 -9
 // 3.6-3.8 (-5 3.1, -1 2.75 for 15% more), gzip -6 0.9-1.0 (-1 0.5 for 18%
 // more): no cheaper preset saves enough to give up the size. A faster
-// encoder does: when the pool names lbzip2, each bzip2 variant is one
-// lbzip2 process on the pool's thread count, fed as the index is written
-// (2.0-2.5 CPU-s on that file for 9.06 MB). One lbzip2 per 700,000-byte
+// encoder does: when the pool names lbzip2, a bzip2 variant is one lbzip2
+// process on the pool's thread count, fed as the index is written (2.0-2.5
+// CPU-s on that file for 9.06 MB), when its index reaches a chunk and the
+// pool has a place for one more process. One lbzip2 per 700,000-byte
 // piece was tried and cost more than libbz2 (4.2 against 3.3 CPU-s):
 // each process pays its start and the page faults of its sort arrays.
 #include "deb/compressed_writer.h"
@@ -99,12 +100,7 @@ absl::string_view CompressionSuffix(Compression compression) {
 class CompressedWriter::Output {
  public:
   Output(std::string path, Compression compression, CompressionPool* pool)
-      : path_(std::move(path)),
-        compression_(compression),
-        pool_(pool),
-        lbzip2_path_(pool != nullptr && compression == Compression::kBzip2
-                         ? pool->lbzip2()
-                         : "") {}
+      : path_(std::move(path)), compression_(compression), pool_(pool) {}
 
   ~Output() {
     if (pool_ != nullptr) {
@@ -113,6 +109,8 @@ class CompressedWriter::Output {
       auto idle = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return Idle(); };
       mu_.Await(absl::Condition(&idle));
     }
+    // Stops it (the writer was abandoned or failed) and frees its place.
+    if (lbzip2_ != nullptr) EndLbzip2();
     if (file_ != nullptr) fclose(file_);
     if (!stream_open_) return;
     switch (compression_) {
@@ -136,15 +134,10 @@ class CompressedWriter::Output {
       return absl::InternalError(
           absl::StrCat("cannot create ", path_, ": ", std::strerror(errno)));
     }
-    // Pooled pieces each have a compressor of their own.
-    if (Pieced()) return absl::OkStatus();
-    if (!lbzip2_path_.empty()) {
-      absl::StatusOr<std::unique_ptr<internal::StreamingCommand>> started =
-          internal::StreamingCommand::Start(
-              {lbzip2_path_, "-n", absl::StrCat(pool_->threads()), "-9", "-c"},
-              [this](absl::string_view bytes) { return Emit(bytes); });
-      if (!started.ok()) return Lbzip2Error(started.status().message());
-      lbzip2_ = *std::move(started);
+    // Pooled gzip pieces each have a compressor of their own; pooled bzip2
+    // takes pieces or lbzip2 at its first chunk (ChooseBzip2Route).
+    if (pool_ != nullptr && (compression_ == Compression::kGzip ||
+                             compression_ == Compression::kBzip2)) {
       return absl::OkStatus();
     }
     switch (compression_) {
@@ -204,6 +197,9 @@ class CompressedWriter::Output {
   // finishes and closes the file.
   void Enqueue(std::shared_ptr<const std::string> chunk) {
     absl::MutexLock lock(&mu_);
+    if (compression_ == Compression::kBzip2 && !bzip2_route_chosen_) {
+      ChooseBzip2Route(chunk.get());
+    }
     if (Pieced()) {
       SubmitPieces(std::move(chunk));
       return;
@@ -274,10 +270,42 @@ class CompressedWriter::Output {
   }
 
   // Pieced says that pooled chunks are compressed in pieces at once.
-  bool Pieced() const {
+  bool Pieced() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return pool_ != nullptr &&
-           ((compression_ == Compression::kBzip2 && lbzip2_path_.empty()) ||
+           ((compression_ == Compression::kBzip2 && !through_lbzip2_) ||
             compression_ == Compression::kGzip);
+  }
+
+  // ChooseBzip2Route starts lbzip2 for a pooled bzip2 variant whose first
+  // chunk is whole, if the pool has a place for it; the variant goes in
+  // libbz2 pieces otherwise. An index smaller than a chunk is one or two
+  // pieces, not worth a process; one whose first chunk finds no free place
+  // stays in pieces, so that a distribution of many indices never runs more
+  // lbzip2 processes (and memory) than the pool allows.
+  void ChooseBzip2Route(const std::string* first_chunk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    bzip2_route_chosen_ = true;
+    if (first_chunk == nullptr || first_chunk->size() < kChunkBytes ||
+        !pool_->TryStartLbzip2()) {
+      return;
+    }
+    through_lbzip2_ = true;
+    absl::StatusOr<std::unique_ptr<internal::StreamingCommand>> started =
+        internal::StreamingCommand::Start(
+            {pool_->lbzip2(), "-n", absl::StrCat(pool_->threads()), "-9", "-c"},
+            [this](absl::string_view bytes) { return Emit(bytes); });
+    if (!started.ok()) {
+      pool_->Lbzip2Ended();
+      status_.Update(Lbzip2Error(started.status().message()));
+      return;
+    }
+    lbzip2_ = *std::move(started);
+  }
+
+  // EndLbzip2 stops lbzip2 if it still runs and gives its place back.
+  void EndLbzip2() {
+    lbzip2_.reset();
+    pool_->Lbzip2Ended();
   }
 
   // Piece is one compressed piece: a one-block bzip2 stream, or gzip's
@@ -458,7 +486,7 @@ class CompressedWriter::Output {
   }
 
   absl::Status Bzip2(absl::string_view data, bool finish) {
-    if (lbzip2_ != nullptr) return Lbzip2(data, finish);
+    if (through_lbzip2_) return Lbzip2(data, finish);
     bzip2_.next_in = const_cast<char*>(data.data());
     bzip2_.avail_in = static_cast<unsigned int>(data.size());
     while (true) {
@@ -486,6 +514,7 @@ class CompressedWriter::Output {
     std::string stderr_data;
     absl::StatusOr<int> exit_code =
         lbzip2_->Finish(kLbzip2FinishTimeout, &stderr_data);
+    EndLbzip2();
     if (!exit_code.ok()) return Lbzip2Error(exit_code.status().message());
     if (*exit_code != 0) {
       return Lbzip2Error(absl::StrCat("exit ", *exit_code, ": ", stderr_data));
@@ -496,7 +525,7 @@ class CompressedWriter::Output {
   absl::Status Lbzip2Error(absl::string_view what) const {
     return absl::InternalError(
         absl::StrCat("cannot write ", path_, ": bzip2 compression with ",
-                     lbzip2_path_, " failed (", what,
+                     pool_->lbzip2(), " failed (", what,
                      "); check that lbzip2 runs on this worker, or take "
                      "it off its PATH to use libbz2"));
   }
@@ -504,9 +533,11 @@ class CompressedWriter::Output {
   std::string path_;
   Compression compression_;
   CompressionPool* pool_;
-  // lbzip2's path when this pooled bzip2 variant goes through it, else "".
-  const std::string lbzip2_path_;
-  // The running lbzip2 (after Open, when lbzip2_path_ is set).
+  // Set by the first Enqueue, before any task of this output runs: this
+  // pooled bzip2 variant goes through lbzip2, not libbz2 pieces.
+  bool bzip2_route_chosen_ = false;
+  bool through_lbzip2_ = false;
+  // The running lbzip2, while it holds one of the pool's places for one.
   std::unique_ptr<internal::StreamingCommand> lbzip2_;
   FILE* file_ = nullptr;
   bool stream_open_ = false;

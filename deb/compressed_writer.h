@@ -38,8 +38,8 @@ struct WrittenFile {
 // free -- gzip, and bzip2 when the pool names no lbzip2, in pieces on
 // every thread at once, joined into one stream (so a pooled .gz is not
 // byte for byte gzip(1)'s, though it decompresses to the same); bzip2
-// through one lbzip2 process per variant when it does -- while the
-// caller goes on; the pool's
+// through one lbzip2 process per variant when it does and has a place for
+// one more (CompressionPool) -- while the caller goes on; the pool's
 // budget bounds the chunks in flight (Write waits for it). One thread uses
 // a writer at a time.
 class CompressedWriter {

@@ -1,11 +1,13 @@
 // Compressed index variants checked with gzip(1), xz(1) and sha256sum.
 #include "deb/compressed_writer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/status_matchers.h"
 #include "deb/compression_pool.h"
 #include "deb/internal/subprocess.h"
@@ -127,17 +129,83 @@ TEST(CompressedWriterTest, PooledWritersCompressInParallel) {
   }
 }
 
-// With lbzip2 (the worker's packages install it), each .bz2 is its stream.
-TEST(CompressedWriterTest, PooledWritersCompressBzip2ThroughLbzip2) {
+// LoggedLbzip2 writes a stand-in for lbzip2 that runs the real one (the
+// worker's packages install it) and appends "start" and "end" lines to
+// `log` around it.
+std::string LoggedLbzip2(const std::string& name, const std::string& log) {
   const std::string lbzip2 = internal::FindOnPath("lbzip2");
-  ASSERT_NE(lbzip2, "");
-  CompressionPool pool(3, size_t{3} << 20, lbzip2);
+  EXPECT_NE(lbzip2, "");
+  const std::string script =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name, ".sh");
+  RunOk({"sh", "-c",
+         absl::StrCat("printf '#!/bin/sh\necho start >> ", log, "\n", lbzip2,
+                      " \"$@\"\ncode=$?\necho end >> ", log,
+                      "\nexit $code\n' > ", script, " && chmod +x ", script)});
+  return script;
+}
+
+struct Lbzip2Runs {
+  int started = 0;
+  int most_at_once = 0;
+};
+
+Lbzip2Runs ReadLbzip2Log(const std::string& log) {
+  Lbzip2Runs runs;
+  int running = 0;
+  for (absl::string_view line :
+       absl::StrSplit(RunOk({"sh", "-c", "cat " + log + " 2>/dev/null || :"}),
+                      '\n', absl::SkipEmpty())) {
+    if (line == "start") {
+      ++runs.started;
+      runs.most_at_once = std::max(runs.most_at_once, ++running);
+    } else {
+      --running;
+    }
+  }
+  return runs;
+}
+
+// With lbzip2, a .bz2 is its stream, but never more lbzip2 processes run
+// at once than the pool has threads: the other indices open at that time
+// go in libbz2 pieces (a distribution of many components and
+// architectures has all its indices open at once).
+TEST(CompressedWriterTest, PooledWritersCompressBzip2ThroughFewLbzip2s) {
+  const std::string log =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/few-lbzip2.log");
+  CompressionPool pool(2, size_t{3} << 20, LoggedLbzip2("few", log));
   std::vector<std::string> bases = WritePooled("Lbzip2", pool);
   ASSERT_EQ(bases.size(), 4);
+  int lbzip2_streams = 0;
   for (const std::string& base : bases) {
-    EXPECT_EQ(RunOk({"cat", base + ".bz2"}),
-              RunOk({"lbzip2", "-9", "-c", base}));
+    if (RunOk({"cat", base + ".bz2"}) == RunOk({"lbzip2", "-9", "-c", base})) {
+      ++lbzip2_streams;
+    }
   }
+  EXPECT_EQ(lbzip2_streams, 2);
+  Lbzip2Runs runs = ReadLbzip2Log(log);
+  EXPECT_EQ(runs.started, 2);
+  EXPECT_LE(runs.most_at_once, 2);
+}
+
+// An lbzip2 that ended gives its place to the next index; an index smaller
+// than a chunk starts none.
+TEST(CompressedWriterTest, Lbzip2PlacesAreGivenBack) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string log = dir + "/given-back.log";
+  CompressionPool pool(1, size_t{4} << 20, LoggedLbzip2("given-back", log));
+  for (const std::string name : {"First", "Second", "Small"}) {
+    const std::string base = dir + "/" + name;
+    auto writer = CompressedWriter::Create(base, {Compression::kBzip2}, &pool);
+    ASSERT_THAT(writer, IsOk());
+    std::string data;
+    for (int i = 0; data.size() < (name == "Small" ? 100000 : 3000000); ++i) {
+      absl::StrAppend(&data, "Package: p", i * 7919 % 100003, "\n\n");
+    }
+    ASSERT_THAT((*writer)->Write(data), IsOk());
+    ASSERT_THAT((*writer)->Finish(), IsOk());
+    EXPECT_EQ(RunOk({"bzip2", "-dc", base + ".bz2"}), data);
+  }
+  EXPECT_EQ(ReadLbzip2Log(log).started, 2);
 }
 
 // A failing lbzip2 fails the index, naming it; it is never skipped.
@@ -154,20 +222,27 @@ TEST(CompressedWriterTest, FailingLbzip2FailsTheIndex) {
   EXPECT_THAT(finished.message(), ::testing::HasSubstr("/bin/false"));
   EXPECT_THAT(finished.message(), ::testing::HasSubstr("exit 1"));
 
+  // lbzip2 starts at the index's first chunk.
   CompressionPool missing(2, size_t{4} << 20, "/nonexistent/lbzip2");
   auto not_started = CompressedWriter::Create(dir + "/Missing",
                                               {Compression::kBzip2}, &missing);
-  EXPECT_THAT(not_started, StatusIs(absl::StatusCode::kInternal));
-  EXPECT_THAT(not_started.status().message(),
-              ::testing::HasSubstr("/nonexistent/lbzip2"));
+  ASSERT_THAT(not_started, IsOk());
+  written = (*not_started)->Write(data);
+  finished = written.ok() ? (*not_started)->Finish().status() : written;
+  EXPECT_THAT(finished, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(finished.message(), ::testing::HasSubstr("/nonexistent/lbzip2"));
+  // The place of the lbzip2 that did not start is free again.
+  EXPECT_TRUE(missing.TryStartLbzip2());
+  EXPECT_TRUE(missing.TryStartLbzip2());
+  EXPECT_FALSE(missing.TryStartLbzip2());
 }
 
 // A pooled writer abandoned before Finish waits for its work when
-// destroyed, and stops its lbzip2.
+// destroyed, and stops its lbzip2, giving its place back.
 TEST(CompressedWriterTest, AbandonedPooledWriterIsSafe) {
   for (const std::string& lbzip2 :
        {std::string(), internal::FindOnPath("lbzip2")}) {
-    CompressionPool pool(2, size_t{4} << 20, lbzip2);
+    CompressionPool pool(1, size_t{4} << 20, lbzip2);
     auto writer = CompressedWriter::Create(
         std::string(std::getenv("TEST_TMPDIR")) + "/Abandoned",
         {Compression::kXz, Compression::kBzip2}, &pool);
@@ -175,6 +250,7 @@ TEST(CompressedWriterTest, AbandonedPooledWriterIsSafe) {
     std::string data(size_t{5} << 20, 'x');
     ASSERT_THAT((*writer)->Write(data), IsOk());
     writer->reset();
+    EXPECT_EQ(pool.TryStartLbzip2(), !lbzip2.empty());
   }
 }
 

@@ -41,6 +41,18 @@ void CompressionPool::Release(size_t bytes) {
   buffered_bytes_ -= bytes;
 }
 
+bool CompressionPool::TryStartLbzip2() {
+  absl::MutexLock lock(&mu_);
+  if (lbzip2_.empty() || lbzip2_running_ >= threads()) return false;
+  ++lbzip2_running_;
+  return true;
+}
+
+void CompressionPool::Lbzip2Ended() {
+  absl::MutexLock lock(&mu_);
+  --lbzip2_running_;
+}
+
 void CompressionPool::Run() {
   while (true) {
     std::function<void()> task;

@@ -25,9 +25,11 @@ class CompressionPool {
   // `max_buffered_bytes` may be reserved at once, except that one
   // reservation of any size is always let through, so a chunk larger than
   // the budget cannot wait forever. `lbzip2`, when not empty, is the path
-  // of lbzip2(1): the writers' bzip2 variants then each go through one
-  // lbzip2 process on as many threads of its own, instead of libbz2 pieces
-  // on these.
+  // of lbzip2(1): a writer's bzip2 variant of at least a chunk then goes
+  // through one lbzip2 process on as many threads of its own, instead of
+  // libbz2 pieces on these, while fewer than `threads` such processes run
+  // (each holds about 16 MB at 2 threads; a distribution of many
+  // components and architectures has an index of each open at once).
   CompressionPool(int threads, size_t max_buffered_bytes,
                   std::string lbzip2 = "");
 
@@ -49,6 +51,12 @@ class CompressionPool {
   // Release returns `bytes` reserved earlier to the budget.
   void Release(size_t bytes);
 
+  // TryStartLbzip2 takes one of the `threads` places for an lbzip2
+  // process, or says that none is free (false, also without lbzip2);
+  // Lbzip2Ended gives a place back once its process has exited.
+  bool TryStartLbzip2();
+  void Lbzip2Ended();
+
  private:
   void Run();
 
@@ -58,6 +66,7 @@ class CompressionPool {
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   size_t buffered_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int lbzip2_running_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> threads_;
 };
 

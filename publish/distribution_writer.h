@@ -66,7 +66,9 @@ struct DistributionOptions {
   // thread, which formats the stanzas. Each index variant (say
   // main/binary-amd64/Packages.xz) is compressed in order on one thread at
   // a time, different variants at once, and a .bz2 in pieces on every
-  // thread; at most 4 MiB per thread of written data waits for them.
+  // thread, or through lbzip2 on this many threads of its own when it is on
+  // PATH (at most this many lbzip2 processes at once); at most 4 MiB per
+  // thread of written data waits for them.
   int threads = 2;
   // The live tree this one replaces (dists/<dist>), if any. With
   // Acquire-By-Hash, the by-hash directories also hold hard links to the
