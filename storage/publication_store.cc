@@ -446,36 +446,6 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
       });
 }
 
-absl::StatusOr<std::vector<PoolDirectory>> AddedPoolDirectories(
-    Database& db, const v1::Publication& publication) {
-  std::vector<PoolDirectory> directories;
-  RETURN_IF_ERROR(db.Run(
-      "reading the pool directories a publication adds",
-      [&](pqxx::connection& connection) -> absl::Status {
-        pqxx::read_transaction tx(connection);
-        for (const v1::PublishedComponent& component :
-             publication.components()) {
-          ASSIGN_OR_RETURN(const SourceSql source, SqlOfSource(component));
-          // The source's own parameter is $1 in its package_ids expression.
-          for (const pqxx::row& row : tx.exec_params(
-                   absl::StrCat(
-                       "SELECT DISTINCT p.source FROM unnest(coalesce(",
-                       source.package_ids,
-                       ", '{}'::bigint[])) AS u(id) JOIN packages p ON "
-                       "p.id = u.id EXCEPT SELECT p.source FROM (",
-                       ListedIdsSql("$2", "$3"),
-                       ") l JOIN packages p ON p.id = l.id "
-                       "WHERE l.component = $4"),
-                   source.name, publication.storage(), publication.prefix(),
-                   component.component())) {
-            directories.push_back({component.component(), row[0].c_str()});
-          }
-        }
-        return absl::OkStatus();
-      }));
-  return directories;
-}
-
 absl::Status DeletePublication(Transaction& tx, const v1::PublicationRef& ref,
                                int64_t job_id) {
   return Guard("deleting a publication", [&]() -> absl::Status {

@@ -103,21 +103,6 @@ absl::StatusOr<std::vector<std::string>> ConflictingPoolFiles(
     Transaction& tx, absl::string_view storage, absl::string_view prefix,
     int64_t generation);
 
-// PoolDirectory is the directory of a source package's files in one
-// component of a storage's prefix's pool.
-struct PoolDirectory {
-  std::string component;
-  std::string source;
-};
-
-// AddedPoolDirectories returns the pool directories of the source packages
-// that `publication`'s sources hold now (storage and prefix normalised) and
-// that no publication of its storage and prefix lists in the same
-// component: those its tree would add. Read in a short transaction of its
-// own, apart from the job's, for work that overlaps its long phase.
-absl::StatusOr<std::vector<PoolDirectory>> AddedPoolDirectories(
-    Database& db, const v1::Publication& publication);
-
 // DeletePublication removes the record of the publication `ref` names,
 // recording as the pool changes of job `job_id` that its packages were
 // removed.

@@ -4,10 +4,9 @@
 // its sources; the packages of a source come in bounded batches; the pool
 // lock of a prefix is held by one caller at a time, who reads the pool
 // changes of a job: the files it added, and those it removed that nothing
-// lists; a job's added files are checked against the prefix's; and the
-// pool directories a publication would add are those of the source
-// packages nothing in its prefix lists. A source's package ids (what its
-// Contents indices are read from) are read apart from a job's session.
+// lists; and a job's added files are checked against the prefix's. A
+// source's package ids (what its Contents indices are read from) are read
+// apart from a job's session.
 #include "storage/publication_store.h"
 
 #include <atomic>
@@ -384,24 +383,8 @@ TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
   *a.add_components() = FromSnapshot("main", "s");  // 1, 3, 5
   v1::Publication b = At("shared", "b");
   *b.add_components() = FromRepo("main", "r");  // 1, 2, 4
-  // b's directories, and then those of a's packages that b does not list.
-  auto directories = [&](const v1::Publication& publication) {
-    std::vector<std::string> names;
-    absl::StatusOr<std::vector<storage::PoolDirectory>> added =
-        storage::AddedPoolDirectories(pool_, publication);
-    EXPECT_THAT(added.status(), IsOk());
-    for (const storage::PoolDirectory& directory :
-         added.value_or(std::vector<storage::PoolDirectory>())) {
-      names.push_back(absl::StrCat(directory.component, "/", directory.source));
-    }
-    return names;
-  };
-  EXPECT_THAT(directories(b),
-              UnorderedElementsAre("main/src1", "main/src2", "main/src4"));
   ASSERT_THAT(Save(b, 2).status(), IsOk());
-  EXPECT_THAT(directories(a), UnorderedElementsAre("main/src3", "main/src5"));
   ASSERT_THAT(Save(a, 1).status(), IsOk());
-  EXPECT_THAT(directories(a), ::testing::IsEmpty());
   EXPECT_THAT(changed(2).added,
               UnorderedElementsAre("main/src1/p1.deb", "main/src2/p2.deb",
                                    "main/src4/p4.deb"));

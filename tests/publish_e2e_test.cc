@@ -33,6 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -306,8 +307,19 @@ TEST_F(PublishE2eTest, APoolOfManySourcePackagesIsWhole) {
   }
   ASSERT_EQ(UploadPackageSpecs(stack_, "r", "u", specs).size(),
             static_cast<size_t>(kPackages));
-  ASSERT_EQ(PublishRepo(stack_, "many", "d", "r").code, absl::StatusCode::kOk);
+  Result first = PublishRepo(stack_, "many", "d", "r");
+  ASSERT_EQ(first.code, absl::StatusCode::kOk);
+  // Made during the long phase, each source package's once.
+  EXPECT_THAT(first.job.log(),
+              Contains(HasSubstr(absl::StrCat("made ", kPackages / 2,
+                                              " pool directories in "))));
   EXPECT_THAT(PoolFileMismatches(root_, "many", "d"), IsEmpty());
+  // A sibling listing the same packages finds them all made.
+  Result sibling = PublishRepo(stack_, "many", "e", "r");
+  ASSERT_EQ(sibling.code, absl::StatusCode::kOk);
+  EXPECT_THAT(sibling.job.log(),
+              Contains(HasSubstr("made 0 pool directories in ")));
+  EXPECT_THAT(PoolFileMismatches(root_, "many", "e"), IsEmpty());
   int directories = 0;
   int files = 0;
   for (const fs::directory_entry& entry :

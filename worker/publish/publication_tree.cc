@@ -21,10 +21,12 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -344,7 +346,7 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   std::error_code error;
   // Its directory is there already unless this is its source package's
   // first file in the pool and the long phase did not make it
-  // (MakePoolDirectories): linking first saves a stat of it per file.
+  // (PoolDirectoryMaker): linking first saves a stat of it per file.
   int linked = link(blob.c_str(), to.c_str());
   if (linked != 0 && errno == ENOENT) {
     RETURN_IF_ERROR(MakeDirectory(to.parent_path()).status());
@@ -379,26 +381,92 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   return absl::OkStatus();
 }
 
-// Creates the directories `directories` under `prefix_dir` on
-// kPoolThreads threads, until `stop`. Returns how many it created.
-absl::StatusOr<int64_t> MakePoolDirectories(
-    const fs::path& prefix_dir,
-    const std::vector<storage::PoolDirectory>& directories,
-    const std::atomic<bool>& stop) {
-  std::atomic<int64_t> made{0};
-  RETURN_IF_ERROR(ParallelForInChunks(
-      directories.size(), kPoolThreads, kPoolChunk, [&](size_t i) {
-        if (stop.load(std::memory_order_relaxed)) return absl::OkStatus();
-        const storage::PoolDirectory& directory = directories[i];
-        ASSIGN_OR_RETURN(
-            const std::string path,
-            deb::PoolDirectory(directory.component, directory.source));
-        ASSIGN_OR_RETURN(const bool created, MakeDirectory(prefix_dir / path));
-        if (created) made.fetch_add(1, std::memory_order_relaxed);
-        return absl::OkStatus();
-      }));
-  return made.load();
-}
+// PoolDirectoryMaker makes the pool directories of the source packages a
+// listing names, each once, on kPoolThreads threads of its own, as they are
+// named. Those of packages the prefix lists already exist: a failed
+// mkdir(2) of each costs less than asking the database which are new.
+class PoolDirectoryMaker {
+ public:
+  explicit PoolDirectoryMaker(fs::path prefix_dir)
+      : prefix_dir_(std::move(prefix_dir)) {
+    for (size_t i = 0; i < kPoolThreads; ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+  ~PoolDirectoryMaker() { (void)Finish(/*drop_queued=*/true); }
+
+  // Add queues the directory of `source` in `component`, unless queued
+  // before or not a plain name (which the listing refuses). One thread
+  // adds.
+  void Add(absl::string_view component, absl::string_view source) {
+    if (!named_.insert(absl::StrCat(component, "/", source)).second) return;
+    absl::StatusOr<std::string> path = deb::PoolDirectory(component, source);
+    if (!path.ok()) return;
+    absl::MutexLock lock(&mu_);
+    queued_.push_back(prefix_dir_ / *path);
+  }
+
+  // Finish waits for the threads to make what is queued, or only what they
+  // have taken when `drop_queued` (the tree will not be recorded, and its
+  // directories would stay empty). Returns how many directories they made,
+  // or their first error.
+  absl::StatusOr<int64_t> Finish(bool drop_queued) {
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+      if (drop_queued) queued_.clear();
+    }
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+    absl::MutexLock lock(&mu_);
+    if (!status_.ok()) return status_;
+    return made_;
+  }
+
+ private:
+  // Run takes kPoolChunk directories at a time until the queue is closed
+  // and empty.
+  void Run() {
+    while (true) {
+      std::vector<fs::path> taken;
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return closed_ || !queued_.empty();
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (queued_.empty() || !status_.ok()) return;
+        while (!queued_.empty() && taken.size() < kPoolChunk) {
+          taken.push_back(std::move(queued_.front()));
+          queued_.pop_front();
+        }
+      }
+      int64_t made = 0;
+      absl::Status status;
+      for (const fs::path& directory : taken) {
+        absl::StatusOr<bool> created = MakeDirectory(directory);
+        if (!created.ok()) {
+          status = created.status();
+          break;
+        }
+        made += *created ? 1 : 0;
+      }
+      absl::MutexLock lock(&mu_);
+      made_ += made;
+      status_.Update(status);
+    }
+  }
+
+  const fs::path prefix_dir_;
+  // Every "<component>/<source>" added; the adding thread's alone.
+  absl::flat_hash_set<std::string> named_;
+  absl::Mutex mu_;
+  std::deque<fs::path> queued_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t made_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;
+};
 
 // Makes the files of the `staged` tree newer, in whole seconds, than the
 // `live` tree's Release. Web servers compare If-Modified-Since at one
@@ -543,7 +611,8 @@ absl::StatusOr<v1::JobResult> RecordRewrittenTree(
 }
 
 absl::StatusOr<v1::Publication> PublicationTrees::Stage(
-    const v1::Publication& publication, JobContext& context) const {
+    const v1::Publication& publication, JobContext& context,
+    const ListedSource& listed) const {
   ASSIGN_OR_RETURN(const TreePaths paths,
                    PathsOf(config_, RefOf(publication), context));
   v1::Publication resolved = publication;
@@ -656,6 +725,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::Stage(
             pool_paths.Add(component.component(), package.source, file.name(),
                            file.sha256());
           }
+          if (listed) listed(component.component(), package.source);
           RETURN_IF_ERROR(
               writer->Add(component.component(), IndexedOf(package)));
         }
@@ -723,24 +793,18 @@ absl::StatusOr<v1::Publication> PublicationTrees::StageWithPoolDirectories(
   absl::StatusOr<TreePaths> paths =
       PathsOf(config_, RefOf(publication), context);
   if (!paths.ok()) return Stage(publication, context);  // which says why
-  std::atomic<bool> stop{false};
-  absl::StatusOr<int64_t> made = 0;
-  absl::Duration making;
-  std::thread directories([&] {
-    const absl::Time start = absl::Now();
-    absl::StatusOr<std::vector<storage::PoolDirectory>> added =
-        storage::AddedPoolDirectories(db_, publication);
-    made = added.ok() ? MakePoolDirectories(paths->prefix_dir, *added, stop)
-                      : added.status();
-    making = absl::Now() - start;
-  });
-  absl::StatusOr<v1::Publication> staged = Stage(publication, context);
-  // Directories for a tree that will not be recorded would stay empty.
-  if (!staged.ok()) stop.store(true);
-  directories.join();
+  const absl::Time start = absl::Now();
+  PoolDirectoryMaker directories(paths->prefix_dir);
+  absl::StatusOr<v1::Publication> staged =
+      Stage(publication, context,
+            [&](absl::string_view component, absl::string_view source) {
+              directories.Add(component, source);
+            });
+  absl::StatusOr<int64_t> made =
+      directories.Finish(/*drop_queued=*/!staged.ok());
   if (made.ok()) {
     context.Log(absl::StrCat("made ", *made, " pool directories in ",
-                             absl::FormatDuration(making)));
+                             absl::FormatDuration(absl::Now() - start)));
   } else {
     // The after-commit step makes what is missing.
     context.Log(absl::StrCat("made no pool directories ahead: ",
