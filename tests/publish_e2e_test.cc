@@ -27,6 +27,7 @@
 #include "tests/harness.h"
 #include "tests/publish_calls.h"
 #include "tests/snapshot_calls.h"
+#include "tests/snapshot_ops_calls.h"
 
 namespace debrepo::testing {
 namespace {
@@ -441,6 +442,45 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
                      "repos r ON r.id = rp.repo_id WHERE r.name = 'one'"));
   EXPECT_EQ(PublishSnapshot(stack_, "q", "b", "s2").code,
             absl::StatusCode::kOk);
+  // The refused job's staged tree went with the next publish.
+  EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
+}
+
+// Within one publication (a fresh prefix, so the transaction's check has
+// nothing to compare with) only the long phase's PoolPathCheck refuses.
+TEST_F(PublishE2eTest, TwoBuildsOfOnePoolPathInOneSnapshotAreRefused) {
+  ASSERT_EQ(CreateRepo(stack_, "one").code, absl::StatusCode::kOk);
+  ASSERT_EQ(CreateRepo(stack_, "two").code, absl::StatusCode::kOk);
+  ASSERT_THAT(UploadPackageSpecs(stack_, "one", "u1",
+                                 {{.name = "hello", .payload = "first"}}),
+              ::testing::SizeIs(1));
+  ASSERT_THAT(UploadPackageSpecs(stack_, "two", "u2",
+                                 {{.name = "hello", .payload = "second"}}),
+              ::testing::SizeIs(1));
+  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s1", "one").code,
+            absl::StatusCode::kOk);
+  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "two").code,
+            absl::StatusCode::kOk);
+  Result merged = MergeSnapshots(stack_, "both", {"s1", "s2"},
+                                 /*latest=*/false, /*no_remove=*/true);
+  ASSERT_EQ(merged.code, absl::StatusCode::kOk) << merged.message;
+  ASSERT_THAT(SnapshotKeys(stack_, "both"), ::testing::SizeIs(2));
+
+  Result refused = PublishSnapshot(stack_, "r", "d", "both");
+  EXPECT_EQ(refused.code, absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message, HasSubstr("main/hello/hello_1.0_amd64.deb"));
+  EXPECT_THAT(refused.message, HasSubstr("remove one of them"));
+  // Nothing of it is published.
+  EXPECT_FALSE(fs::exists(Path("r/dists/d")));
+  EXPECT_FALSE(fs::exists(Path("r/pool/main/h/hello/hello_1.0_amd64.deb")));
+  v1::Publication got;
+  EXPECT_EQ(Get(Ref("r", "d"), &got).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // It left nothing that blocks publishing one build there.
+  Result published = PublishSnapshot(stack_, "r", "d", "s1");
+  ASSERT_EQ(published.code, absl::StatusCode::kOk) << published.message;
+  EXPECT_THAT(TreeMismatches(Path("r/dists/d")), IsEmpty());
+  EXPECT_THAT(PoolFileMismatches(root_, "r", "d"), IsEmpty());
   // The refused job's staged tree went with the next publish.
   EXPECT_TRUE(fs::is_empty(Path(".debrepo-staging")));
 }
