@@ -1,5 +1,7 @@
 #include "storage/publication_store.h"
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -592,9 +594,14 @@ absl::Status ForEachSourcePackage(
 absl::Status WithPoolLock(
     Database& db, absl::string_view storage, absl::string_view prefix,
     int64_t job_id, const std::function<absl::Status(const PoolChanges&)>& fn) {
-  // The files of the packages the job added, each once.
-  const std::string kAddedFilesSql = PoolFilesSql(
-      absl::StrCat("(", ChangedIdsSql("added_ids", "$1"), ")"), "a", true);
+  // The packages the job added, with their files as publishing reads them
+  // (migration 18's text), taken apart and made distinct here: PostgreSQL
+  // taking each package's files jsonb apart and sorting the rows to drop
+  // repeats was most of this read, which the after-commit step waits for.
+  const std::string kAddedPackagesSql = absl::StrCat(
+      "SELECT a.component, p.source, "
+      "coalesce(p.file_fields, package_file_fields(p.files)) FROM (",
+      ChangedIdsSql("added_ids", "$1"), ") a JOIN packages p ON p.id = a.id");
   // The pool paths of the packages the job removed that no package the
   // prefix lists now has: neither the same package (in the same
   // component) nor another of the same component and source package with
@@ -630,10 +637,31 @@ absl::Status WithPoolLock(
       // Read after the lock is granted: a snapshot taken before it would
       // predate the previous holder's commit.
       pqxx::read_transaction tx(connection);
-      for (const pqxx::row& row : tx.exec_params(kAddedFilesSql, job_id)) {
-        changes.added.push_back(
-            {row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
+      std::vector<v1::PackageFile> files;
+      for (const pqxx::row& row : tx.exec_params(kAddedPackagesSql, job_id)) {
+        files.clear();
+        RETURN_IF_ERROR(ParsePackageFileFields(
+            absl::string_view(row[2].c_str(), row[2].size()), files));
+        for (v1::PackageFile& file : files) {
+          changes.added.push_back({row[0].c_str(), row[1].c_str(),
+                                   std::move(*file.mutable_name()),
+                                   std::move(*file.mutable_sha256())});
+        }
       }
+      // Each file once (packages of one source package may share one).
+      auto fields = [](const PoolFile& file) {
+        return std::tie(file.component, file.source, file.name, file.sha256);
+      };
+      std::sort(changes.added.begin(), changes.added.end(),
+                [&](const PoolFile& a, const PoolFile& b) {
+                  return fields(a) < fields(b);
+                });
+      changes.added.erase(
+          std::unique(changes.added.begin(), changes.added.end(),
+                      [&](const PoolFile& a, const PoolFile& b) {
+                        return fields(a) == fields(b);
+                      }),
+          changes.added.end());
       for (const pqxx::row& row :
            tx.exec_params(kUnlistedFilesSql, std::string(storage),
                           std::string(prefix), job_id)) {

@@ -345,6 +345,40 @@ struct ChangedNames {
   std::vector<std::string> unlisted;
 };
 
+// A file two added packages share is linked once; a package stored
+// without file_fields (as a worker of the release before migration 18
+// inserts it) is read from its files.
+TEST_F(PublicationStoreTest, AddedPoolFilesAreEachListedOnce) {
+  // Package 7: p1's file under another package of p1's source package.
+  db_.QueryValue(
+      "INSERT INTO packages (id, key, name, version, architecture, source, "
+      "package_type, provides, stanza, fields, files, file_fields, pair_id) "
+      "SELECT 7, 'Pamd64 p1-extra 1.0 h', 'p1-extra', '1.0', 'amd64', "
+      "'src1', 'deb', '{}', 'Package: p1-extra', '{}', files, NULL, pair_id "
+      "FROM packages WHERE id = 1");
+  db_.QueryValue(
+      "INSERT INTO snapshots (name, package_ids, package_pairs) SELECT "
+      "'shared', array_agg(id ORDER BY id), array_agg(pair_id ORDER BY id) "
+      "FROM packages WHERE id IN (1, 2, 7)");
+  v1::Publication fresh = At("fresh", "d");
+  *fresh.add_components() = FromSnapshot("main", "shared");
+  ASSERT_THAT(Save(fresh, 11).status(), IsOk());
+  std::vector<std::string> added;
+  EXPECT_THAT(
+      storage::WithPoolLock(
+          pool_, "filesystem:default", "fresh", 11,
+          [&](const storage::PoolChanges& changes) {
+            for (const storage::PoolFile& file : changes.added) {
+              added.push_back(absl::StrCat(file.component, "/", file.source,
+                                           "/", file.name, " ", file.sha256));
+            }
+            return absl::OkStatus();
+          }),
+      IsOk());
+  EXPECT_THAT(added, UnorderedElementsAre("main/src1/p1.deb h1",
+                                          "main/src2/p2.deb h2"));
+}
+
 TEST_F(PublicationStoreTest, PoolChangesAreWhatEachJobAddedAndLeftUnlisted) {
   auto changed = [&](int64_t job) {
     ChangedNames names;
