@@ -381,6 +381,29 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   return absl::OkStatus();
 }
 
+// RemoveEmptyDirectories removes each of `directories` (in `pool`) and
+// the directories between it and `pool` that it leaves empty, deepest
+// first; a directory that is not empty stays. A sibling's after-commit
+// step linking into one meanwhile either finds it gone and makes it again
+// (PlaceInPool) or keeps it by its file.
+void RemoveEmptyDirectories(const fs::path& pool,
+                            const std::vector<fs::path>& directories) {
+  std::set<fs::path> all;
+  for (const fs::path& leaf : directories) {
+    for (fs::path directory = leaf;
+         directory != pool && directory.has_relative_path() &&
+         all.insert(directory).second;
+         directory = directory.parent_path()) {
+    }
+  }
+  std::vector<fs::path> deepest_first(all.begin(), all.end());
+  std::sort(deepest_first.begin(), deepest_first.end(),
+            [](const fs::path& a, const fs::path& b) {
+              return a.string().size() > b.string().size();
+            });
+  for (const fs::path& directory : deepest_first) rmdir(directory.c_str());
+}
+
 // PoolDirectoryMaker makes the pool directories of the source packages a
 // listing names, each once, on kPoolThreads threads of its own, as they are
 // named. Those of packages the prefix lists already exist: a failed
@@ -393,7 +416,7 @@ class PoolDirectoryMaker {
       threads_.emplace_back([this] { Run(); });
     }
   }
-  ~PoolDirectoryMaker() { (void)Finish(/*drop_queued=*/true); }
+  ~PoolDirectoryMaker() { (void)Finish(/*abandon=*/true); }
 
   // Add queues the directory of `source` in `component`, unless queued
   // before or not a plain name (which the listing refuses). One thread
@@ -406,21 +429,25 @@ class PoolDirectoryMaker {
     queued_.push_back(prefix_dir_ / *path);
   }
 
-  // Finish waits for the threads to make what is queued, or only what they
-  // have taken when `drop_queued` (the tree will not be recorded, and its
-  // directories would stay empty). Returns how many directories they made,
-  // or their first error.
-  absl::StatusOr<int64_t> Finish(bool drop_queued) {
+  // Finish waits for the threads to make what is queued and returns how
+  // many directories they made, or their first error. With `abandon` (the
+  // tree will not be recorded, and its directories would stay empty) it
+  // drops what is queued and removes again those they made.
+  absl::StatusOr<int64_t> Finish(bool abandon) {
     {
       absl::MutexLock lock(&mu_);
       closed_ = true;
-      if (drop_queued) queued_.clear();
+      if (abandon) queued_.clear();
     }
     for (std::thread& thread : threads_) thread.join();
     threads_.clear();
     absl::MutexLock lock(&mu_);
+    if (abandon) {
+      RemoveEmptyDirectories(prefix_dir_ / "pool", made_);
+      made_.clear();
+    }
     if (!status_.ok()) return status_;
-    return made_;
+    return static_cast<int64_t>(made_.size());
   }
 
  private:
@@ -441,18 +468,19 @@ class PoolDirectoryMaker {
           queued_.pop_front();
         }
       }
-      int64_t made = 0;
+      std::vector<fs::path> made;
       absl::Status status;
-      for (const fs::path& directory : taken) {
+      for (fs::path& directory : taken) {
         absl::StatusOr<bool> created = MakeDirectory(directory);
         if (!created.ok()) {
           status = created.status();
           break;
         }
-        made += *created ? 1 : 0;
+        if (*created) made.push_back(std::move(directory));
       }
       absl::MutexLock lock(&mu_);
-      made_ += made;
+      made_.insert(made_.end(), std::make_move_iterator(made.begin()),
+                   std::make_move_iterator(made.end()));
       status_.Update(status);
     }
   }
@@ -463,7 +491,8 @@ class PoolDirectoryMaker {
   absl::Mutex mu_;
   std::deque<fs::path> queued_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t made_ ABSL_GUARDED_BY(mu_) = 0;
+  // The directories the threads made (not those that were there).
+  std::vector<fs::path> made_ ABSL_GUARDED_BY(mu_);
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };
@@ -502,8 +531,7 @@ absl::Status KeepLastModifiedIncreasing(const fs::path& live,
 absl::Status RemoveFromPool(const fs::path& prefix_dir,
                             const std::vector<std::string>& paths,
                             JobContext& context) {
-  const fs::path pool = prefix_dir / "pool";
-  std::set<fs::path> directories;
+  std::vector<fs::path> directories;
   int64_t removed = 0;
   for (const std::string& path : paths) {
     const fs::path file = prefix_dir / path;
@@ -512,19 +540,9 @@ absl::Status RemoveFromPool(const fs::path& prefix_dir,
     } else if (errno != ENOENT) {  // gone already in a replay
       return ErrnoError("cannot remove", file);
     }
-    for (fs::path directory = file.parent_path();
-         directory != pool && directories.insert(directory).second;
-         directory = directory.parent_path()) {
-    }
+    directories.push_back(file.parent_path());
   }
-  // Deepest first, so that a parent is empty once its children are gone;
-  // a directory that is not empty stays.
-  std::vector<fs::path> deepest_first(directories.begin(), directories.end());
-  std::sort(deepest_first.begin(), deepest_first.end(),
-            [](const fs::path& a, const fs::path& b) {
-              return a.string().size() > b.string().size();
-            });
-  for (const fs::path& directory : deepest_first) rmdir(directory.c_str());
+  RemoveEmptyDirectories(prefix_dir / "pool", directories);
   if (removed > 0) {
     context.Log(
         absl::StrCat("removed ", removed, " pool files no publication lists"));
@@ -800,8 +818,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::StageWithPoolDirectories(
             [&](absl::string_view component, absl::string_view source) {
               directories.Add(component, source);
             });
-  absl::StatusOr<int64_t> made =
-      directories.Finish(/*drop_queued=*/!staged.ok());
+  absl::StatusOr<int64_t> made = directories.Finish(/*abandon=*/!staged.ok());
   if (made.ok()) {
     context.Log(absl::StrCat("made ", *made, " pool directories in ",
                              absl::FormatDuration(absl::Now() - start)));

@@ -93,7 +93,9 @@ class PublicationTrees {
   // before the commit: apt reaches pool files only through indices, and an
   // empty directory is no file; one that a sibling's prune removes
   // meanwhile, or that was not made, the after-commit step makes. Best
-  // effort: a failure is logged.
+  // effort: a failure is logged. When Stage fails (a refused package, a
+  // key that cannot sign), the directories made are removed again if
+  // still empty; a tree the transaction then refuses leaves them empty.
   absl::StatusOr<v1::Publication> StageWithPoolDirectories(
       const v1::Publication& publication, JobContext& context) const;
 
