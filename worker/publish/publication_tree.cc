@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -41,6 +40,8 @@
 #include "storage/job_maintenance.h"
 #include "storage/package_contents.h"
 #include "storage/publication_store.h"
+#include "worker/publish/file_errors.h"
+#include "worker/publish/pool_directories.h"
 #include "worker/publish/pool_path_check.h"
 #include "worker/staging_sweep.h"
 
@@ -64,18 +65,6 @@ constexpr size_t kPoolThreads = 2;
 constexpr size_t kPoolChunk = 256;
 // The file in a dists/<dist> directory naming the job that wrote it.
 constexpr char kGenerationFile[] = ".debrepo-generation";
-
-absl::Status FileError(absl::string_view what, const fs::path& path,
-                       const std::error_code& error) {
-  // A full disk or an unmounted shared file system: the after-commit step
-  // retries, and another worker may do better.
-  return absl::UnavailableError(
-      absl::StrCat(what, " ", path.string(), ": ", error.message()));
-}
-
-absl::Status ErrnoError(absl::string_view what, const fs::path& path) {
-  return FileError(what, path, std::error_code(errno, std::generic_category()));
-}
 
 // Where one publication's files are on this worker.
 struct TreePaths {
@@ -321,20 +310,6 @@ absl::StatusOr<bool> HoldsBlob(const fs::path& path, const fs::path& blob,
   return checksums.sha256 == sha256;
 }
 
-// Makes the directory `directory` and those leading to it that are
-// missing. Returns whether it made `directory`. One mkdir(2) when only
-// the last is missing, as for all but the first of a pool's source
-// package directories under one letter (create_directories would stat
-// each component of the path first).
-absl::StatusOr<bool> MakeDirectory(const fs::path& directory) {
-  if (mkdir(directory.c_str(), 0777) == 0) return true;
-  if (errno == EEXIST) return false;
-  std::error_code error;
-  const bool created = fs::create_directories(directory, error);
-  if (error) return FileError("cannot create", directory, error);
-  return created;
-}
-
 // Places the blob at `blob` (SHA-256 `sha256`) at `to` in the pool: a hard
 // link, or a copy when they are on different file systems. A file already
 // at `to` is kept when it holds the blob, and replaced when it does not:
@@ -380,122 +355,6 @@ absl::Status PlaceInPool(const fs::path& blob, absl::string_view sha256,
   if (error) return FileError("cannot rename", partial, error);
   return absl::OkStatus();
 }
-
-// RemoveEmptyDirectories removes each of `directories` (in `pool`) and
-// the directories between it and `pool` that it leaves empty, deepest
-// first; a directory that is not empty stays. A sibling's after-commit
-// step linking into one meanwhile either finds it gone and makes it again
-// (PlaceInPool) or keeps it by its file.
-void RemoveEmptyDirectories(const fs::path& pool,
-                            const std::vector<fs::path>& directories) {
-  std::set<fs::path> all;
-  for (const fs::path& leaf : directories) {
-    for (fs::path directory = leaf;
-         directory != pool && directory.has_relative_path() &&
-         all.insert(directory).second;
-         directory = directory.parent_path()) {
-    }
-  }
-  std::vector<fs::path> deepest_first(all.begin(), all.end());
-  std::sort(deepest_first.begin(), deepest_first.end(),
-            [](const fs::path& a, const fs::path& b) {
-              return a.string().size() > b.string().size();
-            });
-  for (const fs::path& directory : deepest_first) rmdir(directory.c_str());
-}
-
-// PoolDirectoryMaker makes the pool directories of the source packages a
-// listing names, each once, on kPoolThreads threads of its own, as they are
-// named. Those of packages the prefix lists already exist: a failed
-// mkdir(2) of each costs less than asking the database which are new.
-class PoolDirectoryMaker {
- public:
-  explicit PoolDirectoryMaker(fs::path prefix_dir)
-      : prefix_dir_(std::move(prefix_dir)) {
-    for (size_t i = 0; i < kPoolThreads; ++i) {
-      threads_.emplace_back([this] { Run(); });
-    }
-  }
-  ~PoolDirectoryMaker() { (void)Finish(/*abandon=*/true); }
-
-  // Add queues the directory of `source` in `component`, unless queued
-  // before or not a plain name (which the listing refuses). One thread
-  // adds.
-  void Add(absl::string_view component, absl::string_view source) {
-    if (!named_.insert(absl::StrCat(component, "/", source)).second) return;
-    absl::StatusOr<std::string> path = deb::PoolDirectory(component, source);
-    if (!path.ok()) return;
-    absl::MutexLock lock(&mu_);
-    queued_.push_back(prefix_dir_ / *path);
-  }
-
-  // Finish waits for the threads to make what is queued and returns how
-  // many directories they made, or their first error. With `abandon` (the
-  // tree will not be recorded, and its directories would stay empty) it
-  // drops what is queued and removes again those they made.
-  absl::StatusOr<int64_t> Finish(bool abandon) {
-    {
-      absl::MutexLock lock(&mu_);
-      closed_ = true;
-      if (abandon) queued_.clear();
-    }
-    for (std::thread& thread : threads_) thread.join();
-    threads_.clear();
-    absl::MutexLock lock(&mu_);
-    if (abandon) {
-      RemoveEmptyDirectories(prefix_dir_ / "pool", made_);
-      made_.clear();
-    }
-    if (!status_.ok()) return status_;
-    return static_cast<int64_t>(made_.size());
-  }
-
- private:
-  // Run takes kPoolChunk directories at a time until the queue is closed
-  // and empty.
-  void Run() {
-    while (true) {
-      std::vector<fs::path> taken;
-      {
-        absl::MutexLock lock(&mu_);
-        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return closed_ || !queued_.empty();
-        };
-        mu_.Await(absl::Condition(&ready));
-        if (queued_.empty() || !status_.ok()) return;
-        while (!queued_.empty() && taken.size() < kPoolChunk) {
-          taken.push_back(std::move(queued_.front()));
-          queued_.pop_front();
-        }
-      }
-      std::vector<fs::path> made;
-      absl::Status status;
-      for (fs::path& directory : taken) {
-        absl::StatusOr<bool> created = MakeDirectory(directory);
-        if (!created.ok()) {
-          status = created.status();
-          break;
-        }
-        if (*created) made.push_back(std::move(directory));
-      }
-      absl::MutexLock lock(&mu_);
-      made_.insert(made_.end(), std::make_move_iterator(made.begin()),
-                   std::make_move_iterator(made.end()));
-      status_.Update(status);
-    }
-  }
-
-  const fs::path prefix_dir_;
-  // Every "<component>/<source>" added; the adding thread's alone.
-  absl::flat_hash_set<std::string> named_;
-  absl::Mutex mu_;
-  std::deque<fs::path> queued_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  // The directories the threads made (not those that were there).
-  std::vector<fs::path> made_ ABSL_GUARDED_BY(mu_);
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::thread> threads_;
-};
 
 // Makes the files of the `staged` tree newer, in whole seconds, than the
 // `live` tree's Release. Web servers compare If-Modified-Since at one
@@ -812,7 +671,7 @@ absl::StatusOr<v1::Publication> PublicationTrees::StageWithPoolDirectories(
       PathsOf(config_, RefOf(publication), context);
   if (!paths.ok()) return Stage(publication, context);  // which says why
   const absl::Time start = absl::Now();
-  PoolDirectoryMaker directories(paths->prefix_dir);
+  PoolDirectoryMaker directories(paths->prefix_dir, kPoolThreads, kPoolChunk);
   absl::StatusOr<v1::Publication> staged =
       Stage(publication, context,
             [&](absl::string_view component, absl::string_view source) {
