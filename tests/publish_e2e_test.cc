@@ -49,6 +49,23 @@ class PublishE2eTest : public ::testing::Test {
                         "--gpg_key=publisher@example.org"});
   }
 
+  // Snapshots s1 and s2 of repos one and two, each with its own build of
+  // hello 1.0 (both would be pool/main/h/hello/hello_1.0_amd64.deb).
+  void SnapshotTwoBuildsOfHello() {
+    ASSERT_EQ(CreateRepo(stack_, "one").code, absl::StatusCode::kOk);
+    ASSERT_EQ(CreateRepo(stack_, "two").code, absl::StatusCode::kOk);
+    ASSERT_THAT(UploadPackageSpecs(stack_, "one", "u1",
+                                   {{.name = "hello", .payload = "first"}}),
+                ::testing::SizeIs(1));
+    ASSERT_THAT(UploadPackageSpecs(stack_, "two", "u2",
+                                   {{.name = "hello", .payload = "second"}}),
+                ::testing::SizeIs(1));
+    ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s1", "one").code,
+              absl::StatusCode::kOk);
+    ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "two").code,
+              absl::StatusCode::kOk);
+  }
+
   grpc::Status Get(const v1::PublicationRef& ref, v1::Publication* out) {
     v1::GetPublicationRequest request;
     *request.mutable_publication() = ref;
@@ -415,18 +432,7 @@ TEST_F(PublishE2eTest, PublishedRepoUpdatedAfterItChanged) {
 // Two builds of hello 1.0 (two repos) cannot share one prefix's pool,
 // where both would be pool/main/h/hello/hello_1.0_amd64.deb.
 TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
-  ASSERT_EQ(CreateRepo(stack_, "one").code, absl::StatusCode::kOk);
-  ASSERT_EQ(CreateRepo(stack_, "two").code, absl::StatusCode::kOk);
-  ASSERT_THAT(UploadPackageSpecs(stack_, "one", "u1",
-                                 {{.name = "hello", .payload = "first"}}),
-              ::testing::SizeIs(1));
-  ASSERT_THAT(UploadPackageSpecs(stack_, "two", "u2",
-                                 {{.name = "hello", .payload = "second"}}),
-              ::testing::SizeIs(1));
-  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s1", "one").code,
-            absl::StatusCode::kOk);
-  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "two").code,
-            absl::StatusCode::kOk);
+  ASSERT_NO_FATAL_FAILURE(SnapshotTwoBuildsOfHello());
   ASSERT_EQ(PublishSnapshot(stack_, "p", "a", "s1").code,
             absl::StatusCode::kOk);
   Result refused = PublishSnapshot(stack_, "p", "b", "s2");
@@ -449,18 +455,7 @@ TEST_F(PublishE2eTest, DifferentFilesOfOnePoolPathAreRefused) {
 // Within one publication (a fresh prefix, so the transaction's check has
 // nothing to compare with) only the long phase's PoolPathCheck refuses.
 TEST_F(PublishE2eTest, TwoBuildsOfOnePoolPathInOneSnapshotAreRefused) {
-  ASSERT_EQ(CreateRepo(stack_, "one").code, absl::StatusCode::kOk);
-  ASSERT_EQ(CreateRepo(stack_, "two").code, absl::StatusCode::kOk);
-  ASSERT_THAT(UploadPackageSpecs(stack_, "one", "u1",
-                                 {{.name = "hello", .payload = "first"}}),
-              ::testing::SizeIs(1));
-  ASSERT_THAT(UploadPackageSpecs(stack_, "two", "u2",
-                                 {{.name = "hello", .payload = "second"}}),
-              ::testing::SizeIs(1));
-  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s1", "one").code,
-            absl::StatusCode::kOk);
-  ASSERT_EQ(CreateSnapshotFromRepo(stack_, "s2", "two").code,
-            absl::StatusCode::kOk);
+  ASSERT_NO_FATAL_FAILURE(SnapshotTwoBuildsOfHello());
   Result merged = MergeSnapshots(stack_, "both", {"s1", "s2"},
                                  /*latest=*/false, /*no_remove=*/true);
   ASSERT_EQ(merged.code, absl::StatusCode::kOk) << merged.message;
