@@ -23,7 +23,7 @@ TEST(PoolPathCheckTest, SameFileTwiceOrApartIsNoConflict) {
   // The same name in another component or source package is another path.
   check.Add("contrib", "hello", "hello_1.0.orig.tar.gz", "bbb");
   check.Add("main", "hello2", "hello_1.0.orig.tar.gz", "ccc");
-  EXPECT_THAT(check.Result("filesystem:default/./bookworm"), IsOk());
+  EXPECT_THAT(check.Result("./bookworm"), IsOk());
 }
 
 TEST(PoolPathCheckTest, TwoBuildsOfOneFileConflict) {
@@ -32,9 +32,9 @@ TEST(PoolPathCheckTest, TwoBuildsOfOneFileConflict) {
   check.Add("main", "hello", "hello_1.0_all.deb", "ddd");
   check.Add("main", "hello", "hello_1.0_amd64.deb", "bbb");
   check.Add("main", "hello", "hello_1.0_amd64.deb", "ccc");
-  absl::Status result = check.Result("filesystem:default/./bookworm");
+  absl::Status result = check.Result("./bookworm");
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(result.message(), HasSubstr("filesystem:default/./bookworm"));
+  EXPECT_THAT(result.message(), HasSubstr("./bookworm"));
   // Named once, however many builds.
   EXPECT_THAT(result.message(), HasSubstr("(component/source/file): main/hello/"
                                           "hello_1.0_amd64.deb; "));
